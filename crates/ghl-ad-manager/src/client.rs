@@ -43,11 +43,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_ad_accounts(&self, location_id: impl Into<String>) -> FbGetAdAccounts {
         FbGetAdAccounts {
             client: self.client.clone(),
@@ -75,11 +71,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -109,11 +101,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -138,11 +126,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_ad(&self, body: types::UpsertAdDto) -> FbUpsertAd {
         FbUpsertAd {
             client: self.client.clone(),
@@ -162,11 +146,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_ad(
         &self,
         ad_id: impl Into<String>,
@@ -191,11 +171,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_ad(&self, ad_id: impl Into<String>) -> FbDuplicateAd {
         FbDuplicateAd {
             client: self.client.clone(),
@@ -215,11 +191,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_ad(
         &self,
         ad_id: impl Into<String>,
@@ -244,11 +216,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_ad(
         &self,
         ad_id: impl Into<String>,
@@ -273,11 +241,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_adset(&self, body: types::UpsertAdsetDto) -> FbUpsertAdset {
         FbUpsertAdset {
             client: self.client.clone(),
@@ -297,11 +261,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_adset(
         &self,
         adset_id: impl Into<String>,
@@ -326,11 +286,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_adset(&self, adset_id: impl Into<String>) -> FbDuplicateAdset {
         FbDuplicateAdset {
             client: self.client.clone(),
@@ -350,11 +306,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_adset(
         &self,
         adset_id: impl Into<String>,
@@ -379,11 +331,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_adset(
         &self,
         adset_id: impl Into<String>,
@@ -413,11 +361,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -444,11 +388,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_campaign(
         &self,
         body: types::UpsertCampaignDto,
@@ -471,11 +411,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -500,11 +436,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -529,11 +461,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -562,11 +490,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_publish_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -591,11 +515,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -624,11 +544,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_conversation_forms(
         &self,
         location_id: impl Into<String>,
@@ -651,11 +567,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_conversation_form(
         &self,
         body: types::CreateConversationFormDto,
@@ -684,11 +596,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_custom_audiences(
         &self,
         location_id: impl Into<String>,
@@ -721,11 +629,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_custom_audience(
         &self,
         audience_id: impl Into<String>,
@@ -755,11 +659,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_custom_audience_by_id(
         &self,
         audience_id: impl Into<String>,
@@ -788,11 +688,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_update_custom_audience(
         &self,
         audience_id: impl Into<String>,
@@ -821,11 +717,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_remove_custom_audience_member(
         &self,
         audience_id: impl Into<String>,
@@ -854,11 +746,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_add_custom_audience_member(
         &self,
         audience_id: impl Into<String>,
@@ -887,11 +775,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_batch_update_audience_members(
         &self,
         audience_id: impl Into<String>,
@@ -922,11 +806,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_entity(
         &self,
         location_id: impl Into<String>,
@@ -959,11 +839,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_integration(
         &self,
         body: types::LocationIdBodyDto,
@@ -990,11 +866,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -1017,11 +889,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_integration(
         &self,
         body: types::CreateIntegrationDto,
@@ -1049,11 +917,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_lead_form(
         &self,
         lead_form_id: impl Into<String>,
@@ -1082,11 +946,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -1114,11 +974,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_page(
         &self,
         location_id: impl Into<String>,
@@ -1147,11 +1003,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_set_default_page(
         &self,
         location_id: impl Into<String>,
@@ -1181,11 +1033,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_page_lead_forms(
         &self,
         page_id: impl Into<String>,
@@ -1214,11 +1062,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_page_lead_form(
         &self,
         page_id: impl Into<String>,
@@ -1248,11 +1092,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_instagram_accounts(
         &self,
         page_id: impl Into<String>,
@@ -1282,11 +1122,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_pages(&self, location_id: impl Into<String>) -> FbGetPages {
         FbGetPages {
             client: self.client.clone(),
@@ -1311,11 +1147,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_pixels(&self, location_id: impl Into<String>) -> FbGetPixels {
         FbGetPixels {
             client: self.client.clone(),
@@ -1338,11 +1170,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_pixel(
         &self,
         body: types::UpsertConversionPixelDto,
@@ -1374,11 +1202,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_reporting(
         &self,
         location_id: impl Into<String>,
@@ -1418,11 +1242,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
@@ -1460,11 +1280,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -1502,11 +1318,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_search_targeting(
         &self,
         type_: impl Into<String>,
@@ -1536,11 +1348,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_ad_accounts(
         &self,
         location_id: impl Into<String>,
@@ -1568,11 +1376,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -1602,11 +1406,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_ad_account_details(
         &self,
         ad_account_id: impl Into<String>,
@@ -1631,11 +1431,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_campaign(
         &self,
         body: types::CampaignDto,
@@ -1663,11 +1459,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_campaign_by_id(
         &self,
         ad_id: impl Into<String>,
@@ -1696,11 +1488,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_publish_ad(&self, ad_id: impl Into<String>) -> GooglePublishAd {
         GooglePublishAd {
             client: self.client.clone(),
@@ -1725,11 +1513,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_assets(
         &self,
         location_id: impl Into<String>,
@@ -1756,11 +1540,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_assets(
         &self,
         body: types::UpsertAssetsDto,
@@ -1787,11 +1567,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_audiences(
         &self,
         location_id: impl Into<String>,
@@ -1814,11 +1590,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_audience(
         &self,
         body: types::UpsertAudienceDto,
@@ -1846,11 +1618,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_audience_by_id(
         &self,
         audience_id: impl Into<String>,
@@ -1879,11 +1647,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversion_goals(
         &self,
         location_id: impl Into<String>,
@@ -1910,11 +1674,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversions(
         &self,
         location_id: impl Into<String>,
@@ -1942,11 +1702,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_conversion(
         &self,
         body: types::UpsertConversionDto,
@@ -1974,11 +1730,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_conversion(
         &self,
         conversion_id: impl Into<String>,
@@ -2008,11 +1760,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversion_by_id(
         &self,
         conversion_id: impl Into<String>,
@@ -2043,11 +1791,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_entity(
         &self,
         location_id: impl Into<String>,
@@ -2084,11 +1828,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -2111,11 +1851,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_create_integration(
         &self,
         body: types::CreateGoogleIntegrationDto,
@@ -2142,11 +1878,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_keyword_ideas(
         &self,
         location_id: impl Into<String>,
@@ -2175,11 +1907,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -2210,11 +1938,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_reporting(
         &self,
         location_id: impl Into<String>,
@@ -2253,11 +1977,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
@@ -2294,11 +2014,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -2334,11 +2050,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_segments(
         &self,
         location_id: impl Into<String>,
@@ -2367,11 +2079,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_segment(
         &self,
         location_id: impl Into<String>,
@@ -2398,11 +2106,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_create_offline_user_list_job(
         &self,
         body: types::CreateOfflineUserListJobDto,
@@ -2431,11 +2135,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_segment(
         &self,
         segment_id: impl Into<String>,
@@ -2468,11 +2168,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_segment_by_id(
         &self,
         segment_id: impl Into<String>,
@@ -2505,11 +2201,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_target_interests(
         &self,
         location_id: impl Into<String>,
@@ -2541,11 +2233,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_search_targeting(
         &self,
         type_: impl Into<String>,
@@ -2576,11 +2264,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_delete_ad_account(
         &self,
         location_id: impl Into<String>,
@@ -2610,11 +2294,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_account_details(
         &self,
         location_id: impl Into<String>,
@@ -2643,11 +2323,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_accounts(&self, location_id: impl Into<String>) -> LiGetAdAccounts {
         LiGetAdAccounts {
             client: self.client.clone(),
@@ -2667,11 +2343,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_upsert_campaign_group(
         &self,
         body: types::AdCampaignGroupDataDto,
@@ -2699,11 +2371,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_campaign_group(
         &self,
         ad_id: impl Into<String>,
@@ -2732,11 +2400,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_publish_campaign_group(
         &self,
         ad_id: impl Into<String>,
@@ -2765,11 +2429,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -2792,11 +2452,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_create_integration(
         &self,
         body: types::CreateLinkedinIntegrationDto,
@@ -2823,11 +2479,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -2856,11 +2508,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_analytics(
         &self,
         location_id: impl Into<String>,
@@ -2898,11 +2546,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_campaign_group_reporting(
         &self,
         campaign_group_id: impl Into<String>,
@@ -2942,11 +2586,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -2985,11 +2625,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_search_targeting(
         &self,
         location_id: impl Into<String>,
@@ -3020,11 +2656,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_create_lead_form(
         &self,
         account_id: impl Into<String>,
@@ -3056,11 +2688,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_lead_forms(
         &self,
         account_id: impl Into<String>,
@@ -3090,11 +2718,7 @@ impl AdManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_update_ad_status(
         &self,
         ad_id: impl Into<String>,
@@ -3152,8 +2776,7 @@ impl FbGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3163,10 +2786,9 @@ impl FbGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, next, fetch_all, limit } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/ad-accounts",
-                "/ad-publishing/facebook/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -3196,8 +2818,7 @@ impl FbDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3207,17 +2828,12 @@ impl FbDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3241,8 +2857,7 @@ impl FbGetAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3252,17 +2867,12 @@ impl FbGetAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id } = self;
-        let path = [
-            "/ad-publishing/facebook/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -3285,8 +2895,7 @@ impl FbUpsertAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3296,10 +2905,9 @@ impl FbUpsertAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/ads-v2",
-                "/ad-publishing/facebook/ads-v2".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3325,8 +2933,7 @@ impl FbDeleteAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3336,17 +2943,12 @@ impl FbDeleteAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3369,8 +2971,7 @@ impl FbDuplicateAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3380,18 +2981,12 @@ impl FbDuplicateAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3414,8 +3009,7 @@ impl FbPauseAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3425,18 +3019,12 @@ impl FbPauseAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3460,8 +3048,7 @@ impl FbResumeAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3471,18 +3058,12 @@ impl FbResumeAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3505,8 +3086,7 @@ impl FbUpsertAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3516,10 +3096,9 @@ impl FbUpsertAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/adsets",
-                "/ad-publishing/facebook/adsets".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3545,8 +3124,7 @@ impl FbDeleteAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3556,17 +3134,12 @@ impl FbDeleteAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&adset_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/adsets/{adsetId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adsetId", &adset_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3589,8 +3162,7 @@ impl FbDuplicateAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3600,18 +3172,12 @@ impl FbDuplicateAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&adset_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adsetId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("adsetId", &adset_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3634,8 +3200,7 @@ impl FbPauseAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3645,18 +3210,12 @@ impl FbPauseAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&adset_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adsetId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("adsetId", &adset_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3680,8 +3239,7 @@ impl FbResumeAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3691,18 +3249,12 @@ impl FbResumeAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&adset_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adsetId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("adsetId", &adset_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3740,8 +3292,7 @@ impl FbGetCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3751,17 +3302,12 @@ impl FbGetCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, fields, source } = self;
-        let path = [
-            "/ad-publishing/facebook/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query_opt("fields", fields.as_ref())
             .query_opt("source", source.as_ref())
@@ -3786,8 +3332,7 @@ impl FbUpsertCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3797,10 +3342,9 @@ impl FbUpsertCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/campaigns",
-                "/ad-publishing/facebook/campaigns".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3826,8 +3370,7 @@ impl FbDeleteCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3837,17 +3380,12 @@ impl FbDeleteCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/campaigns/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3871,8 +3409,7 @@ impl FbDuplicateCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3882,18 +3419,12 @@ impl FbDuplicateCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3917,8 +3448,7 @@ impl FbPauseCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3928,18 +3458,12 @@ impl FbPauseCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3963,8 +3487,7 @@ impl FbPublishCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3974,18 +3497,12 @@ impl FbPublishCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4009,8 +3526,7 @@ impl FbResumeCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4020,18 +3536,12 @@ impl FbResumeCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4054,8 +3564,7 @@ impl FbGetConversationForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4065,10 +3574,9 @@ impl FbGetConversationForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/conversation-forms",
-                "/ad-publishing/facebook/conversation-forms".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4093,8 +3601,7 @@ impl FbCreateConversationForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4104,10 +3611,9 @@ impl FbCreateConversationForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/conversation-forms",
-                "/ad-publishing/facebook/conversation-forms".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4144,8 +3650,7 @@ impl FbGetCustomAudiences {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4155,10 +3660,9 @@ impl FbGetCustomAudiences {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, source, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/custom-audience",
-                "/ad-publishing/facebook/custom-audience".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4187,8 +3691,7 @@ impl FbDeleteCustomAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4198,17 +3701,12 @@ impl FbDeleteCustomAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -4232,8 +3730,7 @@ impl FbGetCustomAudienceById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4243,17 +3740,12 @@ impl FbGetCustomAudienceById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -4277,8 +3769,7 @@ impl FbUpdateCustomAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4288,17 +3779,12 @@ impl FbUpdateCustomAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4322,8 +3808,7 @@ impl FbRemoveCustomAudienceMember {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4333,18 +3818,12 @@ impl FbRemoveCustomAudienceMember {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4368,8 +3847,7 @@ impl FbAddCustomAudienceMember {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4379,18 +3857,12 @@ impl FbAddCustomAudienceMember {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4414,8 +3886,7 @@ impl FbBatchUpdateAudienceMembers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4425,18 +3896,12 @@ impl FbBatchUpdateAudienceMembers {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member/batch",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4506,8 +3971,7 @@ impl FbGetEntity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4528,10 +3992,9 @@ impl FbGetEntity {
             search_id,
             selected_ad_account_id,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/entity",
-                "/ad-publishing/facebook/entity".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4564,8 +4027,7 @@ impl FbDeleteIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4575,10 +4037,9 @@ impl FbDeleteIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4603,8 +4064,7 @@ impl FbGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4614,10 +4074,9 @@ impl FbGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4642,8 +4101,7 @@ impl FbCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4653,10 +4111,9 @@ impl FbCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4682,8 +4139,7 @@ impl FbGetLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4693,17 +4149,12 @@ impl FbGetLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, lead_form_id, location_id } = self;
-        let path = [
-            "/ad-publishing/facebook/lead-form/",
-            &ghl_runtime::encode_path_segment(&lead_form_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/lead-form/{leadFormId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("leadFormId", &lead_form_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -4726,8 +4177,7 @@ impl FbGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4737,10 +4187,9 @@ impl FbGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/me",
-                "/ad-publishing/facebook/me".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4766,8 +4215,7 @@ impl FbDeletePage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4777,10 +4225,9 @@ impl FbDeletePage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/page",
-                "/ad-publishing/facebook/page".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4807,8 +4254,7 @@ impl FbSetDefaultPage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4818,10 +4264,9 @@ impl FbSetDefaultPage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/page/default",
-                "/ad-publishing/facebook/page/default".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4848,8 +4293,7 @@ impl FbGetPageLeadForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4859,18 +4303,12 @@ impl FbGetPageLeadForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -4894,8 +4332,7 @@ impl FbCreatePageLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4905,18 +4342,12 @@ impl FbCreatePageLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/page/{pageId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4947,8 +4378,7 @@ impl FbGetInstagramAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4958,18 +4388,12 @@ impl FbGetInstagramAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/instagram",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/instagram",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -5000,8 +4424,7 @@ impl FbGetPages {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5011,10 +4434,9 @@ impl FbGetPages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, fetch_existing } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/pages",
-                "/ad-publishing/facebook/pages".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5061,8 +4483,7 @@ impl FbGetPixels {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5072,10 +4493,9 @@ impl FbGetPixels {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, channel, page_id, ig_user_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/pixels",
-                "/ad-publishing/facebook/pixels".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5103,8 +4523,7 @@ impl FbUpsertPixel {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5114,10 +4533,9 @@ impl FbUpsertPixel {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/pixels",
-                "/ad-publishing/facebook/pixels".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -5147,8 +4565,7 @@ impl FbGetReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5166,10 +4583,9 @@ impl FbGetReporting {
             type_,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting",
-                "/ad-publishing/facebook/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5202,8 +4618,7 @@ impl FbGetCampaignReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5213,17 +4628,12 @@ impl FbGetCampaignReporting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let path = [
-            "/ad-publishing/facebook/reporting/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -5253,8 +4663,7 @@ impl FbGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5272,10 +4681,9 @@ impl FbGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting/list",
-                "/ad-publishing/facebook/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5313,8 +4721,7 @@ impl FbSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5324,10 +4731,9 @@ impl FbSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, search_type } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/targeting/search",
-                "/ad-publishing/facebook/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query("type", &type_)
@@ -5360,8 +4766,7 @@ impl GoogleGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5371,10 +4776,9 @@ impl GoogleGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ad-accounts",
-                "/ad-publishing/google/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5401,8 +4805,7 @@ impl GoogleDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5412,17 +4815,12 @@ impl GoogleDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let path = [
-            "/ad-publishing/google/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5446,8 +4844,7 @@ impl GoogleGetAdAccountDetails {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5457,17 +4854,12 @@ impl GoogleGetAdAccountDetails {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id } = self;
-        let path = [
-            "/ad-publishing/google/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5490,8 +4882,7 @@ impl GoogleUpsertCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5501,12 +4892,7 @@ impl GoogleUpsertCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PUT,
-                "/ad-publishing/google/ads",
-                "/ad-publishing/google/ads".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/ad-publishing/google/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5530,8 +4916,7 @@ impl GoogleGetCampaignById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5541,17 +4926,12 @@ impl GoogleGetCampaignById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id } = self;
-        let path = [
-            "/ad-publishing/google/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5574,8 +4954,7 @@ impl GooglePublishAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5585,18 +4964,12 @@ impl GooglePublishAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let path = [
-            "/ad-publishing/google/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/ads/{adId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5633,8 +5006,7 @@ impl GoogleGetAssets {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5644,10 +5016,9 @@ impl GoogleGetAssets {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, id, advertiser_only } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/assets",
-                "/ad-publishing/google/assets".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5675,8 +5046,7 @@ impl GoogleUpsertAssets {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5686,10 +5056,9 @@ impl GoogleUpsertAssets {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/assets",
-                "/ad-publishing/google/assets".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -5714,8 +5083,7 @@ impl GoogleGetAudiences {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5725,10 +5093,9 @@ impl GoogleGetAudiences {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/audiences",
-                "/ad-publishing/google/audiences".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5753,8 +5120,7 @@ impl GoogleUpsertAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5764,10 +5130,9 @@ impl GoogleUpsertAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/audiences",
-                "/ad-publishing/google/audiences".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -5793,8 +5158,7 @@ impl GoogleGetAudienceById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5804,17 +5168,12 @@ impl GoogleGetAudienceById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let path = [
-            "/ad-publishing/google/audiences/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/audiences/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5837,8 +5196,7 @@ impl GoogleGetConversionGoals {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5848,10 +5206,9 @@ impl GoogleGetConversionGoals {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversion-goals",
-                "/ad-publishing/google/conversion-goals".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5911,8 +5268,7 @@ impl GoogleGetConversions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5930,10 +5286,9 @@ impl GoogleGetConversions {
             start_date,
             end_date,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversions",
-                "/ad-publishing/google/conversions".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5963,8 +5318,7 @@ impl GoogleUpsertConversion {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5974,10 +5328,9 @@ impl GoogleUpsertConversion {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/conversions",
-                "/ad-publishing/google/conversions".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6003,8 +5356,7 @@ impl GoogleDeleteConversion {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6014,17 +5366,12 @@ impl GoogleDeleteConversion {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id } = self;
-        let path = [
-            "/ad-publishing/google/conversions/",
-            &ghl_runtime::encode_path_segment(&conversion_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/conversions/{conversionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("conversionId", &conversion_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -6048,8 +5395,7 @@ impl GoogleGetConversionById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6059,17 +5405,12 @@ impl GoogleGetConversionById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id } = self;
-        let path = [
-            "/ad-publishing/google/conversions/",
-            &ghl_runtime::encode_path_segment(&conversion_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversions/{conversionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("conversionId", &conversion_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -6139,8 +5480,7 @@ impl GoogleGetEntity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6161,10 +5501,9 @@ impl GoogleGetEntity {
             end_date,
             selected_ad_account_id,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/entity",
-                "/ad-publishing/google/entity".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6197,8 +5536,7 @@ impl GoogleGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6208,10 +5546,9 @@ impl GoogleGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/integration",
-                "/ad-publishing/google/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6236,8 +5573,7 @@ impl GoogleCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6247,10 +5583,9 @@ impl GoogleCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/integration",
-                "/ad-publishing/google/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6276,8 +5611,7 @@ impl GoogleGetKeywordIdeas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6287,10 +5621,9 @@ impl GoogleGetKeywordIdeas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/keyword-ideas",
-                "/ad-publishing/google/keyword-ideas".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6316,8 +5649,7 @@ impl GoogleGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6327,12 +5659,7 @@ impl GoogleGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/ad-publishing/google/me",
-                "/ad-publishing/google/me".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/ad-publishing/google/me", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -6369,8 +5696,7 @@ impl GoogleGetReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6388,10 +5714,9 @@ impl GoogleGetReporting {
             type_,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting",
-                "/ad-publishing/google/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6424,8 +5749,7 @@ impl GoogleGetCampaignReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6435,17 +5759,12 @@ impl GoogleGetCampaignReporting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let path = [
-            "/ad-publishing/google/reporting/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -6481,8 +5800,7 @@ impl GoogleGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6500,10 +5818,9 @@ impl GoogleGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting/list",
-                "/ad-publishing/google/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6540,8 +5857,7 @@ impl GoogleGetSegments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6551,10 +5867,9 @@ impl GoogleGetSegments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/segments",
-                "/ad-publishing/google/segments".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6582,8 +5897,7 @@ impl GoogleUpsertSegment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6593,10 +5907,9 @@ impl GoogleUpsertSegment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/segments",
-                "/ad-publishing/google/segments".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6623,8 +5936,7 @@ impl GoogleCreateOfflineUserListJob {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6634,10 +5946,9 @@ impl GoogleCreateOfflineUserListJob {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/segments/offline-user-list-job",
-                "/ad-publishing/google/segments/offline-user-list-job".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6664,8 +5975,7 @@ impl GoogleDeleteSegment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6675,17 +5985,12 @@ impl GoogleDeleteSegment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/google/segments/",
-            &ghl_runtime::encode_path_segment(&segment_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/segments/{segmentId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("segmentId", &segment_id)
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -6711,8 +6016,7 @@ impl GoogleGetSegmentById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6722,17 +6026,12 @@ impl GoogleGetSegmentById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/google/segments/",
-            &ghl_runtime::encode_path_segment(&segment_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/segments/{segmentId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("segmentId", &segment_id)
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -6758,8 +6057,7 @@ impl GoogleGetTargetInterests {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6769,10 +6067,9 @@ impl GoogleGetTargetInterests {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, advertising_channel_type } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/target-interests",
-                "/ad-publishing/google/target-interests".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6807,8 +6104,7 @@ impl GoogleSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6818,10 +6114,9 @@ impl GoogleSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/targeting/search",
-                "/ad-publishing/google/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query("type", &type_)
@@ -6849,8 +6144,7 @@ impl LiDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6860,10 +6154,9 @@ impl LiDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/linkedin/ad-account",
-                "/ad-publishing/linkedin/ad-account".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6890,8 +6183,7 @@ impl LiGetAdAccountDetails {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6901,10 +6193,9 @@ impl LiGetAdAccountDetails {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ad-account",
-                "/ad-publishing/linkedin/ad-account".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6930,8 +6221,7 @@ impl LiGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6941,10 +6231,9 @@ impl LiGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ad-accounts",
-                "/ad-publishing/linkedin/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6969,8 +6258,7 @@ impl LiUpsertCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6980,10 +6268,9 @@ impl LiUpsertCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/linkedin/ads",
-                "/ad-publishing/linkedin/ads".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -7009,8 +6296,7 @@ impl LiGetCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7020,17 +6306,12 @@ impl LiGetCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id } = self;
-        let path = [
-            "/ad-publishing/linkedin/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -7054,8 +6335,7 @@ impl LiPublishCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7065,18 +6345,12 @@ impl LiPublishCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/ads/{adId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -7099,8 +6373,7 @@ impl LiGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7110,10 +6383,9 @@ impl LiGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/integration",
-                "/ad-publishing/linkedin/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7138,8 +6410,7 @@ impl LiCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7149,10 +6420,9 @@ impl LiCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/integration",
-                "/ad-publishing/linkedin/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -7177,8 +6447,7 @@ impl LiGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7188,10 +6457,9 @@ impl LiGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/me",
-                "/ad-publishing/linkedin/me".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7249,8 +6517,7 @@ impl LiGetAdAnalytics {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7269,10 +6536,9 @@ impl LiGetAdAnalytics {
             entity_urns,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting",
-                "/ad-publishing/linkedin/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7323,8 +6589,7 @@ impl LiGetCampaignGroupReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7342,17 +6607,12 @@ impl LiGetCampaignGroupReporting {
             fields,
             campaign_group_id_2,
         } = self;
-        let path = [
-            "/ad-publishing/linkedin/reporting/campaign-group/",
-            &ghl_runtime::encode_path_segment(&campaign_group_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignGroupId", &campaign_group_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -7391,8 +6651,7 @@ impl LiGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7411,10 +6670,9 @@ impl LiGetReportingList {
             end_date,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting/list",
-                "/ad-publishing/linkedin/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7460,8 +6718,7 @@ impl LiSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7471,10 +6728,9 @@ impl LiSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, facet, query, q } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/targeting/search",
-                "/ad-publishing/linkedin/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7504,8 +6760,7 @@ impl LiCreateLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7515,18 +6770,12 @@ impl LiCreateLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&account_id),
-            "/form",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/{accountId}/form",
-                path,
                 "2021-07-28",
             )
+            .path_param("accountId", &account_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -7551,8 +6800,7 @@ impl LiGetLeadForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7562,18 +6810,12 @@ impl LiGetLeadForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&account_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/{accountId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("accountId", &account_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -7598,8 +6840,7 @@ impl LiUpdateAdStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7609,18 +6850,12 @@ impl LiUpdateAdStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/ad-publishing/linkedin/{adId}/status",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])

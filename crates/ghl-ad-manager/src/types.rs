@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignDto {
     /// The `id` field.
@@ -21,39 +22,31 @@ pub struct AdCampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `publishingStatus` field.
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Campaign audience targeting
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<AdCampaignDtoMediaType>,
     /// Campaign audience targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<AudienceDto>,
     /// Bid unit cost
-    #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<UnitCostDto>,
     /// The `campaignType` field.
-    #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
     /// The `adCampaignGroupId` field.
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// The `adCampaignId` field.
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// The `ads` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ads: Option<Vec<LinkedInAdDto>>,
     /// LinkedIn API error message
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
     /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,66 +164,46 @@ pub use ghl_common::types::AdCampaignDtoMediaType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignGroupDataDto {
     /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Location ID
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `budget` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<LinkedInBudgetDto>,
     /// The `adCampaigns` field.
-    #[serde(rename = "adCampaigns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaigns: Option<Vec<AdCampaignDto>>,
     /// The `adBudgetOptimization` field.
-    #[serde(
-        rename = "adBudgetOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_budget_optimization: Option<AdCampaignGroupDataDtoAdBudgetOptimization>,
     /// The `objectiveType` field.
-    #[serde(rename = "objectiveType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective_type: Option<AdCampaignGroupDataDtoObjectiveType>,
     /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `adCampaignGroupId` field.
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// The `publishingStatus` field.
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// The `linkedInAdAccountId` field.
-    #[serde(
-        rename = "linkedInAdAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_ad_account_id: Option<String>,
     /// The `unpublishedChanges` field.
-    #[serde(
-        rename = "unpublishedChanges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished_changes: Option<bool>,
     /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// The `linkedInError` field.
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
 }
 
@@ -350,32 +323,28 @@ pub use ghl_common::types::ObjectiveType as AdCampaignGroupDataDtoObjectiveType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdScheduleTargetDto {
     /// Minute mark the schedule starts at
     ///
     /// Example: `ZERO`
-    #[serde(rename = "startMinute")]
     pub start_minute: EndMinute,
     /// Minute mark the schedule ends at
     ///
     /// Example: `ZERO`
-    #[serde(rename = "endMinute")]
     pub end_minute: EndMinute,
     /// Day of the week for this schedule
     ///
     /// Example: `MONDAY`
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: AdScheduleTargetDtoDayOfWeek,
     /// Start hour in 24h format (0-23)
     ///
     /// Example: `9`
-    #[serde(rename = "startHour")]
     pub start_hour: f64,
     /// End hour in 24h format (0-23)
     ///
     /// Example: `17`
-    #[serde(rename = "endHour")]
     pub end_hour: f64,
 }
 
@@ -430,32 +399,25 @@ impl AudienceCustomAudienceItemDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceDimensionDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceDimensionDto {
     /// Include unknown age
     ///
     /// Example: `false`
-    #[serde(rename = "isAgeUnknown", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_age_unknown: Option<bool>,
     /// Age range filters
-    #[serde(rename = "ageRanges", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_ranges: Option<Vec<String>>,
     /// Gender targets
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genders: Option<Vec<String>>,
     /// Parental status targets
-    #[serde(
-        rename = "parentalStatuses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parental_statuses: Option<Vec<String>>,
     /// Audience segment references used for targeting
-    #[serde(
-        rename = "audienceSegments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_segments: Option<AudienceSegmentsDto>,
 }
 
@@ -554,6 +516,7 @@ impl AudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceInterestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceInterestDto {
     /// Interest ID
@@ -567,7 +530,7 @@ pub struct AudienceInterestDto {
     /// Interest category type (defaults to "interests" if omitted)
     ///
     /// Example: `interests`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -615,6 +578,7 @@ impl AudienceLocaleDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceLocationDto {
     /// Facebook location key
@@ -628,12 +592,10 @@ pub struct AudienceLocationDto {
     /// Geographic location type
     ///
     /// Example: `country`
-    #[serde(rename = "type")]
     pub type_: AudienceLocationDtoType,
     /// Whether the location is included or excluded from targeting
     ///
     /// Example: `include`
-    #[serde(rename = "selectionType")]
     pub selection_type: SelectionType,
     /// Targeting radius around the location (for city/address types)
     ///
@@ -643,7 +605,7 @@ pub struct AudienceLocationDto {
     /// Unit for the targeting radius
     ///
     /// Example: `mi`
-    #[serde(rename = "radiusUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_unit: Option<RadiusUnit>,
     /// Geometry data for address-based targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -764,20 +726,17 @@ impl AudiencePlacementsDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceSegmentsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceSegmentsDto {
     /// Resource names of custom audience segments
-    #[serde(
-        rename = "customAudiences",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_audiences: Option<Vec<String>>,
     /// Resource names of user lists (remarketing lists, customer match lists, etc.)
-    #[serde(rename = "userLists", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_lists: Option<Vec<String>>,
     /// Resource names of user interest segments (in-market or affinity audiences)
-    #[serde(rename = "userInterests", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_interests: Option<Vec<String>>,
 }
 
@@ -814,12 +773,12 @@ impl AudienceSegmentsDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/Budget`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Budget {
     /// Budget type
     ///
     /// Example: `DAILY`
-    #[serde(rename = "budgetType")]
     pub budget_type: BudgetType,
     /// Budget amount
     ///
@@ -828,20 +787,12 @@ pub struct Budget {
     /// Schedule start date
     ///
     /// Example: `2024-01-01`
-    #[serde(
-        rename = "scheduleStartDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_start_date: Option<String>,
     /// Schedule end date
     ///
     /// Example: `2024-01-31`
-    #[serde(
-        rename = "scheduleEndDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_end_date: Option<String>,
 }
 
@@ -878,38 +829,29 @@ pub use ghl_common::types::BudgetType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CallAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallAssetPayloadDto {
     /// Phone number for call ads
     ///
     /// Example: `+14155551234`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// Two-letter ISO country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode")]
     pub country_code: String,
     /// Call conversion action resource name
     ///
     /// Example: `customers/123/conversionActions/456`
-    #[serde(
-        rename = "callConversionAction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_conversion_action: Option<String>,
     /// Ad schedule targets restricting when the call asset is shown
-    #[serde(
-        rename = "adScheduleTargets",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
     /// Google Ads resource name for an existing call asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
 
@@ -957,6 +899,7 @@ impl CallAssetPayloadDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CampaignDto {
     /// Campaign identifier
@@ -969,20 +912,14 @@ pub struct CampaignDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Advertising channel
-    #[serde(rename = "advertisingChannelType")]
     pub advertising_channel_type: CampaignDtoAdvertisingChannelType,
     /// Channel sub type
-    #[serde(
-        rename = "advertisingChannelSubType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertising_channel_sub_type: Option<CampaignDtoAdvertisingChannelSubType>,
     /// Goal type
-    #[serde(rename = "goalType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal_type: Option<CampaignDtoGoalType>,
     /// Campaign budget
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -991,18 +928,10 @@ pub struct CampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<GoogleCampaignAudienceDto>,
     /// Network settings
-    #[serde(
-        rename = "networkSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<GoogleNetworkSettingsDto>,
     /// Bidding strategy config
-    #[serde(
-        rename = "biddingStrategy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bidding_strategy: Option<GoogleBiddingStrategyDto>,
     /// Campaign assets
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1010,51 +939,31 @@ pub struct CampaignDto {
     /// EU political ads flag
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isEuPoliticalAds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_eu_political_ads: Option<bool>,
     /// Campaign ad groups
-    #[serde(rename = "adGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_groups: Option<Vec<GoogleAdGroupDto>>,
     /// Campaign goal config
-    #[serde(rename = "campaignGoal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_goal: Option<GoogleCampaignGoalDto>,
     /// Ad schedule rules
-    #[serde(rename = "adSchedule", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule: Option<Vec<GoogleAdScheduleDto>>,
     /// Publishing status
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Google Ad account identifier
-    #[serde(
-        rename = "googleAdAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_account_id: Option<String>,
     /// Whether the campaign has unpublished changes
-    #[serde(
-        rename = "unpublishedChanges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished_changes: Option<bool>,
     /// Maximum CPC bid in micros
-    #[serde(rename = "maximumCpc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_cpc: Option<f64>,
     /// Google Ads campaign resource ID
-    #[serde(
-        rename = "googleCampaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_campaign_id: Option<String>,
     /// Traffic source
     ///
@@ -1062,11 +971,7 @@ pub struct CampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Advanced options
-    #[serde(
-        rename = "advancedOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<serde_json::Value>,
 }
 
@@ -1252,12 +1157,12 @@ pub use ghl_common::types::GoalType as CampaignDtoGoalType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConsentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsentDto {
     /// Whether consent checkbox is required
     ///
     /// Example: `true`
-    #[serde(rename = "checkRequired")]
     pub check_required: bool,
     /// Consent identifier
     ///
@@ -1282,22 +1187,20 @@ impl ConsentDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConversionValueSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversionValueSettings {
     /// Default monetary value assigned to each conversion
     ///
     /// Example: `10`
-    #[serde(rename = "defaultValue")]
     pub default_value: f64,
     /// ISO 4217 currency code for the default value
     ///
     /// Example: `USD`
-    #[serde(rename = "defaultCurrencyCode")]
     pub default_currency_code: String,
     /// When true, always uses the default value even if a transaction-specific value is provided
     ///
     /// Example: `false`
-    #[serde(rename = "alwaysUseDefaultValue")]
     pub always_use_default_value: bool,
 }
 
@@ -1320,12 +1223,12 @@ impl ConversionValueSettings {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateConversationFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationFormDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversation form name
     ///
@@ -1360,22 +1263,20 @@ impl CreateConversationFormDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateGoogleIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGoogleIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad account identifier
     ///
     /// Example: `123-456-7890`
-    #[serde(rename = "adAccountId")]
     pub ad_account_id: String,
     /// MCC identifier
     ///
     /// Example: `987-654-3210`
-    #[serde(rename = "mccId")]
     pub mcc_id: String,
 }
 
@@ -1398,22 +1299,21 @@ impl CreateGoogleIntegrationDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Facebook page ID
     ///
     /// Example: `123456789`
-    #[serde(rename = "pageId")]
     pub page_id: String,
     /// Ad account identifier
     ///
     /// Example: `act_123456`
-    #[serde(rename = "adAccountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_account_id: Option<String>,
 }
 
@@ -1438,12 +1338,12 @@ impl CreateIntegrationDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLeadFormDto {
     /// Lead form type
     ///
     /// Example: `MORE_VOLUME`
-    #[serde(rename = "type")]
     pub type_: CreateLeadFormDtoType,
     /// Lead form name
     ///
@@ -1452,45 +1352,30 @@ pub struct CreateLeadFormDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Greeting card config
-    #[serde(rename = "greetingCard", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting_card: Option<GreetingCard>,
     /// List of questions displayed on the lead form
     pub questions: Vec<FormQuestion>,
     /// Question page headline
     ///
     /// Example: `Tell us about yourself`
-    #[serde(
-        rename = "questionPageHeadline",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question_page_headline: Option<String>,
     /// Privacy policy URL
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyLink")]
     pub privacy_policy_link: String,
     /// Privacy policy text
     ///
     /// Example: `We respect your privacy`
-    #[serde(
-        rename = "privacyPolicyText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_text: Option<String>,
     /// Custom disclaimer config
-    #[serde(
-        rename = "customDisclaimer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_disclaimer: Option<CustomDisclaimer>,
     /// Thank you page config
-    #[serde(rename = "thankYouPage")]
     pub thank_you_page: ThankYouPage,
 }
 
@@ -1558,32 +1443,28 @@ pub use ghl_common::types::CreateLeadFormDtoType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLinkedinIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLinkedinIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad account identifier
     ///
     /// Example: `12345678`
-    #[serde(rename = "adAccountId")]
     pub ad_account_id: String,
     /// Ad account name
     ///
     /// Example: `My Ad Account`
-    #[serde(rename = "adAccountName")]
     pub ad_account_name: String,
     /// Currency code
     ///
     /// Example: `USD`
-    #[serde(rename = "currencyCode")]
     pub currency_code: String,
     /// Organization identifier
     ///
     /// Example: `12345678`
-    #[serde(rename = "organizationId")]
     pub organization_id: String,
 }
 
@@ -1610,30 +1491,30 @@ impl CreateLinkedinIntegrationDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateOfflineUserListJobDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateOfflineUserListJobDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Smart list IDs
-    #[serde(rename = "smartListIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smart_list_ids: Option<Vec<String>>,
     /// CSV file path
     ///
     /// Example: `/uploads/users.csv`
-    #[serde(rename = "csvPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_path: Option<String>,
     /// User list identifier
     ///
     /// Example: `ul_123`
-    #[serde(rename = "userListId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_list_id: Option<String>,
     /// Dynamic list flag
     ///
     /// Example: `false`
-    #[serde(rename = "isDynamic", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dynamic: Option<bool>,
 }
 
@@ -1778,15 +1659,14 @@ impl CustomDisclaimerCheckbox {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomQuestionFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomQuestionFieldDto {
     /// Custom question text shown to the user
     ///
     /// Example: `What service are you interested in?`
-    #[serde(rename = "customQuestionText")]
     pub custom_question_text: String,
     /// Answer choices for the custom question
-    #[serde(rename = "singleChoiceAnswers")]
     pub single_choice_answers: Vec<String>,
 }
 
@@ -1939,84 +1819,29 @@ pub use ghl_common::types::FbGetEntityEntityType;
 
 pub use ghl_common::types::FbGetEntityType;
 
-/// An item of the `fields` parameter of `GET /ad-publishing/facebook/reporting`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/6/schema/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetReportingFieldsItem {
-    /// `impressions`
-    Impressions,
-    /// `clicks`
-    Clicks,
-    /// `spend`
-    Spend,
-    /// `cpc`
-    Cpc,
-    /// `cost_per_conversion`
-    CostPerConversion,
-    /// `conversions`
-    Conversions,
-    /// `cpm`
-    Cpm,
-    /// `reach`
-    Reach,
-    /// `frequency`
-    Frequency,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetReportingFieldsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Impressions => "impressions",
-            Self::Clicks => "clicks",
-            Self::Spend => "spend",
-            Self::Cpc => "cpc",
-            Self::CostPerConversion => "cost_per_conversion",
-            Self::Conversions => "conversions",
-            Self::Cpm => "cpm",
-            Self::Reach => "reach",
-            Self::Frequency => "frequency",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetReportingFieldsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "impressions" => Self::Impressions,
-            "clicks" => Self::Clicks,
-            "spend" => Self::Spend,
-            "cpc" => Self::Cpc,
-            "cost_per_conversion" => Self::CostPerConversion,
-            "conversions" => Self::Conversions,
-            "cpm" => Self::Cpm,
-            "reach" => Self::Reach,
-            "frequency" => Self::Frequency,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetReportingFieldsItem> for String {
-    fn from(value: FbGetReportingFieldsItem) -> Self {
-        match value {
-            FbGetReportingFieldsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetReportingFieldsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// An item of the `fields` parameter of `GET /ad-publishing/facebook/reporting`.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/6/schema/items`
+    pub enum FbGetReportingFieldsItem {
+        /// `impressions`
+        Impressions = "impressions",
+        /// `clicks`
+        Clicks = "clicks",
+        /// `spend`
+        Spend = "spend",
+        /// `cpc`
+        Cpc = "cpc",
+        /// `cost_per_conversion`
+        CostPerConversion = "cost_per_conversion",
+        /// `conversions`
+        Conversions = "conversions",
+        /// `cpm`
+        Cpm = "cpm",
+        /// `reach`
+        Reach = "reach",
+        /// `frequency`
+        Frequency = "frequency",
     }
 }
 
@@ -2026,12 +1851,12 @@ pub use ghl_common::types::FbGetReportingGroupBy;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbSetDefaultPageBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbSetDefaultPageBodyDto {
     /// Facebook page identifier
     ///
     /// Example: `103456789012345`
-    #[serde(rename = "pageId")]
     pub page_id: String,
 }
 
@@ -2046,12 +1871,12 @@ impl FbSetDefaultPageBodyDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbUpdateAudienceBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbUpdateAudienceBodyDto {
     /// Location identifier
     ///
     /// Example: `HChooFuiyPpVYzeJ4HMe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Audience name
     ///
@@ -2082,22 +1907,17 @@ impl FbUpdateAudienceBodyDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FlexibleRuleUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FlexibleRuleUserListDto {
     /// Operator for combining inclusive operands
     ///
     /// Example: `AND`
-    #[serde(
-        rename = "inclusiveRuleOperator",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inclusive_rule_operator: Option<String>,
     /// Inclusive rule operands
-    #[serde(rename = "inclusiveOperands")]
     pub inclusive_operands: Vec<RuleOperandDto>,
     /// Exclusive rule operands
-    #[serde(rename = "exclusiveOperands")]
     pub exclusive_operands: Vec<RuleOperandDto>,
 }
 
@@ -2128,6 +1948,7 @@ impl FlexibleRuleUserListDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormQuestion {
     /// Question label text shown to the user
@@ -2142,7 +1963,6 @@ pub struct FormQuestion {
     /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
     ///
     /// Example: `SHORT_ANSWER`
-    #[serde(rename = "type")]
     pub type_: FormQuestionType,
     /// Answer options for multiple-choice questions (only applies to CUSTOM type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2199,136 +2019,55 @@ impl FormQuestionOption {
     }
 }
 
-/// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FormQuestionType {
-    /// `CUSTOM`
-    Custom,
-    /// `CITY`
-    City,
-    /// `COMPANY_NAME`
-    CompanyName,
-    /// `COUNTRY`
-    Country,
-    /// `DATE_OF_BIRTH`
-    DateOfBirth,
-    /// `EMAIL`
-    Email,
-    /// `FIRST_NAME`
-    FirstName,
-    /// `FULL_NAME`
-    FullName,
-    /// `GENDER`
-    Gender,
-    /// `JOB_TITLE`
-    JobTitle,
-    /// `LAST_NAME`
-    LastName,
-    /// `MARITAL_STATUS`
-    MaritalStatus,
-    /// `MILITARY_STATUS`
-    MilitaryStatus,
-    /// `PHONE`
-    Phone,
-    /// `POST_CODE`
-    PostCode,
-    /// `RELATIONSHIP_STATUS`
-    RelationshipStatus,
-    /// `STATE`
-    State,
-    /// `STREET_ADDRESS`
-    StreetAddress,
-    /// `WORK_EMAIL`
-    WorkEmail,
-    /// `WORK_PHONE_NUMBER`
-    WorkPhoneNumber,
-    /// `ZIP`
-    Zip,
-    /// `SHORT_ANSWER`
-    ShortAnswer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FormQuestionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "CUSTOM",
-            Self::City => "CITY",
-            Self::CompanyName => "COMPANY_NAME",
-            Self::Country => "COUNTRY",
-            Self::DateOfBirth => "DATE_OF_BIRTH",
-            Self::Email => "EMAIL",
-            Self::FirstName => "FIRST_NAME",
-            Self::FullName => "FULL_NAME",
-            Self::Gender => "GENDER",
-            Self::JobTitle => "JOB_TITLE",
-            Self::LastName => "LAST_NAME",
-            Self::MaritalStatus => "MARITAL_STATUS",
-            Self::MilitaryStatus => "MILITARY_STATUS",
-            Self::Phone => "PHONE",
-            Self::PostCode => "POST_CODE",
-            Self::RelationshipStatus => "RELATIONSHIP_STATUS",
-            Self::State => "STATE",
-            Self::StreetAddress => "STREET_ADDRESS",
-            Self::WorkEmail => "WORK_EMAIL",
-            Self::WorkPhoneNumber => "WORK_PHONE_NUMBER",
-            Self::Zip => "ZIP",
-            Self::ShortAnswer => "SHORT_ANSWER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FormQuestionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM" => Self::Custom,
-            "CITY" => Self::City,
-            "COMPANY_NAME" => Self::CompanyName,
-            "COUNTRY" => Self::Country,
-            "DATE_OF_BIRTH" => Self::DateOfBirth,
-            "EMAIL" => Self::Email,
-            "FIRST_NAME" => Self::FirstName,
-            "FULL_NAME" => Self::FullName,
-            "GENDER" => Self::Gender,
-            "JOB_TITLE" => Self::JobTitle,
-            "LAST_NAME" => Self::LastName,
-            "MARITAL_STATUS" => Self::MaritalStatus,
-            "MILITARY_STATUS" => Self::MilitaryStatus,
-            "PHONE" => Self::Phone,
-            "POST_CODE" => Self::PostCode,
-            "RELATIONSHIP_STATUS" => Self::RelationshipStatus,
-            "STATE" => Self::State,
-            "STREET_ADDRESS" => Self::StreetAddress,
-            "WORK_EMAIL" => Self::WorkEmail,
-            "WORK_PHONE_NUMBER" => Self::WorkPhoneNumber,
-            "ZIP" => Self::Zip,
-            "SHORT_ANSWER" => Self::ShortAnswer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FormQuestionType> for String {
-    fn from(value: FormQuestionType) -> Self {
-        match value {
-            FormQuestionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FormQuestionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion/properties/type`
+    pub enum FormQuestionType {
+        /// `CUSTOM`
+        Custom = "CUSTOM",
+        /// `CITY`
+        City = "CITY",
+        /// `COMPANY_NAME`
+        CompanyName = "COMPANY_NAME",
+        /// `COUNTRY`
+        Country = "COUNTRY",
+        /// `DATE_OF_BIRTH`
+        DateOfBirth = "DATE_OF_BIRTH",
+        /// `EMAIL`
+        Email = "EMAIL",
+        /// `FIRST_NAME`
+        FirstName = "FIRST_NAME",
+        /// `FULL_NAME`
+        FullName = "FULL_NAME",
+        /// `GENDER`
+        Gender = "GENDER",
+        /// `JOB_TITLE`
+        JobTitle = "JOB_TITLE",
+        /// `LAST_NAME`
+        LastName = "LAST_NAME",
+        /// `MARITAL_STATUS`
+        MaritalStatus = "MARITAL_STATUS",
+        /// `MILITARY_STATUS`
+        MilitaryStatus = "MILITARY_STATUS",
+        /// `PHONE`
+        Phone = "PHONE",
+        /// `POST_CODE`
+        PostCode = "POST_CODE",
+        /// `RELATIONSHIP_STATUS`
+        RelationshipStatus = "RELATIONSHIP_STATUS",
+        /// `STATE`
+        State = "STATE",
+        /// `STREET_ADDRESS`
+        StreetAddress = "STREET_ADDRESS",
+        /// `WORK_EMAIL`
+        WorkEmail = "WORK_EMAIL",
+        /// `WORK_PHONE_NUMBER`
+        WorkPhoneNumber = "WORK_PHONE_NUMBER",
+        /// `ZIP`
+        Zip = "ZIP",
+        /// `SHORT_ANSWER`
+        ShortAnswer = "SHORT_ANSWER",
     }
 }
 
@@ -2461,6 +2200,7 @@ impl GeoLatLngDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoLocationDto {
     /// Location display name
@@ -2474,12 +2214,10 @@ pub struct GeoLocationDto {
     /// Facet URN
     ///
     /// Example: `urn:li:adTargetingFacet:locations`
-    #[serde(rename = "facetUrn")]
     pub facet_urn: String,
     /// Selection type
     ///
     /// Example: `include`
-    #[serde(rename = "selectionType")]
     pub selection_type: SelectionType,
 }
 
@@ -2540,6 +2278,7 @@ impl GeoViewportDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdContentDto {
     /// Ad identifier
@@ -2549,13 +2288,13 @@ pub struct GoogleAdContentDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Media type
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<GoogleAdContentDtoMediaType>,
     /// Ad headlines
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headlines: Option<Vec<String>>,
     /// Long headlines
-    #[serde(rename = "longHeadlines", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_headlines: Option<Vec<String>>,
     /// Ad descriptions
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2563,7 +2302,7 @@ pub struct GoogleAdContentDto {
     /// Final URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "finalUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_url: Option<String>,
     /// Display path 1
     ///
@@ -2576,60 +2315,48 @@ pub struct GoogleAdContentDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path2: Option<String>,
     /// Whether the ad is soft-deleted
-    #[serde(rename = "isDeleted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
     /// Ad-level error message from Google
-    #[serde(rename = "adError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_error: Option<String>,
     /// Ad publishing status
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Internal ad identifier
-    #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
     /// Ad campaign identifier
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ad group identifier
-    #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// Google Ads ad resource ID
-    #[serde(rename = "googleAdId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_id: Option<String>,
     /// Ad media items
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<GoogleMediaDto>>,
     /// Call to action label
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<GoogleAdContentDtoCallToActionLabel>,
     /// Business name
     ///
     /// Example: `Acme Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// YouTube video links
-    #[serde(
-        rename = "youtubeVideoLinks",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_video_links: Option<Vec<GoogleYouTubeVideoLinkDto>>,
     /// Carousel cards
-    #[serde(rename = "carouselCards", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carousel_cards: Option<Vec<GoogleCarouselCardDto>>,
     /// Channel placements
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placements: Option<Vec<PlacementsItem>>,
     /// Custom channels flag
-    #[serde(rename = "customChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_channels: Option<bool>,
 }
 
@@ -2864,13 +2591,14 @@ impl GoogleAdGroupAudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdGroupDto {
     /// Ad group identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Google ad group identifier
-    #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// Ad group name
     ///
@@ -2878,47 +2606,31 @@ pub struct GoogleAdGroupDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Ad campaign identifier
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ad content items
-    #[serde(rename = "adContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_content: Option<Vec<GoogleAdContentDto>>,
     /// Keyword targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<GoogleKeywordsDto>,
     /// Ad group publishing status
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Ad group-level error from Google
-    #[serde(rename = "adGroupError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_error: Option<String>,
     /// Google Ads ad group resource ID
-    #[serde(
-        rename = "googleAdGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_group_id: Option<String>,
     /// Custom channels flag
-    #[serde(rename = "customChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_channels: Option<bool>,
     /// Selected channel placements
-    #[serde(
-        rename = "selectedChannels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_channels: Option<Vec<PlacementsItem>>,
     /// Google audience resource ID
-    #[serde(
-        rename = "googleAudienceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_audience_id: Option<String>,
     /// Ad group audience targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3034,10 +2746,10 @@ impl GoogleAdGroupDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdScheduleDto {
     /// Day of week
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: GoogleAdScheduleDtoDayOfWeek,
     /// Start time (HH:MM)
     ///
@@ -3070,12 +2782,13 @@ pub use ghl_common::types::GoogleAdScheduleDtoDayOfWeek;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetImageDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetImageDto {
     /// Image URL
     pub url: String,
     /// Google Ads resource name
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Asset name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3119,6 +2832,7 @@ impl GoogleAssetImageDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetsDto {
     /// Call extension asset resource names
@@ -3128,13 +2842,13 @@ pub struct GoogleAssetsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sitelinks: Option<Vec<String>>,
     /// Lead form asset resource name
-    #[serde(rename = "leadForm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_form: Option<String>,
     /// Image assets
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<GoogleAssetImageDto>>,
     /// Business logo asset
-    #[serde(rename = "businessLogo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_logo: Option<GoogleAssetImageDto>,
 }
 
@@ -3188,10 +2902,11 @@ impl GoogleAssetsDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBiddingStrategyDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBiddingStrategyDto {
     /// Bidding strategy type
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Bid value in micros
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3221,10 +2936,11 @@ impl GoogleBiddingStrategyDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBudgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBudgetDto {
     /// Budget type
-    #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_type: Option<BudgetType>,
     /// Budget amount in micros
     ///
@@ -3234,20 +2950,12 @@ pub struct GoogleBudgetDto {
     /// Schedule start date
     ///
     /// Example: `2024-01-01`
-    #[serde(
-        rename = "scheduleStartDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_start_date: Option<String>,
     /// Schedule end date
     ///
     /// Example: `2024-12-31`
-    #[serde(
-        rename = "scheduleEndDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_end_date: Option<String>,
 }
 
@@ -3294,10 +3002,11 @@ impl GoogleBudgetDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignAudienceDto {
     /// Geo-location targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "geo_locations", default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GoogleGeoLocationDto>>,
     /// Language/locale targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3306,17 +3015,13 @@ pub struct GoogleCampaignAudienceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Vec<GoogleDemographicTargetDto>>,
     /// Age range targeting
-    #[serde(rename = "ageRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_range: Option<Vec<GoogleDemographicTargetDto>>,
     /// Audience segment targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<GoogleSegmentTargetDto>>,
     /// Interest-based targeting
-    #[serde(
-        rename = "targetInterests",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_interests: Option<GoogleTargetInterestsDto>,
 }
 
@@ -3383,20 +3088,16 @@ impl GoogleCampaignAudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignGoalDto {
     /// Campaign goal type
-    #[serde(rename = "type")]
     pub type_: GoogleCampaignGoalDtoType,
     /// Goal value (e.g. conversion action resource name)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Whether this is a custom conversion goal
-    #[serde(
-        rename = "isCustomConversionGoal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_custom_conversion_goal: Option<bool>,
 }
 
@@ -3429,6 +3130,7 @@ pub use ghl_common::types::GoogleCampaignGoalDtoType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCarouselCardDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCarouselCardDto {
     /// Card headline
@@ -3439,14 +3141,10 @@ pub struct GoogleCarouselCardDto {
     /// Card final URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "finalUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_url: Option<String>,
     /// Call to action label
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<String>,
     /// Card media items
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3496,10 +3194,10 @@ impl GoogleCarouselCardDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleDemographicTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleDemographicTargetDto {
     /// Demographic enum value
-    #[serde(rename = "enum")]
     pub enum_: String,
     /// Whether this is a negative target
     pub negative: bool,
@@ -3680,12 +3378,12 @@ pub use ghl_common::types::GoogleGetTargetInterestsType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleKeywordItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleKeywordItemDto {
     /// Keyword text
     pub keyword: String,
     /// Match type (BROAD, PHRASE, EXACT)
-    #[serde(rename = "matchType")]
     pub match_type: String,
 }
 
@@ -3739,6 +3437,7 @@ impl GoogleKeywordsDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocaleDto {
     /// Language display name
@@ -3751,7 +3450,7 @@ pub struct GoogleLocaleDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Language resource name
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
 
@@ -3795,10 +3494,11 @@ impl GoogleLocaleDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleMediaDto {
     /// Media type
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<GoogleMediaDtoType>,
     /// Media source URL
     ///
@@ -3808,7 +3508,7 @@ pub struct GoogleMediaDto {
     /// Is logo flag
     ///
     /// Example: `false`
-    #[serde(rename = "isLogo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logo: Option<bool>,
     /// Error message if media failed
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3817,7 +3517,7 @@ pub struct GoogleMediaDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Image type classification
-    #[serde(rename = "imageType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_type: Option<String>,
 }
 
@@ -3877,13 +3577,12 @@ pub use ghl_common::types::GoogleMediaDtoType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleNetworkSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleNetworkSettingsDto {
     /// Target Google Search Network
-    #[serde(rename = "targetSearchNetwork")]
     pub target_search_network: bool,
     /// Target Google Display Network
-    #[serde(rename = "targetContentNetwork")]
     pub target_content_network: bool,
 }
 
@@ -3901,10 +3600,10 @@ impl GoogleNetworkSettingsDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleSegmentTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleSegmentTargetDto {
     /// Segment type
-    #[serde(rename = "type")]
     pub type_: String,
     /// Segment identifier
     pub id: String,
@@ -3924,13 +3623,14 @@ impl GoogleSegmentTargetDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleTargetInterestsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleTargetInterestsDto {
     /// Affinity audience IDs
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Vec<String>>,
     /// In-market audience IDs
-    #[serde(rename = "inMarket", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_market: Option<Vec<String>>,
 }
 
@@ -3964,10 +3664,10 @@ pub use ghl_common::types::GoogleUpsertSegmentType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleYouTubeVideoLinkDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleYouTubeVideoLinkDto {
     /// YouTube video ID
-    #[serde(rename = "youtubeVideoId")]
     pub youtube_video_id: String,
 }
 
@@ -4043,6 +3743,7 @@ impl HiddenFieldDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/KeywordSuggestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KeywordSuggestionDto {
     /// Target URL
@@ -4052,7 +3753,7 @@ pub struct KeywordSuggestionDto {
     /// Language code
     ///
     /// Example: `en`
-    #[serde(rename = "languageCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_code: Option<String>,
     /// Target locations
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4096,12 +3797,13 @@ impl KeywordSuggestionDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormAssetPayloadDto {
     /// Google Ads resource name for an existing lead form asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Lead form headline
     ///
@@ -4114,81 +3816,54 @@ pub struct LeadFormAssetPayloadDto {
     /// Business name shown on the form
     ///
     /// Example: `Acme Corp`
-    #[serde(rename = "businessName")]
     pub business_name: String,
     /// Privacy policy URL
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyUrl")]
     pub privacy_policy_url: String,
     /// Form fields to collect user input
     pub fields: Vec<LeadFormFieldDto>,
     /// Call to action button type
     ///
     /// Example: `GET_QUOTE`
-    #[serde(rename = "callToActionType")]
     pub call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
     /// Description text for the CTA button
     ///
     /// Example: `Request your free quote now`
-    #[serde(
-        rename = "callToActionDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_description: Option<String>,
     /// Background image asset resource name
     ///
     /// Example: `customers/123/assets/789`
-    #[serde(
-        rename = "backgroundImageAsset",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_image_asset: Option<String>,
     /// Desired lead intent level
     ///
     /// Example: `HIGH_INTENT`
-    #[serde(rename = "desiredIntent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_intent: Option<LeadFormAssetPayloadDtoDesiredIntent>,
     /// Custom question fields appended after standard fields
-    #[serde(
-        rename = "customQuestionFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_question_fields: Option<Vec<CustomQuestionFieldDto>>,
     /// Headline shown after form submission
     ///
     /// Example: `Thank you!`
-    #[serde(
-        rename = "postSubmitHeadline",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_headline: Option<String>,
     /// Description shown after form submission
     ///
     /// Example: `We will be in touch shortly`
-    #[serde(
-        rename = "postSubmitDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_description: Option<String>,
     /// Post-submit CTA button type
     ///
     /// Example: `VISIT_SITE`
-    #[serde(
-        rename = "postSubmitCallToActionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_call_to_action_type: Option<PostSubmitCallToActionType>,
     /// Final URL shown after form submission
     ///
     /// Example: `https://example.com/thank-you`
-    #[serde(rename = "finalUrls", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_urls: Option<String>,
 }
 
@@ -4307,6 +3982,7 @@ pub use ghl_common::types::DesiredIntent as LeadFormAssetPayloadDtoDesiredIntent
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormContentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormContentDto {
     /// Form questions
@@ -4317,10 +3993,8 @@ pub struct LeadFormContentDto {
     /// Form headline
     pub headline: LocalizedStringDto,
     /// Post-submission info
-    #[serde(rename = "postSubmissionInfo")]
     pub post_submission_info: PostSubmissionInfoDto,
     /// Legal information
-    #[serde(rename = "legalInfo")]
     pub legal_info: LegalInfoDto,
 }
 
@@ -4352,19 +4026,15 @@ impl LeadFormContentDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormFieldDto {
     /// Field input type from Google Ads LeadFormFieldUserInputType
     ///
     /// Example: `FULL_NAME`
-    #[serde(rename = "inputType")]
     pub input_type: String,
     /// Single-choice answer options for the field
-    #[serde(
-        rename = "singleChoiceAnswers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_choice_answers: Option<Vec<String>>,
 }
 
@@ -4391,6 +4061,7 @@ impl LeadFormFieldDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormQuestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormQuestionDto {
     /// Question text
@@ -4400,16 +4071,11 @@ pub struct LeadFormQuestionDto {
     /// Example: `firstName`
     pub name: String,
     /// Question type details
-    #[serde(rename = "questionDetails")]
     pub question_details: QuestionDetailsDto,
     /// Predefined field identifier
     ///
     /// Example: `FIRST_NAME`
-    #[serde(
-        rename = "predefinedField",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predefined_field: Option<String>,
 }
 
@@ -4439,6 +4105,7 @@ impl LeadFormQuestionDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LegalInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegalInfoDto {
     /// Consent entries
@@ -4446,14 +4113,9 @@ pub struct LegalInfoDto {
     /// Privacy policy URL
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyUrl")]
     pub privacy_policy_url: String,
     /// Legal disclaimer text
-    #[serde(
-        rename = "legalDisclaimer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_disclaimer: Option<LocalizedStringDto>,
 }
 
@@ -4488,6 +4150,7 @@ pub use ghl_common::types::LiGetAdAnalyticsPivot;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInAdDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInAdDto {
     /// The `id` field.
@@ -4497,61 +4160,37 @@ pub struct LinkedInAdDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `introductoryText` field.
-    #[serde(
-        rename = "introductoryText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introductory_text: Option<String>,
     /// The `destinationUrl` field.
-    #[serde(rename = "destinationUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_url: Option<String>,
     /// The `callToActionLabel` field.
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<String>,
     /// The `destinationFormId` field.
-    #[serde(
-        rename = "destinationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_form_id: Option<String>,
     /// The `contentReferenceString` field.
-    #[serde(
-        rename = "contentReferenceString",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_reference_string: Option<String>,
     /// The `media` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<LinkedInMediaDto>>,
     /// The `adCampaignId` field.
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// The `adId` field.
-    #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
     /// The `headline` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headline: Option<String>,
     /// The `publishingStatus` field.
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// The `adCampaignGroupId` field.
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// The `description` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4560,7 +4199,7 @@ pub struct LinkedInAdDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// LinkedIn API error message
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
 }
 
@@ -4708,12 +4347,12 @@ pub type LinkedInBudgetDto = GoogleBudgetDto;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInCreateLeadFormBodyDto {
     /// Form owner
     pub owner: SponsoredAccountOwnerDto,
     /// Creation locale
-    #[serde(rename = "creationLocale")]
     pub creation_locale: CreationLocaleDto,
     /// Form name
     ///
@@ -4726,7 +4365,7 @@ pub struct LinkedInCreateLeadFormBodyDto {
     /// Form content
     pub content: LeadFormContentDto,
     /// Hidden fields
-    #[serde(rename = "hiddenFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_fields: Option<Vec<HiddenFieldDto>>,
 }
 
@@ -4765,10 +4404,11 @@ pub use ghl_common::types::LinkedInCreateLeadFormBodyDtoState;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInMediaDto {
     /// Media type
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Media source URL
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4777,10 +4417,10 @@ pub struct LinkedInMediaDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<Vec<String>>,
     /// Selected poster frame index
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Thumbnail URL
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// Media name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4789,10 +4429,10 @@ pub struct LinkedInMediaDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headline: Option<String>,
     /// Click-through destination URL
-    #[serde(rename = "destinationUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_url: Option<String>,
     /// File size in bytes
-    #[serde(rename = "fileSizeBytes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size_bytes: Option<f64>,
 }
 
@@ -4871,17 +4511,16 @@ impl LinkedInMediaDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInUpdateAdStatusBodyDto {
     /// Update operation
     ///
     /// Example: `PAUSED`
-    #[serde(rename = "operationType")]
     pub operation_type: LinkedInUpdateAdStatusBodyDtoOperationType,
     /// Ad object type
     ///
     /// Example: `adCampaign`
-    #[serde(rename = "type")]
     pub type_: LinkedInUpdateAdStatusBodyDtoType,
 }
 
@@ -4925,12 +4564,12 @@ impl LocalizedStringDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocationIdBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationIdBodyDto {
     /// Location identifier
     ///
     /// Example: `HChooFuiyPpVYzeJ4HMe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -4947,6 +4586,7 @@ impl LocationIdBodyDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MediaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MediaDto {
     /// Media source URL
@@ -4956,17 +4596,16 @@ pub struct MediaDto {
     /// Thumbnail URL (required when type is video)
     ///
     /// Example: `https://example.com/thumb.jpg`
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// Selected poster index (required when type is video)
     ///
     /// Example: `0`
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Media content type
     ///
     /// Example: `IMAGE`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Media file name
     ///
@@ -5046,12 +4685,12 @@ impl MediaDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MemberDto {
     /// Member type
     ///
     /// Example: `KEYWORD`
-    #[serde(rename = "memberType")]
     pub member_type: MemberDtoMemberType,
     /// Keyword value
     ///
@@ -5146,13 +4785,12 @@ pub use ghl_common::types::PlacementsItem;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionCallToActionDto {
     /// Call to action target
-    #[serde(rename = "callToActionTarget")]
     pub call_to_action_target: PostSubmissionCallToActionTargetDto,
     /// Call to action label
-    #[serde(rename = "callToActionLabel")]
     pub call_to_action_label: PostSubmissionCallToActionDtoCallToActionLabel,
 }
 
@@ -5175,12 +4813,12 @@ pub use ghl_common::types::PostSubmissionCallToActionDtoCallToActionLabel;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionCallToActionTargetDto {
     /// Landing page URL
     ///
     /// Example: `https://example.com/thank-you`
-    #[serde(rename = "landingPageUrl")]
     pub landing_page_url: String,
 }
 
@@ -5197,12 +4835,12 @@ impl PostSubmissionCallToActionTargetDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionInfoDto {
     /// Thank-you message
     pub message: LocalizedStringDto,
     /// Post-submission call to action
-    #[serde(rename = "callToAction")]
     pub call_to_action: PostSubmissionCallToActionDto,
 }
 
@@ -5229,21 +4867,14 @@ pub use ghl_common::types::PublishingStatus;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/QuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuestionDetailsDto {
     /// Text question details (empty object for text questions)
-    #[serde(
-        rename = "textQuestionDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_question_details: Option<serde_json::Value>,
     /// Multiple choice question details
-    #[serde(
-        rename = "multipleChoiceQuestionDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
 }
 
@@ -5283,19 +4914,15 @@ pub use ghl_common::types::RadiusUnit;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleBasedUserListDto {
     /// Prepopulation status
     ///
     /// Example: `REQUESTED`
-    #[serde(
-        rename = "prepopulationStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prepopulation_status: Option<RuleBasedUserListDtoPrepopulationStatus>,
     /// Flexible rule user list configuration
-    #[serde(rename = "flexibleRuleUserList")]
     pub flexible_rule_user_list: FlexibleRuleUserListDto,
 }
 
@@ -5324,10 +4951,10 @@ pub use ghl_common::types::PrepopulationStatus as RuleBasedUserListDtoPrepopulat
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleDto {
     /// List of rule item groups
-    #[serde(rename = "ruleItemGroups")]
     pub rule_item_groups: Vec<RuleItemGroupDto>,
 }
 
@@ -5342,6 +4969,7 @@ impl RuleDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleItemDto {
     /// Rule item name
@@ -5349,7 +4977,6 @@ pub struct RuleItemDto {
     /// Example: `url__`
     pub name: RuleItemDtoName,
     /// String rule item condition
-    #[serde(rename = "stringRuleItem")]
     pub string_rule_item: StringRuleItemDto,
 }
 
@@ -5366,10 +4993,10 @@ pub use ghl_common::types::RuleItemDtoName;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemGroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleItemGroupDto {
     /// List of rule items
-    #[serde(rename = "ruleItems")]
     pub rule_items: Vec<RuleItemDto>,
 }
 
@@ -5384,12 +5011,12 @@ impl RuleItemGroupDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleOperandDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleOperandDto {
     /// Lookback window in days
     ///
     /// Example: `30`
-    #[serde(rename = "lookbackWindowDays")]
     pub lookback_window_days: f64,
     /// Rule definition
     pub rule: RuleDto,
@@ -5406,6 +5033,7 @@ impl RuleOperandDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SelectedAttributeDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SelectedAttributeDto {
     /// Targeting attribute URN
@@ -5413,7 +5041,6 @@ pub struct SelectedAttributeDto {
     /// Display name
     pub name: String,
     /// Category name
-    #[serde(rename = "categoryName")]
     pub category_name: String,
     /// Facet identifier
     pub facet: String,
@@ -5442,22 +5069,21 @@ pub use ghl_common::types::SelectionType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SitelinkAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SitelinkAssetPayloadDto {
     /// Google Ads resource name for an existing sitelink asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Sitelink display text
     ///
     /// Example: `Pricing`
-    #[serde(rename = "linkText")]
     pub link_text: String,
     /// Final landing page URL
     ///
     /// Example: `https://example.com/pricing`
-    #[serde(rename = "finalUrls")]
     pub final_urls: String,
     /// First description line
     ///
@@ -5472,19 +5098,15 @@ pub struct SitelinkAssetPayloadDto {
     /// Start date for the sitelink (YYYY-MM-DD)
     ///
     /// Example: `2024-01-01`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// End date for the sitelink (YYYY-MM-DD)
     ///
     /// Example: `2024-12-31`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Ad schedule targets restricting when the sitelink is shown
-    #[serde(
-        rename = "adScheduleTargets",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
 }
 
@@ -5547,12 +5169,12 @@ impl SitelinkAssetPayloadDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SponsoredAccountOwnerDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SponsoredAccountOwnerDto {
     /// Sponsored account URN
     ///
     /// Example: `urn:li:sponsoredAccount:123456`
-    #[serde(rename = "sponsoredAccount")]
     pub sponsored_account: String,
 }
 
@@ -5637,6 +5259,7 @@ impl TargetAudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ThankYouPage`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ThankYouPage {
     /// Thank you page title
@@ -5650,27 +5273,25 @@ pub struct ThankYouPage {
     /// Button text label
     ///
     /// Example: `Visit Website`
-    #[serde(rename = "buttonText")]
     pub button_text: String,
     /// Button action type
     ///
     /// Example: `VIEW_WEBSITE`
-    #[serde(rename = "buttonType")]
     pub button_type: String,
     /// Button destination link
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "buttonLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_link: Option<String>,
     /// Business phone number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "businessPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_phone: Option<String>,
     /// Phone country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
 }
 
@@ -5737,34 +5358,29 @@ impl UnitCostDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceBatchDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceBatchDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// CSV file path
     ///
     /// Example: `/uploads/audience.csv`
-    #[serde(rename = "csvPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_path: Option<String>,
     /// Batch operation type
     ///
     /// Example: `ADD`
-    #[serde(rename = "operationType")]
     pub operation_type: String,
     /// Smartlist IDs array
-    #[serde(rename = "smartlistIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smartlist_ids: Option<Vec<String>>,
     /// Dynamic audience flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "dynamicAudience",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_audience: Option<String>,
 }
 
@@ -5806,22 +5422,21 @@ impl UpdateCustomAudienceBatchDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact identifier
     ///
     /// Example: `contact_123`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Facebook ad account ID
     ///
     /// Example: `act_123456`
-    #[serde(rename = "fbAdAccountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_ad_account_id: Option<String>,
 }
 
@@ -5846,6 +5461,7 @@ impl UpdateCustomAudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdDto {
     /// Ad identifier
@@ -5856,7 +5472,6 @@ pub struct UpsertAdDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad name
     ///
@@ -5866,7 +5481,7 @@ pub struct UpsertAdDto {
     /// Ad primary text
     ///
     /// Example: `Check out our offer!`
-    #[serde(rename = "primaryText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_text: Option<String>,
     /// Ad headline text
     ///
@@ -5881,10 +5496,10 @@ pub struct UpsertAdDto {
     /// Ad image URL
     ///
     /// Example: `https://example.com/img.jpg`
-    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// Ad media type
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<UpsertAdDtoMediaType>,
     /// Media items (images or videos) attached to the ad creative
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5892,21 +5507,15 @@ pub struct UpsertAdDto {
     /// Enable multi-advertiser ads
     ///
     /// Example: `false`
-    #[serde(
-        rename = "multiAdvertiserAds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_advertiser_ads: Option<bool>,
     /// Parent campaign ID
     ///
     /// Example: `camp_123`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
     /// Parent ad set ID
     ///
     /// Example: `adset_123`
-    #[serde(rename = "adsetId")]
     pub adset_id: String,
     /// Call to action type
     ///
@@ -5916,29 +5525,17 @@ pub struct UpsertAdDto {
     /// Conversation form ID
     ///
     /// Example: `conv_123`
-    #[serde(
-        rename = "conversationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_form_id: Option<String>,
     /// Destination link URL
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "destinationLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link: Option<String>,
     /// Destination form ID
     ///
     /// Example: `form_123`
-    #[serde(
-        rename = "destinationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_form_id: Option<String>,
 }
 
@@ -6060,6 +5657,7 @@ pub use ghl_common::types::UpsertAdDtoMediaType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdsetDto {
     /// Ad set identifier
@@ -6070,7 +5668,6 @@ pub struct UpsertAdsetDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad set name
     ///
@@ -6080,28 +5677,20 @@ pub struct UpsertAdsetDto {
     /// Facebook page ID
     ///
     /// Example: `123456789`
-    #[serde(rename = "pageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
     /// Instagram actor ID
     ///
     /// Example: `ig_123`
-    #[serde(
-        rename = "instagramActorId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_actor_id: Option<String>,
     /// Messaging platforms
-    #[serde(
-        rename = "messagingPlatforms",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_platforms: Option<UpsertAdsetDtoMessagingPlatforms>,
     /// WhatsApp phone number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "whatsappNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp_number: Option<String>,
     /// Targeting audience configuration including geo-locations, locales, placements, and custom audiences
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6112,30 +5701,21 @@ pub struct UpsertAdsetDto {
     /// Conversion location
     ///
     /// Example: `website`
-    #[serde(
-        rename = "conversionLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_location: Option<String>,
     /// Custom event type
     ///
     /// Example: `Purchase`
-    #[serde(
-        rename = "customEventType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_event_type: Option<String>,
     /// Conversion pixel ID
     ///
     /// Example: `px_123`
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// Parent campaign ID
     ///
     /// Example: `camp_123`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
 }
 
@@ -6238,17 +5818,16 @@ pub use ghl_common::types::MessagingPlatforms as UpsertAdsetDtoMessagingPlatform
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAssetsDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Asset type to create or update
     ///
     /// Example: `CALL`
-    #[serde(rename = "type")]
     pub type_: UpsertAssetsDtoType,
     /// Asset payload — shape depends on the type field: CallAssetPayload (CALL), SitelinkAssetPayload (SITELINK), or LeadFormAssetPayload (LEAD_FORM)
     pub payload: UpsertAssetsDtoPayload,
@@ -6375,17 +5954,17 @@ pub use ghl_common::types::UpsertAssetsDtoType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAudienceDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Audience resource name
     ///
     /// Example: `customers/123/audiences/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Audience name
     ///
@@ -6395,11 +5974,7 @@ pub struct UpsertAudienceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<AudienceDimensionDto>,
     /// Exclusion dimensions
-    #[serde(
-        rename = "exclusionDimension",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusion_dimension: Option<AudienceDimensionDto>,
 }
 
@@ -6441,6 +6016,7 @@ impl UpsertAudienceDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertCampaignDto {
     /// Campaign identifier
@@ -6451,7 +6027,6 @@ pub struct UpsertCampaignDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Campaign name
     ///
@@ -6464,11 +6039,7 @@ pub struct UpsertCampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<UpsertCampaignDtoObjective>,
     /// Special ad categories
-    #[serde(
-        rename = "specialAdCategories",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub special_ad_categories: Option<UpsertCampaignDtoSpecialAdCategories>,
     /// Campaign data source
     ///
@@ -6535,17 +6106,17 @@ pub use ghl_common::types::SpecialAdCategories as UpsertCampaignDtoSpecialAdCate
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversion identifier
     ///
     /// Example: `conv_456`
-    #[serde(rename = "conversionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_id: Option<String>,
     /// Conversion name
     ///
@@ -6554,29 +6125,24 @@ pub struct UpsertConversionDto {
     /// Conversion type
     ///
     /// Example: `WEBPAGE`
-    #[serde(rename = "type")]
     pub type_: UpsertConversionDtoType,
     /// Conversion category
     ///
     /// Example: `PURCHASE`
     pub category: String,
     /// Value settings that control how monetary value is attributed to conversions
-    #[serde(rename = "valueSettings")]
     pub value_settings: ConversionValueSettings,
     /// How conversions are counted per interaction
     ///
     /// Example: `ONE_PER_CLICK`
-    #[serde(rename = "countingType")]
     pub counting_type: UpsertConversionDtoCountingType,
     /// Attribution model used to credit conversions
     ///
     /// Example: `GOOGLE_ADS_LAST_CLICK`
-    #[serde(rename = "attributionModel")]
     pub attribution_model: UpsertConversionDtoAttributionModel,
     /// Click-through conversion window in days
     ///
     /// Example: `30`
-    #[serde(rename = "clickThroughWindow")]
     pub click_through_window: f64,
 }
 
@@ -6622,21 +6188,17 @@ pub use ghl_common::types::UpsertConversionDtoType;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionPixelDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionPixelDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversion pixel ID
     ///
     /// Example: `px_123`
-    #[serde(
-        rename = "conversionPixelId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_pixel_id: Option<String>,
     /// Pixel name
     ///
@@ -6646,12 +6208,11 @@ pub struct UpsertConversionPixelDto {
     /// Instagram user ID
     ///
     /// Example: `ig_user_123`
-    #[serde(rename = "igUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ig_user_id: Option<String>,
     /// Pixel event type
     ///
     /// Example: `LEAD_EVENT`
-    #[serde(rename = "type")]
     pub type_: String,
 }
 
@@ -6693,6 +6254,7 @@ impl UpsertConversionPixelDto {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertSegmentDto {
     /// Segment name
@@ -6715,7 +6277,7 @@ pub struct UpsertSegmentDto {
     /// Segment type
     ///
     /// Example: `CUSTOM_SEGMENTS`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Segment identifier
     ///
@@ -6725,42 +6287,26 @@ pub struct UpsertSegmentDto {
     /// Membership status
     ///
     /// Example: `OPEN`
-    #[serde(
-        rename = "membershipStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_status: Option<String>,
     /// Rule-based user list config
-    #[serde(
-        rename = "ruleBasedUserList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_based_user_list: Option<RuleBasedUserListDto>,
     /// Membership life span
     ///
     /// Example: `30`
-    #[serde(
-        rename = "membershipLifeSpan",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_life_span: Option<f64>,
     /// Seed user list IDs
-    #[serde(
-        rename = "seedUserListIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_user_list_ids: Option<Vec<String>>,
     /// Country codes
-    #[serde(rename = "countryCodes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Vec<String>>,
     /// Expansion level
     ///
     /// Example: `BALANCED`
-    #[serde(rename = "expansionLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion_level: Option<UpsertSegmentDtoExpansionLevel>,
 }
 

@@ -43,11 +43,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_ad_accounts(&self, location_id: impl Into<String>) -> FbGetAdAccounts {
         FbGetAdAccounts {
             client: self.client.clone(),
@@ -75,11 +71,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -109,11 +101,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -139,11 +127,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_ad(&self, body: types::UpsertAdDto) -> FbUpsertAd {
         FbUpsertAd {
             client: self.client.clone(),
@@ -167,11 +151,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_ad(
         &self,
         ad_id: impl Into<String>,
@@ -200,11 +180,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_ad(&self, ad_id: impl Into<String>) -> FbDuplicateAd {
         FbDuplicateAd {
             client: self.client.clone(),
@@ -228,11 +204,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_ad(
         &self,
         ad_id: impl Into<String>,
@@ -261,11 +233,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_ad(
         &self,
         ad_id: impl Into<String>,
@@ -290,11 +258,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_adset(&self, body: types::UpsertAdsetDto) -> FbUpsertAdset {
         FbUpsertAdset {
             client: self.client.clone(),
@@ -318,11 +282,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_adset(
         &self,
         ad_set_id: impl Into<String>,
@@ -351,11 +311,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_adset(&self, ad_set_id: impl Into<String>) -> FbDuplicateAdset {
         FbDuplicateAdset {
             client: self.client.clone(),
@@ -379,11 +335,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_adset(
         &self,
         ad_set_id: impl Into<String>,
@@ -412,11 +364,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_adset(
         &self,
         ad_set_id: impl Into<String>,
@@ -446,11 +394,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -477,11 +421,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_campaign(
         &self,
         body: types::UpsertCampaignDto,
@@ -508,11 +448,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -541,11 +477,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_duplicate_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -574,11 +506,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_pause_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -607,11 +535,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_publish_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -641,12 +565,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn fb_get_campaign_publishing_progress(
         &self,
         campaign_id: impl Into<String>,
@@ -676,11 +595,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_resume_campaign(
         &self,
         campaign_id: impl Into<String>,
@@ -709,11 +624,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_conversation_forms(
         &self,
         location_id: impl Into<String>,
@@ -737,11 +648,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_conversation_form(
         &self,
         body: types::CreateConversationFormDto,
@@ -770,11 +677,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_custom_audiences(
         &self,
         location_id: impl Into<String>,
@@ -807,11 +710,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_custom_audience(
         &self,
         audience_id: impl Into<String>,
@@ -842,11 +741,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_custom_audience_by_id(
         &self,
         audience_id: impl Into<String>,
@@ -876,11 +771,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_update_custom_audience(
         &self,
         audience_id: impl Into<String>,
@@ -909,11 +800,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_remove_custom_audience_member(
         &self,
         audience_id: impl Into<String>,
@@ -942,11 +829,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_add_custom_audience_member(
         &self,
         audience_id: impl Into<String>,
@@ -975,11 +858,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_batch_update_audience_members(
         &self,
         audience_id: impl Into<String>,
@@ -1010,11 +889,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_entity(
         &self,
         location_id: impl Into<String>,
@@ -1047,11 +922,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_integration(
         &self,
         body: types::LocationIdBodyDto,
@@ -1078,11 +949,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -1106,11 +973,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_integration(
         &self,
         body: types::CreateIntegrationDto,
@@ -1138,11 +1001,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_lead_form(
         &self,
         lead_form_id: impl Into<String>,
@@ -1172,11 +1031,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -1205,11 +1060,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_delete_page(
         &self,
         location_id: impl Into<String>,
@@ -1238,11 +1089,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_set_default_page(
         &self,
         location_id: impl Into<String>,
@@ -1273,11 +1120,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_page_lead_forms(
         &self,
         page_id: impl Into<String>,
@@ -1307,11 +1150,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_create_page_lead_form(
         &self,
         page_id: impl Into<String>,
@@ -1341,11 +1180,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_instagram_accounts(
         &self,
         page_id: impl Into<String>,
@@ -1375,11 +1210,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_pages(&self, location_id: impl Into<String>) -> FbGetPages {
         FbGetPages {
             client: self.client.clone(),
@@ -1404,11 +1235,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_pixels(&self, location_id: impl Into<String>) -> FbGetPixels {
         FbGetPixels {
             client: self.client.clone(),
@@ -1431,11 +1258,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_upsert_pixel(
         &self,
         body: types::UpsertConversionPixelDto,
@@ -1467,11 +1290,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_reporting(
         &self,
         location_id: impl Into<String>,
@@ -1511,11 +1330,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
@@ -1552,11 +1367,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -1593,11 +1404,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_search_targeting(
         &self,
         type_: impl Into<String>,
@@ -1628,11 +1435,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_ad_accounts(
         &self,
         location_id: impl Into<String>,
@@ -1660,11 +1463,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_ad_account(
         &self,
         ad_account_id: impl Into<String>,
@@ -1694,11 +1493,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_ad_account_details(
         &self,
         ad_account_id: impl Into<String>,
@@ -1724,11 +1519,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_campaign(
         &self,
         body: types::CampaignDto,
@@ -1756,11 +1547,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_campaign_by_id(
         &self,
         ad_id: impl Into<String>,
@@ -1790,11 +1577,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_publish_ad(&self, ad_id: impl Into<String>) -> GooglePublishAd {
         GooglePublishAd {
             client: self.client.clone(),
@@ -1819,11 +1602,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_assets(
         &self,
         location_id: impl Into<String>,
@@ -1850,11 +1629,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_assets(
         &self,
         body: types::UpsertAssetsDto,
@@ -1881,11 +1656,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_audiences(
         &self,
         location_id: impl Into<String>,
@@ -1909,11 +1680,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_audience(
         &self,
         body: types::UpsertAudienceDto,
@@ -1941,11 +1708,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_audience_by_id(
         &self,
         audience_id: impl Into<String>,
@@ -1975,11 +1738,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversion_goals(
         &self,
         location_id: impl Into<String>,
@@ -2007,11 +1766,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversions(
         &self,
         location_id: impl Into<String>,
@@ -2039,11 +1794,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_conversion(
         &self,
         body: types::UpsertConversionDto,
@@ -2071,11 +1822,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_conversion(
         &self,
         conversion_id: impl Into<String>,
@@ -2106,11 +1853,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_conversion_by_id(
         &self,
         conversion_id: impl Into<String>,
@@ -2142,11 +1885,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_entity(
         &self,
         location_id: impl Into<String>,
@@ -2183,11 +1922,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -2211,11 +1946,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_create_integration(
         &self,
         body: types::CreateGoogleIntegrationDto,
@@ -2242,11 +1973,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_keyword_ideas(
         &self,
         location_id: impl Into<String>,
@@ -2276,11 +2003,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -2312,11 +2035,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_reporting(
         &self,
         location_id: impl Into<String>,
@@ -2355,11 +2074,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
@@ -2396,11 +2111,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -2436,11 +2147,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_segments(
         &self,
         location_id: impl Into<String>,
@@ -2469,11 +2176,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_segment(
         &self,
         location_id: impl Into<String>,
@@ -2500,11 +2203,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_create_offline_user_list_job(
         &self,
         body: types::CreateOfflineUserListJobDto,
@@ -2533,11 +2232,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_delete_segment(
         &self,
         segment_id: impl Into<String>,
@@ -2570,11 +2265,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_segment_by_id(
         &self,
         segment_id: impl Into<String>,
@@ -2607,11 +2298,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_target_interests(
         &self,
         location_id: impl Into<String>,
@@ -2643,11 +2330,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_search_targeting(
         &self,
         type_: impl Into<String>,
@@ -2678,11 +2361,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_delete_ad_account(
         &self,
         location_id: impl Into<String>,
@@ -2712,11 +2391,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_account_details(
         &self,
         location_id: impl Into<String>,
@@ -2745,11 +2420,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_accounts(&self, location_id: impl Into<String>) -> LiGetAdAccounts {
         LiGetAdAccounts {
             client: self.client.clone(),
@@ -2770,11 +2441,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_upsert_campaign_group(
         &self,
         body: types::AdCampaignGroupDataDto,
@@ -2802,11 +2469,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_campaign_group(
         &self,
         ad_id: impl Into<String>,
@@ -2836,11 +2499,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_publish_campaign_group(
         &self,
         ad_id: impl Into<String>,
@@ -2869,11 +2528,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_integration(
         &self,
         location_id: impl Into<String>,
@@ -2897,11 +2552,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_create_integration(
         &self,
         body: types::CreateLinkedinIntegrationDto,
@@ -2928,11 +2579,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_current_user(
         &self,
         location_id: impl Into<String>,
@@ -2962,11 +2609,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_ad_analytics(
         &self,
         location_id: impl Into<String>,
@@ -3004,11 +2647,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_campaign_group_reporting(
         &self,
         campaign_group_id: impl Into<String>,
@@ -3048,11 +2687,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_reporting_list(
         &self,
         location_id: impl Into<String>,
@@ -3091,11 +2726,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_search_targeting(
         &self,
         location_id: impl Into<String>,
@@ -3126,11 +2757,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_create_lead_form(
         &self,
         account_id: impl Into<String>,
@@ -3163,11 +2790,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_get_lead_forms(
         &self,
         account_id: impl Into<String>,
@@ -3198,11 +2821,7 @@ impl AdPublishingV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn li_update_ad_status(
         &self,
         ad_id: impl Into<String>,
@@ -3261,8 +2880,7 @@ impl FbGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3272,10 +2890,9 @@ impl FbGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, next, fetch_all, limit } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/ad-accounts",
-                "/ad-publishing/facebook/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -3305,8 +2922,7 @@ impl FbDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3316,17 +2932,12 @@ impl FbDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3357,8 +2968,7 @@ impl FbGetAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3368,17 +2978,12 @@ impl FbGetAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -3402,8 +3007,7 @@ impl FbUpsertAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3413,10 +3017,9 @@ impl FbUpsertAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/ads",
-                "/ad-publishing/facebook/ads".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3442,8 +3045,7 @@ impl FbDeleteAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3453,17 +3055,12 @@ impl FbDeleteAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3486,8 +3083,7 @@ impl FbDuplicateAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3497,18 +3093,12 @@ impl FbDuplicateAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3531,8 +3121,7 @@ impl FbPauseAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3542,18 +3131,12 @@ impl FbPauseAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3577,8 +3160,7 @@ impl FbResumeAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3588,18 +3170,12 @@ impl FbResumeAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/ads/{adId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3622,8 +3198,7 @@ impl FbUpsertAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3633,10 +3208,9 @@ impl FbUpsertAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/adsets",
-                "/ad-publishing/facebook/adsets".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3662,8 +3236,7 @@ impl FbDeleteAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3673,17 +3246,12 @@ impl FbDeleteAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&ad_set_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/adsets/{adSetId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adSetId", &ad_set_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3706,8 +3274,7 @@ impl FbDuplicateAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3717,18 +3284,12 @@ impl FbDuplicateAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&ad_set_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adSetId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("adSetId", &ad_set_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3751,8 +3312,7 @@ impl FbPauseAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3762,18 +3322,12 @@ impl FbPauseAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&ad_set_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adSetId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("adSetId", &ad_set_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3797,8 +3351,7 @@ impl FbResumeAdset {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3808,18 +3361,12 @@ impl FbResumeAdset {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/adsets/",
-            &ghl_runtime::encode_path_segment(&ad_set_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/adsets/{adSetId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("adSetId", &ad_set_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3857,8 +3404,7 @@ impl FbGetCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3868,17 +3414,12 @@ impl FbGetCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, fields, source } = self;
-        let path = [
-            "/ad-publishing/facebook/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query_opt("fields", fields.as_ref())
             .query_opt("source", source.as_ref())
@@ -3903,8 +3444,7 @@ impl FbUpsertCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3914,10 +3454,9 @@ impl FbUpsertCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/campaigns",
-                "/ad-publishing/facebook/campaigns".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -3943,8 +3482,7 @@ impl FbDeleteCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3954,17 +3492,12 @@ impl FbDeleteCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/campaigns/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3988,8 +3521,7 @@ impl FbDuplicateCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -3999,18 +3531,12 @@ impl FbDuplicateCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/duplicate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4034,8 +3560,7 @@ impl FbPauseCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4045,18 +3570,12 @@ impl FbPauseCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/pause",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/pause",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4080,8 +3599,7 @@ impl FbPublishCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4091,18 +3609,12 @@ impl FbPublishCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4137,8 +3649,7 @@ impl FbGetCampaignPublishingProgress {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4150,18 +3661,12 @@ impl FbGetCampaignPublishingProgress {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/publishing-progress",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/campaigns/{campaignId}/publishing-progress",
-                path,
                 "v3",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .scopes(&["adPublishing.readonly"])
@@ -4185,8 +3690,7 @@ impl FbResumeCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4196,18 +3700,12 @@ impl FbResumeCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-            "/resume",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/campaigns/{campaignId}/resume",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4237,8 +3735,7 @@ impl FbGetConversationForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4248,10 +3745,9 @@ impl FbGetConversationForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/conversation-forms",
-                "/ad-publishing/facebook/conversation-forms".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4277,8 +3773,7 @@ impl FbCreateConversationForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4288,10 +3783,9 @@ impl FbCreateConversationForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/conversation-forms",
-                "/ad-publishing/facebook/conversation-forms".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4328,8 +3822,7 @@ impl FbGetCustomAudiences {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4339,10 +3832,9 @@ impl FbGetCustomAudiences {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, source, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/custom-audience",
-                "/ad-publishing/facebook/custom-audience".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4378,8 +3870,7 @@ impl FbDeleteCustomAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4389,17 +3880,12 @@ impl FbDeleteCustomAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4431,8 +3917,7 @@ impl FbGetCustomAudienceById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4442,17 +3927,12 @@ impl FbGetCustomAudienceById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4477,8 +3957,7 @@ impl FbUpdateCustomAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4488,17 +3967,12 @@ impl FbUpdateCustomAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4522,8 +3996,7 @@ impl FbRemoveCustomAudienceMember {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4533,18 +4006,12 @@ impl FbRemoveCustomAudienceMember {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4568,8 +4035,7 @@ impl FbAddCustomAudienceMember {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4579,18 +4045,12 @@ impl FbAddCustomAudienceMember {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4614,8 +4074,7 @@ impl FbBatchUpdateAudienceMembers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4625,18 +4084,12 @@ impl FbBatchUpdateAudienceMembers {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/custom-audience/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-            "/member/batch",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4706,8 +4159,7 @@ impl FbGetEntity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4728,10 +4180,9 @@ impl FbGetEntity {
             search_id,
             selected_ad_account_id,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/entity",
-                "/ad-publishing/facebook/entity".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4764,8 +4215,7 @@ impl FbDeleteIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4775,10 +4225,9 @@ impl FbDeleteIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4810,8 +4259,7 @@ impl FbGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4821,10 +4269,9 @@ impl FbGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4850,8 +4297,7 @@ impl FbCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4861,10 +4307,9 @@ impl FbCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/integration",
-                "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -4897,8 +4342,7 @@ impl FbGetLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4908,17 +4352,12 @@ impl FbGetLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, lead_form_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/lead-form/",
-            &ghl_runtime::encode_path_segment(&lead_form_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/lead-form/{leadFormId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("leadFormId", &lead_form_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4949,8 +4388,7 @@ impl FbGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -4960,10 +4398,9 @@ impl FbGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/me",
-                "/ad-publishing/facebook/me".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -4990,8 +4427,7 @@ impl FbDeletePage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5001,10 +4437,9 @@ impl FbDeletePage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/facebook/page",
-                "/ad-publishing/facebook/page".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5038,8 +4473,7 @@ impl FbSetDefaultPage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5049,10 +4483,9 @@ impl FbSetDefaultPage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/page/default",
-                "/ad-publishing/facebook/page/default".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5087,8 +4520,7 @@ impl FbGetPageLeadForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5098,18 +4530,12 @@ impl FbGetPageLeadForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5134,8 +4560,7 @@ impl FbCreatePageLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5145,18 +4570,12 @@ impl FbCreatePageLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, body } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/facebook/page/{pageId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5187,8 +4606,7 @@ impl FbGetInstagramAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5198,18 +4616,12 @@ impl FbGetInstagramAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/facebook/page/",
-            &ghl_runtime::encode_path_segment(&page_id),
-            "/instagram",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/instagram",
-                path,
                 "2021-07-28",
             )
+            .path_param("pageId", &page_id)
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -5240,8 +4652,7 @@ impl FbGetPages {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5251,10 +4662,9 @@ impl FbGetPages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, fetch_existing } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/pages",
-                "/ad-publishing/facebook/pages".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5301,8 +4711,7 @@ impl FbGetPixels {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5312,10 +4721,9 @@ impl FbGetPixels {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, channel, page_id, ig_user_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/pixels",
-                "/ad-publishing/facebook/pixels".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5343,8 +4751,7 @@ impl FbUpsertPixel {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5354,10 +4761,9 @@ impl FbUpsertPixel {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/facebook/pixels",
-                "/ad-publishing/facebook/pixels".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -5387,8 +4793,7 @@ impl FbGetReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5406,10 +4811,9 @@ impl FbGetReporting {
             end_date,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting",
-                "/ad-publishing/facebook/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5442,8 +4846,7 @@ impl FbGetCampaignReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5453,17 +4856,12 @@ impl FbGetCampaignReporting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let path = [
-            "/ad-publishing/facebook/reporting/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -5499,8 +4897,7 @@ impl FbGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5518,10 +4915,9 @@ impl FbGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/reporting/list",
-                "/ad-publishing/facebook/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5566,8 +4962,7 @@ impl FbSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5577,10 +4972,9 @@ impl FbSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, query, search_type } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/facebook/targeting/search",
-                "/ad-publishing/facebook/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query_opt("locationId", location_id.as_ref())
@@ -5615,8 +5009,7 @@ impl GoogleGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5626,10 +5019,9 @@ impl GoogleGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ad-accounts",
-                "/ad-publishing/google/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5656,8 +5048,7 @@ impl GoogleDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5667,17 +5058,12 @@ impl GoogleDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let path = [
-            "/ad-publishing/google/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5708,8 +5094,7 @@ impl GoogleGetAdAccountDetails {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5719,17 +5104,12 @@ impl GoogleGetAdAccountDetails {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/google/ad-accounts/",
-            &ghl_runtime::encode_path_segment(&ad_account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adAccountId", &ad_account_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5753,8 +5133,7 @@ impl GoogleUpsertCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5764,12 +5143,7 @@ impl GoogleUpsertCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PUT,
-                "/ad-publishing/google/ads",
-                "/ad-publishing/google/ads".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/ad-publishing/google/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5800,8 +5174,7 @@ impl GoogleGetCampaignById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5811,17 +5184,12 @@ impl GoogleGetCampaignById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/google/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5845,8 +5213,7 @@ impl GooglePublishAd {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5856,18 +5223,12 @@ impl GooglePublishAd {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let path = [
-            "/ad-publishing/google/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/ads/{adId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5904,8 +5265,7 @@ impl GoogleGetAssets {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5915,10 +5275,9 @@ impl GoogleGetAssets {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, id, advertiser_only } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/assets",
-                "/ad-publishing/google/assets".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -5946,8 +5305,7 @@ impl GoogleUpsertAssets {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -5957,10 +5315,9 @@ impl GoogleUpsertAssets {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/assets",
-                "/ad-publishing/google/assets".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -5992,8 +5349,7 @@ impl GoogleGetAudiences {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6003,10 +5359,9 @@ impl GoogleGetAudiences {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/audiences",
-                "/ad-publishing/google/audiences".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6032,8 +5387,7 @@ impl GoogleUpsertAudience {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6043,10 +5397,9 @@ impl GoogleUpsertAudience {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/audiences",
-                "/ad-publishing/google/audiences".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6079,8 +5432,7 @@ impl GoogleGetAudienceById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6090,17 +5442,12 @@ impl GoogleGetAudienceById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/google/audiences/",
-            &ghl_runtime::encode_path_segment(&audience_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/audiences/{audienceId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("audienceId", &audience_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6131,8 +5478,7 @@ impl GoogleGetConversionGoals {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6142,10 +5488,9 @@ impl GoogleGetConversionGoals {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversion-goals",
-                "/ad-publishing/google/conversion-goals".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6206,8 +5551,7 @@ impl GoogleGetConversions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6225,10 +5569,9 @@ impl GoogleGetConversions {
             start_date,
             end_date,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversions",
-                "/ad-publishing/google/conversions".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6258,8 +5601,7 @@ impl GoogleUpsertConversion {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6269,10 +5611,9 @@ impl GoogleUpsertConversion {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/conversions",
-                "/ad-publishing/google/conversions".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6305,8 +5646,7 @@ impl GoogleDeleteConversion {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6316,17 +5656,12 @@ impl GoogleDeleteConversion {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/google/conversions/",
-            &ghl_runtime::encode_path_segment(&conversion_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/conversions/{conversionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("conversionId", &conversion_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6358,8 +5693,7 @@ impl GoogleGetConversionById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6369,17 +5703,12 @@ impl GoogleGetConversionById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/google/conversions/",
-            &ghl_runtime::encode_path_segment(&conversion_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/conversions/{conversionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("conversionId", &conversion_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6450,8 +5779,7 @@ impl GoogleGetEntity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6472,10 +5800,9 @@ impl GoogleGetEntity {
             end_date,
             selected_ad_account_id,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/entity",
-                "/ad-publishing/google/entity".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6515,8 +5842,7 @@ impl GoogleGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6526,10 +5852,9 @@ impl GoogleGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/integration",
-                "/ad-publishing/google/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6555,8 +5880,7 @@ impl GoogleCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6566,10 +5890,9 @@ impl GoogleCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/integration",
-                "/ad-publishing/google/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6602,8 +5925,7 @@ impl GoogleGetKeywordIdeas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6613,10 +5935,9 @@ impl GoogleGetKeywordIdeas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/keyword-ideas",
-                "/ad-publishing/google/keyword-ideas".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6650,8 +5971,7 @@ impl GoogleGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6661,12 +5981,7 @@ impl GoogleGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
-                Method::GET,
-                "/ad-publishing/google/me",
-                "/ad-publishing/google/me".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/ad-publishing/google/me", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6704,8 +6019,7 @@ impl GoogleGetReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6723,10 +6037,9 @@ impl GoogleGetReporting {
             end_date,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting",
-                "/ad-publishing/google/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6759,8 +6072,7 @@ impl GoogleGetCampaignReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6770,17 +6082,12 @@ impl GoogleGetCampaignReporting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let path = [
-            "/ad-publishing/google/reporting/campaign/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting/campaign/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignId", &campaign_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -6816,8 +6123,7 @@ impl GoogleGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6835,10 +6141,9 @@ impl GoogleGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/reporting/list",
-                "/ad-publishing/google/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6875,8 +6180,7 @@ impl GoogleGetSegments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6886,10 +6190,9 @@ impl GoogleGetSegments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/segments",
-                "/ad-publishing/google/segments".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6917,8 +6220,7 @@ impl GoogleUpsertSegment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6928,10 +6230,9 @@ impl GoogleUpsertSegment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/google/segments",
-                "/ad-publishing/google/segments".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -6958,8 +6259,7 @@ impl GoogleCreateOfflineUserListJob {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -6969,10 +6269,9 @@ impl GoogleCreateOfflineUserListJob {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/google/segments/offline-user-list-job",
-                "/ad-publishing/google/segments/offline-user-list-job".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -6999,8 +6298,7 @@ impl GoogleDeleteSegment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7010,17 +6308,12 @@ impl GoogleDeleteSegment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/google/segments/",
-            &ghl_runtime::encode_path_segment(&segment_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/google/segments/{segmentId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("segmentId", &segment_id)
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -7046,8 +6339,7 @@ impl GoogleGetSegmentById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7057,17 +6349,12 @@ impl GoogleGetSegmentById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let path = [
-            "/ad-publishing/google/segments/",
-            &ghl_runtime::encode_path_segment(&segment_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/segments/{segmentId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("segmentId", &segment_id)
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -7093,8 +6380,7 @@ impl GoogleGetTargetInterests {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7104,10 +6390,9 @@ impl GoogleGetTargetInterests {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, advertising_channel_type } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/target-interests",
-                "/ad-publishing/google/target-interests".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7142,8 +6427,7 @@ impl GoogleSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7153,10 +6437,9 @@ impl GoogleSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/google/targeting/search",
-                "/ad-publishing/google/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query("type", &type_)
@@ -7184,8 +6467,7 @@ impl LiDeleteAdAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7195,10 +6477,9 @@ impl LiDeleteAdAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/ad-publishing/linkedin/ad-account",
-                "/ad-publishing/linkedin/ad-account".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7225,8 +6506,7 @@ impl LiGetAdAccountDetails {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7236,10 +6516,9 @@ impl LiGetAdAccountDetails {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ad-account",
-                "/ad-publishing/linkedin/ad-account".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7272,8 +6551,7 @@ impl LiGetAdAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7283,10 +6561,9 @@ impl LiGetAdAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ad-accounts",
-                "/ad-publishing/linkedin/ad-accounts".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7312,8 +6589,7 @@ impl LiUpsertCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7323,10 +6599,9 @@ impl LiUpsertCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/ad-publishing/linkedin/ads",
-                "/ad-publishing/linkedin/ads".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -7359,8 +6634,7 @@ impl LiGetCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7370,17 +6644,12 @@ impl LiGetCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/linkedin/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/ads/{adId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -7405,8 +6674,7 @@ impl LiPublishCampaignGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7416,18 +6684,12 @@ impl LiPublishCampaignGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/ads/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/ads/{adId}/publish",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -7457,8 +6719,7 @@ impl LiGetIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7468,10 +6729,9 @@ impl LiGetIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/integration",
-                "/ad-publishing/linkedin/integration".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7497,8 +6757,7 @@ impl LiCreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7508,10 +6767,9 @@ impl LiCreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/integration",
-                "/ad-publishing/linkedin/integration".to_owned(),
                 "2021-07-28",
             )
             .ignore_body()
@@ -7543,8 +6801,7 @@ impl LiGetCurrentUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7554,10 +6811,9 @@ impl LiGetCurrentUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/me",
-                "/ad-publishing/linkedin/me".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7616,8 +6872,7 @@ impl LiGetAdAnalytics {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7636,10 +6891,9 @@ impl LiGetAdAnalytics {
             entity_urns,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting",
-                "/ad-publishing/linkedin/reporting".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7690,8 +6944,7 @@ impl LiGetCampaignGroupReporting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7709,17 +6962,12 @@ impl LiGetCampaignGroupReporting {
             fields,
             campaign_group_id_2,
         } = self;
-        let path = [
-            "/ad-publishing/linkedin/reporting/campaign-group/",
-            &ghl_runtime::encode_path_segment(&campaign_group_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("campaignGroupId", &campaign_group_id)
             .query("locationId", &location_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -7758,8 +7006,7 @@ impl LiGetReportingList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7778,10 +7025,9 @@ impl LiGetReportingList {
             end_date,
             fields,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting/list",
-                "/ad-publishing/linkedin/reporting/list".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7827,8 +7073,7 @@ impl LiSearchTargeting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7838,10 +7083,9 @@ impl LiSearchTargeting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, facet, query, q } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/targeting/search",
-                "/ad-publishing/linkedin/targeting/search".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -7878,8 +7122,7 @@ impl LiCreateLeadForm {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7889,18 +7132,12 @@ impl LiCreateLeadForm {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, is_draft, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&account_id),
-            "/form",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/ad-publishing/linkedin/{accountId}/form",
-                path,
                 "2021-07-28",
             )
+            .path_param("accountId", &account_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -7933,8 +7170,7 @@ impl LiGetLeadForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7944,18 +7180,12 @@ impl LiGetLeadForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, is_draft } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&account_id),
-            "/forms",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/ad-publishing/linkedin/{accountId}/forms",
-                path,
                 "2021-07-28",
             )
+            .path_param("accountId", &account_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -7988,8 +7218,7 @@ impl LiUpdateAdStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -7999,18 +7228,12 @@ impl LiUpdateAdStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft, body } = self;
-        let path = [
-            "/ad-publishing/linkedin/",
-            &ghl_runtime::encode_path_segment(&ad_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/ad-publishing/linkedin/{adId}/status",
-                path,
                 "2021-07-28",
             )
+            .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()

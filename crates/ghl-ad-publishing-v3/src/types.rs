@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignDto {
     /// Internal campaign identifier
@@ -27,41 +28,33 @@ pub struct AdCampaignDto {
     /// Publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Creative media type for the campaign
     ///
     /// Example: `STANDARD_UPDATE`
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<AdCampaignDtoMediaType>,
     /// Campaign audience targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<AudienceDto>,
     /// Bid unit cost
-    #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<UnitCostDto>,
     /// LinkedIn campaign type
     ///
     /// Example: `SPONSORED_UPDATES`
-    #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
     /// Parent campaign group identifier
     ///
     /// Example: `cg_abc123`
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// LinkedIn campaign resource ID
     ///
     /// Example: `123456789`
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ads in the campaign
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,7 +62,7 @@ pub struct AdCampaignDto {
     /// LinkedIn API error message
     ///
     /// Example: `Bid below minimum`
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
     /// Additional campaign metadata
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +180,7 @@ pub use ghl_common::types::AdCampaignDtoMediaType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignGroupDataDto {
     /// Internal ID
@@ -197,27 +191,22 @@ pub struct AdCampaignGroupDataDto {
     /// Location ID
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Campaign group budget
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<LinkedInBudgetDto>,
     /// Child ad campaigns
-    #[serde(rename = "adCampaigns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaigns: Option<Vec<AdCampaignDto>>,
     /// Ad budget optimization mode
     ///
     /// Example: `MAX_REACH`
-    #[serde(
-        rename = "adBudgetOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_budget_optimization: Option<AdCampaignGroupDataDtoAdBudgetOptimization>,
     /// Campaign group objective
     ///
     /// Example: `LEAD_GENERATION`
-    #[serde(rename = "objectiveType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective_type: Option<AdCampaignGroupDataDtoObjectiveType>,
     /// Campaign group name
     ///
@@ -227,38 +216,22 @@ pub struct AdCampaignGroupDataDto {
     /// LinkedIn campaign group resource ID
     ///
     /// Example: `123456789`
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// Publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// LinkedIn ad account identifier
     ///
     /// Example: `12345678`
-    #[serde(
-        rename = "linkedInAdAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_ad_account_id: Option<String>,
     /// Whether the campaign group has unpublished changes
     ///
     /// Example: `false`
-    #[serde(
-        rename = "unpublishedChanges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished_changes: Option<bool>,
     /// Additional metadata
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,7 +239,7 @@ pub struct AdCampaignGroupDataDto {
     /// LinkedIn API error message
     ///
     /// Example: `Budget below minimum`
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
 }
 
@@ -386,32 +359,28 @@ pub use ghl_common::types::ObjectiveType as AdCampaignGroupDataDtoObjectiveType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AdScheduleTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdScheduleTargetDto {
     /// Minute mark the schedule starts at
     ///
     /// Example: `ZERO`
-    #[serde(rename = "startMinute")]
     pub start_minute: EndMinute,
     /// Minute mark the schedule ends at
     ///
     /// Example: `ZERO`
-    #[serde(rename = "endMinute")]
     pub end_minute: EndMinute,
     /// Day of the week for this schedule
     ///
     /// Example: `MONDAY`
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: AdScheduleTargetDtoDayOfWeek,
     /// Start hour in 24h format (0-23)
     ///
     /// Example: `9`
-    #[serde(rename = "startHour")]
     pub start_hour: f64,
     /// End hour in 24h format (0-23)
     ///
     /// Example: `17`
-    #[serde(rename = "endHour")]
     pub end_hour: f64,
 }
 
@@ -466,32 +435,25 @@ impl AudienceCustomAudienceItemDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDimensionDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceDimensionDto {
     /// Include unknown age
     ///
     /// Example: `false`
-    #[serde(rename = "isAgeUnknown", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_age_unknown: Option<bool>,
     /// Age range filters
-    #[serde(rename = "ageRanges", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_ranges: Option<Vec<String>>,
     /// Gender targets
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genders: Option<Vec<String>>,
     /// Parental status targets
-    #[serde(
-        rename = "parentalStatuses",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parental_statuses: Option<Vec<String>>,
     /// Audience segment references used for targeting
-    #[serde(
-        rename = "audienceSegments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_segments: Option<AudienceSegmentsDto>,
 }
 
@@ -548,13 +510,14 @@ impl AudienceDimensionDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceDto {
     /// Geographic location targets
-    #[serde(rename = "geoLocations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GeoLocationDto>>,
     /// Target audience attribute selections
-    #[serde(rename = "targetAudience", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_audience: Option<TargetAudienceDto>,
 }
 
@@ -590,6 +553,7 @@ impl AudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceInterestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceInterestDto {
     /// Interest ID
@@ -603,7 +567,7 @@ pub struct AudienceInterestDto {
     /// Interest category type (defaults to "interests" if omitted)
     ///
     /// Example: `interests`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -651,6 +615,7 @@ impl AudienceLocaleDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceLocationDto {
     /// Facebook location key
@@ -664,12 +629,10 @@ pub struct AudienceLocationDto {
     /// Geographic location type
     ///
     /// Example: `country`
-    #[serde(rename = "type")]
     pub type_: AudienceLocationDtoType,
     /// Whether the location is included or excluded from targeting
     ///
     /// Example: `include`
-    #[serde(rename = "selectionType")]
     pub selection_type: SelectionType,
     /// Targeting radius around the location (for city/address types)
     ///
@@ -679,7 +642,7 @@ pub struct AudienceLocationDto {
     /// Unit for the targeting radius
     ///
     /// Example: `mi`
-    #[serde(rename = "radiusUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_unit: Option<RadiusUnit>,
     /// Geometry data for address-based targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -730,6 +693,7 @@ pub use ghl_common::types::AudienceLocationDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationGeometry`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceLocationGeometry {
     /// Geographic coordinates
@@ -737,7 +701,6 @@ pub struct AudienceLocationGeometry {
     /// Geocoding result type
     ///
     /// Example: `APPROXIMATE`
-    #[serde(rename = "locationType")]
     pub location_type: String,
 }
 
@@ -801,20 +764,17 @@ impl AudiencePlacementsDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceSegmentsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceSegmentsDto {
     /// Resource names of custom audience segments
-    #[serde(
-        rename = "customAudiences",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_audiences: Option<Vec<String>>,
     /// Resource names of user lists (remarketing lists, customer match lists, etc.)
-    #[serde(rename = "userLists", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_lists: Option<Vec<String>>,
     /// Resource names of user interest segments (in-market or affinity audiences)
-    #[serde(rename = "userInterests", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_interests: Option<Vec<String>>,
 }
 
@@ -851,12 +811,12 @@ impl AudienceSegmentsDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/Budget`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Budget {
     /// Budget type
     ///
     /// Example: `DAILY`
-    #[serde(rename = "budgetType")]
     pub budget_type: BudgetType,
     /// Budget amount
     ///
@@ -865,20 +825,12 @@ pub struct Budget {
     /// Schedule start date
     ///
     /// Example: `2024-01-01`
-    #[serde(
-        rename = "scheduleStartDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_start_date: Option<String>,
     /// Schedule end date
     ///
     /// Example: `2024-01-31`
-    #[serde(
-        rename = "scheduleEndDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_end_date: Option<String>,
 }
 
@@ -915,38 +867,29 @@ pub use ghl_common::types::BudgetType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CallAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallAssetPayloadDto {
     /// Phone number for call ads
     ///
     /// Example: `+14155551234`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// Two-letter ISO country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode")]
     pub country_code: String,
     /// Call conversion action resource name
     ///
     /// Example: `customers/123/conversionActions/456`
-    #[serde(
-        rename = "callConversionAction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_conversion_action: Option<String>,
     /// Ad schedule targets restricting when the call asset is shown
-    #[serde(
-        rename = "adScheduleTargets",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
     /// Google Ads resource name for an existing call asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
 
@@ -994,6 +937,7 @@ impl CallAssetPayloadDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CampaignDto {
     /// Campaign identifier
@@ -1008,26 +952,20 @@ pub struct CampaignDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Advertising channel
     ///
     /// Example: `SEARCH`
-    #[serde(rename = "advertisingChannelType")]
     pub advertising_channel_type: CampaignDtoAdvertisingChannelType,
     /// Channel sub type
     ///
     /// Example: `SEARCH_MOBILE_APP`
-    #[serde(
-        rename = "advertisingChannelSubType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertising_channel_sub_type: Option<CampaignDtoAdvertisingChannelSubType>,
     /// Goal type
     ///
     /// Example: `WEBSITE_TRAFFIC`
-    #[serde(rename = "goalType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal_type: Option<CampaignDtoGoalType>,
     /// Campaign budget
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1036,18 +974,10 @@ pub struct CampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<GoogleCampaignAudienceDto>,
     /// Network settings
-    #[serde(
-        rename = "networkSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<GoogleNetworkSettingsDto>,
     /// Bidding strategy config
-    #[serde(
-        rename = "biddingStrategy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bidding_strategy: Option<GoogleBiddingStrategyDto>,
     /// Campaign assets
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1055,61 +985,41 @@ pub struct CampaignDto {
     /// EU political ads flag
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isEuPoliticalAds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_eu_political_ads: Option<bool>,
     /// Campaign ad groups
-    #[serde(rename = "adGroups", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_groups: Option<Vec<GoogleAdGroupDto>>,
     /// Campaign goal config
-    #[serde(rename = "campaignGoal", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_goal: Option<GoogleCampaignGoalDto>,
     /// Ad schedule rules
-    #[serde(rename = "adSchedule", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule: Option<Vec<GoogleAdScheduleDto>>,
     /// Publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Google Ad account identifier
     ///
     /// Example: `123-456-7890`
-    #[serde(
-        rename = "googleAdAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_account_id: Option<String>,
     /// Whether the campaign has unpublished changes
     ///
     /// Example: `false`
-    #[serde(
-        rename = "unpublishedChanges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished_changes: Option<bool>,
     /// Maximum CPC bid in micros
     ///
     /// Example: `2000000`
-    #[serde(rename = "maximumCpc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_cpc: Option<f64>,
     /// Google Ads campaign resource ID
     ///
     /// Example: `customers/123/campaigns/456`
-    #[serde(
-        rename = "googleCampaignId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_campaign_id: Option<String>,
     /// Traffic source
     ///
@@ -1117,11 +1027,7 @@ pub struct CampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Advanced options
-    #[serde(
-        rename = "advancedOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<serde_json::Value>,
 }
 
@@ -1307,12 +1213,12 @@ pub use ghl_common::types::GoalType as CampaignDtoGoalType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/ConsentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsentDto {
     /// Whether consent checkbox is required
     ///
     /// Example: `true`
-    #[serde(rename = "checkRequired")]
     pub check_required: bool,
     /// Consent identifier
     ///
@@ -1337,22 +1243,20 @@ impl ConsentDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/ConversionValueSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversionValueSettings {
     /// Default monetary value assigned to each conversion
     ///
     /// Example: `10`
-    #[serde(rename = "defaultValue")]
     pub default_value: f64,
     /// ISO 4217 currency code for the default value
     ///
     /// Example: `USD`
-    #[serde(rename = "defaultCurrencyCode")]
     pub default_currency_code: String,
     /// When true, always uses the default value even if a transaction-specific value is provided
     ///
     /// Example: `false`
-    #[serde(rename = "alwaysUseDefaultValue")]
     pub always_use_default_value: bool,
 }
 
@@ -1375,12 +1279,12 @@ impl ConversionValueSettings {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateConversationFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationFormDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversation form name
     ///
@@ -1415,22 +1319,20 @@ impl CreateConversationFormDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateGoogleIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGoogleIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad account identifier
     ///
     /// Example: `123-456-7890`
-    #[serde(rename = "adAccountId")]
     pub ad_account_id: String,
     /// MCC identifier
     ///
     /// Example: `987-654-3210`
-    #[serde(rename = "mccId")]
     pub mcc_id: String,
 }
 
@@ -1453,22 +1355,21 @@ impl CreateGoogleIntegrationDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Facebook page ID
     ///
     /// Example: `123456789`
-    #[serde(rename = "pageId")]
     pub page_id: String,
     /// Ad account identifier
     ///
     /// Example: `act_123456`
-    #[serde(rename = "adAccountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_account_id: Option<String>,
 }
 
@@ -1493,12 +1394,12 @@ impl CreateIntegrationDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLeadFormDto {
     /// Lead form type
     ///
     /// Example: `MORE_VOLUME`
-    #[serde(rename = "type")]
     pub type_: CreateLeadFormDtoType,
     /// Lead form name
     ///
@@ -1507,55 +1408,40 @@ pub struct CreateLeadFormDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Greeting card config
-    #[serde(rename = "greetingCard", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting_card: Option<GreetingCard>,
     /// List of questions displayed on the lead form. Required (non-empty) when `isDraft` is false or omitted; optional for drafts.
     pub questions: Vec<FormQuestion>,
     /// Question page headline
     ///
     /// Example: `Tell us about yourself`
-    #[serde(
-        rename = "questionPageHeadline",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question_page_headline: Option<String>,
     /// Privacy policy URL. Required when `isDraft` is false or omitted; optional for drafts.
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyLink")]
     pub privacy_policy_link: String,
     /// Privacy policy text
     ///
     /// Example: `We respect your privacy`
-    #[serde(
-        rename = "privacyPolicyText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_text: Option<String>,
     /// Custom disclaimer config
-    #[serde(
-        rename = "customDisclaimer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_disclaimer: Option<CustomDisclaimer>,
     /// Thank you page config. Required when `isDraft` is false or omitted; optional for drafts.
-    #[serde(rename = "thankYouPage")]
     pub thank_you_page: ThankYouPage,
     /// If the form is a draft, set to true
     ///
     /// Example: `true`
-    #[serde(rename = "isDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Draft form ID
     ///
     /// Example: `1234567890`
-    #[serde(rename = "draftFormId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_form_id: Option<String>,
     /// Locale
     ///
@@ -1649,32 +1535,28 @@ pub use ghl_common::types::CreateLeadFormDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateLinkedinIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLinkedinIntegrationDto {
     /// Location identifier
     ///
     /// Example: `loc_123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad account identifier
     ///
     /// Example: `12345678`
-    #[serde(rename = "adAccountId")]
     pub ad_account_id: String,
     /// Ad account name
     ///
     /// Example: `My Ad Account`
-    #[serde(rename = "adAccountName")]
     pub ad_account_name: String,
     /// Currency code
     ///
     /// Example: `USD`
-    #[serde(rename = "currencyCode")]
     pub currency_code: String,
     /// Organization identifier
     ///
     /// Example: `12345678`
-    #[serde(rename = "organizationId")]
     pub organization_id: String,
 }
 
@@ -1701,30 +1583,30 @@ impl CreateLinkedinIntegrationDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateOfflineUserListJobDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateOfflineUserListJobDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Smart list IDs
-    #[serde(rename = "smartListIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smart_list_ids: Option<Vec<String>>,
     /// CSV file path
     ///
     /// Example: `/uploads/users.csv`
-    #[serde(rename = "csvPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_path: Option<String>,
     /// User list identifier
     ///
     /// Example: `ul_123`
-    #[serde(rename = "userListId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_list_id: Option<String>,
     /// Dynamic list flag
     ///
     /// Example: `false`
-    #[serde(rename = "isDynamic", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dynamic: Option<bool>,
 }
 
@@ -1834,12 +1716,12 @@ impl CustomDisclaimer {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CustomDisclaimerCheckbox`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomDisclaimerCheckbox {
     /// Checkbox required flag
     ///
     /// Example: `true`
-    #[serde(rename = "isRequired")]
     pub is_required: bool,
     /// Checkbox text label
     ///
@@ -1870,15 +1752,14 @@ impl CustomDisclaimerCheckbox {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CustomQuestionFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomQuestionFieldDto {
     /// Custom question text shown to the user
     ///
     /// Example: `What service are you interested in?`
-    #[serde(rename = "customQuestionText")]
     pub custom_question_text: String,
     /// Answer choices for the custom question
-    #[serde(rename = "singleChoiceAnswers")]
     pub single_choice_answers: Vec<String>,
 }
 
@@ -1901,10 +1782,10 @@ pub use ghl_common::types::EndMinute;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookAudienceDto {
     /// Geographic locations to target or exclude
-    #[serde(rename = "geoLocations")]
     pub geo_locations: Vec<AudienceLocationDto>,
     /// Language locales to target
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1915,7 +1796,7 @@ pub struct FacebookAudienceDto {
     /// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config
     ///
     /// Example: `auto`
-    #[serde(rename = "placementType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement_type: Option<FacebookAudienceDtoPlacementType>,
     /// Lookalike audiences to target
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1929,12 +1810,12 @@ pub struct FacebookAudienceDto {
     /// Minimum age for targeting
     ///
     /// Example: `18`
-    #[serde(rename = "ageMin", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_min: Option<f64>,
     /// Maximum age for targeting
     ///
     /// Example: `65`
-    #[serde(rename = "ageMax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_max: Option<f64>,
     /// Gender targeting (1 = male, 2 = female)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2032,88 +1913,31 @@ pub use ghl_common::types::FbGetEntityEntityType;
 
 pub use ghl_common::types::FbGetEntityType;
 
-/// An item of the `fields` parameter of `GET /ad-publishing/facebook/reporting`.
-///
-/// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetReportingFieldsItem {
-    /// `impressions`
-    Impressions,
-    /// `clicks`
-    Clicks,
-    /// `spend`
-    Spend,
-    /// `cpc`
-    Cpc,
-    /// `cost_per_conversion`
-    CostPerConversion,
-    /// `conversions`
-    Conversions,
-    /// `cpm`
-    Cpm,
-    /// `reach`
-    Reach,
-    /// `frequency`
-    Frequency,
-    /// `ctr`
-    Ctr,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetReportingFieldsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Impressions => "impressions",
-            Self::Clicks => "clicks",
-            Self::Spend => "spend",
-            Self::Cpc => "cpc",
-            Self::CostPerConversion => "cost_per_conversion",
-            Self::Conversions => "conversions",
-            Self::Cpm => "cpm",
-            Self::Reach => "reach",
-            Self::Frequency => "frequency",
-            Self::Ctr => "ctr",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetReportingFieldsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "impressions" => Self::Impressions,
-            "clicks" => Self::Clicks,
-            "spend" => Self::Spend,
-            "cpc" => Self::Cpc,
-            "cost_per_conversion" => Self::CostPerConversion,
-            "conversions" => Self::Conversions,
-            "cpm" => Self::Cpm,
-            "reach" => Self::Reach,
-            "frequency" => Self::Frequency,
-            "ctr" => Self::Ctr,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetReportingFieldsItem> for String {
-    fn from(value: FbGetReportingFieldsItem) -> Self {
-        match value {
-            FbGetReportingFieldsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetReportingFieldsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// An item of the `fields` parameter of `GET /ad-publishing/facebook/reporting`.
+    ///
+    /// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema/items`
+    pub enum FbGetReportingFieldsItem {
+        /// `impressions`
+        Impressions = "impressions",
+        /// `clicks`
+        Clicks = "clicks",
+        /// `spend`
+        Spend = "spend",
+        /// `cpc`
+        Cpc = "cpc",
+        /// `cost_per_conversion`
+        CostPerConversion = "cost_per_conversion",
+        /// `conversions`
+        Conversions = "conversions",
+        /// `cpm`
+        Cpm = "cpm",
+        /// `reach`
+        Reach = "reach",
+        /// `frequency`
+        Frequency = "frequency",
+        /// `ctr`
+        Ctr = "ctr",
     }
 }
 
@@ -2123,12 +1947,12 @@ pub use ghl_common::types::FbGetReportingGroupBy;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FbSetDefaultPageBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbSetDefaultPageBodyDto {
     /// Facebook page identifier
     ///
     /// Example: `103456789012345`
-    #[serde(rename = "pageId")]
     pub page_id: String,
 }
 
@@ -2143,12 +1967,12 @@ impl FbSetDefaultPageBodyDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FbUpdateAudienceBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbUpdateAudienceBodyDto {
     /// Location identifier
     ///
     /// Example: `HChooFuiyPpVYzeJ4HMe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Audience name
     ///
@@ -2182,22 +2006,17 @@ impl FbUpdateAudienceBodyDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FlexibleRuleUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FlexibleRuleUserListDto {
     /// Operator for combining inclusive operands
     ///
     /// Example: `AND`
-    #[serde(
-        rename = "inclusiveRuleOperator",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inclusive_rule_operator: Option<String>,
     /// Inclusive rule operands
-    #[serde(rename = "inclusiveOperands")]
     pub inclusive_operands: Vec<RuleOperandDto>,
     /// Exclusive rule operands
-    #[serde(rename = "exclusiveOperands")]
     pub exclusive_operands: Vec<RuleOperandDto>,
 }
 
@@ -2228,6 +2047,7 @@ impl FlexibleRuleUserListDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormQuestion {
     /// Question label text shown to the user
@@ -2242,7 +2062,6 @@ pub struct FormQuestion {
     /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
     ///
     /// Example: `SHORT_ANSWER`
-    #[serde(rename = "type")]
     pub type_: FormQuestionType,
     /// Answer options for multiple-choice questions (only applies to CUSTOM type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2299,136 +2118,55 @@ impl FormQuestionOption {
     }
 }
 
-/// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
-///
-/// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FormQuestionType {
-    /// `CUSTOM`
-    Custom,
-    /// `CITY`
-    City,
-    /// `COMPANY_NAME`
-    CompanyName,
-    /// `COUNTRY`
-    Country,
-    /// `DATE_OF_BIRTH`
-    DateOfBirth,
-    /// `EMAIL`
-    Email,
-    /// `FIRST_NAME`
-    FirstName,
-    /// `FULL_NAME`
-    FullName,
-    /// `GENDER`
-    Gender,
-    /// `JOB_TITLE`
-    JobTitle,
-    /// `LAST_NAME`
-    LastName,
-    /// `MARITIAL_STATUS`
-    MaritialStatus,
-    /// `MILITARY_STATUS`
-    MilitaryStatus,
-    /// `PHONE`
-    Phone,
-    /// `POST_CODE`
-    PostCode,
-    /// `RELATIONSHIP_STATUS`
-    RelationshipStatus,
-    /// `STATE`
-    State,
-    /// `STREET_ADDRESS`
-    StreetAddress,
-    /// `WORK_EMAIL`
-    WorkEmail,
-    /// `WORK_PHONE_NUMBER`
-    WorkPhoneNumber,
-    /// `ZIP`
-    Zip,
-    /// `SHORT_ANSWER`
-    ShortAnswer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FormQuestionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "CUSTOM",
-            Self::City => "CITY",
-            Self::CompanyName => "COMPANY_NAME",
-            Self::Country => "COUNTRY",
-            Self::DateOfBirth => "DATE_OF_BIRTH",
-            Self::Email => "EMAIL",
-            Self::FirstName => "FIRST_NAME",
-            Self::FullName => "FULL_NAME",
-            Self::Gender => "GENDER",
-            Self::JobTitle => "JOB_TITLE",
-            Self::LastName => "LAST_NAME",
-            Self::MaritialStatus => "MARITIAL_STATUS",
-            Self::MilitaryStatus => "MILITARY_STATUS",
-            Self::Phone => "PHONE",
-            Self::PostCode => "POST_CODE",
-            Self::RelationshipStatus => "RELATIONSHIP_STATUS",
-            Self::State => "STATE",
-            Self::StreetAddress => "STREET_ADDRESS",
-            Self::WorkEmail => "WORK_EMAIL",
-            Self::WorkPhoneNumber => "WORK_PHONE_NUMBER",
-            Self::Zip => "ZIP",
-            Self::ShortAnswer => "SHORT_ANSWER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FormQuestionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM" => Self::Custom,
-            "CITY" => Self::City,
-            "COMPANY_NAME" => Self::CompanyName,
-            "COUNTRY" => Self::Country,
-            "DATE_OF_BIRTH" => Self::DateOfBirth,
-            "EMAIL" => Self::Email,
-            "FIRST_NAME" => Self::FirstName,
-            "FULL_NAME" => Self::FullName,
-            "GENDER" => Self::Gender,
-            "JOB_TITLE" => Self::JobTitle,
-            "LAST_NAME" => Self::LastName,
-            "MARITIAL_STATUS" => Self::MaritialStatus,
-            "MILITARY_STATUS" => Self::MilitaryStatus,
-            "PHONE" => Self::Phone,
-            "POST_CODE" => Self::PostCode,
-            "RELATIONSHIP_STATUS" => Self::RelationshipStatus,
-            "STATE" => Self::State,
-            "STREET_ADDRESS" => Self::StreetAddress,
-            "WORK_EMAIL" => Self::WorkEmail,
-            "WORK_PHONE_NUMBER" => Self::WorkPhoneNumber,
-            "ZIP" => Self::Zip,
-            "SHORT_ANSWER" => Self::ShortAnswer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FormQuestionType> for String {
-    fn from(value: FormQuestionType) -> Self {
-        match value {
-            FormQuestionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FormQuestionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
+    ///
+    /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion/properties/type`
+    pub enum FormQuestionType {
+        /// `CUSTOM`
+        Custom = "CUSTOM",
+        /// `CITY`
+        City = "CITY",
+        /// `COMPANY_NAME`
+        CompanyName = "COMPANY_NAME",
+        /// `COUNTRY`
+        Country = "COUNTRY",
+        /// `DATE_OF_BIRTH`
+        DateOfBirth = "DATE_OF_BIRTH",
+        /// `EMAIL`
+        Email = "EMAIL",
+        /// `FIRST_NAME`
+        FirstName = "FIRST_NAME",
+        /// `FULL_NAME`
+        FullName = "FULL_NAME",
+        /// `GENDER`
+        Gender = "GENDER",
+        /// `JOB_TITLE`
+        JobTitle = "JOB_TITLE",
+        /// `LAST_NAME`
+        LastName = "LAST_NAME",
+        /// `MARITIAL_STATUS`
+        MaritialStatus = "MARITIAL_STATUS",
+        /// `MILITARY_STATUS`
+        MilitaryStatus = "MILITARY_STATUS",
+        /// `PHONE`
+        Phone = "PHONE",
+        /// `POST_CODE`
+        PostCode = "POST_CODE",
+        /// `RELATIONSHIP_STATUS`
+        RelationshipStatus = "RELATIONSHIP_STATUS",
+        /// `STATE`
+        State = "STATE",
+        /// `STREET_ADDRESS`
+        StreetAddress = "STREET_ADDRESS",
+        /// `WORK_EMAIL`
+        WorkEmail = "WORK_EMAIL",
+        /// `WORK_PHONE_NUMBER`
+        WorkPhoneNumber = "WORK_PHONE_NUMBER",
+        /// `ZIP`
+        Zip = "ZIP",
+        /// `SHORT_ANSWER`
+        ShortAnswer = "SHORT_ANSWER",
     }
 }
 
@@ -2436,17 +2174,18 @@ impl std::fmt::Display for FormQuestionType {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoAddressComponentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoAddressComponentDto {
     /// Full name of the address component
     ///
     /// Example: `New York`
-    #[serde(rename = "longName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_name: Option<String>,
     /// Abbreviated name of the address component
     ///
     /// Example: `NY`
-    #[serde(rename = "shortName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_name: Option<String>,
     /// Address component types
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2486,6 +2225,7 @@ impl GeoAddressComponentDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoGeometryDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoGeometryDto {
     /// Location coordinates
@@ -2494,7 +2234,7 @@ pub struct GeoGeometryDto {
     /// Location type (e.g. APPROXIMATE)
     ///
     /// Example: `APPROXIMATE`
-    #[serde(rename = "locationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_type: Option<String>,
     /// Viewport bounding box
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2571,6 +2311,7 @@ impl GeoLatLngDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoLocationDto {
     /// Location display name
@@ -2584,12 +2325,10 @@ pub struct GeoLocationDto {
     /// Facet URN
     ///
     /// Example: `urn:li:adTargetingFacet:locations`
-    #[serde(rename = "facetUrn")]
     pub facet_urn: String,
     /// Selection type
     ///
     /// Example: `include`
-    #[serde(rename = "selectionType")]
     pub selection_type: SelectionType,
 }
 
@@ -2650,6 +2389,7 @@ impl GeoViewportDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdContentDto {
     /// Ad identifier
@@ -2665,13 +2405,13 @@ pub struct GoogleAdContentDto {
     /// Media type
     ///
     /// Example: `IMAGE`
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<GoogleAdContentDtoMediaType>,
     /// Ad headlines
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headlines: Option<Vec<String>>,
     /// Long headlines
-    #[serde(rename = "longHeadlines", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_headlines: Option<Vec<String>>,
     /// Ad descriptions
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2679,7 +2419,7 @@ pub struct GoogleAdContentDto {
     /// Final URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "finalUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_url: Option<String>,
     /// Display path 1
     ///
@@ -2694,41 +2434,37 @@ pub struct GoogleAdContentDto {
     /// Whether the ad is soft-deleted
     ///
     /// Example: `false`
-    #[serde(rename = "isDeleted", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
     /// Ad-level error message from Google
     ///
     /// Example: `Landing page URL is invalid`
-    #[serde(rename = "adError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_error: Option<String>,
     /// Ad publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Internal ad identifier
     ///
     /// Example: `ad_internal_abc`
-    #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
     /// Ad campaign identifier
     ///
     /// Example: `camp_abc123`
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ad group identifier
     ///
     /// Example: `ag_abc123`
-    #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// Google Ads ad resource ID
     ///
     /// Example: `customers/123/ads/456`
-    #[serde(rename = "googleAdId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_id: Option<String>,
     /// Ad media items
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2736,26 +2472,18 @@ pub struct GoogleAdContentDto {
     /// Call to action label
     ///
     /// Example: `LEARN_MORE`
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<GoogleAdContentDtoCallToActionLabel>,
     /// Business name
     ///
     /// Example: `Acme Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// YouTube video links
-    #[serde(
-        rename = "youtubeVideoLinks",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_video_links: Option<Vec<GoogleYouTubeVideoLinkDto>>,
     /// Carousel cards
-    #[serde(rename = "carouselCards", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carousel_cards: Option<Vec<GoogleCarouselCardDto>>,
     /// Channel placements
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2763,7 +2491,7 @@ pub struct GoogleAdContentDto {
     /// Custom channels flag
     ///
     /// Example: `false`
-    #[serde(rename = "customChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_channels: Option<bool>,
 }
 
@@ -2959,10 +2687,11 @@ pub use ghl_common::types::MediaType as GoogleAdContentDtoMediaType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdGroupAudienceDto {
     /// Geo-location targeting
-    #[serde(rename = "geoLocations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GoogleGeoLocationDto>>,
     /// Language/locale targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2998,6 +2727,7 @@ impl GoogleAdGroupAudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdGroupDto {
     /// Ad group identifier
@@ -3008,7 +2738,7 @@ pub struct GoogleAdGroupDto {
     /// Google ad group identifier
     ///
     /// Example: `customers/123/adGroups/456`
-    #[serde(rename = "adGroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_id: Option<String>,
     /// Ad group name
     ///
@@ -3018,10 +2748,10 @@ pub struct GoogleAdGroupDto {
     /// Ad campaign identifier
     ///
     /// Example: `camp_abc123`
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ad content items
-    #[serde(rename = "adContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_content: Option<Vec<GoogleAdContentDto>>,
     /// Keyword targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3029,46 +2759,30 @@ pub struct GoogleAdGroupDto {
     /// Ad group publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Ad group-level error from Google
     ///
     /// Example: `Keyword policy violation`
-    #[serde(rename = "adGroupError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_group_error: Option<String>,
     /// Google Ads ad group resource ID
     ///
     /// Example: `customers/123/adGroups/456`
-    #[serde(
-        rename = "googleAdGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_ad_group_id: Option<String>,
     /// Custom channels flag
     ///
     /// Example: `false`
-    #[serde(rename = "customChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_channels: Option<bool>,
     /// Selected channel placements
-    #[serde(
-        rename = "selectedChannels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_channels: Option<Vec<PlacementsItem>>,
     /// Google audience resource ID
     ///
     /// Example: `customers/123/audiences/789`
-    #[serde(
-        rename = "googleAudienceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_audience_id: Option<String>,
     /// Ad group audience targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3184,12 +2898,12 @@ impl GoogleAdGroupDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdScheduleDto {
     /// Day of week
     ///
     /// Example: `MONDAY`
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: GoogleAdScheduleDtoDayOfWeek,
     /// Start time (HH:MM)
     ///
@@ -3222,6 +2936,7 @@ pub use ghl_common::types::GoogleAdScheduleDtoDayOfWeek;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetImageDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetImageDto {
     /// Image URL
@@ -3231,7 +2946,7 @@ pub struct GoogleAssetImageDto {
     /// Google Ads resource name
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Asset name
     ///
@@ -3279,6 +2994,7 @@ impl GoogleAssetImageDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetsDto {
     /// Call extension asset resource names
@@ -3290,13 +3006,13 @@ pub struct GoogleAssetsDto {
     /// Lead form asset resource name
     ///
     /// Example: `customers/123/assets/321`
-    #[serde(rename = "leadForm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_form: Option<String>,
     /// Image assets
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<GoogleAssetImageDto>>,
     /// Business logo asset
-    #[serde(rename = "businessLogo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_logo: Option<GoogleAssetImageDto>,
 }
 
@@ -3350,12 +3066,13 @@ impl GoogleAssetsDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBiddingStrategyDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBiddingStrategyDto {
     /// Bidding strategy type
     ///
     /// Example: `MAXIMIZE_CONVERSIONS`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Bid value in micros
     ///
@@ -3387,12 +3104,13 @@ impl GoogleBiddingStrategyDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBudgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBudgetDto {
     /// Budget type
     ///
     /// Example: `DAILY`
-    #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_type: Option<BudgetType>,
     /// Budget amount in micros
     ///
@@ -3402,20 +3120,12 @@ pub struct GoogleBudgetDto {
     /// Schedule start date
     ///
     /// Example: `2024-01-01`
-    #[serde(
-        rename = "scheduleStartDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_start_date: Option<String>,
     /// Schedule end date
     ///
     /// Example: `2024-12-31`
-    #[serde(
-        rename = "scheduleEndDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_end_date: Option<String>,
 }
 
@@ -3462,10 +3172,11 @@ impl GoogleBudgetDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignAudienceDto {
     /// Geo-location targeting
-    #[serde(rename = "geoLocations", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GoogleGeoLocationDto>>,
     /// Language/locale targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3474,17 +3185,13 @@ pub struct GoogleCampaignAudienceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Vec<GoogleDemographicTargetDto>>,
     /// Age range targeting
-    #[serde(rename = "ageRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_range: Option<Vec<GoogleDemographicTargetDto>>,
     /// Audience segment targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<GoogleSegmentTargetDto>>,
     /// Interest-based targeting
-    #[serde(
-        rename = "targetInterests",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_interests: Option<GoogleTargetInterestsDto>,
 }
 
@@ -3551,12 +3258,12 @@ impl GoogleCampaignAudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignGoalDto {
     /// Campaign goal type
     ///
     /// Example: `WEBSITE_TRAFFIC`
-    #[serde(rename = "type")]
     pub type_: GoogleCampaignGoalDtoType,
     /// Goal value (e.g. conversion action resource name)
     ///
@@ -3566,11 +3273,7 @@ pub struct GoogleCampaignGoalDto {
     /// Whether this is a custom conversion goal
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isCustomConversionGoal",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_custom_conversion_goal: Option<bool>,
 }
 
@@ -3603,6 +3306,7 @@ pub use ghl_common::types::GoogleCampaignGoalDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCarouselCardDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCarouselCardDto {
     /// Card headline
@@ -3613,16 +3317,12 @@ pub struct GoogleCarouselCardDto {
     /// Card final URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "finalUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_url: Option<String>,
     /// Call to action label
     ///
     /// Example: `LEARN_MORE`
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<String>,
     /// Card media items
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3672,12 +3372,12 @@ impl GoogleCarouselCardDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleDemographicTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleDemographicTargetDto {
     /// Demographic enum value
     ///
     /// Example: `MALE`
-    #[serde(rename = "enum")]
     pub enum_: String,
     /// Whether this is a negative target
     ///
@@ -3699,6 +3399,7 @@ impl GoogleDemographicTargetDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleGeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleGeoLocationDto {
     /// Geo target constant resource name
@@ -3719,12 +3420,12 @@ pub struct GoogleGeoLocationDto {
     /// Country name
     ///
     /// Example: `United States`
-    #[serde(rename = "countryName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
     /// Location type (city, region, country, address, etc.)
     ///
     /// Example: `city`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Radius for proximity targeting
     ///
@@ -3734,41 +3435,33 @@ pub struct GoogleGeoLocationDto {
     /// Radius unit
     ///
     /// Example: `mi`
-    #[serde(rename = "radiusUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_unit: Option<RadiusUnit>,
     /// Include or exclude this location
     ///
     /// Example: `include`
-    #[serde(rename = "selectionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection_type: Option<SelectionType>,
     /// Google Ads resource name
     ///
     /// Example: `customers/123/geoTargetConstants/2840`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Google place ID
     ///
     /// Example: `ChIJOwg_06VPwokRYv534QaPC8g`
-    #[serde(rename = "placeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place_id: Option<String>,
     /// Full formatted address string
     ///
     /// Example: `New York, NY, USA`
-    #[serde(
-        rename = "formattedAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub formatted_address: Option<String>,
     /// Geometry data from Google Geocoding API
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<GeoGeometryDto>,
     /// Address components from Google Geocoding API
-    #[serde(
-        rename = "addressComponents",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_components: Option<Vec<GeoAddressComponentDto>>,
 }
 
@@ -3890,6 +3583,7 @@ pub use ghl_common::types::GoogleGetTargetInterestsType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleKeywordItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleKeywordItemDto {
     /// Keyword text
@@ -3899,7 +3593,6 @@ pub struct GoogleKeywordItemDto {
     /// Match type (BROAD, PHRASE, EXACT)
     ///
     /// Example: `BROAD`
-    #[serde(rename = "matchType")]
     pub match_type: String,
 }
 
@@ -3953,6 +3646,7 @@ impl GoogleKeywordsDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocaleDto {
     /// Language display name
@@ -3973,7 +3667,7 @@ pub struct GoogleLocaleDto {
     /// Language resource name
     ///
     /// Example: `languageConstants/1000`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
 }
 
@@ -4017,12 +3711,13 @@ impl GoogleLocaleDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleMediaDto {
     /// Media type
     ///
     /// Example: `IMAGE`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<GoogleMediaDtoType>,
     /// Media source URL
     ///
@@ -4032,7 +3727,7 @@ pub struct GoogleMediaDto {
     /// Is logo flag
     ///
     /// Example: `false`
-    #[serde(rename = "isLogo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logo: Option<bool>,
     /// Error message if media failed
     ///
@@ -4047,7 +3742,7 @@ pub struct GoogleMediaDto {
     /// Image type classification
     ///
     /// Example: `SQUARE`
-    #[serde(rename = "imageType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_type: Option<String>,
 }
 
@@ -4107,17 +3802,16 @@ pub use ghl_common::types::GoogleMediaDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleNetworkSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleNetworkSettingsDto {
     /// Target Google Search Network
     ///
     /// Example: `true`
-    #[serde(rename = "targetSearchNetwork")]
     pub target_search_network: bool,
     /// Target Google Display Network
     ///
     /// Example: `false`
-    #[serde(rename = "targetContentNetwork")]
     pub target_content_network: bool,
 }
 
@@ -4135,12 +3829,12 @@ impl GoogleNetworkSettingsDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleSegmentTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleSegmentTargetDto {
     /// Segment type
     ///
     /// Example: `USER_LIST`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Segment identifier
     ///
@@ -4162,13 +3856,14 @@ impl GoogleSegmentTargetDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleTargetInterestsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleTargetInterestsDto {
     /// Affinity audience IDs
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Vec<String>>,
     /// In-market audience IDs
-    #[serde(rename = "inMarket", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_market: Option<Vec<String>>,
 }
 
@@ -4202,12 +3897,12 @@ pub use ghl_common::types::GoogleUpsertSegmentType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleYouTubeVideoLinkDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleYouTubeVideoLinkDto {
     /// YouTube video ID
     ///
     /// Example: `dQw4w9WgXcQ`
-    #[serde(rename = "youtubeVideoId")]
     pub youtube_video_id: String,
 }
 
@@ -4283,6 +3978,7 @@ impl HiddenFieldDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/KeywordSuggestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KeywordSuggestionDto {
     /// Target URL
@@ -4292,7 +3988,7 @@ pub struct KeywordSuggestionDto {
     /// Language code
     ///
     /// Example: `en`
-    #[serde(rename = "languageCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_code: Option<String>,
     /// Target locations
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4336,12 +4032,13 @@ impl KeywordSuggestionDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormAssetPayloadDto {
     /// Google Ads resource name for an existing lead form asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Lead form headline
     ///
@@ -4354,81 +4051,54 @@ pub struct LeadFormAssetPayloadDto {
     /// Business name shown on the form
     ///
     /// Example: `Acme Corp`
-    #[serde(rename = "businessName")]
     pub business_name: String,
     /// Privacy policy URL
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyUrl")]
     pub privacy_policy_url: String,
     /// Form fields to collect user input
     pub fields: Vec<LeadFormFieldDto>,
     /// Call to action button type
     ///
     /// Example: `GET_QUOTE`
-    #[serde(rename = "callToActionType")]
     pub call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
     /// Description text for the CTA button
     ///
     /// Example: `Request your free quote now`
-    #[serde(
-        rename = "callToActionDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_description: Option<String>,
     /// Background image asset resource name
     ///
     /// Example: `customers/123/assets/789`
-    #[serde(
-        rename = "backgroundImageAsset",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_image_asset: Option<String>,
     /// Desired lead intent level
     ///
     /// Example: `HIGH_INTENT`
-    #[serde(rename = "desiredIntent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_intent: Option<LeadFormAssetPayloadDtoDesiredIntent>,
     /// Custom question fields appended after standard fields
-    #[serde(
-        rename = "customQuestionFields",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_question_fields: Option<Vec<CustomQuestionFieldDto>>,
     /// Headline shown after form submission
     ///
     /// Example: `Thank you!`
-    #[serde(
-        rename = "postSubmitHeadline",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_headline: Option<String>,
     /// Description shown after form submission
     ///
     /// Example: `We will be in touch shortly`
-    #[serde(
-        rename = "postSubmitDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_description: Option<String>,
     /// Post-submit CTA button type
     ///
     /// Example: `VISIT_SITE`
-    #[serde(
-        rename = "postSubmitCallToActionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_submit_call_to_action_type: Option<PostSubmitCallToActionType>,
     /// Final URL shown after form submission
     ///
     /// Example: `https://example.com/thank-you`
-    #[serde(rename = "finalUrls", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_urls: Option<String>,
 }
 
@@ -4547,6 +4217,7 @@ pub use ghl_common::types::DesiredIntent as LeadFormAssetPayloadDtoDesiredIntent
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormContentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormContentDto {
     /// Form questions
@@ -4557,10 +4228,8 @@ pub struct LeadFormContentDto {
     /// Form headline
     pub headline: LocalizedStringDto,
     /// Post-submission info
-    #[serde(rename = "postSubmissionInfo")]
     pub post_submission_info: PostSubmissionInfoDto,
     /// Legal information
-    #[serde(rename = "legalInfo")]
     pub legal_info: LegalInfoDto,
 }
 
@@ -4592,19 +4261,15 @@ impl LeadFormContentDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormFieldDto {
     /// Field input type from Google Ads LeadFormFieldUserInputType
     ///
     /// Example: `FULL_NAME`
-    #[serde(rename = "inputType")]
     pub input_type: String,
     /// Single-choice answer options for the field
-    #[serde(
-        rename = "singleChoiceAnswers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_choice_answers: Option<Vec<String>>,
 }
 
@@ -4631,6 +4296,7 @@ impl LeadFormFieldDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormQuestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormQuestionDto {
     /// Question text
@@ -4640,16 +4306,11 @@ pub struct LeadFormQuestionDto {
     /// Example: `firstName`
     pub name: String,
     /// Question type details
-    #[serde(rename = "questionDetails")]
     pub question_details: QuestionDetailsDto,
     /// Predefined field identifier
     ///
     /// Example: `FIRST_NAME`
-    #[serde(
-        rename = "predefinedField",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predefined_field: Option<String>,
 }
 
@@ -4679,6 +4340,7 @@ impl LeadFormQuestionDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LegalInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegalInfoDto {
     /// Consent entries
@@ -4686,14 +4348,9 @@ pub struct LegalInfoDto {
     /// Privacy policy URL
     ///
     /// Example: `https://example.com/privacy`
-    #[serde(rename = "privacyPolicyUrl")]
     pub privacy_policy_url: String,
     /// Legal disclaimer text
-    #[serde(
-        rename = "legalDisclaimer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_disclaimer: Option<LocalizedStringDto>,
 }
 
@@ -4724,96 +4381,33 @@ pub use ghl_common::types::LiGetAdAnalyticsGroupBy;
 
 pub use ghl_common::types::LiGetAdAnalyticsPivot;
 
-/// An item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting`, an item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` and an item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting/list`.
-///
-/// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/7/schema/items` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LiGetFieldsItem {
-    /// `clicks`
-    Clicks,
-    /// `oneClickLeads`
-    OneClickLeads,
-    /// `costInLocalCurrency`
-    CostInLocalCurrency,
-    /// `impressions`
-    Impressions,
-    /// `costInUsd`
-    CostInUsd,
-    /// `ctr`
-    Ctr,
-    /// `cpc`
-    Cpc,
-    /// `cpm`
-    Cpm,
-    /// `cpl`
-    Cpl,
-    /// `externalWebsitePostClickConversions`
-    ExternalWebsitePostClickConversions,
-    /// `conversionRate`
-    ConversionRate,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LiGetFieldsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Clicks => "clicks",
-            Self::OneClickLeads => "oneClickLeads",
-            Self::CostInLocalCurrency => "costInLocalCurrency",
-            Self::Impressions => "impressions",
-            Self::CostInUsd => "costInUsd",
-            Self::Ctr => "ctr",
-            Self::Cpc => "cpc",
-            Self::Cpm => "cpm",
-            Self::Cpl => "cpl",
-            Self::ExternalWebsitePostClickConversions => {
-                "externalWebsitePostClickConversions"
-            }
-            Self::ConversionRate => "conversionRate",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LiGetFieldsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "clicks" => Self::Clicks,
-            "oneClickLeads" => Self::OneClickLeads,
-            "costInLocalCurrency" => Self::CostInLocalCurrency,
-            "impressions" => Self::Impressions,
-            "costInUsd" => Self::CostInUsd,
-            "ctr" => Self::Ctr,
-            "cpc" => Self::Cpc,
-            "cpm" => Self::Cpm,
-            "cpl" => Self::Cpl,
-            "externalWebsitePostClickConversions" => {
-                Self::ExternalWebsitePostClickConversions
-            }
-            "conversionRate" => Self::ConversionRate,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LiGetFieldsItem> for String {
-    fn from(value: LiGetFieldsItem) -> Self {
-        match value {
-            LiGetFieldsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LiGetFieldsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// An item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting`, an item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` and an item of the `fields` parameter of `GET /ad-publishing/linkedin/reporting/list`.
+    ///
+    /// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/7/schema/items` and 2 identical schemas
+    pub enum LiGetFieldsItem {
+        /// `clicks`
+        Clicks = "clicks",
+        /// `oneClickLeads`
+        OneClickLeads = "oneClickLeads",
+        /// `costInLocalCurrency`
+        CostInLocalCurrency = "costInLocalCurrency",
+        /// `impressions`
+        Impressions = "impressions",
+        /// `costInUsd`
+        CostInUsd = "costInUsd",
+        /// `ctr`
+        Ctr = "ctr",
+        /// `cpc`
+        Cpc = "cpc",
+        /// `cpm`
+        Cpm = "cpm",
+        /// `cpl`
+        Cpl = "cpl",
+        /// `externalWebsitePostClickConversions`
+        ExternalWebsitePostClickConversions = "externalWebsitePostClickConversions",
+        /// `conversionRate`
+        ConversionRate = "conversionRate",
     }
 }
 
@@ -4821,6 +4415,7 @@ impl std::fmt::Display for LiGetFieldsItem {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInAdDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInAdDto {
     /// Ad identifier
@@ -4836,43 +4431,27 @@ pub struct LinkedInAdDto {
     /// Introductory ad copy shown above the creative
     ///
     /// Example: `Check out our summer sale!`
-    #[serde(
-        rename = "introductoryText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introductory_text: Option<String>,
     /// Click-through destination URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "destinationUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_url: Option<String>,
     /// Call to action label
     ///
     /// Example: `LEARN_MORE`
-    #[serde(
-        rename = "callToActionLabel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action_label: Option<String>,
     /// Destination lead-gen form ID
     ///
     /// Example: `form_abc123`
-    #[serde(
-        rename = "destinationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_form_id: Option<String>,
     /// Content reference URN for boosted posts
     ///
     /// Example: `urn:li:share:123`
-    #[serde(
-        rename = "contentReferenceString",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_reference_string: Option<String>,
     /// Ad creative media
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4880,12 +4459,12 @@ pub struct LinkedInAdDto {
     /// Parent ad campaign identifier
     ///
     /// Example: `camp_abc123`
-    #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// LinkedIn ad resource ID
     ///
     /// Example: `12345678`
-    #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
     /// Ad headline
     ///
@@ -4895,20 +4474,12 @@ pub struct LinkedInAdDto {
     /// Ad publishing status
     ///
     /// Example: `PUBLISHED`
-    #[serde(
-        rename = "publishingStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing_status: Option<PublishingStatus>,
     /// Parent campaign group identifier
     ///
     /// Example: `cg_abc123`
-    #[serde(
-        rename = "adCampaignGroupId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_group_id: Option<String>,
     /// Ad description
     ///
@@ -4921,7 +4492,7 @@ pub struct LinkedInAdDto {
     /// LinkedIn API error message
     ///
     /// Example: `Ad rejected by policy`
-    #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
 }
 
@@ -5069,12 +4640,12 @@ pub type LinkedInBudgetDto = GoogleBudgetDto;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInCreateLeadFormBodyDto {
     /// Form owner
     pub owner: SponsoredAccountOwnerDto,
     /// Creation locale
-    #[serde(rename = "creationLocale")]
     pub creation_locale: CreationLocaleDto,
     /// Form name
     ///
@@ -5087,7 +4658,7 @@ pub struct LinkedInCreateLeadFormBodyDto {
     /// Form content
     pub content: LeadFormContentDto,
     /// Hidden fields
-    #[serde(rename = "hiddenFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_fields: Option<Vec<HiddenFieldDto>>,
 }
 
@@ -5126,12 +4697,13 @@ pub use ghl_common::types::LinkedInCreateLeadFormBodyDtoState;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInMediaDto {
     /// Media type
     ///
     /// Example: `image`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Media source URL
     ///
@@ -5144,12 +4716,12 @@ pub struct LinkedInMediaDto {
     /// Selected poster frame index
     ///
     /// Example: `0`
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Thumbnail URL
     ///
     /// Example: `https://example.com/thumb.jpg`
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// Media name
     ///
@@ -5164,12 +4736,12 @@ pub struct LinkedInMediaDto {
     /// Click-through destination URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "destinationUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_url: Option<String>,
     /// File size in bytes
     ///
     /// Example: `102400`
-    #[serde(rename = "fileSizeBytes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size_bytes: Option<f64>,
 }
 
@@ -5248,17 +4820,16 @@ impl LinkedInMediaDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInUpdateAdStatusBodyDto {
     /// Update operation
     ///
     /// Example: `PAUSED`
-    #[serde(rename = "operationType")]
     pub operation_type: LinkedInUpdateAdStatusBodyDtoOperationType,
     /// Ad object type
     ///
     /// Example: `adCampaign`
-    #[serde(rename = "type")]
     pub type_: LinkedInUpdateAdStatusBodyDtoType,
 }
 
@@ -5302,12 +4873,12 @@ impl LocalizedStringDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LocationIdBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationIdBodyDto {
     /// Location identifier
     ///
     /// Example: `HChooFuiyPpVYzeJ4HMe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -5324,6 +4895,7 @@ impl LocationIdBodyDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/MediaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MediaDto {
     /// Media source URL
@@ -5333,17 +4905,16 @@ pub struct MediaDto {
     /// Thumbnail URL (required when type is video)
     ///
     /// Example: `https://example.com/thumb.jpg`
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// Selected poster index (required when type is video)
     ///
     /// Example: `0`
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Media content type
     ///
     /// Example: `IMAGE`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Media file name
     ///
@@ -5423,12 +4994,12 @@ impl MediaDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MemberDto {
     /// Member type
     ///
     /// Example: `KEYWORD`
-    #[serde(rename = "memberType")]
     pub member_type: MemberDtoMemberType,
     /// Keyword value
     ///
@@ -5523,15 +5094,14 @@ pub use ghl_common::types::PlacementsItem;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionCallToActionDto {
     /// Call to action target
-    #[serde(rename = "callToActionTarget")]
     pub call_to_action_target: PostSubmissionCallToActionTargetDto,
     /// Call to action label
     ///
     /// Example: `LEARN_MORE`
-    #[serde(rename = "callToActionLabel")]
     pub call_to_action_label: PostSubmissionCallToActionDtoCallToActionLabel,
 }
 
@@ -5554,12 +5124,12 @@ pub use ghl_common::types::PostSubmissionCallToActionDtoCallToActionLabel;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionCallToActionTargetDto {
     /// Landing page URL
     ///
     /// Example: `https://example.com/thank-you`
-    #[serde(rename = "landingPageUrl")]
     pub landing_page_url: String,
 }
 
@@ -5576,12 +5146,12 @@ impl PostSubmissionCallToActionTargetDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionInfoDto {
     /// Thank-you message
     pub message: LocalizedStringDto,
     /// Post-submission call to action
-    #[serde(rename = "callToAction")]
     pub call_to_action: PostSubmissionCallToActionDto,
 }
 
@@ -5606,17 +5176,16 @@ pub type PublishAdDto = LocationIdBodyDto;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/PublishingProgressResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PublishingProgressResponseDto {
     /// Campaign identifier
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
     /// Current campaign publishing status in ad-publishing
     ///
     /// Example: `PUBLISHING`
-    #[serde(rename = "publishingStatus")]
     pub publishing_status: PublishingStatus,
     /// Total publish steps tracked in Redis (campaign + ad sets + ads)
     ///
@@ -5629,12 +5198,10 @@ pub struct PublishingProgressResponseDto {
     /// Whether publishing is finished (Redis complete/failed, processed >= total, or status is no longer PUBLISHING)
     ///
     /// Example: `false`
-    #[serde(rename = "isComplete")]
     pub is_complete: bool,
     /// Whether publishing failed (Redis failed status or campaign FAILED)
     ///
     /// Example: `false`
-    #[serde(rename = "hasFailed")]
     pub has_failed: bool,
 }
 
@@ -5644,21 +5211,14 @@ pub use ghl_common::types::PublishingStatus;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/QuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuestionDetailsDto {
     /// Text question details (empty object for text questions)
-    #[serde(
-        rename = "textQuestionDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_question_details: Option<serde_json::Value>,
     /// Multiple choice question details
-    #[serde(
-        rename = "multipleChoiceQuestionDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
 }
 
@@ -5698,19 +5258,15 @@ pub use ghl_common::types::RadiusUnit;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleBasedUserListDto {
     /// Prepopulation status
     ///
     /// Example: `REQUESTED`
-    #[serde(
-        rename = "prepopulationStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prepopulation_status: Option<RuleBasedUserListDtoPrepopulationStatus>,
     /// Flexible rule user list configuration
-    #[serde(rename = "flexibleRuleUserList")]
     pub flexible_rule_user_list: FlexibleRuleUserListDto,
 }
 
@@ -5739,10 +5295,10 @@ pub use ghl_common::types::PrepopulationStatus as RuleBasedUserListDtoPrepopulat
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleDto {
     /// List of rule item groups
-    #[serde(rename = "ruleItemGroups")]
     pub rule_item_groups: Vec<RuleItemGroupDto>,
 }
 
@@ -5757,6 +5313,7 @@ impl RuleDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleItemDto {
     /// Rule item name
@@ -5764,7 +5321,6 @@ pub struct RuleItemDto {
     /// Example: `url__`
     pub name: RuleItemDtoName,
     /// String rule item condition
-    #[serde(rename = "stringRuleItem")]
     pub string_rule_item: StringRuleItemDto,
 }
 
@@ -5781,10 +5337,10 @@ pub use ghl_common::types::RuleItemDtoName;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemGroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleItemGroupDto {
     /// List of rule items
-    #[serde(rename = "ruleItems")]
     pub rule_items: Vec<RuleItemDto>,
 }
 
@@ -5799,12 +5355,12 @@ impl RuleItemGroupDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleOperandDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleOperandDto {
     /// Lookback window in days
     ///
     /// Example: `30`
-    #[serde(rename = "lookbackWindowDays")]
     pub lookback_window_days: f64,
     /// Rule definition
     pub rule: RuleDto,
@@ -5821,6 +5377,7 @@ impl RuleOperandDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/SelectedAttributeDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SelectedAttributeDto {
     /// Targeting attribute URN
@@ -5834,7 +5391,6 @@ pub struct SelectedAttributeDto {
     /// Category name
     ///
     /// Example: `Location`
-    #[serde(rename = "categoryName")]
     pub category_name: String,
     /// Facet identifier
     ///
@@ -5865,22 +5421,21 @@ pub use ghl_common::types::SelectionType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/SitelinkAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SitelinkAssetPayloadDto {
     /// Google Ads resource name for an existing sitelink asset
     ///
     /// Example: `customers/123/assets/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Sitelink display text
     ///
     /// Example: `Pricing`
-    #[serde(rename = "linkText")]
     pub link_text: String,
     /// Final landing page URL
     ///
     /// Example: `https://example.com/pricing`
-    #[serde(rename = "finalUrls")]
     pub final_urls: String,
     /// First description line
     ///
@@ -5895,19 +5450,15 @@ pub struct SitelinkAssetPayloadDto {
     /// Start date for the sitelink (YYYY-MM-DD)
     ///
     /// Example: `2024-01-01`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// End date for the sitelink (YYYY-MM-DD)
     ///
     /// Example: `2024-12-31`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Ad schedule targets restricting when the sitelink is shown
-    #[serde(
-        rename = "adScheduleTargets",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
 }
 
@@ -5970,12 +5521,12 @@ impl SitelinkAssetPayloadDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/SponsoredAccountOwnerDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SponsoredAccountOwnerDto {
     /// Sponsored account URN
     ///
     /// Example: `urn:li:sponsoredAccount:123456`
-    #[serde(rename = "sponsoredAccount")]
     pub sponsored_account: String,
 }
 
@@ -6060,6 +5611,7 @@ impl TargetAudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/ThankYouPage`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ThankYouPage {
     /// Thank you page title
@@ -6073,27 +5625,25 @@ pub struct ThankYouPage {
     /// Button text label
     ///
     /// Example: `Visit Website`
-    #[serde(rename = "buttonText")]
     pub button_text: String,
     /// Button action type
     ///
     /// Example: `VIEW_WEBSITE`
-    #[serde(rename = "buttonType")]
     pub button_type: String,
     /// Button destination link
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "buttonLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_link: Option<String>,
     /// Business phone number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "businessPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_phone: Option<String>,
     /// Phone country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
 }
 
@@ -6160,34 +5710,29 @@ impl UnitCostDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceBatchDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceBatchDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// CSV file path
     ///
     /// Example: `/uploads/audience.csv`
-    #[serde(rename = "csvPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_path: Option<String>,
     /// Batch operation type
     ///
     /// Example: `ADD`
-    #[serde(rename = "operationType")]
     pub operation_type: String,
     /// Smartlist IDs array
-    #[serde(rename = "smartlistIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smartlist_ids: Option<Vec<String>>,
     /// Dynamic audience flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "dynamicAudience",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_audience: Option<String>,
 }
 
@@ -6229,22 +5774,21 @@ impl UpdateCustomAudienceBatchDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact identifier
     ///
     /// Example: `contact_123`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Facebook ad account ID
     ///
     /// Example: `act_123456`
-    #[serde(rename = "fbAdAccountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_ad_account_id: Option<String>,
 }
 
@@ -6269,6 +5813,7 @@ impl UpdateCustomAudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdDto {
     /// Ad identifier
@@ -6279,7 +5824,6 @@ pub struct UpsertAdDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad name
     ///
@@ -6289,7 +5833,7 @@ pub struct UpsertAdDto {
     /// Ad primary text
     ///
     /// Example: `Check out our offer!`
-    #[serde(rename = "primaryText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_text: Option<String>,
     /// Ad headline text
     ///
@@ -6304,12 +5848,12 @@ pub struct UpsertAdDto {
     /// Ad image URL
     ///
     /// Example: `https://example.com/img.jpg`
-    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// Ad media type
     ///
     /// Example: `SINGLE`
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<UpsertAdDtoMediaType>,
     /// Media items (images or videos) attached to the ad creative
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6317,21 +5861,15 @@ pub struct UpsertAdDto {
     /// Enable multi-advertiser ads
     ///
     /// Example: `false`
-    #[serde(
-        rename = "multiAdvertiserAds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_advertiser_ads: Option<bool>,
     /// Parent campaign ID
     ///
     /// Example: `camp_123`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
     /// Parent ad set ID
     ///
     /// Example: `adset_123`
-    #[serde(rename = "adsetId")]
     pub adset_id: String,
     /// Call to action type
     ///
@@ -6341,29 +5879,17 @@ pub struct UpsertAdDto {
     /// Conversation form ID
     ///
     /// Example: `conv_123`
-    #[serde(
-        rename = "conversationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_form_id: Option<String>,
     /// Destination link URL
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "destinationLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link: Option<String>,
     /// Destination form ID
     ///
     /// Example: `form_123`
-    #[serde(
-        rename = "destinationFormId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_form_id: Option<String>,
 }
 
@@ -6485,6 +6011,7 @@ pub use ghl_common::types::UpsertAdDtoMediaType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdsetDto {
     /// Ad set identifier
@@ -6495,7 +6022,6 @@ pub struct UpsertAdsetDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Ad set name
     ///
@@ -6505,28 +6031,20 @@ pub struct UpsertAdsetDto {
     /// Facebook page ID
     ///
     /// Example: `123456789`
-    #[serde(rename = "pageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
     /// Instagram actor ID
     ///
     /// Example: `ig_123`
-    #[serde(
-        rename = "instagramActorId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_actor_id: Option<String>,
     /// Messaging platforms
-    #[serde(
-        rename = "messagingPlatforms",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_platforms: Option<Vec<UpsertAdsetDtoMessagingPlatformsItem>>,
     /// WhatsApp phone number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "whatsappNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp_number: Option<String>,
     /// Targeting audience configuration including geo-locations, locales, placements, and custom audiences
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6537,30 +6055,21 @@ pub struct UpsertAdsetDto {
     /// Conversion location
     ///
     /// Example: `website`
-    #[serde(
-        rename = "conversionLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_location: Option<String>,
     /// Custom event type
     ///
     /// Example: `Purchase`
-    #[serde(
-        rename = "customEventType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_event_type: Option<String>,
     /// Conversion pixel ID
     ///
     /// Example: `px_123`
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// Parent campaign ID
     ///
     /// Example: `camp_123`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
 }
 
@@ -6663,17 +6172,16 @@ pub use ghl_common::types::MessagingPlatforms as UpsertAdsetDtoMessagingPlatform
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAssetsDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Asset type to create or update
     ///
     /// Example: `CALL`
-    #[serde(rename = "type")]
     pub type_: UpsertAssetsDtoType,
     /// Asset payload — shape depends on the type field: CallAssetPayload (CALL), SitelinkAssetPayload (SITELINK), or LeadFormAssetPayload (LEAD_FORM)
     pub payload: UpsertAssetsDtoPayload,
@@ -6800,17 +6308,17 @@ pub use ghl_common::types::UpsertAssetsDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAudienceDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Audience resource name
     ///
     /// Example: `customers/123/audiences/456`
-    #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
     /// Audience name
     ///
@@ -6820,11 +6328,7 @@ pub struct UpsertAudienceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<AudienceDimensionDto>,
     /// Exclusion dimensions
-    #[serde(
-        rename = "exclusionDimension",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusion_dimension: Option<AudienceDimensionDto>,
 }
 
@@ -6866,6 +6370,7 @@ impl UpsertAudienceDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertCampaignDto {
     /// Campaign identifier
@@ -6876,7 +6381,6 @@ pub struct UpsertCampaignDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Campaign name
     ///
@@ -6889,11 +6393,7 @@ pub struct UpsertCampaignDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objective: Option<UpsertCampaignDtoObjective>,
     /// Special ad categories
-    #[serde(
-        rename = "specialAdCategories",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub special_ad_categories: Option<Vec<UpsertCampaignDtoSpecialAdCategoriesItem>>,
     /// Campaign data source
     ///
@@ -6960,17 +6460,17 @@ pub use ghl_common::types::SpecialAdCategories as UpsertCampaignDtoSpecialAdCate
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversion identifier
     ///
     /// Example: `conv_456`
-    #[serde(rename = "conversionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_id: Option<String>,
     /// Conversion name
     ///
@@ -6979,29 +6479,24 @@ pub struct UpsertConversionDto {
     /// Conversion type
     ///
     /// Example: `WEBPAGE`
-    #[serde(rename = "type")]
     pub type_: UpsertConversionDtoType,
     /// Conversion category
     ///
     /// Example: `PURCHASE`
     pub category: String,
     /// Value settings that control how monetary value is attributed to conversions
-    #[serde(rename = "valueSettings")]
     pub value_settings: ConversionValueSettings,
     /// How conversions are counted per interaction
     ///
     /// Example: `ONE_PER_CLICK`
-    #[serde(rename = "countingType")]
     pub counting_type: UpsertConversionDtoCountingType,
     /// Attribution model used to credit conversions
     ///
     /// Example: `GOOGLE_ADS_LAST_CLICK`
-    #[serde(rename = "attributionModel")]
     pub attribution_model: UpsertConversionDtoAttributionModel,
     /// Click-through conversion window in days
     ///
     /// Example: `30`
-    #[serde(rename = "clickThroughWindow")]
     pub click_through_window: f64,
 }
 
@@ -7047,21 +6542,17 @@ pub use ghl_common::types::UpsertConversionDtoType;
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionPixelDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionPixelDto {
     /// Location identifier
     ///
     /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversion pixel ID
     ///
     /// Example: `px_123`
-    #[serde(
-        rename = "conversionPixelId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversion_pixel_id: Option<String>,
     /// Pixel name
     ///
@@ -7071,12 +6562,11 @@ pub struct UpsertConversionPixelDto {
     /// Instagram user ID
     ///
     /// Example: `ig_user_123`
-    #[serde(rename = "igUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ig_user_id: Option<String>,
     /// Pixel event type
     ///
     /// Example: `LEAD_EVENT`
-    #[serde(rename = "type")]
     pub type_: String,
 }
 
@@ -7118,6 +6608,7 @@ impl UpsertConversionPixelDto {
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertSegmentDto {
     /// Segment name
@@ -7140,7 +6631,7 @@ pub struct UpsertSegmentDto {
     /// Segment type
     ///
     /// Example: `CUSTOM_SEGMENTS`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Segment identifier
     ///
@@ -7150,42 +6641,26 @@ pub struct UpsertSegmentDto {
     /// Membership status
     ///
     /// Example: `OPEN`
-    #[serde(
-        rename = "membershipStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_status: Option<String>,
     /// Rule-based user list config
-    #[serde(
-        rename = "ruleBasedUserList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_based_user_list: Option<RuleBasedUserListDto>,
     /// Membership life span
     ///
     /// Example: `30`
-    #[serde(
-        rename = "membershipLifeSpan",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_life_span: Option<f64>,
     /// Seed user list IDs
-    #[serde(
-        rename = "seedUserListIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_user_list_ids: Option<Vec<String>>,
     /// Country codes
-    #[serde(rename = "countryCodes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Vec<String>>,
     /// Expansion level
     ///
     /// Example: `BALANCED`
-    #[serde(rename = "expansionLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expansion_level: Option<UpsertSegmentDtoExpansionLevel>,
 }
 

@@ -43,11 +43,7 @@ impl AffiliateManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_affiliates(&self, location_id: impl Into<String>) -> ListAffiliates {
         ListAffiliates {
             client: self.client.clone(),
@@ -79,11 +75,7 @@ impl AffiliateManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_affiliate(
         &self,
         location_id: impl Into<String>,
@@ -112,11 +104,7 @@ impl AffiliateManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_commissions(&self, location_id: impl Into<String>) -> ListCommissions {
         ListCommissions {
             client: self.client.clone(),
@@ -148,11 +136,7 @@ impl AffiliateManagerClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_payouts(&self, location_id: impl Into<String>) -> ListPayouts {
         ListPayouts {
             client: self.client.clone(),
@@ -236,8 +220,7 @@ impl ListAffiliates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -279,18 +262,12 @@ impl ListAffiliates {
             from_date,
             to_date,
         } = self;
-        let path = [
-            "/affiliate-manager/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/affiliates",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/affiliate-manager/{locationId}/affiliates",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("active", active.as_ref())
             .query_opt("campaignId", campaign_id.as_ref())
@@ -321,8 +298,7 @@ impl GetAffiliate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -334,19 +310,13 @@ impl GetAffiliate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, affiliate_id } = self;
-        let path = [
-            "/affiliate-manager/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/affiliates/",
-            &ghl_runtime::encode_path_segment(&affiliate_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/affiliate-manager/{locationId}/affiliates/{affiliateId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("affiliateId", &affiliate_id)
             .scopes(&["affiliate-manager.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -427,8 +397,7 @@ impl ListCommissions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -471,18 +440,12 @@ impl ListCommissions {
             from_date,
             to_date,
         } = self;
-        let path = [
-            "/affiliate-manager/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/commissions",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/affiliate-manager/{locationId}/commissions",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("campaignId", campaign_id.as_ref())
             .query_opt("affiliateId", affiliate_id.as_ref())
             .query_opt("status", status.as_ref())
@@ -569,8 +532,7 @@ impl ListPayouts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -613,18 +575,12 @@ impl ListPayouts {
             start,
             end,
         } = self;
-        let path = [
-            "/affiliate-manager/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/payouts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/affiliate-manager/{locationId}/payouts",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("status", status.as_ref())
             .query_opt("query", query.as_ref())
             .query_opt("affiliateId", affiliate_id.as_ref())

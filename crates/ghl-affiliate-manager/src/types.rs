@@ -44,6 +44,7 @@ pub struct CommissionAffiliateResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCampaignResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionCampaignResponseDto {
     /// Campaign id
@@ -59,7 +60,7 @@ pub struct CommissionCampaignResponseDto {
     /// Whether the campaign is in live mode
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
 }
 
@@ -67,6 +68,7 @@ pub struct CommissionCampaignResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCustomerResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionCustomerResponseDto {
     /// Customer id
@@ -77,12 +79,12 @@ pub struct CommissionCustomerResponseDto {
     /// Customer first name
     ///
     /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Customer last name
     ///
     /// Example: `Doe`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Customer email
     ///
@@ -92,7 +94,7 @@ pub struct CommissionCustomerResponseDto {
     /// Customer type
     ///
     /// Example: `customer`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -100,6 +102,7 @@ pub struct CommissionCustomerResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionListItemResponseDto {
     /// Commission id
@@ -110,12 +113,12 @@ pub struct CommissionListItemResponseDto {
     /// Product id
     ///
     /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Product name
     ///
     /// Example: `Basic Plan`
-    #[serde(rename = "productName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
     /// Quantity
     ///
@@ -125,20 +128,12 @@ pub struct CommissionListItemResponseDto {
     /// Product commission amount
     ///
     /// Example: `25`
-    #[serde(
-        rename = "productCommission",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_commission: Option<f64>,
     /// Commission amount
     ///
     /// Example: `25`
-    #[serde(
-        rename = "commissionAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commission_amount: Option<f64>,
     /// Base amount
     ///
@@ -148,12 +143,12 @@ pub struct CommissionListItemResponseDto {
     /// Unit discount
     ///
     /// Example: `5`
-    #[serde(rename = "unitDiscount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_discount: Option<f64>,
     /// Campaign name
     ///
     /// Example: `Summer Promo`
-    #[serde(rename = "campaignName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_name: Option<String>,
     /// Commission percentage or value
     ///
@@ -163,27 +158,27 @@ pub struct CommissionListItemResponseDto {
     /// Commission type
     ///
     /// Example: `percentage`
-    #[serde(rename = "commissionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commission_type: Option<String>,
     /// Transaction time
     ///
     /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "transactionAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_at: Option<String>,
     /// Transaction id
     ///
     /// Example: `txn_123`
-    #[serde(rename = "transactionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// Affiliate id
     ///
     /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(rename = "affiliateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_id: Option<String>,
     /// Payout id
     ///
     /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(rename = "payoutId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_id: Option<String>,
     /// Commission status
     ///
@@ -198,7 +193,7 @@ pub struct CommissionListItemResponseDto {
     /// Whether the item is a trial commission
     ///
     /// Example: `false`
-    #[serde(rename = "isTrial", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_trial: Option<bool>,
     /// Customer details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,12 +201,12 @@ pub struct CommissionListItemResponseDto {
     /// Created at
     ///
     /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Event id
     ///
     /// Example: `evt_123`
-    #[serde(rename = "eventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Campaign details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -222,12 +217,12 @@ pub struct CommissionListItemResponseDto {
     /// Due date
     ///
     /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(rename = "dueAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
     /// Whether the commission is in live mode
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Commission tier
     ///
@@ -245,6 +240,7 @@ pub type CommissionListMetaResponseDto = AffiliateListMetaResponseDto;
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetAffiliateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAffiliateResponseDto {
     /// Affiliate id
@@ -255,12 +251,12 @@ pub struct GetAffiliateResponseDto {
     /// Affiliate first name
     ///
     /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Affiliate last name
     ///
     /// Example: `Doe`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Affiliate phone number
     ///
@@ -275,7 +271,6 @@ pub struct GetAffiliateResponseDto {
     /// Location id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Whether the affiliate is active
     ///
@@ -295,67 +290,67 @@ pub struct GetAffiliateResponseDto {
     /// Created at timestamp
     ///
     /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Created by audit info
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<serde_json::Value>,
     /// Facebook URL
     ///
     /// Example: `https://facebook.com/johndoe`
-    #[serde(rename = "facebookUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_url: Option<String>,
     /// Instagram URL
     ///
     /// Example: `https://instagram.com/johndoe`
-    #[serde(rename = "instagramUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_url: Option<String>,
     /// LinkedIn URL
     ///
     /// Example: `https://linkedin.com/in/johndoe`
-    #[serde(rename = "linkedInUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in_url: Option<String>,
     /// Twitter URL
     ///
     /// Example: `https://twitter.com/johndoe`
-    #[serde(rename = "twitterUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter_url: Option<String>,
     /// YouTube URL
     ///
     /// Example: `https://youtube.com/channel`
-    #[serde(rename = "youtubeUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_url: Option<String>,
     /// Website URL
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
     /// Contact id associated with the affiliate
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Campaign ids
-    #[serde(rename = "campaignIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_ids: Option<Vec<String>>,
     /// VAT ID
     ///
     /// Example: `VAT123`
-    #[serde(rename = "vatId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vat_id: Option<String>,
     /// Updated at timestamp
     ///
     /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// W8 form URL
-    #[serde(rename = "w8Form", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w8_form: Option<String>,
     /// W9 form URL
-    #[serde(rename = "w9Form", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w9_form: Option<String>,
     /// Last updated by audit info
-    #[serde(rename = "lastUpdatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<serde_json::Value>,
     /// Affiliate email
     ///
@@ -379,16 +374,12 @@ pub struct GetAffiliateResponseDto {
     /// Dropped customer count
     ///
     /// Example: `2`
-    #[serde(
-        rename = "droppedCustomer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped_customer: Option<i64>,
     /// Click count
     ///
     /// Example: `100`
-    #[serde(rename = "clickCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub click_count: Option<i64>,
     /// Paid amount
     ///
@@ -454,6 +445,7 @@ pub type OAuthAffiliateListItemResponseDto = GetAffiliateResponseDto;
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PayoutListItemResponseDto {
     /// Payout id
@@ -464,17 +456,15 @@ pub struct PayoutListItemResponseDto {
     /// Location id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Affiliate id
     ///
     /// Example: `65df04201e428a0c5ebb6572`
-    #[serde(rename = "affiliateId")]
     pub affiliate_id: String,
     /// Campaign id
     ///
     /// Example: `65df04201e428a0c5ebb6573`
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Payout currency
     ///
@@ -492,30 +482,30 @@ pub struct PayoutListItemResponseDto {
     /// Payout month
     ///
     /// Example: `2024-06-01T00:00:00.000Z`
-    #[serde(rename = "payoutMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_month: Option<String>,
     /// Payout due date
     ///
     /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(rename = "dueAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
     /// Payout paid date
     ///
     /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(rename = "paidAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
     /// Payout metadata
-    #[serde(rename = "paidMeta", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_meta: Option<serde_json::Value>,
     /// Payout paid method
     ///
     /// Example: `manual`
-    #[serde(rename = "paidMethod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_method: Option<String>,
     /// Alternate id
     ///
     /// Example: `alt_123`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Whether the payout is deleted
     ///
@@ -525,17 +515,17 @@ pub struct PayoutListItemResponseDto {
     /// Whether the payout is migrated
     ///
     /// Example: `false`
-    #[serde(rename = "isMigrated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_migrated: Option<bool>,
     /// Created at timestamp
     ///
     /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Updated at timestamp
     ///
     /// Example: `2024-06-17T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Campaign name
     ///
@@ -545,17 +535,17 @@ pub struct PayoutListItemResponseDto {
     /// Affiliate display name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "affiliateName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_name: Option<String>,
     /// Affiliate email
     ///
     /// Example: `john.doe@example.com`
-    #[serde(rename = "affiliateEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_email: Option<String>,
     /// Primary payout method
     ///
     /// Example: `paypal`
-    #[serde(rename = "payoutMethod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_method: Option<String>,
     /// Affiliate details
     #[serde(default, skip_serializing_if = "Option::is_none")]

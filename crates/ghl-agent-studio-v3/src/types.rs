@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/CreatePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePublicAgentDto {
     /// Location ID
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the agent
     ///
@@ -29,22 +29,22 @@ pub struct CreatePublicAgentDto {
     /// Agency ID
     ///
     /// Example: `gjL2sFNXJfJYa3d2OYSN`
-    #[serde(rename = "agencyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency_id: Option<String>,
     /// Author ID
     ///
     /// Example: `usr_abc123def456`
-    #[serde(rename = "authorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_id: Option<String>,
     /// Author name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "authorName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     /// Author email
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "authorEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_email: Option<String>,
     /// Status of the agent
     ///
@@ -155,6 +155,7 @@ pub struct CreatePublicAgentResponseDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/DeletePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePublicAgentResponseDto {
     /// Success status
@@ -168,7 +169,7 @@ pub struct DeletePublicAgentResponseDto {
     /// Deleted agent ID
     ///
     /// Example: `p1q2r3s4t5u6v7w8x9y0z1a2`
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
 }
 
@@ -176,6 +177,7 @@ pub struct DeletePublicAgentResponseDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/ExecutePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecutePublicAgentDto {
     /// Message to send to the agent
@@ -185,15 +187,15 @@ pub struct ExecutePublicAgentDto {
     /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Omit this field for the first message in a new session. Include the executionId returned from the previous response to maintain context in subsequent messages.
     ///
     /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
-    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// Input variables to pass to the agent. These should match the input variables defined in the agent configuration.
-    #[serde(rename = "inputVariables", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_variables: Option<serde_json::Value>,
     /// Published version ID to execute. If not provided, the latest published production version will be used.
     ///
     /// Example: `b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// Attachments for the message
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,12 +203,11 @@ pub struct ExecutePublicAgentDto {
     /// Location ID
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID to associate with this execution. When provided, contact data will be hydrated and made available to the agent.
     ///
     /// Example: `cid_abc123def456`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
@@ -265,6 +266,7 @@ impl ExecutePublicAgentDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/ExecutePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecutePublicAgentResponseDto {
     /// Success status
@@ -274,12 +276,10 @@ pub struct ExecutePublicAgentResponseDto {
     /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Use this ID in subsequent requests to continue the conversation.
     ///
     /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
-    #[serde(rename = "executionId")]
     pub execution_id: String,
     /// Unique identifier for a single interaction cycle, consisting of one user input and the corresponding agent response. Each message exchange generates a new interactionId.
     ///
     /// Example: `m9n8o7p6q5r4s3t2u1v0w9x8`
-    #[serde(rename = "interactionId")]
     pub interaction_id: String,
     /// Agent response text
     ///
@@ -288,32 +288,26 @@ pub struct ExecutePublicAgentResponseDto {
     /// Response type
     ///
     /// Example: `text`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Expected input type for next interaction
     ///
     /// Example: `text`
-    #[serde(rename = "nextExpectedInput")]
     pub next_expected_input: String,
     /// When end node is added in the graph, this will be true if the agent reached the end node in the graph
     ///
     /// Example: `false`
-    #[serde(rename = "goalCompletion")]
     pub goal_completion: bool,
     /// Execution status
     ///
     /// Example: `completed`
-    #[serde(rename = "executionStatus")]
     pub execution_status: String,
     /// Whether flow was switched
     ///
     /// Example: `false`
-    #[serde(rename = "flowSwitch")]
     pub flow_switch: bool,
     /// Response attachments
     pub attachments: Vec<serde_json::Value>,
     /// Generated outputs
-    #[serde(rename = "generativeOutputs")]
     pub generative_outputs: Vec<serde_json::Value>,
 }
 
@@ -321,6 +315,7 @@ pub struct ExecutePublicAgentResponseDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/GetAgentByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentByIdResponseDto {
     /// Success status
@@ -336,7 +331,7 @@ pub struct GetAgentByIdResponseDto {
     /// Request trace ID for debugging
     ///
     /// Example: `22dbda99-13d3-4b4d-a30e-c468334e2178`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -364,10 +359,11 @@ pub struct GetPublishedAgentsResponseDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/agents/items`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoAgentsItem {
     /// Agent ID
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Agent name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,16 +372,16 @@ pub struct GetPublishedAgentsResponseDtoAgentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Location ID
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Agent status (always "active")
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Creation timestamp
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -393,6 +389,7 @@ pub struct GetPublishedAgentsResponseDtoAgentsItem {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/pagination`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoPagination {
     /// Total number of agents
@@ -405,7 +402,7 @@ pub struct GetPublishedAgentsResponseDtoPagination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Whether more agents exist
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
@@ -413,10 +410,11 @@ pub struct GetPublishedAgentsResponseDtoPagination {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InternalServerErrorDto {
     /// Example: `500`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Internal Server Error`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -427,27 +425,27 @@ pub struct InternalServerErrorDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/PromoteAndPublishDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PromoteAndPublishDto {
     /// Location ID for authorization
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// User ID performing the promotion action
     ///
     /// Example: `usr_abc123def456`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// User name performing the promotion action
     ///
     /// Example: `John Doe`
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// User email performing the promotion action
     ///
     /// Example: `john.doe@example.com`
-    #[serde(rename = "userEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
 }
 
@@ -503,17 +501,16 @@ pub struct PromoteAndPublishResponseDto {
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/PublicAttachmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PublicAttachmentSchema {
     /// Type of attachment
     ///
     /// Example: `image`
-    #[serde(rename = "type")]
     pub type_: String,
     /// URL of the image attachment
     ///
     /// Example: `https://example.com/image.png`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
 }
 
@@ -533,12 +530,12 @@ pub use ghl_common::types::CreatePublicAgentDtoStatus as Status;
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/UpdatePublicAgentMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePublicAgentMetadataDto {
     /// Location ID for authorization (cannot be updated)
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the agent
     ///
@@ -596,17 +593,17 @@ pub type UpdatePublicAgentResponseDto = PromoteAndPublishResponseDto;
 ///
 /// Schema: `apps/v3/agent-studio-v3.json#/components/schemas/UpdatePublicAgentVersionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePublicAgentVersionDto {
     /// Location ID for authorization
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Version name
     ///
     /// Example: `Customer Support Agent v2`
-    #[serde(rename = "versionName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_name: Option<String>,
     /// Description of the version
     ///
@@ -620,34 +617,26 @@ pub struct UpdatePublicAgentVersionDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges: Option<Vec<serde_json::Value>>,
     /// Global variables accessible throughout the agent workflow
-    #[serde(
-        rename = "globalVariables",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_variables: Option<Vec<serde_json::Value>>,
     /// Input variables required from user at execution time
-    #[serde(rename = "inputVariables", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_variables: Option<Vec<serde_json::Value>>,
     /// Runtime variables generated during agent execution
-    #[serde(
-        rename = "runtimeVariables",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_variables: Option<Vec<serde_json::Value>>,
     /// Global configuration including prompts and settings
-    #[serde(rename = "globalConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_config: Option<serde_json::Value>,
     /// User ID performing the update
     ///
     /// Example: `usr_abc123def456`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// User name performing the update
     ///
     /// Example: `John Doe`
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 

@@ -39,12 +39,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_agents(
         &self,
         location_id: impl Into<String>,
@@ -73,12 +68,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn create_agent(&self, body: types::CreatePublicAgentDto) -> CreateAgent {
         CreateAgent {
             client: self.client.clone(),
@@ -99,13 +89,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn update_agent_version(
         &self,
         version_id: impl Into<String>,
@@ -131,13 +115,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn promote_and_publish(
         &self,
         version_id: impl Into<String>,
@@ -163,13 +141,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn delete_agent(
         &self,
         agent_id: impl Into<String>,
@@ -195,13 +167,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn get_agent_by_id(
         &self,
         agent_id: impl Into<String>,
@@ -227,13 +193,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn update_agent_metadata(
         &self,
         agent_id: impl Into<String>,
@@ -264,14 +224,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404`, `422` and `500`.
     pub fn execute_agent(
         &self,
         agent_id: impl Into<String>,
@@ -299,12 +252,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_agents_deprecated(
         &self,
@@ -335,13 +283,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_agent_by_id_deprecated(
         &self,
@@ -375,14 +317,7 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404`, `422` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn execute_agent_deprecated(
         &self,
@@ -432,8 +367,7 @@ impl GetAgents {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -465,12 +399,7 @@ impl GetAgents {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_published, limit, offset, source } = self;
-        let request = Request::new(
-                Method::GET,
-                "/agent-studio/agent",
-                "/agent-studio/agent".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/agent-studio/agent", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("isPublished", is_published.as_ref())
             .query("limit", &limit)
@@ -507,8 +436,7 @@ impl CreateAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -520,12 +448,7 @@ impl CreateAgent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, source, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/agent-studio/agent",
-                "/agent-studio/agent".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/agent-studio/agent", "2021-04-15")
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -560,8 +483,7 @@ impl UpdateAgentVersion {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -573,17 +495,12 @@ impl UpdateAgentVersion {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, version_id, source, body } = self;
-        let path = [
-            "/agent-studio/agent/versions/",
-            &ghl_runtime::encode_path_segment(&version_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/agent-studio/agent/versions/{versionId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("versionId", &version_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -618,8 +535,7 @@ impl PromoteAndPublish {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -631,18 +547,12 @@ impl PromoteAndPublish {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, version_id, source, body } = self;
-        let path = [
-            "/agent-studio/agent/versions/",
-            &ghl_runtime::encode_path_segment(&version_id),
-            "/publish",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/agent-studio/agent/versions/{versionId}/publish",
-                path,
                 "2021-04-15",
             )
+            .path_param("versionId", &version_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -677,8 +587,7 @@ impl DeleteAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -690,14 +599,12 @@ impl DeleteAgent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/agent-studio/agent/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
@@ -730,8 +637,7 @@ impl GetAgentById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -743,14 +649,12 @@ impl GetAgentById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/agent-studio/agent/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.readonly"])
@@ -785,8 +689,7 @@ impl UpdateAgentMetadata {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -798,14 +701,12 @@ impl UpdateAgentMetadata {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/agent-studio/agent/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -840,8 +741,7 @@ impl ExecuteAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -853,18 +753,12 @@ impl ExecuteAgent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let path = [
-            "/agent-studio/agent/",
-            &ghl_runtime::encode_path_segment(&agent_id),
-            "/execute",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/agent-studio/agent/{agentId}/execute",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -900,8 +794,7 @@ impl GetAgentsDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -933,10 +826,9 @@ impl GetAgentsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, source } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/agent-studio/public-api/agents",
-                "/agent-studio/public-api/agents".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -973,8 +865,7 @@ impl GetAgentByIdDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -986,17 +877,12 @@ impl GetAgentByIdDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let path = [
-            "/agent-studio/public-api/agents/",
-            &ghl_runtime::encode_path_segment(&agent_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/agent-studio/public-api/agents/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.readonly"])
@@ -1031,8 +917,7 @@ impl ExecuteAgentDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1044,18 +929,12 @@ impl ExecuteAgentDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let path = [
-            "/agent-studio/public-api/agents/",
-            &ghl_runtime::encode_path_segment(&agent_id),
-            "/execute",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/agent-studio/public-api/agents/{agentId}/execute",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

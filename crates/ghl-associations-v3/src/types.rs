@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/associations-v3.json#/components/schemas/createAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAssociationReqDto {
     /// Example: `string`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Association's Unique key
     ///
@@ -21,22 +21,18 @@ pub struct CreateAssociationReqDto {
     /// First Objects Association Label (custom_objects.children)
     ///
     /// Example: `student`
-    #[serde(rename = "firstObjectLabel")]
     pub first_object_label: String,
     /// First Objects Key
     ///
     /// Example: `custom_objects.children`
-    #[serde(rename = "firstObjectKey")]
     pub first_object_key: String,
     /// Second Object Association Label (contact)
     ///
     /// Example: `Teacher`
-    #[serde(rename = "secondObjectLabel")]
     pub second_object_label: String,
     /// Second Objects Key
     ///
     /// Example: `contact`
-    #[serde(rename = "secondObjectKey")]
     pub second_object_key: String,
 }
 
@@ -65,27 +61,24 @@ impl CreateAssociationReqDto {
 ///
 /// Schema: `apps/v3/associations-v3.json#/components/schemas/createRelationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationReqDto {
     /// Your Sub Account's ID
     ///
     /// Example: `clF1LD04GTUKN3b3XuOj`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Association's Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "associationId")]
     pub association_id: String,
     /// First Record's Id. For instance, if you have an association between a contact and a custom object, and you specify the contact as the first object while creating the association, then your firstRecordId would be the contactId
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "firstRecordId")]
     pub first_record_id: String,
     /// Second Record's Id.For instance, if you have an association between a contact and a custom object, and you specify the custom object as the second entity while creating the association, then your secondRecordId would be the customObject record Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "secondRecordId")]
     pub second_record_id: String,
 }
 
@@ -128,10 +121,10 @@ pub struct DeleteAssociationsResponseDto {
 ///
 /// Schema: `apps/v3/associations-v3.json#/components/schemas/GetPostSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
     /// Example: `string`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
@@ -142,27 +135,22 @@ pub struct GetPostSuccessfulResponseDto {
     /// First Objects Association Label (custom_objects.children)
     ///
     /// Example: `student`
-    #[serde(rename = "firstObjectLabel")]
     pub first_object_label: String,
     /// First Objects Key
     ///
     /// Example: `custom_objects.children`
-    #[serde(rename = "firstObjectKey")]
     pub first_object_key: String,
     /// Second Object Association Label (contact)
     ///
     /// Example: `Teacher`
-    #[serde(rename = "secondObjectLabel")]
     pub second_object_label: String,
     /// Second Objects Key
     ///
     /// Example: `contact`
-    #[serde(rename = "secondObjectKey")]
     pub second_object_key: String,
     /// Association Type can be USER_DEFINED or SYSTEM_DEFINED
     ///
     /// Example: `USER_DEFINED`
-    #[serde(rename = "associationType")]
     pub association_type: GetPostSuccessfulResponseDtoAssociationType,
 }
 
@@ -172,13 +160,12 @@ pub use ghl_common::types::AssociationType as GetPostSuccessfulResponseDtoAssoci
 ///
 /// Schema: `apps/v3/associations-v3.json#/components/schemas/UpdateAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateAssociationReqDto {
     /// Example: `student`
-    #[serde(rename = "firstObjectLabel")]
     pub first_object_label: String,
     /// Example: `tutor`
-    #[serde(rename = "secondObjectLabel")]
     pub second_object_label: String,
 }
 

@@ -39,11 +39,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn find_associations(
         &self,
         location_id: impl Into<String>,
@@ -70,11 +66,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_association(
         &self,
         body: types::CreateAssociationReqDto,
@@ -97,11 +89,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_association_key_by_key_name(
         &self,
         key_name: impl Into<String>,
@@ -126,11 +114,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_association_by_object_keys(
         &self,
         object_key: impl Into<String>,
@@ -154,11 +138,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_relation(&self, body: types::CreateRelationReqDto) -> CreateRelation {
         CreateRelation {
             client: self.client.clone(),
@@ -182,11 +162,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_relations_by_record_id(
         &self,
         record_id: impl Into<String>,
@@ -218,11 +194,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_relation(
         &self,
         relation_id: impl Into<String>,
@@ -247,11 +219,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_association(
         &self,
         association_id: impl Into<String>,
@@ -274,11 +242,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_association_by_id(
         &self,
         association_id: impl Into<String>,
@@ -301,11 +265,7 @@ impl AssociationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_association(
         &self,
         association_id: impl Into<String>,
@@ -339,8 +299,7 @@ impl FindAssociations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -352,12 +311,7 @@ impl FindAssociations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit } = self;
-        let request = Request::new(
-                Method::GET,
-                "/associations/",
-                "/associations/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/associations/", "2021-07-28")
             .query("locationId", &location_id)
             .query("skip", &skip)
             .query("limit", &limit)
@@ -385,8 +339,7 @@ impl CreateAssociation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -398,12 +351,7 @@ impl CreateAssociation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/associations/",
-                "/associations/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/associations/", "2021-07-28")
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -430,8 +378,7 @@ impl GetAssociationKeyByKeyName {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -443,14 +390,12 @@ impl GetAssociationKeyByKeyName {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key_name, location_id } = self;
-        let path = ["/associations/key/", &ghl_runtime::encode_path_segment(&key_name)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/associations/key/{key_name}",
-                path,
                 "2021-07-28",
             )
+            .path_param("key_name", &key_name)
             .query("locationId", &location_id)
             .scopes(&["associations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -483,8 +428,7 @@ impl GetAssociationByObjectKeys {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -496,17 +440,12 @@ impl GetAssociationByObjectKeys {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let path = [
-            "/associations/objectKey/",
-            &ghl_runtime::encode_path_segment(&object_key),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/associations/objectKey/{objectKey}",
-                path,
                 "2021-07-28",
             )
+            .path_param("objectKey", &object_key)
             .query_opt("locationId", location_id.as_ref())
             .scopes(&["associations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -532,8 +471,7 @@ impl CreateRelation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -545,12 +483,7 @@ impl CreateRelation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/associations/relations",
-                "/associations/relations".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/associations/relations", "2021-07-28")
             .scopes(&["associations/relation.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -586,8 +519,7 @@ impl GetRelationsByRecordId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -599,17 +531,12 @@ impl GetRelationsByRecordId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, record_id, location_id, skip, limit, association_ids } = self;
-        let path = [
-            "/associations/relations/",
-            &ghl_runtime::encode_path_segment(&record_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/associations/relations/{recordId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("recordId", &record_id)
             .query("locationId", &location_id)
             .query("skip", &skip)
             .query("limit", &limit)
@@ -639,8 +566,7 @@ impl DeleteRelation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -652,17 +578,12 @@ impl DeleteRelation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, relation_id, location_id } = self;
-        let path = [
-            "/associations/relations/",
-            &ghl_runtime::encode_path_segment(&relation_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/associations/relations/{relationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("relationId", &relation_id)
             .query("locationId", &location_id)
             .scopes(&["associations/relation.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -688,8 +609,7 @@ impl DeleteAssociation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -701,14 +621,12 @@ impl DeleteAssociation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id } = self;
-        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/associations/{associationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("associationId", &association_id)
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -733,8 +651,7 @@ impl GetAssociationById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -746,14 +663,12 @@ impl GetAssociationById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id } = self;
-        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/associations/{associationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("associationId", &association_id)
             .scopes(&["associations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -779,8 +694,7 @@ impl UpdateAssociation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -792,14 +706,12 @@ impl UpdateAssociation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id, body } = self;
-        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/associations/{associationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("associationId", &association_id)
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

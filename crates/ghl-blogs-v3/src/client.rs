@@ -45,11 +45,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_blog_authors_by_location(
         &self,
         location_id: impl Into<String>,
@@ -81,11 +77,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_categories_by_location(
         &self,
         location_id: impl Into<String>,
@@ -112,11 +104,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_blog_post(&self, body: types::CreateBlogPostParams) -> CreateBlogPost {
         CreateBlogPost {
             client: self.client.clone(),
@@ -136,11 +124,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_blog_post(
         &self,
         location_id: impl Into<String>,
@@ -171,11 +155,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn check_url_slug_exists(
         &self,
         url_slug: impl Into<String>,
@@ -201,11 +181,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_blog_post(
         &self,
         post_id: impl Into<String>,
@@ -230,11 +206,7 @@ impl BlogsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_blogs(
         &self,
         location_id: impl Into<String>,
@@ -269,8 +241,7 @@ impl GetAllBlogAuthorsByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -307,12 +278,7 @@ impl GetAllBlogAuthorsByLocation {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/blogs/authors",
-                "/blogs/authors".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/blogs/authors", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -344,8 +310,7 @@ impl GetAllCategoriesByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -385,12 +350,7 @@ impl GetAllCategoriesByLocation {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/blogs/categories",
-                "/blogs/categories".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/blogs/categories", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -422,8 +382,7 @@ impl CreateBlogPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -435,12 +394,7 @@ impl CreateBlogPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/blogs/posts",
-                "/blogs/posts".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/blogs/posts", "v3")
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
@@ -487,8 +441,7 @@ impl GetBlogPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -544,12 +497,7 @@ impl GetBlogPost {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/blogs/posts/all",
-                "/blogs/posts/all".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/blogs/posts/all", "v3")
             .query("locationId", &location_id)
             .query("blogId", &blog_id)
             .query("limit", &limit)
@@ -590,8 +538,7 @@ impl CheckUrlSlugExists {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -603,12 +550,7 @@ impl CheckUrlSlugExists {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, url_slug, location_id, post_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/blogs/posts/url-slug-exists",
-                "/blogs/posts/url-slug-exists".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/blogs/posts/url-slug-exists", "v3")
             .query("urlSlug", &url_slug)
             .query("locationId", &location_id)
             .query_opt("postId", post_id.as_ref())
@@ -641,8 +583,7 @@ impl UpdateBlogPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -654,9 +595,8 @@ impl UpdateBlogPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, post_id, body } = self;
-        let path = ["/blogs/posts/", &ghl_runtime::encode_path_segment(&post_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/blogs/posts/{postId}", path, "v3")
+        let request = Request::to(Method::PUT, "/blogs/posts/{postId}", "v3")
+            .path_param("postId", &post_id)
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
@@ -695,8 +635,7 @@ impl GetBlogs {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -736,12 +675,7 @@ impl GetBlogs {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/blogs/site/all",
-                "/blogs/site/all".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/blogs/site/all", "v3")
             .query("locationId", &location_id)
             .query("skip", &skip)
             .query("limit", &limit)

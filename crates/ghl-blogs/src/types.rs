@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AuthorResponseDto {
     /// Example: `lMOzIQZne5m6zQ528sT6`
@@ -17,13 +18,10 @@ pub struct AuthorResponseDto {
     /// Example: `HighLevel`
     pub name: String,
     /// Example: `lMOzIQZne5m6zQ528sT6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `2025-01-03T11:06:35.822Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Example: `https://tryghl.blog/post/technology`
-    #[serde(rename = "canonicalLink")]
     pub canonical_link: String,
 }
 
@@ -74,6 +72,7 @@ pub struct BlogPostGetResponseWrapperDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlogPostResponseDto {
     /// Array of category IDs associated with the blog post
@@ -101,24 +100,21 @@ pub struct BlogPostResponseDto {
     /// URL of the image associated with the blog post
     ///
     /// Example: `https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// The `status` field.
     pub status: BlogPostStatus,
     /// Alternative text for the blog post image
     ///
     /// Example: `alt`
-    #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
     /// URL slug for the blog post
     ///
     /// Example: `banana-good-energy`
-    #[serde(rename = "urlSlug")]
     pub url_slug: String,
     /// Canonical link of the blog post
     ///
     /// Example: `https://blog.chatgpts.agency/post/test-8384`
-    #[serde(rename = "canonicalLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_link: Option<String>,
     /// Identifier of the author of the blog post
     ///
@@ -128,12 +124,10 @@ pub struct BlogPostResponseDto {
     /// Timestamp when the blog post was published
     ///
     /// Example: `2024-08-19T17:14:57.000Z`
-    #[serde(rename = "publishedAt")]
     pub published_at: String,
     /// Timestamp when the blog post was last updated
     ///
     /// Example: `2024-08-19T17:32:36.182Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -143,10 +137,10 @@ pub use ghl_common::types::BlogPostStatus;
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostUpdateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlogPostUpdateResponseWrapperDto {
     /// The `updatedBlogPost` field.
-    #[serde(rename = "updatedBlogPost")]
     pub updated_blog_post: BlogPostResponseDto,
 }
 
@@ -184,6 +178,7 @@ pub struct CategoriesResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CategoryResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryResponseDto {
     /// Example: `lMOzIQZne5m6zQ528sT6`
@@ -193,16 +188,12 @@ pub struct CategoryResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Example: `lMOzIQZne5m6zQ528sT6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `2025-01-03T11:06:35.822Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Example: `https://tryghl.blog/doc/category/agency-growth`
-    #[serde(rename = "canonicalLink")]
     pub canonical_link: String,
     /// Example: `agency-growth`
-    #[serde(rename = "urlSlug")]
     pub url_slug: String,
 }
 
@@ -210,20 +201,18 @@ pub struct CategoryResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CreateBlogPostParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBlogPostParams {
     /// Example: `Your blog title`
     pub title: String,
     /// Example: `Location ID`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// You can find the blog id from blog site dashboard link
     ///
     /// Example: `Blog ID`
-    #[serde(rename = "blogId")]
     pub blog_id: String,
     /// Example: `Image URl`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// Example: `A short description`
     pub description: String,
@@ -233,7 +222,6 @@ pub struct CreateBlogPostParams {
     /// The `status` field.
     pub status: BlogPostStatus,
     /// Example: `Alt text for your blog image`
-    #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
     /// This needs to be array of category ids, which you can get from the category get api call.
     pub categories: Vec<String>,
@@ -245,15 +233,13 @@ pub struct CreateBlogPostParams {
     /// Example: `6683abde331c041f32c07aea`
     pub author: String,
     /// Example: `any-blog-post-url`
-    #[serde(rename = "urlSlug")]
     pub url_slug: String,
     /// Example: `https://tryghl.blog/post/testing-unsplash`
-    #[serde(rename = "canonicalLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_link: Option<String>,
     /// Provide ISO timestamp
     ///
     /// Example: `2025-02-05T18:30:47.000Z`
-    #[serde(rename = "publishedAt")]
     pub published_at: String,
 }
 

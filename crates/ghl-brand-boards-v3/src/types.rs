@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandBoardListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandBoardListItemDto {
     /// Brand board ID
@@ -23,7 +24,6 @@ pub struct BrandBoardListItemDto {
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Whether this is the default brand board for the location
     ///
@@ -39,47 +39,44 @@ pub struct BrandBoardListItemDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoiceAnswersDto {
     /// Brand Name
     ///
     /// Example: `Acme Inc`
-    #[serde(rename = "brandName")]
     pub brand_name: String,
     /// Tone of Voice
     ///
     /// Example: `Professional and friendly`
-    #[serde(rename = "toneOfVoice")]
     pub tone_of_voice: String,
     /// Target Audience
     ///
     /// Example: `Small business owners`
-    #[serde(rename = "targetAudience")]
     pub target_audience: String,
     /// Customer Pain Points
     ///
     /// Example: `Difficulty with time management`
-    #[serde(rename = "customerPainPoints")]
     pub customer_pain_points: String,
     /// Business Type
     ///
     /// Example: `Software Development`
-    #[serde(rename = "businessType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_type: Option<String>,
     /// Company Website
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "companyWebsite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_website: Option<String>,
     /// Company Email
     ///
     /// Example: `contact@example.com`
-    #[serde(rename = "companyEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_email: Option<String>,
     /// Company Address
     ///
     /// Example: `123 Main St, Anytown, CA`
-    #[serde(rename = "companyAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_address: Option<String>,
     /// Phone Information
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,54 +84,42 @@ pub struct BrandVoiceAnswersDto {
     /// Business Hours
     ///
     /// Example: `Mon-Fri 9am-5pm`
-    #[serde(rename = "businessHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_hours: Option<String>,
     /// Brand Promise
     ///
     /// Example: `We deliver on time, every time`
-    #[serde(rename = "brandPromise", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_promise: Option<String>,
     /// Brand Values
     ///
     /// Example: `Integrity, Excellence, Innovation`
-    #[serde(rename = "brandValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_values: Option<String>,
     /// Brand Purpose
     ///
     /// Example: `To empower small businesses with technology`
-    #[serde(rename = "brandPurpose", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_purpose: Option<String>,
     /// Competitive Advantage
     ///
     /// Example: `Proprietary AI technology`
-    #[serde(
-        rename = "competitiveAdvantage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competitive_advantage: Option<String>,
     /// Risks of Inaction
     ///
     /// Example: `Falling behind competitors`
-    #[serde(
-        rename = "risksOfInaction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks_of_inaction: Option<String>,
     /// Unique Selling Proposition
     ///
     /// Example: `The only solution that integrates with all major platforms`
-    #[serde(
-        rename = "uniqueSellingProposition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_selling_proposition: Option<String>,
     /// Call to Action
     ///
     /// Example: `Schedule a demo today`
-    #[serde(rename = "callToAction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action: Option<String>,
 }
 
@@ -256,51 +241,48 @@ impl BrandVoiceAnswersDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersPublicV1Dto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoiceAnswersPublicV1Dto {
     /// Brand Name
     ///
     /// Example: `Acme Inc`
-    #[serde(rename = "brandName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_name: Option<String>,
     /// Tone of Voice
     ///
     /// Example: `Professional and friendly`
-    #[serde(rename = "toneOfVoice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tone_of_voice: Option<String>,
     /// Target Audience
     ///
     /// Example: `Small business owners`
-    #[serde(rename = "targetAudience", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_audience: Option<String>,
     /// Customer Pain Points
     ///
     /// Example: `Difficulty with time management`
-    #[serde(
-        rename = "customerPainPoints",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_pain_points: Option<String>,
     /// Business Type
     ///
     /// Example: `Software Development`
-    #[serde(rename = "businessType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_type: Option<String>,
     /// Company Website
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "companyWebsite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_website: Option<String>,
     /// Company Email
     ///
     /// Example: `contact@example.com`
-    #[serde(rename = "companyEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_email: Option<String>,
     /// Company Address
     ///
     /// Example: `123 Main St, Anytown, CA`
-    #[serde(rename = "companyAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_address: Option<String>,
     /// Phone Information
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,54 +290,42 @@ pub struct BrandVoiceAnswersPublicV1Dto {
     /// Business Hours
     ///
     /// Example: `Mon-Fri 9am-5pm`
-    #[serde(rename = "businessHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_hours: Option<String>,
     /// Brand Promise
     ///
     /// Example: `We deliver on time, every time`
-    #[serde(rename = "brandPromise", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_promise: Option<String>,
     /// Brand Values
     ///
     /// Example: `Integrity, Excellence, Innovation`
-    #[serde(rename = "brandValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_values: Option<String>,
     /// Brand Purpose
     ///
     /// Example: `To empower small businesses with technology`
-    #[serde(rename = "brandPurpose", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_purpose: Option<String>,
     /// Competitive Advantage
     ///
     /// Example: `Proprietary AI technology`
-    #[serde(
-        rename = "competitiveAdvantage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competitive_advantage: Option<String>,
     /// Risks of Inaction
     ///
     /// Example: `Falling behind competitors`
-    #[serde(
-        rename = "risksOfInaction",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks_of_inaction: Option<String>,
     /// Unique Selling Proposition
     ///
     /// Example: `The only solution that integrates with all major platforms`
-    #[serde(
-        rename = "uniqueSellingProposition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_selling_proposition: Option<String>,
     /// Call to Action
     ///
     /// Example: `Schedule a demo today`
-    #[serde(rename = "callToAction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_to_action: Option<String>,
 }
 
@@ -499,6 +469,7 @@ impl BrandVoiceAnswersPublicV1Dto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandVoicePublicV1Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoicePublicV1Dto {
     /// Brand voice ID
@@ -512,17 +483,14 @@ pub struct BrandVoicePublicV1Dto {
     /// Whether this is the default brand voice
     ///
     /// Example: `false`
-    #[serde(rename = "isDefault")]
     pub is_default: bool,
     /// Creation timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -589,12 +557,12 @@ impl Color {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandBoardParam {
     /// Location ID where the brand board will be created
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the brand board
     ///
@@ -617,17 +585,17 @@ pub struct CreateBrandBoardParam {
     /// Source brand board ID to copy from (creates a new brand board based on this template)
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "brandBoardId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_board_id: Option<String>,
     /// Parent folder ID in media library for organizing brand boards
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Source type indicating how the brand board was created
     ///
     /// Example: `blank`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SourceType>,
     /// Website URL to extract design kit from (colors, fonts, logos)
     ///
@@ -706,6 +674,7 @@ impl CreateBrandBoardParam {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandVoicePublicV1BodyDto {
     /// Name
@@ -716,7 +685,6 @@ pub struct CreateBrandVoicePublicV1BodyDto {
     /// Creation type. "manual" creates with provided custom answers, "url" generates answers from a website, "description" generates answers from a text description
     ///
     /// Example: `manual`
-    #[serde(rename = "type")]
     pub type_: CreateBrandVoicePublicV1BodyDtoType,
     /// Website URL to generate brand voice from. Required when type is "url"
     ///
@@ -770,60 +738,17 @@ impl CreateBrandVoicePublicV1BodyDto {
     }
 }
 
-/// Creation type. "manual" creates with provided custom answers, "url" generates answers from a website, "description" generates answers from a text description
-///
-/// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateBrandVoicePublicV1BodyDtoType {
-    /// `manual`
-    Manual,
-    /// `url`
-    Url,
-    /// `description`
-    Description,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBrandVoicePublicV1BodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Manual => "manual",
-            Self::Url => "url",
-            Self::Description => "description",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBrandVoicePublicV1BodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "manual" => Self::Manual,
-            "url" => Self::Url,
-            "description" => Self::Description,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBrandVoicePublicV1BodyDtoType> for String {
-    fn from(value: CreateBrandVoicePublicV1BodyDtoType) -> Self {
-        match value {
-            CreateBrandVoicePublicV1BodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBrandVoicePublicV1BodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Creation type. "manual" creates with provided custom answers, "url" generates answers from a website, "description" generates answers from a text description
+    ///
+    /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto/properties/type`
+    pub enum CreateBrandVoicePublicV1BodyDtoType {
+        /// `manual`
+        Manual = "manual",
+        /// `url`
+        Url = "url",
+        /// `description`
+        Description = "description",
     }
 }
 
@@ -831,6 +756,7 @@ impl std::fmt::Display for CreateBrandVoicePublicV1BodyDtoType {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandVoicePublicV1ResponseDto {
     /// Brand voice ID
@@ -844,22 +770,18 @@ pub struct CreateBrandVoicePublicV1ResponseDto {
     /// Whether this is the default brand voice
     ///
     /// Example: `false`
-    #[serde(rename = "isDefault")]
     pub is_default: bool,
     /// Creation timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Location ID
     ///
     /// Example: `oHJiAh0wDG3BzmzACVD6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Whether the brand voice has been soft deleted
     ///
@@ -871,7 +793,7 @@ pub struct CreateBrandVoicePublicV1ResponseDto {
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -879,6 +801,7 @@ pub struct CreateBrandVoicePublicV1ResponseDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/DeleteBrandVoicePublicV1ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBrandVoicePublicV1ResponseDto {
     /// Whether the brand voice is deleted
@@ -888,7 +811,7 @@ pub struct DeleteBrandVoicePublicV1ResponseDto {
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -943,6 +866,7 @@ impl Font {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/GetBrandBoardSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardSuccessDto {
     /// Brand board ID
@@ -953,7 +877,6 @@ pub struct GetBrandBoardSuccessDto {
     /// Location ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Brand board name
     ///
@@ -979,33 +902,33 @@ pub struct GetBrandBoardSuccessDto {
     /// Parent folder ID in media library
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Media library folder ID for this brand board
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "folderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder_id: Option<String>,
     /// Original brand board ID if cloned from snapshot
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Metadata about the brand board
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaData>,
     /// Assets that used fallbacks/defaults (only returned when creating from URL)
-    #[serde(rename = "missingAssets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_assets: Option<MissingAssets>,
     /// Creation timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1013,15 +936,14 @@ pub struct GetBrandBoardSuccessDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/GetBrandBoardsByLocationSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardsByLocationSuccessDto {
     /// Array of brand boards for the location
-    #[serde(rename = "brandBoards")]
     pub brand_boards: Vec<BrandBoardListItemDto>,
     /// Total number of brand boards matching the query
     ///
     /// Example: `42`
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -1034,12 +956,13 @@ pub type GetBrandVoicePublicV1ResponseDto = CreateBrandVoicePublicV1ResponseDto;
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// HTTP status code for invalid location access
     ///
     /// Example: `403`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message describing the location access failure
     ///
@@ -1052,6 +975,7 @@ pub struct InvalidLocationDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/ListBrandVoicesPublicV1ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBrandVoicesPublicV1ResponseDto {
     /// List of brand voices
@@ -1063,7 +987,7 @@ pub struct ListBrandVoicesPublicV1ResponseDto {
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1118,27 +1042,28 @@ impl Logo {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/MetaData`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaData {
     /// User ID who last updated the brand board
     ///
     /// Example: `user_abc123`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Last action performed on the brand board
     ///
     /// Example: `UPDATE`
-    #[serde(rename = "lastAction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action: Option<String>,
     /// Source brand board ID if created from a template
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// How the brand board was created
     ///
     /// Example: `blank`
-    #[serde(rename = "sourceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_type: Option<SourceType>,
 }
 
@@ -1160,12 +1085,13 @@ pub struct MissingAssets {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// HTTP status code for not found
     ///
     /// Example: `404`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message describing the not found failure
     ///
@@ -1183,6 +1109,7 @@ pub struct NotFoundDto {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/SetDefaultBrandVoicePublicV1ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetDefaultBrandVoicePublicV1ResponseDto {
     /// Whether the operation was successful
@@ -1192,73 +1119,27 @@ pub struct SetDefaultBrandVoicePublicV1ResponseDto {
     /// Brand voice ID that was set as default
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "brandVoiceId")]
     pub brand_voice_id: String,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
-/// Source type indicating how the brand board was created
-///
-/// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/v3/brand-boards-v3.json#/components/schemas/MetaData/properties/sourceType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SourceType {
-    /// `template`
-    Template,
-    /// `blank`
-    Blank,
-    /// `snapshot`
-    Snapshot,
-    /// `url`
-    Url,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Blank => "blank",
-            Self::Snapshot => "snapshot",
-            Self::Url => "url",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "template" => Self::Template,
-            "blank" => Self::Blank,
-            "snapshot" => Self::Snapshot,
-            "url" => Self::Url,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SourceType> for String {
-    fn from(value: SourceType) -> Self {
-        match value {
-            SourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Source type indicating how the brand board was created
+    ///
+    /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/v3/brand-boards-v3.json#/components/schemas/MetaData/properties/sourceType`)
+    pub enum SourceType {
+        /// `template`
+        Template = "template",
+        /// `blank`
+        Blank = "blank",
+        /// `snapshot`
+        Snapshot = "snapshot",
+        /// `url`
+        Url = "url",
     }
 }
 
@@ -1266,6 +1147,7 @@ impl std::fmt::Display for SourceType {
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/UpdateBrandBoardBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBrandBoardBody {
     /// Name of the brand board
@@ -1290,7 +1172,7 @@ pub struct UpdateBrandBoardBody {
     /// Parent folder ID in media library (reserved for future use)
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
 

@@ -39,12 +39,7 @@ impl BrandBoardsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403` and `422`.
     pub fn create_brand_board(
         &self,
         body: types::CreateBrandBoardParam,
@@ -67,12 +62,7 @@ impl BrandBoardsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403` and `422`.
     pub fn get_brand_boards_by_location(
         &self,
         location_id: impl Into<String>,
@@ -104,13 +94,7 @@ impl BrandBoardsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn delete_brand_board(
         &self,
         location_id: impl Into<String>,
@@ -140,13 +124,7 @@ impl BrandBoardsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn get_brand_board_by_id(
         &self,
         location_id: impl Into<String>,
@@ -176,13 +154,7 @@ impl BrandBoardsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn update_brand_board(
         &self,
         location_id: impl Into<String>,
@@ -214,8 +186,7 @@ impl CreateBrandBoard {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -227,12 +198,7 @@ impl CreateBrandBoard {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/brand-boards/",
-                "/brand-boards/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/brand-boards/", "2021-07-28")
             .scopes(&["brand-boards/design-kit.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -286,8 +252,7 @@ impl GetBrandBoardsByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -319,14 +284,12 @@ impl GetBrandBoardsByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, search, deleted } = self;
-        let path = ["/brand-boards/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/brand-boards/{locationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query_opt("search", search.as_ref())
@@ -354,8 +317,7 @@ impl DeleteBrandBoard {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -367,19 +329,13 @@ impl DeleteBrandBoard {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/brand-boards/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/brand-boards/{locationId}/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -403,8 +359,7 @@ impl GetBrandBoardById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -416,19 +371,13 @@ impl GetBrandBoardById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/brand-boards/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/brand-boards/{locationId}/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -453,8 +402,7 @@ impl UpdateBrandBoard {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -466,19 +414,13 @@ impl UpdateBrandBoard {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/brand-boards/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/brand-boards/{locationId}/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

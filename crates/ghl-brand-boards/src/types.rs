@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/BrandBoardListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandBoardListItemDto {
     /// Brand board ID
@@ -23,7 +24,6 @@ pub struct BrandBoardListItemDto {
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Whether this is the default brand board for the location
     ///
@@ -92,12 +92,12 @@ impl Color {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandBoardParam {
     /// Location ID where the brand board will be created
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the brand board
     ///
@@ -120,17 +120,17 @@ pub struct CreateBrandBoardParam {
     /// Source brand board ID to copy from (creates a new brand board based on this template)
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "brandBoardId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_board_id: Option<String>,
     /// Parent folder ID in media library for organizing brand boards
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Source type indicating how the brand board was created
     ///
     /// Example: `blank`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SourceType>,
 }
 
@@ -238,6 +238,7 @@ impl Font {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardSuccessDto {
     /// Brand board ID
@@ -248,7 +249,6 @@ pub struct GetBrandBoardSuccessDto {
     /// Location ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Brand board name
     ///
@@ -274,17 +274,17 @@ pub struct GetBrandBoardSuccessDto {
     /// Parent folder ID in media library
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Media library folder ID for this brand board
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "folderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder_id: Option<String>,
     /// Original brand board ID if cloned from snapshot
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Metadata about the brand board
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,12 +292,12 @@ pub struct GetBrandBoardSuccessDto {
     /// Creation timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -305,15 +305,14 @@ pub struct GetBrandBoardSuccessDto {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardsByLocationSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardsByLocationSuccessDto {
     /// Array of brand boards for the location
-    #[serde(rename = "brandBoards")]
     pub brand_boards: Vec<BrandBoardListItemDto>,
     /// Total number of brand boards matching the query
     ///
     /// Example: `42`
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -321,10 +320,11 @@ pub struct GetBrandBoardsByLocationSuccessDto {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `The token does not have access to this location`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,27 +376,28 @@ impl Logo {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/MetaData`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaData {
     /// User ID who last updated the brand board
     ///
     /// Example: `user_abc123`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Last action performed on the brand board
     ///
     /// Example: `UPDATE`
-    #[serde(rename = "lastAction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action: Option<String>,
     /// Source brand board ID if created from a template
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// How the brand board was created
     ///
     /// Example: `blank`
-    #[serde(rename = "sourceType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_type: Option<SourceType>,
 }
 
@@ -404,10 +405,11 @@ pub struct MetaData {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Not Found`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -417,60 +419,17 @@ pub struct NotFoundDto {
     pub error: Option<String>,
 }
 
-/// Source type indicating how the brand board was created
-///
-/// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/brand-boards.json#/components/schemas/MetaData/properties/sourceType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SourceType {
-    /// `template`
-    Template,
-    /// `blank`
-    Blank,
-    /// `snapshot`
-    Snapshot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Blank => "blank",
-            Self::Snapshot => "snapshot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "template" => Self::Template,
-            "blank" => Self::Blank,
-            "snapshot" => Self::Snapshot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SourceType> for String {
-    fn from(value: SourceType) -> Self {
-        match value {
-            SourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Source type indicating how the brand board was created
+    ///
+    /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/brand-boards.json#/components/schemas/MetaData/properties/sourceType`)
+    pub enum SourceType {
+        /// `template`
+        Template = "template",
+        /// `blank`
+        Blank = "blank",
+        /// `snapshot`
+        Snapshot = "snapshot",
     }
 }
 
@@ -478,6 +437,7 @@ impl std::fmt::Display for SourceType {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/UpdateBrandBoardBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBrandBoardBody {
     /// Name of the brand board
@@ -502,7 +462,7 @@ pub struct UpdateBrandBoardBody {
     /// Parent folder ID in media library (reserved for future use)
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
 

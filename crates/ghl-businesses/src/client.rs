@@ -37,10 +37,7 @@ impl BusinessesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_businesses_by_location(
         &self,
         location_id: impl Into<String>,
@@ -63,11 +60,7 @@ impl BusinessesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_business(&self, body: types::CreateBusinessDto) -> CreateBusiness {
         CreateBusiness {
             client: self.client.clone(),
@@ -85,11 +78,7 @@ impl BusinessesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_business(&self, business_id: impl Into<String>) -> DeleteBusiness {
         DeleteBusiness {
             client: self.client.clone(),
@@ -107,11 +96,7 @@ impl BusinessesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_business(&self, business_id: impl Into<String>) -> GetBusiness {
         GetBusiness {
             client: self.client.clone(),
@@ -129,11 +114,7 @@ impl BusinessesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_business(
         &self,
         business_id: impl Into<String>,
@@ -179,8 +160,7 @@ impl GetBusinessesByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -212,12 +192,7 @@ impl GetBusinessesByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, skip } = self;
-        let request = Request::new(
-                Method::GET,
-                "/businesses/",
-                "/businesses/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/businesses/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -245,8 +220,7 @@ impl CreateBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -258,12 +232,7 @@ impl CreateBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/businesses/",
-                "/businesses/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/businesses/", "2021-07-28")
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -289,8 +258,7 @@ impl DeleteBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -302,14 +270,12 @@ impl DeleteBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id } = self;
-        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/businesses/{businessId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("businessId", &business_id)
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -334,8 +300,7 @@ impl GetBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -347,14 +312,8 @@ impl GetBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id } = self;
-        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/businesses/{businessId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/businesses/{businessId}", "2021-07-28")
+            .path_param("businessId", &business_id)
             .scopes(&["businesses.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -380,8 +339,7 @@ impl UpdateBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -393,14 +351,8 @@ impl UpdateBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, body } = self;
-        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/businesses/{businessId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/businesses/{businessId}", "2021-07-28")
+            .path_param("businessId", &business_id)
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

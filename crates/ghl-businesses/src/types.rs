@@ -14,6 +14,7 @@ pub type BusinessCreatedByOrUpdatedBy = serde_json::Value;
 ///
 /// Schema: `apps/businesses.json#/components/schemas/BusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessDto {
     /// Business Id
@@ -50,7 +51,7 @@ pub struct BusinessDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// postal code
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// country
     ///
@@ -58,19 +59,18 @@ pub struct BusinessDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// updated By
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<BusinessCreatedByOrUpdatedBy>,
     /// locaitonId
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Created By
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<BusinessCreatedByOrUpdatedBy>,
     /// Creation Time
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last updation time
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -78,12 +78,12 @@ pub struct BusinessDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/CreateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBusinessDto {
     /// Example: `Microsoft`
     pub name: String,
     /// Example: `5DP4iH6HLkQsiKESj6rh`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `+18832327657`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,7 +101,7 @@ pub struct CreateBusinessDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `12312312`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `new york`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +223,7 @@ pub struct GetBusinessByLocationResponseDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBusinessDto {
     /// Example: `Microsoft`
@@ -235,7 +236,7 @@ pub struct UpdateBusinessDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `12312312`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `www.xyz.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,10 +43,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendars(&self, location_id: impl Into<String>) -> GetCalendars {
         GetCalendars {
             client: self.client.clone(),
@@ -68,10 +65,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_calendar(&self, body: types::CalendarCreateDto) -> CreateCalendar {
         CreateCalendar {
             client: self.client.clone(),
@@ -97,10 +91,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_appointment_notes(
         &self,
         appointment_id: impl Into<String>,
@@ -129,10 +120,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -159,10 +147,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -189,10 +174,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -223,10 +205,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_blocked_slots(
         &self,
         location_id: impl Into<String>,
@@ -260,10 +239,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendar_events(
         &self,
         location_id: impl Into<String>,
@@ -291,10 +267,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_appointment(
         &self,
         body: types::AppointmentCreateSchema,
@@ -321,10 +294,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_appointment(&self, event_id: impl Into<String>) -> GetAppointment {
         GetAppointment {
             client: self.client.clone(),
@@ -348,10 +318,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_appointment(
         &self,
         event_id: impl Into<String>,
@@ -376,10 +343,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_block_slot(
         &self,
         body: types::BlockSlotCreateRequestDto,
@@ -406,10 +370,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_block_slot(
         &self,
         event_id: impl Into<String>,
@@ -438,10 +399,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_event(
         &self,
         event_id: impl Into<String>,
@@ -470,10 +428,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_groups(&self, location_id: impl Into<String>) -> GetGroups {
         GetGroups {
             client: self.client.clone(),
@@ -491,10 +446,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_calendar_group(
         &self,
         body: types::GroupCreateDto,
@@ -517,10 +469,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn validate_groups_slug(
         &self,
         body: types::ValidateGroupSlugPostBody,
@@ -545,10 +494,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_group(&self, group_id: impl Into<String>) -> DeleteGroup {
         DeleteGroup {
             client: self.client.clone(),
@@ -572,10 +518,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_group(
         &self,
         group_id: impl Into<String>,
@@ -602,10 +545,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn disable_group(
         &self,
         group_id: impl Into<String>,
@@ -634,10 +574,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn fetch_calendar_resources(
         &self,
@@ -671,10 +608,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn create_calendar_resource(
         &self,
@@ -705,10 +639,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn delete_calendar_resource(
         &self,
@@ -739,10 +670,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_calendar_resource(
         &self,
@@ -773,10 +701,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn update_calendar_resource(
         &self,
@@ -804,11 +729,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_schedule(&self, body: types::CreateScheduleDto) -> CreateSchedule {
         CreateSchedule {
             client: self.client.clone(),
@@ -832,11 +753,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn get_calendar_schedule(
         &self,
         calendar_id: impl Into<String>,
@@ -863,12 +780,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn create_calendar_schedule(
         &self,
         calendar_id: impl Into<String>,
@@ -897,12 +809,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn update_calendar_schedule(
         &self,
         calendar_id: impl Into<String>,
@@ -932,10 +839,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_schedules(
         &self,
         location_id: impl Into<String>,
@@ -967,11 +871,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn delete_schedule(&self, id: impl Into<String>) -> DeleteSchedule {
         DeleteSchedule {
             client: self.client.clone(),
@@ -995,11 +895,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn get_schedule_by_id(&self, id: impl Into<String>) -> GetScheduleById {
         GetScheduleById {
             client: self.client.clone(),
@@ -1023,12 +919,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn update_schedule(
         &self,
         id: impl Into<String>,
@@ -1058,11 +949,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn remove_calendar_from_schedule(
         &self,
         id: impl Into<String>,
@@ -1092,11 +979,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn add_calendar_to_schedule(
         &self,
         id: impl Into<String>,
@@ -1127,10 +1010,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_service_bookings(
         &self,
         location_id: impl Into<String>,
@@ -1159,10 +1039,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_service_booking(
         &self,
         body: types::CreatePublicServiceBookingDto,
@@ -1191,10 +1068,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_service_booking(
         &self,
         booking_id: impl Into<String>,
@@ -1221,10 +1095,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_service_booking_by_id(
         &self,
         booking_id: impl Into<String>,
@@ -1251,10 +1122,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_service_booking(
         &self,
         booking_id: impl Into<String>,
@@ -1285,10 +1153,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_services_catalog(
         &self,
         location_id: impl Into<String>,
@@ -1313,10 +1178,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_service_catalog(
         &self,
         body: types::CreateServiceDto,
@@ -1343,10 +1205,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_service_catalog(
         &self,
         service_id: impl Into<String>,
@@ -1373,10 +1232,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_service_catalog_by_id(
         &self,
         service_id: impl Into<String>,
@@ -1403,10 +1259,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_service_catalog(
         &self,
         service_id: impl Into<String>,
@@ -1435,10 +1288,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_service_locations(
         &self,
         location_id: impl Into<String>,
@@ -1461,10 +1311,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_service_location(
         &self,
         body: types::CreateServiceLocationDto,
@@ -1491,10 +1338,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_service_location(
         &self,
         service_location_id: impl Into<String>,
@@ -1521,10 +1365,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_service_location_by_id(
         &self,
         service_location_id: impl Into<String>,
@@ -1551,10 +1392,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_service_location(
         &self,
         service_location_id: impl Into<String>,
@@ -1583,10 +1421,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_calendar(&self, calendar_id: impl Into<String>) -> DeleteCalendar {
         DeleteCalendar {
             client: self.client.clone(),
@@ -1610,10 +1445,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendar(&self, calendar_id: impl Into<String>) -> GetCalendar {
         GetCalendar {
             client: self.client.clone(),
@@ -1637,10 +1469,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_calendar(
         &self,
         calendar_id: impl Into<String>,
@@ -1671,10 +1500,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_slots(
         &self,
         calendar_id: impl Into<String>,
@@ -1704,10 +1530,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1734,10 +1557,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1762,10 +1582,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1790,10 +1607,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn find_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1818,10 +1632,7 @@ impl CalendarsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1869,8 +1680,7 @@ impl GetCalendars {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1882,12 +1692,7 @@ impl GetCalendars {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, group_id, show_drafted } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/",
-                "/calendars/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/", "v3")
             .query("locationId", &location_id)
             .query_opt("groupId", group_id.as_ref())
             .query_opt("showDrafted", show_drafted.as_ref())
@@ -1915,8 +1720,7 @@ impl CreateCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1928,12 +1732,7 @@ impl CreateCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/",
-                "/calendars/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1961,8 +1760,7 @@ impl GetAppointmentNotes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2010,18 +1808,12 @@ impl GetAppointmentNotes {
                 ),
             );
         }
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/appointments/{appointmentId}/notes",
-                path,
                 "v3",
             )
+            .path_param("appointmentId", &appointment_id)
             .query("limit", &limit)
             .query("offset", &offset)
             .scopes(&["calendars/events.readonly"])
@@ -2049,8 +1841,7 @@ impl CreateAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2064,18 +1855,12 @@ impl CreateAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, body } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/appointments/{appointmentId}/notes",
-                path,
                 "v3",
             )
+            .path_param("appointmentId", &appointment_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2102,8 +1887,7 @@ impl DeleteAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2115,19 +1899,13 @@ impl DeleteAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&note_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
-                path,
                 "v3",
             )
+            .path_param("appointmentId", &appointment_id)
+            .path_param("noteId", &note_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2154,8 +1932,7 @@ impl UpdateAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2169,19 +1946,13 @@ impl UpdateAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id, body } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&note_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
-                path,
                 "v3",
             )
+            .path_param("appointmentId", &appointment_id)
+            .path_param("noteId", &note_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2230,8 +2001,7 @@ impl GetBlockedSlots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2253,12 +2023,7 @@ impl GetBlockedSlots {
             start_time,
             end_time,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/blocked-slots",
-                "/calendars/blocked-slots".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/blocked-slots", "v3")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -2312,8 +2077,7 @@ impl GetCalendarEvents {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2335,12 +2099,7 @@ impl GetCalendarEvents {
             start_time,
             end_time,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/events",
-                "/calendars/events".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/events", "v3")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -2371,8 +2130,7 @@ impl CreateAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2384,12 +2142,7 @@ impl CreateAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/events/appointments",
-                "/calendars/events/appointments".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/events/appointments", "v3")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2415,8 +2168,7 @@ impl GetAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2430,17 +2182,12 @@ impl GetAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id } = self;
-        let path = [
-            "/calendars/events/appointments/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/events/appointments/{eventId}",
-                path,
                 "v3",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2466,8 +2213,7 @@ impl EditAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2479,17 +2225,12 @@ impl EditAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = [
-            "/calendars/events/appointments/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/events/appointments/{eventId}",
-                path,
                 "v3",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2515,8 +2256,7 @@ impl CreateBlockSlot {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2528,12 +2268,7 @@ impl CreateBlockSlot {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/events/block-slots",
-                "/calendars/events/block-slots".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/events/block-slots", "v3")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2560,8 +2295,7 @@ impl EditBlockSlot {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2573,17 +2307,12 @@ impl EditBlockSlot {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = [
-            "/calendars/events/block-slots/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/events/block-slots/{eventId}",
-                path,
                 "v3",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2610,8 +2339,7 @@ impl DeleteEvent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2623,14 +2351,8 @@ impl DeleteEvent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = ["/calendars/events/", &ghl_runtime::encode_path_segment(&event_id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/calendars/events/{eventId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/calendars/events/{eventId}", "v3")
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2656,8 +2378,7 @@ impl GetGroups {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2669,12 +2390,7 @@ impl GetGroups {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/groups",
-                "/calendars/groups".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/groups", "v3")
             .query("locationId", &location_id)
             .scopes(&["calendars/groups.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2700,8 +2416,7 @@ impl CreateCalendarGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2713,12 +2428,7 @@ impl CreateCalendarGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/groups",
-                "/calendars/groups".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/groups", "v3")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2744,8 +2454,7 @@ impl ValidateGroupsSlug {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2759,12 +2468,7 @@ impl ValidateGroupsSlug {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/groups/validate-slug",
-                "/calendars/groups/validate-slug".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/groups/validate-slug", "v3")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2790,8 +2494,7 @@ impl DeleteGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2803,14 +2506,8 @@ impl DeleteGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id } = self;
-        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/calendars/groups/{groupId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/calendars/groups/{groupId}", "v3")
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2836,8 +2533,7 @@ impl EditGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2849,14 +2545,8 @@ impl EditGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/calendars/groups/{groupId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/calendars/groups/{groupId}", "v3")
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2883,8 +2573,7 @@ impl DisableGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2896,18 +2585,12 @@ impl DisableGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let path = [
-            "/calendars/groups/",
-            &ghl_runtime::encode_path_segment(&group_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/groups/{groupId}/status",
-                path,
                 "v3",
             )
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2936,8 +2619,7 @@ impl FetchCalendarResources {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2971,17 +2653,12 @@ impl FetchCalendarResources {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, location_id, limit, skip } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/resources/{resourceType}",
-                path,
                 "v3",
             )
+            .path_param("resourceType", &resource_type)
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("skip", &skip)
@@ -3010,8 +2687,7 @@ impl CreateCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3031,17 +2707,12 @@ impl CreateCalendarResource {
                 ),
             );
         }
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/resources/{resourceType}",
-                path,
                 "v3",
             )
+            .path_param("resourceType", &resource_type)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3068,8 +2739,7 @@ impl DeleteCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3081,19 +2751,13 @@ impl DeleteCalendarResource {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "v3",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3119,8 +2783,7 @@ impl GetCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3132,19 +2795,13 @@ impl GetCalendarResource {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "v3",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3171,8 +2828,7 @@ impl UpdateCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3192,19 +2848,13 @@ impl UpdateCalendarResource {
                 ),
             );
         }
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "v3",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3228,8 +2878,7 @@ impl CreateSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3241,12 +2890,7 @@ impl CreateSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/schedules",
-                "/calendars/schedules".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/schedules", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3272,8 +2916,7 @@ impl GetCalendarSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3285,17 +2928,12 @@ impl GetCalendarSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let path = [
-            "/calendars/schedules/event-calendar/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/schedules/event-calendar/{calendarId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3321,8 +2959,7 @@ impl CreateCalendarSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3334,17 +2971,12 @@ impl CreateCalendarSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = [
-            "/calendars/schedules/event-calendar/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/schedules/event-calendar/{calendarId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3371,8 +3003,7 @@ impl UpdateCalendarSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3384,17 +3015,12 @@ impl UpdateCalendarSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = [
-            "/calendars/schedules/event-calendar/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/schedules/event-calendar/{calendarId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3442,8 +3068,7 @@ impl GetAllSchedules {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3499,12 +3124,7 @@ impl GetAllSchedules {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/calendars/schedules/search",
-                "/calendars/schedules/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/schedules/search", "v3")
             .query("locationId", &location_id)
             .query("userId", &user_id)
             .query_opt("calendarId", calendar_id.as_ref())
@@ -3534,8 +3154,7 @@ impl DeleteSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3547,14 +3166,8 @@ impl DeleteSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/calendars/schedules/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/calendars/schedules/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3577,8 +3190,7 @@ impl GetScheduleById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3590,9 +3202,8 @@ impl GetScheduleById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(Method::GET, "/calendars/schedules/{id}", path, "v3")
+        let request = Request::to(Method::GET, "/calendars/schedules/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3616,8 +3227,7 @@ impl UpdateSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3629,9 +3239,8 @@ impl UpdateSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/calendars/schedules/{id}", path, "v3")
+        let request = Request::to(Method::PUT, "/calendars/schedules/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3658,8 +3267,7 @@ impl RemoveCalendarFromSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3671,19 +3279,13 @@ impl RemoveCalendarFromSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let path = [
-            "/calendars/schedules/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/associations/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/schedules/{id}/associations/{calendarId}",
-                path,
                 "v3",
             )
+            .path_param("id", &id)
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3709,8 +3311,7 @@ impl AddCalendarToSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3722,19 +3323,13 @@ impl AddCalendarToSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let path = [
-            "/calendars/schedules/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/associations/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/schedules/{id}/associations/{calendarId}",
-                path,
                 "v3",
             )
+            .path_param("id", &id)
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3778,8 +3373,7 @@ impl GetServiceBookings {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3798,12 +3392,7 @@ impl GetServiceBookings {
             timezone,
             service_location_id,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/services/bookings",
-                "/calendars/services/bookings".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/services/bookings", "v3")
             .query("locationId", &location_id)
             .query("startTime", &start_time)
             .query("endTime", &end_time)
@@ -3847,8 +3436,7 @@ impl CreateServiceBooking {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3862,12 +3450,7 @@ impl CreateServiceBooking {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, override_availability, skip_scheduling_notice, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/services/bookings",
-                "/calendars/services/bookings".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/services/bookings", "v3")
             .query_opt("overrideAvailability", override_availability.as_ref())
             .query_opt("skipSchedulingNotice", skip_scheduling_notice.as_ref())
             .scopes(&["calendars/events.write"])
@@ -3895,8 +3478,7 @@ impl DeleteServiceBooking {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3908,17 +3490,12 @@ impl DeleteServiceBooking {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, booking_id } = self;
-        let path = [
-            "/calendars/services/bookings/",
-            &ghl_runtime::encode_path_segment(&booking_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/services/bookings/{bookingId}",
-                path,
                 "v3",
             )
+            .path_param("bookingId", &booking_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3943,8 +3520,7 @@ impl GetServiceBookingById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3956,17 +3532,12 @@ impl GetServiceBookingById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, booking_id } = self;
-        let path = [
-            "/calendars/services/bookings/",
-            &ghl_runtime::encode_path_segment(&booking_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/services/bookings/{bookingId}",
-                path,
                 "v3",
             )
+            .path_param("bookingId", &booking_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4006,8 +3577,7 @@ impl UpdateServiceBooking {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4027,17 +3597,12 @@ impl UpdateServiceBooking {
             skip_scheduling_notice,
             body,
         } = self;
-        let path = [
-            "/calendars/services/bookings/",
-            &ghl_runtime::encode_path_segment(&booking_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/services/bookings/{bookingId}",
-                path,
                 "v3",
             )
+            .path_param("bookingId", &booking_id)
             .query_opt("overrideAvailability", override_availability.as_ref())
             .query_opt("skipSchedulingNotice", skip_scheduling_notice.as_ref())
             .scopes(&["calendars/events.write"])
@@ -4080,8 +3645,7 @@ impl GetServicesCatalog {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4093,12 +3657,7 @@ impl GetServicesCatalog {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, service_category_id, is_private } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/services/catalog",
-                "/calendars/services/catalog".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/services/catalog", "v3")
             .query("locationId", &location_id)
             .query_opt("serviceCategoryId", service_category_id.as_ref())
             .query_opt("isPrivate", is_private.as_ref())
@@ -4126,8 +3685,7 @@ impl CreateServiceCatalog {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4139,12 +3697,7 @@ impl CreateServiceCatalog {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/services/catalog",
-                "/calendars/services/catalog".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/services/catalog", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4168,8 +3721,7 @@ impl DeleteServiceCatalog {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4181,17 +3733,12 @@ impl DeleteServiceCatalog {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id } = self;
-        let path = [
-            "/calendars/services/catalog/",
-            &ghl_runtime::encode_path_segment(&service_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/services/catalog/{serviceId}",
-                path,
                 "v3",
             )
+            .path_param("serviceId", &service_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4216,8 +3763,7 @@ impl GetServiceCatalogById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4229,17 +3775,12 @@ impl GetServiceCatalogById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id } = self;
-        let path = [
-            "/calendars/services/catalog/",
-            &ghl_runtime::encode_path_segment(&service_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/services/catalog/{serviceId}",
-                path,
                 "v3",
             )
+            .path_param("serviceId", &service_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4265,8 +3806,7 @@ impl UpdateServiceCatalog {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4278,17 +3818,12 @@ impl UpdateServiceCatalog {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id, body } = self;
-        let path = [
-            "/calendars/services/catalog/",
-            &ghl_runtime::encode_path_segment(&service_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/services/catalog/{serviceId}",
-                path,
                 "v3",
             )
+            .path_param("serviceId", &service_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4314,8 +3849,7 @@ impl GetServiceLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4327,12 +3861,7 @@ impl GetServiceLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/services/locations",
-                "/calendars/services/locations".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/calendars/services/locations", "v3")
             .query("locationId", &location_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4358,8 +3887,7 @@ impl CreateServiceLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4371,12 +3899,7 @@ impl CreateServiceLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/services/locations",
-                "/calendars/services/locations".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/calendars/services/locations", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4402,8 +3925,7 @@ impl DeleteServiceLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4415,17 +3937,12 @@ impl DeleteServiceLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id } = self;
-        let path = [
-            "/calendars/services/locations/",
-            &ghl_runtime::encode_path_segment(&service_location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/services/locations/{serviceLocationId}",
-                path,
                 "v3",
             )
+            .path_param("serviceLocationId", &service_location_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4450,8 +3967,7 @@ impl GetServiceLocationById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4463,17 +3979,12 @@ impl GetServiceLocationById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id } = self;
-        let path = [
-            "/calendars/services/locations/",
-            &ghl_runtime::encode_path_segment(&service_location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/services/locations/{serviceLocationId}",
-                path,
                 "v3",
             )
+            .path_param("serviceLocationId", &service_location_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4499,8 +4010,7 @@ impl UpdateServiceLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4512,17 +4022,12 @@ impl UpdateServiceLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id, body } = self;
-        let path = [
-            "/calendars/services/locations/",
-            &ghl_runtime::encode_path_segment(&service_location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/services/locations/{serviceLocationId}",
-                path,
                 "v3",
             )
+            .path_param("serviceLocationId", &service_location_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4548,8 +4053,7 @@ impl DeleteCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4563,9 +4067,8 @@ impl DeleteCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(Method::DELETE, "/calendars/{calendarId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/calendars/{calendarId}", "v3")
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4590,8 +4093,7 @@ impl GetCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4603,9 +4105,8 @@ impl GetCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/calendars/{calendarId}", path, "v3")
+        let request = Request::to(Method::GET, "/calendars/{calendarId}", "v3")
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4631,8 +4132,7 @@ impl UpdateCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4644,9 +4144,8 @@ impl UpdateCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/calendars/{calendarId}", path, "v3")
+        let request = Request::to(Method::PUT, "/calendars/{calendarId}", "v3")
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4693,8 +4192,7 @@ impl GetSlots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4714,18 +4212,12 @@ impl GetSlots {
             user_id,
             user_ids,
         } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/free-slots",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/free-slots",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
             .query_opt("timezone", timezone.as_ref())
@@ -4783,8 +4275,7 @@ impl GetEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4818,18 +4309,12 @@ impl GetEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, is_active, deleted, limit, skip } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/notifications",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .query_opt("isActive", is_active.as_ref())
             .query_opt("deleted", deleted.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -4859,8 +4344,7 @@ impl CreateEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4874,18 +4358,12 @@ impl CreateEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/{calendarId}/notifications",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4912,8 +4390,7 @@ impl DeleteEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4927,19 +4404,13 @@ impl DeleteEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -4965,8 +4436,7 @@ impl FindEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4978,19 +4448,13 @@ impl FindEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -5017,8 +4481,7 @@ impl UpdateEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -5032,19 +4495,13 @@ impl UpdateEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id, body } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "v3",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -16,68 +16,21 @@ pub struct AllGroupsSuccessfulResponseDto {
     pub groups: Option<Vec<GroupDto>>,
 }
 
-/// Unit for minimum scheduling notice
-///
-/// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AllowBookingAfterUnit {
-    /// `hours`
-    Hours,
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// `mins`
-    Mins,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AllowBookingAfterUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Mins => "mins",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AllowBookingAfterUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            "mins" => Self::Mins,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AllowBookingAfterUnit> for String {
-    fn from(value: AllowBookingAfterUnit) -> Self {
-        match value {
-            AllowBookingAfterUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AllowBookingAfterUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Unit for minimum scheduling notice
+    ///
+    /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
+    pub enum AllowBookingAfterUnit {
+        /// `hours`
+        Hours = "hours",
+        /// `days`
+        Days = "days",
+        /// `weeks`
+        Weeks = "weeks",
+        /// `months`
+        Months = "months",
+        /// `mins`
+        Mins = "mins",
     }
 }
 
@@ -87,6 +40,7 @@ pub use ghl_common::types::AllowBookingForUnit;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/AppointmentCreateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentCreateSchema {
     /// Title
@@ -98,44 +52,28 @@ pub struct AppointmentCreateSchema {
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(
-        rename = "meetingLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(
-        rename = "overrideLocationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Description
     ///
@@ -150,25 +88,17 @@ pub struct AppointmentCreateSchema {
     /// If set to true, the minimum scheduling notice and date range would be ignored
     ///
     /// Example: `false`
-    #[serde(
-        rename = "ignoreDateRange",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_date_range: Option<bool>,
     /// If set to false, the automations will not run. Defaults to true
     ///
     /// Example: `false`
-    #[serde(rename = "toNotify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_notify: Option<bool>,
     /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreFreeSlotValidation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,27 +106,23 @@ pub struct AppointmentCreateSchema {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -324,6 +250,7 @@ impl AppointmentCreateSchema {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/AppointmentEditSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentEditSchema {
     /// Title
@@ -335,44 +262,28 @@ pub struct AppointmentEditSchema {
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(
-        rename = "meetingLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(
-        rename = "overrideLocationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Description
     ///
@@ -387,25 +298,17 @@ pub struct AppointmentEditSchema {
     /// If set to true, the minimum scheduling notice and date range would be ignored
     ///
     /// Example: `false`
-    #[serde(
-        rename = "ignoreDateRange",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_date_range: Option<bool>,
     /// If set to false, the automations will not run. Defaults to true
     ///
     /// Example: `false`
-    #[serde(rename = "toNotify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_notify: Option<bool>,
     /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreFreeSlotValidation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -413,17 +316,17 @@ pub struct AppointmentEditSchema {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -556,32 +459,30 @@ impl AppointmentEditSchema {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/AppointmentSchemaResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentSchemaResponse {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Title
     ///
@@ -591,23 +492,15 @@ pub struct AppointmentSchemaResponse {
     /// Meeting Location Type
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<String>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Address
     ///
@@ -617,7 +510,7 @@ pub struct AppointmentSchemaResponse {
     /// true if the event is recurring otherwise false
     ///
     /// Example: `true`
-    #[serde(rename = "isRecurring", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -625,12 +518,10 @@ pub struct AppointmentSchemaResponse {
     /// Date Added
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Id
     ///
@@ -678,6 +569,7 @@ impl Availability {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/BlockSlotCreateRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockSlotCreateRequestDto {
     /// Title
@@ -688,27 +580,25 @@ pub struct BlockSlotCreateRequestDto {
     /// Either calendarId or assignedUserId can be set, not both.
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Either calendarId or assignedUserId can be set, not both.
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -759,6 +649,7 @@ pub type BlockSlotEditRequestDto = BlockSlotCreateRequestDto;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/BlockedSlotSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockedSlotSuccessfulResponseDto {
     /// Id
@@ -768,7 +659,6 @@ pub struct BlockedSlotSuccessfulResponseDto {
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Title
     ///
@@ -777,22 +667,20 @@ pub struct BlockedSlotSuccessfulResponseDto {
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Calendar id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
 }
 
@@ -812,27 +700,27 @@ pub struct CalendarByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarCreateDto {
     /// Should the created calendar be active or draft
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
@@ -843,196 +731,124 @@ pub struct CalendarCreateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -1042,37 +858,25 @@ pub struct CalendarCreateDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// While we will support this property for backward compatibility, it is not required anymore.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
 }
 
@@ -1527,27 +1331,27 @@ pub struct CalendarDeleteSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarDto {
     /// Should the created calendar be active or draft
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMemberResponse>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
@@ -1558,196 +1362,124 @@ pub struct CalendarDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -1757,37 +1489,25 @@ pub struct CalendarDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// While we will support this property for backward compatibility, it is not required anymore.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// Example: `0TkCdp9PfvLeWKYRRvIz`
     pub id: String,
@@ -1797,6 +1517,7 @@ pub struct CalendarDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarEventDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarEventDto {
     /// Event Id or Instance id for a recurring event
@@ -1813,32 +1534,26 @@ pub struct CalendarEventDto {
     /// Calendar ID
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Group ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "groupId")]
     pub group_id: String,
     /// Appointment Status
     ///
     /// Example: `confirmed`
-    #[serde(rename = "appointmentStatus")]
     pub appointment_status: String,
     /// AssignedUser - the primary owner of an appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "assignedUserId")]
     pub assigned_user_id: String,
     /// Users - the secondary owners of an appointment.
     pub users: Vec<String>,
@@ -1855,7 +1570,7 @@ pub struct CalendarEventDto {
     /// true if the event is recurring otherwise false
     ///
     /// Example: `true`
-    #[serde(rename = "isRecurring", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1868,37 +1583,29 @@ pub struct CalendarEventDto {
     /// Start Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Date Added
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Ids of associated resources rooms and/or equipments
-    #[serde(
-        rename = "assignedResources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
     /// Appointment booked by metadata
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<CreatedOrUpdatedBy>,
     /// Master event id for a recurring instance
     ///
     /// Example: `ocWd2wuBGAQzh2cH1fSZ`
-    #[serde(rename = "masterEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_event_id: Option<String>,
 }
 
@@ -1906,29 +1613,25 @@ pub struct CalendarEventDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarNotification`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotification {
     /// Calendar Notification
     ///
     /// Example: `email`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<CalendarNotificationType>,
     /// The `shouldSendToContact` field.
-    #[serde(rename = "shouldSendToContact")]
     pub should_send_to_contact: bool,
     /// The `shouldSendToGuest` field.
-    #[serde(rename = "shouldSendToGuest")]
     pub should_send_to_guest: bool,
     /// The `shouldSendToUser` field.
-    #[serde(rename = "shouldSendToUser")]
     pub should_send_to_user: bool,
     /// The `shouldSendToSelectedUsers` field.
-    #[serde(rename = "shouldSendToSelectedUsers")]
     pub should_send_to_selected_users: bool,
     /// Comma separated emails
     ///
     /// Example: `user1@testemail.com,user2@testemail.com`
-    #[serde(rename = "selectedUsers")]
     pub selected_users: String,
 }
 
@@ -1972,50 +1675,35 @@ pub struct CalendarNotificationDeleteResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarNotificationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotificationResponseDto {
     /// Notification ID
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `contact`
-    #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// The `additionalEmailIds` field.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// The `additionalPhoneNumbers` field.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Example: `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Example: `confirmation`
-    #[serde(
-        rename = "notificationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// The `additionalWhatsappNumbers` field.
-    #[serde(
-        rename = "additionalWhatsappNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_whatsapp_numbers: Option<Vec<String>>,
     /// Example: `0as9d8as0d`
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Example: `This is a test notification`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2024,13 +1712,13 @@ pub struct CalendarNotificationResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The `afterTime` field.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// The `beforeTime` field.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// The `selectedUsers` field.
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2043,20 +1731,18 @@ pub use ghl_common::types::CalendarNotificationType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarResourceByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceByIdResponseDto {
     /// Location ID of the resource
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the resource
     ///
     /// Example: `yoga room`
     pub name: String,
     /// The `resourceType` field.
-    #[serde(rename = "resourceType")]
     pub resource_type: ResourceType,
     /// Whether the resource is active
-    #[serde(rename = "isActive")]
     pub is_active: bool,
     /// Description of the resource
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2067,7 +1753,7 @@ pub struct CalendarResourceByIdResponseDto {
     /// Indicates if the resource is out of service
     ///
     /// Example: `0`
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the resource
     ///
@@ -2075,7 +1761,6 @@ pub struct CalendarResourceByIdResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
     /// Calendar IDs
-    #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
 }
 
@@ -2083,20 +1768,18 @@ pub struct CalendarResourceByIdResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarResourceResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceResponseDto {
     /// Location ID of the resource
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the resource
     ///
     /// Example: `yoga room`
     pub name: String,
     /// The `resourceType` field.
-    #[serde(rename = "resourceType")]
     pub resource_type: ResourceType,
     /// Whether the resource is active
-    #[serde(rename = "isActive")]
     pub is_active: bool,
     /// Description of the resource
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2107,7 +1790,7 @@ pub struct CalendarResourceResponseDto {
     /// Indicates if the resource is out of service
     ///
     /// Example: `0`
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the resource
     ///
@@ -2122,6 +1805,7 @@ pub use ghl_common::types::CalendarType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarUpdateDto {
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
@@ -2130,13 +1814,13 @@ pub struct CalendarUpdateDto {
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2148,190 +1832,118 @@ pub struct CalendarUpdateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// The `appoinmentPerSlot` field.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -2341,40 +1953,28 @@ pub struct CalendarUpdateDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// While we will support this property for backward compatibility, it is not required anymore.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// While we will support this property for backward compatibility, it is recommended to use 'Availability' APIs instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<UpdateAvailability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// The `calendarCoverImage` field.
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// The `isActive` field.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -2818,6 +2418,7 @@ pub use ghl_common::types::Channel;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateBookingServiceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBookingServiceDto {
     /// Service ID
@@ -2827,7 +2428,7 @@ pub struct CreateBookingServiceDto {
     /// Staff ID
     ///
     /// Example: `8MkU36Wps2w5bRbuGtw3`
-    #[serde(rename = "staffId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_id: Option<String>,
     /// Position
     ///
@@ -2835,7 +2436,7 @@ pub struct CreateBookingServiceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
     /// Add-ons
-    #[serde(rename = "addOns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Vec<ServiceAddOnDto>>,
 }
 
@@ -2873,21 +2474,20 @@ impl CreateBookingServiceDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateCalendarNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCalendarNotificationDto {
     /// notification recipient type
-    #[serde(rename = "receiverType")]
     pub receiver_type: ReceiverType,
     /// Notification channel
     pub channel: Channel,
     /// Notification type
-    #[serde(rename = "notificationType")]
     pub notification_type: NotificationType,
     /// Is the notification active
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Template ID for email notification. Not necessary for in-App notification
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2896,36 +2496,28 @@ pub struct CreateCalendarNotificationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// Additional email addresses to receive notifications.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// from address for email notification
-    #[serde(rename = "fromAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from name for email/sms notification
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// from number for sms notification
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
 }
 
@@ -3038,10 +2630,10 @@ impl CreateCalendarNotificationDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCalendarResourceDto {
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `name` field.
     pub name: String,
@@ -3050,7 +2642,6 @@ pub struct CreateCalendarResourceDto {
     /// Quantity of the equipment.
     pub quantity: f64,
     /// Quantity of the out of service equipment.
-    #[serde(rename = "outOfService")]
     pub out_of_service: f64,
     /// Capacity of the room.
     pub capacity: f64,
@@ -3061,7 +2652,6 @@ pub struct CreateCalendarResourceDto {
     /// ```
     ///
     /// One room can be mapped with multiple service calendars.
-    #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
 }
 
@@ -3116,27 +2706,24 @@ impl CreateEventCalendarScheduleDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateOrUpdateServiceBookingResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateOrUpdateServiceBookingResponseDto {
     /// Booking ID
     ///
     /// Example: `7NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "bookingId")]
     pub booking_id: String,
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Service Location ID
     ///
     /// Example: `65e5f6dfacf123513228d384`
-    #[serde(rename = "serviceLocationId")]
     pub service_location_id: String,
     /// Service Booking Title
     ///
@@ -3145,12 +2732,10 @@ pub struct CreateOrUpdateServiceBookingResponseDto {
     /// Start Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:30:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Services
     pub services: Vec<ServiceDto>,
@@ -3169,24 +2754,17 @@ pub struct CreateOrUpdateServiceBookingResponseDto {
     /// Date Added
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Booking booked by metadata
-    #[serde(rename = "createdBy")]
     pub created_by: CreatedOrUpdatedBy,
     /// Meeting Location (If service location is an ask the booker, then the meeting location is used for the booking)
     ///
     /// Example: `123 Main St, Anytown, USA`
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Optional informative or warning messages (e.g. meeting location ignored for non-ask-booker locations)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3197,27 +2775,24 @@ pub struct CreateOrUpdateServiceBookingResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreatePublicServiceBookingDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePublicServiceBookingDto {
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:30:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Timezone
     ///
@@ -3228,20 +2803,12 @@ pub struct CreatePublicServiceBookingDto {
     /// Service Location ID (If not provided, then the default service location will be used)
     ///
     /// Example: `65e5f6dfacf123513228d384`
-    #[serde(
-        rename = "serviceLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_location_id: Option<String>,
     /// Meeting Location (If service location is an ask the booker, then the meeting location is required)
     ///
     /// Example: `123 Main St, Anytown, USA`
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Service Booking Title
     ///
@@ -3311,6 +2878,7 @@ impl CreatePublicServiceBookingDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateScheduleDto {
     /// Schedule rules defining when the schedule is active
@@ -3323,7 +2891,6 @@ pub struct CreateScheduleDto {
     /// Location ID where this schedule applies
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Human-readable name for the schedule
     ///
@@ -3332,10 +2899,9 @@ pub struct CreateScheduleDto {
     /// User ID associated with the schedule
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
 }
 
@@ -3374,12 +2940,12 @@ impl CreateScheduleDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateServiceDto {
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Service name
     ///
@@ -3399,21 +2965,17 @@ pub struct CreateServiceDto {
     /// Service event color (hex)
     ///
     /// Example: `#66C61C`
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Service cover image URL
     ///
     /// Example: `https://example.com/cover.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Service category ID (uses default category if not provided)
     ///
     /// Example: `65e5f6dfacf123513228d381`
-    #[serde(
-        rename = "serviceCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_category_id: Option<String>,
     /// Payment details (default amount is 0, currency configured in Service Global Settings is used.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3421,50 +2983,42 @@ pub struct CreateServiceDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `30`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
     /// Whether service is private (not shown publicly)
     ///
     /// Example: `false`
-    #[serde(rename = "isPrivate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Custom form ID (will be used to display the custom form on the booking page, if only one service is selected)
     ///
     /// Example: `65e5f6dfacf123513228d390`
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// Service variations (pass empty array for no variations)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3602,12 +3156,12 @@ impl CreateServiceDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateServiceLocationDto {
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Location name
     ///
@@ -3630,12 +3184,12 @@ pub struct CreateServiceLocationDto {
     /// URL of the cover image for this service location
     ///
     /// Example: `https://storage.example.com/locations/midtown-therapy-studio/cover.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Location type
     ///
     /// Example: `offline`
-    #[serde(rename = "locationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_type: Option<LocationType>,
 }
 
@@ -3686,45 +3240,38 @@ impl CreateServiceLocationDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceVariationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateServiceVariationDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `30`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
     /// Payment details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3803,10 +3350,11 @@ impl CreateServiceVariationDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreatedOrUpdatedBy`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedOrUpdatedBy {
     /// The ID of the user who created or updated the appointment
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The source of the appointment
     pub source: String,
@@ -3881,6 +3429,7 @@ pub type DeleteServiceResponseDto = DeleteServiceLocationResponseDto;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/EventCalendarScheduleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventCalendarScheduleResponseDto {
     /// Timezone for the schedule (IANA timezone identifier)
@@ -3892,13 +3441,12 @@ pub struct EventCalendarScheduleResponseDto {
     /// Calendar ID associated with the schedule
     ///
     /// Example: `WvVX9LpvlBO6K506xLbp`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Information about who created the schedule
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Information about who last updated the schedule
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
 }
 
@@ -3963,6 +3511,7 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
@@ -3972,16 +3521,16 @@ pub struct GetNoteSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `createdBy` field.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<NoteCreatedBySchema>,
 }
 
@@ -3989,13 +3538,14 @@ pub struct GetNoteSchema {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/GetNotesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
     /// Example: `true`
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
@@ -4003,10 +3553,11 @@ pub struct GetNotesListSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSlotsResponse {
     /// Request trace id (sits beside the date keys)
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -4017,10 +3568,10 @@ pub struct GetSlotsResponse {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/GroupCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupCreateDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `group a`
     pub name: String,
@@ -4029,7 +3580,7 @@ pub struct GroupCreateDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -4072,10 +3623,10 @@ pub struct GroupCreateSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/GroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `group a`
     pub name: String,
@@ -4084,7 +3635,7 @@ pub struct GroupDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4095,12 +3646,12 @@ pub struct GroupDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/GroupStatusUpdateParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupStatusUpdateParams {
     /// Is Active?
     ///
     /// Example: `true`
-    #[serde(rename = "isActive")]
     pub is_active: bool,
 }
 
@@ -4151,19 +3702,16 @@ pub use ghl_common::types::GuestType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/Hour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Hour {
     /// The `openHour` field.
-    #[serde(rename = "openHour")]
     pub open_hour: f64,
     /// The `openMinute` field.
-    #[serde(rename = "openMinute")]
     pub open_minute: f64,
     /// The `closeHour` field.
-    #[serde(rename = "closeHour")]
     pub close_hour: f64,
     /// The `closeMinute` field.
-    #[serde(rename = "closeMinute")]
     pub close_minute: f64,
 }
 
@@ -4218,6 +3766,7 @@ impl LocationConfiguration {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/LocationConfigurationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationConfigurationResponse {
     /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
@@ -4230,60 +3779,19 @@ pub struct LocationConfigurationResponse {
     /// Unique ID used to select a specific meeting location
     ///
     /// Example: `my_conference_id`
-    #[serde(rename = "meetingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
 }
 
-/// Location type
-///
-/// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO/properties/locationType` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LocationType {
-    /// `offline`
-    Offline,
-    /// `ask_booker`
-    AskBooker,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Offline => "offline",
-            Self::AskBooker => "ask_booker",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "offline" => Self::Offline,
-            "ask_booker" => Self::AskBooker,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LocationType> for String {
-    fn from(value: LocationType) -> Self {
-        match value {
-            LocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Location type
+    ///
+    /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO/properties/locationType` and 2 identical schemas
+    pub enum LocationType {
+        /// `offline`
+        Offline = "offline",
+        /// `ask_booker`
+        AskBooker = "ask_booker",
     }
 }
 
@@ -4332,10 +3840,11 @@ pub struct NoteCreatedBySchema {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Note body
     ///
@@ -4365,10 +3874,10 @@ pub use ghl_common::types::NotificationType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/OpenHour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenHour {
     /// The `daysOfTheWeek` field.
-    #[serde(rename = "daysOfTheWeek")]
     pub days_of_the_week: Vec<f64>,
     /// The `hours` field.
     pub hours: Vec<Hour>,
@@ -4385,6 +3894,7 @@ impl OpenHour {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/PaymentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentDto {
     /// Service price
@@ -4400,7 +3910,7 @@ pub struct PaymentDto {
     /// Deposit type
     ///
     /// Example: `amount`
-    #[serde(rename = "depositType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deposit_type: Option<PaymentDtoDepositType>,
 }
 
@@ -4446,6 +3956,7 @@ pub use ghl_common::types::ReceiverType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/Recurring`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Recurring {
     /// The `freq` field.
@@ -4455,14 +3966,10 @@ pub struct Recurring {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(rename = "bookingOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_option: Option<RecurringBookingOption>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(
-        rename = "bookingOverlapDefaultStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_overlap_default_status: Option<BookingOverlapDefaultStatus>,
 }
 
@@ -4551,6 +4058,7 @@ impl ScheduleIntervalDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ScheduleObjectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleObjectResponseDto {
     /// Unique identifier for the schedule
@@ -4564,7 +4072,6 @@ pub struct ScheduleObjectResponseDto {
     /// Location ID where this schedule applies
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Schedule rules defining when the schedule is active
     pub rules: Vec<ScheduleRuleDto>,
@@ -4575,20 +4082,17 @@ pub struct ScheduleObjectResponseDto {
     /// ISO date string when the schedule was created
     ///
     /// Example: `2023-01-15T10:30:00.000Z`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// ISO date string when the schedule was last updated
     ///
     /// Example: `2023-01-20T14:45:00.000Z`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// User ID associated with the schedule
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
     /// Whether the schedule has been deleted
     ///
@@ -4610,12 +4114,12 @@ pub struct ScheduleResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleRuleDto {
     /// Type of schedule rule - weekday (recurring) or date (specific date)
     ///
     /// Example: `wday`
-    #[serde(rename = "type")]
     pub type_: ScheduleRuleDtoType,
     /// Time intervals for the rule (e.g., 9 AM to 5 PM)
     pub intervals: Vec<ScheduleIntervalDto>,
@@ -4663,10 +4167,11 @@ pub use ghl_common::types::ScheduleRuleDtoType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/SchedulesDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SchedulesDto {
     /// The `timeOffset` field.
-    #[serde(rename = "timeOffset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_offset: Option<f64>,
     /// The `unit` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4761,25 +4266,18 @@ pub struct ServiceAddOnResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceBookingQueryDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceBookingQueryDto {
     /// If true the time slot validation would be avoided for any booking creation/update (even the skipSchedulingNotice)
     ///
     /// Example: `false`
-    #[serde(
-        rename = "overrideAvailability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_availability: Option<bool>,
     /// If set to true, the minimum scheduling notice and date range would be ignored
     ///
     /// Example: `false`
-    #[serde(
-        rename = "skipSchedulingNotice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_scheduling_notice: Option<bool>,
 }
 
@@ -4787,27 +4285,24 @@ pub struct ServiceBookingQueryDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceBookingResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceBookingResponseDto {
     /// Booking ID
     ///
     /// Example: `7NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "bookingId")]
     pub booking_id: String,
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Service Location ID
     ///
     /// Example: `65e5f6dfacf123513228d384`
-    #[serde(rename = "serviceLocationId")]
     pub service_location_id: String,
     /// Service Booking Title
     ///
@@ -4816,12 +4311,10 @@ pub struct ServiceBookingResponseDto {
     /// Start Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:30:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Services
     pub services: Vec<ServiceDto>,
@@ -4840,24 +4333,17 @@ pub struct ServiceBookingResponseDto {
     /// Date Added
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Booking booked by metadata
-    #[serde(rename = "createdBy")]
     pub created_by: CreatedOrUpdatedBy,
     /// Meeting Location (If service location is an ask the booker, then the meeting location is used for the booking)
     ///
     /// Example: `123 Main St, Anytown, USA`
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
 }
 
@@ -4875,6 +4361,7 @@ pub struct ServiceBookingsListResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceDto {
     /// Service ID
@@ -4884,32 +4371,24 @@ pub struct ServiceDto {
     /// Service Category ID
     ///
     /// Example: `3c4d5e6f7890123456789abc`
-    #[serde(rename = "serviceCategoryId")]
     pub service_category_id: String,
     /// Service Staff ID
     ///
     /// Example: `7NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "serviceStaffId")]
     pub service_staff_id: String,
     /// Service Start Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "serviceStartTime")]
     pub service_start_time: String,
     /// Service End Time
     ///
     /// Example: `2023-09-25T16:30:00+05:30`
-    #[serde(rename = "serviceEndTime")]
     pub service_end_time: String,
     /// Service Resources
-    #[serde(
-        rename = "serviceResources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_resources: Option<Vec<ServiceResourceDto>>,
     /// Service Add-ons
-    #[serde(rename = "serviceAddOns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_add_ons: Option<Vec<ServiceAddOnResponseDto>>,
 }
 
@@ -4917,10 +4396,10 @@ pub struct ServiceDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceLocationListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceLocationListResponseDto {
     /// List of service locations
-    #[serde(rename = "serviceLocations")]
     pub service_locations: Vec<ServiceLocationResponseDto>,
 }
 
@@ -4928,6 +4407,7 @@ pub struct ServiceLocationListResponseDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceLocationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceLocationResponseDto {
     /// Service Location ID
@@ -4937,7 +4417,6 @@ pub struct ServiceLocationResponseDto {
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Location name
     ///
@@ -4950,22 +4429,22 @@ pub struct ServiceLocationResponseDto {
     /// Whether location is active
     ///
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Whether location is private (not shown publicly)
     ///
     /// Example: `false`
-    #[serde(rename = "isPrivate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// URL of the cover image displayed for this location
     ///
     /// Example: `https://storage.example.com/locations/downtown-wellness-center/cover.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Location type
     ///
     /// Example: `offline`
-    #[serde(rename = "locationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_type: Option<LocationType>,
     /// Use a full street address when locationType is offline. Use a user-facing label when locationType is ask_booker.
     ///
@@ -5002,6 +4481,7 @@ impl ServiceResourceDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceResponseDto {
     /// Service ID
@@ -5011,7 +4491,6 @@ pub struct ServiceResponseDto {
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Service name
     ///
@@ -5030,21 +4509,17 @@ pub struct ServiceResponseDto {
     /// Service event color (hex)
     ///
     /// Example: `#66C61C`
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Service cover image URL
     ///
     /// Example: `https://example.com/cover.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Service category ID
     ///
     /// Example: `65e5f6dfacf123513228d381`
-    #[serde(
-        rename = "serviceCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_category_id: Option<String>,
     /// Payment details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5052,50 +4527,42 @@ pub struct ServiceResponseDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `60`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
     /// Whether service is private (not shown publicly)
     ///
     /// Example: `false`
-    #[serde(rename = "isPrivate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Custom form ID (will be used to display the custom form on the booking page, if only one service is selected)
     ///
     /// Example: `65e5f6dfacf123513228d390`
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// Service variations
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5119,6 +4586,7 @@ pub struct ServiceResponseWrapperDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ServiceVariationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ServiceVariationDto {
     /// Variation ID
@@ -5132,20 +4600,12 @@ pub struct ServiceVariationDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `30`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Payment details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5153,22 +4613,22 @@ pub struct ServiceVariationDto {
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
 }
 
@@ -5201,10 +4661,10 @@ pub type StaffDto = ServiceResourceDto;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/TeamMember`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TeamMember {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5212,30 +4672,18 @@ pub struct TeamMember {
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configuration for event calendar.
     /// - *Multiple locations are allowed only when one team member is selected.*
     /// - *For **Class booking** and **Collective** calendars, only one location configuration is allowed for each team member.*
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
 }
 
@@ -5295,10 +4743,10 @@ pub use ghl_common::types::MeetingLocationType as TeamMemberMeetingLocationType;
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/TeamMemberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TeamMemberResponse {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5306,28 +4754,16 @@ pub struct TeamMemberResponse {
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configurations
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
 }
 
@@ -5379,46 +4815,35 @@ impl UpdateAvailability {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateCalendarNotificationsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarNotificationsDto {
     /// Notification recipient type
-    #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// Additional email addresses to receive notifications.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Notification channel
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Notification type
-    #[serde(
-        rename = "notificationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Is the notification active
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Marks the notification as deleted (soft delete)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// Template ID for email notification
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5427,19 +4852,19 @@ pub struct UpdateCalendarNotificationsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// From address for email notification
-    #[serde(rename = "fromAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from number for sms notification
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
     /// From name for email/sms notification
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
 }
 
@@ -5576,10 +5001,11 @@ impl UpdateCalendarNotificationsDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarResourceDto {
     /// The `locationId` field.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5591,7 +5017,7 @@ pub struct UpdateCalendarResourceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
     /// Quantity of the out of service equipment.
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5603,10 +5029,10 @@ pub struct UpdateCalendarResourceDto {
     /// ```
     ///
     /// One room can be mapped with multiple service calendars.
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
     /// The `isActive` field.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -5766,25 +5192,18 @@ impl UpdateScheduleDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceBookingDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateServiceBookingDto {
     /// Service Location ID
     ///
     /// Example: `65e5f6dfacf123513228d384`
-    #[serde(
-        rename = "serviceLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_location_id: Option<String>,
     /// Meeting Location (If service location is an ask the booker, then the meeting location is required)
     ///
     /// Example: `123 Main St, Anytown, USA`
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Title
     ///
@@ -5799,12 +5218,12 @@ pub struct UpdateServiceBookingDto {
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2023-09-25T16:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Timezone
     ///
@@ -5886,72 +5305,23 @@ impl UpdateServiceBookingDto {
     }
 }
 
-/// Status
-///
-/// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceBookingDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpdateServiceBookingDtoStatus {
-    /// `confirmed`
-    Confirmed,
-    /// `cancelled`
-    Cancelled,
-    /// `invalid`
-    Invalid,
-    /// `new`
-    New,
-    /// `showed`
-    Showed,
-    /// `no_show`
-    NoShow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateServiceBookingDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-            Self::Invalid => "invalid",
-            Self::New => "new",
-            Self::Showed => "showed",
-            Self::NoShow => "no_show",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateServiceBookingDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "confirmed" => Self::Confirmed,
-            "cancelled" => Self::Cancelled,
-            "invalid" => Self::Invalid,
-            "new" => Self::New,
-            "showed" => Self::Showed,
-            "no_show" => Self::NoShow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateServiceBookingDtoStatus> for String {
-    fn from(value: UpdateServiceBookingDtoStatus) -> Self {
-        match value {
-            UpdateServiceBookingDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateServiceBookingDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Status
+    ///
+    /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceBookingDTO/properties/status`
+    pub enum UpdateServiceBookingDtoStatus {
+        /// `confirmed`
+        Confirmed = "confirmed",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `invalid`
+        Invalid = "invalid",
+        /// `new`
+        New = "new",
+        /// `showed`
+        Showed = "showed",
+        /// `no_show`
+        NoShow = "no_show",
     }
 }
 
@@ -5959,6 +5329,7 @@ impl std::fmt::Display for UpdateServiceBookingDtoStatus {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateServiceDto {
     /// Service name
@@ -5979,21 +5350,17 @@ pub struct UpdateServiceDto {
     /// Service event color (hex)
     ///
     /// Example: `#66C61C`
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Service cover image URL
     ///
     /// Example: `https://example.com/cover.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Service category ID
     ///
     /// Example: `65e5f6dfacf123513228d381`
-    #[serde(
-        rename = "serviceCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_category_id: Option<String>,
     /// Payment details (currency configured in Service Global Settings is used.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6001,50 +5368,42 @@ pub struct UpdateServiceDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `60`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
     /// Whether service is private (not shown publicly)
     ///
     /// Example: `false`
-    #[serde(rename = "isPrivate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Custom form ID (will be used to display the custom form on the booking page, if only one service is selected)
     ///
     /// Example: `65e5f6dfacf123513228d390`
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// Assigned staff members
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6197,6 +5556,7 @@ impl UpdateServiceDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateServiceLocationDto {
     /// Location name
@@ -6222,12 +5582,12 @@ pub struct UpdateServiceLocationDto {
     /// Updated URL of the cover image
     ///
     /// Example: `https://storage.example.com/locations/midtown-wellness-studio/cover-v2.jpg`
-    #[serde(rename = "coverImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<String>,
     /// Location type
     ///
     /// Example: `offline`
-    #[serde(rename = "locationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_type: Option<LocationType>,
 }
 
@@ -6285,45 +5645,38 @@ impl UpdateServiceLocationDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceVariationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateServiceVariationDto {
     /// This controls the duration of the appointment
     ///
     /// Example: `30`
-    #[serde(
-        rename = "serviceDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration: Option<f64>,
     /// Duration unit
     ///
     /// Example: `mins`
-    #[serde(
-        rename = "serviceDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_duration_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     ///
     /// Example: `10`
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Pre-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Post-buffer: Additional time that can be added after an appointment, allowing for extra time to wrap up
     ///
     /// Example: `15`
-    #[serde(rename = "postBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer: Option<f64>,
     /// Post-buffer unit
     ///
     /// Example: `mins`
-    #[serde(rename = "postBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_buffer_unit: Option<PreBufferUnit>,
     /// Payment details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6421,12 +5774,12 @@ impl UpdateServiceVariationDto {
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/ValidateGroupSlugPostBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ValidateGroupSlugPostBody {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Slug
     ///

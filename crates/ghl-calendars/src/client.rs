@@ -43,10 +43,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendars(&self, location_id: impl Into<String>) -> GetCalendars {
         GetCalendars {
             client: self.client.clone(),
@@ -68,10 +65,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_calendar(&self, body: types::CalendarCreateDto) -> CreateCalendar {
         CreateCalendar {
             client: self.client.clone(),
@@ -97,10 +91,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_appointment_notes(
         &self,
         appointment_id: impl Into<String>,
@@ -129,10 +120,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -159,10 +147,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -189,10 +174,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_appointment_note(
         &self,
         appointment_id: impl Into<String>,
@@ -223,10 +205,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_blocked_slots(
         &self,
         location_id: impl Into<String>,
@@ -260,10 +239,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendar_events(
         &self,
         location_id: impl Into<String>,
@@ -291,10 +267,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_appointment(
         &self,
         body: types::AppointmentCreateSchema,
@@ -321,10 +294,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_appointment(&self, event_id: impl Into<String>) -> GetAppointment {
         GetAppointment {
             client: self.client.clone(),
@@ -348,10 +318,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_appointment(
         &self,
         event_id: impl Into<String>,
@@ -376,10 +343,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_block_slot(
         &self,
         body: types::BlockSlotCreateRequestDto,
@@ -406,10 +370,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_block_slot(
         &self,
         event_id: impl Into<String>,
@@ -438,10 +399,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_event(
         &self,
         event_id: impl Into<String>,
@@ -470,10 +428,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_groups(&self, location_id: impl Into<String>) -> GetGroups {
         GetGroups {
             client: self.client.clone(),
@@ -491,10 +446,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_calendar_group(
         &self,
         body: types::GroupCreateDto,
@@ -517,10 +469,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn validate_groups_slug(
         &self,
         body: types::ValidateGroupSlugPostBody,
@@ -545,10 +494,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_group(&self, group_id: impl Into<String>) -> DeleteGroup {
         DeleteGroup {
             client: self.client.clone(),
@@ -572,10 +518,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn edit_group(
         &self,
         group_id: impl Into<String>,
@@ -602,10 +545,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn disable_group(
         &self,
         group_id: impl Into<String>,
@@ -634,10 +574,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn fetch_calendar_resources(
         &self,
         resource_type: types::ResourceType,
@@ -670,10 +607,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_calendar_resource(
         &self,
         resource_type: types::ResourceType,
@@ -703,10 +637,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_calendar_resource(
         &self,
         resource_type: types::ResourceType,
@@ -736,10 +667,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendar_resource(
         &self,
         resource_type: types::ResourceType,
@@ -769,10 +697,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_calendar_resource(
         &self,
         resource_type: types::ResourceType,
@@ -799,11 +724,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_schedule(&self, body: types::CreateScheduleDto) -> CreateSchedule {
         CreateSchedule {
             client: self.client.clone(),
@@ -828,10 +749,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_schedules(
         &self,
         location_id: impl Into<String>,
@@ -863,11 +781,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn delete_schedule(&self, id: impl Into<String>) -> DeleteSchedule {
         DeleteSchedule {
             client: self.client.clone(),
@@ -891,11 +805,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn get_schedule_by_id(&self, id: impl Into<String>) -> GetScheduleById {
         GetScheduleById {
             client: self.client.clone(),
@@ -919,12 +829,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn update_schedule(
         &self,
         id: impl Into<String>,
@@ -954,11 +859,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn remove_calendar_from_schedule(
         &self,
         id: impl Into<String>,
@@ -988,11 +889,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn add_calendar_to_schedule(
         &self,
         id: impl Into<String>,
@@ -1021,10 +918,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_calendar(&self, calendar_id: impl Into<String>) -> DeleteCalendar {
         DeleteCalendar {
             client: self.client.clone(),
@@ -1048,10 +942,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_calendar(&self, calendar_id: impl Into<String>) -> GetCalendar {
         GetCalendar {
             client: self.client.clone(),
@@ -1075,10 +966,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_calendar(
         &self,
         calendar_id: impl Into<String>,
@@ -1109,10 +997,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_slots(
         &self,
         calendar_id: impl Into<String>,
@@ -1142,10 +1027,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1172,10 +1054,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1200,10 +1079,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1228,10 +1104,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn find_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1256,10 +1129,7 @@ impl CalendarsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_event_notification(
         &self,
         calendar_id: impl Into<String>,
@@ -1307,8 +1177,7 @@ impl GetCalendars {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1320,12 +1189,7 @@ impl GetCalendars {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, group_id, show_drafted } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/",
-                "/calendars/".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("groupId", group_id.as_ref())
             .query_opt("showDrafted", show_drafted.as_ref())
@@ -1353,8 +1217,7 @@ impl CreateCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1366,12 +1229,7 @@ impl CreateCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/",
-                "/calendars/".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/calendars/", "2021-04-15")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1399,8 +1257,7 @@ impl GetAppointmentNotes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1448,18 +1305,12 @@ impl GetAppointmentNotes {
                 ),
             );
         }
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/appointments/{appointmentId}/notes",
-                path,
                 "2021-04-15",
             )
+            .path_param("appointmentId", &appointment_id)
             .query("limit", &limit)
             .query("offset", &offset)
             .scopes(&["calendars/events.readonly"])
@@ -1487,8 +1338,7 @@ impl CreateAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1502,18 +1352,12 @@ impl CreateAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, body } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/appointments/{appointmentId}/notes",
-                path,
                 "2021-04-15",
             )
+            .path_param("appointmentId", &appointment_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1540,8 +1384,7 @@ impl DeleteAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1553,19 +1396,13 @@ impl DeleteAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&note_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("appointmentId", &appointment_id)
+            .path_param("noteId", &note_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1592,8 +1429,7 @@ impl UpdateAppointmentNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1607,19 +1443,13 @@ impl UpdateAppointmentNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id, body } = self;
-        let path = [
-            "/calendars/appointments/",
-            &ghl_runtime::encode_path_segment(&appointment_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&note_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("appointmentId", &appointment_id)
+            .path_param("noteId", &note_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1668,8 +1498,7 @@ impl GetBlockedSlots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1691,12 +1520,7 @@ impl GetBlockedSlots {
             start_time,
             end_time,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/blocked-slots",
-                "/calendars/blocked-slots".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/blocked-slots", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -1750,8 +1574,7 @@ impl GetCalendarEvents {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1773,12 +1596,7 @@ impl GetCalendarEvents {
             start_time,
             end_time,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/events",
-                "/calendars/events".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/events", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -1809,8 +1627,7 @@ impl CreateAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1822,10 +1639,9 @@ impl CreateAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/events/appointments",
-                "/calendars/events/appointments".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["calendars/events.write"])
@@ -1853,8 +1669,7 @@ impl GetAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1868,17 +1683,12 @@ impl GetAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id } = self;
-        let path = [
-            "/calendars/events/appointments/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/events/appointments/{eventId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1904,8 +1714,7 @@ impl EditAppointment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1917,17 +1726,12 @@ impl EditAppointment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = [
-            "/calendars/events/appointments/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/events/appointments/{eventId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1953,8 +1757,7 @@ impl CreateBlockSlot {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1966,10 +1769,9 @@ impl CreateBlockSlot {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/events/block-slots",
-                "/calendars/events/block-slots".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["calendars/events.write"])
@@ -1998,8 +1800,7 @@ impl EditBlockSlot {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2011,17 +1812,12 @@ impl EditBlockSlot {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = [
-            "/calendars/events/block-slots/",
-            &ghl_runtime::encode_path_segment(&event_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/events/block-slots/{eventId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2048,8 +1844,7 @@ impl DeleteEvent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2061,14 +1856,12 @@ impl DeleteEvent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let path = ["/calendars/events/", &ghl_runtime::encode_path_segment(&event_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/events/{eventId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2094,8 +1887,7 @@ impl GetGroups {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2107,12 +1899,7 @@ impl GetGroups {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/calendars/groups",
-                "/calendars/groups".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/groups", "2021-04-15")
             .query("locationId", &location_id)
             .scopes(&["calendars/groups.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2138,8 +1925,7 @@ impl CreateCalendarGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2151,12 +1937,7 @@ impl CreateCalendarGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/groups",
-                "/calendars/groups".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/calendars/groups", "2021-04-15")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2182,8 +1963,7 @@ impl ValidateGroupsSlug {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2197,10 +1977,9 @@ impl ValidateGroupsSlug {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/groups/validate-slug",
-                "/calendars/groups/validate-slug".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["calendars/groups.write"])
@@ -2228,8 +2007,7 @@ impl DeleteGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2241,14 +2019,12 @@ impl DeleteGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id } = self;
-        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/groups/{groupId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2274,8 +2050,7 @@ impl EditGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2287,14 +2062,12 @@ impl EditGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/groups/{groupId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2321,8 +2094,7 @@ impl DisableGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2334,18 +2106,12 @@ impl DisableGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let path = [
-            "/calendars/groups/",
-            &ghl_runtime::encode_path_segment(&group_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/groups/{groupId}/status",
-                path,
                 "2021-04-15",
             )
+            .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2374,8 +2140,7 @@ impl FetchCalendarResources {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2409,17 +2174,12 @@ impl FetchCalendarResources {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, location_id, limit, skip } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/resources/{resourceType}",
-                path,
                 "2021-04-15",
             )
+            .path_param("resourceType", &resource_type)
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("skip", &skip)
@@ -2448,8 +2208,7 @@ impl CreateCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2469,17 +2228,12 @@ impl CreateCalendarResource {
                 ),
             );
         }
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/resources/{resourceType}",
-                path,
                 "2021-04-15",
             )
+            .path_param("resourceType", &resource_type)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2506,8 +2260,7 @@ impl DeleteCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2519,19 +2272,13 @@ impl DeleteCalendarResource {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2557,8 +2304,7 @@ impl GetCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2570,19 +2316,13 @@ impl GetCalendarResource {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2609,8 +2349,7 @@ impl UpdateCalendarResource {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2630,19 +2369,13 @@ impl UpdateCalendarResource {
                 ),
             );
         }
-        let path = [
-            "/calendars/resources/",
-            &ghl_runtime::encode_path_segment(&resource_type),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/resources/{resourceType}/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("resourceType", &resource_type)
+            .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2666,8 +2399,7 @@ impl CreateSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2679,12 +2411,7 @@ impl CreateSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/calendars/schedules",
-                "/calendars/schedules".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/calendars/schedules", "2021-04-15")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2732,8 +2459,7 @@ impl GetAllSchedules {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2789,10 +2515,9 @@ impl GetAllSchedules {
                 ),
             );
         }
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/schedules/search",
-                "/calendars/schedules/search".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -2824,8 +2549,7 @@ impl DeleteSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2837,14 +2561,12 @@ impl DeleteSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/schedules/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2867,8 +2589,7 @@ impl GetScheduleById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2880,14 +2601,8 @@ impl GetScheduleById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/calendars/schedules/{id}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/schedules/{id}", "2021-04-15")
+            .path_param("id", &id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2911,8 +2626,7 @@ impl UpdateSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2924,14 +2638,8 @@ impl UpdateSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/calendars/schedules/{id}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::PUT, "/calendars/schedules/{id}", "2021-04-15")
+            .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2958,8 +2666,7 @@ impl RemoveCalendarFromSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2971,19 +2678,13 @@ impl RemoveCalendarFromSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let path = [
-            "/calendars/schedules/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/associations/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/schedules/{id}/associations/{calendarId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3009,8 +2710,7 @@ impl AddCalendarToSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3022,19 +2722,13 @@ impl AddCalendarToSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let path = [
-            "/calendars/schedules/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/associations/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/schedules/{id}/associations/{calendarId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3059,8 +2753,7 @@ impl DeleteCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3074,14 +2767,12 @@ impl DeleteCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/{calendarId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3106,8 +2797,7 @@ impl GetCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3119,14 +2809,8 @@ impl GetCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/calendars/{calendarId}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/calendars/{calendarId}", "2021-04-15")
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3152,8 +2836,7 @@ impl UpdateCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3165,14 +2848,8 @@ impl UpdateCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/calendars/{calendarId}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::PUT, "/calendars/{calendarId}", "2021-04-15")
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3219,8 +2896,7 @@ impl GetSlots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3240,18 +2916,12 @@ impl GetSlots {
             user_id,
             user_ids,
         } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/free-slots",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/free-slots",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
             .query_opt("timezone", timezone.as_ref())
@@ -3309,8 +2979,7 @@ impl GetEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3344,18 +3013,12 @@ impl GetEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, is_active, deleted, limit, skip } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/notifications",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
             .query_opt("isActive", is_active.as_ref())
             .query_opt("deleted", deleted.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -3385,8 +3048,7 @@ impl CreateEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3400,18 +3062,12 @@ impl CreateEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/calendars/{calendarId}/notifications",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3438,8 +3094,7 @@ impl DeleteEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3453,19 +3108,13 @@ impl DeleteEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3491,8 +3140,7 @@ impl FindEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3504,19 +3152,13 @@ impl FindEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3543,8 +3185,7 @@ impl UpdateEventNotification {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3558,19 +3199,13 @@ impl UpdateEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id, body } = self;
-        let path = [
-            "/calendars/",
-            &ghl_runtime::encode_path_segment(&calendar_id),
-            "/notifications/",
-            &ghl_runtime::encode_path_segment(&notification_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/calendars/{calendarId}/notifications/{notificationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("calendarId", &calendar_id)
+            .path_param("notificationId", &notification_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

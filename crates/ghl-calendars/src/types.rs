@@ -16,64 +16,19 @@ pub struct AllGroupsSuccessfulResponseDto {
     pub groups: Option<Vec<GroupDto>>,
 }
 
-/// Unit for minimum scheduling notice
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AllowBookingAfterUnit {
-    /// `hours`
-    Hours,
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AllowBookingAfterUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AllowBookingAfterUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AllowBookingAfterUnit> for String {
-    fn from(value: AllowBookingAfterUnit) -> Self {
-        match value {
-            AllowBookingAfterUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AllowBookingAfterUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Unit for minimum scheduling notice
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
+    pub enum AllowBookingAfterUnit {
+        /// `hours`
+        Hours = "hours",
+        /// `days`
+        Days = "days",
+        /// `weeks`
+        Weeks = "weeks",
+        /// `months`
+        Months = "months",
     }
 }
 
@@ -83,6 +38,7 @@ pub use ghl_common::types::AllowBookingForUnit;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentCreateSchema {
     /// Title
@@ -94,44 +50,28 @@ pub struct AppointmentCreateSchema {
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(
-        rename = "meetingLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(
-        rename = "overrideLocationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Description
     ///
@@ -146,25 +86,17 @@ pub struct AppointmentCreateSchema {
     /// If set to true, the minimum scheduling notice and date range would be ignored
     ///
     /// Example: `false`
-    #[serde(
-        rename = "ignoreDateRange",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_date_range: Option<bool>,
     /// If set to false, the automations will not run
     ///
     /// Example: `false`
-    #[serde(rename = "toNotify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_notify: Option<bool>,
     /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreFreeSlotValidation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,27 +104,23 @@ pub struct AppointmentCreateSchema {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -320,6 +248,7 @@ impl AppointmentCreateSchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentEditSchema {
     /// Title
@@ -331,44 +260,28 @@ pub struct AppointmentEditSchema {
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(
-        rename = "meetingLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(
-        rename = "overrideLocationConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Description
     ///
@@ -383,25 +296,17 @@ pub struct AppointmentEditSchema {
     /// If set to true, the minimum scheduling notice and date range would be ignored
     ///
     /// Example: `false`
-    #[serde(
-        rename = "ignoreDateRange",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_date_range: Option<bool>,
     /// If set to false, the automations will not run
     ///
     /// Example: `false`
-    #[serde(rename = "toNotify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_notify: Option<bool>,
     /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreFreeSlotValidation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -409,17 +314,17 @@ pub struct AppointmentEditSchema {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -552,32 +457,30 @@ impl AppointmentEditSchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentSchemaResponse {
     /// Calendar Id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Title
     ///
@@ -587,23 +490,15 @@ pub struct AppointmentSchemaResponse {
     /// Meeting Location Type
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<String>,
     /// Example: `confirmed`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentSchemaResponseAppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Appointment Address
     ///
@@ -613,7 +508,7 @@ pub struct AppointmentSchemaResponse {
     /// true if the event is recurring otherwise false
     ///
     /// Example: `true`
-    #[serde(rename = "isRecurring", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -626,72 +521,23 @@ pub struct AppointmentSchemaResponse {
 
 pub use ghl_common::types::AppointmentStatus as AppointmentSchemaResponseAppointmentStatus;
 
-/// The `appointmentStatus` field of [`AppointmentCreateSchema`] and the `appointmentStatus` field of [`AppointmentEditSchema`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus` and 1 identical schema (`apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AppointmentStatus {
-    /// `new`
-    New,
-    /// `confirmed`
-    Confirmed,
-    /// `cancelled`
-    Cancelled,
-    /// `showed`
-    Showed,
-    /// `noshow`
-    Noshow,
-    /// `invalid`
-    Invalid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::New => "new",
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-            Self::Showed => "showed",
-            Self::Noshow => "noshow",
-            Self::Invalid => "invalid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "new" => Self::New,
-            "confirmed" => Self::Confirmed,
-            "cancelled" => Self::Cancelled,
-            "showed" => Self::Showed,
-            "noshow" => Self::Noshow,
-            "invalid" => Self::Invalid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentStatus> for String {
-    fn from(value: AppointmentStatus) -> Self {
-        match value {
-            AppointmentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `appointmentStatus` field of [`AppointmentCreateSchema`] and the `appointmentStatus` field of [`AppointmentEditSchema`].
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus` and 1 identical schema (`apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`)
+    pub enum AppointmentStatus {
+        /// `new`
+        New = "new",
+        /// `confirmed`
+        Confirmed = "confirmed",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `showed`
+        Showed = "showed",
+        /// `noshow`
+        Noshow = "noshow",
+        /// `invalid`
+        Invalid = "invalid",
     }
 }
 
@@ -733,6 +579,7 @@ impl Availability {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotCreateRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockSlotCreateRequestDto {
     /// Title
@@ -743,27 +590,25 @@ pub struct BlockSlotCreateRequestDto {
     /// Either calendarId or assignedUserId can be set, not both.
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Either calendarId or assignedUserId can be set, not both.
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
 }
 
@@ -814,6 +659,7 @@ pub type BlockSlotEditRequestDto = BlockSlotCreateRequestDto;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockedSlotSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockedSlotSuccessfulResponseDto {
     /// Id
@@ -823,7 +669,6 @@ pub struct BlockedSlotSuccessfulResponseDto {
     /// Location Id
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Title
     ///
@@ -832,22 +677,20 @@ pub struct BlockedSlotSuccessfulResponseDto {
     /// Start Time
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Calendar id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
 }
 
@@ -865,27 +708,27 @@ pub struct CalendarByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarCreateDto {
     /// Should the created calendar be active or draft
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
@@ -896,196 +739,124 @@ pub struct CalendarCreateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -1095,40 +866,28 @@ pub struct CalendarCreateDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both custom availabilities and open hours will be considered.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
 }
 
@@ -1583,27 +1342,27 @@ pub struct CalendarDeleteSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarDto {
     /// Should the created calendar be active or draft
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMemberResponse>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
@@ -1614,196 +1373,124 @@ pub struct CalendarDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -1813,40 +1500,28 @@ pub struct CalendarDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both custom availabilities and open hours will be considered.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// Example: `0TkCdp9PfvLeWKYRRvIz`
     pub id: String,
@@ -1856,6 +1531,7 @@ pub struct CalendarDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarEventDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarEventDto {
     /// Event Id or Instance id for a recurring event
@@ -1872,32 +1548,26 @@ pub struct CalendarEventDto {
     /// Calendar ID
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Location ID
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Group ID
     ///
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(rename = "groupId")]
     pub group_id: String,
     /// Appointment Status
     ///
     /// Example: `confirmed`
-    #[serde(rename = "appointmentStatus")]
     pub appointment_status: String,
     /// AssignedUser - the primary owner of an appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "assignedUserId")]
     pub assigned_user_id: String,
     /// Users - the secondary owners of an appointment.
     pub users: Vec<String>,
@@ -1914,7 +1584,7 @@ pub struct CalendarEventDto {
     /// true if the event is recurring otherwise false
     ///
     /// Example: `true`
-    #[serde(rename = "isRecurring", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1922,37 +1592,29 @@ pub struct CalendarEventDto {
     /// Start Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "startTime")]
     pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "endTime")]
     pub end_time: String,
     /// Date Added
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Ids of associated resources rooms and/or equipments
-    #[serde(
-        rename = "assignedResources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
     /// Appointment booked by metadata
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<CreatedOrUpdatedBy>,
     /// Master event id for a recurring instance
     ///
     /// Example: `ocWd2wuBGAQzh2cH1fSZ`
-    #[serde(rename = "masterEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_event_id: Option<String>,
 }
 
@@ -1960,29 +1622,25 @@ pub struct CalendarEventDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotification {
     /// Calendar Notification
     ///
     /// Example: `email`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<CalendarNotificationType>,
     /// The `shouldSendToContact` field.
-    #[serde(rename = "shouldSendToContact")]
     pub should_send_to_contact: bool,
     /// The `shouldSendToGuest` field.
-    #[serde(rename = "shouldSendToGuest")]
     pub should_send_to_guest: bool,
     /// The `shouldSendToUser` field.
-    #[serde(rename = "shouldSendToUser")]
     pub should_send_to_user: bool,
     /// The `shouldSendToSelectedUsers` field.
-    #[serde(rename = "shouldSendToSelectedUsers")]
     pub should_send_to_selected_users: bool,
     /// Comma separated emails
     ///
     /// Example: `user1@testemail.com,user2@testemail.com`
-    #[serde(rename = "selectedUsers")]
     pub selected_users: String,
 }
 
@@ -2026,50 +1684,35 @@ pub struct CalendarNotificationDeleteResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotificationResponseDto {
     /// Notification ID
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `contact`
-    #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// The `additionalEmailIds` field.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// The `additionalPhoneNumbers` field.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Example: `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Example: `confirmation`
-    #[serde(
-        rename = "notificationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// The `additionalWhatsappNumbers` field.
-    #[serde(
-        rename = "additionalWhatsappNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_whatsapp_numbers: Option<Vec<String>>,
     /// Example: `0as9d8as0d`
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Example: `This is a test notification`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2078,13 +1721,13 @@ pub struct CalendarNotificationResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The `afterTime` field.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// The `beforeTime` field.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// The `selectedUsers` field.
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2097,20 +1740,18 @@ pub use ghl_common::types::CalendarNotificationType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceByIdResponseDto {
     /// Location ID of the resource
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the resource
     ///
     /// Example: `yoga room`
     pub name: String,
     /// The `resourceType` field.
-    #[serde(rename = "resourceType")]
     pub resource_type: ResourceType,
     /// Whether the resource is active
-    #[serde(rename = "isActive")]
     pub is_active: bool,
     /// Description of the resource
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2121,7 +1762,7 @@ pub struct CalendarResourceByIdResponseDto {
     /// Indicates if the resource is out of service
     ///
     /// Example: `0`
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the resource
     ///
@@ -2129,7 +1770,6 @@ pub struct CalendarResourceByIdResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
     /// Calendar IDs
-    #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
 }
 
@@ -2137,20 +1777,18 @@ pub struct CalendarResourceByIdResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceResponseDto {
     /// Location ID of the resource
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the resource
     ///
     /// Example: `yoga room`
     pub name: String,
     /// The `resourceType` field.
-    #[serde(rename = "resourceType")]
     pub resource_type: ResourceType,
     /// Whether the resource is active
-    #[serde(rename = "isActive")]
     pub is_active: bool,
     /// Description of the resource
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2161,7 +1799,7 @@ pub struct CalendarResourceResponseDto {
     /// Indicates if the resource is out of service
     ///
     /// Example: `0`
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the resource
     ///
@@ -2176,6 +1814,7 @@ pub use ghl_common::types::CalendarType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarUpdateDto {
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
@@ -2184,13 +1823,13 @@ pub struct CalendarUpdateDto {
     /// Group Id
     ///
     /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2202,190 +1841,118 @@ pub struct CalendarUpdateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
-    #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// This controls the duration of the meeting
-    #[serde(rename = "slotDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(
-        rename = "slotDurationUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Unit for pre-buffer.
-    #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(
-        rename = "slotIntervalUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// The `appoinmentPerSlot` field.
-    #[serde(
-        rename = "appoinmentPerSlot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(
-        rename = "appoinmentPerDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(
-        rename = "allowBookingAfter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
     /// Unit for minimum scheduling notice
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingAfterUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(
-        rename = "allowBookingFor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
     /// Unit for controlling the duration for which booking would be allowed for
     ///
     /// Example: `days`
-    #[serde(
-        rename = "allowBookingForUnit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// The `openHours` field.
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(
-        rename = "enableRecurring",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(
-        rename = "isLivePaymentMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(
-        rename = "shouldSendAlertEmailsToAssignedMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(
-        rename = "googleInvitationEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(
-        rename = "allowReschedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(
-        rename = "allowCancellation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(
-        rename = "shouldAssignContactToTeamMember",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(
-        rename = "shouldSkipAssigningContactForExisting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
@@ -2395,43 +1962,31 @@ pub struct CalendarUpdateDto {
     )]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(
-        rename = "formSubmitThanksMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both the custom availabilities and open hours will be considered.
-    #[serde(
-        rename = "availabilityType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<UpdateAvailability>>,
     /// The `guestType` field.
-    #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// The `calendarCoverImage` field.
-    #[serde(
-        rename = "calendarCoverImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// The `isActive` field.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -2875,21 +2430,20 @@ pub use ghl_common::types::Channel;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCalendarNotificationDto {
     /// notification recipient type
-    #[serde(rename = "receiverType")]
     pub receiver_type: ReceiverType,
     /// Notification channel
     pub channel: Channel,
     /// Notification type
-    #[serde(rename = "notificationType")]
     pub notification_type: NotificationType,
     /// Is the notification active
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Template ID for email notification. Not necessary for in-App notification
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2898,36 +2452,28 @@ pub struct CreateCalendarNotificationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// Additional email addresses to receive notifications.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// from address for email notification
-    #[serde(rename = "fromAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from name for email/sms notification
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// from number for sms notification
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
 }
 
@@ -3040,10 +2586,10 @@ impl CreateCalendarNotificationDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCalendarResourceDto {
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `name` field.
     pub name: String,
@@ -3052,7 +2598,6 @@ pub struct CreateCalendarResourceDto {
     /// Quantity of the equipment.
     pub quantity: f64,
     /// Quantity of the out of service equipment.
-    #[serde(rename = "outOfService")]
     pub out_of_service: f64,
     /// Capacity of the room.
     pub capacity: f64,
@@ -3063,7 +2608,6 @@ pub struct CreateCalendarResourceDto {
     /// ```
     ///
     /// One room can be mapped with multiple service calendars.
-    #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
 }
 
@@ -3094,6 +2638,7 @@ impl CreateCalendarResourceDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateScheduleDto {
     /// Schedule rules defining when the schedule is active
@@ -3106,7 +2651,6 @@ pub struct CreateScheduleDto {
     /// Location ID where this schedule applies
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Human-readable name for the schedule
     ///
@@ -3115,10 +2659,9 @@ pub struct CreateScheduleDto {
     /// User ID associated with the schedule
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
 }
 
@@ -3157,10 +2700,11 @@ impl CreateScheduleDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreatedOrUpdatedBy`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedOrUpdatedBy {
     /// The ID of the user who created or updated the appointment
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The source of the appointment
     pub source: String,
@@ -3244,6 +2788,7 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
@@ -3253,16 +2798,16 @@ pub struct GetNoteSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `createdBy` field.
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<NoteCreatedBySchema>,
 }
 
@@ -3270,13 +2815,14 @@ pub struct GetNoteSchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNotesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
     /// Example: `true`
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
@@ -3284,10 +2830,11 @@ pub struct GetNotesListSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSlotsResponse {
     /// Request trace id (sits beside the date keys)
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3298,10 +2845,10 @@ pub struct GetSlotsResponse {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupCreateDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `group a`
     pub name: String,
@@ -3310,7 +2857,7 @@ pub struct GroupCreateDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -3353,10 +2900,10 @@ pub struct GroupCreateSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `group a`
     pub name: String,
@@ -3365,7 +2912,7 @@ pub struct GroupDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3376,12 +2923,12 @@ pub struct GroupDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupStatusUpdateParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupStatusUpdateParams {
     /// Is Active?
     ///
     /// Example: `true`
-    #[serde(rename = "isActive")]
     pub is_active: bool,
 }
 
@@ -3432,19 +2979,16 @@ pub use ghl_common::types::GuestType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Hour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Hour {
     /// The `openHour` field.
-    #[serde(rename = "openHour")]
     pub open_hour: f64,
     /// The `openMinute` field.
-    #[serde(rename = "openMinute")]
     pub open_minute: f64,
     /// The `closeHour` field.
-    #[serde(rename = "closeHour")]
     pub close_hour: f64,
     /// The `closeMinute` field.
-    #[serde(rename = "closeMinute")]
     pub close_minute: f64,
 }
 
@@ -3499,6 +3043,7 @@ impl LocationConfiguration {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfigurationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationConfigurationResponse {
     /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
@@ -3511,7 +3056,7 @@ pub struct LocationConfigurationResponse {
     /// Unique ID used to select a specific meeting location
     ///
     /// Example: `my_conference_id`
-    #[serde(rename = "meetingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
 }
 
@@ -3560,10 +3105,11 @@ pub struct NoteCreatedBySchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Note body
     ///
@@ -3593,10 +3139,10 @@ pub use ghl_common::types::NotificationType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/OpenHour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpenHour {
     /// The `daysOfTheWeek` field.
-    #[serde(rename = "daysOfTheWeek")]
     pub days_of_the_week: Vec<f64>,
     /// The `hours` field.
     pub hours: Vec<Hour>,
@@ -3617,6 +3163,7 @@ pub use ghl_common::types::ReceiverType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Recurring {
     /// The `freq` field.
@@ -3626,14 +3173,10 @@ pub struct Recurring {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(rename = "bookingOption", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_option: Option<RecurringBookingOption>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(
-        rename = "bookingOverlapDefaultStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_overlap_default_status: Option<RecurringBookingOverlapDefaultStatus>,
 }
 
@@ -3724,6 +3267,7 @@ impl ScheduleIntervalDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleObjectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleObjectResponseDto {
     /// Unique identifier for the schedule
@@ -3737,7 +3281,6 @@ pub struct ScheduleObjectResponseDto {
     /// Location ID where this schedule applies
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Schedule rules defining when the schedule is active
     pub rules: Vec<ScheduleRuleDto>,
@@ -3748,20 +3291,17 @@ pub struct ScheduleObjectResponseDto {
     /// ISO date string when the schedule was created
     ///
     /// Example: `2023-01-15T10:30:00.000Z`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// ISO date string when the schedule was last updated
     ///
     /// Example: `2023-01-20T14:45:00.000Z`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// User ID associated with the schedule
     ///
     /// Example: `IkqiJlXJ7o9h61tCHHod`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
     /// Whether the schedule has been deleted
     ///
@@ -3783,12 +3323,12 @@ pub struct ScheduleResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleRuleDto {
     /// Type of schedule rule - weekday (recurring) or date (specific date)
     ///
     /// Example: `wday`
-    #[serde(rename = "type")]
     pub type_: ScheduleRuleDtoType,
     /// Time intervals for the rule (e.g., 9 AM to 5 PM)
     pub intervals: Vec<ScheduleIntervalDto>,
@@ -3836,10 +3376,11 @@ pub use ghl_common::types::ScheduleRuleDtoType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/SchedulesDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SchedulesDto {
     /// The `timeOffset` field.
-    #[serde(rename = "timeOffset", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_offset: Option<f64>,
     /// The `unit` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3882,10 +3423,10 @@ pub struct SlotsSchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMember`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TeamMember {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3893,30 +3434,18 @@ pub struct TeamMember {
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configuration for event calendar.
     /// - *Multiple locations are allowed only when one team member is selected.*
     /// - *For **Class booking** and **Collective** calendars, only one location configuration is allowed for each team member.*
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
 }
 
@@ -3976,10 +3505,10 @@ pub use ghl_common::types::MeetingLocationType as TeamMemberMeetingLocationType;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMemberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TeamMemberResponse {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3987,28 +3516,16 @@ pub struct TeamMemberResponse {
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
     ///
     /// Example: `custom`
-    #[serde(
-        rename = "meetingLocationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(
-        rename = "meetingLocation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configurations
-    #[serde(
-        rename = "locationConfigurations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
 }
 
@@ -4060,46 +3577,35 @@ impl UpdateAvailability {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarNotificationsDto {
     /// Notification recipient type
-    #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// Additional email addresses to receive notifications.
-    #[serde(
-        rename = "additionalEmailIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(
-        rename = "additionalPhoneNumbers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Notification channel
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Notification type
-    #[serde(
-        rename = "notificationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Is the notification active
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Marks the notification as deleted (soft delete)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// Template ID for email notification
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4108,19 +3614,19 @@ pub struct UpdateCalendarNotificationsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// From address for email notification
-    #[serde(rename = "fromAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from number for sms notification
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
     /// From name for email/sms notification
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
 }
 
@@ -4257,10 +3763,11 @@ impl UpdateCalendarNotificationsDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarResourceDto {
     /// The `locationId` field.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4272,7 +3779,7 @@ pub struct UpdateCalendarResourceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
     /// Quantity of the out of service equipment.
-    #[serde(rename = "outOfService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4284,10 +3791,10 @@ pub struct UpdateCalendarResourceDto {
     /// ```
     ///
     /// One room can be mapped with multiple service calendars.
-    #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
     /// The `isActive` field.
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -4409,12 +3916,12 @@ impl UpdateScheduleDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ValidateGroupSlugPostBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ValidateGroupSlugPostBody {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Slug
     ///

@@ -39,12 +39,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403` and `422`.
     pub fn create_chat_widget(&self, body: types::CreateWidgetDto) -> CreateChatWidget {
         CreateChatWidget {
             client: self.client.clone(),
@@ -64,13 +59,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn clone_chat_widget(&self, body: types::CloneChatWidgetDto) -> CloneChatWidget {
         CloneChatWidget {
             client: self.client.clone(),
@@ -95,13 +84,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn get_chat_widget(
         &self,
         location_id: impl Into<String>,
@@ -131,13 +114,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn patch_chat_widget(
         &self,
         location_id: impl Into<String>,
@@ -169,13 +146,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn update_chat_widget(
         &self,
         location_id: impl Into<String>,
@@ -208,13 +179,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn list_chat_widget(
         &self,
         location_id: impl Into<String>,
@@ -247,13 +212,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn get_widget(&self, id: impl Into<String>) -> GetWidget {
         GetWidget {
             client: self.client.clone(),
@@ -279,13 +238,7 @@ impl ChatWidgetV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn delete(
         &self,
         location_id: impl Into<String>,
@@ -313,8 +266,7 @@ impl CreateChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -324,12 +276,7 @@ impl CreateChatWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/chat-widget/",
-                "/chat-widget/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/chat-widget/", "v3")
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -352,8 +299,7 @@ impl CloneChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -363,12 +309,7 @@ impl CloneChatWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/chat-widget/clone",
-                "/chat-widget/clone".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/chat-widget/clone", "v3")
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -392,8 +333,7 @@ impl GetChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -403,19 +343,13 @@ impl GetChatWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/chat-widget/data/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/chat-widget/data/{locationId}/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .scopes(&["chat-widget.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -439,8 +373,7 @@ impl PatchChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -450,19 +383,13 @@ impl PatchChatWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/chat-widget/data/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/chat-widget/data/{locationId}/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -487,8 +414,7 @@ impl UpdateChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -498,19 +424,13 @@ impl UpdateChatWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/chat-widget/data/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/chat-widget/data/{locationId}/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -572,8 +492,7 @@ impl ListChatWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -592,12 +511,7 @@ impl ListChatWidget {
             voice_ai_agent_id,
             all_in_one_chat_types,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/chat-widget/list",
-                "/chat-widget/list".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/chat-widget/list", "v3")
             .query("locationId", &location_id)
             .query("offset", &offset)
             .query("limit", &limit)
@@ -633,8 +547,7 @@ impl GetWidget {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -644,17 +557,8 @@ impl GetWidget {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, version } = self;
-        let path = [
-            "/chat-widget/public/config/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/chat-widget/public/config/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/chat-widget/public/config/{id}", "v3")
+            .path_param("id", &id)
             .query_opt("version", version.as_ref())
             .ignore_body();
         Ok((client, request))
@@ -676,8 +580,7 @@ impl Delete {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -687,19 +590,9 @@ impl Delete {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/chat-widget/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/chat-widget/{locationId}/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/chat-widget/{locationId}/{id}", "v3")
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

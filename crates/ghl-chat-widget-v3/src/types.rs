@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/A2PComplianceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct A2pComplianceDto {
     /// Enable A2P Compliance
@@ -23,25 +24,17 @@ pub struct A2pComplianceDto {
     /// A2P Opt In Form 1
     ///
     /// Example: `I agree to receive marketing communications from [business name]`
-    #[serde(rename = "a2pOptInForm1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form1: Option<String>,
     /// Show checkbox for A2P Opt In Form 1
     ///
     /// Example: `true`
-    #[serde(
-        rename = "a2pOptInForm1ShowCheckbox",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form1_show_checkbox: Option<bool>,
     /// Pre-checked state for A2P Opt In Form 1 checkbox
     ///
     /// Example: `false`
-    #[serde(
-        rename = "a2pOptInForm1PreChecked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form1_pre_checked: Option<bool>,
     /// Is A2P Opt In Form 2
     ///
@@ -55,43 +48,27 @@ pub struct A2pComplianceDto {
     /// A2P Opt In Form 2
     ///
     /// Example: `I agree to receive marketing communications from [business name]`
-    #[serde(rename = "a2pOptInForm2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form2: Option<String>,
     /// Show checkbox for A2P Opt In Form 2
     ///
     /// Example: `true`
-    #[serde(
-        rename = "a2pOptInForm2ShowCheckbox",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form2_show_checkbox: Option<bool>,
     /// Pre-checked state for A2P Opt In Form 2 checkbox
     ///
     /// Example: `false`
-    #[serde(
-        rename = "a2pOptInForm2PreChecked",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a2p_opt_in_form2_pre_checked: Option<bool>,
     /// Privacy Policy Link
     ///
     /// Example: `https://example.com/privacy-policy`
-    #[serde(
-        rename = "privacyPolicyLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_link: Option<String>,
     /// Terms of Service
     ///
     /// Example: `https://example.com/terms-of-service`
-    #[serde(
-        rename = "termsOfServiceLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_link: Option<String>,
     /// Is A2P Opt In Form 1 enabled
     ///
@@ -105,7 +82,7 @@ pub struct A2pComplianceDto {
     /// Message Type
     ///
     /// Example: `A2P`
-    #[serde(rename = "messageType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<String>,
 }
 
@@ -223,6 +200,7 @@ impl A2pComplianceDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AcknowledgementDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AcknowledgementDetailsDto {
     /// Icon
@@ -233,25 +211,17 @@ pub struct AcknowledgementDetailsDto {
     /// Placeholder color
     ///
     /// Example: `#000`
-    #[serde(
-        rename = "placeholderColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder_color: Option<String>,
     /// Icon for live chat
     ///
     /// Example: `check`
-    #[serde(rename = "liveChatIcon", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_icon: Option<String>,
     /// Placeholder color for live chat
     ///
     /// Example: `#000`
-    #[serde(
-        rename = "liveChatPlaceholderColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_placeholder_color: Option<String>,
 }
 
@@ -298,12 +268,13 @@ impl AcknowledgementDetailsDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdvanceSettingsDto {
     /// Branding Title
     ///
     /// Example: `Agency`
-    #[serde(rename = "brandingTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branding_title: Option<String>,
     /// Redirect Object
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,111 +282,63 @@ pub struct AdvanceSettingsDto {
     /// Boolean for showing contact form at start
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableContactForm",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_contact_form: Option<bool>,
     /// By default consent check for contact form
     ///
     /// Example: `true`
-    #[serde(
-        rename = "defaultConsentCheck",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_consent_check: Option<bool>,
     /// Business Office Hours
-    #[serde(
-        rename = "businessOfficeHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_office_hours: Option<BusinessOfficeHoursDto>,
     /// Contact form field configuration
-    #[serde(
-        rename = "contactFormOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_form_options: Option<Vec<String>>,
     /// Chat types included in the all-in-one widget
-    #[serde(
-        rename = "allInOneChatTypes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_in_one_chat_types: Option<Vec<AllInOneChatTypesItem>>,
     /// All In One Initial Msg
     ///
     /// Example: `Choose a chat option to get started.`
-    #[serde(
-        rename = "allInOneInitialMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_in_one_initial_msg: Option<String>,
     /// Contact Form Intro Message
     ///
     /// Example: `Please share contact details`
-    #[serde(
-        rename = "contactFormIntroMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_form_intro_message: Option<String>,
     /// Contact Form System Message
     ///
     /// Example: `Please share contact details`
-    #[serde(
-        rename = "contactFormSystemMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_form_system_message: Option<String>,
     /// Prefilled Message Text
     ///
     /// Example: `I want to know more`
-    #[serde(
-        rename = "prefilledMessageText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefilled_message_text: Option<String>,
     /// Voice AI Agent
-    #[serde(rename = "voiceAiAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_ai_agent: Option<serde_json::Value>,
     /// Facebook Page
-    #[serde(rename = "fbPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_page: Option<FbPageDto>,
     /// Instagram Page
-    #[serde(rename = "instagramPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_page: Option<InstagramPageDto>,
     /// Play Notification Sound
     ///
     /// Example: `false`
-    #[serde(
-        rename = "playNotificationSound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub play_notification_sound: Option<bool>,
     /// Voice Ai Send Action Text
     ///
     /// Example: `Call Now`
-    #[serde(
-        rename = "voiceAiSendActionText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_ai_send_action_text: Option<String>,
     /// A2P Compliance
-    #[serde(
-        rename = "aTwoPCompliance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a_two_p_compliance: Option<A2pComplianceDto>,
 }
 
@@ -579,80 +502,27 @@ impl AdvanceSettingsDto {
     }
 }
 
-/// The `chatType` parameter of `GET /chat-widget/list`, the `allInOneChatTypes` parameter of `GET /chat-widget/list` and an item of the `allInOneChatTypes` field of [`AdvanceSettingsDto`].
-///
-/// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO/properties/allInOneChatTypes/items` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AllInOneChatTypesItem {
-    /// `liveChat`
-    LiveChat,
-    /// `waChat`
-    WaChat,
-    /// `emailChat`
-    EmailChat,
-    /// `allInOneChat`
-    AllInOneChat,
-    /// `voiceAiChat`
-    VoiceAiChat,
-    /// `facebookChat`
-    FacebookChat,
-    /// `instagramChat`
-    InstagramChat,
-    /// `webChat`
-    WebChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AllInOneChatTypesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LiveChat => "liveChat",
-            Self::WaChat => "waChat",
-            Self::EmailChat => "emailChat",
-            Self::AllInOneChat => "allInOneChat",
-            Self::VoiceAiChat => "voiceAiChat",
-            Self::FacebookChat => "facebookChat",
-            Self::InstagramChat => "instagramChat",
-            Self::WebChat => "webChat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AllInOneChatTypesItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "liveChat" => Self::LiveChat,
-            "waChat" => Self::WaChat,
-            "emailChat" => Self::EmailChat,
-            "allInOneChat" => Self::AllInOneChat,
-            "voiceAiChat" => Self::VoiceAiChat,
-            "facebookChat" => Self::FacebookChat,
-            "instagramChat" => Self::InstagramChat,
-            "webChat" => Self::WebChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AllInOneChatTypesItem> for String {
-    fn from(value: AllInOneChatTypesItem) -> Self {
-        match value {
-            AllInOneChatTypesItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AllInOneChatTypesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `chatType` parameter of `GET /chat-widget/list`, the `allInOneChatTypes` parameter of `GET /chat-widget/list` and an item of the `allInOneChatTypes` field of [`AdvanceSettingsDto`].
+    ///
+    /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO/properties/allInOneChatTypes/items` and 2 identical schemas
+    pub enum AllInOneChatTypesItem {
+        /// `liveChat`
+        LiveChat = "liveChat",
+        /// `waChat`
+        WaChat = "waChat",
+        /// `emailChat`
+        EmailChat = "emailChat",
+        /// `allInOneChat`
+        AllInOneChat = "allInOneChat",
+        /// `voiceAiChat`
+        VoiceAiChat = "voiceAiChat",
+        /// `facebookChat`
+        FacebookChat = "facebookChat",
+        /// `instagramChat`
+        InstagramChat = "instagramChat",
+        /// `webChat`
+        WebChat = "webChat",
     }
 }
 
@@ -660,19 +530,16 @@ impl std::fmt::Display for AllInOneChatTypesItem {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/BusinessOfficeHoursDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessOfficeHoursDto {
     /// Enable Business Hours
     ///
     /// Example: `false`
-    #[serde(
-        rename = "enableBusinessHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_business_hours: Option<bool>,
     /// Open hours schedule
-    #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<String>>,
     /// Time Zone
     ///
@@ -682,11 +549,7 @@ pub struct BusinessOfficeHoursDto {
     /// Time Zone
     ///
     /// Example: `Asia/Calcutta`
-    #[serde(
-        rename = "outsideOfficeHoursWelcomeMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outside_office_hours_welcome_msg: Option<String>,
 }
 
@@ -731,56 +594,15 @@ impl BusinessOfficeHoursDto {
     }
 }
 
-/// Chat type
-///
-/// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO/properties/chatType` and 1 identical schema (`apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO/properties/chatType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ChatType {
-    /// `liveChat`
-    LiveChat,
-    /// `emailChat`
-    EmailChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ChatType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LiveChat => "liveChat",
-            Self::EmailChat => "emailChat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ChatType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "liveChat" => Self::LiveChat,
-            "emailChat" => Self::EmailChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ChatType> for String {
-    fn from(value: ChatType) -> Self {
-        match value {
-            ChatType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ChatType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Chat type
+    ///
+    /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO/properties/chatType` and 1 identical schema (`apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO/properties/chatType`)
+    pub enum ChatType {
+        /// `liveChat`
+        LiveChat = "liveChat",
+        /// `emailChat`
+        EmailChat = "emailChat",
     }
 }
 
@@ -788,17 +610,16 @@ impl std::fmt::Display for ChatType {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CloneChatWidgetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneChatWidgetDto {
     /// locationId
     ///
     /// Example: `oHJiAh0wDG3BzmzACVD6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// chat widget ID
     ///
     /// Example: `oHJiAh0wDG3BzmzACVD6`
-    #[serde(rename = "chatWidgetId")]
     pub chat_widget_id: String,
     /// Name for the cloned widget
     ///
@@ -831,6 +652,7 @@ impl CloneChatWidgetDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWidgetDto {
     /// Version
@@ -840,7 +662,6 @@ pub struct CreateWidgetDto {
     /// Chat type
     ///
     /// Example: `emailChat`
-    #[serde(rename = "chatType")]
     pub chat_type: ChatType,
     /// Name
     ///
@@ -849,7 +670,6 @@ pub struct CreateWidgetDto {
     /// Location ID
     ///
     /// Example: `oHJiAh0wDG3BzmzACVD6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Deleted
     ///
@@ -908,21 +728,18 @@ impl CreateWidgetDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/FBPageDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbPageDto {
     /// Facebook Page ID
     ///
     /// Example: `1234567890`
-    #[serde(rename = "facebookPageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_page_id: Option<String>,
     /// Facebook Page Name
     ///
     /// Example: `Facebook Page Name`
-    #[serde(
-        rename = "facebookPageName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_page_name: Option<String>,
 }
 
@@ -952,39 +769,28 @@ impl FbPageDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/InstagramPageDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramPageDto {
     /// Facebook Page ID
     ///
     /// Example: `1234567890`
-    #[serde(rename = "facebookPageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_page_id: Option<String>,
     /// Facebook Page Name
     ///
     /// Example: `Facebook Page Name`
-    #[serde(
-        rename = "facebookPageName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_page_name: Option<String>,
     /// Instagram Page ID
     ///
     /// Example: `1234567890`
-    #[serde(
-        rename = "instagramPageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_page_id: Option<String>,
     /// Instagram UserName
     ///
     /// Example: `Instagram UserName`
-    #[serde(
-        rename = "instagramUsername",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_username: Option<String>,
 }
 
@@ -1024,76 +830,25 @@ impl InstagramPageDto {
     }
 }
 
-/// The `excludeChatType` parameter of `GET /chat-widget/list`.
-///
-/// Schema: `apps/v3/chat-widget-v3.json#/paths/~1chat-widget~1list/get/parameters/5/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListChatWidgetExcludeChatType {
-    /// `liveChat`
-    LiveChat,
-    /// `waChat`
-    WaChat,
-    /// `emailChat`
-    EmailChat,
-    /// `allInOneChat`
-    AllInOneChat,
-    /// `voiceAiChat`
-    VoiceAiChat,
-    /// `facebookChat`
-    FacebookChat,
-    /// `instagramChat`
-    InstagramChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListChatWidgetExcludeChatType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LiveChat => "liveChat",
-            Self::WaChat => "waChat",
-            Self::EmailChat => "emailChat",
-            Self::AllInOneChat => "allInOneChat",
-            Self::VoiceAiChat => "voiceAiChat",
-            Self::FacebookChat => "facebookChat",
-            Self::InstagramChat => "instagramChat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListChatWidgetExcludeChatType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "liveChat" => Self::LiveChat,
-            "waChat" => Self::WaChat,
-            "emailChat" => Self::EmailChat,
-            "allInOneChat" => Self::AllInOneChat,
-            "voiceAiChat" => Self::VoiceAiChat,
-            "facebookChat" => Self::FacebookChat,
-            "instagramChat" => Self::InstagramChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListChatWidgetExcludeChatType> for String {
-    fn from(value: ListChatWidgetExcludeChatType) -> Self {
-        match value {
-            ListChatWidgetExcludeChatType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListChatWidgetExcludeChatType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `excludeChatType` parameter of `GET /chat-widget/list`.
+    ///
+    /// Schema: `apps/v3/chat-widget-v3.json#/paths/~1chat-widget~1list/get/parameters/5/schema`
+    pub enum ListChatWidgetExcludeChatType {
+        /// `liveChat`
+        LiveChat = "liveChat",
+        /// `waChat`
+        WaChat = "waChat",
+        /// `emailChat`
+        EmailChat = "emailChat",
+        /// `allInOneChat`
+        AllInOneChat = "allInOneChat",
+        /// `voiceAiChat`
+        VoiceAiChat = "voiceAiChat",
+        /// `facebookChat`
+        FacebookChat = "facebookChat",
+        /// `instagramChat`
+        InstagramChat = "instagramChat",
     }
 }
 
@@ -1101,26 +856,23 @@ impl std::fmt::Display for ListChatWidgetExcludeChatType {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/RedirectDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectDto {
     /// Redirect Action
     ///
     /// Example: `false`
-    #[serde(rename = "redirectAction", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_action: Option<bool>,
     /// Redirect Website
     ///
     /// Example: `www.gohighlevel.com`
-    #[serde(
-        rename = "redirectWebsite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_website: Option<String>,
     /// Redirect Text
     ///
     /// Example: `Click here`
-    #[serde(rename = "redirectText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_text: Option<String>,
 }
 
@@ -1157,6 +909,7 @@ impl RedirectDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateWidgetDto {
     /// Version
@@ -1167,7 +920,7 @@ pub struct UpdateWidgetDto {
     /// Chat type
     ///
     /// Example: `emailChat`
-    #[serde(rename = "chatType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_type: Option<ChatType>,
     /// Name
     ///
@@ -1309,71 +1062,54 @@ impl WidgetSettingsCustomizationSizeDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WidgetSettingsDto {
     /// Acknowledgement Details
-    #[serde(
-        rename = "acknowledgementDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgement_details: Option<AcknowledgementDetailsDto>,
     /// Name of the agency
     ///
     /// Example: `Example Agency`
-    #[serde(rename = "agencyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency_name: Option<String>,
     /// Website URL of the agency
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "agencyWebsite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency_website: Option<String>,
     /// Allow avatar image
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowAvatarImage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_avatar_image: Option<bool>,
     /// Boolean indicating whether to automatically detect country code
     ///
     /// Example: `true`
-    #[serde(
-        rename = "autoCountryCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_country_code: Option<bool>,
     /// Country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Chat Type
     ///
     /// Example: `emailChat`
-    #[serde(rename = "chatType")]
     pub chat_type: String,
     /// Prompt Type
     ///
     /// Example: `avatar`
-    #[serde(rename = "promptType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_type: Option<String>,
     /// Message Chat Circle
     ///
     /// Example: `messageChatCircle`
-    #[serde(rename = "chatIcon")]
     pub chat_icon: String,
     /// Boolean indicating whether to enable a revisit message
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableRevisitMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_revisit_message: Option<bool>,
     /// Heading text
     ///
@@ -1383,84 +1119,52 @@ pub struct WidgetSettingsDto {
     /// Legal message
     ///
     /// Example: `By using this website, you agree to our terms and conditions.`
-    #[serde(rename = "legalMsg", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_msg: Option<String>,
     /// Message acknowledging a live chat
     ///
     /// Example: `Thank you for reaching out. How may I assist you today?`
-    #[serde(rename = "liveChatAckMsg", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_ack_msg: Option<String>,
     /// Message indicating the end of a live chat
     ///
     /// Example: `Thank you for chatting with us. Have a great day!`
-    #[serde(
-        rename = "liveChatEndedMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_ended_msg: Option<String>,
     /// Message asking for feedback after a live chat
     ///
     /// Example: `We would appreciate your feedback. Please rate your experience.`
-    #[serde(
-        rename = "liveChatFeedbackMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_feedback_msg: Option<String>,
     /// Note regarding live chat feedback
     ///
     /// Example: `Your feedback helps us improve our services.`
-    #[serde(
-        rename = "liveChatFeedbackNote",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_feedback_note: Option<String>,
     /// Introduction message for a live chat
     ///
     /// Example: `Hello! Welcome to our live chat support. How can I assist you today?`
-    #[serde(
-        rename = "liveChatIntroMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_intro_msg: Option<String>,
     /// Message for inactive users during a live chat
     ///
     /// Example: `Are you still there? Please let us know if you need assistance.`
-    #[serde(
-        rename = "liveChatUserInactiveMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_user_inactive_msg: Option<String>,
     /// Time for considering a user inactive during a live chat
     ///
     /// Example: `5 minutes`
-    #[serde(
-        rename = "liveChatUserInactiveTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_user_inactive_time: Option<String>,
     /// Message for inactive visitors during a live chat
     ///
     /// Example: `Looks like you stepped away. Feel free to return whenever you need help.`
-    #[serde(
-        rename = "liveChatVisitorInactiveMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_visitor_inactive_msg: Option<String>,
     /// Time for considering a visitor inactive during a live chat
     ///
     /// Example: `10 minutes`
-    #[serde(
-        rename = "liveChatVisitorInactiveTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_chat_visitor_inactive_time: Option<String>,
     /// Locale setting
     ///
@@ -1470,96 +1174,72 @@ pub struct WidgetSettingsDto {
     /// Avatar for prompts
     ///
     /// Example: `avatar.jpg`
-    #[serde(rename = "promptAvatar", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_avatar: Option<String>,
     /// Prompt Avatar Alt Text
     ///
     /// Example: `company logo`
-    #[serde(
-        rename = "promptAvatarAltText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_avatar_alt_text: Option<String>,
     /// Avatar Image Optimization
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isPromptAvatarImageOptimize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_prompt_avatar_image_optimize: Option<bool>,
     /// Prompt message
     ///
     /// Example: `Need assistance? Feel free to ask us anything!`
-    #[serde(rename = "promptMsg", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_msg: Option<String>,
     /// Message for revisiting prompts
     ///
     /// Example: `Welcome back! How can we help you today?`
-    #[serde(
-        rename = "revisitPromptMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revisit_prompt_msg: Option<String>,
     /// Text for send action
     ///
     /// Example: `Send`
-    #[serde(rename = "sendActionText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_action_text: Option<String>,
     /// Boolean indicating whether to show agency branding
     ///
     /// Example: `true`
-    #[serde(
-        rename = "showAgencyBranding",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_agency_branding: Option<bool>,
     /// Boolean indicating whether to show a consent checkbox
     ///
     /// Example: `true`
-    #[serde(
-        rename = "showConsentCheckbox",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_consent_checkbox: Option<bool>,
     /// Boolean indicating whether to show a welcome message for live chat
     ///
     /// Example: `true`
-    #[serde(
-        rename = "showLiveChatWelcomeMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_live_chat_welcome_msg: Option<bool>,
     /// Boolean indicating whether to show prompts
     ///
     /// Example: `true`
-    #[serde(rename = "showPrompt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_prompt: Option<bool>,
     /// Subheading text
     ///
     /// Example: `We are here to help you!`
-    #[serde(rename = "subHeading", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_heading: Option<String>,
     /// Success message
     ///
     /// Example: `Your message has been sent successfully.`
-    #[serde(rename = "successMsg", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success_msg: Option<String>,
     /// Contact information for support
     ///
     /// Example: `support@example.com`
-    #[serde(rename = "supportContact", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_contact: Option<String>,
     /// Thank you message
     ///
     /// Example: `Thank you for visiting our website!`
-    #[serde(rename = "thankYouMsg", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thank_you_msg: Option<String>,
     /// Theme
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1567,63 +1247,43 @@ pub struct WidgetSettingsDto {
     /// Boolean indicating whether to use an email field
     ///
     /// Example: `true`
-    #[serde(rename = "useEmailField", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_email_field: Option<bool>,
     /// WhatsApp number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "waNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wa_number: Option<String>,
     /// Primary color for the widget
     ///
     /// Example: `#4285F4`
-    #[serde(
-        rename = "widgetPrimaryColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_primary_color: Option<String>,
     /// Representative Assigned Message
     ///
     /// Example: `#4285F4`
-    #[serde(
-        rename = "representativeAssignedMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub representative_assigned_message: Option<String>,
     /// Customizations
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<WidgetSettingsCustomizationDto>,
     /// Advance Settings
-    #[serde(
-        rename = "advanceSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advance_settings: Option<AdvanceSettingsDto>,
     /// Location Country Code
     ///
     /// Example: `US`
-    #[serde(
-        rename = "locationCountryCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_country_code: Option<String>,
     /// Widget Id
     ///
     /// Example: `92929283937922`
-    #[serde(rename = "widgetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_id: Option<String>,
     /// Widget Placement
     ///
     /// Example: `embedded`
-    #[serde(
-        rename = "widgetPlacement",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_placement: Option<String>,
 }
 
@@ -2006,71 +1666,48 @@ impl WidgetSettingsDto {
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsThemeCustomColorDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WidgetSettingsThemeCustomColorDto {
     /// Chat Bubble Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "chatBubbleColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_bubble_color: Option<String>,
     /// Background Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "backgroundColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_color: Option<String>,
     /// Header Color
     ///
     /// Example: `#fffff`
-    #[serde(rename = "headerColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_color: Option<String>,
     /// Button Color
     ///
     /// Example: `#fffff`
-    #[serde(rename = "buttonColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button_color: Option<String>,
     /// Avatar Background Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "avatarBackgroundColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_background_color: Option<String>,
     /// Avatar Border Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "avatarBorderColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_border_color: Option<String>,
     /// Sender Message Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "senderMessageColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_message_color: Option<String>,
     /// Received Message Color
     ///
     /// Example: `#fffff`
-    #[serde(
-        rename = "receivedMessageColor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_message_color: Option<String>,
 }
 

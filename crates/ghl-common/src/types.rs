@@ -5,1251 +5,350 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AcceptedFormats {
-    /// `.pdf`
-    Pdf,
-    /// `.docx`
-    Docx,
-    /// `.doc`
-    Doc,
-    /// `.jpg`
-    Jpg,
-    /// `.jpeg`
-    Jpeg,
-    /// `.png`
-    Png,
-    /// `.gif`
-    Gif,
-    /// `.csv`
-    Csv,
-    /// `.xlsx`
-    Xlsx,
-    /// `.xls`
-    Xls,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AcceptedFormats {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pdf => ".pdf",
-            Self::Docx => ".docx",
-            Self::Doc => ".doc",
-            Self::Jpg => ".jpg",
-            Self::Jpeg => ".jpeg",
-            Self::Png => ".png",
-            Self::Gif => ".gif",
-            Self::Csv => ".csv",
-            Self::Xlsx => ".xlsx",
-            Self::Xls => ".xls",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AcceptedFormats {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            ".pdf" => Self::Pdf,
-            ".docx" => Self::Docx,
-            ".doc" => Self::Doc,
-            ".jpg" => Self::Jpg,
-            ".jpeg" => Self::Jpeg,
-            ".png" => Self::Png,
-            ".gif" => Self::Gif,
-            ".csv" => Self::Csv,
-            ".xlsx" => Self::Xlsx,
-            ".xls" => Self::Xls,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AcceptedFormats> for String {
-    fn from(value: AcceptedFormats) -> Self {
-        match value {
-            AcceptedFormats::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AcceptedFormats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `action` schema.
-///
-/// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Action {
-    /// `funnel`
-    Funnel,
-    /// `website`
-    Website,
-    /// `url`
-    Url,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Action {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Funnel => "funnel",
-            Self::Website => "website",
-            Self::Url => "url",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Action {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "funnel" => Self::Funnel,
-            "website" => Self::Website,
-            "url" => Self::Url,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Action> for String {
-    fn from(value: Action) -> Self {
-        match value {
-            Action::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of the action
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ActionDataDtoType {
-    /// `triggerWorkflow`
-    TriggerWorkflow,
-    /// `updateContactField`
-    UpdateContactField,
-    /// `appointmentBooking`
-    AppointmentBooking,
-    /// `stopBot`
-    StopBot,
-    /// `humanHandOver`
-    HumanHandOver,
-    /// `advancedFollowup`
-    AdvancedFollowup,
-    /// `transferBot`
-    TransferBot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActionDataDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TriggerWorkflow => "triggerWorkflow",
-            Self::UpdateContactField => "updateContactField",
-            Self::AppointmentBooking => "appointmentBooking",
-            Self::StopBot => "stopBot",
-            Self::HumanHandOver => "humanHandOver",
-            Self::AdvancedFollowup => "advancedFollowup",
-            Self::TransferBot => "transferBot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActionDataDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "triggerWorkflow" => Self::TriggerWorkflow,
-            "updateContactField" => Self::UpdateContactField,
-            "appointmentBooking" => Self::AppointmentBooking,
-            "stopBot" => Self::StopBot,
-            "humanHandOver" => Self::HumanHandOver,
-            "advancedFollowup" => Self::AdvancedFollowup,
-            "transferBot" => Self::TransferBot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActionDataDtoType> for String {
-    fn from(value: ActionDataDtoType) -> Self {
-        match value {
-            ActionDataDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActionDataDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/AgentActionResponseDTO/properties/actionType` and 15 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActionType> for String {
-    fn from(value: ActionType) -> Self {
-        match value {
-            ActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Ad budget optimization mode
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdBudgetOptimization {
-    /// `MAXIMUM_DELIVERY`
-    MaximumDelivery,
-    /// `COST_CAP`
-    CostCap,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdBudgetOptimization {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MaximumDelivery => "MAXIMUM_DELIVERY",
-            Self::CostCap => "COST_CAP",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdBudgetOptimization {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "MAXIMUM_DELIVERY" => Self::MaximumDelivery,
-            "COST_CAP" => Self::CostCap,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdBudgetOptimization> for String {
-    fn from(value: AdBudgetOptimization) -> Self {
-        match value {
-            AdBudgetOptimization::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdBudgetOptimization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign audience targeting
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO/properties/mediaType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdCampaignDtoMediaType {
-    /// `STANDARD_UPDATE`
-    StandardUpdate,
-    /// `SINGLE_VIDEO`
-    SingleVideo,
-    /// `CAROUSEL`
-    Carousel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdCampaignDtoMediaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::StandardUpdate => "STANDARD_UPDATE",
-            Self::SingleVideo => "SINGLE_VIDEO",
-            Self::Carousel => "CAROUSEL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdCampaignDtoMediaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "STANDARD_UPDATE" => Self::StandardUpdate,
-            "SINGLE_VIDEO" => Self::SingleVideo,
-            "CAROUSEL" => Self::Carousel,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdCampaignDtoMediaType> for String {
-    fn from(value: AdCampaignDtoMediaType) -> Self {
-        match value {
-            AdCampaignDtoMediaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdCampaignDtoMediaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Day of the week for this schedule
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdScheduleTargetDtoDayOfWeek {
-    /// `MONDAY`
-    Monday,
-    /// `TUESDAY`
-    Tuesday,
-    /// `WEDNESDAY`
-    Wednesday,
-    /// `THURSDAY`
-    Thursday,
-    /// `FRIDAY`
-    Friday,
-    /// `SATURDAY`
-    Saturday,
-    /// `SUNDAY`
-    Sunday,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdScheduleTargetDtoDayOfWeek {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Monday => "MONDAY",
-            Self::Tuesday => "TUESDAY",
-            Self::Wednesday => "WEDNESDAY",
-            Self::Thursday => "THURSDAY",
-            Self::Friday => "FRIDAY",
-            Self::Saturday => "SATURDAY",
-            Self::Sunday => "SUNDAY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdScheduleTargetDtoDayOfWeek {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "MONDAY" => Self::Monday,
-            "TUESDAY" => Self::Tuesday,
-            "WEDNESDAY" => Self::Wednesday,
-            "THURSDAY" => Self::Thursday,
-            "FRIDAY" => Self::Friday,
-            "SATURDAY" => Self::Saturday,
-            "SUNDAY" => Self::Sunday,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdScheduleTargetDtoDayOfWeek> for String {
-    fn from(value: AdScheduleTargetDtoDayOfWeek) -> Self {
-        match value {
-            AdScheduleTargetDtoDayOfWeek::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdScheduleTargetDtoDayOfWeek {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Channel sub type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdvertisingChannelSubType {
-    /// `DEMAND_GEN`
-    DemandGen,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdvertisingChannelSubType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DemandGen => "DEMAND_GEN",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdvertisingChannelSubType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DEMAND_GEN" => Self::DemandGen,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdvertisingChannelSubType> for String {
-    fn from(value: AdvertisingChannelSubType) -> Self {
-        match value {
-            AdvertisingChannelSubType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdvertisingChannelSubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Advertising channel
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdvertisingChannelType {
-    /// `SEARCH`
-    Search,
-    /// `DISCOVERY`
-    Discovery,
-    /// `DISPLAY`
-    Display,
-    /// `HOTEL`
-    Hotel,
-    /// `LOCAL`
-    Local,
-    /// `MULTI_CHANNEL`
-    MultiChannel,
-    /// `PERFORMANCE_MAX`
-    PerformanceMax,
-    /// `DEMAND_GEN`
-    DemandGen,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdvertisingChannelType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Search => "SEARCH",
-            Self::Discovery => "DISCOVERY",
-            Self::Display => "DISPLAY",
-            Self::Hotel => "HOTEL",
-            Self::Local => "LOCAL",
-            Self::MultiChannel => "MULTI_CHANNEL",
-            Self::PerformanceMax => "PERFORMANCE_MAX",
-            Self::DemandGen => "DEMAND_GEN",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdvertisingChannelType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "SEARCH" => Self::Search,
-            "DISCOVERY" => Self::Discovery,
-            "DISPLAY" => Self::Display,
-            "HOTEL" => Self::Hotel,
-            "LOCAL" => Self::Local,
-            "MULTI_CHANNEL" => Self::MultiChannel,
-            "PERFORMANCE_MAX" => Self::PerformanceMax,
-            "DEMAND_GEN" => Self::DemandGen,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdvertisingChannelType> for String {
-    fn from(value: AdvertisingChannelType) -> Self {
-        match value {
-            AdvertisingChannelType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdvertisingChannelType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for controlling the duration for which booking would be allowed for
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingForUnit` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AllowBookingForUnit {
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AllowBookingForUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AllowBookingForUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AllowBookingForUnit> for String {
-    fn from(value: AllowBookingForUnit) -> Self {
-        match value {
-            AllowBookingForUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AllowBookingForUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType` and 231 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AltType> for String {
-    fn from(value: AltType) -> Self {
-        match value {
-            AltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of future payments configuration
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ApplyToFuturePaymentsConfigDtoType {
-    /// `forever`
-    Forever,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ApplyToFuturePaymentsConfigDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forever => "forever",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ApplyToFuturePaymentsConfigDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "forever" => Self::Forever,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ApplyToFuturePaymentsConfigDtoType> for String {
-    fn from(value: ApplyToFuturePaymentsConfigDtoType) -> Self {
-        match value {
-            ApplyToFuturePaymentsConfigDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApplyToFuturePaymentsConfigDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Meeting location type.
-/// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/meetingLocationType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AppointmentCreateSchemaMeetingLocationType {
-    /// `custom`
-    Custom,
-    /// `zoom`
-    Zoom,
-    /// `gmeet`
-    Gmeet,
-    /// `phone`
-    Phone,
-    /// `address`
-    Address,
-    /// `ms_teams`
-    MsTeams,
-    /// `google`
-    Google,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentCreateSchemaMeetingLocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Zoom => "zoom",
-            Self::Gmeet => "gmeet",
-            Self::Phone => "phone",
-            Self::Address => "address",
-            Self::MsTeams => "ms_teams",
-            Self::Google => "google",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentCreateSchemaMeetingLocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom" => Self::Zoom,
-            "gmeet" => Self::Gmeet,
-            "phone" => Self::Phone,
-            "address" => Self::Address,
-            "ms_teams" => Self::MsTeams,
-            "google" => Self::Google,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentCreateSchemaMeetingLocationType> for String {
-    fn from(value: AppointmentCreateSchemaMeetingLocationType) -> Self {
-        match value {
-            AppointmentCreateSchemaMeetingLocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentCreateSchemaMeetingLocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `appointmentStatus` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse/properties/appointmentStatus` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AppointmentStatus {
-    /// `new`
-    New,
-    /// `confirmed`
-    Confirmed,
-    /// `cancelled`
-    Cancelled,
-    /// `showed`
-    Showed,
-    /// `noshow`
-    Noshow,
-    /// `invalid`
-    Invalid,
-    /// `active`
-    Active,
-    /// `completed`
-    Completed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::New => "new",
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-            Self::Showed => "showed",
-            Self::Noshow => "noshow",
-            Self::Invalid => "invalid",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "new" => Self::New,
-            "confirmed" => Self::Confirmed,
-            "cancelled" => Self::Cancelled,
-            "showed" => Self::Showed,
-            "noshow" => Self::Noshow,
-            "invalid" => Self::Invalid,
-            "active" => Self::Active,
-            "completed" => Self::Completed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentStatus> for String {
-    fn from(value: AppointmentStatus) -> Self {
-        match value {
-            AppointmentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a post's approval stands (the same values on read and write).
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostApprovalStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostApprovalStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ApprovalStatus {
-    /// `pending`
-    Pending,
-    /// `approved`
-    Approved,
-    /// `rejected`
-    Rejected,
-    /// `not_required`
-    NotRequired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ApprovalStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::NotRequired => "not_required",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ApprovalStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "not_required" => Self::NotRequired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ApprovalStatus> for String {
-    fn from(value: ApprovalStatus) -> Self {
-        match value {
-            ApprovalStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApprovalStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Association Type can be USER_DEFINED or SYSTEM_DEFINED
-///
-/// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AssociationType {
-    /// `USER_DEFINED`
-    UserDefined,
-    /// `SYSTEM_DEFINED`
-    SystemDefined,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AssociationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UserDefined => "USER_DEFINED",
-            Self::SystemDefined => "SYSTEM_DEFINED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AssociationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "USER_DEFINED" => Self::UserDefined,
-            "SYSTEM_DEFINED" => Self::SystemDefined,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AssociationType> for String {
-    fn from(value: AssociationType) -> Self {
-        match value {
-            AssociationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AssociationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of LinkedIn account (must be one of: page, profile)
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AttachLinkedinAccountDtoType {
-    /// `page`
-    Page,
-    /// `group`
-    Group,
-    /// `profile`
-    Profile,
-    /// `location`
-    Location,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachLinkedinAccountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Group => "group",
-            Self::Profile => "profile",
-            Self::Location => "location",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachLinkedinAccountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "group" => Self::Group,
-            "profile" => Self::Profile,
-            "location" => Self::Location,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachLinkedinAccountDtoType> for String {
-    fn from(value: AttachLinkedinAccountDtoType) -> Self {
-        match value {
-            AttachLinkedinAccountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachLinkedinAccountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Attribution model used to credit conversions
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/attributionModel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/attributionModel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AttributionModel {
-    /// `GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN`
-    GoogleSearchAttributionDataDriven,
-    /// `GOOGLE_ADS_LAST_CLICK`
-    GoogleAdsLastClick,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttributionModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::GoogleSearchAttributionDataDriven => {
-                "GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN"
-            }
-            Self::GoogleAdsLastClick => "GOOGLE_ADS_LAST_CLICK",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttributionModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN" => {
-                Self::GoogleSearchAttributionDataDriven
-            }
-            "GOOGLE_ADS_LAST_CLICK" => Self::GoogleAdsLastClick,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttributionModel> for String {
-    fn from(value: AttributionModel) -> Self {
-        match value {
-            AttributionModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttributionModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Geographic location type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AudienceLocationDtoType {
-    /// `country`
-    Country,
-    /// `city`
-    City,
-    /// `region`
-    Region,
-    /// `country_group`
-    CountryGroup,
-    /// `geo_market`
-    GeoMarket,
-    /// `large_geo_area`
-    LargeGeoArea,
-    /// `medium_geo_area`
-    MediumGeoArea,
-    /// `small_geo_area`
-    SmallGeoArea,
-    /// `subcity`
-    Subcity,
-    /// `neighborhood`
-    Neighborhood,
-    /// `zip`
-    Zip,
-    /// `address`
-    Address,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AudienceLocationDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Country => "country",
-            Self::City => "city",
-            Self::Region => "region",
-            Self::CountryGroup => "country_group",
-            Self::GeoMarket => "geo_market",
-            Self::LargeGeoArea => "large_geo_area",
-            Self::MediumGeoArea => "medium_geo_area",
-            Self::SmallGeoArea => "small_geo_area",
-            Self::Subcity => "subcity",
-            Self::Neighborhood => "neighborhood",
-            Self::Zip => "zip",
-            Self::Address => "address",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AudienceLocationDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "country" => Self::Country,
-            "city" => Self::City,
-            "region" => Self::Region,
-            "country_group" => Self::CountryGroup,
-            "geo_market" => Self::GeoMarket,
-            "large_geo_area" => Self::LargeGeoArea,
-            "medium_geo_area" => Self::MediumGeoArea,
-            "small_geo_area" => Self::SmallGeoArea,
-            "subcity" => Self::Subcity,
-            "neighborhood" => Self::Neighborhood,
-            "zip" => Self::Zip,
-            "address" => Self::Address,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AudienceLocationDtoType> for String {
-    fn from(value: AudienceLocationDtoType) -> Self {
-        match value {
-            AudienceLocationDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AudienceLocationDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
+    ///
+    /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats` and 7 identical schemas
+    pub enum AcceptedFormats {
+        /// `.pdf`
+        Pdf = ".pdf",
+        /// `.docx`
+        Docx = ".docx",
+        /// `.doc`
+        Doc = ".doc",
+        /// `.jpg`
+        Jpg = ".jpg",
+        /// `.jpeg`
+        Jpeg = ".jpeg",
+        /// `.png`
+        Png = ".png",
+        /// `.gif`
+        Gif = ".gif",
+        /// `.csv`
+        Csv = ".csv",
+        /// `.xlsx`
+        Xlsx = ".xlsx",
+        /// `.xls`
+        Xls = ".xls",
+        /// `all`
+        All = "all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `action` schema.
+    ///
+    /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action` and 3 identical schemas
+    pub enum Action {
+        /// `funnel`
+        Funnel = "funnel",
+        /// `website`
+        Website = "website",
+        /// `url`
+        Url = "url",
+        /// `all`
+        All = "all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of the action
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 5 identical schemas
+    pub enum ActionDataDtoType {
+        /// `triggerWorkflow`
+        TriggerWorkflow = "triggerWorkflow",
+        /// `updateContactField`
+        UpdateContactField = "updateContactField",
+        /// `appointmentBooking`
+        AppointmentBooking = "appointmentBooking",
+        /// `stopBot`
+        StopBot = "stopBot",
+        /// `humanHandOver`
+        HumanHandOver = "humanHandOver",
+        /// `advancedFollowup`
+        AdvancedFollowup = "advancedFollowup",
+        /// `transferBot`
+        TransferBot = "transferBot",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of action
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/AgentActionResponseDTO/properties/actionType` and 15 identical schemas
+    pub enum ActionType {
+        /// `CALL_TRANSFER`
+        CallTransfer = "CALL_TRANSFER",
+        /// `DATA_EXTRACTION`
+        DataExtraction = "DATA_EXTRACTION",
+        /// `IN_CALL_DATA_EXTRACTION`
+        InCallDataExtraction = "IN_CALL_DATA_EXTRACTION",
+        /// `WORKFLOW_TRIGGER`
+        WorkflowTrigger = "WORKFLOW_TRIGGER",
+        /// `SMS`
+        Sms = "SMS",
+        /// `APPOINTMENT_BOOKING`
+        AppointmentBooking = "APPOINTMENT_BOOKING",
+        /// `CUSTOM_ACTION`
+        CustomAction = "CUSTOM_ACTION",
+        /// `KNOWLEDGE_BASE`
+        KnowledgeBase = "KNOWLEDGE_BASE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Ad budget optimization mode
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization`)
+    pub enum AdBudgetOptimization {
+        /// `MAXIMUM_DELIVERY`
+        MaximumDelivery = "MAXIMUM_DELIVERY",
+        /// `COST_CAP`
+        CostCap = "COST_CAP",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Campaign audience targeting
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO/properties/mediaType`)
+    pub enum AdCampaignDtoMediaType {
+        /// `STANDARD_UPDATE`
+        StandardUpdate = "STANDARD_UPDATE",
+        /// `SINGLE_VIDEO`
+        SingleVideo = "SINGLE_VIDEO",
+        /// `CAROUSEL`
+        Carousel = "CAROUSEL",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Day of the week for this schedule
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek`)
+    pub enum AdScheduleTargetDtoDayOfWeek {
+        /// `MONDAY`
+        Monday = "MONDAY",
+        /// `TUESDAY`
+        Tuesday = "TUESDAY",
+        /// `WEDNESDAY`
+        Wednesday = "WEDNESDAY",
+        /// `THURSDAY`
+        Thursday = "THURSDAY",
+        /// `FRIDAY`
+        Friday = "FRIDAY",
+        /// `SATURDAY`
+        Saturday = "SATURDAY",
+        /// `SUNDAY`
+        Sunday = "SUNDAY",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Channel sub type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType`)
+    pub enum AdvertisingChannelSubType {
+        /// `DEMAND_GEN`
+        DemandGen = "DEMAND_GEN",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Advertising channel
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelType`)
+    pub enum AdvertisingChannelType {
+        /// `SEARCH`
+        Search = "SEARCH",
+        /// `DISCOVERY`
+        Discovery = "DISCOVERY",
+        /// `DISPLAY`
+        Display = "DISPLAY",
+        /// `HOTEL`
+        Hotel = "HOTEL",
+        /// `LOCAL`
+        Local = "LOCAL",
+        /// `MULTI_CHANNEL`
+        MultiChannel = "MULTI_CHANNEL",
+        /// `PERFORMANCE_MAX`
+        PerformanceMax = "PERFORMANCE_MAX",
+        /// `DEMAND_GEN`
+        DemandGen = "DEMAND_GEN",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Unit for controlling the duration for which booking would be allowed for
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingForUnit` and 5 identical schemas
+    pub enum AllowBookingForUnit {
+        /// `days`
+        Days = "days",
+        /// `weeks`
+        Weeks = "weeks",
+        /// `months`
+        Months = "months",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Alt Type
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType` and 231 identical schemas
+    pub enum AltType {
+        /// `location`
+        Location = "location",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of future payments configuration
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type` and 3 identical schemas
+    pub enum ApplyToFuturePaymentsConfigDtoType {
+        /// `forever`
+        Forever = "forever",
+        /// `fixed`
+        Fixed = "fixed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Meeting location type.
+    /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/meetingLocationType` and 3 identical schemas
+    pub enum AppointmentCreateSchemaMeetingLocationType {
+        /// `custom`
+        Custom = "custom",
+        /// `zoom`
+        Zoom = "zoom",
+        /// `gmeet`
+        Gmeet = "gmeet",
+        /// `phone`
+        Phone = "phone",
+        /// `address`
+        Address = "address",
+        /// `ms_teams`
+        MsTeams = "ms_teams",
+        /// `google`
+        Google = "google",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `appointmentStatus` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse/properties/appointmentStatus` and 3 identical schemas
+    pub enum AppointmentStatus {
+        /// `new`
+        New = "new",
+        /// `confirmed`
+        Confirmed = "confirmed",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `showed`
+        Showed = "showed",
+        /// `noshow`
+        Noshow = "noshow",
+        /// `invalid`
+        Invalid = "invalid",
+        /// `active`
+        Active = "active",
+        /// `completed`
+        Completed = "completed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Where a post's approval stands (the same values on read and write).
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostApprovalStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostApprovalStatus`)
+    pub enum ApprovalStatus {
+        /// `pending`
+        Pending = "pending",
+        /// `approved`
+        Approved = "approved",
+        /// `rejected`
+        Rejected = "rejected",
+        /// `not_required`
+        NotRequired = "not_required",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Association Type can be USER_DEFINED or SYSTEM_DEFINED
+    ///
+    /// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType` and 3 identical schemas
+    pub enum AssociationType {
+        /// `USER_DEFINED`
+        UserDefined = "USER_DEFINED",
+        /// `SYSTEM_DEFINED`
+        SystemDefined = "SYSTEM_DEFINED",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of LinkedIn account (must be one of: page, profile)
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type` and 3 identical schemas
+    pub enum AttachLinkedinAccountDtoType {
+        /// `page`
+        Page = "page",
+        /// `group`
+        Group = "group",
+        /// `profile`
+        Profile = "profile",
+        /// `location`
+        Location = "location",
+        /// `business`
+        Business = "business",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Attribution model used to credit conversions
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/attributionModel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/attributionModel`)
+    pub enum AttributionModel {
+        /// `GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN`
+        GoogleSearchAttributionDataDriven = "GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN",
+        /// `GOOGLE_ADS_LAST_CLICK`
+        GoogleAdsLastClick = "GOOGLE_ADS_LAST_CLICK",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Geographic location type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO/properties/type`)
+    pub enum AudienceLocationDtoType {
+        /// `country`
+        Country = "country",
+        /// `city`
+        City = "city",
+        /// `region`
+        Region = "region",
+        /// `country_group`
+        CountryGroup = "country_group",
+        /// `geo_market`
+        GeoMarket = "geo_market",
+        /// `large_geo_area`
+        LargeGeoArea = "large_geo_area",
+        /// `medium_geo_area`
+        MediumGeoArea = "medium_geo_area",
+        /// `small_geo_area`
+        SmallGeoArea = "small_geo_area",
+        /// `subcity`
+        Subcity = "subcity",
+        /// `neighborhood`
+        Neighborhood = "neighborhood",
+        /// `zip`
+        Zip = "zip",
+        /// `address`
+        Address = "address",
     }
 }
 
@@ -1257,5038 +356,1580 @@ impl std::fmt::Display for AudienceLocationDtoType {
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
-/// Billing interval for the plan
-///
-/// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items/properties/billingInterval` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BillingInterval {
-    /// `month`
-    Month,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BillingInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Month => "month",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BillingInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "month" => Self::Month,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BillingInterval> for String {
-    fn from(value: BillingInterval) -> Self {
-        match value {
-            BillingInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BillingInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Publication status of a blog post.
-///
-/// Schema: `apps/blogs.json#/components/schemas/BlogPostStatus` and 1 identical schema (`apps/v3/blogs-v3.json#/components/schemas/BlogPostStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BlogPostStatus {
-    /// `DRAFT`
-    Draft,
-    /// `PUBLISHED`
-    Published,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `ARCHIVED`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BlogPostStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Scheduled => "SCHEDULED",
-            Self::Archived => "ARCHIVED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BlogPostStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "PUBLISHED" => Self::Published,
-            "SCHEDULED" => Self::Scheduled,
-            "ARCHIVED" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BlogPostStatus> for String {
-    fn from(value: BlogPostStatus) -> Self {
-        match value {
-            BlogPostStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BlogPostStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// This setting contols what to do incase a recurring slot is unavailable
-///
-/// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOption` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/bookingOption`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BookingOption {
-    /// `skip`
-    Skip,
-    /// `continue`
-    Continue,
-    /// `book_next`
-    BookNext,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BookingOption {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Skip => "skip",
-            Self::Continue => "continue",
-            Self::BookNext => "book_next",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BookingOption {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "skip" => Self::Skip,
-            "continue" => Self::Continue,
-            "book_next" => Self::BookNext,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BookingOption> for String {
-    fn from(value: BookingOption) -> Self {
-        match value {
-            BookingOption::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BookingOption {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// This setting contols what to do incase a recurring slot is unavailable
-///
-/// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOverlapDefaultStatus` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BookingOverlapDefaultStatus {
-    /// `confirmed`
-    Confirmed,
-    /// `new`
-    New,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BookingOverlapDefaultStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Confirmed => "confirmed",
-            Self::New => "new",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BookingOverlapDefaultStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "confirmed" => Self::Confirmed,
-            "new" => Self::New,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BookingOverlapDefaultStatus> for String {
-    fn from(value: BookingOverlapDefaultStatus) -> Self {
-        match value {
-            BookingOverlapDefaultStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BookingOverlapDefaultStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Budget type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BudgetType {
-    /// `DAILY`
-    Daily,
-    /// `LIFETIME`
-    Lifetime,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BudgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Daily => "DAILY",
-            Self::Lifetime => "LIFETIME",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BudgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DAILY" => Self::Daily,
-            "LIFETIME" => Self::Lifetime,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BudgetType> for String {
-    fn from(value: BudgetType) -> Self {
-        match value {
-            BudgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BudgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `builderVersion` schema.
-///
-/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BuilderVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BuilderVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BuilderVersion {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BuilderVersion> for String {
-    fn from(value: BuilderVersion) -> Self {
-        match value {
-            BuilderVersion::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BuilderVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of bulk update operation
-///
-/// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/BulkUpdateDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BulkUpdateDtoType {
-    /// `bulk-update-price`
-    BulkUpdatePrice,
-    /// `bulk-update-availability`
-    BulkUpdateAvailability,
-    /// `bulk-update-product-collection`
-    BulkUpdateProductCollection,
-    /// `bulk-delete-products`
-    BulkDeleteProducts,
-    /// `bulk-update-currency`
-    BulkUpdateCurrency,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BulkUpdateDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkUpdatePrice => "bulk-update-price",
-            Self::BulkUpdateAvailability => "bulk-update-availability",
-            Self::BulkUpdateProductCollection => "bulk-update-product-collection",
-            Self::BulkDeleteProducts => "bulk-delete-products",
-            Self::BulkUpdateCurrency => "bulk-update-currency",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BulkUpdateDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "bulk-update-price" => Self::BulkUpdatePrice,
-            "bulk-update-availability" => Self::BulkUpdateAvailability,
-            "bulk-update-product-collection" => Self::BulkUpdateProductCollection,
-            "bulk-delete-products" => Self::BulkDeleteProducts,
-            "bulk-update-currency" => Self::BulkUpdateCurrency,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BulkUpdateDtoType> for String {
-    fn from(value: BulkUpdateDtoType) -> Self {
-        match value {
-            BulkUpdateDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BulkUpdateDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `calculation` schema.
-///
-/// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ItemTaxDto/properties/calculation`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Calculation {
-    /// `exclusive`
-    Exclusive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Calculation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exclusive => "exclusive",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Calculation {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "exclusive" => Self::Exclusive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Calculation> for String {
-    fn from(value: Calculation) -> Self {
-        match value {
-            Calculation::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Calculation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Calendar Notification
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotification/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/CalendarNotification/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CalendarNotificationType {
-    /// `email`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarNotificationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarNotificationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarNotificationType> for String {
-    fn from(value: CalendarNotificationType) -> Self {
-        match value {
-            CalendarNotificationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarNotificationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `calendarType` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CalendarType {
-    /// `round_robin`
-    RoundRobin,
-    /// `event`
-    Event,
-    /// `class_booking`
-    ClassBooking,
-    /// `collective`
-    Collective,
-    /// `service_booking`
-    ServiceBooking,
-    /// `personal`
-    Personal,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobin => "round_robin",
-            Self::Event => "event",
-            Self::ClassBooking => "class_booking",
-            Self::Collective => "collective",
-            Self::ServiceBooking => "service_booking",
-            Self::Personal => "personal",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "round_robin" => Self::RoundRobin,
-            "event" => Self::Event,
-            "class_booking" => Self::ClassBooking,
-            "collective" => Self::Collective,
-            "service_booking" => Self::ServiceBooking,
-            "personal" => Self::Personal,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarType> for String {
-    fn from(value: CalendarType) -> Self {
-        match value {
-            CalendarType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Call status
-///
-/// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CallStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `answered`
-    Answered,
-    /// `busy`
-    Busy,
-    /// `no-answer`
-    NoAnswer,
-    /// `failed`
-    Failed,
-    /// `canceled`
-    Canceled,
-    /// `voicemail`
-    Voicemail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CallStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Answered => "answered",
-            Self::Busy => "busy",
-            Self::NoAnswer => "no-answer",
-            Self::Failed => "failed",
-            Self::Canceled => "canceled",
-            Self::Voicemail => "voicemail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CallStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "answered" => Self::Answered,
-            "busy" => Self::Busy,
-            "no-answer" => Self::NoAnswer,
-            "failed" => Self::Failed,
-            "canceled" => Self::Canceled,
-            "voicemail" => Self::Voicemail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CallStatus> for String {
-    fn from(value: CallStatus) -> Self {
-        match value {
-            CallStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CallStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Call to action label
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CallToActionLabel {
-    /// `AUTOMATED`
-    Automated,
-    /// `LEARN_MORE`
-    LearnMore,
-    /// `GET_QUOTE`
-    GetQuote,
-    /// `APPLY_NOW`
-    ApplyNow,
-    /// `SIGN_UP`
-    SignUp,
-    /// `CONTACT_US`
-    ContactUs,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `DOWNLOAD`
-    Download,
-    /// `BOOK_NOW`
-    BookNow,
-    /// `SHOP_NOW`
-    ShopNow,
-    /// `BUY_NOW`
-    BuyNow,
-    /// `DONATE_NOW`
-    DonateNow,
-    /// `ORDER_NOW`
-    OrderNow,
-    /// `PLAY_NOW`
-    PlayNow,
-    /// `SEE_MORE`
-    SeeMore,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CallToActionLabel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Automated => "AUTOMATED",
-            Self::LearnMore => "LEARN_MORE",
-            Self::GetQuote => "GET_QUOTE",
-            Self::ApplyNow => "APPLY_NOW",
-            Self::SignUp => "SIGN_UP",
-            Self::ContactUs => "CONTACT_US",
-            Self::Subscribe => "SUBSCRIBE",
-            Self::Download => "DOWNLOAD",
-            Self::BookNow => "BOOK_NOW",
-            Self::ShopNow => "SHOP_NOW",
-            Self::BuyNow => "BUY_NOW",
-            Self::DonateNow => "DONATE_NOW",
-            Self::OrderNow => "ORDER_NOW",
-            Self::PlayNow => "PLAY_NOW",
-            Self::SeeMore => "SEE_MORE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CallToActionLabel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AUTOMATED" => Self::Automated,
-            "LEARN_MORE" => Self::LearnMore,
-            "GET_QUOTE" => Self::GetQuote,
-            "APPLY_NOW" => Self::ApplyNow,
-            "SIGN_UP" => Self::SignUp,
-            "CONTACT_US" => Self::ContactUs,
-            "SUBSCRIBE" => Self::Subscribe,
-            "DOWNLOAD" => Self::Download,
-            "BOOK_NOW" => Self::BookNow,
-            "SHOP_NOW" => Self::ShopNow,
-            "BUY_NOW" => Self::BuyNow,
-            "DONATE_NOW" => Self::DonateNow,
-            "ORDER_NOW" => Self::OrderNow,
-            "PLAY_NOW" => Self::PlayNow,
-            "SEE_MORE" => Self::SeeMore,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CallToActionLabel> for String {
-    fn from(value: CallToActionLabel) -> Self {
-        match value {
-            CallToActionLabel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CallToActionLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Call to action button type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CallToActionType {
-    /// `LEARN_MORE`
-    LearnMore,
-    /// `GET_QUOTE`
-    GetQuote,
-    /// `APPLY_NOW`
-    ApplyNow,
-    /// `SIGN_UP`
-    SignUp,
-    /// `CONTACT_US`
-    ContactUs,
-    /// `SUBSCRIBE`
-    Subscribe,
-    /// `DOWNLOAD`
-    Download,
-    /// `BOOK_NOW`
-    BookNow,
-    /// `GET_OFFER`
-    GetOffer,
-    /// `REGISTER`
-    Register,
-    /// `GET_INFO`
-    GetInfo,
-    /// `REQUEST_DEMO`
-    RequestDemo,
-    /// `JOIN_NOW`
-    JoinNow,
-    /// `GET_STARTED`
-    GetStarted,
-    /// `VISIT_SITE`
-    VisitSite,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CallToActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LearnMore => "LEARN_MORE",
-            Self::GetQuote => "GET_QUOTE",
-            Self::ApplyNow => "APPLY_NOW",
-            Self::SignUp => "SIGN_UP",
-            Self::ContactUs => "CONTACT_US",
-            Self::Subscribe => "SUBSCRIBE",
-            Self::Download => "DOWNLOAD",
-            Self::BookNow => "BOOK_NOW",
-            Self::GetOffer => "GET_OFFER",
-            Self::Register => "REGISTER",
-            Self::GetInfo => "GET_INFO",
-            Self::RequestDemo => "REQUEST_DEMO",
-            Self::JoinNow => "JOIN_NOW",
-            Self::GetStarted => "GET_STARTED",
-            Self::VisitSite => "VISIT_SITE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CallToActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "LEARN_MORE" => Self::LearnMore,
-            "GET_QUOTE" => Self::GetQuote,
-            "APPLY_NOW" => Self::ApplyNow,
-            "SIGN_UP" => Self::SignUp,
-            "CONTACT_US" => Self::ContactUs,
-            "SUBSCRIBE" => Self::Subscribe,
-            "DOWNLOAD" => Self::Download,
-            "BOOK_NOW" => Self::BookNow,
-            "GET_OFFER" => Self::GetOffer,
-            "REGISTER" => Self::Register,
-            "GET_INFO" => Self::GetInfo,
-            "REQUEST_DEMO" => Self::RequestDemo,
-            "JOIN_NOW" => Self::JoinNow,
-            "GET_STARTED" => Self::GetStarted,
-            "VISIT_SITE" => Self::VisitSite,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CallToActionType> for String {
-    fn from(value: CallToActionType) -> Self {
-        match value {
-            CallToActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CallToActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` schema.
-///
-/// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CardDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CardDtoType {
-    /// `visa`
-    Visa,
-    /// `mastercard`
-    Mastercard,
-    /// `other`
-    Other,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CardDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Visa => "visa",
-            Self::Mastercard => "mastercard",
-            Self::Other => "other",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CardDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "visa" => Self::Visa,
-            "mastercard" => Self::Mastercard,
-            "other" => Self::Other,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CardDtoType> for String {
-    fn from(value: CardDtoType) -> Self {
-        match value {
-            CardDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CardDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Notification channel
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Channel {
-    /// `email`
-    Email,
-    /// `inApp`
-    InApp,
-    /// `sms`
-    Sms,
-    /// `whatsapp`
-    Whatsapp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Channel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::InApp => "inApp",
-            Self::Sms => "sms",
-            Self::Whatsapp => "whatsapp",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Channel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "inApp" => Self::InApp,
-            "sms" => Self::Sms,
-            "whatsapp" => Self::Whatsapp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Channel> for String {
-    fn from(value: Channel) -> Self {
-        match value {
-            Channel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ChannelsItem {
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `SMS`
-    Sms,
-    /// `WebChat`
-    WebChat,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Live_Chat`
-    LiveChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Sms => "SMS",
-            Self::WebChat => "WebChat",
-            Self::WhatsApp => "WhatsApp",
-            Self::LiveChat => "Live_Chat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "SMS" => Self::Sms,
-            "WebChat" => Self::WebChat,
-            "WhatsApp" => Self::WhatsApp,
-            "Live_Chat" => Self::LiveChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ChannelsItem> for String {
-    fn from(value: ChannelsItem) -> Self {
-        match value {
-            ChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How pipeline/stage colors are rendered
-///
-/// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ColorRenderMode {
-    /// `dot`
-    Dot,
-    /// `bg-tint`
-    BgTint,
-    /// `none`
-    None,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ColorRenderMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dot => "dot",
-            Self::BgTint => "bg-tint",
-            Self::None => "none",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ColorRenderMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "dot" => Self::Dot,
-            "bg-tint" => Self::BgTint,
-            "none" => Self::None,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ColorRenderMode> for String {
-    fn from(value: ColorRenderMode) -> Self {
-        match value {
-            ColorRenderMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ColorRenderMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of condition to provide the conditional pricing
-///
-/// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto/properties/conditionType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ConditionType {
-    /// `none`
-    None,
-    /// `price`
-    Price,
-    /// `weight`
-    Weight,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ConditionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Price => "price",
-            Self::Weight => "weight",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ConditionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "none" => Self::None,
-            "price" => Self::Price,
-            "weight" => Self::Weight,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ConditionType> for String {
-    fn from(value: ConditionType) -> Self {
-        match value {
-            ConditionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ConditionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How a condition compares its field with its value.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchOperator` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchOperator`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ContactSearchOperator {
-    /// `eq`
-    Eq,
-    /// `not_eq`
-    NotEq,
-    /// `contains`
-    Contains,
-    /// `not_contains`
-    NotContains,
-    /// `exists`
-    Exists,
-    /// `not_exists`
-    NotExists,
-    /// `range`
-    Range,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ContactSearchOperator {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Eq => "eq",
-            Self::NotEq => "not_eq",
-            Self::Contains => "contains",
-            Self::NotContains => "not_contains",
-            Self::Exists => "exists",
-            Self::NotExists => "not_exists",
-            Self::Range => "range",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ContactSearchOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "eq" => Self::Eq,
-            "not_eq" => Self::NotEq,
-            "contains" => Self::Contains,
-            "not_contains" => Self::NotContains,
-            "exists" => Self::Exists,
-            "not_exists" => Self::NotExists,
-            "range" => Self::Range,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ContactSearchOperator> for String {
-    fn from(value: ContactSearchOperator) -> Self {
-        match value {
-            ContactSearchOperator::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContactSearchOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `contentType` schema.
-///
-/// Schema: `apps/courses.json#/components/schemas/contentType` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/contentType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ContentType {
-    /// `video`
-    Video,
-    /// `assignment`
-    Assignment,
-    /// `quiz`
-    Quiz,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ContentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Video => "video",
-            Self::Assignment => "assignment",
-            Self::Quiz => "quiz",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ContentType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "video" => Self::Video,
-            "assignment" => Self::Assignment,
-            "quiz" => Self::Quiz,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ContentType> for String {
-    fn from(value: ContentType) -> Self {
-        match value {
-            ContentType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Primary channel/type of the conversation (Phone, Email, etc)
-///
-/// Schema: `apps/conversations.json#/components/schemas/ConversationSchema/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ConversationSchema/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ConversationSchemaType {
-    /// `TYPE_PHONE`
-    TypePhone,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_FB_MESSENGER`
-    TypeFbMessenger,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_GROUP_SMS`
-    TypeGroupSms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ConversationSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypePhone => "TYPE_PHONE",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeFbMessenger => "TYPE_FB_MESSENGER",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeGroupSms => "TYPE_GROUP_SMS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ConversationSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_PHONE" => Self::TypePhone,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_FB_MESSENGER" => Self::TypeFbMessenger,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_GROUP_SMS" => Self::TypeGroupSms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ConversationSchemaType> for String {
-    fn from(value: ConversationSchemaType) -> Self {
-        match value {
-            ConversationSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ConversationSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How conversions are counted per interaction
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/countingType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/countingType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CountingType {
-    /// `ONE_PER_CLICK`
-    OnePerClick,
-    /// `MANY_PER_CLICK`
-    ManyPerClick,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CountingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OnePerClick => "ONE_PER_CLICK",
-            Self::ManyPerClick => "MANY_PER_CLICK",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CountingType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ONE_PER_CLICK" => Self::OnePerClick,
-            "MANY_PER_CLICK" => Self::ManyPerClick,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CountingType> for String {
-    fn from(value: CountingType) -> Self {
-        match value {
-            CountingType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CountingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The 2 letter country-code in which the business is present for which sub-account is created
-///
-/// Schema: `apps/invoices.json#/components/schemas/Address/properties/countryCode` and 13 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Country {
-    /// `AF`
-    Af,
-    /// `AX`
-    Ax,
-    /// `AL`
-    Al,
-    /// `DZ`
-    Dz,
-    /// `AS`
-    As,
-    /// `AD`
-    Ad,
-    /// `AO`
-    Ao,
-    /// `AI`
-    Ai,
-    /// `AQ`
-    Aq,
-    /// `AG`
-    Ag,
-    /// `AR`
-    Ar,
-    /// `AM`
-    Am,
-    /// `AW`
-    Aw,
-    /// `AU`
-    Au,
-    /// `AT`
-    At,
-    /// `AZ`
-    Az,
-    /// `BS`
-    Bs,
-    /// `BH`
-    Bh,
-    /// `BD`
-    Bd,
-    /// `BB`
-    Bb,
-    /// `BY`
-    By,
-    /// `BE`
-    Be,
-    /// `BZ`
-    Bz,
-    /// `BJ`
-    Bj,
-    /// `BM`
-    Bm,
-    /// `BT`
-    Bt,
-    /// `BO`
-    Bo,
-    /// `BA`
-    Ba,
-    /// `BW`
-    Bw,
-    /// `BV`
-    Bv,
-    /// `BR`
-    Br,
-    /// `IO`
-    Io,
-    /// `BN`
-    Bn,
-    /// `BG`
-    Bg,
-    /// `BF`
-    Bf,
-    /// `BI`
-    Bi,
-    /// `KH`
-    Kh,
-    /// `CM`
-    Cm,
-    /// `CA`
-    Ca,
-    /// `CV`
-    Cv,
-    /// `KY`
-    Ky,
-    /// `CF`
-    Cf,
-    /// `TD`
-    Td,
-    /// `CL`
-    Cl,
-    /// `CN`
-    Cn,
-    /// `CX`
-    Cx,
-    /// `CC`
-    Cc,
-    /// `CO`
-    Co,
-    /// `KM`
-    Km,
-    /// `CG`
-    Cg,
-    /// `CD`
-    Cd,
-    /// `CK`
-    Ck,
-    /// `CR`
-    Cr,
-    /// `CI`
-    Ci,
-    /// `HR`
-    Hr,
-    /// `CU`
-    Cu,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DK`
-    Dk,
-    /// `DJ`
-    Dj,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `EC`
-    Ec,
-    /// `EG`
-    Eg,
-    /// `SV`
-    Sv,
-    /// `GQ`
-    Gq,
-    /// `ER`
-    Er,
-    /// `EE`
-    Ee,
-    /// `ET`
-    Et,
-    /// `FK`
-    Fk,
-    /// `FO`
-    Fo,
-    /// `FJ`
-    Fj,
-    /// `FI`
-    Fi,
-    /// `FR`
-    Fr,
-    /// `GF`
-    Gf,
-    /// `PF`
-    Pf,
-    /// `TF`
-    Tf,
-    /// `GA`
-    Ga,
-    /// `GM`
-    Gm,
-    /// `GE`
-    Ge,
-    /// `DE`
-    De,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GR`
-    Gr,
-    /// `GL`
-    Gl,
-    /// `GD`
-    Gd,
-    /// `GP`
-    Gp,
-    /// `GU`
-    Gu,
-    /// `GT`
-    Gt,
-    /// `GG`
-    Gg,
-    /// `GN`
-    Gn,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HT`
-    Ht,
-    /// `HM`
-    Hm,
-    /// `VA`
-    Va,
-    /// `HN`
-    Hn,
-    /// `HK`
-    Hk,
-    /// `HU`
-    Hu,
-    /// `IS`
-    Is,
-    /// `IN`
-    In,
-    /// `ID`
-    Id,
-    /// `IR`
-    Ir,
-    /// `IQ`
-    Iq,
-    /// `IE`
-    Ie,
-    /// `IM`
-    Im,
-    /// `IL`
-    Il,
-    /// `IT`
-    It,
-    /// `JM`
-    Jm,
-    /// `JP`
-    Jp,
-    /// `JE`
-    Je,
-    /// `JO`
-    Jo,
-    /// `KZ`
-    Kz,
-    /// `KE`
-    Ke,
-    /// `KI`
-    Ki,
-    /// `KP`
-    Kp,
-    /// `KR`
-    Kr,
-    /// `XK`
-    Xk,
-    /// `KW`
-    Kw,
-    /// `KG`
-    Kg,
-    /// `LA`
-    La,
-    /// `LV`
-    Lv,
-    /// `LB`
-    Lb,
-    /// `LS`
-    Ls,
-    /// `LR`
-    Lr,
-    /// `LY`
-    Ly,
-    /// `LI`
-    Li,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `MO`
-    Mo,
-    /// `MK`
-    Mk,
-    /// `MG`
-    Mg,
-    /// `MW`
-    Mw,
-    /// `MY`
-    My,
-    /// `MV`
-    Mv,
-    /// `ML`
-    Ml,
-    /// `MT`
-    Mt,
-    /// `MH`
-    Mh,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MU`
-    Mu,
-    /// `YT`
-    Yt,
-    /// `MX`
-    Mx,
-    /// `FM`
-    Fm,
-    /// `MD`
-    Md,
-    /// `MC`
-    Mc,
-    /// `MN`
-    Mn,
-    /// `ME`
-    Me,
-    /// `MS`
-    Ms,
-    /// `MA`
-    Ma,
-    /// `MZ`
-    Mz,
-    /// `MM`
-    Mm,
-    /// `NA`
-    Na,
-    /// `NR`
-    Nr,
-    /// `NP`
-    Np,
-    /// `NL`
-    Nl,
-    /// `AN`
-    An,
-    /// `NC`
-    Nc,
-    /// `NZ`
-    Nz,
-    /// `NI`
-    Ni,
-    /// `NE`
-    Ne,
-    /// `NG`
-    Ng,
-    /// `NU`
-    Nu,
-    /// `NF`
-    Nf,
-    /// `MP`
-    Mp,
-    /// `NO`
-    No,
-    /// `OM`
-    Om,
-    /// `PK`
-    Pk,
-    /// `PW`
-    Pw,
-    /// `PS`
-    Ps,
-    /// `PA`
-    Pa,
-    /// `PG`
-    Pg,
-    /// `PY`
-    Py,
-    /// `PE`
-    Pe,
-    /// `PH`
-    Ph,
-    /// `PN`
-    Pn,
-    /// `PL`
-    Pl,
-    /// `PT`
-    Pt,
-    /// `PR`
-    Pr,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RU`
-    Ru,
-    /// `RW`
-    Rw,
-    /// `SH`
-    Sh,
-    /// `KN`
-    Kn,
-    /// `LC`
-    Lc,
-    /// `MF`
-    Mf,
-    /// `PM`
-    Pm,
-    /// `VC`
-    Vc,
-    /// `WS`
-    Ws,
-    /// `SM`
-    Sm,
-    /// `ST`
-    St,
-    /// `SA`
-    Sa,
-    /// `SN`
-    Sn,
-    /// `RS`
-    Rs,
-    /// `SC`
-    Sc,
-    /// `SL`
-    Sl,
-    /// `SG`
-    Sg,
-    /// `SX`
-    Sx,
-    /// `SK`
-    Sk,
-    /// `SI`
-    Si,
-    /// `SB`
-    Sb,
-    /// `SO`
-    So,
-    /// `ZA`
-    Za,
-    /// `GS`
-    Gs,
-    /// `ES`
-    Es,
-    /// `LK`
-    Lk,
-    /// `SD`
-    Sd,
-    /// `SR`
-    Sr,
-    /// `SJ`
-    Sj,
-    /// `SZ`
-    Sz,
-    /// `SE`
-    Se,
-    /// `CH`
-    Ch,
-    /// `SY`
-    Sy,
-    /// `TW`
-    Tw,
-    /// `TJ`
-    Tj,
-    /// `TZ`
-    Tz,
-    /// `TH`
-    Th,
-    /// `TL`
-    Tl,
-    /// `TG`
-    Tg,
-    /// `TK`
-    Tk,
-    /// `TO`
-    To,
-    /// `TT`
-    Tt,
-    /// `TN`
-    Tn,
-    /// `TR`
-    Tr,
-    /// `TM`
-    Tm,
-    /// `TC`
-    Tc,
-    /// `TV`
-    Tv,
-    /// `UG`
-    Ug,
-    /// `GB`
-    Gb,
-    /// `UA`
-    Ua,
-    /// `AE`
-    Ae,
-    /// `US`
-    Us,
-    /// `UM`
-    Um,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VU`
-    Vu,
-    /// `VE`
-    Ve,
-    /// `VN`
-    Vn,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `WF`
-    Wf,
-    /// `EH`
-    Eh,
-    /// `YE`
-    Ye,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Country {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Af => "AF",
-            Self::Ax => "AX",
-            Self::Al => "AL",
-            Self::Dz => "DZ",
-            Self::As => "AS",
-            Self::Ad => "AD",
-            Self::Ao => "AO",
-            Self::Ai => "AI",
-            Self::Aq => "AQ",
-            Self::Ag => "AG",
-            Self::Ar => "AR",
-            Self::Am => "AM",
-            Self::Aw => "AW",
-            Self::Au => "AU",
-            Self::At => "AT",
-            Self::Az => "AZ",
-            Self::Bs => "BS",
-            Self::Bh => "BH",
-            Self::Bd => "BD",
-            Self::Bb => "BB",
-            Self::By => "BY",
-            Self::Be => "BE",
-            Self::Bz => "BZ",
-            Self::Bj => "BJ",
-            Self::Bm => "BM",
-            Self::Bt => "BT",
-            Self::Bo => "BO",
-            Self::Ba => "BA",
-            Self::Bw => "BW",
-            Self::Bv => "BV",
-            Self::Br => "BR",
-            Self::Io => "IO",
-            Self::Bn => "BN",
-            Self::Bg => "BG",
-            Self::Bf => "BF",
-            Self::Bi => "BI",
-            Self::Kh => "KH",
-            Self::Cm => "CM",
-            Self::Ca => "CA",
-            Self::Cv => "CV",
-            Self::Ky => "KY",
-            Self::Cf => "CF",
-            Self::Td => "TD",
-            Self::Cl => "CL",
-            Self::Cn => "CN",
-            Self::Cx => "CX",
-            Self::Cc => "CC",
-            Self::Co => "CO",
-            Self::Km => "KM",
-            Self::Cg => "CG",
-            Self::Cd => "CD",
-            Self::Ck => "CK",
-            Self::Cr => "CR",
-            Self::Ci => "CI",
-            Self::Hr => "HR",
-            Self::Cu => "CU",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::Dk => "DK",
-            Self::Dj => "DJ",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Ec => "EC",
-            Self::Eg => "EG",
-            Self::Sv => "SV",
-            Self::Gq => "GQ",
-            Self::Er => "ER",
-            Self::Ee => "EE",
-            Self::Et => "ET",
-            Self::Fk => "FK",
-            Self::Fo => "FO",
-            Self::Fj => "FJ",
-            Self::Fi => "FI",
-            Self::Fr => "FR",
-            Self::Gf => "GF",
-            Self::Pf => "PF",
-            Self::Tf => "TF",
-            Self::Ga => "GA",
-            Self::Gm => "GM",
-            Self::Ge => "GE",
-            Self::De => "DE",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gr => "GR",
-            Self::Gl => "GL",
-            Self::Gd => "GD",
-            Self::Gp => "GP",
-            Self::Gu => "GU",
-            Self::Gt => "GT",
-            Self::Gg => "GG",
-            Self::Gn => "GN",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Ht => "HT",
-            Self::Hm => "HM",
-            Self::Va => "VA",
-            Self::Hn => "HN",
-            Self::Hk => "HK",
-            Self::Hu => "HU",
-            Self::Is => "IS",
-            Self::In => "IN",
-            Self::Id => "ID",
-            Self::Ir => "IR",
-            Self::Iq => "IQ",
-            Self::Ie => "IE",
-            Self::Im => "IM",
-            Self::Il => "IL",
-            Self::It => "IT",
-            Self::Jm => "JM",
-            Self::Jp => "JP",
-            Self::Je => "JE",
-            Self::Jo => "JO",
-            Self::Kz => "KZ",
-            Self::Ke => "KE",
-            Self::Ki => "KI",
-            Self::Kp => "KP",
-            Self::Kr => "KR",
-            Self::Xk => "XK",
-            Self::Kw => "KW",
-            Self::Kg => "KG",
-            Self::La => "LA",
-            Self::Lv => "LV",
-            Self::Lb => "LB",
-            Self::Ls => "LS",
-            Self::Lr => "LR",
-            Self::Ly => "LY",
-            Self::Li => "LI",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Mo => "MO",
-            Self::Mk => "MK",
-            Self::Mg => "MG",
-            Self::Mw => "MW",
-            Self::My => "MY",
-            Self::Mv => "MV",
-            Self::Ml => "ML",
-            Self::Mt => "MT",
-            Self::Mh => "MH",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Mu => "MU",
-            Self::Yt => "YT",
-            Self::Mx => "MX",
-            Self::Fm => "FM",
-            Self::Md => "MD",
-            Self::Mc => "MC",
-            Self::Mn => "MN",
-            Self::Me => "ME",
-            Self::Ms => "MS",
-            Self::Ma => "MA",
-            Self::Mz => "MZ",
-            Self::Mm => "MM",
-            Self::Na => "NA",
-            Self::Nr => "NR",
-            Self::Np => "NP",
-            Self::Nl => "NL",
-            Self::An => "AN",
-            Self::Nc => "NC",
-            Self::Nz => "NZ",
-            Self::Ni => "NI",
-            Self::Ne => "NE",
-            Self::Ng => "NG",
-            Self::Nu => "NU",
-            Self::Nf => "NF",
-            Self::Mp => "MP",
-            Self::No => "NO",
-            Self::Om => "OM",
-            Self::Pk => "PK",
-            Self::Pw => "PW",
-            Self::Ps => "PS",
-            Self::Pa => "PA",
-            Self::Pg => "PG",
-            Self::Py => "PY",
-            Self::Pe => "PE",
-            Self::Ph => "PH",
-            Self::Pn => "PN",
-            Self::Pl => "PL",
-            Self::Pt => "PT",
-            Self::Pr => "PR",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Ru => "RU",
-            Self::Rw => "RW",
-            Self::Sh => "SH",
-            Self::Kn => "KN",
-            Self::Lc => "LC",
-            Self::Mf => "MF",
-            Self::Pm => "PM",
-            Self::Vc => "VC",
-            Self::Ws => "WS",
-            Self::Sm => "SM",
-            Self::St => "ST",
-            Self::Sa => "SA",
-            Self::Sn => "SN",
-            Self::Rs => "RS",
-            Self::Sc => "SC",
-            Self::Sl => "SL",
-            Self::Sg => "SG",
-            Self::Sx => "SX",
-            Self::Sk => "SK",
-            Self::Si => "SI",
-            Self::Sb => "SB",
-            Self::So => "SO",
-            Self::Za => "ZA",
-            Self::Gs => "GS",
-            Self::Es => "ES",
-            Self::Lk => "LK",
-            Self::Sd => "SD",
-            Self::Sr => "SR",
-            Self::Sj => "SJ",
-            Self::Sz => "SZ",
-            Self::Se => "SE",
-            Self::Ch => "CH",
-            Self::Sy => "SY",
-            Self::Tw => "TW",
-            Self::Tj => "TJ",
-            Self::Tz => "TZ",
-            Self::Th => "TH",
-            Self::Tl => "TL",
-            Self::Tg => "TG",
-            Self::Tk => "TK",
-            Self::To => "TO",
-            Self::Tt => "TT",
-            Self::Tn => "TN",
-            Self::Tr => "TR",
-            Self::Tm => "TM",
-            Self::Tc => "TC",
-            Self::Tv => "TV",
-            Self::Ug => "UG",
-            Self::Gb => "GB",
-            Self::Ua => "UA",
-            Self::Ae => "AE",
-            Self::Us => "US",
-            Self::Um => "UM",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Vu => "VU",
-            Self::Ve => "VE",
-            Self::Vn => "VN",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Wf => "WF",
-            Self::Eh => "EH",
-            Self::Ye => "YE",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Country {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AF" => Self::Af,
-            "AX" => Self::Ax,
-            "AL" => Self::Al,
-            "DZ" => Self::Dz,
-            "AS" => Self::As,
-            "AD" => Self::Ad,
-            "AO" => Self::Ao,
-            "AI" => Self::Ai,
-            "AQ" => Self::Aq,
-            "AG" => Self::Ag,
-            "AR" => Self::Ar,
-            "AM" => Self::Am,
-            "AW" => Self::Aw,
-            "AU" => Self::Au,
-            "AT" => Self::At,
-            "AZ" => Self::Az,
-            "BS" => Self::Bs,
-            "BH" => Self::Bh,
-            "BD" => Self::Bd,
-            "BB" => Self::Bb,
-            "BY" => Self::By,
-            "BE" => Self::Be,
-            "BZ" => Self::Bz,
-            "BJ" => Self::Bj,
-            "BM" => Self::Bm,
-            "BT" => Self::Bt,
-            "BO" => Self::Bo,
-            "BA" => Self::Ba,
-            "BW" => Self::Bw,
-            "BV" => Self::Bv,
-            "BR" => Self::Br,
-            "IO" => Self::Io,
-            "BN" => Self::Bn,
-            "BG" => Self::Bg,
-            "BF" => Self::Bf,
-            "BI" => Self::Bi,
-            "KH" => Self::Kh,
-            "CM" => Self::Cm,
-            "CA" => Self::Ca,
-            "CV" => Self::Cv,
-            "KY" => Self::Ky,
-            "CF" => Self::Cf,
-            "TD" => Self::Td,
-            "CL" => Self::Cl,
-            "CN" => Self::Cn,
-            "CX" => Self::Cx,
-            "CC" => Self::Cc,
-            "CO" => Self::Co,
-            "KM" => Self::Km,
-            "CG" => Self::Cg,
-            "CD" => Self::Cd,
-            "CK" => Self::Ck,
-            "CR" => Self::Cr,
-            "CI" => Self::Ci,
-            "HR" => Self::Hr,
-            "CU" => Self::Cu,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DK" => Self::Dk,
-            "DJ" => Self::Dj,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "EC" => Self::Ec,
-            "EG" => Self::Eg,
-            "SV" => Self::Sv,
-            "GQ" => Self::Gq,
-            "ER" => Self::Er,
-            "EE" => Self::Ee,
-            "ET" => Self::Et,
-            "FK" => Self::Fk,
-            "FO" => Self::Fo,
-            "FJ" => Self::Fj,
-            "FI" => Self::Fi,
-            "FR" => Self::Fr,
-            "GF" => Self::Gf,
-            "PF" => Self::Pf,
-            "TF" => Self::Tf,
-            "GA" => Self::Ga,
-            "GM" => Self::Gm,
-            "GE" => Self::Ge,
-            "DE" => Self::De,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GR" => Self::Gr,
-            "GL" => Self::Gl,
-            "GD" => Self::Gd,
-            "GP" => Self::Gp,
-            "GU" => Self::Gu,
-            "GT" => Self::Gt,
-            "GG" => Self::Gg,
-            "GN" => Self::Gn,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HT" => Self::Ht,
-            "HM" => Self::Hm,
-            "VA" => Self::Va,
-            "HN" => Self::Hn,
-            "HK" => Self::Hk,
-            "HU" => Self::Hu,
-            "IS" => Self::Is,
-            "IN" => Self::In,
-            "ID" => Self::Id,
-            "IR" => Self::Ir,
-            "IQ" => Self::Iq,
-            "IE" => Self::Ie,
-            "IM" => Self::Im,
-            "IL" => Self::Il,
-            "IT" => Self::It,
-            "JM" => Self::Jm,
-            "JP" => Self::Jp,
-            "JE" => Self::Je,
-            "JO" => Self::Jo,
-            "KZ" => Self::Kz,
-            "KE" => Self::Ke,
-            "KI" => Self::Ki,
-            "KP" => Self::Kp,
-            "KR" => Self::Kr,
-            "XK" => Self::Xk,
-            "KW" => Self::Kw,
-            "KG" => Self::Kg,
-            "LA" => Self::La,
-            "LV" => Self::Lv,
-            "LB" => Self::Lb,
-            "LS" => Self::Ls,
-            "LR" => Self::Lr,
-            "LY" => Self::Ly,
-            "LI" => Self::Li,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "MO" => Self::Mo,
-            "MK" => Self::Mk,
-            "MG" => Self::Mg,
-            "MW" => Self::Mw,
-            "MY" => Self::My,
-            "MV" => Self::Mv,
-            "ML" => Self::Ml,
-            "MT" => Self::Mt,
-            "MH" => Self::Mh,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MU" => Self::Mu,
-            "YT" => Self::Yt,
-            "MX" => Self::Mx,
-            "FM" => Self::Fm,
-            "MD" => Self::Md,
-            "MC" => Self::Mc,
-            "MN" => Self::Mn,
-            "ME" => Self::Me,
-            "MS" => Self::Ms,
-            "MA" => Self::Ma,
-            "MZ" => Self::Mz,
-            "MM" => Self::Mm,
-            "NA" => Self::Na,
-            "NR" => Self::Nr,
-            "NP" => Self::Np,
-            "NL" => Self::Nl,
-            "AN" => Self::An,
-            "NC" => Self::Nc,
-            "NZ" => Self::Nz,
-            "NI" => Self::Ni,
-            "NE" => Self::Ne,
-            "NG" => Self::Ng,
-            "NU" => Self::Nu,
-            "NF" => Self::Nf,
-            "MP" => Self::Mp,
-            "NO" => Self::No,
-            "OM" => Self::Om,
-            "PK" => Self::Pk,
-            "PW" => Self::Pw,
-            "PS" => Self::Ps,
-            "PA" => Self::Pa,
-            "PG" => Self::Pg,
-            "PY" => Self::Py,
-            "PE" => Self::Pe,
-            "PH" => Self::Ph,
-            "PN" => Self::Pn,
-            "PL" => Self::Pl,
-            "PT" => Self::Pt,
-            "PR" => Self::Pr,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RU" => Self::Ru,
-            "RW" => Self::Rw,
-            "SH" => Self::Sh,
-            "KN" => Self::Kn,
-            "LC" => Self::Lc,
-            "MF" => Self::Mf,
-            "PM" => Self::Pm,
-            "VC" => Self::Vc,
-            "WS" => Self::Ws,
-            "SM" => Self::Sm,
-            "ST" => Self::St,
-            "SA" => Self::Sa,
-            "SN" => Self::Sn,
-            "RS" => Self::Rs,
-            "SC" => Self::Sc,
-            "SL" => Self::Sl,
-            "SG" => Self::Sg,
-            "SX" => Self::Sx,
-            "SK" => Self::Sk,
-            "SI" => Self::Si,
-            "SB" => Self::Sb,
-            "SO" => Self::So,
-            "ZA" => Self::Za,
-            "GS" => Self::Gs,
-            "ES" => Self::Es,
-            "LK" => Self::Lk,
-            "SD" => Self::Sd,
-            "SR" => Self::Sr,
-            "SJ" => Self::Sj,
-            "SZ" => Self::Sz,
-            "SE" => Self::Se,
-            "CH" => Self::Ch,
-            "SY" => Self::Sy,
-            "TW" => Self::Tw,
-            "TJ" => Self::Tj,
-            "TZ" => Self::Tz,
-            "TH" => Self::Th,
-            "TL" => Self::Tl,
-            "TG" => Self::Tg,
-            "TK" => Self::Tk,
-            "TO" => Self::To,
-            "TT" => Self::Tt,
-            "TN" => Self::Tn,
-            "TR" => Self::Tr,
-            "TM" => Self::Tm,
-            "TC" => Self::Tc,
-            "TV" => Self::Tv,
-            "UG" => Self::Ug,
-            "GB" => Self::Gb,
-            "UA" => Self::Ua,
-            "AE" => Self::Ae,
-            "US" => Self::Us,
-            "UM" => Self::Um,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VU" => Self::Vu,
-            "VE" => Self::Ve,
-            "VN" => Self::Vn,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "WF" => Self::Wf,
-            "EH" => Self::Eh,
-            "YE" => Self::Ye,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Country> for String {
-    fn from(value: Country) -> Self {
-        match value {
-            Country::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Country {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current status of the coupon
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CouponDtoStatus {
-    /// `scheduled`
-    Scheduled,
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CouponDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CouponDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "scheduled" => Self::Scheduled,
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CouponDtoStatus> for String {
-    fn from(value: CouponDtoStatus) -> Self {
-        match value {
-            CouponDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CouponDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current processing status of the URL
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CrawledUrlDtoStatus {
-    /// `Pending`
-    Pending,
-    /// `Processing`
-    Processing,
-    /// `Successful`
-    Successful,
-    /// `Failed`
-    Failed,
-    /// `Existing`
-    Existing,
-    /// `Restricted`
-    Restricted,
-    /// `Cancelled`
-    Cancelled,
-    /// `Aborted`
-    Aborted,
-    /// `Training`
-    Training,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CrawledUrlDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Successful => "Successful",
-            Self::Failed => "Failed",
-            Self::Existing => "Existing",
-            Self::Restricted => "Restricted",
-            Self::Cancelled => "Cancelled",
-            Self::Aborted => "Aborted",
-            Self::Training => "Training",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CrawledUrlDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Pending" => Self::Pending,
-            "Processing" => Self::Processing,
-            "Successful" => Self::Successful,
-            "Failed" => Self::Failed,
-            "Existing" => Self::Existing,
-            "Restricted" => Self::Restricted,
-            "Cancelled" => Self::Cancelled,
-            "Aborted" => Self::Aborted,
-            "Training" => Self::Training,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CrawledUrlDtoStatus> for String {
-    fn from(value: CrawledUrlDtoStatus) -> Self {
-        match value {
-            CrawledUrlDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CrawledUrlDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of field that you are trying to create
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType` and 1 identical schema (`apps/v3/custom-fields-v3.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateCustomFieldsDtoDataType {
-    /// `TEXT`
-    Text,
-    /// `LARGE_TEXT`
-    LargeText,
-    /// `NUMERICAL`
-    Numerical,
-    /// `PHONE`
-    Phone,
-    /// `MONETORY`
-    Monetory,
-    /// `CHECKBOX`
-    Checkbox,
-    /// `SINGLE_OPTIONS`
-    SingleOptions,
-    /// `MULTIPLE_OPTIONS`
-    MultipleOptions,
-    /// `DATE`
-    Date,
-    /// `TEXTBOX_LIST`
-    TextboxList,
-    /// `FILE_UPLOAD`
-    FileUpload,
-    /// `RADIO`
-    Radio,
-    /// `EMAIL`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomFieldsDtoDataType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::LargeText => "LARGE_TEXT",
-            Self::Numerical => "NUMERICAL",
-            Self::Phone => "PHONE",
-            Self::Monetory => "MONETORY",
-            Self::Checkbox => "CHECKBOX",
-            Self::SingleOptions => "SINGLE_OPTIONS",
-            Self::MultipleOptions => "MULTIPLE_OPTIONS",
-            Self::Date => "DATE",
-            Self::TextboxList => "TEXTBOX_LIST",
-            Self::FileUpload => "FILE_UPLOAD",
-            Self::Radio => "RADIO",
-            Self::Email => "EMAIL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomFieldsDtoDataType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TEXT" => Self::Text,
-            "LARGE_TEXT" => Self::LargeText,
-            "NUMERICAL" => Self::Numerical,
-            "PHONE" => Self::Phone,
-            "MONETORY" => Self::Monetory,
-            "CHECKBOX" => Self::Checkbox,
-            "SINGLE_OPTIONS" => Self::SingleOptions,
-            "MULTIPLE_OPTIONS" => Self::MultipleOptions,
-            "DATE" => Self::Date,
-            "TEXTBOX_LIST" => Self::TextboxList,
-            "FILE_UPLOAD" => Self::FileUpload,
-            "RADIO" => Self::Radio,
-            "EMAIL" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomFieldsDtoDataType> for String {
-    fn from(value: CreateCustomFieldsDtoDataType) -> Self {
-        match value {
-            CreateCustomFieldsDtoDataType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomFieldsDtoDataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateEmployeeDtoMode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoMode> for String {
-    fn from(value: CreateEmployeeDtoMode) -> Self {
-        match value {
-            CreateEmployeeDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateEmployeeDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoSleepTimeUnit> for String {
-    fn from(value: CreateEmployeeDtoSleepTimeUnit) -> Self {
-        match value {
-            CreateEmployeeDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 11 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceResponseDtoStatus> for String {
-    fn from(value: CreateInvoiceResponseDtoStatus) -> Self {
-        match value {
-            CreateInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Lead form type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateLeadFormDtoType {
-    /// `MORE_VOLUME`
-    MoreVolume,
-    /// `HIGHER_INTENT`
-    HigherIntent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateLeadFormDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MoreVolume => "MORE_VOLUME",
-            Self::HigherIntent => "HIGHER_INTENT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateLeadFormDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "MORE_VOLUME" => Self::MoreVolume,
-            "HIGHER_INTENT" => Self::HigherIntent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateLeadFormDtoType> for String {
-    fn from(value: CreateLeadFormDtoType) -> Self {
-        match value {
-            CreateLeadFormDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateLeadFormDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The kind of social post.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreatePostDtoType {
-    /// `post`
-    Post,
-    /// `story`
-    Story,
-    /// `reel`
-    Reel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreatePostDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "post",
-            Self::Story => "story",
-            Self::Reel => "reel",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreatePostDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "post" => Self::Post,
-            "story" => Self::Story,
-            "reel" => Self::Reel,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreatePostDtoType> for String {
-    fn from(value: CreatePostDtoType) -> Self {
-        match value {
-            CreatePostDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreatePostDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Status of the agent
-///
-/// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreatePublicAgentDtoStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `archived`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreatePublicAgentDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Archived => "archived",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreatePublicAgentDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "archived" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreatePublicAgentDtoStatus> for String {
-    fn from(value: CreatePublicAgentDtoStatus) -> Self {
-        match value {
-            CreatePublicAgentDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreatePublicAgentDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse/properties/status` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvResponseStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// `in_review`
-    InReview,
-    /// `importing`
-    Importing,
-    /// `deleted`
-    Deleted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvResponseStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::InReview => "in_review",
-            Self::Importing => "importing",
-            Self::Deleted => "deleted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvResponseStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "in_review" => Self::InReview,
-            "importing" => Self::Importing,
-            "deleted" => Self::Deleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvResponseStatus> for String {
-    fn from(value: CsvResponseStatus) -> Self {
-        match value {
-            CsvResponseStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvResponseStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `dayOfWeek` schema.
-///
-/// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CustomRRulesOptionsDayOfWeek {
-    /// `MO`
-    Mo,
-    /// `TU`
-    Tu,
-    /// `WE`
-    We,
-    /// `TH`
-    Th,
-    /// `FR`
-    Fr,
-    /// `SA`
-    Sa,
-    /// `SU`
-    Su,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomRRulesOptionsDayOfWeek {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mo => "MO",
-            Self::Tu => "TU",
-            Self::We => "WE",
-            Self::Th => "TH",
-            Self::Fr => "FR",
-            Self::Sa => "SA",
-            Self::Su => "SU",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomRRulesOptionsDayOfWeek {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "MO" => Self::Mo,
-            "TU" => Self::Tu,
-            "WE" => Self::We,
-            "TH" => Self::Th,
-            "FR" => Self::Fr,
-            "SA" => Self::Sa,
-            "SU" => Self::Su,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomRRulesOptionsDayOfWeek> for String {
-    fn from(value: CustomRRulesOptionsDayOfWeek) -> Self {
-        match value {
-            CustomRRulesOptionsDayOfWeek::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomRRulesOptionsDayOfWeek {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `intervalType` schema.
-///
-/// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/intervalType` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/intervalType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CustomRRulesOptionsIntervalType {
-    /// `yearly`
-    Yearly,
-    /// `monthly`
-    Monthly,
-    /// `weekly`
-    Weekly,
-    /// `daily`
-    Daily,
-    /// `hourly`
-    Hourly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomRRulesOptionsIntervalType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yearly => "yearly",
-            Self::Monthly => "monthly",
-            Self::Weekly => "weekly",
-            Self::Daily => "daily",
-            Self::Hourly => "hourly",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomRRulesOptionsIntervalType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "yearly" => Self::Yearly,
-            "monthly" => Self::Monthly,
-            "weekly" => Self::Weekly,
-            "daily" => Self::Daily,
-            "hourly" => Self::Hourly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomRRulesOptionsIntervalType> for String {
-    fn from(value: CustomRRulesOptionsIntervalType) -> Self {
-        match value {
-            CustomRRulesOptionsIntervalType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomRRulesOptionsIntervalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of field that you are trying to create
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/ICustomField/properties/dataType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DataType {
-    /// `TEXT`
-    Text,
-    /// `LARGE_TEXT`
-    LargeText,
-    /// `NUMERICAL`
-    Numerical,
-    /// `PHONE`
-    Phone,
-    /// `MONETORY`
-    Monetory,
-    /// `CHECKBOX`
-    Checkbox,
-    /// `SINGLE_OPTIONS`
-    SingleOptions,
-    /// `MULTIPLE_OPTIONS`
-    MultipleOptions,
-    /// `DATE`
-    Date,
-    /// `TEXTBOX_LIST`
-    TextboxList,
-    /// `FILE_UPLOAD`
-    FileUpload,
-    /// `RADIO`
-    Radio,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DataType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "TEXT",
-            Self::LargeText => "LARGE_TEXT",
-            Self::Numerical => "NUMERICAL",
-            Self::Phone => "PHONE",
-            Self::Monetory => "MONETORY",
-            Self::Checkbox => "CHECKBOX",
-            Self::SingleOptions => "SINGLE_OPTIONS",
-            Self::MultipleOptions => "MULTIPLE_OPTIONS",
-            Self::Date => "DATE",
-            Self::TextboxList => "TEXTBOX_LIST",
-            Self::FileUpload => "FILE_UPLOAD",
-            Self::Radio => "RADIO",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DataType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TEXT" => Self::Text,
-            "LARGE_TEXT" => Self::LargeText,
-            "NUMERICAL" => Self::Numerical,
-            "PHONE" => Self::Phone,
-            "MONETORY" => Self::Monetory,
-            "CHECKBOX" => Self::Checkbox,
-            "SINGLE_OPTIONS" => Self::SingleOptions,
-            "MULTIPLE_OPTIONS" => Self::MultipleOptions,
-            "DATE" => Self::Date,
-            "TEXTBOX_LIST" => Self::TextboxList,
-            "FILE_UPLOAD" => Self::FileUpload,
-            "RADIO" => Self::Radio,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DataType> for String {
-    fn from(value: DataType) -> Self {
-        match value {
-            DataType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DataType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Day of week (only for weekday-type rules)
-///
-/// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/day` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/day`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Day {
-    /// `sunday`
-    Sunday,
-    /// `monday`
-    Monday,
-    /// `tuesday`
-    Tuesday,
-    /// `wednesday`
-    Wednesday,
-    /// `thursday`
-    Thursday,
-    /// `friday`
-    Friday,
-    /// `saturday`
-    Saturday,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Day {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sunday => "sunday",
-            Self::Monday => "monday",
-            Self::Tuesday => "tuesday",
-            Self::Wednesday => "wednesday",
-            Self::Thursday => "thursday",
-            Self::Friday => "friday",
-            Self::Saturday => "saturday",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Day {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sunday" => Self::Sunday,
-            "monday" => Self::Monday,
-            "tuesday" => Self::Tuesday,
-            "wednesday" => Self::Wednesday,
-            "thursday" => Self::Thursday,
-            "friday" => Self::Friday,
-            "saturday" => Self::Saturday,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Day> for String {
-    fn from(value: Day) -> Self {
-        match value {
-            Day::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Day {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `dayOfWeek` schema.
-///
-/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DayOfWeek {
-    /// `mo`
-    Mo,
-    /// `tu`
-    Tu,
-    /// `we`
-    We,
-    /// `th`
-    Th,
-    /// `fr`
-    Fr,
-    /// `sa`
-    Sa,
-    /// `su`
-    Su,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DayOfWeek {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mo => "mo",
-            Self::Tu => "tu",
-            Self::We => "we",
-            Self::Th => "th",
-            Self::Fr => "fr",
-            Self::Sa => "sa",
-            Self::Su => "su",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DayOfWeek {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mo" => Self::Mo,
-            "tu" => Self::Tu,
-            "we" => Self::We,
-            "th" => Self::Th,
-            "fr" => Self::Fr,
-            "sa" => Self::Sa,
-            "su" => Self::Su,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DayOfWeek> for String {
-    fn from(value: DayOfWeek) -> Self {
-        match value {
-            DayOfWeek::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DayOfWeek {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Price type of the item
-///
-/// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type` and 17 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DefaultPriceResponseDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DefaultPriceResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DefaultPriceResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DefaultPriceResponseDtoType> for String {
-    fn from(value: DefaultPriceResponseDtoType) -> Self {
-        match value {
-            DefaultPriceResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DefaultPriceResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Status to set for the files (deleted or trashed)
-///
-/// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status` and 1 identical schema (`apps/v3/medias-v3.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DeleteMediaObjectsBodyParamsStatus {
-    /// `deleted`
-    Deleted,
-    /// `trashed`
-    Trashed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteMediaObjectsBodyParamsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Deleted => "deleted",
-            Self::Trashed => "trashed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteMediaObjectsBodyParamsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "deleted" => Self::Deleted,
-            "trashed" => Self::Trashed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteMediaObjectsBodyParamsStatus> for String {
-    fn from(value: DeleteMediaObjectsBodyParamsStatus) -> Self {
-        match value {
-            DeleteMediaObjectsBodyParamsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteMediaObjectsBodyParamsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Deposit date type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DepositDateType {
-    /// `estimate_accepted`
-    EstimateAccepted,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DepositDateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EstimateAccepted => "estimate_accepted",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DepositDateType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "estimate_accepted" => Self::EstimateAccepted,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DepositDateType> for String {
-    fn from(value: DepositDateType) -> Self {
-        match value {
-            DepositDateType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DepositDateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Desired lead intent level
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DesiredIntent {
-    /// `LOW_INTENT`
-    LowIntent,
-    /// `HIGH_INTENT`
-    HighIntent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DesiredIntent {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LowIntent => "LOW_INTENT",
-            Self::HighIntent => "HIGH_INTENT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DesiredIntent {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "LOW_INTENT" => Self::LowIntent,
-            "HIGH_INTENT" => Self::HighIntent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DesiredIntent> for String {
-    fn from(value: DesiredIntent) -> Self {
-        match value {
-            DesiredIntent::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DesiredIntent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Ascending or descending.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction` and 10 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Direction {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Direction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Direction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Direction> for String {
-    fn from(value: Direction) -> Self {
-        match value {
-            Direction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Direction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Discount type
-///
-/// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DiscountDtoType {
-    /// `percentage`
-    Percentage,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscountDtoType> for String {
-    fn from(value: DiscountDtoType) -> Self {
-        match value {
-            DiscountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of discount (percentage or amount)
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType` and 8 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscountType> for String {
-    fn from(value: DiscountType) -> Self {
-        match value {
-            DiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode as string
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DiscoverWebsiteRequestDtoOption {
-    /// `Exact`
-    Exact,
-    /// `Path`
-    Path,
-    /// `Domain`
-    Domain,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscoverWebsiteRequestDtoOption {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exact => "Exact",
-            Self::Path => "Path",
-            Self::Domain => "Domain",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscoverWebsiteRequestDtoOption {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Exact" => Self::Exact,
-            "Path" => Self::Path,
-            "Domain" => Self::Domain,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscoverWebsiteRequestDtoOption> for String {
-    fn from(value: DiscoverWebsiteRequestDtoOption) -> Self {
-        match value {
-            DiscoverWebsiteRequestDtoOption::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscoverWebsiteRequestDtoOption {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Do Not Disturb status for this channel
-///
-/// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/DndSettingSchema/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DndSettingSchemaStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `permanent`
-    Permanent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DndSettingSchemaStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Permanent => "permanent",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DndSettingSchemaStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "permanent" => Self::Permanent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DndSettingSchemaStatus> for String {
-    fn from(value: DndSettingSchemaStatus) -> Self {
-        match value {
-            DndSettingSchemaStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DndSettingSchemaStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of the duration
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DurationType {
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DurationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DurationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DurationType> for String {
-    fn from(value: DurationType) -> Self {
-        match value {
-            DurationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DurationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of template editor used
-///
-/// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EditorType {
-    /// `html`
-    Html,
-    /// `builder`
-    Builder,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EditorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Builder => "builder",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EditorType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "builder" => Self::Builder,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EditorType> for String {
-    fn from(value: EditorType) -> Self {
-        match value {
-            EditorType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EditorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Element type
-///
-/// Schema: `apps/proposals.json#/components/schemas/ELEMENTS_LOOKUP` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ELEMENTS_LOOKUP`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ElementsLookup {
-    /// `Page`
-    Page,
-    /// `Text`
-    Text,
-    /// `Image`
-    Image,
-    /// `Video`
-    Video,
-    /// `Table`
-    Table,
-    /// `ProductList`
-    ProductList,
-    /// `PageBreak`
-    PageBreak,
-    /// `Signature`
-    Signature,
-    /// `PaymentDetails`
-    PaymentDetails,
-    /// `TextField`
-    TextField,
-    /// `DateField`
-    DateField,
-    /// `InitialsField`
-    InitialsField,
-    /// `Checkbox`
-    Checkbox,
-    /// `Row`
-    Row,
-    /// `Column`
-    Column,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ElementsLookup {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "Page",
-            Self::Text => "Text",
-            Self::Image => "Image",
-            Self::Video => "Video",
-            Self::Table => "Table",
-            Self::ProductList => "ProductList",
-            Self::PageBreak => "PageBreak",
-            Self::Signature => "Signature",
-            Self::PaymentDetails => "PaymentDetails",
-            Self::TextField => "TextField",
-            Self::DateField => "DateField",
-            Self::InitialsField => "InitialsField",
-            Self::Checkbox => "Checkbox",
-            Self::Row => "Row",
-            Self::Column => "Column",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ElementsLookup {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Page" => Self::Page,
-            "Text" => Self::Text,
-            "Image" => Self::Image,
-            "Video" => Self::Video,
-            "Table" => Self::Table,
-            "ProductList" => Self::ProductList,
-            "PageBreak" => Self::PageBreak,
-            "Signature" => Self::Signature,
-            "PaymentDetails" => Self::PaymentDetails,
-            "TextField" => Self::TextField,
-            "DateField" => Self::DateField,
-            "InitialsField" => Self::InitialsField,
-            "Checkbox" => Self::Checkbox,
-            "Row" => Self::Row,
-            "Column" => Self::Column,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ElementsLookup> for String {
-    fn from(value: ElementsLookup) -> Self {
-        match value {
-            ElementsLookup::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ElementsLookup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode for email replies
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EmailReplyMode {
-    /// `reply`
-    Reply,
-    /// `reply_all`
-    ReplyAll,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmailReplyMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Reply => "reply",
-            Self::ReplyAll => "reply_all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmailReplyMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "reply" => Self::Reply,
-            "reply_all" => Self::ReplyAll,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmailReplyMode> for String {
-    fn from(value: EmailReplyMode) -> Self {
-        match value {
-            EmailReplyMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmailReplyMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Minute mark the schedule ends at
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EndMinute {
-    /// `ZERO`
-    Zero,
-    /// `FIFTEEN`
-    Fifteen,
-    /// `THIRTY`
-    Thirty,
-    /// `FORTY_FIVE`
-    FortyFive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EndMinute {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Zero => "ZERO",
-            Self::Fifteen => "FIFTEEN",
-            Self::Thirty => "THIRTY",
-            Self::FortyFive => "FORTY_FIVE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EndMinute {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ZERO" => Self::Zero,
-            "FIFTEEN" => Self::Fifteen,
-            "THIRTY" => Self::Thirty,
-            "FORTY_FIVE" => Self::FortyFive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EndMinute> for String {
-    fn from(value: EndMinute) -> Self {
-        match value {
-            EndMinute::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EndMinute {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Entity type
-///
-/// Schema: `apps/proposals.json#/components/schemas/EntityReference` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EntityReference {
-    /// `contacts`
-    Contacts,
-    /// `users`
-    Users,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EntityReference {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contacts => "contacts",
-            Self::Users => "users",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EntityReference {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contacts" => Self::Contacts,
-            "users" => Self::Users,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EntityReference> for String {
-    fn from(value: EntityReference) -> Self {
-        match value {
-            EntityReference::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EntityReference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Estimate Status
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EstimateStatus {
-    /// `all`
-    All,
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `accepted`
-    Accepted,
-    /// `declined`
-    Declined,
-    /// `invoiced`
-    Invoiced,
-    /// `viewed`
-    Viewed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EstimateStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Invoiced => "invoiced",
-            Self::Viewed => "viewed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EstimateStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "accepted" => Self::Accepted,
-            "declined" => Self::Declined,
-            "invoiced" => Self::Invoiced,
-            "viewed" => Self::Viewed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EstimateStatus> for String {
-    fn from(value: EstimateStatus) -> Self {
-        match value {
-            EstimateStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EstimateStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `eventType` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EventType {
-    /// `RoundRobin_OptimizeForAvailability`
-    RoundRobinOptimizeForAvailability,
-    /// `RoundRobin_OptimizeForEqualDistribution`
-    RoundRobinOptimizeForEqualDistribution,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobinOptimizeForAvailability => {
-                "RoundRobin_OptimizeForAvailability"
-            }
-            Self::RoundRobinOptimizeForEqualDistribution => {
-                "RoundRobin_OptimizeForEqualDistribution"
-            }
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EventType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RoundRobin_OptimizeForAvailability" => {
-                Self::RoundRobinOptimizeForAvailability
-            }
-            "RoundRobin_OptimizeForEqualDistribution" => {
-                Self::RoundRobinOptimizeForEqualDistribution
-            }
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EventType> for String {
-    fn from(value: EventType) -> Self {
-        match value {
-            EventType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Expansion level
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ExpansionLevel {
-    /// `BALANCED`
-    Balanced,
-    /// `BROAD`
-    Broad,
-    /// `NARROW`
-    Narrow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ExpansionLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Balanced => "BALANCED",
-            Self::Broad => "BROAD",
-            Self::Narrow => "NARROW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ExpansionLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "BALANCED" => Self::Balanced,
-            "BROAD" => Self::Broad,
-            "NARROW" => Self::Narrow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ExpansionLevel> for String {
-    fn from(value: ExpansionLevel) -> Self {
-        match value {
-            ExpansionLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ExpansionLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ExportMessagesByLocationChannel {
-    /// `Call`
-    Call,
-    /// `SMS`
-    Sms,
-    /// `Email`
-    Email,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Instagram`
-    Instagram,
-    /// `Facebook`
-    Facebook,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ExportMessagesByLocationChannel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "Call",
-            Self::Sms => "SMS",
-            Self::Email => "Email",
-            Self::WhatsApp => "WhatsApp",
-            Self::Instagram => "Instagram",
-            Self::Facebook => "Facebook",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ExportMessagesByLocationChannel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Call" => Self::Call,
-            "SMS" => Self::Sms,
-            "Email" => Self::Email,
-            "WhatsApp" => Self::WhatsApp,
-            "Instagram" => Self::Instagram,
-            "Facebook" => Self::Facebook,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ExportMessagesByLocationChannel> for String {
-    fn from(value: ExportMessagesByLocationChannel) -> Self {
-        match value {
-            ExportMessagesByLocationChannel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ExportMessagesByLocationChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ExportMessagesByLocationSortBy {
-    /// `createdAt`
-    CreatedAt,
-    /// `updatedAt`
-    UpdatedAt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ExportMessagesByLocationSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "createdAt",
-            Self::UpdatedAt => "updatedAt",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ExportMessagesByLocationSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "createdAt" => Self::CreatedAt,
-            "updatedAt" => Self::UpdatedAt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ExportMessagesByLocationSortBy> for String {
-    fn from(value: ExportMessagesByLocationSortBy) -> Self {
-        match value {
-            ExportMessagesByLocationSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ExportMessagesByLocationSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetCustomAudiencesSource {
-    /// `ad_manager`
-    AdManager,
-    /// `integration`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetCustomAudiencesSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "ad_manager",
-            Self::Integration => "integration",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetCustomAudiencesSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ad_manager" => Self::AdManager,
-            "integration" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetCustomAudiencesSource> for String {
-    fn from(value: FbGetCustomAudiencesSource) -> Self {
-        match value {
-            FbGetCustomAudiencesSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetCustomAudiencesSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetCustomAudiencesType {
-    /// `lookalike`
-    Lookalike,
-    /// `custom`
-    Custom,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetCustomAudiencesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Lookalike => "lookalike",
-            Self::Custom => "custom",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetCustomAudiencesType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "lookalike" => Self::Lookalike,
-            "custom" => Self::Custom,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetCustomAudiencesType> for String {
-    fn from(value: FbGetCustomAudiencesType) -> Self {
-        match value {
-            FbGetCustomAudiencesType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetCustomAudiencesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetEntityEntityType {
-    /// `CAMPAIGN`
-    Campaign,
-    /// `ADSET`
-    Adset,
-    /// `AD`
-    Ad,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetEntityEntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Campaign => "CAMPAIGN",
-            Self::Adset => "ADSET",
-            Self::Ad => "AD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetEntityEntityType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CAMPAIGN" => Self::Campaign,
-            "ADSET" => Self::Adset,
-            "AD" => Self::Ad,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetEntityEntityType> for String {
-    fn from(value: FbGetEntityEntityType) -> Self {
-        match value {
-            FbGetEntityEntityType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetEntityEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema` and 15 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetEntityType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetEntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetEntityType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetEntityType> for String {
-    fn from(value: FbGetEntityType) -> Self {
-        match value {
-            FbGetEntityType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/3/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FbGetReportingGroupBy {
-    /// `day`
-    Day,
-    /// `week`
-    Week,
-    /// `month`
-    Month,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetReportingGroupBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Week => "week",
-            Self::Month => "month",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetReportingGroupBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            "week" => Self::Week,
-            "month" => Self::Month,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetReportingGroupBy> for String {
-    fn from(value: FbGetReportingGroupBy) -> Self {
-        match value {
-            FbGetReportingGroupBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetReportingGroupBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// followers action type
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FollowersActionType {
-    /// `add`
-    Add,
-    /// `remove`
-    Remove,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FollowersActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Add => "add",
-            Self::Remove => "remove",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FollowersActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "add" => Self::Add,
-            "remove" => Self::Remove,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FollowersActionType> for String {
-    fn from(value: FollowersActionType) -> Self {
-        match value {
-            FollowersActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FollowersActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Font family of the icon
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FontFamily {
-    /// `fab`
-    Fab,
-    /// `fas`
-    Fas,
-    /// `far`
-    Far,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FontFamily {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fab => "fab",
-            Self::Fas => "fas",
-            Self::Far => "far",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FontFamily {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fab" => Self::Fab,
-            "fas" => Self::Fas,
-            "far" => Self::Far,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FontFamily> for String {
-    fn from(value: FontFamily) -> Self {
-        match value {
-            FontFamily::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FontFamily {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Billing interval for the plan
+    ///
+    /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items/properties/billingInterval` and 3 identical schemas
+    pub enum BillingInterval {
+        /// `month`
+        Month = "month",
+        /// `year`
+        Year = "year",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Publication status of a blog post.
+    ///
+    /// Schema: `apps/blogs.json#/components/schemas/BlogPostStatus` and 1 identical schema (`apps/v3/blogs-v3.json#/components/schemas/BlogPostStatus`)
+    pub enum BlogPostStatus {
+        /// `DRAFT`
+        Draft = "DRAFT",
+        /// `PUBLISHED`
+        Published = "PUBLISHED",
+        /// `SCHEDULED`
+        Scheduled = "SCHEDULED",
+        /// `ARCHIVED`
+        Archived = "ARCHIVED",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// This setting contols what to do incase a recurring slot is unavailable
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOption` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/bookingOption`)
+    pub enum BookingOption {
+        /// `skip`
+        Skip = "skip",
+        /// `continue`
+        Continue = "continue",
+        /// `book_next`
+        BookNext = "book_next",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// This setting contols what to do incase a recurring slot is unavailable
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOverlapDefaultStatus` and 2 identical schemas
+    pub enum BookingOverlapDefaultStatus {
+        /// `confirmed`
+        Confirmed = "confirmed",
+        /// `new`
+        New = "new",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Budget type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType` and 5 identical schemas
+    pub enum BudgetType {
+        /// `DAILY`
+        Daily = "DAILY",
+        /// `LIFETIME`
+        Lifetime = "LIFETIME",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `builderVersion` schema.
+    ///
+    /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion` and 2 identical schemas
+    pub enum BuilderVersion {
+        /// `1`
+        V1 = "1",
+        /// `2`
+        V2 = "2",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of bulk update operation
+    ///
+    /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/BulkUpdateDto/properties/type`)
+    pub enum BulkUpdateDtoType {
+        /// `bulk-update-price`
+        BulkUpdatePrice = "bulk-update-price",
+        /// `bulk-update-availability`
+        BulkUpdateAvailability = "bulk-update-availability",
+        /// `bulk-update-product-collection`
+        BulkUpdateProductCollection = "bulk-update-product-collection",
+        /// `bulk-delete-products`
+        BulkDeleteProducts = "bulk-delete-products",
+        /// `bulk-update-currency`
+        BulkUpdateCurrency = "bulk-update-currency",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `calculation` schema.
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ItemTaxDto/properties/calculation`)
+    pub enum Calculation {
+        /// `exclusive`
+        Exclusive = "exclusive",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Calendar Notification
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/CalendarNotification/properties/type`)
+    pub enum CalendarNotificationType {
+        /// `email`
+        Email = "email",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `calendarType` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType` and 3 identical schemas
+    pub enum CalendarType {
+        /// `round_robin`
+        RoundRobin = "round_robin",
+        /// `event`
+        Event = "event",
+        /// `class_booking`
+        ClassBooking = "class_booking",
+        /// `collective`
+        Collective = "collective",
+        /// `service_booking`
+        ServiceBooking = "service_booking",
+        /// `personal`
+        Personal = "personal",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Call status
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status` and 3 identical schemas
+    pub enum CallStatus {
+        /// `pending`
+        Pending = "pending",
+        /// `completed`
+        Completed = "completed",
+        /// `answered`
+        Answered = "answered",
+        /// `busy`
+        Busy = "busy",
+        /// `no-answer`
+        NoAnswer = "no-answer",
+        /// `failed`
+        Failed = "failed",
+        /// `canceled`
+        Canceled = "canceled",
+        /// `voicemail`
+        Voicemail = "voicemail",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Call to action label
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel`)
+    pub enum CallToActionLabel {
+        /// `AUTOMATED`
+        Automated = "AUTOMATED",
+        /// `LEARN_MORE`
+        LearnMore = "LEARN_MORE",
+        /// `GET_QUOTE`
+        GetQuote = "GET_QUOTE",
+        /// `APPLY_NOW`
+        ApplyNow = "APPLY_NOW",
+        /// `SIGN_UP`
+        SignUp = "SIGN_UP",
+        /// `CONTACT_US`
+        ContactUs = "CONTACT_US",
+        /// `SUBSCRIBE`
+        Subscribe = "SUBSCRIBE",
+        /// `DOWNLOAD`
+        Download = "DOWNLOAD",
+        /// `BOOK_NOW`
+        BookNow = "BOOK_NOW",
+        /// `SHOP_NOW`
+        ShopNow = "SHOP_NOW",
+        /// `BUY_NOW`
+        BuyNow = "BUY_NOW",
+        /// `DONATE_NOW`
+        DonateNow = "DONATE_NOW",
+        /// `ORDER_NOW`
+        OrderNow = "ORDER_NOW",
+        /// `PLAY_NOW`
+        PlayNow = "PLAY_NOW",
+        /// `SEE_MORE`
+        SeeMore = "SEE_MORE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Call to action button type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType`)
+    pub enum CallToActionType {
+        /// `LEARN_MORE`
+        LearnMore = "LEARN_MORE",
+        /// `GET_QUOTE`
+        GetQuote = "GET_QUOTE",
+        /// `APPLY_NOW`
+        ApplyNow = "APPLY_NOW",
+        /// `SIGN_UP`
+        SignUp = "SIGN_UP",
+        /// `CONTACT_US`
+        ContactUs = "CONTACT_US",
+        /// `SUBSCRIBE`
+        Subscribe = "SUBSCRIBE",
+        /// `DOWNLOAD`
+        Download = "DOWNLOAD",
+        /// `BOOK_NOW`
+        BookNow = "BOOK_NOW",
+        /// `GET_OFFER`
+        GetOffer = "GET_OFFER",
+        /// `REGISTER`
+        Register = "REGISTER",
+        /// `GET_INFO`
+        GetInfo = "GET_INFO",
+        /// `REQUEST_DEMO`
+        RequestDemo = "REQUEST_DEMO",
+        /// `JOIN_NOW`
+        JoinNow = "JOIN_NOW",
+        /// `GET_STARTED`
+        GetStarted = "GET_STARTED",
+        /// `VISIT_SITE`
+        VisitSite = "VISIT_SITE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `type` schema.
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CardDto/properties/type`)
+    pub enum CardDtoType {
+        /// `visa`
+        Visa = "visa",
+        /// `mastercard`
+        Mastercard = "mastercard",
+        /// `other`
+        Other = "other",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Notification channel
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel` and 5 identical schemas
+    pub enum Channel {
+        /// `email`
+        Email = "email",
+        /// `inApp`
+        InApp = "inApp",
+        /// `sms`
+        Sms = "sms",
+        /// `whatsapp`
+        Whatsapp = "whatsapp",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 5 identical schemas
+    pub enum ChannelsItem {
+        /// `IG`
+        Ig = "IG",
+        /// `FB`
+        Fb = "FB",
+        /// `SMS`
+        Sms = "SMS",
+        /// `WebChat`
+        WebChat = "WebChat",
+        /// `WhatsApp`
+        WhatsApp = "WhatsApp",
+        /// `Live_Chat`
+        LiveChat = "Live_Chat",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// How pipeline/stage colors are rendered
+    ///
+    /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode`)
+    pub enum ColorRenderMode {
+        /// `dot`
+        Dot = "dot",
+        /// `bg-tint`
+        BgTint = "bg-tint",
+        /// `none`
+        None = "none",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of condition to provide the conditional pricing
+    ///
+    /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto/properties/conditionType` and 5 identical schemas
+    pub enum ConditionType {
+        /// `none`
+        None = "none",
+        /// `price`
+        Price = "price",
+        /// `weight`
+        Weight = "weight",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// How a condition compares its field with its value.
+    ///
+    /// Schema: `apps/contacts.json#/components/schemas/ContactSearchOperator` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchOperator`)
+    pub enum ContactSearchOperator {
+        /// `eq`
+        Eq = "eq",
+        /// `not_eq`
+        NotEq = "not_eq",
+        /// `contains`
+        Contains = "contains",
+        /// `not_contains`
+        NotContains = "not_contains",
+        /// `exists`
+        Exists = "exists",
+        /// `not_exists`
+        NotExists = "not_exists",
+        /// `range`
+        Range = "range",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `contentType` schema.
+    ///
+    /// Schema: `apps/courses.json#/components/schemas/contentType` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/contentType`)
+    pub enum ContentType {
+        /// `video`
+        Video = "video",
+        /// `assignment`
+        Assignment = "assignment",
+        /// `quiz`
+        Quiz = "quiz",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Primary channel/type of the conversation (Phone, Email, etc)
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ConversationSchema/properties/type`)
+    pub enum ConversationSchemaType {
+        /// `TYPE_PHONE`
+        TypePhone = "TYPE_PHONE",
+        /// `TYPE_EMAIL`
+        TypeEmail = "TYPE_EMAIL",
+        /// `TYPE_FB_MESSENGER`
+        TypeFbMessenger = "TYPE_FB_MESSENGER",
+        /// `TYPE_REVIEW`
+        TypeReview = "TYPE_REVIEW",
+        /// `TYPE_GROUP_SMS`
+        TypeGroupSms = "TYPE_GROUP_SMS",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// How conversions are counted per interaction
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/countingType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/countingType`)
+    pub enum CountingType {
+        /// `ONE_PER_CLICK`
+        OnePerClick = "ONE_PER_CLICK",
+        /// `MANY_PER_CLICK`
+        ManyPerClick = "MANY_PER_CLICK",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The 2 letter country-code in which the business is present for which sub-account is created
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/Address/properties/countryCode` and 13 identical schemas
+    pub enum Country {
+        /// `AF`
+        Af = "AF",
+        /// `AX`
+        Ax = "AX",
+        /// `AL`
+        Al = "AL",
+        /// `DZ`
+        Dz = "DZ",
+        /// `AS`
+        As = "AS",
+        /// `AD`
+        Ad = "AD",
+        /// `AO`
+        Ao = "AO",
+        /// `AI`
+        Ai = "AI",
+        /// `AQ`
+        Aq = "AQ",
+        /// `AG`
+        Ag = "AG",
+        /// `AR`
+        Ar = "AR",
+        /// `AM`
+        Am = "AM",
+        /// `AW`
+        Aw = "AW",
+        /// `AU`
+        Au = "AU",
+        /// `AT`
+        At = "AT",
+        /// `AZ`
+        Az = "AZ",
+        /// `BS`
+        Bs = "BS",
+        /// `BH`
+        Bh = "BH",
+        /// `BD`
+        Bd = "BD",
+        /// `BB`
+        Bb = "BB",
+        /// `BY`
+        By = "BY",
+        /// `BE`
+        Be = "BE",
+        /// `BZ`
+        Bz = "BZ",
+        /// `BJ`
+        Bj = "BJ",
+        /// `BM`
+        Bm = "BM",
+        /// `BT`
+        Bt = "BT",
+        /// `BO`
+        Bo = "BO",
+        /// `BA`
+        Ba = "BA",
+        /// `BW`
+        Bw = "BW",
+        /// `BV`
+        Bv = "BV",
+        /// `BR`
+        Br = "BR",
+        /// `IO`
+        Io = "IO",
+        /// `BN`
+        Bn = "BN",
+        /// `BG`
+        Bg = "BG",
+        /// `BF`
+        Bf = "BF",
+        /// `BI`
+        Bi = "BI",
+        /// `KH`
+        Kh = "KH",
+        /// `CM`
+        Cm = "CM",
+        /// `CA`
+        Ca = "CA",
+        /// `CV`
+        Cv = "CV",
+        /// `KY`
+        Ky = "KY",
+        /// `CF`
+        Cf = "CF",
+        /// `TD`
+        Td = "TD",
+        /// `CL`
+        Cl = "CL",
+        /// `CN`
+        Cn = "CN",
+        /// `CX`
+        Cx = "CX",
+        /// `CC`
+        Cc = "CC",
+        /// `CO`
+        Co = "CO",
+        /// `KM`
+        Km = "KM",
+        /// `CG`
+        Cg = "CG",
+        /// `CD`
+        Cd = "CD",
+        /// `CK`
+        Ck = "CK",
+        /// `CR`
+        Cr = "CR",
+        /// `CI`
+        Ci = "CI",
+        /// `HR`
+        Hr = "HR",
+        /// `CU`
+        Cu = "CU",
+        /// `CY`
+        Cy = "CY",
+        /// `CZ`
+        Cz = "CZ",
+        /// `DK`
+        Dk = "DK",
+        /// `DJ`
+        Dj = "DJ",
+        /// `DM`
+        Dm = "DM",
+        /// `DO`
+        Do = "DO",
+        /// `EC`
+        Ec = "EC",
+        /// `EG`
+        Eg = "EG",
+        /// `SV`
+        Sv = "SV",
+        /// `GQ`
+        Gq = "GQ",
+        /// `ER`
+        Er = "ER",
+        /// `EE`
+        Ee = "EE",
+        /// `ET`
+        Et = "ET",
+        /// `FK`
+        Fk = "FK",
+        /// `FO`
+        Fo = "FO",
+        /// `FJ`
+        Fj = "FJ",
+        /// `FI`
+        Fi = "FI",
+        /// `FR`
+        Fr = "FR",
+        /// `GF`
+        Gf = "GF",
+        /// `PF`
+        Pf = "PF",
+        /// `TF`
+        Tf = "TF",
+        /// `GA`
+        Ga = "GA",
+        /// `GM`
+        Gm = "GM",
+        /// `GE`
+        Ge = "GE",
+        /// `DE`
+        De = "DE",
+        /// `GH`
+        Gh = "GH",
+        /// `GI`
+        Gi = "GI",
+        /// `GR`
+        Gr = "GR",
+        /// `GL`
+        Gl = "GL",
+        /// `GD`
+        Gd = "GD",
+        /// `GP`
+        Gp = "GP",
+        /// `GU`
+        Gu = "GU",
+        /// `GT`
+        Gt = "GT",
+        /// `GG`
+        Gg = "GG",
+        /// `GN`
+        Gn = "GN",
+        /// `GW`
+        Gw = "GW",
+        /// `GY`
+        Gy = "GY",
+        /// `HT`
+        Ht = "HT",
+        /// `HM`
+        Hm = "HM",
+        /// `VA`
+        Va = "VA",
+        /// `HN`
+        Hn = "HN",
+        /// `HK`
+        Hk = "HK",
+        /// `HU`
+        Hu = "HU",
+        /// `IS`
+        Is = "IS",
+        /// `IN`
+        In = "IN",
+        /// `ID`
+        Id = "ID",
+        /// `IR`
+        Ir = "IR",
+        /// `IQ`
+        Iq = "IQ",
+        /// `IE`
+        Ie = "IE",
+        /// `IM`
+        Im = "IM",
+        /// `IL`
+        Il = "IL",
+        /// `IT`
+        It = "IT",
+        /// `JM`
+        Jm = "JM",
+        /// `JP`
+        Jp = "JP",
+        /// `JE`
+        Je = "JE",
+        /// `JO`
+        Jo = "JO",
+        /// `KZ`
+        Kz = "KZ",
+        /// `KE`
+        Ke = "KE",
+        /// `KI`
+        Ki = "KI",
+        /// `KP`
+        Kp = "KP",
+        /// `KR`
+        Kr = "KR",
+        /// `XK`
+        Xk = "XK",
+        /// `KW`
+        Kw = "KW",
+        /// `KG`
+        Kg = "KG",
+        /// `LA`
+        La = "LA",
+        /// `LV`
+        Lv = "LV",
+        /// `LB`
+        Lb = "LB",
+        /// `LS`
+        Ls = "LS",
+        /// `LR`
+        Lr = "LR",
+        /// `LY`
+        Ly = "LY",
+        /// `LI`
+        Li = "LI",
+        /// `LT`
+        Lt = "LT",
+        /// `LU`
+        Lu = "LU",
+        /// `MO`
+        Mo = "MO",
+        /// `MK`
+        Mk = "MK",
+        /// `MG`
+        Mg = "MG",
+        /// `MW`
+        Mw = "MW",
+        /// `MY`
+        My = "MY",
+        /// `MV`
+        Mv = "MV",
+        /// `ML`
+        Ml = "ML",
+        /// `MT`
+        Mt = "MT",
+        /// `MH`
+        Mh = "MH",
+        /// `MQ`
+        Mq = "MQ",
+        /// `MR`
+        Mr = "MR",
+        /// `MU`
+        Mu = "MU",
+        /// `YT`
+        Yt = "YT",
+        /// `MX`
+        Mx = "MX",
+        /// `FM`
+        Fm = "FM",
+        /// `MD`
+        Md = "MD",
+        /// `MC`
+        Mc = "MC",
+        /// `MN`
+        Mn = "MN",
+        /// `ME`
+        Me = "ME",
+        /// `MS`
+        Ms = "MS",
+        /// `MA`
+        Ma = "MA",
+        /// `MZ`
+        Mz = "MZ",
+        /// `MM`
+        Mm = "MM",
+        /// `NA`
+        Na = "NA",
+        /// `NR`
+        Nr = "NR",
+        /// `NP`
+        Np = "NP",
+        /// `NL`
+        Nl = "NL",
+        /// `AN`
+        An = "AN",
+        /// `NC`
+        Nc = "NC",
+        /// `NZ`
+        Nz = "NZ",
+        /// `NI`
+        Ni = "NI",
+        /// `NE`
+        Ne = "NE",
+        /// `NG`
+        Ng = "NG",
+        /// `NU`
+        Nu = "NU",
+        /// `NF`
+        Nf = "NF",
+        /// `MP`
+        Mp = "MP",
+        /// `NO`
+        No = "NO",
+        /// `OM`
+        Om = "OM",
+        /// `PK`
+        Pk = "PK",
+        /// `PW`
+        Pw = "PW",
+        /// `PS`
+        Ps = "PS",
+        /// `PA`
+        Pa = "PA",
+        /// `PG`
+        Pg = "PG",
+        /// `PY`
+        Py = "PY",
+        /// `PE`
+        Pe = "PE",
+        /// `PH`
+        Ph = "PH",
+        /// `PN`
+        Pn = "PN",
+        /// `PL`
+        Pl = "PL",
+        /// `PT`
+        Pt = "PT",
+        /// `PR`
+        Pr = "PR",
+        /// `QA`
+        Qa = "QA",
+        /// `RE`
+        Re = "RE",
+        /// `RO`
+        Ro = "RO",
+        /// `RU`
+        Ru = "RU",
+        /// `RW`
+        Rw = "RW",
+        /// `SH`
+        Sh = "SH",
+        /// `KN`
+        Kn = "KN",
+        /// `LC`
+        Lc = "LC",
+        /// `MF`
+        Mf = "MF",
+        /// `PM`
+        Pm = "PM",
+        /// `VC`
+        Vc = "VC",
+        /// `WS`
+        Ws = "WS",
+        /// `SM`
+        Sm = "SM",
+        /// `ST`
+        St = "ST",
+        /// `SA`
+        Sa = "SA",
+        /// `SN`
+        Sn = "SN",
+        /// `RS`
+        Rs = "RS",
+        /// `SC`
+        Sc = "SC",
+        /// `SL`
+        Sl = "SL",
+        /// `SG`
+        Sg = "SG",
+        /// `SX`
+        Sx = "SX",
+        /// `SK`
+        Sk = "SK",
+        /// `SI`
+        Si = "SI",
+        /// `SB`
+        Sb = "SB",
+        /// `SO`
+        So = "SO",
+        /// `ZA`
+        Za = "ZA",
+        /// `GS`
+        Gs = "GS",
+        /// `ES`
+        Es = "ES",
+        /// `LK`
+        Lk = "LK",
+        /// `SD`
+        Sd = "SD",
+        /// `SR`
+        Sr = "SR",
+        /// `SJ`
+        Sj = "SJ",
+        /// `SZ`
+        Sz = "SZ",
+        /// `SE`
+        Se = "SE",
+        /// `CH`
+        Ch = "CH",
+        /// `SY`
+        Sy = "SY",
+        /// `TW`
+        Tw = "TW",
+        /// `TJ`
+        Tj = "TJ",
+        /// `TZ`
+        Tz = "TZ",
+        /// `TH`
+        Th = "TH",
+        /// `TL`
+        Tl = "TL",
+        /// `TG`
+        Tg = "TG",
+        /// `TK`
+        Tk = "TK",
+        /// `TO`
+        To = "TO",
+        /// `TT`
+        Tt = "TT",
+        /// `TN`
+        Tn = "TN",
+        /// `TR`
+        Tr = "TR",
+        /// `TM`
+        Tm = "TM",
+        /// `TC`
+        Tc = "TC",
+        /// `TV`
+        Tv = "TV",
+        /// `UG`
+        Ug = "UG",
+        /// `GB`
+        Gb = "GB",
+        /// `UA`
+        Ua = "UA",
+        /// `AE`
+        Ae = "AE",
+        /// `US`
+        Us = "US",
+        /// `UM`
+        Um = "UM",
+        /// `UY`
+        Uy = "UY",
+        /// `UZ`
+        Uz = "UZ",
+        /// `VU`
+        Vu = "VU",
+        /// `VE`
+        Ve = "VE",
+        /// `VN`
+        Vn = "VN",
+        /// `VG`
+        Vg = "VG",
+        /// `VI`
+        Vi = "VI",
+        /// `WF`
+        Wf = "WF",
+        /// `EH`
+        Eh = "EH",
+        /// `YE`
+        Ye = "YE",
+        /// `ZM`
+        Zm = "ZM",
+        /// `ZW`
+        Zw = "ZW",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Current status of the coupon
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status` and 5 identical schemas
+    pub enum CouponDtoStatus {
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `active`
+        Active = "active",
+        /// `expired`
+        Expired = "expired",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Current processing status of the URL
+    ///
+    /// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status` and 7 identical schemas
+    pub enum CrawledUrlDtoStatus {
+        /// `Pending`
+        Pending = "Pending",
+        /// `Processing`
+        Processing = "Processing",
+        /// `Successful`
+        Successful = "Successful",
+        /// `Failed`
+        Failed = "Failed",
+        /// `Existing`
+        Existing = "Existing",
+        /// `Restricted`
+        Restricted = "Restricted",
+        /// `Cancelled`
+        Cancelled = "Cancelled",
+        /// `Aborted`
+        Aborted = "Aborted",
+        /// `Training`
+        Training = "Training",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of field that you are trying to create
+    ///
+    /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType` and 1 identical schema (`apps/v3/custom-fields-v3.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType`)
+    pub enum CreateCustomFieldsDtoDataType {
+        /// `TEXT`
+        Text = "TEXT",
+        /// `LARGE_TEXT`
+        LargeText = "LARGE_TEXT",
+        /// `NUMERICAL`
+        Numerical = "NUMERICAL",
+        /// `PHONE`
+        Phone = "PHONE",
+        /// `MONETORY`
+        Monetory = "MONETORY",
+        /// `CHECKBOX`
+        Checkbox = "CHECKBOX",
+        /// `SINGLE_OPTIONS`
+        SingleOptions = "SINGLE_OPTIONS",
+        /// `MULTIPLE_OPTIONS`
+        MultipleOptions = "MULTIPLE_OPTIONS",
+        /// `DATE`
+        Date = "DATE",
+        /// `TEXTBOX_LIST`
+        TextboxList = "TEXTBOX_LIST",
+        /// `FILE_UPLOAD`
+        FileUpload = "FILE_UPLOAD",
+        /// `RADIO`
+        Radio = "RADIO",
+        /// `EMAIL`
+        Email = "EMAIL",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 7 identical schemas
+    pub enum CreateEmployeeDtoMode {
+        /// `off`
+        Off = "off",
+        /// `suggestive`
+        Suggestive = "suggestive",
+        /// `auto-pilot`
+        AutoPilot = "auto-pilot",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 7 identical schemas
+    pub enum CreateEmployeeDtoSleepTimeUnit {
+        /// `hours`
+        Hours = "hours",
+        /// `minutes`
+        Minutes = "minutes",
+        /// `seconds`
+        Seconds = "seconds",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Invoice Status
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 11 identical schemas
+    pub enum CreateInvoiceResponseDtoStatus {
+        /// `draft`
+        Draft = "draft",
+        /// `sent`
+        Sent = "sent",
+        /// `payment_processing`
+        PaymentProcessing = "payment_processing",
+        /// `paid`
+        Paid = "paid",
+        /// `void`
+        Void = "void",
+        /// `partially_paid`
+        PartiallyPaid = "partially_paid",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Lead form type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO/properties/type`)
+    pub enum CreateLeadFormDtoType {
+        /// `MORE_VOLUME`
+        MoreVolume = "MORE_VOLUME",
+        /// `HIGHER_INTENT`
+        HigherIntent = "HIGHER_INTENT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The kind of social post.
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType` and 5 identical schemas
+    pub enum CreatePostDtoType {
+        /// `post`
+        Post = "post",
+        /// `story`
+        Story = "story",
+        /// `reel`
+        Reel = "reel",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Status of the agent
+    ///
+    /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 3 identical schemas
+    pub enum CreatePublicAgentDtoStatus {
+        /// `active`
+        Active = "active",
+        /// `inactive`
+        Inactive = "inactive",
+        /// `archived`
+        Archived = "archived",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse/properties/status` and 3 identical schemas
+    pub enum CsvResponseStatus {
+        /// `pending`
+        Pending = "pending",
+        /// `in_progress`
+        InProgress = "in_progress",
+        /// `completed`
+        Completed = "completed",
+        /// `failed`
+        Failed = "failed",
+        /// `in_review`
+        InReview = "in_review",
+        /// `importing`
+        Importing = "importing",
+        /// `deleted`
+        Deleted = "deleted",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `dayOfWeek` schema.
+    ///
+    /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek`)
+    pub enum CustomRRulesOptionsDayOfWeek {
+        /// `MO`
+        Mo = "MO",
+        /// `TU`
+        Tu = "TU",
+        /// `WE`
+        We = "WE",
+        /// `TH`
+        Th = "TH",
+        /// `FR`
+        Fr = "FR",
+        /// `SA`
+        Sa = "SA",
+        /// `SU`
+        Su = "SU",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `intervalType` schema.
+    ///
+    /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/intervalType` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/intervalType`)
+    pub enum CustomRRulesOptionsIntervalType {
+        /// `yearly`
+        Yearly = "yearly",
+        /// `monthly`
+        Monthly = "monthly",
+        /// `weekly`
+        Weekly = "weekly",
+        /// `daily`
+        Daily = "daily",
+        /// `hourly`
+        Hourly = "hourly",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of field that you are trying to create
+    ///
+    /// Schema: `apps/custom-fields.json#/components/schemas/ICustomField/properties/dataType` and 3 identical schemas
+    pub enum DataType {
+        /// `TEXT`
+        Text = "TEXT",
+        /// `LARGE_TEXT`
+        LargeText = "LARGE_TEXT",
+        /// `NUMERICAL`
+        Numerical = "NUMERICAL",
+        /// `PHONE`
+        Phone = "PHONE",
+        /// `MONETORY`
+        Monetory = "MONETORY",
+        /// `CHECKBOX`
+        Checkbox = "CHECKBOX",
+        /// `SINGLE_OPTIONS`
+        SingleOptions = "SINGLE_OPTIONS",
+        /// `MULTIPLE_OPTIONS`
+        MultipleOptions = "MULTIPLE_OPTIONS",
+        /// `DATE`
+        Date = "DATE",
+        /// `TEXTBOX_LIST`
+        TextboxList = "TEXTBOX_LIST",
+        /// `FILE_UPLOAD`
+        FileUpload = "FILE_UPLOAD",
+        /// `RADIO`
+        Radio = "RADIO",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Day of week (only for weekday-type rules)
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/day` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/day`)
+    pub enum Day {
+        /// `sunday`
+        Sunday = "sunday",
+        /// `monday`
+        Monday = "monday",
+        /// `tuesday`
+        Tuesday = "tuesday",
+        /// `wednesday`
+        Wednesday = "wednesday",
+        /// `thursday`
+        Thursday = "thursday",
+        /// `friday`
+        Friday = "friday",
+        /// `saturday`
+        Saturday = "saturday",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `dayOfWeek` schema.
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek` and 3 identical schemas
+    pub enum DayOfWeek {
+        /// `mo`
+        Mo = "mo",
+        /// `tu`
+        Tu = "tu",
+        /// `we`
+        We = "we",
+        /// `th`
+        Th = "th",
+        /// `fr`
+        Fr = "fr",
+        /// `sa`
+        Sa = "sa",
+        /// `su`
+        Su = "su",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Price type of the item
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type` and 17 identical schemas
+    pub enum DefaultPriceResponseDtoType {
+        /// `one_time`
+        OneTime = "one_time",
+        /// `recurring`
+        Recurring = "recurring",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Status to set for the files (deleted or trashed)
+    ///
+    /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status` and 1 identical schema (`apps/v3/medias-v3.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status`)
+    pub enum DeleteMediaObjectsBodyParamsStatus {
+        /// `deleted`
+        Deleted = "deleted",
+        /// `trashed`
+        Trashed = "trashed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Deposit date type
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType`)
+    pub enum DepositDateType {
+        /// `estimate_accepted`
+        EstimateAccepted = "estimate_accepted",
+        /// `custom`
+        Custom = "custom",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Desired lead intent level
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent`)
+    pub enum DesiredIntent {
+        /// `LOW_INTENT`
+        LowIntent = "LOW_INTENT",
+        /// `HIGH_INTENT`
+        HighIntent = "HIGH_INTENT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Ascending or descending.
+    ///
+    /// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction` and 10 identical schemas
+    pub enum Direction {
+        /// `asc`
+        Asc = "asc",
+        /// `desc`
+        Desc = "desc",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Discount type
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type` and 7 identical schemas
+    pub enum DiscountDtoType {
+        /// `percentage`
+        Percentage = "percentage",
+        /// `fixed`
+        Fixed = "fixed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of discount (percentage or amount)
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType` and 8 identical schemas
+    pub enum DiscountType {
+        /// `percentage`
+        Percentage = "percentage",
+        /// `amount`
+        Amount = "amount",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Mode as string
+    ///
+    /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option` and 3 identical schemas
+    pub enum DiscoverWebsiteRequestDtoOption {
+        /// `Exact`
+        Exact = "Exact",
+        /// `Path`
+        Path = "Path",
+        /// `Domain`
+        Domain = "Domain",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Do Not Disturb status for this channel
+    ///
+    /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/DndSettingSchema/properties/status`)
+    pub enum DndSettingSchemaStatus {
+        /// `active`
+        Active = "active",
+        /// `inactive`
+        Inactive = "inactive",
+        /// `permanent`
+        Permanent = "permanent",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of the duration
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType`)
+    pub enum DurationType {
+        /// `months`
+        Months = "months",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of template editor used
+    ///
+    /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType` and 2 identical schemas
+    pub enum EditorType {
+        /// `html`
+        Html = "html",
+        /// `builder`
+        Builder = "builder",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Element type
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/ELEMENTS_LOOKUP` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ELEMENTS_LOOKUP`)
+    pub enum ElementsLookup {
+        /// `Page`
+        Page = "Page",
+        /// `Text`
+        Text = "Text",
+        /// `Image`
+        Image = "Image",
+        /// `Video`
+        Video = "Video",
+        /// `Table`
+        Table = "Table",
+        /// `ProductList`
+        ProductList = "ProductList",
+        /// `PageBreak`
+        PageBreak = "PageBreak",
+        /// `Signature`
+        Signature = "Signature",
+        /// `PaymentDetails`
+        PaymentDetails = "PaymentDetails",
+        /// `TextField`
+        TextField = "TextField",
+        /// `DateField`
+        DateField = "DateField",
+        /// `InitialsField`
+        InitialsField = "InitialsField",
+        /// `Checkbox`
+        Checkbox = "Checkbox",
+        /// `Row`
+        Row = "Row",
+        /// `Column`
+        Column = "Column",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Mode for email replies
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode`)
+    pub enum EmailReplyMode {
+        /// `reply`
+        Reply = "reply",
+        /// `reply_all`
+        ReplyAll = "reply_all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Minute mark the schedule ends at
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute` and 3 identical schemas
+    pub enum EndMinute {
+        /// `ZERO`
+        Zero = "ZERO",
+        /// `FIFTEEN`
+        Fifteen = "FIFTEEN",
+        /// `THIRTY`
+        Thirty = "THIRTY",
+        /// `FORTY_FIVE`
+        FortyFive = "FORTY_FIVE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Entity type
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/EntityReference` and 3 identical schemas
+    pub enum EntityReference {
+        /// `contacts`
+        Contacts = "contacts",
+        /// `users`
+        Users = "users",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Estimate Status
+    ///
+    /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema` and 3 identical schemas
+    pub enum EstimateStatus {
+        /// `all`
+        All = "all",
+        /// `draft`
+        Draft = "draft",
+        /// `sent`
+        Sent = "sent",
+        /// `accepted`
+        Accepted = "accepted",
+        /// `declined`
+        Declined = "declined",
+        /// `invoiced`
+        Invoiced = "invoiced",
+        /// `viewed`
+        Viewed = "viewed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `eventType` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType` and 5 identical schemas
+    pub enum EventType {
+        /// `RoundRobin_OptimizeForAvailability`
+        RoundRobinOptimizeForAvailability = "RoundRobin_OptimizeForAvailability",
+        /// `RoundRobin_OptimizeForEqualDistribution`
+        RoundRobinOptimizeForEqualDistribution = "RoundRobin_OptimizeForEqualDistribution",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Expansion level
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel`)
+    pub enum ExpansionLevel {
+        /// `BALANCED`
+        Balanced = "BALANCED",
+        /// `BROAD`
+        Broad = "BROAD",
+        /// `NARROW`
+        Narrow = "NARROW",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema`)
+    pub enum ExportMessagesByLocationChannel {
+        /// `Call`
+        Call = "Call",
+        /// `SMS`
+        Sms = "SMS",
+        /// `Email`
+        Email = "Email",
+        /// `WhatsApp`
+        WhatsApp = "WhatsApp",
+        /// `Instagram`
+        Instagram = "Instagram",
+        /// `Facebook`
+        Facebook = "Facebook",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema`)
+    pub enum ExportMessagesByLocationSortBy {
+        /// `createdAt`
+        CreatedAt = "createdAt",
+        /// `updatedAt`
+        UpdatedAt = "updatedAt",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema`)
+    pub enum FbGetCustomAudiencesSource {
+        /// `ad_manager`
+        AdManager = "ad_manager",
+        /// `integration`
+        Integration = "integration",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema`)
+    pub enum FbGetCustomAudiencesType {
+        /// `lookalike`
+        Lookalike = "lookalike",
+        /// `custom`
+        Custom = "custom",
+        /// `all`
+        All = "all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema`)
+    pub enum FbGetEntityEntityType {
+        /// `CAMPAIGN`
+        Campaign = "CAMPAIGN",
+        /// `ADSET`
+        Adset = "ADSET",
+        /// `AD`
+        Ad = "AD",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema` and 15 identical schemas
+    pub enum FbGetEntityType {
+        /// `AD_MANAGER`
+        AdManager = "AD_MANAGER",
+        /// `INTEGRATION`
+        Integration = "INTEGRATION",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/3/schema`)
+    pub enum FbGetReportingGroupBy {
+        /// `day`
+        Day = "day",
+        /// `week`
+        Week = "week",
+        /// `month`
+        Month = "month",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// followers action type
+    ///
+    /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType`)
+    pub enum FollowersActionType {
+        /// `add`
+        Add = "add",
+        /// `remove`
+        Remove = "remove",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Font family of the icon
+    ///
+    /// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily` and 3 identical schemas
+    pub enum FontFamily {
+        /// `fab`
+        Fab = "fab",
+        /// `fas`
+        Fas = "fas",
+        /// `far`
+        Far = "far",
     }
 }
 
@@ -6296,10 +1937,11 @@ impl std::fmt::Display for FontFamily {
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/ForbiddenDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForbiddenDto {
     /// Example: `403`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `You do not have permission to access this resource`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6309,3713 +1951,1017 @@ pub struct ForbiddenDto {
     pub error: Option<String>,
 }
 
-/// The `formSubmitType` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FormSubmitType {
-    /// `RedirectURL`
-    RedirectUrl,
-    /// `ThankYouMessage`
-    ThankYouMessage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FormSubmitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RedirectUrl => "RedirectURL",
-            Self::ThankYouMessage => "ThankYouMessage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FormSubmitType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RedirectURL" => Self::RedirectUrl,
-            "ThankYouMessage" => Self::ThankYouMessage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FormSubmitType> for String {
-    fn from(value: FormSubmitType) -> Self {
-        match value {
-            FormSubmitType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FormSubmitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `freq` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/freq` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/freq`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Freq {
-    /// `DAILY`
-    Daily,
-    /// `WEEKLY`
-    Weekly,
-    /// `MONTHLY`
-    Monthly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Freq {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Daily => "DAILY",
-            Self::Weekly => "WEEKLY",
-            Self::Monthly => "MONTHLY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Freq {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DAILY" => Self::Daily,
-            "WEEKLY" => Self::Weekly,
-            "MONTHLY" => Self::Monthly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Freq> for String {
-    fn from(value: Freq) -> Self {
-        match value {
-            Freq::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Freq {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetAllOrEmailSmsTemplatesType {
-    /// `sms`
-    Sms,
-    /// `email`
-    Email,
-    /// `whatsapp`
-    Whatsapp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetAllOrEmailSmsTemplatesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "sms",
-            Self::Email => "email",
-            Self::Whatsapp => "whatsapp",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetAllOrEmailSmsTemplatesType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sms" => Self::Sms,
-            "email" => Self::Email,
-            "whatsapp" => Self::Whatsapp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetAllOrEmailSmsTemplatesType> for String {
-    fn from(value: GetAllOrEmailSmsTemplatesType) -> Self {
-        match value {
-            GetAllOrEmailSmsTemplatesType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetAllOrEmailSmsTemplatesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCallLogsCallType {
-    /// `LIVE`
-    Live,
-    /// `TRIAL`
-    Trial,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsCallType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Live => "LIVE",
-            Self::Trial => "TRIAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsCallType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "LIVE" => Self::Live,
-            "TRIAL" => Self::Trial,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsCallType> for String {
-    fn from(value: GetCallLogsCallType) -> Self {
-        match value {
-            GetCallLogsCallType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsCallType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/12/schema` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCallLogsSort {
-    /// `ascend`
-    Ascend,
-    /// `descend`
-    Descend,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ascend => "ascend",
-            Self::Descend => "descend",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsSort {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ascend" => Self::Ascend,
-            "descend" => Self::Descend,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsSort> for String {
-    fn from(value: GetCallLogsSort) -> Self {
-        match value {
-            GetCallLogsSort::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsSort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCallLogsSortBy {
-    /// `duration`
-    Duration,
-    /// `createdAt`
-    CreatedAt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Duration => "duration",
-            Self::CreatedAt => "createdAt",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "duration" => Self::Duration,
-            "createdAt" => Self::CreatedAt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsSortBy> for String {
-    fn from(value: GetCallLogsSortBy) -> Self {
-        match value {
-            GetCallLogsSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCustomFieldsModel {
-    /// `contact`
-    Contact,
-    /// `opportunity`
-    Opportunity,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCustomFieldsModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Opportunity => "opportunity",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCustomFieldsModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "opportunity" => Self::Opportunity,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCustomFieldsModel> for String {
-    fn from(value: GetCustomFieldsModel) -> Self {
-        match value {
-            GetCustomFieldsModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCustomFieldsModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Message direction, if required can be set manually, default is outbound
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetEmailMessageResponseDtoDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetEmailMessageResponseDtoDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetEmailMessageResponseDtoDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetEmailMessageResponseDtoDirection> for String {
-    fn from(value: GetEmailMessageResponseDtoDirection) -> Self {
-        match value {
-            GetEmailMessageResponseDtoDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetEmailMessageResponseDtoDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Email source
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetEmailMessageResponseDtoSource {
-    /// `workflow`
-    Workflow,
-    /// `bulk_actions`
-    BulkActions,
-    /// `campaign`
-    Campaign,
-    /// `api`
-    Api,
-    /// `app`
-    App,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetEmailMessageResponseDtoSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Workflow => "workflow",
-            Self::BulkActions => "bulk_actions",
-            Self::Campaign => "campaign",
-            Self::Api => "api",
-            Self::App => "app",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetEmailMessageResponseDtoSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "workflow" => Self::Workflow,
-            "bulk_actions" => Self::BulkActions,
-            "campaign" => Self::Campaign,
-            "api" => Self::Api,
-            "app" => Self::App,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetEmailMessageResponseDtoSource> for String {
-    fn from(value: GetEmailMessageResponseDtoSource) -> Self {
-        match value {
-            GetEmailMessageResponseDtoSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetEmailMessageResponseDtoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Delivery status of the email message
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetEmailMessageResponseDtoStatus {
-    /// `pending`
-    Pending,
-    /// `scheduled`
-    Scheduled,
-    /// `sent`
-    Sent,
-    /// `delivered`
-    Delivered,
-    /// `read`
-    Read,
-    /// `undelivered`
-    Undelivered,
-    /// `connected`
-    Connected,
-    /// `failed`
-    Failed,
-    /// `opened`
-    Opened,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetEmailMessageResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Scheduled => "scheduled",
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Read => "read",
-            Self::Undelivered => "undelivered",
-            Self::Connected => "connected",
-            Self::Failed => "failed",
-            Self::Opened => "opened",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetEmailMessageResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "scheduled" => Self::Scheduled,
-            "sent" => Self::Sent,
-            "delivered" => Self::Delivered,
-            "read" => Self::Read,
-            "undelivered" => Self::Undelivered,
-            "connected" => Self::Connected,
-            "failed" => Self::Failed,
-            "opened" => Self::Opened,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetEmailMessageResponseDtoStatus> for String {
-    fn from(value: GetEmailMessageResponseDtoStatus) -> Self {
-        match value {
-            GetEmailMessageResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetEmailMessageResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversation-ai.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetGenerationDetailsSource {
-    /// `conversation`
-    Conversation,
-    /// `workflow`
-    Workflow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetGenerationDetailsSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Conversation => "conversation",
-            Self::Workflow => "workflow",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetGenerationDetailsSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "conversation" => Self::Conversation,
-            "workflow" => Self::Workflow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetGenerationDetailsSource> for String {
-    fn from(value: GetGenerationDetailsSource) -> Self {
-        match value {
-            GetGenerationDetailsSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetGenerationDetailsSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Delivery status of the message
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetMessageResponseDto/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetMessageResponseDtoStatus {
-    /// `connected`
-    Connected,
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// `opened`
-    Opened,
-    /// `pending`
-    Pending,
-    /// `read`
-    Read,
-    /// `scheduled`
-    Scheduled,
-    /// `sent`
-    Sent,
-    /// `undelivered`
-    Undelivered,
-    /// `clicked`
-    Clicked,
-    /// `opt_out`
-    OptOut,
-    /// `queued`
-    Queued,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetMessageResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connected => "connected",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Opened => "opened",
-            Self::Pending => "pending",
-            Self::Read => "read",
-            Self::Scheduled => "scheduled",
-            Self::Sent => "sent",
-            Self::Undelivered => "undelivered",
-            Self::Clicked => "clicked",
-            Self::OptOut => "opt_out",
-            Self::Queued => "queued",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetMessageResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "connected" => Self::Connected,
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "opened" => Self::Opened,
-            "pending" => Self::Pending,
-            "read" => Self::Read,
-            "scheduled" => Self::Scheduled,
-            "sent" => Self::Sent,
-            "undelivered" => Self::Undelivered,
-            "clicked" => Self::Clicked,
-            "opt_out" => Self::OptOut,
-            "queued" => Self::Queued,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetMessageResponseDtoStatus> for String {
-    fn from(value: GetMessageResponseDtoStatus) -> Self {
-        match value {
-            GetMessageResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetMessageResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetMessagesType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_INTERNAL_COMMENTS`
-    TypeInternalComments,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetMessagesType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeInternalComments => "TYPE_INTERNAL_COMMENTS",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetMessagesType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_INTERNAL_COMMENTS" => Self::TypeInternalComments,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetMessagesType> for String {
-    fn from(value: GetMessagesType) -> Self {
-        match value {
-            GetMessagesType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetMessagesType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// source must be one of the following values: composer, recurring, csv
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema/properties/source` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema/properties/source`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetPostFormattedSchemaSource {
-    /// `composer`
-    Composer,
-    /// `csv`
-    Csv,
-    /// `recurring`
-    Recurring,
-    /// `review`
-    Review,
-    /// `rss`
-    Rss,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetPostFormattedSchemaSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Composer => "composer",
-            Self::Csv => "csv",
-            Self::Recurring => "recurring",
-            Self::Review => "review",
-            Self::Rss => "rss",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetPostFormattedSchemaSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "composer" => Self::Composer,
-            "csv" => Self::Csv,
-            "recurring" => Self::Recurring,
-            "review" => Self::Review,
-            "rss" => Self::Rss,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetPostFormattedSchemaSource> for String {
-    fn from(value: GetPostFormattedSchemaSource) -> Self {
-        match value {
-            GetPostFormattedSchemaSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetPostFormattedSchemaSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/5/schema` and 1 identical schema (`apps/v3/products-v3.json#/paths/~1products~1reviews/get/parameters/5/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetProductReviewsSortField {
-    /// `createdAt`
-    CreatedAt,
-    /// `rating`
-    Rating,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductReviewsSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "createdAt",
-            Self::Rating => "rating",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductReviewsSortField {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "createdAt" => Self::CreatedAt,
-            "rating" => Self::Rating,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductReviewsSortField> for String {
-    fn from(value: GetProductReviewsSortField) -> Self {
-        match value {
-            GetProductReviewsSortField::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductReviewsSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/actionType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GmbPostSchemaActionType {
-    /// `none`
-    None,
-    /// `order`
-    Order,
-    /// `book`
-    Book,
-    /// `shop`
-    Shop,
-    /// `learn_more`
-    LearnMore,
-    /// `call`
-    Call,
-    /// `sign_up`
-    SignUp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GmbPostSchemaActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Order => "order",
-            Self::Book => "book",
-            Self::Shop => "shop",
-            Self::LearnMore => "learn_more",
-            Self::Call => "call",
-            Self::SignUp => "sign_up",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GmbPostSchemaActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "none" => Self::None,
-            "order" => Self::Order,
-            "book" => Self::Book,
-            "shop" => Self::Shop,
-            "learn_more" => Self::LearnMore,
-            "call" => Self::Call,
-            "sign_up" => Self::SignUp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GmbPostSchemaActionType> for String {
-    fn from(value: GmbPostSchemaActionType) -> Self {
-        match value {
-            GmbPostSchemaActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GmbPostSchemaActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Goal type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/goalType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/goalType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoalType {
-    /// `WEBSITE_TRAFFIC`
-    WebsiteTraffic,
-    /// `LEAD`
-    Lead,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoalType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WebsiteTraffic => "WEBSITE_TRAFFIC",
-            Self::Lead => "LEAD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoalType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "WEBSITE_TRAFFIC" => Self::WebsiteTraffic,
-            "LEAD" => Self::Lead,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoalType> for String {
-    fn from(value: GoalType) -> Self {
-        match value {
-            GoalType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Day of week
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleAdScheduleDtoDayOfWeek {
-    /// `FRIDAY`
-    Friday,
-    /// `MONDAY`
-    Monday,
-    /// `SATURDAY`
-    Saturday,
-    /// `SUNDAY`
-    Sunday,
-    /// `THURSDAY`
-    Thursday,
-    /// `TUESDAY`
-    Tuesday,
-    /// `UNKNOWN`
-    UnknownValue,
-    /// `UNSPECIFIED`
-    Unspecified,
-    /// `WEDNESDAY`
-    Wednesday,
-    /// `ALL_DAYS`
-    AllDays,
-    /// `MONDAY_TO_FRIDAY`
-    MondayToFriday,
-    /// `SATURDAY_AND_SUNDAY`
-    SaturdayAndSunday,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleAdScheduleDtoDayOfWeek {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Friday => "FRIDAY",
-            Self::Monday => "MONDAY",
-            Self::Saturday => "SATURDAY",
-            Self::Sunday => "SUNDAY",
-            Self::Thursday => "THURSDAY",
-            Self::Tuesday => "TUESDAY",
-            Self::UnknownValue => "UNKNOWN",
-            Self::Unspecified => "UNSPECIFIED",
-            Self::Wednesday => "WEDNESDAY",
-            Self::AllDays => "ALL_DAYS",
-            Self::MondayToFriday => "MONDAY_TO_FRIDAY",
-            Self::SaturdayAndSunday => "SATURDAY_AND_SUNDAY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleAdScheduleDtoDayOfWeek {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "FRIDAY" => Self::Friday,
-            "MONDAY" => Self::Monday,
-            "SATURDAY" => Self::Saturday,
-            "SUNDAY" => Self::Sunday,
-            "THURSDAY" => Self::Thursday,
-            "TUESDAY" => Self::Tuesday,
-            "UNKNOWN" => Self::UnknownValue,
-            "UNSPECIFIED" => Self::Unspecified,
-            "WEDNESDAY" => Self::Wednesday,
-            "ALL_DAYS" => Self::AllDays,
-            "MONDAY_TO_FRIDAY" => Self::MondayToFriday,
-            "SATURDAY_AND_SUNDAY" => Self::SaturdayAndSunday,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleAdScheduleDtoDayOfWeek> for String {
-    fn from(value: GoogleAdScheduleDtoDayOfWeek) -> Self {
-        match value {
-            GoogleAdScheduleDtoDayOfWeek::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleAdScheduleDtoDayOfWeek {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign goal type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleCampaignGoalDtoType {
-    /// `CONVERSIONS`
-    Conversions,
-    /// `CLICK`
-    Click,
-    /// `YOUTUBE_ENGAGEMENT`
-    YoutubeEngagement,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleCampaignGoalDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Conversions => "CONVERSIONS",
-            Self::Click => "CLICK",
-            Self::YoutubeEngagement => "YOUTUBE_ENGAGEMENT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleCampaignGoalDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CONVERSIONS" => Self::Conversions,
-            "CLICK" => Self::Click,
-            "YOUTUBE_ENGAGEMENT" => Self::YoutubeEngagement,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleCampaignGoalDtoType> for String {
-    fn from(value: GoogleCampaignGoalDtoType) -> Self {
-        match value {
-            GoogleCampaignGoalDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleCampaignGoalDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetAssetsType {
-    /// `CALL`
-    Call,
-    /// `SITELINK`
-    Sitelink,
-    /// `LEAD_FORM`
-    LeadForm,
-    /// `IMAGE`
-    Image,
-    /// `TEXT`
-    Text,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetAssetsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "CALL",
-            Self::Sitelink => "SITELINK",
-            Self::LeadForm => "LEAD_FORM",
-            Self::Image => "IMAGE",
-            Self::Text => "TEXT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetAssetsType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL" => Self::Call,
-            "SITELINK" => Self::Sitelink,
-            "LEAD_FORM" => Self::LeadForm,
-            "IMAGE" => Self::Image,
-            "TEXT" => Self::Text,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetAssetsType> for String {
-    fn from(value: GoogleGetAssetsType) -> Self {
-        match value {
-            GoogleGetAssetsType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetAssetsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetConversionsType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `AD_WORDS`
-    AdWords,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetConversionsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::AdWords => "AD_WORDS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetConversionsType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "AD_WORDS" => Self::AdWords,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetConversionsType> for String {
-    fn from(value: GoogleGetConversionsType) -> Self {
-        match value {
-            GoogleGetConversionsType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetConversionsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetEntityEntityType {
-    /// `CAMPAIGN`
-    Campaign,
-    /// `ADGROUP`
-    Adgroup,
-    /// `AD`
-    Ad,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetEntityEntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Campaign => "CAMPAIGN",
-            Self::Adgroup => "ADGROUP",
-            Self::Ad => "AD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetEntityEntityType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CAMPAIGN" => Self::Campaign,
-            "ADGROUP" => Self::Adgroup,
-            "AD" => Self::Ad,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetEntityEntityType> for String {
-    fn from(value: GoogleGetEntityEntityType) -> Self {
-        match value {
-            GoogleGetEntityEntityType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetEntityEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/6/schema/items` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetReportingFieldsItem {
-    /// `impressions`
-    Impressions,
-    /// `clicks`
-    Clicks,
-    /// `cost_micros`
-    CostMicros,
-    /// `average_cpc`
-    AverageCpc,
-    /// `conversions`
-    Conversions,
-    /// `average_cpm`
-    AverageCpm,
-    /// `cost_per_conversion`
-    CostPerConversion,
-    /// `ctr`
-    Ctr,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetReportingFieldsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Impressions => "impressions",
-            Self::Clicks => "clicks",
-            Self::CostMicros => "cost_micros",
-            Self::AverageCpc => "average_cpc",
-            Self::Conversions => "conversions",
-            Self::AverageCpm => "average_cpm",
-            Self::CostPerConversion => "cost_per_conversion",
-            Self::Ctr => "ctr",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetReportingFieldsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "impressions" => Self::Impressions,
-            "clicks" => Self::Clicks,
-            "cost_micros" => Self::CostMicros,
-            "average_cpc" => Self::AverageCpc,
-            "conversions" => Self::Conversions,
-            "average_cpm" => Self::AverageCpm,
-            "cost_per_conversion" => Self::CostPerConversion,
-            "ctr" => Self::Ctr,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetReportingFieldsItem> for String {
-    fn from(value: GoogleGetReportingFieldsItem) -> Self {
-        match value {
-            GoogleGetReportingFieldsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetReportingFieldsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/3/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetReportingGroupBy {
-    /// `date`
-    Date,
-    /// `week`
-    Week,
-    /// `month`
-    Month,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetReportingGroupBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Date => "date",
-            Self::Week => "week",
-            Self::Month => "month",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetReportingGroupBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "date" => Self::Date,
-            "week" => Self::Week,
-            "month" => Self::Month,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetReportingGroupBy> for String {
-    fn from(value: GoogleGetReportingGroupBy) -> Self {
-        match value {
-            GoogleGetReportingGroupBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetReportingGroupBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleGetTargetInterestsType {
-    /// `AFFINITY`
-    Affinity,
-    /// `IN_MARKET`
-    InMarket,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetTargetInterestsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Affinity => "AFFINITY",
-            Self::InMarket => "IN_MARKET",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetTargetInterestsType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AFFINITY" => Self::Affinity,
-            "IN_MARKET" => Self::InMarket,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetTargetInterestsType> for String {
-    fn from(value: GoogleGetTargetInterestsType) -> Self {
-        match value {
-            GoogleGetTargetInterestsType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetTargetInterestsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleMediaDtoType {
-    /// `IMAGE`
-    Image,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleMediaDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "IMAGE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleMediaDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IMAGE" => Self::Image,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleMediaDtoType> for String {
-    fn from(value: GoogleMediaDtoType) -> Self {
-        match value {
-            GoogleMediaDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleMediaDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleType {
-    /// `CUSTOM_SEGMENTS`
-    CustomSegments,
-    /// `DATA_SEGMENTS`
-    DataSegments,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CustomSegments => "CUSTOM_SEGMENTS",
-            Self::DataSegments => "DATA_SEGMENTS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM_SEGMENTS" => Self::CustomSegments,
-            "DATA_SEGMENTS" => Self::DataSegments,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleType> for String {
-    fn from(value: GoogleType) -> Self {
-        match value {
-            GoogleType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GoogleUpsertSegmentType {
-    /// `CUSTOM_SEGMENTS`
-    CustomSegments,
-    /// `WEBSITE_VISITOR`
-    WebsiteVisitor,
-    /// `CUSTOMER_MATCH`
-    CustomerMatch,
-    /// `LOOKALIKE`
-    Lookalike,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleUpsertSegmentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CustomSegments => "CUSTOM_SEGMENTS",
-            Self::WebsiteVisitor => "WEBSITE_VISITOR",
-            Self::CustomerMatch => "CUSTOMER_MATCH",
-            Self::Lookalike => "LOOKALIKE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleUpsertSegmentType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM_SEGMENTS" => Self::CustomSegments,
-            "WEBSITE_VISITOR" => Self::WebsiteVisitor,
-            "CUSTOMER_MATCH" => Self::CustomerMatch,
-            "LOOKALIKE" => Self::Lookalike,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleUpsertSegmentType> for String {
-    fn from(value: GoogleUpsertSegmentType) -> Self {
-        match value {
-            GoogleUpsertSegmentType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleUpsertSegmentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials
-///
-/// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/grantType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GrantType {
-    /// `authorization_code`
-    AuthorizationCode,
-    /// `refresh_token`
-    RefreshToken,
-    /// `client_credentials`
-    ClientCredentials,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GrantType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AuthorizationCode => "authorization_code",
-            Self::RefreshToken => "refresh_token",
-            Self::ClientCredentials => "client_credentials",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GrantType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "authorization_code" => Self::AuthorizationCode,
-            "refresh_token" => Self::RefreshToken,
-            "client_credentials" => Self::ClientCredentials,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GrantType> for String {
-    fn from(value: GrantType) -> Self {
-        match value {
-            GrantType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GrantType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How the group's filters combine.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup/properties/group` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchGroup/properties/group`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Group {
-    /// `AND`
-    And,
-    /// `OR`
-    Or,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Group {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "AND",
-            Self::Or => "OR",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Group {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AND" => Self::And,
-            "OR" => Self::Or,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Group> for String {
-    fn from(value: Group) -> Self {
-        match value {
-            Group::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Group {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `guestType` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GuestType {
-    /// `count_only`
-    CountOnly,
-    /// `collect_detail`
-    CollectDetail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GuestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CountOnly => "count_only",
-            Self::CollectDetail => "collect_detail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GuestType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "count_only" => Self::CountOnly,
-            "collect_detail" => Self::CollectDetail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GuestType> for String {
-    fn from(value: GuestType) -> Self {
-        match value {
-            GuestType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GuestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of human handover detection
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/handoverType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto/properties/handoverType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum HandoverType {
-    /// `contactRequest`
-    ContactRequest,
-    /// `lackOfInformation`
-    LackOfInformation,
-    /// `failedToResolveIssue`
-    FailedToResolveIssue,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl HandoverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContactRequest => "contactRequest",
-            Self::LackOfInformation => "lackOfInformation",
-            Self::FailedToResolveIssue => "failedToResolveIssue",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for HandoverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contactRequest" => Self::ContactRequest,
-            "lackOfInformation" => Self::LackOfInformation,
-            "failedToResolveIssue" => Self::FailedToResolveIssue,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<HandoverType> for String {
-    fn from(value: HandoverType) -> Self {
-        match value {
-            HandoverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for HandoverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Inbound DND status for this channel
-///
-/// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingSchema/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum InboundDndSettingSchemaStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl InboundDndSettingSchemaStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for InboundDndSettingSchemaStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<InboundDndSettingSchemaStatus> for String {
-    fn from(value: InboundDndSettingSchemaStatus) -> Self {
-        match value {
-            InboundDndSettingSchemaStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for InboundDndSettingSchemaStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The internal source of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/internalSource` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/internalSource`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum InternalSource {
-    /// `agency_plan`
-    AgencyPlan,
-    /// `funnel`
-    Funnel,
-    /// `membership`
-    Membership,
-    /// `communities`
-    Communities,
-    /// `gokollab`
-    Gokollab,
-    /// `calendar`
-    Calendar,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl InternalSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AgencyPlan => "agency_plan",
-            Self::Funnel => "funnel",
-            Self::Membership => "membership",
-            Self::Communities => "communities",
-            Self::Gokollab => "gokollab",
-            Self::Calendar => "calendar",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for InternalSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "agency_plan" => Self::AgencyPlan,
-            "funnel" => Self::Funnel,
-            "membership" => Self::Membership,
-            "communities" => Self::Communities,
-            "gokollab" => Self::Gokollab,
-            "calendar" => Self::Calendar,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<InternalSource> for String {
-    fn from(value: InternalSource) -> Self {
-        match value {
-            InternalSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for InternalSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The interval at which the recurring event occurs.
-///
-/// Schema: `apps/payments.json#/components/schemas/RecurringDto/properties/interval` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Interval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Interval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Month => "month",
-            Self::Week => "week",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Interval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            "month" => Self::Month,
-            "week" => Self::Week,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Interval> for String {
-    fn from(value: Interval) -> Self {
-        match value {
-            Interval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Interval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Interval type for the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum IntervalType {
-    /// `yearly`
-    Yearly,
-    /// `monthly`
-    Monthly,
-    /// `weekly`
-    Weekly,
-    /// `daily`
-    Daily,
-    /// `hourly`
-    Hourly,
-    /// `minutely`
-    Minutely,
-    /// `secondly`
-    Secondly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl IntervalType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yearly => "yearly",
-            Self::Monthly => "monthly",
-            Self::Weekly => "weekly",
-            Self::Daily => "daily",
-            Self::Hourly => "hourly",
-            Self::Minutely => "minutely",
-            Self::Secondly => "secondly",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for IntervalType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "yearly" => Self::Yearly,
-            "monthly" => Self::Monthly,
-            "weekly" => Self::Weekly,
-            "daily" => Self::Daily,
-            "hourly" => Self::Hourly,
-            "minutely" => Self::Minutely,
-            "secondly" => Self::Secondly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<IntervalType> for String {
-    fn from(value: IntervalType) -> Self {
-        match value {
-            IntervalType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for IntervalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of the last message sent/received in the conversation.
-///
-/// Schema: `apps/conversations.json#/components/schemas/ConversationDto/properties/lastMessageType` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LastMessageType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_SMS_REVIEW_REQUEST`
-    TypeSmsReviewRequest,
-    /// `TYPE_WEBCHAT`
-    TypeWebchat,
-    /// `TYPE_SMS_NO_SHOW_REQUEST`
-    TypeSmsNoShowRequest,
-    /// `TYPE_CAMPAIGN_SMS`
-    TypeCampaignSms,
-    /// `TYPE_CAMPAIGN_CALL`
-    TypeCampaignCall,
-    /// `TYPE_CAMPAIGN_EMAIL`
-    TypeCampaignEmail,
-    /// `TYPE_CAMPAIGN_VOICEMAIL`
-    TypeCampaignVoicemail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_CAMPAIGN_FACEBOOK`
-    TypeCampaignFacebook,
-    /// `TYPE_CAMPAIGN_MANUAL_CALL`
-    TypeCampaignManualCall,
-    /// `TYPE_CAMPAIGN_MANUAL_SMS`
-    TypeCampaignManualSms,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_CAMPAIGN_GMB`
-    TypeCampaignGmb,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_CUSTOM_SMS`
-    TypeCustomSms,
-    /// `TYPE_CUSTOM_EMAIL`
-    TypeCustomEmail,
-    /// `TYPE_CUSTOM_PROVIDER_SMS`
-    TypeCustomProviderSms,
-    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
-    TypeCustomProviderEmail,
-    /// `TYPE_IVR_CALL`
-    TypeIvrCall,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
-    TypeLiveChatInfoMessage,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_FACEBOOK_COMMENT`
-    TypeFacebookComment,
-    /// `TYPE_INSTAGRAM_COMMENT`
-    TypeInstagramComment,
-    /// `TYPE_CUSTOM_CALL`
-    TypeCustomCall,
-    /// `TYPE_INTERNAL_COMMENT`
-    TypeInternalComment,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_TIKTOK_COMMENT`
-    TypeTiktokComment,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// `TYPE_SMS_REACTION`
-    TypeSmsReaction,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LastMessageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
-            Self::TypeWebchat => "TYPE_WEBCHAT",
-            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
-            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
-            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
-            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
-            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
-            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
-            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
-            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
-            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
-            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
-            Self::TypeIvrCall => "TYPE_IVR_CALL",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
-            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
-            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
-            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LastMessageType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
-            "TYPE_WEBCHAT" => Self::TypeWebchat,
-            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
-            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
-            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
-            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
-            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
-            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
-            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
-            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
-            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
-            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
-            "TYPE_IVR_CALL" => Self::TypeIvrCall,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
-            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
-            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
-            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LastMessageType> for String {
-    fn from(value: LastMessageType) -> Self {
-        match value {
-            LastMessageType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LastMessageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Late fees interval
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesFrequencyDto/properties/interval`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesFrequencyDtoInterval {
-    /// `minute`
-    Minute,
-    /// `hour`
-    Hour,
-    /// `day`
-    Day,
-    /// `week`
-    Week,
-    /// `month`
-    Month,
-    /// `one_time`
-    OneTime,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesFrequencyDtoInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minute => "minute",
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Week => "week",
-            Self::Month => "month",
-            Self::OneTime => "one_time",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesFrequencyDtoInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minute" => Self::Minute,
-            "hour" => Self::Hour,
-            "day" => Self::Day,
-            "week" => Self::Week,
-            "month" => Self::Month,
-            "one_time" => Self::OneTime,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesFrequencyDtoInterval> for String {
-    fn from(value: LateFeesFrequencyDtoInterval) -> Self {
-        match value {
-            LateFeesFrequencyDtoInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesFrequencyDtoInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Late fees grace interval
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesGraceDto/properties/interval`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesGraceDtoInterval {
-    /// `day`
-    Day,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesGraceDtoInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesGraceDtoInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesGraceDtoInterval> for String {
-    fn from(value: LateFeesGraceDtoInterval) -> Self {
-        match value {
-            LateFeesGraceDtoInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesGraceDtoInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` schema.
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesMaxFeesDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesMaxFeesDtoType {
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesMaxFeesDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesMaxFeesDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesMaxFeesDtoType> for String {
-    fn from(value: LateFeesMaxFeesDtoType) -> Self {
-        match value {
-            LateFeesMaxFeesDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesMaxFeesDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LiGetAdAnalyticsGroupBy {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LiGetAdAnalyticsGroupBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Month => "month",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LiGetAdAnalyticsGroupBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            "month" => Self::Month,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LiGetAdAnalyticsGroupBy> for String {
-    fn from(value: LiGetAdAnalyticsGroupBy) -> Self {
-        match value {
-            LiGetAdAnalyticsGroupBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LiGetAdAnalyticsGroupBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LiGetAdAnalyticsPivot {
-    /// `ACCOUNT`
-    Account,
-    /// `CAMPAIGN`
-    Campaign,
-    /// `CAMPAIGN_GROUP`
-    CampaignGroup,
-    /// `CREATIVE`
-    Creative,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LiGetAdAnalyticsPivot {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Account => "ACCOUNT",
-            Self::Campaign => "CAMPAIGN",
-            Self::CampaignGroup => "CAMPAIGN_GROUP",
-            Self::Creative => "CREATIVE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LiGetAdAnalyticsPivot {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ACCOUNT" => Self::Account,
-            "CAMPAIGN" => Self::Campaign,
-            "CAMPAIGN_GROUP" => Self::CampaignGroup,
-            "CREATIVE" => Self::Creative,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LiGetAdAnalyticsPivot> for String {
-    fn from(value: LiGetAdAnalyticsPivot) -> Self {
-        match value {
-            LiGetAdAnalyticsPivot::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LiGetAdAnalyticsPivot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Form state
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LinkedInCreateLeadFormBodyDtoState {
-    /// `PUBLISHED`
-    Published,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedInCreateLeadFormBodyDtoState {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Published => "PUBLISHED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedInCreateLeadFormBodyDtoState {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PUBLISHED" => Self::Published,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedInCreateLeadFormBodyDtoState> for String {
-    fn from(value: LinkedInCreateLeadFormBodyDtoState) -> Self {
-        match value {
-            LinkedInCreateLeadFormBodyDtoState::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedInCreateLeadFormBodyDtoState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Ad object type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LinkedInUpdateAdStatusBodyDtoType {
-    /// `adGroup`
-    AdGroup,
-    /// `adCampaign`
-    AdCampaign,
-    /// `ad`
-    Ad,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedInUpdateAdStatusBodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdGroup => "adGroup",
-            Self::AdCampaign => "adCampaign",
-            Self::Ad => "ad",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedInUpdateAdStatusBodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "adGroup" => Self::AdGroup,
-            "adCampaign" => Self::AdCampaign,
-            "ad" => Self::Ad,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedInUpdateAdStatusBodyDtoType> for String {
-    fn from(value: LinkedInUpdateAdStatusBodyDtoType) -> Self {
-        match value {
-            LinkedInUpdateAdStatusBodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedInUpdateAdStatusBodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema` and 1 identical schema (`apps/v3/invoices-v3.json#/paths/~1invoices~1/get/parameters/11/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListInvoicesSortField {
-    /// `issueDate`
-    IssueDate,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoicesSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IssueDate => "issueDate",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoicesSortField {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "issueDate" => Self::IssueDate,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoicesSortField> for String {
-    fn from(value: ListInvoicesSortField) -> Self {
-        match value {
-            ListInvoicesSortField::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoicesSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1orders/get/parameters/4/schema` and 1 identical schema (`apps/v3/payments-v3.json#/paths/~1payments~1orders/get/parameters/4/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListOrdersPaymentStatus {
-    /// `paid`
-    Paid,
-    /// `unpaid`
-    Unpaid,
-    /// `refunded`
-    Refunded,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListOrdersPaymentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Paid => "paid",
-            Self::Unpaid => "unpaid",
-            Self::Refunded => "refunded",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListOrdersPaymentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "paid" => Self::Paid,
-            "unpaid" => Self::Unpaid,
-            "refunded" => Self::Refunded,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListOrdersPaymentStatus> for String {
-    fn from(value: ListOrdersPaymentStatus) -> Self {
-        match value {
-            ListOrdersPaymentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListOrdersPaymentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListPaymentMode {
-    /// `default`
-    Default,
-    /// `live`
-    Live,
-    /// `test`
-    Test,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListPaymentMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Live => "live",
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListPaymentMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "live" => Self::Live,
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListPaymentMode> for String {
-    fn from(value: ListPaymentMode) -> Self {
-        match value {
-            ListPaymentMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListPaymentMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
-///
-/// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LocationConfigurationKind {
-    /// `custom`
-    Custom,
-    /// `zoom_conference`
-    ZoomConference,
-    /// `google_conference`
-    GoogleConference,
-    /// `inbound_call`
-    InboundCall,
-    /// `outbound_call`
-    OutboundCall,
-    /// `physical`
-    Physical,
-    /// `booker`
-    Booker,
-    /// `ms_teams_conference`
-    MsTeamsConference,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LocationConfigurationKind {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::ZoomConference => "zoom_conference",
-            Self::GoogleConference => "google_conference",
-            Self::InboundCall => "inbound_call",
-            Self::OutboundCall => "outbound_call",
-            Self::Physical => "physical",
-            Self::Booker => "booker",
-            Self::MsTeamsConference => "ms_teams_conference",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LocationConfigurationKind {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom_conference" => Self::ZoomConference,
-            "google_conference" => Self::GoogleConference,
-            "inbound_call" => Self::InboundCall,
-            "outbound_call" => Self::OutboundCall,
-            "physical" => Self::Physical,
-            "booker" => Self::Booker,
-            "ms_teams_conference" => Self::MsTeamsConference,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LocationConfigurationKind> for String {
-    fn from(value: LocationConfigurationKind) -> Self {
-        match value {
-            LocationConfigurationKind::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LocationConfigurationKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/mediaType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MediaType {
-    /// `IMAGE`
-    Image,
-    /// `VIDEO`
-    Video,
-    /// `CAROUSEL`
-    Carousel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MediaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "IMAGE",
-            Self::Video => "VIDEO",
-            Self::Carousel => "CAROUSEL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MediaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IMAGE" => Self::Image,
-            "VIDEO" => Self::Video,
-            "CAROUSEL" => Self::Carousel,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MediaType> for String {
-    fn from(value: MediaType) -> Self {
-        match value {
-            MediaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MediaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Medium to be used for sending the document
-///
-/// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto/properties/medium` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/SendDocumentDto/properties/medium`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Medium {
-    /// `link`
-    Link,
-    /// `email`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Medium {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Link => "link",
-            Self::Email => "email",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Medium {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "link" => Self::Link,
-            "email" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Medium> for String {
-    fn from(value: Medium) -> Self {
-        match value {
-            Medium::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Medium {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
-///
-/// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MeetingLocationType {
-    /// `custom`
-    Custom,
-    /// `zoom`
-    Zoom,
-    /// `gmeet`
-    Gmeet,
-    /// `phone`
-    Phone,
-    /// `address`
-    Address,
-    /// `teams`
-    Teams,
-    /// `booker`
-    Booker,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MeetingLocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Zoom => "zoom",
-            Self::Gmeet => "gmeet",
-            Self::Phone => "phone",
-            Self::Address => "address",
-            Self::Teams => "teams",
-            Self::Booker => "booker",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MeetingLocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom" => Self::Zoom,
-            "gmeet" => Self::Gmeet,
-            "phone" => Self::Phone,
-            "address" => Self::Address,
-            "teams" => Self::Teams,
-            "booker" => Self::Booker,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MeetingLocationType> for String {
-    fn from(value: MeetingLocationType) -> Self {
-        match value {
-            MeetingLocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MeetingLocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Member type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO/properties/memberType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO/properties/memberType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MemberType {
-    /// `KEYWORD`
-    Keyword,
-    /// `URL`
-    Url,
-    /// `APP`
-    App,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MemberType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Keyword => "KEYWORD",
-            Self::Url => "URL",
-            Self::App => "APP",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MemberType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "KEYWORD" => Self::Keyword,
-            "URL" => Self::Url,
-            "APP" => Self::App,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MemberType> for String {
-    fn from(value: MemberType) -> Self {
-        match value {
-            MemberType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MemberType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Messaging platforms
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MessagingPlatforms {
-    /// `WHATSAPP`
-    Whatsapp,
-    /// `MESSENGER`
-    Messenger,
-    /// `INSTAGRAM_DIRECT`
-    InstagramDirect,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MessagingPlatforms {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Whatsapp => "WHATSAPP",
-            Self::Messenger => "MESSENGER",
-            Self::InstagramDirect => "INSTAGRAM_DIRECT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MessagingPlatforms {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "WHATSAPP" => Self::Whatsapp,
-            "MESSENGER" => Self::Messenger,
-            "INSTAGRAM_DIRECT" => Self::InstagramDirect,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MessagingPlatforms> for String {
-    fn from(value: MessagingPlatforms) -> Self {
-        match value {
-            MessagingPlatforms::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MessagingPlatforms {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// HTTP method
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CustomActionApiDetailsDTO/properties/method` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO/properties/method`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MethodModel {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MethodModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MethodModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MethodModel> for String {
-    fn from(value: MethodModel) -> Self {
-        match value {
-            MethodModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MethodModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of authentication - basic or oauth2
-///
-/// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto/properties/type` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MigrateConnectionDtoType {
-    /// `oauth2`
-    Oauth2,
-    /// `basic`
-    Basic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MigrateConnectionDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Oauth2 => "oauth2",
-            Self::Basic => "basic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MigrateConnectionDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "oauth2" => Self::Oauth2,
-            "basic" => Self::Basic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MigrateConnectionDtoType> for String {
-    fn from(value: MigrateConnectionDtoType) -> Self {
-        match value {
-            MigrateConnectionDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MigrateConnectionDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// manual payment method
-///
-/// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto/properties/mode` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Mode {
-    /// `cash`
-    Cash,
-    /// `card`
-    Card,
-    /// `cheque`
-    Cheque,
-    /// `bank_transfer`
-    BankTransfer,
-    /// `other`
-    Other,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Mode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cash => "cash",
-            Self::Card => "card",
-            Self::Cheque => "cheque",
-            Self::BankTransfer => "bank_transfer",
-            Self::Other => "other",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Mode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "cash" => Self::Cash,
-            "card" => Self::Card,
-            "cheque" => Self::Cheque,
-            "bank_transfer" => Self::BankTransfer,
-            "other" => Self::Other,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Mode> for String {
-    fn from(value: Mode) -> Self {
-        match value {
-            Mode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Model of the custom field you want to create
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Model {
-    /// `contact`
-    Contact,
-    /// `opportunity`
-    Opportunity,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Model {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Opportunity => "opportunity",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Model {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "opportunity" => Self::Opportunity,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Model> for String {
-    fn from(value: Model) -> Self {
-        match value {
-            Model::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Model {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `monthOfYear` schema.
-///
-/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MonthOfYear {
-    /// `jan`
-    Jan,
-    /// `feb`
-    Feb,
-    /// `mar`
-    Mar,
-    /// `apr`
-    Apr,
-    /// `may`
-    May,
-    /// `jun`
-    Jun,
-    /// `jul`
-    Jul,
-    /// `aug`
-    Aug,
-    /// `sep`
-    Sep,
-    /// `oct`
-    Oct,
-    /// `nov`
-    Nov,
-    /// `dec`
-    Dec,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MonthOfYear {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Jan => "jan",
-            Self::Feb => "feb",
-            Self::Mar => "mar",
-            Self::Apr => "apr",
-            Self::May => "may",
-            Self::Jun => "jun",
-            Self::Jul => "jul",
-            Self::Aug => "aug",
-            Self::Sep => "sep",
-            Self::Oct => "oct",
-            Self::Nov => "nov",
-            Self::Dec => "dec",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MonthOfYear {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "jan" => Self::Jan,
-            "feb" => Self::Feb,
-            "mar" => Self::Mar,
-            "apr" => Self::Apr,
-            "may" => Self::May,
-            "jun" => Self::Jun,
-            "jul" => Self::Jul,
-            "aug" => Self::Aug,
-            "sep" => Self::Sep,
-            "oct" => Self::Oct,
-            "nov" => Self::Nov,
-            "dec" => Self::Dec,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MonthOfYear> for String {
-    fn from(value: MonthOfYear) -> Self {
-        match value {
-            MonthOfYear::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
+ghl_runtime::string_enum! {
+    /// The `formSubmitType` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType` and 5 identical schemas
+    pub enum FormSubmitType {
+        /// `RedirectURL`
+        RedirectUrl = "RedirectURL",
+        /// `ThankYouMessage`
+        ThankYouMessage = "ThankYouMessage",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `freq` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/freq` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/freq`)
+    pub enum Freq {
+        /// `DAILY`
+        Daily = "DAILY",
+        /// `WEEKLY`
+        Weekly = "WEEKLY",
+        /// `MONTHLY`
+        Monthly = "MONTHLY",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema`)
+    pub enum GetAllOrEmailSmsTemplatesType {
+        /// `sms`
+        Sms = "sms",
+        /// `email`
+        Email = "email",
+        /// `whatsapp`
+        Whatsapp = "whatsapp",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema`)
+    pub enum GetCallLogsCallType {
+        /// `LIVE`
+        Live = "LIVE",
+        /// `TRIAL`
+        Trial = "TRIAL",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/12/schema` and 3 identical schemas
+    pub enum GetCallLogsSort {
+        /// `ascend`
+        Ascend = "ascend",
+        /// `descend`
+        Descend = "descend",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema`)
+    pub enum GetCallLogsSortBy {
+        /// `duration`
+        Duration = "duration",
+        /// `createdAt`
+        CreatedAt = "createdAt",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema`)
+    pub enum GetCustomFieldsModel {
+        /// `contact`
+        Contact = "contact",
+        /// `opportunity`
+        Opportunity = "opportunity",
+        /// `all`
+        All = "all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Message direction, if required can be set manually, default is outbound
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction` and 7 identical schemas
+    pub enum GetEmailMessageResponseDtoDirection {
+        /// `inbound`
+        Inbound = "inbound",
+        /// `outbound`
+        Outbound = "outbound",
+    }
+}
 
-impl std::fmt::Display for MonthOfYear {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Email source
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source` and 3 identical schemas
+    pub enum GetEmailMessageResponseDtoSource {
+        /// `workflow`
+        Workflow = "workflow",
+        /// `bulk_actions`
+        BulkActions = "bulk_actions",
+        /// `campaign`
+        Campaign = "campaign",
+        /// `api`
+        Api = "api",
+        /// `app`
+        App = "app",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Delivery status of the email message
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto/properties/status`)
+    pub enum GetEmailMessageResponseDtoStatus {
+        /// `pending`
+        Pending = "pending",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `sent`
+        Sent = "sent",
+        /// `delivered`
+        Delivered = "delivered",
+        /// `read`
+        Read = "read",
+        /// `undelivered`
+        Undelivered = "undelivered",
+        /// `connected`
+        Connected = "connected",
+        /// `failed`
+        Failed = "failed",
+        /// `opened`
+        Opened = "opened",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversation-ai.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema`)
+    pub enum GetGenerationDetailsSource {
+        /// `conversation`
+        Conversation = "conversation",
+        /// `workflow`
+        Workflow = "workflow",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Delivery status of the message
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetMessageResponseDto/properties/status`)
+    pub enum GetMessageResponseDtoStatus {
+        /// `connected`
+        Connected = "connected",
+        /// `delivered`
+        Delivered = "delivered",
+        /// `failed`
+        Failed = "failed",
+        /// `opened`
+        Opened = "opened",
+        /// `pending`
+        Pending = "pending",
+        /// `read`
+        Read = "read",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `sent`
+        Sent = "sent",
+        /// `undelivered`
+        Undelivered = "undelivered",
+        /// `clicked`
+        Clicked = "clicked",
+        /// `opt_out`
+        OptOut = "opt_out",
+        /// `queued`
+        Queued = "queued",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema`)
+    pub enum GetMessagesType {
+        /// `TYPE_CALL`
+        TypeCall = "TYPE_CALL",
+        /// `TYPE_SMS`
+        TypeSms = "TYPE_SMS",
+        /// `TYPE_RCS`
+        TypeRcs = "TYPE_RCS",
+        /// `TYPE_EMAIL`
+        TypeEmail = "TYPE_EMAIL",
+        /// `TYPE_FACEBOOK`
+        TypeFacebook = "TYPE_FACEBOOK",
+        /// `TYPE_GMB`
+        TypeGmb = "TYPE_GMB",
+        /// `TYPE_INSTAGRAM`
+        TypeInstagram = "TYPE_INSTAGRAM",
+        /// `TYPE_WHATSAPP`
+        TypeWhatsapp = "TYPE_WHATSAPP",
+        /// `TYPE_ACTIVITY_APPOINTMENT`
+        TypeActivityAppointment = "TYPE_ACTIVITY_APPOINTMENT",
+        /// `TYPE_ACTIVITY_CONTACT`
+        TypeActivityContact = "TYPE_ACTIVITY_CONTACT",
+        /// `TYPE_ACTIVITY_INVOICE`
+        TypeActivityInvoice = "TYPE_ACTIVITY_INVOICE",
+        /// `TYPE_ACTIVITY_PAYMENT`
+        TypeActivityPayment = "TYPE_ACTIVITY_PAYMENT",
+        /// `TYPE_ACTIVITY_OPPORTUNITY`
+        TypeActivityOpportunity = "TYPE_ACTIVITY_OPPORTUNITY",
+        /// `TYPE_LIVE_CHAT`
+        TypeLiveChat = "TYPE_LIVE_CHAT",
+        /// `TYPE_INTERNAL_COMMENTS`
+        TypeInternalComments = "TYPE_INTERNAL_COMMENTS",
+        /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
+        TypeActivityEmployeeActionLog = "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
+        /// `TYPE_TIKTOK`
+        TypeTiktok = "TYPE_TIKTOK",
+        /// `TYPE_ACTIVITY_WHATSAPP`
+        TypeActivityWhatsapp = "TYPE_ACTIVITY_WHATSAPP",
+        /// `TYPE_FORM_SUBMISSION`
+        TypeFormSubmission = "TYPE_FORM_SUBMISSION",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// source must be one of the following values: composer, recurring, csv
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema/properties/source` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema/properties/source`)
+    pub enum GetPostFormattedSchemaSource {
+        /// `composer`
+        Composer = "composer",
+        /// `csv`
+        Csv = "csv",
+        /// `recurring`
+        Recurring = "recurring",
+        /// `review`
+        Review = "review",
+        /// `rss`
+        Rss = "rss",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/5/schema` and 1 identical schema (`apps/v3/products-v3.json#/paths/~1products~1reviews/get/parameters/5/schema`)
+    pub enum GetProductReviewsSortField {
+        /// `createdAt`
+        CreatedAt = "createdAt",
+        /// `rating`
+        Rating = "rating",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/actionType`)
+    pub enum GmbPostSchemaActionType {
+        /// `none`
+        None = "none",
+        /// `order`
+        Order = "order",
+        /// `book`
+        Book = "book",
+        /// `shop`
+        Shop = "shop",
+        /// `learn_more`
+        LearnMore = "learn_more",
+        /// `call`
+        Call = "call",
+        /// `sign_up`
+        SignUp = "sign_up",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Goal type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/goalType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/goalType`)
+    pub enum GoalType {
+        /// `WEBSITE_TRAFFIC`
+        WebsiteTraffic = "WEBSITE_TRAFFIC",
+        /// `LEAD`
+        Lead = "LEAD",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Day of week
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek`)
+    pub enum GoogleAdScheduleDtoDayOfWeek {
+        /// `FRIDAY`
+        Friday = "FRIDAY",
+        /// `MONDAY`
+        Monday = "MONDAY",
+        /// `SATURDAY`
+        Saturday = "SATURDAY",
+        /// `SUNDAY`
+        Sunday = "SUNDAY",
+        /// `THURSDAY`
+        Thursday = "THURSDAY",
+        /// `TUESDAY`
+        Tuesday = "TUESDAY",
+        /// `UNKNOWN`
+        UnknownValue = "UNKNOWN",
+        /// `UNSPECIFIED`
+        Unspecified = "UNSPECIFIED",
+        /// `WEDNESDAY`
+        Wednesday = "WEDNESDAY",
+        /// `ALL_DAYS`
+        AllDays = "ALL_DAYS",
+        /// `MONDAY_TO_FRIDAY`
+        MondayToFriday = "MONDAY_TO_FRIDAY",
+        /// `SATURDAY_AND_SUNDAY`
+        SaturdayAndSunday = "SATURDAY_AND_SUNDAY",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Campaign goal type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO/properties/type`)
+    pub enum GoogleCampaignGoalDtoType {
+        /// `CONVERSIONS`
+        Conversions = "CONVERSIONS",
+        /// `CLICK`
+        Click = "CLICK",
+        /// `YOUTUBE_ENGAGEMENT`
+        YoutubeEngagement = "YOUTUBE_ENGAGEMENT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema`)
+    pub enum GoogleGetAssetsType {
+        /// `CALL`
+        Call = "CALL",
+        /// `SITELINK`
+        Sitelink = "SITELINK",
+        /// `LEAD_FORM`
+        LeadForm = "LEAD_FORM",
+        /// `IMAGE`
+        Image = "IMAGE",
+        /// `TEXT`
+        Text = "TEXT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema`)
+    pub enum GoogleGetConversionsType {
+        /// `AD_MANAGER`
+        AdManager = "AD_MANAGER",
+        /// `AD_WORDS`
+        AdWords = "AD_WORDS",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema`)
+    pub enum GoogleGetEntityEntityType {
+        /// `CAMPAIGN`
+        Campaign = "CAMPAIGN",
+        /// `ADGROUP`
+        Adgroup = "ADGROUP",
+        /// `AD`
+        Ad = "AD",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/6/schema/items` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema/items`)
+    pub enum GoogleGetReportingFieldsItem {
+        /// `impressions`
+        Impressions = "impressions",
+        /// `clicks`
+        Clicks = "clicks",
+        /// `cost_micros`
+        CostMicros = "cost_micros",
+        /// `average_cpc`
+        AverageCpc = "average_cpc",
+        /// `conversions`
+        Conversions = "conversions",
+        /// `average_cpm`
+        AverageCpm = "average_cpm",
+        /// `cost_per_conversion`
+        CostPerConversion = "cost_per_conversion",
+        /// `ctr`
+        Ctr = "ctr",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/3/schema`)
+    pub enum GoogleGetReportingGroupBy {
+        /// `date`
+        Date = "date",
+        /// `week`
+        Week = "week",
+        /// `month`
+        Month = "month",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema`)
+    pub enum GoogleGetTargetInterestsType {
+        /// `AFFINITY`
+        Affinity = "AFFINITY",
+        /// `IN_MARKET`
+        InMarket = "IN_MARKET",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Media type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO/properties/type`)
+    pub enum GoogleMediaDtoType {
+        /// `IMAGE`
+        Image = "IMAGE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema` and 3 identical schemas
+    pub enum GoogleType {
+        /// `CUSTOM_SEGMENTS`
+        CustomSegments = "CUSTOM_SEGMENTS",
+        /// `DATA_SEGMENTS`
+        DataSegments = "DATA_SEGMENTS",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema`)
+    pub enum GoogleUpsertSegmentType {
+        /// `CUSTOM_SEGMENTS`
+        CustomSegments = "CUSTOM_SEGMENTS",
+        /// `WEBSITE_VISITOR`
+        WebsiteVisitor = "WEBSITE_VISITOR",
+        /// `CUSTOMER_MATCH`
+        CustomerMatch = "CUSTOMER_MATCH",
+        /// `LOOKALIKE`
+        Lookalike = "LOOKALIKE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials
+    ///
+    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/grantType`)
+    pub enum GrantType {
+        /// `authorization_code`
+        AuthorizationCode = "authorization_code",
+        /// `refresh_token`
+        RefreshToken = "refresh_token",
+        /// `client_credentials`
+        ClientCredentials = "client_credentials",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// How the group's filters combine.
+    ///
+    /// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup/properties/group` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchGroup/properties/group`)
+    pub enum Group {
+        /// `AND`
+        And = "AND",
+        /// `OR`
+        Or = "OR",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `guestType` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType` and 5 identical schemas
+    pub enum GuestType {
+        /// `count_only`
+        CountOnly = "count_only",
+        /// `collect_detail`
+        CollectDetail = "collect_detail",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of human handover detection
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/handoverType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto/properties/handoverType`)
+    pub enum HandoverType {
+        /// `contactRequest`
+        ContactRequest = "contactRequest",
+        /// `lackOfInformation`
+        LackOfInformation = "lackOfInformation",
+        /// `failedToResolveIssue`
+        FailedToResolveIssue = "failedToResolveIssue",
+        /// `custom`
+        Custom = "custom",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Inbound DND status for this channel
+    ///
+    /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingSchema/properties/status`)
+    pub enum InboundDndSettingSchemaStatus {
+        /// `active`
+        Active = "active",
+        /// `inactive`
+        Inactive = "inactive",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The internal source of the price.
+    ///
+    /// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/internalSource` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/internalSource`)
+    pub enum InternalSource {
+        /// `agency_plan`
+        AgencyPlan = "agency_plan",
+        /// `funnel`
+        Funnel = "funnel",
+        /// `membership`
+        Membership = "membership",
+        /// `communities`
+        Communities = "communities",
+        /// `gokollab`
+        Gokollab = "gokollab",
+        /// `calendar`
+        Calendar = "calendar",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The interval at which the recurring event occurs.
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/RecurringDto/properties/interval` and 3 identical schemas
+    pub enum Interval {
+        /// `day`
+        Day = "day",
+        /// `month`
+        Month = "month",
+        /// `week`
+        Week = "week",
+        /// `year`
+        Year = "year",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Interval type for the reminder
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType` and 5 identical schemas
+    pub enum IntervalType {
+        /// `yearly`
+        Yearly = "yearly",
+        /// `monthly`
+        Monthly = "monthly",
+        /// `weekly`
+        Weekly = "weekly",
+        /// `daily`
+        Daily = "daily",
+        /// `hourly`
+        Hourly = "hourly",
+        /// `minutely`
+        Minutely = "minutely",
+        /// `secondly`
+        Secondly = "secondly",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of the last message sent/received in the conversation.
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/ConversationDto/properties/lastMessageType` and 7 identical schemas
+    pub enum LastMessageType {
+        /// `TYPE_CALL`
+        TypeCall = "TYPE_CALL",
+        /// `TYPE_SMS`
+        TypeSms = "TYPE_SMS",
+        /// `TYPE_RCS`
+        TypeRcs = "TYPE_RCS",
+        /// `TYPE_EMAIL`
+        TypeEmail = "TYPE_EMAIL",
+        /// `TYPE_SMS_REVIEW_REQUEST`
+        TypeSmsReviewRequest = "TYPE_SMS_REVIEW_REQUEST",
+        /// `TYPE_WEBCHAT`
+        TypeWebchat = "TYPE_WEBCHAT",
+        /// `TYPE_SMS_NO_SHOW_REQUEST`
+        TypeSmsNoShowRequest = "TYPE_SMS_NO_SHOW_REQUEST",
+        /// `TYPE_CAMPAIGN_SMS`
+        TypeCampaignSms = "TYPE_CAMPAIGN_SMS",
+        /// `TYPE_CAMPAIGN_CALL`
+        TypeCampaignCall = "TYPE_CAMPAIGN_CALL",
+        /// `TYPE_CAMPAIGN_EMAIL`
+        TypeCampaignEmail = "TYPE_CAMPAIGN_EMAIL",
+        /// `TYPE_CAMPAIGN_VOICEMAIL`
+        TypeCampaignVoicemail = "TYPE_CAMPAIGN_VOICEMAIL",
+        /// `TYPE_FACEBOOK`
+        TypeFacebook = "TYPE_FACEBOOK",
+        /// `TYPE_CAMPAIGN_FACEBOOK`
+        TypeCampaignFacebook = "TYPE_CAMPAIGN_FACEBOOK",
+        /// `TYPE_CAMPAIGN_MANUAL_CALL`
+        TypeCampaignManualCall = "TYPE_CAMPAIGN_MANUAL_CALL",
+        /// `TYPE_CAMPAIGN_MANUAL_SMS`
+        TypeCampaignManualSms = "TYPE_CAMPAIGN_MANUAL_SMS",
+        /// `TYPE_GMB`
+        TypeGmb = "TYPE_GMB",
+        /// `TYPE_CAMPAIGN_GMB`
+        TypeCampaignGmb = "TYPE_CAMPAIGN_GMB",
+        /// `TYPE_REVIEW`
+        TypeReview = "TYPE_REVIEW",
+        /// `TYPE_INSTAGRAM`
+        TypeInstagram = "TYPE_INSTAGRAM",
+        /// `TYPE_WHATSAPP`
+        TypeWhatsapp = "TYPE_WHATSAPP",
+        /// `TYPE_CUSTOM_SMS`
+        TypeCustomSms = "TYPE_CUSTOM_SMS",
+        /// `TYPE_CUSTOM_EMAIL`
+        TypeCustomEmail = "TYPE_CUSTOM_EMAIL",
+        /// `TYPE_CUSTOM_PROVIDER_SMS`
+        TypeCustomProviderSms = "TYPE_CUSTOM_PROVIDER_SMS",
+        /// `TYPE_CUSTOM_PROVIDER_EMAIL`
+        TypeCustomProviderEmail = "TYPE_CUSTOM_PROVIDER_EMAIL",
+        /// `TYPE_IVR_CALL`
+        TypeIvrCall = "TYPE_IVR_CALL",
+        /// `TYPE_ACTIVITY_CONTACT`
+        TypeActivityContact = "TYPE_ACTIVITY_CONTACT",
+        /// `TYPE_ACTIVITY_INVOICE`
+        TypeActivityInvoice = "TYPE_ACTIVITY_INVOICE",
+        /// `TYPE_ACTIVITY_PAYMENT`
+        TypeActivityPayment = "TYPE_ACTIVITY_PAYMENT",
+        /// `TYPE_ACTIVITY_OPPORTUNITY`
+        TypeActivityOpportunity = "TYPE_ACTIVITY_OPPORTUNITY",
+        /// `TYPE_LIVE_CHAT`
+        TypeLiveChat = "TYPE_LIVE_CHAT",
+        /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
+        TypeLiveChatInfoMessage = "TYPE_LIVE_CHAT_INFO_MESSAGE",
+        /// `TYPE_ACTIVITY_APPOINTMENT`
+        TypeActivityAppointment = "TYPE_ACTIVITY_APPOINTMENT",
+        /// `TYPE_FACEBOOK_COMMENT`
+        TypeFacebookComment = "TYPE_FACEBOOK_COMMENT",
+        /// `TYPE_INSTAGRAM_COMMENT`
+        TypeInstagramComment = "TYPE_INSTAGRAM_COMMENT",
+        /// `TYPE_CUSTOM_CALL`
+        TypeCustomCall = "TYPE_CUSTOM_CALL",
+        /// `TYPE_INTERNAL_COMMENT`
+        TypeInternalComment = "TYPE_INTERNAL_COMMENT",
+        /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
+        TypeActivityEmployeeActionLog = "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
+        /// `TYPE_TIKTOK`
+        TypeTiktok = "TYPE_TIKTOK",
+        /// `TYPE_TIKTOK_COMMENT`
+        TypeTiktokComment = "TYPE_TIKTOK_COMMENT",
+        /// `TYPE_ACTIVITY_WHATSAPP`
+        TypeActivityWhatsapp = "TYPE_ACTIVITY_WHATSAPP",
+        /// `TYPE_FORM_SUBMISSION`
+        TypeFormSubmission = "TYPE_FORM_SUBMISSION",
+        /// `TYPE_SMS_REACTION`
+        TypeSmsReaction = "TYPE_SMS_REACTION",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Late fees interval
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesFrequencyDto/properties/interval`)
+    pub enum LateFeesFrequencyDtoInterval {
+        /// `minute`
+        Minute = "minute",
+        /// `hour`
+        Hour = "hour",
+        /// `day`
+        Day = "day",
+        /// `week`
+        Week = "week",
+        /// `month`
+        Month = "month",
+        /// `one_time`
+        OneTime = "one_time",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Late fees grace interval
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesGraceDto/properties/interval`)
+    pub enum LateFeesGraceDtoInterval {
+        /// `day`
+        Day = "day",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `type` schema.
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesMaxFeesDto/properties/type`)
+    pub enum LateFeesMaxFeesDtoType {
+        /// `fixed`
+        Fixed = "fixed",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema`)
+    pub enum LiGetAdAnalyticsGroupBy {
+        /// `day`
+        Day = "day",
+        /// `month`
+        Month = "month",
+        /// `year`
+        Year = "year",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema`)
+    pub enum LiGetAdAnalyticsPivot {
+        /// `ACCOUNT`
+        Account = "ACCOUNT",
+        /// `CAMPAIGN`
+        Campaign = "CAMPAIGN",
+        /// `CAMPAIGN_GROUP`
+        CampaignGroup = "CAMPAIGN_GROUP",
+        /// `CREATIVE`
+        Creative = "CREATIVE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Form state
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state`)
+    pub enum LinkedInCreateLeadFormBodyDtoState {
+        /// `PUBLISHED`
+        Published = "PUBLISHED",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Ad object type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type`)
+    pub enum LinkedInUpdateAdStatusBodyDtoType {
+        /// `adGroup`
+        AdGroup = "adGroup",
+        /// `adCampaign`
+        AdCampaign = "adCampaign",
+        /// `ad`
+        Ad = "ad",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema` and 1 identical schema (`apps/v3/invoices-v3.json#/paths/~1invoices~1/get/parameters/11/schema`)
+    pub enum ListInvoicesSortField {
+        /// `issueDate`
+        IssueDate = "issueDate",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/payments.json#/paths/~1payments~1orders/get/parameters/4/schema` and 1 identical schema (`apps/v3/payments-v3.json#/paths/~1payments~1orders/get/parameters/4/schema`)
+    pub enum ListOrdersPaymentStatus {
+        /// `paid`
+        Paid = "paid",
+        /// `unpaid`
+        Unpaid = "unpaid",
+        /// `refunded`
+        Refunded = "refunded",
+        /// `partially_paid`
+        PartiallyPaid = "partially_paid",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema` and 5 identical schemas
+    pub enum ListPaymentMode {
+        /// `default`
+        Default = "default",
+        /// `live`
+        Live = "live",
+        /// `test`
+        Test = "test",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind` and 3 identical schemas
+    pub enum LocationConfigurationKind {
+        /// `custom`
+        Custom = "custom",
+        /// `zoom_conference`
+        ZoomConference = "zoom_conference",
+        /// `google_conference`
+        GoogleConference = "google_conference",
+        /// `inbound_call`
+        InboundCall = "inbound_call",
+        /// `outbound_call`
+        OutboundCall = "outbound_call",
+        /// `physical`
+        Physical = "physical",
+        /// `booker`
+        Booker = "booker",
+        /// `ms_teams_conference`
+        MsTeamsConference = "ms_teams_conference",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Media type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/mediaType`)
+    pub enum MediaType {
+        /// `IMAGE`
+        Image = "IMAGE",
+        /// `VIDEO`
+        Video = "VIDEO",
+        /// `CAROUSEL`
+        Carousel = "CAROUSEL",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Medium to be used for sending the document
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto/properties/medium` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/SendDocumentDto/properties/medium`)
+    pub enum Medium {
+        /// `link`
+        Link = "link",
+        /// `email`
+        Email = "email",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType` and 3 identical schemas
+    pub enum MeetingLocationType {
+        /// `custom`
+        Custom = "custom",
+        /// `zoom`
+        Zoom = "zoom",
+        /// `gmeet`
+        Gmeet = "gmeet",
+        /// `phone`
+        Phone = "phone",
+        /// `address`
+        Address = "address",
+        /// `teams`
+        Teams = "teams",
+        /// `booker`
+        Booker = "booker",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Member type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO/properties/memberType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO/properties/memberType`)
+    pub enum MemberType {
+        /// `KEYWORD`
+        Keyword = "KEYWORD",
+        /// `URL`
+        Url = "URL",
+        /// `APP`
+        App = "APP",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Messaging platforms
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms/items`)
+    pub enum MessagingPlatforms {
+        /// `WHATSAPP`
+        Whatsapp = "WHATSAPP",
+        /// `MESSENGER`
+        Messenger = "MESSENGER",
+        /// `INSTAGRAM_DIRECT`
+        InstagramDirect = "INSTAGRAM_DIRECT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// HTTP method
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CustomActionApiDetailsDTO/properties/method` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO/properties/method`)
+    pub enum MethodModel {
+        /// `POST`
+        Post = "POST",
+        /// `GET`
+        Get = "GET",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of authentication - basic or oauth2
+    ///
+    /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto/properties/type` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto/properties/type`)
+    pub enum MigrateConnectionDtoType {
+        /// `oauth2`
+        Oauth2 = "oauth2",
+        /// `basic`
+        Basic = "basic",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// manual payment method
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto/properties/mode` and 3 identical schemas
+    pub enum Mode {
+        /// `cash`
+        Cash = "cash",
+        /// `card`
+        Card = "card",
+        /// `cheque`
+        Cheque = "cheque",
+        /// `bank_transfer`
+        BankTransfer = "bank_transfer",
+        /// `other`
+        Other = "other",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Model of the custom field you want to create
+    ///
+    /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model` and 5 identical schemas
+    pub enum Model {
+        /// `contact`
+        Contact = "contact",
+        /// `opportunity`
+        Opportunity = "opportunity",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `monthOfYear` schema.
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear` and 3 identical schemas
+    pub enum MonthOfYear {
+        /// `jan`
+        Jan = "jan",
+        /// `feb`
+        Feb = "feb",
+        /// `mar`
+        Mar = "mar",
+        /// `apr`
+        Apr = "apr",
+        /// `may`
+        May = "may",
+        /// `jun`
+        Jun = "jun",
+        /// `jul`
+        Jul = "jul",
+        /// `aug`
+        Aug = "aug",
+        /// `sep`
+        Sep = "sep",
+        /// `oct`
+        Oct = "oct",
+        /// `nov`
+        Nov = "nov",
+        /// `dec`
+        Dec = "dec",
     }
 }
 
@@ -10024,6778 +2970,2419 @@ impl std::fmt::Display for MonthOfYear {
 /// Schema: `common/common-schemas.json#/components/schemas/NotFoundDTO`
 pub type NotFoundDto = BadRequestDto;
 
-/// Notification type
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum NotificationType {
-    /// `booked`
-    Booked,
-    /// `confirmation`
-    Confirmation,
-    /// `cancellation`
-    Cancellation,
-    /// `reminder`
-    Reminder,
-    /// `followup`
-    Followup,
-    /// `reschedule`
-    Reschedule,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl NotificationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Booked => "booked",
-            Self::Confirmation => "confirmation",
-            Self::Cancellation => "cancellation",
-            Self::Reminder => "reminder",
-            Self::Followup => "followup",
-            Self::Reschedule => "reschedule",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for NotificationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "booked" => Self::Booked,
-            "confirmation" => Self::Confirmation,
-            "cancellation" => Self::Cancellation,
-            "reminder" => Self::Reminder,
-            "followup" => Self::Followup,
-            "reschedule" => Self::Reschedule,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<NotificationType> for String {
-    fn from(value: NotificationType) -> Self {
-        match value {
-            NotificationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for NotificationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign objective
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/objective` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/objective`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Objective {
-    /// `OUTCOME_LEADS`
-    OutcomeLeads,
-    /// `OUTCOME_TRAFFIC`
-    OutcomeTraffic,
-    /// `OUTCOME_ENGAGEMENT`
-    OutcomeEngagement,
-    /// `OUTCOME_SALES`
-    OutcomeSales,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Objective {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OutcomeLeads => "OUTCOME_LEADS",
-            Self::OutcomeTraffic => "OUTCOME_TRAFFIC",
-            Self::OutcomeEngagement => "OUTCOME_ENGAGEMENT",
-            Self::OutcomeSales => "OUTCOME_SALES",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Objective {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "OUTCOME_LEADS" => Self::OutcomeLeads,
-            "OUTCOME_TRAFFIC" => Self::OutcomeTraffic,
-            "OUTCOME_ENGAGEMENT" => Self::OutcomeEngagement,
-            "OUTCOME_SALES" => Self::OutcomeSales,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Objective> for String {
-    fn from(value: Objective) -> Self {
-        match value {
-            Objective::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Objective {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign group objective
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ObjectiveType {
-    /// `LEAD_GENERATION`
-    LeadGeneration,
-    /// `WEBSITE_VISIT`
-    WebsiteVisit,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ObjectiveType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LeadGeneration => "LEAD_GENERATION",
-            Self::WebsiteVisit => "WEBSITE_VISIT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ObjectiveType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "LEAD_GENERATION" => Self::LeadGeneration,
-            "WEBSITE_VISIT" => Self::WebsiteVisit,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ObjectiveType> for String {
-    fn from(value: ObjectiveType) -> Self {
-        match value {
-            ObjectiveType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ObjectiveType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode for opening the menu link
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OpenMode {
-    /// `iframe`
-    Iframe,
-    /// `new_tab`
-    NewTab,
-    /// `current_tab`
-    CurrentTab,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OpenMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Iframe => "iframe",
-            Self::NewTab => "new_tab",
-            Self::CurrentTab => "current_tab",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OpenMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "iframe" => Self::Iframe,
-            "new_tab" => Self::NewTab,
-            "current_tab" => Self::CurrentTab,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OpenMode> for String {
-    fn from(value: OpenMode) -> Self {
-        match value {
-            OpenMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OpenMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Update operation
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OperationType {
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `RESUME`
-    Resume,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OperationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::Resume => "RESUME",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OperationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "RESUME" => Self::Resume,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OperationType> for String {
-    fn from(value: OperationType) -> Self {
-        match value {
-            OperationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OperationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Optimization period in hours (24h, 48h, or 72h)
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OptimizationPeriod {
-    /// `24h`
-    V24h,
-    /// `48h`
-    V48h,
-    /// `72h`
-    V72h,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OptimizationPeriod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V24h => "24h",
-            Self::V48h => "48h",
-            Self::V72h => "72h",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OptimizationPeriod {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "24h" => Self::V24h,
-            "48h" => Self::V48h,
-            "72h" => Self::V72h,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OptimizationPeriod> for String {
-    fn from(value: OptimizationPeriod) -> Self {
-        match value {
-            OptimizationPeriod::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OptimizationPeriod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Source subtype of order
-///
-/// Schema: `apps/store.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/store-v3.json#/components/schemas/OrderSource/properties/subType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OrderSourceSubType {
-    /// `one_step_order_form`
-    OneStepOrderForm,
-    /// `two_step_order_form`
-    TwoStepOrderForm,
-    /// `upsell`
-    Upsell,
-    /// `tap_to_pay`
-    TapToPay,
-    /// `card_payment`
-    CardPayment,
-    /// `store`
-    Store,
-    /// `contact_view`
-    ContactView,
-    /// `email_campaign`
-    EmailCampaign,
-    /// `payments_dashboard`
-    PaymentsDashboard,
-    /// `shopify`
-    Shopify,
-    /// `subscription_view`
-    SubscriptionView,
-    /// `store_upsell`
-    StoreUpsell,
-    /// `woocommerce`
-    Woocommerce,
-    /// `service`
-    Service,
-    /// `meeting`
-    Meeting,
-    /// `imported_csv`
-    ImportedCsv,
-    /// `qr_code`
-    QrCode,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OrderSourceSubType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneStepOrderForm => "one_step_order_form",
-            Self::TwoStepOrderForm => "two_step_order_form",
-            Self::Upsell => "upsell",
-            Self::TapToPay => "tap_to_pay",
-            Self::CardPayment => "card_payment",
-            Self::Store => "store",
-            Self::ContactView => "contact_view",
-            Self::EmailCampaign => "email_campaign",
-            Self::PaymentsDashboard => "payments_dashboard",
-            Self::Shopify => "shopify",
-            Self::SubscriptionView => "subscription_view",
-            Self::StoreUpsell => "store_upsell",
-            Self::Woocommerce => "woocommerce",
-            Self::Service => "service",
-            Self::Meeting => "meeting",
-            Self::ImportedCsv => "imported_csv",
-            Self::QrCode => "qr_code",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OrderSourceSubType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_step_order_form" => Self::OneStepOrderForm,
-            "two_step_order_form" => Self::TwoStepOrderForm,
-            "upsell" => Self::Upsell,
-            "tap_to_pay" => Self::TapToPay,
-            "card_payment" => Self::CardPayment,
-            "store" => Self::Store,
-            "contact_view" => Self::ContactView,
-            "email_campaign" => Self::EmailCampaign,
-            "payments_dashboard" => Self::PaymentsDashboard,
-            "shopify" => Self::Shopify,
-            "subscription_view" => Self::SubscriptionView,
-            "store_upsell" => Self::StoreUpsell,
-            "woocommerce" => Self::Woocommerce,
-            "service" => Self::Service,
-            "meeting" => Self::Meeting,
-            "imported_csv" => Self::ImportedCsv,
-            "qr_code" => Self::QrCode,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OrderSourceSubType> for String {
-    fn from(value: OrderSourceSubType) -> Self {
-        match value {
-            OrderSourceSubType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OrderSourceSubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Source of order
-///
-/// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/type` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OrderSourceType {
-    /// `funnel`
-    Funnel,
-    /// `website`
-    Website,
-    /// `invoice`
-    Invoice,
-    /// `calendar`
-    Calendar,
-    /// `text2Pay`
-    Text2Pay,
-    /// `document_contracts`
-    DocumentContracts,
-    /// `membership`
-    Membership,
-    /// `mobile_app`
-    MobileApp,
-    /// `communities`
-    Communities,
-    /// `point_of_sale`
-    PointOfSale,
-    /// `manual`
-    Manual,
-    /// `form`
-    Form,
-    /// `survey`
-    Survey,
-    /// `payment_link`
-    PaymentLink,
-    /// `external`
-    External,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OrderSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Funnel => "funnel",
-            Self::Website => "website",
-            Self::Invoice => "invoice",
-            Self::Calendar => "calendar",
-            Self::Text2Pay => "text2Pay",
-            Self::DocumentContracts => "document_contracts",
-            Self::Membership => "membership",
-            Self::MobileApp => "mobile_app",
-            Self::Communities => "communities",
-            Self::PointOfSale => "point_of_sale",
-            Self::Manual => "manual",
-            Self::Form => "form",
-            Self::Survey => "survey",
-            Self::PaymentLink => "payment_link",
-            Self::External => "external",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OrderSourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "funnel" => Self::Funnel,
-            "website" => Self::Website,
-            "invoice" => Self::Invoice,
-            "calendar" => Self::Calendar,
-            "text2Pay" => Self::Text2Pay,
-            "document_contracts" => Self::DocumentContracts,
-            "membership" => Self::Membership,
-            "mobile_app" => Self::MobileApp,
-            "communities" => Self::Communities,
-            "point_of_sale" => Self::PointOfSale,
-            "manual" => Self::Manual,
-            "form" => Self::Form,
-            "survey" => Self::Survey,
-            "payment_link" => Self::PaymentLink,
-            "external" => Self::External,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OrderSourceType> for String {
-    fn from(value: OrderSourceType) -> Self {
-        match value {
-            OrderSourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OrderSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Tolerance level for caller response delays. Default: "high"
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/PatienceLevel` and 1 identical schema (`apps/voice-ai.json#/components/schemas/PatienceLevel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PatienceLevel {
-    /// `low`
-    Low,
-    /// `medium`
-    Medium,
-    /// `high`
-    High,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PatienceLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PatienceLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PatienceLevel> for String {
-    fn from(value: PatienceLevel) -> Self {
-        match value {
-            PatienceLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PatienceLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PaymentStatusItem {
-    /// `waiting_for_payment`
-    WaitingForPayment,
-    /// `paid`
-    Paid,
-    /// `no_payment`
-    NoPayment,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PaymentStatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaitingForPayment => "waiting_for_payment",
-            Self::Paid => "paid",
-            Self::NoPayment => "no_payment",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentStatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "waiting_for_payment" => Self::WaitingForPayment,
-            "paid" => Self::Paid,
-            "no_payment" => Self::NoPayment,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentStatusItem> for String {
-    fn from(value: PaymentStatusItem) -> Self {
-        match value {
-            PaymentStatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentStatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO/properties/placementType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO/properties/placementType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PlacementType {
-    /// `auto`
-    Auto,
-    /// `manual`
-    Manual,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PlacementType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Auto => "auto",
-            Self::Manual => "manual",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PlacementType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "auto" => Self::Auto,
-            "manual" => Self::Manual,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PlacementType> for String {
-    fn from(value: PlacementType) -> Self {
-        match value {
-            PlacementType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PlacementType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PlacementsItem {
-    /// `GMAIL`
-    Gmail,
-    /// `YOUTUBE_IN_STREAM`
-    YoutubeInStream,
-    /// `YOUTUBE_SHORTS`
-    YoutubeShorts,
-    /// `YOUTUBE_IN_FEED`
-    YoutubeInFeed,
-    /// `DISCOVER`
-    Discover,
-    /// `DISPLAY`
-    Display,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PlacementsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gmail => "GMAIL",
-            Self::YoutubeInStream => "YOUTUBE_IN_STREAM",
-            Self::YoutubeShorts => "YOUTUBE_SHORTS",
-            Self::YoutubeInFeed => "YOUTUBE_IN_FEED",
-            Self::Discover => "DISCOVER",
-            Self::Display => "DISPLAY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PlacementsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "GMAIL" => Self::Gmail,
-            "YOUTUBE_IN_STREAM" => Self::YoutubeInStream,
-            "YOUTUBE_SHORTS" => Self::YoutubeShorts,
-            "YOUTUBE_IN_FEED" => Self::YoutubeInFeed,
-            "DISCOVER" => Self::Discover,
-            "DISPLAY" => Self::Display,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PlacementsItem> for String {
-    fn from(value: PlacementsItem) -> Self {
-        match value {
-            PlacementsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PlacementsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Platform language preference for the user
-///
-/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PlatformLanguage {
-    /// `en_US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `fr_CA`
-    FrCa,
-    /// `fr_FR`
-    FrFr,
-    /// `nl`
-    Nl,
-    /// `de`
-    De,
-    /// `pt_PT`
-    PtPt,
-    /// `pt_BR`
-    PtBr,
-    /// `it`
-    It,
-    /// `sv`
-    Sv,
-    /// `da`
-    Da,
-    /// `fi`
-    Fi,
-    /// `no`
-    No,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PlatformLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en_US",
-            Self::Es => "es",
-            Self::FrCa => "fr_CA",
-            Self::FrFr => "fr_FR",
-            Self::Nl => "nl",
-            Self::De => "de",
-            Self::PtPt => "pt_PT",
-            Self::PtBr => "pt_BR",
-            Self::It => "it",
-            Self::Sv => "sv",
-            Self::Da => "da",
-            Self::Fi => "fi",
-            Self::No => "no",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PlatformLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en_US" => Self::EnUs,
-            "es" => Self::Es,
-            "fr_CA" => Self::FrCa,
-            "fr_FR" => Self::FrFr,
-            "nl" => Self::Nl,
-            "de" => Self::De,
-            "pt_PT" => Self::PtPt,
-            "pt_BR" => Self::PtBr,
-            "it" => Self::It,
-            "sv" => Self::Sv,
-            "da" => Self::Da,
-            "fi" => Self::Fi,
-            "no" => Self::No,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PlatformLanguage> for String {
-    fn from(value: PlatformLanguage) -> Self {
-        match value {
-            PlatformLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PlatformLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PlatformsItem {
-    /// `facebook`
-    Facebook,
-    /// `instagram`
-    Instagram,
-    /// `linkedin`
-    Linkedin,
-    /// `google`
-    Google,
-    /// `pinterest`
-    Pinterest,
-    /// `youtube`
-    Youtube,
-    /// `tiktok`
-    Tiktok,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PlatformsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Linkedin => "linkedin",
-            Self::Google => "google",
-            Self::Pinterest => "pinterest",
-            Self::Youtube => "youtube",
-            Self::Tiktok => "tiktok",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PlatformsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "facebook" => Self::Facebook,
-            "instagram" => Self::Instagram,
-            "linkedin" => Self::Linkedin,
-            "google" => Self::Google,
-            "pinterest" => Self::Pinterest,
-            "youtube" => Self::Youtube,
-            "tiktok" => Self::Tiktok,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PlatformsItem> for String {
-    fn from(value: PlatformsItem) -> Self {
-        match value {
-            PlatformsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PlatformsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Call to action label
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PostSubmissionCallToActionDtoCallToActionLabel {
-    /// `VISIT_COMPANY_WEBSITE`
-    VisitCompanyWebsite,
-    /// `DOWNLOAD_NOW`
-    DownloadNow,
-    /// `TRY_NOW`
-    TryNow,
-    /// `VIEW_NOW`
-    ViewNow,
-    /// `LEARN_MORE`
-    LearnMore,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PostSubmissionCallToActionDtoCallToActionLabel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VisitCompanyWebsite => "VISIT_COMPANY_WEBSITE",
-            Self::DownloadNow => "DOWNLOAD_NOW",
-            Self::TryNow => "TRY_NOW",
-            Self::ViewNow => "VIEW_NOW",
-            Self::LearnMore => "LEARN_MORE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PostSubmissionCallToActionDtoCallToActionLabel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "VISIT_COMPANY_WEBSITE" => Self::VisitCompanyWebsite,
-            "DOWNLOAD_NOW" => Self::DownloadNow,
-            "TRY_NOW" => Self::TryNow,
-            "VIEW_NOW" => Self::ViewNow,
-            "LEARN_MORE" => Self::LearnMore,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PostSubmissionCallToActionDtoCallToActionLabel> for String {
-    fn from(value: PostSubmissionCallToActionDtoCallToActionLabel) -> Self {
-        match value {
-            PostSubmissionCallToActionDtoCallToActionLabel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PostSubmissionCallToActionDtoCallToActionLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Post-submit CTA button type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PostSubmitCallToActionType {
-    /// `VISIT_SITE`
-    VisitSite,
-    /// `DOWNLOAD`
-    Download,
-    /// `LEARN_MORE`
-    LearnMore,
-    /// `SHOP_NOW`
-    ShopNow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PostSubmitCallToActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VisitSite => "VISIT_SITE",
-            Self::Download => "DOWNLOAD",
-            Self::LearnMore => "LEARN_MORE",
-            Self::ShopNow => "SHOP_NOW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PostSubmitCallToActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "VISIT_SITE" => Self::VisitSite,
-            "DOWNLOAD" => Self::Download,
-            "LEARN_MORE" => Self::LearnMore,
-            "SHOP_NOW" => Self::ShopNow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PostSubmitCallToActionType> for String {
-    fn from(value: PostSubmitCallToActionType) -> Self {
-        match value {
-            PostSubmitCallToActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PostSubmitCallToActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for pre-buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/preBufferUnit` and 39 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PreBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PreBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PreBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PreBufferUnit> for String {
-    fn from(value: PreBufferUnit) -> Self {
-        match value {
-            PreBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PreBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Prepopulation status
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PrepopulationStatus {
-    /// `REQUESTED`
-    Requested,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PrepopulationStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Requested => "REQUESTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PrepopulationStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "REQUESTED" => Self::Requested,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PrepopulationStatus> for String {
-    fn from(value: PrepopulationStatus) -> Self {
-        match value {
-            PrepopulationStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PrepopulationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The source of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/source` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/source`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceMetaDtoSource {
-    /// `stripe`
-    Stripe,
-    /// `woocommerce`
-    Woocommerce,
-    /// `shopify`
-    Shopify,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceMetaDtoSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stripe => "stripe",
-            Self::Woocommerce => "woocommerce",
-            Self::Shopify => "shopify",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceMetaDtoSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "stripe" => Self::Stripe,
-            "woocommerce" => Self::Woocommerce,
-            "shopify" => Self::Shopify,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceMetaDtoSource> for String {
-    fn from(value: PriceMetaDtoSource) -> Self {
-        match value {
-            PriceMetaDtoSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceMetaDtoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The price type
-///
-/// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO/properties/priceType` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/UsagePlanDTO/properties/priceType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceType {
-    /// `fixed`
-    Fixed,
-    /// `dynamic`
-    Dynamic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Dynamic => "dynamic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            "dynamic" => Self::Dynamic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceType> for String {
-    fn from(value: PriceType) -> Self {
-        match value {
-            PriceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of price update
-///
-/// Schema: `apps/products.json#/components/schemas/PriceUpdateField/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceUpdateField/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceUpdateFieldType {
-    /// `INCREASE_BY_AMOUNT`
-    IncreaseByAmount,
-    /// `REDUCE_BY_AMOUNT`
-    ReduceByAmount,
-    /// `SET_NEW_PRICE`
-    SetNewPrice,
-    /// `INCREASE_BY_PERCENTAGE`
-    IncreaseByPercentage,
-    /// `REDUCE_BY_PERCENTAGE`
-    ReduceByPercentage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceUpdateFieldType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IncreaseByAmount => "INCREASE_BY_AMOUNT",
-            Self::ReduceByAmount => "REDUCE_BY_AMOUNT",
-            Self::SetNewPrice => "SET_NEW_PRICE",
-            Self::IncreaseByPercentage => "INCREASE_BY_PERCENTAGE",
-            Self::ReduceByPercentage => "REDUCE_BY_PERCENTAGE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceUpdateFieldType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "INCREASE_BY_AMOUNT" => Self::IncreaseByAmount,
-            "REDUCE_BY_AMOUNT" => Self::ReduceByAmount,
-            "SET_NEW_PRICE" => Self::SetNewPrice,
-            "INCREASE_BY_PERCENTAGE" => Self::IncreaseByPercentage,
-            "REDUCE_BY_PERCENTAGE" => Self::ReduceByPercentage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceUpdateFieldType> for String {
-    fn from(value: PriceUpdateFieldType) -> Self {
-        match value {
-            PriceUpdateFieldType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceUpdateFieldType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PrivacyLevel {
-    /// `PUBLIC_TO_EVERYONE`
-    PublicToEveryone,
-    /// `MUTUAL_FOLLOW_FRIENDS`
-    MutualFollowFriends,
-    /// `SELF_ONLY`
-    SelfOnly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PrivacyLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PublicToEveryone => "PUBLIC_TO_EVERYONE",
-            Self::MutualFollowFriends => "MUTUAL_FOLLOW_FRIENDS",
-            Self::SelfOnly => "SELF_ONLY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PrivacyLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PUBLIC_TO_EVERYONE" => Self::PublicToEveryone,
-            "MUTUAL_FOLLOW_FRIENDS" => Self::MutualFollowFriends,
-            "SELF_ONLY" => Self::SelfOnly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PrivacyLevel> for String {
-    fn from(value: PrivacyLevel) -> Self {
-        match value {
-            PrivacyLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PrivacyLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Message Type
-///
-/// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessMessageBodyDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ProcessMessageBodyDtoType {
-    /// `SMS`
-    Sms,
-    /// `RCS`
-    Rcs,
-    /// `Email`
-    Email,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `GMB`
-    Gmb,
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `Custom`
-    Custom,
-    /// `WebChat`
-    WebChat,
-    /// `Live_Chat`
-    LiveChat,
-    /// `Call`
-    Call,
-    /// `IVR_Call`
-    IvrCall,
-    /// `Campaign_Call`
-    CampaignCall,
-    /// `Campaign_VoiceMail`
-    CampaignVoiceMail,
-    /// `TIKTOK`
-    Tiktok,
-    /// `ALL_IN_ONE_CHAT`
-    AllInOneChat,
-    /// `FORM_SUBMISSION`
-    FormSubmission,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProcessMessageBodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Rcs => "RCS",
-            Self::Email => "Email",
-            Self::WhatsApp => "WhatsApp",
-            Self::Gmb => "GMB",
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Custom => "Custom",
-            Self::WebChat => "WebChat",
-            Self::LiveChat => "Live_Chat",
-            Self::Call => "Call",
-            Self::IvrCall => "IVR_Call",
-            Self::CampaignCall => "Campaign_Call",
-            Self::CampaignVoiceMail => "Campaign_VoiceMail",
-            Self::Tiktok => "TIKTOK",
-            Self::AllInOneChat => "ALL_IN_ONE_CHAT",
-            Self::FormSubmission => "FORM_SUBMISSION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProcessMessageBodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "SMS" => Self::Sms,
-            "RCS" => Self::Rcs,
-            "Email" => Self::Email,
-            "WhatsApp" => Self::WhatsApp,
-            "GMB" => Self::Gmb,
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "Custom" => Self::Custom,
-            "WebChat" => Self::WebChat,
-            "Live_Chat" => Self::LiveChat,
-            "Call" => Self::Call,
-            "IVR_Call" => Self::IvrCall,
-            "Campaign_Call" => Self::CampaignCall,
-            "Campaign_VoiceMail" => Self::CampaignVoiceMail,
-            "TIKTOK" => Self::Tiktok,
-            "ALL_IN_ONE_CHAT" => Self::AllInOneChat,
-            "FORM_SUBMISSION" => Self::FormSubmission,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProcessMessageBodyDtoType> for String {
-    fn from(value: ProcessMessageBodyDtoType) -> Self {
-        match value {
-            ProcessMessageBodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProcessMessageBodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Message Type
-///
-/// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ProcessOutboundMessageBodyDtoType {
-    /// `Call`
-    Call,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProcessOutboundMessageBodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "Call",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProcessOutboundMessageBodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Call" => Self::Call,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProcessOutboundMessageBodyDtoType> for String {
-    fn from(value: ProcessOutboundMessageBodyDtoType) -> Self {
-        match value {
-            ProcessOutboundMessageBodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProcessOutboundMessageBodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The product to update rebilling for
-///
-/// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/product` and 1 identical schema (`apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto/properties/product`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Product {
-    /// `contentAI`
-    ContentAi,
-    /// `workflow_premium_actions`
-    WorkflowPremiumActions,
-    /// `workflow_ai`
-    WorkflowAi,
-    /// `conversationAI`
-    ConversationAi,
-    /// `EmailNotification`
-    EmailNotification,
-    /// `whatsApp`
-    WhatsApp,
-    /// `reviewsAI`
-    ReviewsAi,
-    /// `VERIFIED_CALLER_ID`
-    VerifiedCallerId,
-    /// `WALLET_SALES_TAX`
-    WalletSalesTax,
-    /// `NOTIFICATION_SMS`
-    NotificationSms,
-    /// `EmailSmtp`
-    EmailSmtp,
-    /// `EmailVerification`
-    EmailVerification,
-    /// `autoCompleteAddress`
-    AutoCompleteAddress,
-    /// `funnelAI`
-    FunnelAi,
-    /// `domainPurchase`
-    DomainPurchase,
-    /// `Phone`
-    Phone,
-    /// `Email`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Product {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContentAi => "contentAI",
-            Self::WorkflowPremiumActions => "workflow_premium_actions",
-            Self::WorkflowAi => "workflow_ai",
-            Self::ConversationAi => "conversationAI",
-            Self::EmailNotification => "EmailNotification",
-            Self::WhatsApp => "whatsApp",
-            Self::ReviewsAi => "reviewsAI",
-            Self::VerifiedCallerId => "VERIFIED_CALLER_ID",
-            Self::WalletSalesTax => "WALLET_SALES_TAX",
-            Self::NotificationSms => "NOTIFICATION_SMS",
-            Self::EmailSmtp => "EmailSmtp",
-            Self::EmailVerification => "EmailVerification",
-            Self::AutoCompleteAddress => "autoCompleteAddress",
-            Self::FunnelAi => "funnelAI",
-            Self::DomainPurchase => "domainPurchase",
-            Self::Phone => "Phone",
-            Self::Email => "Email",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Product {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contentAI" => Self::ContentAi,
-            "workflow_premium_actions" => Self::WorkflowPremiumActions,
-            "workflow_ai" => Self::WorkflowAi,
-            "conversationAI" => Self::ConversationAi,
-            "EmailNotification" => Self::EmailNotification,
-            "whatsApp" => Self::WhatsApp,
-            "reviewsAI" => Self::ReviewsAi,
-            "VERIFIED_CALLER_ID" => Self::VerifiedCallerId,
-            "WALLET_SALES_TAX" => Self::WalletSalesTax,
-            "NOTIFICATION_SMS" => Self::NotificationSms,
-            "EmailSmtp" => Self::EmailSmtp,
-            "EmailVerification" => Self::EmailVerification,
-            "autoCompleteAddress" => Self::AutoCompleteAddress,
-            "funnelAI" => Self::FunnelAi,
-            "domainPurchase" => Self::DomainPurchase,
-            "Phone" => Self::Phone,
-            "Email" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Product> for String {
-    fn from(value: Product) -> Self {
-        match value {
-            Product::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Product {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `productType` schema.
-///
-/// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ProductType {
-    /// `DIGITAL`
-    Digital,
-    /// `PHYSICAL`
-    Physical,
-    /// `SERVICE`
-    Service,
-    /// `PHYSICAL/DIGITAL`
-    PhysicalDigital,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProductType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Digital => "DIGITAL",
-            Self::Physical => "PHYSICAL",
-            Self::Service => "SERVICE",
-            Self::PhysicalDigital => "PHYSICAL/DIGITAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProductType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DIGITAL" => Self::Digital,
-            "PHYSICAL" => Self::Physical,
-            "SERVICE" => Self::Service,
-            "PHYSICAL/DIGITAL" => Self::PhysicalDigital,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProductType> for String {
-    fn from(value: ProductType) -> Self {
-        match value {
-            ProductType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProductType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The type of payment provider associated with the integration provider.
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Provider {
-    /// `authorize-net`
-    AuthorizeNet,
-    /// `nmi`
-    Nmi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Provider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AuthorizeNet => "authorize-net",
-            Self::Nmi => "nmi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Provider {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "authorize-net" => Self::AuthorizeNet,
-            "nmi" => Self::Nmi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Provider> for String {
-    fn from(value: Provider) -> Self {
-        match value {
-            Provider::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Publishing status
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus` and 12 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PublishingStatus> for String {
-    fn from(value: PublishingStatus) -> Self {
-        match value {
-            PublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for the targeting radius
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum RadiusUnit {
-    /// `km`
-    Km,
-    /// `mi`
-    Mi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RadiusUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Km => "km",
-            Self::Mi => "mi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RadiusUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "km" => Self::Km,
-            "mi" => Self::Mi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RadiusUnit> for String {
-    fn from(value: RadiusUnit) -> Self {
-        match value {
-            RadiusUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RadiusUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// notification recipient type
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ReceiverType {
-    /// `contact`
-    Contact,
-    /// `guest`
-    Guest,
-    /// `assignedUser`
-    AssignedUser,
-    /// `emails`
-    Emails,
-    /// `phoneNumbers`
-    PhoneNumbers,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ReceiverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Guest => "guest",
-            Self::AssignedUser => "assignedUser",
-            Self::Emails => "emails",
-            Self::PhoneNumbers => "phoneNumbers",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReceiverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "guest" => Self::Guest,
-            "assignedUser" => Self::AssignedUser,
-            "emails" => Self::Emails,
-            "phoneNumbers" => Self::PhoneNumbers,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReceiverType> for String {
-    fn from(value: ReceiverType) -> Self {
-        match value {
-            ReceiverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReceiverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Recipient category (recipient, cc, or bcc)
-///
-/// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum RecipientCategory {
-    /// `recipient`
-    Recipient,
-    /// `cc`
-    Cc,
-    /// `bcc`
-    Bcc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RecipientCategory {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Recipient => "recipient",
-            Self::Cc => "cc",
-            Self::Bcc => "bcc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RecipientCategory {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "recipient" => Self::Recipient,
-            "cc" => Self::Cc,
-            "bcc" => Self::Bcc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RecipientCategory> for String {
-    fn from(value: RecipientCategory) -> Self {
-        match value {
-            RecipientCategory::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RecipientCategory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Condition for sending the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ReminderInvoiceCondition {
-    /// `invoice_sent`
-    InvoiceSent,
-    /// `invoice_overdue`
-    InvoiceOverdue,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ReminderInvoiceCondition {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvoiceSent => "invoice_sent",
-            Self::InvoiceOverdue => "invoice_overdue",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReminderInvoiceCondition {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "invoice_sent" => Self::InvoiceSent,
-            "invoice_overdue" => Self::InvoiceOverdue,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReminderInvoiceCondition> for String {
-    fn from(value: ReminderInvoiceCondition) -> Self {
-        match value {
-            ReminderInvoiceCondition::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReminderInvoiceCondition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Time condition for the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderTime` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderTime`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ReminderTime {
-    /// `before`
-    Before,
-    /// `after`
-    After,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ReminderTime {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Before => "before",
-            Self::After => "after",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReminderTime {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "before" => Self::Before,
-            "after" => Self::After,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReminderTime> for String {
-    fn from(value: ReminderTime) -> Self {
-        match value {
-            ReminderTime::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReminderTime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `resourceType` schema.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType` and 13 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ResourceType> for String {
-    fn from(value: ResourceType) -> Self {
-        match value {
-            ResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Email verification result
-///
-/// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/result` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/result`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ResultModel {
-    /// `deliverable`
-    Deliverable,
-    /// `undeliverable`
-    Undeliverable,
-    /// `do_not_send`
-    DoNotSend,
-    /// `unknown`
-    UnknownValue,
-    /// `catch_all`
-    CatchAll,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ResultModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Deliverable => "deliverable",
-            Self::Undeliverable => "undeliverable",
-            Self::DoNotSend => "do_not_send",
-            Self::UnknownValue => "unknown",
-            Self::CatchAll => "catch_all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ResultModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "deliverable" => Self::Deliverable,
-            "undeliverable" => Self::Undeliverable,
-            "do_not_send" => Self::DoNotSend,
-            "unknown" => Self::UnknownValue,
-            "catch_all" => Self::CatchAll,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ResultModel> for String {
-    fn from(value: ResultModel) -> Self {
-        match value {
-            ResultModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ResultModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Risk level of email sending to bounce
-///
-/// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/risk` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/risk`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Risk {
-    /// `high`
-    High,
-    /// `low`
-    Low,
-    /// `medium`
-    Medium,
-    /// `unknown`
-    UnknownValue,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Risk {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::High => "high",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::UnknownValue => "unknown",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Risk {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "high" => Self::High,
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "unknown" => Self::UnknownValue,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Risk> for String {
-    fn from(value: Risk) -> Self {
-        match value {
-            Risk::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Risk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Recipient role
-///
-/// Schema: `apps/proposals.json#/components/schemas/RecipientItem/properties/role` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/RecipientItem/properties/role`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Role {
-    /// `user`
-    User,
-    /// `signer`
-    Signer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Role {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Signer => "signer",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Role {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "user" => Self::User,
-            "signer" => Self::Signer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Role> for String {
-    fn from(value: Role) -> Self {
-        match value {
-            Role::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Rule item name
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO/properties/name` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemDTO/properties/name`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum RuleItemDtoName {
-    /// `url__`
-    Url,
-    /// `referrer__`
-    Referrer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RuleItemDtoName {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Url => "url__",
-            Self::Referrer => "referrer__",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RuleItemDtoName {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "url__" => Self::Url,
-            "referrer__" => Self::Referrer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RuleItemDtoName> for String {
-    fn from(value: RuleItemDtoName) -> Self {
-        match value {
-            RuleItemDtoName::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RuleItemDtoName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// ID of the followup scenario
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto/properties/scenarioId` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto/properties/scenarioId`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScenarioId {
-    /// `contactStoppedReplying`
-    ContactStoppedReplying,
-    /// `contactIsBusy`
-    ContactIsBusy,
-    /// `contactRequested`
-    ContactRequested,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScenarioId {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContactStoppedReplying => "contactStoppedReplying",
-            Self::ContactIsBusy => "contactIsBusy",
-            Self::ContactRequested => "contactRequested",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScenarioId {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contactStoppedReplying" => Self::ContactStoppedReplying,
-            "contactIsBusy" => Self::ContactIsBusy,
-            "contactRequested" => Self::ContactRequested,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScenarioId> for String {
-    fn from(value: ScenarioId) -> Self {
-        match value {
-            ScenarioId::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScenarioId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Payment Schedule Date Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleDateType {
-    /// `regular_interval`
-    RegularInterval,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleDateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RegularInterval => "regular_interval",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleDateType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "regular_interval" => Self::RegularInterval,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleDateType> for String {
-    fn from(value: ScheduleDateType) -> Self {
-        match value {
-            ScheduleDateType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleDateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of schedule rule - weekday (recurring) or date (specific date)
-///
-/// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleRuleDtoType {
-    /// `wday`
-    Wday,
-    /// `date`
-    Date,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleRuleDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wday => "wday",
-            Self::Date => "date",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleRuleDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "wday" => Self::Wday,
-            "date" => Self::Date,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleRuleDtoType> for String {
-    fn from(value: ScheduleRuleDtoType) -> Self {
-        match value {
-            ScheduleRuleDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleRuleDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/12/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/12/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SearchConversationLastMessageAction {
-    /// `automated`
-    Automated,
-    /// `manual`
-    Manual,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationLastMessageAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Automated => "automated",
-            Self::Manual => "manual",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationLastMessageAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "automated" => Self::Automated,
-            "manual" => Self::Manual,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationLastMessageAction> for String {
-    fn from(value: SearchConversationLastMessageAction) -> Self {
-        match value {
-            SearchConversationLastMessageAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationLastMessageAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/15/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/15/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SearchConversationSortBy {
-    /// `last_manual_message_date`
-    LastManualMessageDate,
-    /// `last_message_date`
-    LastMessageDate,
-    /// `score_profile`
-    ScoreProfile,
-    /// `overdue_at`
-    OverdueAt,
-    /// `due_at`
-    DueAt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LastManualMessageDate => "last_manual_message_date",
-            Self::LastMessageDate => "last_message_date",
-            Self::ScoreProfile => "score_profile",
-            Self::OverdueAt => "overdue_at",
-            Self::DueAt => "due_at",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "last_manual_message_date" => Self::LastManualMessageDate,
-            "last_message_date" => Self::LastMessageDate,
-            "score_profile" => Self::ScoreProfile,
-            "overdue_at" => Self::OverdueAt,
-            "due_at" => Self::DueAt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationSortBy> for String {
-    fn from(value: SearchConversationSortBy) -> Self {
-        match value {
-            SearchConversationSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schema` schema.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/14/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/14/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SearchConversationStatus {
-    /// `all`
-    All,
-    /// `read`
-    Read,
-    /// `unread`
-    Unread,
-    /// `starred`
-    Starred,
-    /// `recents`
-    Recents,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Read => "read",
-            Self::Unread => "unread",
-            Self::Starred => "starred",
-            Self::Recents => "recents",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "read" => Self::Read,
-            "unread" => Self::Unread,
-            "starred" => Self::Starred,
-            "recents" => Self::Recents,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationStatus> for String {
-    fn from(value: SearchConversationStatus) -> Self {
-        match value {
-            SearchConversationStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Whether the location is included or excluded from targeting
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SelectionType {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SelectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SelectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SelectionType> for String {
-    fn from(value: SelectionType) -> Self {
-        match value {
-            SelectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SelectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `action` schema.
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SendEstimateDtoAction {
-    /// `sms_and_email`
-    SmsAndEmail,
-    /// `send_manually`
-    SendManually,
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendEstimateDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SmsAndEmail => "sms_and_email",
-            Self::SendManually => "send_manually",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendEstimateDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sms_and_email" => Self::SmsAndEmail,
-            "send_manually" => Self::SendManually,
-            "email" => Self::Email,
-            "sms" => Self::Sms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendEstimateDtoAction> for String {
-    fn from(value: SendEstimateDtoAction) -> Self {
-        match value {
-            SendEstimateDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendEstimateDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Message status
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/status` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SendMessageBodyDtoStatus {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `read`
-    Read,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendMessageBodyDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Pending => "pending",
-            Self::Read => "read",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendMessageBodyDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "pending" => Self::Pending,
-            "read" => Self::Read,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendMessageBodyDtoStatus> for String {
-    fn from(value: SendMessageBodyDtoStatus) -> Self {
-        match value {
-            SendMessageBodyDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendMessageBodyDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of message being sent
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SendMessageBodyDtoType {
-    /// `SMS`
-    Sms,
-    /// `RCS`
-    Rcs,
-    /// `Email`
-    Email,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `Custom`
-    Custom,
-    /// `Live_Chat`
-    LiveChat,
-    /// `TIKTOK`
-    Tiktok,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendMessageBodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Rcs => "RCS",
-            Self::Email => "Email",
-            Self::WhatsApp => "WhatsApp",
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Custom => "Custom",
-            Self::LiveChat => "Live_Chat",
-            Self::Tiktok => "TIKTOK",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendMessageBodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "SMS" => Self::Sms,
-            "RCS" => Self::Rcs,
-            "Email" => Self::Email,
-            "WhatsApp" => Self::WhatsApp,
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "Custom" => Self::Custom,
-            "Live_Chat" => Self::LiveChat,
-            "TIKTOK" => Self::Tiktok,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendMessageBodyDtoType> for String {
-    fn from(value: SendMessageBodyDtoType) -> Self {
-        match value {
-            SendMessageBodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendMessageBodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of share link to generate
-///
-/// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type` and 1 identical schema (`apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ShareType {
-    /// `link`
-    Link,
-    /// `permanent_link`
-    PermanentLink,
-    /// `agency_link`
-    AgencyLink,
-    /// `location_link`
-    LocationLink,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ShareType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Link => "link",
-            Self::PermanentLink => "permanent_link",
-            Self::AgencyLink => "agency_link",
-            Self::LocationLink => "location_link",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ShareType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "link" => Self::Link,
-            "permanent_link" => Self::PermanentLink,
-            "agency_link" => Self::AgencyLink,
-            "location_link" => Self::LocationLink,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ShareType> for String {
-    fn from(value: ShareType) -> Self {
-        match value {
-            ShareType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ShareType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for sleep time (required when sleepAfterBooking is true)
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit` and 8 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SleepTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SleepTimeUnit> for String {
-    fn from(value: SleepTimeUnit) -> Self {
-        match value {
-            SleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// type must be one of the following values: page, profile
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialMediaLinkedInAccountSchemaType {
-    /// `page`
-    Page,
-    /// `profile`
-    Profile,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialMediaLinkedInAccountSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Profile => "profile",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialMediaLinkedInAccountSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "profile" => Self::Profile,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialMediaLinkedInAccountSchemaType> for String {
-    fn from(value: SocialMediaLinkedInAccountSchemaType) -> Self {
-        match value {
-            SocialMediaLinkedInAccountSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialMediaLinkedInAccountSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// type must be one of the following values: profile, business
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialMediaTiktokAccountSchemaType {
-    /// `profile`
-    Profile,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialMediaTiktokAccountSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Profile => "profile",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialMediaTiktokAccountSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "profile" => Self::Profile,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialMediaTiktokAccountSchemaType> for String {
-    fn from(value: SocialMediaTiktokAccountSchemaType) -> Self {
-        match value {
-            SocialMediaTiktokAccountSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialMediaTiktokAccountSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a social post stands.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialPostStatus {
-    /// `draft`
-    Draft,
-    /// `scheduled`
-    Scheduled,
-    /// `published`
-    Published,
-    /// `in_review`
-    InReview,
-    /// `in_progress`
-    InProgress,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
-    /// `notification_sent`
-    NotificationSent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialPostStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Published => "published",
-            Self::InReview => "in_review",
-            Self::InProgress => "in_progress",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
-            Self::NotificationSent => "notification_sent",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialPostStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "scheduled" => Self::Scheduled,
-            "published" => Self::Published,
-            "in_review" => Self::InReview,
-            "in_progress" => Self::InProgress,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
-            "notification_sent" => Self::NotificationSent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialPostStatus> for String {
-    fn from(value: SocialPostStatus) -> Self {
-        match value {
-            SocialPostStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialPostStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Special ad categories
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SpecialAdCategories {
-    /// `EMPLOYMENT`
-    Employment,
-    /// `CREDIT`
-    Credit,
-    /// `FINANCIAL_PRODUCTS_SERVICES`
-    FinancialProductsServices,
-    /// `HOUSING`
-    Housing,
-    /// `ISSUES_ELECTIONS_POLITICS`
-    IssuesElectionsPolitics,
-    /// `ONLINE_GAMBLING_AND_GAMING`
-    OnlineGamblingAndGaming,
-    /// `NONE`
-    None,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SpecialAdCategories {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Employment => "EMPLOYMENT",
-            Self::Credit => "CREDIT",
-            Self::FinancialProductsServices => "FINANCIAL_PRODUCTS_SERVICES",
-            Self::Housing => "HOUSING",
-            Self::IssuesElectionsPolitics => "ISSUES_ELECTIONS_POLITICS",
-            Self::OnlineGamblingAndGaming => "ONLINE_GAMBLING_AND_GAMING",
-            Self::None => "NONE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SpecialAdCategories {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "EMPLOYMENT" => Self::Employment,
-            "CREDIT" => Self::Credit,
-            "FINANCIAL_PRODUCTS_SERVICES" => Self::FinancialProductsServices,
-            "HOUSING" => Self::Housing,
-            "ISSUES_ELECTIONS_POLITICS" => Self::IssuesElectionsPolitics,
-            "ONLINE_GAMBLING_AND_GAMING" => Self::OnlineGamblingAndGaming,
-            "NONE" => Self::None,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SpecialAdCategories> for String {
-    fn from(value: SpecialAdCategories) -> Self {
-        match value {
-            SpecialAdCategories::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SpecialAdCategories {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// State code of the customer
-///
-/// Schema: `apps/store.json#/components/schemas/ContactAddress/properties/state` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum State {
-    /// `AL`
-    Al,
-    /// `AK`
-    Ak,
-    /// `AS`
-    As,
-    /// `AZ`
-    Az,
-    /// `AR`
-    Ar,
-    /// `AA`
-    Aa,
-    /// `AE`
-    Ae,
-    /// `AP`
-    Ap,
-    /// `CA`
-    Ca,
-    /// `CO`
-    Co,
-    /// `CT`
-    Ct,
-    /// `DE`
-    De,
-    /// `DC`
-    Dc,
-    /// `FM`
-    Fm,
-    /// `FL`
-    Fl,
-    /// `GA`
-    Ga,
-    /// `GU`
-    Gu,
-    /// `HI`
-    Hi,
-    /// `ID`
-    Id,
-    /// `IL`
-    Il,
-    /// `IN`
-    In,
-    /// `IA`
-    Ia,
-    /// `KS`
-    Ks,
-    /// `KY`
-    Ky,
-    /// `LA`
-    La,
-    /// `ME`
-    Me,
-    /// `MH`
-    Mh,
-    /// `MD`
-    Md,
-    /// `MA`
-    Ma,
-    /// `MI`
-    Mi,
-    /// `MN`
-    Mn,
-    /// `MS`
-    Ms,
-    /// `MO`
-    Mo,
-    /// `MT`
-    Mt,
-    /// `NE`
-    Ne,
-    /// `NV`
-    Nv,
-    /// `NH`
-    Nh,
-    /// `NJ`
-    Nj,
-    /// `NM`
-    Nm,
-    /// `NY`
-    Ny,
-    /// `NC`
-    Nc,
-    /// `ND`
-    Nd,
-    /// `MP`
-    Mp,
-    /// `OH`
-    Oh,
-    /// `OK`
-    Ok,
-    /// `OR`
-    Or,
-    /// `PW`
-    Pw,
-    /// `PA`
-    Pa,
-    /// `PR`
-    Pr,
-    /// `RI`
-    Ri,
-    /// `SC`
-    Sc,
-    /// `SD`
-    Sd,
-    /// `TN`
-    Tn,
-    /// `TX`
-    Tx,
-    /// `UT`
-    Ut,
-    /// `VT`
-    Vt,
-    /// `VI`
-    Vi,
-    /// `VA`
-    Va,
-    /// `WA`
-    Wa,
-    /// `WV`
-    Wv,
-    /// `WI`
-    Wi,
-    /// `WY`
-    Wy,
-    /// `AB`
-    Ab,
-    /// `BC`
-    Bc,
-    /// `MB`
-    Mb,
-    /// `NB`
-    Nb,
-    /// `NL`
-    Nl,
-    /// `NT`
-    Nt,
-    /// `NS`
-    Ns,
-    /// `NU`
-    Nu,
-    /// `ON`
-    On,
-    /// `PE`
-    Pe,
-    /// `QC`
-    Qc,
-    /// `SK`
-    Sk,
-    /// `YT`
-    Yt,
-    /// `BA`
-    Ba,
-    /// `CC`
-    Cc,
-    /// `CH`
-    Ch,
-    /// `CB`
-    Cb,
-    /// `CN`
-    Cn,
-    /// `ER`
-    Er,
-    /// `FO`
-    Fo,
-    /// `JY`
-    Jy,
-    /// `LP`
-    Lp,
-    /// `LR`
-    Lr,
-    /// `MZ`
-    Mz,
-    /// `NQ`
-    Nq,
-    /// `RN`
-    Rn,
-    /// `SA`
-    Sa,
-    /// `SJ`
-    Sj,
-    /// `SL`
-    Sl,
-    /// `SF`
-    Sf,
-    /// `SE`
-    Se,
-    /// `TF`
-    Tf,
-    /// `TU`
-    Tu,
-    /// `ACT`
-    Act,
-    /// `NSW`
-    Nsw,
-    /// `QLD`
-    Qld,
-    /// `TAS`
-    Tas,
-    /// `VIC`
-    Vic,
-    /// `AC`
-    Ac,
-    /// `AM`
-    Am,
-    /// `CE`
-    Ce,
-    /// `DF`
-    Df,
-    /// `ES`
-    Es,
-    /// `GO`
-    Go,
-    /// `MG`
-    Mg,
-    /// `PB`
-    Pb,
-    /// `PI`
-    Pi,
-    /// `RJ`
-    Rj,
-    /// `RO`
-    Ro,
-    /// `RR`
-    Rr,
-    /// `RS`
-    Rs,
-    /// `SP`
-    Sp,
-    /// `TO`
-    To,
-    /// `AI`
-    Ai,
-    /// `AN`
-    An,
-    /// `AT`
-    At,
-    /// `BI`
-    Bi,
-    /// `LI`
-    Li,
-    /// `LL`
-    Ll,
-    /// `ML`
-    Ml,
-    /// `RM`
-    Rm,
-    /// `TA`
-    Ta,
-    /// `VS`
-    Vs,
-    /// `AMA`
-    Ama,
-    /// `ANT`
-    Ant,
-    /// `ARA`
-    Ara,
-    /// `ATL`
-    Atl,
-    /// `BOL`
-    Bol,
-    /// `BOY`
-    Boy,
-    /// `CAL`
-    Cal,
-    /// `CAQ`
-    Caq,
-    /// `CAS`
-    Cas,
-    /// `CAU`
-    Cau,
-    /// `CES`
-    Ces,
-    /// `CHO`
-    Cho,
-    /// `CUN`
-    Cun,
-    /// `COR`
-    Cor,
-    /// `GUA`
-    Gua,
-    /// `GUV`
-    Guv,
-    /// `HUI`
-    Hui,
-    /// `LAG`
-    Lag,
-    /// `MAG`
-    Mag,
-    /// `MET`
-    Met,
-    /// `NAR`
-    Nar,
-    /// `NSA`
-    Nsa,
-    /// `PUT`
-    Put,
-    /// `QUI`
-    Qui,
-    /// `RIS`
-    Ris,
-    /// `SAP`
-    Sap,
-    /// `SAN`
-    San,
-    /// `SUC`
-    Suc,
-    /// `TOL`
-    Tol,
-    /// `VAC`
-    Vac,
-    /// `VAU`
-    Vau,
-    /// `VID`
-    Vid,
-    /// `CR-A`
-    CrA,
-    /// `CR-C`
-    CrC,
-    /// `CR-G`
-    CrG,
-    /// `CR-H`
-    CrH,
-    /// `CR-L`
-    CrL,
-    /// `CR-P`
-    CrP,
-    /// `CR-SJ`
-    CrSj,
-    /// `GT-16`
-    Gt16,
-    /// `GT-15`
-    Gt15,
-    /// `GT-04`
-    Gt04,
-    /// `GT-20`
-    Gt20,
-    /// `GT-02`
-    Gt02,
-    /// `GT-05`
-    Gt05,
-    /// `GT-01`
-    Gt01,
-    /// `GT-13`
-    Gt13,
-    /// `GT-18`
-    Gt18,
-    /// `GT-21`
-    Gt21,
-    /// `GT-22`
-    Gt22,
-    /// `GT-17`
-    Gt17,
-    /// `GT-09`
-    Gt09,
-    /// `GT-14`
-    Gt14,
-    /// `GT-11`
-    Gt11,
-    /// `GT-03`
-    Gt03,
-    /// `GT-12`
-    Gt12,
-    /// `GT-06`
-    Gt06,
-    /// `GT-07`
-    Gt07,
-    /// `GT-10`
-    Gt10,
-    /// `GT-08`
-    Gt08,
-    /// `GT-19`
-    Gt19,
-    /// `HK`
-    Hk,
-    /// `KL`
-    Kl,
-    /// `BR`
-    Br,
-    /// `CG`
-    Cg,
-    /// `DN`
-    Dn,
-    /// `DD`
-    Dd,
-    /// `DL`
-    Dl,
-    /// `GJ`
-    Gj,
-    /// `HR`
-    Hr,
-    /// `HP`
-    Hp,
-    /// `JK`
-    Jk,
-    /// `JH`
-    Jh,
-    /// `KA`
-    Ka,
-    /// `LD`
-    Ld,
-    /// `PY`
-    Py,
-    /// `TS`
-    Ts,
-    /// `TR`
-    Tr,
-    /// `UP`
-    Up,
-    /// `UK`
-    Uk,
-    /// `WB`
-    Wb,
-    /// `CW`
-    Cw,
-    /// `D`
-    D,
-    /// `G`
-    G,
-    /// `KE`
-    Ke,
-    /// `KK`
-    Kk,
-    /// `LS`
-    Ls,
-    /// `LM`
-    Lm,
-    /// `LK`
-    Lk,
-    /// `LH`
-    Lh,
-    /// `OY`
-    Oy,
-    /// `SO`
-    So,
-    /// `WD`
-    Wd,
-    /// `WH`
-    Wh,
-    /// `WX`
-    Wx,
-    /// `WW`
-    Ww,
-    /// `AG`
-    Ag,
-    /// `AO`
-    Ao,
-    /// `AV`
-    Av,
-    /// `BT`
-    Bt,
-    /// `BL`
-    Bl,
-    /// `BN`
-    Bn,
-    /// `BG`
-    Bg,
-    /// `BO`
-    Bo,
-    /// `BZ`
-    Bz,
-    /// `BS`
-    Bs,
-    /// `CL`
-    Cl,
-    /// `CI`
-    Ci,
-    /// `CZ`
-    Cz,
-    /// `CS`
-    Cs,
-    /// `CR`
-    Cr,
-    /// `KR`
-    Kr,
-    /// `EN`
-    En,
-    /// `FE`
-    Fe,
-    /// `FI`
-    Fi,
-    /// `FG`
-    Fg,
-    /// `FC`
-    Fc,
-    /// `FR`
-    Fr,
-    /// `GE`
-    Ge,
-    /// `GR`
-    Gr,
-    /// `IM`
-    Im,
-    /// `IS`
-    Is,
-    /// `AQ`
-    Aq,
-    /// `LT`
-    Lt,
-    /// `LE`
-    Le,
-    /// `LC`
-    Lc,
-    /// `LO`
-    Lo,
-    /// `LU`
-    Lu,
-    /// `MC`
-    Mc,
-    /// `NA`
-    Na,
-    /// `NO`
-    No,
-    /// `OG`
-    Og,
-    /// `OT`
-    Ot,
-    /// `PD`
-    Pd,
-    /// `PV`
-    Pv,
-    /// `PG`
-    Pg,
-    /// `PU`
-    Pu,
-    /// `PC`
-    Pc,
-    /// `PT`
-    Pt,
-    /// `PN`
-    Pn,
-    /// `PZ`
-    Pz,
-    /// `PO`
-    Po,
-    /// `RG`
-    Rg,
-    /// `RA`
-    Ra,
-    /// `RC`
-    Rc,
-    /// `RE`
-    Re,
-    /// `SS`
-    Ss,
-    /// `SV`
-    Sv,
-    /// `SI`
-    Si,
-    /// `SR`
-    Sr,
-    /// `TE`
-    Te,
-    /// `TP`
-    Tp,
-    /// `TV`
-    Tv,
-    /// `UD`
-    Ud,
-    /// `VE`
-    Ve,
-    /// `VB`
-    Vb,
-    /// `VC`
-    Vc,
-    /// `VR`
-    Vr,
-    /// `VV`
-    Vv,
-    /// `JP-23`
-    Jp23,
-    /// `JP-05`
-    Jp05,
-    /// `JP-02`
-    Jp02,
-    /// `JP-12`
-    Jp12,
-    /// `JP-38`
-    Jp38,
-    /// `JP-18`
-    Jp18,
-    /// `JP-40`
-    Jp40,
-    /// `JP-07`
-    Jp07,
-    /// `JP-21`
-    Jp21,
-    /// `JP-10`
-    Jp10,
-    /// `JP-34`
-    Jp34,
-    /// `JP-01`
-    Jp01,
-    /// `JP-28`
-    Jp28,
-    /// `JP-08`
-    Jp08,
-    /// `JP-17`
-    Jp17,
-    /// `JP-03`
-    Jp03,
-    /// `JP-37`
-    Jp37,
-    /// `JP-46`
-    Jp46,
-    /// `JP-14`
-    Jp14,
-    /// `JP-39`
-    Jp39,
-    /// `JP-43`
-    Jp43,
-    /// `JP-26`
-    Jp26,
-    /// `JP-24`
-    Jp24,
-    /// `JP-04`
-    Jp04,
-    /// `JP-45`
-    Jp45,
-    /// `JP-20`
-    Jp20,
-    /// `JP-42`
-    Jp42,
-    /// `JP-29`
-    Jp29,
-    /// `JP-15`
-    Jp15,
-    /// `JP-44`
-    Jp44,
-    /// `JP-33`
-    Jp33,
-    /// `JP-47`
-    Jp47,
-    /// `JP-27`
-    Jp27,
-    /// `JP-41`
-    Jp41,
-    /// `JP-11`
-    Jp11,
-    /// `JP-25`
-    Jp25,
-    /// `JP-32`
-    Jp32,
-    /// `JP-22`
-    Jp22,
-    /// `JP-09`
-    Jp09,
-    /// `JP-36`
-    Jp36,
-    /// `JP-13`
-    Jp13,
-    /// `JP-31`
-    Jp31,
-    /// `JP-16`
-    Jp16,
-    /// `JP-30`
-    Jp30,
-    /// `JP-06`
-    Jp06,
-    /// `JP-35`
-    Jp35,
-    /// `JP-19`
-    Jp19,
-    /// `JHR`
-    Jhr,
-    /// `KDH`
-    Kdh,
-    /// `KTN`
-    Ktn,
-    /// `KUL`
-    Kul,
-    /// `LBN`
-    Lbn,
-    /// `MLK`
-    Mlk,
-    /// `NSN`
-    Nsn,
-    /// `PHG`
-    Phg,
-    /// `PNG`
-    Png,
-    /// `PRK`
-    Prk,
-    /// `PLS`
-    Pls,
-    /// `PJY`
-    Pjy,
-    /// `SBH`
-    Sbh,
-    /// `SWK`
-    Swk,
-    /// `SGR`
-    Sgr,
-    /// `TRG`
-    Trg,
-    /// `AGU`
-    Agu,
-    /// `BCN`
-    Bcn,
-    /// `BCS`
-    Bcs,
-    /// `CAM`
-    Cam,
-    /// `CHP`
-    Chp,
-    /// `CHH`
-    Chh,
-    /// `CMX`
-    Cmx,
-    /// `COA`
-    Coa,
-    /// `COL`
-    Col,
-    /// `DUR`
-    Dur,
-    /// `GRO`
-    Gro,
-    /// `HID`
-    Hid,
-    /// `JAL`
-    Jal,
-    /// `MIC`
-    Mic,
-    /// `MOR`
-    Mor,
-    /// `MEX`
-    Mex,
-    /// `NAY`
-    Nay,
-    /// `NLE`
-    Nle,
-    /// `OAX`
-    Oax,
-    /// `PUE`
-    Pue,
-    /// `QUE`
-    Que,
-    /// `ROO`
-    Roo,
-    /// `SLP`
-    Slp,
-    /// `SIN`
-    Sin,
-    /// `SON`
-    Son,
-    /// `TAB`
-    Tab,
-    /// `TAM`
-    Tam,
-    /// `TLA`
-    Tla,
-    /// `VER`
-    Ver,
-    /// `YUC`
-    Yuc,
-    /// `ZAC`
-    Zac,
-    /// `AUK`
-    Auk,
-    /// `BOP`
-    Bop,
-    /// `CAN`
-    Can,
-    /// `CIT`
-    Cit,
-    /// `GIS`
-    Gis,
-    /// `HKB`
-    Hkb,
-    /// `MWT`
-    Mwt,
-    /// `MBH`
-    Mbh,
-    /// `NTL`
-    Ntl,
-    /// `OTA`
-    Ota,
-    /// `STL`
-    Stl,
-    /// `TKI`
-    Tki,
-    /// `WKO`
-    Wko,
-    /// `WGN`
-    Wgn,
-    /// `WTC`
-    Wtc,
-    /// `GB`
-    Gb,
-    /// `KP`
-    Kp,
-    /// `ANC`
-    Anc,
-    /// `APU`
-    Apu,
-    /// `ARE`
-    Are,
-    /// `AYA`
-    Aya,
-    /// `CAJ`
-    Caj,
-    /// `CUS`
-    Cus,
-    /// `HUV`
-    Huv,
-    /// `HUC`
-    Huc,
-    /// `ICA`
-    Ica,
-    /// `JUN`
-    Jun,
-    /// `LAL`
-    Lal,
-    /// `LAM`
-    Lam,
-    /// `LIM`
-    Lim,
-    /// `LOR`
-    Lor,
-    /// `MDD`
-    Mdd,
-    /// `MOQ`
-    Moq,
-    /// `PAS`
-    Pas,
-    /// `PIU`
-    Piu,
-    /// `PUN`
-    Pun,
-    /// `SAM`
-    Sam,
-    /// `TAC`
-    Tac,
-    /// `TUM`
-    Tum,
-    /// `UCA`
-    Uca,
-    /// `PH-ABR`
-    PhAbr,
-    /// `PH-AGN`
-    PhAgn,
-    /// `PH-AGS`
-    PhAgs,
-    /// `PH-AKL`
-    PhAkl,
-    /// `PH-ALB`
-    PhAlb,
-    /// `PH-ANT`
-    PhAnt,
-    /// `PH-APA`
-    PhApa,
-    /// `PH-AUR`
-    PhAur,
-    /// `PH-BAS`
-    PhBas,
-    /// `PH-BAN`
-    PhBan,
-    /// `PH-BTN`
-    PhBtn,
-    /// `PH-BTG`
-    PhBtg,
-    /// `PH-BEN`
-    PhBen,
-    /// `PH-BIL`
-    PhBil,
-    /// `PH-BOH`
-    PhBoh,
-    /// `PH-BUK`
-    PhBuk,
-    /// `PH-BUL`
-    PhBul,
-    /// `PH-CAG`
-    PhCag,
-    /// `PH-CAN`
-    PhCan,
-    /// `PH-CAS`
-    PhCas,
-    /// `PH-CAM`
-    PhCam,
-    /// `PH-CAP`
-    PhCap,
-    /// `PH-CAT`
-    PhCat,
-    /// `PH-CAV`
-    PhCav,
-    /// `PH-CEB`
-    PhCeb,
-    /// `PH-NCO`
-    PhNco,
-    /// `PH-DAO`
-    PhDao,
-    /// `PH-DAV`
-    PhDav,
-    /// `PH-DAS`
-    PhDas,
-    /// `PH-EAS`
-    PhEas,
-    /// `PH-GUI`
-    PhGui,
-    /// `PH-IFU`
-    PhIfu,
-    /// `PH-ILN`
-    PhIln,
-    /// `PH-ILS`
-    PhIls,
-    /// `PH-ILI`
-    PhIli,
-    /// `PH-ISA`
-    PhIsa,
-    /// `PH-KAL`
-    PhKal,
-    /// `PH-LUN`
-    PhLun,
-    /// `PH-LAG`
-    PhLag,
-    /// `PH-LAN`
-    PhLan,
-    /// `PH-LAS`
-    PhLas,
-    /// `PH-LEY`
-    PhLey,
-    /// `PH-MAG`
-    PhMag,
-    /// `PH-MAD`
-    PhMad,
-    /// `PH-MAS`
-    PhMas,
-    /// `PH-00`
-    Ph00,
-    /// `PH-MSC`
-    PhMsc,
-    /// `PH-MSR`
-    PhMsr,
-    /// `PH-MOU`
-    PhMou,
-    /// `PH-NEC`
-    PhNec,
-    /// `PH-NER`
-    PhNer,
-    /// `PH-NSA`
-    PhNsa,
-    /// `PH-NUE`
-    PhNue,
-    /// `PH-NUV`
-    PhNuv,
-    /// `PH-MDC`
-    PhMdc,
-    /// `PH-MDR`
-    PhMdr,
-    /// `PH-PLW`
-    PhPlw,
-    /// `PH-PAM`
-    PhPam,
-    /// `PH-PAN`
-    PhPan,
-    /// `PH-QUE`
-    PhQue,
-    /// `PH-QUI`
-    PhQui,
-    /// `PH-RIZ`
-    PhRiz,
-    /// `PH-ROM`
-    PhRom,
-    /// `PH-WSA`
-    PhWsa,
-    /// `PH-SAR`
-    PhSar,
-    /// `PH-SIG`
-    PhSig,
-    /// `PH-SOR`
-    PhSor,
-    /// `PH-SCO`
-    PhSco,
-    /// `PH-SLE`
-    PhSle,
-    /// `PH-SUK`
-    PhSuk,
-    /// `PH-SLU`
-    PhSlu,
-    /// `PH-SUN`
-    PhSun,
-    /// `PH-SUR`
-    PhSur,
-    /// `PH-TAR`
-    PhTar,
-    /// `PH-TAW`
-    PhTaw,
-    /// `PH-ZMB`
-    PhZmb,
-    /// `PH-ZAN`
-    PhZan,
-    /// `PH-ZAS`
-    PhZas,
-    /// `PH-ZSI`
-    PhZsi,
-    /// `PT-20`
-    Pt20,
-    /// `PT-01`
-    Pt01,
-    /// `PT-02`
-    Pt02,
-    /// `PT-03`
-    Pt03,
-    /// `PT-04`
-    Pt04,
-    /// `PT-05`
-    Pt05,
-    /// `PT-06`
-    Pt06,
-    /// `PT-07`
-    Pt07,
-    /// `PT-08`
-    Pt08,
-    /// `PT-09`
-    Pt09,
-    /// `PT-10`
-    Pt10,
-    /// `PT-11`
-    Pt11,
-    /// `PT-30`
-    Pt30,
-    /// `PT-12`
-    Pt12,
-    /// `PT-13`
-    Pt13,
-    /// `PT-14`
-    Pt14,
-    /// `PT-15`
-    Pt15,
-    /// `PT-16`
-    Pt16,
-    /// `PT-17`
-    Pt17,
-    /// `PT-18`
-    Pt18,
-    /// `BH`
-    Bh,
-    /// `BV`
-    Bv,
-    /// `B`
-    B,
-    /// `CJ`
-    Cj,
-    /// `CV`
-    Cv,
-    /// `DB`
-    Db,
-    /// `DJ`
-    Dj,
-    /// `GL`
-    Gl,
-    /// `HD`
-    Hd,
-    /// `IF`
-    If,
-    /// `MM`
-    Mm,
-    /// `PH`
-    Ph,
-    /// `SM`
-    Sm,
-    /// `SB`
-    Sb,
-    /// `TM`
-    Tm,
-    /// `TL`
-    Tl,
-    /// `VL`
-    Vl,
-    /// `VN`
-    Vn,
-    /// `KR-26`
-    Kr26,
-    /// `KR-43`
-    Kr43,
-    /// `KR-44`
-    Kr44,
-    /// `KR-27`
-    Kr27,
-    /// `KR-30`
-    Kr30,
-    /// `KR-42`
-    Kr42,
-    /// `KR-29`
-    Kr29,
-    /// `KR-47`
-    Kr47,
-    /// `KR-41`
-    Kr41,
-    /// `KR-48`
-    Kr48,
-    /// `KR-28`
-    Kr28,
-    /// `KR-49`
-    Kr49,
-    /// `KR-45`
-    Kr45,
-    /// `KR-46`
-    Kr46,
-    /// `KR-50`
-    Kr50,
-    /// `KR-11`
-    Kr11,
-    /// `KR-31`
-    Kr31,
-    /// `C`
-    C,
-    /// `A`
-    A,
-    /// `O`
-    O,
-    /// `PM`
-    Pm,
-    /// `BU`
-    Bu,
-    /// `S`
-    S,
-    /// `CU`
-    Cu,
-    /// `GI`
-    Gi,
-    /// `H`
-    H,
-    /// `HU`
-    Hu,
-    /// `J`
-    J,
-    /// `GC`
-    Gc,
-    /// `L`
-    L,
-    /// `M`
-    M,
-    /// `MU`
-    Mu,
-    /// `P`
-    P,
-    /// `SG`
-    Sg,
-    /// `T`
-    T,
-    /// `V`
-    V,
-    /// `ZA`
-    Za,
-    /// `Z`
-    Z,
-    /// `AJ`
-    Aj,
-    /// `DU`
-    Du,
-    /// `FU`
-    Fu,
-    /// `RK`
-    Rk,
-    /// `SH`
-    Sh,
-    /// `UQ`
-    Uq,
-    /// `BFP`
-    Bfp,
-    /// `ENG`
-    Eng,
-    /// `NIR`
-    Nir,
-    /// `SCT`
-    Sct,
-    /// `WLS`
-    Wls,
-    /// `FS`
-    Fs,
-    /// `FD`
-    Fd,
-    /// `RV`
-    Rv,
-    /// `TT`
-    Tt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl State {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Al => "AL",
-            Self::Ak => "AK",
-            Self::As => "AS",
-            Self::Az => "AZ",
-            Self::Ar => "AR",
-            Self::Aa => "AA",
-            Self::Ae => "AE",
-            Self::Ap => "AP",
-            Self::Ca => "CA",
-            Self::Co => "CO",
-            Self::Ct => "CT",
-            Self::De => "DE",
-            Self::Dc => "DC",
-            Self::Fm => "FM",
-            Self::Fl => "FL",
-            Self::Ga => "GA",
-            Self::Gu => "GU",
-            Self::Hi => "HI",
-            Self::Id => "ID",
-            Self::Il => "IL",
-            Self::In => "IN",
-            Self::Ia => "IA",
-            Self::Ks => "KS",
-            Self::Ky => "KY",
-            Self::La => "LA",
-            Self::Me => "ME",
-            Self::Mh => "MH",
-            Self::Md => "MD",
-            Self::Ma => "MA",
-            Self::Mi => "MI",
-            Self::Mn => "MN",
-            Self::Ms => "MS",
-            Self::Mo => "MO",
-            Self::Mt => "MT",
-            Self::Ne => "NE",
-            Self::Nv => "NV",
-            Self::Nh => "NH",
-            Self::Nj => "NJ",
-            Self::Nm => "NM",
-            Self::Ny => "NY",
-            Self::Nc => "NC",
-            Self::Nd => "ND",
-            Self::Mp => "MP",
-            Self::Oh => "OH",
-            Self::Ok => "OK",
-            Self::Or => "OR",
-            Self::Pw => "PW",
-            Self::Pa => "PA",
-            Self::Pr => "PR",
-            Self::Ri => "RI",
-            Self::Sc => "SC",
-            Self::Sd => "SD",
-            Self::Tn => "TN",
-            Self::Tx => "TX",
-            Self::Ut => "UT",
-            Self::Vt => "VT",
-            Self::Vi => "VI",
-            Self::Va => "VA",
-            Self::Wa => "WA",
-            Self::Wv => "WV",
-            Self::Wi => "WI",
-            Self::Wy => "WY",
-            Self::Ab => "AB",
-            Self::Bc => "BC",
-            Self::Mb => "MB",
-            Self::Nb => "NB",
-            Self::Nl => "NL",
-            Self::Nt => "NT",
-            Self::Ns => "NS",
-            Self::Nu => "NU",
-            Self::On => "ON",
-            Self::Pe => "PE",
-            Self::Qc => "QC",
-            Self::Sk => "SK",
-            Self::Yt => "YT",
-            Self::Ba => "BA",
-            Self::Cc => "CC",
-            Self::Ch => "CH",
-            Self::Cb => "CB",
-            Self::Cn => "CN",
-            Self::Er => "ER",
-            Self::Fo => "FO",
-            Self::Jy => "JY",
-            Self::Lp => "LP",
-            Self::Lr => "LR",
-            Self::Mz => "MZ",
-            Self::Nq => "NQ",
-            Self::Rn => "RN",
-            Self::Sa => "SA",
-            Self::Sj => "SJ",
-            Self::Sl => "SL",
-            Self::Sf => "SF",
-            Self::Se => "SE",
-            Self::Tf => "TF",
-            Self::Tu => "TU",
-            Self::Act => "ACT",
-            Self::Nsw => "NSW",
-            Self::Qld => "QLD",
-            Self::Tas => "TAS",
-            Self::Vic => "VIC",
-            Self::Ac => "AC",
-            Self::Am => "AM",
-            Self::Ce => "CE",
-            Self::Df => "DF",
-            Self::Es => "ES",
-            Self::Go => "GO",
-            Self::Mg => "MG",
-            Self::Pb => "PB",
-            Self::Pi => "PI",
-            Self::Rj => "RJ",
-            Self::Ro => "RO",
-            Self::Rr => "RR",
-            Self::Rs => "RS",
-            Self::Sp => "SP",
-            Self::To => "TO",
-            Self::Ai => "AI",
-            Self::An => "AN",
-            Self::At => "AT",
-            Self::Bi => "BI",
-            Self::Li => "LI",
-            Self::Ll => "LL",
-            Self::Ml => "ML",
-            Self::Rm => "RM",
-            Self::Ta => "TA",
-            Self::Vs => "VS",
-            Self::Ama => "AMA",
-            Self::Ant => "ANT",
-            Self::Ara => "ARA",
-            Self::Atl => "ATL",
-            Self::Bol => "BOL",
-            Self::Boy => "BOY",
-            Self::Cal => "CAL",
-            Self::Caq => "CAQ",
-            Self::Cas => "CAS",
-            Self::Cau => "CAU",
-            Self::Ces => "CES",
-            Self::Cho => "CHO",
-            Self::Cun => "CUN",
-            Self::Cor => "COR",
-            Self::Gua => "GUA",
-            Self::Guv => "GUV",
-            Self::Hui => "HUI",
-            Self::Lag => "LAG",
-            Self::Mag => "MAG",
-            Self::Met => "MET",
-            Self::Nar => "NAR",
-            Self::Nsa => "NSA",
-            Self::Put => "PUT",
-            Self::Qui => "QUI",
-            Self::Ris => "RIS",
-            Self::Sap => "SAP",
-            Self::San => "SAN",
-            Self::Suc => "SUC",
-            Self::Tol => "TOL",
-            Self::Vac => "VAC",
-            Self::Vau => "VAU",
-            Self::Vid => "VID",
-            Self::CrA => "CR-A",
-            Self::CrC => "CR-C",
-            Self::CrG => "CR-G",
-            Self::CrH => "CR-H",
-            Self::CrL => "CR-L",
-            Self::CrP => "CR-P",
-            Self::CrSj => "CR-SJ",
-            Self::Gt16 => "GT-16",
-            Self::Gt15 => "GT-15",
-            Self::Gt04 => "GT-04",
-            Self::Gt20 => "GT-20",
-            Self::Gt02 => "GT-02",
-            Self::Gt05 => "GT-05",
-            Self::Gt01 => "GT-01",
-            Self::Gt13 => "GT-13",
-            Self::Gt18 => "GT-18",
-            Self::Gt21 => "GT-21",
-            Self::Gt22 => "GT-22",
-            Self::Gt17 => "GT-17",
-            Self::Gt09 => "GT-09",
-            Self::Gt14 => "GT-14",
-            Self::Gt11 => "GT-11",
-            Self::Gt03 => "GT-03",
-            Self::Gt12 => "GT-12",
-            Self::Gt06 => "GT-06",
-            Self::Gt07 => "GT-07",
-            Self::Gt10 => "GT-10",
-            Self::Gt08 => "GT-08",
-            Self::Gt19 => "GT-19",
-            Self::Hk => "HK",
-            Self::Kl => "KL",
-            Self::Br => "BR",
-            Self::Cg => "CG",
-            Self::Dn => "DN",
-            Self::Dd => "DD",
-            Self::Dl => "DL",
-            Self::Gj => "GJ",
-            Self::Hr => "HR",
-            Self::Hp => "HP",
-            Self::Jk => "JK",
-            Self::Jh => "JH",
-            Self::Ka => "KA",
-            Self::Ld => "LD",
-            Self::Py => "PY",
-            Self::Ts => "TS",
-            Self::Tr => "TR",
-            Self::Up => "UP",
-            Self::Uk => "UK",
-            Self::Wb => "WB",
-            Self::Cw => "CW",
-            Self::D => "D",
-            Self::G => "G",
-            Self::Ke => "KE",
-            Self::Kk => "KK",
-            Self::Ls => "LS",
-            Self::Lm => "LM",
-            Self::Lk => "LK",
-            Self::Lh => "LH",
-            Self::Oy => "OY",
-            Self::So => "SO",
-            Self::Wd => "WD",
-            Self::Wh => "WH",
-            Self::Wx => "WX",
-            Self::Ww => "WW",
-            Self::Ag => "AG",
-            Self::Ao => "AO",
-            Self::Av => "AV",
-            Self::Bt => "BT",
-            Self::Bl => "BL",
-            Self::Bn => "BN",
-            Self::Bg => "BG",
-            Self::Bo => "BO",
-            Self::Bz => "BZ",
-            Self::Bs => "BS",
-            Self::Cl => "CL",
-            Self::Ci => "CI",
-            Self::Cz => "CZ",
-            Self::Cs => "CS",
-            Self::Cr => "CR",
-            Self::Kr => "KR",
-            Self::En => "EN",
-            Self::Fe => "FE",
-            Self::Fi => "FI",
-            Self::Fg => "FG",
-            Self::Fc => "FC",
-            Self::Fr => "FR",
-            Self::Ge => "GE",
-            Self::Gr => "GR",
-            Self::Im => "IM",
-            Self::Is => "IS",
-            Self::Aq => "AQ",
-            Self::Lt => "LT",
-            Self::Le => "LE",
-            Self::Lc => "LC",
-            Self::Lo => "LO",
-            Self::Lu => "LU",
-            Self::Mc => "MC",
-            Self::Na => "NA",
-            Self::No => "NO",
-            Self::Og => "OG",
-            Self::Ot => "OT",
-            Self::Pd => "PD",
-            Self::Pv => "PV",
-            Self::Pg => "PG",
-            Self::Pu => "PU",
-            Self::Pc => "PC",
-            Self::Pt => "PT",
-            Self::Pn => "PN",
-            Self::Pz => "PZ",
-            Self::Po => "PO",
-            Self::Rg => "RG",
-            Self::Ra => "RA",
-            Self::Rc => "RC",
-            Self::Re => "RE",
-            Self::Ss => "SS",
-            Self::Sv => "SV",
-            Self::Si => "SI",
-            Self::Sr => "SR",
-            Self::Te => "TE",
-            Self::Tp => "TP",
-            Self::Tv => "TV",
-            Self::Ud => "UD",
-            Self::Ve => "VE",
-            Self::Vb => "VB",
-            Self::Vc => "VC",
-            Self::Vr => "VR",
-            Self::Vv => "VV",
-            Self::Jp23 => "JP-23",
-            Self::Jp05 => "JP-05",
-            Self::Jp02 => "JP-02",
-            Self::Jp12 => "JP-12",
-            Self::Jp38 => "JP-38",
-            Self::Jp18 => "JP-18",
-            Self::Jp40 => "JP-40",
-            Self::Jp07 => "JP-07",
-            Self::Jp21 => "JP-21",
-            Self::Jp10 => "JP-10",
-            Self::Jp34 => "JP-34",
-            Self::Jp01 => "JP-01",
-            Self::Jp28 => "JP-28",
-            Self::Jp08 => "JP-08",
-            Self::Jp17 => "JP-17",
-            Self::Jp03 => "JP-03",
-            Self::Jp37 => "JP-37",
-            Self::Jp46 => "JP-46",
-            Self::Jp14 => "JP-14",
-            Self::Jp39 => "JP-39",
-            Self::Jp43 => "JP-43",
-            Self::Jp26 => "JP-26",
-            Self::Jp24 => "JP-24",
-            Self::Jp04 => "JP-04",
-            Self::Jp45 => "JP-45",
-            Self::Jp20 => "JP-20",
-            Self::Jp42 => "JP-42",
-            Self::Jp29 => "JP-29",
-            Self::Jp15 => "JP-15",
-            Self::Jp44 => "JP-44",
-            Self::Jp33 => "JP-33",
-            Self::Jp47 => "JP-47",
-            Self::Jp27 => "JP-27",
-            Self::Jp41 => "JP-41",
-            Self::Jp11 => "JP-11",
-            Self::Jp25 => "JP-25",
-            Self::Jp32 => "JP-32",
-            Self::Jp22 => "JP-22",
-            Self::Jp09 => "JP-09",
-            Self::Jp36 => "JP-36",
-            Self::Jp13 => "JP-13",
-            Self::Jp31 => "JP-31",
-            Self::Jp16 => "JP-16",
-            Self::Jp30 => "JP-30",
-            Self::Jp06 => "JP-06",
-            Self::Jp35 => "JP-35",
-            Self::Jp19 => "JP-19",
-            Self::Jhr => "JHR",
-            Self::Kdh => "KDH",
-            Self::Ktn => "KTN",
-            Self::Kul => "KUL",
-            Self::Lbn => "LBN",
-            Self::Mlk => "MLK",
-            Self::Nsn => "NSN",
-            Self::Phg => "PHG",
-            Self::Png => "PNG",
-            Self::Prk => "PRK",
-            Self::Pls => "PLS",
-            Self::Pjy => "PJY",
-            Self::Sbh => "SBH",
-            Self::Swk => "SWK",
-            Self::Sgr => "SGR",
-            Self::Trg => "TRG",
-            Self::Agu => "AGU",
-            Self::Bcn => "BCN",
-            Self::Bcs => "BCS",
-            Self::Cam => "CAM",
-            Self::Chp => "CHP",
-            Self::Chh => "CHH",
-            Self::Cmx => "CMX",
-            Self::Coa => "COA",
-            Self::Col => "COL",
-            Self::Dur => "DUR",
-            Self::Gro => "GRO",
-            Self::Hid => "HID",
-            Self::Jal => "JAL",
-            Self::Mic => "MIC",
-            Self::Mor => "MOR",
-            Self::Mex => "MEX",
-            Self::Nay => "NAY",
-            Self::Nle => "NLE",
-            Self::Oax => "OAX",
-            Self::Pue => "PUE",
-            Self::Que => "QUE",
-            Self::Roo => "ROO",
-            Self::Slp => "SLP",
-            Self::Sin => "SIN",
-            Self::Son => "SON",
-            Self::Tab => "TAB",
-            Self::Tam => "TAM",
-            Self::Tla => "TLA",
-            Self::Ver => "VER",
-            Self::Yuc => "YUC",
-            Self::Zac => "ZAC",
-            Self::Auk => "AUK",
-            Self::Bop => "BOP",
-            Self::Can => "CAN",
-            Self::Cit => "CIT",
-            Self::Gis => "GIS",
-            Self::Hkb => "HKB",
-            Self::Mwt => "MWT",
-            Self::Mbh => "MBH",
-            Self::Ntl => "NTL",
-            Self::Ota => "OTA",
-            Self::Stl => "STL",
-            Self::Tki => "TKI",
-            Self::Wko => "WKO",
-            Self::Wgn => "WGN",
-            Self::Wtc => "WTC",
-            Self::Gb => "GB",
-            Self::Kp => "KP",
-            Self::Anc => "ANC",
-            Self::Apu => "APU",
-            Self::Are => "ARE",
-            Self::Aya => "AYA",
-            Self::Caj => "CAJ",
-            Self::Cus => "CUS",
-            Self::Huv => "HUV",
-            Self::Huc => "HUC",
-            Self::Ica => "ICA",
-            Self::Jun => "JUN",
-            Self::Lal => "LAL",
-            Self::Lam => "LAM",
-            Self::Lim => "LIM",
-            Self::Lor => "LOR",
-            Self::Mdd => "MDD",
-            Self::Moq => "MOQ",
-            Self::Pas => "PAS",
-            Self::Piu => "PIU",
-            Self::Pun => "PUN",
-            Self::Sam => "SAM",
-            Self::Tac => "TAC",
-            Self::Tum => "TUM",
-            Self::Uca => "UCA",
-            Self::PhAbr => "PH-ABR",
-            Self::PhAgn => "PH-AGN",
-            Self::PhAgs => "PH-AGS",
-            Self::PhAkl => "PH-AKL",
-            Self::PhAlb => "PH-ALB",
-            Self::PhAnt => "PH-ANT",
-            Self::PhApa => "PH-APA",
-            Self::PhAur => "PH-AUR",
-            Self::PhBas => "PH-BAS",
-            Self::PhBan => "PH-BAN",
-            Self::PhBtn => "PH-BTN",
-            Self::PhBtg => "PH-BTG",
-            Self::PhBen => "PH-BEN",
-            Self::PhBil => "PH-BIL",
-            Self::PhBoh => "PH-BOH",
-            Self::PhBuk => "PH-BUK",
-            Self::PhBul => "PH-BUL",
-            Self::PhCag => "PH-CAG",
-            Self::PhCan => "PH-CAN",
-            Self::PhCas => "PH-CAS",
-            Self::PhCam => "PH-CAM",
-            Self::PhCap => "PH-CAP",
-            Self::PhCat => "PH-CAT",
-            Self::PhCav => "PH-CAV",
-            Self::PhCeb => "PH-CEB",
-            Self::PhNco => "PH-NCO",
-            Self::PhDao => "PH-DAO",
-            Self::PhDav => "PH-DAV",
-            Self::PhDas => "PH-DAS",
-            Self::PhEas => "PH-EAS",
-            Self::PhGui => "PH-GUI",
-            Self::PhIfu => "PH-IFU",
-            Self::PhIln => "PH-ILN",
-            Self::PhIls => "PH-ILS",
-            Self::PhIli => "PH-ILI",
-            Self::PhIsa => "PH-ISA",
-            Self::PhKal => "PH-KAL",
-            Self::PhLun => "PH-LUN",
-            Self::PhLag => "PH-LAG",
-            Self::PhLan => "PH-LAN",
-            Self::PhLas => "PH-LAS",
-            Self::PhLey => "PH-LEY",
-            Self::PhMag => "PH-MAG",
-            Self::PhMad => "PH-MAD",
-            Self::PhMas => "PH-MAS",
-            Self::Ph00 => "PH-00",
-            Self::PhMsc => "PH-MSC",
-            Self::PhMsr => "PH-MSR",
-            Self::PhMou => "PH-MOU",
-            Self::PhNec => "PH-NEC",
-            Self::PhNer => "PH-NER",
-            Self::PhNsa => "PH-NSA",
-            Self::PhNue => "PH-NUE",
-            Self::PhNuv => "PH-NUV",
-            Self::PhMdc => "PH-MDC",
-            Self::PhMdr => "PH-MDR",
-            Self::PhPlw => "PH-PLW",
-            Self::PhPam => "PH-PAM",
-            Self::PhPan => "PH-PAN",
-            Self::PhQue => "PH-QUE",
-            Self::PhQui => "PH-QUI",
-            Self::PhRiz => "PH-RIZ",
-            Self::PhRom => "PH-ROM",
-            Self::PhWsa => "PH-WSA",
-            Self::PhSar => "PH-SAR",
-            Self::PhSig => "PH-SIG",
-            Self::PhSor => "PH-SOR",
-            Self::PhSco => "PH-SCO",
-            Self::PhSle => "PH-SLE",
-            Self::PhSuk => "PH-SUK",
-            Self::PhSlu => "PH-SLU",
-            Self::PhSun => "PH-SUN",
-            Self::PhSur => "PH-SUR",
-            Self::PhTar => "PH-TAR",
-            Self::PhTaw => "PH-TAW",
-            Self::PhZmb => "PH-ZMB",
-            Self::PhZan => "PH-ZAN",
-            Self::PhZas => "PH-ZAS",
-            Self::PhZsi => "PH-ZSI",
-            Self::Pt20 => "PT-20",
-            Self::Pt01 => "PT-01",
-            Self::Pt02 => "PT-02",
-            Self::Pt03 => "PT-03",
-            Self::Pt04 => "PT-04",
-            Self::Pt05 => "PT-05",
-            Self::Pt06 => "PT-06",
-            Self::Pt07 => "PT-07",
-            Self::Pt08 => "PT-08",
-            Self::Pt09 => "PT-09",
-            Self::Pt10 => "PT-10",
-            Self::Pt11 => "PT-11",
-            Self::Pt30 => "PT-30",
-            Self::Pt12 => "PT-12",
-            Self::Pt13 => "PT-13",
-            Self::Pt14 => "PT-14",
-            Self::Pt15 => "PT-15",
-            Self::Pt16 => "PT-16",
-            Self::Pt17 => "PT-17",
-            Self::Pt18 => "PT-18",
-            Self::Bh => "BH",
-            Self::Bv => "BV",
-            Self::B => "B",
-            Self::Cj => "CJ",
-            Self::Cv => "CV",
-            Self::Db => "DB",
-            Self::Dj => "DJ",
-            Self::Gl => "GL",
-            Self::Hd => "HD",
-            Self::If => "IF",
-            Self::Mm => "MM",
-            Self::Ph => "PH",
-            Self::Sm => "SM",
-            Self::Sb => "SB",
-            Self::Tm => "TM",
-            Self::Tl => "TL",
-            Self::Vl => "VL",
-            Self::Vn => "VN",
-            Self::Kr26 => "KR-26",
-            Self::Kr43 => "KR-43",
-            Self::Kr44 => "KR-44",
-            Self::Kr27 => "KR-27",
-            Self::Kr30 => "KR-30",
-            Self::Kr42 => "KR-42",
-            Self::Kr29 => "KR-29",
-            Self::Kr47 => "KR-47",
-            Self::Kr41 => "KR-41",
-            Self::Kr48 => "KR-48",
-            Self::Kr28 => "KR-28",
-            Self::Kr49 => "KR-49",
-            Self::Kr45 => "KR-45",
-            Self::Kr46 => "KR-46",
-            Self::Kr50 => "KR-50",
-            Self::Kr11 => "KR-11",
-            Self::Kr31 => "KR-31",
-            Self::C => "C",
-            Self::A => "A",
-            Self::O => "O",
-            Self::Pm => "PM",
-            Self::Bu => "BU",
-            Self::S => "S",
-            Self::Cu => "CU",
-            Self::Gi => "GI",
-            Self::H => "H",
-            Self::Hu => "HU",
-            Self::J => "J",
-            Self::Gc => "GC",
-            Self::L => "L",
-            Self::M => "M",
-            Self::Mu => "MU",
-            Self::P => "P",
-            Self::Sg => "SG",
-            Self::T => "T",
-            Self::V => "V",
-            Self::Za => "ZA",
-            Self::Z => "Z",
-            Self::Aj => "AJ",
-            Self::Du => "DU",
-            Self::Fu => "FU",
-            Self::Rk => "RK",
-            Self::Sh => "SH",
-            Self::Uq => "UQ",
-            Self::Bfp => "BFP",
-            Self::Eng => "ENG",
-            Self::Nir => "NIR",
-            Self::Sct => "SCT",
-            Self::Wls => "WLS",
-            Self::Fs => "FS",
-            Self::Fd => "FD",
-            Self::Rv => "RV",
-            Self::Tt => "TT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for State {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AL" => Self::Al,
-            "AK" => Self::Ak,
-            "AS" => Self::As,
-            "AZ" => Self::Az,
-            "AR" => Self::Ar,
-            "AA" => Self::Aa,
-            "AE" => Self::Ae,
-            "AP" => Self::Ap,
-            "CA" => Self::Ca,
-            "CO" => Self::Co,
-            "CT" => Self::Ct,
-            "DE" => Self::De,
-            "DC" => Self::Dc,
-            "FM" => Self::Fm,
-            "FL" => Self::Fl,
-            "GA" => Self::Ga,
-            "GU" => Self::Gu,
-            "HI" => Self::Hi,
-            "ID" => Self::Id,
-            "IL" => Self::Il,
-            "IN" => Self::In,
-            "IA" => Self::Ia,
-            "KS" => Self::Ks,
-            "KY" => Self::Ky,
-            "LA" => Self::La,
-            "ME" => Self::Me,
-            "MH" => Self::Mh,
-            "MD" => Self::Md,
-            "MA" => Self::Ma,
-            "MI" => Self::Mi,
-            "MN" => Self::Mn,
-            "MS" => Self::Ms,
-            "MO" => Self::Mo,
-            "MT" => Self::Mt,
-            "NE" => Self::Ne,
-            "NV" => Self::Nv,
-            "NH" => Self::Nh,
-            "NJ" => Self::Nj,
-            "NM" => Self::Nm,
-            "NY" => Self::Ny,
-            "NC" => Self::Nc,
-            "ND" => Self::Nd,
-            "MP" => Self::Mp,
-            "OH" => Self::Oh,
-            "OK" => Self::Ok,
-            "OR" => Self::Or,
-            "PW" => Self::Pw,
-            "PA" => Self::Pa,
-            "PR" => Self::Pr,
-            "RI" => Self::Ri,
-            "SC" => Self::Sc,
-            "SD" => Self::Sd,
-            "TN" => Self::Tn,
-            "TX" => Self::Tx,
-            "UT" => Self::Ut,
-            "VT" => Self::Vt,
-            "VI" => Self::Vi,
-            "VA" => Self::Va,
-            "WA" => Self::Wa,
-            "WV" => Self::Wv,
-            "WI" => Self::Wi,
-            "WY" => Self::Wy,
-            "AB" => Self::Ab,
-            "BC" => Self::Bc,
-            "MB" => Self::Mb,
-            "NB" => Self::Nb,
-            "NL" => Self::Nl,
-            "NT" => Self::Nt,
-            "NS" => Self::Ns,
-            "NU" => Self::Nu,
-            "ON" => Self::On,
-            "PE" => Self::Pe,
-            "QC" => Self::Qc,
-            "SK" => Self::Sk,
-            "YT" => Self::Yt,
-            "BA" => Self::Ba,
-            "CC" => Self::Cc,
-            "CH" => Self::Ch,
-            "CB" => Self::Cb,
-            "CN" => Self::Cn,
-            "ER" => Self::Er,
-            "FO" => Self::Fo,
-            "JY" => Self::Jy,
-            "LP" => Self::Lp,
-            "LR" => Self::Lr,
-            "MZ" => Self::Mz,
-            "NQ" => Self::Nq,
-            "RN" => Self::Rn,
-            "SA" => Self::Sa,
-            "SJ" => Self::Sj,
-            "SL" => Self::Sl,
-            "SF" => Self::Sf,
-            "SE" => Self::Se,
-            "TF" => Self::Tf,
-            "TU" => Self::Tu,
-            "ACT" => Self::Act,
-            "NSW" => Self::Nsw,
-            "QLD" => Self::Qld,
-            "TAS" => Self::Tas,
-            "VIC" => Self::Vic,
-            "AC" => Self::Ac,
-            "AM" => Self::Am,
-            "CE" => Self::Ce,
-            "DF" => Self::Df,
-            "ES" => Self::Es,
-            "GO" => Self::Go,
-            "MG" => Self::Mg,
-            "PB" => Self::Pb,
-            "PI" => Self::Pi,
-            "RJ" => Self::Rj,
-            "RO" => Self::Ro,
-            "RR" => Self::Rr,
-            "RS" => Self::Rs,
-            "SP" => Self::Sp,
-            "TO" => Self::To,
-            "AI" => Self::Ai,
-            "AN" => Self::An,
-            "AT" => Self::At,
-            "BI" => Self::Bi,
-            "LI" => Self::Li,
-            "LL" => Self::Ll,
-            "ML" => Self::Ml,
-            "RM" => Self::Rm,
-            "TA" => Self::Ta,
-            "VS" => Self::Vs,
-            "AMA" => Self::Ama,
-            "ANT" => Self::Ant,
-            "ARA" => Self::Ara,
-            "ATL" => Self::Atl,
-            "BOL" => Self::Bol,
-            "BOY" => Self::Boy,
-            "CAL" => Self::Cal,
-            "CAQ" => Self::Caq,
-            "CAS" => Self::Cas,
-            "CAU" => Self::Cau,
-            "CES" => Self::Ces,
-            "CHO" => Self::Cho,
-            "CUN" => Self::Cun,
-            "COR" => Self::Cor,
-            "GUA" => Self::Gua,
-            "GUV" => Self::Guv,
-            "HUI" => Self::Hui,
-            "LAG" => Self::Lag,
-            "MAG" => Self::Mag,
-            "MET" => Self::Met,
-            "NAR" => Self::Nar,
-            "NSA" => Self::Nsa,
-            "PUT" => Self::Put,
-            "QUI" => Self::Qui,
-            "RIS" => Self::Ris,
-            "SAP" => Self::Sap,
-            "SAN" => Self::San,
-            "SUC" => Self::Suc,
-            "TOL" => Self::Tol,
-            "VAC" => Self::Vac,
-            "VAU" => Self::Vau,
-            "VID" => Self::Vid,
-            "CR-A" => Self::CrA,
-            "CR-C" => Self::CrC,
-            "CR-G" => Self::CrG,
-            "CR-H" => Self::CrH,
-            "CR-L" => Self::CrL,
-            "CR-P" => Self::CrP,
-            "CR-SJ" => Self::CrSj,
-            "GT-16" => Self::Gt16,
-            "GT-15" => Self::Gt15,
-            "GT-04" => Self::Gt04,
-            "GT-20" => Self::Gt20,
-            "GT-02" => Self::Gt02,
-            "GT-05" => Self::Gt05,
-            "GT-01" => Self::Gt01,
-            "GT-13" => Self::Gt13,
-            "GT-18" => Self::Gt18,
-            "GT-21" => Self::Gt21,
-            "GT-22" => Self::Gt22,
-            "GT-17" => Self::Gt17,
-            "GT-09" => Self::Gt09,
-            "GT-14" => Self::Gt14,
-            "GT-11" => Self::Gt11,
-            "GT-03" => Self::Gt03,
-            "GT-12" => Self::Gt12,
-            "GT-06" => Self::Gt06,
-            "GT-07" => Self::Gt07,
-            "GT-10" => Self::Gt10,
-            "GT-08" => Self::Gt08,
-            "GT-19" => Self::Gt19,
-            "HK" => Self::Hk,
-            "KL" => Self::Kl,
-            "BR" => Self::Br,
-            "CG" => Self::Cg,
-            "DN" => Self::Dn,
-            "DD" => Self::Dd,
-            "DL" => Self::Dl,
-            "GJ" => Self::Gj,
-            "HR" => Self::Hr,
-            "HP" => Self::Hp,
-            "JK" => Self::Jk,
-            "JH" => Self::Jh,
-            "KA" => Self::Ka,
-            "LD" => Self::Ld,
-            "PY" => Self::Py,
-            "TS" => Self::Ts,
-            "TR" => Self::Tr,
-            "UP" => Self::Up,
-            "UK" => Self::Uk,
-            "WB" => Self::Wb,
-            "CW" => Self::Cw,
-            "D" => Self::D,
-            "G" => Self::G,
-            "KE" => Self::Ke,
-            "KK" => Self::Kk,
-            "LS" => Self::Ls,
-            "LM" => Self::Lm,
-            "LK" => Self::Lk,
-            "LH" => Self::Lh,
-            "OY" => Self::Oy,
-            "SO" => Self::So,
-            "WD" => Self::Wd,
-            "WH" => Self::Wh,
-            "WX" => Self::Wx,
-            "WW" => Self::Ww,
-            "AG" => Self::Ag,
-            "AO" => Self::Ao,
-            "AV" => Self::Av,
-            "BT" => Self::Bt,
-            "BL" => Self::Bl,
-            "BN" => Self::Bn,
-            "BG" => Self::Bg,
-            "BO" => Self::Bo,
-            "BZ" => Self::Bz,
-            "BS" => Self::Bs,
-            "CL" => Self::Cl,
-            "CI" => Self::Ci,
-            "CZ" => Self::Cz,
-            "CS" => Self::Cs,
-            "CR" => Self::Cr,
-            "KR" => Self::Kr,
-            "EN" => Self::En,
-            "FE" => Self::Fe,
-            "FI" => Self::Fi,
-            "FG" => Self::Fg,
-            "FC" => Self::Fc,
-            "FR" => Self::Fr,
-            "GE" => Self::Ge,
-            "GR" => Self::Gr,
-            "IM" => Self::Im,
-            "IS" => Self::Is,
-            "AQ" => Self::Aq,
-            "LT" => Self::Lt,
-            "LE" => Self::Le,
-            "LC" => Self::Lc,
-            "LO" => Self::Lo,
-            "LU" => Self::Lu,
-            "MC" => Self::Mc,
-            "NA" => Self::Na,
-            "NO" => Self::No,
-            "OG" => Self::Og,
-            "OT" => Self::Ot,
-            "PD" => Self::Pd,
-            "PV" => Self::Pv,
-            "PG" => Self::Pg,
-            "PU" => Self::Pu,
-            "PC" => Self::Pc,
-            "PT" => Self::Pt,
-            "PN" => Self::Pn,
-            "PZ" => Self::Pz,
-            "PO" => Self::Po,
-            "RG" => Self::Rg,
-            "RA" => Self::Ra,
-            "RC" => Self::Rc,
-            "RE" => Self::Re,
-            "SS" => Self::Ss,
-            "SV" => Self::Sv,
-            "SI" => Self::Si,
-            "SR" => Self::Sr,
-            "TE" => Self::Te,
-            "TP" => Self::Tp,
-            "TV" => Self::Tv,
-            "UD" => Self::Ud,
-            "VE" => Self::Ve,
-            "VB" => Self::Vb,
-            "VC" => Self::Vc,
-            "VR" => Self::Vr,
-            "VV" => Self::Vv,
-            "JP-23" => Self::Jp23,
-            "JP-05" => Self::Jp05,
-            "JP-02" => Self::Jp02,
-            "JP-12" => Self::Jp12,
-            "JP-38" => Self::Jp38,
-            "JP-18" => Self::Jp18,
-            "JP-40" => Self::Jp40,
-            "JP-07" => Self::Jp07,
-            "JP-21" => Self::Jp21,
-            "JP-10" => Self::Jp10,
-            "JP-34" => Self::Jp34,
-            "JP-01" => Self::Jp01,
-            "JP-28" => Self::Jp28,
-            "JP-08" => Self::Jp08,
-            "JP-17" => Self::Jp17,
-            "JP-03" => Self::Jp03,
-            "JP-37" => Self::Jp37,
-            "JP-46" => Self::Jp46,
-            "JP-14" => Self::Jp14,
-            "JP-39" => Self::Jp39,
-            "JP-43" => Self::Jp43,
-            "JP-26" => Self::Jp26,
-            "JP-24" => Self::Jp24,
-            "JP-04" => Self::Jp04,
-            "JP-45" => Self::Jp45,
-            "JP-20" => Self::Jp20,
-            "JP-42" => Self::Jp42,
-            "JP-29" => Self::Jp29,
-            "JP-15" => Self::Jp15,
-            "JP-44" => Self::Jp44,
-            "JP-33" => Self::Jp33,
-            "JP-47" => Self::Jp47,
-            "JP-27" => Self::Jp27,
-            "JP-41" => Self::Jp41,
-            "JP-11" => Self::Jp11,
-            "JP-25" => Self::Jp25,
-            "JP-32" => Self::Jp32,
-            "JP-22" => Self::Jp22,
-            "JP-09" => Self::Jp09,
-            "JP-36" => Self::Jp36,
-            "JP-13" => Self::Jp13,
-            "JP-31" => Self::Jp31,
-            "JP-16" => Self::Jp16,
-            "JP-30" => Self::Jp30,
-            "JP-06" => Self::Jp06,
-            "JP-35" => Self::Jp35,
-            "JP-19" => Self::Jp19,
-            "JHR" => Self::Jhr,
-            "KDH" => Self::Kdh,
-            "KTN" => Self::Ktn,
-            "KUL" => Self::Kul,
-            "LBN" => Self::Lbn,
-            "MLK" => Self::Mlk,
-            "NSN" => Self::Nsn,
-            "PHG" => Self::Phg,
-            "PNG" => Self::Png,
-            "PRK" => Self::Prk,
-            "PLS" => Self::Pls,
-            "PJY" => Self::Pjy,
-            "SBH" => Self::Sbh,
-            "SWK" => Self::Swk,
-            "SGR" => Self::Sgr,
-            "TRG" => Self::Trg,
-            "AGU" => Self::Agu,
-            "BCN" => Self::Bcn,
-            "BCS" => Self::Bcs,
-            "CAM" => Self::Cam,
-            "CHP" => Self::Chp,
-            "CHH" => Self::Chh,
-            "CMX" => Self::Cmx,
-            "COA" => Self::Coa,
-            "COL" => Self::Col,
-            "DUR" => Self::Dur,
-            "GRO" => Self::Gro,
-            "HID" => Self::Hid,
-            "JAL" => Self::Jal,
-            "MIC" => Self::Mic,
-            "MOR" => Self::Mor,
-            "MEX" => Self::Mex,
-            "NAY" => Self::Nay,
-            "NLE" => Self::Nle,
-            "OAX" => Self::Oax,
-            "PUE" => Self::Pue,
-            "QUE" => Self::Que,
-            "ROO" => Self::Roo,
-            "SLP" => Self::Slp,
-            "SIN" => Self::Sin,
-            "SON" => Self::Son,
-            "TAB" => Self::Tab,
-            "TAM" => Self::Tam,
-            "TLA" => Self::Tla,
-            "VER" => Self::Ver,
-            "YUC" => Self::Yuc,
-            "ZAC" => Self::Zac,
-            "AUK" => Self::Auk,
-            "BOP" => Self::Bop,
-            "CAN" => Self::Can,
-            "CIT" => Self::Cit,
-            "GIS" => Self::Gis,
-            "HKB" => Self::Hkb,
-            "MWT" => Self::Mwt,
-            "MBH" => Self::Mbh,
-            "NTL" => Self::Ntl,
-            "OTA" => Self::Ota,
-            "STL" => Self::Stl,
-            "TKI" => Self::Tki,
-            "WKO" => Self::Wko,
-            "WGN" => Self::Wgn,
-            "WTC" => Self::Wtc,
-            "GB" => Self::Gb,
-            "KP" => Self::Kp,
-            "ANC" => Self::Anc,
-            "APU" => Self::Apu,
-            "ARE" => Self::Are,
-            "AYA" => Self::Aya,
-            "CAJ" => Self::Caj,
-            "CUS" => Self::Cus,
-            "HUV" => Self::Huv,
-            "HUC" => Self::Huc,
-            "ICA" => Self::Ica,
-            "JUN" => Self::Jun,
-            "LAL" => Self::Lal,
-            "LAM" => Self::Lam,
-            "LIM" => Self::Lim,
-            "LOR" => Self::Lor,
-            "MDD" => Self::Mdd,
-            "MOQ" => Self::Moq,
-            "PAS" => Self::Pas,
-            "PIU" => Self::Piu,
-            "PUN" => Self::Pun,
-            "SAM" => Self::Sam,
-            "TAC" => Self::Tac,
-            "TUM" => Self::Tum,
-            "UCA" => Self::Uca,
-            "PH-ABR" => Self::PhAbr,
-            "PH-AGN" => Self::PhAgn,
-            "PH-AGS" => Self::PhAgs,
-            "PH-AKL" => Self::PhAkl,
-            "PH-ALB" => Self::PhAlb,
-            "PH-ANT" => Self::PhAnt,
-            "PH-APA" => Self::PhApa,
-            "PH-AUR" => Self::PhAur,
-            "PH-BAS" => Self::PhBas,
-            "PH-BAN" => Self::PhBan,
-            "PH-BTN" => Self::PhBtn,
-            "PH-BTG" => Self::PhBtg,
-            "PH-BEN" => Self::PhBen,
-            "PH-BIL" => Self::PhBil,
-            "PH-BOH" => Self::PhBoh,
-            "PH-BUK" => Self::PhBuk,
-            "PH-BUL" => Self::PhBul,
-            "PH-CAG" => Self::PhCag,
-            "PH-CAN" => Self::PhCan,
-            "PH-CAS" => Self::PhCas,
-            "PH-CAM" => Self::PhCam,
-            "PH-CAP" => Self::PhCap,
-            "PH-CAT" => Self::PhCat,
-            "PH-CAV" => Self::PhCav,
-            "PH-CEB" => Self::PhCeb,
-            "PH-NCO" => Self::PhNco,
-            "PH-DAO" => Self::PhDao,
-            "PH-DAV" => Self::PhDav,
-            "PH-DAS" => Self::PhDas,
-            "PH-EAS" => Self::PhEas,
-            "PH-GUI" => Self::PhGui,
-            "PH-IFU" => Self::PhIfu,
-            "PH-ILN" => Self::PhIln,
-            "PH-ILS" => Self::PhIls,
-            "PH-ILI" => Self::PhIli,
-            "PH-ISA" => Self::PhIsa,
-            "PH-KAL" => Self::PhKal,
-            "PH-LUN" => Self::PhLun,
-            "PH-LAG" => Self::PhLag,
-            "PH-LAN" => Self::PhLan,
-            "PH-LAS" => Self::PhLas,
-            "PH-LEY" => Self::PhLey,
-            "PH-MAG" => Self::PhMag,
-            "PH-MAD" => Self::PhMad,
-            "PH-MAS" => Self::PhMas,
-            "PH-00" => Self::Ph00,
-            "PH-MSC" => Self::PhMsc,
-            "PH-MSR" => Self::PhMsr,
-            "PH-MOU" => Self::PhMou,
-            "PH-NEC" => Self::PhNec,
-            "PH-NER" => Self::PhNer,
-            "PH-NSA" => Self::PhNsa,
-            "PH-NUE" => Self::PhNue,
-            "PH-NUV" => Self::PhNuv,
-            "PH-MDC" => Self::PhMdc,
-            "PH-MDR" => Self::PhMdr,
-            "PH-PLW" => Self::PhPlw,
-            "PH-PAM" => Self::PhPam,
-            "PH-PAN" => Self::PhPan,
-            "PH-QUE" => Self::PhQue,
-            "PH-QUI" => Self::PhQui,
-            "PH-RIZ" => Self::PhRiz,
-            "PH-ROM" => Self::PhRom,
-            "PH-WSA" => Self::PhWsa,
-            "PH-SAR" => Self::PhSar,
-            "PH-SIG" => Self::PhSig,
-            "PH-SOR" => Self::PhSor,
-            "PH-SCO" => Self::PhSco,
-            "PH-SLE" => Self::PhSle,
-            "PH-SUK" => Self::PhSuk,
-            "PH-SLU" => Self::PhSlu,
-            "PH-SUN" => Self::PhSun,
-            "PH-SUR" => Self::PhSur,
-            "PH-TAR" => Self::PhTar,
-            "PH-TAW" => Self::PhTaw,
-            "PH-ZMB" => Self::PhZmb,
-            "PH-ZAN" => Self::PhZan,
-            "PH-ZAS" => Self::PhZas,
-            "PH-ZSI" => Self::PhZsi,
-            "PT-20" => Self::Pt20,
-            "PT-01" => Self::Pt01,
-            "PT-02" => Self::Pt02,
-            "PT-03" => Self::Pt03,
-            "PT-04" => Self::Pt04,
-            "PT-05" => Self::Pt05,
-            "PT-06" => Self::Pt06,
-            "PT-07" => Self::Pt07,
-            "PT-08" => Self::Pt08,
-            "PT-09" => Self::Pt09,
-            "PT-10" => Self::Pt10,
-            "PT-11" => Self::Pt11,
-            "PT-30" => Self::Pt30,
-            "PT-12" => Self::Pt12,
-            "PT-13" => Self::Pt13,
-            "PT-14" => Self::Pt14,
-            "PT-15" => Self::Pt15,
-            "PT-16" => Self::Pt16,
-            "PT-17" => Self::Pt17,
-            "PT-18" => Self::Pt18,
-            "BH" => Self::Bh,
-            "BV" => Self::Bv,
-            "B" => Self::B,
-            "CJ" => Self::Cj,
-            "CV" => Self::Cv,
-            "DB" => Self::Db,
-            "DJ" => Self::Dj,
-            "GL" => Self::Gl,
-            "HD" => Self::Hd,
-            "IF" => Self::If,
-            "MM" => Self::Mm,
-            "PH" => Self::Ph,
-            "SM" => Self::Sm,
-            "SB" => Self::Sb,
-            "TM" => Self::Tm,
-            "TL" => Self::Tl,
-            "VL" => Self::Vl,
-            "VN" => Self::Vn,
-            "KR-26" => Self::Kr26,
-            "KR-43" => Self::Kr43,
-            "KR-44" => Self::Kr44,
-            "KR-27" => Self::Kr27,
-            "KR-30" => Self::Kr30,
-            "KR-42" => Self::Kr42,
-            "KR-29" => Self::Kr29,
-            "KR-47" => Self::Kr47,
-            "KR-41" => Self::Kr41,
-            "KR-48" => Self::Kr48,
-            "KR-28" => Self::Kr28,
-            "KR-49" => Self::Kr49,
-            "KR-45" => Self::Kr45,
-            "KR-46" => Self::Kr46,
-            "KR-50" => Self::Kr50,
-            "KR-11" => Self::Kr11,
-            "KR-31" => Self::Kr31,
-            "C" => Self::C,
-            "A" => Self::A,
-            "O" => Self::O,
-            "PM" => Self::Pm,
-            "BU" => Self::Bu,
-            "S" => Self::S,
-            "CU" => Self::Cu,
-            "GI" => Self::Gi,
-            "H" => Self::H,
-            "HU" => Self::Hu,
-            "J" => Self::J,
-            "GC" => Self::Gc,
-            "L" => Self::L,
-            "M" => Self::M,
-            "MU" => Self::Mu,
-            "P" => Self::P,
-            "SG" => Self::Sg,
-            "T" => Self::T,
-            "V" => Self::V,
-            "ZA" => Self::Za,
-            "Z" => Self::Z,
-            "AJ" => Self::Aj,
-            "DU" => Self::Du,
-            "FU" => Self::Fu,
-            "RK" => Self::Rk,
-            "SH" => Self::Sh,
-            "UQ" => Self::Uq,
-            "BFP" => Self::Bfp,
-            "ENG" => Self::Eng,
-            "NIR" => Self::Nir,
-            "SCT" => Self::Sct,
-            "WLS" => Self::Wls,
-            "FS" => Self::Fs,
-            "FD" => Self::Fd,
-            "RV" => Self::Rv,
-            "TT" => Self::Tt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<State> for String {
-    fn from(value: State) -> Self {
-        match value {
-            State::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for State {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign status
-///
-/// Schema: `apps/courses.json#/components/schemas/visibility` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `published`
-    Published,
-    /// `draft`
-    Draft,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Published => "published",
-            Self::Draft => "draft",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "published" => Self::Published,
-            "draft" => Self::Draft,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `items` schema.
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum StatusItem {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `viewed`
-    Viewed,
-    /// `completed`
-    Completed,
-    /// `accepted`
-    Accepted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl StatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Viewed => "viewed",
-            Self::Completed => "completed",
-            Self::Accepted => "accepted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for StatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "viewed" => Self::Viewed,
-            "completed" => Self::Completed,
-            "accepted" => Self::Accepted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<StatusItem> for String {
-    fn from(value: StatusItem) -> Self {
-        match value {
-            StatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for StatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of stop bot detection - Goodbye or Custom
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/stopBotDetectionType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto/properties/stopBotDetectionType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum StopBotDetectionType {
-    /// `Goodbye`
-    Goodbye,
-    /// `Custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl StopBotDetectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Goodbye => "Goodbye",
-            Self::Custom => "Custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for StopBotDetectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Goodbye" => Self::Goodbye,
-            "Custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<StopBotDetectionType> for String {
-    fn from(value: StopBotDetectionType) -> Self {
-        match value {
-            StopBotDetectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for StopBotDetectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `subType` schema.
-///
-/// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/OrderSource/properties/subType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SubType {
-    /// `one_step_order_form`
-    OneStepOrderForm,
-    /// `two_step_order_form`
-    TwoStepOrderForm,
-    /// `upsell`
-    Upsell,
-    /// `tap_to_pay`
-    TapToPay,
-    /// `card_payment`
-    CardPayment,
-    /// `store`
-    Store,
-    /// `contact_view`
-    ContactView,
-    /// `email_campaign`
-    EmailCampaign,
-    /// `payments_dashboard`
-    PaymentsDashboard,
-    /// `shopify`
-    Shopify,
-    /// `subscription_view`
-    SubscriptionView,
-    /// `store_upsell`
-    StoreUpsell,
-    /// `woocommerce`
-    Woocommerce,
-    /// `service`
-    Service,
-    /// `meeting`
-    Meeting,
-    /// `imported_csv`
-    ImportedCsv,
-    /// `qr_code`
-    QrCode,
-    /// `saas_one_time`
-    SaasOneTime,
-    /// `saas_subscription`
-    SaasSubscription,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SubType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneStepOrderForm => "one_step_order_form",
-            Self::TwoStepOrderForm => "two_step_order_form",
-            Self::Upsell => "upsell",
-            Self::TapToPay => "tap_to_pay",
-            Self::CardPayment => "card_payment",
-            Self::Store => "store",
-            Self::ContactView => "contact_view",
-            Self::EmailCampaign => "email_campaign",
-            Self::PaymentsDashboard => "payments_dashboard",
-            Self::Shopify => "shopify",
-            Self::SubscriptionView => "subscription_view",
-            Self::StoreUpsell => "store_upsell",
-            Self::Woocommerce => "woocommerce",
-            Self::Service => "service",
-            Self::Meeting => "meeting",
-            Self::ImportedCsv => "imported_csv",
-            Self::QrCode => "qr_code",
-            Self::SaasOneTime => "saas_one_time",
-            Self::SaasSubscription => "saas_subscription",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SubType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_step_order_form" => Self::OneStepOrderForm,
-            "two_step_order_form" => Self::TwoStepOrderForm,
-            "upsell" => Self::Upsell,
-            "tap_to_pay" => Self::TapToPay,
-            "card_payment" => Self::CardPayment,
-            "store" => Self::Store,
-            "contact_view" => Self::ContactView,
-            "email_campaign" => Self::EmailCampaign,
-            "payments_dashboard" => Self::PaymentsDashboard,
-            "shopify" => Self::Shopify,
-            "subscription_view" => Self::SubscriptionView,
-            "store_upsell" => Self::StoreUpsell,
-            "woocommerce" => Self::Woocommerce,
-            "service" => Self::Service,
-            "meeting" => Self::Meeting,
-            "imported_csv" => Self::ImportedCsv,
-            "qr_code" => Self::QrCode,
-            "saas_one_time" => Self::SaasOneTime,
-            "saas_subscription" => Self::SaasSubscription,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SubType> for String {
-    fn from(value: SubType) -> Self {
-        match value {
-            SubType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Template type
-///
-/// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/TemplateListResponseDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TemplateListResponseDtoType {
-    /// `proposal`
-    Proposal,
-    /// `estimate`
-    Estimate,
-    /// `contentLibrary`
-    ContentLibrary,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TemplateListResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Proposal => "proposal",
-            Self::Estimate => "estimate",
-            Self::ContentLibrary => "contentLibrary",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TemplateListResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "proposal" => Self::Proposal,
-            "estimate" => Self::Estimate,
-            "contentLibrary" => Self::ContentLibrary,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TemplateListResponseDtoType> for String {
-    fn from(value: TemplateListResponseDtoType) -> Self {
-        match value {
-            TemplateListResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TemplateListResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// create invoice in draft mode or send mode
-///
-/// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/action` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/Text2PayDto/properties/action`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Text2PayDtoAction {
-    /// `draft`
-    Draft,
-    /// `send`
-    Send,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Text2PayDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Send => "send",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Text2PayDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "send" => Self::Send,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Text2PayDtoAction> for String {
-    fn from(value: Text2PayDtoAction) -> Self {
-        match value {
-            Text2PayDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Text2PayDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Timezone to use for followups, contact or location
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings/properties/timezoneToUse` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings/properties/timezoneToUse`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TimezoneToUse {
-    /// `contact`
-    Contact,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TimezoneToUse {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TimezoneToUse {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TimezoneToUse> for String {
-    fn from(value: TimezoneToUse) -> Self {
-        match value {
-            TimezoneToUse::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TimezoneToUse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of transfer - Default or Custom
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto/properties/transferBotType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto/properties/transferBotType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TransferBotType {
-    /// `Default`
-    Default,
-    /// `Custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TransferBotType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "Default",
-            Self::Custom => "Custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TransferBotType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Default" => Self::Default,
-            "Custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TransferBotType> for String {
-    fn from(value: TransferBotType) -> Self {
-        match value {
-            TransferBotType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TransferBotType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of transfer destination (currently only "number" is supported)
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CallTransferActionParameters/properties/transferToType` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CallTransferActionParameters/properties/transferToType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TransferToType {
-    /// `number`
-    Number,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TransferToType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Number => "number",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TransferToType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "number" => Self::Number,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TransferToType> for String {
-    fn from(value: TransferToType) -> Self {
-        match value {
-            TransferToType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TransferToType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `video`
-    Video,
-    /// `image`
-    Image,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Video => "video",
-            Self::Image => "image",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "video" => Self::Video,
-            "image" => Self::Image,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of discount
-///
-/// Schema: `apps/proposals.json#/components/schemas/DiscountDto/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/DiscountDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type2 {
-    /// `percentage`
-    Percentage,
-    /// `custom_amount`
-    CustomAmount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type2 {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::CustomAmount => "custom_amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type2 {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "custom_amount" => Self::CustomAmount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type2> for String {
-    fn from(value: Type2) -> Self {
-        match value {
-            Type2::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` schema.
-///
-/// Schema: `apps/courses.json#/components/schemas/type` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type3 {
-    /// `pdf`
-    Pdf,
-    /// `image`
-    Image,
-    /// `docx`
-    Docx,
-    /// `pptx`
-    Pptx,
-    /// `xlsx`
-    Xlsx,
-    /// `html`
-    Html,
-    /// `dotx`
-    Dotx,
-    /// `epub`
-    Epub,
-    /// `webp`
-    Webp,
-    /// `gdoc`
-    Gdoc,
-    /// `mp3`
-    Mp3,
-    /// `doc`
-    Doc,
-    /// `txt`
-    Txt,
-    /// `zip`
-    Zip,
-    /// `ppt`
-    Ppt,
-    /// `key`
-    Key,
-    /// `htm`
-    Htm,
-    /// `xls`
-    Xls,
-    /// `odp`
-    Odp,
-    /// `odt`
-    Odt,
-    /// `rtf`
-    Rtf,
-    /// `m4a`
-    M4a,
-    /// `ods`
-    Ods,
-    /// `mp4`
-    Mp4,
-    /// `ai`
-    Ai,
-    /// `avi`
-    Avi,
-    /// `mov`
-    Mov,
-    /// `wmv`
-    Wmv,
-    /// `mkv`
-    Mkv,
-    /// `wav`
-    Wav,
-    /// `flac`
-    Flac,
-    /// `ogg`
-    Ogg,
-    /// `png`
-    Png,
-    /// `jpeg`
-    Jpeg,
-    /// `jpg`
-    Jpg,
-    /// `gif`
-    Gif,
-    /// `bmp`
-    Bmp,
-    /// `tiff`
-    Tiff,
-    /// `svg`
-    Svg,
-    /// `odg`
-    Odg,
-    /// `sxw`
-    Sxw,
-    /// `sxc`
-    Sxc,
-    /// `sxi`
-    Sxi,
-    /// `rar`
-    Rar,
-    /// `7z`
-    V7z,
-    /// `json`
-    Json,
-    /// `xml`
-    Xml,
-    /// `csv`
-    Csv,
-    /// `md`
-    Md,
-    /// `obj`
-    Obj,
-    /// `stl`
-    Stl,
-    /// `woff`
-    Woff,
-    /// `ttf`
-    Ttf,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type3 {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pdf => "pdf",
-            Self::Image => "image",
-            Self::Docx => "docx",
-            Self::Pptx => "pptx",
-            Self::Xlsx => "xlsx",
-            Self::Html => "html",
-            Self::Dotx => "dotx",
-            Self::Epub => "epub",
-            Self::Webp => "webp",
-            Self::Gdoc => "gdoc",
-            Self::Mp3 => "mp3",
-            Self::Doc => "doc",
-            Self::Txt => "txt",
-            Self::Zip => "zip",
-            Self::Ppt => "ppt",
-            Self::Key => "key",
-            Self::Htm => "htm",
-            Self::Xls => "xls",
-            Self::Odp => "odp",
-            Self::Odt => "odt",
-            Self::Rtf => "rtf",
-            Self::M4a => "m4a",
-            Self::Ods => "ods",
-            Self::Mp4 => "mp4",
-            Self::Ai => "ai",
-            Self::Avi => "avi",
-            Self::Mov => "mov",
-            Self::Wmv => "wmv",
-            Self::Mkv => "mkv",
-            Self::Wav => "wav",
-            Self::Flac => "flac",
-            Self::Ogg => "ogg",
-            Self::Png => "png",
-            Self::Jpeg => "jpeg",
-            Self::Jpg => "jpg",
-            Self::Gif => "gif",
-            Self::Bmp => "bmp",
-            Self::Tiff => "tiff",
-            Self::Svg => "svg",
-            Self::Odg => "odg",
-            Self::Sxw => "sxw",
-            Self::Sxc => "sxc",
-            Self::Sxi => "sxi",
-            Self::Rar => "rar",
-            Self::V7z => "7z",
-            Self::Json => "json",
-            Self::Xml => "xml",
-            Self::Csv => "csv",
-            Self::Md => "md",
-            Self::Obj => "obj",
-            Self::Stl => "stl",
-            Self::Woff => "woff",
-            Self::Ttf => "ttf",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type3 {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pdf" => Self::Pdf,
-            "image" => Self::Image,
-            "docx" => Self::Docx,
-            "pptx" => Self::Pptx,
-            "xlsx" => Self::Xlsx,
-            "html" => Self::Html,
-            "dotx" => Self::Dotx,
-            "epub" => Self::Epub,
-            "webp" => Self::Webp,
-            "gdoc" => Self::Gdoc,
-            "mp3" => Self::Mp3,
-            "doc" => Self::Doc,
-            "txt" => Self::Txt,
-            "zip" => Self::Zip,
-            "ppt" => Self::Ppt,
-            "key" => Self::Key,
-            "htm" => Self::Htm,
-            "xls" => Self::Xls,
-            "odp" => Self::Odp,
-            "odt" => Self::Odt,
-            "rtf" => Self::Rtf,
-            "m4a" => Self::M4a,
-            "ods" => Self::Ods,
-            "mp4" => Self::Mp4,
-            "ai" => Self::Ai,
-            "avi" => Self::Avi,
-            "mov" => Self::Mov,
-            "wmv" => Self::Wmv,
-            "mkv" => Self::Mkv,
-            "wav" => Self::Wav,
-            "flac" => Self::Flac,
-            "ogg" => Self::Ogg,
-            "png" => Self::Png,
-            "jpeg" => Self::Jpeg,
-            "jpg" => Self::Jpg,
-            "gif" => Self::Gif,
-            "bmp" => Self::Bmp,
-            "tiff" => Self::Tiff,
-            "svg" => Self::Svg,
-            "odg" => Self::Odg,
-            "sxw" => Self::Sxw,
-            "sxc" => Self::Sxc,
-            "sxi" => Self::Sxi,
-            "rar" => Self::Rar,
-            "7z" => Self::V7z,
-            "json" => Self::Json,
-            "xml" => Self::Xml,
-            "csv" => Self::Csv,
-            "md" => Self::Md,
-            "obj" => Self::Obj,
-            "stl" => Self::Stl,
-            "woff" => Self::Woff,
-            "ttf" => Self::Ttf,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type3> for String {
-    fn from(value: Type3) -> Self {
-        match value {
-            Type3::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type3 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Notification type
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType` and 5 identical schemas
+    pub enum NotificationType {
+        /// `booked`
+        Booked = "booked",
+        /// `confirmation`
+        Confirmation = "confirmation",
+        /// `cancellation`
+        Cancellation = "cancellation",
+        /// `reminder`
+        Reminder = "reminder",
+        /// `followup`
+        Followup = "followup",
+        /// `reschedule`
+        Reschedule = "reschedule",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Campaign objective
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/objective` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/objective`)
+    pub enum Objective {
+        /// `OUTCOME_LEADS`
+        OutcomeLeads = "OUTCOME_LEADS",
+        /// `OUTCOME_TRAFFIC`
+        OutcomeTraffic = "OUTCOME_TRAFFIC",
+        /// `OUTCOME_ENGAGEMENT`
+        OutcomeEngagement = "OUTCOME_ENGAGEMENT",
+        /// `OUTCOME_SALES`
+        OutcomeSales = "OUTCOME_SALES",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Campaign group objective
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType`)
+    pub enum ObjectiveType {
+        /// `LEAD_GENERATION`
+        LeadGeneration = "LEAD_GENERATION",
+        /// `WEBSITE_VISIT`
+        WebsiteVisit = "WEBSITE_VISIT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Mode for opening the menu link
+    ///
+    /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 5 identical schemas
+    pub enum OpenMode {
+        /// `iframe`
+        Iframe = "iframe",
+        /// `new_tab`
+        NewTab = "new_tab",
+        /// `current_tab`
+        CurrentTab = "current_tab",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Update operation
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType`)
+    pub enum OperationType {
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `ARCHIVED`
+        Archived = "ARCHIVED",
+        /// `RESUME`
+        Resume = "RESUME",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Optimization period in hours (24h, 48h, or 72h)
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod`)
+    pub enum OptimizationPeriod {
+        /// `24h`
+        V24h = "24h",
+        /// `48h`
+        V48h = "48h",
+        /// `72h`
+        V72h = "72h",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Source subtype of order
+    ///
+    /// Schema: `apps/store.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/store-v3.json#/components/schemas/OrderSource/properties/subType`)
+    pub enum OrderSourceSubType {
+        /// `one_step_order_form`
+        OneStepOrderForm = "one_step_order_form",
+        /// `two_step_order_form`
+        TwoStepOrderForm = "two_step_order_form",
+        /// `upsell`
+        Upsell = "upsell",
+        /// `tap_to_pay`
+        TapToPay = "tap_to_pay",
+        /// `card_payment`
+        CardPayment = "card_payment",
+        /// `store`
+        Store = "store",
+        /// `contact_view`
+        ContactView = "contact_view",
+        /// `email_campaign`
+        EmailCampaign = "email_campaign",
+        /// `payments_dashboard`
+        PaymentsDashboard = "payments_dashboard",
+        /// `shopify`
+        Shopify = "shopify",
+        /// `subscription_view`
+        SubscriptionView = "subscription_view",
+        /// `store_upsell`
+        StoreUpsell = "store_upsell",
+        /// `woocommerce`
+        Woocommerce = "woocommerce",
+        /// `service`
+        Service = "service",
+        /// `meeting`
+        Meeting = "meeting",
+        /// `imported_csv`
+        ImportedCsv = "imported_csv",
+        /// `qr_code`
+        QrCode = "qr_code",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Source of order
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/type` and 3 identical schemas
+    pub enum OrderSourceType {
+        /// `funnel`
+        Funnel = "funnel",
+        /// `website`
+        Website = "website",
+        /// `invoice`
+        Invoice = "invoice",
+        /// `calendar`
+        Calendar = "calendar",
+        /// `text2Pay`
+        Text2Pay = "text2Pay",
+        /// `document_contracts`
+        DocumentContracts = "document_contracts",
+        /// `membership`
+        Membership = "membership",
+        /// `mobile_app`
+        MobileApp = "mobile_app",
+        /// `communities`
+        Communities = "communities",
+        /// `point_of_sale`
+        PointOfSale = "point_of_sale",
+        /// `manual`
+        Manual = "manual",
+        /// `form`
+        Form = "form",
+        /// `survey`
+        Survey = "survey",
+        /// `payment_link`
+        PaymentLink = "payment_link",
+        /// `external`
+        External = "external",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Tolerance level for caller response delays. Default: "high"
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/PatienceLevel` and 1 identical schema (`apps/voice-ai.json#/components/schemas/PatienceLevel`)
+    pub enum PatienceLevel {
+        /// `low`
+        Low = "low",
+        /// `medium`
+        Medium = "medium",
+        /// `high`
+        High = "high",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items` and 3 identical schemas
+    pub enum PaymentStatusItem {
+        /// `waiting_for_payment`
+        WaitingForPayment = "waiting_for_payment",
+        /// `paid`
+        Paid = "paid",
+        /// `no_payment`
+        NoPayment = "no_payment",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO/properties/placementType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO/properties/placementType`)
+    pub enum PlacementType {
+        /// `auto`
+        Auto = "auto",
+        /// `manual`
+        Manual = "manual",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items` and 3 identical schemas
+    pub enum PlacementsItem {
+        /// `GMAIL`
+        Gmail = "GMAIL",
+        /// `YOUTUBE_IN_STREAM`
+        YoutubeInStream = "YOUTUBE_IN_STREAM",
+        /// `YOUTUBE_SHORTS`
+        YoutubeShorts = "YOUTUBE_SHORTS",
+        /// `YOUTUBE_IN_FEED`
+        YoutubeInFeed = "YOUTUBE_IN_FEED",
+        /// `DISCOVER`
+        Discover = "DISCOVER",
+        /// `DISPLAY`
+        Display = "DISPLAY",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Platform language preference for the user
+    ///
+    /// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage` and 7 identical schemas
+    pub enum PlatformLanguage {
+        /// `en_US`
+        EnUs = "en_US",
+        /// `es`
+        Es = "es",
+        /// `fr_CA`
+        FrCa = "fr_CA",
+        /// `fr_FR`
+        FrFr = "fr_FR",
+        /// `nl`
+        Nl = "nl",
+        /// `de`
+        De = "de",
+        /// `pt_PT`
+        PtPt = "pt_PT",
+        /// `pt_BR`
+        PtBr = "pt_BR",
+        /// `it`
+        It = "it",
+        /// `sv`
+        Sv = "sv",
+        /// `da`
+        Da = "da",
+        /// `fi`
+        Fi = "fi",
+        /// `no`
+        No = "no",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`)
+    pub enum PlatformsItem {
+        /// `facebook`
+        Facebook = "facebook",
+        /// `instagram`
+        Instagram = "instagram",
+        /// `linkedin`
+        Linkedin = "linkedin",
+        /// `google`
+        Google = "google",
+        /// `pinterest`
+        Pinterest = "pinterest",
+        /// `youtube`
+        Youtube = "youtube",
+        /// `tiktok`
+        Tiktok = "tiktok",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Call to action label
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel`)
+    pub enum PostSubmissionCallToActionDtoCallToActionLabel {
+        /// `VISIT_COMPANY_WEBSITE`
+        VisitCompanyWebsite = "VISIT_COMPANY_WEBSITE",
+        /// `DOWNLOAD_NOW`
+        DownloadNow = "DOWNLOAD_NOW",
+        /// `TRY_NOW`
+        TryNow = "TRY_NOW",
+        /// `VIEW_NOW`
+        ViewNow = "VIEW_NOW",
+        /// `LEARN_MORE`
+        LearnMore = "LEARN_MORE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Post-submit CTA button type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType`)
+    pub enum PostSubmitCallToActionType {
+        /// `VISIT_SITE`
+        VisitSite = "VISIT_SITE",
+        /// `DOWNLOAD`
+        Download = "DOWNLOAD",
+        /// `LEARN_MORE`
+        LearnMore = "LEARN_MORE",
+        /// `SHOP_NOW`
+        ShopNow = "SHOP_NOW",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Unit for pre-buffer.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/preBufferUnit` and 39 identical schemas
+    pub enum PreBufferUnit {
+        /// `mins`
+        Mins = "mins",
+        /// `hours`
+        Hours = "hours",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Prepopulation status
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus`)
+    pub enum PrepopulationStatus {
+        /// `REQUESTED`
+        Requested = "REQUESTED",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The source of the price.
+    ///
+    /// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/source` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/source`)
+    pub enum PriceMetaDtoSource {
+        /// `stripe`
+        Stripe = "stripe",
+        /// `woocommerce`
+        Woocommerce = "woocommerce",
+        /// `shopify`
+        Shopify = "shopify",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The price type
+    ///
+    /// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO/properties/priceType` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/UsagePlanDTO/properties/priceType`)
+    pub enum PriceType {
+        /// `fixed`
+        Fixed = "fixed",
+        /// `dynamic`
+        Dynamic = "dynamic",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of price update
+    ///
+    /// Schema: `apps/products.json#/components/schemas/PriceUpdateField/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceUpdateField/properties/type`)
+    pub enum PriceUpdateFieldType {
+        /// `INCREASE_BY_AMOUNT`
+        IncreaseByAmount = "INCREASE_BY_AMOUNT",
+        /// `REDUCE_BY_AMOUNT`
+        ReduceByAmount = "REDUCE_BY_AMOUNT",
+        /// `SET_NEW_PRICE`
+        SetNewPrice = "SET_NEW_PRICE",
+        /// `INCREASE_BY_PERCENTAGE`
+        IncreaseByPercentage = "INCREASE_BY_PERCENTAGE",
+        /// `REDUCE_BY_PERCENTAGE`
+        ReduceByPercentage = "REDUCE_BY_PERCENTAGE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`)
+    pub enum PrivacyLevel {
+        /// `PUBLIC_TO_EVERYONE`
+        PublicToEveryone = "PUBLIC_TO_EVERYONE",
+        /// `MUTUAL_FOLLOW_FRIENDS`
+        MutualFollowFriends = "MUTUAL_FOLLOW_FRIENDS",
+        /// `SELF_ONLY`
+        SelfOnly = "SELF_ONLY",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Message Type
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessMessageBodyDto/properties/type`)
+    pub enum ProcessMessageBodyDtoType {
+        /// `SMS`
+        Sms = "SMS",
+        /// `RCS`
+        Rcs = "RCS",
+        /// `Email`
+        Email = "Email",
+        /// `WhatsApp`
+        WhatsApp = "WhatsApp",
+        /// `GMB`
+        Gmb = "GMB",
+        /// `IG`
+        Ig = "IG",
+        /// `FB`
+        Fb = "FB",
+        /// `Custom`
+        Custom = "Custom",
+        /// `WebChat`
+        WebChat = "WebChat",
+        /// `Live_Chat`
+        LiveChat = "Live_Chat",
+        /// `Call`
+        Call = "Call",
+        /// `IVR_Call`
+        IvrCall = "IVR_Call",
+        /// `Campaign_Call`
+        CampaignCall = "Campaign_Call",
+        /// `Campaign_VoiceMail`
+        CampaignVoiceMail = "Campaign_VoiceMail",
+        /// `TIKTOK`
+        Tiktok = "TIKTOK",
+        /// `ALL_IN_ONE_CHAT`
+        AllInOneChat = "ALL_IN_ONE_CHAT",
+        /// `FORM_SUBMISSION`
+        FormSubmission = "FORM_SUBMISSION",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Message Type
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type`)
+    pub enum ProcessOutboundMessageBodyDtoType {
+        /// `Call`
+        Call = "Call",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The product to update rebilling for
+    ///
+    /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/product` and 1 identical schema (`apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto/properties/product`)
+    pub enum Product {
+        /// `contentAI`
+        ContentAi = "contentAI",
+        /// `workflow_premium_actions`
+        WorkflowPremiumActions = "workflow_premium_actions",
+        /// `workflow_ai`
+        WorkflowAi = "workflow_ai",
+        /// `conversationAI`
+        ConversationAi = "conversationAI",
+        /// `EmailNotification`
+        EmailNotification = "EmailNotification",
+        /// `whatsApp`
+        WhatsApp = "whatsApp",
+        /// `reviewsAI`
+        ReviewsAi = "reviewsAI",
+        /// `VERIFIED_CALLER_ID`
+        VerifiedCallerId = "VERIFIED_CALLER_ID",
+        /// `WALLET_SALES_TAX`
+        WalletSalesTax = "WALLET_SALES_TAX",
+        /// `NOTIFICATION_SMS`
+        NotificationSms = "NOTIFICATION_SMS",
+        /// `EmailSmtp`
+        EmailSmtp = "EmailSmtp",
+        /// `EmailVerification`
+        EmailVerification = "EmailVerification",
+        /// `autoCompleteAddress`
+        AutoCompleteAddress = "autoCompleteAddress",
+        /// `funnelAI`
+        FunnelAi = "funnelAI",
+        /// `domainPurchase`
+        DomainPurchase = "domainPurchase",
+        /// `Phone`
+        Phone = "Phone",
+        /// `Email`
+        Email = "Email",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `productType` schema.
+    ///
+    /// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType` and 3 identical schemas
+    pub enum ProductType {
+        /// `DIGITAL`
+        Digital = "DIGITAL",
+        /// `PHYSICAL`
+        Physical = "PHYSICAL",
+        /// `SERVICE`
+        Service = "SERVICE",
+        /// `PHYSICAL/DIGITAL`
+        PhysicalDigital = "PHYSICAL/DIGITAL",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The type of payment provider associated with the integration provider.
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider`)
+    pub enum Provider {
+        /// `authorize-net`
+        AuthorizeNet = "authorize-net",
+        /// `nmi`
+        Nmi = "nmi",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Publishing status
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus` and 12 identical schemas
+    pub enum PublishingStatus {
+        /// `DRAFT`
+        Draft = "DRAFT",
+        /// `SCHEDULED`
+        Scheduled = "SCHEDULED",
+        /// `PUBLISHED`
+        Published = "PUBLISHED",
+        /// `PUBLISHING`
+        Publishing = "PUBLISHING",
+        /// `FAILED`
+        Failed = "FAILED",
+        /// `IN_REVIEW`
+        InReview = "IN_REVIEW",
+        /// `PAUSED`
+        Paused = "PAUSED",
+        /// `ARCHIVED`
+        Archived = "ARCHIVED",
+        /// `WITH_ISSUES`
+        WithIssues = "WITH_ISSUES",
+        /// `REJECTED`
+        Rejected = "REJECTED",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Unit for the targeting radius
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit` and 3 identical schemas
+    pub enum RadiusUnit {
+        /// `km`
+        Km = "km",
+        /// `mi`
+        Mi = "mi",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// notification recipient type
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType` and 5 identical schemas
+    pub enum ReceiverType {
+        /// `contact`
+        Contact = "contact",
+        /// `guest`
+        Guest = "guest",
+        /// `assignedUser`
+        AssignedUser = "assignedUser",
+        /// `emails`
+        Emails = "emails",
+        /// `phoneNumbers`
+        PhoneNumbers = "phoneNumbers",
+        /// `business`
+        Business = "business",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Recipient category (recipient, cc, or bcc)
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory`)
+    pub enum RecipientCategory {
+        /// `recipient`
+        Recipient = "recipient",
+        /// `cc`
+        Cc = "cc",
+        /// `bcc`
+        Bcc = "bcc",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Condition for sending the reminder
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition`)
+    pub enum ReminderInvoiceCondition {
+        /// `invoice_sent`
+        InvoiceSent = "invoice_sent",
+        /// `invoice_overdue`
+        InvoiceOverdue = "invoice_overdue",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Time condition for the reminder
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderTime` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderTime`)
+    pub enum ReminderTime {
+        /// `before`
+        Before = "before",
+        /// `after`
+        After = "after",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `resourceType` schema.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType` and 13 identical schemas
+    pub enum ResourceType {
+        /// `equipments`
+        Equipments = "equipments",
+        /// `rooms`
+        Rooms = "rooms",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Email verification result
+    ///
+    /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/result` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/result`)
+    pub enum ResultModel {
+        /// `deliverable`
+        Deliverable = "deliverable",
+        /// `undeliverable`
+        Undeliverable = "undeliverable",
+        /// `do_not_send`
+        DoNotSend = "do_not_send",
+        /// `unknown`
+        UnknownValue = "unknown",
+        /// `catch_all`
+        CatchAll = "catch_all",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Risk level of email sending to bounce
+    ///
+    /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/risk` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/risk`)
+    pub enum Risk {
+        /// `high`
+        High = "high",
+        /// `low`
+        Low = "low",
+        /// `medium`
+        Medium = "medium",
+        /// `unknown`
+        UnknownValue = "unknown",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Recipient role
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/RecipientItem/properties/role` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/RecipientItem/properties/role`)
+    pub enum Role {
+        /// `user`
+        User = "user",
+        /// `signer`
+        Signer = "signer",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Rule item name
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO/properties/name` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemDTO/properties/name`)
+    pub enum RuleItemDtoName {
+        /// `url__`
+        Url = "url__",
+        /// `referrer__`
+        Referrer = "referrer__",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// ID of the followup scenario
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto/properties/scenarioId` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto/properties/scenarioId`)
+    pub enum ScenarioId {
+        /// `contactStoppedReplying`
+        ContactStoppedReplying = "contactStoppedReplying",
+        /// `contactIsBusy`
+        ContactIsBusy = "contactIsBusy",
+        /// `contactRequested`
+        ContactRequested = "contactRequested",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Payment Schedule Date Type
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType`)
+    pub enum ScheduleDateType {
+        /// `regular_interval`
+        RegularInterval = "regular_interval",
+        /// `custom`
+        Custom = "custom",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of schedule rule - weekday (recurring) or date (specific date)
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/type`)
+    pub enum ScheduleRuleDtoType {
+        /// `wday`
+        Wday = "wday",
+        /// `date`
+        Date = "date",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/12/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/12/schema`)
+    pub enum SearchConversationLastMessageAction {
+        /// `automated`
+        Automated = "automated",
+        /// `manual`
+        Manual = "manual",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/15/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/15/schema`)
+    pub enum SearchConversationSortBy {
+        /// `last_manual_message_date`
+        LastManualMessageDate = "last_manual_message_date",
+        /// `last_message_date`
+        LastMessageDate = "last_message_date",
+        /// `score_profile`
+        ScoreProfile = "score_profile",
+        /// `overdue_at`
+        OverdueAt = "overdue_at",
+        /// `due_at`
+        DueAt = "due_at",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `schema` schema.
+    ///
+    /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/14/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/14/schema`)
+    pub enum SearchConversationStatus {
+        /// `all`
+        All = "all",
+        /// `read`
+        Read = "read",
+        /// `unread`
+        Unread = "unread",
+        /// `starred`
+        Starred = "starred",
+        /// `recents`
+        Recents = "recents",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Whether the location is included or excluded from targeting
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 7 identical schemas
+    pub enum SelectionType {
+        /// `include`
+        Include = "include",
+        /// `exclude`
+        Exclude = "exclude",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `action` schema.
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action` and 3 identical schemas
+    pub enum SendEstimateDtoAction {
+        /// `sms_and_email`
+        SmsAndEmail = "sms_and_email",
+        /// `send_manually`
+        SendManually = "send_manually",
+        /// `email`
+        Email = "email",
+        /// `sms`
+        Sms = "sms",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Message status
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/status` and 5 identical schemas
+    pub enum SendMessageBodyDtoStatus {
+        /// `delivered`
+        Delivered = "delivered",
+        /// `failed`
+        Failed = "failed",
+        /// `pending`
+        Pending = "pending",
+        /// `read`
+        Read = "read",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of message being sent
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/type`)
+    pub enum SendMessageBodyDtoType {
+        /// `SMS`
+        Sms = "SMS",
+        /// `RCS`
+        Rcs = "RCS",
+        /// `Email`
+        Email = "Email",
+        /// `WhatsApp`
+        WhatsApp = "WhatsApp",
+        /// `IG`
+        Ig = "IG",
+        /// `FB`
+        Fb = "FB",
+        /// `Custom`
+        Custom = "Custom",
+        /// `Live_Chat`
+        LiveChat = "Live_Chat",
+        /// `TIKTOK`
+        Tiktok = "TIKTOK",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of share link to generate
+    ///
+    /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type` and 1 identical schema (`apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type`)
+    pub enum ShareType {
+        /// `link`
+        Link = "link",
+        /// `permanent_link`
+        PermanentLink = "permanent_link",
+        /// `agency_link`
+        AgencyLink = "agency_link",
+        /// `location_link`
+        LocationLink = "location_link",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Unit for sleep time (required when sleepAfterBooking is true)
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit` and 8 identical schemas
+    pub enum SleepTimeUnit {
+        /// `days`
+        Days = "days",
+        /// `hours`
+        Hours = "hours",
+        /// `minutes`
+        Minutes = "minutes",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// type must be one of the following values: page, profile
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type`)
+    pub enum SocialMediaLinkedInAccountSchemaType {
+        /// `page`
+        Page = "page",
+        /// `profile`
+        Profile = "profile",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// type must be one of the following values: profile, business
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type`)
+    pub enum SocialMediaTiktokAccountSchemaType {
+        /// `profile`
+        Profile = "profile",
+        /// `business`
+        Business = "business",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Where a social post stands.
+    ///
+    /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostStatus`)
+    pub enum SocialPostStatus {
+        /// `draft`
+        Draft = "draft",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `published`
+        Published = "published",
+        /// `in_review`
+        InReview = "in_review",
+        /// `in_progress`
+        InProgress = "in_progress",
+        /// `failed`
+        Failed = "failed",
+        /// `deleted`
+        Deleted = "deleted",
+        /// `notification_sent`
+        NotificationSent = "notification_sent",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Special ad categories
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories/items`)
+    pub enum SpecialAdCategories {
+        /// `EMPLOYMENT`
+        Employment = "EMPLOYMENT",
+        /// `CREDIT`
+        Credit = "CREDIT",
+        /// `FINANCIAL_PRODUCTS_SERVICES`
+        FinancialProductsServices = "FINANCIAL_PRODUCTS_SERVICES",
+        /// `HOUSING`
+        Housing = "HOUSING",
+        /// `ISSUES_ELECTIONS_POLITICS`
+        IssuesElectionsPolitics = "ISSUES_ELECTIONS_POLITICS",
+        /// `ONLINE_GAMBLING_AND_GAMING`
+        OnlineGamblingAndGaming = "ONLINE_GAMBLING_AND_GAMING",
+        /// `NONE`
+        None = "NONE",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// State code of the customer
+    ///
+    /// Schema: `apps/store.json#/components/schemas/ContactAddress/properties/state` and 5 identical schemas
+    pub enum State {
+        /// `AL`
+        Al = "AL",
+        /// `AK`
+        Ak = "AK",
+        /// `AS`
+        As = "AS",
+        /// `AZ`
+        Az = "AZ",
+        /// `AR`
+        Ar = "AR",
+        /// `AA`
+        Aa = "AA",
+        /// `AE`
+        Ae = "AE",
+        /// `AP`
+        Ap = "AP",
+        /// `CA`
+        Ca = "CA",
+        /// `CO`
+        Co = "CO",
+        /// `CT`
+        Ct = "CT",
+        /// `DE`
+        De = "DE",
+        /// `DC`
+        Dc = "DC",
+        /// `FM`
+        Fm = "FM",
+        /// `FL`
+        Fl = "FL",
+        /// `GA`
+        Ga = "GA",
+        /// `GU`
+        Gu = "GU",
+        /// `HI`
+        Hi = "HI",
+        /// `ID`
+        Id = "ID",
+        /// `IL`
+        Il = "IL",
+        /// `IN`
+        In = "IN",
+        /// `IA`
+        Ia = "IA",
+        /// `KS`
+        Ks = "KS",
+        /// `KY`
+        Ky = "KY",
+        /// `LA`
+        La = "LA",
+        /// `ME`
+        Me = "ME",
+        /// `MH`
+        Mh = "MH",
+        /// `MD`
+        Md = "MD",
+        /// `MA`
+        Ma = "MA",
+        /// `MI`
+        Mi = "MI",
+        /// `MN`
+        Mn = "MN",
+        /// `MS`
+        Ms = "MS",
+        /// `MO`
+        Mo = "MO",
+        /// `MT`
+        Mt = "MT",
+        /// `NE`
+        Ne = "NE",
+        /// `NV`
+        Nv = "NV",
+        /// `NH`
+        Nh = "NH",
+        /// `NJ`
+        Nj = "NJ",
+        /// `NM`
+        Nm = "NM",
+        /// `NY`
+        Ny = "NY",
+        /// `NC`
+        Nc = "NC",
+        /// `ND`
+        Nd = "ND",
+        /// `MP`
+        Mp = "MP",
+        /// `OH`
+        Oh = "OH",
+        /// `OK`
+        Ok = "OK",
+        /// `OR`
+        Or = "OR",
+        /// `PW`
+        Pw = "PW",
+        /// `PA`
+        Pa = "PA",
+        /// `PR`
+        Pr = "PR",
+        /// `RI`
+        Ri = "RI",
+        /// `SC`
+        Sc = "SC",
+        /// `SD`
+        Sd = "SD",
+        /// `TN`
+        Tn = "TN",
+        /// `TX`
+        Tx = "TX",
+        /// `UT`
+        Ut = "UT",
+        /// `VT`
+        Vt = "VT",
+        /// `VI`
+        Vi = "VI",
+        /// `VA`
+        Va = "VA",
+        /// `WA`
+        Wa = "WA",
+        /// `WV`
+        Wv = "WV",
+        /// `WI`
+        Wi = "WI",
+        /// `WY`
+        Wy = "WY",
+        /// `AB`
+        Ab = "AB",
+        /// `BC`
+        Bc = "BC",
+        /// `MB`
+        Mb = "MB",
+        /// `NB`
+        Nb = "NB",
+        /// `NL`
+        Nl = "NL",
+        /// `NT`
+        Nt = "NT",
+        /// `NS`
+        Ns = "NS",
+        /// `NU`
+        Nu = "NU",
+        /// `ON`
+        On = "ON",
+        /// `PE`
+        Pe = "PE",
+        /// `QC`
+        Qc = "QC",
+        /// `SK`
+        Sk = "SK",
+        /// `YT`
+        Yt = "YT",
+        /// `BA`
+        Ba = "BA",
+        /// `CC`
+        Cc = "CC",
+        /// `CH`
+        Ch = "CH",
+        /// `CB`
+        Cb = "CB",
+        /// `CN`
+        Cn = "CN",
+        /// `ER`
+        Er = "ER",
+        /// `FO`
+        Fo = "FO",
+        /// `JY`
+        Jy = "JY",
+        /// `LP`
+        Lp = "LP",
+        /// `LR`
+        Lr = "LR",
+        /// `MZ`
+        Mz = "MZ",
+        /// `NQ`
+        Nq = "NQ",
+        /// `RN`
+        Rn = "RN",
+        /// `SA`
+        Sa = "SA",
+        /// `SJ`
+        Sj = "SJ",
+        /// `SL`
+        Sl = "SL",
+        /// `SF`
+        Sf = "SF",
+        /// `SE`
+        Se = "SE",
+        /// `TF`
+        Tf = "TF",
+        /// `TU`
+        Tu = "TU",
+        /// `ACT`
+        Act = "ACT",
+        /// `NSW`
+        Nsw = "NSW",
+        /// `QLD`
+        Qld = "QLD",
+        /// `TAS`
+        Tas = "TAS",
+        /// `VIC`
+        Vic = "VIC",
+        /// `AC`
+        Ac = "AC",
+        /// `AM`
+        Am = "AM",
+        /// `CE`
+        Ce = "CE",
+        /// `DF`
+        Df = "DF",
+        /// `ES`
+        Es = "ES",
+        /// `GO`
+        Go = "GO",
+        /// `MG`
+        Mg = "MG",
+        /// `PB`
+        Pb = "PB",
+        /// `PI`
+        Pi = "PI",
+        /// `RJ`
+        Rj = "RJ",
+        /// `RO`
+        Ro = "RO",
+        /// `RR`
+        Rr = "RR",
+        /// `RS`
+        Rs = "RS",
+        /// `SP`
+        Sp = "SP",
+        /// `TO`
+        To = "TO",
+        /// `AI`
+        Ai = "AI",
+        /// `AN`
+        An = "AN",
+        /// `AT`
+        At = "AT",
+        /// `BI`
+        Bi = "BI",
+        /// `LI`
+        Li = "LI",
+        /// `LL`
+        Ll = "LL",
+        /// `ML`
+        Ml = "ML",
+        /// `RM`
+        Rm = "RM",
+        /// `TA`
+        Ta = "TA",
+        /// `VS`
+        Vs = "VS",
+        /// `AMA`
+        Ama = "AMA",
+        /// `ANT`
+        Ant = "ANT",
+        /// `ARA`
+        Ara = "ARA",
+        /// `ATL`
+        Atl = "ATL",
+        /// `BOL`
+        Bol = "BOL",
+        /// `BOY`
+        Boy = "BOY",
+        /// `CAL`
+        Cal = "CAL",
+        /// `CAQ`
+        Caq = "CAQ",
+        /// `CAS`
+        Cas = "CAS",
+        /// `CAU`
+        Cau = "CAU",
+        /// `CES`
+        Ces = "CES",
+        /// `CHO`
+        Cho = "CHO",
+        /// `CUN`
+        Cun = "CUN",
+        /// `COR`
+        Cor = "COR",
+        /// `GUA`
+        Gua = "GUA",
+        /// `GUV`
+        Guv = "GUV",
+        /// `HUI`
+        Hui = "HUI",
+        /// `LAG`
+        Lag = "LAG",
+        /// `MAG`
+        Mag = "MAG",
+        /// `MET`
+        Met = "MET",
+        /// `NAR`
+        Nar = "NAR",
+        /// `NSA`
+        Nsa = "NSA",
+        /// `PUT`
+        Put = "PUT",
+        /// `QUI`
+        Qui = "QUI",
+        /// `RIS`
+        Ris = "RIS",
+        /// `SAP`
+        Sap = "SAP",
+        /// `SAN`
+        San = "SAN",
+        /// `SUC`
+        Suc = "SUC",
+        /// `TOL`
+        Tol = "TOL",
+        /// `VAC`
+        Vac = "VAC",
+        /// `VAU`
+        Vau = "VAU",
+        /// `VID`
+        Vid = "VID",
+        /// `CR-A`
+        CrA = "CR-A",
+        /// `CR-C`
+        CrC = "CR-C",
+        /// `CR-G`
+        CrG = "CR-G",
+        /// `CR-H`
+        CrH = "CR-H",
+        /// `CR-L`
+        CrL = "CR-L",
+        /// `CR-P`
+        CrP = "CR-P",
+        /// `CR-SJ`
+        CrSj = "CR-SJ",
+        /// `GT-16`
+        Gt16 = "GT-16",
+        /// `GT-15`
+        Gt15 = "GT-15",
+        /// `GT-04`
+        Gt04 = "GT-04",
+        /// `GT-20`
+        Gt20 = "GT-20",
+        /// `GT-02`
+        Gt02 = "GT-02",
+        /// `GT-05`
+        Gt05 = "GT-05",
+        /// `GT-01`
+        Gt01 = "GT-01",
+        /// `GT-13`
+        Gt13 = "GT-13",
+        /// `GT-18`
+        Gt18 = "GT-18",
+        /// `GT-21`
+        Gt21 = "GT-21",
+        /// `GT-22`
+        Gt22 = "GT-22",
+        /// `GT-17`
+        Gt17 = "GT-17",
+        /// `GT-09`
+        Gt09 = "GT-09",
+        /// `GT-14`
+        Gt14 = "GT-14",
+        /// `GT-11`
+        Gt11 = "GT-11",
+        /// `GT-03`
+        Gt03 = "GT-03",
+        /// `GT-12`
+        Gt12 = "GT-12",
+        /// `GT-06`
+        Gt06 = "GT-06",
+        /// `GT-07`
+        Gt07 = "GT-07",
+        /// `GT-10`
+        Gt10 = "GT-10",
+        /// `GT-08`
+        Gt08 = "GT-08",
+        /// `GT-19`
+        Gt19 = "GT-19",
+        /// `HK`
+        Hk = "HK",
+        /// `KL`
+        Kl = "KL",
+        /// `BR`
+        Br = "BR",
+        /// `CG`
+        Cg = "CG",
+        /// `DN`
+        Dn = "DN",
+        /// `DD`
+        Dd = "DD",
+        /// `DL`
+        Dl = "DL",
+        /// `GJ`
+        Gj = "GJ",
+        /// `HR`
+        Hr = "HR",
+        /// `HP`
+        Hp = "HP",
+        /// `JK`
+        Jk = "JK",
+        /// `JH`
+        Jh = "JH",
+        /// `KA`
+        Ka = "KA",
+        /// `LD`
+        Ld = "LD",
+        /// `PY`
+        Py = "PY",
+        /// `TS`
+        Ts = "TS",
+        /// `TR`
+        Tr = "TR",
+        /// `UP`
+        Up = "UP",
+        /// `UK`
+        Uk = "UK",
+        /// `WB`
+        Wb = "WB",
+        /// `CW`
+        Cw = "CW",
+        /// `D`
+        D = "D",
+        /// `G`
+        G = "G",
+        /// `KE`
+        Ke = "KE",
+        /// `KK`
+        Kk = "KK",
+        /// `LS`
+        Ls = "LS",
+        /// `LM`
+        Lm = "LM",
+        /// `LK`
+        Lk = "LK",
+        /// `LH`
+        Lh = "LH",
+        /// `OY`
+        Oy = "OY",
+        /// `SO`
+        So = "SO",
+        /// `WD`
+        Wd = "WD",
+        /// `WH`
+        Wh = "WH",
+        /// `WX`
+        Wx = "WX",
+        /// `WW`
+        Ww = "WW",
+        /// `AG`
+        Ag = "AG",
+        /// `AO`
+        Ao = "AO",
+        /// `AV`
+        Av = "AV",
+        /// `BT`
+        Bt = "BT",
+        /// `BL`
+        Bl = "BL",
+        /// `BN`
+        Bn = "BN",
+        /// `BG`
+        Bg = "BG",
+        /// `BO`
+        Bo = "BO",
+        /// `BZ`
+        Bz = "BZ",
+        /// `BS`
+        Bs = "BS",
+        /// `CL`
+        Cl = "CL",
+        /// `CI`
+        Ci = "CI",
+        /// `CZ`
+        Cz = "CZ",
+        /// `CS`
+        Cs = "CS",
+        /// `CR`
+        Cr = "CR",
+        /// `KR`
+        Kr = "KR",
+        /// `EN`
+        En = "EN",
+        /// `FE`
+        Fe = "FE",
+        /// `FI`
+        Fi = "FI",
+        /// `FG`
+        Fg = "FG",
+        /// `FC`
+        Fc = "FC",
+        /// `FR`
+        Fr = "FR",
+        /// `GE`
+        Ge = "GE",
+        /// `GR`
+        Gr = "GR",
+        /// `IM`
+        Im = "IM",
+        /// `IS`
+        Is = "IS",
+        /// `AQ`
+        Aq = "AQ",
+        /// `LT`
+        Lt = "LT",
+        /// `LE`
+        Le = "LE",
+        /// `LC`
+        Lc = "LC",
+        /// `LO`
+        Lo = "LO",
+        /// `LU`
+        Lu = "LU",
+        /// `MC`
+        Mc = "MC",
+        /// `NA`
+        Na = "NA",
+        /// `NO`
+        No = "NO",
+        /// `OG`
+        Og = "OG",
+        /// `OT`
+        Ot = "OT",
+        /// `PD`
+        Pd = "PD",
+        /// `PV`
+        Pv = "PV",
+        /// `PG`
+        Pg = "PG",
+        /// `PU`
+        Pu = "PU",
+        /// `PC`
+        Pc = "PC",
+        /// `PT`
+        Pt = "PT",
+        /// `PN`
+        Pn = "PN",
+        /// `PZ`
+        Pz = "PZ",
+        /// `PO`
+        Po = "PO",
+        /// `RG`
+        Rg = "RG",
+        /// `RA`
+        Ra = "RA",
+        /// `RC`
+        Rc = "RC",
+        /// `RE`
+        Re = "RE",
+        /// `SS`
+        Ss = "SS",
+        /// `SV`
+        Sv = "SV",
+        /// `SI`
+        Si = "SI",
+        /// `SR`
+        Sr = "SR",
+        /// `TE`
+        Te = "TE",
+        /// `TP`
+        Tp = "TP",
+        /// `TV`
+        Tv = "TV",
+        /// `UD`
+        Ud = "UD",
+        /// `VE`
+        Ve = "VE",
+        /// `VB`
+        Vb = "VB",
+        /// `VC`
+        Vc = "VC",
+        /// `VR`
+        Vr = "VR",
+        /// `VV`
+        Vv = "VV",
+        /// `JP-23`
+        Jp23 = "JP-23",
+        /// `JP-05`
+        Jp05 = "JP-05",
+        /// `JP-02`
+        Jp02 = "JP-02",
+        /// `JP-12`
+        Jp12 = "JP-12",
+        /// `JP-38`
+        Jp38 = "JP-38",
+        /// `JP-18`
+        Jp18 = "JP-18",
+        /// `JP-40`
+        Jp40 = "JP-40",
+        /// `JP-07`
+        Jp07 = "JP-07",
+        /// `JP-21`
+        Jp21 = "JP-21",
+        /// `JP-10`
+        Jp10 = "JP-10",
+        /// `JP-34`
+        Jp34 = "JP-34",
+        /// `JP-01`
+        Jp01 = "JP-01",
+        /// `JP-28`
+        Jp28 = "JP-28",
+        /// `JP-08`
+        Jp08 = "JP-08",
+        /// `JP-17`
+        Jp17 = "JP-17",
+        /// `JP-03`
+        Jp03 = "JP-03",
+        /// `JP-37`
+        Jp37 = "JP-37",
+        /// `JP-46`
+        Jp46 = "JP-46",
+        /// `JP-14`
+        Jp14 = "JP-14",
+        /// `JP-39`
+        Jp39 = "JP-39",
+        /// `JP-43`
+        Jp43 = "JP-43",
+        /// `JP-26`
+        Jp26 = "JP-26",
+        /// `JP-24`
+        Jp24 = "JP-24",
+        /// `JP-04`
+        Jp04 = "JP-04",
+        /// `JP-45`
+        Jp45 = "JP-45",
+        /// `JP-20`
+        Jp20 = "JP-20",
+        /// `JP-42`
+        Jp42 = "JP-42",
+        /// `JP-29`
+        Jp29 = "JP-29",
+        /// `JP-15`
+        Jp15 = "JP-15",
+        /// `JP-44`
+        Jp44 = "JP-44",
+        /// `JP-33`
+        Jp33 = "JP-33",
+        /// `JP-47`
+        Jp47 = "JP-47",
+        /// `JP-27`
+        Jp27 = "JP-27",
+        /// `JP-41`
+        Jp41 = "JP-41",
+        /// `JP-11`
+        Jp11 = "JP-11",
+        /// `JP-25`
+        Jp25 = "JP-25",
+        /// `JP-32`
+        Jp32 = "JP-32",
+        /// `JP-22`
+        Jp22 = "JP-22",
+        /// `JP-09`
+        Jp09 = "JP-09",
+        /// `JP-36`
+        Jp36 = "JP-36",
+        /// `JP-13`
+        Jp13 = "JP-13",
+        /// `JP-31`
+        Jp31 = "JP-31",
+        /// `JP-16`
+        Jp16 = "JP-16",
+        /// `JP-30`
+        Jp30 = "JP-30",
+        /// `JP-06`
+        Jp06 = "JP-06",
+        /// `JP-35`
+        Jp35 = "JP-35",
+        /// `JP-19`
+        Jp19 = "JP-19",
+        /// `JHR`
+        Jhr = "JHR",
+        /// `KDH`
+        Kdh = "KDH",
+        /// `KTN`
+        Ktn = "KTN",
+        /// `KUL`
+        Kul = "KUL",
+        /// `LBN`
+        Lbn = "LBN",
+        /// `MLK`
+        Mlk = "MLK",
+        /// `NSN`
+        Nsn = "NSN",
+        /// `PHG`
+        Phg = "PHG",
+        /// `PNG`
+        Png = "PNG",
+        /// `PRK`
+        Prk = "PRK",
+        /// `PLS`
+        Pls = "PLS",
+        /// `PJY`
+        Pjy = "PJY",
+        /// `SBH`
+        Sbh = "SBH",
+        /// `SWK`
+        Swk = "SWK",
+        /// `SGR`
+        Sgr = "SGR",
+        /// `TRG`
+        Trg = "TRG",
+        /// `AGU`
+        Agu = "AGU",
+        /// `BCN`
+        Bcn = "BCN",
+        /// `BCS`
+        Bcs = "BCS",
+        /// `CAM`
+        Cam = "CAM",
+        /// `CHP`
+        Chp = "CHP",
+        /// `CHH`
+        Chh = "CHH",
+        /// `CMX`
+        Cmx = "CMX",
+        /// `COA`
+        Coa = "COA",
+        /// `COL`
+        Col = "COL",
+        /// `DUR`
+        Dur = "DUR",
+        /// `GRO`
+        Gro = "GRO",
+        /// `HID`
+        Hid = "HID",
+        /// `JAL`
+        Jal = "JAL",
+        /// `MIC`
+        Mic = "MIC",
+        /// `MOR`
+        Mor = "MOR",
+        /// `MEX`
+        Mex = "MEX",
+        /// `NAY`
+        Nay = "NAY",
+        /// `NLE`
+        Nle = "NLE",
+        /// `OAX`
+        Oax = "OAX",
+        /// `PUE`
+        Pue = "PUE",
+        /// `QUE`
+        Que = "QUE",
+        /// `ROO`
+        Roo = "ROO",
+        /// `SLP`
+        Slp = "SLP",
+        /// `SIN`
+        Sin = "SIN",
+        /// `SON`
+        Son = "SON",
+        /// `TAB`
+        Tab = "TAB",
+        /// `TAM`
+        Tam = "TAM",
+        /// `TLA`
+        Tla = "TLA",
+        /// `VER`
+        Ver = "VER",
+        /// `YUC`
+        Yuc = "YUC",
+        /// `ZAC`
+        Zac = "ZAC",
+        /// `AUK`
+        Auk = "AUK",
+        /// `BOP`
+        Bop = "BOP",
+        /// `CAN`
+        Can = "CAN",
+        /// `CIT`
+        Cit = "CIT",
+        /// `GIS`
+        Gis = "GIS",
+        /// `HKB`
+        Hkb = "HKB",
+        /// `MWT`
+        Mwt = "MWT",
+        /// `MBH`
+        Mbh = "MBH",
+        /// `NTL`
+        Ntl = "NTL",
+        /// `OTA`
+        Ota = "OTA",
+        /// `STL`
+        Stl = "STL",
+        /// `TKI`
+        Tki = "TKI",
+        /// `WKO`
+        Wko = "WKO",
+        /// `WGN`
+        Wgn = "WGN",
+        /// `WTC`
+        Wtc = "WTC",
+        /// `GB`
+        Gb = "GB",
+        /// `KP`
+        Kp = "KP",
+        /// `ANC`
+        Anc = "ANC",
+        /// `APU`
+        Apu = "APU",
+        /// `ARE`
+        Are = "ARE",
+        /// `AYA`
+        Aya = "AYA",
+        /// `CAJ`
+        Caj = "CAJ",
+        /// `CUS`
+        Cus = "CUS",
+        /// `HUV`
+        Huv = "HUV",
+        /// `HUC`
+        Huc = "HUC",
+        /// `ICA`
+        Ica = "ICA",
+        /// `JUN`
+        Jun = "JUN",
+        /// `LAL`
+        Lal = "LAL",
+        /// `LAM`
+        Lam = "LAM",
+        /// `LIM`
+        Lim = "LIM",
+        /// `LOR`
+        Lor = "LOR",
+        /// `MDD`
+        Mdd = "MDD",
+        /// `MOQ`
+        Moq = "MOQ",
+        /// `PAS`
+        Pas = "PAS",
+        /// `PIU`
+        Piu = "PIU",
+        /// `PUN`
+        Pun = "PUN",
+        /// `SAM`
+        Sam = "SAM",
+        /// `TAC`
+        Tac = "TAC",
+        /// `TUM`
+        Tum = "TUM",
+        /// `UCA`
+        Uca = "UCA",
+        /// `PH-ABR`
+        PhAbr = "PH-ABR",
+        /// `PH-AGN`
+        PhAgn = "PH-AGN",
+        /// `PH-AGS`
+        PhAgs = "PH-AGS",
+        /// `PH-AKL`
+        PhAkl = "PH-AKL",
+        /// `PH-ALB`
+        PhAlb = "PH-ALB",
+        /// `PH-ANT`
+        PhAnt = "PH-ANT",
+        /// `PH-APA`
+        PhApa = "PH-APA",
+        /// `PH-AUR`
+        PhAur = "PH-AUR",
+        /// `PH-BAS`
+        PhBas = "PH-BAS",
+        /// `PH-BAN`
+        PhBan = "PH-BAN",
+        /// `PH-BTN`
+        PhBtn = "PH-BTN",
+        /// `PH-BTG`
+        PhBtg = "PH-BTG",
+        /// `PH-BEN`
+        PhBen = "PH-BEN",
+        /// `PH-BIL`
+        PhBil = "PH-BIL",
+        /// `PH-BOH`
+        PhBoh = "PH-BOH",
+        /// `PH-BUK`
+        PhBuk = "PH-BUK",
+        /// `PH-BUL`
+        PhBul = "PH-BUL",
+        /// `PH-CAG`
+        PhCag = "PH-CAG",
+        /// `PH-CAN`
+        PhCan = "PH-CAN",
+        /// `PH-CAS`
+        PhCas = "PH-CAS",
+        /// `PH-CAM`
+        PhCam = "PH-CAM",
+        /// `PH-CAP`
+        PhCap = "PH-CAP",
+        /// `PH-CAT`
+        PhCat = "PH-CAT",
+        /// `PH-CAV`
+        PhCav = "PH-CAV",
+        /// `PH-CEB`
+        PhCeb = "PH-CEB",
+        /// `PH-NCO`
+        PhNco = "PH-NCO",
+        /// `PH-DAO`
+        PhDao = "PH-DAO",
+        /// `PH-DAV`
+        PhDav = "PH-DAV",
+        /// `PH-DAS`
+        PhDas = "PH-DAS",
+        /// `PH-EAS`
+        PhEas = "PH-EAS",
+        /// `PH-GUI`
+        PhGui = "PH-GUI",
+        /// `PH-IFU`
+        PhIfu = "PH-IFU",
+        /// `PH-ILN`
+        PhIln = "PH-ILN",
+        /// `PH-ILS`
+        PhIls = "PH-ILS",
+        /// `PH-ILI`
+        PhIli = "PH-ILI",
+        /// `PH-ISA`
+        PhIsa = "PH-ISA",
+        /// `PH-KAL`
+        PhKal = "PH-KAL",
+        /// `PH-LUN`
+        PhLun = "PH-LUN",
+        /// `PH-LAG`
+        PhLag = "PH-LAG",
+        /// `PH-LAN`
+        PhLan = "PH-LAN",
+        /// `PH-LAS`
+        PhLas = "PH-LAS",
+        /// `PH-LEY`
+        PhLey = "PH-LEY",
+        /// `PH-MAG`
+        PhMag = "PH-MAG",
+        /// `PH-MAD`
+        PhMad = "PH-MAD",
+        /// `PH-MAS`
+        PhMas = "PH-MAS",
+        /// `PH-00`
+        Ph00 = "PH-00",
+        /// `PH-MSC`
+        PhMsc = "PH-MSC",
+        /// `PH-MSR`
+        PhMsr = "PH-MSR",
+        /// `PH-MOU`
+        PhMou = "PH-MOU",
+        /// `PH-NEC`
+        PhNec = "PH-NEC",
+        /// `PH-NER`
+        PhNer = "PH-NER",
+        /// `PH-NSA`
+        PhNsa = "PH-NSA",
+        /// `PH-NUE`
+        PhNue = "PH-NUE",
+        /// `PH-NUV`
+        PhNuv = "PH-NUV",
+        /// `PH-MDC`
+        PhMdc = "PH-MDC",
+        /// `PH-MDR`
+        PhMdr = "PH-MDR",
+        /// `PH-PLW`
+        PhPlw = "PH-PLW",
+        /// `PH-PAM`
+        PhPam = "PH-PAM",
+        /// `PH-PAN`
+        PhPan = "PH-PAN",
+        /// `PH-QUE`
+        PhQue = "PH-QUE",
+        /// `PH-QUI`
+        PhQui = "PH-QUI",
+        /// `PH-RIZ`
+        PhRiz = "PH-RIZ",
+        /// `PH-ROM`
+        PhRom = "PH-ROM",
+        /// `PH-WSA`
+        PhWsa = "PH-WSA",
+        /// `PH-SAR`
+        PhSar = "PH-SAR",
+        /// `PH-SIG`
+        PhSig = "PH-SIG",
+        /// `PH-SOR`
+        PhSor = "PH-SOR",
+        /// `PH-SCO`
+        PhSco = "PH-SCO",
+        /// `PH-SLE`
+        PhSle = "PH-SLE",
+        /// `PH-SUK`
+        PhSuk = "PH-SUK",
+        /// `PH-SLU`
+        PhSlu = "PH-SLU",
+        /// `PH-SUN`
+        PhSun = "PH-SUN",
+        /// `PH-SUR`
+        PhSur = "PH-SUR",
+        /// `PH-TAR`
+        PhTar = "PH-TAR",
+        /// `PH-TAW`
+        PhTaw = "PH-TAW",
+        /// `PH-ZMB`
+        PhZmb = "PH-ZMB",
+        /// `PH-ZAN`
+        PhZan = "PH-ZAN",
+        /// `PH-ZAS`
+        PhZas = "PH-ZAS",
+        /// `PH-ZSI`
+        PhZsi = "PH-ZSI",
+        /// `PT-20`
+        Pt20 = "PT-20",
+        /// `PT-01`
+        Pt01 = "PT-01",
+        /// `PT-02`
+        Pt02 = "PT-02",
+        /// `PT-03`
+        Pt03 = "PT-03",
+        /// `PT-04`
+        Pt04 = "PT-04",
+        /// `PT-05`
+        Pt05 = "PT-05",
+        /// `PT-06`
+        Pt06 = "PT-06",
+        /// `PT-07`
+        Pt07 = "PT-07",
+        /// `PT-08`
+        Pt08 = "PT-08",
+        /// `PT-09`
+        Pt09 = "PT-09",
+        /// `PT-10`
+        Pt10 = "PT-10",
+        /// `PT-11`
+        Pt11 = "PT-11",
+        /// `PT-30`
+        Pt30 = "PT-30",
+        /// `PT-12`
+        Pt12 = "PT-12",
+        /// `PT-13`
+        Pt13 = "PT-13",
+        /// `PT-14`
+        Pt14 = "PT-14",
+        /// `PT-15`
+        Pt15 = "PT-15",
+        /// `PT-16`
+        Pt16 = "PT-16",
+        /// `PT-17`
+        Pt17 = "PT-17",
+        /// `PT-18`
+        Pt18 = "PT-18",
+        /// `BH`
+        Bh = "BH",
+        /// `BV`
+        Bv = "BV",
+        /// `B`
+        B = "B",
+        /// `CJ`
+        Cj = "CJ",
+        /// `CV`
+        Cv = "CV",
+        /// `DB`
+        Db = "DB",
+        /// `DJ`
+        Dj = "DJ",
+        /// `GL`
+        Gl = "GL",
+        /// `HD`
+        Hd = "HD",
+        /// `IF`
+        If = "IF",
+        /// `MM`
+        Mm = "MM",
+        /// `PH`
+        Ph = "PH",
+        /// `SM`
+        Sm = "SM",
+        /// `SB`
+        Sb = "SB",
+        /// `TM`
+        Tm = "TM",
+        /// `TL`
+        Tl = "TL",
+        /// `VL`
+        Vl = "VL",
+        /// `VN`
+        Vn = "VN",
+        /// `KR-26`
+        Kr26 = "KR-26",
+        /// `KR-43`
+        Kr43 = "KR-43",
+        /// `KR-44`
+        Kr44 = "KR-44",
+        /// `KR-27`
+        Kr27 = "KR-27",
+        /// `KR-30`
+        Kr30 = "KR-30",
+        /// `KR-42`
+        Kr42 = "KR-42",
+        /// `KR-29`
+        Kr29 = "KR-29",
+        /// `KR-47`
+        Kr47 = "KR-47",
+        /// `KR-41`
+        Kr41 = "KR-41",
+        /// `KR-48`
+        Kr48 = "KR-48",
+        /// `KR-28`
+        Kr28 = "KR-28",
+        /// `KR-49`
+        Kr49 = "KR-49",
+        /// `KR-45`
+        Kr45 = "KR-45",
+        /// `KR-46`
+        Kr46 = "KR-46",
+        /// `KR-50`
+        Kr50 = "KR-50",
+        /// `KR-11`
+        Kr11 = "KR-11",
+        /// `KR-31`
+        Kr31 = "KR-31",
+        /// `C`
+        C = "C",
+        /// `A`
+        A = "A",
+        /// `O`
+        O = "O",
+        /// `PM`
+        Pm = "PM",
+        /// `BU`
+        Bu = "BU",
+        /// `S`
+        S = "S",
+        /// `CU`
+        Cu = "CU",
+        /// `GI`
+        Gi = "GI",
+        /// `H`
+        H = "H",
+        /// `HU`
+        Hu = "HU",
+        /// `J`
+        J = "J",
+        /// `GC`
+        Gc = "GC",
+        /// `L`
+        L = "L",
+        /// `M`
+        M = "M",
+        /// `MU`
+        Mu = "MU",
+        /// `P`
+        P = "P",
+        /// `SG`
+        Sg = "SG",
+        /// `T`
+        T = "T",
+        /// `V`
+        V = "V",
+        /// `ZA`
+        Za = "ZA",
+        /// `Z`
+        Z = "Z",
+        /// `AJ`
+        Aj = "AJ",
+        /// `DU`
+        Du = "DU",
+        /// `FU`
+        Fu = "FU",
+        /// `RK`
+        Rk = "RK",
+        /// `SH`
+        Sh = "SH",
+        /// `UQ`
+        Uq = "UQ",
+        /// `BFP`
+        Bfp = "BFP",
+        /// `ENG`
+        Eng = "ENG",
+        /// `NIR`
+        Nir = "NIR",
+        /// `SCT`
+        Sct = "SCT",
+        /// `WLS`
+        Wls = "WLS",
+        /// `FS`
+        Fs = "FS",
+        /// `FD`
+        Fd = "FD",
+        /// `RV`
+        Rv = "RV",
+        /// `TT`
+        Tt = "TT",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Campaign status
+    ///
+    /// Schema: `apps/courses.json#/components/schemas/visibility` and 5 identical schemas
+    pub enum Status {
+        /// `published`
+        Published = "published",
+        /// `draft`
+        Draft = "draft",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `items` schema.
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items` and 3 identical schemas
+    pub enum StatusItem {
+        /// `draft`
+        Draft = "draft",
+        /// `sent`
+        Sent = "sent",
+        /// `viewed`
+        Viewed = "viewed",
+        /// `completed`
+        Completed = "completed",
+        /// `accepted`
+        Accepted = "accepted",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of stop bot detection - Goodbye or Custom
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/stopBotDetectionType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto/properties/stopBotDetectionType`)
+    pub enum StopBotDetectionType {
+        /// `Goodbye`
+        Goodbye = "Goodbye",
+        /// `Custom`
+        Custom = "Custom",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `subType` schema.
+    ///
+    /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/OrderSource/properties/subType`)
+    pub enum SubType {
+        /// `one_step_order_form`
+        OneStepOrderForm = "one_step_order_form",
+        /// `two_step_order_form`
+        TwoStepOrderForm = "two_step_order_form",
+        /// `upsell`
+        Upsell = "upsell",
+        /// `tap_to_pay`
+        TapToPay = "tap_to_pay",
+        /// `card_payment`
+        CardPayment = "card_payment",
+        /// `store`
+        Store = "store",
+        /// `contact_view`
+        ContactView = "contact_view",
+        /// `email_campaign`
+        EmailCampaign = "email_campaign",
+        /// `payments_dashboard`
+        PaymentsDashboard = "payments_dashboard",
+        /// `shopify`
+        Shopify = "shopify",
+        /// `subscription_view`
+        SubscriptionView = "subscription_view",
+        /// `store_upsell`
+        StoreUpsell = "store_upsell",
+        /// `woocommerce`
+        Woocommerce = "woocommerce",
+        /// `service`
+        Service = "service",
+        /// `meeting`
+        Meeting = "meeting",
+        /// `imported_csv`
+        ImportedCsv = "imported_csv",
+        /// `qr_code`
+        QrCode = "qr_code",
+        /// `saas_one_time`
+        SaasOneTime = "saas_one_time",
+        /// `saas_subscription`
+        SaasSubscription = "saas_subscription",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Template type
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/TemplateListResponseDTO/properties/type`)
+    pub enum TemplateListResponseDtoType {
+        /// `proposal`
+        Proposal = "proposal",
+        /// `estimate`
+        Estimate = "estimate",
+        /// `contentLibrary`
+        ContentLibrary = "contentLibrary",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// create invoice in draft mode or send mode
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/action` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/Text2PayDto/properties/action`)
+    pub enum Text2PayDtoAction {
+        /// `draft`
+        Draft = "draft",
+        /// `send`
+        Send = "send",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Timezone to use for followups, contact or location
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings/properties/timezoneToUse` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings/properties/timezoneToUse`)
+    pub enum TimezoneToUse {
+        /// `contact`
+        Contact = "contact",
+        /// `business`
+        Business = "business",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of transfer - Default or Custom
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto/properties/transferBotType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto/properties/transferBotType`)
+    pub enum TransferBotType {
+        /// `Default`
+        Default = "Default",
+        /// `Custom`
+        Custom = "Custom",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of transfer destination (currently only "number" is supported)
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CallTransferActionParameters/properties/transferToType` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CallTransferActionParameters/properties/transferToType`)
+    pub enum TransferToType {
+        /// `number`
+        Number = "number",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Media type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 5 identical schemas
+    pub enum Type {
+        /// `video`
+        Video = "video",
+        /// `image`
+        Image = "image",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// Type of discount
+    ///
+    /// Schema: `apps/proposals.json#/components/schemas/DiscountDto/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/DiscountDto/properties/type`)
+    pub enum Type2 {
+        /// `percentage`
+        Percentage = "percentage",
+        /// `custom_amount`
+        CustomAmount = "custom_amount",
+    }
+}
+
+ghl_runtime::string_enum! {
+    /// The `type` schema.
+    ///
+    /// Schema: `apps/courses.json#/components/schemas/type` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/type`)
+    pub enum Type3 {
+        /// `pdf`
+        Pdf = "pdf",
+        /// `image`
+        Image = "image",
+        /// `docx`
+        Docx = "docx",
+        /// `pptx`
+        Pptx = "pptx",
+        /// `xlsx`
+        Xlsx = "xlsx",
+        /// `html`
+        Html = "html",
+        /// `dotx`
+        Dotx = "dotx",
+        /// `epub`
+        Epub = "epub",
+        /// `webp`
+        Webp = "webp",
+        /// `gdoc`
+        Gdoc = "gdoc",
+        /// `mp3`
+        Mp3 = "mp3",
+        /// `doc`
+        Doc = "doc",
+        /// `txt`
+        Txt = "txt",
+        /// `zip`
+        Zip = "zip",
+        /// `ppt`
+        Ppt = "ppt",
+        /// `key`
+        Key = "key",
+        /// `htm`
+        Htm = "htm",
+        /// `xls`
+        Xls = "xls",
+        /// `odp`
+        Odp = "odp",
+        /// `odt`
+        Odt = "odt",
+        /// `rtf`
+        Rtf = "rtf",
+        /// `m4a`
+        M4a = "m4a",
+        /// `ods`
+        Ods = "ods",
+        /// `mp4`
+        Mp4 = "mp4",
+        /// `ai`
+        Ai = "ai",
+        /// `avi`
+        Avi = "avi",
+        /// `mov`
+        Mov = "mov",
+        /// `wmv`
+        Wmv = "wmv",
+        /// `mkv`
+        Mkv = "mkv",
+        /// `wav`
+        Wav = "wav",
+        /// `flac`
+        Flac = "flac",
+        /// `ogg`
+        Ogg = "ogg",
+        /// `png`
+        Png = "png",
+        /// `jpeg`
+        Jpeg = "jpeg",
+        /// `jpg`
+        Jpg = "jpg",
+        /// `gif`
+        Gif = "gif",
+        /// `bmp`
+        Bmp = "bmp",
+        /// `tiff`
+        Tiff = "tiff",
+        /// `svg`
+        Svg = "svg",
+        /// `odg`
+        Odg = "odg",
+        /// `sxw`
+        Sxw = "sxw",
+        /// `sxc`
+        Sxc = "sxc",
+        /// `sxi`
+        Sxi = "sxi",
+        /// `rar`
+        Rar = "rar",
+        /// `7z`
+        V7z = "7z",
+        /// `json`
+        Json = "json",
+        /// `xml`
+        Xml = "xml",
+        /// `csv`
+        Csv = "csv",
+        /// `md`
+        Md = "md",
+        /// `obj`
+        Obj = "obj",
+        /// `stl`
+        Stl = "stl",
+        /// `woff`
+        Woff = "woff",
+        /// `ttf`
+        Ttf = "ttf",
     }
 }
 
@@ -16804,60 +5391,17 @@ impl std::fmt::Display for Type3 {
 /// Schema: `common/common-schemas.json#/components/schemas/UnauthorizedDTO`
 pub type UnauthorizedDto = ForbiddenDto;
 
-/// Unit of the price dimensions
-///
-/// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceDimensionsDto/properties/unit`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Unit {
-    /// `cm`
-    Cm,
-    /// `in`
-    In,
-    /// `m`
-    M,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Unit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cm => "cm",
-            Self::In => "in",
-            Self::M => "m",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Unit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "cm" => Self::Cm,
-            "in" => Self::In,
-            "m" => Self::M,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Unit> for String {
-    fn from(value: Unit) -> Self {
-        match value {
-            Unit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Unit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Unit of the price dimensions
+    ///
+    /// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceDimensionsDto/properties/unit`)
+    pub enum Unit {
+        /// `cm`
+        Cm = "cm",
+        /// `in`
+        In = "in",
+        /// `m`
+        M = "m",
     }
 }
 
@@ -16865,10 +5409,11 @@ impl std::fmt::Display for Unit {
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/UnprocessableDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16878,698 +5423,176 @@ pub struct UnprocessableDto {
     pub error: Option<String>,
 }
 
-/// Current status of the opportunity
-///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 9 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpdateStatusDtoStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateStatusDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Current status of the opportunity
+    ///
+    /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 9 identical schemas
+    pub enum UpdateStatusDtoStatus {
+        /// `open`
+        Open = "open",
+        /// `won`
+        Won = "won",
+        /// `lost`
+        Lost = "lost",
+        /// `abandoned`
+        Abandoned = "abandoned",
+        /// `all`
+        All = "all",
     }
 }
 
-impl From<String> for UpdateStatusDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// Ad media type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO/properties/mediaType`)
+    pub enum UpsertAdDtoMediaType {
+        /// `SINGLE`
+        Single = "SINGLE",
+        /// `CAROUSEL`
+        Carousel = "CAROUSEL",
     }
 }
 
-impl From<UpdateStatusDtoStatus> for String {
-    fn from(value: UpdateStatusDtoStatus) -> Self {
-        match value {
-            UpdateStatusDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
+ghl_runtime::string_enum! {
+    /// Asset type to create or update
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO/properties/type`)
+    pub enum UpsertAssetsDtoType {
+        /// `CALL`
+        Call = "CALL",
+        /// `SITELINK`
+        Sitelink = "SITELINK",
+        /// `LEAD_FORM`
+        LeadForm = "LEAD_FORM",
     }
 }
 
-impl std::fmt::Display for UpdateStatusDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Conversion type
+    ///
+    /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/type`)
+    pub enum UpsertConversionDtoType {
+        /// `UPLOAD_CLICKS`
+        UploadClicks = "UPLOAD_CLICKS",
+        /// `UPLOAD_CALLS`
+        UploadCalls = "UPLOAD_CALLS",
+        /// `WEBPAGE`
+        Webpage = "WEBPAGE",
+        /// `LEAD_FORM_SUBMIT`
+        LeadFormSubmit = "LEAD_FORM_SUBMIT",
     }
 }
 
-/// Ad media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO/properties/mediaType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpsertAdDtoMediaType {
-    /// `SINGLE`
-    Single,
-    /// `CAROUSEL`
-    Carousel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpsertAdDtoMediaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Single => "SINGLE",
-            Self::Carousel => "CAROUSEL",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Which user-roles should the menu be accessible to?
+    ///
+    /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole` and 5 identical schemas
+    pub enum UserRole {
+        /// `all`
+        All = "all",
+        /// `admin`
+        Admin = "admin",
+        /// `user`
+        User = "user",
     }
 }
 
-impl From<String> for UpsertAdDtoMediaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "SINGLE" => Self::Single,
-            "CAROUSEL" => Self::Carousel,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// The type of token to be requested
+    ///
+    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/user_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/userType`)
+    pub enum UserType {
+        /// `Company`
+        Company = "Company",
+        /// `Location`
+        Location = "Location",
     }
 }
 
-impl From<UpsertAdDtoMediaType> for String {
-    fn from(value: UpsertAdDtoMediaType) -> Self {
-        match value {
-            UpsertAdDtoMediaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
+ghl_runtime::string_enum! {
+    /// Email Verification type
+    ///
+    /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto/properties/type` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/VerificationBodyDto/properties/type`)
+    pub enum VerificationBodyDtoType {
+        /// `email`
+        Email = "email",
+        /// `contact`
+        Contact = "contact",
     }
 }
 
-impl std::fmt::Display for UpsertAdDtoMediaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Version of the update request
+    ///
+    /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version`)
+    pub enum Version {
+        /// `v1`
+        V1 = "v1",
+        /// `v2`
+        V2 = "v2",
     }
 }
 
-/// Asset type to create or update
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpsertAssetsDtoType {
-    /// `CALL`
-    Call,
-    /// `SITELINK`
-    Sitelink,
-    /// `LEAD_FORM`
-    LeadForm,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpsertAssetsDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Call => "CALL",
-            Self::Sitelink => "SITELINK",
-            Self::LeadForm => "LEAD_FORM",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Language code for the agent's speech and understanding. Default: "en-US"
+    ///
+    /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/VoiceAILanguage` and 1 identical schema (`apps/voice-ai.json#/components/schemas/VoiceAILanguage`)
+    pub enum VoiceAiLanguage {
+        /// `en-US`
+        EnUs = "en-US",
+        /// `pt-BR`
+        PtBr = "pt-BR",
+        /// `es`
+        Es = "es",
+        /// `fr`
+        Fr = "fr",
+        /// `de`
+        De = "de",
+        /// `it`
+        It = "it",
+        /// `nl-NL`
+        NlNl = "nl-NL",
+        /// `multi`
+        Multi = "multi",
     }
 }
 
-impl From<String> for UpsertAssetsDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL" => Self::Call,
-            "SITELINK" => Self::Sitelink,
-            "LEAD_FORM" => Self::LeadForm,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// Unit for wait time - SECONDS or MINUTES
+    ///
+    /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 7 identical schemas
+    pub enum WaitTimeUnit {
+        /// `minutes`
+        Minutes = "minutes",
+        /// `seconds`
+        Seconds = "seconds",
     }
 }
 
-impl From<UpsertAssetsDtoType> for String {
-    fn from(value: UpsertAssetsDtoType) -> Self {
-        match value {
-            UpsertAssetsDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
+ghl_runtime::string_enum! {
+    /// Weight unit of the product
+    ///
+    /// Schema: `apps/products.json#/components/schemas/WeightOptionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/WeightOptionsDto/properties/unit`)
+    pub enum WeightOptionsDtoUnit {
+        /// `kg`
+        Kg = "kg",
+        /// `lb`
+        Lb = "lb",
+        /// `g`
+        G = "g",
+        /// `oz`
+        Oz = "oz",
     }
 }
 
-impl std::fmt::Display for UpsertAssetsDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Conversion type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpsertConversionDtoType {
-    /// `UPLOAD_CLICKS`
-    UploadClicks,
-    /// `UPLOAD_CALLS`
-    UploadCalls,
-    /// `WEBPAGE`
-    Webpage,
-    /// `LEAD_FORM_SUBMIT`
-    LeadFormSubmit,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpsertConversionDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UploadClicks => "UPLOAD_CLICKS",
-            Self::UploadCalls => "UPLOAD_CALLS",
-            Self::Webpage => "WEBPAGE",
-            Self::LeadFormSubmit => "LEAD_FORM_SUBMIT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpsertConversionDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "UPLOAD_CLICKS" => Self::UploadClicks,
-            "UPLOAD_CALLS" => Self::UploadCalls,
-            "WEBPAGE" => Self::Webpage,
-            "LEAD_FORM_SUBMIT" => Self::LeadFormSubmit,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpsertConversionDtoType> for String {
-    fn from(value: UpsertConversionDtoType) -> Self {
-        match value {
-            UpsertConversionDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpsertConversionDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which user-roles should the menu be accessible to?
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UserRole {
-    /// `all`
-    All,
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserRole> for String {
-    fn from(value: UserRole) -> Self {
-        match value {
-            UserRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The type of token to be requested
-///
-/// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/user_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/userType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UserType {
-    /// `Company`
-    Company,
-    /// `Location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Company => "Company",
-            Self::Location => "Location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Company" => Self::Company,
-            "Location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserType> for String {
-    fn from(value: UserType) -> Self {
-        match value {
-            UserType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Email Verification type
-///
-/// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto/properties/type` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/VerificationBodyDto/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum VerificationBodyDtoType {
-    /// `email`
-    Email,
-    /// `contact`
-    Contact,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VerificationBodyDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::Contact => "contact",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VerificationBodyDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "contact" => Self::Contact,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VerificationBodyDtoType> for String {
-    fn from(value: VerificationBodyDtoType) -> Self {
-        match value {
-            VerificationBodyDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VerificationBodyDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Version of the update request
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Version {
-    /// `v1`
-    V1,
-    /// `v2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Version {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "v1",
-            Self::V2 => "v2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Version {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "v1" => Self::V1,
-            "v2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Version> for String {
-    fn from(value: Version) -> Self {
-        match value {
-            Version::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Version {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Language code for the agent's speech and understanding. Default: "en-US"
-///
-/// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/VoiceAILanguage` and 1 identical schema (`apps/voice-ai.json#/components/schemas/VoiceAILanguage`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum VoiceAiLanguage {
-    /// `en-US`
-    EnUs,
-    /// `pt-BR`
-    PtBr,
-    /// `es`
-    Es,
-    /// `fr`
-    Fr,
-    /// `de`
-    De,
-    /// `it`
-    It,
-    /// `nl-NL`
-    NlNl,
-    /// `multi`
-    Multi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VoiceAiLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en-US",
-            Self::PtBr => "pt-BR",
-            Self::Es => "es",
-            Self::Fr => "fr",
-            Self::De => "de",
-            Self::It => "it",
-            Self::NlNl => "nl-NL",
-            Self::Multi => "multi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VoiceAiLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en-US" => Self::EnUs,
-            "pt-BR" => Self::PtBr,
-            "es" => Self::Es,
-            "fr" => Self::Fr,
-            "de" => Self::De,
-            "it" => Self::It,
-            "nl-NL" => Self::NlNl,
-            "multi" => Self::Multi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VoiceAiLanguage> for String {
-    fn from(value: VoiceAiLanguage) -> Self {
-        match value {
-            VoiceAiLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VoiceAiLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for wait time - SECONDS or MINUTES
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WaitTimeUnit> for String {
-    fn from(value: WaitTimeUnit) -> Self {
-        match value {
-            WaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Weight unit of the product
-///
-/// Schema: `apps/products.json#/components/schemas/WeightOptionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/WeightOptionsDto/properties/unit`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WeightOptionsDtoUnit {
-    /// `kg`
-    Kg,
-    /// `lb`
-    Lb,
-    /// `g`
-    G,
-    /// `oz`
-    Oz,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WeightOptionsDtoUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Kg => "kg",
-            Self::Lb => "lb",
-            Self::G => "g",
-            Self::Oz => "oz",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WeightOptionsDtoUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "kg" => Self::Kg,
-            "lb" => Self::Lb,
-            "g" => Self::G,
-            "oz" => Self::Oz,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WeightOptionsDtoUnit> for String {
-    fn from(value: WeightOptionsDtoUnit) -> Self {
-        match value {
-            WeightOptionsDtoUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WeightOptionsDtoUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/widgetType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WidgetType {
-    /// `default`
-    Default,
-    /// `classic`
-    Classic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WidgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Classic => "classic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WidgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "classic" => Self::Classic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WidgetType> for String {
-    fn from(value: WidgetType) -> Self {
-        match value {
-            WidgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WidgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
+    ///
+    /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/widgetType` and 5 identical schemas
+    pub enum WidgetType {
+        /// `default`
+        Default = "default",
+        /// `classic`
+        Classic = "classic",
     }
 }

@@ -39,11 +39,7 @@ impl CompaniesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_company(&self, company_id: impl Into<String>) -> GetCompany {
         GetCompany {
             client: self.client.clone(),
@@ -70,8 +66,7 @@ impl GetCompany {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -85,9 +80,8 @@ impl GetCompany {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let path = ["/companies/", &ghl_runtime::encode_path_segment(&company_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/companies/{companyId}", path, "v3")
+        let request = Request::to(Method::GET, "/companies/{companyId}", "v3")
+            .path_param("companyId", &company_id)
             .scopes(&["companies.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))

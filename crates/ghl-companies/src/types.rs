@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCompanyByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
@@ -21,7 +22,7 @@ pub struct GetCompanyByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `logoUrl` field.
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `+1202-555-0107`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,17 +34,13 @@ pub struct GetCompanyByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Example: `link.msgsndr.com`
-    #[serde(rename = "spareDomain", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spare_domain: Option<String>,
     /// Example: `https://app.gohighlevel.com/privacy_policy`
-    #[serde(rename = "privacyPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy: Option<String>,
     /// Example: `https://app.gohighlevel.com/terms-of-service`
-    #[serde(
-        rename = "termsConditions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_conditions: Option<String>,
     /// Example: `3500 Deer Creek Road`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,7 +49,7 @@ pub struct GetCompanyByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `94304`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,11 +61,7 @@ pub struct GetCompanyByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `x-xxx-xxx`
-    #[serde(
-        rename = "relationshipNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_number: Option<String>,
     /// Example: `https://app.myawesomedomain.com/subdomain`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,205 +73,113 @@ pub struct GetCompanyByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Example: `agency`
-    #[serde(rename = "customerType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(
-        rename = "termsOfServiceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(
-        rename = "termsOfServiceAcceptedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_accepted_by: Option<String>,
     /// Example: `true`
-    #[serde(
-        rename = "twilioTrialMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_trial_mode: Option<bool>,
     /// Example: `100`
-    #[serde(
-        rename = "twilioFreeCredits",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_free_credits: Option<f64>,
     /// The `termsOfServiceAcceptedDate` field.
-    #[serde(
-        rename = "termsOfServiceAcceptedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_accepted_date: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(
-        rename = "privacyPolicyVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(
-        rename = "privacyPolicyAcceptedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_accepted_by: Option<String>,
     /// The `privacyPolicyAcceptedDate` field.
-    #[serde(
-        rename = "privacyPolicyAcceptedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_accepted_date: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(
-        rename = "affiliatePolicyVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(
-        rename = "affiliatePolicyAcceptedBy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_accepted_by: Option<String>,
     /// The `affiliatePolicyAcceptedDate` field.
-    #[serde(
-        rename = "affiliatePolicyAcceptedDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_accepted_date: Option<String>,
     /// Example: `true`
-    #[serde(rename = "isReselling", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_reselling: Option<bool>,
     /// The `onboardingInfo` field.
-    #[serde(rename = "onboardingInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onboarding_info: Option<IOnboardingDto>,
     /// Flag to set if upgrade plan is enabled
     ///
     /// Example: `true`
-    #[serde(
-        rename = "upgradeEnabledForClients",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade_enabled_for_clients: Option<bool>,
     /// Flag to set if cancel plan is enabled
     ///
     /// Example: `true`
-    #[serde(
-        rename = "cancelEnabledForClients",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_enabled_for_clients: Option<bool>,
     /// Flag to set if auto suspend is enabled
     ///
     /// Example: `true`
-    #[serde(
-        rename = "autoSuspendEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_suspend_enabled: Option<bool>,
     /// Saas Settings
-    #[serde(rename = "saasSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saas_settings: Option<serde_json::Value>,
     /// The `stripeConnectId` field.
-    #[serde(
-        rename = "stripeConnectId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_connect_id: Option<String>,
     /// Example: `true`
-    #[serde(
-        rename = "enableDepreciatedFeatures",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_depreciated_features: Option<bool>,
     /// If you want to enable / disable Priority Support for any agency. Default value is false.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "premiumUpgraded",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub premium_upgraded: Option<bool>,
     /// Example: `active-trial`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Example: `10`
-    #[serde(rename = "locationCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_count: Option<i64>,
     /// Example: `false`
-    #[serde(
-        rename = "disableEmailService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_email_service: Option<bool>,
     /// Example: `john-doe-21`
-    #[serde(rename = "referralId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_id: Option<String>,
     /// Example: `true`
-    #[serde(
-        rename = "isEnterpriseAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_enterprise_account: Option<bool>,
     /// The business niche in which the agency is operating
     ///
     /// Example: `Accounting School`
-    #[serde(rename = "businessNiche", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_niche: Option<String>,
     /// Business category
     ///
     /// Example: `Automotive`
-    #[serde(
-        rename = "businessCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_category: Option<String>,
     /// The affinity group of the agency
     ///
     /// Example: `Vehicle Dealerships`
-    #[serde(
-        rename = "businessAffinityGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_affinity_group: Option<String>,
     /// Example: `true`
-    #[serde(
-        rename = "isSandboxAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_sandbox_account: Option<bool>,
     /// Flag to determine if new sub-accounts should use default data
     ///
     /// Example: `false`
-    #[serde(
-        rename = "enableNewSubAccountDefaultData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_new_sub_account_default_data: Option<bool>,
 }
 
@@ -297,21 +198,22 @@ pub struct GetCompanyByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/companies.json#/components/schemas/IOnboardingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IOnboardingDto {
     /// Example: `true`
     pub pending: bool,
     /// The `haveWebsite` field.
-    #[serde(rename = "haveWebsite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub have_website: Option<bool>,
     /// The `websiteUrl` field.
-    #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
     /// The `industryServed` field.
-    #[serde(rename = "industryServed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_served: Option<String>,
     /// The `customerCount` field.
-    #[serde(rename = "customerCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_count: Option<String>,
     /// The `tools` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -320,58 +222,38 @@ pub struct IOnboardingDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<bool>,
     /// The `conversationDemo` field.
-    #[serde(
-        rename = "conversationDemo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_demo: Option<bool>,
     /// The `locationId` field.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `snapshotId` field.
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Selected agency plan unique plan Id
     ///
     /// Example: `plan_EOi37NLV12u68i`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Set to true if it is from affiliate
     ///
     /// Example: `true`
-    #[serde(
-        rename = "affiliateSignup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_signup: Option<bool>,
     /// Set to true if user joined onboarding call
     ///
     /// Example: `true`
-    #[serde(
-        rename = "hasJoinedKickoffCall",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_joined_kickoff_call: Option<bool>,
     /// Set to true if user joined onboarding call
     ///
     /// Example: `true`
-    #[serde(
-        rename = "kickoffActionTaken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kickoff_action_taken: Option<bool>,
     /// Set to true if user joined implementation call
     ///
     /// Example: `true`
-    #[serde(
-        rename = "hasJoinedImplementationCall",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_joined_implementation_call: Option<bool>,
     /// This helps in A/B tracking of onboarding flow
     ///
@@ -381,6 +263,6 @@ pub struct IOnboardingDto {
     /// metaData for onboarding
     ///
     /// Example: `true`
-    #[serde(rename = "metaData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_data: Option<serde_json::Value>,
 }

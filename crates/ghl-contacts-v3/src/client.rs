@@ -39,11 +39,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_contact(&self, body: types::CreateContactDtoV3) -> CreateContact {
         CreateContact {
             client: self.client.clone(),
@@ -61,9 +57,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn add_remove_contact_from_business(
         &self,
         body: types::ContactsBusinessUpdate,
@@ -84,10 +78,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
     pub fn create_association(
         &self,
         type_: impl Into<String>,
@@ -115,11 +106,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_contacts_by_business_id(
         &self,
         business_id: impl Into<String>,
@@ -148,10 +135,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_contacts_advanced(
         &self,
         body: types::ContactSearchBody,
@@ -178,10 +162,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_duplicate_contact(
         &self,
         location_id: impl Into<String>,
@@ -206,11 +187,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upsert_contact(&self, body: types::UpsertContactDtoV3) -> UpsertContact {
         UpsertContact {
             client: self.client.clone(),
@@ -232,11 +209,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_contact(&self, contact_id: impl Into<String>) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
@@ -260,11 +233,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_contact(&self, contact_id: impl Into<String>) -> GetContact {
         GetContact {
             client: self.client.clone(),
@@ -288,11 +257,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_contact(
         &self,
         contact_id: impl Into<String>,
@@ -319,11 +284,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_appointments_for_contact(
         &self,
         contact_id: impl Into<String>,
@@ -350,11 +311,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_contact_from_every_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -380,11 +337,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_contact_from_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -414,11 +367,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_contact_to_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -447,11 +396,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_followers_contact(
         &self,
         contact_id: impl Into<String>,
@@ -478,11 +423,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_followers_contact(
         &self,
         contact_id: impl Into<String>,
@@ -509,10 +450,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_notes(&self, contact_id: impl Into<String>) -> GetAllNotes {
         GetAllNotes {
             client: self.client.clone(),
@@ -534,11 +472,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_note(
         &self,
         contact_id: impl Into<String>,
@@ -566,11 +500,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_note(
         &self,
         contact_id: impl Into<String>,
@@ -598,11 +528,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_note(
         &self,
         contact_id: impl Into<String>,
@@ -630,11 +556,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_note(
         &self,
         contact_id: impl Into<String>,
@@ -663,11 +585,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_tags(
         &self,
         contact_id: impl Into<String>,
@@ -694,11 +612,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_tags(
         &self,
         contact_id: impl Into<String>,
@@ -725,10 +639,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_tasks(&self, contact_id: impl Into<String>) -> GetAllTasks {
         GetAllTasks {
             client: self.client.clone(),
@@ -750,11 +661,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_task(
         &self,
         contact_id: impl Into<String>,
@@ -782,10 +689,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_task(
         &self,
         contact_id: impl Into<String>,
@@ -813,10 +717,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_task(
         &self,
         contact_id: impl Into<String>,
@@ -844,11 +745,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_task(
         &self,
         contact_id: impl Into<String>,
@@ -878,11 +775,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_task_completed(
         &self,
         contact_id: impl Into<String>,
@@ -912,11 +805,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_contact_from_workflow(
         &self,
         contact_id: impl Into<String>,
@@ -946,11 +835,7 @@ impl ContactsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_contact_to_workflow(
         &self,
         contact_id: impl Into<String>,
@@ -984,8 +869,7 @@ impl CreateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -999,12 +883,7 @@ impl CreateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/",
-                "/contacts/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/", "v3")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1030,8 +909,7 @@ impl AddRemoveContactFromBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1043,12 +921,7 @@ impl AddRemoveContactFromBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-            Method::POST,
-            "/contacts/bulk/business",
-            "/contacts/bulk/business".to_owned(),
-            "v3",
-        );
+        let request = Request::to(Method::POST, "/contacts/bulk/business", "v3");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1071,8 +944,7 @@ impl CreateAssociation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1084,17 +956,12 @@ impl CreateAssociation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, body } = self;
-        let path = [
-            "/contacts/bulk/tags/update/",
-            &ghl_runtime::encode_path_segment(&type_),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::POST,
-            "/contacts/bulk/tags/update/{type}",
-            path,
-            "v3",
-        );
+        let request = Request::to(
+                Method::POST,
+                "/contacts/bulk/tags/update/{type}",
+                "v3",
+            )
+            .path_param("type", &type_);
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1147,8 +1014,7 @@ impl GetContactsByBusinessId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1182,17 +1048,8 @@ impl GetContactsByBusinessId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, limit, location_id, skip, query, start_after } = self;
-        let path = [
-            "/contacts/business/",
-            &ghl_runtime::encode_path_segment(&business_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/contacts/business/{businessId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/contacts/business/{businessId}", "v3")
+            .path_param("businessId", &business_id)
             .query_opt("limit", limit.as_ref())
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
@@ -1220,8 +1077,7 @@ impl SearchContactsAdvanced {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1254,12 +1110,7 @@ impl SearchContactsAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/search",
-                "/contacts/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/search", "v3")
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1295,8 +1146,7 @@ impl GetDuplicateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1306,12 +1156,7 @@ impl GetDuplicateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, number, email } = self;
-        let request = Request::new(
-                Method::GET,
-                "/contacts/search/duplicate",
-                "/contacts/search/duplicate".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/contacts/search/duplicate", "v3")
             .query("locationId", &location_id)
             .query_opt("number", number.as_ref())
             .query_opt("email", email.as_ref())
@@ -1340,8 +1185,7 @@ impl UpsertContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1355,12 +1199,7 @@ impl UpsertContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/upsert",
-                "/contacts/upsert".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/upsert", "v3")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1386,8 +1225,7 @@ impl DeleteContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1401,9 +1239,8 @@ impl DeleteContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(Method::DELETE, "/contacts/{contactId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/contacts/{contactId}", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1428,8 +1265,7 @@ impl GetContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1443,9 +1279,8 @@ impl GetContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/contacts/{contactId}", path, "v3")
+        let request = Request::to(Method::GET, "/contacts/{contactId}", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1471,8 +1306,7 @@ impl UpdateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1486,9 +1320,8 @@ impl UpdateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/contacts/{contactId}", path, "v3")
+        let request = Request::to(Method::PUT, "/contacts/{contactId}", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1514,8 +1347,7 @@ impl GetAppointmentsForContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1527,18 +1359,12 @@ impl GetAppointmentsForContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/appointments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/appointments",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1563,8 +1389,7 @@ impl RemoveContactFromEveryCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1578,18 +1403,12 @@ impl RemoveContactFromEveryCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/remove-all",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/campaigns/remove-all",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1615,8 +1434,7 @@ impl RemoveContactFromCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1630,19 +1448,13 @@ impl RemoveContactFromCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/campaigns/{campaignId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("campaignId", &campaign_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1669,8 +1481,7 @@ impl AddContactToCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1684,19 +1495,13 @@ impl AddContactToCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/campaigns/{campaignId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("campaignId", &campaign_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1723,8 +1528,7 @@ impl RemoveFollowersContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1738,18 +1542,12 @@ impl RemoveFollowersContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/followers",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1776,8 +1574,7 @@ impl AddFollowersContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1791,18 +1588,8 @@ impl AddFollowersContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/contacts/{contactId}/followers",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/{contactId}/followers", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1828,8 +1615,7 @@ impl GetAllNotes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1841,18 +1627,8 @@ impl GetAllNotes {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/contacts/{contactId}/notes",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/contacts/{contactId}/notes", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1878,8 +1654,7 @@ impl CreateNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1893,18 +1668,8 @@ impl CreateNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/contacts/{contactId}/notes",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/{contactId}/notes", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1931,8 +1696,7 @@ impl DeleteNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1944,19 +1708,13 @@ impl DeleteNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/notes/{id}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1982,8 +1740,7 @@ impl GetNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1997,19 +1754,9 @@ impl GetNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/contacts/{contactId}/notes/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/contacts/{contactId}/notes/{id}", "v3")
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2036,8 +1783,7 @@ impl UpdateNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2051,19 +1797,9 @@ impl UpdateNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/contacts/{contactId}/notes/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/contacts/{contactId}/notes/{id}", "v3")
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2090,8 +1826,7 @@ impl RemoveTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2105,18 +1840,8 @@ impl RemoveTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/contacts/{contactId}/tags",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/contacts/{contactId}/tags", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2143,8 +1868,7 @@ impl AddTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2156,18 +1880,8 @@ impl AddTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/contacts/{contactId}/tags",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/{contactId}/tags", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2193,8 +1907,7 @@ impl GetAllTasks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2206,18 +1919,8 @@ impl GetAllTasks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/contacts/{contactId}/tasks",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/contacts/{contactId}/tasks", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2243,8 +1946,7 @@ impl CreateTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2256,18 +1958,8 @@ impl CreateTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/contacts/{contactId}/tasks",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/contacts/{contactId}/tasks", "v3")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2294,8 +1986,7 @@ impl DeleteTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2307,19 +1998,13 @@ impl DeleteTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2345,8 +2030,7 @@ impl GetTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2358,19 +2042,13 @@ impl GetTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2397,8 +2075,7 @@ impl UpdateTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2410,19 +2087,13 @@ impl UpdateTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2450,8 +2121,7 @@ impl UpdateTaskCompleted {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2463,20 +2133,13 @@ impl UpdateTaskCompleted {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-            "/completed",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/contacts/{contactId}/tasks/{taskId}/completed",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2504,8 +2167,7 @@ impl DeleteContactFromWorkflow {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2519,19 +2181,13 @@ impl DeleteContactFromWorkflow {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/workflow/",
-            &ghl_runtime::encode_path_segment(&workflow_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/workflow/{workflowId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("workflowId", &workflow_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2559,8 +2215,7 @@ impl AddContactToWorkflow {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2574,19 +2229,13 @@ impl AddContactToWorkflow {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/workflow/",
-            &ghl_runtime::encode_path_segment(&workflow_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/workflow/{workflowId}",
-                path,
                 "v3",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("workflowId", &workflow_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

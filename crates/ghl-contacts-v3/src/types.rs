@@ -14,6 +14,7 @@ pub type AddContactToCampaignDto = serde_json::Value;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/AttributionSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttributionSource {
     /// Attribution source type
@@ -28,17 +29,17 @@ pub struct AttributionSource {
     /// UTM source parameter
     ///
     /// Example: `google`
-    #[serde(rename = "utmSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// UTM medium parameter
     ///
     /// Example: `cpc`
-    #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// UTM content parameter
     ///
     /// Example: `ad_variation_1`
-    #[serde(rename = "utmContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Referrer URL
     ///
@@ -48,7 +49,7 @@ pub struct AttributionSource {
     /// Campaign Id
     ///
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// Facebook click Id
     ///
@@ -83,12 +84,12 @@ pub struct AttributionSource {
     /// Facebook event Id
     ///
     /// Example: `Mozilla/5.0`
-    #[serde(rename = "fbEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Browser user agent string
     ///
     /// Example: `Mozilla/5.0`
-    #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// IP address of the visitor
     ///
@@ -103,7 +104,7 @@ pub struct AttributionSource {
     /// Id of the attribution medium
     ///
     /// Example: `FglfHAn30PRwsZVyQlKp`
-    #[serde(rename = "mediumId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
 }
 
@@ -111,6 +112,7 @@ pub struct AttributionSource {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CheckboxField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CheckboxField {
     /// Pass either `id` or `key` of custom field
@@ -123,7 +125,7 @@ pub struct CheckboxField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Array of selected checkbox values for the custom field (preferred).
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
     /// Deprecated. Use `fieldValue` instead.
     #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
@@ -164,19 +166,18 @@ impl CheckboxField {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchBody {
     /// The sub-account (location) to search in.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Page number, from 1 (reaches the first 10,000 records; not with `searchAfter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Contacts per page
-    #[serde(rename = "pageLimit")]
     pub page_limit: i64,
     /// The `searchAfter` of the last contact of the previous page: the cursor beyond 10,000 records (not with `page`).
-    #[serde(rename = "searchAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_after: Option<Vec<serde_json::Value>>,
     /// Conditions and groups of conditions, all of which must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -361,6 +362,7 @@ pub use ghl_common::types::ContactSearchOperator;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, same shape as GET /contacts/{contactId}
@@ -370,7 +372,7 @@ pub struct ContactSearchResponse {
     /// Example: `120`
     pub total: i64,
     /// Request trace id
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -416,19 +418,18 @@ pub struct ContactsBulkUpateResponse {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsBusinessUpdate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsBusinessUpdate {
     /// Location Id
     ///
     /// Example: `PX8m5VwxEbcpFlzYEPVG`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// List of contact Ids to update (maximum 50)
     pub ids: Vec<String>,
     /// Business Id to assign to contacts. Pass null to remove business association.
     ///
     /// Example: `63b7ec34ea409a9a8bd2a4ff`
-    #[serde(rename = "businessId")]
     pub business_id: Option<String>,
 }
 
@@ -464,28 +465,29 @@ pub struct ContactsByIdSuccessfulResponseDtoV3 {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsMetaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsMetaSchema {
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yd0jdjOavGk2o6Nh5Ndb`
-    #[serde(rename = "startAfterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1631087949919`
-    #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
@@ -493,6 +495,7 @@ pub struct ContactsMetaSchema {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsSearchSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsSearchSchema {
     /// Unique identifier of the contact
@@ -503,7 +506,7 @@ pub struct ContactsSearchSchema {
     /// Location Id the contact belongs to
     ///
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Email address of the contact
     ///
@@ -528,10 +531,10 @@ pub struct ContactsSearchSchema {
     /// Date and time the contact was added (ISO 8601)
     ///
     /// Example: `2020-10-29T09:31:30.255Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// List of custom field values for the contact
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// List of tags associated with the contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -539,7 +542,7 @@ pub struct ContactsSearchSchema {
     /// Business Id the contact is associated with
     ///
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// List of attribution sources for the contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -590,13 +593,14 @@ pub struct ContactsWorkflowSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// Current followers after the operation
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// Followers that were added
-    #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
@@ -615,17 +619,18 @@ pub struct CreateAddTagSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateContactDtoV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactDtoV3 {
     /// First name of the contact
     ///
     /// Example: `Rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the contact
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Full name of the contact
     ///
@@ -640,7 +645,6 @@ pub struct CreateContactDtoV3 {
     /// Location Id the contact should be created under
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Gender of the contact
     ///
@@ -670,7 +674,7 @@ pub struct CreateContactDtoV3 {
     /// Postal code of the contact
     ///
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Website URL of the contact
     ///
@@ -688,17 +692,13 @@ pub struct CreateContactDtoV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// List of tags to assign to the contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Source from which the contact was created
     ///
@@ -708,7 +708,7 @@ pub struct CreateContactDtoV3 {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Country code of the contact (ISO 3166-1 alpha-2)
     ///
@@ -718,15 +718,15 @@ pub struct CreateContactDtoV3 {
     /// Company name of the contact
     ///
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -918,6 +918,7 @@ pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDt
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateTaskParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTaskParams {
     /// Title of the task
@@ -932,7 +933,6 @@ pub struct CreateTaskParams {
     /// Due date of the task (ISO 8601 format)
     ///
     /// Example: `2020-10-25T11:00:00Z`
-    #[serde(rename = "dueDate")]
     pub due_date: String,
     /// Whether the task is completed
     ///
@@ -941,7 +941,7 @@ pub struct CreateTaskParams {
     /// User Id to whom the task is assigned
     ///
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -978,12 +978,13 @@ impl CreateTaskParams {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWorkflowDto {
     /// Start time of the workflow event (ISO 8601 format)
     ///
     /// Example: `2021-06-23T03:30:00+01:00`
-    #[serde(rename = "eventStartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_start_time: Option<String>,
 }
 
@@ -1027,6 +1028,7 @@ pub type CustomFieldsInputArraySchema = CheckboxField;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/customFieldsInputObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
     /// Pass either `id` or `key` of custom field
@@ -1039,7 +1041,7 @@ pub struct CustomFieldsInputObjectSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Object value for the custom field (preferred).
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
     /// Deprecated. Use `fieldValue` instead.
     #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
@@ -1080,6 +1082,7 @@ impl CustomFieldsInputObjectSchema {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/customFieldsInputStringSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
     /// Pass either `id` or `key` of custom field
@@ -1095,7 +1098,7 @@ pub struct CustomFieldsInputStringSchema {
     /// Value for the custom field (preferred).
     ///
     /// Example: `9039160788`
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Deprecated. Use `fieldValue` instead.
     ///
@@ -1204,17 +1207,14 @@ pub struct DeleteContactsSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// Current followers after the operation
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// Followers that were removed
-    #[serde(
-        rename = "followersRemoved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -1279,6 +1279,7 @@ pub use ghl_common::types::DndSettingSchemaStatus;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DndSettingsSchemaV3`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DndSettingsSchemaV3 {
     /// DND settings for phone calls
@@ -1291,7 +1292,7 @@ pub struct DndSettingsSchemaV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms: Option<DndSettingSchema>,
     /// DND settings for WhatsApp
-    #[serde(rename = "whatsApp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whats_app: Option<DndSettingSchema>,
     /// DND settings for Google My Business
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1377,6 +1378,7 @@ impl FollowersDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetContactByIdSchemaV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactByIdSchemaV3 {
     /// Unique identifier of the contact
@@ -1392,17 +1394,17 @@ pub struct GetContactByIdSchemaV3 {
     /// Location Id the contact belongs to
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// First name of the contact
     ///
     /// Example: `rubika`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the contact
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email address of the contact
     ///
@@ -1412,7 +1414,7 @@ pub struct GetContactByIdSchemaV3 {
     /// Lowercase version of the contact email
     ///
     /// Example: `rubika@deos.com`
-    #[serde(rename = "emailLowerCase", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_lower_case: Option<String>,
     /// Timezone of the contact
     ///
@@ -1422,7 +1424,7 @@ pub struct GetContactByIdSchemaV3 {
     /// Company name of the contact
     ///
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Phone number of the contact
     ///
@@ -1437,7 +1439,7 @@ pub struct GetContactByIdSchemaV3 {
     /// Contact type classification
     ///
     /// Example: `lead`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Source from which the contact was created
     ///
@@ -1447,7 +1449,7 @@ pub struct GetContactByIdSchemaV3 {
     /// User Id the contact is assigned to
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Street address of the contact
     ///
@@ -1472,7 +1474,7 @@ pub struct GetContactByIdSchemaV3 {
     /// Postal code of the contact
     ///
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Website URL of the contact
     ///
@@ -1485,17 +1487,17 @@ pub struct GetContactByIdSchemaV3 {
     /// Date of birth of the contact (YYYY-MM-DD)
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Date and time the contact was added (ISO 8601)
     ///
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Date and time the contact was last updated (ISO 8601)
     ///
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// List of attachment URLs associated with the contact
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1513,64 +1515,44 @@ pub struct GetContactByIdSchemaV3 {
     /// Lowercase version of the contact first name
     ///
     /// Example: `rubika`
-    #[serde(
-        rename = "firstNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name_lower_case: Option<String>,
     /// Lowercase version of the contact full name
     ///
     /// Example: `rubika deo`
-    #[serde(
-        rename = "fullNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name_lower_case: Option<String>,
     /// Lowercase version of the contact last name
     ///
     /// Example: `deo`
-    #[serde(
-        rename = "lastNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name_lower_case: Option<String>,
     /// Date and time of last activity on this contact (ISO 8601)
     ///
     /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(rename = "lastActivity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<String>,
     /// List of custom field values for the contact
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Business Id the contact is associated with
     ///
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// First-touch attribution source details for the contact
-    #[serde(
-        rename = "attributionSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution_source: Option<AttributionSource>,
     /// Last-touch attribution source details for the contact
-    #[serde(
-        rename = "lastAttributionSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attribution_source: Option<AttributionSource>,
     /// visitorId is the Unique ID assigned to each Live chat visitor.
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "visitorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_id: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -1589,6 +1571,7 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetEventSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEventSchema {
     /// Unique identifier of the appointment
@@ -1599,7 +1582,7 @@ pub struct GetEventSchema {
     /// Calendar Id associated with the appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Status of the appointment
     ///
@@ -1614,7 +1597,7 @@ pub struct GetEventSchema {
     /// User Id assigned to the appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Notes for the appointment
     ///
@@ -1624,12 +1607,12 @@ pub struct GetEventSchema {
     /// Start time of the appointment
     ///
     /// Example: `2021-07-16 11:00:00`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End time of the appointment
     ///
     /// Example: `2021-07-16 11:30:00`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Address for the appointment
     ///
@@ -1639,26 +1622,22 @@ pub struct GetEventSchema {
     /// Location Id of the appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Contact Id associated with the appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Group Id of the appointment
     ///
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Appointment status
     ///
     /// Example: `booked`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<String>,
     /// List of user Ids assigned to the appointment
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1666,19 +1645,15 @@ pub struct GetEventSchema {
     /// Date the appointment was created
     ///
     /// Example: `2021-07-16 11:00:00`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Date the appointment was last updated
     ///
     /// Example: `2021-07-16 11:30:00`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// List of resource Ids assigned to the appointment
-    #[serde(
-        rename = "assignedResources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
 }
 
@@ -1697,6 +1672,7 @@ pub struct GetEventsSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Unique identifier of the note
@@ -1712,17 +1688,17 @@ pub struct GetNoteSchema {
     /// User Id of the note author
     ///
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Date the note was added (ISO 8601 format)
     ///
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Contact Id associated with the note
     ///
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Title of the note
     ///
@@ -1812,6 +1788,7 @@ impl InboundDndSettingsSchema {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/LargeTextField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LargeTextField {
     /// Pass either `id` or `key` of custom field
@@ -1826,7 +1803,7 @@ pub struct LargeTextField {
     /// Large text value for the custom field (preferred).
     ///
     /// Example: `My Text`
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
     /// Deprecated. Use `fieldValue` instead.
     ///
@@ -1869,6 +1846,7 @@ impl LargeTextField {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetoryField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MonetoryField {
     /// Pass either `id` or `key` of custom field
@@ -1883,7 +1861,7 @@ pub struct MonetoryField {
     /// Monetary value for the custom field (preferred).
     ///
     /// Example: `100.5`
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
     /// Deprecated. Use `fieldValue` instead.
     ///
@@ -1931,12 +1909,13 @@ pub type MultiSelectField = CheckboxField;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// User Id of the note author
     ///
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Body content of the note
     ///
@@ -2043,6 +2022,7 @@ pub struct TaskByIsSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSchema {
     /// Unique identifier of the task
@@ -2063,12 +2043,12 @@ pub struct TaskSchema {
     /// User Id to whom the task is assigned
     ///
     /// Example: `tesTUcmRxWrjqzJS8EjkxNKting`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Due date of the task (ISO 8601 format)
     ///
     /// Example: `2021-07-08T02:30:00.000Z`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Whether the task is completed
     ///
@@ -2078,7 +2058,7 @@ pub struct TaskSchema {
     /// Contact Id associated with the task
     ///
     /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
@@ -2102,17 +2082,18 @@ pub type TextField = LargeTextField;
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateContactDtoV3`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactDtoV3 {
     /// First name of the contact
     ///
     /// Example: `rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the contact
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Full name of the contact
     ///
@@ -2147,7 +2128,7 @@ pub struct UpdateContactDtoV3 {
     /// Postal code of the contact
     ///
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Website URL of the contact
     ///
@@ -2165,17 +2146,13 @@ pub struct UpdateContactDtoV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Source from which the contact was updated
     ///
@@ -2185,7 +2162,7 @@ pub struct UpdateContactDtoV3 {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Country code of the contact (ISO 3166-1 alpha-2), Refer country list from documentaion, documentation has list of all countries
     ///
@@ -2195,10 +2172,10 @@ pub struct UpdateContactDtoV3 {
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -2376,12 +2353,13 @@ pub struct UpdateContactsSuccessfulResponseDtoV3 {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateNoteDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateNoteDto {
     /// User Id of the note author
     ///
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Body content of the note
     ///
@@ -2452,6 +2430,7 @@ impl UpdateNoteDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateTagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsDto {
     /// list of contact ids to be processed
@@ -2461,12 +2440,11 @@ pub struct UpdateTagsDto {
     /// location id from where the bulk request is executed
     ///
     /// Example: `asdrwHvLUxlfw5SqKVCN`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type.
     ///
     /// Example: `false`
-    #[serde(rename = "removeAllTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_all_tags: Option<bool>,
 }
 
@@ -2496,6 +2474,7 @@ impl UpdateTagsDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateTagsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsResponseDto {
     /// Indicates if the operation was successful
@@ -2509,7 +2488,6 @@ pub struct UpdateTagsResponseDto {
     /// Number of errors encountered during the operation
     ///
     /// Example: `0`
-    #[serde(rename = "errorCount")]
     pub error_count: i64,
     /// Responses for each contact processed
     pub responses: Vec<String>,
@@ -2519,6 +2497,7 @@ pub struct UpdateTagsResponseDto {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateTaskBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTaskBody {
     /// Title of the task
@@ -2534,7 +2513,7 @@ pub struct UpdateTaskBody {
     /// Due date of the task (ISO 8601 format)
     ///
     /// Example: `2020-10-25T11:00:00Z`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Whether the task is completed
     ///
@@ -2544,7 +2523,7 @@ pub struct UpdateTaskBody {
     /// User Id to whom the task is assigned
     ///
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -2614,17 +2593,18 @@ impl UpdateTaskStatusParams {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpsertContactDtoV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactDtoV3 {
     /// First name of the contact
     ///
     /// Example: `Rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the contact
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Full name of the contact
     ///
@@ -2639,7 +2619,6 @@ pub struct UpsertContactDtoV3 {
     /// Location Id the contact should be created under
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Gender of the contact
     ///
@@ -2669,7 +2648,7 @@ pub struct UpsertContactDtoV3 {
     /// Postal code of the contact
     ///
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Website URL of the contact
     ///
@@ -2687,17 +2666,13 @@ pub struct UpsertContactDtoV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Source from which the contact was created
     ///
@@ -2707,7 +2682,7 @@ pub struct UpsertContactDtoV3 {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Country code of the contact (ISO 3166-1 alpha-2)
     ///
@@ -2717,24 +2692,20 @@ pub struct UpsertContactDtoV3 {
     /// Company name of the contact
     ///
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "createNewIfDuplicateAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_new_if_duplicate_allowed: Option<bool>,
     /// Per-channel DND settings for the contact
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -2921,6 +2892,7 @@ impl UpsertContactDtoV3 {
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpsertContactsSuccessfulResponseDtoV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactsSuccessfulResponseDtoV3 {
     /// Whether a new contact was created (true) or an existing one was updated (false)
@@ -2934,6 +2906,6 @@ pub struct UpsertContactsSuccessfulResponseDtoV3 {
     /// Unique trace identifier for this operation
     ///
     /// Example: `abc123trace`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }

@@ -45,11 +45,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_contacts(&self, location_id: impl Into<String>) -> GetContacts {
         GetContacts {
@@ -74,11 +70,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_contact(&self, body: types::CreateContactDto) -> CreateContact {
         CreateContact {
             client: self.client.clone(),
@@ -96,9 +88,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn add_remove_contact_from_business(
         &self,
         body: types::ContactsBusinessUpdate,
@@ -119,10 +109,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
     pub fn create_association(
         &self,
         type_: impl Into<String>,
@@ -145,11 +132,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_contacts_by_business_id(
         &self,
         business_id: impl Into<String>,
@@ -177,10 +160,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_contacts_advanced(
         &self,
         body: types::ContactSearchBody,
@@ -207,10 +187,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_duplicate_contact(
         &self,
         location_id: impl Into<String>,
@@ -235,11 +212,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upsert_contact(&self, body: types::UpsertContactDto) -> UpsertContact {
         UpsertContact {
             client: self.client.clone(),
@@ -261,11 +234,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_contact(&self, contact_id: impl Into<String>) -> DeleteContact {
         DeleteContact {
             client: self.client.clone(),
@@ -287,11 +256,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_contact(&self, contact_id: impl Into<String>) -> GetContact {
         GetContact {
             client: self.client.clone(),
@@ -315,11 +280,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_contact(
         &self,
         contact_id: impl Into<String>,
@@ -346,11 +307,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_appointments_for_contact(
         &self,
         contact_id: impl Into<String>,
@@ -375,11 +332,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_contact_from_every_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -405,11 +358,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_contact_from_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -439,11 +388,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_contact_to_campaign(
         &self,
         contact_id: impl Into<String>,
@@ -472,11 +417,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_followers_contact(
         &self,
         contact_id: impl Into<String>,
@@ -503,11 +444,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_followers_contact(
         &self,
         contact_id: impl Into<String>,
@@ -534,10 +471,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_notes(&self, contact_id: impl Into<String>) -> GetAllNotes {
         GetAllNotes {
             client: self.client.clone(),
@@ -559,11 +493,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_note(
         &self,
         contact_id: impl Into<String>,
@@ -591,11 +521,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_note(
         &self,
         contact_id: impl Into<String>,
@@ -623,11 +549,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_note(
         &self,
         contact_id: impl Into<String>,
@@ -655,11 +577,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_note(
         &self,
         contact_id: impl Into<String>,
@@ -688,11 +606,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_tags(
         &self,
         contact_id: impl Into<String>,
@@ -719,11 +633,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_tags(
         &self,
         contact_id: impl Into<String>,
@@ -750,10 +660,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_tasks(&self, contact_id: impl Into<String>) -> GetAllTasks {
         GetAllTasks {
             client: self.client.clone(),
@@ -775,11 +682,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_task(
         &self,
         contact_id: impl Into<String>,
@@ -807,10 +710,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_task(
         &self,
         contact_id: impl Into<String>,
@@ -838,10 +738,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_task(
         &self,
         contact_id: impl Into<String>,
@@ -869,11 +766,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_task(
         &self,
         contact_id: impl Into<String>,
@@ -903,11 +796,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_task_completed(
         &self,
         contact_id: impl Into<String>,
@@ -937,11 +826,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_contact_from_workflow(
         &self,
         contact_id: impl Into<String>,
@@ -971,11 +856,7 @@ impl ContactsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_contact_to_workflow(
         &self,
         contact_id: impl Into<String>,
@@ -1037,8 +918,7 @@ impl GetContacts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1082,12 +962,7 @@ impl GetContacts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, start_after_id, start_after, query, limit } = self;
-        let request = Request::new(
-                Method::GET,
-                "/contacts/",
-                "/contacts/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/contacts/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("startAfterId", start_after_id.as_ref())
             .query_opt("startAfter", start_after.as_ref())
@@ -1117,8 +992,7 @@ impl CreateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1132,12 +1006,7 @@ impl CreateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/",
-                "/contacts/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/contacts/", "2021-07-28")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1163,8 +1032,7 @@ impl AddRemoveContactFromBusiness {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1176,12 +1044,7 @@ impl AddRemoveContactFromBusiness {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-            Method::POST,
-            "/contacts/bulk/business",
-            "/contacts/bulk/business".to_owned(),
-            "2021-07-28",
-        );
+        let request = Request::to(Method::POST, "/contacts/bulk/business", "2021-07-28");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1204,8 +1067,7 @@ impl CreateAssociation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1217,17 +1079,12 @@ impl CreateAssociation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, body } = self;
-        let path = [
-            "/contacts/bulk/tags/update/",
-            &ghl_runtime::encode_path_segment(&type_),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::POST,
-            "/contacts/bulk/tags/update/{type}",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::to(
+                Method::POST,
+                "/contacts/bulk/tags/update/{type}",
+                "2021-07-28",
+            )
+            .path_param("type", &type_);
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1273,8 +1130,7 @@ impl GetContactsByBusinessId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1308,17 +1164,12 @@ impl GetContactsByBusinessId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, limit, location_id, skip, query } = self;
-        let path = [
-            "/contacts/business/",
-            &ghl_runtime::encode_path_segment(&business_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/business/{businessId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("businessId", &business_id)
             .query_opt("limit", limit.as_ref())
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
@@ -1345,8 +1196,7 @@ impl SearchContactsAdvanced {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1379,12 +1229,7 @@ impl SearchContactsAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/search",
-                "/contacts/search".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/contacts/search", "2021-07-28")
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1420,8 +1265,7 @@ impl GetDuplicateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1431,10 +1275,9 @@ impl GetDuplicateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, number, email } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/search/duplicate",
-                "/contacts/search/duplicate".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1465,8 +1308,7 @@ impl UpsertContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1480,12 +1322,7 @@ impl UpsertContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/contacts/upsert",
-                "/contacts/upsert".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/contacts/upsert", "2021-07-28")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1511,8 +1348,7 @@ impl DeleteContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1526,14 +1362,8 @@ impl DeleteContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/contacts/{contactId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::DELETE, "/contacts/{contactId}", "2021-07-28")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1558,8 +1388,7 @@ impl GetContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1571,14 +1400,8 @@ impl GetContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/contacts/{contactId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/contacts/{contactId}", "2021-07-28")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1604,8 +1427,7 @@ impl UpdateContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1619,14 +1441,8 @@ impl UpdateContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/contacts/{contactId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/contacts/{contactId}", "2021-07-28")
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1652,8 +1468,7 @@ impl GetAppointmentsForContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1665,18 +1480,12 @@ impl GetAppointmentsForContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/appointments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/appointments",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1701,8 +1510,7 @@ impl RemoveContactFromEveryCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1716,18 +1524,12 @@ impl RemoveContactFromEveryCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/removeAll",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/campaigns/removeAll",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1753,8 +1555,7 @@ impl RemoveContactFromCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1768,19 +1569,13 @@ impl RemoveContactFromCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/campaigns/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("campaignId", &campaign_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1807,8 +1602,7 @@ impl AddContactToCampaign {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1822,19 +1616,13 @@ impl AddContactToCampaign {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/campaigns/",
-            &ghl_runtime::encode_path_segment(&campaign_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/campaigns/{campaignId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("campaignId", &campaign_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1861,8 +1649,7 @@ impl RemoveFollowersContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1876,18 +1663,12 @@ impl RemoveFollowersContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/followers",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1914,8 +1695,7 @@ impl AddFollowersContact {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1929,18 +1709,12 @@ impl AddFollowersContact {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/followers",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1966,8 +1740,7 @@ impl GetAllNotes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1979,18 +1752,12 @@ impl GetAllNotes {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/notes",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2016,8 +1783,7 @@ impl CreateNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2031,18 +1797,12 @@ impl CreateNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/notes",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2069,8 +1829,7 @@ impl DeleteNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2082,19 +1841,13 @@ impl DeleteNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/notes/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2120,8 +1873,7 @@ impl GetNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2135,19 +1887,13 @@ impl GetNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/notes/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2174,8 +1920,7 @@ impl UpdateNote {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2189,19 +1934,13 @@ impl UpdateNote {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/notes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/contacts/{contactId}/notes/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("id", &id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2228,8 +1967,7 @@ impl RemoveTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2243,18 +1981,12 @@ impl RemoveTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/tags",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2281,8 +2013,7 @@ impl AddTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2294,18 +2025,12 @@ impl AddTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/tags",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2331,8 +2056,7 @@ impl GetAllTasks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2344,18 +2068,12 @@ impl GetAllTasks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/tasks",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2381,8 +2099,7 @@ impl CreateTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2394,18 +2111,12 @@ impl CreateTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/tasks",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2432,8 +2143,7 @@ impl DeleteTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2445,19 +2155,13 @@ impl DeleteTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2483,8 +2187,7 @@ impl GetTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2496,19 +2199,13 @@ impl GetTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2535,8 +2232,7 @@ impl UpdateTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2548,19 +2244,13 @@ impl UpdateTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/contacts/{contactId}/tasks/{taskId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2588,8 +2278,7 @@ impl UpdateTaskCompleted {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2601,20 +2290,13 @@ impl UpdateTaskCompleted {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/tasks/",
-            &ghl_runtime::encode_path_segment(&task_id),
-            "/completed",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/contacts/{contactId}/tasks/{taskId}/completed",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2642,8 +2324,7 @@ impl DeleteContactFromWorkflow {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2657,19 +2338,13 @@ impl DeleteContactFromWorkflow {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/workflow/",
-            &ghl_runtime::encode_path_segment(&workflow_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/contacts/{contactId}/workflow/{workflowId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("workflowId", &workflow_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2697,8 +2372,7 @@ impl AddContactToWorkflow {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2712,19 +2386,13 @@ impl AddContactToWorkflow {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let path = [
-            "/contacts/",
-            &ghl_runtime::encode_path_segment(&contact_id),
-            "/workflow/",
-            &ghl_runtime::encode_path_segment(&workflow_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/contacts/{contactId}/workflow/{workflowId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("contactId", &contact_id)
+            .path_param("workflowId", &workflow_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -14,6 +14,7 @@ pub type AddContactToCampaignDto = serde_json::Value;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttributionSource {
     /// Example: `Trigger Link`
@@ -22,19 +23,19 @@ pub struct AttributionSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
     /// The `utmSource` field.
-    #[serde(rename = "utmSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// The `utmMedium` field.
-    #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// The `utmContent` field.
-    #[serde(rename = "utmContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Example: `https: //www.google.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     /// The `campaignId` field.
-    #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// The `fbclid` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,10 +56,10 @@ pub struct AttributionSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
     /// Example: `Mozilla/5.0`
-    #[serde(rename = "fbEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Example: `Mozilla/5.0`
-    #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Example: `58.111.106.198`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +68,7 @@ pub struct AttributionSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// Example: `FglfHAn30PRwsZVyQlKp`
-    #[serde(rename = "mediumId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
 }
 
@@ -114,19 +115,18 @@ impl CheckboxField {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchBody {
     /// The sub-account (location) to search in.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Page number, from 1 (reaches the first 10,000 records; not with `searchAfter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Contacts per page
-    #[serde(rename = "pageLimit")]
     pub page_limit: i64,
     /// The `searchAfter` of the last contact of the previous page: the cursor beyond 10,000 records (not with `page`).
-    #[serde(rename = "searchAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_after: Option<Vec<serde_json::Value>>,
     /// Conditions and groups of conditions, all of which must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,6 +311,7 @@ pub use ghl_common::types::ContactSearchOperator;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, same shape as GET /contacts/{contactId}
@@ -320,7 +321,7 @@ pub struct ContactSearchResponse {
     /// Example: `120`
     pub total: i64,
     /// Request trace id
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -364,15 +365,14 @@ pub struct ContactsBulkUpateResponse {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBusinessUpdate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsBusinessUpdate {
     /// Example: `PX8m5VwxEbcpFlzYEPVG`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `ids` field.
     pub ids: Vec<String>,
     /// Example: `63b7ec34ea409a9a8bd2a4ff`
-    #[serde(rename = "businessId")]
     pub business_id: Option<String>,
 }
 
@@ -408,28 +408,29 @@ pub struct ContactsByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsMetaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsMetaSchema {
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yd0jdjOavGk2o6Nh5Ndb`
-    #[serde(rename = "startAfterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1631087949919`
-    #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
@@ -437,13 +438,14 @@ pub struct ContactsMetaSchema {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsSearchSchema {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `JohnDeo@gmail.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -458,16 +460,16 @@ pub struct ContactsSearchSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `2020-10-29T09:31:30.255Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// The `attributions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -509,13 +511,14 @@ pub struct ContactsWorkflowSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersAdded` field.
-    #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
@@ -534,13 +537,14 @@ pub struct CreateAddTagSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactDto {
     /// Example: `Rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `Rosan Deo`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -549,7 +553,6 @@ pub struct CreateContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `male`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -567,7 +570,7 @@ pub struct CreateContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -579,20 +582,16 @@ pub struct CreateContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -600,18 +599,18 @@ pub struct CreateContactDto {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -788,16 +787,17 @@ impl CreateContactDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `2021-08-31T09:59:41.937Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-08-31T09:59:41.937Z`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -806,62 +806,46 @@ pub struct CreateContactSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `read`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `rubika`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `rubika`
-    #[serde(
-        rename = "firstNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name_lower_case: Option<String>,
     /// Example: `rubika deo`
-    #[serde(
-        rename = "fullNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name_lower_case: Option<String>,
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `deo`
-    #[serde(
-        rename = "lastNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name_lower_case: Option<String>,
     /// Example: `rubika@deos.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(rename = "emailLowerCase", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_lower_case: Option<String>,
     /// Example: `false`
-    #[serde(rename = "bounceEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounce_email: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "unsubscribeEmail",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe_email: Option<bool>,
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `+18832327657`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -879,7 +863,7 @@ pub struct CreateContactSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -888,23 +872,19 @@ pub struct CreateContactSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `Date format will be  YYYY-MM-DDTHH:mm:ss.sssZ and  Example 1990-09-25T00:00:00.000Z`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `8`
-    #[serde(rename = "birthMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_month: Option<f64>,
     /// Example: `25`
-    #[serde(rename = "birthDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_day: Option<f64>,
     /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(
-        rename = "lastSessionActivityAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_session_activity_at: Option<String>,
     /// The `offers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -913,12 +893,12 @@ pub struct CreateContactSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -947,6 +927,7 @@ pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDt
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateTaskParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTaskParams {
     /// Example: `First Task`
@@ -955,12 +936,11 @@ pub struct CreateTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `2020-10-25T11:00:00Z`
-    #[serde(rename = "dueDate")]
     pub due_date: String,
     /// Example: `true`
     pub completed: bool,
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -997,10 +977,11 @@ impl CreateTaskParams {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWorkflowDto {
     /// Example: `2021-06-23T03:30:00+01:00`
-    #[serde(rename = "eventStartTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_start_time: Option<String>,
 }
 
@@ -1196,17 +1177,14 @@ pub struct DeleteContactsSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersRemoved` field.
-    #[serde(
-        rename = "followersRemoved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -1363,6 +1341,7 @@ impl FollowersDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContectByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
@@ -1372,25 +1351,25 @@ pub struct GetContectByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `rubika`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rubika@deos.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(rename = "emailLowerCase", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_lower_case: Option<String>,
     /// Example: `Asia/Calcutta`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `+18832327657`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1399,16 +1378,16 @@ pub struct GetContectByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `read`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `3535 1st St N`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1423,7 +1402,7 @@ pub struct GetContectByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1432,13 +1411,13 @@ pub struct GetContectByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `Date format YYYY-MM-DD`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The `attachments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1450,53 +1429,33 @@ pub struct GetContectByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// Example: `rubika`
-    #[serde(
-        rename = "firstNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name_lower_case: Option<String>,
     /// Example: `rubika deo`
-    #[serde(
-        rename = "fullNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name_lower_case: Option<String>,
     /// Example: `deo`
-    #[serde(
-        rename = "lastNameLowerCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name_lower_case: Option<String>,
     /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(rename = "lastActivity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<String>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// The `attributionSource` field.
-    #[serde(
-        rename = "attributionSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution_source: Option<AttributionSource>,
     /// The `lastAttributionSource` field.
-    #[serde(
-        rename = "lastAttributionSource",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attribution_source: Option<AttributionSource>,
     /// visitorId is the Unique ID assigned to each Live chat visitor.
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "visitorId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_id: Option<String>,
 }
 
@@ -1515,13 +1474,14 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEventSchema {
     /// Example: `YS3jaqqeehkR2Is80miy`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "calendarId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Example: `booked`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1530,51 +1490,43 @@ pub struct GetEventSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Example: `test`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Example: `2021-07-16 11:00:00`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Example: `2021-07-16 11:30:00`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Example: `Address`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(rename = "groupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Example: `booked`
-    #[serde(
-        rename = "appointmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<String>,
     /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
     /// Example: `2021-07-16 11:00:00`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-07-16 11:30:00`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The `assignedResources` field.
-    #[serde(
-        rename = "assignedResources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
 }
 
@@ -1593,6 +1545,7 @@ pub struct GetEventsSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
@@ -1602,13 +1555,13 @@ pub struct GetNoteSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `Follow-up summary`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1771,10 +1724,11 @@ pub type MultiSelectField = CheckboxField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `lorem ipsum`
     pub body: String,
@@ -1873,6 +1827,7 @@ pub struct TaskByIsSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSchema {
     /// Example: `lJpzYrWdpkC2hX6t2yue`
@@ -1885,16 +1840,16 @@ pub struct TaskSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `tesTUcmRxWrjqzJS8EjkxNKting`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `2021-07-08T02:30:00.000Z`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
@@ -1918,13 +1873,14 @@ pub type TextField = LargeTextField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactDto {
     /// Example: `rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rosan Deo`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1945,7 +1901,7 @@ pub struct UpdateContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1957,20 +1913,16 @@ pub struct UpdateContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1978,7 +1930,7 @@ pub struct UpdateContactDto {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1986,7 +1938,7 @@ pub struct UpdateContactDto {
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -2162,10 +2114,11 @@ pub struct UpdateContactsSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateNoteDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateNoteDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `lorem ipsum`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2228,6 +2181,7 @@ impl UpdateNoteDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsDto {
     /// list of contact ids to be processed
@@ -2237,12 +2191,11 @@ pub struct UpdateTagsDto {
     /// location id from where the bulk request is executed
     ///
     /// Example: `asdrwHvLUxlfw5SqKVCN`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type.
     ///
     /// Example: `false`
-    #[serde(rename = "removeAllTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_all_tags: Option<bool>,
 }
 
@@ -2272,6 +2225,7 @@ impl UpdateTagsDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsResponseDto {
     /// Indicates if the operation was successful
@@ -2281,7 +2235,6 @@ pub struct UpdateTagsResponseDto {
     /// Number of errors encountered during the operation
     ///
     /// Example: `0`
-    #[serde(rename = "errorCount")]
     pub error_count: i64,
     /// Responses for each contact processed
     pub responses: Vec<String>,
@@ -2291,6 +2244,7 @@ pub struct UpdateTagsResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTaskBody {
     /// Example: `First Task`
@@ -2300,13 +2254,13 @@ pub struct UpdateTaskBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `2020-10-25T11:00:00Z`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -2374,13 +2328,14 @@ impl UpdateTaskStatusParams {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactDto {
     /// Example: `Rosan`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `Rosan Deo`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2389,7 +2344,6 @@ pub struct UpsertContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `male`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2407,7 +2361,7 @@ pub struct UpsertContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2419,20 +2373,16 @@ pub struct UpsertContactDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(
-        rename = "inboundDndSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2440,27 +2390,23 @@ pub struct UpsertContactDto {
     /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
     ///
     /// Example: `1990-09-25`
-    #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// User's Id
     ///
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "createNewIfDuplicateAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_new_if_duplicate_allowed: Option<bool>,
 }
 
@@ -2647,6 +2593,7 @@ impl UpsertContactDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactsSuccessfulResponseDto {
     /// Example: `true`
@@ -2656,6 +2603,6 @@ pub struct UpsertContactsSuccessfulResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/ActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActionDataDto {
     /// Unique identifier for the action
@@ -22,12 +23,11 @@ pub struct ActionDataDto {
     /// Type of the action
     ///
     /// Example: `triggerWorkflow`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Agent ID where the action belongs
     ///
     /// Example: `agentId123`
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
     pub details: Details,
@@ -37,6 +37,7 @@ pub struct ActionDataDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/ActionsIdDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActionsIdDto {
     /// Unique identifier for the action.
@@ -46,7 +47,6 @@ pub struct ActionsIdDto {
     /// type of action.
     ///
     /// Example: `triggerWorkflow`
-    #[serde(rename = "type")]
     pub type_: Type,
 }
 
@@ -54,6 +54,7 @@ pub struct ActionsIdDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdvancedFollowupDto {
     /// Whether advanced followup is enabled
@@ -63,17 +64,11 @@ pub struct AdvancedFollowupDto {
     /// ID of the followup scenario
     ///
     /// Example: `contactIsBusy`
-    #[serde(rename = "scenarioId")]
     pub scenario_id: AdvancedFollowupDtoScenarioId,
     /// Sequence of followup actions to perform
-    #[serde(rename = "followupSequence")]
     pub followup_sequence: Vec<FollowupSequence>,
     /// Additional settings for followup behavior
-    #[serde(
-        rename = "followupSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followup_settings: Option<FollowupSettings>,
 }
 
@@ -108,65 +103,59 @@ pub use ghl_common::types::ScenarioId as AdvancedFollowupDtoScenarioId;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/appointmentBookingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentBookingDto {
     /// Optional action ID reference
     ///
     /// Example: `action123`
-    #[serde(rename = "actionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_id: Option<String>,
     /// Calendar ID for appointment booking
     ///
     /// Example: `calendar123`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// If true, only sends the appointment link without booking
     ///
     /// Example: `false`
-    #[serde(rename = "onlySendLink")]
     pub only_send_link: bool,
     /// Whether to trigger a workflow after booking (cannot be true when onlySendLink is true)
     ///
     /// Example: `true`
-    #[serde(rename = "triggerWorkflow")]
     pub trigger_workflow: bool,
     /// Workflow IDs to trigger after booking (required when triggerWorkflow is true)
-    #[serde(rename = "workflowIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_ids: Option<Vec<String>>,
     /// Whether to put the agent to sleep after booking (cannot be true when onlySendLink is true)
     ///
     /// Example: `true`
-    #[serde(rename = "sleepAfterBooking")]
     pub sleep_after_booking: bool,
     /// Unit for sleep time (required when sleepAfterBooking is true)
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Sleep duration (required when sleepAfterBooking is true)
     ///
     /// Example: `24`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Whether to transfer to another agent after booking (cannot be true when onlySendLink is true)
     ///
     /// Example: `false`
-    #[serde(rename = "transferBot")]
     pub transfer_bot: bool,
     /// Agent ID to transfer to (required when transferBot is true)
     ///
     /// Example: `employee456`
-    #[serde(rename = "transferAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_agent: Option<String>,
     /// Whether to allow appointment rescheduling (cannot be true when onlySendLink is true)
     ///
     /// Example: `true`
-    #[serde(rename = "rescheduleEnabled")]
     pub reschedule_enabled: bool,
     /// Whether to allow appointment cancellation (cannot be true when onlySendLink is true)
     ///
     /// Example: `true`
-    #[serde(rename = "cancelEnabled")]
     pub cancel_enabled: bool,
 }
 
@@ -234,10 +223,10 @@ pub use ghl_common::types::ChannelsItem;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/CreateActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateActionDto {
     /// Example: `triggerWorkflow`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Example: `Trigger a Workflow`
     pub name: String,
@@ -274,6 +263,7 @@ pub struct CreateActionResponseDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/CreateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmployeeDto {
     /// Name of the agent.
@@ -283,7 +273,7 @@ pub struct CreateEmployeeDto {
     /// Name of the business the agent represents.
     ///
     /// Example: `Tech Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
     ///
@@ -296,32 +286,32 @@ pub struct CreateEmployeeDto {
     /// Indicates if this agent is a primary agent.
     ///
     /// Example: `true`
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Wait time before agent responds (max 5 for minutes, 300 for seconds)
     ///
     /// Example: `2`
-    #[serde(rename = "waitTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_time: Option<f64>,
     /// Unit for wait time - SECONDS or MINUTES
     ///
     /// Example: `seconds`
-    #[serde(rename = "waitTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_time_unit: Option<WaitTimeUnit>,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
-    #[serde(rename = "sleepEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_enabled: Option<bool>,
     /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
     ///
     /// Example: `2`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// Personality traits of the agent.
     ///
@@ -338,50 +328,30 @@ pub struct CreateEmployeeDto {
     /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
     ///
     /// Example: `75`
-    #[serde(
-        rename = "autoPilotMaxMessages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_pilot_max_messages: Option<f64>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(
-        rename = "knowledgeBaseIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
     /// Allow agent to respond to images
     ///
     /// Example: `true`
-    #[serde(
-        rename = "respondToImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_to_images: Option<bool>,
     /// Allow agent to respond to audio
     ///
     /// Example: `true`
-    #[serde(rename = "respondToAudio", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_to_audio: Option<bool>,
     /// Enable sleep when a manual outbound message is sent.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnManualMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_manual_message: Option<bool>,
     /// Enable sleep when a workflow outbound message is sent.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnWorkflowMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -684,6 +654,7 @@ impl<'de> Deserialize<'de> for Details {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmployeeListItemDto {
     /// Unique identifier for the agent.
@@ -697,7 +668,7 @@ pub struct EmployeeListItemDto {
     /// Name of the business the agent represents.
     ///
     /// Example: `Tech Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Current operating mode of the agent.
     ///
@@ -708,77 +679,58 @@ pub struct EmployeeListItemDto {
     /// Wait time before agent responds.
     ///
     /// Example: `30`
-    #[serde(rename = "waitTime")]
     pub wait_time: f64,
     /// Unit for wait time.
     ///
     /// Example: `seconds`
-    #[serde(rename = "waitTimeUnit")]
     pub wait_time_unit: WaitTimeUnit,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
-    #[serde(rename = "sleepEnabled")]
     pub sleep_enabled: bool,
     /// Duration of sleep period.
     ///
     /// Example: `2`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Unit of sleep time.
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<serde_json::Value>,
     /// Indicates if this agent is a primary agent. (First agent created for a location is primary by default)
     ///
     /// Example: `false`
-    #[serde(rename = "isPrimary")]
     pub is_primary: bool,
     /// Maximum number of messages in auto-pilot mode before requiring human intervention.
     ///
     /// Example: `25`
-    #[serde(rename = "autoPilotMaxMessages")]
     pub auto_pilot_max_messages: f64,
     /// Goal configuration for the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<serde_json::Value>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(
-        rename = "knowledgeBaseIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
     /// Timestamp when the agent was created.
     ///
     /// Example: `2024-01-01T00:00:00Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Timestamp when the agent was last updated.
     ///
     /// Example: `2024-01-01T00:00:00Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Whether the bot sleeps on manual outbound messages.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnManualMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_manual_message: Option<bool>,
     /// Whether the bot sleeps on workflow outbound messages.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnWorkflowMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -786,6 +738,7 @@ pub struct EmployeeListItemDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmployeeResponseDto {
     /// Unique identifier for the agent.
@@ -799,7 +752,7 @@ pub struct EmployeeResponseDto {
     /// Name of the business the agent represents.
     ///
     /// Example: `Tech Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Current operating mode of the agent.
     ///
@@ -810,39 +763,34 @@ pub struct EmployeeResponseDto {
     /// Wait time before agent responds.
     ///
     /// Example: `30`
-    #[serde(rename = "waitTime")]
     pub wait_time: f64,
     /// Unit for wait time.
     ///
     /// Example: `seconds`
-    #[serde(rename = "waitTimeUnit")]
     pub wait_time_unit: WaitTimeUnit,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
-    #[serde(rename = "sleepEnabled")]
     pub sleep_enabled: bool,
     /// Duration of sleep period.
     ///
     /// Example: `2`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Unit of sleep time.
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<ActionsIdDto>,
     /// Indicates if this agent is a primary agent.
     ///
     /// Example: `false`
-    #[serde(rename = "isPrimary")]
     pub is_primary: bool,
     /// Maximum number of messages in auto-pilot mode before requiring human intervention.
     ///
     /// Example: `25`
-    #[serde(rename = "autoPilotMaxMessages")]
     pub auto_pilot_max_messages: f64,
     /// The goal of the agent.
     ///
@@ -860,29 +808,17 @@ pub struct EmployeeResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(
-        rename = "knowledgeBaseIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
     /// Whether the bot sleeps on manual outbound messages.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnManualMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_manual_message: Option<bool>,
     /// Whether the bot sleeps on workflow outbound messages.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnWorkflowMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -909,6 +845,7 @@ pub struct FetchActionsForEmployeeResponseDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FetchAIResponseDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchAiResponseDetailsResponseDto {
     /// The complete prompt used for the AI response.
@@ -921,7 +858,6 @@ pub struct FetchAiResponseDetailsResponseDto {
     /// The response message generated by the AI.
     ///
     /// Example: `Hello! I understand you're interested in our products. How can I assist you today?`
-    #[serde(rename = "responseMessage")]
     pub response_message: String,
     /// FAQ chunks used in generating the response from fine-tuned data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -932,7 +868,7 @@ pub struct FetchAiResponseDetailsResponseDto {
     /// ID of the employee/agent that generated the response.
     ///
     /// Example: `emp_123`
-    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// The original input message that triggered this response.
     ///
@@ -940,7 +876,6 @@ pub struct FetchAiResponseDetailsResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
     /// List of actions taken during this interaction.
-    #[serde(rename = "actionLogs")]
     pub action_logs: Vec<serde_json::Value>,
     /// Conversation history leading up to this response.
     pub history: Vec<serde_json::Value>,
@@ -955,6 +890,7 @@ pub struct FetchAiResponseDetailsResponseDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSequence`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FollowupSequence {
     /// Unique identifier for this followup step
@@ -964,49 +900,35 @@ pub struct FollowupSequence {
     /// Time unit for followup delay
     ///
     /// Example: `hours`
-    #[serde(rename = "followupTimeUnit")]
     pub followup_time_unit: SleepTimeUnit,
     /// Time duration before followup (max: 60 minutes, 24 hours, or 180 days depending on unit)
     ///
     /// Example: `2`
-    #[serde(rename = "followupTime")]
     pub followup_time: f64,
     /// Whether to use AI to generate the followup message
     ///
     /// Example: `true`
-    #[serde(
-        rename = "aiEnabledMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_enabled_message: Option<bool>,
     /// Whether to trigger a workflow during this followup
     ///
     /// Example: `false`
-    #[serde(
-        rename = "triggerWorkflow",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger_workflow: Option<bool>,
     /// Custom message to send (when aiEnabledMessage is false)
     ///
     /// Example: `Hi! Just following up on our previous conversation. Do you have any questions?`
-    #[serde(rename = "customMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<String>,
     /// Workflow ID to trigger (when triggerWorkflow is true)
     ///
     /// Example: `workflow789`
-    #[serde(rename = "workflowId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
     /// Whether contact was requested in this followup
     ///
     /// Example: `false`
-    #[serde(
-        rename = "contactRequested",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_requested: Option<bool>,
 }
 
@@ -1060,23 +982,23 @@ impl FollowupSequence {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FollowupSettings {
     /// Whether to dynamically switch channels for followups
     ///
     /// Example: `true`
-    #[serde(rename = "dynamicChannelSwitching")]
     pub dynamic_channel_switching: bool,
     /// Whether to respect working hours for followups
     ///
     /// Example: `true`
-    #[serde(rename = "followUpHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_hours: Option<bool>,
     /// Working hours configuration for followups
-    #[serde(rename = "workingHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<Vec<WorkingHours>>,
     /// Timezone to use for followups, contact or location
-    #[serde(rename = "timezoneToUse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone_to_use: Option<FollowupSettingsTimezoneToUse>,
 }
 
@@ -1121,6 +1043,7 @@ pub use ghl_common::types::GetGenerationDetailsSource;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HumanHandOverDto {
     /// Whether human handover action is enabled
@@ -1130,7 +1053,6 @@ pub struct HumanHandOverDto {
     /// Condition that triggers human handover
     ///
     /// Example: `When the user requests to speak with a human agent or expresses frustration`
-    #[serde(rename = "triggerCondition")]
     pub trigger_condition: String,
     /// Example phrases that trigger human handover (required when handoverType is custom or contactRequest)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1138,41 +1060,35 @@ pub struct HumanHandOverDto {
     /// ID of the user to assign the conversation to
     ///
     /// Example: `user123`
-    #[serde(rename = "assignToUserId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_to_user_id: Option<String>,
     /// Whether to skip assigning to a specific user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "skipAssignToUser",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_assign_to_user: Option<bool>,
     /// Whether to create a task when handing over
     ///
     /// Example: `true`
-    #[serde(rename = "createTask", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_task: Option<bool>,
     /// Whether the agent can be reactivated after handover
     ///
     /// Example: `true`
-    #[serde(rename = "reactivateEnabled")]
     pub reactivate_enabled: bool,
     /// Time unit for reactivation delay (required when reactivateEnabled is true)
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Time duration before reactivation (required when reactivateEnabled is true)
     ///
     /// Example: `24`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Final message sent when handing over to human
     ///
     /// Example: `I am transferring you to a human agent who will assist you shortly.`
-    #[serde(rename = "finalMessage")]
     pub final_message: String,
     /// Tags to apply during handover
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1180,7 +1096,6 @@ pub struct HumanHandOverDto {
     /// Type of human handover detection
     ///
     /// Example: `contactRequest`
-    #[serde(rename = "handoverType")]
     pub handover_type: HumanHandOverDtoHandoverType,
 }
 
@@ -1258,27 +1173,24 @@ pub use ghl_common::types::HandoverType as HumanHandOverDtoHandoverType;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/Interval`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Interval {
     /// Start hour (24-hour format)
     ///
     /// Example: `9`
-    #[serde(rename = "startHour")]
     pub start_hour: f64,
     /// Start minute
     ///
     /// Example: `0`
-    #[serde(rename = "startMinute")]
     pub start_minute: f64,
     /// End hour (24-hour format)
     ///
     /// Example: `17`
-    #[serde(rename = "endHour")]
     pub end_hour: f64,
     /// End minute
     ///
     /// Example: `30`
-    #[serde(rename = "endMinute")]
     pub end_minute: f64,
 }
 
@@ -1305,6 +1217,7 @@ pub use ghl_common::types::CreateEmployeeDtoMode as Mode;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/SearchEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchEmployeeResponseDto {
     /// List of agents matching the search criteria.
@@ -1312,7 +1225,6 @@ pub struct SearchEmployeeResponseDto {
     /// Total number of agents in the location (unfiltered count).
     ///
     /// Example: `100`
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// Number of agents in the current response (filtered/paginated count).
     ///
@@ -1326,44 +1238,40 @@ pub use ghl_common::types::SleepTimeUnit;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StopBotDto {
     /// Type of stop bot detection - Goodbye or Custom
     ///
     /// Example: `Custom`
-    #[serde(rename = "stopBotDetectionType")]
     pub stop_bot_detection_type: StopBotDtoStopBotDetectionType,
     /// Condition that triggers stopping the bot
     ///
     /// Example: `When the user says they no longer need assistance or want to end the conversation`
-    #[serde(rename = "stopBotTriggerCondition")]
     pub stop_bot_trigger_condition: String,
     /// Whether the bot can be reactivated after being stopped
     ///
     /// Example: `true`
-    #[serde(rename = "reactivateEnabled")]
     pub reactivate_enabled: bool,
     /// Time unit for reactivation delay (required when reactivateEnabled is true)
     ///
     /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Time duration before reactivation (required when reactivateEnabled is true)
     ///
     /// Example: `24`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Whether this action is enabled for the agent
     ///
     /// Example: `true`
     pub enabled: bool,
     /// Example phrases that trigger stop bot action (minimum 2 required)
-    #[serde(rename = "stopBotExamples")]
     pub stop_bot_examples: Vec<String>,
     /// Final message sent when stopping the bot
     ///
     /// Example: `Thank you for contacting us. Have a great day!`
-    #[serde(rename = "finalMessage")]
     pub final_message: String,
     /// Tags to apply when stopping the bot
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1418,17 +1326,16 @@ pub use ghl_common::types::StopBotDetectionType as StopBotDtoStopBotDetectionTyp
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransferBotDto {
     /// Type of transfer - Default or Custom
     ///
     /// Example: `Custom`
-    #[serde(rename = "transferBotType")]
     pub transfer_bot_type: TransferBotDtoTransferBotType,
     /// ID of the bot/agent to transfer to
     ///
     /// Example: `employee789`
-    #[serde(rename = "transferToBot")]
     pub transfer_to_bot: String,
     /// Whether this transfer action is enabled
     ///
@@ -1437,18 +1344,10 @@ pub struct TransferBotDto {
     /// Condition that triggers the transfer (required for Custom type)
     ///
     /// Example: `When the user asks to speak with sales or needs pricing information`
-    #[serde(
-        rename = "transferBotTriggerCondition",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_bot_trigger_condition: Option<String>,
     /// Example phrases that trigger transfer (required for Custom type, minimum 2)
-    #[serde(
-        rename = "transferBotExamples",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_bot_examples: Option<Vec<String>>,
 }
 
@@ -1495,20 +1394,19 @@ pub use ghl_common::types::TransferBotType as TransferBotDtoTransferBotType;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/triggerWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TriggerWorkflowDto {
     /// Array of workflow IDs to trigger
-    #[serde(rename = "workflowIds")]
     pub workflow_ids: Vec<String>,
     /// Condition that triggers the workflow
     ///
     /// Example: `When user requests appointment`
-    #[serde(rename = "triggerCondition")]
     pub trigger_condition: String,
     /// Optional message to send when triggering the workflow
     ///
     /// Example: `Workflow triggered successfully`
-    #[serde(rename = "triggerMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger_message: Option<String>,
 }
 
@@ -1540,23 +1438,19 @@ pub type UpdateActionResponseDto = CreateActionResponseDto;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/updateContactFieldDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactFieldDto {
     /// ID of the contact field in Contacts Table
     ///
     /// Example: `123`
-    #[serde(rename = "contactFieldId")]
     pub contact_field_id: String,
     /// Description of the contact field in Contacts Table
     ///
     /// Example: `Business Name`
     pub description: String,
     /// Contact update examples in Contacts Table. Not required when using standard fields, Monetory or Date Custom fields.
-    #[serde(
-        rename = "contactUpdateExamples",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_update_examples: Option<Vec<String>>,
 }
 
@@ -1587,6 +1481,7 @@ impl UpdateContactFieldDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/UpdateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmployeeDto {
     /// Name of the agent.
@@ -1597,7 +1492,7 @@ pub struct UpdateEmployeeDto {
     /// Name of the business the agent represents.
     ///
     /// Example: `Tech Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Mode of operation for the agent, required if primary is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1608,30 +1503,30 @@ pub struct UpdateEmployeeDto {
     /// Indicates if this agent is a primary agent.
     ///
     /// Example: `true`
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Wait time before agent responds (max 5 for minutes, 300 for seconds).
     ///
     /// Example: `30`
-    #[serde(rename = "waitTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_time: Option<f64>,
     /// Unit for wait time - SECONDS or MINUTES
     ///
     /// Example: `seconds`
-    #[serde(rename = "waitTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_time_unit: Option<WaitTimeUnit>,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
-    #[serde(rename = "sleepEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_enabled: Option<bool>,
     /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
     ///
     /// Example: `10`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time: Option<f64>,
     /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// Personality traits of the agent.
     ///
@@ -1649,46 +1544,29 @@ pub struct UpdateEmployeeDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
-    #[serde(rename = "autoPilotMaxMessages")]
     pub auto_pilot_max_messages: f64,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(
-        rename = "knowledgeBaseIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
     /// Allow agent to respond to images
     ///
     /// Example: `true`
-    #[serde(
-        rename = "respondToImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_to_images: Option<bool>,
     /// Allow agent to respond to audio
     ///
     /// Example: `true`
-    #[serde(rename = "respondToAudio", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub respond_to_audio: Option<bool>,
     /// Enable sleep when a manual outbound message is sent.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnManualMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_manual_message: Option<bool>,
     /// Enable sleep when a workflow outbound message is sent.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "sleepOnWorkflowMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -1837,13 +1715,12 @@ impl UpdateEmployeeDto {
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/UpdateFollowupSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateFollowupSettingsDto {
     /// The `actionIds` field.
-    #[serde(rename = "actionIds")]
     pub action_ids: Vec<String>,
     /// The `followupSettings` field.
-    #[serde(rename = "followupSettings")]
     pub followup_settings: FollowupSettings,
 }
 
@@ -1863,12 +1740,12 @@ pub use ghl_common::types::WaitTimeUnit;
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/WorkingHours`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkingHours {
     /// Day of the week (0=Sunday, 1=Monday, etc.)
     ///
     /// Example: `1`
-    #[serde(rename = "dayOfTheWeek")]
     pub day_of_the_week: f64,
     /// Time intervals for this day
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,10 +39,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_conversation(
         &self,
         body: types::CreateConversationDto,
@@ -70,10 +67,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message_transcription(
         &self,
         location_id: impl Into<String>,
@@ -103,10 +97,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn download_message_transcription(
         &self,
         location_id: impl Into<String>,
@@ -131,10 +122,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn send_a_new_message(
         &self,
         body: types::SendMessageBodyDto,
@@ -221,11 +209,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `403`.
     pub fn update_email_message_status(
         &self,
         id: impl Into<String>,
@@ -254,10 +238,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn export_messages_by_location(
         &self,
         location_id: impl Into<String>,
@@ -289,10 +270,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn add_an_inbound_message(
         &self,
         body: types::ProcessMessageBodyDto,
@@ -315,10 +293,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn add_an_outbound_message(
         &self,
         body: types::ProcessOutboundMessageBodyDto,
@@ -343,10 +318,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn send_review_reply(&self, body: types::SendReviewReplyDto) -> SendReviewReply {
         SendReviewReply {
@@ -367,12 +339,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `413`: [`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)
-    /// - `415`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `413` and `415`.
     pub fn upload_file_attachments(
         &self,
         body: types::UploadFilesDto,
@@ -397,11 +364,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn complete_file_upload(
         &self,
@@ -427,11 +390,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `413`: [`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `413`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn initiate_file_upload(
         &self,
@@ -455,10 +414,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message(&self, id: impl Into<String>) -> GetMessage {
         GetMessage {
             client: self.client.clone(),
@@ -482,12 +438,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403` and `404`.
     pub fn add_message_attachments(
         &self,
         message_id: impl Into<String>,
@@ -517,10 +468,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message_recording(
         &self,
         message_id: impl Into<String>,
@@ -549,10 +497,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn cancel_scheduled_message(
         &self,
         message_id: impl Into<String>,
@@ -579,10 +524,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_message_status(
         &self,
         message_id: impl Into<String>,
@@ -607,11 +549,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn live_chat_agent_typing(
         &self,
         body: types::UserTypingBody,
@@ -638,10 +576,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_conversation(
         &self,
         location_id: impl Into<String>,
@@ -688,10 +623,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -718,10 +650,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -748,10 +677,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -780,10 +706,7 @@ impl ConversationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_messages(&self, conversation_id: impl Into<String>) -> GetMessages {
         GetMessages {
             client: self.client.clone(),
@@ -813,8 +736,7 @@ impl CreateConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -826,12 +748,7 @@ impl CreateConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/",
-                "/conversations/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/conversations/", "v3")
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -858,8 +775,7 @@ impl GetMessageTranscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -871,20 +787,13 @@ impl GetMessageTranscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let path = [
-            "/conversations/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/transcription",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -906,8 +815,7 @@ impl DownloadMessageTranscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -917,20 +825,13 @@ impl DownloadMessageTranscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let path = [
-            "/conversations/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/transcription/download",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("messageId", &message_id)
             .ignore_body()
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -954,8 +855,7 @@ impl SendANewMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -967,12 +867,7 @@ impl SendANewMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/messages",
-                "/conversations/messages".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/conversations/messages", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -998,8 +893,7 @@ impl CancelScheduledEmailMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1011,18 +905,12 @@ impl CancelScheduledEmailMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, email_message_id } = self;
-        let path = [
-            "/conversations/messages/email/",
-            &ghl_runtime::encode_path_segment(&email_message_id),
-            "/schedule",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/conversations/messages/email/{emailMessageId}/schedule",
-                path,
                 "2021-04-15",
             )
+            .path_param("emailMessageId", &email_message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1047,8 +935,7 @@ impl GetEmailById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1060,17 +947,12 @@ impl GetEmailById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = [
-            "/conversations/messages/email/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/messages/email/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1096,8 +978,7 @@ impl UpdateEmailMessageStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1111,18 +992,12 @@ impl UpdateEmailMessageStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = [
-            "/conversations/messages/email/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/messages/email/{id}/status",
-                path,
                 "v3",
             )
+            .path_param("id", &id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1220,8 +1095,7 @@ impl ExportMessagesByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1287,12 +1161,7 @@ impl ExportMessagesByLocation {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/conversations/messages/export",
-                "/conversations/messages/export".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/conversations/messages/export", "v3")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("cursor", cursor.as_ref())
@@ -1327,8 +1196,7 @@ impl AddAnInboundMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1340,12 +1208,7 @@ impl AddAnInboundMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/messages/inbound",
-                "/conversations/messages/inbound".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/conversations/messages/inbound", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1371,8 +1234,7 @@ impl AddAnOutboundMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1384,12 +1246,7 @@ impl AddAnOutboundMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/messages/outbound",
-                "/conversations/messages/outbound".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/conversations/messages/outbound", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1413,8 +1270,7 @@ impl SendReviewReply {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1426,10 +1282,9 @@ impl SendReviewReply {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/review-reply",
-                "/conversations/messages/review-reply".to_owned(),
                 "v3",
             )
             .scopes(&["conversations/message.write"])
@@ -1455,8 +1310,7 @@ impl UploadFileAttachments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1468,12 +1322,7 @@ impl UploadFileAttachments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/messages/upload",
-                "/conversations/messages/upload".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/conversations/messages/upload", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -1506,8 +1355,7 @@ impl CompleteFileUpload {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1519,10 +1367,9 @@ impl CompleteFileUpload {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/upload/complete",
-                "/conversations/messages/upload/complete".to_owned(),
                 "v3",
             )
             .scopes(&["conversations/message.write"])
@@ -1550,8 +1397,7 @@ impl InitiateFileUpload {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1563,10 +1409,9 @@ impl InitiateFileUpload {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/upload/initiate",
-                "/conversations/messages/upload/initiate".to_owned(),
                 "v3",
             )
             .scopes(&["conversations/message.write"])
@@ -1592,8 +1437,7 @@ impl GetMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1605,14 +1449,8 @@ impl GetMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/conversations/messages/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/conversations/messages/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/conversations/messages/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1634,8 +1472,7 @@ impl AddMessageAttachments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1645,18 +1482,12 @@ impl AddMessageAttachments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/attachments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/messages/{messageId}/attachments",
-                path,
                 "v3",
             )
+            .path_param("messageId", &message_id)
             .ignore_body()
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1680,8 +1511,7 @@ impl GetMessageRecording {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1691,20 +1521,13 @@ impl GetMessageRecording {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, location_id } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recording",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/messages/{messageId}/locations/{locationId}/recording",
-                path,
                 "v3",
             )
+            .path_param("messageId", &message_id)
+            .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1730,8 +1553,7 @@ impl CancelScheduledMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1743,18 +1565,12 @@ impl CancelScheduledMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/schedule",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/conversations/messages/{messageId}/schedule",
-                path,
                 "v3",
             )
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1778,8 +1594,7 @@ impl UpdateMessageStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1791,18 +1606,12 @@ impl UpdateMessageStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/messages/{messageId}/status",
-                path,
                 "v3",
             )
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1828,8 +1637,7 @@ impl LiveChatAgentTyping {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1843,10 +1651,9 @@ impl LiveChatAgentTyping {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/providers/live-chat/typing",
-                "/conversations/providers/live-chat/typing".to_owned(),
                 "v3",
             )
             .scopes(&["conversations/livechat.write"])
@@ -2032,8 +1839,7 @@ impl SearchConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2068,12 +1874,7 @@ impl SearchConversation {
             start_date,
             end_date,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/conversations/search",
-                "/conversations/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/conversations/search", "v3")
             .query("locationId", &location_id)
             .query_opt("contactId", contact_id.as_ref())
             .query_opt("assignedTo", assigned_to.as_ref())
@@ -2119,8 +1920,7 @@ impl DeleteConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2134,17 +1934,12 @@ impl DeleteConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/conversations/{conversationId}",
-                path,
                 "v3",
             )
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2169,8 +1964,7 @@ impl GetConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2182,17 +1976,8 @@ impl GetConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/conversations/{conversationId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/conversations/{conversationId}", "v3")
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2218,8 +2003,7 @@ impl UpdateConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2231,17 +2015,8 @@ impl UpdateConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, body } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/conversations/{conversationId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/conversations/{conversationId}", "v3")
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2288,8 +2063,7 @@ impl GetMessages {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2329,18 +2103,12 @@ impl GetMessages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, last_message_id, limit, type_ } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-            "/messages",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/{conversationId}/messages",
-                path,
                 "v3",
             )
+            .path_param("conversationId", &conversation_id)
             .query_opt("lastMessageId", last_message_id.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("type", type_.as_ref())

@@ -39,10 +39,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_conversation(
         &self,
         body: types::CreateConversationDto,
@@ -70,10 +67,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message_transcription(
         &self,
         location_id: impl Into<String>,
@@ -103,10 +97,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn download_message_transcription(
         &self,
         location_id: impl Into<String>,
@@ -131,10 +122,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn send_a_new_message(
         &self,
         body: types::SendMessageBodyDto,
@@ -194,10 +182,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn export_messages_by_location(
         &self,
         location_id: impl Into<String>,
@@ -229,10 +214,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn add_an_inbound_message(
         &self,
         body: types::ProcessMessageBodyDto,
@@ -255,10 +237,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn add_an_outbound_message(
         &self,
         body: types::ProcessOutboundMessageBodyDto,
@@ -281,10 +260,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn send_review_reply(&self, body: types::SendReviewReplyDto) -> SendReviewReply {
         SendReviewReply {
             client: self.client.clone(),
@@ -304,12 +280,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `413`: [`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)
-    /// - `415`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `413` and `415`.
     pub fn upload_file_attachments(
         &self,
         body: types::UploadFilesDto,
@@ -332,11 +303,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
     pub fn complete_file_upload(
         &self,
         body: types::CompleteFileUploadDto,
@@ -359,11 +326,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `413`: [`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `413`.
     pub fn initiate_file_upload(
         &self,
         body: types::InitiateFileUploadDto,
@@ -386,10 +349,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message(&self, id: impl Into<String>) -> GetMessage {
         GetMessage {
             client: self.client.clone(),
@@ -413,12 +373,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403` and `404`.
     pub fn add_message_attachments(
         &self,
         message_id: impl Into<String>,
@@ -448,10 +403,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_message_recording(
         &self,
         message_id: impl Into<String>,
@@ -480,10 +432,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn cancel_scheduled_message(
         &self,
         message_id: impl Into<String>,
@@ -510,10 +459,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_message_status(
         &self,
         message_id: impl Into<String>,
@@ -540,10 +486,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_all_custom_subtypes(
         &self,
         location_id: impl Into<String>,
@@ -568,10 +511,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_subtype(
         &self,
         location_id: impl Into<String>,
@@ -599,10 +539,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_custom_subtype(
         &self,
         id: impl Into<String>,
@@ -632,10 +569,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_contact_unsubscription_status(
         &self,
         location_id: impl Into<String>,
@@ -659,10 +593,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn user_subscription_change(
         &self,
         body: types::UserSubscriptionChangeDto,
@@ -685,11 +616,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn live_chat_agent_typing(
         &self,
         body: types::UserTypingBody,
@@ -716,10 +643,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_conversation(
         &self,
         location_id: impl Into<String>,
@@ -766,10 +690,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -796,10 +717,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -826,10 +744,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_conversation(
         &self,
         conversation_id: impl Into<String>,
@@ -858,10 +773,7 @@ impl ConversationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_messages(&self, conversation_id: impl Into<String>) -> GetMessages {
         GetMessages {
             client: self.client.clone(),
@@ -891,8 +803,7 @@ impl CreateConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -904,12 +815,7 @@ impl CreateConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/",
-                "/conversations/".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/conversations/", "2021-04-15")
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -936,8 +842,7 @@ impl GetMessageTranscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -949,20 +854,13 @@ impl GetMessageTranscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let path = [
-            "/conversations/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/transcription",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -984,8 +882,7 @@ impl DownloadMessageTranscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -995,20 +892,13 @@ impl DownloadMessageTranscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let path = [
-            "/conversations/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/transcription/download",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
+            .path_param("messageId", &message_id)
             .ignore_body()
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1032,8 +922,7 @@ impl SendANewMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1045,12 +934,7 @@ impl SendANewMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/conversations/messages",
-                "/conversations/messages".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/conversations/messages", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1076,8 +960,7 @@ impl CancelScheduledEmailMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1089,18 +972,12 @@ impl CancelScheduledEmailMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, email_message_id } = self;
-        let path = [
-            "/conversations/messages/email/",
-            &ghl_runtime::encode_path_segment(&email_message_id),
-            "/schedule",
-        ]
-            .concat();
-        let request = Request::new(
-            Method::DELETE,
-            "/conversations/messages/email/{emailMessageId}/schedule",
-            path,
-            "2021-04-15",
-        );
+        let request = Request::to(
+                Method::DELETE,
+                "/conversations/messages/email/{emailMessageId}/schedule",
+                "2021-04-15",
+            )
+            .path_param("emailMessageId", &email_message_id);
         Ok((client, request))
     }
 }
@@ -1123,8 +1000,7 @@ impl GetEmailById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1136,17 +1012,12 @@ impl GetEmailById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = [
-            "/conversations/messages/email/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::GET,
-            "/conversations/messages/email/{id}",
-            path,
-            "2021-04-15",
-        );
+        let request = Request::to(
+                Method::GET,
+                "/conversations/messages/email/{id}",
+                "2021-04-15",
+            )
+            .path_param("id", &id);
         Ok((client, request))
     }
 }
@@ -1241,8 +1112,7 @@ impl ExportMessagesByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1308,10 +1178,9 @@ impl ExportMessagesByLocation {
                 ),
             );
         }
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/messages/export",
-                "/conversations/messages/export".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -1348,8 +1217,7 @@ impl AddAnInboundMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1361,10 +1229,9 @@ impl AddAnInboundMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/inbound",
-                "/conversations/messages/inbound".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1392,8 +1259,7 @@ impl AddAnOutboundMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1405,10 +1271,9 @@ impl AddAnOutboundMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/outbound",
-                "/conversations/messages/outbound".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1434,8 +1299,7 @@ impl SendReviewReply {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1447,10 +1311,9 @@ impl SendReviewReply {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/review-reply",
-                "/conversations/messages/review-reply".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1476,8 +1339,7 @@ impl UploadFileAttachments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1489,10 +1351,9 @@ impl UploadFileAttachments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/upload",
-                "/conversations/messages/upload".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1527,8 +1388,7 @@ impl CompleteFileUpload {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1540,10 +1400,9 @@ impl CompleteFileUpload {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/upload/complete",
-                "/conversations/messages/upload/complete".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1571,8 +1430,7 @@ impl InitiateFileUpload {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1584,10 +1442,9 @@ impl InitiateFileUpload {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/messages/upload/initiate",
-                "/conversations/messages/upload/initiate".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/message.write"])
@@ -1613,8 +1470,7 @@ impl GetMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1626,14 +1482,12 @@ impl GetMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/conversations/messages/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/messages/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1655,8 +1509,7 @@ impl AddMessageAttachments {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1666,18 +1519,12 @@ impl AddMessageAttachments {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/attachments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/messages/{messageId}/attachments",
-                path,
                 "2021-04-15",
             )
+            .path_param("messageId", &message_id)
             .ignore_body()
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1701,8 +1548,7 @@ impl GetMessageRecording {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1712,20 +1558,13 @@ impl GetMessageRecording {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, location_id } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recording",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/messages/{messageId}/locations/{locationId}/recording",
-                path,
                 "2021-04-15",
             )
+            .path_param("messageId", &message_id)
+            .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1751,8 +1590,7 @@ impl CancelScheduledMessage {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1764,18 +1602,12 @@ impl CancelScheduledMessage {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/schedule",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/conversations/messages/{messageId}/schedule",
-                path,
                 "2021-04-15",
             )
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1799,8 +1631,7 @@ impl UpdateMessageStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1812,18 +1643,12 @@ impl UpdateMessageStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let path = [
-            "/conversations/messages/",
-            &ghl_runtime::encode_path_segment(&message_id),
-            "/status",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/messages/{messageId}/status",
-                path,
                 "2021-04-15",
             )
+            .path_param("messageId", &message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1845,8 +1670,7 @@ impl GetAllCustomSubtypes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1856,10 +1680,9 @@ impl GetAllCustomSubtypes {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/preferences/custom-subtypes",
-                "/conversations/preferences/custom-subtypes".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -1883,8 +1706,7 @@ impl CreateCustomSubtype {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1894,10 +1716,9 @@ impl CreateCustomSubtype {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/preferences/custom-subtypes",
-                "/conversations/preferences/custom-subtypes".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -1923,8 +1744,7 @@ impl UpdateCustomSubtype {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1934,17 +1754,12 @@ impl UpdateCustomSubtype {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id, body } = self;
-        let path = [
-            "/conversations/preferences/custom-subtypes/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/preferences/custom-subtypes/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .query("locationId", &location_id)
             .ignore_body();
         let request = request.json(&body);
@@ -1974,8 +1789,7 @@ impl GetContactUnsubscriptionStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1985,10 +1799,9 @@ impl GetContactUnsubscriptionStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, contact_id, email } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/preferences/unsubscriptions/status",
-                "/conversations/preferences/unsubscriptions/status".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -2013,8 +1826,7 @@ impl UserSubscriptionChange {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2024,10 +1836,9 @@ impl UserSubscriptionChange {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/preferences/unsubscriptions/user-change",
-                "/conversations/preferences/unsubscriptions/user-change".to_owned(),
                 "2021-04-15",
             )
             .ignore_body();
@@ -2054,8 +1865,7 @@ impl LiveChatAgentTyping {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2069,10 +1879,9 @@ impl LiveChatAgentTyping {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/conversations/providers/live-chat/typing",
-                "/conversations/providers/live-chat/typing".to_owned(),
                 "2021-04-15",
             )
             .scopes(&["conversations/livechat.write"])
@@ -2258,8 +2067,7 @@ impl SearchConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2294,12 +2102,7 @@ impl SearchConversation {
             start_date,
             end_date,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/conversations/search",
-                "/conversations/search".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/conversations/search", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("contactId", contact_id.as_ref())
             .query_opt("assignedTo", assigned_to.as_ref())
@@ -2345,8 +2148,7 @@ impl DeleteConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2360,17 +2162,12 @@ impl DeleteConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/conversations/{conversationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2395,8 +2192,7 @@ impl GetConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2408,17 +2204,12 @@ impl GetConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/{conversationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2444,8 +2235,7 @@ impl UpdateConversation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2457,17 +2247,12 @@ impl UpdateConversation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, body } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/conversations/{conversationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2514,8 +2299,7 @@ impl GetMessages {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2555,18 +2339,12 @@ impl GetMessages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, last_message_id, limit, type_ } = self;
-        let path = [
-            "/conversations/",
-            &ghl_runtime::encode_path_segment(&conversation_id),
-            "/messages",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/conversations/{conversationId}/messages",
-                path,
                 "2021-04-15",
             )
+            .path_param("conversationId", &conversation_id)
             .query_opt("lastMessageId", last_message_id.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("type", type_.as_ref())

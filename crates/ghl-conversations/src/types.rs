@@ -96,27 +96,24 @@ pub struct CancelScheduledResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompleteFileUploadDto {
     /// Upload ID from request response
     ///
     /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
-    #[serde(rename = "uploadId")]
     pub upload_id: String,
     /// File path from request response
     ///
     /// Example: `location/loc123/conversations/conv456/uuid.mp4`
-    #[serde(rename = "filePath")]
     pub file_path: String,
     /// Location ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversation ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Original filename (for response mapping)
     ///
@@ -147,10 +144,10 @@ impl CompleteFileUploadDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompleteFileUploadResponseDto {
     /// Map of filename to public URL
-    #[serde(rename = "uploadedFiles")]
     pub uploaded_files: serde_json::Value,
     /// File metadata
     pub metadata: serde_json::Value,
@@ -160,6 +157,7 @@ pub struct CompleteFileUploadResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationCreateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationCreateResponseDto {
     /// Unique identifier for the conversation
@@ -169,12 +167,10 @@ pub struct ConversationCreateResponseDto {
     /// Date when the conversation was last updated
     ///
     /// Example: `2023-10-01T12:00:00Z`
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Date when the conversation was created
     ///
     /// Example: `2023-10-01T12:00:00Z`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Flag indicating if this conversation has been deleted
     ///
@@ -183,22 +179,19 @@ pub struct ConversationCreateResponseDto {
     /// Unique identifier of the contact associated with this conversation
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Unique identifier of the business location where this conversation takes place
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Date of the last message in the conversation
     ///
     /// Example: `2023-10-01T12:00:00Z`
-    #[serde(rename = "lastMessageDate")]
     pub last_message_date: String,
     /// Unique identifier of the team member assigned to this conversation
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -206,6 +199,7 @@ pub struct ConversationCreateResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationDto {
     /// Contact ID as string
@@ -216,54 +210,40 @@ pub struct ConversationDto {
     /// Location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Assigned User ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// User ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Last message body as string
     ///
     /// Example: `Hello, this is the message body`
-    #[serde(
-        rename = "lastMessageBody",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_body: Option<String>,
     /// Last message date as UTC
     ///
     /// Example: `1628008053263`
-    #[serde(
-        rename = "lastMessageDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_date: Option<String>,
     /// Type of the last message sent/received in the conversation.
     ///
     /// Example: `TYPE_CALL`
-    #[serde(
-        rename = "lastMessageType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_type: Option<LastMessageType>,
     /// Count of unread messages in the conversation
     ///
     /// Example: `1`
-    #[serde(rename = "unreadCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_count: Option<i64>,
     /// Inbox status of the conversation.
     ///
@@ -285,6 +265,7 @@ pub struct ConversationDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationSchema {
     /// Conversation Id
@@ -294,42 +275,34 @@ pub struct ConversationSchema {
     /// Contact Id
     ///
     /// Example: `ABCHkzuJQ8ZMd4Te84GK`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Location Id
     ///
     /// Example: `ABCHkzuJQ8ZMd4Te84GK`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Content of the most recent message in the conversation
     ///
     /// Example: `This is a sample message body`
-    #[serde(rename = "lastMessageBody")]
     pub last_message_body: String,
     /// Channel/type of the most recent message (SMS, Email, Call, etc)
     ///
     /// Example: `TYPE_SMS`
-    #[serde(rename = "lastMessageType")]
     pub last_message_type: LastMessageType,
     /// Primary channel/type of the conversation (Phone, Email, etc)
     ///
     /// Example: `TYPE_PHONE`
-    #[serde(rename = "type")]
     pub type_: ConversationSchemaType,
     /// Number of unread messages in this conversation
     ///
     /// Example: `1`
-    #[serde(rename = "unreadCount")]
     pub unread_count: i64,
     /// Complete name of the contact (first and last name)
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fullName")]
     pub full_name: String,
     /// Alternative display name for the contact - used when full name is not available
     ///
     /// Example: `John Doe Company`
-    #[serde(rename = "contactName")]
     pub contact_name: String,
     /// Primary email address of the contact
     ///
@@ -347,17 +320,16 @@ pub use ghl_common::types::ConversationSchemaType;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationDto {
     /// Location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
 }
 
@@ -432,56 +404,15 @@ impl CreateCustomSubtypeDto {
     }
 }
 
-/// Communication channel
-///
-/// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto/properties/channel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateCustomSubtypeDtoChannel {
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomSubtypeDtoChannel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomSubtypeDtoChannel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "sms" => Self::Sms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomSubtypeDtoChannel> for String {
-    fn from(value: CreateCustomSubtypeDtoChannel) -> Self {
-        match value {
-            CreateCustomSubtypeDtoChannel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomSubtypeDtoChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Communication channel
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto/properties/channel`
+    pub enum CreateCustomSubtypeDtoChannel {
+        /// `email`
+        Email = "email",
+        /// `sms`
+        Sms = "sms",
     }
 }
 
@@ -506,6 +437,7 @@ pub use ghl_common::types::GetEmailMessageResponseDtoDirection as Direction;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ErrorDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ErrorDto {
     /// Error Code
@@ -515,7 +447,6 @@ pub struct ErrorDto {
     /// Error Type
     ///
     /// Example: `saas`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Error Message
     ///
@@ -548,6 +479,7 @@ pub use ghl_common::types::Direction as ExportMessagesByLocationSortOrder;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ExportMessagesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExportMessagesResponseDto {
     /// Array of messages
@@ -555,7 +487,7 @@ pub struct ExportMessagesResponseDto {
     /// Cursor for fetching next page. Null if no more results.
     ///
     /// Example: `eyJwaXRJZCI6ImFiYy0xMjMiLCJsYXN0U29ydCI6WzE2NDY4NjQ0MDBdLCJsYXN0SWQiOiIxMjMifQ==`
-    #[serde(rename = "nextCursor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     /// Total number of messages matching the query
     ///
@@ -567,72 +499,52 @@ pub struct ExportMessagesResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardConfigDto {
     /// Specify if this is a forwarded email
     ///
     /// Example: `true`
-    #[serde(rename = "isForwarded")]
     pub is_forwarded: bool,
     /// Specify if forwarding the whole thread or just a single email
     ///
     /// Example: `false`
-    #[serde(
-        rename = "forwardWholeThread",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_whole_thread: Option<bool>,
     /// Message ID of the email thread being forwarded (source) - REQUIRED for forwarding
     ///
     /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Email Message ID of the specific email being forwarded (source) - Required for single email forward, ignored for thread forward
     ///
     /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
     /// Contact ID where the forwarded email originated from (source) - Auto-populated if not provided
     ///
     /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(
-        rename = "sourceContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_contact_id: Option<String>,
     /// Conversation ID where the forwarded email originated from (source) - Auto-populated if not provided
     ///
     /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(
-        rename = "sourceConversationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_conversation_id: Option<String>,
     /// Email address to forward to (destination)
     ///
     /// Example: `forward@example.com`
-    #[serde(rename = "toEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_email: Option<String>,
     /// Contact ID of recipient when forwarding (destination)
     ///
     /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(
-        rename = "recipientContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_contact_id: Option<String>,
     /// Conversation ID of recipient when forwarding (destination)
     ///
     /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(
-        rename = "recipientConversationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_conversation_id: Option<String>,
 }
 
@@ -714,67 +626,48 @@ impl ForwardConfigDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardResponseDto {
     /// Whether the entire thread was forwarded
     ///
     /// Example: `false`
-    #[serde(
-        rename = "forwardWholeThread",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_whole_thread: Option<bool>,
     /// Message ID of the forwarded message (source)
     ///
     /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Email Message ID of the forwarded email (source)
     ///
     /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
     /// Contact ID where the forwarded email originated from (source)
     ///
     /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(
-        rename = "sourceContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_contact_id: Option<String>,
     /// Conversation ID where the forwarded email originated from (source)
     ///
     /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(
-        rename = "sourceConversationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_conversation_id: Option<String>,
     /// Email address the message was forwarded to (destination)
     ///
     /// Example: `recipient@example.com`
-    #[serde(rename = "forwardToEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_to_email: Option<String>,
     /// Contact ID of the recipient of the forwarded email (destination)
     ///
     /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(
-        rename = "recipientContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_contact_id: Option<String>,
     /// Conversation ID of the recipient of the forwarded email (destination)
     ///
     /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(
-        rename = "recipientConversationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_conversation_id: Option<String>,
 }
 
@@ -782,17 +675,16 @@ pub struct ForwardResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationByIdResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConversationByIdResponse {
     /// Unique identifier of the contact associated with this conversation
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Unique identifier of the business location where this conversation takes place
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Flag indicating if this conversation has been moved to trash/deleted
     ///
@@ -803,17 +695,15 @@ pub struct GetConversationByIdResponse {
     /// Example: `true`
     pub inbox: bool,
     /// Communication channel type for this conversation: 1 (Phone), 2 (Email), 3 (Facebook Messenger), 4 (Review), 5 (Group SMS), 6 (Internal Chat - coming soon)
-    #[serde(rename = "type")]
     pub type_: f64,
     /// Number of messages in this conversation that have not been read by the user
     ///
     /// Example: `1`
-    #[serde(rename = "unreadCount")]
     pub unread_count: i64,
     /// Unique identifier of the team member currently responsible for handling this conversation
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Unique identifier for this specific conversation thread
     ///
@@ -844,6 +734,7 @@ pub struct GetConversationSuccessfulResponse {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailMessageResponseDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
@@ -851,24 +742,19 @@ pub struct GetEmailMessageResponseDto {
     /// External Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Message Id or thread Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "threadId")]
     pub thread_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Example: `2024-03-27T18:13:49.000Z`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Example: `Order confirm`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -881,7 +767,6 @@ pub struct GetEmailMessageResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetEmailMessageResponseDtoStatus>,
     /// Example: `text/plain`
-    #[serde(rename = "contentType")]
     pub content_type: String,
     /// An array of attachment URLs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -900,11 +785,7 @@ pub struct GetEmailMessageResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bcc: Option<Vec<String>>,
     /// In case of reply, email message Id of the reply to email
-    #[serde(
-        rename = "replyToMessageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_message_id: Option<String>,
     /// Email source
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -912,11 +793,7 @@ pub struct GetEmailMessageResponseDto {
     /// Conversation provider ID
     ///
     /// Example: `cI08i1Bls3iTB9bKgF01`
-    #[serde(
-        rename = "conversationProviderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_provider_id: Option<String>,
 }
 
@@ -926,29 +803,24 @@ pub use ghl_common::types::GetEmailMessageResponseDtoStatus;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessageResponseDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
     /// Example: `1`
-    #[serde(rename = "type")]
     pub type_: f64,
     /// Type of the message as a string
     ///
     /// Example: `SMS`
-    #[serde(rename = "messageType")]
     pub message_type: LastMessageType,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Example: `2024-03-27T18:13:49.000Z`
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Example: `Hi there`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -959,7 +831,6 @@ pub struct GetMessageResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetMessageResponseDtoStatus>,
     /// Example: `text/plain`
-    #[serde(rename = "contentType")]
     pub content_type: String,
     /// An array of attachment URLs. Attachments will be empty for Call and Voicemails, type 1 and 10. Please use get call recording API to fetch call recording and voicemails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -973,21 +844,17 @@ pub struct GetMessageResponseDto {
     /// User Id
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Conversation Provider Id
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(
-        rename = "conversationProviderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_provider_id: Option<String>,
     /// Chat Widget Id
     ///
     /// Example: `67b0cc8cf14b19d85ace7s35`
-    #[serde(rename = "chatWidgetId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_widget_id: Option<String>,
 }
 
@@ -997,27 +864,24 @@ pub use ghl_common::types::GetMessageResponseDtoStatus;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageTranscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessageTranscriptionResponseDto {
     /// Media channel describes the user interaction channel
     ///
     /// Example: `1`
-    #[serde(rename = "mediaChannel")]
     pub media_channel: f64,
     /// Index of the sentence in the transcription
     ///
     /// Example: `1`
-    #[serde(rename = "sentenceIndex")]
     pub sentence_index: f64,
     /// Start time of the sentence in milliseconds
     ///
     /// Example: `34`
-    #[serde(rename = "startTime")]
     pub start_time: f64,
     /// End time of the sentence in milliseconds
     ///
     /// Example: `45`
-    #[serde(rename = "endTime")]
     pub end_time: f64,
     /// Transcript of the sentence
     ///
@@ -1033,12 +897,13 @@ pub struct GetMessageTranscriptionResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessagesByConversationEnvelopeDto {
     /// The `messages` field.
     pub messages: GetMessagesByConversationResponseDto,
     /// Request trace id
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1046,17 +911,16 @@ pub struct GetMessagesByConversationEnvelopeDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessagesByConversationResponseDto {
     /// Id of the last message in the messages array
     ///
     /// Example: `p1mRSHeLDhAms5q0LMr4`
-    #[serde(rename = "lastMessageId")]
     pub last_message_id: String,
     /// Next page value true indicates only 20 message is in the response. Rest of the messages are in the next page. Please use the lastMessageId value in the query to get the next page messages
     ///
     /// Example: `true`
-    #[serde(rename = "nextPage")]
     pub next_page: bool,
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
@@ -1068,17 +932,16 @@ pub use ghl_common::types::GetMessagesType;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadDto {
     /// Location ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Conversation ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Original filename with extension
     ///
@@ -1087,12 +950,11 @@ pub struct InitiateFileUploadDto {
     /// MIME type of the file
     ///
     /// Example: `video/mp4`
-    #[serde(rename = "contentType")]
     pub content_type: String,
     /// File size in bytes (optional, for pre-validation)
     ///
     /// Example: `52428800`
-    #[serde(rename = "fileSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<f64>,
     /// Channel type for size limits (WHATSAPP for 100MB limit, others for 5MB)
     ///
@@ -1130,32 +992,28 @@ impl InitiateFileUploadDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadResponseDto {
     /// Signed URL for direct upload to GCS. Use PUT request with file content.
     ///
     /// Example: `https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...`
-    #[serde(rename = "uploadUrl")]
     pub upload_url: String,
     /// Unique upload ID for tracking and completing the upload
     ///
     /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
-    #[serde(rename = "uploadId")]
     pub upload_id: String,
     /// File path in GCS bucket (needed for confirmation endpoint)
     ///
     /// Example: `location/loc123/conversations/conv456/uuid.mp4`
-    #[serde(rename = "filePath")]
     pub file_path: String,
     /// URL expiration timestamp (Unix milliseconds)
     ///
     /// Example: `1701619200000`
-    #[serde(rename = "expiresAt")]
     pub expires_at: f64,
     /// Maximum allowed file size in bytes
     ///
     /// Example: `104857600`
-    #[serde(rename = "maxFileSize")]
     pub max_file_size: f64,
 }
 
@@ -1165,17 +1023,18 @@ pub use ghl_common::types::LastMessageType;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/MessageMeta`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MessageMeta {
     /// Call duration in seconds
     ///
     /// Example: `120`
-    #[serde(rename = "callDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_duration: Option<String>,
     /// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail
     ///
     /// Example: `completed`
-    #[serde(rename = "callStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_status: Option<CallStatus>,
     /// meta will contain email, for message type 3 (email). messageIds is list of all email message ids under the message thread
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1186,12 +1045,12 @@ pub struct MessageMeta {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageBodyDto {
     /// Message Type
     ///
     /// Example: `SMS`
-    #[serde(rename = "type")]
     pub type_: ProcessMessageBodyDtoType,
     /// Array of attachments
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1202,17 +1061,14 @@ pub struct ProcessMessageBodyDto {
     /// Conversation Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Contact Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Conversation Provider Id
     ///
     /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(rename = "conversationProviderId")]
     pub conversation_provider_id: String,
     /// HTML Body of Email
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1223,24 +1079,24 @@ pub struct ProcessMessageBodyDto {
     /// Email address to send from. This field is associated with the contact record and cannot be dynamically changed.
     ///
     /// Example: `sender@company.com`
-    #[serde(rename = "emailFrom", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_from: Option<String>,
     /// Recipient email address. This field is associated with the contact record and cannot be dynamically changed.
-    #[serde(rename = "emailTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_to: Option<String>,
     /// List of email address to CC
-    #[serde(rename = "emailCc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// List of email address to BCC
-    #[serde(rename = "emailBcc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
     /// Send the email message id for which this email should be threaded. This is for replying to a specific email
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
     /// external mail provider's message id
     ///
     /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Message direction, if required can be set manually, default is outbound
     ///
@@ -1369,6 +1225,7 @@ pub use ghl_common::types::ProcessMessageBodyDtoType;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageResponseDto {
     /// The `success` field.
@@ -1376,23 +1233,21 @@ pub struct ProcessMessageResponseDto {
     /// Conversation ID.
     ///
     /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// This is the main Message ID
     ///
     /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(rename = "messageId")]
     pub message_id: String,
     /// The `message` field.
     pub message: String,
     /// The `contactId` field.
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `dateAdded` field.
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `emailMessageId` field.
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
 }
 
@@ -1400,12 +1255,12 @@ pub struct ProcessMessageResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessOutboundMessageBodyDto {
     /// Message Type
     ///
     /// Example: `Call`
-    #[serde(rename = "type")]
     pub type_: ProcessOutboundMessageBodyDtoType,
     /// Array of attachments
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1413,17 +1268,15 @@ pub struct ProcessOutboundMessageBodyDto {
     /// Conversation Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Conversation Provider Id
     ///
     /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(rename = "conversationProviderId")]
     pub conversation_provider_id: String,
     /// external mail provider's message id
     ///
     /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Date of the outbound message
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1502,27 +1355,26 @@ pub struct SendConversationResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageBodyDto {
     /// Type of message being sent
     ///
     /// Example: `Email`
-    #[serde(rename = "type")]
     pub type_: SendMessageBodyDtoType,
     /// Type of message being sent
     ///
     /// Example: `Email`
-    #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
     /// ID of the contact receiving the message
     ///
     /// Example: `abc123def456`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// ID of the associated appointment
     ///
     /// Example: `appt123`
-    #[serde(rename = "appointmentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_id: Option<String>,
     /// Array of attachment URLs
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1530,13 +1382,13 @@ pub struct SendMessageBodyDto {
     /// Email address to send from
     ///
     /// Example: `sender@company.com`
-    #[serde(rename = "emailFrom", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_from: Option<String>,
     /// Array of CC email addresses
-    #[serde(rename = "emailCc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// Array of BCC email addresses
-    #[serde(rename = "emailBcc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
     /// HTML content of the message
     ///
@@ -1556,64 +1408,52 @@ pub struct SendMessageBodyDto {
     /// ID of message being replied to
     ///
     /// Example: `msg123`
-    #[serde(rename = "replyMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_message_id: Option<String>,
     /// ID of message template
     ///
     /// Example: `template123`
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// ID of message thread. For email messages, this is the message ID that contains multiple email messages in the thread
     ///
     /// Example: `thread123`
-    #[serde(rename = "threadId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
     /// UTC Timestamp (in seconds) at which the message should be scheduled
     ///
     /// Example: `1669287863`
-    #[serde(
-        rename = "scheduledTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_timestamp: Option<f64>,
     /// ID of conversation provider
     ///
     /// Example: `provider123`
-    #[serde(
-        rename = "conversationProviderId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_provider_id: Option<String>,
     /// Email address to send to, if different from contact's primary email. This should be a valid email address associated with the contact.
     ///
     /// Example: `recipient@company.com`
-    #[serde(rename = "emailTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_to: Option<String>,
     /// Custom subtype ID for email unsubscription preferences. Only applies to email messages.
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(
-        rename = "customSubtypeId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_subtype_id: Option<String>,
     /// Mode for email replies
     ///
     /// Example: `reply_all`
-    #[serde(rename = "emailReplyMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_reply_mode: Option<SendMessageBodyDtoEmailReplyMode>,
     /// Phone number used as the sender number for outbound messages
     ///
     /// Example: `+1499499299`
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
     /// Recipient phone number for outbound messages
     ///
     /// Example: `+1439499299`
-    #[serde(rename = "toNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_number: Option<String>,
     /// Forwarding configuration for emails
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1626,20 +1466,12 @@ pub struct SendMessageBodyDto {
     /// Whether the scheduled email uses native AI for the email scheduling
     ///
     /// Example: `false`
-    #[serde(
-        rename = "usesNativeSchedulingAi",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uses_native_scheduling_ai: Option<bool>,
     /// Optimization period in hours (24h, 48h, or 72h)
     ///
     /// Example: `24h`
-    #[serde(
-        rename = "optimizationPeriod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimization_period: Option<SendMessageBodyDtoOptimizationPeriod>,
 }
 
@@ -1833,25 +1665,24 @@ pub use ghl_common::types::SendMessageBodyDtoType;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageResponseDto {
     /// Conversation ID.
     ///
     /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// This contains the email message id (only for Email type). Use this ID to send inbound replies to GHL to create a threaded email.
     ///
     /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
     /// This is the main Message ID
     ///
     /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(rename = "messageId")]
     pub message_id: String,
     /// When sending via the GMB channel, we will be returning list of `messageIds` instead of single `messageId`.
-    #[serde(rename = "messageIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_ids: Option<Vec<String>>,
     /// Additional response message when sending a workflow message
     ///
@@ -1859,7 +1690,7 @@ pub struct SendMessageResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg: Option<String>,
     /// Optional metadata for forwarded email
-    #[serde(rename = "forwardData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_data: Option<ForwardResponseDto>,
     /// Message status
     ///
@@ -1871,17 +1702,16 @@ pub struct SendMessageResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendReviewReplyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendReviewReplyDto {
     /// Conversation ID (must have reviewId)
     ///
     /// Example: `conv123`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Location ID
     ///
     /// Example: `loc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Review reply message text
     ///
@@ -1910,10 +1740,11 @@ pub use ghl_common::types::GetEmailMessageResponseDtoSource as Source;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterArrayNumberSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterArrayNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
-    #[serde(rename = "startAfterDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_date: Option<Vec<String>>,
 }
 
@@ -1921,12 +1752,13 @@ pub struct StartAfterArrayNumberSchema {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterNumberSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
     ///
     /// Example: `1600854`
-    #[serde(rename = "startAfterDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_date: Option<f64>,
 }
 
@@ -1989,162 +1821,39 @@ impl SubscriptionActionDto {
     }
 }
 
-/// Subscription type name (required for default types: "One on One")
-///
-/// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_name`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SubscriptionActionDtoSubtypeName {
-    /// `One on One`
-    OneOnOne,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SubscriptionActionDtoSubtypeName {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneOnOne => "One on One",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Subscription type name (required for default types: "One on One")
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_name`
+    pub enum SubscriptionActionDtoSubtypeName {
+        /// `One on One`
+        OneOnOne = "One on One",
     }
 }
 
-impl From<String> for SubscriptionActionDtoSubtypeName {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "One on One" => Self::OneOnOne,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// Subscription status
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_status`
+    pub enum SubscriptionActionDtoSubtypeStatus {
+        /// `subscribed`
+        Subscribed = "subscribed",
+        /// `unsubscribed`
+        Unsubscribed = "unsubscribed",
     }
 }
 
-impl From<SubscriptionActionDtoSubtypeName> for String {
-    fn from(value: SubscriptionActionDtoSubtypeName) -> Self {
-        match value {
-            SubscriptionActionDtoSubtypeName::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SubscriptionActionDtoSubtypeName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Subscription status
-///
-/// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SubscriptionActionDtoSubtypeStatus {
-    /// `subscribed`
-    Subscribed,
-    /// `unsubscribed`
-    Unsubscribed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SubscriptionActionDtoSubtypeStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Subscribed => "subscribed",
-            Self::Unsubscribed => "unsubscribed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SubscriptionActionDtoSubtypeStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "subscribed" => Self::Subscribed,
-            "unsubscribed" => Self::Unsubscribed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SubscriptionActionDtoSubtypeStatus> for String {
-    fn from(value: SubscriptionActionDtoSubtypeStatus) -> Self {
-        match value {
-            SubscriptionActionDtoSubtypeStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SubscriptionActionDtoSubtypeStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of subscription action
-///
-/// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SubscriptionActionDtoType {
-    /// `default`
-    Default,
-    /// `custom`
-    Custom,
-    /// `resub_all`
-    ResubAll,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SubscriptionActionDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Custom => "custom",
-            Self::ResubAll => "resub_all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SubscriptionActionDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "custom" => Self::Custom,
-            "resub_all" => Self::ResubAll,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SubscriptionActionDtoType> for String {
-    fn from(value: SubscriptionActionDtoType) -> Self {
-        match value {
-            SubscriptionActionDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SubscriptionActionDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Type of subscription action
+    ///
+    /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/type`
+    pub enum SubscriptionActionDtoType {
+        /// `default`
+        Default = "default",
+        /// `custom`
+        Custom = "custom",
+        /// `resub_all`
+        ResubAll = "resub_all",
     }
 }
 
@@ -2152,17 +1861,17 @@ impl std::fmt::Display for SubscriptionActionDtoType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateConversationDto {
     /// Location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Count of unread messages in the conversation
     ///
     /// Example: `1`
-    #[serde(rename = "unreadCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_count: Option<i64>,
     /// Starred status of the conversation.
     ///
@@ -2275,6 +1984,7 @@ impl UpdateCustomSubtypeDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateMessageStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMessageStatusDto {
     /// Message status
@@ -2287,7 +1997,7 @@ pub struct UpdateMessageStatusDto {
     /// Email message Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
     /// Email delivery status for additional email recipients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2328,33 +2038,30 @@ impl UpdateMessageStatusDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFilesDto {
     /// Conversation Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
     /// Contact Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `attachmentUrls` field.
-    #[serde(rename = "attachmentUrls")]
     pub attachment_urls: Vec<String>,
     /// Twilio chat service SID for group SMS uploads
     ///
     /// Example: `ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`
-    #[serde(rename = "chatServiceSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_service_sid: Option<String>,
     /// Flag to indicate group SMS upload flow. When true, only 1 file upload is allowed per request.
     ///
     /// Example: `true`
-    #[serde(rename = "isGroupSms", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_group_sms: Option<String>,
 }
 
@@ -2398,17 +2105,13 @@ pub type UploadFilesErrorResponseDto = CancelScheduledResponseDto;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFilesResponseDto {
     /// The `uploadedFiles` field.
-    #[serde(rename = "uploadedFiles")]
     pub uploaded_files: serde_json::Value,
     /// Twilio media SIDs for group SMS (when isGroupSms=true)
-    #[serde(
-        rename = "twilioMediaSids",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_media_sids: Option<Vec<String>>,
 }
 
@@ -2481,27 +2184,24 @@ impl UserSubscriptionChangeDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UserTypingBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserTypingBody {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Typing status
     ///
     /// Example: `true`
-    #[serde(rename = "isTyping")]
     pub is_typing: String,
     /// visitorId is the Unique ID assigned to each Live chat visitor. visitorId will be added soon in <a href="<https://highlevel.stoplight.io/docs/integrations/00c5ff21f0030-get-contact>" target="_blank">GET Contact API</a>
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "visitorId")]
     pub visitor_id: String,
     /// Conversation Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "conversationId")]
     pub conversation_id: String,
 }
 

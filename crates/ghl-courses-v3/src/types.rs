@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/CategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryInterface {
     /// The `title` field.
@@ -16,13 +17,13 @@ pub struct CategoryInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<PostInterface>>,
     /// The `subCategories` field.
-    #[serde(rename = "subCategories", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_categories: Option<Vec<SubCategoryInterface>>,
 }
 
@@ -88,6 +89,7 @@ impl InstructorDetails {
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PostInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostInterface {
     /// The `title` field.
@@ -95,18 +97,17 @@ pub struct PostInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `contentType` field.
-    #[serde(rename = "contentType")]
     pub content_type: ContentType,
     /// The `description` field.
     pub description: String,
     /// The `bucketVideoUrl` field.
-    #[serde(rename = "bucketVideoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_video_url: Option<String>,
     /// The `postMaterials` field.
-    #[serde(rename = "postMaterials", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_materials: Option<Vec<PostMaterialInterface>>,
 }
 
@@ -155,12 +156,12 @@ impl PostInterface {
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PostMaterialInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostMaterialInterface {
     /// The `title` field.
     pub title: String,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: Type,
     /// The `url` field.
     pub url: String,
@@ -181,6 +182,7 @@ impl PostMaterialInterface {
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/ProductInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductInterface {
     /// The `title` field.
@@ -188,16 +190,12 @@ pub struct ProductInterface {
     /// The `description` field.
     pub description: String,
     /// The `imageUrl` field.
-    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// The `categories` field.
     pub categories: Vec<CategoryInterface>,
     /// The `instructorDetails` field.
-    #[serde(
-        rename = "instructorDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructor_details: Option<InstructorDetails>,
 }
 
@@ -237,13 +235,13 @@ impl ProductInterface {
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PublicExporterPayload`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PublicExporterPayload {
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `userId` field.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The `products` field.
     pub products: Vec<ProductInterface>,
@@ -270,6 +268,7 @@ impl PublicExporterPayload {
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/SubCategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubCategoryInterface {
     /// The `title` field.
@@ -277,7 +276,7 @@ pub struct SubCategoryInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]

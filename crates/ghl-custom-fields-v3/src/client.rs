@@ -44,10 +44,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_field(
         &self,
         body: types::CreateCustomFieldsDto,
@@ -75,10 +72,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_field_folder(
         &self,
         body: types::CreateFolder,
@@ -110,10 +104,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_custom_field_folder(
         &self,
         id: impl Into<String>,
@@ -143,10 +134,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_custom_field_folder(
         &self,
         id: impl Into<String>,
@@ -180,10 +168,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_fields_by_object_key(
         &self,
         object_key: impl Into<String>,
@@ -213,10 +198,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_custom_field(&self, id: impl Into<String>) -> DeleteCustomField {
         DeleteCustomField {
             client: self.client.clone(),
@@ -241,10 +223,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_field_by_id(&self, id: impl Into<String>) -> GetCustomFieldById {
         GetCustomFieldById {
             client: self.client.clone(),
@@ -269,10 +248,7 @@ impl CustomFieldsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_custom_field(
         &self,
         id: impl Into<String>,
@@ -304,8 +280,7 @@ impl CreateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -317,12 +292,7 @@ impl CreateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/custom-fields/",
-                "/custom-fields/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/custom-fields/", "v3")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -346,8 +316,7 @@ impl CreateCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -359,12 +328,7 @@ impl CreateCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/custom-fields/folder",
-                "/custom-fields/folder".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/custom-fields/folder", "v3")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -391,8 +355,7 @@ impl DeleteCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -404,14 +367,8 @@ impl DeleteCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/custom-fields/folder/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/custom-fields/folder/{id}", "v3")
+            .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -436,8 +393,7 @@ impl UpdateCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -449,9 +405,8 @@ impl UpdateCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/custom-fields/folder/{id}", path, "v3")
+        let request = Request::to(Method::PUT, "/custom-fields/folder/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -476,8 +431,7 @@ impl GetCustomFieldsByObjectKey {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -489,17 +443,12 @@ impl GetCustomFieldsByObjectKey {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let path = [
-            "/custom-fields/object-key/",
-            &ghl_runtime::encode_path_segment(&object_key),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/custom-fields/object-key/{objectKey}",
-                path,
                 "v3",
             )
+            .path_param("objectKey", &object_key)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -525,8 +474,7 @@ impl DeleteCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -538,8 +486,8 @@ impl DeleteCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::DELETE, "/custom-fields/{id}", path, "v3")
+        let request = Request::to(Method::DELETE, "/custom-fields/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -564,8 +512,7 @@ impl GetCustomFieldById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -577,8 +524,8 @@ impl GetCustomFieldById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::GET, "/custom-fields/{id}", path, "v3")
+        let request = Request::to(Method::GET, "/custom-fields/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -604,8 +551,7 @@ impl UpdateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -617,8 +563,8 @@ impl UpdateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::PUT, "/custom-fields/{id}", path, "v3")
+        let request = Request::to(Method::PUT, "/custom-fields/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -61,10 +61,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_field(
         &self,
         body: types::CreateCustomFieldsDto,
@@ -109,10 +106,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_field_folder(
         &self,
         body: types::CreateFolder,
@@ -161,10 +155,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_custom_field_folder(
         &self,
         id: impl Into<String>,
@@ -211,10 +202,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_custom_field_folder(
         &self,
         id: impl Into<String>,
@@ -265,10 +253,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_fields_by_object_key(
         &self,
         object_key: impl Into<String>,
@@ -315,10 +300,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_custom_field(&self, id: impl Into<String>) -> DeleteCustomField {
         DeleteCustomField {
             client: self.client.clone(),
@@ -360,10 +342,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_field_by_id(&self, id: impl Into<String>) -> GetCustomFieldById {
         GetCustomFieldById {
             client: self.client.clone(),
@@ -405,10 +384,7 @@ impl CustomFieldsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_custom_field(
         &self,
         id: impl Into<String>,
@@ -440,8 +416,7 @@ impl CreateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -453,12 +428,7 @@ impl CreateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/custom-fields/",
-                "/custom-fields/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/custom-fields/", "2021-07-28")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -482,8 +452,7 @@ impl CreateCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -495,12 +464,7 @@ impl CreateCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/custom-fields/folder",
-                "/custom-fields/folder".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/custom-fields/folder", "2021-07-28")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -527,8 +491,7 @@ impl DeleteCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -540,14 +503,12 @@ impl DeleteCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/custom-fields/folder/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -572,8 +533,7 @@ impl UpdateCustomFieldFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -585,14 +545,12 @@ impl UpdateCustomFieldFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/custom-fields/folder/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -617,8 +575,7 @@ impl GetCustomFieldsByObjectKey {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -630,17 +587,12 @@ impl GetCustomFieldsByObjectKey {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let path = [
-            "/custom-fields/object-key/",
-            &ghl_runtime::encode_path_segment(&object_key),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/custom-fields/object-key/{objectKey}",
-                path,
                 "2021-07-28",
             )
+            .path_param("objectKey", &object_key)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -666,8 +618,7 @@ impl DeleteCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -679,13 +630,8 @@ impl DeleteCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/custom-fields/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::DELETE, "/custom-fields/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -710,8 +656,7 @@ impl GetCustomFieldById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -723,13 +668,8 @@ impl GetCustomFieldById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::GET,
-                "/custom-fields/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/custom-fields/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -755,8 +695,7 @@ impl UpdateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -768,13 +707,8 @@ impl UpdateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::PUT,
-                "/custom-fields/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/custom-fields/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -11,12 +11,12 @@ pub use ghl_common::types::AcceptedFormats;
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomFieldsDto {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Field name
     ///
@@ -30,47 +30,34 @@ pub struct CreateCustomFieldsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
-    #[serde(rename = "showInForms")]
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(
-        rename = "acceptedFormats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
     /// Type of field that you are trying to create
-    #[serde(rename = "dataType")]
     pub data_type: CreateCustomFieldsDtoDataType,
     /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldKey}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
     ///
     /// Example: `custom_object.pet.name`
-    #[serde(rename = "fieldKey")]
     pub field_key: String,
     /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
     /// Example: `custom_object.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD.
     ///
     /// Example: `2`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowCustomOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_custom_option: Option<bool>,
     /// ID of the parent folder
-    #[serde(rename = "parentId")]
     pub parent_id: String,
 }
 
@@ -153,12 +140,12 @@ pub use ghl_common::types::CreateCustomFieldsDtoDataType;
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFolder {
     /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
     /// Example: `custom_object.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Field name
     ///
@@ -167,7 +154,6 @@ pub struct CreateFolder {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -229,12 +215,12 @@ pub struct CustomFolderDeleteResponseDto {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomField {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Field name
     ///
@@ -248,57 +234,42 @@ pub struct ICustomField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
-    #[serde(rename = "showInForms")]
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(
-        rename = "acceptedFormats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
     /// Unique identifier of the object
     pub id: String,
     /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
     /// Example: `custom_object.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Type of field that you are trying to create
-    #[serde(rename = "dataType")]
     pub data_type: ICustomFieldDataType,
     /// ID of the parent folder
     ///
     /// Example: `3v34PM428h8vShlRW1KT`
-    #[serde(rename = "parentId")]
     pub parent_id: String,
     /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
     ///
     /// Example: `custom_object.pet.name`
-    #[serde(rename = "fieldKey")]
     pub field_key: String,
     /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowCustomOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_custom_option: Option<bool>,
     /// Maximum file limit for uploads
     ///
     /// Example: `2`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Date and time when the object was added
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date and time when the object was last updated
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
 }
 
@@ -308,6 +279,7 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomFieldFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomFieldFolder {
     /// Unique identifier of the object
@@ -315,12 +287,10 @@ pub struct ICustomFieldFolder {
     /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
     /// Example: `custom_object.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Field name
     ///
@@ -364,12 +334,12 @@ impl OptionDto {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Field name
     ///
@@ -383,22 +353,17 @@ pub struct UpdateCustomFieldsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
-    #[serde(rename = "showInForms")]
     pub show_in_forms: bool,
     /// Options for the field. Important: Providing options will completely replace the existing options array. You must include all existing options alongside any new options you wish to add. Removal of options is not supported through this update. Applicable only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST types.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(
-        rename = "acceptedFormats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
     /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD.
     ///
     /// Example: `2`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
 }
 
@@ -461,6 +426,7 @@ impl UpdateCustomFieldsDto {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateFolder {
     /// Field name
@@ -470,7 +436,6 @@ pub struct UpdateFolder {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomMenuDto {
     /// Title of the custom menu
@@ -24,39 +25,30 @@ pub struct CreateCustomMenuDto {
     /// Whether the menu must be displayed on the agency's level
     ///
     /// Example: `true`
-    #[serde(rename = "showOnCompany")]
     pub show_on_company: bool,
     /// Whether the menu must be displayed for sub-accounts level
     ///
     /// Example: `true`
-    #[serde(rename = "showOnLocation")]
     pub show_on_location: bool,
     /// Whether the menu must be displayed to all sub-accounts
     ///
     /// Example: `true`
-    #[serde(rename = "showToAllLocations")]
     pub show_to_all_locations: bool,
     /// Mode for opening the menu link
-    #[serde(rename = "openMode")]
     pub open_mode: OpenMode,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
     pub locations: Vec<String>,
     /// Which user-roles should the menu be accessible to?
-    #[serde(rename = "userRole")]
     pub user_role: UserRole,
     /// Whether to allow camera access (only for iframe mode)
     ///
     /// Example: `false`
-    #[serde(rename = "allowCamera", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_camera: Option<bool>,
     /// Whether to allow microphone access (only for iframe mode)
     ///
     /// Example: `false`
-    #[serde(
-        rename = "allowMicrophone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_microphone: Option<bool>,
 }
 
@@ -105,6 +97,7 @@ impl CreateCustomMenuDto {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomMenuSchema {
     /// Unique identifier for the custom menu
@@ -133,44 +126,36 @@ pub struct CustomMenuSchema {
     /// Filter to show only agency-level menu links. When omitted, fetches both agency and sub-account menu links. Ignored if locationId is provided
     ///
     /// Example: `true`
-    #[serde(rename = "showOnCompany", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_company: Option<bool>,
     /// Whether the menu must be displayed for sub-accounts level
     ///
     /// Example: `true`
-    #[serde(rename = "showOnLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_location: Option<bool>,
     /// Whether the menu must be displayed to all sub-accounts
     ///
     /// Example: `true`
-    #[serde(
-        rename = "showToAllLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_to_all_locations: Option<bool>,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Mode for opening the menu link
-    #[serde(rename = "openMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_mode: Option<OpenMode>,
     /// Which user-roles should the menu be accessible to?
-    #[serde(rename = "userRole", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_role: Option<UserRole>,
     /// Indicates if camera access is allowed for this menu
     ///
     /// Example: `false`
-    #[serde(rename = "allowCamera", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_camera: Option<bool>,
     /// Indicates if microphone access is allowed for this menu
     ///
     /// Example: `false`
-    #[serde(
-        rename = "allowMicrophone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_microphone: Option<bool>,
 }
 
@@ -178,6 +163,7 @@ pub struct CustomMenuSchema {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/DeleteCustomMenuSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomMenuSuccessfulResponseDto {
     /// Indicates whether the custom menu was successfully deleted
@@ -193,12 +179,12 @@ pub struct DeleteCustomMenuSuccessfulResponseDto {
     /// The ID of the deleted custom menu
     ///
     /// Example: `12345abcde`
-    #[serde(rename = "deletedMenuId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_menu_id: Option<String>,
     /// Timestamp of when the deletion was performed
     ///
     /// Example: `2023-09-12T15:30:45.123Z`
-    #[serde(rename = "deletedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
 }
 
@@ -208,15 +194,16 @@ pub use ghl_common::types::FontFamily;
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetCustomMenusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomMenusResponseDto {
     /// Array of custom menu links
-    #[serde(rename = "customMenus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menus: Option<Vec<CustomMenuSchema>>,
     /// Total number of custom menu records
     ///
     /// Example: `100`
-    #[serde(rename = "totalLinks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_links: Option<i64>,
 }
 
@@ -224,10 +211,11 @@ pub struct GetCustomMenusResponseDto {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSingleCustomMenusSuccessfulResponseDto {
     /// Single Custom menu link object
-    #[serde(rename = "customMenu", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menu: Option<CustomMenuSchema>,
 }
 
@@ -235,6 +223,7 @@ pub struct GetSingleCustomMenusSuccessfulResponseDto {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IconSchema {
     /// Name of the icon
@@ -242,7 +231,6 @@ pub struct IconSchema {
     /// Example: `yin-yang`
     pub name: String,
     /// Font family of the icon
-    #[serde(rename = "fontFamily")]
     pub font_family: FontFamily,
 }
 
@@ -260,6 +248,7 @@ impl IconSchema {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchemaOptional`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IconSchemaOptional {
     /// Name of the icon
@@ -268,7 +257,7 @@ pub struct IconSchemaOptional {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Font family of the icon
-    #[serde(rename = "fontFamily", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font_family: Option<FontFamily>,
 }
 
@@ -300,6 +289,7 @@ pub use ghl_common::types::OpenMode;
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomMenuDto {
     /// Title of the custom menu
@@ -318,44 +308,36 @@ pub struct UpdateCustomMenuDto {
     /// Whether the menu must be displayed on the agency's level
     ///
     /// Example: `true`
-    #[serde(rename = "showOnCompany", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_company: Option<bool>,
     /// Whether the menu must be displayed for sub-accounts level
     ///
     /// Example: `true`
-    #[serde(rename = "showOnLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_location: Option<bool>,
     /// Whether the menu must be displayed to all sub-accounts
     ///
     /// Example: `true`
-    #[serde(
-        rename = "showToAllLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_to_all_locations: Option<bool>,
     /// Mode for opening the menu link
-    #[serde(rename = "openMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_mode: Option<OpenMode>,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Which user-roles should the menu be accessible to?
-    #[serde(rename = "userRole", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_role: Option<UserRole>,
     /// Whether to allow camera access (only for iframe mode)
     ///
     /// Example: `false`
-    #[serde(rename = "allowCamera", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_camera: Option<bool>,
     /// Whether to allow microphone access (only for iframe mode)
     ///
     /// Example: `false`
-    #[serde(
-        rename = "allowMicrophone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_microphone: Option<bool>,
 }
 
@@ -448,13 +430,14 @@ impl UpdateCustomMenuDto {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuLinkResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomMenuLinkResponseDto {
     /// Status of update
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Updated custom menu link
-    #[serde(rename = "customMenu", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menu: Option<CustomMenuSchema>,
 }
 

@@ -31,6 +31,7 @@ pub struct EmailNotVerifiedResponseDto {
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailVerifiedV3ResponseDto {
     /// Reason for email verification failure
@@ -49,11 +50,7 @@ pub struct EmailVerifiedV3ResponseDto {
     /// Example: `abc@xyz.com`
     pub address: String,
     /// Lead Connector email verification recommendation
-    #[serde(
-        rename = "leadConnectorRecommendation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_connector_recommendation: Option<LeadConnectorRecommendationDto>,
 }
 
@@ -65,12 +62,13 @@ pub use ghl_common::types::Risk as EmailVerifiedV3ResponseDtoRisk;
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/LeadConnectorRecommendationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadConnectorRecommendationDto {
     /// Email verification status
     ///
     /// Example: `false`
-    #[serde(rename = "isEmailValid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_email_valid: Option<bool>,
 }
 
@@ -78,12 +76,12 @@ pub struct LeadConnectorRecommendationDto {
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/VerificationBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VerificationBodyDto {
     /// Email Verification type
     ///
     /// Example: `email`
-    #[serde(rename = "type")]
     pub type_: VerificationBodyDtoType,
     /// Email Verification recepient (email address / contactId)
     ///

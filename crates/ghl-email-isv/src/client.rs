@@ -43,11 +43,7 @@ impl EmailIsvClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn verify_email(
         &self,
         location_id: impl Into<String>,
@@ -78,8 +74,7 @@ impl VerifyEmail {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -91,12 +86,7 @@ impl VerifyEmail {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/email/verify",
-                "/email/verify".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/email/verify", "2021-07-28")
             .query("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

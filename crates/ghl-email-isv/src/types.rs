@@ -31,6 +31,7 @@ pub struct EmailNotVerifiedResponseDto {
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailVerifiedResponseDto {
     /// Reason for email verification failure
@@ -49,7 +50,6 @@ pub struct EmailVerifiedResponseDto {
     /// Example: `abc@xyz.com`
     pub address: String,
     /// Lead Connector email verification recomendation
-    #[serde(rename = "leadconnectorRecomendation")]
     pub leadconnector_recomendation: LeadConnectorRecomandationDto,
 }
 
@@ -61,12 +61,13 @@ pub use ghl_common::types::Risk as EmailVerifiedResponseDtoRisk;
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/LeadConnectorRecomandationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadConnectorRecomandationDto {
     /// Email verification status
     ///
     /// Example: `false`
-    #[serde(rename = "isEmailValid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_email_valid: Option<bool>,
 }
 
@@ -74,12 +75,12 @@ pub struct LeadConnectorRecomandationDto {
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VerificationBodyDto {
     /// Email Verification type
     ///
     /// Example: `email`
-    #[serde(rename = "type")]
     pub type_: VerificationBodyDtoType,
     /// Email Verification recepient (email address / contactId)
     ///

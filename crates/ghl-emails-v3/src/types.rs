@@ -31,12 +31,13 @@ pub struct BuilderAttributePublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderCustomFlagsPublicV2Dto {
     /// Layout ID
     ///
     /// Example: `hero-layout`
-    #[serde(rename = "layoutId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout_id: Option<serde_json::Value>,
     /// Theme name
     ///
@@ -44,68 +45,21 @@ pub struct BuilderCustomFlagsPublicV2Dto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
     /// Social element rendering type
-    #[serde(
-        rename = "socialElementType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_element_type: Option<BuilderCustomFlagsPublicV2DtoSocialElementType>,
 }
 
-/// Social element rendering type
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto/properties/socialElementType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BuilderCustomFlagsPublicV2DtoSocialElementType {
-    /// `icon`
-    Icon,
-    /// `icon-text`
-    IconText,
-    /// `text`
-    Text,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BuilderCustomFlagsPublicV2DtoSocialElementType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Icon => "icon",
-            Self::IconText => "icon-text",
-            Self::Text => "text",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BuilderCustomFlagsPublicV2DtoSocialElementType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "icon" => Self::Icon,
-            "icon-text" => Self::IconText,
-            "text" => Self::Text,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BuilderCustomFlagsPublicV2DtoSocialElementType> for String {
-    fn from(value: BuilderCustomFlagsPublicV2DtoSocialElementType) -> Self {
-        match value {
-            BuilderCustomFlagsPublicV2DtoSocialElementType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BuilderCustomFlagsPublicV2DtoSocialElementType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Social element rendering type
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto/properties/socialElementType`
+    pub enum BuilderCustomFlagsPublicV2DtoSocialElementType {
+        /// `icon`
+        Icon = "icon",
+        /// `icon-text`
+        IconText = "icon-text",
+        /// `text`
+        Text = "text",
     }
 }
 
@@ -113,6 +67,7 @@ impl std::fmt::Display for BuilderCustomFlagsPublicV2DtoSocialElementType {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderEditorContentPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderEditorContentPublicV2Dto {
     /// Builder elements
@@ -122,11 +77,7 @@ pub struct BuilderEditorContentPublicV2Dto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attrs: Option<std::collections::BTreeMap<String, BuilderNodeAttrsPublicV2Dto>>,
     /// Template-level settings map keyed by setting group
-    #[serde(
-        rename = "templateSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_settings: Option<
         std::collections::BTreeMap<String, Vec<BuilderAttributePublicV2Dto>>,
     >,
@@ -136,6 +87,7 @@ pub struct BuilderEditorContentPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderElementNodePublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderElementNodePublicV2Dto {
     /// Element ID
@@ -145,7 +97,6 @@ pub struct BuilderElementNodePublicV2Dto {
     /// Tag name
     ///
     /// Example: `mj-text`
-    #[serde(rename = "tagName")]
     pub tag_name: String,
     /// Child elements
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,12 +107,12 @@ pub struct BuilderElementNodePublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderNodeAttrsPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderNodeAttrsPublicV2Dto {
     /// Tag name
     ///
     /// Example: `mj-text`
-    #[serde(rename = "tagName")]
     pub tag_name: String,
     /// Element attributes
     pub attributes: Vec<BuilderAttributePublicV2Dto>,
@@ -171,7 +122,7 @@ pub struct BuilderNodeAttrsPublicV2Dto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// Custom flags
-    #[serde(rename = "customFlags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_flags: Option<BuilderCustomFlagsPublicV2Dto>,
 }
 
@@ -179,6 +130,7 @@ pub struct BuilderNodeAttrsPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderUpdateSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderUpdateSuccessfulDto {
     /// ok
@@ -189,26 +141,22 @@ pub struct BuilderUpdateSuccessfulDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// preview url
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// template data download url
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "templateDownloadUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_download_url: Option<String>,
     /// version id of the saved template
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
 }
 
@@ -216,6 +164,7 @@ pub struct BuilderUpdateSuccessfulDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignDto {
     /// Campaign ID
@@ -233,12 +182,10 @@ pub struct BulkActionCampaignDto {
     /// Schedule type (NOW or SCHEDULED)
     ///
     /// Example: `NOW`
-    #[serde(rename = "scheduleType")]
     pub schedule_type: String,
     /// User who created the campaign
     ///
     /// Example: `John Doe`
-    #[serde(rename = "createdBy")]
     pub created_by: String,
     /// Whether the campaign is deleted
     ///
@@ -247,85 +194,36 @@ pub struct BulkActionCampaignDto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Processing completion timestamp
     ///
     /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(rename = "completedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// Email metadata
-    #[serde(rename = "emailMetadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_metadata: Option<BulkActionCampaignEmailDetailsDto>,
 }
 
-/// Campaign status
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto/properties/status` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BulkActionCampaignDtoStatus {
-    /// `processing`
-    Processing,
-    /// `scheduled`
-    Scheduled,
-    /// `paused`
-    Paused,
-    /// `complete`
-    Complete,
-    /// `cancelled`
-    Cancelled,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BulkActionCampaignDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Processing => "processing",
-            Self::Scheduled => "scheduled",
-            Self::Paused => "paused",
-            Self::Complete => "complete",
-            Self::Cancelled => "cancelled",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BulkActionCampaignDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "processing" => Self::Processing,
-            "scheduled" => Self::Scheduled,
-            "paused" => Self::Paused,
-            "complete" => Self::Complete,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BulkActionCampaignDtoStatus> for String {
-    fn from(value: BulkActionCampaignDtoStatus) -> Self {
-        match value {
-            BulkActionCampaignDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BulkActionCampaignDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Campaign status
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto/properties/status` and 3 identical schemas
+    pub enum BulkActionCampaignDtoStatus {
+        /// `processing`
+        Processing = "processing",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `paused`
+        Paused = "paused",
+        /// `complete`
+        Complete = "complete",
+        /// `cancelled`
+        Cancelled = "cancelled",
     }
 }
 
@@ -333,6 +231,7 @@ impl std::fmt::Display for BulkActionCampaignDtoStatus {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignEmailDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignEmailDetailsDto {
     /// Email subject line
@@ -353,7 +252,7 @@ pub struct BulkActionCampaignEmailDetailsDto {
     /// Email template ID
     ///
     /// Example: `6790aeb53c8d1288f555f92b`
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
 }
 
@@ -361,6 +260,7 @@ pub struct BulkActionCampaignEmailDetailsDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignPublicV2Dto {
     /// Campaign ID
@@ -375,7 +275,7 @@ pub struct BulkActionCampaignPublicV2Dto {
     /// Source ID of the campaign
     ///
     /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Campaign name
     ///
@@ -389,7 +289,7 @@ pub struct BulkActionCampaignPublicV2Dto {
     /// Schedule type (NOW, SCHEDULED, or DRIP)
     ///
     /// Example: `SCHEDULED`
-    #[serde(rename = "scheduleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_type: Option<ScheduleType>,
     /// Whether the campaign is deleted
     ///
@@ -398,20 +298,18 @@ pub struct BulkActionCampaignPublicV2Dto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Processing completion timestamp
     ///
     /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(rename = "completedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// Email metadata
-    #[serde(rename = "emailMetadata", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_metadata: Option<BulkActionCampaignEmailDetailsDto>,
 }
 
@@ -419,199 +317,95 @@ pub struct BulkActionCampaignPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `template title`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: CreateBuilderDtoType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// The `builderVersion` field.
-    #[serde(rename = "builderVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder_version: Option<CreateBuilderDtoBuilderVersion>,
     /// Example: `Template1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The `templateDataUrl` field.
-    #[serde(
-        rename = "templateDataUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_data_url: Option<String>,
     /// The `importProvider` field.
-    #[serde(rename = "importProvider")]
     pub import_provider: CreateBuilderDtoImportProvider,
     /// Example: `https://tplshare.com/fhYJ3Mi`
     #[serde(rename = "importURL", default, skip_serializing_if = "Option::is_none")]
     pub import_url: Option<String>,
     /// Example: `template_library`
-    #[serde(rename = "templateSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_source: Option<String>,
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// Example: `Email Subject`
-    #[serde(rename = "subjectLine", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Example: `Name of sender`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Example: `test@abc.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Example: `preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
 }
 
 pub use ghl_common::types::BuilderVersion as CreateBuilderDtoBuilderVersion;
 
-/// The `importProvider` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/importProvider`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateBuilderDtoImportProvider {
-    /// `mailchimp`
-    Mailchimp,
-    /// `active_campaign`
-    ActiveCampaign,
-    /// `kajabi`
-    Kajabi,
-    /// `other`
-    Other,
-    /// `import_with_email_ai`
-    ImportWithEmailAi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBuilderDtoImportProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mailchimp => "mailchimp",
-            Self::ActiveCampaign => "active_campaign",
-            Self::Kajabi => "kajabi",
-            Self::Other => "other",
-            Self::ImportWithEmailAi => "import_with_email_ai",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// The `importProvider` field of [`CreateBuilderDto`].
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/importProvider`
+    pub enum CreateBuilderDtoImportProvider {
+        /// `mailchimp`
+        Mailchimp = "mailchimp",
+        /// `active_campaign`
+        ActiveCampaign = "active_campaign",
+        /// `kajabi`
+        Kajabi = "kajabi",
+        /// `other`
+        Other = "other",
+        /// `import_with_email_ai`
+        ImportWithEmailAi = "import_with_email_ai",
     }
 }
 
-impl From<String> for CreateBuilderDtoImportProvider {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mailchimp" => Self::Mailchimp,
-            "active_campaign" => Self::ActiveCampaign,
-            "kajabi" => Self::Kajabi,
-            "other" => Self::Other,
-            "import_with_email_ai" => Self::ImportWithEmailAi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBuilderDtoImportProvider> for String {
-    fn from(value: CreateBuilderDtoImportProvider) -> Self {
-        match value {
-            CreateBuilderDtoImportProvider::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBuilderDtoImportProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateBuilderDtoType {
-    /// `html`
-    Html,
-    /// `folder`
-    Folder,
-    /// `import`
-    Import,
-    /// `builder`
-    Builder,
-    /// `blank`
-    Blank,
-    /// `ai_template`
-    AiTemplate,
-    /// `vibe-editor`
-    VibeEditor,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBuilderDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Folder => "folder",
-            Self::Import => "import",
-            Self::Builder => "builder",
-            Self::Blank => "blank",
-            Self::AiTemplate => "ai_template",
-            Self::VibeEditor => "vibe-editor",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBuilderDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "folder" => Self::Folder,
-            "import" => Self::Import,
-            "builder" => Self::Builder,
-            "blank" => Self::Blank,
-            "ai_template" => Self::AiTemplate,
-            "vibe-editor" => Self::VibeEditor,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBuilderDtoType> for String {
-    fn from(value: CreateBuilderDtoType) -> Self {
-        match value {
-            CreateBuilderDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBuilderDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `type` field of [`CreateBuilderDto`].
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/type`
+    pub enum CreateBuilderDtoType {
+        /// `html`
+        Html = "html",
+        /// `folder`
+        Folder = "folder",
+        /// `import`
+        Import = "import",
+        /// `builder`
+        Builder = "builder",
+        /// `blank`
+        Blank = "blank",
+        /// `ai_template`
+        AiTemplate = "ai_template",
+        /// `vibe-editor`
+        VibeEditor = "vibe-editor",
     }
 }
 
@@ -619,6 +413,7 @@ impl std::fmt::Display for CreateBuilderDtoType {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderSuccesfulResponseDto {
     /// template id
@@ -628,7 +423,6 @@ pub struct CreateBuilderSuccesfulResponseDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -636,6 +430,7 @@ pub struct CreateBuilderSuccesfulResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmailCampaignPublicV2BodyDto {
     /// Campaign name
@@ -645,37 +440,34 @@ pub struct CreateEmailCampaignPublicV2BodyDto {
     /// Editor type for the campaign content. Use `html` for code-editor campaigns or `text` for plain-text campaigns.
     ///
     /// Example: `html`
-    #[serde(rename = "editorType")]
     pub editor_type: EditorType,
     /// Existing template ID to create the campaign from. Omit this field to create a blank campaign.
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "templateId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Optional initial editor content to persist immediately after campaign creation. Provide HTML or plain-text string content.
     ///
     /// Example: `<html><body>Hello World</body></html>`
-    #[serde(rename = "editorContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<String>,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// Timezone for the campaign
     ///
     /// Example: `Asia/Kolkata`
-    #[serde(rename = "timeZone")]
     pub time_zone: String,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439099`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Name of the user performing this action
     ///
     /// Example: `John Doe`
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
 
@@ -728,6 +520,7 @@ impl CreateEmailCampaignPublicV2BodyDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmailCampaignPublicV2ResponseDto {
     /// Campaign ID
@@ -742,7 +535,7 @@ pub struct CreateEmailCampaignPublicV2ResponseDto {
     /// Source ID of the campaign
     ///
     /// Example: `bulkRequest_abc123`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Campaign name
     ///
@@ -757,16 +550,12 @@ pub struct CreateEmailCampaignPublicV2ResponseDto {
     /// Campaign type
     ///
     /// Example: `bulk-email`
-    #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
     /// Campaign category
     ///
     /// Example: `email-campaign`
-    #[serde(
-        rename = "campaignCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -778,17 +567,15 @@ pub struct CreateEmailCampaignPublicV2ResponseDto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -796,6 +583,7 @@ pub struct CreateEmailCampaignPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplateFolderPublicV2BodyDto {
     /// Folder name
@@ -805,7 +593,7 @@ pub struct CreateTemplateFolderPublicV2BodyDto {
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -829,6 +617,7 @@ impl CreateTemplateFolderPublicV2BodyDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplateFolderPublicV2ResponseDto {
     /// Folder ID
@@ -842,17 +631,17 @@ pub struct CreateTemplateFolderPublicV2ResponseDto {
     /// Created timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Updated timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -860,6 +649,7 @@ pub struct CreateTemplateFolderPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplatePublicV2BodyDto {
     /// Template name
@@ -869,42 +659,41 @@ pub struct CreateTemplatePublicV2BodyDto {
     /// Editor type for the new template. Use `html` for code-editor templates or `text` for plain-text templates.
     ///
     /// Example: `html`
-    #[serde(rename = "editorType")]
     pub editor_type: EditorType,
     /// Optional initial editor content. Provide HTML or plain-text string content.
     ///
     /// Example: `<html><body>Hello World</body></html>`
-    #[serde(rename = "editorContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<String>,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Preview text
     ///
     /// Example: `Email preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -971,6 +760,7 @@ impl CreateTemplatePublicV2BodyDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplatePublicV2ResponseDto {
     /// Template ID
@@ -984,57 +774,55 @@ pub struct CreateTemplatePublicV2ResponseDto {
     /// Editor type
     ///
     /// Example: `html`
-    #[serde(rename = "editorType")]
     pub editor_type: EditorType,
     /// Whether template is plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Preview text
     ///
     /// Example: `Email preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Preview URL
     ///
     /// Example: `https://example.com/preview/template123`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// Created timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Updated timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1042,6 +830,7 @@ pub struct CreateTemplatePublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBuilderSuccesfulResponseDto {
     /// ok
@@ -1052,7 +841,7 @@ pub struct DeleteBuilderSuccesfulResponseDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1060,6 +849,7 @@ pub struct DeleteBuilderSuccesfulResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/DeleteCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCampaignPublicV2ResponseDto {
     /// Whether the campaign was deleted successfully
@@ -1069,7 +859,7 @@ pub struct DeleteCampaignPublicV2ResponseDto {
     /// Trace ID of the request
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1078,113 +868,29 @@ pub struct DeleteCampaignPublicV2ResponseDto {
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/DeleteTemplatePublicV2ResponseDto`
 pub type DeleteTemplatePublicV2ResponseDto = DeleteCampaignPublicV2ResponseDto;
 
-/// Editor type for the campaign content. Use `html` for code-editor campaigns or `text` for plain-text campaigns.
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto/properties/editorType` and 6 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EditorType {
-    /// `html`
-    Html,
-    /// `text`
-    Text,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EditorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Text => "text",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Editor type for the campaign content. Use `html` for code-editor campaigns or `text` for plain-text campaigns.
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto/properties/editorType` and 6 identical schemas
+    pub enum EditorType {
+        /// `html`
+        Html = "html",
+        /// `text`
+        Text = "text",
     }
 }
 
-impl From<String> for EditorType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "text" => Self::Text,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EditorType> for String {
-    fn from(value: EditorType) -> Self {
-        match value {
-            EditorType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EditorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Editor type for this campaign
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/editorType` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EditorType2 {
-    /// `html`
-    Html,
-    /// `builder`
-    Builder,
-    /// `text`
-    Text,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EditorType2 {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Builder => "builder",
-            Self::Text => "text",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EditorType2 {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "builder" => Self::Builder,
-            "text" => Self::Text,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EditorType2> for String {
-    fn from(value: EditorType2) -> Self {
-        match value {
-            EditorType2::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EditorType2 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Editor type for this campaign
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/editorType` and 5 identical schemas
+    pub enum EditorType2 {
+        /// `html`
+        Html = "html",
+        /// `builder`
+        Builder = "builder",
+        /// `text`
+        Text = "text",
     }
 }
 
@@ -1192,6 +898,7 @@ impl std::fmt::Display for EditorType2 {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/EmailCampaignPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailCampaignPublicV2Dto {
     /// Campaign ID
@@ -1206,7 +913,7 @@ pub struct EmailCampaignPublicV2Dto {
     /// Source ID of the campaign
     ///
     /// Example: `bulkRequest_abc123`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Campaign name
     ///
@@ -1221,16 +928,12 @@ pub struct EmailCampaignPublicV2Dto {
     /// Campaign type
     ///
     /// Example: `bulk-email`
-    #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
     /// Campaign category
     ///
     /// Example: `email-campaign`
-    #[serde(
-        rename = "campaignCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1242,12 +945,10 @@ pub struct EmailCampaignPublicV2Dto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1255,17 +956,16 @@ pub struct EmailCampaignPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/EmailCampaignVariationPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailCampaignVariationPublicV2Dto {
     /// Variation source ID for stats lookup
     ///
     /// Example: `9MhVcU7dTdLI7XOU1Vdt`
-    #[serde(rename = "sourceId")]
     pub source_id: String,
     /// Whether this is the winning variation
     ///
     /// Example: `true`
-    #[serde(rename = "isWinner")]
     pub is_winner: bool,
 }
 
@@ -1273,6 +973,7 @@ pub struct EmailCampaignVariationPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/EmailStatsNumbersDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailStatsNumbersDto {
     /// Emails delivered
@@ -1298,12 +999,10 @@ pub struct EmailStatsNumbersDto {
     /// Hard bounces
     ///
     /// Example: `15`
-    #[serde(rename = "permanentFail")]
     pub permanent_fail: f64,
     /// Soft bounces
     ///
     /// Example: `3`
-    #[serde(rename = "temporaryFail")]
     pub temporary_fail: f64,
     /// Rejected emails
     ///
@@ -1323,6 +1022,7 @@ pub struct EmailStatsNumbersDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/EmailStatsNumbersPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailStatsNumbersPublicV2Dto {
     /// Total emails sent (delivered + accepted + bounced)
@@ -1356,12 +1056,10 @@ pub struct EmailStatsNumbersPublicV2Dto {
     /// Hard bounces
     ///
     /// Example: `15`
-    #[serde(rename = "permanentFail")]
     pub permanent_fail: f64,
     /// Soft bounces
     ///
     /// Example: `3`
-    #[serde(rename = "temporaryFail")]
     pub temporary_fail: f64,
     /// Rejected emails
     ///
@@ -1378,32 +1076,26 @@ pub struct EmailStatsNumbersPublicV2Dto {
     /// Open rate as percentage of delivered
     ///
     /// Example: `45`
-    #[serde(rename = "openRate")]
     pub open_rate: f64,
     /// Click rate as percentage of delivered
     ///
     /// Example: `12`
-    #[serde(rename = "clickRate")]
     pub click_rate: f64,
     /// Unsubscribe rate as percentage of delivered
     ///
     /// Example: `0.5`
-    #[serde(rename = "unsubscribeRate")]
     pub unsubscribe_rate: f64,
     /// Complaint rate as percentage of delivered
     ///
     /// Example: `0.2`
-    #[serde(rename = "complaintRate")]
     pub complaint_rate: f64,
     /// Bounce rate as percentage of sent
     ///
     /// Example: `1.76`
-    #[serde(rename = "bounceRate")]
     pub bounce_rate: f64,
     /// Reply rate as percentage of delivered
     ///
     /// Example: `2.5`
-    #[serde(rename = "replyRate")]
     pub reply_rate: f64,
 }
 
@@ -1411,6 +1103,7 @@ pub struct EmailStatsNumbersPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchBuilderSuccesfulResponseDto {
     /// template name
@@ -1421,27 +1114,27 @@ pub struct FetchBuilderSuccesfulResponseDto {
     /// updated by
     ///
     /// Example: `John Doe`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// plain text based template
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// last updated
     ///
     /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(rename = "lastUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     /// date added
     ///
     /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// preview url
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// id
     ///
@@ -1456,7 +1149,7 @@ pub struct FetchBuilderSuccesfulResponseDto {
     /// type
     ///
     /// Example: `builder`
-    #[serde(rename = "templateType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_type: Option<String>,
 }
 
@@ -1464,6 +1157,7 @@ pub struct FetchBuilderSuccesfulResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBulkActionCampaignPublicV2ResponseDto {
     /// Campaign ID
@@ -1478,7 +1172,7 @@ pub struct GetBulkActionCampaignPublicV2ResponseDto {
     /// Source ID of the campaign
     ///
     /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Campaign name
     ///
@@ -1492,17 +1186,17 @@ pub struct GetBulkActionCampaignPublicV2ResponseDto {
     /// Schedule type (NOW, SCHEDULED, or DRIP)
     ///
     /// Example: `SCHEDULED`
-    #[serde(rename = "scheduleType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_type: Option<ScheduleType>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Email subject line
     ///
@@ -1512,31 +1206,27 @@ pub struct GetBulkActionCampaignPublicV2ResponseDto {
     /// Reply-to email address
     ///
     /// Example: `reply@example.com`
-    #[serde(rename = "replyToAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_address: Option<String>,
     /// Preview text
     ///
     /// Example: `Check out our latest updates`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Editor type for this campaign
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType2>,
     /// Whether the campaign uses plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body.
     ///
     /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(
-        rename = "editorContentUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content_url: Option<String>,
     /// Whether the campaign is deleted
     ///
@@ -1545,22 +1235,20 @@ pub struct GetBulkActionCampaignPublicV2ResponseDto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Processing completion timestamp
     ///
     /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(rename = "completedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1582,12 +1270,12 @@ pub struct GetBulkActionCampaignsResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCampaignStatsPublicV2ResponseDto {
     /// Location ID
     ///
     /// Example: `abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Source type
     ///
@@ -1596,19 +1284,18 @@ pub struct GetCampaignStatsPublicV2ResponseDto {
     /// Source ID
     ///
     /// Example: `campaign123`
-    #[serde(rename = "sourceId")]
     pub source_id: String,
     /// Workflow action ID
     ///
     /// Example: `step001`
-    #[serde(rename = "subSourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_source_id: Option<String>,
     /// Email performance metrics
     pub stats: EmailStatsNumbersPublicV2Dto,
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1616,12 +1303,12 @@ pub struct GetCampaignStatsPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCampaignStatsResponseDto {
     /// Location ID
     ///
     /// Example: `abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Source type
     ///
@@ -1630,12 +1317,11 @@ pub struct GetCampaignStatsResponseDto {
     /// Source ID
     ///
     /// Example: `campaign123`
-    #[serde(rename = "sourceId")]
     pub source_id: String,
     /// Workflow action ID
     ///
     /// Example: `step001`
-    #[serde(rename = "subSourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_source_id: Option<String>,
     /// Email performance metrics
     pub stats: EmailStatsNumbersDto,
@@ -1645,6 +1331,7 @@ pub struct GetCampaignStatsResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetEmailCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Campaign ID
@@ -1659,7 +1346,7 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Source ID of the campaign
     ///
     /// Example: `bulkRequest_abc123`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Campaign name
     ///
@@ -1674,16 +1361,12 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Campaign delivery type
     ///
     /// Example: `bulk-email`
-    #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
     /// Campaign category
     ///
     /// Example: `normal`
-    #[serde(
-        rename = "campaignCategory",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1691,31 +1374,27 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Original editor type the campaign was created with
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType2>,
     /// Whether the campaign uses plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body.
     ///
     /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(
-        rename = "editorContentUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content_url: Option<String>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Email subject line
     ///
@@ -1725,12 +1404,12 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Reply-to email address
     ///
     /// Example: `reply@example.com`
-    #[serde(rename = "replyToAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_address: Option<String>,
     /// Preview text
     ///
     /// Example: `Check out our latest updates`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Whether the campaign is deleted
     ///
@@ -1739,17 +1418,15 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
     /// Created at timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1757,6 +1434,7 @@ pub struct GetEmailCampaignPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetTemplatePublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTemplatePublicV2ResponseDto {
     /// Template ID
@@ -1770,27 +1448,25 @@ pub struct GetTemplatePublicV2ResponseDto {
     /// Editor type
     ///
     /// Example: `html`
-    #[serde(rename = "editorType")]
     pub editor_type: EditorType2,
     /// Whether template is plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Email subject line
     ///
@@ -1800,16 +1476,12 @@ pub struct GetTemplatePublicV2ResponseDto {
     /// Preview text
     ///
     /// Example: `Email preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// URL to fetch the rendered template content as HTML. Issue a GET against this URL to retrieve the body.
     ///
     /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(
-        rename = "editorContentUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content_url: Option<String>,
     /// Whether the template is deleted
     ///
@@ -1818,17 +1490,17 @@ pub struct GetTemplatePublicV2ResponseDto {
     /// Created timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Updated timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1836,6 +1508,7 @@ pub struct GetTemplatePublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetWorkflowCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetWorkflowCampaignPublicV2ResponseDto {
     /// Campaign ID
@@ -1860,10 +1533,10 @@ pub struct GetWorkflowCampaignPublicV2ResponseDto {
     /// Source ID of the campaign
     ///
     /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Sub-sources (email-sending steps) within this workflow. Each entry's `id` can be passed as the `subSourceId` query parameter to the campaign stats endpoint to retrieve per-step stats.
-    #[serde(rename = "subSources", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_sources: Option<Vec<WorkflowCampaignSubSourcePublicV2Dto>>,
     /// Whether the campaign is deleted
     ///
@@ -1873,17 +1546,15 @@ pub struct GetWorkflowCampaignPublicV2ResponseDto {
     /// Created at timestamp
     ///
     /// Example: `2025-12-12T08:24:46.700Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Updated at timestamp
     ///
     /// Example: `2026-01-23T05:58:48.453Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1907,6 +1578,7 @@ pub struct GetWorkflowCampaignsPublicResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/IBuilderJsonMapper`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IBuilderJsonMapper {
     /// Array of VNode elements representing the email structure
@@ -1914,7 +1586,6 @@ pub struct IBuilderJsonMapper {
     /// Object mapping element IDs to their attributes and styles
     pub attrs: serde_json::Value,
     /// Template-level settings and configuration
-    #[serde(rename = "templateSettings")]
     pub template_settings: TemplateSettings,
 }
 
@@ -1922,17 +1593,16 @@ pub struct IBuilderJsonMapper {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImportTemplatePublicV2BodyDto {
     /// Import provider (URL-based providers only)
     ///
     /// Example: `mailchimp`
-    #[serde(rename = "importProvider")]
     pub import_provider: ImportTemplatePublicV2BodyDtoImportProvider,
     /// Public import URL
     ///
     /// Example: `https://templates.example.com/public/template-123`
-    #[serde(rename = "importUrl")]
     pub import_url: String,
     /// Template name
     ///
@@ -1942,12 +1612,12 @@ pub struct ImportTemplatePublicV2BodyDto {
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -1985,56 +1655,15 @@ impl ImportTemplatePublicV2BodyDto {
     }
 }
 
-/// Import provider (URL-based providers only)
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto/properties/importProvider`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ImportTemplatePublicV2BodyDtoImportProvider {
-    /// `mailchimp`
-    Mailchimp,
-    /// `active_campaign`
-    ActiveCampaign,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ImportTemplatePublicV2BodyDtoImportProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mailchimp => "mailchimp",
-            Self::ActiveCampaign => "active_campaign",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ImportTemplatePublicV2BodyDtoImportProvider {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mailchimp" => Self::Mailchimp,
-            "active_campaign" => Self::ActiveCampaign,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ImportTemplatePublicV2BodyDtoImportProvider> for String {
-    fn from(value: ImportTemplatePublicV2BodyDtoImportProvider) -> Self {
-        match value {
-            ImportTemplatePublicV2BodyDtoImportProvider::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ImportTemplatePublicV2BodyDtoImportProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Import provider (URL-based providers only)
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto/properties/importProvider`
+    pub enum ImportTemplatePublicV2BodyDtoImportProvider {
+        /// `mailchimp`
+        Mailchimp = "mailchimp",
+        /// `active_campaign`
+        ActiveCampaign = "active_campaign",
     }
 }
 
@@ -2049,12 +1678,13 @@ pub use ghl_common::types::SleepTimeUnit as IntervalUnit;
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// HTTP status code for invalid location access
     ///
     /// Example: `403`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message describing the location access failure
     ///
@@ -2067,6 +1697,7 @@ pub struct InvalidLocationDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListBulkActionCampaignsPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBulkActionCampaignsPublicV2ResponseDto {
     /// List of bulk action campaigns
@@ -2078,7 +1709,7 @@ pub struct ListBulkActionCampaignsPublicV2ResponseDto {
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -2086,6 +1717,7 @@ pub struct ListBulkActionCampaignsPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListEmailCampaignsPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmailCampaignsPublicV2ResponseDto {
     /// List of email campaigns
@@ -2097,113 +1729,31 @@ pub struct ListEmailCampaignsPublicV2ResponseDto {
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
-/// The `include` parameter of `GET /emails/locations/{locationId}/templates`.
-///
-/// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/8/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListEmailTemplatesInclude {
-    /// `all`
-    All,
-    /// `templates`
-    Templates,
-    /// `folders`
-    Folders,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListEmailTemplatesInclude {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Templates => "templates",
-            Self::Folders => "folders",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// The `include` parameter of `GET /emails/locations/{locationId}/templates`.
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/8/schema`
+    pub enum ListEmailTemplatesInclude {
+        /// `all`
+        All = "all",
+        /// `templates`
+        Templates = "templates",
+        /// `folders`
+        Folders = "folders",
     }
 }
 
-impl From<String> for ListEmailTemplatesInclude {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "templates" => Self::Templates,
-            "folders" => Self::Folders,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListEmailTemplatesInclude> for String {
-    fn from(value: ListEmailTemplatesInclude) -> Self {
-        match value {
-            ListEmailTemplatesInclude::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListEmailTemplatesInclude {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `sortBy` parameter of `GET /emails/locations/{locationId}/templates`.
-///
-/// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListEmailTemplatesSortBy {
-    /// `updatedAt`
-    UpdatedAt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListEmailTemplatesSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UpdatedAt => "updatedAt",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListEmailTemplatesSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "updatedAt" => Self::UpdatedAt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListEmailTemplatesSortBy> for String {
-    fn from(value: ListEmailTemplatesSortBy) -> Self {
-        match value {
-            ListEmailTemplatesSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListEmailTemplatesSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `sortBy` parameter of `GET /emails/locations/{locationId}/templates`.
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/4/schema`
+    pub enum ListEmailTemplatesSortBy {
+        /// `updatedAt`
+        UpdatedAt = "updatedAt",
     }
 }
 
@@ -2213,6 +1763,7 @@ pub use ghl_common::types::Direction as ListEmailTemplatesSortOrder;
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListTemplatesPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListTemplatesPublicV2ResponseDto {
     /// List of template and folder resources
@@ -2224,7 +1775,7 @@ pub struct ListTemplatesPublicV2ResponseDto {
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -2232,6 +1783,7 @@ pub struct ListTemplatesPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListWorkflowCampaignsPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListWorkflowCampaignsPublicV2ResponseDto {
     /// List of workflow campaigns
@@ -2243,7 +1795,7 @@ pub struct ListWorkflowCampaignsPublicV2ResponseDto {
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -2251,12 +1803,13 @@ pub struct ListWorkflowCampaignsPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// HTTP status code for not found
     ///
     /// Example: `404`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message describing the not found failure
     ///
@@ -2274,29 +1827,26 @@ pub struct NotFoundDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/SaveBuilderDataDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBuilderDataDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "updatedBy")]
     pub updated_by: String,
     /// Example: `{elements:[], attrs:{}, templateSettings:{}}`
     pub dnd: IBuilderJsonMapper,
     /// The `html` field.
     pub html: String,
     /// The `editorType` field.
-    #[serde(rename = "editorType")]
     pub editor_type: SaveBuilderDataDtoEditorType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// Whether Email AI was used
     ///
@@ -2311,32 +1861,28 @@ pub use ghl_common::types::EditorType as SaveBuilderDataDtoEditorType;
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignAbTestConfigPublicV2Dto {
     /// What is being tested
     ///
     /// Example: `subjectLine`
-    #[serde(rename = "testType")]
     pub test_type: ScheduleCampaignAbTestConfigPublicV2DtoTestType,
     /// Seconds to run the test before picking a winner
     ///
     /// Example: `3600`
-    #[serde(rename = "testDuration")]
     pub test_duration: f64,
     /// Number of variations
     ///
     /// Example: `2`
-    #[serde(rename = "variationCount")]
     pub variation_count: f64,
     /// Percentage of contacts in the test group (0-100)
     ///
     /// Example: `30`
-    #[serde(rename = "testSize")]
     pub test_size: f64,
     /// How to pick the winner
     ///
     /// Example: `openRate`
-    #[serde(rename = "winningCriteria")]
     pub winning_criteria: WinningCriteria,
     /// A/B test variations
     pub variations: Vec<ScheduleCampaignAbTestVariationPublicV2Dto>,
@@ -2363,56 +1909,15 @@ impl ScheduleCampaignAbTestConfigPublicV2Dto {
     }
 }
 
-/// What is being tested
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/testType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignAbTestConfigPublicV2DtoTestType {
-    /// `emailContent`
-    EmailContent,
-    /// `subjectLine`
-    SubjectLine,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignAbTestConfigPublicV2DtoTestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EmailContent => "emailContent",
-            Self::SubjectLine => "subjectLine",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleCampaignAbTestConfigPublicV2DtoTestType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "emailContent" => Self::EmailContent,
-            "subjectLine" => Self::SubjectLine,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignAbTestConfigPublicV2DtoTestType> for String {
-    fn from(value: ScheduleCampaignAbTestConfigPublicV2DtoTestType) -> Self {
-        match value {
-            ScheduleCampaignAbTestConfigPublicV2DtoTestType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignAbTestConfigPublicV2DtoTestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// What is being tested
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/testType`
+    pub enum ScheduleCampaignAbTestConfigPublicV2DtoTestType {
+        /// `emailContent`
+        EmailContent = "emailContent",
+        /// `subjectLine`
+        SubjectLine = "subjectLine",
     }
 }
 
@@ -2420,6 +1925,7 @@ impl std::fmt::Display for ScheduleCampaignAbTestConfigPublicV2DtoTestType {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestVariationPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignAbTestVariationPublicV2Dto {
     /// Subject line for this variation
@@ -2430,7 +1936,7 @@ pub struct ScheduleCampaignAbTestVariationPublicV2Dto {
     /// Template/document ID for this variation
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "documentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
 }
 
@@ -2460,12 +1966,12 @@ impl ScheduleCampaignAbTestVariationPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignBatchConfigPublicV2Dto {
     /// Number of contacts to process per batch
     ///
     /// Example: `100`
-    #[serde(rename = "batchSize")]
     pub batch_size: f64,
     /// Delay between batches
     ///
@@ -2474,20 +1980,19 @@ pub struct ScheduleCampaignBatchConfigPublicV2Dto {
     /// Unit for the interval
     ///
     /// Example: `hours`
-    #[serde(rename = "intervalUnit")]
     pub interval_unit: IntervalUnit,
     /// Days to skip sending
-    #[serde(rename = "skipDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_days: Option<Vec<SendDaysItem>>,
     /// Earliest time to send batches
     ///
     /// Example: `09:00 AM`
-    #[serde(rename = "windowStart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_start: Option<String>,
     /// Latest time to send batches
     ///
     /// Example: `05:00 PM`
-    #[serde(rename = "windowEnd", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_end: Option<String>,
 }
 
@@ -2527,6 +2032,7 @@ impl ScheduleCampaignBatchConfigPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignEmailMetaPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignEmailMetaPublicV2Dto {
     /// Email subject line
@@ -2536,22 +2042,20 @@ pub struct ScheduleCampaignEmailMetaPublicV2Dto {
     /// Sender display name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName")]
     pub from_name: String,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail")]
     pub from_email: String,
     /// Reply-to email address
     ///
     /// Example: `reply@example.com`
-    #[serde(rename = "replyToAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_address: Option<String>,
     /// Preview text shown in inbox after subject
     ///
     /// Example: `Check out our latest news`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Attachment download URLs
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2598,44 +2102,41 @@ impl ScheduleCampaignEmailMetaPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignPublicV2BodyDto {
     /// How to schedule the campaign
     ///
     /// Example: `immediate`
-    #[serde(rename = "scheduleType")]
     pub schedule_type: ScheduleCampaignPublicV2BodyDtoScheduleType,
     /// IANA timezone
     ///
     /// Example: `America/New_York`
-    #[serde(rename = "timeZone")]
     pub time_zone: String,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439099`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Name of the user performing this action
     ///
     /// Example: `John Doe`
-    #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Email subject, sender, and content metadata
-    #[serde(rename = "emailMeta")]
     pub email_meta: ScheduleCampaignEmailMetaPublicV2Dto,
     /// Who receives the email. Must provide either contactIds or filter.
     pub recipients: ScheduleCampaignRecipientsPublicV2Dto,
     /// Days of the week to allow sending. Used for batch and RSS scheduleTypes.
-    #[serde(rename = "sendDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_days: Option<Vec<SendDaysItem>>,
     /// Schedule configuration for immediate, scheduled, batch, and smart_send types. Required when scheduleType is not rss.
-    #[serde(rename = "scheduleConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_config: Option<ScheduleCampaignScheduleConfigPublicV2Dto>,
     /// RSS feed configuration. Required when scheduleType is rss.
-    #[serde(rename = "rssConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_config: Option<ScheduleCampaignRssConfigPublicV2Dto>,
     /// A/B test configuration. Can be combined with any scheduleType except rss.
-    #[serde(rename = "abTestConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ab_test_config: Option<ScheduleCampaignAbTestConfigPublicV2Dto>,
 }
 
@@ -2702,68 +2203,21 @@ impl ScheduleCampaignPublicV2BodyDto {
     }
 }
 
-/// How to schedule the campaign
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/scheduleType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignPublicV2BodyDtoScheduleType {
-    /// `immediate`
-    Immediate,
-    /// `scheduled`
-    Scheduled,
-    /// `batch`
-    Batch,
-    /// `rss`
-    Rss,
-    /// `smart_send`
-    SmartSend,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignPublicV2BodyDtoScheduleType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Immediate => "immediate",
-            Self::Scheduled => "scheduled",
-            Self::Batch => "batch",
-            Self::Rss => "rss",
-            Self::SmartSend => "smart_send",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleCampaignPublicV2BodyDtoScheduleType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "immediate" => Self::Immediate,
-            "scheduled" => Self::Scheduled,
-            "batch" => Self::Batch,
-            "rss" => Self::Rss,
-            "smart_send" => Self::SmartSend,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignPublicV2BodyDtoScheduleType> for String {
-    fn from(value: ScheduleCampaignPublicV2BodyDtoScheduleType) -> Self {
-        match value {
-            ScheduleCampaignPublicV2BodyDtoScheduleType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignPublicV2BodyDtoScheduleType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// How to schedule the campaign
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/scheduleType`
+    pub enum ScheduleCampaignPublicV2BodyDtoScheduleType {
+        /// `immediate`
+        Immediate = "immediate",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `batch`
+        Batch = "batch",
+        /// `rss`
+        Rss = "rss",
+        /// `smart_send`
+        SmartSend = "smart_send",
     }
 }
 
@@ -2771,22 +2225,21 @@ impl std::fmt::Display for ScheduleCampaignPublicV2BodyDtoScheduleType {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignPublicV2ResponseDto {
     /// Campaign ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f3`
-    #[serde(rename = "campaignId")]
     pub campaign_id: String,
     /// Source ID for fetching campaign statistics
     ///
     /// Example: `B67vyPIAfq3Bnk3FVioE`
-    #[serde(rename = "sourceId")]
     pub source_id: Option<String>,
     /// Trace ID of the request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -2794,18 +2247,18 @@ pub struct ScheduleCampaignPublicV2ResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignRecipientsPublicV2Dto {
     /// Recipient selection type
     ///
     /// Example: `contact`
-    #[serde(rename = "type")]
     pub type_: ScheduleCampaignRecipientsPublicV2DtoType,
     /// Contact IDs to send to. Required when type is contact.
-    #[serde(rename = "contactIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Tag IDs to filter recipients by. Required when type is tag.
-    #[serde(rename = "tagIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
     /// Segment type for pre-built segments. Required when type is segment.
     ///
@@ -2815,7 +2268,7 @@ pub struct ScheduleCampaignRecipientsPublicV2Dto {
     /// Freeze the contact list at schedule time — new matching contacts will not be added later
     ///
     /// Example: `true`
-    #[serde(rename = "freezeList", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze_list: Option<bool>,
 }
 
@@ -2859,125 +2312,35 @@ impl ScheduleCampaignRecipientsPublicV2Dto {
     }
 }
 
-/// Segment type for pre-built segments. Required when type is segment.
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/segment`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignRecipientsPublicV2DtoSegment {
-    /// `engaged_last_7_days`
-    EngagedLast7Days,
-    /// `engaged_last_30_days`
-    EngagedLast30Days,
-    /// `engaged_last_60_days`
-    EngagedLast60Days,
-    /// `engaged_last_5_campaigns`
-    EngagedLast5Campaigns,
-    /// `unengaged_last_5_campaigns`
-    UnengagedLast5Campaigns,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignRecipientsPublicV2DtoSegment {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EngagedLast7Days => "engaged_last_7_days",
-            Self::EngagedLast30Days => "engaged_last_30_days",
-            Self::EngagedLast60Days => "engaged_last_60_days",
-            Self::EngagedLast5Campaigns => "engaged_last_5_campaigns",
-            Self::UnengagedLast5Campaigns => "unengaged_last_5_campaigns",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Segment type for pre-built segments. Required when type is segment.
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/segment`
+    pub enum ScheduleCampaignRecipientsPublicV2DtoSegment {
+        /// `engaged_last_7_days`
+        EngagedLast7Days = "engaged_last_7_days",
+        /// `engaged_last_30_days`
+        EngagedLast30Days = "engaged_last_30_days",
+        /// `engaged_last_60_days`
+        EngagedLast60Days = "engaged_last_60_days",
+        /// `engaged_last_5_campaigns`
+        EngagedLast5Campaigns = "engaged_last_5_campaigns",
+        /// `unengaged_last_5_campaigns`
+        UnengagedLast5Campaigns = "unengaged_last_5_campaigns",
     }
 }
 
-impl From<String> for ScheduleCampaignRecipientsPublicV2DtoSegment {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "engaged_last_7_days" => Self::EngagedLast7Days,
-            "engaged_last_30_days" => Self::EngagedLast30Days,
-            "engaged_last_60_days" => Self::EngagedLast60Days,
-            "engaged_last_5_campaigns" => Self::EngagedLast5Campaigns,
-            "unengaged_last_5_campaigns" => Self::UnengagedLast5Campaigns,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignRecipientsPublicV2DtoSegment> for String {
-    fn from(value: ScheduleCampaignRecipientsPublicV2DtoSegment) -> Self {
-        match value {
-            ScheduleCampaignRecipientsPublicV2DtoSegment::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignRecipientsPublicV2DtoSegment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Recipient selection type
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignRecipientsPublicV2DtoType {
-    /// `contact`
-    Contact,
-    /// `tag`
-    Tag,
-    /// `segment`
-    Segment,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignRecipientsPublicV2DtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Tag => "tag",
-            Self::Segment => "segment",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleCampaignRecipientsPublicV2DtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "tag" => Self::Tag,
-            "segment" => Self::Segment,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignRecipientsPublicV2DtoType> for String {
-    fn from(value: ScheduleCampaignRecipientsPublicV2DtoType) -> Self {
-        match value {
-            ScheduleCampaignRecipientsPublicV2DtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignRecipientsPublicV2DtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Recipient selection type
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/type`
+    pub enum ScheduleCampaignRecipientsPublicV2DtoType {
+        /// `contact`
+        Contact = "contact",
+        /// `tag`
+        Tag = "tag",
+        /// `segment`
+        Segment = "segment",
     }
 }
 
@@ -2985,6 +2348,7 @@ impl std::fmt::Display for ScheduleCampaignRecipientsPublicV2DtoType {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignResendPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignResendPublicV2Dto {
     /// Enable resend to contacts who did not open
@@ -2995,7 +2359,7 @@ pub struct ScheduleCampaignResendPublicV2Dto {
     /// Hours to wait before resending. Required when enabled is true.
     ///
     /// Example: `12`
-    #[serde(rename = "waitHours", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_hours: Option<f64>,
     /// Override subject line for the resend email
     ///
@@ -3037,6 +2401,7 @@ impl ScheduleCampaignResendPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignRssConfigPublicV2Dto {
     /// RSS schedule name
@@ -3051,40 +2416,30 @@ pub struct ScheduleCampaignRssConfigPublicV2Dto {
     /// How often to check the feed
     ///
     /// Example: `every_day`
-    #[serde(rename = "repeatAfter")]
     pub repeat_after: ScheduleCampaignRssConfigPublicV2DtoRepeatAfter,
     /// Time of day to execute
     ///
     /// Example: `09:00 AM`
-    #[serde(rename = "repeatAfterTime")]
     pub repeat_after_time: String,
     /// Max number of RSS items per email
     ///
     /// Example: `10`
-    #[serde(rename = "rssFeedLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_feed_limit: Option<f64>,
     /// Day of week for weekly RSS
     ///
     /// Example: `Monday`
-    #[serde(rename = "startAtDay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at_day: Option<ScheduleCampaignRssConfigPublicV2DtoStartAtDay>,
     /// Day of month for monthly RSS
     ///
     /// Example: `15`
-    #[serde(
-        rename = "startAtMonthDay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at_month_day: Option<String>,
     /// Override first execution date/time
     ///
     /// Example: `2026-04-01 10:00:00`
-    #[serde(
-        rename = "firstExecutionDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_execution_date: Option<String>,
 }
 
@@ -3139,133 +2494,39 @@ impl ScheduleCampaignRssConfigPublicV2Dto {
     }
 }
 
-/// How often to check the feed
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/repeatAfter`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
-    /// `every_day`
-    EveryDay,
-    /// `every_week`
-    EveryWeek,
-    /// `every_month`
-    EveryMonth,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EveryDay => "every_day",
-            Self::EveryWeek => "every_week",
-            Self::EveryMonth => "every_month",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// How often to check the feed
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/repeatAfter`
+    pub enum ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
+        /// `every_day`
+        EveryDay = "every_day",
+        /// `every_week`
+        EveryWeek = "every_week",
+        /// `every_month`
+        EveryMonth = "every_month",
     }
 }
 
-impl From<String> for ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "every_day" => Self::EveryDay,
-            "every_week" => Self::EveryWeek,
-            "every_month" => Self::EveryMonth,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignRssConfigPublicV2DtoRepeatAfter> for String {
-    fn from(value: ScheduleCampaignRssConfigPublicV2DtoRepeatAfter) -> Self {
-        match value {
-            ScheduleCampaignRssConfigPublicV2DtoRepeatAfter::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Day of week for weekly RSS
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/startAtDay`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
-    /// `Monday`
-    Monday,
-    /// `Tuesday`
-    Tuesday,
-    /// `Wednesday`
-    Wednesday,
-    /// `Thursday`
-    Thursday,
-    /// `Friday`
-    Friday,
-    /// `Saturday`
-    Saturday,
-    /// `Sunday`
-    Sunday,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Monday => "Monday",
-            Self::Tuesday => "Tuesday",
-            Self::Wednesday => "Wednesday",
-            Self::Thursday => "Thursday",
-            Self::Friday => "Friday",
-            Self::Saturday => "Saturday",
-            Self::Sunday => "Sunday",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Monday" => Self::Monday,
-            "Tuesday" => Self::Tuesday,
-            "Wednesday" => Self::Wednesday,
-            "Thursday" => Self::Thursday,
-            "Friday" => Self::Friday,
-            "Saturday" => Self::Saturday,
-            "Sunday" => Self::Sunday,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleCampaignRssConfigPublicV2DtoStartAtDay> for String {
-    fn from(value: ScheduleCampaignRssConfigPublicV2DtoStartAtDay) -> Self {
-        match value {
-            ScheduleCampaignRssConfigPublicV2DtoStartAtDay::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Day of week for weekly RSS
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/startAtDay`
+    pub enum ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
+        /// `Monday`
+        Monday = "Monday",
+        /// `Tuesday`
+        Tuesday = "Tuesday",
+        /// `Wednesday`
+        Wednesday = "Wednesday",
+        /// `Thursday`
+        Thursday = "Thursday",
+        /// `Friday`
+        Friday = "Friday",
+        /// `Saturday`
+        Saturday = "Saturday",
+        /// `Sunday`
+        Sunday = "Sunday",
     }
 }
 
@@ -3273,12 +2534,13 @@ impl std::fmt::Display for ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignScheduleConfigPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignScheduleConfigPublicV2Dto {
     /// Date/time to send. Required for scheduled, batch, and smart_send. Ignored for immediate.
     ///
     /// Example: `2026-04-01 09:00 AM`
-    #[serde(rename = "sendAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_at: Option<String>,
     /// Batch/drip configuration. Required when scheduleType is batch. Ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3292,11 +2554,7 @@ pub struct ScheduleCampaignScheduleConfigPublicV2Dto {
     /// Email preference type ID for categorizing this campaign
     ///
     /// Example: `preference-type-id`
-    #[serde(
-        rename = "emailPreferenceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_preference_id: Option<String>,
 }
 
@@ -3359,17 +2617,18 @@ impl ScheduleCampaignScheduleConfigPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignTrackingPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignTrackingPublicV2Dto {
     /// Enable click tracking on links
     ///
     /// Example: `true`
-    #[serde(rename = "clickTracking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub click_tracking: Option<bool>,
     /// Enable UTM parameters on links
     ///
     /// Example: `false`
-    #[serde(rename = "utmTracking", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_tracking: Option<bool>,
 }
 
@@ -3399,26 +2658,22 @@ impl ScheduleCampaignTrackingPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleDto {
     /// Example: `Untitled new campaign`
     pub name: String,
     /// The `repeatAfter` field.
-    #[serde(rename = "repeatAfter")]
     pub repeat_after: String,
     /// The `id` field.
     pub id: String,
     /// The `parentId` field.
-    #[serde(rename = "parentId")]
     pub parent_id: String,
     /// The `childCount` field.
-    #[serde(rename = "childCount")]
     pub child_count: f64,
     /// The `campaignType` field.
-    #[serde(rename = "campaignType")]
     pub campaign_type: String,
     /// The `bulkActionVersion` field.
-    #[serde(rename = "bulkActionVersion")]
     pub bulk_action_version: String,
     /// The `_id` field.
     #[serde(rename = "_id")]
@@ -3426,7 +2681,6 @@ pub struct ScheduleDto {
     /// The `status` field.
     pub status: String,
     /// The `sendDays` field.
-    #[serde(rename = "sendDays")]
     pub send_days: Vec<String>,
     /// The `deleted` field.
     pub deleted: bool,
@@ -3435,43 +2689,31 @@ pub struct ScheduleDto {
     /// The `archived` field.
     pub archived: bool,
     /// The `hasTracking` field.
-    #[serde(rename = "hasTracking")]
     pub has_tracking: bool,
     /// The `isPlainText` field.
-    #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
     /// The `hasUtmTracking` field.
-    #[serde(rename = "hasUtmTracking")]
     pub has_utm_tracking: bool,
     /// The `enableResendToUnopened` field.
-    #[serde(rename = "enableResendToUnopened")]
     pub enable_resend_to_unopened: bool,
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `templateId` field.
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// The `templateType` field.
-    #[serde(rename = "templateType")]
     pub template_type: String,
     /// The `createdAt` field.
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The `updatedAt` field.
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// The `__v` field.
     #[serde(rename = "__v")]
     pub v: f64,
     /// The `documentId` field.
-    #[serde(rename = "documentId")]
     pub document_id: String,
     /// The `downloadUrl` field.
-    #[serde(rename = "downloadUrl")]
     pub download_url: String,
     /// The `templateDataDownloadUrl` field.
-    #[serde(rename = "templateDataDownloadUrl")]
     pub template_data_download_url: String,
     /// The `child` field.
     pub child: Vec<String>,
@@ -3481,6 +2723,7 @@ pub struct ScheduleDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleFetchSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleFetchSuccessfulDto {
     /// The list of campaigns
@@ -3488,275 +2731,82 @@ pub struct ScheduleFetchSuccessfulDto {
     /// The total number of campaigns
     pub total: Vec<String>,
     /// Trace Id
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
-/// Schedule type (NOW, SCHEDULED, or DRIP)
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto/properties/scheduleType` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/scheduleType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ScheduleType {
-    /// `NOW`
-    Now,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `DRIP`
-    Drip,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Now => "NOW",
-            Self::Scheduled => "SCHEDULED",
-            Self::Drip => "DRIP",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Schedule type (NOW, SCHEDULED, or DRIP)
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto/properties/scheduleType` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/scheduleType`)
+    pub enum ScheduleType {
+        /// `NOW`
+        Now = "NOW",
+        /// `SCHEDULED`
+        Scheduled = "SCHEDULED",
+        /// `DRIP`
+        Drip = "DRIP",
     }
 }
 
-impl From<String> for ScheduleType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "NOW" => Self::Now,
-            "SCHEDULED" => Self::Scheduled,
-            "DRIP" => Self::Drip,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// An item of the `skipDays` field of [`ScheduleCampaignBatchConfigPublicV2Dto`] and an item of the `sendDays` field of [`ScheduleCampaignPublicV2BodyDto`].
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto/properties/skipDays/items` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/sendDays/items`)
+    pub enum SendDaysItem {
+        /// `Mon`
+        Mon = "Mon",
+        /// `Tue`
+        Tue = "Tue",
+        /// `Wed`
+        Wed = "Wed",
+        /// `Thu`
+        Thu = "Thu",
+        /// `Fri`
+        Fri = "Fri",
+        /// `Sat`
+        Sat = "Sat",
+        /// `Sun`
+        Sun = "Sun",
     }
 }
 
-impl From<ScheduleType> for String {
-    fn from(value: ScheduleType) -> Self {
-        match value {
-            ScheduleType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
+ghl_runtime::string_enum! {
+    /// Source type
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto/properties/source` and 2 identical schemas
+    pub enum Source {
+        /// `email-campaigns`
+        EmailCampaigns = "email-campaigns",
+        /// `workflow-campaigns`
+        WorkflowCampaigns = "workflow-campaigns",
+        /// `bulk-actions`
+        BulkActions = "bulk-actions",
     }
 }
 
-impl std::fmt::Display for ScheduleType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `skipDays` field of [`ScheduleCampaignBatchConfigPublicV2Dto`] and an item of the `sendDays` field of [`ScheduleCampaignPublicV2BodyDto`].
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto/properties/skipDays/items` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/sendDays/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SendDaysItem {
-    /// `Mon`
-    Mon,
-    /// `Tue`
-    Tue,
-    /// `Wed`
-    Wed,
-    /// `Thu`
-    Thu,
-    /// `Fri`
-    Fri,
-    /// `Sat`
-    Sat,
-    /// `Sun`
-    Sun,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendDaysItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mon => "Mon",
-            Self::Tue => "Tue",
-            Self::Wed => "Wed",
-            Self::Thu => "Thu",
-            Self::Fri => "Fri",
-            Self::Sat => "Sat",
-            Self::Sun => "Sun",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendDaysItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Mon" => Self::Mon,
-            "Tue" => Self::Tue,
-            "Wed" => Self::Wed,
-            "Thu" => Self::Thu,
-            "Fri" => Self::Fri,
-            "Sat" => Self::Sat,
-            "Sun" => Self::Sun,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendDaysItem> for String {
-    fn from(value: SendDaysItem) -> Self {
-        match value {
-            SendDaysItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendDaysItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Source type
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto/properties/source` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Source {
-    /// `email-campaigns`
-    EmailCampaigns,
-    /// `workflow-campaigns`
-    WorkflowCampaigns,
-    /// `bulk-actions`
-    BulkActions,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Source {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EmailCampaigns => "email-campaigns",
-            Self::WorkflowCampaigns => "workflow-campaigns",
-            Self::BulkActions => "bulk-actions",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Source {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email-campaigns" => Self::EmailCampaigns,
-            "workflow-campaigns" => Self::WorkflowCampaigns,
-            "bulk-actions" => Self::BulkActions,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Source> for String {
-    fn from(value: Source) -> Self {
-        match value {
-            Source::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Campaign status
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto/properties/status` and 4 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `all`
-    All,
-    /// `sent`
-    Sent,
-    /// `failed`
-    Failed,
-    /// `archived`
-    Archived,
-    /// `draft`
-    Draft,
-    /// `processing`
-    Processing,
-    /// `scheduled`
-    Scheduled,
-    /// `cancelled`
-    Cancelled,
-    /// `paused`
-    Paused,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Archived => "archived",
-            Self::Draft => "draft",
-            Self::Processing => "processing",
-            Self::Scheduled => "scheduled",
-            Self::Cancelled => "cancelled",
-            Self::Paused => "paused",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "sent" => Self::Sent,
-            "failed" => Self::Failed,
-            "archived" => Self::Archived,
-            "draft" => Self::Draft,
-            "processing" => Self::Processing,
-            "scheduled" => Self::Scheduled,
-            "cancelled" => Self::Cancelled,
-            "paused" => Self::Paused,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Campaign status
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto/properties/status` and 4 identical schemas
+    pub enum Status {
+        /// `all`
+        All = "all",
+        /// `sent`
+        Sent = "sent",
+        /// `failed`
+        Failed = "failed",
+        /// `archived`
+        Archived = "archived",
+        /// `draft`
+        Draft = "draft",
+        /// `processing`
+        Processing = "processing",
+        /// `scheduled`
+        Scheduled = "scheduled",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `paused`
+        Paused = "paused",
     }
 }
 
@@ -3764,6 +2814,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListItemPublicV2Dto {
     /// Resource ID
@@ -3777,100 +2828,58 @@ pub struct TemplateListItemPublicV2Dto {
     /// Resource type
     ///
     /// Example: `template`
-    #[serde(rename = "type")]
     pub type_: TemplateListItemPublicV2DtoType,
     /// Whether template is plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// Last updated timestamp
     ///
     /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Created timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Preview URL
     ///
     /// Example: `https://example.com/preview`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// Editor type for template resources
     ///
     /// Example: `builder`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType2>,
     /// Children count for folder resources
     ///
     /// Example: `3`
-    #[serde(rename = "childCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_count: Option<f64>,
     /// Whether folder has child resources
     ///
     /// Example: `true`
-    #[serde(rename = "hasChildren", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_children: Option<bool>,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
 }
 
-/// Resource type
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TemplateListItemPublicV2DtoType {
-    /// `template`
-    Template,
-    /// `folder`
-    Folder,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TemplateListItemPublicV2DtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Folder => "folder",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TemplateListItemPublicV2DtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "template" => Self::Template,
-            "folder" => Self::Folder,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TemplateListItemPublicV2DtoType> for String {
-    fn from(value: TemplateListItemPublicV2DtoType) -> Self {
-        match value {
-            TemplateListItemPublicV2DtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TemplateListItemPublicV2DtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Resource type
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto/properties/type`
+    pub enum TemplateListItemPublicV2DtoType {
+        /// `template`
+        Template = "template",
+        /// `folder`
+        Folder = "folder",
     }
 }
 
@@ -3883,6 +2892,7 @@ pub type TemplateSettings = serde_json::Value;
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailCampaignPublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailCampaignPublicV2BodyDto {
     /// Campaign name
@@ -3893,17 +2903,17 @@ pub struct UpdateEmailCampaignPublicV2BodyDto {
     /// Editor content to update. Required only when updating campaign content, and must be provided together with editorType. Provide HTML or plain-text string content.
     ///
     /// Example: `<html><body>Hello World</body></html>`
-    #[serde(rename = "editorContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<String>,
     /// Editor type for campaign content. Required only when updating campaign content, and must be provided together with editorContent.
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType>,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -3952,45 +2962,45 @@ pub type UpdateEmailCampaignPublicV2ResponseDto = CreateEmailCampaignPublicV2Res
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailTemplateDto {
     /// Location ID where the template belongs
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// User ID who is updating the template
     ///
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Editor content - can be HTML string, plain text string, or DND builder object depending on editorType. When editorType is "html" or "text", this should be a string. When editorType is "builder", this should be a DND object with elements, attrs, and templateSettings. Must be provided together with editorType.
-    #[serde(rename = "editorContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<UpdateEmailTemplateDtoEditorContent>,
     /// Type of editor content: "html" for HTML content, "text" for plain text content, "builder" for drag-and-drop builder content. Must be provided together with editorContent.
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType2>,
     /// Preview text shown in email clients before opening
     ///
     /// Example: `Email preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Sender name displayed in email
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Template name
     ///
@@ -4003,7 +3013,7 @@ pub struct UpdateEmailTemplateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Field-level default values for custom variables in template fields (fromName, subjectLine, previewText)
-    #[serde(rename = "fieldDefaults", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_defaults: Option<serde_json::Value>,
 }
 
@@ -4024,6 +3034,7 @@ pub enum UpdateEmailTemplateDtoEditorContent {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailTemplateResponseDto {
     /// Indicates if the update was successful
@@ -4045,55 +3056,45 @@ pub struct UpdateEmailTemplateResponseDto {
     /// Builder version used for the template
     ///
     /// Example: `2`
-    #[serde(rename = "builderVersion")]
     pub builder_version: String,
     /// Sender name displayed in email
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName")]
     pub from_name: String,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail")]
     pub from_email: String,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine")]
     pub subject_line: String,
     /// Preview text shown in email clients
     ///
     /// Example: `Check out our latest updates`
-    #[serde(rename = "previewText")]
     pub preview_text: String,
     /// URL to preview the rendered template
     ///
     /// Example: `https://example.com/preview/template123`
-    #[serde(rename = "previewUrl")]
     pub preview_url: String,
     /// Type of template editor used
     ///
     /// Example: `builder`
-    #[serde(rename = "type")]
     pub type_: SaveBuilderDataDtoEditorType,
     /// Timestamp of last update
     ///
     /// Example: `2024-01-15T10:30:00Z`
-    #[serde(rename = "lastUpdated")]
     pub last_updated: String,
     /// Timestamp when template was created
     ///
     /// Example: `2024-01-01T08:00:00Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Whether the template contains plain text content (true) or HTML content (false)
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
     /// Field-level default values for custom variables in template fields
-    #[serde(rename = "fieldDefaults", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_defaults: Option<serde_json::Value>,
 }
 
@@ -4101,6 +3102,7 @@ pub struct UpdateEmailTemplateResponseDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2BodyDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTemplatePublicV2BodyDto {
     /// Template name
@@ -4111,32 +3113,32 @@ pub struct UpdateTemplatePublicV2BodyDto {
     /// Editor content to update. Required only when updating template content, and must be provided together with editorType. Provide HTML or plain-text string content.
     ///
     /// Example: `<html><body>Hello World</body></html>`
-    #[serde(rename = "editorContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<String>,
     /// Type of editor content. Required only when updating template content, and must be provided together with editorContent.
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType>,
     /// Preview text
     ///
     /// Example: `Email preview text`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Whether template is archived
     ///
@@ -4146,12 +3148,12 @@ pub struct UpdateTemplatePublicV2BodyDto {
     /// Parent folder ID. Pass `null` to move template to the root level.
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// ID of the user performing this action
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -4237,6 +3239,7 @@ impl UpdateTemplatePublicV2BodyDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTemplatePublicV2ResponseDto {
     /// Template ID
@@ -4254,110 +3257,64 @@ pub struct UpdateTemplatePublicV2ResponseDto {
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName")]
     pub from_name: String,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail")]
     pub from_email: String,
     /// Email subject line
     ///
     /// Example: `Welcome to our newsletter`
-    #[serde(rename = "subjectLine")]
     pub subject_line: String,
     /// Preview text
     ///
     /// Example: `Check out our latest updates`
-    #[serde(rename = "previewText")]
     pub preview_text: String,
     /// Preview URL
     ///
     /// Example: `https://example.com/preview/template123`
-    #[serde(rename = "previewUrl")]
     pub preview_url: String,
     /// Template type
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType>,
     /// Whether template is plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// Parent folder ID
     ///
     /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(rename = "parentFolderId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_folder_id: Option<String>,
     /// Last updated timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Created timestamp
     ///
     /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Trace ID of request
     ///
     /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
-/// How to pick the winner
-///
-/// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/winningCriteria`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WinningCriteria {
-    /// `openRate`
-    OpenRate,
-    /// `clickRate`
-    ClickRate,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WinningCriteria {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OpenRate => "openRate",
-            Self::ClickRate => "clickRate",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WinningCriteria {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "openRate" => Self::OpenRate,
-            "clickRate" => Self::ClickRate,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WinningCriteria> for String {
-    fn from(value: WinningCriteria) -> Self {
-        match value {
-            WinningCriteria::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WinningCriteria {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// How to pick the winner
+    ///
+    /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/winningCriteria`
+    pub enum WinningCriteria {
+        /// `openRate`
+        OpenRate = "openRate",
+        /// `clickRate`
+        ClickRate = "clickRate",
     }
 }
 
@@ -4365,6 +3322,7 @@ impl std::fmt::Display for WinningCriteria {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignPublicDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignPublicDto {
     /// Campaign ID
@@ -4382,7 +3340,6 @@ pub struct WorkflowCampaignPublicDto {
     /// Source ID
     ///
     /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(rename = "sourceId")]
     pub source_id: String,
     /// Whether the campaign is deleted
     ///
@@ -4391,12 +3348,10 @@ pub struct WorkflowCampaignPublicDto {
     /// Created at timestamp
     ///
     /// Example: `2025-12-12T08:24:46.700Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Updated at timestamp
     ///
     /// Example: `2026-01-23T05:58:48.453Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -4404,6 +3359,7 @@ pub struct WorkflowCampaignPublicDto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignPublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignPublicV2Dto {
     /// Campaign ID
@@ -4428,7 +3384,7 @@ pub struct WorkflowCampaignPublicV2Dto {
     /// Source ID of the campaign
     ///
     /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Whether the campaign is deleted
     ///
@@ -4438,12 +3394,10 @@ pub struct WorkflowCampaignPublicV2Dto {
     /// Created at timestamp
     ///
     /// Example: `2025-12-12T08:24:46.700Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Updated at timestamp
     ///
     /// Example: `2026-01-23T05:58:48.453Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -4451,6 +3405,7 @@ pub struct WorkflowCampaignPublicV2Dto {
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignSubSourcePublicV2Dto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignSubSourcePublicV2Dto {
     /// Sub-source identifier (workflow step). Pass this value as the `subSourceId` query parameter on the campaign stats endpoint to retrieve stats scoped to this step.
@@ -4470,45 +3425,41 @@ pub struct WorkflowCampaignSubSourcePublicV2Dto {
     /// Sender name
     ///
     /// Example: `John Doe`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Sender email address
     ///
     /// Example: `john@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Preview text
     ///
     /// Example: `Check out our latest updates`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Editor type for this step
     ///
     /// Example: `html`
-    #[serde(rename = "editorType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_type: Option<EditorType2>,
     /// Whether this step uses plain text
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// URL to fetch the rendered step content as HTML. Issue a GET against this URL to retrieve the body.
     ///
     /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(
-        rename = "editorContentUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content_url: Option<String>,
     /// Timestamp when this step was added to the workflow
     ///
     /// Example: `2025-12-12T08:24:46.700Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Timestamp when this step was last updated
     ///
     /// Example: `2026-01-23T05:58:48.453Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }

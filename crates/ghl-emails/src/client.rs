@@ -39,12 +39,7 @@ impl EmailsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn fetch_template(&self, location_id: impl Into<String>) -> FetchTemplate {
         FetchTemplate {
             client: self.client.clone(),
@@ -72,12 +67,7 @@ impl EmailsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn create_template(&self, body: types::CreateBuilderDto) -> CreateTemplate {
         CreateTemplate {
             client: self.client.clone(),
@@ -95,12 +85,7 @@ impl EmailsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn update_template(&self, body: types::SaveBuilderDataDto) -> UpdateTemplate {
         UpdateTemplate {
             client: self.client.clone(),
@@ -118,12 +103,7 @@ impl EmailsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn delete_template(
         &self,
         location_id: impl Into<String>,
@@ -150,13 +130,7 @@ impl EmailsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
     pub fn fetch_campaigns(&self, location_id: impl Into<String>) -> FetchCampaigns {
         FetchCampaigns {
             client: self.client.clone(),
@@ -266,8 +240,7 @@ impl FetchTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -292,12 +265,7 @@ impl FetchTemplate {
             origin_id,
             templates_only,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/emails/builder",
-                "/emails/builder".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/emails/builder", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -333,8 +301,7 @@ impl CreateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -346,12 +313,7 @@ impl CreateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/emails/builder",
-                "/emails/builder".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/emails/builder", "2021-07-28")
             .scopes(&["emails/builder.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -377,8 +339,7 @@ impl UpdateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -390,12 +351,7 @@ impl UpdateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/emails/builder/data",
-                "/emails/builder/data".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/emails/builder/data", "2021-07-28")
             .scopes(&["emails/builder.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -422,8 +378,7 @@ impl DeleteTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -435,19 +390,13 @@ impl DeleteTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, template_id } = self;
-        let path = [
-            "/emails/builder/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/emails/builder/{locationId}/{templateId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("templateId", &template_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -544,8 +493,7 @@ impl FetchCampaigns {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -587,12 +535,7 @@ impl FetchCampaigns {
             campaigns_only,
             show_stats,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/emails/schedule",
-                "/emails/schedule".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/emails/schedule", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/emails.json#/components/schemas/BuilderUpdateSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderUpdateSuccessfulDto {
     /// ok
@@ -19,21 +20,17 @@ pub struct BuilderUpdateSuccessfulDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// preview url
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// template data download url
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "templateDownloadUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_download_url: Option<String>,
 }
 
@@ -43,47 +40,41 @@ pub use ghl_common::types::BuilderVersion;
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `template title`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: CreateBuilderDtoType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// The `builderVersion` field.
-    #[serde(rename = "builderVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder_version: Option<BuilderVersion>,
     /// Example: `Template1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The `templateDataUrl` field.
-    #[serde(
-        rename = "templateDataUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_data_url: Option<String>,
     /// The `importProvider` field.
-    #[serde(rename = "importProvider")]
     pub import_provider: CreateBuilderDtoImportProvider,
     /// Example: `https://tplshare.com/fhYJ3Mi`
     #[serde(rename = "importURL", default, skip_serializing_if = "Option::is_none")]
     pub import_url: Option<String>,
     /// Example: `template_library`
-    #[serde(rename = "templateSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_source: Option<String>,
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
 }
 
@@ -168,125 +159,35 @@ impl CreateBuilderDto {
     }
 }
 
-/// The `importProvider` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/importProvider`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateBuilderDtoImportProvider {
-    /// `mailchimp`
-    Mailchimp,
-    /// `active_campaign`
-    ActiveCampaign,
-    /// `kajabi`
-    Kajabi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBuilderDtoImportProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mailchimp => "mailchimp",
-            Self::ActiveCampaign => "active_campaign",
-            Self::Kajabi => "kajabi",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// The `importProvider` field of [`CreateBuilderDto`].
+    ///
+    /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/importProvider`
+    pub enum CreateBuilderDtoImportProvider {
+        /// `mailchimp`
+        Mailchimp = "mailchimp",
+        /// `active_campaign`
+        ActiveCampaign = "active_campaign",
+        /// `kajabi`
+        Kajabi = "kajabi",
     }
 }
 
-impl From<String> for CreateBuilderDtoImportProvider {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mailchimp" => Self::Mailchimp,
-            "active_campaign" => Self::ActiveCampaign,
-            "kajabi" => Self::Kajabi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBuilderDtoImportProvider> for String {
-    fn from(value: CreateBuilderDtoImportProvider) -> Self {
-        match value {
-            CreateBuilderDtoImportProvider::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBuilderDtoImportProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateBuilderDtoType {
-    /// `html`
-    Html,
-    /// `folder`
-    Folder,
-    /// `import`
-    Import,
-    /// `builder`
-    Builder,
-    /// `blank`
-    Blank,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBuilderDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Folder => "folder",
-            Self::Import => "import",
-            Self::Builder => "builder",
-            Self::Blank => "blank",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBuilderDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "folder" => Self::Folder,
-            "import" => Self::Import,
-            "builder" => Self::Builder,
-            "blank" => Self::Blank,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBuilderDtoType> for String {
-    fn from(value: CreateBuilderDtoType) -> Self {
-        match value {
-            CreateBuilderDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBuilderDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `type` field of [`CreateBuilderDto`].
+    ///
+    /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/type`
+    pub enum CreateBuilderDtoType {
+        /// `html`
+        Html = "html",
+        /// `folder`
+        Folder = "folder",
+        /// `import`
+        Import = "import",
+        /// `builder`
+        Builder = "builder",
+        /// `blank`
+        Blank = "blank",
     }
 }
 
@@ -294,6 +195,7 @@ impl std::fmt::Display for CreateBuilderDtoType {
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderSuccesfulResponseDto {
     /// template id
@@ -303,7 +205,6 @@ pub struct CreateBuilderSuccesfulResponseDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -311,6 +212,7 @@ pub struct CreateBuilderSuccesfulResponseDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBuilderSuccesfulResponseDto {
     /// ok
@@ -321,7 +223,7 @@ pub struct DeleteBuilderSuccesfulResponseDto {
     /// trace id
     ///
     /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -329,6 +231,7 @@ pub struct DeleteBuilderSuccesfulResponseDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchBuilderSuccesfulResponseDto {
     /// template name
@@ -339,27 +242,27 @@ pub struct FetchBuilderSuccesfulResponseDto {
     /// updated by
     ///
     /// Example: `John Doe`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// plain text based template
     ///
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// last updated
     ///
     /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(rename = "lastUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     /// date added
     ///
     /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// preview url
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "previewUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
     /// id
     ///
@@ -374,185 +277,67 @@ pub struct FetchBuilderSuccesfulResponseDto {
     /// type
     ///
     /// Example: `builder`
-    #[serde(rename = "templateType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_type: Option<String>,
 }
 
-/// The `emailStatus` parameter of `GET /emails/schedule`.
-///
-/// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FetchCampaignsEmailStatus {
-    /// `all`
-    All,
-    /// `not-started`
-    NotStarted,
-    /// `paused`
-    Paused,
-    /// `cancelled`
-    Cancelled,
-    /// `processing`
-    Processing,
-    /// `resumed`
-    Resumed,
-    /// `next-drip`
-    NextDrip,
-    /// `complete`
-    Complete,
-    /// `success`
-    Success,
-    /// `error`
-    Error,
-    /// `waiting`
-    Waiting,
-    /// `queued`
-    Queued,
-    /// `queueing`
-    Queueing,
-    /// `reading`
-    Reading,
-    /// `scheduled`
-    Scheduled,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FetchCampaignsEmailStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::NotStarted => "not-started",
-            Self::Paused => "paused",
-            Self::Cancelled => "cancelled",
-            Self::Processing => "processing",
-            Self::Resumed => "resumed",
-            Self::NextDrip => "next-drip",
-            Self::Complete => "complete",
-            Self::Success => "success",
-            Self::Error => "error",
-            Self::Waiting => "waiting",
-            Self::Queued => "queued",
-            Self::Queueing => "queueing",
-            Self::Reading => "reading",
-            Self::Scheduled => "scheduled",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// The `emailStatus` parameter of `GET /emails/schedule`.
+    ///
+    /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/4/schema`
+    pub enum FetchCampaignsEmailStatus {
+        /// `all`
+        All = "all",
+        /// `not-started`
+        NotStarted = "not-started",
+        /// `paused`
+        Paused = "paused",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `processing`
+        Processing = "processing",
+        /// `resumed`
+        Resumed = "resumed",
+        /// `next-drip`
+        NextDrip = "next-drip",
+        /// `complete`
+        Complete = "complete",
+        /// `success`
+        Success = "success",
+        /// `error`
+        Error = "error",
+        /// `waiting`
+        Waiting = "waiting",
+        /// `queued`
+        Queued = "queued",
+        /// `queueing`
+        Queueing = "queueing",
+        /// `reading`
+        Reading = "reading",
+        /// `scheduled`
+        Scheduled = "scheduled",
     }
 }
 
-impl From<String> for FetchCampaignsEmailStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "not-started" => Self::NotStarted,
-            "paused" => Self::Paused,
-            "cancelled" => Self::Cancelled,
-            "processing" => Self::Processing,
-            "resumed" => Self::Resumed,
-            "next-drip" => Self::NextDrip,
-            "complete" => Self::Complete,
-            "success" => Self::Success,
-            "error" => Self::Error,
-            "waiting" => Self::Waiting,
-            "queued" => Self::Queued,
-            "queueing" => Self::Queueing,
-            "reading" => Self::Reading,
-            "scheduled" => Self::Scheduled,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FetchCampaignsEmailStatus> for String {
-    fn from(value: FetchCampaignsEmailStatus) -> Self {
-        match value {
-            FetchCampaignsEmailStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FetchCampaignsEmailStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `status` parameter of `GET /emails/schedule`.
-///
-/// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FetchCampaignsStatus {
-    /// `active`
-    Active,
-    /// `pause`
-    Pause,
-    /// `complete`
-    Complete,
-    /// `cancelled`
-    Cancelled,
-    /// `retry`
-    Retry,
-    /// `draft`
-    Draft,
-    /// `resend-scheduled`
-    ResendScheduled,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FetchCampaignsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Pause => "pause",
-            Self::Complete => "complete",
-            Self::Cancelled => "cancelled",
-            Self::Retry => "retry",
-            Self::Draft => "draft",
-            Self::ResendScheduled => "resend-scheduled",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FetchCampaignsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "pause" => Self::Pause,
-            "complete" => Self::Complete,
-            "cancelled" => Self::Cancelled,
-            "retry" => Self::Retry,
-            "draft" => Self::Draft,
-            "resend-scheduled" => Self::ResendScheduled,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FetchCampaignsStatus> for String {
-    fn from(value: FetchCampaignsStatus) -> Self {
-        match value {
-            FetchCampaignsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FetchCampaignsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `status` parameter of `GET /emails/schedule`.
+    ///
+    /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/3/schema`
+    pub enum FetchCampaignsStatus {
+        /// `active`
+        Active = "active",
+        /// `pause`
+        Pause = "pause",
+        /// `complete`
+        Complete = "complete",
+        /// `cancelled`
+        Cancelled = "cancelled",
+        /// `retry`
+        Retry = "retry",
+        /// `draft`
+        Draft = "draft",
+        /// `resend-scheduled`
+        ResendScheduled = "resend-scheduled",
     }
 }
 
@@ -560,6 +345,7 @@ impl std::fmt::Display for FetchCampaignsStatus {
 ///
 /// Schema: `apps/emails.json#/components/schemas/IBuilderJsonMapper`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IBuilderJsonMapper {
     /// The `elements` field.
@@ -567,7 +353,6 @@ pub struct IBuilderJsonMapper {
     /// The `attrs` field.
     pub attrs: serde_json::Value,
     /// The `templateSettings` field.
-    #[serde(rename = "templateSettings")]
     pub template_settings: TemplateSettings,
 }
 
@@ -590,10 +375,11 @@ impl IBuilderJsonMapper {
 ///
 /// Schema: `apps/emails.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `The token does not have access to this location`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -604,10 +390,11 @@ pub struct InvalidLocationDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Not Found`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -621,16 +408,14 @@ pub struct NotFoundDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaveBuilderDataDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "updatedBy")]
     pub updated_by: String,
     /// Example: `{elements:[], attrs:{}, templateSettings:{}}`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -639,13 +424,12 @@ pub struct SaveBuilderDataDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// The `editorType` field.
-    #[serde(rename = "editorType")]
     pub editor_type: SaveBuilderDataDtoEditorType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(rename = "previewText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Example: `false`
-    #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
 }
 
@@ -700,26 +484,22 @@ pub use ghl_common::types::EditorType as SaveBuilderDataDtoEditorType;
 ///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleDto {
     /// Example: `Untitled new campaign`
     pub name: String,
     /// The `repeatAfter` field.
-    #[serde(rename = "repeatAfter")]
     pub repeat_after: String,
     /// The `id` field.
     pub id: String,
     /// The `parentId` field.
-    #[serde(rename = "parentId")]
     pub parent_id: String,
     /// The `childCount` field.
-    #[serde(rename = "childCount")]
     pub child_count: i64,
     /// The `campaignType` field.
-    #[serde(rename = "campaignType")]
     pub campaign_type: String,
     /// The `bulkActionVersion` field.
-    #[serde(rename = "bulkActionVersion")]
     pub bulk_action_version: String,
     /// The `_id` field.
     #[serde(rename = "_id")]
@@ -727,7 +507,6 @@ pub struct ScheduleDto {
     /// The `status` field.
     pub status: String,
     /// The `sendDays` field.
-    #[serde(rename = "sendDays")]
     pub send_days: Vec<String>,
     /// The `deleted` field.
     pub deleted: bool,
@@ -736,43 +515,31 @@ pub struct ScheduleDto {
     /// The `archived` field.
     pub archived: bool,
     /// The `hasTracking` field.
-    #[serde(rename = "hasTracking")]
     pub has_tracking: bool,
     /// The `isPlainText` field.
-    #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
     /// The `hasUtmTracking` field.
-    #[serde(rename = "hasUtmTracking")]
     pub has_utm_tracking: bool,
     /// The `enableResendToUnopened` field.
-    #[serde(rename = "enableResendToUnopened")]
     pub enable_resend_to_unopened: bool,
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `templateId` field.
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// The `templateType` field.
-    #[serde(rename = "templateType")]
     pub template_type: String,
     /// The `createdAt` field.
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The `updatedAt` field.
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// The `__v` field.
     #[serde(rename = "__v")]
     pub v: f64,
     /// The `documentId` field.
-    #[serde(rename = "documentId")]
     pub document_id: String,
     /// The `downloadUrl` field.
-    #[serde(rename = "downloadUrl")]
     pub download_url: String,
     /// The `templateDataDownloadUrl` field.
-    #[serde(rename = "templateDataDownloadUrl")]
     pub template_data_download_url: String,
     /// The `child` field.
     pub child: Vec<String>,
@@ -782,6 +549,7 @@ pub struct ScheduleDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleFetchSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleFetchSuccessfulDto {
     /// The list of campaigns
@@ -789,7 +557,6 @@ pub struct ScheduleFetchSuccessfulDto {
     /// The total number of campaigns
     pub total: Vec<String>,
     /// Trace Id
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 

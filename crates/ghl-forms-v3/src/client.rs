@@ -37,10 +37,7 @@ impl FormsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_forms(&self, location_id: impl Into<String>) -> GetForms {
         GetForms {
             client: self.client.clone(),
@@ -61,11 +58,7 @@ impl FormsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_forms_submissions(
         &self,
         location_id: impl Into<String>,
@@ -99,10 +92,7 @@ impl FormsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn upload_to_custom_fields(
         &self,
         contact_id: impl Into<String>,
@@ -157,8 +147,7 @@ impl GetForms {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -187,7 +176,7 @@ impl GetForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, type_ } = self;
-        let request = Request::new(Method::GET, "/forms/", "/forms/".to_owned(), "v3")
+        let request = Request::to(Method::GET, "/forms/", "v3")
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -258,8 +247,7 @@ impl GetFormsSubmissions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -294,12 +282,7 @@ impl GetFormsSubmissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page, limit, form_id, q, start_at, end_at } = self;
-        let request = Request::new(
-                Method::GET,
-                "/forms/submissions",
-                "/forms/submissions".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/forms/submissions", "v3")
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -329,8 +312,7 @@ impl UploadToCustomFields {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -340,12 +322,7 @@ impl UploadToCustomFields {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, location_id, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/forms/upload-custom-files",
-                "/forms/upload-custom-files".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/forms/upload-custom-files", "v3")
             .query("contactId", &contact_id)
             .query("locationId", &location_id)
             .ignore_body()

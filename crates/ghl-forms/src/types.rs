@@ -20,6 +20,7 @@ pub struct ContactSessionIds {
 ///
 /// Schema: `apps/forms.json#/components/schemas/EventDataSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventDataSchema {
     /// Example: `fb.1.123456789.987654321`
@@ -32,7 +33,7 @@ pub struct EventDataSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageDetailsSchema>,
     /// Example: `page-visit`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `example.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,38 +48,34 @@ pub struct EventDataSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Example: `example-ad-source`
-    #[serde(rename = "adSource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_source: Option<String>,
     /// Example: `medium-id-123`
-    #[serde(rename = "mediumId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
     /// Example: `parent-id-456`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Example: `https://staging.gohighlevel.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     /// Example: `event-id-789`
-    #[serde(rename = "fbEventId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Example: `1234567890`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<f64>,
     /// Example: `Parent Form`
-    #[serde(rename = "parentName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_name: Option<String>,
     /// Example: `example-fingerprint`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
     /// Example: `form`
-    #[serde(rename = "pageVisitType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_visit_type: Option<String>,
     /// The `contactSessionIds` field.
-    #[serde(
-        rename = "contactSessionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_session_ids: Option<ContactSessionIds>,
 }
 
@@ -86,6 +83,7 @@ pub struct EventDataSchema {
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormsParams {
     /// Example: `YSWdvS4Is98wtIDGnpmI`
@@ -95,7 +93,7 @@ pub struct FormsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -103,19 +101,20 @@ pub struct FormsParams {
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsSubmissionsSubmissionsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormsSubmissionsSubmissionsSchema {
     /// Example: `38303ec7-629a-49e2-888a-cf8bf0b1f97e`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `DWQ45t2IPVxi9LDu1wBl`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `2021-06-23T06:07:04.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `YSWdvS4Is98wtIDGnpmI`
-    #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// Example: `test`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,19 +161,20 @@ pub struct FormsSuccessfulResponseDto {
 ///
 /// Schema: `apps/forms.json#/components/schemas/metaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Example: `1`
-    #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// The `nextPage` field.
-    #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// The `prevPage` field.
-    #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
@@ -182,6 +182,7 @@ pub struct MetaSchema {
 ///
 /// Schema: `apps/forms.json#/components/schemas/othersSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OthersSchema {
     /// Example: `john@deo.com`
@@ -199,14 +200,10 @@ pub struct OthersSchema {
     )]
     pub custom_field_id: Option<String>,
     /// The `eventData` field.
-    #[serde(rename = "eventData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_data: Option<EventDataSchema>,
     /// The `fieldsOriSequance` field.
-    #[serde(
-        rename = "fieldsOriSequance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields_ori_sequance: Option<Vec<String>>,
 }
 

@@ -61,9 +61,7 @@ impl FunnelsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn create_redirect(&self, body: types::CreateRedirectParams) -> CreateRedirect {
         CreateRedirect {
             client: self.client.clone(),
@@ -83,9 +81,7 @@ impl FunnelsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn fetch_redirects_list(
         &self,
         location_id: impl Into<String>,
@@ -113,9 +109,7 @@ impl FunnelsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn delete_redirect_by_id(
         &self,
         id: impl Into<String>,
@@ -140,9 +134,7 @@ impl FunnelsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn update_redirect_by_id(
         &self,
         id: impl Into<String>,
@@ -262,8 +254,7 @@ impl GetFunnels {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -284,12 +275,7 @@ impl GetFunnels {
             parent_id,
             name,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/funnels/funnel/list",
-                "/funnels/funnel/list".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/funnels/funnel/list", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("category", category.as_ref())
@@ -320,8 +306,7 @@ impl CreateRedirect {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -333,12 +318,7 @@ impl CreateRedirect {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/funnels/lookup/redirect",
-                "/funnels/lookup/redirect".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/funnels/lookup/redirect", "v3")
             .scopes(&["funnels/redirect.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -371,8 +351,7 @@ impl FetchRedirectsList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -384,12 +363,7 @@ impl FetchRedirectsList {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, search } = self;
-        let request = Request::new(
-                Method::GET,
-                "/funnels/lookup/redirect/list",
-                "/funnels/lookup/redirect/list".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/funnels/lookup/redirect/list", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -419,8 +393,7 @@ impl DeleteRedirectById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -432,14 +405,8 @@ impl DeleteRedirectById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let path = ["/funnels/lookup/redirect/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/funnels/lookup/redirect/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/funnels/lookup/redirect/{id}", "v3")
+            .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["funnels/redirect.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -466,8 +433,7 @@ impl UpdateRedirectById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -479,14 +445,8 @@ impl UpdateRedirectById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/funnels/lookup/redirect/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::PATCH,
-                "/funnels/lookup/redirect/{id}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PATCH, "/funnels/lookup/redirect/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["funnels/redirect.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -520,8 +480,7 @@ impl GetPagesByFunnelId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -533,12 +492,7 @@ impl GetPagesByFunnelId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, funnel_id, name, limit, offset } = self;
-        let request = Request::new(
-                Method::GET,
-                "/funnels/page",
-                "/funnels/page".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/funnels/page", "2021-07-28")
             .query("locationId", &location_id)
             .query("funnelId", &funnel_id)
             .query_opt("name", name.as_ref())
@@ -575,8 +529,7 @@ impl GetPagesCountByFunnelId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -588,12 +541,7 @@ impl GetPagesCountByFunnelId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, funnel_id, name } = self;
-        let request = Request::new(
-                Method::GET,
-                "/funnels/page/count",
-                "/funnels/page/count".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/funnels/page/count", "2021-07-28")
             .query("locationId", &location_id)
             .query("funnelId", &funnel_id)
             .query_opt("name", name.as_ref())

@@ -11,10 +11,10 @@ pub use ghl_common::types::Action;
 ///
 /// Schema: `apps/v3/funnels-v3.json#/components/schemas/CreateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRedirectParams {
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `example.com`
     pub domain: String,
@@ -69,6 +69,7 @@ pub struct DeleteRedirectResponseDto {
 ///
 /// Schema: `apps/v3/funnels-v3.json#/components/schemas/FunnelListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FunnelListResponseDto {
     /// The `funnels` field.
@@ -76,7 +77,6 @@ pub struct FunnelListResponseDto {
     /// Example: `24`
     pub count: i64,
     /// Example: `03774d31-a57e-4b4f-95c7-315ce61969f1`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -94,26 +94,23 @@ pub struct FunnelPageCountResponseDto {
 ///
 /// Schema: `apps/v3/funnels-v3.json#/components/schemas/FunnelPageResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FunnelPageResponseDto {
     /// Example: `0yJbP3q7t7pLmeTWRAE2`
     #[serde(rename = "_id")]
     pub id: String,
     /// Example: `ojQjykmwNIU88vfsfzvH`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `iucJ6TdFZiddhq9f6znh`
-    #[serde(rename = "funnelId")]
     pub funnel_id: String,
     /// Example: `Home`
     pub name: String,
     /// Example: `343bf634-3aa6-4ade-b963-2d3cd0bf2ede`
-    #[serde(rename = "stepId")]
     pub step_id: String,
     /// Example: `false`
     pub deleted: String,
     /// Example: `2024-04-18T12:25:23.029Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -126,6 +123,7 @@ pub type RedirectListResponseDto = DeleteRedirectResponseDto;
 ///
 /// Schema: `apps/v3/funnels-v3.json#/components/schemas/RedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectResponseDto {
     /// Unique identifier of the redirect
@@ -135,7 +133,6 @@ pub struct RedirectResponseDto {
     /// Identifier of the location associated with the redirect
     ///
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Domain where the redirect occurs
     ///
@@ -148,12 +145,10 @@ pub struct RedirectResponseDto {
     /// Lowercase version of the original path
     ///
     /// Example: `/old-path`
-    #[serde(rename = "pathLowercase")]
     pub path_lowercase: String,
     /// Type of redirect (e.g., Permanent, Temporary)
     ///
     /// Example: `Permanent`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Target URL to which the original path will be redirected
     ///
@@ -169,6 +164,7 @@ pub struct RedirectResponseDto {
 ///
 /// Schema: `apps/v3/funnels-v3.json#/components/schemas/UpdateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRedirectParams {
     /// Example: `https://www.google.com`
@@ -176,7 +172,6 @@ pub struct UpdateRedirectParams {
     /// Example: `URL`
     pub action: Action,
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 

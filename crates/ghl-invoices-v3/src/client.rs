@@ -46,11 +46,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_invoices(
         &self,
         alt_id: impl Into<String>,
@@ -87,11 +83,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_invoice(&self, body: types::CreateInvoiceDto) -> CreateInvoice {
         CreateInvoice {
             client: self.client.clone(),
@@ -111,11 +103,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_new_estimate(
         &self,
         body: types::CreateEstimatesDto,
@@ -144,11 +132,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_estimates(
         &self,
         alt_id: impl Into<String>,
@@ -186,11 +170,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn generate_estimate_number(
         &self,
         alt_id: impl Into<String>,
@@ -215,10 +195,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_estimate_last_visited_at(
         &self,
         body: types::EstimateIdParam,
@@ -247,11 +224,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_estimate_templates(
         &self,
         alt_id: impl Into<String>,
@@ -281,11 +254,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_estimate_template(
         &self,
         body: types::EstimateTemplatesDto,
@@ -313,11 +282,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn preview_estimate_template(
         &self,
         alt_id: impl Into<String>,
@@ -348,11 +313,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_estimate_template(
         &self,
         template_id: impl Into<String>,
@@ -381,11 +342,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_estimate_template(
         &self,
         template_id: impl Into<String>,
@@ -414,11 +371,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_estimate(
         &self,
         estimate_id: impl Into<String>,
@@ -447,11 +400,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_estimate(
         &self,
         estimate_id: impl Into<String>,
@@ -480,11 +429,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_invoice_from_estimate(
         &self,
         estimate_id: impl Into<String>,
@@ -513,11 +458,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn send_estimate(
         &self,
         estimate_id: impl Into<String>,
@@ -546,11 +487,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn generate_invoice_number(
         &self,
         alt_id: impl Into<String>,
@@ -582,11 +519,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_invoice_schedules(
         &self,
         alt_id: impl Into<String>,
@@ -620,11 +553,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_invoice_schedule(
         &self,
         body: types::CreateInvoiceScheduleDto,
@@ -653,11 +582,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -690,11 +615,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -725,11 +646,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -758,11 +675,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn auto_payment_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -791,11 +704,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn cancel_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -824,11 +733,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn schedule_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -857,11 +762,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_and_schedule_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
@@ -888,11 +789,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_invoice_settings(
         &self,
         alt_id: impl Into<String>,
@@ -917,10 +814,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_invoice_last_visited_at(
         &self,
         body: types::PatchInvoiceStatsLastViewedDto,
@@ -950,11 +844,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_invoice_templates(
         &self,
         alt_id: impl Into<String>,
@@ -988,11 +878,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_invoice_template(
         &self,
         body: types::CreateInvoiceTemplateDto,
@@ -1021,11 +907,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_invoice_template(
         &self,
         template_id: impl Into<String>,
@@ -1058,11 +940,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_invoice_template(
         &self,
         template_id: impl Into<String>,
@@ -1093,11 +971,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice_template(
         &self,
         template_id: impl Into<String>,
@@ -1126,11 +1000,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice_template_late_fees_configuration(
         &self,
         template_id: impl Into<String>,
@@ -1159,11 +1029,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice_payment_methods_configuration(
         &self,
         template_id: impl Into<String>,
@@ -1188,11 +1054,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn text2pay_invoice(&self, body: types::Text2PayDto) -> Text2payInvoice {
         Text2payInvoice {
             client: self.client.clone(),
@@ -1218,11 +1080,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1255,11 +1113,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1290,11 +1144,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1323,11 +1173,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_invoice_late_fees_configuration(
         &self,
         invoice_id: impl Into<String>,
@@ -1356,11 +1202,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn record_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1389,11 +1231,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn send_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1422,11 +1260,7 @@ impl InvoicesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn void_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -1524,8 +1358,7 @@ impl ListInvoices {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1571,12 +1404,7 @@ impl ListInvoices {
             sort_field,
             sort_order,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/",
-                "/invoices/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -1611,8 +1439,7 @@ impl CreateInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1624,12 +1451,7 @@ impl CreateInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/",
-                "/invoices/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/", "v3")
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1653,8 +1475,7 @@ impl CreateNewEstimate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1666,12 +1487,7 @@ impl CreateNewEstimate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/estimate",
-                "/invoices/estimate".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/estimate", "v3")
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1733,8 +1549,7 @@ impl ListEstimates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1774,12 +1589,7 @@ impl ListEstimates {
             limit,
             offset,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/estimate/list",
-                "/invoices/estimate/list".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/estimate/list", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("startAt", start_at.as_ref())
@@ -1814,8 +1624,7 @@ impl GenerateEstimateNumber {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1827,10 +1636,9 @@ impl GenerateEstimateNumber {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/invoices/estimate/number/generate",
-                "/invoices/estimate/number/generate".to_owned(),
                 "v3",
             )
             .query("altId", &alt_id)
@@ -1855,8 +1663,7 @@ impl UpdateEstimateLastVisitedAt {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1866,10 +1673,9 @@ impl UpdateEstimateLastVisitedAt {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/invoices/estimate/stats/last-visited-at",
-                "/invoices/estimate/stats/last-visited-at".to_owned(),
                 "v3",
             )
             .ignore_body()
@@ -1907,8 +1713,7 @@ impl ListEstimateTemplates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1937,12 +1742,7 @@ impl ListEstimateTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, search, limit, offset } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/estimate/template",
-                "/invoices/estimate/template".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/estimate/template", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("search", search.as_ref())
@@ -1972,8 +1772,7 @@ impl CreateEstimateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1985,12 +1784,7 @@ impl CreateEstimateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/estimate/template",
-                "/invoices/estimate/template".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/estimate/template", "v3")
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2018,8 +1812,7 @@ impl PreviewEstimateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2031,10 +1824,9 @@ impl PreviewEstimateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, template_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/invoices/estimate/template/preview",
-                "/invoices/estimate/template/preview".to_owned(),
                 "v3",
             )
             .query("altId", &alt_id)
@@ -2065,8 +1857,7 @@ impl DeleteEstimateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2078,17 +1869,12 @@ impl DeleteEstimateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let path = [
-            "/invoices/estimate/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/invoices/estimate/template/{templateId}",
-                path,
                 "v3",
             )
+            .path_param("templateId", &template_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2115,8 +1901,7 @@ impl UpdateEstimateTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2128,17 +1913,12 @@ impl UpdateEstimateTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let path = [
-            "/invoices/estimate/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/invoices/estimate/template/{templateId}",
-                path,
                 "v3",
             )
+            .path_param("templateId", &template_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2163,8 +1943,7 @@ impl DeleteEstimate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2176,17 +1955,12 @@ impl DeleteEstimate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let path = [
-            "/invoices/estimate/",
-            &ghl_runtime::encode_path_segment(&estimate_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/invoices/estimate/{estimateId}",
-                path,
                 "v3",
             )
+            .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2211,8 +1985,7 @@ impl UpdateEstimate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2224,17 +1997,8 @@ impl UpdateEstimate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let path = [
-            "/invoices/estimate/",
-            &ghl_runtime::encode_path_segment(&estimate_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/invoices/estimate/{estimateId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/invoices/estimate/{estimateId}", "v3")
+            .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2261,8 +2025,7 @@ impl CreateInvoiceFromEstimate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2276,18 +2039,12 @@ impl CreateInvoiceFromEstimate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let path = [
-            "/invoices/estimate/",
-            &ghl_runtime::encode_path_segment(&estimate_id),
-            "/invoice",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/estimate/{estimateId}/invoice",
-                path,
                 "v3",
             )
+            .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2312,8 +2069,7 @@ impl SendEstimate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2325,18 +2081,12 @@ impl SendEstimate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let path = [
-            "/invoices/estimate/",
-            &ghl_runtime::encode_path_segment(&estimate_id),
-            "/send",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/estimate/{estimateId}/send",
-                path,
                 "v3",
             )
+            .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2363,8 +2113,7 @@ impl GenerateInvoiceNumber {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2376,12 +2125,7 @@ impl GenerateInvoiceNumber {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/generate-invoice-number",
-                "/invoices/generate-invoice-number".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/generate-invoice-number", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.readonly"])
@@ -2447,8 +2191,7 @@ impl ListInvoiceSchedules {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2491,12 +2234,7 @@ impl ListInvoiceSchedules {
             limit,
             offset,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/schedule",
-                "/invoices/schedule".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/schedule", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -2530,8 +2268,7 @@ impl CreateInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2543,12 +2280,7 @@ impl CreateInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/schedule",
-                "/invoices/schedule".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/schedule", "v3")
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2576,8 +2308,7 @@ impl DeleteInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2589,17 +2320,12 @@ impl DeleteInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, alt_id, alt_type } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/invoices/schedule/{scheduleId}",
-                path,
                 "v3",
             )
+            .path_param("scheduleId", &schedule_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices/schedule.write"])
@@ -2626,8 +2352,7 @@ impl GetInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2639,17 +2364,8 @@ impl GetInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, alt_id, alt_type } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/invoices/schedule/{scheduleId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/schedule/{scheduleId}", "v3")
+            .path_param("scheduleId", &schedule_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices/schedule.readonly"])
@@ -2677,8 +2393,7 @@ impl UpdateInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2690,17 +2405,8 @@ impl UpdateInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/invoices/schedule/{scheduleId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/invoices/schedule/{scheduleId}", "v3")
+            .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2727,8 +2433,7 @@ impl AutoPaymentInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2742,18 +2447,12 @@ impl AutoPaymentInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-            "/auto-payment",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/schedule/{scheduleId}/auto-payment",
-                path,
                 "v3",
             )
+            .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2780,8 +2479,7 @@ impl CancelInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2793,18 +2491,12 @@ impl CancelInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-            "/cancel",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/schedule/{scheduleId}/cancel",
-                path,
                 "v3",
             )
+            .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2831,8 +2523,7 @@ impl ScheduleInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2844,18 +2535,12 @@ impl ScheduleInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-            "/schedule",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/schedule/{scheduleId}/schedule",
-                path,
                 "v3",
             )
+            .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2881,8 +2566,7 @@ impl UpdateAndScheduleInvoiceSchedule {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2896,18 +2580,12 @@ impl UpdateAndScheduleInvoiceSchedule {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id } = self;
-        let path = [
-            "/invoices/schedule/",
-            &ghl_runtime::encode_path_segment(&schedule_id),
-            "/updateAndSchedule",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/schedule/{scheduleId}/updateAndSchedule",
-                path,
                 "v3",
             )
+            .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -2933,8 +2611,7 @@ impl GetInvoiceSettings {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2946,12 +2623,7 @@ impl GetInvoiceSettings {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/settings",
-                "/invoices/settings".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/settings", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.readonly"])
@@ -2974,8 +2646,7 @@ impl UpdateInvoiceLastVisitedAt {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2985,12 +2656,7 @@ impl UpdateInvoiceLastVisitedAt {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PATCH,
-                "/invoices/stats/last-visited-at",
-                "/invoices/stats/last-visited-at".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::PATCH, "/invoices/stats/last-visited-at", "v3")
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3055,8 +2721,7 @@ impl ListInvoiceTemplates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3099,12 +2764,7 @@ impl ListInvoiceTemplates {
             limit,
             offset,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/invoices/template",
-                "/invoices/template".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/template", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -3138,8 +2798,7 @@ impl CreateInvoiceTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3151,12 +2810,7 @@ impl CreateInvoiceTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/template",
-                "/invoices/template".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/template", "v3")
             .scopes(&["invoices/template.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3184,8 +2838,7 @@ impl DeleteInvoiceTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3197,17 +2850,12 @@ impl DeleteInvoiceTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, alt_id, alt_type } = self;
-        let path = [
-            "/invoices/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/invoices/template/{templateId}",
-                path,
                 "v3",
             )
+            .path_param("templateId", &template_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices/template.write"])
@@ -3234,8 +2882,7 @@ impl GetInvoiceTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3247,17 +2894,8 @@ impl GetInvoiceTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, alt_id, alt_type } = self;
-        let path = [
-            "/invoices/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/invoices/template/{templateId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/invoices/template/{templateId}", "v3")
+            .path_param("templateId", &template_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices/template.readonly"])
@@ -3285,8 +2923,7 @@ impl UpdateInvoiceTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3298,17 +2935,8 @@ impl UpdateInvoiceTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let path = [
-            "/invoices/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/invoices/template/{templateId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/invoices/template/{templateId}", "v3")
+            .path_param("templateId", &template_id)
             .scopes(&["invoices/template.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3335,8 +2963,7 @@ impl UpdateInvoiceTemplateLateFeesConfiguration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3348,18 +2975,12 @@ impl UpdateInvoiceTemplateLateFeesConfiguration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let path = [
-            "/invoices/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-            "/late-fees-configuration",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/invoices/template/{templateId}/late-fees-configuration",
-                path,
                 "v3",
             )
+            .path_param("templateId", &template_id)
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))
@@ -3385,8 +3006,7 @@ impl UpdateInvoicePaymentMethodsConfiguration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3398,18 +3018,12 @@ impl UpdateInvoicePaymentMethodsConfiguration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let path = [
-            "/invoices/template/",
-            &ghl_runtime::encode_path_segment(&template_id),
-            "/payment-methods-configuration",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/invoices/template/{templateId}/payment-methods-configuration",
-                path,
                 "v3",
             )
+            .path_param("templateId", &template_id)
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))
@@ -3434,8 +3048,7 @@ impl Text2payInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3447,12 +3060,7 @@ impl Text2payInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/invoices/text2pay",
-                "/invoices/text2pay".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/text2pay", "v3")
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3478,8 +3086,7 @@ impl DeleteInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3491,9 +3098,8 @@ impl DeleteInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, alt_id, alt_type } = self;
-        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
-            .concat();
-        let request = Request::new(Method::DELETE, "/invoices/{invoiceId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/invoices/{invoiceId}", "v3")
+            .path_param("invoiceId", &invoice_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.write"])
@@ -3520,8 +3126,7 @@ impl GetInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3533,9 +3138,8 @@ impl GetInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, alt_id, alt_type } = self;
-        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/invoices/{invoiceId}", path, "v3")
+        let request = Request::to(Method::GET, "/invoices/{invoiceId}", "v3")
+            .path_param("invoiceId", &invoice_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.readonly"])
@@ -3561,8 +3165,7 @@ impl UpdateInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3574,9 +3177,8 @@ impl UpdateInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/invoices/{invoiceId}", path, "v3")
+        let request = Request::to(Method::PUT, "/invoices/{invoiceId}", "v3")
+            .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3601,8 +3203,7 @@ impl UpdateInvoiceLateFeesConfiguration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3614,18 +3215,12 @@ impl UpdateInvoiceLateFeesConfiguration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let path = [
-            "/invoices/",
-            &ghl_runtime::encode_path_segment(&invoice_id),
-            "/late-fees-configuration",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/invoices/{invoiceId}/late-fees-configuration",
-                path,
                 "v3",
             )
+            .path_param("invoiceId", &invoice_id)
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))
@@ -3649,8 +3244,7 @@ impl RecordInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3662,18 +3256,12 @@ impl RecordInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let path = [
-            "/invoices/",
-            &ghl_runtime::encode_path_segment(&invoice_id),
-            "/record-payment",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/invoices/{invoiceId}/record-payment",
-                path,
                 "v3",
             )
+            .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3698,8 +3286,7 @@ impl SendInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3711,18 +3298,8 @@ impl SendInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let path = [
-            "/invoices/",
-            &ghl_runtime::encode_path_segment(&invoice_id),
-            "/send",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/invoices/{invoiceId}/send",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/{invoiceId}/send", "v3")
+            .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -3747,8 +3324,7 @@ impl VoidInvoice {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3760,18 +3336,8 @@ impl VoidInvoice {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let path = [
-            "/invoices/",
-            &ghl_runtime::encode_path_segment(&invoice_id),
-            "/void",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/invoices/{invoiceId}/void",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/invoices/{invoiceId}/void", "v3")
+            .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);

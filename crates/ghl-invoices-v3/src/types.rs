@@ -28,13 +28,14 @@ impl AdditionalEmailsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Address {
     /// The `addressLine1` field.
-    #[serde(rename = "addressLine1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line1: Option<String>,
     /// The `addressLine2` field.
-    #[serde(rename = "addressLine2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
     /// The `city` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,10 +44,10 @@ pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The `countryCode` field.
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<AddressCountryCode>,
     /// The `postalCode` field.
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
 }
 
@@ -56,17 +57,18 @@ pub use ghl_common::types::Country as AddressCountryCode;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AddressDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddressDto {
     /// Address Line 1
     ///
     /// Example: `9931 Beechwood`
-    #[serde(rename = "addressLine1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line1: Option<String>,
     /// Address Line 2
     ///
     /// Example: `Beechwood`
-    #[serde(rename = "addressLine2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
     /// City
     ///
@@ -81,12 +83,12 @@ pub struct AddressDto {
     /// Country Code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Postal Code
     ///
     /// Example: `559-6993`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
 }
 
@@ -144,15 +146,14 @@ impl AddressDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AltDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AltDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
 }
 
@@ -172,6 +173,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AttachmentsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachmentsDto {
     /// Id of the file selected
@@ -187,7 +189,6 @@ pub struct AttachmentsDto {
     /// Example: `https://example.com/digital-delivery`
     pub url: String,
     /// Type of the file
-    #[serde(rename = "type")]
     pub type_: String,
     /// Size of the file
     ///
@@ -223,6 +224,7 @@ pub type AutoInvoice = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoInvoicingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoInvoicingDto {
     /// Enable Auto Invoice
@@ -232,7 +234,7 @@ pub struct AutoInvoicingDto {
     /// Direct Payments
     ///
     /// Example: `true`
-    #[serde(rename = "directPayments", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_payments: Option<bool>,
 }
 
@@ -256,52 +258,37 @@ impl AutoInvoicingDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoPaymentDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoPaymentDetailsDto {
     /// The `enable` field.
     pub enable: bool,
     /// The `type` field.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `paymentMethodId` field.
-    #[serde(
-        rename = "paymentMethodId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<String>,
     /// The `customerId` field.
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// The `card` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
     /// The `usBankAccount` field.
-    #[serde(rename = "usBankAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_bank_account: Option<UsBankAccountDto>,
     /// The `sepaDirectDebit` field.
-    #[serde(
-        rename = "sepaDirectDebit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sepa_direct_debit: Option<SepaDirectDebitDto>,
     /// The `bacsDirectDebit` field.
-    #[serde(
-        rename = "bacsDirectDebit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bacs_direct_debit: Option<BacsDirectDebitDto>,
     /// The `becsDirectDebit` field.
-    #[serde(
-        rename = "becsDirectDebit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub becs_direct_debit: Option<BecsDirectDebitDto>,
     /// The `cardId` field.
-    #[serde(rename = "cardId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// The `provider` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -403,6 +390,7 @@ impl AutoPaymentDetailsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Schedule Id
@@ -417,15 +405,12 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Live Mode
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the invoice
     ///
@@ -437,14 +422,12 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// List of invoices
     pub invoices: Vec<DefaultInvoiceResponseDto>,
     /// Business Details
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency
     ///
     /// Example: `USD`
     pub currency: String,
     /// Contact Details
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// Discount
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,22 +445,18 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Terms notes
     ///
     /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
     pub terms_notes: String,
     /// Compiled terms notes
     ///
     /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
     pub compiled_terms_notes: String,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -485,22 +464,20 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoPaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoPaymentScheduleDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `id` field.
     pub id: String,
     /// auto-payment configuration
-    #[serde(rename = "autoPayment")]
     pub auto_payment: AutoPaymentDetailsDto,
 }
 
@@ -574,12 +551,13 @@ pub type BusinessDetails = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/BusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessDetailsDto {
     /// Business Logo URL
     ///
     /// Example: `https://example.com/logo.png`
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Business Name
     ///
@@ -589,7 +567,7 @@ pub struct BusinessDetailsDto {
     /// Business Phone Number
     ///
     /// Example: `+1-214-559-6993`
-    #[serde(rename = "phoneNo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<String>,
     /// Business Address
     ///
@@ -602,7 +580,7 @@ pub struct BusinessDetailsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Custom Values
-    #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<String>>,
 }
 
@@ -716,6 +694,7 @@ pub type ContactDetails = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ContactDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactDetailsDto {
     /// Contact ID
@@ -729,29 +708,24 @@ pub struct ContactDetailsDto {
     /// Contact Phone Number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "phoneNo")]
     pub phone_no: String,
     /// Contact Email
     ///
     /// Example: `alex@example.com`
     pub email: String,
     /// Secondary email addresses for the contact to be saved
-    #[serde(
-        rename = "additionalEmails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_emails: Option<Vec<AdditionalEmailsDto>>,
     /// Contact Company Name
     ///
     /// Example: `ABC Corp.`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// The `address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressDto>,
     /// Custom Values
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<String>>,
 }
 
@@ -807,22 +781,20 @@ impl ContactDetailsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateEstimatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEstimatesDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
     ///
@@ -833,14 +805,14 @@ pub struct CreateEstimatesDto {
     /// livemode for estimate
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Title for the estimate
     ///
@@ -848,81 +820,59 @@ pub struct CreateEstimatesDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Contact information to send the estimate to
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// Estimate Number, if not specified will take in the next valid estimate number
     ///
     /// Example: `1001`
-    #[serde(rename = "estimateNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number: Option<f64>,
     /// issue date estimate
     ///
     /// Example: `2024-08-07`
-    #[serde(rename = "issueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_date: Option<String>,
     /// expiry date estimate
     ///
     /// Example: `2024-08-10`
-    #[serde(rename = "expiryDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
     /// Email and sent to details for the estimate
-    #[serde(rename = "sentTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_to: Option<SentToDto>,
     /// Automatic taxes enabled for the Estimate
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(
-        rename = "sendEstimateDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
     /// frequency settings for the estimate
-    #[serde(rename = "frequencySettings")]
     pub frequency_settings: FrequencySettingsDto,
     /// Prefix for the estimate number
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// User Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// Auto invoice for the estimate
-    #[serde(rename = "autoInvoice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoicingDto>,
     /// miscellaneous charges for the estimate
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// Payment Schedule Config for the estimate
-    #[serde(
-        rename = "paymentScheduleConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
 }
 
@@ -1081,24 +1031,22 @@ impl CreateEstimatesDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Invoice Name
     ///
     /// Example: `New Invoice`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
     ///
@@ -1111,7 +1059,7 @@ pub struct CreateInvoiceDto {
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Title for the invoice
     ///
@@ -1119,80 +1067,52 @@ pub struct CreateInvoiceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Contact information to send the invoice to
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// Invoice Number
     ///
     /// Example: `1001`
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Issue date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Due date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-14`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// The `sentTo` field.
-    #[serde(rename = "sentTo")]
     pub sent_to: SentToDto,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// late fees configuration
-    #[serde(
-        rename = "lateFeesConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// tips configuration for the invoice
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1333,20 +1253,18 @@ impl CreateInvoiceDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceFromEstimateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Mark Estimate as Invoiced
     ///
     /// Example: `true`
-    #[serde(rename = "markAsInvoiced")]
     pub mark_as_invoiced: bool,
     /// Version of the update request
     ///
@@ -1398,6 +1316,7 @@ pub struct CreateInvoiceFromEstimateResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceResponseDto {
     /// Invoice Id
@@ -1412,55 +1331,45 @@ pub struct CreateInvoiceResponseDto {
     /// Live Mode
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Amount Paid
     ///
     /// Example: `0`
-    #[serde(rename = "amountPaid")]
     pub amount_paid: f64,
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
     /// Business Details
-    #[serde(rename = "businessDetails")]
     pub business_details: serde_json::Value,
     /// Invoice Number
     ///
     /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
     pub invoice_number: f64,
     /// Currency
     ///
     /// Example: `USD`
     pub currency: String,
     /// Contact Details
-    #[serde(rename = "contactDetails")]
     pub contact_details: serde_json::Value,
     /// Issue date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Due date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
     pub due_date: String,
     /// Discount
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<serde_json::Value>,
     /// Invoice Items
-    #[serde(rename = "invoiceItems")]
     pub invoice_items: Vec<String>,
     /// Total Amount
     ///
@@ -1473,42 +1382,27 @@ pub struct CreateInvoiceResponseDto {
     /// Total Amount Due
     ///
     /// Example: `999`
-    #[serde(rename = "amountDue")]
     pub amount_due: f64,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Is Automatic taxes calculated for the Invoice items
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_calculated: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<serde_json::Value>,
 }
 
@@ -1516,30 +1410,26 @@ pub struct CreateInvoiceResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
     /// The `contactDetails` field.
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// The `schedule` field.
     pub schedule: ScheduleOptionsDto,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// The `currency` field.
     pub currency: String,
@@ -1548,55 +1438,35 @@ pub struct CreateInvoiceScheduleDto {
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
     /// The `termsNotes` field.
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Configuration for tips on invoices
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Late fees configuration for the invoices
-    #[serde(
-        rename = "lateFeesConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1716,17 +1586,16 @@ pub type CreateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceTemplateDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1736,7 +1605,6 @@ pub struct CreateInvoiceTemplateDto {
     /// Example: `New Template`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// The `currency` field.
     pub currency: String,
@@ -1745,17 +1613,13 @@ pub struct CreateInvoiceTemplateDto {
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `termsNotes` field.
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Template title
     ///
@@ -1763,40 +1627,24 @@ pub struct CreateInvoiceTemplateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Configuration for tips on invoices
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Late fees configuration for the invoices
-    #[serde(
-        rename = "lateFeesConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1917,6 +1765,7 @@ impl CreateInvoiceTemplateDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceTemplateResponseDto {
     /// Template Id
@@ -1927,17 +1776,14 @@ pub struct CreateInvoiceTemplateResponseDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the Template
     ///
     /// Example: `New Template`
     pub name: String,
     /// Business Details
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency
     ///
@@ -1951,11 +1797,7 @@ pub struct CreateInvoiceTemplateResponseDto {
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Total Amount
     ///
@@ -1964,12 +1806,10 @@ pub struct CreateInvoiceTemplateResponseDto {
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1977,55 +1817,40 @@ pub struct CreateInvoiceTemplateResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CustomNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomNotificationDto {
     /// The `customerSendInvoice` field.
-    #[serde(rename = "customerSendInvoice")]
     pub customer_send_invoice: CustomNotificationItemDto,
     /// The `teamPaymentSuccess` field.
-    #[serde(rename = "teamPaymentSuccess")]
     pub team_payment_success: CustomNotificationItemDto,
     /// The `customerPaymentSuccess` field.
-    #[serde(rename = "customerPaymentSuccess")]
     pub customer_payment_success: CustomNotificationItemDto,
     /// The `teamAutoPaymentSuccess` field.
-    #[serde(rename = "teamAutoPaymentSuccess")]
     pub team_auto_payment_success: CustomNotificationItemDto,
     /// The `customerAutoPaymentSuccess` field.
-    #[serde(rename = "customerAutoPaymentSuccess")]
     pub customer_auto_payment_success: CustomNotificationItemDto,
     /// The `teamPaymentFailure` field.
-    #[serde(rename = "teamPaymentFailure")]
     pub team_payment_failure: CustomNotificationItemDto,
     /// The `customerPaymentFailure` field.
-    #[serde(rename = "customerPaymentFailure")]
     pub customer_payment_failure: CustomNotificationItemDto,
     /// The `teamAutoPaymentFailure` field.
-    #[serde(rename = "teamAutoPaymentFailure")]
     pub team_auto_payment_failure: CustomNotificationItemDto,
     /// The `customerAutoPaymentFailure` field.
-    #[serde(rename = "customerAutoPaymentFailure")]
     pub customer_auto_payment_failure: CustomNotificationItemDto,
     /// The `customerAutoPaymentInfo` field.
-    #[serde(rename = "customerAutoPaymentInfo")]
     pub customer_auto_payment_info: CustomNotificationItemDto,
     /// The `customerAutoPaymentAmountChanged` field.
-    #[serde(rename = "customerAutoPaymentAmountChanged")]
     pub customer_auto_payment_amount_changed: CustomNotificationItemDto,
     /// The `teamAutoPaymentSkip` field.
-    #[serde(rename = "teamAutoPaymentSkip")]
     pub team_auto_payment_skip: CustomNotificationItemDto,
     /// The `teamRecurringSendInvoiceFailed` field.
-    #[serde(rename = "teamRecurringSendInvoiceFailed")]
     pub team_recurring_send_invoice_failed: CustomNotificationItemDto,
     /// The `customerSendEstimate` field.
-    #[serde(rename = "customerSendEstimate")]
     pub customer_send_estimate: CustomNotificationItemDto,
     /// The `teamEstimateAccepted` field.
-    #[serde(rename = "teamEstimateAccepted")]
     pub team_estimate_accepted: CustomNotificationItemDto,
     /// The `teamEstimateDeclined` field.
-    #[serde(rename = "teamEstimateDeclined")]
     pub team_estimate_declined: CustomNotificationItemDto,
 }
 
@@ -2033,39 +1858,34 @@ pub struct CustomNotificationDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CustomNotificationItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomNotificationItemDto {
     /// Flag indicating if the notification is enabled or not
     pub enabled: bool,
     /// Template to be used for sending email
-    #[serde(rename = "emailTemplate")]
     pub email_template: String,
     /// Template to be used for sending sms
-    #[serde(rename = "smsTemplate")]
     pub sms_template: String,
     /// Name to be used while sending email
     ///
     /// Example: `Alex`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Email address to be used for sending email
     ///
     /// Example: `alex@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Subject of email which is sent out
     ///
     /// Example: `Thank you for purchasing`
-    #[serde(rename = "emailSubject", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_subject: Option<String>,
     /// Default email TemplateId to be used for sending via email
     ///
     /// Example: `dhwjqi2899012990w2u`
-    #[serde(
-        rename = "defaultEmailTemplateId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_email_template_id: Option<String>,
 }
 
@@ -2073,48 +1893,47 @@ pub struct CustomNotificationItemDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomRRuleOptionsDto {
     /// Example: `monthly`
-    #[serde(rename = "intervalType")]
     pub interval_type: IntervalType,
     /// Example: `2`
     pub interval: f64,
     /// Start date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// Start time in HH:mm:ss format
     ///
     /// Example: `20:45:00`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End date in YYYY-MM-DD format
     ///
     /// Example: `2029-11-01`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// End time in HH:mm:ss format
     ///
     /// Example: `18:45:00`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// -1, 1, 2, 3, ..., 27, 28
     ///
     /// Example: `15`
-    #[serde(rename = "dayOfMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<f64>,
     /// Example: `mo`
-    #[serde(rename = "dayOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRuleOptionsDtoDayOfWeek>,
     /// -1, 1, 2, 3, 4
     ///
     /// Example: `-1`
-    #[serde(rename = "numOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_of_week: Option<f64>,
     /// Example: `jan`
-    #[serde(rename = "monthOfYear", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<CustomRRuleOptionsDtoMonthOfYear>,
     /// Max number of task executions
     ///
@@ -2124,21 +1943,17 @@ pub struct CustomRRuleOptionsDto {
     /// Execute task number of days before
     ///
     /// Example: `5`
-    #[serde(rename = "daysBefore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_before: Option<f64>,
     /// Start as primary user accepted date
     ///
     /// Example: `true`
-    #[serde(
-        rename = "useStartAsPrimaryUserAccepted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_start_as_primary_user_accepted: Option<bool>,
     /// End type like after, by, count
     ///
     /// Example: `by`
-    #[serde(rename = "endType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_type: Option<String>,
 }
 
@@ -2280,6 +2095,7 @@ pub type DeleteInvoiceTemplateResponseDto = DeleteInvoiceScheduleResponseDto;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscountDto {
     /// Discount Value
@@ -2290,16 +2106,11 @@ pub struct DiscountDto {
     /// Discount type
     ///
     /// Example: `percentage`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Product Ids on which discount is applicable
     ///
     /// Example: `[ '6579751d56f60276e5bd4154' ]`
-    #[serde(
-        rename = "validOnProductIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_on_product_ids: Option<Vec<String>>,
 }
 
@@ -2333,12 +2144,12 @@ impl DiscountDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateIdParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateIdParam {
     /// Estimate Id
     ///
     /// Example: `5f9d6d8b1b2d2c001f2d9e4b`
-    #[serde(rename = "estimateId")]
     pub estimate_id: String,
 }
 
@@ -2355,6 +2166,7 @@ impl EstimateIdParam {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateLineItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateLineItemDto {
     /// Invoice Item Name
@@ -2369,12 +2181,12 @@ pub struct EstimateLineItemDto {
     /// Product Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Price Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "priceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// Currency
     ///
@@ -2394,24 +2206,20 @@ pub struct EstimateLineItemDto {
     /// Tax category id for calculating automatic tax
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// Setupfee item, only created when 1st invoice of recurring schedule is generated
-    #[serde(rename = "isSetupFeeItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_setup_fee_item: Option<bool>,
     /// Price type of the item
     ///
     /// Example: `one_time`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<EstimateLineItemDtoType>,
     /// true if item amount is tax inclusive
     ///
     /// Example: `true`
-    #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
     /// Attachments for the line item
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2507,15 +2315,14 @@ pub use ghl_common::types::DefaultPriceResponseDtoType as EstimateLineItemDtoTyp
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateResponseDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Unique identifier
     ///
@@ -2525,7 +2332,6 @@ pub struct EstimateResponseDto {
     /// Indicates if it is in live mode
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Indicates if deleted
     ///
@@ -2540,7 +2346,6 @@ pub struct EstimateResponseDto {
     /// Example: `USD`
     pub currency: String,
     /// Business details associated with the estimate
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetails,
     /// An array of items
     pub items: Vec<Vec<serde_json::Value>>,
@@ -2554,11 +2359,7 @@ pub struct EstimateResponseDto {
     /// Estimate number prefix
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// Attachments
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2566,7 +2367,7 @@ pub struct EstimateResponseDto {
     /// User Id of who last updated
     ///
     /// Example: `3HIpOF9NIc5ltriQXXXX`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Total amount
     ///
@@ -2575,12 +2376,10 @@ pub struct EstimateResponseDto {
     /// Timestamp when created
     ///
     /// Example: `2025-02-12T13:17:47.416Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Timestamp when last updated
     ///
     /// Example: `2025-02-12T13:17:47.416Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Version number
     ///
@@ -2590,56 +2389,46 @@ pub struct EstimateResponseDto {
     /// Indicates if automatic taxes are enabled for this estimate
     ///
     /// Example: `false`
-    #[serde(rename = "automaticTaxesEnabled")]
     pub automatic_taxes_enabled: bool,
     /// Terms and conditions for the estimate, supports HTML markup
     ///
     /// Example: `<p>All services are subject to availability.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Company identifier associated with the estimate
     ///
     /// Example: `COMP12345`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Contact details for the estimate
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetails,
     /// Date when the estimate was issued
     ///
     /// Example: `2023-06-15T00:00:00.000Z`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Date when the estimate expires
     ///
     /// Example: `2023-07-15T00:00:00.000Z`
-    #[serde(rename = "expiryDate")]
     pub expiry_date: String,
     /// User who sent the estimate
     ///
     /// Example: `user@example.com`
-    #[serde(rename = "sentBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_by: Option<String>,
     /// Indicates if automatic taxes were calculated
     ///
     /// Example: `true`
-    #[serde(rename = "automaticTaxesCalculated")]
     pub automatic_taxes_calculated: bool,
     /// Additional metadata associated with the estimate
     pub meta: serde_json::Value,
     /// History of actions taken on the estimate
-    #[serde(rename = "estimateActionHistory")]
     pub estimate_action_history: Vec<String>,
     /// Recipient details for the estimate
-    #[serde(rename = "sentTo")]
     pub sent_to: SentTo,
     /// Frequency settings for recurring estimates
-    #[serde(rename = "frequencySettings")]
     pub frequency_settings: FrequencySettingsDto,
     /// Timestamp when the estimate was last visited
     ///
     /// Example: `2023-06-20T08:30:00.000Z`
-    #[serde(rename = "lastVisitedAt")]
     pub last_visited_at: String,
     /// Total amount in USD
     ///
@@ -2647,12 +2436,11 @@ pub struct EstimateResponseDto {
     #[serde(rename = "totalamountInUSD")]
     pub totalamount_in_usd: f64,
     /// Auto-invoice settings for the estimate
-    #[serde(rename = "autoInvoice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoice>,
     /// Trace ID for logging and debugging
     ///
     /// Example: `010c7a01-857f-4619-970d-xyxyxyxy`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -2662,15 +2450,14 @@ pub use ghl_common::types::EstimateStatus;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateTemplateResponseDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Unique identifier
     ///
@@ -2680,7 +2467,6 @@ pub struct EstimateTemplateResponseDto {
     /// Indicates if it is in live mode
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Indicates if deleted
     ///
@@ -2695,7 +2481,6 @@ pub struct EstimateTemplateResponseDto {
     /// Example: `USD`
     pub currency: String,
     /// Business details associated with the estimate
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetails,
     /// An array of items
     pub items: Vec<Vec<serde_json::Value>>,
@@ -2709,11 +2494,7 @@ pub struct EstimateTemplateResponseDto {
     /// Estimate number prefix
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// Attachments
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2721,7 +2502,7 @@ pub struct EstimateTemplateResponseDto {
     /// User Id of who last updated
     ///
     /// Example: `3HIpOF9NIc5ltriQXXXX`
-    #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// Total amount
     ///
@@ -2730,12 +2511,10 @@ pub struct EstimateTemplateResponseDto {
     /// Timestamp when created
     ///
     /// Example: `2025-02-12T13:17:47.416Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Timestamp when last updated
     ///
     /// Example: `2025-02-12T13:17:47.416Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Version number
     ///
@@ -2745,12 +2524,11 @@ pub struct EstimateTemplateResponseDto {
     /// Indicates if automatic taxes are enabled for this estimate
     ///
     /// Example: `false`
-    #[serde(rename = "automaticTaxesEnabled")]
     pub automatic_taxes_enabled: bool,
     /// Terms and conditions for the estimate, supports HTML markup
     ///
     /// Example: `<p>All services are subject to availability.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
 }
 
@@ -2758,22 +2536,20 @@ pub struct EstimateTemplateResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateTemplatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateTemplatesDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate Template`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
     ///
@@ -2784,14 +2560,14 @@ pub struct EstimateTemplatesDto {
     /// livemode for estimate
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Title for the estimate
     ///
@@ -2801,40 +2577,24 @@ pub struct EstimateTemplatesDto {
     /// Automatic taxes enabled for the Estimate
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(
-        rename = "sendEstimateDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
     /// Prefix for the estimate number
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the estimate
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -2958,13 +2718,12 @@ impl FrequencySettingsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GenerateEstimateNumberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GenerateEstimateNumberResponse {
     /// The `estimateNumber` field.
-    #[serde(rename = "estimateNumber")]
     pub estimate_number: f64,
     /// The `traceId` field.
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -2972,12 +2731,13 @@ pub struct GenerateEstimateNumberResponse {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GenerateInvoiceNumberResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GenerateInvoiceNumberResponseDto {
     /// Invoice Number
     ///
     /// Example: `19`
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<f64>,
 }
 
@@ -2985,6 +2745,7 @@ pub struct GenerateInvoiceNumberResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GetInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInvoiceResponseDto {
     /// Invoice Id
@@ -2999,55 +2760,45 @@ pub struct GetInvoiceResponseDto {
     /// Live Mode
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Amount Paid
     ///
     /// Example: `0`
-    #[serde(rename = "amountPaid")]
     pub amount_paid: f64,
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
     /// Business Details
-    #[serde(rename = "businessDetails")]
     pub business_details: serde_json::Value,
     /// Invoice Number
     ///
     /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
     pub invoice_number: f64,
     /// Currency
     ///
     /// Example: `USD`
     pub currency: String,
     /// Contact Details
-    #[serde(rename = "contactDetails")]
     pub contact_details: serde_json::Value,
     /// Issue date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Due date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
     pub due_date: String,
     /// Discount
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<serde_json::Value>,
     /// Invoice Items
-    #[serde(rename = "invoiceItems")]
     pub invoice_items: Vec<String>,
     /// Total Amount
     ///
@@ -3060,52 +2811,32 @@ pub struct GetInvoiceResponseDto {
     /// Total Amount Due
     ///
     /// Example: `999`
-    #[serde(rename = "amountDue")]
     pub amount_due: f64,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Is Automatic taxes calculated for the Invoice items
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_calculated: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<serde_json::Value>,
     /// The `totalSummary` field.
-    #[serde(rename = "totalSummary")]
     pub total_summary: TotalSummaryDto,
     /// Reminders Configuration
-    #[serde(
-        rename = "remindersConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders_configuration: Option<RemindersConfigurationDto>,
 }
 
@@ -3113,31 +2844,28 @@ pub struct GetInvoiceResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GetInvoiceSettingsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInvoiceSettingsResponseDto {
     /// Sub-Account Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// Terms and conditions for invoices
     ///
     /// Example: `Payment is due within 30 days.`
-    #[serde(rename = "termsNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_note: Option<String>,
     /// Terms and conditions for estimates
     ///
     /// Example: `This estimate is valid for 30 days.`
-    #[serde(
-        rename = "estimatesTermsNote",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimates_terms_note: Option<String>,
     /// Title for invoices
     ///
@@ -3147,103 +2875,59 @@ pub struct GetInvoiceSettingsResponseDto {
     /// Title for estimates
     ///
     /// Example: `ESTIMATE`
-    #[serde(rename = "estimatesTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimates_title: Option<String>,
     /// Prefix for invoice numbers
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Prefix for estimate numbers
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// Number of days after which invoice is due
     ///
     /// Example: `30`
-    #[serde(rename = "dueAfterXDays", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_after_x_days: Option<f64>,
     /// Number of days after which estimate expires
     ///
     /// Example: `30`
-    #[serde(
-        rename = "estimatesExpireAfterXDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimates_expire_after_x_days: Option<f64>,
     /// Minimum percentage for partial payment
     ///
     /// Example: `25`
-    #[serde(
-        rename = "minimumPercentagePartialPayment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_percentage_partial_payment: Option<f64>,
     /// Custom fields array
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<String>>,
     /// Custom notification settings
-    #[serde(
-        rename = "customNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_notification: Option<CustomNotificationDto>,
     /// Business details
-    #[serde(
-        rename = "businessDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<InvoiceSettingsBusinessDetailsDto>,
     /// Sender configuration
-    #[serde(
-        rename = "senderConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_configuration: Option<InvoiceSettingsSenderConfigurationDto>,
     /// Product settings
-    #[serde(
-        rename = "productSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_settings: Option<InvoiceProductSettingsDto>,
     /// Reminder settings
-    #[serde(
-        rename = "reminderSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_settings: Option<ReminderSettingsDto>,
     /// Late fees configuration
-    #[serde(
-        rename = "lateFeesConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// Tips configuration
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Payment methods configuration
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
 }
 
@@ -3263,6 +2947,7 @@ pub use ghl_common::types::IntervalType;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceItemDto {
     /// Invoice Item Name
@@ -3277,12 +2962,12 @@ pub struct InvoiceItemDto {
     /// Product Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Price Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "priceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// Currency
     ///
@@ -3302,24 +2987,20 @@ pub struct InvoiceItemDto {
     /// Tax category id for calculating automatic tax
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// Setupfee item, only created when 1st invoice of recurring schedule is generated
-    #[serde(rename = "isSetupFeeItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_setup_fee_item: Option<bool>,
     /// Price type of the item
     ///
     /// Example: `one_time`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<EstimateLineItemDtoType>,
     /// true if item amount is tax inclusive
     ///
     /// Example: `true`
-    #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
 }
 
@@ -3403,25 +3084,18 @@ impl InvoiceItemDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceProductSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceProductSettingsDto {
     /// Flag indicating if the product description import is enabled or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableImportProductDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_import_product_description: Option<bool>,
     /// Flag indicating if the product description is optional or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "descriptionOptional",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description_optional: Option<bool>,
 }
 
@@ -3429,15 +3103,16 @@ pub struct InvoiceProductSettingsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceSettingsBusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceSettingsBusinessDetailsDto {
     /// The `logoUrl` field.
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// The `name` field.
     pub name: String,
     /// The `phoneNo` field.
-    #[serde(rename = "phoneNo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<String>,
     /// The `address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3446,7 +3121,7 @@ pub struct InvoiceSettingsBusinessDetailsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// The `customValues` field.
-    #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<String>>,
 }
 
@@ -3454,17 +3129,18 @@ pub struct InvoiceSettingsBusinessDetailsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceSettingsSenderConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceSettingsSenderConfigurationDto {
     /// Sender name to be used while sending email notification
     ///
     /// Example: `Alex`
-    #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Email id to be used while sending email notification
     ///
     /// Example: `alex@example.com`
-    #[serde(rename = "fromEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
 }
 
@@ -3494,6 +3170,7 @@ impl InvoiceSettingsSenderConfigurationDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ItemTaxDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ItemTaxDto {
     /// The `_id` field.
@@ -3510,7 +3187,7 @@ pub struct ItemTaxDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `taxId` field.
-    #[serde(rename = "taxId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
 }
 
@@ -3552,6 +3229,7 @@ pub use ghl_common::types::Calculation as ItemTaxDtoCalculation;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/LateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesConfigurationDto {
     /// Enable late fees
@@ -3565,7 +3243,6 @@ pub struct LateFeesConfigurationDto {
     /// Late Fees Type
     ///
     /// Example: `fixed`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Late Fees Frequency
     pub frequency: LateFeesFrequencyDto,
@@ -3573,7 +3250,7 @@ pub struct LateFeesConfigurationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace: Option<LateFeesGraceDto>,
     /// Max late fees payable
-    #[serde(rename = "maxLateFees", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_late_fees: Option<LateFeesMaxFeesDto>,
 }
 
@@ -3615,12 +3292,12 @@ impl LateFeesConfigurationDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/LateFeesFrequencyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesFrequencyDto {
     /// Late fees interval count
     ///
     /// Example: `10`
-    #[serde(rename = "intervalCount")]
     pub interval_count: f64,
     /// Late fees interval
     ///
@@ -3641,12 +3318,12 @@ pub use ghl_common::types::LateFeesFrequencyDtoInterval;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/LateFeesGraceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesGraceDto {
     /// Late fees grace interval count
     ///
     /// Example: `10`
-    #[serde(rename = "intervalCount")]
     pub interval_count: f64,
     /// Late fees grace interval
     ///
@@ -3667,10 +3344,10 @@ pub use ghl_common::types::LateFeesGraceDtoInterval;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/LateFeesMaxFeesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesMaxFeesDto {
     /// Example: `fixed`
-    #[serde(rename = "type")]
     pub type_: LateFeesMaxFeesDtoType,
     /// Max late fees to pay
     ///
@@ -3691,15 +3368,14 @@ pub use ghl_common::types::LateFeesMaxFeesDtoType;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ListEstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEstimateTemplateResponseDto {
     /// List of estimate templates
     pub data: Vec<String>,
     /// Total number of estimate templates available
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// Unique identifier for tracing the request
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -3707,6 +3383,7 @@ pub struct ListEstimateTemplateResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ListEstimatesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEstimatesResponseDto {
     /// List of estimates
@@ -3714,7 +3391,6 @@ pub struct ListEstimatesResponseDto {
     /// Total number of estimates
     pub total: i64,
     /// Unique identifier for tracing the request
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -3756,6 +3432,7 @@ pub struct ListSchedulesResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ListTemplatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListTemplatesResponseDto {
     /// The `data` field.
@@ -3763,7 +3440,6 @@ pub struct ListTemplatesResponseDto {
     /// Total number of Templates
     ///
     /// Example: `100`
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -3776,12 +3452,12 @@ pub type OldCreateInvoiceDto = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/PatchInvoiceStatsLastViewedDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PatchInvoiceStatsLastViewedDto {
     /// Invoice Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "invoiceId")]
     pub invoice_id: String,
 }
 
@@ -3815,15 +3491,14 @@ impl PaymentMethodDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleConfigDto {
     /// Payment Schedule Type
     ///
     /// Example: `fixed`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Due date type configuration
-    #[serde(rename = "dateConfig")]
     pub date_config: PaymentScheduleDateConfigDto,
     /// Payment Schedule Items
     pub schedules: Vec<Vec<serde_json::Value>>,
@@ -3848,17 +3523,16 @@ impl PaymentScheduleConfigDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleDateConfigDto {
     /// Deposit date type
     ///
     /// Example: `estimate_accepted`
-    #[serde(rename = "depositDateType")]
     pub deposit_date_type: PaymentScheduleDateConfigDtoDepositDateType,
     /// Payment Schedule Date Type
     ///
     /// Example: `regular_interval`
-    #[serde(rename = "scheduleDateType")]
     pub schedule_date_type: PaymentScheduleDateConfigDtoScheduleDateType,
 }
 
@@ -3883,12 +3557,12 @@ pub use ghl_common::types::ScheduleDateType as PaymentScheduleDateConfigDtoSched
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleDto {
     /// Payment schedule type
     ///
     /// Example: `percentage`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// payment schedule item
     pub schedules: Vec<String>,
@@ -3905,6 +3579,7 @@ impl PaymentScheduleDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ProcessingFeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessingFeeDto {
     /// charges for the processing fee
@@ -3912,14 +3587,10 @@ pub struct ProcessingFeeDto {
     /// collected miscellaneous charges
     ///
     /// Example: `10`
-    #[serde(
-        rename = "collectedMiscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_miscellaneous_charges: Option<f64>,
     /// paid miscellaneous charges
-    #[serde(rename = "paidCharges", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_charges: Option<Vec<ProcessingFeePaidChargeDto>>,
 }
 
@@ -3998,17 +3669,16 @@ impl ProcessingFeePaidChargeDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/RecordPaymentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordPaymentDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// manual payment method
     ///
@@ -4033,16 +3703,12 @@ pub struct RecordPaymentDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Payment Schedule Ids to be recorded against the invoice.
-    #[serde(
-        rename = "paymentScheduleIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_ids: Option<Vec<String>>,
     /// Updated At to be recorded against the invoice.
     ///
     /// Example: `2025-03-19T05:03:00.000Z`
-    #[serde(rename = "fulfilledAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfilled_at: Option<String>,
 }
 
@@ -4128,6 +3794,7 @@ pub struct RecordPaymentResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ReminderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReminderDto {
     /// Flag indicating if the reminder is enabled or not
@@ -4137,62 +3804,52 @@ pub struct ReminderDto {
     /// Email template to be used for sending reminders
     ///
     /// Example: `default`
-    #[serde(rename = "emailTemplate")]
     pub email_template: String,
     /// SMS template to be used for sending reminders
     ///
     /// Example: `default`
-    #[serde(rename = "smsTemplate")]
     pub sms_template: String,
     /// Subject of the reminder
     ///
     /// Example: `Reminder`
-    #[serde(rename = "emailSubject")]
     pub email_subject: String,
     /// Unique identifier for the reminder
     ///
     /// Example: `9333e45f-a27d-4659-90e5-76c5ef06d094`
-    #[serde(rename = "reminderId")]
     pub reminder_id: String,
     /// Name of the reminder
     ///
     /// Example: `Special Reminder`
-    #[serde(rename = "reminderName")]
     pub reminder_name: String,
     /// Time condition for the reminder
     ///
     /// Example: `before`
-    #[serde(rename = "reminderTime")]
     pub reminder_time: ReminderDtoReminderTime,
     /// Interval type for the reminder
     ///
     /// Example: `daily`
-    #[serde(rename = "intervalType")]
     pub interval_type: IntervalType,
     /// Maximum number of reminders that can be sent
     ///
     /// Example: `3`
-    #[serde(rename = "maxReminders")]
     pub max_reminders: f64,
     /// Condition for sending the reminder
     ///
     /// Example: `invoice_sent`
-    #[serde(rename = "reminderInvoiceCondition")]
     pub reminder_invoice_condition: ReminderDtoReminderInvoiceCondition,
     /// frequency gap of the reminder to exeucte
     ///
     /// Example: `10`
-    #[serde(rename = "reminderNumber")]
     pub reminder_number: f64,
     /// Business Hour Start Time
     ///
     /// Example: `9:00 AM`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Business Hour End Time
     ///
     /// Example: `5:00 PM`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Timezone at which reminder will be sent
     ///
@@ -4214,12 +3871,12 @@ pub type ReminderExecutionDetailsList = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ReminderSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReminderSettingsDto {
     /// default template Id of reminder
     ///
     /// Example: `dhwjqi2899012990w2u`
-    #[serde(rename = "defaultEmailTemplateId")]
     pub default_email_template_id: String,
     /// List of reminders
     pub reminders: Vec<ReminderDto>,
@@ -4229,13 +3886,12 @@ pub struct ReminderSettingsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/RemindersConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RemindersConfigurationDto {
     /// List of reminders
-    #[serde(rename = "reminderExecutionDetailsList")]
     pub reminder_execution_details_list: ReminderExecutionDetailsList,
     /// Reminder settings
-    #[serde(rename = "reminderSettings")]
     pub reminder_settings: ReminderSettingsDto,
 }
 
@@ -4243,23 +3899,21 @@ pub struct RemindersConfigurationDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ScheduleInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// auto-payment configuration
-    #[serde(rename = "autoPayment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
@@ -4293,10 +3947,11 @@ pub type ScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponse
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
-    #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
     /// The `rrule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4329,35 +3984,32 @@ impl ScheduleOptionsDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SendEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendEstimateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `action` field.
     pub action: Action,
     /// livemode for estimate
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates.
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// sender details for invoice, valid only if invoice is not sent manually
-    #[serde(rename = "sentFrom", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_from: Option<InvoiceSettingsSenderConfigurationDto>,
     /// estimate name
     ///
     /// Example: `Estimate`
-    #[serde(rename = "estimateName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_name: Option<String>,
 }
 
@@ -4401,33 +4053,30 @@ impl SendEstimateDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SendInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendInvoiceDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates.
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `action` field.
     pub action: Action,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// sender details for invoice, valid only if invoice is not sent manually
-    #[serde(rename = "sentFrom", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_from: Option<InvoiceSettingsSenderConfigurationDto>,
     /// auto-payment configuration
-    #[serde(rename = "autoPayment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
@@ -4474,15 +4123,14 @@ impl SendInvoiceDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SendInvoicesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendInvoicesResponseDto {
     /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
     /// The `smsData` field.
-    #[serde(rename = "smsData")]
     pub sms_data: serde_json::Value,
     /// The `emailData` field.
-    #[serde(rename = "emailData")]
     pub email_data: serde_json::Value,
 }
 
@@ -4495,18 +4143,19 @@ pub type SentTo = serde_json::Value;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SentToDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SentToDto {
     /// Email Address
     pub email: Vec<String>,
     /// cc to be kept in any sent out emails
-    #[serde(rename = "emailCc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// bcc to be kept in any sent out emails
-    #[serde(rename = "emailBcc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
     /// Contact Phone Number
-    #[serde(rename = "phoneNo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<Vec<String>>,
 }
 
@@ -4575,12 +4224,12 @@ pub use ghl_common::types::CreateInvoiceResponseDtoStatus as Status;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/StripePaymentMethodDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StripePaymentMethodDto {
     /// Enable Bank Debit Only
     ///
     /// Example: `false`
-    #[serde(rename = "enableBankDebitOnly")]
     pub enable_bank_debit_only: bool,
 }
 
@@ -4595,17 +4244,16 @@ impl StripePaymentMethodDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/Text2PayDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Text2PayDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Invoice Name
     ///
@@ -4620,7 +4268,7 @@ pub struct Text2PayDto {
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Title for the invoice
     ///
@@ -4628,80 +4276,52 @@ pub struct Text2PayDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Contact information to send the invoice to
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// Invoice Number
     ///
     /// Example: `1001`
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Issue date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Due date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-14`
-    #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// The `sentTo` field.
-    #[serde(rename = "sentTo")]
     pub sent_to: SentToDto,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// late fees configuration
-    #[serde(
-        rename = "lateFeesConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// tips configuration for the invoice
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// id of invoice to update. If skipped, a new invoice will be created
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4709,28 +4329,19 @@ pub struct Text2PayDto {
     /// include terms & notes with receipts
     ///
     /// Example: `true`
-    #[serde(
-        rename = "includeTermsNote",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_terms_note: Option<bool>,
     /// create invoice in draft mode or send mode
     ///
     /// Example: `draft`
     pub action: Text2PayDtoAction,
     /// id of user generating invoice
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `businessDetails` field.
-    #[serde(
-        rename = "businessDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<BusinessDetailsDto>,
 }
 
@@ -4904,12 +4515,12 @@ pub use ghl_common::types::Text2PayDtoAction;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/Text2PayInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Text2PayInvoiceResponseDto {
     /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
     /// preview url of generated invoice
-    #[serde(rename = "invoiceUrl")]
     pub invoice_url: String,
 }
 
@@ -4917,15 +4528,14 @@ pub struct Text2PayInvoiceResponseDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/TipsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TipsConfigurationDto {
     /// Percentage of tips allowed
-    #[serde(rename = "tipsPercentage")]
     pub tips_percentage: Vec<String>,
     /// Tips enabled status
     ///
     /// Example: `true`
-    #[serde(rename = "tipsEnabled")]
     pub tips_enabled: bool,
 }
 
@@ -4943,12 +4553,12 @@ impl TipsConfigurationDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/TotalSummaryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TotalSummaryDto {
     /// subTotal
     ///
     /// Example: `999`
-    #[serde(rename = "subTotal")]
     pub sub_total: f64,
     /// discount
     ///
@@ -4971,22 +4581,20 @@ pub type UpdateAndScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceSchedul
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEstimateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
     ///
@@ -4997,14 +4605,14 @@ pub struct UpdateEstimateDto {
     /// livemode for estimate
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Title for the estimate
     ///
@@ -5012,86 +4620,64 @@ pub struct UpdateEstimateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Contact information to send the estimate to
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// Estimate Number, if not specified will take in the next valid estimate number
     ///
     /// Example: `1001`
-    #[serde(rename = "estimateNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number: Option<f64>,
     /// issue date estimate
     ///
     /// Example: `2024-08-07`
-    #[serde(rename = "issueDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_date: Option<String>,
     /// expiry date estimate
     ///
     /// Example: `2024-08-10`
-    #[serde(rename = "expiryDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
     /// Email and sent to details for the estimate
-    #[serde(rename = "sentTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_to: Option<SentToDto>,
     /// Automatic taxes enabled for the Estimate
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(
-        rename = "sendEstimateDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
     /// frequency settings for the estimate
-    #[serde(rename = "frequencySettings")]
     pub frequency_settings: FrequencySettingsDto,
     /// Prefix for the estimate number
     ///
     /// Example: `EST-`
-    #[serde(
-        rename = "estimateNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_number_prefix: Option<String>,
     /// User Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// Auto invoice for the estimate
-    #[serde(rename = "autoInvoice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoicingDto>,
     /// miscellaneous charges for the estimate
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// Payment Schedule Config for the estimate
-    #[serde(
-        rename = "paymentScheduleConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
     /// Estimate Status
     ///
     /// Example: `sent`
-    #[serde(rename = "estimateStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_status: Option<EstimateStatus>,
 }
 
@@ -5260,17 +4846,16 @@ impl UpdateEstimateDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name to be updated
     ///
@@ -5291,96 +4876,69 @@ pub struct UpdateInvoiceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Business details which need to be updated
-    #[serde(
-        rename = "businessDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<BusinessDetailsDto>,
     /// Invoice Number
     ///
     /// Example: `1001`
-    #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Id of the contact which you need to send the invoice
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `contactDetails` field.
-    #[serde(rename = "contactDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_details: Option<ContactDetailsDto>,
     /// Terms notes, Also supports HTML markups
     ///
     /// Example: `<p>This is a default terms.</p>`
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `invoiceItems` field.
-    #[serde(rename = "invoiceItems")]
     pub invoice_items: Vec<InvoiceItemDto>,
     /// Automatic taxes enabled for the Invoice
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_enabled: Option<bool>,
     /// Payment mode
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Issue date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
     pub issue_date: String,
     /// Due date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-14`
-    #[serde(rename = "dueDate")]
     pub due_date: String,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// tips configuration for the invoice
-    #[serde(
-        rename = "tipsConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// The `xeroDetails` field.
-    #[serde(rename = "xeroDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xero_details: Option<serde_json::Value>,
     /// prefix for invoice number
     ///
     /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5551,20 +5109,18 @@ impl UpdateInvoiceDto {
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceLateFeesConfigurationDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// late fees configuration
-    #[serde(rename = "lateFeesConfiguration")]
     pub late_fees_configuration: LateFeesConfigurationDto,
 }
 
@@ -5592,30 +5148,26 @@ pub type UpdateInvoiceResponseDto = CreateInvoiceResponseDto;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
     /// The `contactDetails` field.
-    #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
     /// The `schedule` field.
     pub schedule: ScheduleOptionsDto,
     /// The `liveMode` field.
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// The `currency` field.
     pub currency: String,
@@ -5624,7 +5176,7 @@ pub struct UpdateInvoiceScheduleDto {
     /// The `discount` field.
     pub discount: DiscountDto,
     /// The `termsNotes` field.
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5633,11 +5185,7 @@ pub struct UpdateInvoiceScheduleDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5710,17 +5258,16 @@ pub type UpdateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceTemplateDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5730,7 +5277,6 @@ pub struct UpdateInvoiceTemplateDto {
     /// Example: `New Template`
     pub name: String,
     /// The `businessDetails` field.
-    #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// The `currency` field.
     pub currency: String,
@@ -5740,7 +5286,7 @@ pub struct UpdateInvoiceTemplateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `termsNotes` field.
-    #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Template title
     ///
@@ -5748,11 +5294,7 @@ pub struct UpdateInvoiceTemplateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// miscellaneous charges for the invoice
-    #[serde(
-        rename = "miscellaneousCharges",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5824,20 +5366,19 @@ pub type UpdateInvoiceTemplateResponseDto = CreateInvoiceTemplateResponseDto;
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdatePaymentMethodsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodsConfigurationDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Payment Methods for Invoices
-    #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
 }
 

@@ -37,10 +37,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn list_all_knowledge_bases_paginated(
         &self,
         location_id: impl Into<String>,
@@ -64,10 +61,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_knowledge_base(
         &self,
         body: types::CreateKnowledgeBaseDto,
@@ -88,12 +82,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn delete_trained_urls_for_knowledge_base(
         &self,
         body: types::DeleteWebsiteUrlRequestDto,
@@ -119,12 +108,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_all_website_urls_data_by_knowledge_base(
         &self,
         knowledge_base_id: impl Into<String>,
@@ -150,12 +134,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn discover_website(
         &self,
         body: types::DiscoverWebsiteRequestDto,
@@ -182,12 +161,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_crawling_status_for_latest_operation(
         &self,
         location_id: impl Into<String>,
@@ -212,12 +186,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn train_discovered_urls(
         &self,
         body: types::TrainDiscoveredUrlsDto,
@@ -245,12 +214,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn list(
         &self,
         knowledge_base_id: impl Into<String>,
@@ -275,12 +239,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn create(&self, body: types::AddFaqDto) -> Create {
         Create {
             client: self.client.clone(),
@@ -302,12 +261,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn delete(&self, id: impl Into<String>) -> Delete {
         Delete {
             client: self.client.clone(),
@@ -329,12 +283,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn update(
         &self,
         id: impl Into<String>,
@@ -357,10 +306,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_knowledge_base(
         &self,
         id: impl Into<String>,
@@ -383,10 +329,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_knowledge_base(
         &self,
         knowledge_base_id: impl Into<String>,
@@ -407,10 +350,7 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_knowledge_base_by_id(
         &self,
         knowledge_base_id: impl Into<String>,
@@ -464,8 +404,7 @@ impl ListAllKnowledgeBasesPaginated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -479,12 +418,7 @@ impl ListAllKnowledgeBasesPaginated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, limit, last_knowledge_base_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/knowledge-bases/",
-                "/knowledge-bases/".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/knowledge-bases/", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -512,8 +446,7 @@ impl CreateKnowledgeBase {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -525,12 +458,7 @@ impl CreateKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/knowledge-bases/",
-                "/knowledge-bases/".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/knowledge-bases/", "2021-04-15")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -555,8 +483,7 @@ impl DeleteTrainedUrlsForKnowledgeBase {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -568,10 +495,9 @@ impl DeleteTrainedUrlsForKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/knowledge-bases/crawler",
-                "/knowledge-bases/crawler".to_owned(),
                 "2021-04-15",
             )
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -620,8 +546,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -656,12 +581,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id, location_id, page, page_length, query } = self;
-        let request = Request::new(
-                Method::GET,
-                "/knowledge-bases/crawler",
-                "/knowledge-bases/crawler".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/knowledge-bases/crawler", "2021-04-15")
             .query("knowledgeBaseId", &knowledge_base_id)
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
@@ -690,8 +610,7 @@ impl DiscoverWebsite {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -703,12 +622,7 @@ impl DiscoverWebsite {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/knowledge-bases/crawler",
-                "/knowledge-bases/crawler".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/knowledge-bases/crawler", "2021-04-15")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -735,8 +649,7 @@ impl GetCrawlingStatusForLatestOperation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -748,10 +661,9 @@ impl GetCrawlingStatusForLatestOperation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, operation_id, knowledge_base_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/knowledge-bases/crawler/status",
-                "/knowledge-bases/crawler/status".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -780,8 +692,7 @@ impl TrainDiscoveredUrls {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -793,10 +704,9 @@ impl TrainDiscoveredUrls {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/knowledge-bases/crawler/train",
-                "/knowledge-bases/crawler/train".to_owned(),
                 "2021-04-15",
             )
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -836,8 +746,7 @@ impl List {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -849,12 +758,7 @@ impl List {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id, location_id, limit, last_faq_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/knowledge-bases/faqs",
-                "/knowledge-bases/faqs".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/knowledge-bases/faqs", "2021-04-15")
             .query("knowledgeBaseId", &knowledge_base_id)
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
@@ -880,8 +784,7 @@ impl Create {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -893,12 +796,7 @@ impl Create {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/knowledge-bases/faqs",
-                "/knowledge-bases/faqs".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/knowledge-bases/faqs", "2021-04-15")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -921,8 +819,7 @@ impl Delete {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -934,14 +831,12 @@ impl Delete {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/knowledge-bases/faqs/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -964,8 +859,7 @@ impl Update {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -977,14 +871,12 @@ impl Update {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/knowledge-bases/faqs/{id}",
-                path,
                 "2021-04-15",
             )
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1010,8 +902,7 @@ impl UpdateKnowledgeBase {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1023,14 +914,8 @@ impl UpdateKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/knowledge-bases/", &ghl_runtime::encode_path_segment(&id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/knowledge-bases/{id}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::PUT, "/knowledge-bases/{id}", "2021-04-15")
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1055,8 +940,7 @@ impl DeleteKnowledgeBase {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1068,17 +952,12 @@ impl DeleteKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id } = self;
-        let path = [
-            "/knowledge-bases/",
-            &ghl_runtime::encode_path_segment(&knowledge_base_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/knowledge-bases/{knowledgeBaseId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("knowledgeBaseId", &knowledge_base_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1102,8 +981,7 @@ impl GetKnowledgeBaseById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1115,17 +993,12 @@ impl GetKnowledgeBaseById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id } = self;
-        let path = [
-            "/knowledge-bases/",
-            &ghl_runtime::encode_path_segment(&knowledge_base_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/knowledge-bases/{knowledgeBaseId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("knowledgeBaseId", &knowledge_base_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }

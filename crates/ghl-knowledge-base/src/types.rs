@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/AddFaqDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddFaqDto {
     /// location ID as string
     ///
     /// Example: `HqDZpF8GH3qvgJTmKCoL`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// faq question as a string
     ///
@@ -27,7 +27,6 @@ pub struct AddFaqDto {
     /// knowledge base ID as string
     ///
     /// Example: `710KoEzy793Fxubft0bc`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
 }
 
@@ -52,10 +51,11 @@ impl AddFaqDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +66,7 @@ pub struct BadRequestDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CrawledUrlDto {
     /// Unique identifier for the URL
@@ -87,24 +88,20 @@ pub struct CrawledUrlDto {
     /// Location ID associated with this URL
     ///
     /// Example: `qIyivCmsuEOSnyoFYEej`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Knowledge base ID this URL belongs to
     ///
     /// Example: `Arc9QRauPKkSuMJO8D0m`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
     /// URL to the stored content file
     pub content: String,
     /// Whether the content was edited by user
     ///
     /// Example: `false`
-    #[serde(rename = "contentEditedByUser")]
     pub content_edited_by_user: bool,
     /// Last updated timestamp
     ///
     /// Example: `2025-08-01T07:58:29.858Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -151,12 +148,12 @@ pub struct CrawlingRecordDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingStatusDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CrawlingStatusDataDto {
     /// Aggregated crawling results by status
     pub aggregate: Vec<CrawlingAggregateDto>,
     /// Detailed operation information
-    #[serde(rename = "operationDetails")]
     pub operation_details: OperationDetailsDto,
 }
 
@@ -192,6 +189,7 @@ pub struct CreateFaqResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateKnowledgeBaseDto {
     /// The `name` field.
@@ -200,7 +198,6 @@ pub struct CreateKnowledgeBaseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `locationId` field.
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -256,22 +253,20 @@ pub type DeleteKnowledgeBaseResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteWebsiteUrlRequestDto {
     /// knowledge base ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
     /// location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// List of trained urls ids ( fetched from the Get all trained page links by knowledge base endpoint)
     ///
     /// Example: `[tDtDnQdgm2LXpyiqYvZ6]`
-    #[serde(rename = "urlIds")]
     pub url_ids: Vec<String>,
 }
 
@@ -299,12 +294,12 @@ pub type DeleteWebsiteUrlResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscoverWebsiteDataDto {
     /// Operation ID for tracking the discovery process
     ///
     /// Example: `688e410c8a18870ecf4d13bb`
-    #[serde(rename = "operationId")]
     pub operation_id: String,
     /// Current status of the website discovery operation
     ///
@@ -320,12 +315,12 @@ pub struct DiscoverWebsiteDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscoverWebsiteRequestDto {
     /// Location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Website URL as string
     ///
@@ -338,7 +333,6 @@ pub struct DiscoverWebsiteRequestDto {
     /// knowledge base ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
 }
 
@@ -406,6 +400,7 @@ pub struct ErrorDetailsDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/FaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FaqResponseDto {
     /// FAQ ID as string
@@ -419,7 +414,6 @@ pub struct FaqResponseDto {
     /// FAQ question in lowercase
     ///
     /// Example: `what is 1+2?`
-    #[serde(rename = "questionLowerCase")]
     pub question_lower_case: String,
     /// FAQ answer
     ///
@@ -428,17 +422,14 @@ pub struct FaqResponseDto {
     /// Knowledge base ID
     ///
     /// Example: `I1rITlYLJofFosIqC4Np`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
     /// Location ID
     ///
     /// Example: `qIyivCmsuEOSnyoFYEej`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Trained URL ID
     ///
     /// Example: `688e6b6d8a1887e6d94d1475`
-    #[serde(rename = "trainedUrlId")]
     pub trained_url_id: String,
     /// Whether the FAQ is deleted
     ///
@@ -447,12 +438,10 @@ pub struct FaqResponseDto {
     /// Date when FAQ was created
     ///
     /// Example: `2025-08-02T19:47:57.243Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Date when FAQ was last updated
     ///
     /// Example: `2025-08-02T19:47:57.243Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -460,29 +449,23 @@ pub struct FaqResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllKnowledgeBasesPaginatedDataDto {
     /// Array of knowledge bases
-    #[serde(rename = "knowledgeBases")]
     pub knowledge_bases: Vec<KnowledgeBaseListItemDto>,
     /// Total count of all active knowledge bases
     ///
     /// Example: `16`
-    #[serde(rename = "activeCount")]
     pub active_count: i64,
     /// Whether there are more knowledge bases available
     ///
     /// Example: `true`
-    #[serde(rename = "hasMore")]
     pub has_more: bool,
     /// ID of the last knowledge base in this page (use for next page request)
     ///
     /// Example: `ZwTB8S0yo0FIBY6OPZTD`
-    #[serde(
-        rename = "lastKnowledgeBaseId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_knowledge_base_id: Option<String>,
 }
 
@@ -518,6 +501,7 @@ pub struct GetAllUrlsByKnowledgeBaseResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetKnowledgeBaseByIdDataDto {
     /// Knowledge base ID
@@ -531,12 +515,10 @@ pub struct GetKnowledgeBaseByIdDataDto {
     /// Knowledge base name in lowercase
     ///
     /// Example: `kb for bot training`
-    #[serde(rename = "nameLowerCase")]
     pub name_lower_case: String,
     /// Location ID
     ///
     /// Example: `qIyivCmsuEOSnyoFYEej`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Whether the knowledge base is deleted
     ///
@@ -545,20 +527,17 @@ pub struct GetKnowledgeBaseByIdDataDto {
     /// Date when knowledge base was created
     ///
     /// Example: `2025-08-01T07:50:41.244Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Date when knowledge base was last updated
     ///
     /// Example: `2025-08-01T10:05:58.694Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Knowledge base metadata with content counts
-    #[serde(rename = "kbMetadata")]
     pub kb_metadata: KnowledgeBaseMetadataDto,
     /// Whether the knowledge base is default or not
     ///
     /// Example: `false`
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
 
@@ -585,6 +564,7 @@ pub type InternalServerErrorDto = BadRequestDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseDataDto {
     /// Knowledge base ID
@@ -598,15 +578,12 @@ pub struct KnowledgeBaseDataDto {
     /// Knowledge base name in lowercase
     ///
     /// Example: `kb for bot training`
-    #[serde(rename = "nameLowerCase")]
     pub name_lower_case: String,
     /// Location ID
     ///
     /// Example: `qIyivCmsuEOSnyoFYEej`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Knowledge base metadata
-    #[serde(rename = "kbMetadata")]
     pub kb_metadata: serde_json::Value,
     /// Whether the knowledge base is deleted
     ///
@@ -615,12 +592,10 @@ pub struct KnowledgeBaseDataDto {
     /// Date when knowledge base was created
     ///
     /// Example: `2025-08-02T20:26:57.057Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Date when knowledge base was last updated
     ///
     /// Example: `2025-08-02T20:26:57.057Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -628,6 +603,7 @@ pub struct KnowledgeBaseDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseListItemDto {
     /// Knowledge base ID
@@ -641,7 +617,6 @@ pub struct KnowledgeBaseListItemDto {
     /// Date when knowledge base was created
     ///
     /// Example: `2025-08-02T20:26:57.057Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
 }
 
@@ -649,6 +624,7 @@ pub struct KnowledgeBaseListItemDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseMetadataDto {
     /// Number of FAQs in the knowledge base
@@ -662,7 +638,6 @@ pub struct KnowledgeBaseMetadataDto {
     /// Number of rich text documents in the knowledge base
     ///
     /// Example: `0`
-    #[serde(rename = "richText")]
     pub rich_text: i64,
     /// Number of files in the knowledge base
     ///
@@ -671,7 +646,6 @@ pub struct KnowledgeBaseMetadataDto {
     /// Number of web searche configs in the knowledge base
     ///
     /// Example: `0`
-    #[serde(rename = "webSearches")]
     pub web_searches: i64,
     /// Number of tables in the knowledge base
     ///
@@ -683,6 +657,7 @@ pub struct KnowledgeBaseMetadataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ListFaqsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListFaqsResponseDto {
     /// Total count of all FAQs in the knowledge base
@@ -694,12 +669,12 @@ pub struct ListFaqsResponseDto {
     /// Last FAQ ID for pagination (use as lastFaqId in next request)
     ///
     /// Example: `3rzeElC1FOVY91veVBkp`
-    #[serde(rename = "lastFaqId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_faq_id: Option<String>,
     /// Whether there are more FAQs available
     ///
     /// Example: `true`
-    #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
@@ -709,17 +684,16 @@ pub use ghl_common::types::DiscoverWebsiteRequestDtoOption as Mode;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OperationDetailsDto {
     /// Number of URLs discovered
     ///
     /// Example: `66`
-    #[serde(rename = "discoveredUrlsCount")]
     pub discovered_urls_count: i64,
     /// Number of URLs successfully trained
     ///
     /// Example: `0`
-    #[serde(rename = "trainedUrlsCount")]
     pub trained_urls_count: i64,
     /// Operation unique identifier
     ///
@@ -729,7 +703,6 @@ pub struct OperationDetailsDto {
     /// Associated location ID
     ///
     /// Example: `nnAzVJqSv6PJ1p6zrhvC`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Current operation status
     ///
@@ -746,17 +719,14 @@ pub struct OperationDetailsDto {
     /// Knowledge base ID
     ///
     /// Example: `CCNPhKqSCkTOG8O7dtbq`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
     /// Operation creation timestamp
     ///
     /// Example: `2025-08-02T16:47:08.182Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2025-08-02T16:48:43.635Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Version field
     ///
@@ -764,7 +734,7 @@ pub struct OperationDetailsDto {
     #[serde(rename = "__v")]
     pub v: f64,
     /// Robots.txt file content
-    #[serde(rename = "robotsFileData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robots_file_data: Option<String>,
 }
 
@@ -774,25 +744,22 @@ pub use ghl_common::types::CrawledUrlDtoStatus as Status;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TrainDiscoveredUrlsDto {
     /// Location ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// List of Object ids of the discovered urls
-    #[serde(rename = "urlIds")]
     pub url_ids: Vec<String>,
     /// knowledge base id
     ///
     /// Example: `jjkkxftgvbhjmn,`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
     /// operation id as string
     ///
     /// Example: `688b640bcb02d498102a13f0,`
-    #[serde(rename = "operationId")]
     pub operation_id: String,
 }
 
@@ -822,10 +789,11 @@ pub type TrainDiscoveredUrlsResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Invalid token: access token is invalid`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -839,10 +807,11 @@ pub struct UnauthorizedDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnprocessableDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -41,10 +41,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_links(&self, location_id: impl Into<String>) -> GetLinks {
         GetLinks {
             client: self.client.clone(),
@@ -62,11 +59,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_link(&self, body: types::LinksDto) -> CreateLink {
         CreateLink {
             client: self.client.clone(),
@@ -91,10 +84,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_link_by_id(
         &self,
         link_id: impl Into<String>,
@@ -123,10 +113,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_trigger_links(
         &self,
         location_id: impl Into<String>,
@@ -154,11 +141,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_link(&self, link_id: impl Into<String>) -> DeleteLink {
         DeleteLink {
             client: self.client.clone(),
@@ -180,11 +163,7 @@ impl LinksV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_link(
         &self,
         link_id: impl Into<String>,
@@ -216,8 +195,7 @@ impl GetLinks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -229,7 +207,7 @@ impl GetLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(Method::GET, "/links/", "/links/".to_owned(), "v3")
+        let request = Request::to(Method::GET, "/links/", "v3")
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -255,8 +233,7 @@ impl CreateLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -268,7 +245,7 @@ impl CreateLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(Method::POST, "/links/", "/links/".to_owned(), "v3")
+        let request = Request::to(Method::POST, "/links/", "v3")
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -295,8 +272,7 @@ impl GetLinkById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -308,8 +284,8 @@ impl GetLinkById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, location_id } = self;
-        let path = ["/links/id/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::GET, "/links/id/{linkId}", path, "v3")
+        let request = Request::to(Method::GET, "/links/id/{linkId}", "v3")
+            .path_param("linkId", &link_id)
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -356,8 +332,7 @@ impl SearchTriggerLinks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -389,12 +364,7 @@ impl SearchTriggerLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, skip, limit } = self;
-        let request = Request::new(
-                Method::GET,
-                "/links/search",
-                "/links/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/links/search", "v3")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -423,8 +393,7 @@ impl DeleteLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -436,8 +405,8 @@ impl DeleteLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id } = self;
-        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::DELETE, "/links/{linkId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/links/{linkId}", "v3")
+            .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -463,8 +432,7 @@ impl UpdateLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -476,8 +444,8 @@ impl UpdateLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, body } = self;
-        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::PUT, "/links/{linkId}", path, "v3")
+        let request = Request::to(Method::PUT, "/links/{linkId}", "v3")
+            .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

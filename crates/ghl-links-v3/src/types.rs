@@ -49,6 +49,7 @@ pub struct GetLinksSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/LinkSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkSchema {
     /// Unique identifier of the trigger link
@@ -64,17 +65,17 @@ pub struct LinkSchema {
     /// URL or variable to redirect to when the trigger link is clicked
     ///
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_to: Option<String>,
     /// Template variable key used to reference this trigger link
     ///
     /// Example: `{{trigger_link.n4AriwEnFrGh3tu08W0U}}`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Location ID this trigger link belongs to
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -82,6 +83,7 @@ pub struct LinkSchema {
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/LinkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkUpdateDto {
     /// Display name of the trigger link
@@ -91,7 +93,6 @@ pub struct LinkUpdateDto {
     /// URL or variable to redirect to when the trigger link is clicked
     ///
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo")]
     pub redirect_to: String,
 }
 
@@ -109,12 +110,12 @@ impl LinkUpdateDto {
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/LinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinksDto {
     /// Location ID of the business profile
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Display name of the trigger link
     ///
@@ -123,7 +124,6 @@ pub struct LinksDto {
     /// URL or variable to redirect to when the trigger link is clicked
     ///
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo")]
     pub redirect_to: String,
 }
 

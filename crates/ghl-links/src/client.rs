@@ -37,10 +37,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_links(&self, location_id: impl Into<String>) -> GetLinks {
         GetLinks {
             client: self.client.clone(),
@@ -58,11 +55,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_link(&self, body: types::LinksDto) -> CreateLink {
         CreateLink {
             client: self.client.clone(),
@@ -87,10 +80,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_link_by_id(
         &self,
         link_id: impl Into<String>,
@@ -119,10 +109,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_trigger_links(
         &self,
         location_id: impl Into<String>,
@@ -150,11 +137,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_link(&self, link_id: impl Into<String>) -> DeleteLink {
         DeleteLink {
             client: self.client.clone(),
@@ -176,11 +159,7 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_link(
         &self,
         link_id: impl Into<String>,
@@ -212,8 +191,7 @@ impl GetLinks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -225,12 +203,7 @@ impl GetLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/links/",
-                "/links/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/links/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -256,8 +229,7 @@ impl CreateLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -269,12 +241,7 @@ impl CreateLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/links/",
-                "/links/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/links/", "2021-07-28")
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -301,8 +268,7 @@ impl GetLinkById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -314,8 +280,8 @@ impl GetLinkById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, location_id } = self;
-        let path = ["/links/id/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::GET, "/links/id/{linkId}", path, "2021-07-28")
+        let request = Request::to(Method::GET, "/links/id/{linkId}", "2021-07-28")
+            .path_param("linkId", &link_id)
             .query("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -361,8 +327,7 @@ impl SearchTriggerLinks {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -394,12 +359,7 @@ impl SearchTriggerLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, skip, limit } = self;
-        let request = Request::new(
-                Method::GET,
-                "/links/search",
-                "/links/search".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/links/search", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -427,8 +387,7 @@ impl DeleteLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -440,8 +399,8 @@ impl DeleteLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id } = self;
-        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::DELETE, "/links/{linkId}", path, "2021-07-28")
+        let request = Request::to(Method::DELETE, "/links/{linkId}", "2021-07-28")
+            .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -467,8 +426,7 @@ impl UpdateLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -480,8 +438,8 @@ impl UpdateLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, body } = self;
-        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::PUT, "/links/{linkId}", path, "2021-07-28")
+        let request = Request::to(Method::PUT, "/links/{linkId}", "2021-07-28")
+            .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -42,6 +42,7 @@ pub struct GetLinksSuccessfulResponseDto {
 ///
 /// Schema: `apps/links.json#/components/schemas/LinkSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkSchema {
     /// Example: `n4AriwEnFrGh3tu08W0U`
@@ -51,13 +52,13 @@ pub struct LinkSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_to: Option<String>,
     /// Example: `{{trigger_link.n4AriwEnFrGh3tu08W0U}}`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -65,12 +66,12 @@ pub struct LinkSchema {
 ///
 /// Schema: `apps/links.json#/components/schemas/LinkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkUpdateDto {
     /// Example: `first tag`
     pub name: String,
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo")]
     pub redirect_to: String,
 }
 
@@ -88,15 +89,14 @@ impl LinkUpdateDto {
 ///
 /// Schema: `apps/links.json#/components/schemas/LinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinksDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `first tag`
     pub name: String,
     /// Example: `https://www.google.com/`
-    #[serde(rename = "redirectTo")]
     pub redirect_to: String,
 }
 

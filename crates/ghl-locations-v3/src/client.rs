@@ -48,10 +48,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_location(&self, body: types::CreateLocationDto) -> CreateLocation {
         CreateLocation {
             client: self.client.clone(),
@@ -71,11 +68,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_locations(&self) -> SearchLocations {
         SearchLocations {
             client: self.client.clone(),
@@ -104,10 +97,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_location(
         &self,
         location_id: impl Into<String>,
@@ -136,11 +126,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location(&self, location_id: impl Into<String>) -> GetLocation {
         GetLocation {
             client: self.client.clone(),
@@ -164,10 +150,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn put_location(
         &self,
         location_id: impl Into<String>,
@@ -197,11 +180,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_conversation_channel(
         &self,
         location_id: impl Into<String>,
@@ -228,11 +207,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_fields(&self, location_id: impl Into<String>) -> GetCustomFields {
         GetCustomFields {
             client: self.client.clone(),
@@ -255,11 +230,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -282,11 +253,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upload_file_custom_fields(
         &self,
         location_id: impl Into<String>,
@@ -314,11 +281,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -346,11 +309,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -378,11 +337,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -411,10 +366,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_values(&self, location_id: impl Into<String>) -> GetCustomValues {
         GetCustomValues {
             client: self.client.clone(),
@@ -436,11 +388,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -468,11 +416,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -500,11 +444,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -532,11 +472,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -567,11 +503,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location_permissions(
         &self,
         location_id: impl Into<String>,
@@ -598,11 +530,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_location_permissions(
         &self,
         location_id: impl Into<String>,
@@ -625,10 +553,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -656,10 +581,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -687,10 +609,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_recurring_task_by_id(
         &self,
         location_id: impl Into<String>,
@@ -718,10 +637,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -752,11 +668,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location_tags(&self, location_id: impl Into<String>) -> GetLocationTags {
         GetLocationTags {
             client: self.client.clone(),
@@ -780,11 +692,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_tag(
         &self,
         location_id: impl Into<String>,
@@ -812,11 +720,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_tag(
         &self,
         location_id: impl Into<String>,
@@ -844,11 +748,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tag_by_id(
         &self,
         location_id: impl Into<String>,
@@ -876,11 +776,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_tag(
         &self,
         location_id: impl Into<String>,
@@ -911,11 +807,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn task_search(
         &self,
         location_id: impl Into<String>,
@@ -943,11 +835,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_or_email_sms_templates(
         &self,
         location_id: impl Into<String>,
@@ -979,11 +867,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_an_email_sms_template(
         &self,
         location_id: impl Into<String>,
@@ -1008,11 +892,7 @@ impl LocationsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_timezones(&self, location_id: impl Into<String>) -> GetTimezones {
         GetTimezones {
             client: self.client.clone(),
@@ -1039,8 +919,7 @@ impl CreateLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1054,12 +933,7 @@ impl CreateLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/locations/",
-                "/locations/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/locations/", "v3")
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1119,8 +993,7 @@ impl SearchLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1152,12 +1025,7 @@ impl SearchLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, skip, limit, order, email } = self;
-        let request = Request::new(
-                Method::GET,
-                "/locations/search",
-                "/locations/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/locations/search", "v3")
             .query_opt("companyId", company_id.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -1188,8 +1056,7 @@ impl DeleteLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1203,9 +1070,8 @@ impl DeleteLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, delete_twilio_account } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(Method::DELETE, "/locations/{locationId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/locations/{locationId}", "v3")
+            .path_param("locationId", &location_id)
             .query("deleteTwilioAccount", &delete_twilio_account)
             .scopes(&["locations.internal-access-only"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1231,8 +1097,7 @@ impl GetLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1246,9 +1111,8 @@ impl GetLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/locations/{locationId}", path, "v3")
+        let request = Request::to(Method::GET, "/locations/{locationId}", "v3")
+            .path_param("locationId", &location_id)
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -1274,8 +1138,7 @@ impl PutLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1289,9 +1152,8 @@ impl PutLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/locations/{locationId}", path, "v3")
+        let request = Request::to(Method::PUT, "/locations/{locationId}", "v3")
+            .path_param("locationId", &location_id)
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1318,8 +1180,7 @@ impl GetConversationChannel {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1333,19 +1194,13 @@ impl GetConversationChannel {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/conversationChannels/",
-            &ghl_runtime::encode_path_segment(&type_),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/conversationChannels/{type}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("type", &type_)
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1377,8 +1232,7 @@ impl GetCustomFields {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1392,18 +1246,12 @@ impl GetCustomFields {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, model } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customFields",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query_opt("model", model.as_ref())
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1430,8 +1278,7 @@ impl CreateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1443,18 +1290,12 @@ impl CreateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customFields",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1479,8 +1320,7 @@ impl UploadFileCustomFields {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1492,18 +1332,12 @@ impl UploadFileCustomFields {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/upload",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customFields/upload",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -1533,8 +1367,7 @@ impl DeleteCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1548,19 +1381,13 @@ impl DeleteCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1585,8 +1412,7 @@ impl GetCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1598,19 +1424,13 @@ impl GetCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1636,8 +1456,7 @@ impl UpdateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1649,19 +1468,13 @@ impl UpdateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1686,8 +1499,7 @@ impl GetCustomValues {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1701,18 +1513,12 @@ impl GetCustomValues {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customValues",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1738,8 +1544,7 @@ impl CreateCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1751,18 +1556,12 @@ impl CreateCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customValues",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1789,8 +1588,7 @@ impl DeleteCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1804,19 +1602,13 @@ impl DeleteCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1841,8 +1633,7 @@ impl GetCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1854,19 +1645,13 @@ impl GetCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1892,8 +1677,7 @@ impl UpdateCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1905,19 +1689,13 @@ impl UpdateCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1940,8 +1718,7 @@ impl GetLocationPermissions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1953,18 +1730,12 @@ impl GetLocationPermissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/permissions",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/permissions",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1988,8 +1759,7 @@ impl UpdateLocationPermissions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2001,18 +1771,12 @@ impl UpdateLocationPermissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/permissions",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/permissions",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -2039,8 +1803,7 @@ impl CreateRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2052,18 +1815,12 @@ impl CreateRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/recurring-tasks",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2089,8 +1846,7 @@ impl DeleteRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2102,19 +1858,13 @@ impl DeleteRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2139,8 +1889,7 @@ impl GetRecurringTaskById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2152,19 +1901,13 @@ impl GetRecurringTaskById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2190,8 +1933,7 @@ impl UpdateRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2203,19 +1945,13 @@ impl UpdateRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2240,8 +1976,7 @@ impl GetLocationTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2253,18 +1988,8 @@ impl GetLocationTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/locations/{locationId}/tags",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/locations/{locationId}/tags", "v3")
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tags.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2290,8 +2015,7 @@ impl CreateTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2303,18 +2027,8 @@ impl CreateTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/locations/{locationId}/tags",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/locations/{locationId}/tags", "v3")
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tags.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2341,8 +2055,7 @@ impl DeleteTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2356,19 +2069,13 @@ impl DeleteTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2393,8 +2100,7 @@ impl GetTagById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2406,19 +2112,13 @@ impl GetTagById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2444,8 +2144,7 @@ impl UpdateTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2457,19 +2156,13 @@ impl UpdateTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2495,8 +2188,7 @@ impl TaskSearch {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2530,18 +2222,12 @@ impl TaskSearch {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tasks/search",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/tasks/search",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tasks.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2599,8 +2285,7 @@ impl GetAllOrEmailSmsTemplates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2632,18 +2317,8 @@ impl GetAllOrEmailSmsTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, deleted, skip, limit, type_, origin_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/templates",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/locations/{locationId}/templates",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/locations/{locationId}/templates", "v3")
+            .path_param("locationId", &location_id)
             .query_opt("deleted", deleted.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -2670,8 +2345,7 @@ impl DeleteAnEmailSmsTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2681,19 +2355,13 @@ impl DeleteAnEmailSmsTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/templates/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/templates/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2714,8 +2382,7 @@ impl GetTimezones {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2725,18 +2392,8 @@ impl GetTimezones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/timezones",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/locations/{locationId}/timezones",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/locations/{locationId}/timezones", "v3")
+            .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/BusinessSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessSchema {
     /// Example: `dentist`
@@ -27,7 +28,7 @@ pub struct BusinessSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +37,7 @@ pub struct BusinessSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
 }
 
@@ -44,10 +45,10 @@ pub struct BusinessSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationChannelEntrySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationChannelEntrySchema {
     /// The `conversationProvider` field.
-    #[serde(rename = "conversationProvider")]
     pub conversation_provider: ConversationProviderSchema,
 }
 
@@ -69,6 +70,7 @@ pub struct ConversationChannelSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationProviderSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationProviderSchema {
     /// Provider ID
@@ -83,7 +85,6 @@ pub struct ConversationProviderSchema {
     /// Provider type
     ///
     /// Example: `SMS`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Whether this is the default provider
     ///
@@ -97,35 +98,27 @@ pub use ghl_common::types::Country;
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomFieldsDto {
     /// Example: `Custom Field`
     pub name: String,
     /// Example: `TEXT`
-    #[serde(rename = "dataType")]
     pub data_type: String,
     /// Example: `Placeholder Text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(
-        rename = "maxNumberOfFiles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(
-        rename = "textBoxListOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +196,7 @@ impl CreateCustomFieldsDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationDto {
     /// The name for the sub-account/location
@@ -217,7 +211,6 @@ pub struct CreateLocationDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The address of the business for which sub-account is created
     ///
@@ -242,7 +235,7 @@ pub struct CreateLocationDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -255,7 +248,7 @@ pub struct CreateLocationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,7 +265,7 @@ pub struct CreateLocationDto {
     /// The snapshot ID to be loaded into the location.
     ///
     /// Example: `XXXXXXXXXXX`
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
 }
 
@@ -388,6 +381,7 @@ impl CreateLocationDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateLocationSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationSuccessfulResponseDto {
     /// Location Id
@@ -398,7 +392,7 @@ pub struct CreateLocationSuccessfulResponseDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// The name for the sub-account/location
     ///
@@ -441,7 +435,7 @@ pub struct CreateLocationSuccessfulResponseDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -476,6 +470,7 @@ pub struct CustomFieldDeleteSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
@@ -485,50 +480,34 @@ pub struct CustomFieldSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `contact.pincode`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Pin code`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Example: `TEXT`
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
     /// The `picklistOptions` field.
-    #[serde(
-        rename = "picklistOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_options: Option<Vec<String>>,
     /// The `picklistImageOptions` field.
-    #[serde(
-        rename = "picklistImageOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_image_options: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(
-        rename = "isAllowedCustomOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_allowed_custom_option: Option<bool>,
     /// Example: `true`
-    #[serde(
-        rename = "isMultiFileAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multi_file_allowed: Option<bool>,
     /// Example: `4`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Model of the custom field
     ///
@@ -541,10 +520,11 @@ pub struct CustomFieldSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `customField` field.
-    #[serde(rename = "customField", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldSchema>,
 }
 
@@ -552,10 +532,11 @@ pub struct CustomFieldSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldsListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsListSuccessfulResponseDto {
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
 }
 
@@ -563,35 +544,34 @@ pub struct CustomFieldsListSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomRRulesOptions {
     /// Example: `monthly`
-    #[serde(rename = "intervalType")]
     pub interval_type: CustomRRulesOptionsIntervalType,
     /// Example: `2`
     pub interval: f64,
     /// Start Date
     ///
     /// Example: `2021-09-30T00:00:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End Date
     ///
     /// Example: `2021-09-30T00:00:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// 1, 2, 3, ..., 27, 31
     ///
     /// Example: `15`
-    #[serde(rename = "dayOfMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<f64>,
     /// Example: `MO`
-    #[serde(rename = "dayOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRulesOptionsDayOfWeek>,
     /// 1, 2, ....., 11, 12
     ///
     /// Example: `1`
-    #[serde(rename = "monthOfYear", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<f64>,
     /// Max number of task executions
     ///
@@ -601,16 +581,11 @@ pub struct CustomRRulesOptions {
     /// Create Task If Over Due
     ///
     /// Example: `true`
-    #[serde(
-        rename = "createTaskIfOverDue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_task_if_over_due: Option<bool>,
     /// Due after seconds
     ///
     /// Example: `23404000`
-    #[serde(rename = "dueAfterSeconds")]
     pub due_after_seconds: f64,
 }
 
@@ -689,10 +664,11 @@ pub type CustomValueDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValueIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueIdSuccessfulResponseDto {
     /// The `customValue` field.
-    #[serde(rename = "customValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_value: Option<CustomValueSchema>,
 }
 
@@ -700,6 +676,7 @@ pub struct CustomValueIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValueSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueSchema {
     /// Example: `rWQ709Pb62syqGLceg1x`
@@ -709,13 +686,13 @@ pub struct CustomValueSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `{{ custom_values.custom_field }}`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Value`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Example: `rWQ709Pb6dasyqGLceg1x`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -745,10 +722,11 @@ impl CustomValuesDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValuesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValuesListSuccessfulResponseDto {
     /// The `customValues` field.
-    #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<CustomValueSchema>>,
 }
 
@@ -789,6 +767,7 @@ pub struct EmailTemplateSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/FileUploadBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadBody {
     /// Id(Contact Id/Opportunity Id/Custom Field Id)
@@ -799,7 +778,7 @@ pub struct FileUploadBody {
     /// Max number of files
     ///
     /// Example: `15`
-    #[serde(rename = "maxFiles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_files: Option<String>,
 }
 
@@ -826,10 +805,11 @@ impl FileUploadBody {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/FileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadResponseDto {
     /// Uploaded files
-    #[serde(rename = "uploadedFiles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_files: Option<serde_json::Value>,
     /// Meta data of uploaded files
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -842,10 +822,10 @@ pub use ghl_common::types::GetAllOrEmailSmsTemplatesType;
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetConversationChannelListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConversationChannelListSuccessfulResponseDto {
     /// The `conversationChannel` field.
-    #[serde(rename = "conversationChannel")]
     pub conversation_channel: ConversationChannelSchema,
 }
 
@@ -855,6 +835,7 @@ pub use ghl_common::types::GetCustomFieldsModel;
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetEmailTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
@@ -864,16 +845,16 @@ pub struct GetEmailTemplateResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `email`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<EmailTemplateSchema>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -881,13 +862,14 @@ pub struct GetEmailTemplateResponseSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetLocationByIdSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationByIdSchema {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `5DP4iH6HLkQsiKESj6rh`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Example: `dentist`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -905,13 +887,13 @@ pub struct GetLocationByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `IN`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -920,10 +902,10 @@ pub struct GetLocationByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `Dr. Rane`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rane@due.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -960,6 +942,7 @@ pub struct GetLocationByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationSchema {
     /// Location Id
@@ -1005,7 +988,7 @@ pub struct GetLocationSchema {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -1029,6 +1012,7 @@ pub struct GetLocationSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetSmsTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSmsTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
@@ -1038,19 +1022,19 @@ pub struct GetSmsTemplateResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `sms`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<SmsTemplateSchema>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `urlAttachments` field.
-    #[serde(rename = "urlAttachments", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_attachments: Option<Vec<String>>,
 }
 
@@ -1058,13 +1042,14 @@ pub struct GetSmsTemplateResponseSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetTemplatesSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTemplatesSuccessfulResponseDto {
     /// The `templates` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<GetTemplatesSuccessfulResponseDtoTemplatesItem>>,
     /// Example: `100`
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 
@@ -1177,13 +1162,14 @@ pub struct LocationTagSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationTagsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationTagsSchema {
     /// Example: `minim aliquip anim`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `flGwEuzsfJOia1i1ikRN`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1216,12 +1202,12 @@ pub struct LocationTaskListSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/MailgunSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MailgunSchema {
     /// API key provided by Mailgun
     ///
     /// Example: `key-XXXXXXXXXXX`
-    #[serde(rename = "apiKey")]
     pub api_key: String,
     /// Domain connected with Mailgun
     ///
@@ -1241,148 +1227,61 @@ impl MailgunSchema {
 
 pub use ghl_common::types::Model;
 
-/// An item of the `permissions` field of [`PermissionsResponseDto`].
-///
-/// Schema: `apps/v3/locations-v3.json#/components/schemas/PermissionsResponseDto/properties/permissions/items` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/UpdatePermissionsDto/properties/permissions/items`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PermissionsItem {
-    /// `2-way-text-messaging`
-    V2WayTextMessaging,
-    /// `gmb-messaging`
-    GmbMessaging,
-    /// `web-chat`
-    WebChat,
-    /// `reputation-management`
-    ReputationManagement,
-    /// `facebook-messenger`
-    FacebookMessenger,
-    /// `gmb-call-tracking`
-    GmbCallTracking,
-    /// `missed-call-text-back`
-    MissedCallTextBack,
-    /// `text-to-pay`
-    TextToPay,
-    /// `calendar`
-    Calendar,
-    /// `crm`
-    Crm,
-    /// `opportunities`
-    Opportunities,
-    /// `email-marketing`
-    EmailMarketing,
-    /// `form-builder`
-    FormBuilder,
-    /// `survey-builder`
-    SurveyBuilder,
-    /// `trigger-links`
-    TriggerLinks,
-    /// `html-builder`
-    HtmlBuilder,
-    /// `sms-email-templates`
-    SmsEmailTemplates,
-    /// `funnels`
-    Funnels,
-    /// `websites`
-    Websites,
-    /// `workflow`
-    Workflow,
-    /// `membership`
-    Membership,
-    /// `all-reports`
-    AllReports,
-    /// `triggers`
-    Triggers,
-    /// `campaigns`
-    Campaigns,
-    /// `launchpad`
-    Launchpad,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PermissionsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V2WayTextMessaging => "2-way-text-messaging",
-            Self::GmbMessaging => "gmb-messaging",
-            Self::WebChat => "web-chat",
-            Self::ReputationManagement => "reputation-management",
-            Self::FacebookMessenger => "facebook-messenger",
-            Self::GmbCallTracking => "gmb-call-tracking",
-            Self::MissedCallTextBack => "missed-call-text-back",
-            Self::TextToPay => "text-to-pay",
-            Self::Calendar => "calendar",
-            Self::Crm => "crm",
-            Self::Opportunities => "opportunities",
-            Self::EmailMarketing => "email-marketing",
-            Self::FormBuilder => "form-builder",
-            Self::SurveyBuilder => "survey-builder",
-            Self::TriggerLinks => "trigger-links",
-            Self::HtmlBuilder => "html-builder",
-            Self::SmsEmailTemplates => "sms-email-templates",
-            Self::Funnels => "funnels",
-            Self::Websites => "websites",
-            Self::Workflow => "workflow",
-            Self::Membership => "membership",
-            Self::AllReports => "all-reports",
-            Self::Triggers => "triggers",
-            Self::Campaigns => "campaigns",
-            Self::Launchpad => "launchpad",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PermissionsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "2-way-text-messaging" => Self::V2WayTextMessaging,
-            "gmb-messaging" => Self::GmbMessaging,
-            "web-chat" => Self::WebChat,
-            "reputation-management" => Self::ReputationManagement,
-            "facebook-messenger" => Self::FacebookMessenger,
-            "gmb-call-tracking" => Self::GmbCallTracking,
-            "missed-call-text-back" => Self::MissedCallTextBack,
-            "text-to-pay" => Self::TextToPay,
-            "calendar" => Self::Calendar,
-            "crm" => Self::Crm,
-            "opportunities" => Self::Opportunities,
-            "email-marketing" => Self::EmailMarketing,
-            "form-builder" => Self::FormBuilder,
-            "survey-builder" => Self::SurveyBuilder,
-            "trigger-links" => Self::TriggerLinks,
-            "html-builder" => Self::HtmlBuilder,
-            "sms-email-templates" => Self::SmsEmailTemplates,
-            "funnels" => Self::Funnels,
-            "websites" => Self::Websites,
-            "workflow" => Self::Workflow,
-            "membership" => Self::Membership,
-            "all-reports" => Self::AllReports,
-            "triggers" => Self::Triggers,
-            "campaigns" => Self::Campaigns,
-            "launchpad" => Self::Launchpad,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PermissionsItem> for String {
-    fn from(value: PermissionsItem) -> Self {
-        match value {
-            PermissionsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PermissionsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// An item of the `permissions` field of [`PermissionsResponseDto`].
+    ///
+    /// Schema: `apps/v3/locations-v3.json#/components/schemas/PermissionsResponseDto/properties/permissions/items` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/UpdatePermissionsDto/properties/permissions/items`)
+    pub enum PermissionsItem {
+        /// `2-way-text-messaging`
+        V2WayTextMessaging = "2-way-text-messaging",
+        /// `gmb-messaging`
+        GmbMessaging = "gmb-messaging",
+        /// `web-chat`
+        WebChat = "web-chat",
+        /// `reputation-management`
+        ReputationManagement = "reputation-management",
+        /// `facebook-messenger`
+        FacebookMessenger = "facebook-messenger",
+        /// `gmb-call-tracking`
+        GmbCallTracking = "gmb-call-tracking",
+        /// `missed-call-text-back`
+        MissedCallTextBack = "missed-call-text-back",
+        /// `text-to-pay`
+        TextToPay = "text-to-pay",
+        /// `calendar`
+        Calendar = "calendar",
+        /// `crm`
+        Crm = "crm",
+        /// `opportunities`
+        Opportunities = "opportunities",
+        /// `email-marketing`
+        EmailMarketing = "email-marketing",
+        /// `form-builder`
+        FormBuilder = "form-builder",
+        /// `survey-builder`
+        SurveyBuilder = "survey-builder",
+        /// `trigger-links`
+        TriggerLinks = "trigger-links",
+        /// `html-builder`
+        HtmlBuilder = "html-builder",
+        /// `sms-email-templates`
+        SmsEmailTemplates = "sms-email-templates",
+        /// `funnels`
+        Funnels = "funnels",
+        /// `websites`
+        Websites = "websites",
+        /// `workflow`
+        Workflow = "workflow",
+        /// `membership`
+        Membership = "membership",
+        /// `all-reports`
+        AllReports = "all-reports",
+        /// `triggers`
+        Triggers = "triggers",
+        /// `campaigns`
+        Campaigns = "campaigns",
+        /// `launchpad`
+        Launchpad = "launchpad",
     }
 }
 
@@ -1407,17 +1306,16 @@ impl PermissionsResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/ProspectInfoDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProspectInfoDto {
     /// First name of the prospect
     ///
     /// Example: `John`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last name of the prospect
     ///
     /// Example: `Doe`
-    #[serde(rename = "lastName")]
     pub last_name: String,
     /// Email of the prospect
     ///
@@ -1444,6 +1342,7 @@ impl ProspectInfoDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskCreateDto {
     /// Name of the task
@@ -1456,22 +1355,17 @@ pub struct RecurringTaskCreateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Contact Id
-    #[serde(rename = "contactIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
-    #[serde(rename = "rruleOptions")]
     pub rrule_options: CustomRRulesOptions,
     /// Create initial task or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreTaskCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1517,6 +1411,7 @@ impl RecurringTaskCreateDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskResponseDto {
     /// Recurring Task Id
@@ -1534,25 +1429,20 @@ pub struct RecurringTaskResponseDto {
     /// Location Id
     ///
     /// Example: `sx6wyHhbFdRXh302Lunr`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Updated At
     ///
     /// Example: `2021-04-15T10:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Created At
     ///
     /// Example: `2021-04-15T10:00:00.000Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Recurring rules
-    #[serde(rename = "rruleOptions")]
     pub rrule_options: CustomRRulesOptions,
     /// Total Occurrence
     ///
     /// Example: `10`
-    #[serde(rename = "totalOccurrence")]
     pub total_occurrence: i64,
     /// Deleted
     ///
@@ -1561,12 +1451,12 @@ pub struct RecurringTaskResponseDto {
     /// Assigned To
     ///
     /// Example: `sx6wyHhbFdRXh302Lunr`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Contact Id
     ///
     /// Example: `v5cEPM428h8vShlRW1KT`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
@@ -1574,10 +1464,10 @@ pub struct RecurringTaskResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskSingleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskSingleResponseDto {
     /// Recurring Tasks
-    #[serde(rename = "recurringTask")]
     pub recurring_task: RecurringTaskResponseDto,
 }
 
@@ -1585,6 +1475,7 @@ pub struct RecurringTaskSingleResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskUpdateDto {
     /// Name of the task
@@ -1598,22 +1489,18 @@ pub struct RecurringTaskUpdateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Contact Id
-    #[serde(rename = "contactIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
-    #[serde(rename = "rruleOptions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule_options: Option<CustomRRulesOptions>,
     /// Create initial task or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreTaskCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1685,35 +1572,20 @@ pub struct SearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SettingsSchema {
     /// Example: `false`
-    #[serde(
-        rename = "allowDuplicateContact",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_contact: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "allowDuplicateOpportunity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_opportunity: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "allowFacebookNameMerge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_facebook_name_merge: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "disableContactTimezone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_contact_timezone: Option<bool>,
 }
 
@@ -1774,6 +1646,7 @@ pub struct SmsTemplateSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SnapshotPutSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotPutSchema {
     /// Snaptshot ID
@@ -1783,7 +1656,7 @@ pub struct SnapshotPutSchema {
     /// If you want override all conflicted assets then pass true. Default value is false.
     ///
     /// Example: `false`
-    #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_: Option<bool>,
 }
 
@@ -1807,22 +1680,23 @@ impl SnapshotPutSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SocialSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialSchema {
     /// Facebook URL
     ///
     /// Example: `https://www.facebook.com/`
-    #[serde(rename = "facebookUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_url: Option<String>,
     /// Googleplus URL
     ///
     /// Example: `https://www.googleplus.com/`
-    #[serde(rename = "googlePlus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_plus: Option<String>,
     /// LinkedIn URL
     ///
     /// Example: `https://www.linkedIn.com/`
-    #[serde(rename = "linkedIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in: Option<String>,
     /// Foursquare URL
     ///
@@ -1857,12 +1731,12 @@ pub struct SocialSchema {
     /// Instagram URL
     ///
     /// Example: `https://www.blogRss.com/`
-    #[serde(rename = "blogRss", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blog_rss: Option<String>,
     /// Google Business Places ID
     ///
     /// Example: `ChIJJGPdVbQTrjsRGUkefteUeFk`
-    #[serde(rename = "googlePlacesId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_places_id: Option<String>,
 }
 
@@ -1974,10 +1848,11 @@ impl TagBody {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/TaskSearchParamsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSearchParamsDto {
     /// Contact Ids
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Vec<String>>,
     /// Task Completed Or Pending
     ///
@@ -1985,7 +1860,7 @@ pub struct TaskSearchParamsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Assigned User Ids
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<Vec<String>>,
     /// Search Value
     ///
@@ -2005,7 +1880,7 @@ pub struct TaskSearchParamsDto {
     /// Bussiness Id
     ///
     /// Example: `6348240b98722079e5417332`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
 }
 
@@ -2135,13 +2010,14 @@ impl<'de> Deserialize<'de> for TextBoxListOptionsItem {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/textBoxListOptionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TextBoxListOptionsSchema {
     /// Example: `First`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The `prefillValue` field.
-    #[serde(rename = "prefillValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_value: Option<String>,
 }
 
@@ -2171,6 +2047,7 @@ impl TextBoxListOptionsSchema {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/TwilioSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwilioSchema {
     /// SID provided by Twilio
@@ -2180,7 +2057,6 @@ pub struct TwilioSchema {
     /// Auth token provided by Twilio
     ///
     /// Example: `77_XXXXXXXXXXX`
-    #[serde(rename = "authToken")]
     pub auth_token: String,
 }
 
@@ -2194,56 +2070,15 @@ impl TwilioSchema {
     }
 }
 
-/// Provider type
-///
-/// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationProviderSchema/properties/type` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1conversationChannels~1{type}/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `SMS`
-    Sms,
-    /// `Email`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sms => "SMS",
-            Self::Email => "Email",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "SMS" => Self::Sms,
-            "Email" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Provider type
+    ///
+    /// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationProviderSchema/properties/type` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1conversationChannels~1{type}/get/parameters/2/schema`)
+    pub enum Type {
+        /// `SMS`
+        Sms = "SMS",
+        /// `Email`
+        Email = "Email",
     }
 }
 
@@ -2251,6 +2086,7 @@ impl std::fmt::Display for Type {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
     /// Example: `Custom Field`
@@ -2259,24 +2095,16 @@ pub struct UpdateCustomFieldsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(
-        rename = "maxNumberOfFiles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(
-        rename = "textBoxListOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2353,6 +2181,7 @@ impl UpdateCustomFieldsDto {
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/UpdateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateLocationDto {
     /// The name for the sub-account/location
@@ -2368,7 +2197,6 @@ pub struct UpdateLocationDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The address of the business for which sub-account is created
     ///
@@ -2393,7 +2221,7 @@ pub struct UpdateLocationDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -2406,7 +2234,7 @@ pub struct UpdateLocationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
     #[serde(default, skip_serializing_if = "Option::is_none")]

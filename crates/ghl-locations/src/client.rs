@@ -61,10 +61,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_location(&self, body: types::CreateLocationDto) -> CreateLocation {
         CreateLocation {
             client: self.client.clone(),
@@ -84,11 +81,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_locations(&self) -> SearchLocations {
         SearchLocations {
             client: self.client.clone(),
@@ -117,10 +110,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_location(
         &self,
         location_id: impl Into<String>,
@@ -149,11 +139,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location(&self, location_id: impl Into<String>) -> GetLocation {
         GetLocation {
             client: self.client.clone(),
@@ -177,10 +163,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn put_location(
         &self,
         location_id: impl Into<String>,
@@ -207,11 +190,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_fields(&self, location_id: impl Into<String>) -> GetCustomFields {
         GetCustomFields {
             client: self.client.clone(),
@@ -234,11 +213,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -261,11 +236,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upload_file_custom_fields(
         &self,
         location_id: impl Into<String>,
@@ -293,11 +264,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -325,11 +292,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -357,11 +320,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_custom_field(
         &self,
         location_id: impl Into<String>,
@@ -390,10 +349,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_values(&self, location_id: impl Into<String>) -> GetCustomValues {
         GetCustomValues {
             client: self.client.clone(),
@@ -415,11 +371,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -447,11 +399,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -479,11 +427,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -511,11 +455,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_custom_value(
         &self,
         location_id: impl Into<String>,
@@ -540,10 +480,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -571,10 +508,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -602,10 +536,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_recurring_task_by_id(
         &self,
         location_id: impl Into<String>,
@@ -633,10 +564,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_recurring_task(
         &self,
         location_id: impl Into<String>,
@@ -667,11 +595,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location_tags(&self, location_id: impl Into<String>) -> GetLocationTags {
         GetLocationTags {
             client: self.client.clone(),
@@ -695,11 +619,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_tag(
         &self,
         location_id: impl Into<String>,
@@ -727,11 +647,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_tag(
         &self,
         location_id: impl Into<String>,
@@ -759,11 +675,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tag_by_id(
         &self,
         location_id: impl Into<String>,
@@ -791,11 +703,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_tag(
         &self,
         location_id: impl Into<String>,
@@ -826,11 +734,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn task_search(
         &self,
         location_id: impl Into<String>,
@@ -858,11 +762,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_or_email_sms_templates(
         &self,
         location_id: impl Into<String>,
@@ -894,11 +794,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_an_email_sms_template(
         &self,
         location_id: impl Into<String>,
@@ -923,11 +819,7 @@ impl LocationsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_timezones(&self, location_id: impl Into<String>) -> GetTimezones {
         GetTimezones {
             client: self.client.clone(),
@@ -954,8 +846,7 @@ impl CreateLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -969,12 +860,7 @@ impl CreateLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/locations/",
-                "/locations/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/locations/", "2021-07-28")
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1034,8 +920,7 @@ impl SearchLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1067,12 +952,7 @@ impl SearchLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, skip, limit, order, email } = self;
-        let request = Request::new(
-                Method::GET,
-                "/locations/search",
-                "/locations/search".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/locations/search", "2021-07-28")
             .query_opt("companyId", company_id.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -1103,8 +983,7 @@ impl DeleteLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1118,14 +997,12 @@ impl DeleteLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, delete_twilio_account } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query("deleteTwilioAccount", &delete_twilio_account)
             .scopes(&["locations.internal-access-only"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1151,8 +1028,7 @@ impl GetLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1166,14 +1042,8 @@ impl GetLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/locations/{locationId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/locations/{locationId}", "2021-07-28")
+            .path_param("locationId", &location_id)
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -1199,8 +1069,7 @@ impl PutLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1214,14 +1083,8 @@ impl PutLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/locations/{locationId}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/locations/{locationId}", "2021-07-28")
+            .path_param("locationId", &location_id)
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1254,8 +1117,7 @@ impl GetCustomFields {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1269,18 +1131,12 @@ impl GetCustomFields {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, model } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customFields",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("model", model.as_ref())
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1307,8 +1163,7 @@ impl CreateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1320,18 +1175,12 @@ impl CreateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customFields",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1356,8 +1205,7 @@ impl UploadFileCustomFields {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1369,18 +1217,12 @@ impl UploadFileCustomFields {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/upload",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customFields/upload",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -1410,8 +1252,7 @@ impl DeleteCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1425,19 +1266,13 @@ impl DeleteCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1462,8 +1297,7 @@ impl GetCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1475,19 +1309,13 @@ impl GetCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1513,8 +1341,7 @@ impl UpdateCustomField {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1526,19 +1353,13 @@ impl UpdateCustomField {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customFields/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/customFields/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1563,8 +1384,7 @@ impl GetCustomValues {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1578,18 +1398,12 @@ impl GetCustomValues {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customValues",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1615,8 +1429,7 @@ impl CreateCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1628,18 +1441,12 @@ impl CreateCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/customValues",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1666,8 +1473,7 @@ impl DeleteCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1681,19 +1487,13 @@ impl DeleteCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1718,8 +1518,7 @@ impl GetCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1731,19 +1530,13 @@ impl GetCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1769,8 +1562,7 @@ impl UpdateCustomValue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1782,19 +1574,13 @@ impl UpdateCustomValue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/customValues/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/customValues/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1820,8 +1606,7 @@ impl CreateRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1833,18 +1618,12 @@ impl CreateRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/recurring-tasks",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1870,8 +1649,7 @@ impl DeleteRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1883,19 +1661,13 @@ impl DeleteRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1920,8 +1692,7 @@ impl GetRecurringTaskById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1933,19 +1704,13 @@ impl GetRecurringTaskById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -1971,8 +1736,7 @@ impl UpdateRecurringTask {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1984,19 +1748,13 @@ impl UpdateRecurringTask {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/recurring-tasks/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/recurring-tasks/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2021,8 +1779,7 @@ impl GetLocationTags {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2034,18 +1791,12 @@ impl GetLocationTags {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/tags",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tags.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2071,8 +1822,7 @@ impl CreateTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2084,18 +1834,12 @@ impl CreateTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/tags",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tags.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2122,8 +1866,7 @@ impl DeleteTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2137,19 +1880,13 @@ impl DeleteTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2174,8 +1911,7 @@ impl GetTagById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2187,19 +1923,13 @@ impl GetTagById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2225,8 +1955,7 @@ impl UpdateTag {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2238,19 +1967,13 @@ impl UpdateTag {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/",
-            &ghl_runtime::encode_path_segment(&tag_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/locations/{locationId}/tags/{tagId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2276,8 +1999,7 @@ impl TaskSearch {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2311,18 +2033,12 @@ impl TaskSearch {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tasks/search",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/locations/{locationId}/tasks/search",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["locations/tasks.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2380,8 +2096,7 @@ impl GetAllOrEmailSmsTemplates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2413,18 +2128,12 @@ impl GetAllOrEmailSmsTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, deleted, skip, limit, type_, origin_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/templates",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/templates",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("deleted", deleted.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -2451,8 +2160,7 @@ impl DeleteAnEmailSmsTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2462,19 +2170,13 @@ impl DeleteAnEmailSmsTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/templates/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/locations/{locationId}/templates/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2495,8 +2197,7 @@ impl GetTimezones {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2506,18 +2207,12 @@ impl GetTimezones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/timezones",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/locations/{locationId}/timezones",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

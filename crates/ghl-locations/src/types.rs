@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/locations.json#/components/schemas/BusinessSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessSchema {
     /// Example: `dentist`
@@ -27,7 +28,7 @@ pub struct BusinessSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,7 +37,7 @@ pub struct BusinessSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
 }
 
@@ -46,35 +47,27 @@ pub use ghl_common::types::Country;
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomFieldsDto {
     /// Example: `Custom Field`
     pub name: String,
     /// Example: `TEXT`
-    #[serde(rename = "dataType")]
     pub data_type: String,
     /// Example: `Placeholder Text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(
-        rename = "maxNumberOfFiles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(
-        rename = "textBoxListOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +145,7 @@ impl CreateCustomFieldsDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationDto {
     /// The name for the sub-account/location
@@ -166,7 +160,6 @@ pub struct CreateLocationDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The address of the business for which sub-account is created
     ///
@@ -191,7 +184,7 @@ pub struct CreateLocationDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -204,7 +197,7 @@ pub struct CreateLocationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,7 +214,7 @@ pub struct CreateLocationDto {
     /// The snapshot ID to be loaded into the location.
     ///
     /// Example: `XXXXXXXXXXX`
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
 }
 
@@ -337,6 +330,7 @@ impl CreateLocationDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationSuccessfulResponseDto {
     /// Location Id
@@ -347,7 +341,7 @@ pub struct CreateLocationSuccessfulResponseDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// The name for the sub-account/location
     ///
@@ -390,7 +384,7 @@ pub struct CreateLocationSuccessfulResponseDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -425,6 +419,7 @@ pub struct CustomFieldDeleteSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
@@ -434,50 +429,34 @@ pub struct CustomFieldSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `contact.pincode`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Pin code`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Example: `TEXT`
-    #[serde(rename = "dataType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
     /// The `picklistOptions` field.
-    #[serde(
-        rename = "picklistOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_options: Option<Vec<String>>,
     /// The `picklistImageOptions` field.
-    #[serde(
-        rename = "picklistImageOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_image_options: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(
-        rename = "isAllowedCustomOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_allowed_custom_option: Option<bool>,
     /// Example: `true`
-    #[serde(
-        rename = "isMultiFileAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multi_file_allowed: Option<bool>,
     /// Example: `4`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Model of the custom field
     ///
@@ -490,10 +469,11 @@ pub struct CustomFieldSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `customField` field.
-    #[serde(rename = "customField", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldSchema>,
 }
 
@@ -501,10 +481,11 @@ pub struct CustomFieldSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldsListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsListSuccessfulResponseDto {
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
 }
 
@@ -512,35 +493,34 @@ pub struct CustomFieldsListSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomRRulesOptions {
     /// Example: `monthly`
-    #[serde(rename = "intervalType")]
     pub interval_type: CustomRRulesOptionsIntervalType,
     /// Example: `2`
     pub interval: f64,
     /// Start Date
     ///
     /// Example: `2021-09-30T00:00:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End Date
     ///
     /// Example: `2021-09-30T00:00:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// 1, 2, 3, ..., 27, 31
     ///
     /// Example: `15`
-    #[serde(rename = "dayOfMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<f64>,
     /// Example: `MO`
-    #[serde(rename = "dayOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRulesOptionsDayOfWeek>,
     /// 1, 2, ....., 11, 12
     ///
     /// Example: `1`
-    #[serde(rename = "monthOfYear", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<f64>,
     /// Max number of task executions
     ///
@@ -550,16 +530,11 @@ pub struct CustomRRulesOptions {
     /// Create Task If Over Due
     ///
     /// Example: `true`
-    #[serde(
-        rename = "createTaskIfOverDue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_task_if_over_due: Option<bool>,
     /// Due after seconds
     ///
     /// Example: `23404000`
-    #[serde(rename = "dueAfterSeconds")]
     pub due_after_seconds: f64,
 }
 
@@ -638,10 +613,11 @@ pub type CustomValueDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueIdSuccessfulResponseDto {
     /// The `customValue` field.
-    #[serde(rename = "customValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_value: Option<CustomValueSchema>,
 }
 
@@ -649,6 +625,7 @@ pub struct CustomValueIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueSchema {
     /// Example: `rWQ709Pb62syqGLceg1x`
@@ -658,13 +635,13 @@ pub struct CustomValueSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `{{ custom_values.custom_field }}`
-    #[serde(rename = "fieldKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Value`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Example: `rWQ709Pb6dasyqGLceg1x`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -694,10 +671,11 @@ impl CustomValuesDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValuesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValuesListSuccessfulResponseDto {
     /// The `customValues` field.
-    #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<CustomValueSchema>>,
 }
 
@@ -738,6 +716,7 @@ pub struct EmailTemplateSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadBody {
     /// Id(Contact Id/Opportunity Id/Custom Field Id)
@@ -748,7 +727,7 @@ pub struct FileUploadBody {
     /// Max number of files
     ///
     /// Example: `15`
-    #[serde(rename = "maxFiles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_files: Option<String>,
 }
 
@@ -775,10 +754,11 @@ impl FileUploadBody {
 ///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadResponseDto {
     /// Uploaded files
-    #[serde(rename = "uploadedFiles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_files: Option<serde_json::Value>,
     /// Meta data of uploaded files
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -793,6 +773,7 @@ pub use ghl_common::types::GetCustomFieldsModel;
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetEmailTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
@@ -802,16 +783,16 @@ pub struct GetEmailTemplateResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `email`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<EmailTemplateSchema>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -819,13 +800,14 @@ pub struct GetEmailTemplateResponseSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationByIdSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationByIdSchema {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `5DP4iH6HLkQsiKESj6rh`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Example: `dentist`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -843,13 +825,13 @@ pub struct GetLocationByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `IN`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -858,10 +840,10 @@ pub struct GetLocationByIdSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `Dr. Rane`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rane@due.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -898,6 +880,7 @@ pub struct GetLocationByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationSchema {
     /// Location Id
@@ -943,7 +926,7 @@ pub struct GetLocationSchema {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -967,6 +950,7 @@ pub struct GetLocationSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetSmsTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSmsTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
@@ -976,19 +960,19 @@ pub struct GetSmsTemplateResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `sms`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<SmsTemplateSchema>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `urlAttachments` field.
-    #[serde(rename = "urlAttachments", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_attachments: Option<Vec<String>>,
 }
 
@@ -996,13 +980,14 @@ pub struct GetSmsTemplateResponseSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTemplatesSuccessfulResponseDto {
     /// The `templates` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<GetTemplatesSuccessfulResponseDtoTemplatesItem>>,
     /// Example: `100`
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 
@@ -1115,13 +1100,14 @@ pub struct LocationTagSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationTagsSchema {
     /// Example: `minim aliquip anim`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `flGwEuzsfJOia1i1ikRN`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1154,12 +1140,12 @@ pub struct LocationTaskListSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/MailgunSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MailgunSchema {
     /// API key provided by Mailgun
     ///
     /// Example: `key-XXXXXXXXXXX`
-    #[serde(rename = "apiKey")]
     pub api_key: String,
     /// Domain connected with Mailgun
     ///
@@ -1183,17 +1169,16 @@ pub use ghl_common::types::Model;
 ///
 /// Schema: `apps/locations.json#/components/schemas/ProspectInfoDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProspectInfoDto {
     /// First name of the prospect
     ///
     /// Example: `John`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last name of the prospect
     ///
     /// Example: `Doe`
-    #[serde(rename = "lastName")]
     pub last_name: String,
     /// Email of the prospect
     ///
@@ -1220,6 +1205,7 @@ impl ProspectInfoDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskCreateDto {
     /// Name of the task
@@ -1232,22 +1218,17 @@ pub struct RecurringTaskCreateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Contact Id
-    #[serde(rename = "contactIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
-    #[serde(rename = "rruleOptions")]
     pub rrule_options: CustomRRulesOptions,
     /// Create initial task or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreTaskCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1293,6 +1274,7 @@ impl RecurringTaskCreateDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskResponseDto {
     /// Recurring Task Id
@@ -1310,25 +1292,20 @@ pub struct RecurringTaskResponseDto {
     /// Location Id
     ///
     /// Example: `sx6wyHhbFdRXh302Lunr`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Updated At
     ///
     /// Example: `2021-04-15T10:00:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Created At
     ///
     /// Example: `2021-04-15T10:00:00.000Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Recurring rules
-    #[serde(rename = "rruleOptions")]
     pub rrule_options: CustomRRulesOptions,
     /// Total Occurrence
     ///
     /// Example: `10`
-    #[serde(rename = "totalOccurrence")]
     pub total_occurrence: i64,
     /// Deleted
     ///
@@ -1337,12 +1314,12 @@ pub struct RecurringTaskResponseDto {
     /// Assigned To
     ///
     /// Example: `sx6wyHhbFdRXh302Lunr`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Contact Id
     ///
     /// Example: `v5cEPM428h8vShlRW1KT`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
@@ -1350,10 +1327,10 @@ pub struct RecurringTaskResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskSingleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskSingleResponseDto {
     /// Recurring Tasks
-    #[serde(rename = "recurringTask")]
     pub recurring_task: RecurringTaskResponseDto,
 }
 
@@ -1361,6 +1338,7 @@ pub struct RecurringTaskSingleResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskUpdateDto {
     /// Name of the task
@@ -1374,22 +1352,18 @@ pub struct RecurringTaskUpdateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Contact Id
-    #[serde(rename = "contactIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
-    #[serde(rename = "rruleOptions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule_options: Option<CustomRRulesOptions>,
     /// Create initial task or not
     ///
     /// Example: `true`
-    #[serde(
-        rename = "ignoreTaskCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1461,35 +1435,20 @@ pub struct SearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/SettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SettingsSchema {
     /// Example: `false`
-    #[serde(
-        rename = "allowDuplicateContact",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_contact: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "allowDuplicateOpportunity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_opportunity: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "allowFacebookNameMerge",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_facebook_name_merge: Option<bool>,
     /// Example: `false`
-    #[serde(
-        rename = "disableContactTimezone",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_contact_timezone: Option<bool>,
 }
 
@@ -1550,6 +1509,7 @@ pub struct SmsTemplateSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/SnapshotPutSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotPutSchema {
     /// Snaptshot ID
@@ -1559,7 +1519,7 @@ pub struct SnapshotPutSchema {
     /// If you want override all conflicted assets then pass true. Default value is false.
     ///
     /// Example: `false`
-    #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_: Option<bool>,
 }
 
@@ -1583,22 +1543,23 @@ impl SnapshotPutSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/SocialSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialSchema {
     /// Facebook URL
     ///
     /// Example: `https://www.facebook.com/`
-    #[serde(rename = "facebookUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_url: Option<String>,
     /// Googleplus URL
     ///
     /// Example: `https://www.googleplus.com/`
-    #[serde(rename = "googlePlus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_plus: Option<String>,
     /// LinkedIn URL
     ///
     /// Example: `https://www.linkedIn.com/`
-    #[serde(rename = "linkedIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_in: Option<String>,
     /// Foursquare URL
     ///
@@ -1633,12 +1594,12 @@ pub struct SocialSchema {
     /// Instagram URL
     ///
     /// Example: `https://www.blogRss.com/`
-    #[serde(rename = "blogRss", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blog_rss: Option<String>,
     /// Google Business Places ID
     ///
     /// Example: `ChIJJGPdVbQTrjsRGUkefteUeFk`
-    #[serde(rename = "googlePlacesId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_places_id: Option<String>,
 }
 
@@ -1750,10 +1711,11 @@ impl TagBody {
 ///
 /// Schema: `apps/locations.json#/components/schemas/TaskSearchParamsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSearchParamsDto {
     /// Contact Ids
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Vec<String>>,
     /// Task Completed Or Pending
     ///
@@ -1761,7 +1723,7 @@ pub struct TaskSearchParamsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Assigned User Ids
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<Vec<String>>,
     /// Search Value
     ///
@@ -1781,7 +1743,7 @@ pub struct TaskSearchParamsDto {
     /// Bussiness Id
     ///
     /// Example: `6348240b98722079e5417332`
-    #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
 }
 
@@ -1911,13 +1873,14 @@ impl<'de> Deserialize<'de> for TextBoxListOptionsItem {
 ///
 /// Schema: `apps/locations.json#/components/schemas/textBoxListOptionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TextBoxListOptionsSchema {
     /// Example: `First`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The `prefillValue` field.
-    #[serde(rename = "prefillValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_value: Option<String>,
 }
 
@@ -1947,6 +1910,7 @@ impl TextBoxListOptionsSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/TwilioSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwilioSchema {
     /// SID provided by Twilio
@@ -1956,7 +1920,6 @@ pub struct TwilioSchema {
     /// Auth token provided by Twilio
     ///
     /// Example: `77_XXXXXXXXXXX`
-    #[serde(rename = "authToken")]
     pub auth_token: String,
 }
 
@@ -1974,6 +1937,7 @@ impl TwilioSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
     /// Example: `Custom Field`
@@ -1982,24 +1946,16 @@ pub struct UpdateCustomFieldsDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(
-        rename = "maxNumberOfFiles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(
-        rename = "textBoxListOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2076,6 +2032,7 @@ impl UpdateCustomFieldsDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/UpdateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateLocationDto {
     /// The name for the sub-account/location
@@ -2091,7 +2048,6 @@ pub struct UpdateLocationDto {
     /// Company/Agency Id
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The address of the business for which sub-account is created
     ///
@@ -2116,7 +2072,7 @@ pub struct UpdateLocationDto {
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// The website of the business for which sub-account is created
     ///
@@ -2129,7 +2085,7 @@ pub struct UpdateLocationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChargeResponse {
     /// Indicates whether the charge was created successfully
@@ -19,7 +20,7 @@ pub struct ChargeResponse {
     /// Unique identifier of the created charge
     ///
     /// Example: `charge_123`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_id: Option<String>,
 }
 
@@ -27,6 +28,7 @@ pub struct ChargeResponse {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items` and 1 identical schema (`apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChargesItem {
     /// Value is 'true' if the charge has subsequently been refunded.
@@ -42,46 +44,42 @@ pub struct ChargesItem {
     /// App ID
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// Billing Meter ID (you can find this on your app's pricing page)
     ///
     /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(rename = "meterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// Charge ID
     ///
     /// Example: `charge_123`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_id: Option<String>,
     /// Indicates who was charged? Currently, we support charges for 'location' only
     ///
     /// Example: `location`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// If the entityType is Location, entityld would be locationld.
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Total amount charged
     ///
     /// Example: `0.1`
-    #[serde(rename = "amountCharged", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_charged: Option<f64>,
     /// Price per unit for the charge
     ///
     /// Example: `0.01`
-    #[serde(rename = "pricePerUnit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_per_unit: Option<f64>,
     /// This can be one of two values - 'charge' or 'refund'
     ///
     /// Example: `charge`
-    #[serde(
-        rename = "transactionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<String>,
     /// Number of units that the sub-account was charged for
     ///
@@ -94,12 +92,12 @@ pub struct ChargesItem {
     /// Timestamp when the charge was created in our system
     ///
     /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Timestamp when the charge was last updated in our system
     ///
     /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -120,17 +118,18 @@ pub struct DeleteChargeResponse {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/DeleteIntegrationBodyDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteIntegrationBodyDto {
     /// The company id from which the application is to be uninstalled. If you pass agency token, then companyId is required. It will uninstall application from agency as well as all sub-accounts.
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// The location id from which the application is to be uninstalled. If you pass location token, then locationId is required. It will uninstall application from that location only.
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The reason for uninstalling the application. Reason is required if you are uninstalling the application as a developer.
     ///
@@ -226,10 +225,10 @@ pub struct GetChargesResponsePagination {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/GetInstallerDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstallerDetailsResponseDto {
     /// Installation details
-    #[serde(rename = "installationDetails")]
     pub installation_details: InstallerDetailsDto,
 }
 
@@ -247,12 +246,13 @@ pub struct GetRebillingConfigResponseDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1has-funds/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HasFundsResponse {
     /// Indicates whether the sub-account has sufficient funds to be charged
     ///
     /// Example: `true`
-    #[serde(rename = "hasFunds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_funds: Option<bool>,
 }
 
@@ -260,81 +260,61 @@ pub struct HasFundsResponse {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/InstallerDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstallerDetailsDto {
     /// Company ID
     ///
     /// Example: `company123`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Location ID (if applicable)
     ///
     /// Example: `location123`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Company name
     ///
     /// Example: `Example Company`
-    #[serde(rename = "companyName")]
     pub company_name: String,
     /// Company relationship number
     ///
     /// Example: `0-002-230`
-    #[serde(rename = "relationshipNumber")]
     pub relationship_number: String,
     /// Company email. Will be null for sub-account installations due to PII concerns.
     ///
     /// Example: `contact@example.com`
-    #[serde(rename = "companyEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_email: Option<String>,
     /// Company owner full name. Will be null for sub-account installations due to PII concerns.
     ///
     /// Example: `John Doe`
-    #[serde(
-        rename = "companyOwnerFullName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_owner_full_name: Option<String>,
     /// User ID who installed the app
     ///
     /// Example: `user123`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Whether the company is a whitelabel company
     ///
     /// Example: `false`
-    #[serde(rename = "isWhitelabelCompany")]
     pub is_whitelabel_company: bool,
     /// Company plan. Will be null for sub-account installations due to business sensitivity.
     ///
     /// Example: `agency_monthly_497`
-    #[serde(rename = "companyPlan", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_plan: Option<String>,
     /// Company plan. Will be null for sub-account installations due to business sensitivity.
     ///
     /// Example: `agency_monthly_497`
-    #[serde(
-        rename = "companyHighLevelPlan",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_high_level_plan: Option<String>,
     /// Marketplace app plan ID for paid apps
     ///
     /// Example: `plan123`
-    #[serde(
-        rename = "marketplaceAppPlanId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketplace_app_plan_id: Option<String>,
     /// Whitelabel details (only present if isWhitelabelCompany is true)
-    #[serde(
-        rename = "whitelabelDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelabel_details: Option<WhitelabelDetailsDto>,
 }
 
@@ -342,12 +322,13 @@ pub struct InstallerDetailsDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InternalServerErrorDto {
     /// HTTP status code
     ///
     /// Example: `500`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message describing the internal server error
     ///
@@ -360,64 +341,56 @@ pub struct InternalServerErrorDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MigrateConnectionDto {
     /// Type of authentication - basic or oauth2
     ///
     /// Example: `oauth2`
-    #[serde(rename = "type")]
     pub type_: MigrateConnectionDtoType,
     /// Location ID
     ///
     /// Example: `location_12345`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// App ID
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "appId")]
     pub app_id: String,
     /// App Version ID
     ///
     /// Example: `507f1f77bcf86cd799439012`
-    #[serde(rename = "appVersionId")]
     pub app_version_id: String,
     /// Connection identifier
     ///
     /// Example: `my-connection-identifier`
-    #[serde(rename = "accountId")]
     pub account_id: String,
     /// API Key (supported when type is basic)
     ///
     /// Example: `sk_test_1234567890`
-    #[serde(rename = "apiKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Basic auth credentials as key/value pairs (supported when type is basic). Keys are validated against the app version externalAuthConfig.fields.
-    #[serde(
-        rename = "basicCredentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_credentials: Option<serde_json::Value>,
     /// Access token (required when type is oauth2)
     ///
     /// Example: `ya29.a0AfH6SMBx...`
-    #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Refresh token (required when type is oauth2)
     ///
     /// Example: `1//0gHq5F...`
-    #[serde(rename = "refreshToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// Access token expiry time in milliseconds (optional for oauth2)
     ///
     /// Example: `3600000`
-    #[serde(rename = "expiryIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_in: Option<f64>,
     /// Timestamp for access token expiry (optional for oauth2)
     ///
     /// Example: `1735689600000`
-    #[serde(rename = "expiryAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_at: Option<f64>,
     /// OAuth2 scopes (optional for oauth2)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,12 +398,12 @@ pub struct MigrateConnectionDto {
     /// Display name for the connection (optional, defaults to accountId)
     ///
     /// Example: `My Connection Display Name`
-    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Whether this is the default connection for the location (optional, defaults to false)
     ///
     /// Example: `false`
-    #[serde(rename = "isDefault", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
 
@@ -558,37 +531,33 @@ pub struct PlansDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/RaiseChargeBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RaiseChargeBodyDto {
     /// App ID of the App
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId")]
     pub app_id: String,
     /// Billing Meter ID (you can find this on your app's pricing page)
     ///
     /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(rename = "meterId")]
     pub meter_id: String,
     /// Event ID / Transaction ID on your server's side. This will help you maintain the reference of the event/transaction on your end that you charged the customer for.
     ///
     /// Example: `evt_abc123`
-    #[serde(rename = "eventId")]
     pub event_id: String,
     /// User ID
     ///
     /// Example: `user_abc123`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// ID of the Sub-Account to be charged
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// ID of the Agency the Sub-account belongs to
     ///
     /// Example: `company_abc123`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Description of the charge
     ///
@@ -606,7 +575,7 @@ pub struct RaiseChargeBodyDto {
     /// The timestamp when the event/transaction was performed. If blank, the billing timestamp will be set as the event time. ISO8601 Format.
     ///
     /// Example: `2025-03-26T00:00:000Z`
-    #[serde(rename = "eventTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_time: Option<String>,
 }
 
@@ -658,29 +627,26 @@ impl RaiseChargeBodyDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/SubscriptionPlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubscriptionPlanDto {
     /// The reselling amount
     ///
     /// Example: `0`
-    #[serde(rename = "resellingAmount")]
     pub reselling_amount: f64,
     /// The base amount
     ///
     /// Example: `0`
-    #[serde(rename = "baseAmount")]
     pub base_amount: f64,
     /// The plan id
     ///
     /// Example: `5ae000000000000000000000`
-    #[serde(rename = "planId")]
     pub plan_id: String,
     /// The features
     pub features: Vec<String>,
     /// The payment time
     ///
     /// Example: `month`
-    #[serde(rename = "paymentType")]
     pub payment_type: String,
     /// The plan name
     ///
@@ -689,7 +655,6 @@ pub struct SubscriptionPlanDto {
     /// The payment time
     ///
     /// Example: `month`
-    #[serde(rename = "paymentTime")]
     pub payment_time: String,
 }
 
@@ -697,57 +662,48 @@ pub struct SubscriptionPlanDto {
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/UsagePlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UsagePlanDto {
     /// The product type
     ///
     /// Example: `workflow_action`
-    #[serde(rename = "productType")]
     pub product_type: String,
     /// The product name
     ///
     /// Example: `Send Group iMessage`
-    #[serde(rename = "productName")]
     pub product_name: String,
     /// The usage unit for the meter
     ///
     /// Example: `action / message`
-    #[serde(rename = "usageUnit")]
     pub usage_unit: String,
     /// The meter id
     ///
     /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(rename = "meterId")]
     pub meter_id: String,
     /// The meter name
     ///
     /// Example: `Send Group iMessage`
-    #[serde(rename = "meterName")]
     pub meter_name: String,
     /// The fixed price per unit, applicable for fixed price type
     ///
     /// Example: `0.01001`
-    #[serde(rename = "fixedPricePerUnit")]
     pub fixed_price_per_unit: f64,
     /// The price type
     ///
     /// Example: `fixed`
-    #[serde(rename = "priceType")]
     pub price_type: UsagePlanDtoPriceType,
     /// The min price per unit, applicable for dynamic price type
     ///
     /// Example: `0.01001`
-    #[serde(rename = "minPricePerUnit")]
     pub min_price_per_unit: String,
     /// The max price per unit, applicable for dynamic price type
     ///
     /// Example: `0.01001`
-    #[serde(rename = "maxPricePerUnit")]
     pub max_price_per_unit: String,
     /// The execution limit per cycle
     ///
     /// Example: `1000`
-    #[serde(rename = "executionLimitPerCycle")]
     pub execution_limit_per_cycle: f64,
 }
 
@@ -757,6 +713,7 @@ pub use ghl_common::types::PriceType as UsagePlanDtoPriceType;
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/WhitelabelDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WhitelabelDetailsDto {
     /// Domain of the whitelabel company
@@ -766,6 +723,5 @@ pub struct WhitelabelDetailsDto {
     /// Logo URL of the whitelabel company
     ///
     /// Example: `https://example.com/logo.png`
-    #[serde(rename = "logoUrl")]
     pub logo_url: String,
 }

@@ -43,11 +43,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn uninstall_application(
         &self,
         app_id: impl Into<String>,
@@ -76,10 +72,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `403`.
     pub fn get_installer_details(
         &self,
         app_id: impl Into<String>,
@@ -107,10 +100,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `403`.
     pub fn get_rebilling_config_for_app(
         &self,
         app_id: impl Into<String>,
@@ -133,9 +123,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn get_charges(&self) -> GetCharges {
         GetCharges {
             client: self.client.clone(),
@@ -159,10 +147,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
     pub fn charge(&self, body: types::RaiseChargeBodyDto) -> Charge {
         Charge {
             client: self.client.clone(),
@@ -180,9 +165,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn has_funds(&self) -> HasFunds {
         HasFunds {
             client: self.client.clone(),
@@ -203,10 +186,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `404` and `422`.
     pub fn delete_charge(&self, charge_id: impl Into<String>) -> DeleteCharge {
         DeleteCharge {
             client: self.client.clone(),
@@ -228,10 +208,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `404` and `422`.
     pub fn get_specific_charge(
         &self,
         charge_id: impl Into<String>,
@@ -254,12 +231,7 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     pub fn migrate_connection(
         &self,
         body: types::MigrateConnectionDto,
@@ -290,8 +262,7 @@ impl UninstallApplication {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -303,18 +274,12 @@ impl UninstallApplication {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id, body } = self;
-        let path = [
-            "/marketplace/app/",
-            &ghl_runtime::encode_path_segment(&app_id),
-            "/installations",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/marketplace/app/{appId}/installations",
-                path,
                 "2021-07-28",
             )
+            .path_param("appId", &app_id)
             .scopes(&["oauth.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -340,8 +305,7 @@ impl GetInstallerDetails {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -353,18 +317,12 @@ impl GetInstallerDetails {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id } = self;
-        let path = [
-            "/marketplace/app/",
-            &ghl_runtime::encode_path_segment(&app_id),
-            "/installations",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/marketplace/app/{appId}/installations",
-                path,
                 "2021-07-28",
             )
+            .path_param("appId", &app_id)
             .scopes(&["marketplace-installer-details.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -390,8 +348,7 @@ impl GetRebillingConfigForApp {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -403,19 +360,13 @@ impl GetRebillingConfigForApp {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id, location_id } = self;
-        let path = [
-            "/marketplace/app/",
-            &ghl_runtime::encode_path_segment(&app_id),
-            "/rebilling-config/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/marketplace/app/{appId}/rebilling-config/location/{locationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("appId", &app_id)
+            .path_param("locationId", &location_id)
             .scopes(&["oauth.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -486,8 +437,7 @@ impl GetCharges {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -525,10 +475,9 @@ impl GetCharges {
             skip,
             limit,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/marketplace/billing/charges",
-                "/marketplace/billing/charges".to_owned(),
                 "2021-07-28",
             )
             .query_opt("meterId", meter_id.as_ref())
@@ -560,8 +509,7 @@ impl Charge {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -573,10 +521,9 @@ impl Charge {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/marketplace/billing/charges",
-                "/marketplace/billing/charges".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["charges.write"])
@@ -601,8 +548,7 @@ impl HasFunds {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -614,10 +560,9 @@ impl HasFunds {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/marketplace/billing/charges/has-funds",
-                "/marketplace/billing/charges/has-funds".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["charges.readonly"])
@@ -642,8 +587,7 @@ impl DeleteCharge {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -655,17 +599,12 @@ impl DeleteCharge {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, charge_id } = self;
-        let path = [
-            "/marketplace/billing/charges/",
-            &ghl_runtime::encode_path_segment(&charge_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/marketplace/billing/charges/{chargeId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("chargeId", &charge_id)
             .scopes(&["charges.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -688,8 +627,7 @@ impl GetSpecificCharge {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -701,17 +639,12 @@ impl GetSpecificCharge {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, charge_id } = self;
-        let path = [
-            "/marketplace/billing/charges/",
-            &ghl_runtime::encode_path_segment(&charge_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/marketplace/billing/charges/{chargeId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("chargeId", &charge_id)
             .scopes(&["charges.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -736,8 +669,7 @@ impl MigrateConnection {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -749,10 +681,9 @@ impl MigrateConnection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/marketplace/external-auth/migration",
-                "/marketplace/external-auth/migration".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["marketplace-external-auth-migration.write"])

@@ -213,8 +213,7 @@ impl BulkDeleteMediaObjects {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -226,12 +225,7 @@ impl BulkDeleteMediaObjects {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PUT,
-                "/medias/delete-files",
-                "/medias/delete-files".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/medias/delete-files", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -293,8 +287,7 @@ impl FetchMediaContent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -333,12 +326,7 @@ impl FetchMediaContent {
             parent_id,
             fetch_all,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/medias/files",
-                "/medias/files".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/medias/files", "2021-07-28")
             .query_opt("offset", offset.as_ref())
             .query_opt("limit", limit.as_ref())
             .query("sortBy", &sort_by)
@@ -371,8 +359,7 @@ impl CreateMediaFolder {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -384,12 +371,7 @@ impl CreateMediaFolder {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/medias/folder",
-                "/medias/folder".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/medias/folder", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -412,8 +394,7 @@ impl BulkUpdateMediaObjects {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -425,12 +406,7 @@ impl BulkUpdateMediaObjects {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PUT,
-                "/medias/update-files",
-                "/medias/update-files".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/medias/update-files", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -453,8 +429,7 @@ impl UploadMediaContent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -466,12 +441,7 @@ impl UploadMediaContent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/medias/upload-file",
-                "/medias/upload-file".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/medias/upload-file", "2021-07-28")
             .scopes(&["medias.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -506,8 +476,7 @@ impl DeleteMediaContent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -517,8 +486,8 @@ impl DeleteMediaContent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, alt_type, alt_id } = self;
-        let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::DELETE, "/medias/{id}", path, "2021-07-28")
+        let request = Request::to(Method::DELETE, "/medias/{id}", "2021-07-28")
+            .path_param("id", &id)
             .query("altType", &alt_type)
             .query("altId", &alt_id)
             .ignore_body()
@@ -545,8 +514,7 @@ impl UpdateMediaObject {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -558,8 +526,8 @@ impl UpdateMediaObject {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::POST, "/medias/{id}", path, "2021-07-28")
+        let request = Request::to(Method::POST, "/medias/{id}", "2021-07-28")
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

@@ -11,17 +11,16 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/medias.json#/components/schemas/CreateFolderParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFolderParams {
     /// Location Id
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Type of entity (location only)
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the folder to be created
     ///
@@ -30,7 +29,7 @@ pub struct CreateFolderParams {
     /// ID of the parent folder (optional)
     ///
     /// Example: `64af50c42d567a3b4f5989e0`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
 
@@ -80,20 +79,18 @@ impl DeleteMediaObjectItem {
 ///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteMediaObjectsBodyParams {
     /// Array of file objects to be deleted or trashed
-    #[serde(rename = "filesToBeDeleted")]
     pub files_to_be_deleted: Vec<DeleteMediaObjectItem>,
     /// Type of entity that owns the files
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Location identifier
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Status to set for the files (deleted or trashed)
     ///
@@ -124,17 +121,16 @@ pub use ghl_common::types::DeleteMediaObjectsBodyParamsStatus;
 ///
 /// Schema: `apps/medias.json#/components/schemas/FolderDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FolderDto {
     /// Location identifier that owns this folder
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Type of entity that owns the folder
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the folder
     ///
@@ -143,12 +139,11 @@ pub struct FolderDto {
     /// ID of the parent folder (null for root folders)
     ///
     /// Example: `64af50c42d567a3b4f5989e0`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Type of the object (always 'folder' for folders)
     ///
     /// Example: `folder`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Whether the folder has been deleted
     ///
@@ -158,7 +153,7 @@ pub struct FolderDto {
     /// Whether there are pending uploads to this folder
     ///
     /// Example: `false`
-    #[serde(rename = "pendingUpload", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_upload: Option<bool>,
     /// Primary category of content stored in the folder
     ///
@@ -168,40 +163,32 @@ pub struct FolderDto {
     /// Sub-category of content stored in the folder
     ///
     /// Example: `logo`
-    #[serde(rename = "subCategory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<String>,
     /// Whether the folder is private and not publicly accessible
     ///
     /// Example: `false`
-    #[serde(rename = "isPrivate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_private: Option<bool>,
     /// Whether the folder has been moved from its original location
     ///
     /// Example: `false`
-    #[serde(
-        rename = "relocatedFolder",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relocated_folder: Option<bool>,
     /// Whether the data migration process has been completed for this folder
     ///
     /// Example: `true`
-    #[serde(
-        rename = "migrationCompleted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_completed: Option<bool>,
     /// Whether this is a system-generated application folder
     ///
     /// Example: `false`
-    #[serde(rename = "appFolder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_folder: Option<bool>,
     /// Whether the folder is essential and should not be deleted
     ///
     /// Example: `false`
-    #[serde(rename = "isEssential", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_essential: Option<bool>,
     /// Current status of the folder
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,7 +196,7 @@ pub struct FolderDto {
     /// ID of the user who last updated the folder
     ///
     /// Example: `user-uuid-123`
-    #[serde(rename = "lastUpdatedBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<String>,
 }
 
@@ -227,13 +214,12 @@ pub struct GetFilesResponseDto {
 ///
 /// Schema: `apps/medias.json#/components/schemas/MoveOrDeleteObjectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MoveOrDeleteObjectParams {
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// The `altId` field.
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `_id` field.
     #[serde(rename = "_id")]
@@ -274,20 +260,18 @@ impl UpdateMediaObject {
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObjects`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMediaObjects {
     /// Location identifier
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Type of entity that owns the files
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Array of file objects to be updated
-    #[serde(rename = "filesToBeUpdated")]
     pub files_to_be_updated: Vec<UpdateMediaObject>,
 }
 
@@ -310,6 +294,7 @@ impl UpdateMediaObjects {
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateObject`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateObject {
     /// New name for the file or folder
@@ -319,12 +304,10 @@ pub struct UpdateObject {
     /// Type of entity that owns the file or folder
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Location identifier that owns the file or folder
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
-    #[serde(rename = "altId")]
     pub alt_id: String,
 }
 
@@ -347,12 +330,12 @@ impl UpdateObject {
 ///
 /// Schema: `apps/medias.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
     /// ID of the uploaded file
     ///
     /// Example: `file.pdf`
-    #[serde(rename = "fileId")]
     pub file_id: String,
     /// Google Cloud Storage URL of the uploaded file
     ///
@@ -364,6 +347,7 @@ pub struct UploadFileResponseDto {
 ///
 /// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadMediaContentBody {
     /// The file's bytes: at most 25 MB, or 500 MB for a video.
@@ -373,22 +357,22 @@ pub struct UploadMediaContentBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted: Option<bool>,
     /// The `fileUrl` field.
-    #[serde(rename = "fileUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
     /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `parentId` field.
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The sub-account (location) id the file goes to; needed with agency and company tokens.
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// What `altId` names: `location`.
-    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// The sub-account (location) id the file goes to, instead of `altId` and `altType`.
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 

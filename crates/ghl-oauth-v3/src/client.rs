@@ -44,12 +44,7 @@ impl OauthV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
     pub fn get_installed_location(
         &self,
         company_id: impl Into<String>,
@@ -83,11 +78,7 @@ impl OauthV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location_access_token(
         &self,
         body: types::GetLocationAccessCodeBodyDto,
@@ -108,11 +99,7 @@ impl OauthV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_access_token(
         &self,
         body: types::GetAccessTokenBodyDto,
@@ -209,8 +196,7 @@ impl GetInstalledLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -237,12 +223,7 @@ impl GetInstalledLocation {
             plan_id,
             location_id,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/oauth/installed-locations",
-                "/oauth/installed-locations".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/oauth/installed-locations", "v3")
             .query_opt("pageSize", page_size.as_ref())
             .query_opt("pageToken", page_token.as_ref())
             .query_opt("query", query.as_ref())
@@ -278,8 +259,7 @@ impl GetLocationAccessToken {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -293,12 +273,7 @@ impl GetLocationAccessToken {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/oauth/location-token",
-                "/oauth/location-token".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/oauth/location-token", "v3")
             .scopes(&["oauth.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.form(&body);
@@ -324,8 +299,7 @@ impl GetAccessToken {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -339,13 +313,7 @@ impl GetAccessToken {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/oauth/token",
-                "/oauth/token".to_owned(),
-                "v3",
-            )
-            .without_auth();
+        let request = Request::to(Method::POST, "/oauth/token", "v3").without_auth();
         let request = request.json(&body);
         Ok((client, request))
     }

@@ -43,22 +43,20 @@ pub struct AipErrorResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenBodyDto {
     /// The ID provided by CRM for your integration
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "clientId")]
     pub client_id: String,
     /// The client secret provided by CRM for your integration
     ///
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "clientSecret")]
     pub client_secret: String,
     /// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials
     ///
     /// Example: `authorization_code`
-    #[serde(rename = "grantType")]
     pub grant_type: GetAccessTokenBodyDtoGrantType,
     /// The authorization code received from the authorization endpoint (required for authorization_code grant)
     ///
@@ -68,17 +66,17 @@ pub struct GetAccessTokenBodyDto {
     /// The refresh token used to obtain a new access token (required for refresh_token grant)
     ///
     /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(rename = "refreshToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// The type of token to be requested
     ///
     /// Example: `Location`
-    #[serde(rename = "userType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<GetAccessTokenBodyDtoUserType>,
     /// The redirect URI for your application
     ///
     /// Example: `https://myapp.com/oauth/callback/crm`
-    #[serde(rename = "redirectUri", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
 }
 
@@ -136,27 +134,28 @@ pub use ghl_common::types::UserType as GetAccessTokenBodyDtoUserType;
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenSuccessfulResponseDto {
     /// The OAuth2 access token
     ///
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The token type (always Bearer)
     ///
     /// Example: `Bearer`
-    #[serde(rename = "tokenType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Time in seconds until the access token expires
     ///
     /// Example: `86399`
-    #[serde(rename = "expiresIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// The OAuth2 refresh token used to obtain a new access token
     ///
     /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(rename = "refreshToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// Space-separated list of scopes the access token has access to
     ///
@@ -166,61 +165,44 @@ pub struct GetAccessTokenSuccessfulResponseDto {
     /// The user type associated with the token (Location or Company)
     ///
     /// Example: `Location`
-    #[serde(rename = "userType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<String>,
     /// Location ID - Present only for Sub-Account Access Token
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Company ID
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Approved locations to generate location access token
-    #[serde(
-        rename = "approvedLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_locations: Option<Vec<String>>,
     /// USER ID - Represent user id of person who performed installation
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Plan Id of the subscribed plan in paid apps.
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Indicates whether the installation was performed as a bulk installation
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isBulkInstallation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bulk_installation: Option<bool>,
     /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "installToFutureLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_to_future_locations: Option<bool>,
     /// Boolean indicating if user approved all locations during bulk installation (only for company tokens)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "approveAllLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approve_all_locations: Option<bool>,
 }
 
@@ -228,6 +210,7 @@ pub struct GetAccessTokenSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// List of locations with their installation status for the requested app
@@ -241,11 +224,7 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// Boolean to control if user wants app to be automatically installed to future locations
     ///
     /// Example: `true`
-    #[serde(
-        rename = "installToFutureLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_to_future_locations: Option<bool>,
 }
 
@@ -253,6 +232,7 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsV3SuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstalledLocationsV3SuccessfulResponseDto {
     /// List of locations with their installation status for the requested app
@@ -265,11 +245,7 @@ pub struct GetInstalledLocationsV3SuccessfulResponseDto {
     /// Boolean to control if user wants app to be automatically installed to future locations
     ///
     /// Example: `true`
-    #[serde(
-        rename = "installToFutureLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_to_future_locations: Option<bool>,
 }
 
@@ -277,17 +253,16 @@ pub struct GetInstalledLocationsV3SuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessCodeBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessCodeBodyDto {
     /// Company Id of location you want to request token for
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The location ID for which you want to obtain accessToken
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -305,22 +280,23 @@ impl GetLocationAccessCodeBodyDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
     /// Location access token which can be used to authenticate & authorize API under following scope
     ///
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The token type (always Bearer)
     ///
     /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Time in seconds remaining for token to expire
     ///
     /// Example: `86399`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// Scopes the following accessToken have access to
     ///
@@ -330,30 +306,29 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
     /// Location ID - Present only for Sub-Account Access Token
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Plan Id of the subscribed plan in paid apps.
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// USER ID - Represent user id of person who performed installation
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// App ID of the installed application
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// Version ID of the installed app version
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// The OAuth2 refresh token used to obtain a new access token for this specific location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refresh_token", default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 
@@ -361,22 +336,23 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenV3SuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenV3SuccessfulResponseDto {
     /// Location access token which can be used to authenticate & authorize API under following scope
     ///
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "accessToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The token type (always Bearer)
     ///
     /// Example: `Bearer`
-    #[serde(rename = "tokenType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Time in seconds remaining for token to expire
     ///
     /// Example: `86399`
-    #[serde(rename = "expiresIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// Scopes the following accessToken have access to
     ///
@@ -386,30 +362,29 @@ pub struct GetLocationAccessTokenV3SuccessfulResponseDto {
     /// Location ID - Present only for Sub-Account Access Token
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Plan Id of the subscribed plan in paid apps.
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// USER ID - Represent user id of person who performed installation
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// App ID of the installed application
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// Version ID of the installed app version
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// The OAuth2 refresh token used to obtain a new access token for this specific location.
-    #[serde(rename = "refreshToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 
@@ -417,6 +392,7 @@ pub struct GetLocationAccessTokenV3SuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/InstalledLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstalledLocationSchema {
     /// Location ID
@@ -435,17 +411,17 @@ pub struct InstalledLocationSchema {
     /// Check if the requested app is installed for following location
     ///
     /// Example: `true`
-    #[serde(rename = "isInstalled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_installed: Option<bool>,
     /// Version ID of the installed app version for this location
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// Timestamp when the app was installed on this location
     ///
     /// Example: `2024-01-15T10:30:00.000Z`
-    #[serde(rename = "installedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_at: Option<String>,
 }
 
@@ -453,13 +429,14 @@ pub struct InstalledLocationSchema {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/V3InstalledLocationsListMetadataDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct V3InstalledLocationsListMetadataDto {
     /// Filters that were applied to the query
-    #[serde(rename = "filterApplied", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_applied: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Sort order that was applied to the query
-    #[serde(rename = "sortApplied", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_applied: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
@@ -467,45 +444,39 @@ pub struct V3InstalledLocationsListMetadataDto {
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/V3PaginationMetaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct V3PaginationMetaDto {
     /// Total number of records matching the query across all pages
     ///
     /// Example: `1231`
-    #[serde(rename = "totalRecords", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_records: Option<f64>,
     /// True when a next page is available
     ///
     /// Example: `true`
-    #[serde(rename = "hasNextPage")]
     pub has_next_page: bool,
     /// True when a previous page is available
     ///
     /// Example: `false`
-    #[serde(rename = "hasPrevPage")]
     pub has_prev_page: bool,
     /// Opaque token to fetch the next page
     ///
     /// Example: `eyJvZmZzZXQiOjIwfQ`
-    #[serde(rename = "nextPageToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
     /// Opaque token to fetch the previous page
     ///
     /// Example: `eyJvZmZzZXQiOjB9`
-    #[serde(rename = "prevPageToken", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page_token: Option<String>,
     /// Number of items returned in the current page
     ///
     /// Example: `20`
-    #[serde(rename = "currentPageSize")]
     pub current_page_size: f64,
     /// Estimated total records; present when exact total is unknown
     ///
     /// Example: `1231`
-    #[serde(
-        rename = "estimatedTotalRecords",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_total_records: Option<f64>,
 }

@@ -44,11 +44,7 @@ impl OauthClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_installed_location(
         &self,
         company_id: impl Into<String>,
@@ -81,11 +77,7 @@ impl OauthClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_location_access_token(
         &self,
         body: types::GetLocationAccessCodeBodyDto,
@@ -106,11 +98,7 @@ impl OauthClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_access_token(&self, body: types::GetAccessCodebodyDto) -> GetAccessToken {
         GetAccessToken {
             client: self.client.clone(),
@@ -194,8 +182,7 @@ impl GetInstalledLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -241,12 +228,7 @@ impl GetInstalledLocation {
             plan_id,
             location_id,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/oauth/installedLocations",
-                "/oauth/installedLocations".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/oauth/installedLocations", "2021-07-28")
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("query", query.as_ref())
@@ -281,8 +263,7 @@ impl GetLocationAccessToken {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -296,12 +277,7 @@ impl GetLocationAccessToken {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/oauth/locationToken",
-                "/oauth/locationToken".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/oauth/locationToken", "2021-07-28")
             .scopes(&["oauth.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.form(&body);
@@ -327,8 +303,7 @@ impl GetAccessToken {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -340,12 +315,7 @@ impl GetAccessToken {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/oauth/token",
-                "/oauth/token".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/oauth/token", "2021-07-28")
             .without_auth();
         let request = request.form(&body);
         Ok((client, request))

@@ -9,77 +9,61 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodeSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessCodeSuccessfulResponseDto {
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Example: `86399`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refresh_token", default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// Example: `conversations/message.readonly conversations/message.write`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Example: `Location`
-    #[serde(rename = "userType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<String>,
     /// Location ID - Present only for Sub-Account Access Token
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Company ID
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Approved locations to generate location access token
-    #[serde(
-        rename = "approvedLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_locations: Option<Vec<String>>,
     /// USER ID - Represent user id of person who performed installation
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Plan Id of the subscribed plan in paid apps.
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Example: `Bearer`
-    #[serde(
-        rename = "isBulkInstallation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bulk_installation: Option<bool>,
     /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "installToFutureLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_to_future_locations: Option<bool>,
     /// Boolean indicating if user approved all locations during bulk installation (only for company tokens)
     ///
     /// Example: `true`
-    #[serde(
-        rename = "approveAllLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approve_all_locations: Option<bool>,
 }
 
@@ -167,6 +151,7 @@ pub use ghl_common::types::UserType as GetAccessCodebodyDtoUserType;
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// The `locations` field.
@@ -180,11 +165,7 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// Boolean to control if user wants app to be automatically installed to future locations
     ///
     /// Example: `true`
-    #[serde(
-        rename = "installToFutureLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_to_future_locations: Option<bool>,
 }
 
@@ -192,13 +173,12 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessCodeBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessCodeBodyDto {
     /// Company Id of location you want to request token for
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// The location ID for which you want to obtain accessToken
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -216,20 +196,21 @@ impl GetLocationAccessCodeBodyDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
     /// Location access token which can be used to authenticate & authorize API under following scope
     ///
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Time in seconds remaining for token to expire
     ///
     /// Example: `86399`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// Scopes the following accessToken have access to
     ///
@@ -239,27 +220,26 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
     /// Location ID - Present only for Sub-Account Access Token
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Plan Id of the subscribed plan in paid apps.
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "planId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// USER ID - Represent user id of person who performed installation
     ///
     /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// App ID of the installed application
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// Version ID of the installed app version
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
 }
 
@@ -267,6 +247,7 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/InstalledLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstalledLocationSchema {
     /// Location ID
@@ -285,16 +266,16 @@ pub struct InstalledLocationSchema {
     /// Check if the requested app is installed for following location
     ///
     /// Example: `true`
-    #[serde(rename = "isInstalled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_installed: Option<bool>,
     /// Version ID of the installed app version for this location
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "versionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     /// Timestamp when the app was installed on this location
     ///
     /// Example: `2024-01-15T10:30:00.000Z`
-    #[serde(rename = "installedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_at: Option<String>,
 }

@@ -43,11 +43,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_object_by_location_id(
         &self,
         location_id: impl Into<String>,
@@ -70,11 +66,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_custom_object_schema(
         &self,
         body: types::CreateCustomObjectSchemaDto,
@@ -102,11 +94,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_object_schema_by_key(
         &self,
         key: impl Into<String>,
@@ -136,11 +124,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_custom_object(
         &self,
         key: impl Into<String>,
@@ -169,10 +153,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_object_record(
         &self,
         schema_key: impl Into<String>,
@@ -201,10 +182,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn search_object_records(
         &self,
         schema_key: impl Into<String>,
@@ -234,10 +212,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn delete_object_record(
         &self,
         schema_key: impl Into<String>,
@@ -267,10 +242,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_record_by_id(
         &self,
         schema_key: impl Into<String>,
@@ -300,10 +272,7 @@ impl ObjectsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_object_record(
         &self,
         schema_key: impl Into<String>,
@@ -339,8 +308,7 @@ impl GetObjectByLocationId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -352,12 +320,7 @@ impl GetObjectByLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/objects/",
-                "/objects/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/objects/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["objects/schema.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -381,8 +344,7 @@ impl CreateCustomObjectSchema {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -394,12 +356,7 @@ impl CreateCustomObjectSchema {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/objects/",
-                "/objects/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/objects/", "2021-07-28")
             .scopes(&["objects/schema.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -433,8 +390,7 @@ impl GetObjectSchemaByKey {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -446,8 +402,8 @@ impl GetObjectSchemaByKey {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key, location_id, fetch_properties } = self;
-        let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
-        let request = Request::new(Method::GET, "/objects/{key}", path, "2021-07-28")
+        let request = Request::to(Method::GET, "/objects/{key}", "2021-07-28")
+            .path_param("key", &key)
             .query("locationId", &location_id)
             .query_opt("fetchProperties", fetch_properties.as_ref())
             .scopes(&["objects/schema.readonly"])
@@ -473,8 +429,7 @@ impl UpdateCustomObject {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -486,8 +441,8 @@ impl UpdateCustomObject {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key, body } = self;
-        let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
-        let request = Request::new(Method::PUT, "/objects/{key}", path, "2021-07-28")
+        let request = Request::to(Method::PUT, "/objects/{key}", "2021-07-28")
+            .path_param("key", &key)
             .scopes(&["objects/schema.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -512,8 +467,7 @@ impl CreateObjectRecord {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -525,18 +479,12 @@ impl CreateObjectRecord {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, body } = self;
-        let path = [
-            "/objects/",
-            &ghl_runtime::encode_path_segment(&schema_key),
-            "/records",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/objects/{schemaKey}/records",
-                path,
                 "2021-07-28",
             )
+            .path_param("schemaKey", &schema_key)
             .scopes(&["objects/record.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -561,8 +509,7 @@ impl SearchObjectRecords {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -595,18 +542,12 @@ impl SearchObjectRecords {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, body } = self;
-        let path = [
-            "/objects/",
-            &ghl_runtime::encode_path_segment(&schema_key),
-            "/records/search",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/objects/{schemaKey}/records/search",
-                path,
                 "2021-07-28",
             )
+            .path_param("schemaKey", &schema_key)
             .scopes(&["objects/record.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -633,8 +574,7 @@ impl DeleteObjectRecord {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -646,19 +586,13 @@ impl DeleteObjectRecord {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id } = self;
-        let path = [
-            "/objects/",
-            &ghl_runtime::encode_path_segment(&schema_key),
-            "/records/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/objects/{schemaKey}/records/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("schemaKey", &schema_key)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -681,8 +615,7 @@ impl GetRecordById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -694,19 +627,13 @@ impl GetRecordById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id } = self;
-        let path = [
-            "/objects/",
-            &ghl_runtime::encode_path_segment(&schema_key),
-            "/records/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/objects/{schemaKey}/records/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("schemaKey", &schema_key)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -731,8 +658,7 @@ impl UpdateObjectRecord {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -744,19 +670,13 @@ impl UpdateObjectRecord {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id, location_id, body } = self;
-        let path = [
-            "/objects/",
-            &ghl_runtime::encode_path_segment(&schema_key),
-            "/records/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/objects/{schemaKey}/records/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("schemaKey", &schema_key)
+            .path_param("id", &id)
             .query("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -14,6 +14,7 @@ pub type CreateCustomObjectRecordDto = serde_json::Value;
 ///
 /// Schema: `apps/objects.json#/components/schemas/CreateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomObjectSchemaDto {
     /// This is what your custom object will be called. These labels will be used to display your custom object on the UI
@@ -30,10 +31,8 @@ pub struct CreateCustomObjectSchemaDto {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Primary property which will be displayed on the record page
-    #[serde(rename = "primaryDisplayPropertyDetails")]
     pub primary_display_property_details: CustomObjectDisplayPropertyDetails,
 }
 
@@ -65,6 +64,7 @@ impl CreateCustomObjectSchemaDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/CreatedByResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedByResponseDto {
     /// Creation Channel
@@ -74,7 +74,6 @@ pub struct CreatedByResponseDto {
     /// Created At
     ///
     /// Example: `2025-01-02T09:35:39.032Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// From where the record was created
     ///
@@ -83,7 +82,6 @@ pub struct CreatedByResponseDto {
     /// User/Resource Id
     ///
     /// Example: `26653146-ec82-435d-8a99-84ecdb7fde13`
-    #[serde(rename = "sourceId")]
     pub source_id: String,
 }
 
@@ -109,6 +107,7 @@ pub struct CustomObjectByIdResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectDisplayPropertyDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomObjectDisplayPropertyDetails {
     /// key that would be used to refer the custom field internally (lowercase + underscore_separated). 'custom_objects.{{objectKey}}' would be added as prefix by default is not passed
@@ -122,7 +121,6 @@ pub struct CustomObjectDisplayPropertyDetails {
     /// Primary property data Type (it can either be TEXT or NUMERICAL type)
     ///
     /// Example: `TEXT`
-    #[serde(rename = "dataType")]
     pub data_type: String,
 }
 
@@ -233,12 +231,12 @@ pub struct CustomObjectResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomField {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Field name
     ///
@@ -252,57 +250,42 @@ pub struct ICustomField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
-    #[serde(rename = "showInForms")]
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(
-        rename = "acceptedFormats",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<ICustomFieldAcceptedFormats>,
     /// Unique identifier of the object
     pub id: String,
     /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
     /// Example: `custom_object.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Type of field that you are trying to create
-    #[serde(rename = "dataType")]
     pub data_type: ICustomFieldDataType,
     /// ID of the parent folder
     ///
     /// Example: `3v34PM428h8vShlRW1KT`
-    #[serde(rename = "parentId")]
     pub parent_id: String,
     /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
     ///
     /// Example: `custom_object.pet.name`
-    #[serde(rename = "fieldKey")]
     pub field_key: String,
     /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowCustomOption",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_custom_option: Option<bool>,
     /// Maximum file limit for uploads
     ///
     /// Example: `2`
-    #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Date and time when the object was added
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date and time when the object was last updated
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
 }
 
@@ -314,6 +297,7 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomObjectSchema {
     /// id of the custom / standard object schema
@@ -338,23 +322,19 @@ pub struct ICustomObjectSchema {
     /// location's id
     ///
     /// Example: `Q9DT3OAqEXDLYuob1G32`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Primary property for the custom / standard  Object. This would be used as primary data when rendering the UI. 'custom_objects.{{object_key}} or business.{{object_key}} (for company)' would be added as prefix by default for all the custom / standard objects
     ///
     /// Example: `custom_objects.pet.name`
-    #[serde(rename = "primaryDisplayProperty")]
     pub primary_display_property: String,
     /// Date and time when the object was added
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date and time when the object was last updated
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
     /// Object`s Type
     ///
     /// Example: `USER_DEFINED`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ICustomObjectSchemaType>,
 }
 
@@ -364,6 +344,7 @@ pub use ghl_common::types::AssociationType as ICustomObjectSchemaType;
 ///
 /// Schema: `apps/objects.json#/components/schemas/IRecordSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IRecordSchema {
     /// id of the record
@@ -377,10 +358,8 @@ pub struct IRecordSchema {
     /// Properties of the record
     pub properties: String,
     /// Date and time when the object was added
-    #[serde(rename = "dateAdded")]
     pub date_added: String,
     /// Date and time when the object was last updated
-    #[serde(rename = "dateUpdated")]
     pub date_updated: String,
 }
 
@@ -432,6 +411,7 @@ pub struct RecordByIdResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/RecordResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordResponseDto {
     /// id of the record
@@ -445,34 +425,26 @@ pub struct RecordResponseDto {
     /// Properties of the record
     pub properties: String,
     /// Date and time when the object was added
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Date and time when the object was last updated
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// ObjectId Id
     ///
     /// Example: `6d6f6e676f5f6576656e7473`
-    #[serde(rename = "objectId")]
     pub object_id: String,
     /// ObjectId key
     ///
     /// Example: `custom_objects.pet`
-    #[serde(rename = "objectKey")]
     pub object_key: String,
     /// Created By Meta
-    #[serde(rename = "createdBy")]
     pub created_by: CreatedByResponseDto,
     /// Last Updated By Meta
-    #[serde(rename = "lastUpdatedBy")]
     pub last_updated_by: CreatedByResponseDto,
     /// The `searchAfter` field.
-    #[serde(rename = "searchAfter")]
     pub search_after: Vec<f64>,
 }
 
@@ -495,12 +467,12 @@ pub struct SearchRecordResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordsBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchRecordsBody {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Page
     ///
@@ -509,14 +481,12 @@ pub struct SearchRecordsBody {
     /// Page Limit
     ///
     /// Example: `10`
-    #[serde(rename = "pageLimit")]
     pub page_limit: i64,
     /// Pass this query parameter to search using your searchable properties. For example, if you have a custom object called “Pets” and have configured “name” as a searchable property, you can pass name:Buddy to search for pets with the name “Buddy.”
     ///
     /// Example: `Buddy`
     pub query: String,
     /// The `searchAfter` field.
-    #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
 }
 
@@ -548,6 +518,7 @@ pub type UpdateCustomObjectRecordDto = serde_json::Value;
 ///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomObjectSchemaDto {
     /// This is how your custom object will  be  displayed
@@ -561,10 +532,8 @@ pub struct UpdateCustomObjectSchemaDto {
     /// location id
     ///
     /// Example: `632c34b4c9b7da3358ac9891`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Searchable Fields: Provide the field key of your object that you want to search on, using the format (custom_object.<object_name>.<field_key>).
-    #[serde(rename = "searchableProperties")]
     pub searchable_properties: Vec<String>,
 }
 

@@ -37,11 +37,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_opportunity(&self, body: types::CreateDtoV3) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
@@ -63,11 +59,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_lost_reason(&self, location_id: impl Into<String>) -> GetLostReason {
         GetLostReason {
             client: self.client.clone(),
@@ -95,10 +87,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_pipelines(&self, location_id: impl Into<String>) -> GetPipelines {
         GetPipelines {
             client: self.client.clone(),
@@ -120,11 +109,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_opportunity(
         &self,
         location_id: impl Into<String>,
@@ -166,11 +151,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_opportunities_advanced(
         &self,
         body: types::OpportunitySearchBodyDto,
@@ -191,11 +172,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upsert_opportunity(
         &self,
         body: types::UpsertOpportunityDto,
@@ -220,11 +197,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_opportunity(&self, id: impl Into<String>) -> DeleteOpportunity {
         DeleteOpportunity {
             client: self.client.clone(),
@@ -246,11 +219,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_opportunity(&self, id: impl Into<String>) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
@@ -272,11 +241,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_opportunity(
         &self,
         id: impl Into<String>,
@@ -305,11 +270,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_followers_opportunity(
         &self,
         id: impl Into<String>,
@@ -337,11 +298,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_followers_opportunity(
         &self,
         id: impl Into<String>,
@@ -368,11 +325,7 @@ impl OpportunitiesV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_opportunity_status(
         &self,
         id: impl Into<String>,
@@ -404,8 +357,7 @@ impl CreateOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -419,12 +371,7 @@ impl CreateOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/",
-                "/opportunities/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/opportunities/", "v3")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -492,8 +439,7 @@ impl GetLostReason {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -525,12 +471,7 @@ impl GetLostReason {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, name, deleted, query, skip, limit, get_count } = self;
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/lost-reason",
-                "/opportunities/lost-reason".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/opportunities/lost-reason", "v3")
             .query("locationId", &location_id)
             .query_opt("name", name.as_ref())
             .query_opt("deleted", deleted.as_ref())
@@ -562,8 +503,7 @@ impl GetPipelines {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -575,12 +515,7 @@ impl GetPipelines {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/pipelines",
-                "/opportunities/pipelines".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/opportunities/pipelines", "v3")
             .query("locationId", &location_id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -739,8 +674,7 @@ impl SearchOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -795,12 +729,7 @@ impl SearchOpportunity {
             contact_id,
             assigned_to,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/search",
-                "/opportunities/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/opportunities/search", "v3")
             .query_opt("q", q.as_ref())
             .query_opt("status", status.as_ref())
             .query_opt("campaignId", campaign_id.as_ref())
@@ -845,8 +774,7 @@ impl SearchOpportunitiesAdvanced {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -858,12 +786,7 @@ impl SearchOpportunitiesAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/search",
-                "/opportunities/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/opportunities/search", "v3")
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -889,8 +812,7 @@ impl UpsertOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -904,12 +826,7 @@ impl UpsertOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/upsert",
-                "/opportunities/upsert".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/opportunities/upsert", "v3")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -935,8 +852,7 @@ impl DeleteOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -950,8 +866,8 @@ impl DeleteOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::DELETE, "/opportunities/{id}", path, "v3")
+        let request = Request::to(Method::DELETE, "/opportunities/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -976,8 +892,7 @@ impl GetOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -991,8 +906,8 @@ impl GetOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::GET, "/opportunities/{id}", path, "v3")
+        let request = Request::to(Method::GET, "/opportunities/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1018,8 +933,7 @@ impl UpdateOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1033,8 +947,8 @@ impl UpdateOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::PUT, "/opportunities/{id}", path, "v3")
+        let request = Request::to(Method::PUT, "/opportunities/{id}", "v3")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1068,8 +982,7 @@ impl RemoveFollowersOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1083,18 +996,8 @@ impl RemoveFollowersOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, is_remove_all_followers, body } = self;
-        let path = [
-            "/opportunities/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/opportunities/{id}/followers",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/opportunities/{id}/followers", "v3")
+            .path_param("id", &id)
             .query_opt("isRemoveAllFollowers", is_remove_all_followers.as_ref())
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1122,8 +1025,7 @@ impl AddFollowersOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1137,18 +1039,8 @@ impl AddFollowersOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = [
-            "/opportunities/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/{id}/followers",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/opportunities/{id}/followers", "v3")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1175,8 +1067,7 @@ impl UpdateOpportunityStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1190,9 +1081,8 @@ impl UpdateOpportunityStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id), "/status"]
-            .concat();
-        let request = Request::new(Method::PUT, "/opportunities/{id}/status", path, "v3")
+        let request = Request::to(Method::PUT, "/opportunities/{id}/status", "v3")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

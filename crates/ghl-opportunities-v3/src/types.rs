@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/AdditionalDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdditionalDetailsDto {
     /// Include notes in the response
@@ -22,12 +23,10 @@ pub struct AdditionalDetailsDto {
     /// Include calendar events in the response
     ///
     /// Example: `false`
-    #[serde(rename = "calendarEvents")]
     pub calendar_events: bool,
     /// Include unread conversations count in the response
     ///
     /// Example: `false`
-    #[serde(rename = "unReadConversations")]
     pub un_read_conversations: bool,
 }
 
@@ -52,13 +51,14 @@ impl AdditionalDetailsDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// Current list of all follower user IDs after the operation
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// User IDs that were successfully added as followers
-    #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
@@ -66,17 +66,16 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateDtoV3 {
     /// pipeline Id
     ///
     /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(rename = "pipelineId")]
     pub pipeline_id: String,
     /// Identifier of the location (sub-account)
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Name of the opportunity
     ///
@@ -85,11 +84,7 @@ pub struct CreateDtoV3 {
     /// Identifier of the pipeline stage
     ///
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Current status of the opportunity
     ///
@@ -98,38 +93,29 @@ pub struct CreateDtoV3 {
     /// Identifier of the contact linked to the opportunity
     ///
     /// Example: `mTkSCb1UBjb5tk4OvB69`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Monetary value of the opportunity
     ///
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
     ///
     /// Example: `2026-04-23`
-    #[serde(
-        rename = "forecastExpectedCloseDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_expected_close_date: Option<String>,
     /// Forecast probability
     ///
     /// Example: `20`
-    #[serde(
-        rename = "forecastProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_probability: Option<f64>,
     /// Identifier of the user the opportunity is assigned to
     ///
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Add custom fields to opportunities.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -204,6 +190,7 @@ impl CreateDtoV3 {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldResponseSchema {
     /// Unique identifier of the custom field
@@ -213,7 +200,6 @@ pub struct CustomFieldResponseSchema {
     /// The value of the custom field
     ///
     /// Example: `custom field value`
-    #[serde(rename = "fieldValue")]
     pub field_value: CustomFieldResponseSchemaFieldValue,
 }
 
@@ -238,6 +224,7 @@ pub enum CustomFieldResponseSchemaFieldValue {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputArraySchemaV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputArraySchemaV3 {
     /// Pass either `id` or `key` of custom field
@@ -250,7 +237,7 @@ pub struct CustomFieldsInputArraySchemaV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Value of the custom field
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
@@ -281,6 +268,7 @@ impl CustomFieldsInputArraySchemaV3 {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputObjectSchemaV3`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchemaV3 {
     /// Pass either `id` or `key` of custom field
@@ -293,7 +281,7 @@ pub struct CustomFieldsInputObjectSchemaV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Value of the custom field
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
@@ -324,6 +312,7 @@ impl CustomFieldsInputObjectSchemaV3 {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputStringSchemaV3`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchemaV3 {
     /// Pass either `id` or `key` of custom field
@@ -339,7 +328,7 @@ pub struct CustomFieldsInputStringSchemaV3 {
     /// Value of the custom field
     ///
     /// Example: `9039160788`
-    #[serde(rename = "fieldValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
 
@@ -444,17 +433,14 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// Current list of all follower user IDs after the operation
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// User IDs that were successfully removed as followers
-    #[serde(
-        rename = "followersRemoved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -519,6 +505,7 @@ pub struct GetPostOpportunitySuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/LostReasonResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonResponseSchema {
     /// lost reason id
@@ -534,17 +521,17 @@ pub struct LostReasonResponseSchema {
     /// location id
     ///
     /// Example: `location_id`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// updated at
     ///
     /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// created at
     ///
     /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
@@ -552,10 +539,11 @@ pub struct LostReasonResponseSchema {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/LostReasonsResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonsResponseSchema {
     /// List of lost reasons for the location
-    #[serde(rename = "lostReasons", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
     /// Total number of lost reasons matching the query
     ///
@@ -568,12 +556,12 @@ pub struct LostReasonsResponseSchema {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/OpportunitySearchBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpportunitySearchBodyDto {
     /// Location Id
     ///
     /// Example: `i2SpAtBVHSVea1sL6oah`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Full-text search query string (max 75 characters)
     ///
@@ -588,10 +576,8 @@ pub struct OpportunitySearchBodyDto {
     /// Example: `0`
     pub page: i64,
     /// Search-after cursor values for deep pagination
-    #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
     /// Flags to include additional related entities in the response
-    #[serde(rename = "additionalDetails")]
     pub additional_details: AdditionalDetailsDto,
 }
 
@@ -620,6 +606,7 @@ impl OpportunitySearchBodyDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PipelinesResponseSchema {
     /// Unique identifier of the pipeline
@@ -638,35 +625,27 @@ pub struct PipelinesResponseSchema {
     /// Whether the pipeline is shown in the funnel view
     ///
     /// Example: `false`
-    #[serde(rename = "showInFunnel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_funnel: Option<bool>,
     /// Whether the pipeline is shown in the pie chart view
     ///
     /// Example: `true`
-    #[serde(rename = "showInPieChart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_pie_chart: Option<bool>,
     /// Identifier of the location (sub-account) this pipeline belongs to
     ///
     /// Example: `dsjddjkndadqaja`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Whether stage-level win probability is enabled for this pipeline
     ///
     /// Example: `true`
-    #[serde(
-        rename = "useOpportunityProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_opportunity_probability: Option<bool>,
     /// How pipeline/stage colors are rendered
     ///
     /// Example: `dot`
-    #[serde(
-        rename = "colorRenderMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
 }
 
@@ -676,6 +655,7 @@ pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRender
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PostSearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSearchSuccessfulResponseDto {
     /// List of opportunities matching the search criteria
@@ -686,11 +666,7 @@ pub struct PostSearchSuccessfulResponseDto {
     /// Example: `100`
     pub total: i64,
     /// Per-stage totals when pipeline filter is present
-    #[serde(
-        rename = "stageAggregations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_aggregations: Option<Vec<StageAggregationResponseDto>>,
     /// Aggregation results keyed by aggregation name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -701,6 +677,7 @@ pub struct PostSearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchMetaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchMetaResponseSchema {
     /// Total number of opportunities matching the query
@@ -709,32 +686,32 @@ pub struct SearchMetaResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// URL to retrieve the next page of results
-    #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Cursor id to use for pagination (startAfterId param)
     ///
     /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(rename = "startAfterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Cursor timestamp to use for pagination (startAfter param)
     ///
     /// Example: `1625203104328`
-    #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Current page number
     ///
     /// Example: `2`
-    #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Next page number
     ///
     /// Example: `3`
-    #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Previous page number
     ///
     /// Example: `1`
-    #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
@@ -742,6 +719,7 @@ pub struct SearchMetaResponseSchema {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesContactResponseSchema {
     /// Unique identifier of the contact
@@ -757,7 +735,7 @@ pub struct SearchOpportunitiesContactResponseSchema {
     /// Company name associated with the contact
     ///
     /// Example: `Tesla Inc`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Email address of the contact
     ///
@@ -778,6 +756,7 @@ pub struct SearchOpportunitiesContactResponseSchema {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesResponseSchema {
     /// Unique identifier of the opportunity
@@ -793,26 +772,22 @@ pub struct SearchOpportunitiesResponseSchema {
     /// Monetary value of the opportunity
     ///
     /// Example: `500`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Identifier of the pipeline the opportunity belongs to
     ///
     /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(rename = "pipelineId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<String>,
     /// Identifier of the pipeline stage the opportunity is in
     ///
     /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Identifier of the user the opportunity is assigned to
     ///
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Current status of the opportunity
     ///
@@ -825,113 +800,77 @@ pub struct SearchOpportunitiesResponseSchema {
     /// ISO 8601 timestamp of the last status change
     ///
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(
-        rename = "lastStatusChangeAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_status_change_at: Option<String>,
     /// ISO 8601 timestamp of the last stage change
     ///
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(
-        rename = "lastStageChangeAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_stage_change_at: Option<String>,
     /// ISO 8601 timestamp of the last action on the opportunity
     ///
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "lastActionDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action_date: Option<String>,
     /// Index version of the opportunity record
     ///
     /// Example: `1`
-    #[serde(rename = "indexVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_version: Option<String>,
     /// ISO 8601 timestamp when the opportunity was created
     ///
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// ISO 8601 timestamp when the opportunity was last updated
     ///
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Expected close date for the forecast (YYYY-MM-DD)
     ///
     /// Example: `2026-05-20`
-    #[serde(
-        rename = "forecastExpectedCloseDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_expected_close_date: Option<String>,
     /// Original forecast close date before any slippage (YYYY-MM-DD)
     ///
     /// Example: `2026-05-01`
-    #[serde(
-        rename = "forecastOriginalCloseDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_original_close_date: Option<String>,
     /// Number of times the close date has slipped
     ///
     /// Example: `2`
-    #[serde(
-        rename = "forecastSlippageCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_slippage_count: Option<f64>,
     /// Total days the close date has slipped
     ///
     /// Example: `19`
-    #[serde(
-        rename = "forecastDaysSlipped",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_days_slipped: Option<f64>,
     /// ISO 8601 timestamp of the last close-date slip
     ///
     /// Example: `2026-05-22T10:30:00.000Z`
-    #[serde(
-        rename = "forecastLastSlippedAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_last_slipped_at: Option<String>,
     /// Forecast win probability percentage (0–100)
     ///
     /// Example: `20`
-    #[serde(
-        rename = "forecastProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_probability: Option<f64>,
     /// Effective win probability after stage and forecast adjustments (0–100)
     ///
     /// Example: `40`
-    #[serde(
-        rename = "effectiveProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_probability: Option<f64>,
     /// Identifier of the contact linked to the opportunity
     ///
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Identifier of the location (sub-account) the opportunity belongs to
     ///
     /// Example: `zT46WSCPbudrq4zhW`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Contact details associated with the opportunity
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -943,15 +882,15 @@ pub struct SearchOpportunitiesResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<serde_json::Value>>,
     /// Calendar events attached to the opportunity
-    #[serde(rename = "calendarEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_events: Option<Vec<serde_json::Value>>,
     /// Identifier of the lost reason if the opportunity was marked lost
     ///
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
     /// Custom fields associated with the opportunity
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
     /// User IDs following this opportunity
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -959,11 +898,7 @@ pub struct SearchOpportunitiesResponseSchema {
     /// External object identifier for integrations
     ///
     /// Example: `ext_obj_12345`
-    #[serde(
-        rename = "externalObjectId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_object_id: Option<String>,
 }
 
@@ -988,42 +923,36 @@ pub struct SearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/StageAggregationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StageAggregationResponseDto {
     /// Identifier of the pipeline stage being aggregated
     ///
     /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
-    #[serde(rename = "pipelineStageId")]
     pub pipeline_stage_id: String,
     /// Total number of opportunities in this stage
     ///
     /// Example: `12`
-    #[serde(rename = "totalCount")]
     pub total_count: f64,
     /// Total monetary value of all opportunities in this stage
     ///
     /// Example: `24500`
-    #[serde(rename = "totalValue")]
     pub total_value: f64,
     /// Probability-weighted total value of opportunities in this stage
     ///
     /// Example: `14700`
-    #[serde(rename = "weightedValue")]
     pub weighted_value: f64,
     /// Total value of open opportunities in this stage
     ///
     /// Example: `18000`
-    #[serde(rename = "openValue")]
     pub open_value: f64,
     /// Probability-weighted value of open opportunities in this stage
     ///
     /// Example: `10800`
-    #[serde(rename = "openWeightedValue")]
     pub open_weighted_value: f64,
     /// Total value of won opportunities in this stage
     ///
     /// Example: `6500`
-    #[serde(rename = "wonValue")]
     pub won_value: f64,
 }
 
@@ -1033,12 +962,13 @@ pub use ghl_common::types::UpdateStatusDtoStatus as Status;
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateOpportunityDtoV3 {
     /// pipeline Id
     ///
     /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(rename = "pipelineId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<String>,
     /// Name of the opportunity
     ///
@@ -1048,11 +978,7 @@ pub struct UpdateOpportunityDtoV3 {
     /// Identifier of the pipeline stage
     ///
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Current status of the opportunity
     ///
@@ -1062,33 +988,25 @@ pub struct UpdateOpportunityDtoV3 {
     /// Monetary value of the opportunity
     ///
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
     ///
     /// Example: `2026-04-23`
-    #[serde(
-        rename = "forecastExpectedCloseDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_expected_close_date: Option<String>,
     /// Forecast probability
     ///
     /// Example: `20`
-    #[serde(
-        rename = "forecastProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_probability: Option<f64>,
     /// Identifier of the user the opportunity is assigned to
     ///
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Update custom fields to opportunities.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -1173,6 +1091,7 @@ impl UpdateOpportunityDtoV3 {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpdateStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateStatusDto {
     /// New status for the opportunity
@@ -1182,7 +1101,7 @@ pub struct UpdateStatusDto {
     /// lost reason Id
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
 }
 
@@ -1206,6 +1125,7 @@ impl UpdateStatusDto {
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertOpportunityDto {
     /// opportunityId
@@ -1216,12 +1136,10 @@ pub struct UpsertOpportunityDto {
     /// pipeline Id
     ///
     /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(rename = "pipelineId")]
     pub pipeline_id: String,
     /// locationId
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// contactId
     ///
@@ -1230,12 +1148,10 @@ pub struct UpsertOpportunityDto {
     /// isRemoveAllFollowers
     ///
     /// Example: `true`
-    #[serde(rename = "isRemoveAllFollowers")]
     pub is_remove_all_followers: bool,
     /// followers action type
     ///
     /// Example: `add`
-    #[serde(rename = "followersActionType")]
     pub followers_action_type: UpsertOpportunityDtoFollowersActionType,
     /// name
     ///
@@ -1250,44 +1166,32 @@ pub struct UpsertOpportunityDto {
     /// Identifier of the pipeline stage
     ///
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Monetary value of the opportunity
     ///
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
     ///
     /// Example: `2026-04-23`
-    #[serde(
-        rename = "forecastExpectedCloseDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_expected_close_date: Option<String>,
     /// Forecast probability
     ///
     /// Example: `20`
-    #[serde(
-        rename = "forecastProbability",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast_probability: Option<f64>,
     /// Identifier of the user the opportunity is assigned to
     ///
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// lost reason Id
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
 }
 

@@ -37,11 +37,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_opportunity(&self, body: types::CreateDto) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
@@ -59,11 +55,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_lost_reason(&self, location_id: impl Into<String>) -> GetLostReason {
         GetLostReason {
             client: self.client.clone(),
@@ -87,10 +79,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_pipelines(&self, location_id: impl Into<String>) -> GetPipelines {
         GetPipelines {
             client: self.client.clone(),
@@ -112,11 +101,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_opportunity(
         &self,
         location_id: impl Into<String>,
@@ -158,11 +143,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_opportunities_advanced(
         &self,
         body: types::OpportunitySearchBodyDto,
@@ -183,11 +164,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upsert_opportunity(
         &self,
         body: types::UpsertOpportunityDto,
@@ -212,11 +189,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_opportunity(&self, id: impl Into<String>) -> DeleteOpportunity {
         DeleteOpportunity {
             client: self.client.clone(),
@@ -238,11 +211,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_opportunity(&self, id: impl Into<String>) -> GetOpportunity {
         GetOpportunity {
             client: self.client.clone(),
@@ -264,11 +233,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_opportunity(
         &self,
         id: impl Into<String>,
@@ -297,11 +262,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn remove_followers_opportunity(
         &self,
         id: impl Into<String>,
@@ -329,11 +290,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn add_followers_opportunity(
         &self,
         id: impl Into<String>,
@@ -360,11 +317,7 @@ impl OpportunitiesClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_opportunity_status(
         &self,
         id: impl Into<String>,
@@ -396,8 +349,7 @@ impl CreateOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -411,12 +363,7 @@ impl CreateOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/",
-                "/opportunities/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/opportunities/", "2021-07-28")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -484,8 +431,7 @@ impl GetLostReason {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -517,10 +463,9 @@ impl GetLostReason {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, name, deleted, query, skip, limit, get_count } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/opportunities/lost-reason",
-                "/opportunities/lost-reason".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -554,8 +499,7 @@ impl GetPipelines {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -567,12 +511,7 @@ impl GetPipelines {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/pipelines",
-                "/opportunities/pipelines".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/opportunities/pipelines", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -731,8 +670,7 @@ impl SearchOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -787,12 +725,7 @@ impl SearchOpportunity {
             get_notes,
             get_calendar_events,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/search",
-                "/opportunities/search".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/opportunities/search", "2021-07-28")
             .query_opt("q", q.as_ref())
             .query("location_id", &location_id)
             .query_opt("pipeline_id", pipeline_id.as_ref())
@@ -837,8 +770,7 @@ impl SearchOpportunitiesAdvanced {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -871,12 +803,7 @@ impl SearchOpportunitiesAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/search",
-                "/opportunities/search".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/opportunities/search", "2021-07-28")
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -902,8 +829,7 @@ impl UpsertOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -917,12 +843,7 @@ impl UpsertOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/opportunities/upsert",
-                "/opportunities/upsert".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/opportunities/upsert", "2021-07-28")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -948,8 +869,7 @@ impl DeleteOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -963,13 +883,8 @@ impl DeleteOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/opportunities/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::DELETE, "/opportunities/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -994,8 +909,7 @@ impl GetOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1009,13 +923,8 @@ impl GetOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::GET,
-                "/opportunities/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/opportunities/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -1041,8 +950,7 @@ impl UpdateOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1056,13 +964,8 @@ impl UpdateOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(
-                Method::PUT,
-                "/opportunities/{id}",
-                path,
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/opportunities/{id}", "2021-07-28")
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1096,8 +999,7 @@ impl RemoveFollowersOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1111,18 +1013,12 @@ impl RemoveFollowersOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, is_remove_all_followers, body } = self;
-        let path = [
-            "/opportunities/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/opportunities/{id}/followers",
-                path,
                 "2021-07-28",
             )
+            .path_param("id", &id)
             .query_opt("isRemoveAllFollowers", is_remove_all_followers.as_ref())
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1150,8 +1046,7 @@ impl AddFollowersOpportunity {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1165,18 +1060,12 @@ impl AddFollowersOpportunity {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = [
-            "/opportunities/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/followers",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/opportunities/{id}/followers",
-                path,
                 "2021-07-28",
             )
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1203,8 +1092,7 @@ impl UpdateOpportunityStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1218,14 +1106,12 @@ impl UpdateOpportunityStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id), "/status"]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/opportunities/{id}/status",
-                path,
                 "2021-07-28",
             )
+            .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

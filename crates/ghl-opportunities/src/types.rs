@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/AdditionalDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdditionalDetailsDto {
     /// The `notes` field.
@@ -16,10 +17,8 @@ pub struct AdditionalDetailsDto {
     /// The `tasks` field.
     pub tasks: bool,
     /// The `calendarEvents` field.
-    #[serde(rename = "calendarEvents")]
     pub calendar_events: bool,
     /// The `unReadConversations` field.
-    #[serde(rename = "unReadConversations")]
     pub un_read_conversations: bool,
 }
 
@@ -44,13 +43,14 @@ impl AdditionalDetailsDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersAdded` field.
-    #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
@@ -58,38 +58,32 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateDto {
     /// pipeline Id
     ///
     /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(rename = "pipelineId")]
     pub pipeline_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Example: `First Opps`
     pub name: String,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
     pub status: Status,
     /// Example: `mTkSCb1UBjb5tk4OvB69`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Add custom fields to opportunities.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -147,12 +141,12 @@ impl CreateDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldResponseSchema {
     /// Example: `MgobCB14YMVKuE4Ka8p1`
     pub id: String,
     /// The value of the custom field
-    #[serde(rename = "fieldValue")]
     pub field_value: CustomFieldResponseSchemaFieldValue,
 }
 
@@ -373,17 +367,14 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersRemoved` field.
-    #[serde(
-        rename = "followersRemoved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -441,6 +432,7 @@ pub struct GetPostOpportunitySuccessfulResponseDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonResponseSchema {
     /// lost reason id
@@ -456,17 +448,17 @@ pub struct LostReasonResponseSchema {
     /// location id
     ///
     /// Example: `location_id`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// updated at
     ///
     /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// created at
     ///
     /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
@@ -474,10 +466,11 @@ pub struct LostReasonResponseSchema {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonsResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonsResponseSchema {
     /// The `lostReasons` field.
-    #[serde(rename = "lostReasons", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,12 +481,12 @@ pub struct LostReasonsResponseSchema {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpportunitySearchBodyDto {
     /// Location Id
     ///
     /// Example: `i2SpAtBVHSVea1sL6oah`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The `query` field.
     pub query: String,
@@ -502,10 +495,8 @@ pub struct OpportunitySearchBodyDto {
     /// The `page` field.
     pub page: i64,
     /// The `searchAfter` field.
-    #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
     /// The `additionalDetails` field.
-    #[serde(rename = "additionalDetails")]
     pub additional_details: AdditionalDetailsDto,
 }
 
@@ -534,6 +525,7 @@ impl OpportunitySearchBodyDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PipelinesResponseSchema {
     /// Example: `aWdODOBVOlH1RUFKWQke`
@@ -546,20 +538,16 @@ pub struct PipelinesResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<Vec<serde_json::Value>>>,
     /// Example: `false`
-    #[serde(rename = "showInFunnel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_funnel: Option<bool>,
     /// Example: `true`
-    #[serde(rename = "showInPieChart", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_pie_chart: Option<bool>,
     /// Example: `dsjddjkndadqaja`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// How pipeline/stage colors are rendered
-    #[serde(
-        rename = "colorRenderMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
 }
 
@@ -585,28 +573,29 @@ pub struct PostSearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchMetaResponseSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(rename = "startAfterId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1625203104328`
-    #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
@@ -614,6 +603,7 @@ pub struct SearchMetaResponseSchema {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesContactResponseSchema {
     /// Example: `byMEV0NQinDhq8ZfiOi2`
@@ -623,7 +613,7 @@ pub struct SearchOpportunitiesContactResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `Tesla Inc`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `john@deo.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -640,6 +630,7 @@ pub struct SearchOpportunitiesContactResponseSchema {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesResponseSchema {
     /// Example: `yWQobCRIhRguQtD2llvk`
@@ -649,20 +640,16 @@ pub struct SearchOpportunitiesResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `500`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(rename = "pipelineId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<String>,
     /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `open`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -671,36 +658,28 @@ pub struct SearchOpportunitiesResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(
-        rename = "lastStatusChangeAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_status_change_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(
-        rename = "lastStageChangeAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_stage_change_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "lastActionDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action_date: Option<String>,
     /// Example: `1`
-    #[serde(rename = "indexVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_version: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `zT46WSCPbudrq4zhW`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -712,23 +691,19 @@ pub struct SearchOpportunitiesResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<serde_json::Value>>,
     /// The `calendarEvents` field.
-    #[serde(rename = "calendarEvents", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_events: Option<Vec<serde_json::Value>>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
     /// The `customFields` field.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `externalObjectId` field.
-    #[serde(
-        rename = "externalObjectId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_object_id: Option<String>,
 }
 
@@ -755,34 +730,31 @@ pub use ghl_common::types::UpdateStatusDtoStatus as Status;
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateOpportunityDto {
     /// pipeline Id
     ///
     /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(rename = "pipelineId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<String>,
     /// Example: `First Opps`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Update custom fields to opportunities.
-    #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -850,6 +822,7 @@ impl UpdateOpportunityDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateStatusDto {
     /// The `status` field.
@@ -857,7 +830,7 @@ pub struct UpdateStatusDto {
     /// lost reason Id
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
 }
 
@@ -881,6 +854,7 @@ impl UpdateStatusDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertOpportunityDto {
     /// opportunityId
@@ -891,12 +865,10 @@ pub struct UpsertOpportunityDto {
     /// pipeline Id
     ///
     /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(rename = "pipelineId")]
     pub pipeline_id: String,
     /// locationId
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// contactId
     ///
@@ -905,12 +877,10 @@ pub struct UpsertOpportunityDto {
     /// isRemoveAllFollowers
     ///
     /// Example: `true`
-    #[serde(rename = "isRemoveAllFollowers")]
     pub is_remove_all_followers: bool,
     /// followers action type
     ///
     /// Example: `add`
-    #[serde(rename = "followersActionType")]
     pub followers_action_type: UpsertOpportunityDtoFollowersActionType,
     /// name
     ///
@@ -921,22 +891,18 @@ pub struct UpsertOpportunityDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(
-        rename = "pipelineStageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Example: `220`
-    #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// lost reason Id
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
 }
 

@@ -39,9 +39,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn delete_coupon(&self, body: types::DeleteCouponParams) -> DeleteCoupon {
         DeleteCoupon {
             client: self.client.clone(),
@@ -68,9 +66,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn get_coupon(
         &self,
         alt_id: impl Into<String>,
@@ -99,9 +95,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn create_coupon(&self, body: types::CreateCouponParams) -> CreateCoupon {
         CreateCoupon {
             client: self.client.clone(),
@@ -121,9 +115,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn update_coupon(&self, body: types::UpdateCouponParams) -> UpdateCoupon {
         UpdateCoupon {
             client: self.client.clone(),
@@ -148,9 +140,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
     pub fn list_coupons(
         &self,
         alt_id: impl Into<String>,
@@ -179,11 +169,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn custom_provider_marketplace_app_update_capabilities(
         &self,
         body: types::UpdateCustomProviderCapabilitiesDto,
@@ -210,11 +196,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_config(&self, location_id: impl Into<String>) -> FetchConfig {
         FetchConfig {
             client: self.client.clone(),
@@ -238,11 +220,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_config(
         &self,
         location_id: impl Into<String>,
@@ -271,11 +249,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn disconnect_config(
         &self,
         location_id: impl Into<String>,
@@ -304,11 +278,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_integration(
         &self,
         location_id: impl Into<String>,
@@ -335,11 +305,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_integration(
         &self,
         location_id: impl Into<String>,
@@ -369,11 +335,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_integration_providers(
         &self,
         alt_id: impl Into<String>,
@@ -400,11 +362,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_integration_provider(
         &self,
         body: types::CreateWhiteLabelIntegrationProviderDto,
@@ -431,11 +389,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_orders(&self, alt_id: impl Into<String>) -> ListOrders {
         ListOrders {
             client: self.client.clone(),
@@ -472,11 +426,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_order_by_id(
         &self,
         order_id: impl Into<String>,
@@ -507,11 +457,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_order_fulfillment(
         &self,
         order_id: impl Into<String>,
@@ -542,11 +488,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_order_fulfillment(
         &self,
         order_id: impl Into<String>,
@@ -576,11 +518,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_order_notes(
         &self,
         order_id: impl Into<String>,
@@ -611,11 +549,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn record_order_payment(
         &self,
         order_id: impl Into<String>,
@@ -645,11 +579,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_subscriptions(
         &self,
         alt_id: impl Into<String>,
@@ -691,11 +621,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_subscription_by_id(
         &self,
         subscription_id: impl Into<String>,
@@ -727,11 +653,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_transactions(
         &self,
         alt_id: impl Into<String>,
@@ -774,11 +696,7 @@ impl PaymentsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_transaction_by_id(
         &self,
         transaction_id: impl Into<String>,
@@ -811,8 +729,7 @@ impl DeleteCoupon {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -824,12 +741,7 @@ impl DeleteCoupon {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::DELETE,
-                "/payments/coupon",
-                "/payments/coupon".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::DELETE, "/payments/coupon", "2021-07-28")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -856,8 +768,7 @@ impl GetCoupon {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -869,12 +780,7 @@ impl GetCoupon {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, id, code } = self;
-        let request = Request::new(
-                Method::GET,
-                "/payments/coupon",
-                "/payments/coupon".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/payments/coupon", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query("id", &id)
@@ -901,8 +807,7 @@ impl CreateCoupon {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -914,12 +819,7 @@ impl CreateCoupon {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/payments/coupon",
-                "/payments/coupon".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/payments/coupon", "2021-07-28")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -943,8 +843,7 @@ impl UpdateCoupon {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -956,12 +855,7 @@ impl UpdateCoupon {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::PUT,
-                "/payments/coupon",
-                "/payments/coupon".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::PUT, "/payments/coupon", "2021-07-28")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1014,8 +908,7 @@ impl ListCoupons {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1044,12 +937,7 @@ impl ListCoupons {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, status, search } = self;
-        let request = Request::new(
-                Method::GET,
-                "/payments/coupon/list",
-                "/payments/coupon/list".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/payments/coupon/list", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -1080,8 +968,7 @@ impl CustomProviderMarketplaceAppUpdateCapabilities {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1095,10 +982,9 @@ impl CustomProviderMarketplaceAppUpdateCapabilities {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/payments/custom-provider/capabilities",
-                "/payments/custom-provider/capabilities".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["payments/custom-provider.write"])
@@ -1126,8 +1012,7 @@ impl FetchConfig {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1139,10 +1024,9 @@ impl FetchConfig {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/custom-provider/connect",
-                "/payments/custom-provider/connect".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1171,8 +1055,7 @@ impl CreateConfig {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1186,10 +1069,9 @@ impl CreateConfig {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/custom-provider/connect",
-                "/payments/custom-provider/connect".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1219,8 +1101,7 @@ impl DisconnectConfig {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1234,10 +1115,9 @@ impl DisconnectConfig {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/custom-provider/disconnect",
-                "/payments/custom-provider/disconnect".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1266,8 +1146,7 @@ impl DeleteIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1281,10 +1160,9 @@ impl DeleteIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/payments/custom-provider/provider",
-                "/payments/custom-provider/provider".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1313,8 +1191,7 @@ impl CreateIntegration {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1328,10 +1205,9 @@ impl CreateIntegration {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/custom-provider/provider",
-                "/payments/custom-provider/provider".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1375,8 +1251,7 @@ impl ListIntegrationProviders {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1390,10 +1265,9 @@ impl ListIntegrationProviders {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/integrations/provider/whitelabel",
-                "/payments/integrations/provider/whitelabel".to_owned(),
                 "2021-07-28",
             )
             .query("altId", &alt_id)
@@ -1424,8 +1298,7 @@ impl CreateIntegrationProvider {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1439,10 +1312,9 @@ impl CreateIntegrationProvider {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/integrations/provider/whitelabel",
-                "/payments/integrations/provider/whitelabel".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["payments/integration.write"])
@@ -1555,8 +1427,7 @@ impl ListOrders {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1603,12 +1474,7 @@ impl ListOrders {
             limit,
             offset,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/payments/orders",
-                "/payments/orders".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/payments/orders", "2021-07-28")
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .query_opt("status", status.as_ref())
@@ -1652,8 +1518,7 @@ impl GetOrderById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1665,14 +1530,12 @@ impl GetOrderById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, location_id, alt_id } = self;
-        let path = ["/payments/orders/", &ghl_runtime::encode_path_segment(&order_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/orders/{orderId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("orderId", &order_id)
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .scopes(&["payments/orders.readonly"])
@@ -1701,8 +1564,7 @@ impl ListOrderFulfillment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1714,18 +1576,12 @@ impl ListOrderFulfillment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, alt_id, alt_type } = self;
-        let path = [
-            "/payments/orders/",
-            &ghl_runtime::encode_path_segment(&order_id),
-            "/fulfillments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/orders/{orderId}/fulfillments",
-                path,
                 "2021-07-28",
             )
+            .path_param("orderId", &order_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["payments/orders.readonly"])
@@ -1753,8 +1609,7 @@ impl CreateOrderFulfillment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1766,18 +1621,12 @@ impl CreateOrderFulfillment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, body } = self;
-        let path = [
-            "/payments/orders/",
-            &ghl_runtime::encode_path_segment(&order_id),
-            "/fulfillments",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/orders/{orderId}/fulfillments",
-                path,
                 "2021-07-28",
             )
+            .path_param("orderId", &order_id)
             .scopes(&["payments/orders.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1801,8 +1650,7 @@ impl ListOrderNotes {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1812,18 +1660,12 @@ impl ListOrderNotes {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, alt_id, alt_type } = self;
-        let path = [
-            "/payments/orders/",
-            &ghl_runtime::encode_path_segment(&order_id),
-            "/notes",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/orders/{orderId}/notes",
-                path,
                 "2021-07-28",
             )
+            .path_param("orderId", &order_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .ignore_body()
@@ -1851,8 +1693,7 @@ impl RecordOrderPayment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1864,18 +1705,12 @@ impl RecordOrderPayment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, body } = self;
-        let path = [
-            "/payments/orders/",
-            &ghl_runtime::encode_path_segment(&order_id),
-            "/record-payment",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/payments/orders/{orderId}/record-payment",
-                path,
                 "2021-07-28",
             )
+            .path_param("orderId", &order_id)
             .scopes(&["payments/orders.collectPayment"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1982,8 +1817,7 @@ impl ListSubscriptions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2030,12 +1864,7 @@ impl ListSubscriptions {
             offset,
             get_payments_collected_count,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/payments/subscriptions",
-                "/payments/subscriptions".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/payments/subscriptions", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("entityId", entity_id.as_ref())
@@ -2078,8 +1907,7 @@ impl GetSubscriptionById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2091,17 +1919,12 @@ impl GetSubscriptionById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, subscription_id, alt_id, alt_type } = self;
-        let path = [
-            "/payments/subscriptions/",
-            &ghl_runtime::encode_path_segment(&subscription_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/subscriptions/{subscriptionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("subscriptionId", &subscription_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["payments/subscriptions.readonly"])
@@ -2214,8 +2037,7 @@ impl ListTransactions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2260,12 +2082,7 @@ impl ListTransactions {
             limit,
             offset,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/payments/transactions",
-                "/payments/transactions".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/payments/transactions", "2021-07-28")
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2311,8 +2128,7 @@ impl GetTransactionById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2324,17 +2140,12 @@ impl GetTransactionById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, transaction_id, location_id, alt_id, alt_type } = self;
-        let path = [
-            "/payments/transactions/",
-            &ghl_runtime::encode_path_segment(&transaction_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/payments/transactions/{transactionId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("transactionId", &transaction_id)
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .query("altType", &alt_type)

@@ -28,12 +28,12 @@ pub struct AmountSummary {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfig {
     /// Type of the config
     ///
     /// Example: `forever | fixed`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Duration the coupon to be applied in a subscription
     ///
@@ -42,7 +42,6 @@ pub struct ApplyToFuturePaymentsConfig {
     /// Type of the duration
     ///
     /// Example: `months`
-    #[serde(rename = "durationType")]
     pub duration_type: ApplyToFuturePaymentsConfigDurationType,
 }
 
@@ -65,12 +64,12 @@ impl ApplyToFuturePaymentsConfig {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfigDto {
     /// Type of future payments configuration
     ///
     /// Example: `fixed`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Duration value for fixed type configurations
     ///
@@ -80,7 +79,7 @@ pub struct ApplyToFuturePaymentsConfigDto {
     /// Duration type for fixed configurations (e.g. months)
     ///
     /// Example: `months`
-    #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<String>,
 }
 
@@ -90,10 +89,10 @@ pub use ghl_common::types::DurationType as ApplyToFuturePaymentsConfigDurationTy
 ///
 /// Schema: `apps/payments.json#/components/schemas/CardDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CardDto {
     /// Example: `mastercard`
-    #[serde(rename = "type")]
     pub type_: CardDtoType,
     /// Last 4 digit of the card
     ///
@@ -152,6 +151,7 @@ impl ConnectCustomProvidersConfigDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ConnectCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConnectCustomProvidersResponseSchema {
     /// The name of the custom provider
@@ -165,17 +165,14 @@ pub struct ConnectCustomProvidersResponseSchema {
     /// This url will be loaded in iFrame to start a payment session.
     ///
     /// Example: `https://testpayment.paypal.com`
-    #[serde(rename = "paymentsUrl")]
     pub payments_url: String,
     /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
     ///
     /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "queryUrl")]
     pub query_url: String,
     /// Public image url for logo of the payment gateway displayed on the payments integrations page.
     ///
     /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// The unique identifier for the custom provider.
     ///
@@ -185,19 +182,13 @@ pub struct ConnectCustomProvidersResponseSchema {
     /// Location id
     ///
     /// Example: `Lk3nlfk4lxlelVEwcW`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The application id of marketplace
     ///
     /// Example: `65f0b217a05c774da7f1efa5`
-    #[serde(rename = "marketplaceAppId")]
     pub marketplace_app_id: String,
     /// Payment provider details.
-    #[serde(
-        rename = "paymentProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider: Option<serde_json::Value>,
     /// Whether the config is deleted or not. true represents config is deleted
     ///
@@ -206,17 +197,15 @@ pub struct ConnectCustomProvidersResponseSchema {
     /// The creation timestamp of the custom provider.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the custom provider.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Trace id of the custom provider.
     ///
     /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -224,6 +213,7 @@ pub struct ConnectCustomProvidersResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CouponDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CouponDto {
     /// Unique MongoDB identifier for the coupon
@@ -234,22 +224,18 @@ pub struct CouponDto {
     /// Number of times the coupon has been used
     ///
     /// Example: `12`
-    #[serde(rename = "usageCount")]
     pub usage_count: i64,
     /// Maximum number of times a customer can use this coupon (0 for unlimited)
     ///
     /// Example: `5`
-    #[serde(rename = "limitPerCustomer")]
     pub limit_per_customer: f64,
     /// Location Id
     ///
     /// Example: `79t07PzK8Tvf73d12312`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Type of entity
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// Display name of the coupon
     ///
@@ -262,12 +248,10 @@ pub struct CouponDto {
     /// Type of discount (percentage or amount)
     ///
     /// Example: `percentage`
-    #[serde(rename = "discountType")]
     pub discount_type: DiscountType,
     /// Value of the discount (percentage or fixed amount)
     ///
     /// Example: `25`
-    #[serde(rename = "discountValue")]
     pub discount_value: f64,
     /// Current status of the coupon
     ///
@@ -276,35 +260,30 @@ pub struct CouponDto {
     /// Date when the coupon becomes active
     ///
     /// Example: `2025-04-30T18:30:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End date when the coupon expires
     ///
     /// Example: `2025-05-30T18:30:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Indicates if the coupon applies to future recurring payments
     ///
     /// Example: `true`
-    #[serde(rename = "applyToFuturePayments")]
     pub apply_to_future_payments: bool,
     /// Configuration for how the coupon applies to future payments
-    #[serde(rename = "applyToFuturePaymentsConfig")]
     pub apply_to_future_payments_config: ApplyToFuturePaymentsConfigDto,
     /// User ID associated with the coupon (if applicable)
     ///
     /// Example: `q0m15dTLGeiGOXG123123`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2025-04-09T18:49:22.026Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2025-04-09T18:49:22.026Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -312,17 +291,16 @@ pub struct CouponDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCouponParams {
     /// Location Id
     ///
     /// Example: `BQdAwxa0ky1iK2sstLGJ`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Coupon Name
     ///
@@ -335,55 +313,40 @@ pub struct CreateCouponParams {
     /// Discount Type
     ///
     /// Example: `amount`
-    #[serde(rename = "discountType")]
     pub discount_type: DiscountType,
     /// Discount Value
     ///
     /// Example: `10`
-    #[serde(rename = "discountValue")]
     pub discount_value: f64,
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2023-01-01T22:45:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2023-01-31T22:45:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Max number of times coupon can be used
     ///
     /// Example: `10`
-    #[serde(rename = "usageLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_limit: Option<f64>,
     /// Product Ids
-    #[serde(rename = "productIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
     /// Is Coupon applicable on upcoming subscription transactions
     ///
     /// Example: `true`
-    #[serde(
-        rename = "applyToFuturePayments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments: Option<bool>,
     /// If coupon is applicable on upcoming subscription transactions, how many months should it be applicable for a subscription
-    #[serde(
-        rename = "applyToFuturePaymentsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments_config: Option<ApplyToFuturePaymentsConfig>,
     /// Limits whether a coupon can be redeemed only once per customer.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "limitPerCustomer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_per_customer: Option<bool>,
 }
 
@@ -461,6 +424,7 @@ impl CreateCouponParams {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCouponResponseDto {
     /// Unique MongoDB identifier for the coupon
@@ -471,22 +435,18 @@ pub struct CreateCouponResponseDto {
     /// Number of times the coupon has been used
     ///
     /// Example: `12`
-    #[serde(rename = "usageCount")]
     pub usage_count: i64,
     /// Maximum number of times a customer can use this coupon (0 for unlimited)
     ///
     /// Example: `5`
-    #[serde(rename = "limitPerCustomer")]
     pub limit_per_customer: f64,
     /// Location Id
     ///
     /// Example: `79t07PzK8Tvf73d12312`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Type of entity
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// Display name of the coupon
     ///
@@ -499,12 +459,10 @@ pub struct CreateCouponResponseDto {
     /// Type of discount (percentage or amount)
     ///
     /// Example: `percentage`
-    #[serde(rename = "discountType")]
     pub discount_type: DiscountType,
     /// Value of the discount (percentage or fixed amount)
     ///
     /// Example: `25`
-    #[serde(rename = "discountValue")]
     pub discount_value: f64,
     /// Current status of the coupon
     ///
@@ -513,40 +471,34 @@ pub struct CreateCouponResponseDto {
     /// Date when the coupon becomes active
     ///
     /// Example: `2025-04-30T18:30:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End date when the coupon expires
     ///
     /// Example: `2025-05-30T18:30:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Indicates if the coupon applies to future recurring payments
     ///
     /// Example: `true`
-    #[serde(rename = "applyToFuturePayments")]
     pub apply_to_future_payments: bool,
     /// Configuration for how the coupon applies to future payments
-    #[serde(rename = "applyToFuturePaymentsConfig")]
     pub apply_to_future_payments_config: ApplyToFuturePaymentsConfigDto,
     /// User ID associated with the coupon (if applicable)
     ///
     /// Example: `q0m15dTLGeiGOXG123123`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2025-04-09T18:49:22.026Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2025-04-09T18:49:22.026Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Unique identifier for tracing this API request
     ///
     /// Example: `c667b18d-8f5e-44cf-a914`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -554,6 +506,7 @@ pub struct CreateCouponResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomProvidersDto {
     /// The name of the custom provider
@@ -567,22 +520,18 @@ pub struct CreateCustomProvidersDto {
     /// This url will be loaded in iFrame to start a payment session.
     ///
     /// Example: `https://testpayment.paypal.com`
-    #[serde(rename = "paymentsUrl")]
     pub payments_url: String,
     /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
     ///
     /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "queryUrl")]
     pub query_url: String,
     /// Public image url for logo of the payment gateway displayed on the payments integrations page.
     ///
     /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// Whether the config supports subscription schedule or not. true represents config supports subscription schedule
     ///
     /// Example: `true`
-    #[serde(rename = "supportsSubscriptionSchedule")]
     pub supports_subscription_schedule: bool,
 }
 
@@ -616,15 +565,14 @@ pub type CreateCustomProvidersResponseSchema = ConnectCustomProvidersResponseSch
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFulfillmentDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Fulfillment tracking information
     pub trackings: Vec<FulfillmentTracking>,
@@ -633,7 +581,6 @@ pub struct CreateFulfillmentDto {
     /// Need to send a notification to customer
     ///
     /// Example: `true`
-    #[serde(rename = "notifyCustomer")]
     pub notify_customer: bool,
 }
 
@@ -674,22 +621,20 @@ pub struct CreateFulfillmentResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWhiteLabelIntegrationProviderDto {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// A unique name given to the integration provider, uniqueName must start and end with a character. Only lowercase characters and hyphens (-) are supported
     ///
     /// Example: `easy-direct`
-    #[serde(rename = "uniqueName")]
     pub unique_name: String,
     /// The title or name of the integration provider.
     ///
@@ -704,7 +649,6 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
     /// The URL to an image representing the integration provider. The imageUrl should start with "<https://>" and ensure that this URL is publicly accessible.
     ///
     /// Example: `https://example.com/image.jpg`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
 }
 
@@ -737,6 +681,7 @@ pub use ghl_common::types::Provider as CreateWhiteLabelIntegrationProviderDtoPro
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhitelabelIntegrationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWhitelabelIntegrationResponseDto {
     /// The unique identifier of the integration provider.
@@ -747,12 +692,10 @@ pub struct CreateWhitelabelIntegrationResponseDto {
     /// The altId / locationId of the integration provider.
     ///
     /// Example: `Z4Bxl8J4SaPEPLq9IQ8g`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The altType of the integration provider.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// The title or name of the integration provider.
     ///
@@ -773,17 +716,14 @@ pub struct CreateWhitelabelIntegrationResponseDto {
     /// The URL to an image representing the integration provider.
     ///
     /// Example: `https://example.com/assets/pmd/img/payments/nmi-logo.webp`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// The timestamp when the integration provider was created.
     ///
     /// Example: `2024-02-13T10:43:41.026Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The timestamp when the integration provider was last updated.
     ///
     /// Example: `2024-02-13T10:43:41.026Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -791,17 +731,16 @@ pub struct CreateWhitelabelIntegrationResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CustomProviderKeys`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomProviderKeys {
     /// Api-key for custom payment provider config
     ///
     /// Example: `y5ZQxryRFXZHvUJZdLeXXXXX`
-    #[serde(rename = "apiKey")]
     pub api_key: String,
     /// Publishable-key for custom payment provider config
     ///
     /// Example: `rzp_test_zPRoVMLOa0XXXX`
-    #[serde(rename = "publishableKey")]
     pub publishable_key: String,
 }
 
@@ -819,48 +758,47 @@ impl CustomProviderKeys {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomRRuleOptionsDto {
     /// Example: `monthly`
-    #[serde(rename = "intervalType")]
     pub interval_type: CustomRRuleOptionsDtoIntervalType,
     /// Example: `2`
     pub interval: f64,
     /// Start date in YYYY-MM-DD format
     ///
     /// Example: `2023-01-01`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// Start time in HH:mm:ss format
     ///
     /// Example: `20:45:00`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// End date in YYYY-MM-DD format
     ///
     /// Example: `2029-11-01`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// End time in HH:mm:ss format
     ///
     /// Example: `18:45:00`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// -1, 1, 2, 3, ..., 27, 28
     ///
     /// Example: `15`
-    #[serde(rename = "dayOfMonth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<f64>,
     /// Example: `mo`
-    #[serde(rename = "dayOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRuleOptionsDtoDayOfWeek>,
     /// -1, 1, 2, 3, 4
     ///
     /// Example: `-1`
-    #[serde(rename = "numOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_of_week: Option<f64>,
     /// Example: `jan`
-    #[serde(rename = "monthOfYear", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<CustomRRuleOptionsDtoMonthOfYear>,
     /// Max number of task executions
     ///
@@ -870,7 +808,7 @@ pub struct CustomRRuleOptionsDto {
     /// Execute task number of days before
     ///
     /// Example: `5`
-    #[serde(rename = "daysBefore", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_before: Option<f64>,
 }
 
@@ -884,6 +822,7 @@ pub use ghl_common::types::MonthOfYear as CustomRRuleOptionsDtoMonthOfYear;
 ///
 /// Schema: `apps/payments.json#/components/schemas/DefaultPriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DefaultPriceResponseDto {
     /// The unique identifier for the price.
@@ -892,23 +831,15 @@ pub struct DefaultPriceResponseDto {
     #[serde(rename = "_id")]
     pub id: String,
     /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
     /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The unique identifier for the associated product.
     ///
@@ -918,7 +849,7 @@ pub struct DefaultPriceResponseDto {
     /// The unique identifier for the user.
     ///
     /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The name of the price.
     ///
@@ -927,7 +858,6 @@ pub struct DefaultPriceResponseDto {
     /// The type of the price (e.g., one_time).
     ///
     /// Example: `one_time`
-    #[serde(rename = "type")]
     pub type_: DefaultPriceResponseDtoType,
     /// The currency code for the price.
     ///
@@ -943,38 +873,30 @@ pub struct DefaultPriceResponseDto {
     /// The creation timestamp of the price.
     ///
     /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The last update timestamp of the price.
     ///
     /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The compare-at price for comparison purposes.
     ///
     /// Example: `2000000`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<f64>,
     /// Indicates whether inventory tracking is enabled.
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
     /// Available inventory stock quantity
     ///
     /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_quantity: Option<f64>,
     /// Continue selling when out of stock
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
@@ -984,6 +906,7 @@ pub use ghl_common::types::DefaultPriceResponseDtoType;
 ///
 /// Schema: `apps/payments.json#/components/schemas/DefaultProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DefaultProductResponseDto {
     /// The unique identifier for the product.
@@ -1002,7 +925,6 @@ pub struct DefaultProductResponseDto {
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The name of the product.
     ///
@@ -1011,35 +933,24 @@ pub struct DefaultProductResponseDto {
     /// The type of the product (e.g., PHYSICAL).
     ///
     /// Example: `PHYSICAL`
-    #[serde(rename = "productType")]
     pub product_type: String,
     /// Indicates whether the product is available in-store.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// The creation timestamp of the product.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the product.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// The statement descriptor for the product.
     ///
     /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
     /// The URL for the product image.
     ///
@@ -1047,12 +958,12 @@ pub struct DefaultProductResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// The field indicates whether taxes are enabled for the product or not.
     ///
     /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taxes_enabled: Option<bool>,
     /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1060,11 +971,7 @@ pub struct DefaultProductResponseDto {
     /// Tax category ID for Automatic taxes calculation.
     ///
     /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// The Product label details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1080,17 +987,16 @@ pub struct DefaultProductResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCouponParams {
     /// Location Id
     ///
     /// Example: `BQdAwxa0ky1iK2sstLGJ`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Coupon Id
     ///
@@ -1117,6 +1023,7 @@ impl DeleteCouponParams {
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCouponResponseDto {
     /// Indicates whether the delete was successful
@@ -1126,7 +1033,6 @@ pub struct DeleteCouponResponseDto {
     /// Unique identifier for tracing this API request
     ///
     /// Example: `c667b18d-8f5e-44cf-a914`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -1134,12 +1040,12 @@ pub struct DeleteCouponResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCustomProvidersConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomProvidersConfigDto {
     /// Whether the config is for test mode or live mode. true represents config is for live payments
     ///
     /// Example: `true`
-    #[serde(rename = "liveMode")]
     pub live_mode: bool,
 }
 
@@ -1198,12 +1104,12 @@ pub struct FulfilledItem {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentItems`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentItems {
     /// The id of product price
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "priceId")]
     pub price_id: String,
     /// The no of quantity of the item
     ///
@@ -1225,15 +1131,14 @@ impl FulfillmentItems {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentSchema {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Fulfillment tracking information
     pub trackings: Vec<FulfillmentTracking>,
@@ -1247,12 +1152,10 @@ pub struct FulfillmentSchema {
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1260,26 +1163,23 @@ pub struct FulfillmentSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentTracking`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentTracking {
     /// Tracking number provided by the shipping carrier
     ///
     /// Example: `40012345678`
-    #[serde(rename = "trackingNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     /// Shipping carrier name
     ///
     /// Example: `FedEx`
-    #[serde(
-        rename = "shippingCarrier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier: Option<String>,
     /// Tracking URL
     ///
     /// Example: `https://www.fedex.com/wtrk/track/?trknbr=40012345678`
-    #[serde(rename = "trackingUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_url: Option<String>,
 }
 
@@ -1321,6 +1221,7 @@ pub type GetCustomProvidersResponseSchema = ConnectCustomProvidersResponseSchema
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetOrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrderResponseSchema {
     /// The unique identifier for the order.
@@ -1331,17 +1232,15 @@ pub struct GetOrderResponseSchema {
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// Contact id corresponding to the order.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Currency in which order was created.
     ///
@@ -1360,38 +1259,28 @@ pub struct GetOrderResponseSchema {
     /// Order is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// The creation timestamp of the order.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the order.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Fulfillment status of the order.
     ///
     /// Example: `unfulfilled`
-    #[serde(
-        rename = "fulfillmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_status: Option<String>,
     /// Contact details of the order.
-    #[serde(
-        rename = "contactSnapshot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
     /// Amount details of the order.
     ///
     /// Example: `{ subtotal: 100, discount: 5 }`
-    #[serde(rename = "amountSummary", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_summary: Option<AmountSummary>,
     /// Source details of the order.
     ///
@@ -1409,7 +1298,7 @@ pub struct GetOrderResponseSchema {
     /// Tracking id of the order.
     ///
     /// Example: `63319ef9-de0a-4c84-aebd-3585fb4a0cdf`
-    #[serde(rename = "trackingId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_id: Option<String>,
     /// Fingerprint id of the order.
     ///
@@ -1424,35 +1313,27 @@ pub struct GetOrderResponseSchema {
     /// Is test order.
     ///
     /// Example: `false`
-    #[serde(rename = "markAsTest", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark_as_test: Option<bool>,
     /// Trace id of the order.
     ///
     /// Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Automatic taxes applied for the Order
     ///
     /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_taxes_calculated: Option<bool>,
     /// Provider name for automatic tax calculation
     ///
     /// Example: `taxjar`
-    #[serde(
-        rename = "taxCalculationProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_calculation_provider: Option<String>,
     /// User ID who created the order.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -1460,6 +1341,7 @@ pub struct GetOrderResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetSubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSubscriptionResponseSchema {
     /// The unique identifier for the subscription.
@@ -1470,24 +1352,18 @@ pub struct GetSubscriptionResponseSchema {
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Contact id corresponding to the subscription.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Contact details of the subscriber.
-    #[serde(
-        rename = "contactSnapshot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
     /// Coupon details of the subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1510,56 +1386,46 @@ pub struct GetSubscriptionResponseSchema {
     /// Subscription is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Entity type of subscription (eg: order).
     ///
     /// Example: `order`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Entity id for the subscription. e.g: order id
     ///
     /// Example: `62f4db0f3059ecee61379012`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Entity source details for the subscription.
     ///
     /// Example: `{ type: "funnel", id: "lx6ROqruHGVQD2PZwFxK", subType: "upsell", name: "test funnel" }`
-    #[serde(rename = "entitySource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source: Option<OrderSource>,
     /// Subscription id for subscription.
     ///
     /// Example: `I-0UE609H8E43P`
-    #[serde(rename = "subscriptionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Snapshot of subscription.
-    #[serde(
-        rename = "subscriptionSnapshot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_snapshot: Option<serde_json::Value>,
     /// Payment provider details for the subscription.
-    #[serde(
-        rename = "paymentProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider: Option<serde_json::Value>,
     /// Ip address from where subscription was initiated.
     ///
     /// Example: `103.100.16.82`
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The creation timestamp of the subscription.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the subscription.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Meta details of the subscription.
     ///
@@ -1569,7 +1435,7 @@ pub struct GetSubscriptionResponseSchema {
     /// Is test subscription.
     ///
     /// Example: `false`
-    #[serde(rename = "markAsTest", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark_as_test: Option<bool>,
     /// Scedule details for the subscription.
     ///
@@ -1579,34 +1445,30 @@ pub struct GetSubscriptionResponseSchema {
     /// Auto payment details of the subscription.
     ///
     /// Example: `{ customerId: "908879612", paymentMethodId: "908646635" }`
-    #[serde(rename = "autoPayment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<serde_json::Value>,
     /// Recurring product details of the subscription.
-    #[serde(
-        rename = "recurringProduct",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_product: Option<serde_json::Value>,
     /// Cancellation timestamp of the subscription.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "canceledAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<String>,
     /// User id who cancelled the subscription.
     ///
     /// Example: `qUuXUiB2AiA2DIthEicP`
-    #[serde(rename = "canceledBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canceled_by: Option<String>,
     /// Trace id of the subscription.
     ///
     /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// User ID who created the subscription.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -1614,6 +1476,7 @@ pub struct GetSubscriptionResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetTxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTxnResponseSchema {
     /// The unique identifier for the transaction.
@@ -1624,24 +1487,18 @@ pub struct GetTxnResponseSchema {
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Contact id corresponding to the transaction.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Contact details of the transaction.
-    #[serde(
-        rename = "contactSnapshot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
     /// Currency in which transaction was made.
     ///
@@ -1661,66 +1518,60 @@ pub struct GetTxnResponseSchema {
     /// Transaction is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// The creation timestamp of the transaction.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the transaction.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Entity type of transaction (eg: order).
     ///
     /// Example: `order`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Entity id for the transaction. e.g: order id
     ///
     /// Example: `61dd0fe9c077f73e67f78803`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Entity source details for the transaction.
     ///
     /// Example: `{ type: "funnel", id: "BDBMEghdIUaqMPEsK349", subType: "two_step_order_form", name: "new funnel" }`
-    #[serde(rename = "entitySource", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source: Option<OrderSource>,
     /// Charge id for transaction.
     ///
     /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_id: Option<String>,
     /// Charge snapshot of transaction.
     ///
     /// Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`
-    #[serde(rename = "chargeSnapshot", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_snapshot: Option<serde_json::Value>,
     /// Invoice id for the transaction.
     ///
     /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(rename = "invoiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
     /// Subscription id for transaction.
     ///
     /// Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`
-    #[serde(rename = "subscriptionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Payment provider details of the transaction.
     ///
     /// Example: `{ type: "stripe", connectedAccount: { _id: "612ca676b484b241fef9d962", accountId: "acct_1Ihw53CScnf89tZo" } }`
-    #[serde(
-        rename = "paymentProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider: Option<serde_json::Value>,
     /// Ip address from where transaction was initiated.
     ///
     /// Example: `107.178.194.224`
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// Meta details of the transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1728,51 +1579,47 @@ pub struct GetTxnResponseSchema {
     /// Is test transaction.
     ///
     /// Example: `false`
-    #[serde(rename = "markAsTest", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark_as_test: Option<bool>,
     /// Is parent transaction.
     ///
     /// Example: `false`
-    #[serde(rename = "isParent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_parent: Option<bool>,
     /// Transaction amount refunded.
     ///
     /// Example: `10`
-    #[serde(rename = "amountRefunded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_refunded: Option<f64>,
     /// Receipt id for transaction.
     ///
     /// Example: `6492fbea489bc07892c6defb`
-    #[serde(rename = "receiptId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_id: Option<String>,
     /// Is transaction qbo synced.
     ///
     /// Example: `false`
-    #[serde(rename = "qboSynced", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qbo_synced: Option<bool>,
     /// Qbo details of the transaction.
     ///
     /// Example: `{ domain: "QBO", sparse: false, Id: "180", SyncToken: "0", TotalAmt: 25 }`
-    #[serde(rename = "qboResponse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qbo_response: Option<serde_json::Value>,
     /// Trace id of the transaction.
     ///
     /// Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// ID of the contact that was merged from.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(
-        rename = "mergedFromContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from_contact_id: Option<String>,
     /// User ID who created the transaction.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -1785,6 +1632,7 @@ pub type IntegrationProviderSchema = CreateWhitelabelIntegrationResponseDto;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListCouponsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListCouponsResponseDto {
     /// Array of coupon objects
@@ -1792,12 +1640,10 @@ pub struct ListCouponsResponseDto {
     /// Total number of coupons matching the query criteria
     ///
     /// Example: `20`
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
     /// Unique identifier for tracing this API request
     ///
     /// Example: `c667b18d-8f5e-44cf-a914`
-    #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
@@ -1821,12 +1667,12 @@ pub use ghl_common::types::ListOrdersPaymentStatus;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListOrdersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListOrdersResponseDto {
     /// An array of orders
     pub data: Vec<OrderResponseSchema>,
     /// total orders count
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -1834,12 +1680,12 @@ pub struct ListOrdersResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListSubscriptionResponseDto {
     /// An array of subscriptions
     pub data: Vec<SubscriptionResponseSchema>,
     /// total subscriptions count
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -1847,12 +1693,12 @@ pub struct ListSubscriptionResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListTxnsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListTxnsResponseDto {
     /// An array of transactions
     pub data: Vec<TxnResponseSchema>,
     /// total transactions count
-    #[serde(rename = "totalCount")]
     pub total_count: i64,
 }
 
@@ -1891,6 +1737,7 @@ pub struct MembershipOfferDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/OrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderResponseSchema {
     /// The unique identifier for the order.
@@ -1901,27 +1748,25 @@ pub struct OrderResponseSchema {
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// Contact id corresponding to the order.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Contact name corresponding to the order.
     ///
     /// Example: `James Bond`
-    #[serde(rename = "contactName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     /// Contact email corresponding to the order.
     ///
     /// Example: `james.bond@gohighlevel.com`
-    #[serde(rename = "contactEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// Currency in which order was created.
     ///
@@ -1950,82 +1795,67 @@ pub struct OrderResponseSchema {
     /// Order is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Total products in an order.
     ///
     /// Example: `5`
-    #[serde(rename = "totalProducts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_products: Option<i64>,
     /// Source type of order (eg: funnel).
     ///
     /// Example: `funnel`
-    #[serde(rename = "sourceType")]
     pub source_type: String,
     /// Source name for the order.
     ///
     /// Example: `onestep`
-    #[serde(rename = "sourceName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_name: Option<String>,
     /// Source id for the order.
     ///
     /// Example: `kDj7BHej9Zyyq3QakJmz`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// Meta content for the source of order.
-    #[serde(rename = "sourceMeta", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_meta: Option<serde_json::Value>,
     /// Coupon code for the order.
     ///
     /// Example: `100PER`
-    #[serde(rename = "couponCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_code: Option<String>,
     /// The creation timestamp of the order.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the order.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Source sub-type for the order.
     ///
     /// Example: `one_step_order_form`
-    #[serde(rename = "sourceSubType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_sub_type: Option<String>,
     /// Fulfillment status of the order.
     ///
     /// Example: `unfulfilled`
-    #[serde(
-        rename = "fulfillmentStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfillment_status: Option<String>,
     /// Total one time products in an order.
     ///
     /// Example: `1`
-    #[serde(
-        rename = "onetimeProducts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onetime_products: Option<f64>,
     /// Total recurring time products in an order.
     ///
     /// Example: `1`
-    #[serde(
-        rename = "recurringProducts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_products: Option<f64>,
     /// User ID who created the order.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -2033,13 +1863,13 @@ pub struct OrderResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderSource {
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: OrderSourceType,
     /// The `subType` field.
-    #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<OrderSourceSubType>,
     /// The `id` field.
     pub id: String,
@@ -2059,17 +1889,16 @@ pub use ghl_common::types::OrderSourceType;
 ///
 /// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostRecordOrderPaymentBody {
     /// location Id / company Id based on altType
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// manual payment method
     ///
@@ -2095,11 +1924,7 @@ pub struct PostRecordOrderPaymentBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Indicates if the order is intended to be a partial payment.
-    #[serde(
-        rename = "isPartialPayment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_partial_payment: Option<bool>,
 }
 
@@ -2171,6 +1996,7 @@ pub type PostRecordOrderPaymentResponse = DeleteCustomProvidersResponseSchema;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductLabelDto {
     /// The content for the product label.
@@ -2180,12 +2006,12 @@ pub struct ProductLabelDto {
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2024-06-26T05:43:35.000Z`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2024-06-30T05:43:39.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
 }
 
@@ -2227,6 +2053,7 @@ pub struct ProductVariantOptionDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringDto {
     /// The interval at which the recurring event occurs.
@@ -2236,7 +2063,6 @@ pub struct RecurringDto {
     /// The number of intervals between each occurrence of the event.
     ///
     /// Example: `1`
-    #[serde(rename = "intervalCount")]
     pub interval_count: f64,
 }
 
@@ -2246,10 +2072,11 @@ pub use ghl_common::types::Interval as RecurringDtoInterval;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
-    #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
     /// The `rrule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2262,6 +2089,7 @@ pub use ghl_common::types::CouponDtoStatus as Status;
 ///
 /// Schema: `apps/payments.json#/components/schemas/SubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubscriptionResponseSchema {
     /// The unique identifier for the subscription.
@@ -2272,27 +2100,25 @@ pub struct SubscriptionResponseSchema {
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Contact id corresponding to the subscription.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Contact name corresponding to the subscription.
     ///
     /// Example: `James Bond`
-    #[serde(rename = "contactName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     /// Contact email corresponding to the subscription.
     ///
     /// Example: `james.bond@gohighlevel.com`
-    #[serde(rename = "contactEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// Currency in which subscription occurred.
     ///
@@ -2311,93 +2137,70 @@ pub struct SubscriptionResponseSchema {
     /// Subscription is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Entity type of subscription (eg: order).
     ///
     /// Example: `order`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Entity id for the subscription. e.g: order id
     ///
     /// Example: `62f4db0f3059ecee61379012`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Entity source type of subscription (eg: funnel).
     ///
     /// Example: `funnel`
-    #[serde(rename = "entitySourceType")]
     pub entity_source_type: String,
     /// Entity source name for the subscription.
     ///
     /// Example: `Attribution Funnel`
-    #[serde(
-        rename = "entitySourceName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_name: Option<String>,
     /// Entity source id for the subscription.
     ///
     /// Example: `bevrkPbLaDNXFaqfLKMm`
-    #[serde(rename = "entitySourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_id: Option<String>,
     /// Meta content for the entity source of subscription.
-    #[serde(
-        rename = "entitySourceMeta",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_meta: Option<serde_json::Value>,
     /// Subscription id for subscription.
     ///
     /// Example: `I-0UE609H8E43P`
-    #[serde(rename = "subscriptionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Snapshot of subscription.
-    #[serde(
-        rename = "subscriptionSnapshot",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_snapshot: Option<serde_json::Value>,
     /// Payment provider for subscription.
     ///
     /// Example: `stripe`
-    #[serde(
-        rename = "paymentProviderType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider_type: Option<String>,
     /// Payment provider connected account id for subscription.
     ///
     /// Example: `ATn0CqrzrWS5ak185Bsb1xCpyzBDOZ8WdRxyFotppLYePTDhiuQ49H5QXO_L-4HKk1GBn7f9_QhbNK2s`
-    #[serde(
-        rename = "paymentProviderConnectedAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider_connected_account: Option<String>,
     /// Ip address from where subscription was initiated.
     ///
     /// Example: `103.100.16.82`
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The creation timestamp of the subscription.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The update timestamp of the subscription.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// User ID who created the subscription.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -2405,6 +2208,7 @@ pub struct SubscriptionResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/TxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TxnResponseSchema {
     /// The unique identifier for the transaction.
@@ -2415,36 +2219,30 @@ pub struct TxnResponseSchema {
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// AltType is the type of identifier.
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: String,
     /// Contact id corresponding to the transaction.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// ID of the contact that was merged from.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(
-        rename = "mergedFromContactId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from_contact_id: Option<String>,
     /// Contact name corresponding to the transaction.
     ///
     /// Example: `James Bond`
-    #[serde(rename = "contactName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     /// Contact email corresponding to the transaction.
     ///
     /// Example: `james.bond@gohighlevel.com`
-    #[serde(rename = "contactEmail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
     /// Currency in which transaction occurred.
     ///
@@ -2463,120 +2261,96 @@ pub struct TxnResponseSchema {
     /// Transaction is in live / test mode.
     ///
     /// Example: `false`
-    #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
     /// Entity type of transaction (eg: order).
     ///
     /// Example: `order`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
     /// Entity id for the transaction. e.g: order id
     ///
     /// Example: `61dd0fe9c077f73e67f78803`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_id: Option<String>,
     /// Entity source type of transaction (eg: funnel).
     ///
     /// Example: `funnel`
-    #[serde(rename = "entitySourceType")]
     pub entity_source_type: String,
     /// Entity source sub-type of the transactions.
     ///
     /// Example: `two_step_order_form`
-    #[serde(
-        rename = "entitySourceSubType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_sub_type: Option<String>,
     /// Entity source name for the transaction.
     ///
     /// Example: `new funnel`
-    #[serde(
-        rename = "entitySourceName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_name: Option<String>,
     /// Entity source id for the transaction.
     ///
     /// Example: `BDBMEghdIUaqMPEsK349`
-    #[serde(rename = "entitySourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_id: Option<String>,
     /// Meta content for the entity source of transaction.
-    #[serde(
-        rename = "entitySourceMeta",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_meta: Option<serde_json::Value>,
     /// Subscription id for transaction.
     ///
     /// Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`
-    #[serde(rename = "subscriptionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Charge id for transaction.
     ///
     /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_id: Option<String>,
     /// Charge snapshot of transaction.
     ///
     /// Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`
-    #[serde(rename = "chargeSnapshot", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge_snapshot: Option<serde_json::Value>,
     /// Payment provider for transaction.
     ///
     /// Example: `stripe`
-    #[serde(
-        rename = "paymentProviderType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider_type: Option<String>,
     /// Payment provider  account id for transaction.
     ///
     /// Example: `612ca676b484b241fef9d962`
-    #[serde(
-        rename = "paymentProviderConnectedAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider_connected_account: Option<String>,
     /// Ip address from where transaction was initiated.
     ///
     /// Example: `107.178.194.224`
-    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_address: Option<String>,
     /// The creation timestamp of the transaction.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The update timestamp of the transaction.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Transaction amount refunded.
     ///
     /// Example: `10`
-    #[serde(rename = "amountRefunded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_refunded: Option<f64>,
     /// Transaction payment method details.
     ///
     /// Example: `{ card: { "brand": "discover", "last4": "0012" } }`
-    #[serde(rename = "paymentMethod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<serde_json::Value>,
     /// The charged timestamp of the transaction.
     ///
     /// Example: `2023-11-20T10:27:36.515Z`
-    #[serde(rename = "fulfilledAt")]
     pub fulfilled_at: String,
     /// User ID who created the transaction.
     ///
     /// Example: `user123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
 }
 
@@ -2586,17 +2360,16 @@ pub use ghl_common::types::ApplyToFuturePaymentsConfigDtoType as Type;
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCouponParams {
     /// Location Id
     ///
     /// Example: `BQdAwxa0ky1iK2sstLGJ`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Alt Type
     ///
     /// Example: `location`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Coupon Name
     ///
@@ -2609,55 +2382,40 @@ pub struct UpdateCouponParams {
     /// Discount Type
     ///
     /// Example: `amount`
-    #[serde(rename = "discountType")]
     pub discount_type: DiscountType,
     /// Discount Value
     ///
     /// Example: `10`
-    #[serde(rename = "discountValue")]
     pub discount_value: f64,
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2023-01-01T22:45:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2023-01-31T22:45:00.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
     /// Max number of times coupon can be used
     ///
     /// Example: `10`
-    #[serde(rename = "usageLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_limit: Option<f64>,
     /// Product Ids
-    #[serde(rename = "productIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
     /// Is Coupon applicable on upcoming subscription transactions
     ///
     /// Example: `true`
-    #[serde(
-        rename = "applyToFuturePayments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments: Option<bool>,
     /// If coupon is applicable on upcoming subscription transactions, how many months should it be applicable for a subscription
-    #[serde(
-        rename = "applyToFuturePaymentsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments_config: Option<ApplyToFuturePaymentsConfig>,
     /// Limits whether a coupon can be redeemed only once per customer.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "limitPerCustomer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_per_customer: Option<bool>,
     /// Coupon Id
     ///
@@ -2741,22 +2499,22 @@ impl UpdateCouponParams {
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomProviderCapabilitiesDto {
     /// Whether the marketplace app supports subscription schedules or not
     ///
     /// Example: `true`
-    #[serde(rename = "supportsSubscriptionSchedules")]
     pub supports_subscription_schedules: bool,
     /// Company id. Mandatory if locationId is not provided
     ///
     /// Example: `Yjnwuduw83e8x30sm0`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Location / Sub-account id. Mandatory if companyId is not provided
     ///
     /// Example: `Yjnwuduw83e8x30sm0`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 

@@ -162,8 +162,7 @@ impl GetNumberPoolList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -173,10 +172,9 @@ impl GetNumberPoolList {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/number-pools",
-                "/phone-system/number-pools".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -240,8 +238,7 @@ impl ActiveNumbers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -285,17 +282,12 @@ impl ActiveNumbers {
                 ),
             );
         }
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query_opt("pageSize", page_size.as_ref())
             .query_opt("page", page.as_ref())
             .query_opt("searchFilter", search_filter.as_ref())
@@ -329,8 +321,7 @@ impl ListAvailableNumbersForACountry {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -351,18 +342,12 @@ impl ListAvailableNumbersForACountry {
             voice_enabled,
             country_code,
         } = self;
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/available",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}/available",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query("firstPart", &first_part)
             .query("lastPart", &last_part)
             .query("anywhere", &anywhere)
@@ -397,8 +382,7 @@ impl PurchaseNumberForLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -412,18 +396,12 @@ impl PurchaseNumberForLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/purchase",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/phone-system/numbers/location/{locationId}/purchase",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["phonenumbers.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

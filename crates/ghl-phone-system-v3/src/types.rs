@@ -9,17 +9,17 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumberItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumberItemResponseDto {
     /// Phone number in E.164 format
     ///
     /// Example: `+17745678902`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// Human-friendly label for the number
     ///
     /// Example: `Main line`
-    #[serde(rename = "friendlyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// Provider number identifier
     ///
@@ -29,7 +29,7 @@ pub struct ListNumberItemResponseDto {
     /// ISO country code for the number
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Phone number capabilities
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,80 +37,60 @@ pub struct ListNumberItemResponseDto {
     /// Phone number type
     ///
     /// Example: `local`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Whether this is the default outbound number
     ///
     /// Example: `true`
-    #[serde(
-        rename = "isDefaultNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default_number: Option<bool>,
     /// Linked user ID if the number is assigned
     ///
     /// Example: `user-123`
-    #[serde(rename = "linkedUser", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_user: Option<String>,
     /// Ring-all user IDs linked to the number
-    #[serde(
-        rename = "linkedRingAllUsers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_ring_all_users: Option<Vec<String>>,
     /// Inbound call service metadata
-    #[serde(
-        rename = "inboundCallService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// Forwarding number in E.164 format
     ///
     /// Example: `+17745678903`
-    #[serde(
-        rename = "forwardingNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding_number: Option<String>,
     /// Whether group conversations are enabled
     ///
     /// Example: `true`
-    #[serde(
-        rename = "isGroupConversationEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_group_conversation_enabled: Option<bool>,
     /// Address SID used for regulated number purchases
     ///
     /// Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(rename = "addressSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_sid: Option<String>,
     /// Bundle SID used for regulated number purchases
     ///
     /// Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(rename = "bundleSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_sid: Option<String>,
     /// Date the number was added
     ///
     /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<serde_json::Value>,
     /// Date the number was last updated
     ///
     /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<serde_json::Value>,
     /// Legacy created-at field returned by some providers
     ///
     /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(rename = "dateCreated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_created: Option<serde_json::Value>,
     /// Provider origin for the number
     ///
@@ -123,6 +103,7 @@ pub struct ListNumberItemResponseDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3Http200ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumbersV3Http200ResponseDto {
     /// Outcome indicator from the shared success helper.
@@ -138,7 +119,6 @@ pub struct ListNumbersV3Http200ResponseDto {
     /// HTTP status echoed in the response body.
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
 }
 
@@ -146,6 +126,7 @@ pub struct ListNumbersV3Http200ResponseDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumbersV3ResponseDto {
     /// Active numbers available for the location
@@ -153,12 +134,12 @@ pub struct ListNumbersV3ResponseDto {
     /// Whether the account is managed under LC. Renamed from isUnderGhl.
     ///
     /// Example: `true`
-    #[serde(rename = "isUnderLc", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_under_lc: Option<bool>,
     /// The page size requested
     ///
     /// Example: `50`
-    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
     /// The zero-based page index requested
     ///
@@ -168,10 +149,10 @@ pub struct ListNumbersV3ResponseDto {
     /// Twilio account status for the location
     ///
     /// Example: `active`
-    #[serde(rename = "accountStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_status: Option<String>,
     /// Optional RCS sender IDs returned with the number list
-    #[serde(rename = "rcsSenderIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcs_sender_ids: Option<Vec<RcsSenderIdResponseDto>>,
     /// Total number of active numbers when available
     ///
@@ -212,6 +193,7 @@ pub struct NumberCapabilitiesDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3Http201ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchaseNumberForLocationV3Http201ResponseDto {
     /// Outcome indicator from the shared success helper.
@@ -227,7 +209,6 @@ pub struct PurchaseNumberForLocationV3Http201ResponseDto {
     /// HTTP status echoed in the response body.
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
 }
 
@@ -235,6 +216,7 @@ pub struct PurchaseNumberForLocationV3Http201ResponseDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3ResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchaseNumberForLocationV3ResponseDto {
     /// E.164 phone number that was purchased (from the request body)
@@ -244,7 +226,6 @@ pub struct PurchaseNumberForLocationV3ResponseDto {
     /// Location that owns the Twilio / numbers account
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Twilio account document identifier
     ///
@@ -253,7 +234,6 @@ pub struct PurchaseNumberForLocationV3ResponseDto {
     /// Whether the account is managed under LC. Renamed from under_ghl_account in the legacy document.
     ///
     /// Example: `false`
-    #[serde(rename = "underLcAccount")]
     pub under_lc_account: bool,
 }
 
@@ -261,47 +241,40 @@ pub struct PurchaseNumberForLocationV3ResponseDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/PurchasePhoneNumberBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchasePhoneNumberBodyDto {
     /// phoneNumber to purchase
     ///
     /// Example: `830236932`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// addressSid twilio address id
     ///
     /// Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(rename = "addressSid")]
     pub address_sid: String,
     /// bundleSid twilio bundle id
     ///
     /// Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(rename = "bundleSid")]
     pub bundle_sid: String,
     /// country for which the phone numbers are being requested
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode")]
     pub country_code: String,
     /// type of phone number to be purchased
     ///
     /// Example: `local`
-    #[serde(rename = "numberType")]
     pub number_type: serde_json::Value,
     /// stripe payment intent id
     ///
     /// Example: `pi_3Oxxxxxxxxxxxxxxxxxxxx`
-    #[serde(rename = "paymentIntentId")]
     pub payment_intent_id: String,
     /// stripe account id
     ///
     /// Example: `acct_1Oxxxxxxxxxxxxxxxx`
-    #[serde(rename = "stripeAccountId")]
     pub stripe_account_id: String,
     /// stripe registered payment method id
     ///
     /// Example: `pm_1Oxxxxxxxxxxxxxxxx`
-    #[serde(rename = "paymentMethodId")]
     pub payment_method_id: String,
     /// locality of the user in which number is being purchased
     ///
@@ -314,7 +287,6 @@ pub struct PurchasePhoneNumberBodyDto {
     /// fingerprintId is request id which is unique for every purchase number request
     ///
     /// Example: `purchase-req-abc-123`
-    #[serde(rename = "fingerprintId")]
     pub fingerprint_id: String,
     /// Skip location-level KYC verification if agency-level compliance has already been verified
     ///
@@ -360,6 +332,7 @@ impl PurchasePhoneNumberBodyDto {
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/RcsSenderIdResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RcsSenderIdResponseDto {
     /// RCS sender ID
@@ -369,63 +342,23 @@ pub struct RcsSenderIdResponseDto {
     /// Entry type
     ///
     /// Example: `rcsSenderId`
-    #[serde(rename = "numberType")]
     pub number_type: String,
     /// Human-friendly label for the sender ID
     ///
     /// Example: `Brand Sender`
-    #[serde(rename = "friendlyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// RCS sender metadata
-    #[serde(rename = "rcsMeta", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcs_meta: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
-/// Outcome indicator from the shared success helper.
-///
-/// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3Http200ResponseDto/properties/status` and 1 identical schema (`apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3Http201ResponseDto/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `success`
-    Success,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "success",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "success" => Self::Success,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Outcome indicator from the shared success helper.
+    ///
+    /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3Http200ResponseDto/properties/status` and 1 identical schema (`apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3Http201ResponseDto/properties/status`)
+    pub enum Status {
+        /// `success`
+        Success = "success",
     }
 }

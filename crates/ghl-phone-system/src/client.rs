@@ -39,11 +39,7 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `403`.
     pub fn get_number_pool_list(&self) -> GetNumberPoolList {
         GetNumberPoolList {
             client: self.client.clone(),
@@ -67,12 +63,7 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     pub fn active_numbers(&self, location_id: impl Into<String>) -> ActiveNumbers {
         ActiveNumbers {
             client: self.client.clone(),
@@ -101,11 +92,7 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `500`.
     pub fn available_numbers(
         &self,
         location_id: impl Into<String>,
@@ -141,11 +128,7 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `500`.
     pub fn purchase_phone_number(
         &self,
         location_id: impl Into<String>,
@@ -183,8 +166,7 @@ impl GetNumberPoolList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -196,10 +178,9 @@ impl GetNumberPoolList {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/number-pools",
-                "/phone-system/number-pools".to_owned(),
                 "2021-07-28",
             )
             .query_opt("locationId", location_id.as_ref())
@@ -253,8 +234,7 @@ impl ActiveNumbers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -318,17 +298,12 @@ impl ActiveNumbers {
                 ),
             );
         }
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("pageSize", page_size.as_ref())
             .query_opt("page", page.as_ref())
             .query_opt("searchFilter", search_filter.as_ref())
@@ -407,8 +382,7 @@ impl AvailableNumbers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -431,18 +405,12 @@ impl AvailableNumbers {
             mms_enabled,
             voice_enabled,
         } = self;
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/available",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}/available",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query("countryCode", &country_code)
             .query_opt("numberTypes", number_types.as_ref())
             .query_opt("firstPart", first_part.as_ref())
@@ -474,8 +442,7 @@ impl PurchasePhoneNumber {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -487,18 +454,12 @@ impl PurchasePhoneNumber {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/phone-system/numbers/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/purchase",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/phone-system/numbers/location/{locationId}/purchase",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["phonenumbers.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActiveNumbersResponse {
     /// Array of phone number objects with detailed configuration
@@ -16,12 +17,10 @@ pub struct ActiveNumbersResponse {
     /// Whether this account is manged by LeadconnectorHQ
     ///
     /// Example: `true`
-    #[serde(rename = "isUnderGhl")]
     pub is_under_ghl: bool,
     /// Number of items requested per page
     ///
     /// Example: `100`
-    #[serde(rename = "pageSize")]
     pub page_size: i64,
     /// Current page index (0-based)
     ///
@@ -30,64 +29,20 @@ pub struct ActiveNumbersResponse {
     /// Current status of the account
     ///
     /// Example: `active`
-    #[serde(rename = "accountStatus")]
     pub account_status: ActiveNumbersResponseAccountStatus,
 }
 
-/// Current status of the account
-///
-/// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema/properties/accountStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ActiveNumbersResponseAccountStatus {
-    /// `active`
-    Active,
-    /// `suspended`
-    Suspended,
-    /// `closed`
-    Closed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActiveNumbersResponseAccountStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Closed => "closed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActiveNumbersResponseAccountStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "suspended" => Self::Suspended,
-            "closed" => Self::Closed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActiveNumbersResponseAccountStatus> for String {
-    fn from(value: ActiveNumbersResponseAccountStatus) -> Self {
-        match value {
-            ActiveNumbersResponseAccountStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActiveNumbersResponseAccountStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Current status of the account
+    ///
+    /// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema/properties/accountStatus`
+    pub enum ActiveNumbersResponseAccountStatus {
+        /// `active`
+        Active = "active",
+        /// `suspended`
+        Suspended = "suspended",
+        /// `closed`
+        Closed = "closed",
     }
 }
 
@@ -95,12 +50,12 @@ impl std::fmt::Display for ActiveNumbersResponseAccountStatus {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailableNumbersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableNumbersResponseDto {
     /// Unique fingerprint ID for this search result, required when purchasing one of the returned numbers
     ///
     /// Example: `1773314252953`
-    #[serde(rename = "fingerprintId")]
     pub fingerprint_id: String,
     /// List of available phone numbers matching the search criteria
     pub numbers: Vec<AvailablePhoneNumberDto>,
@@ -110,22 +65,20 @@ pub struct AvailableNumbersResponseDto {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailablePhoneNumberDto {
     /// E.164 formatted phone number
     ///
     /// Example: `+18705871861`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// Human-readable formatted phone number
     ///
     /// Example: `(870) 587-1861`
-    #[serde(rename = "friendlyName")]
     pub friendly_name: String,
     /// ISO 3166-1 alpha-2 country code
     ///
     /// Example: `US`
-    #[serde(rename = "isoCountry")]
     pub iso_country: String,
     /// Local Access and Transport Area code
     ///
@@ -140,7 +93,7 @@ pub struct AvailablePhoneNumberDto {
     /// Rate center of the number
     ///
     /// Example: `WYNNE`
-    #[serde(rename = "rateCenter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_center: Option<String>,
     /// Latitude coordinate of the number's location
     ///
@@ -160,12 +113,11 @@ pub struct AvailablePhoneNumberDto {
     /// Postal code of the number
     ///
     /// Example: `72396`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Address requirements for purchasing this number
     ///
     /// Example: `none`
-    #[serde(rename = "addressRequirements")]
     pub address_requirements: AvailablePhoneNumberDtoAddressRequirements,
     /// Whether this is a beta number
     ///
@@ -178,64 +130,19 @@ pub struct AvailablePhoneNumberDto {
     pub price: Option<AvailablePhoneNumberDtoPrice>,
 }
 
-/// Address requirements for purchasing this number
-///
-/// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/addressRequirements`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AvailablePhoneNumberDtoAddressRequirements {
-    /// `none`
-    None,
-    /// `any`
-    Any,
-    /// `local`
-    Local,
-    /// `foreign`
-    Foreign,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AvailablePhoneNumberDtoAddressRequirements {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Any => "any",
-            Self::Local => "local",
-            Self::Foreign => "foreign",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AvailablePhoneNumberDtoAddressRequirements {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "none" => Self::None,
-            "any" => Self::Any,
-            "local" => Self::Local,
-            "foreign" => Self::Foreign,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AvailablePhoneNumberDtoAddressRequirements> for String {
-    fn from(value: AvailablePhoneNumberDtoAddressRequirements) -> Self {
-        match value {
-            AvailablePhoneNumberDtoAddressRequirements::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AvailablePhoneNumberDtoAddressRequirements {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Address requirements for purchasing this number
+    ///
+    /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/addressRequirements`
+    pub enum AvailablePhoneNumberDtoAddressRequirements {
+        /// `none`
+        None = "none",
+        /// `any`
+        Any = "any",
+        /// `local`
+        Local = "local",
+        /// `foreign`
+        Foreign = "foreign",
     }
 }
 
@@ -283,17 +190,17 @@ pub struct AvailablePhoneNumberDtoPrice {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DetailedPhoneNumberDto {
     /// E.164 formatted phone number
     ///
     /// Example: `+14155552671`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// Human-readable name assigned to the number
     ///
     /// Example: `Sales Line 1`
-    #[serde(rename = "friendlyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// Phone number SID (unique identifier)
     ///
@@ -302,68 +209,55 @@ pub struct DetailedPhoneNumberDto {
     /// ISO 3166-1 alpha-2 country code
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode")]
     pub country_code: String,
     /// Communication capabilities supported by this number
     pub capabilities: DetailedPhoneNumberDtoCapabilities,
     /// Type of phone number (local, toll-free, mobile, etc.)
     ///
     /// Example: `local`
-    #[serde(rename = "type")]
     pub type_: DetailedPhoneNumberDtoType,
     /// Whether this is the default outbound number for the location
     ///
     /// Example: `false`
-    #[serde(rename = "isDefaultNumber")]
     pub is_default_number: bool,
     /// User ID of the user assigned to this number
     ///
     /// Example: `user_123456789`
-    #[serde(rename = "linkedUser", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_user: Option<String>,
     /// Array of user IDs that should ring when this number is called
-    #[serde(rename = "linkedRingAllUsers")]
     pub linked_ring_all_users: Vec<String>,
     /// Configuration for inbound call handling service
-    #[serde(
-        rename = "inboundCallService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<DetailedPhoneNumberDtoInboundCallService>,
     /// Phone number to forward calls to
     ///
     /// Example: `+14155552672`
-    #[serde(
-        rename = "forwardingNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding_number: Option<String>,
     /// Whether group conversations are enabled for this number (US/CA numbers with SMS/MMS only)
     ///
     /// Example: `true`
-    #[serde(rename = "isGroupConversationEnabled")]
     pub is_group_conversation_enabled: bool,
     /// Address SID for compliance purposes
     ///
     /// Example: `AD1234567890abcdef1234567890abcde`
-    #[serde(rename = "addressSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_sid: Option<String>,
     /// Bundle SID for regulatory compliance
     ///
     /// Example: `BU1234567890abcdef1234567890abcde`
-    #[serde(rename = "bundleSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_sid: Option<String>,
     /// When the number was originally purchased/added
     ///
     /// Example: `2023-01-15T10:30:00Z`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// When the number configuration was last updated
     ///
     /// Example: `2023-02-20T14:45:00Z`
-    #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Source or origin of the phone number
     ///
@@ -404,12 +298,13 @@ pub struct DetailedPhoneNumberDtoCapabilities {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DetailedPhoneNumberDtoInboundCallService {
     /// Type of inbound call service
     ///
     /// Example: `voice_ai`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<DetailedPhoneNumberDtoInboundCallServiceType>,
     /// Service configuration value or ID
     ///
@@ -418,178 +313,47 @@ pub struct DetailedPhoneNumberDtoInboundCallService {
     pub value: Option<String>,
 }
 
-/// Type of inbound call service
-///
-/// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DetailedPhoneNumberDtoInboundCallServiceType {
-    /// `voice_ai`
-    VoiceAi,
-    /// `ivr`
-    Ivr,
-    /// `forward`
-    Forward,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DetailedPhoneNumberDtoInboundCallServiceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VoiceAi => "voice_ai",
-            Self::Ivr => "ivr",
-            Self::Forward => "forward",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Type of inbound call service
+    ///
+    /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService/properties/type`
+    pub enum DetailedPhoneNumberDtoInboundCallServiceType {
+        /// `voice_ai`
+        VoiceAi = "voice_ai",
+        /// `ivr`
+        Ivr = "ivr",
+        /// `forward`
+        Forward = "forward",
     }
 }
 
-impl From<String> for DetailedPhoneNumberDtoInboundCallServiceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "voice_ai" => Self::VoiceAi,
-            "ivr" => Self::Ivr,
-            "forward" => Self::Forward,
-            _ => Self::Unknown(value),
-        }
+ghl_runtime::string_enum! {
+    /// Source or origin of the phone number
+    ///
+    /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/origin`
+    pub enum DetailedPhoneNumberDtoOrigin {
+        /// `twilio`
+        Twilio = "twilio",
+        /// `hosted`
+        Hosted = "hosted",
+        /// `ported`
+        Ported = "ported",
     }
 }
 
-impl From<DetailedPhoneNumberDtoInboundCallServiceType> for String {
-    fn from(value: DetailedPhoneNumberDtoInboundCallServiceType) -> Self {
-        match value {
-            DetailedPhoneNumberDtoInboundCallServiceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DetailedPhoneNumberDtoInboundCallServiceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Source or origin of the phone number
-///
-/// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/origin`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DetailedPhoneNumberDtoOrigin {
-    /// `twilio`
-    Twilio,
-    /// `hosted`
-    Hosted,
-    /// `ported`
-    Ported,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DetailedPhoneNumberDtoOrigin {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Twilio => "twilio",
-            Self::Hosted => "hosted",
-            Self::Ported => "ported",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DetailedPhoneNumberDtoOrigin {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "twilio" => Self::Twilio,
-            "hosted" => Self::Hosted,
-            "ported" => Self::Ported,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DetailedPhoneNumberDtoOrigin> for String {
-    fn from(value: DetailedPhoneNumberDtoOrigin) -> Self {
-        match value {
-            DetailedPhoneNumberDtoOrigin::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DetailedPhoneNumberDtoOrigin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of phone number (local, toll-free, mobile, etc.)
-///
-/// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DetailedPhoneNumberDtoType {
-    /// `local`
-    Local,
-    /// `toll-free`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// `national`
-    National,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DetailedPhoneNumberDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "toll-free",
-            Self::Mobile => "mobile",
-            Self::National => "national",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DetailedPhoneNumberDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "local" => Self::Local,
-            "toll-free" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            "national" => Self::National,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DetailedPhoneNumberDtoType> for String {
-    fn from(value: DetailedPhoneNumberDtoType) -> Self {
-        match value {
-            DetailedPhoneNumberDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DetailedPhoneNumberDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Type of phone number (local, toll-free, mobile, etc.)
+    ///
+    /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/type`
+    pub enum DetailedPhoneNumberDtoType {
+        /// `local`
+        Local = "local",
+        /// `toll-free`
+        TollFree = "toll-free",
+        /// `mobile`
+        Mobile = "mobile",
+        /// `national`
+        National = "national",
     }
 }
 
@@ -618,6 +382,7 @@ pub struct GetNumberPoolListResponse {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDto {
     /// Unique identifier for the number pool
@@ -633,7 +398,7 @@ pub struct NumberPoolDto {
     /// Location ID this pool belongs to
     ///
     /// Example: `loc123`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Phone numbers in this pool
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -641,11 +406,7 @@ pub struct NumberPoolDto {
     /// Number to forward calls to
     ///
     /// Example: `+14155552671`
-    #[serde(
-        rename = "forwardingNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding_number: Option<String>,
     /// Whether whisper is enabled
     ///
@@ -655,24 +416,20 @@ pub struct NumberPoolDto {
     /// Message played during whisper
     ///
     /// Example: `Incoming call from sales line`
-    #[serde(rename = "whisperMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whisper_message: Option<String>,
     /// Whether call recording is enabled
     ///
     /// Example: `true`
-    #[serde(rename = "callRecording", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_recording: Option<bool>,
     /// Whether the number pool is active
     ///
     /// Example: `true`
-    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Inbound call service configuration
-    #[serde(
-        rename = "inboundCallService",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<NumberPoolDtoInboundCallService>,
 }
 
@@ -680,12 +437,13 @@ pub struct NumberPoolDto {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/inboundCallService`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDtoInboundCallService {
     /// Type of inbound call service
     ///
     /// Example: `voice_ai`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Service configuration value/ID
     ///
@@ -698,17 +456,18 @@ pub struct NumberPoolDtoInboundCallService {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/numbers/items`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDtoNumbersItem {
     /// E.164 formatted phone number
     ///
     /// Example: `+14155552671`
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Human-readable name for the number
     ///
     /// Example: `Sales Line 1`
-    #[serde(rename = "friendlyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
 }
 
@@ -716,32 +475,32 @@ pub struct NumberPoolDtoNumbersItem {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchasePhoneNumberBodyDto {
     /// The phone number to purchase
     ///
     /// Example: `+18305551234`
-    #[serde(rename = "phoneNumber")]
     pub phone_number: String,
     /// ISO 3166-1 alpha-2 country code of the number
     ///
     /// Example: `US`
-    #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// Type of phone number
     ///
     /// Example: `local`
-    #[serde(rename = "numberType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_type: Option<PurchasePhoneNumberBodyDtoNumberType>,
     /// Twilio address SID for compliance
     ///
     /// Example: `AD1234567890abcdef1234567890abcde`
-    #[serde(rename = "addressSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_sid: Option<String>,
     /// Twilio bundle SID for regulatory compliance
     ///
     /// Example: `BU1234567890abcdef1234567890abcde`
-    #[serde(rename = "bundleSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_sid: Option<String>,
     /// Locality where the number is being purchased
     ///
@@ -756,7 +515,7 @@ pub struct PurchasePhoneNumberBodyDto {
     /// Unique request ID for idempotency (fingerprint of the purchase request)
     ///
     /// Example: `fp_abc123def456`
-    #[serde(rename = "fingerprintId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint_id: Option<String>,
     /// Skip location-level KYC verification if agency-level compliance has already been verified
     ///
@@ -837,60 +596,17 @@ impl PurchasePhoneNumberBodyDto {
     }
 }
 
-/// Type of phone number
-///
-/// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto/properties/numberType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PurchasePhoneNumberBodyDtoNumberType {
-    /// `local`
-    Local,
-    /// `tollFree`
-    TollFree,
-    /// `mobile`
-    Mobile,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PurchasePhoneNumberBodyDtoNumberType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Local => "local",
-            Self::TollFree => "tollFree",
-            Self::Mobile => "mobile",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PurchasePhoneNumberBodyDtoNumberType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "local" => Self::Local,
-            "tollFree" => Self::TollFree,
-            "mobile" => Self::Mobile,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PurchasePhoneNumberBodyDtoNumberType> for String {
-    fn from(value: PurchasePhoneNumberBodyDtoNumberType) -> Self {
-        match value {
-            PurchasePhoneNumberBodyDtoNumberType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PurchasePhoneNumberBodyDtoNumberType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Type of phone number
+    ///
+    /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto/properties/numberType`
+    pub enum PurchasePhoneNumberBodyDtoNumberType {
+        /// `local`
+        Local = "local",
+        /// `tollFree`
+        TollFree = "tollFree",
+        /// `mobile`
+        Mobile = "mobile",
     }
 }
 

@@ -43,11 +43,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_invoices(&self, location_id: impl Into<String>) -> ListInvoices {
         ListInvoices {
             client: self.client.clone(),
@@ -78,11 +74,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_product(&self, body: types::CreateProductDto) -> CreateProduct {
         CreateProduct {
             client: self.client.clone(),
@@ -102,11 +94,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn bulk_update(&self, body: types::BulkUpdateDto) -> BulkUpdate {
         BulkUpdate {
             client: self.client.clone(),
@@ -124,11 +112,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn bulk_edit(&self, body: types::BulkEditRequestDto) -> BulkEdit {
         BulkEdit {
             client: self.client.clone(),
@@ -153,11 +137,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_product_collection(
         &self,
         alt_id: impl Into<String>,
@@ -186,11 +166,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_product_collection(
         &self,
         body: types::CreateProductCollectionsDto,
@@ -219,11 +195,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_product_collection(
         &self,
         collection_id: impl Into<String>,
@@ -253,11 +225,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_product_collection_id(
         &self,
         collection_id: impl Into<String>,
@@ -286,11 +254,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_product_collection(
         &self,
         collection_id: impl Into<String>,
@@ -319,11 +283,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_list_inventory(
         &self,
         alt_id: impl Into<String>,
@@ -351,11 +311,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_inventory(&self, body: types::UpdateInventoryDto) -> UpdateInventory {
         UpdateInventory {
             client: self.client.clone(),
@@ -379,11 +335,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_product_reviews(
         &self,
         alt_id: impl Into<String>,
@@ -417,11 +369,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn bulk_update_product_review(
         &self,
         body: types::UpdateProductReviewsDto,
@@ -448,11 +396,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_reviews_count(
         &self,
         alt_id: impl Into<String>,
@@ -488,11 +432,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_product_review(
         &self,
         review_id: impl Into<String>,
@@ -525,11 +465,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_product_review(
         &self,
         review_id: impl Into<String>,
@@ -558,11 +494,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_store_status(
         &self,
         store_id: impl Into<String>,
@@ -591,10 +523,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn update_display_priority(
         &self,
         store_id: impl Into<String>,
@@ -624,11 +553,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_product_store_stats(
         &self,
         store_id: impl Into<String>,
@@ -662,11 +587,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_product_by_id(
         &self,
         product_id: impl Into<String>,
@@ -697,11 +618,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_product_by_id(
         &self,
         product_id: impl Into<String>,
@@ -731,11 +648,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_product_by_id(
         &self,
         product_id: impl Into<String>,
@@ -765,11 +678,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_prices_for_product(
         &self,
         product_id: impl Into<String>,
@@ -801,11 +710,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_price_for_product(
         &self,
         product_id: impl Into<String>,
@@ -836,11 +741,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_price_by_id_for_product(
         &self,
         product_id: impl Into<String>,
@@ -873,11 +774,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_price_by_id_for_product(
         &self,
         product_id: impl Into<String>,
@@ -909,11 +806,7 @@ impl ProductsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_price_by_id_for_product(
         &self,
         product_id: impl Into<String>,
@@ -1025,8 +918,7 @@ impl ListInvoices {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1072,12 +964,7 @@ impl ListInvoices {
             available_in_store,
             sort_order,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/products/",
-                "/products/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/", "v3")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("locationId", &location_id)
@@ -1112,8 +999,7 @@ impl CreateProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1125,12 +1011,7 @@ impl CreateProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/products/",
-                "/products/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/", "v3")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1154,8 +1035,7 @@ impl BulkUpdate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1167,12 +1047,7 @@ impl BulkUpdate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/products/bulk-update",
-                "/products/bulk-update".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/bulk-update", "v3")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1196,8 +1071,7 @@ impl BulkEdit {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1209,12 +1083,7 @@ impl BulkEdit {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-            Method::POST,
-            "/products/bulk-update/edit",
-            "/products/bulk-update/edit".to_owned(),
-            "v3",
-        );
+        let request = Request::to(Method::POST, "/products/bulk-update/edit", "v3");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1267,8 +1136,7 @@ impl GetProductCollection {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1300,12 +1168,7 @@ impl GetProductCollection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, limit, offset, alt_id, alt_type, collection_ids, name } = self;
-        let request = Request::new(
-                Method::GET,
-                "/products/collections",
-                "/products/collections".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/collections", "v3")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("altId", &alt_id)
@@ -1336,8 +1199,7 @@ impl CreateProductCollection {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1349,12 +1211,7 @@ impl CreateProductCollection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/products/collections",
-                "/products/collections".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/collections", "v3")
             .scopes(&["products/collection.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1382,8 +1239,7 @@ impl DeleteProductCollection {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1395,17 +1251,12 @@ impl DeleteProductCollection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, alt_id, alt_type } = self;
-        let path = [
-            "/products/collections/",
-            &ghl_runtime::encode_path_segment(&collection_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/products/collections/{collectionId}",
-                path,
                 "v3",
             )
+            .path_param("collectionId", &collection_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["products/collection.write"])
@@ -1433,8 +1284,7 @@ impl GetProductCollectionId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1446,17 +1296,12 @@ impl GetProductCollectionId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, alt_id } = self;
-        let path = [
-            "/products/collections/",
-            &ghl_runtime::encode_path_segment(&collection_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/products/collections/{collectionId}",
-                path,
                 "v3",
             )
+            .path_param("collectionId", &collection_id)
             .query("altId", &alt_id)
             .scopes(&["products/collection.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1483,8 +1328,7 @@ impl UpdateProductCollection {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1496,17 +1340,12 @@ impl UpdateProductCollection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, body } = self;
-        let path = [
-            "/products/collections/",
-            &ghl_runtime::encode_path_segment(&collection_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/products/collections/{collectionId}",
-                path,
                 "v3",
             )
+            .path_param("collectionId", &collection_id)
             .scopes(&["products/collection.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1552,8 +1391,7 @@ impl GetListInventory {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1585,12 +1423,7 @@ impl GetListInventory {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, limit, offset, alt_id, alt_type, search } = self;
-        let request = Request::new(
-                Method::GET,
-                "/products/inventory",
-                "/products/inventory".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/inventory", "v3")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("altId", &alt_id)
@@ -1620,8 +1453,7 @@ impl UpdateInventory {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1633,12 +1465,7 @@ impl UpdateInventory {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/products/inventory",
-                "/products/inventory".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/inventory", "v3")
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1734,8 +1561,7 @@ impl GetProductReviews {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1780,12 +1606,7 @@ impl GetProductReviews {
             product_id,
             store_id,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/products/reviews",
-                "/products/reviews".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/reviews", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -1821,8 +1642,7 @@ impl BulkUpdateProductReview {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1834,12 +1654,7 @@ impl BulkUpdateProductReview {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/products/reviews/bulk-update",
-                "/products/reviews/bulk-update".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/reviews/bulk-update", "v3")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1901,8 +1716,7 @@ impl GetReviewsCount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1923,12 +1737,7 @@ impl GetReviewsCount {
             product_id,
             store_id,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/products/reviews/count",
-                "/products/reviews/count".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/reviews/count", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("rating", rating.as_ref())
@@ -1963,8 +1772,7 @@ impl DeleteProductReview {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1976,14 +1784,8 @@ impl DeleteProductReview {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, review_id, alt_id, alt_type, product_id } = self;
-        let path = ["/products/reviews/", &ghl_runtime::encode_path_segment(&review_id)]
-            .concat();
-        let request = Request::new(
-                Method::DELETE,
-                "/products/reviews/{reviewId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::DELETE, "/products/reviews/{reviewId}", "v3")
+            .path_param("reviewId", &review_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query("productId", &product_id)
@@ -2012,8 +1814,7 @@ impl UpdateProductReview {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2025,14 +1826,8 @@ impl UpdateProductReview {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, review_id, body } = self;
-        let path = ["/products/reviews/", &ghl_runtime::encode_path_segment(&review_id)]
-            .concat();
-        let request = Request::new(
-                Method::PUT,
-                "/products/reviews/{reviewId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::PUT, "/products/reviews/{reviewId}", "v3")
+            .path_param("reviewId", &review_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2059,8 +1854,7 @@ impl UpdateStoreStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2072,9 +1866,8 @@ impl UpdateStoreStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, body } = self;
-        let path = ["/products/store/", &ghl_runtime::encode_path_segment(&store_id)]
-            .concat();
-        let request = Request::new(Method::POST, "/products/store/{storeId}", path, "v3")
+        let request = Request::to(Method::POST, "/products/store/{storeId}", "v3")
+            .path_param("storeId", &store_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2097,8 +1890,7 @@ impl UpdateDisplayPriority {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2108,18 +1900,12 @@ impl UpdateDisplayPriority {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, body } = self;
-        let path = [
-            "/products/store/",
-            &ghl_runtime::encode_path_segment(&store_id),
-            "/priority",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/products/store/{storeId}/priority",
-                path,
                 "v3",
             )
+            .path_param("storeId", &store_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2161,8 +1947,7 @@ impl GetProductStoreStats {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2174,18 +1959,8 @@ impl GetProductStoreStats {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, alt_id, alt_type, search, collection_ids } = self;
-        let path = [
-            "/products/store/",
-            &ghl_runtime::encode_path_segment(&store_id),
-            "/stats",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/products/store/{storeId}/stats",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/store/{storeId}/stats", "v3")
+            .path_param("storeId", &store_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("search", search.as_ref())
@@ -2220,8 +1995,7 @@ impl DeleteProductById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2233,9 +2007,8 @@ impl DeleteProductById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, location_id, send_wishlist_status } = self;
-        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
-            .concat();
-        let request = Request::new(Method::DELETE, "/products/{productId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/products/{productId}", "v3")
+            .path_param("productId", &product_id)
             .query("locationId", &location_id)
             .query_opt("sendWishlistStatus", send_wishlist_status.as_ref())
             .scopes(&["products.write"])
@@ -2268,8 +2041,7 @@ impl GetProductById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2281,9 +2053,8 @@ impl GetProductById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, location_id, send_wishlist_status } = self;
-        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/products/{productId}", path, "v3")
+        let request = Request::to(Method::GET, "/products/{productId}", "v3")
+            .path_param("productId", &product_id)
             .query("locationId", &location_id)
             .query_opt("sendWishlistStatus", send_wishlist_status.as_ref())
             .scopes(&["products.readonly"])
@@ -2309,8 +2080,7 @@ impl UpdateProductById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2322,9 +2092,8 @@ impl UpdateProductById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, body } = self;
-        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
-            .concat();
-        let request = Request::new(Method::PUT, "/products/{productId}", path, "v3")
+        let request = Request::to(Method::PUT, "/products/{productId}", "v3")
+            .path_param("productId", &product_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2370,8 +2139,7 @@ impl ListPricesForProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2403,18 +2171,8 @@ impl ListPricesForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, limit, offset, location_id, ids } = self;
-        let path = [
-            "/products/",
-            &ghl_runtime::encode_path_segment(&product_id),
-            "/price",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/products/{productId}/price",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/products/{productId}/price", "v3")
+            .path_param("productId", &product_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("locationId", &location_id)
@@ -2442,8 +2200,7 @@ impl CreatePriceForProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2455,18 +2212,8 @@ impl CreatePriceForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, body } = self;
-        let path = [
-            "/products/",
-            &ghl_runtime::encode_path_segment(&product_id),
-            "/price",
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/products/{productId}/price",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/products/{productId}/price", "v3")
+            .path_param("productId", &product_id)
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2492,8 +2239,7 @@ impl DeletePriceByIdForProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2505,19 +2251,13 @@ impl DeletePriceByIdForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, location_id } = self;
-        let path = [
-            "/products/",
-            &ghl_runtime::encode_path_segment(&product_id),
-            "/price/",
-            &ghl_runtime::encode_path_segment(&price_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/products/{productId}/price/{priceId}",
-                path,
                 "v3",
             )
+            .path_param("productId", &product_id)
+            .path_param("priceId", &price_id)
             .query("locationId", &location_id)
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2543,8 +2283,7 @@ impl GetPriceByIdForProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2556,19 +2295,13 @@ impl GetPriceByIdForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, location_id } = self;
-        let path = [
-            "/products/",
-            &ghl_runtime::encode_path_segment(&product_id),
-            "/price/",
-            &ghl_runtime::encode_path_segment(&price_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/products/{productId}/price/{priceId}",
-                path,
                 "v3",
             )
+            .path_param("productId", &product_id)
+            .path_param("priceId", &price_id)
             .query("locationId", &location_id)
             .scopes(&["products/prices.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2594,8 +2327,7 @@ impl UpdatePriceByIdForProduct {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2607,19 +2339,13 @@ impl UpdatePriceByIdForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, body } = self;
-        let path = [
-            "/products/",
-            &ghl_runtime::encode_path_segment(&product_id),
-            "/price/",
-            &ghl_runtime::encode_path_segment(&price_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/products/{productId}/price/{priceId}",
-                path,
                 "v3",
             )
+            .path_param("productId", &product_id)
+            .path_param("priceId", &price_id)
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);

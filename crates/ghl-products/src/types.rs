@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditPriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditPriceDto {
     /// Price ID
@@ -36,30 +37,22 @@ pub struct BulkEditPriceDto {
     /// Compare at price
     ///
     /// Example: `129.99`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<f64>,
     /// Available quantity
     ///
     /// Example: `100`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_quantity: Option<f64>,
     /// Track inventory
     ///
     /// Example: `true`
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
     /// Allow out of stock purchases
     ///
     /// Example: `false`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_out_of_stock_purchases: Option<bool>,
     /// SKU
     ///
@@ -69,24 +62,20 @@ pub struct BulkEditPriceDto {
     /// Trial period in days
     ///
     /// Example: `7`
-    #[serde(rename = "trialPeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<f64>,
     /// Total billing cycles
     ///
     /// Example: `12`
-    #[serde(rename = "totalCycles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cycles: Option<f64>,
     /// Setup fee
     ///
     /// Example: `25`
-    #[serde(rename = "setupFee", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_fee: Option<f64>,
     /// Shipping options
-    #[serde(
-        rename = "shippingOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_options: Option<ShippingOptionsDto>,
     /// Recurring details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +192,7 @@ impl BulkEditPriceDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditProductDto {
     /// Product ID
@@ -228,27 +218,23 @@ pub struct BulkEditProductDto {
     /// Product availability in store
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// Array of price variants for the product
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<BulkEditPriceDto>>,
     /// Collection IDs
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// Enable product label
     ///
     /// Example: `true`
-    #[serde(rename = "isLabelEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_label_enabled: Option<bool>,
     /// Enable taxes
     ///
     /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taxes_enabled: Option<bool>,
     /// SEO metadata for the product
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,16 +247,12 @@ pub struct BulkEditProductDto {
     /// Automatic tax category ID
     ///
     /// Example: `64a1b2c3d4e5f67890123460`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// Tax inclusive pricing
     ///
     /// Example: `false`
-    #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
     /// Product taxes
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -404,15 +386,14 @@ impl BulkEditProductDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditRequestDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Array of products to update. Note: The total count includes all prices within each product.
     pub products: Vec<BulkEditProductDto>,
@@ -437,6 +418,7 @@ impl BulkEditRequestDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditResponseDto {
     /// Success message
@@ -450,7 +432,6 @@ pub struct BulkEditResponseDto {
     /// Number of products updated
     ///
     /// Example: `5`
-    #[serde(rename = "updatedCount")]
     pub updated_count: i64,
 }
 
@@ -458,23 +439,20 @@ pub struct BulkEditResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkUpdateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Type of bulk update operation
     ///
     /// Example: `bulk-update-price`
-    #[serde(rename = "type")]
     pub type_: BulkUpdateDtoType,
     /// Array of product IDs
-    #[serde(rename = "productIds")]
     pub product_ids: Vec<String>,
     /// Filters to apply when selectAll is true
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -483,13 +461,13 @@ pub struct BulkUpdateDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceUpdateField>,
     /// Compare at price update configuration
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<PriceUpdateField>,
     /// New availability status
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<bool>,
     /// Array of collection IDs
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// Currency code
     ///
@@ -566,24 +544,21 @@ pub use ghl_common::types::BulkUpdateDtoType;
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateFilters`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkUpdateFilters {
     /// Filter by collection IDs
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// Filter by product type
     ///
     /// Example: `one-time`
-    #[serde(rename = "productType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_type: Option<String>,
     /// Filter by availability status
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// Filter by search term
     ///
@@ -649,6 +624,7 @@ pub struct BulkUpdateResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CollectionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CollectionSchema {
     /// The unique identifier for the collection
@@ -659,7 +635,6 @@ pub struct CollectionSchema {
     /// Location Id to which the collection is associated
     ///
     /// Example: `Z4Bxl8J4SaPEPLq9IQ8g`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// Name of the collection
     ///
@@ -678,7 +653,6 @@ pub struct CollectionSchema {
     /// Date at which the collection was created
     ///
     /// Example: `2024-02-22T09:27:19.728Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
 }
 
@@ -746,6 +720,7 @@ pub struct CreateCollectionResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePriceDto {
     /// The name of the price.
@@ -755,7 +730,6 @@ pub struct CreatePriceDto {
     /// The type of the price.
     ///
     /// Example: `one_time`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// The currency of the price.
     ///
@@ -772,48 +746,39 @@ pub struct CreatePriceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
     /// The trial period duration in days (if applicable).
     ///
     /// Example: `7`
-    #[serde(rename = "trialPeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trial_period: Option<f64>,
     /// The total number of billing cycles for the price. ( min: 1 )
     ///
     /// Example: `12`
-    #[serde(rename = "totalCycles", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_cycles: Option<f64>,
     /// The setup fee for the price.
     ///
     /// Example: `10.99`
-    #[serde(rename = "setupFee", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_fee: Option<f64>,
     /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
     /// The compare at price for the price.
     ///
     /// Example: `19.99`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<f64>,
     /// The unique identifier of the location associated with the price.
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The unique identifier of the user who created the price.
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Additional metadata associated with the price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -821,25 +786,17 @@ pub struct CreatePriceDto {
     /// Need to track inventory stock quantity
     ///
     /// Example: `true`
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
     /// Available inventory stock quantity
     ///
     /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_quantity: Option<f64>,
     /// Continue selling when out of stock
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_out_of_stock_purchases: Option<bool>,
     /// The unique identifier of the SKU associated with the price
     ///
@@ -847,27 +804,15 @@ pub struct CreatePriceDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Shipping options of the Price
-    #[serde(
-        rename = "shippingOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_options: Option<ShippingOptionsDto>,
     /// Is the product a digital product
     ///
     /// Example: `true`
-    #[serde(
-        rename = "isDigitalProduct",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_digital_product: Option<bool>,
     /// Digital delivery options
-    #[serde(
-        rename = "digitalDelivery",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digital_delivery: Option<Vec<String>>,
 }
 
@@ -1025,6 +970,7 @@ impl CreatePriceDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePriceResponseDto {
     /// The unique identifier for the price.
@@ -1033,23 +979,15 @@ pub struct CreatePriceResponseDto {
     #[serde(rename = "_id")]
     pub id: String,
     /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
     /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The unique identifier for the associated product.
     ///
@@ -1059,7 +997,7 @@ pub struct CreatePriceResponseDto {
     /// The unique identifier for the user.
     ///
     /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The name of the price.
     ///
@@ -1068,7 +1006,6 @@ pub struct CreatePriceResponseDto {
     /// The type of the price (e.g., one_time).
     ///
     /// Example: `one_time`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// The currency code for the price.
     ///
@@ -1084,38 +1021,30 @@ pub struct CreatePriceResponseDto {
     /// The creation timestamp of the price.
     ///
     /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The last update timestamp of the price.
     ///
     /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The compare-at price for comparison purposes.
     ///
     /// Example: `2000000`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<f64>,
     /// Indicates whether inventory tracking is enabled.
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
     /// Available inventory stock quantity
     ///
     /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_quantity: Option<f64>,
     /// Continue selling when out of stock
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
@@ -1123,22 +1052,21 @@ pub struct CreatePriceResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductCollectionsDto {
     /// Location Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The type of alt. For now it is only LOCATION
     ///
     /// Example: `LOCATION`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Unique Identifier of the Product Collection, Mongo Id
     ///
     /// Example: `66057f9d28536eae584ec047`
-    #[serde(rename = "collectionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
     /// Name of the Product Collection
     ///
@@ -1200,6 +1128,7 @@ impl CreateProductCollectionsDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductDto {
     /// The name of the product.
@@ -1209,7 +1138,6 @@ pub struct CreateProductDto {
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// A brief description of the product.
     ///
@@ -1217,7 +1145,6 @@ pub struct CreateProductDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `productType` field.
-    #[serde(rename = "productType")]
     pub product_type: ProductType,
     /// The URL for the product image.
     ///
@@ -1227,20 +1154,12 @@ pub struct CreateProductDto {
     /// The statement descriptor for the product.
     ///
     /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
     /// Indicates whether the product is available in-store.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// An array of medias for the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1249,12 +1168,12 @@ pub struct CreateProductDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
     /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty.
     ///
     /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taxes_enabled: Option<bool>,
     /// List of ids of Taxes attached to the Product. If taxes are passed, isTaxesEnabled should be true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1262,16 +1181,12 @@ pub struct CreateProductDto {
     /// Tax category ID for Automatic taxes calculation.
     ///
     /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// Is the product label enabled. If this is true, label object cannot be empty.
     ///
     /// Example: `true`
-    #[serde(rename = "isLabelEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_label_enabled: Option<bool>,
     /// Details for Product Label
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1287,7 +1202,7 @@ pub struct CreateProductDto {
     /// Whether the taxes should be included in the purchase price
     ///
     /// Example: `true`
-    #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
 }
 
@@ -1421,6 +1336,7 @@ impl CreateProductDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductResponseDto {
     /// The unique identifier for the product.
@@ -1439,7 +1355,6 @@ pub struct CreateProductResponseDto {
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// The name of the product.
     ///
@@ -1448,35 +1363,24 @@ pub struct CreateProductResponseDto {
     /// The type of the product (e.g., PHYSICAL).
     ///
     /// Example: `PHYSICAL`
-    #[serde(rename = "productType")]
     pub product_type: String,
     /// Indicates whether the product is available in-store.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// The creation timestamp of the product.
     ///
     /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// The last update timestamp of the product.
     ///
     /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// The statement descriptor for the product.
     ///
     /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
     /// The URL for the product image.
     ///
@@ -1484,12 +1388,12 @@ pub struct CreateProductResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// The field indicates whether taxes are enabled for the product or not.
     ///
     /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taxes_enabled: Option<bool>,
     /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1497,11 +1401,7 @@ pub struct CreateProductResponseDto {
     /// Tax category ID for Automatic taxes calculation.
     ///
     /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// The Product label details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1594,22 +1494,20 @@ pub use ghl_common::types::Direction as GetProductReviewsSortOrder;
 ///
 /// Schema: `apps/products.json#/components/schemas/GetProductStatsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetProductStatsResponseDto {
     /// Total number of products
     ///
     /// Example: `100`
-    #[serde(rename = "totalProducts")]
     pub total_products: i64,
     /// Number of products included in the store
     ///
     /// Example: `80`
-    #[serde(rename = "includedInStore")]
     pub included_in_store: i64,
     /// Number of products excluded from the store
     ///
     /// Example: `20`
-    #[serde(rename = "excludedFromStore")]
     pub excluded_from_store: i64,
 }
 
@@ -1617,6 +1515,7 @@ pub struct GetProductStatsResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/InventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InventoryItemDto {
     /// The unique identifier for the price
@@ -1631,7 +1530,6 @@ pub struct InventoryItemDto {
     /// Available quantity in inventory
     ///
     /// Example: `50`
-    #[serde(rename = "availableQuantity")]
     pub available_quantity: f64,
     /// SKU for the product variant
     ///
@@ -1640,7 +1538,6 @@ pub struct InventoryItemDto {
     /// Whether out of stock purchases are allowed
     ///
     /// Example: `false`
-    #[serde(rename = "allowOutOfStockPurchases")]
     pub allow_out_of_stock_purchases: bool,
     /// Product ID this price belongs to
     ///
@@ -1649,7 +1546,6 @@ pub struct InventoryItemDto {
     /// Last update timestamp
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Product image URL
     ///
@@ -1659,7 +1555,7 @@ pub struct InventoryItemDto {
     /// Product name
     ///
     /// Example: `T-shirt`
-    #[serde(rename = "productName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
 }
 
@@ -1799,6 +1695,7 @@ pub use ghl_common::types::Unit as PriceDimensionsDtoUnit;
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PriceMetaDto {
     /// The source of the price.
@@ -1808,17 +1705,15 @@ pub struct PriceMetaDto {
     /// The id of the source of the price from where it is imported
     ///
     /// Example: `123`
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// The Stripe price ID associated with the price.
     ///
     /// Example: `price_123`
-    #[serde(rename = "stripePriceId")]
     pub stripe_price_id: String,
     /// The internal source of the price.
     ///
     /// Example: `agency_plan`
-    #[serde(rename = "internalSource")]
     pub internal_source: PriceMetaDtoInternalSource,
 }
 
@@ -1852,12 +1747,12 @@ pub use ghl_common::types::PriceMetaDtoSource;
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceUpdateField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PriceUpdateField {
     /// Type of price update
     ///
     /// Example: `INCREASE_BY_AMOUNT`
-    #[serde(rename = "type")]
     pub type_: PriceUpdateFieldType,
     /// Value to update (amount or percentage based on type)
     ///
@@ -1866,7 +1761,7 @@ pub struct PriceUpdateField {
     /// Round to nearest whole number
     ///
     /// Example: `true`
-    #[serde(rename = "roundToWhole", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_to_whole: Option<bool>,
 }
 
@@ -1898,6 +1793,7 @@ pub type ProductCategories = serde_json::Value;
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductLabelDto {
     /// The content for the product label.
@@ -1907,12 +1803,12 @@ pub struct ProductLabelDto {
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2024-06-26T05:43:35.000Z`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Start date in YYYY-MM-DDTHH:mm:ssZ format
     ///
     /// Example: `2024-06-30T05:43:39.000Z`
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
 }
 
@@ -1943,6 +1839,7 @@ impl ProductLabelDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductMediaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductMediaDto {
     /// The unique identifier for the media.
@@ -1961,17 +1858,16 @@ pub struct ProductMediaDto {
     /// The type of the media file (e.g., image, video will be supporting soon).
     ///
     /// Example: `image`
-    #[serde(rename = "type")]
     pub type_: ProductMediaDtoType,
     /// Indicates whether the media is featured.
     ///
     /// Example: `true`
-    #[serde(rename = "isFeatured", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_featured: Option<bool>,
     /// Mongo ObjectIds of the prices for which the media is assigned
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "priceIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ids: Option<Vec<Vec<serde_json::Value>>>,
 }
 
@@ -2119,6 +2015,7 @@ impl ProductVariantOptionDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringDto {
     /// The interval at which the recurring event occurs.
@@ -2128,7 +2025,6 @@ pub struct RecurringDto {
     /// The number of intervals between each occurrence of the event.
     ///
     /// Example: `1`
-    #[serde(rename = "intervalCount")]
     pub interval_count: f64,
 }
 
@@ -2183,15 +2079,14 @@ pub use ghl_common::types::DefaultPriceResponseDtoType as Type;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateDisplayPriorityBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateDisplayPriorityBodyDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Array of products with their display priorities
     pub products: Vec<Vec<serde_json::Value>>,
@@ -2216,15 +2111,14 @@ impl UpdateDisplayPriorityBodyDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInventoryDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Array of items to update in the inventory.
     pub items: Vec<UpdateInventoryItemDto>,
@@ -2249,30 +2143,22 @@ impl UpdateInventoryDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInventoryItemDto {
     /// The unique identifier for the price, in MongoDB ID format.
     ///
     /// Example: `5e9f8f8f8f8f8f8f8f8f8f8`
-    #[serde(rename = "priceId")]
     pub price_id: String,
     /// The available quantity of the item.
     ///
     /// Example: `10`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_quantity: Option<f64>,
     /// Whether to continue selling the item when out of stock.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
@@ -2326,17 +2212,16 @@ pub type UpdateProductCollectionResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductCollectionsDto {
     /// Location Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The type of alt. For now it is only LOCATION
     ///
     /// Example: `LOCATION`
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the Product Collection
     ///
@@ -2400,6 +2285,7 @@ impl UpdateProductCollectionsDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductDto {
     /// The name of the product.
@@ -2409,7 +2295,6 @@ pub struct UpdateProductDto {
     /// The unique identifier for the location.
     ///
     /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// A brief description of the product.
     ///
@@ -2417,7 +2302,6 @@ pub struct UpdateProductDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `productType` field.
-    #[serde(rename = "productType")]
     pub product_type: ProductType,
     /// The URL for the product image.
     ///
@@ -2427,20 +2311,12 @@ pub struct UpdateProductDto {
     /// The statement descriptor for the product.
     ///
     /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
     /// Indicates whether the product is available in-store.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_in_store: Option<bool>,
     /// An array of medias for the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2449,12 +2325,12 @@ pub struct UpdateProductDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
     /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
     /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty.
     ///
     /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taxes_enabled: Option<bool>,
     /// List of ids of Taxes attached to the Product. If taxes are passed, isTaxesEnabled should be true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2462,16 +2338,12 @@ pub struct UpdateProductDto {
     /// Tax category ID for Automatic taxes calculation.
     ///
     /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automatic_tax_category_id: Option<String>,
     /// Is the product label enabled. If this is true, label object cannot be empty.
     ///
     /// Example: `true`
-    #[serde(rename = "isLabelEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_label_enabled: Option<bool>,
     /// Details for Product Label
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2487,7 +2359,7 @@ pub struct UpdateProductDto {
     /// Whether the taxes should be included in the purchase price
     ///
     /// Example: `true`
-    #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
     /// The prices of the product
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2636,20 +2508,18 @@ pub type UpdateProductResponseDto = CreateProductResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Product Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "productId")]
     pub product_id: String,
     /// Status of the review
     ///
@@ -2724,22 +2594,20 @@ impl UpdateProductReviewDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewObjectDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewObjectDto {
     /// Review Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "reviewId")]
     pub review_id: String,
     /// Product Id
     ///
     /// Example: `6578278e879ad2646715ba9d`
-    #[serde(rename = "productId")]
     pub product_id: String,
     /// Store Id
     ///
     /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
-    #[serde(rename = "storeId")]
     pub store_id: String,
 }
 
@@ -2762,15 +2630,14 @@ impl UpdateProductReviewObjectDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewsDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Array of Product Reviews
     pub reviews: Vec<UpdateProductReviewObjectDto>,
@@ -2806,22 +2673,20 @@ pub type UpdateProductReviewsResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductStoreDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Action to include or exclude the product from the store
     ///
     /// Example: `include`
     pub action: UpdateProductStoreDtoAction,
     /// Array of product IDs
-    #[serde(rename = "productIds")]
     pub product_ids: Vec<String>,
 }
 
@@ -2853,6 +2718,7 @@ pub type UpdateProductStoreResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UserDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserDetailsDto {
     /// Name of the customer
@@ -2871,7 +2737,7 @@ pub struct UserDetailsDto {
     /// Is the person an admin or customer
     ///
     /// Example: `true`
-    #[serde(rename = "isCustomer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_customer: Option<bool>,
 }
 

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,6 +24,7 @@ pub struct BadRequestDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/CCRecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CcRecipientItem {
     /// Email
@@ -36,22 +38,18 @@ pub struct CcRecipientItem {
     /// Contact Image URL
     ///
     /// Example: `https://example.com/image.jpg`
-    #[serde(rename = "imageUrl")]
     pub image_url: String,
     /// Contact Name
     ///
     /// Example: `Jim Anton`
-    #[serde(rename = "contactName")]
     pub contact_name: String,
     /// First Name
     ///
     /// Example: `Jim`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last Name
     ///
     /// Example: `Anton`
-    #[serde(rename = "lastName")]
     pub last_name: String,
 }
 
@@ -80,6 +78,7 @@ impl CcRecipientItem {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscountDto {
     /// Unique identifier for the discount
@@ -93,7 +92,6 @@ pub struct DiscountDto {
     /// Type of discount
     ///
     /// Example: `percentage`
-    #[serde(rename = "type")]
     pub type_: DiscountDtoType,
 }
 
@@ -103,17 +101,16 @@ pub use ghl_common::types::Type2 as DiscountDtoType;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/DocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DocumentDto {
     /// Location Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Document Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "documentId")]
     pub document_id: String,
     /// Unique identifier
     ///
@@ -127,7 +124,6 @@ pub struct DocumentDto {
     /// Type of the document
     ///
     /// Example: `proposal`
-    #[serde(rename = "type")]
     pub type_: String,
     /// Whether the document is deleted
     ///
@@ -136,18 +132,14 @@ pub struct DocumentDto {
     /// Whether the document is expired
     ///
     /// Example: `false`
-    #[serde(rename = "isExpired")]
     pub is_expired: bool,
     /// Number of times document is moved to draft state
     ///
     /// Example: `1`
-    #[serde(rename = "documentRevision")]
     pub document_revision: f64,
     /// Fillable fields
-    #[serde(rename = "fillableFields")]
     pub fillable_fields: Vec<FillableFieldsDto>,
     /// Grand total object of the document
-    #[serde(rename = "grandTotal")]
     pub grand_total: GrandTotalDto,
     /// Locale of the location
     ///
@@ -160,7 +152,6 @@ pub struct DocumentDto {
     /// Payment status
     ///
     /// Example: `paid`
-    #[serde(rename = "paymentStatus")]
     pub payment_status: Vec<PaymentStatusItem>,
     /// Recipients
     pub recipients: Vec<RecipientItem>,
@@ -169,12 +160,10 @@ pub struct DocumentDto {
     /// Date start from (ISO 8601)
     ///
     /// Example: `2025-02-03T18:30:00.000Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Date to (ISO 8601)
     ///
     /// Example: `2025-02-14T18:29:59.999Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
 }
 
@@ -182,6 +171,7 @@ pub struct DocumentDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/DocumentListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DocumentListResponseDto {
     /// List of documents
@@ -193,20 +183,12 @@ pub struct DocumentListResponseDto {
     /// WhiteLabel url for document
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "whiteLabelBaseUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub white_label_base_url: Option<f64>,
     /// WhiteLabel url for invoice
     ///
     /// Example: `https://example.com`
-    #[serde(
-        rename = "whiteLabelBaseUrlForInvoice",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub white_label_base_url_for_invoice: Option<f64>,
 }
 
@@ -218,36 +200,32 @@ pub use ghl_common::types::EntityReference;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/FillableFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FillableFieldsDto {
     /// Field Id
     ///
     /// Example: `text_field_1`
-    #[serde(rename = "fieldId")]
     pub field_id: String,
     /// Is the field required
     ///
     /// Example: `true`
-    #[serde(rename = "isRequired")]
     pub is_required: bool,
     /// Has the field been completed
     ///
     /// Example: `true`
-    #[serde(rename = "hasCompleted")]
     pub has_completed: bool,
     /// Recipient
     ///
     /// Example: `John Doe`
     pub recipient: String,
     /// The `entityType` field.
-    #[serde(rename = "entityType")]
     pub entity_type: EntityReference,
     /// Id
     ///
     /// Example: `2d0a6fe1-d519-4198-8785-3da1d7cab925`
     pub id: String,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: ElementsLookup,
     /// Value of the field
     ///
@@ -259,6 +237,7 @@ pub struct FillableFieldsDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/GrandTotalDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GrandTotalDto {
     /// Total amount before discounts
@@ -272,7 +251,6 @@ pub struct GrandTotalDto {
     /// Total discount percentage applied
     ///
     /// Example: `15`
-    #[serde(rename = "discountPercentage")]
     pub discount_percentage: f64,
     /// List of applied discounts
     pub discounts: Vec<DiscountDto>,
@@ -282,10 +260,10 @@ pub struct GrandTotalDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/NotificationSendSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotificationSendSettingDto {
     /// The `templateId` field.
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// The `subject` field.
     pub subject: String,
@@ -305,13 +283,12 @@ impl NotificationSendSettingDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/NotificationSenderSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotificationSenderSettingDto {
     /// The `fromEmail` field.
-    #[serde(rename = "fromEmail")]
     pub from_email: String,
     /// The `fromName` field.
-    #[serde(rename = "fromName")]
     pub from_name: String,
 }
 
@@ -353,42 +330,36 @@ pub use ghl_common::types::PaymentStatusItem;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/ProposalEstimateLinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProposalEstimateLinksDto {
     /// Reference ID
     ///
     /// Example: `550e8400-e29b-41d4-a716-446655440000`
-    #[serde(rename = "referenceId")]
     pub reference_id: String,
     /// Document ID
     ///
     /// Example: `c1e87a91-93b2-4b78-821f-85cf0e1f925b`
-    #[serde(rename = "documentId")]
     pub document_id: String,
     /// Recipient ID
     ///
     /// Example: `u240JcS0E5qE0ziHnwMm`
-    #[serde(rename = "recipientId")]
     pub recipient_id: String,
     /// Entity name that the recipient belongs to
     ///
     /// Example: `contacts`
-    #[serde(rename = "entityName")]
     pub entity_name: EntityReference,
     /// Recipient category (recipient, cc, or bcc)
     ///
     /// Example: `recipient`
-    #[serde(rename = "recipientCategory")]
     pub recipient_category: ProposalEstimateLinksDtoRecipientCategory,
     /// Document revision number
     ///
     /// Example: `1`
-    #[serde(rename = "documentRevision")]
     pub document_revision: f64,
     /// Created by user ID
     ///
     /// Example: `b6d8fa28-1112-4dc7-b9d2-f22b75a477ea`
-    #[serde(rename = "createdBy")]
     pub created_by: String,
     /// Whether the document is deleted
     ///
@@ -402,6 +373,7 @@ pub use ghl_common::types::RecipientCategory as ProposalEstimateLinksDtoRecipien
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/RecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecipientItem {
     /// Recipient Id
@@ -411,12 +383,12 @@ pub struct RecipientItem {
     /// Recipient First Name
     ///
     /// Example: `Jim`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Recipient Last Name
     ///
     /// Example: `Anton`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Recipient Email
     ///
@@ -425,7 +397,7 @@ pub struct RecipientItem {
     /// Recipient Phone Number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Recipient Phone
     ///
@@ -435,7 +407,6 @@ pub struct RecipientItem {
     /// Recipient has completed the document
     ///
     /// Example: `true`
-    #[serde(rename = "hasCompleted")]
     pub has_completed: bool,
     /// Recipient role
     ///
@@ -444,17 +415,15 @@ pub struct RecipientItem {
     /// Recipient is primary
     ///
     /// Example: `true`
-    #[serde(rename = "isPrimary")]
     pub is_primary: bool,
     /// Recipient signing order
     ///
     /// Example: `1`
-    #[serde(rename = "signingOrder")]
     pub signing_order: f64,
     /// Recipient image url
     ///
     /// Example: `base64 image url`
-    #[serde(rename = "imgUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub img_url: Option<String>,
     /// Recipient ip
     ///
@@ -464,17 +433,17 @@ pub struct RecipientItem {
     /// Recipient user agent
     ///
     /// Example: `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36`
-    #[serde(rename = "userAgent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Recipient signed date
     ///
     /// Example: `2025-02-03T18:30:00.000Z`
-    #[serde(rename = "signedDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_date: Option<String>,
     /// Recipient contact name
     ///
     /// Example: `Jim Anton`
-    #[serde(rename = "contactName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_name: Option<String>,
     /// Recipient country
     ///
@@ -484,22 +453,22 @@ pub struct RecipientItem {
     /// Recipient entity name
     ///
     /// Example: `Jim Anton`
-    #[serde(rename = "entityName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
     /// Recipient initials image url
     ///
     /// Example: `base64 image url`
-    #[serde(rename = "initialsImgUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initials_img_url: Option<String>,
     /// Recipient last viewed date
     ///
     /// Example: `2025-02-03T18:30:00.000Z`
-    #[serde(rename = "lastViewedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_viewed_at: Option<String>,
     /// Share link
     ///
     /// Example: `https://www.google.com`
-    #[serde(rename = "shareLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_link: Option<String>,
 }
 
@@ -509,22 +478,21 @@ pub use ghl_common::types::Role as RecipientItemRole;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/SendDocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendDocumentDto {
     /// Location Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Document Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "documentId")]
     pub document_id: String,
     /// Document Name
     ///
     /// Example: `new Document`
-    #[serde(rename = "documentName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_name: Option<String>,
     /// Medium to be used for sending the document
     ///
@@ -532,19 +500,14 @@ pub struct SendDocumentDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<SendDocumentDtoMedium>,
     /// CC Recipient
-    #[serde(rename = "ccRecipients", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc_recipients: Option<Vec<CcRecipientItem>>,
     /// The `notificationSettings` field.
-    #[serde(
-        rename = "notificationSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_settings: Option<NotificationSettingsDto>,
     /// Sent ByUser Id
     ///
     /// Example: `1234567890`
-    #[serde(rename = "sentBy")]
     pub sent_by: String,
 }
 
@@ -603,37 +566,34 @@ pub use ghl_common::types::Medium as SendDocumentDtoMedium;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/SendDocumentFromPublicApiBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendDocumentFromPublicApiBodyDto {
     /// Template Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "templateId")]
     pub template_id: String,
     /// User Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// Send Document
     ///
     /// Example: `true`
-    #[serde(rename = "sendDocument", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_document: Option<bool>,
     /// Location Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Contact Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "contactId")]
     pub contact_id: String,
     /// Opportunity Id
     ///
     /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(rename = "opportunityId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity_id: Option<String>,
 }
 
@@ -693,6 +653,7 @@ pub use ghl_common::types::StatusItem;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/TemplateListPaginationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListPaginationResponseDto {
     /// Array of templates
@@ -704,7 +665,7 @@ pub struct TemplateListPaginationResponseDto {
     /// Trace ID for request tracking
     ///
     /// Example: `d5656876-86a5-46fb-84df-788f1da7937a`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -712,6 +673,7 @@ pub struct TemplateListPaginationResponseDto {
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/TemplateListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListResponseDto {
     /// Template ID
@@ -734,32 +696,26 @@ pub struct TemplateListResponseDto {
     /// Location ID
     ///
     /// Example: `5rORm9p7RtxWQPzBIbTG`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Template type
     ///
     /// Example: `proposal`
-    #[serde(rename = "type")]
     pub type_: TemplateListResponseDtoType,
     /// User ID who last updated the template
     ///
     /// Example: `K9PSPnWjfNoE8DCf5LJZ`
-    #[serde(rename = "updatedBy")]
     pub updated_by: String,
     /// Whether the template is a public document
     ///
     /// Example: `true`
-    #[serde(rename = "isPublicDocument")]
     pub is_public_document: bool,
     /// Template creation date
     ///
     /// Example: `2025-06-26T09:24:19.305Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Template last update date
     ///
     /// Example: `2025-06-26T09:27:32.119Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
     /// Template ID (alias for _id)
     ///
@@ -768,12 +724,12 @@ pub struct TemplateListResponseDto {
     /// Document count (only present when isPublicDocument is true)
     ///
     /// Example: `0`
-    #[serde(rename = "documentCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_count: Option<i64>,
     /// Document form URL (only present when isPublicDocument is true)
     ///
     /// Example: `https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US`
-    #[serde(rename = "docFormUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_form_url: Option<String>,
 }
 
@@ -783,10 +739,11 @@ pub use ghl_common::types::TemplateListResponseDtoType;
 ///
 /// Schema: `apps/v3/proposals-v3.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Invalid token: access token is invalid`
     #[serde(default, skip_serializing_if = "Option::is_none")]

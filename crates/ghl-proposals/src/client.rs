@@ -43,9 +43,7 @@ impl ProposalsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn list_documents_contracts(
         &self,
         location_id: impl Into<String>,
@@ -75,9 +73,7 @@ impl ProposalsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn send_documents_contracts(
         &self,
         body: types::SendDocumentDto,
@@ -104,9 +100,7 @@ impl ProposalsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn list_documents_contracts_templates(
         &self,
         location_id: impl Into<String>,
@@ -137,9 +131,7 @@ impl ProposalsClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn send_documents_contracts_template(
         &self,
         body: types::SendDocumentFromPublicApiBodyDto,
@@ -219,8 +211,7 @@ impl ListDocumentsContracts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -259,12 +250,7 @@ impl ListDocumentsContracts {
             date_from,
             date_to,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/proposals/document",
-                "/proposals/document".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/proposals/document", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("status", status.as_ref())
             .query_opt("paymentStatus", payment_status.as_ref())
@@ -294,8 +280,7 @@ impl SendDocumentsContracts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -307,12 +292,7 @@ impl SendDocumentsContracts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/proposals/document/send",
-                "/proposals/document/send".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/proposals/document/send", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))
@@ -393,8 +373,7 @@ impl ListDocumentsContractsTemplates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -437,12 +416,7 @@ impl ListDocumentsContractsTemplates {
             limit,
             skip,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/proposals/templates",
-                "/proposals/templates".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/proposals/templates", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("dateFrom", date_from.as_ref())
             .query_opt("dateTo", date_to.as_ref())
@@ -473,8 +447,7 @@ impl SendDocumentsContractsTemplate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -486,10 +459,9 @@ impl SendDocumentsContractsTemplate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/proposals/templates/send",
-                "/proposals/templates/send".to_owned(),
                 "2021-07-28",
             )
             .token_kinds(ghl_runtime::TokenKinds::ANY);

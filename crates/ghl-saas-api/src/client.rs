@@ -43,12 +43,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_agency_plans_deprecated(
         &self,
@@ -76,12 +71,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn bulk_disable_saas_deprecated(
         &self,
@@ -111,12 +101,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn bulk_enable_saas_deprecated(
         &self,
@@ -168,12 +153,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn enable_saas_location_deprecated(
         &self,
@@ -204,12 +184,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_location_subscription_deprecated(
         &self,
@@ -239,12 +214,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn locations_deprecated(
         &self,
@@ -274,12 +244,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn pause_location_deprecated(
         &self,
@@ -309,12 +274,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_saas_locations_deprecated(
         &self,
@@ -344,12 +304,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_saas_plan_deprecated(
         &self,
@@ -379,12 +334,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn update_rebilling_deprecated(
         &self,
@@ -414,12 +364,7 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn update_saas_subscription_deprecated(
         &self,
@@ -702,8 +647,7 @@ impl GetAgencyPlansDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -715,17 +659,12 @@ impl GetAgencyPlansDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let path = [
-            "/saas-api/public-api/agency-plans/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/agency-plans/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
     }
@@ -750,8 +689,7 @@ impl BulkDisableSaasDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -763,17 +701,12 @@ impl BulkDisableSaasDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/bulk-disable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/bulk-disable-saas/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -799,8 +732,7 @@ impl BulkEnableSaasDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -812,17 +744,12 @@ impl BulkEnableSaasDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/bulk-enable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/bulk-enable-saas/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -846,8 +773,7 @@ impl EnableSaasLocationDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -859,17 +785,12 @@ impl EnableSaasLocationDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/enable-saas/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/enable-saas/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -895,8 +816,7 @@ impl GetLocationSubscriptionDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -908,17 +828,12 @@ impl GetLocationSubscriptionDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let path = [
-            "/saas-api/public-api/get-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/get-saas-subscription/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -953,8 +868,7 @@ impl LocationsDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -966,10 +880,9 @@ impl LocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/locations",
-                "/saas-api/public-api/locations".to_owned(),
                 "2021-04-15",
             )
             .query_opt("customerId", customer_id.as_ref())
@@ -995,8 +908,7 @@ impl PauseLocationDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<bool>>> + Send + 'static {
@@ -1006,17 +918,12 @@ impl PauseLocationDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/pause/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/pause/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1048,8 +955,7 @@ impl GetSaasLocationsDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1082,17 +988,12 @@ impl GetSaasLocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let path = [
-            "/saas-api/public-api/saas-locations/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/saas-locations/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .query_opt("page", page.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1116,8 +1017,7 @@ impl GetSaasPlanDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1129,17 +1029,12 @@ impl GetSaasPlanDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let path = [
-            "/saas-api/public-api/saas-plan/",
-            &ghl_runtime::encode_path_segment(&plan_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/saas-plan/{planId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1165,8 +1060,7 @@ impl UpdateRebillingDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1178,17 +1072,12 @@ impl UpdateRebillingDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/update-rebilling/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/update-rebilling/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1210,8 +1099,7 @@ impl UpdateSaasSubscriptionDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<String>>> + Send + 'static {
@@ -1221,17 +1109,12 @@ impl UpdateSaasSubscriptionDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/update-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/saas-api/public-api/update-saas-subscription/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1252,8 +1135,7 @@ impl GetAgencyPlans {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1263,17 +1145,12 @@ impl GetAgencyPlans {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let path = [
-            "/saas/agency-plans/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas/agency-plans/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1295,8 +1172,7 @@ impl BulkDisableSaas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1306,17 +1182,12 @@ impl BulkDisableSaas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/bulk-disable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/bulk-disable-saas/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1339,8 +1210,7 @@ impl BulkEnableSaas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1350,17 +1220,12 @@ impl BulkEnableSaas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/bulk-enable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/bulk-enable-saas/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1383,8 +1248,7 @@ impl EnableSaasLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1394,17 +1258,12 @@ impl EnableSaasLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas/enable-saas/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/enable-saas/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1427,8 +1286,7 @@ impl GetLocationSubscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1438,17 +1296,12 @@ impl GetLocationSubscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let path = [
-            "/saas/get-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas/get-saas-subscription/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1472,8 +1325,7 @@ impl Locations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1483,12 +1335,7 @@ impl Locations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/saas/locations",
-                "/saas/locations".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/saas/locations", "2021-04-15")
             .query("customerId", &customer_id)
             .query("subscriptionId", &subscription_id)
             .query("companyId", &company_id)
@@ -1513,8 +1360,7 @@ impl PauseLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1524,14 +1370,8 @@ impl PauseLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = ["/saas/pause/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/saas/pause/{locationId}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/saas/pause/{locationId}", "2021-04-15")
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1554,8 +1394,7 @@ impl GetSaasLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1565,17 +1404,12 @@ impl GetSaasLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let path = [
-            "/saas/saas-locations/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas/saas-locations/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .query("page", &page)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1598,8 +1432,7 @@ impl GetSaasPlan {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1609,14 +1442,8 @@ impl GetSaasPlan {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let path = ["/saas/saas-plan/", &ghl_runtime::encode_path_segment(&plan_id)]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/saas/saas-plan/{planId}",
-                path,
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/saas/saas-plan/{planId}", "2021-04-15")
+            .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1639,8 +1466,7 @@ impl UpdateRebilling {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1650,17 +1476,12 @@ impl UpdateRebilling {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/update-rebilling/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/update-rebilling/{companyId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1683,8 +1504,7 @@ impl GeneratePaymentLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1694,17 +1514,12 @@ impl GeneratePaymentLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas/update-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/saas/update-saas-subscription/{locationId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);

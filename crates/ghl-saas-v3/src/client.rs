@@ -43,12 +43,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_agency_plans_deprecated(
         &self,
@@ -76,12 +71,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn bulk_disable_saas_deprecated(
         &self,
@@ -111,12 +101,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn bulk_enable_saas_deprecated(
         &self,
@@ -147,12 +132,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     pub fn get_location_wallet_balance(
         &self,
         company_id: impl Into<String>,
@@ -182,12 +162,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     pub fn update_location_wallet_balance(
         &self,
         company_id: impl Into<String>,
@@ -227,12 +202,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn enable_saas_location_deprecated(
         &self,
@@ -263,12 +233,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_location_subscription_deprecated(
         &self,
@@ -298,12 +263,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn locations_deprecated(
         &self,
@@ -333,12 +293,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn pause_location_deprecated(
         &self,
@@ -368,12 +323,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_saas_locations_deprecated(
         &self,
@@ -403,12 +353,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_saas_plan_deprecated(
         &self,
@@ -438,12 +383,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn update_rebilling_deprecated(
         &self,
@@ -473,12 +413,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn generate_payment_link_deprecated(
         &self,
@@ -524,13 +459,7 @@ impl SaasV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn allow_attach_rebilling(
         &self,
         location_id: impl Into<String>,
@@ -783,8 +712,7 @@ impl GetAgencyPlansDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -796,17 +724,12 @@ impl GetAgencyPlansDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let path = [
-            "/saas-api/public-api/agency-plans/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/agency-plans/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
     }
@@ -831,8 +754,7 @@ impl BulkDisableSaasDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -844,17 +766,12 @@ impl BulkDisableSaasDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/bulk-disable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/bulk-disable-saas/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -880,8 +797,7 @@ impl BulkEnableSaasDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -893,17 +809,12 @@ impl BulkEnableSaasDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/bulk-enable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/bulk-enable-saas/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -927,8 +838,7 @@ impl GetLocationWalletBalance {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -940,20 +850,13 @@ impl GetLocationWalletBalance {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, location_id } = self;
-        let path = [
-            "/saas-api/public-api/companies/",
-            &ghl_runtime::encode_path_segment(&company_id),
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/wallet-balance",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
+            .path_param("locationId", &location_id)
             .scopes(&["saas/company.read"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -978,8 +881,7 @@ impl UpdateLocationWalletBalance {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -991,20 +893,13 @@ impl UpdateLocationWalletBalance {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/companies/",
-            &ghl_runtime::encode_path_segment(&company_id),
-            "/locations/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/wallet-balance/complimentary-credits",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
+            .path_param("locationId", &location_id)
             .scopes(&["saas/company.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1029,8 +924,7 @@ impl EnableSaasLocationDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1042,17 +936,12 @@ impl EnableSaasLocationDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/enable-saas/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/enable-saas/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1078,8 +967,7 @@ impl GetLocationSubscriptionDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1091,17 +979,12 @@ impl GetLocationSubscriptionDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let path = [
-            "/saas-api/public-api/get-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/get-saas-subscription/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1136,8 +1019,7 @@ impl LocationsDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1149,12 +1031,7 @@ impl LocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/saas-api/public-api/locations",
-                "/saas-api/public-api/locations".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/saas-api/public-api/locations", "v3")
             .query_opt("customerId", customer_id.as_ref())
             .query_opt("subscriptionId", subscription_id.as_ref())
             .query("companyId", &company_id)
@@ -1178,8 +1055,7 @@ impl PauseLocationDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<bool>>> + Send + 'static {
@@ -1189,17 +1065,12 @@ impl PauseLocationDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/pause/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/pause/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1231,8 +1102,7 @@ impl GetSaasLocationsDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1265,17 +1135,12 @@ impl GetSaasLocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let path = [
-            "/saas-api/public-api/saas-locations/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/saas-locations/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .query_opt("page", page.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1299,8 +1164,7 @@ impl GetSaasPlanDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1312,17 +1176,12 @@ impl GetSaasPlanDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let path = [
-            "/saas-api/public-api/saas-plan/",
-            &ghl_runtime::encode_path_segment(&plan_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas-api/public-api/saas-plan/{planId}",
-                path,
                 "v3",
             )
+            .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1348,8 +1207,7 @@ impl UpdateRebillingDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1361,17 +1219,12 @@ impl UpdateRebillingDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas-api/public-api/update-rebilling/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas-api/public-api/update-rebilling/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1393,8 +1246,7 @@ impl GeneratePaymentLinkDeprecated {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<String>>> + Send + 'static {
@@ -1404,17 +1256,12 @@ impl GeneratePaymentLinkDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas-api/public-api/update-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/saas-api/public-api/update-saas-subscription/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
         Ok((client, request))
@@ -1435,8 +1282,7 @@ impl GetAgencyPlans {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1446,17 +1292,8 @@ impl GetAgencyPlans {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let path = [
-            "/saas/agency-plans/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/saas/agency-plans/{companyId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/saas/agency-plans/{companyId}", "v3")
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -1482,8 +1319,7 @@ impl AllowAttachRebilling {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1495,17 +1331,12 @@ impl AllowAttachRebilling {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas/allow-attach-rebilling/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/allow-attach-rebilling/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["saas/company.read"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1528,8 +1359,7 @@ impl BulkDisableSaas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1539,17 +1369,12 @@ impl BulkDisableSaas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/bulk-disable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/bulk-disable-saas/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1572,8 +1397,7 @@ impl BulkEnableSaas {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1583,17 +1407,12 @@ impl BulkEnableSaas {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/bulk-enable-saas/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/bulk-enable-saas/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1616,8 +1435,7 @@ impl EnableSaasLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1627,17 +1445,8 @@ impl EnableSaasLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas/enable-saas/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::POST,
-                "/saas/enable-saas/{locationId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/saas/enable-saas/{locationId}", "v3")
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1660,8 +1469,7 @@ impl GetLocationSubscription {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1671,17 +1479,12 @@ impl GetLocationSubscription {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let path = [
-            "/saas/get-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/saas/get-saas-subscription/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1705,8 +1508,7 @@ impl Locations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1716,12 +1518,7 @@ impl Locations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/saas/locations",
-                "/saas/locations".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/saas/locations", "v3")
             .query("customerId", &customer_id)
             .query("subscriptionId", &subscription_id)
             .query("companyId", &company_id)
@@ -1746,8 +1543,7 @@ impl PauseLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1757,9 +1553,8 @@ impl PauseLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = ["/saas/pause/", &ghl_runtime::encode_path_segment(&location_id)]
-            .concat();
-        let request = Request::new(Method::POST, "/saas/pause/{locationId}", path, "v3")
+        let request = Request::to(Method::POST, "/saas/pause/{locationId}", "v3")
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1782,8 +1577,7 @@ impl GetSaasLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1793,17 +1587,8 @@ impl GetSaasLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let path = [
-            "/saas/saas-locations/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
-                Method::GET,
-                "/saas/saas-locations/{companyId}",
-                path,
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/saas/saas-locations/{companyId}", "v3")
+            .path_param("companyId", &company_id)
             .query("page", &page)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1826,8 +1611,7 @@ impl GetSaasPlan {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1837,9 +1621,8 @@ impl GetSaasPlan {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let path = ["/saas/saas-plan/", &ghl_runtime::encode_path_segment(&plan_id)]
-            .concat();
-        let request = Request::new(Method::GET, "/saas/saas-plan/{planId}", path, "v3")
+        let request = Request::to(Method::GET, "/saas/saas-plan/{planId}", "v3")
+            .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1862,8 +1645,7 @@ impl UpdateRebilling {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1873,17 +1655,12 @@ impl UpdateRebilling {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let path = [
-            "/saas/update-rebilling/",
-            &ghl_runtime::encode_path_segment(&company_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/saas/update-rebilling/{companyId}",
-                path,
                 "v3",
             )
+            .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1906,8 +1683,7 @@ impl GeneratePaymentLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1917,17 +1693,12 @@ impl GeneratePaymentLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/saas/update-saas-subscription/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/saas/update-saas-subscription/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);

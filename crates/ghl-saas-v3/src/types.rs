@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/AgencyPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgencyPlanResponseDto {
     /// Unique identifier for the plan
     ///
     /// Example: `66c4d36534f21f900dc2a265`
-    #[serde(rename = "planId")]
     pub plan_id: String,
     /// Title of the plan
     ///
@@ -25,47 +25,44 @@ pub struct AgencyPlanResponseDto {
     /// Example: `AED 1.5`
     pub description: String,
     /// Array of SaaS products included in the plan
-    #[serde(rename = "saasProducts")]
     pub saas_products: Vec<String>,
     /// Array of add-ons included in the plan
-    #[serde(rename = "addOns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Vec<String>>,
     /// Level of the plan (0-4)
     ///
     /// Example: `0`
-    #[serde(rename = "planLevel")]
     pub plan_level: f64,
     /// Trial period in days
     ///
     /// Example: `16`
-    #[serde(rename = "trialPeriod")]
     pub trial_period: f64,
     /// User limit for the plan
     ///
     /// Example: `50`
-    #[serde(rename = "userLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_limit: Option<f64>,
     /// Contact limit for the plan
     ///
     /// Example: `50`
-    #[serde(rename = "contactLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_limit: Option<f64>,
     /// Pricing information for the plan
     pub prices: Vec<PricesItem>,
     /// Category ID for the plan
     ///
     /// Example: `66911cdc98508ec2731979b9`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Snapshot ID for the plan
     ///
     /// Example: `G8KmpIeLnZc7ZMoJoxDx`
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Product ID for the plan
     ///
     /// Example: `66a9edbfcc6c5090bedb7974`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Indicates if this is a SaaS V2 plan
     ///
@@ -75,21 +72,15 @@ pub struct AgencyPlanResponseDto {
     /// Provider location ID
     ///
     /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(
-        rename = "providerLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_location_id: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2024-07-31T07:54:41.885Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2025-04-01T12:27:29.167Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -97,19 +88,15 @@ pub struct AgencyPlanResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/AllowAttachRebillingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AllowAttachRebillingDto {
     /// Company ID owning the location
     ///
     /// Example: `5DP4iH6HLkQsiKESj6rh`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Map of rebilling product code to its config. When provided, this gets stored on the sub-account so it can be applied when the rebilling config is created. Omit to only mark the sub-account as awaiting rebilling attach without any pre-configured products. Possible product keys: `contentAI`, `workflow_premium_actions`, `workflow_ai`, `conversationAI`, `whatsApp`, `reviewsAI`, `EmailVerification`, `funnelAI`, `domainPurchase`, `Phone`, `Email`, `agentStudio`, `askai`, `aiStudio`.
-    #[serde(
-        rename = "attachedRebillingConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_rebilling_config: Option<
         std::collections::BTreeMap<String, AttachedRebillingProductConfigDto>,
     >,
@@ -140,6 +127,7 @@ impl AllowAttachRebillingDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/AllowAttachRebillingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AllowAttachRebillingResponseDto {
     /// Indicates if the allow attach rebilling operation succeeded
@@ -149,10 +137,8 @@ pub struct AllowAttachRebillingResponseDto {
     /// Location ID the rebilling config was attached to
     ///
     /// Example: `AUKAtFVo0lWezBsBQ3FE`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Stored rebilling configuration on the location. Markup is the internal percentage value converted from the request multiplier (e.g. 4 -> 300%, 3 -> 200%).
-    #[serde(rename = "attachedRebillingConfig")]
     pub attached_rebilling_config: serde_json::Value,
 }
 
@@ -198,12 +184,13 @@ impl AttachedRebillingProductConfigDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Status code
     ///
     /// Example: `400`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message
     ///
@@ -218,10 +205,10 @@ pub use ghl_common::types::BillingInterval;
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/BulkDisableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDisableSaasDto {
     /// Location IDs
-    #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
 }
 
@@ -246,35 +233,27 @@ pub struct BulkDisableSaasResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasActionPayloadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEnableSaasActionPayloadDto {
     /// Price ID for the SaaS plan
     ///
     /// Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "priceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// Stripe account ID
     ///
     /// Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(
-        rename = "stripeAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_account_id: Option<String>,
     /// SaaS plan ID
     ///
     /// Example: `66c4d36534f21f900dc2a265`
-    #[serde(rename = "saasPlanId")]
     pub saas_plan_id: String,
     /// Provider location ID
     ///
     /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(
-        rename = "providerLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_location_id: Option<String>,
 }
 
@@ -315,10 +294,10 @@ impl BulkEnableSaasActionPayloadDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEnableSaasRequestDto {
     /// Array of location IDs to enable SaaS for
-    #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
     /// Indicates if the SaaS is V2
     ///
@@ -326,7 +305,6 @@ pub struct BulkEnableSaasRequestDto {
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
     /// Action payload for the bulk enable SaaS operation
-    #[serde(rename = "actionPayload")]
     pub action_payload: BulkEnableSaasActionPayloadDto,
 }
 
@@ -349,6 +327,7 @@ impl BulkEnableSaasRequestDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEnableSaasResponseDto {
     /// Indicates if the bulk enable SaaS operation was successful
@@ -362,7 +341,7 @@ pub struct BulkEnableSaasResponseDto {
     /// URL for the bulk enable SaaS operation
     ///
     /// Example: `https://example.com/bulk-enable-saas`
-    #[serde(rename = "bulkActionUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk_action_url: Option<String>,
 }
 
@@ -370,16 +349,13 @@ pub struct BulkEnableSaasResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/ComplimentaryCreditDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ComplimentaryCreditDto {
     /// Credit amount to be added
     ///
     /// Example: `100`
-    #[serde(
-        rename = "complimentaryCreditsAmount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complimentary_credits_amount: Option<f64>,
 }
 
@@ -405,16 +381,13 @@ impl ComplimentaryCreditDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/EnableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnableSaasDto {
     /// Stripe account id(Required only for SaaS V1)
     ///
     /// Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(
-        rename = "stripeAccountId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_account_id: Option<String>,
     /// Name of the stripe customer(Required only for SaaS V1)
     ///
@@ -429,14 +402,9 @@ pub struct EnableSaasDto {
     /// Stripe customer id if exists(Required only for SaaS V1)
     ///
     /// Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(
-        rename = "stripeCustomerId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_customer_id: Option<String>,
     /// The `companyId` field.
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Denotes if it is a saas v2 or v1 sub-account
     ///
@@ -446,16 +414,12 @@ pub struct EnableSaasDto {
     /// Agency subaccount used for payment provider integration(Required Only for SaaS V2)
     ///
     /// Example: `1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Agency Subaccount ID
     ///
     /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(
-        rename = "providerLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_location_id: Option<String>,
     /// Description
     ///
@@ -465,12 +429,12 @@ pub struct EnableSaasDto {
     /// Required only while pre-configuring saas subscription
     ///
     /// Example: `1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "saasPlanId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saas_plan_id: Option<String>,
     /// Required only while pre-configuring saas subscription
     ///
     /// Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "priceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
 }
 
@@ -571,6 +535,7 @@ pub struct GetSaasLocationsResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/GetSaasLocationsResponseDto/properties/pagination`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSaasLocationsResponseDtoPagination {
     /// Page number
@@ -591,17 +556,17 @@ pub struct GetSaasLocationsResponseDtoPagination {
     /// Total number of pages
     ///
     /// Example: `10`
-    #[serde(rename = "totalPages", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_pages: Option<i64>,
     /// Indicates if there is a next page
     ///
     /// Example: `true`
-    #[serde(rename = "hasNext", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_next: Option<bool>,
     /// Indicates if there is a previous page
     ///
     /// Example: `true`
-    #[serde(rename = "hasPrev", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_prev: Option<bool>,
 }
 
@@ -614,12 +579,12 @@ pub type InternalServerErrorDto = BadRequestDto;
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/LocationSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationSubscriptionResponseDto {
     /// Location ID
     ///
     /// Example: `locationId1`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Indicates if the SaaS is V2
     ///
@@ -629,46 +594,41 @@ pub struct LocationSubscriptionResponseDto {
     /// Company ID
     ///
     /// Example: `companyId1`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// SaaS mode
     ///
     /// Example: `saasV2`
-    #[serde(rename = "saasMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saas_mode: Option<String>,
     /// Subscription ID
     ///
     /// Example: `subscriptionId1`
-    #[serde(rename = "subscriptionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Customer ID
     ///
     /// Example: `customerId1`
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Product ID
     ///
     /// Example: `productId1`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Price ID
     ///
     /// Example: `priceId1`
-    #[serde(rename = "priceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// SaaS plan ID
     ///
     /// Example: `saasPlanId1`
-    #[serde(rename = "saasPlanId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saas_plan_id: Option<String>,
     /// Subscription status
     ///
     /// Example: `active`
-    #[serde(
-        rename = "subscriptionStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_status: Option<String>,
 }
 
@@ -676,12 +636,12 @@ pub struct LocationSubscriptionResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/LocationWalletBalanceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationWalletBalanceDto {
     /// Wallet Id
     ///
     /// Example: `xyz789`
-    #[serde(rename = "walletId")]
     pub wallet_id: String,
     /// Current wallet balance
     ///
@@ -690,7 +650,6 @@ pub struct LocationWalletBalanceDto {
     /// Complimentary credits amount
     ///
     /// Example: `100`
-    #[serde(rename = "complimentaryCredits")]
     pub complimentary_credits: f64,
 }
 
@@ -698,6 +657,7 @@ pub struct LocationWalletBalanceDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/PauseLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PauseLocationDto {
     /// Paused
@@ -707,7 +667,6 @@ pub struct PauseLocationDto {
     /// Company ID
     ///
     /// Example: `companyId1`
-    #[serde(rename = "companyId")]
     pub company_id: String,
 }
 
@@ -725,6 +684,7 @@ impl PauseLocationDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items` and 1 identical schema (`apps/v3/saas-v3.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PricesItem {
     /// ID of the price
@@ -735,11 +695,7 @@ pub struct PricesItem {
     /// Billing interval for the plan
     ///
     /// Example: `month`
-    #[serde(
-        rename = "billingInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_interval: Option<BillingInterval>,
     /// Indicates if the price is active
     ///
@@ -772,32 +728,29 @@ pub type ResourceNotFoundDto = BadRequestDto;
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/SaasLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaasLocationDto {
     /// Location ID
     ///
     /// Example: `locationId1`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Company ID
     ///
     /// Example: `companyId1`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// SaaS mode
     ///
     /// Example: `saasV2`
-    #[serde(rename = "saasMode")]
     pub saas_mode: String,
     /// Subscription ID
     ///
     /// Example: `subscriptionId1`
-    #[serde(rename = "subscriptionId")]
     pub subscription_id: String,
     /// Customer ID
     ///
     /// Example: `customerId1`
-    #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Name
     ///
@@ -812,11 +765,7 @@ pub struct SaasLocationDto {
     /// Provider location ID
     ///
     /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(
-        rename = "providerLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_location_id: Option<String>,
     /// Indicates if the SaaS is V2
     ///
@@ -824,11 +773,7 @@ pub struct SaasLocationDto {
     #[serde(rename = "isSaaSV2", default, skip_serializing_if = "Option::is_none")]
     pub is_saa_sv2: Option<bool>,
     /// Subscription information
-    #[serde(
-        rename = "subscriptionInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_info: Option<serde_json::Value>,
 }
 
@@ -836,17 +781,16 @@ pub struct SaasLocationDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/SaasPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaasPlanResponseDto {
     /// Unique identifier for the SaaS plan
     ///
     /// Example: `66c4d36534f21f900dc2a265`
-    #[serde(rename = "planId")]
     pub plan_id: String,
     /// Company ID associated with the SaaS plan
     ///
     /// Example: `66c4d36534f21f900dc2a265`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Title of the SaaS plan
     ///
@@ -857,61 +801,54 @@ pub struct SaasPlanResponseDto {
     /// Example: `AED 1.5`
     pub description: String,
     /// Array of SaaS products included in the plan
-    #[serde(rename = "saasProducts")]
     pub saas_products: Vec<String>,
     /// Array of add-ons included in the plan
-    #[serde(rename = "addOns", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Vec<String>>,
     /// Level of the plan (0-4)
     ///
     /// Example: `0`
-    #[serde(rename = "planLevel")]
     pub plan_level: f64,
     /// Trial period in days
     ///
     /// Example: `16`
-    #[serde(rename = "trialPeriod")]
     pub trial_period: f64,
     /// Setup fee for the plan
     ///
     /// Example: `100`
-    #[serde(rename = "setupFee", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_fee: Option<f64>,
     /// User limit for the plan
     ///
     /// Example: `50`
-    #[serde(rename = "userLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_limit: Option<f64>,
     /// Contact limit for the plan
     ///
     /// Example: `50`
-    #[serde(rename = "contactLimit", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_limit: Option<f64>,
     /// Prices for the plan
     pub prices: Vec<PricesItem>,
     /// Category ID for the plan
     ///
     /// Example: `66911cdc98508ec2731979b9`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Snapshot ID for the plan
     ///
     /// Example: `G8KmpIeLnZc7ZMoJoxDx`
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Provider location ID
     ///
     /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(
-        rename = "providerLocationId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_location_id: Option<String>,
     /// Product ID for the plan
     ///
     /// Example: `66a9edbfcc6c5090bedb7974`
-    #[serde(rename = "productId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// Indicates if this is a SaaS V2 plan
     ///
@@ -921,12 +858,10 @@ pub struct SaasPlanResponseDto {
     /// Creation timestamp
     ///
     /// Example: `2024-07-31T07:54:41.885Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Last update timestamp
     ///
     /// Example: `2025-04-01T12:27:29.167Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -934,12 +869,13 @@ pub struct SaasPlanResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Status code
     ///
     /// Example: `401`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Error message
     ///
@@ -957,6 +893,7 @@ pub struct UnauthorizedDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRebillingDto {
     /// The product to update rebilling for
@@ -964,7 +901,6 @@ pub struct UpdateRebillingDto {
     /// Example: `contentAI`
     pub product: UpdateRebillingDtoProduct,
     /// Array of location IDs to update rebilling for
-    #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
     /// Configuration for rebilling settings
     pub config: UpdateRebillingDtoConfig,
@@ -989,12 +925,13 @@ impl UpdateRebillingDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto/properties/config`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRebillingDtoConfig {
     /// Enable the product for the locations
     ///
     /// Example: `true`
-    #[serde(rename = "optIn", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opt_in: Option<bool>,
     /// Enable the rebilling for the locations
     ///
@@ -1055,22 +992,20 @@ pub struct UpdateRebillingResponseDto {
 ///
 /// Schema: `apps/v3/saas-v3.json#/components/schemas/UpdateSubscriptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSubscriptionDto {
     /// Subscription ID
     ///
     /// Example: `sub_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "subscriptionId")]
     pub subscription_id: String,
     /// Customer ID
     ///
     /// Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(rename = "customerId")]
     pub customer_id: String,
     /// Company ID
     ///
     /// Example: `companyId1`
-    #[serde(rename = "companyId")]
     pub company_id: String,
 }
 

@@ -43,10 +43,7 @@ impl SnapshotsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_custom_snapshots(
         &self,
         company_id: impl Into<String>,
@@ -69,10 +66,7 @@ impl SnapshotsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_snapshot_share_link(
         &self,
         company_id: impl Into<String>,
@@ -103,10 +97,7 @@ impl SnapshotsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_snapshot_push(
         &self,
         snapshot_id: impl Into<String>,
@@ -138,10 +129,7 @@ impl SnapshotsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_latest_snapshot_push(
         &self,
         snapshot_id: impl Into<String>,
@@ -175,8 +163,7 @@ impl GetCustomSnapshots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -188,12 +175,7 @@ impl GetCustomSnapshots {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/snapshots/",
-                "/snapshots/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/snapshots/", "v3")
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -219,8 +201,7 @@ impl CreateSnapshotShareLink {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -234,12 +215,7 @@ impl CreateSnapshotShareLink {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/snapshots/share/link",
-                "/snapshots/share/link".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/snapshots/share/link", "v3")
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -276,8 +252,7 @@ impl GetSnapshotPush {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -291,17 +266,12 @@ impl GetSnapshotPush {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, snapshot_id, company_id, from, to, last_doc, limit } = self;
-        let path = [
-            "/snapshots/snapshot-status/",
-            &ghl_runtime::encode_path_segment(&snapshot_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/snapshots/snapshot-status/{snapshotId}",
-                path,
                 "v3",
             )
+            .path_param("snapshotId", &snapshot_id)
             .query("companyId", &company_id)
             .query("from", &from)
             .query("to", &to)
@@ -332,8 +302,7 @@ impl GetLatestSnapshotPush {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -349,19 +318,13 @@ impl GetLatestSnapshotPush {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, snapshot_id, location_id, company_id } = self;
-        let path = [
-            "/snapshots/snapshot-status/",
-            &ghl_runtime::encode_path_segment(&snapshot_id),
-            "/location/",
-            &ghl_runtime::encode_path_segment(&location_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/snapshots/snapshot-status/{snapshotId}/location/{locationId}",
-                path,
                 "v3",
             )
+            .path_param("snapshotId", &snapshot_id)
+            .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))

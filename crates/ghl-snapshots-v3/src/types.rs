@@ -67,6 +67,7 @@ pub use ghl_common::types::ShareType as CreateSnapshotShareLinkRequestDtoShareTy
 ///
 /// Schema: `apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
     /// id for shared snapshot
@@ -77,7 +78,7 @@ pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
     /// Share Link for snapshot
     ///
     /// Example: `https://affiliates.gohighlevel.com/?share=1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(rename = "shareLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_link: Option<String>,
 }
 
@@ -118,6 +119,7 @@ pub struct GetSnapshotsSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/snapshots-v3.json#/components/schemas/SnapshotStatusSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotStatusSchema {
     /// Document id
@@ -128,7 +130,7 @@ pub struct SnapshotStatusSchema {
     /// Sub-account id
     ///
     /// Example: `BrKClvyvdxhJ9Mxz2pzQ`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Status of snapshot push
     ///
@@ -138,7 +140,7 @@ pub struct SnapshotStatusSchema {
     /// Timestamp of when snapshot processing starts for sub-account
     ///
     /// Example: `10/28/2022, 6:24:54 PM`
-    #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
 }
 
@@ -146,6 +148,7 @@ pub struct SnapshotStatusSchema {
 ///
 /// Schema: `apps/v3/snapshots-v3.json#/components/schemas/SnapshotStatusSchemaWithAssets`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotStatusSchemaWithAssets {
     /// Document id
@@ -156,7 +159,7 @@ pub struct SnapshotStatusSchemaWithAssets {
     /// Sub-account id
     ///
     /// Example: `BrKClvyvdxhJ9Mxz2pzQ`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Status of snapshot push
     ///
@@ -179,6 +182,7 @@ pub struct SnapshotStatusSchemaWithAssets {
 ///
 /// Schema: `apps/v3/snapshots-v3.json#/components/schemas/SnapshotsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotsSchema {
     /// Snapshot Id.
@@ -194,6 +198,6 @@ pub struct SnapshotsSchema {
     /// Type of snapshot - own or imported.
     ///
     /// Example: `own`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

@@ -69,11 +69,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_facebook_oauth(
         &self,
         location_id: impl Into<String>,
@@ -130,11 +126,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_google_oauth(
         &self,
         location_id: impl Into<String>,
@@ -191,11 +183,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_instagram_oauth(
         &self,
         location_id: impl Into<String>,
@@ -252,11 +240,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_linkedin_oauth(
         &self,
         location_id: impl Into<String>,
@@ -313,11 +297,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_tiktok_business_oauth(
         &self,
         location_id: impl Into<String>,
@@ -374,11 +354,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_tiktok_oauth(
         &self,
         location_id: impl Into<String>,
@@ -425,11 +401,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn start_twitter_oauth(
         &self,
@@ -460,11 +432,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_facebook_page_group(
         &self,
         location_id: impl Into<String>,
@@ -492,11 +460,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn attach_facebook_page_group(
         &self,
         location_id: impl Into<String>,
@@ -526,11 +490,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_google_locations(
         &self,
         location_id: impl Into<String>,
@@ -558,11 +518,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn set_google_locations(
         &self,
         location_id: impl Into<String>,
@@ -592,11 +548,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_instagram_page_group(
         &self,
         location_id: impl Into<String>,
@@ -624,11 +576,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn attach_instagram_page_group(
         &self,
         location_id: impl Into<String>,
@@ -658,11 +606,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_linkedin_page_profile(
         &self,
         location_id: impl Into<String>,
@@ -690,11 +634,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn attach_linkedin_page_profile(
         &self,
         location_id: impl Into<String>,
@@ -724,11 +664,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tiktok_business_profile(
         &self,
         location_id: impl Into<String>,
@@ -756,11 +692,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tiktok_profile(
         &self,
         location_id: impl Into<String>,
@@ -788,11 +720,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn attach_tiktok_profile(
         &self,
         location_id: impl Into<String>,
@@ -837,11 +765,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_twitter_profile(
         &self,
@@ -885,11 +809,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn attach_twitter_profile(
         &self,
@@ -919,11 +839,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_social_media_statistics(
         &self,
         location_id: impl Into<String>,
@@ -951,11 +867,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_account(&self, location_id: impl Into<String>) -> GetAccount {
         GetAccount {
             client: self.client.clone(),
@@ -980,11 +892,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_account(
         &self,
         location_id: impl Into<String>,
@@ -1013,11 +921,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_categories_location_id(
         &self,
         location_id: impl Into<String>,
@@ -1046,11 +950,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_categories_id(
         &self,
         location_id: impl Into<String>,
@@ -1077,11 +977,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_upload_status(&self, location_id: impl Into<String>) -> GetUploadStatus {
         GetUploadStatus {
             client: self.client.clone(),
@@ -1107,11 +1003,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upload_csv(
         &self,
         location_id: impl Into<String>,
@@ -1139,11 +1031,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_csv_post(
         &self,
         location_id: impl Into<String>,
@@ -1172,11 +1060,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_csv(
         &self,
         location_id: impl Into<String>,
@@ -1203,11 +1087,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_csv_post(
         &self,
         location_id: impl Into<String>,
@@ -1236,11 +1116,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_csv_finalize(
         &self,
         location_id: impl Into<String>,
@@ -1275,11 +1151,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_post(
         &self,
         location_id: impl Into<String>,
@@ -1310,13 +1182,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn bulk_delete_social_planner_posts(
         &self,
         location_id: impl Into<String>,
@@ -1345,11 +1211,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_posts(
         &self,
         location_id: impl Into<String>,
@@ -1377,11 +1239,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_post(
         &self,
         location_id: impl Into<String>,
@@ -1409,11 +1267,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_post(
         &self,
         location_id: impl Into<String>,
@@ -1447,11 +1301,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn edit_post(
         &self,
         location_id: impl Into<String>,
@@ -1480,11 +1330,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn set_accounts(
         &self,
         location_id: impl Into<String>,
@@ -1511,11 +1357,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tags_location_id(
         &self,
         location_id: impl Into<String>,
@@ -1543,11 +1385,7 @@ impl SocialMediaPostingClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tags_by_ids(
         &self,
         location_id: impl Into<String>,
@@ -1590,8 +1428,7 @@ impl StartFacebookOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1601,10 +1438,9 @@ impl StartFacebookOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/facebook/start",
-                "/social-media-posting/oauth/facebook/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1646,8 +1482,7 @@ impl StartGoogleOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1657,10 +1492,9 @@ impl StartGoogleOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/google/start",
-                "/social-media-posting/oauth/google/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1703,8 +1537,7 @@ impl StartInstagramOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1714,10 +1547,9 @@ impl StartInstagramOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/instagram/start",
-                "/social-media-posting/oauth/instagram/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1760,8 +1592,7 @@ impl StartLinkedinOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1771,10 +1602,9 @@ impl StartLinkedinOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/linkedin/start",
-                "/social-media-posting/oauth/linkedin/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1816,8 +1646,7 @@ impl StartTiktokBusinessOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1827,10 +1656,9 @@ impl StartTiktokBusinessOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/tiktok-business/start",
-                "/social-media-posting/oauth/tiktok-business/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1873,8 +1701,7 @@ impl StartTiktokOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1884,10 +1711,9 @@ impl StartTiktokOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/tiktok/start",
-                "/social-media-posting/oauth/tiktok/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1930,8 +1756,7 @@ impl StartTwitterOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -1941,10 +1766,9 @@ impl StartTwitterOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/twitter/start",
-                "/social-media-posting/oauth/twitter/start".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id)
@@ -1977,8 +1801,7 @@ impl GetFacebookPageGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1990,19 +1813,13 @@ impl GetFacebookPageGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/facebook/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2028,8 +1845,7 @@ impl AttachFacebookPageGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2041,19 +1857,13 @@ impl AttachFacebookPageGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/facebook/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2079,8 +1889,7 @@ impl GetGoogleLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2092,19 +1901,13 @@ impl GetGoogleLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/google/locations/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2130,8 +1933,7 @@ impl SetGoogleLocations {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2143,19 +1945,13 @@ impl SetGoogleLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/google/locations/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2181,8 +1977,7 @@ impl GetInstagramPageGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2194,19 +1989,13 @@ impl GetInstagramPageGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/instagram/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2232,8 +2021,7 @@ impl AttachInstagramPageGroup {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2247,19 +2035,13 @@ impl AttachInstagramPageGroup {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/instagram/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2285,8 +2067,7 @@ impl GetLinkedinPageProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2298,19 +2079,13 @@ impl GetLinkedinPageProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/linkedin/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2336,8 +2111,7 @@ impl AttachLinkedinPageProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2351,19 +2125,13 @@ impl AttachLinkedinPageProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/linkedin/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2389,8 +2157,7 @@ impl GetTiktokBusinessProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2404,19 +2171,13 @@ impl GetTiktokBusinessProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tiktok-business/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2441,8 +2202,7 @@ impl GetTiktokProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2454,19 +2214,13 @@ impl GetTiktokProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tiktok/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2492,8 +2246,7 @@ impl AttachTiktokProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2507,19 +2260,13 @@ impl AttachTiktokProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tiktok/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -2545,8 +2292,7 @@ impl GetTwitterProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2558,19 +2304,13 @@ impl GetTwitterProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/twitter/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::to(
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
+                "2021-07-28",
+            )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id);
         Ok((client, request))
     }
 }
@@ -2595,8 +2335,7 @@ impl AttachTwitterProfile {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2610,19 +2349,13 @@ impl AttachTwitterProfile {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/twitter/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::to(
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
+                "2021-07-28",
+            )
+            .path_param("locationId", &location_id)
+            .path_param("accountId", &account_id);
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -2653,8 +2386,7 @@ impl GetSocialMediaStatistics {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2666,10 +2398,9 @@ impl GetSocialMediaStatistics {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/statistics",
-                "/social-media-posting/statistics".to_owned(),
                 "2021-07-28",
             )
             .query("locationId", &location_id);
@@ -2697,8 +2428,7 @@ impl GetAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2710,18 +2440,12 @@ impl GetAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/accounts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/accounts",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/account.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -2761,8 +2485,7 @@ impl DeleteAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2776,19 +2499,13 @@ impl DeleteAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, company_id, user_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/accounts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/accounts/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .query_opt("companyId", company_id.as_ref())
             .query_opt("userId", user_id.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2835,8 +2552,7 @@ impl GetCategoriesLocationId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2868,18 +2584,12 @@ impl GetCategoriesLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/categories",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/categories",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -2906,8 +2616,7 @@ impl GetCategoriesId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2919,19 +2628,13 @@ impl GetCategoriesId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/categories/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/categories/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -2983,8 +2686,7 @@ impl GetUploadStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2996,18 +2698,12 @@ impl GetUploadStatus {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, include_users, user_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("includeUsers", include_users.as_ref())
@@ -3034,8 +2730,7 @@ impl UploadCsv {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3047,18 +2742,12 @@ impl UploadCsv {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/csv",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/csv.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new().file_opt("file", body.file.as_ref());
@@ -3085,8 +2774,7 @@ impl DeleteCsvPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3098,21 +2786,14 @@ impl DeleteCsvPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, csv_id, post_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&csv_id),
-            "/post/",
-            &ghl_runtime::encode_path_segment(&post_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("csvId", &csv_id)
+            .path_param("postId", &post_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3135,8 +2816,7 @@ impl DeleteCsv {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3148,19 +2828,13 @@ impl DeleteCsv {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3197,8 +2871,7 @@ impl GetCsvPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3210,19 +2883,13 @@ impl GetCsvPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, skip, limit } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3248,8 +2915,7 @@ impl StartCsvFinalize {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3261,19 +2927,13 @@ impl StartCsvFinalize {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -3297,8 +2957,7 @@ impl CreatePost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3310,18 +2969,12 @@ impl CreatePost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/posts",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .unwrap_at("/results/post")
             .scopes(&["socialplanner/post.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3347,8 +3000,7 @@ impl BulkDeleteSocialPlannerPosts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3368,18 +3020,12 @@ impl BulkDeleteSocialPlannerPosts {
                 ),
             );
         }
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/bulk-delete",
-        ]
-            .concat();
-        let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/posts/bulk-delete",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::to(
+                Method::POST,
+                "/social-media-posting/{locationId}/posts/bulk-delete",
+                "2021-07-28",
+            )
+            .path_param("locationId", &location_id);
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -3404,8 +3050,7 @@ impl GetPosts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3437,18 +3082,12 @@ impl GetPosts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/list",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/posts/list",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .unwrap_at("/results")
             .scopes(&["socialplanner/post.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3476,8 +3115,7 @@ impl DeletePost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3489,19 +3127,13 @@ impl DeletePost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3524,8 +3156,7 @@ impl GetPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3537,19 +3168,13 @@ impl GetPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .unwrap_at("/results/post")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3576,8 +3201,7 @@ impl EditPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3589,19 +3213,13 @@ impl EditPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -3625,8 +3243,7 @@ impl SetAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3638,18 +3255,12 @@ impl SetAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/set-accounts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/set-accounts",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/csv.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3696,8 +3307,7 @@ impl GetTagsLocationId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3729,18 +3339,12 @@ impl GetTagsLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/tags",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -3766,8 +3370,7 @@ impl GetTagsByIds {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3779,18 +3382,12 @@ impl GetTagsByIds {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/details",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/tags/details",
-                path,
                 "2021-07-28",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AccountsListResponseDto {
     /// Success or Failure
@@ -18,7 +19,6 @@ pub struct AccountsListResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -47,13 +47,14 @@ pub struct AccountsListResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachFBAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachFbAccountDto {
     /// Example: `page`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,7 +65,7 @@ pub struct AttachFbAccountDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -115,6 +116,7 @@ impl AttachFbAccountDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachGMBLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachGmbLocationDto {
     /// The `location` field.
@@ -126,7 +128,7 @@ pub struct AttachGmbLocationDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -163,10 +165,11 @@ impl AttachGmbLocationDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachIGAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachIgAccountDto {
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,12 +178,11 @@ pub struct AttachIgAccountDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `234234234242sd`
-    #[serde(rename = "pageId")]
     pub page_id: String,
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -225,13 +227,14 @@ impl AttachIgAccountDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachLinkedinAccountDto {
     /// The `type` field.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,7 +248,7 @@ pub struct AttachLinkedinAccountDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -303,13 +306,14 @@ impl AttachLinkedinAccountDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTiktokAccountDto {
     /// The `type` field.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,7 +330,7 @@ pub struct AttachTiktokAccountDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -391,10 +395,11 @@ impl AttachTiktokAccountDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTwitterAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTwitterAccountDto {
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,7 +419,7 @@ pub struct AttachTwitterAccountDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -479,10 +484,11 @@ impl AttachTwitterAccountDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeletePostSuccessfulResponseSchema {
     /// The `deletedCount` field.
-    #[serde(rename = "deletedCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_count: Option<i64>,
 }
 
@@ -490,6 +496,7 @@ pub struct BulkDeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeleteResponseDto {
     /// Success or Failure
@@ -499,7 +506,6 @@ pub struct BulkDeleteResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -513,6 +519,7 @@ pub struct BulkDeleteResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CategorySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategorySchema {
     /// Category Name
@@ -523,17 +530,17 @@ pub struct CategorySchema {
     /// Color For Category
     ///
     /// Example: `#FFFFFF`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary Color
     ///
     /// Example: `#FFFFFF`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Location ID
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID
     ///
@@ -543,17 +550,17 @@ pub struct CategorySchema {
     /// Created By User
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted Value
     ///
     /// Example: `false`
     pub deleted: bool,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -561,10 +568,10 @@ pub struct CategorySchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostDto {
     /// Account Ids
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
     /// Post Content
     ///  The limitations of content as per the platforms is provided through the reference link in API description. The summary will be trimmed based on the limit
@@ -577,41 +584,27 @@ pub struct CreatePostDto {
     /// The `status` field.
     pub status: SocialPostStatus,
     /// Schedule Date
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Created By
-    #[serde(rename = "createdBy")]
     pub created_by: String,
     /// Follow Up Comment on platform. It is not allowed on Tiktok and GMB accounts and there is a limit of 280 charecters for twitter account
     ///
     /// Example: `First comment`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
     /// if schedule datetime is updated
     ///
     /// Example: `true`
-    #[serde(
-        rename = "scheduleTimeUpdated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag Value
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -619,29 +612,20 @@ pub struct CreatePostDto {
     /// Category Id
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// The `instagramPostDetails` field.
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -758,6 +742,7 @@ impl CreatePostDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseDto {
     /// Success or Failure
@@ -767,7 +752,6 @@ pub struct CreatePostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -793,12 +777,13 @@ pub struct CreatePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVDefaultDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvDefaultDto {
     /// User ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -819,6 +804,7 @@ impl CsvDefaultDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVImportSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvImportSchema {
     /// Csv Id
@@ -829,15 +815,15 @@ pub struct CsvImportSchema {
     /// locationId
     ///
     /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// File Name
     ///
     /// Example: `sample.csv`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// File path
     ///
@@ -857,17 +843,17 @@ pub struct CsvImportSchema {
     /// Created By Id
     ///
     /// Example: `SDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Trace Id
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Origin Id
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Approver Id
     ///
@@ -877,7 +863,7 @@ pub struct CsvImportSchema {
     /// Date Created
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
@@ -885,6 +871,7 @@ pub struct CsvImportSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVMediaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvMediaResponseSchema {
     /// Media Url
@@ -895,7 +882,7 @@ pub struct CsvMediaResponseSchema {
     /// Media Type
     ///
     /// Example: `image/webp`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Media Size
     ///
@@ -915,7 +902,7 @@ pub struct CsvMediaResponseSchema {
     /// Media Aspect Ratio
     ///
     /// Example: `1.5`
-    #[serde(rename = "aspectRatio", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<f64>,
     /// Media Aspect Ratio
     ///
@@ -930,31 +917,27 @@ pub struct CsvMediaResponseSchema {
     /// Video Codec
     ///
     /// Example: `h264`
-    #[serde(rename = "videoCodecName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_codec_name: Option<String>,
     /// Video Frame Rate
     ///
     /// Example: `21`
-    #[serde(rename = "frameRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<f64>,
     /// Audio Codec
     ///
     /// Example: `aac`
-    #[serde(rename = "audioCodecName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_codec_name: Option<String>,
     /// Audio Channel
     ///
     /// Example: `1`
-    #[serde(rename = "audioChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_channels: Option<f64>,
     /// Display Aspect Ratio
     ///
     /// Example: `250 : 167`
-    #[serde(
-        rename = "displayAspectRatio",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_aspect_ratio: Option<String>,
     /// List of frames
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -962,7 +945,7 @@ pub struct CsvMediaResponseSchema {
     /// Selected Poster
     ///
     /// Example: `0`
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Error
     ///
@@ -972,46 +955,42 @@ pub struct CsvMediaResponseSchema {
     /// Instagram media error. It can we one of the following errors: imageSize, imageType, imageAspectRatio, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate
     ///
     /// Example: `imageSize`
-    #[serde(rename = "instagramError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_error: Option<String>,
     /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType
     ///
     /// Example: `imageDimension`
-    #[serde(rename = "gmbError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_error: Option<String>,
     /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize
     ///
     /// Example: `videoDuration`
-    #[serde(rename = "facebookError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_error: Option<String>,
     /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize
     ///
     /// Example: `imageType`
-    #[serde(rename = "linkedinError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_error: Option<String>,
     /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize
     ///
     /// Example: `videoSize`
-    #[serde(rename = "twitterError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter_error: Option<String>,
     /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
     ///
     /// Example: `videoFrameRate`
-    #[serde(rename = "tiktokError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_error: Option<String>,
     /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
     ///
     /// Example: `videoType`
-    #[serde(
-        rename = "tiktokBusinessError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_business_error: Option<String>,
     /// Media error. It can be one of the following values: imageSize, imageWidth
     ///
     /// Example: `imageSize`
-    #[serde(rename = "invalidError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_error: Option<String>,
 }
 
@@ -1019,10 +998,11 @@ pub struct CsvMediaResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostSchema {
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// OG Tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1031,33 +1011,25 @@ pub struct CsvPostSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<CsvMediaResponseSchema>>,
     /// Example: `2022-11-23T05:53:00.000Z`
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Example: `First post`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Example: `Initial Comment`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Example: `post`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// Error Description
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 
@@ -1065,6 +1037,7 @@ pub struct CsvPostSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostStatusResponseDto {
     /// Success or Failure
@@ -1074,7 +1047,6 @@ pub struct CsvPostStatusResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1086,16 +1058,17 @@ pub struct CsvPostStatusResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvResponse {
     /// Example: `Location Name`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `File Name`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Example: `File`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1109,13 +1082,13 @@ pub struct CsvResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// Example: `AccountId_SDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1160,12 +1133,13 @@ impl DateSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteAccountResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteAccountResponseSchema {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Id
     ///
@@ -1178,6 +1152,7 @@ pub struct DeleteAccountResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCsvResponseDto {
     /// Success or Failure
@@ -1187,7 +1162,6 @@ pub struct DeleteCsvResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1202,6 +1176,7 @@ pub struct DeleteCsvResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseDto {
     /// Success or Failure
@@ -1211,7 +1186,6 @@ pub struct DeletePostResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1226,10 +1200,10 @@ pub struct DeletePostResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseSchema {
     /// Post Id
-    #[serde(rename = "postId")]
     pub post_id: String,
 }
 
@@ -1237,6 +1211,7 @@ pub struct DeletePostResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseDto {
     /// Success or Failure
@@ -1246,7 +1221,6 @@ pub struct DeletePostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1261,10 +1235,11 @@ pub struct DeletePostSuccessfulResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseSchema {
     /// The `postId` field.
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
 }
 
@@ -1272,10 +1247,11 @@ pub struct DeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostsDto {
     /// Requested Results
-    #[serde(rename = "postIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_ids: Option<Vec<String>>,
 }
 
@@ -1296,13 +1272,14 @@ impl DeletePostsDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/EndDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EndDateSchema {
     /// End Date
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<DateSchema>,
     /// End Time
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<TimeSchema>,
 }
 
@@ -1332,6 +1309,7 @@ impl EndDateSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FacebookPageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookPageSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
@@ -1344,10 +1322,10 @@ pub struct FacebookPageSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
-    #[serde(rename = "isOwned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_owned: Option<bool>,
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -1383,6 +1361,7 @@ pub struct FollowersValue {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormatedApprovalDetails {
     /// Approver
@@ -1393,18 +1372,18 @@ pub struct FormatedApprovalDetails {
     /// Requester Notes
     ///
     /// Example: `Test suggestion`
-    #[serde(rename = "requesterNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_note: Option<String>,
     /// Approver Notes
     ///
     /// Example: `Test suggestion`
-    #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
-    #[serde(rename = "approverUser", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_user: Option<PostUserSchema>,
 }
 
@@ -1412,16 +1391,17 @@ pub struct FormatedApprovalDetails {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountSchema {
     /// Example: `aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(rename = "oauthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_id: Option<String>,
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(rename = "profileId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
     /// Example: `Sample Account`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1432,13 +1412,13 @@ pub struct GetAccountSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Example: `location`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `2024-03-11T19:29:59.785Z`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire: Option<String>,
     /// Example: `false`
-    #[serde(rename = "isExpired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expired: Option<bool>,
     /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1449,6 +1429,7 @@ pub struct GetAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseDto {
     /// Success or Failure
@@ -1458,7 +1439,6 @@ pub struct GetByIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1473,6 +1453,7 @@ pub struct GetByIdResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseSchema {
     /// Category Name
@@ -1483,17 +1464,17 @@ pub struct GetByIdResponseSchema {
     /// Color For Category
     ///
     /// Example: `#32a852`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary Color
     ///
     /// Example: `#32a852`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Location ID
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID
     ///
@@ -1503,7 +1484,7 @@ pub struct GetByIdResponseSchema {
     /// Created By User
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted Value
     ///
@@ -1515,10 +1496,10 @@ pub struct GetByIdResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1526,6 +1507,7 @@ pub struct GetByIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseDto {
     /// Success or Failure
@@ -1535,7 +1517,6 @@ pub struct GetByLocationIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1575,6 +1556,7 @@ pub struct GetCategorySchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCsvPostResponseDto {
     /// Success or Failure
@@ -1584,7 +1566,6 @@ pub struct GetCsvPostResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1616,6 +1597,7 @@ pub struct GetCsvPostResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFacebookAccountsResponseDto {
     /// Success or Failure
@@ -1625,7 +1607,6 @@ pub struct GetFacebookAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1662,6 +1643,7 @@ pub struct GetGoogleLocationAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGoogleLocationResponseDto {
     /// Success or Failure
@@ -1671,7 +1653,6 @@ pub struct GetGoogleLocationResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1700,6 +1681,7 @@ pub struct GetGoogleLocationSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGroupSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSchema {
     /// Group Id
@@ -1711,7 +1693,6 @@ pub struct GetGroupSchema {
     /// Example: `Primary`
     pub name: String,
     /// The `accountIds` field.
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
 }
 
@@ -1719,6 +1700,7 @@ pub struct GetGroupSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstagramAccountsResponseDto {
     /// Success or Failure
@@ -1728,7 +1710,6 @@ pub struct GetInstagramAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1768,6 +1749,7 @@ pub struct GetLinkedInAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLinkedInAccountsResponseDto {
     /// Success or Failure
@@ -1777,7 +1759,6 @@ pub struct GetLinkedInAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1792,6 +1773,7 @@ pub struct GetLinkedInAccountsResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostFormattedSchema {
     /// Example: `61bb16833b3f2791f9715be2`
@@ -1805,7 +1787,6 @@ pub struct GetPostFormattedSchema {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok
     ///
@@ -1813,18 +1794,18 @@ pub struct GetPostFormattedSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "displayDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_date: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Account Id
     ///
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Error
     ///
@@ -1832,13 +1813,13 @@ pub struct GetPostFormattedSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Example: `323534534435`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(rename = "publishedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Example: `Sample Summary`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1851,78 +1832,57 @@ pub struct GetPostFormattedSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SocialPostStatus>,
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Tag Ids
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// First comment posted after publishing.
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Category of the post.
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Whether the post was (soft) deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// When the post is (or was) scheduled to publish, ISO 8601 UTC.
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Channel the post belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The post this one was created from
-    #[serde(rename = "parentPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_post_id: Option<String>,
     /// Whether the server is syncing the post's comments.
-    #[serde(
-        rename = "isCommentSyncing",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_comment_syncing: Option<bool>,
     /// The `insights` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insights: Option<SocialPostInsights>,
     /// The `instagramPostDetails` field.
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Id of the user the post is published as.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -1935,6 +1895,7 @@ pub use ghl_common::types::GetPostFormattedSchemaSource;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
     /// Success or Failure
@@ -1944,7 +1905,6 @@ pub struct GetPostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1964,10 +1924,10 @@ pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsBody {
     /// Array of connected social media account IDs to fetch analytics for. This can be found as 'profileId' in /accounts api.
-    #[serde(rename = "profileIds")]
     pub profile_ids: Vec<String>,
     /// Array of social media platforms to filter analytics by. If not provided, all platforms will be included. NOTE: Linkedin (PAGE only) and Tiktok (BUSINESS only) are supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1999,6 +1959,7 @@ pub use ghl_common::types::PlatformsItem as GetSocialMediaStatisticsBodyPlatform
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponse {
     /// Analytics data grouped by metrics and platforms
@@ -2008,7 +1969,7 @@ pub struct GetSocialMediaStatisticsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `42fc8dd8-d55b-475f-944f-9efb90d77564`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -2180,26 +2141,23 @@ pub struct GetSocialMediaStatisticsResponsePostPerformance {
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseResults {
     /// Array of day names for the analytics period
-    #[serde(rename = "dayRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_range: Option<Vec<String>>,
     /// Aggregated metrics totals
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseResultsTotals>,
     /// Post performance metrics over time
-    #[serde(
-        rename = "postPerformance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_performance: Option<GetSocialMediaStatisticsResponsePostPerformance>,
     /// Detailed breakdowns by metric and platform
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdowns: Option<GetSocialMediaStatisticsResponseBreakdowns>,
     /// Platform-wise totals with time series data
-    #[serde(rename = "platformTotals", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_totals: Option<GetSocialMediaStatisticsResponsePlatformTotals>,
     /// Demographic data breakdown
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2233,6 +2191,7 @@ pub struct GetSocialMediaStatisticsResponseResultsTotals {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseDto {
     /// Success or Failure
@@ -2242,7 +2201,6 @@ pub struct GetTagsByIdResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2272,6 +2230,7 @@ pub struct GetTagsByIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseDto {
     /// Success or Failure
@@ -2281,7 +2240,6 @@ pub struct GetTagsByLocationIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2312,6 +2270,7 @@ pub struct GetTagsByLocationIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokAccountResponseDto {
     /// Success or Failure
@@ -2321,7 +2280,6 @@ pub struct GetTiktokAccountResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2347,6 +2305,7 @@ pub struct GetTiktokAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokBusinessAccountResponseDto {
     /// Success or Failure
@@ -2356,7 +2315,6 @@ pub struct GetTiktokBusinessAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2376,6 +2334,7 @@ pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTwitterAccountsResponseDto {
     /// Success or Failure
@@ -2385,7 +2344,6 @@ pub struct GetTwitterAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2411,6 +2369,7 @@ pub struct GetTwitterAccountsSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUploadStatusResponseDto {
     /// Success or Failure
@@ -2420,7 +2379,6 @@ pub struct GetUploadStatusResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2447,12 +2405,13 @@ pub struct GetUploadStatusResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GmbPostSchema {
     /// gmbEventType must be one of the following values: STANDARD, EVENT, OFFER
     ///
     /// Example: `STANDARD`
-    #[serde(rename = "gmbEventType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_event_type: Option<String>,
     /// Title
     ///
@@ -2462,22 +2421,18 @@ pub struct GmbPostSchema {
     /// Offer Title
     ///
     /// Example: `Hey`
-    #[serde(rename = "offerTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer_title: Option<String>,
     /// Start Date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<StartDateSchema>,
     /// End Date
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<EndDateSchema>,
     /// Terms Condition Url
     ///
     /// Example: `https://google.com/privacy`
-    #[serde(
-        rename = "termsConditions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_conditions: Option<String>,
     /// Url
     ///
@@ -2487,21 +2442,17 @@ pub struct GmbPostSchema {
     /// Coupon Code
     ///
     /// Example: `BOGO-50`
-    #[serde(rename = "couponCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_code: Option<String>,
     /// Redeem Online Url
     ///
     /// Example: `https://google.com`
-    #[serde(
-        rename = "redeemOnlineUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeem_online_url: Option<String>,
     /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
     ///
     /// Example: `book`
-    #[serde(rename = "actionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<GmbPostSchemaActionType>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2596,26 +2547,23 @@ pub use ghl_common::types::GmbPostSchemaActionType;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAccountsSchema {
     /// Example: `accounts/114659701071209971352`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `Account Name Test`
-    #[serde(rename = "accountName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Example: `PERSONAL`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `UNVERIFIED`
-    #[serde(
-        rename = "verificationState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_state: Option<String>,
     /// Example: `NOT_VETTED`
-    #[serde(rename = "vettedState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vetted_state: Option<String>,
 }
 
@@ -2623,13 +2571,14 @@ pub struct GoogleAccountsSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocationSchema {
     /// Example: `accounts/114659701071209971352`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "storeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
     /// Example: `Location Title`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2638,27 +2587,19 @@ pub struct GoogleLocationSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Store front address
-    #[serde(
-        rename = "storefrontAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// All locations and chain related to this one
-    #[serde(
-        rename = "relationshipData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_data: Option<serde_json::Value>,
     /// Example: `true`
-    #[serde(rename = "maxLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_location: Option<bool>,
     /// Example: `true`
-    #[serde(rename = "isVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -2666,6 +2607,7 @@ pub struct GoogleLocationSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/IOgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IOgTagsSchema {
     /// Tag url
@@ -2676,25 +2618,25 @@ pub struct IOgTagsSchema {
     /// Tag description
     ///
     /// Example: `Social media as we know it has barely`
-    #[serde(rename = "ogDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_description: Option<String>,
     /// Tag description
-    #[serde(rename = "ogImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_image: Option<OgImageSchema>,
     /// Tag Title
     ///
     /// Example: `The Impact of Social Media: Is it Irreplaceable?`
-    #[serde(rename = "ogTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_title: Option<String>,
     /// Tag Url
     ///
     /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(rename = "ogUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_url: Option<String>,
     /// Site Name
     ///
     /// Example: `Knowledge at Wharton`
-    #[serde(rename = "ogSiteName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_site_name: Option<String>,
     /// Og Tag Error
     ///
@@ -2707,13 +2649,14 @@ pub struct IOgTagsSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Impressions {
     /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The `totalChange` field.
-    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
     /// The `platforms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2724,6 +2667,7 @@ pub struct Impressions {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/InstagramAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramAccountSchema {
     /// Example: `idu37swmmLbA02zgqKPpxITe2`
@@ -2736,10 +2680,10 @@ pub struct InstagramAccountSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `pidu37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "pageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -2747,6 +2691,7 @@ pub struct InstagramAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInPageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInPageSchema {
     /// Page ID
@@ -2770,7 +2715,7 @@ pub struct LinkedInPageSchema {
     /// is connected to app
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -2783,6 +2728,7 @@ pub type LinkedInProfileSchema = LinkedInPageSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationAndAccountDeleteResponseDto {
     /// Success or Failure
@@ -2792,7 +2738,6 @@ pub struct LocationAndAccountDeleteResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2807,6 +2752,7 @@ pub struct LocationAndAccountDeleteResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgImageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgImageSchema {
     /// Image url
@@ -2827,7 +2773,7 @@ pub struct OgImageSchema {
     /// Image Type
     ///
     /// Example: `image/jpg`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -2835,15 +2781,16 @@ pub struct OgImageSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgTagsSchema {
     /// Meta Image
     ///
     /// Example: `https://wwww.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`
-    #[serde(rename = "metaImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_image: Option<String>,
     /// Meta Link
-    #[serde(rename = "metaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_link: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2891,6 +2838,7 @@ pub struct PlatformsValue {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostApprovalSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostApprovalSchema {
     /// Approver
@@ -2901,15 +2849,15 @@ pub struct PostApprovalSchema {
     /// Requester Notes
     ///
     /// Example: `Test suggestion`
-    #[serde(rename = "requesterNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_note: Option<String>,
     /// Approver Notes
     ///
     /// Example: `Test suggestion`
-    #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
@@ -2956,6 +2904,7 @@ impl PostApprovalSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostMediaSchema {
     /// Example: `https://i0.wp.com/www.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`
@@ -2964,13 +2913,13 @@ pub struct PostMediaSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// Example: `video/mp4 or image/png`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
-    #[serde(rename = "defaultThumb", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_thumb: Option<String>,
     /// Example: `Edf3323fsfsdsd`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2981,6 +2930,7 @@ pub struct PostMediaSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseDto {
     /// Success or Failure
@@ -2990,7 +2940,6 @@ pub struct PostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3019,6 +2968,7 @@ pub struct PostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostUserSchema {
     /// User Id
@@ -3032,17 +2982,14 @@ pub struct PostUserSchema {
     /// First name
     ///
     /// Example: `Harry`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last name
     ///
     /// Example: `Spencer`
-    #[serde(rename = "lastName")]
     pub last_name: String,
     /// Profile photo
     ///
     /// Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`
-    #[serde(rename = "profilePhoto")]
     pub profile_photo: String,
     /// Phone number
     ///
@@ -3058,15 +3005,16 @@ pub struct PostUserSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SearchPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchPostDto {
     /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress and deleted
     ///
     /// Example: `Filter type`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `postType` field.
-    #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
     pub skip: i64,
@@ -3075,18 +3023,15 @@ pub struct SearchPostDto {
     /// From Date
     ///
     /// Example: `2024-01-22T05:32:49.463Z`
-    #[serde(rename = "fromDate")]
     pub from_date: String,
     /// To Date
     ///
     /// Example: `2024-03-20T05:32:49.463Z`
-    #[serde(rename = "toDate")]
     pub to_date: String,
     /// Whether each post carries its user's details.
-    #[serde(rename = "includeUsers")]
     pub include_users: bool,
     /// Accounts to list posts of (ids from the accounts list; opaque strings); empty for all.
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -3134,25 +3079,22 @@ impl SearchPostDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsDto {
     /// Account Ids
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
     /// File path
     ///
     /// Example: `o6241QsiRwUIJHyjuhos/social-planner-import/a6d04a26-0401-4e52-8f48-dbb274050fab.csv`
-    #[serde(rename = "filePath")]
     pub file_path: String,
     /// Entires Count. rowcCount must be between 1 and number of posts in CSV
     ///
     /// Example: `1`
-    #[serde(rename = "rowsCount")]
     pub rows_count: i64,
     /// Name of file
     ///
     /// Example: `test.csv`
-    #[serde(rename = "fileName")]
     pub file_name: String,
     /// Example: `o6241QsiRwUIJHyjuhos`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3160,7 +3102,7 @@ pub struct SetAccountsDto {
     /// User ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
@@ -3204,28 +3146,29 @@ pub type SetAccountsResponseDto = CsvPostStatusResponseDto;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialGoogleMediaAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialGoogleMediaAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `google`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Example: `location`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `Account Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3245,12 +3188,12 @@ pub struct SocialGoogleMediaAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3258,32 +3201,29 @@ pub struct SocialGoogleMediaAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialInstagramPostDetails`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialInstagramPostDetails {
     /// The `type` field.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Users tagged in the media, as the server sent them (the shape is not documented; carried through unchanged).
-    #[serde(rename = "userTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Vec<serde_json::Value>>,
     /// The reel's cover image, as the server sent it (the shape is not documented; carried through unchanged).
-    #[serde(rename = "coverPhoto", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_photo: Option<serde_json::Value>,
     /// Whether a reel also appears on the profile grid.
-    #[serde(rename = "showOnFeed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
     /// Whether a story is published through a push notification instead of directly.
-    #[serde(
-        rename = "publishViaPushNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_via_push_notification: Option<bool>,
     /// Note to the person publishing by push notification.
-    #[serde(rename = "publisherNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher_note: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3363,6 +3303,7 @@ pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFBAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaFbAccountResponseDto {
     /// Success or Failure
@@ -3372,7 +3313,6 @@ pub struct SocialMediaFbAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3387,6 +3327,7 @@ pub struct SocialMediaFbAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaGmbAccountResponseDto {
     /// Success or Failure
@@ -3396,7 +3337,6 @@ pub struct SocialMediaGmbAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3411,6 +3351,7 @@ pub struct SocialMediaGmbAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaInstagramAccountResponseDto {
     /// Success or Failure
@@ -3420,7 +3361,6 @@ pub struct SocialMediaInstagramAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3440,6 +3380,7 @@ pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountResponseDto {
     /// Success or Failure
@@ -3449,7 +3390,6 @@ pub struct SocialMediaLinkedInAccountResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3464,22 +3404,23 @@ pub struct SocialMediaLinkedInAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `linkedin`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3487,7 +3428,7 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// type must be one of the following values: page, profile
     ///
     /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialMediaLinkedInAccountSchemaType>,
     /// Example: `Profile Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3507,12 +3448,12 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3522,6 +3463,7 @@ pub use ghl_common::types::SocialMediaLinkedInAccountSchemaType;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTagSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTagSchema {
     /// Tag Name
@@ -3532,7 +3474,7 @@ pub struct SocialMediaTagSchema {
     /// Location Id
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID
     ///
@@ -3542,7 +3484,7 @@ pub struct SocialMediaTagSchema {
     /// Created By User Id
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted boolean value
     ///
@@ -3550,10 +3492,10 @@ pub struct SocialMediaTagSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3561,6 +3503,7 @@ pub struct SocialMediaTagSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountResponseDto {
     /// Success or Failure
@@ -3570,7 +3513,6 @@ pub struct SocialMediaTiktokAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3585,22 +3527,23 @@ pub struct SocialMediaTiktokAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `tiktok`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3608,7 +3551,7 @@ pub struct SocialMediaTiktokAccountSchema {
     /// type must be one of the following values: profile, business
     ///
     /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialMediaTiktokAccountSchemaType>,
     /// Example: `Account Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3628,12 +3571,12 @@ pub struct SocialMediaTiktokAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3643,6 +3586,7 @@ pub use ghl_common::types::SocialMediaTiktokAccountSchemaType;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTwitterAccountResponseDto {
     /// Success or Failure
@@ -3652,7 +3596,6 @@ pub struct SocialMediaTwitterAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -3694,12 +3637,12 @@ pub struct SocialPostInsights {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostMediaWrite`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialPostMediaWrite {
     /// Public URL of the media file.
     pub url: String,
     /// MIME type, e.g. `image/jpeg` or `video/mp4`.
-    #[serde(rename = "type")]
     pub type_: String,
     /// Caption of the media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3731,13 +3674,14 @@ pub use ghl_common::types::CreatePostDtoType as SocialPostType;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/StartDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartDateSchema {
     /// Start Date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateSchema>,
     /// Start Time
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<TimeSchema>,
 }
 
@@ -3767,54 +3711,43 @@ impl StartDateSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokPostSchema {
     /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
     ///
     /// Example: `PUBLIC_TO_EVERYONE`
-    #[serde(rename = "privacyLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_level: Option<TiktokPostSchemaPrivacyLevel>,
     /// promote other brand
     ///
     /// Example: `true`
-    #[serde(
-        rename = "promoteOtherBrand",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_other_brand: Option<bool>,
     /// enable comment
     ///
     /// Example: `true`
-    #[serde(rename = "enableComment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_comment: Option<bool>,
     /// enable duet
     ///
     /// Example: `true`
-    #[serde(rename = "enableDuet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_duet: Option<bool>,
     /// enable stitch
     ///
     /// Example: `true`
-    #[serde(rename = "enableStitch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_stitch: Option<bool>,
     /// video disclosure
     ///
     /// Example: `true`
-    #[serde(
-        rename = "videoDisclosure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_disclosure: Option<bool>,
     /// promote your brand
     ///
     /// Example: `true`
-    #[serde(
-        rename = "promoteYourBrand",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_your_brand: Option<bool>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3888,6 +3821,7 @@ pub use ghl_common::types::PrivacyLevel as TiktokPostSchemaPrivacyLevel;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokProfileSchema {
     /// Id
@@ -3918,12 +3852,12 @@ pub struct TiktokProfileSchema {
     /// Is connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Tiktok Account Type must be one of the following values: business, profile
     ///
     /// Example: `BUSINESS`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -3952,6 +3886,7 @@ impl TimeSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TwitterProfileSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwitterProfileSchema {
     /// ID of profile
@@ -3987,7 +3922,7 @@ pub struct TwitterProfileSchema {
     /// Is connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -4002,10 +3937,10 @@ pub type UpdatePostSuccessfulResponseDto = CsvPostStatusResponseDto;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagDto {
     /// Array of Tag Ids
-    #[serde(rename = "tagIds")]
     pub tag_ids: Vec<String>,
 }
 
@@ -4044,6 +3979,7 @@ impl UploadCsvdto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
     /// Success or Failure
@@ -4053,7 +3989,6 @@ pub struct UploadFileResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -4068,15 +4003,16 @@ pub struct UploadFileResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseSchema {
     /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(rename = "filePath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// Example: `6`
-    #[serde(rename = "rowsCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_count: Option<i64>,
     /// Example: `CSV Import Sample - CSV Import Sample.csv`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
 }

@@ -39,11 +39,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_queue(&self, body: types::CreateCategoryQueueDto) -> CreateQueue {
         CreateQueue {
             client: self.client.clone(),
@@ -67,11 +63,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_available_categories(
         &self,
         location_id: impl Into<String>,
@@ -97,11 +89,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_queues(&self, body: types::FetchCategoryQueuesDto) -> FetchQueues {
         FetchQueues {
             client: self.client.clone(),
@@ -121,11 +109,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_calendar_list(
         &self,
         body: types::CalendarListDto,
@@ -152,11 +136,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_current_active_post_and_schedule_next(
         &self,
         post_id: impl Into<String>,
@@ -185,11 +165,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_queue_by_id(
         &self,
         queue_id: impl Into<String>,
@@ -214,11 +190,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_queue(
         &self,
         queue_id: impl Into<String>,
@@ -243,11 +215,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_queue_item(
         &self,
         queue_id: impl Into<String>,
@@ -272,11 +240,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_edit_session_calendar(
         &self,
         queue_id: impl Into<String>,
@@ -301,11 +265,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn discard_edit_session(
         &self,
         queue_id: impl Into<String>,
@@ -330,11 +290,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn save_edit_session(
         &self,
         queue_id: impl Into<String>,
@@ -359,11 +315,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_edit_session(
         &self,
         queue_id: impl Into<String>,
@@ -388,11 +340,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_queue_items(
         &self,
         queue_id: impl Into<String>,
@@ -421,11 +369,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_queue_item(
         &self,
         queue_id: impl Into<String>,
@@ -453,11 +397,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_queue_item(
         &self,
         queue_id: impl Into<String>,
@@ -484,11 +424,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn clone_queue_item(
         &self,
         queue_id: impl Into<String>,
@@ -515,11 +451,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn reset_queue_item(
         &self,
         queue_id: impl Into<String>,
@@ -546,11 +478,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fetch_slots(
         &self,
         queue_id: impl Into<String>,
@@ -583,11 +511,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_comment(
         &self,
         platform: types::CreateCommentPlatform,
@@ -617,11 +541,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_comment_list(
         &self,
         platform: types::CreateCommentPlatform,
@@ -654,11 +574,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_like(
         &self,
         platform: types::CreateLikePlatform,
@@ -691,11 +607,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_like(
         &self,
         platform: types::CreateLikePlatform,
@@ -757,11 +669,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_oauth_accounts(
         &self,
         location_id: impl Into<String>,
@@ -875,11 +783,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn attach_oauth_accounts(
         &self,
         location_id: impl Into<String>,
@@ -958,11 +862,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_oauth(
         &self,
         platform: types::GetOauthAccountsPlatform,
@@ -995,11 +895,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_statistics(
         &self,
         location_id: impl Into<String>,
@@ -1028,11 +924,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_account(&self, location_id: impl Into<String>) -> GetAccount {
         GetAccount {
             client: self.client.clone(),
@@ -1057,11 +949,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_account(
         &self,
         location_id: impl Into<String>,
@@ -1092,11 +980,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_categories_location_id(
         &self,
         location_id: impl Into<String>,
@@ -1127,11 +1011,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_categories_id(
         &self,
         location_id: impl Into<String>,
@@ -1161,11 +1041,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_upload_status(
         &self,
         location_id: impl Into<String>,
@@ -1198,11 +1074,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn upload_csv(
         &self,
         location_id: impl Into<String>,
@@ -1233,11 +1105,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_csv_post(
         &self,
         location_id: impl Into<String>,
@@ -1269,11 +1137,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_csv(
         &self,
         location_id: impl Into<String>,
@@ -1303,11 +1167,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_csv_post(
         &self,
         location_id: impl Into<String>,
@@ -1339,11 +1199,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn start_csv_finalize(
         &self,
         location_id: impl Into<String>,
@@ -1378,11 +1234,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_post(
         &self,
         location_id: impl Into<String>,
@@ -1415,13 +1267,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
-    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
     pub fn bulk_delete_social_planner_posts(
         &self,
         location_id: impl Into<String>,
@@ -1450,11 +1296,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_posts(
         &self,
         location_id: impl Into<String>,
@@ -1482,11 +1324,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_post(
         &self,
         location_id: impl Into<String>,
@@ -1514,11 +1352,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_post(
         &self,
         location_id: impl Into<String>,
@@ -1552,11 +1386,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn edit_post(
         &self,
         location_id: impl Into<String>,
@@ -1587,11 +1417,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn set_accounts(
         &self,
         location_id: impl Into<String>,
@@ -1620,11 +1446,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tags_location_id(
         &self,
         location_id: impl Into<String>,
@@ -1654,11 +1476,7 @@ impl SocialPlannerV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_tags_by_ids(
         &self,
         location_id: impl Into<String>,
@@ -1690,8 +1508,7 @@ impl CreateQueue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1705,10 +1522,9 @@ impl CreateQueue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues",
-                "/social-media-posting/category/queues".to_owned(),
                 "v3",
             )
             .scopes(&["socialplanner/category.write"])
@@ -1757,8 +1573,7 @@ impl FetchAvailableCategories {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1772,10 +1587,9 @@ impl FetchAvailableCategories {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, q } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/category/queues/available-categories",
-                "/social-media-posting/category/queues/available-categories".to_owned(),
                 "v3",
             )
             .query("locationId", &location_id)
@@ -1806,8 +1620,7 @@ impl FetchQueues {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1821,10 +1634,9 @@ impl FetchQueues {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/list",
-                "/social-media-posting/category/queues/list".to_owned(),
                 "v3",
             )
             .scopes(&["socialplanner/category.readonly"])
@@ -1852,8 +1664,7 @@ impl FetchCalendarList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1867,10 +1678,9 @@ impl FetchCalendarList {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/list/calendar",
-                "/social-media-posting/category/queues/list/calendar".to_owned(),
                 "v3",
             )
             .scopes(&["socialplanner/category.readonly"])
@@ -1899,8 +1709,7 @@ impl DeleteCurrentActivePostAndScheduleNext {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1912,18 +1721,12 @@ impl DeleteCurrentActivePostAndScheduleNext {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, post_id, location_id } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&post_id),
-            "/active-post",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/category/queues/{postId}/active-post",
-                path,
                 "v3",
             )
+            .path_param("postId", &post_id)
             .query("locationId", &location_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1950,8 +1753,7 @@ impl FetchQueueById {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1963,17 +1765,12 @@ impl FetchQueueById {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, location_id } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/category/queues/{queueId}",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .query("locationId", &location_id)
             .scopes(&["socialplanner/category.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2000,8 +1797,7 @@ impl UpdateQueue {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2015,17 +1811,12 @@ impl UpdateQueue {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/social-media-posting/category/queues/{queueId}",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2052,8 +1843,7 @@ impl CreateQueueItem {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2065,18 +1855,12 @@ impl CreateQueueItem {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/create/item",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/create/item",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2103,8 +1887,7 @@ impl FetchEditSessionCalendar {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2118,18 +1901,12 @@ impl FetchEditSessionCalendar {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/edit/calendar",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/edit/calendar",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2156,8 +1933,7 @@ impl DiscardEditSession {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2171,18 +1947,12 @@ impl DiscardEditSession {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/edit/discard",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/edit/discard",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2209,8 +1979,7 @@ impl SaveEditSession {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2222,18 +1991,12 @@ impl SaveEditSession {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/edit/save",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/edit/save",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2260,8 +2023,7 @@ impl StartEditSession {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2273,18 +2035,12 @@ impl StartEditSession {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/edit/start",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/edit/start",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2311,8 +2067,7 @@ impl FetchQueueItems {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2324,18 +2079,12 @@ impl FetchQueueItems {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/items",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/items",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2370,8 +2119,7 @@ impl DeleteQueueItem {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2383,19 +2131,13 @@ impl DeleteQueueItem {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, location_id, session_id } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/items/",
-            &ghl_runtime::encode_path_segment(&item_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
+            .path_param("itemId", &item_id)
             .query("locationId", &location_id)
             .query_opt("sessionId", session_id.as_ref())
             .scopes(&["socialplanner/category.write"])
@@ -2424,8 +2166,7 @@ impl UpdateQueueItem {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2437,19 +2178,13 @@ impl UpdateQueueItem {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/items/",
-            &ghl_runtime::encode_path_segment(&item_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
+            .path_param("itemId", &item_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2477,8 +2212,7 @@ impl CloneQueueItem {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2490,20 +2224,13 @@ impl CloneQueueItem {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/items/",
-            &ghl_runtime::encode_path_segment(&item_id),
-            "/clone",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}/clone",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
+            .path_param("itemId", &item_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2531,8 +2258,7 @@ impl ResetQueueItem {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2544,20 +2270,13 @@ impl ResetQueueItem {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/items/",
-            &ghl_runtime::encode_path_segment(&item_id),
-            "/reset",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}/reset",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
+            .path_param("itemId", &item_id)
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2584,8 +2303,7 @@ impl FetchSlots {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2597,18 +2315,12 @@ impl FetchSlots {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let path = [
-            "/social-media-posting/category/queues/",
-            &ghl_runtime::encode_path_segment(&queue_id),
-            "/slots",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/category/queues/{queueId}/slots",
-                path,
                 "v3",
             )
+            .path_param("queueId", &queue_id)
             .scopes(&["socialplanner/category.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2636,8 +2348,7 @@ impl CreateComment {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2649,17 +2360,12 @@ impl CreateComment {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, body } = self;
-        let path = [
-            "/social-media-posting/comments/",
-            &ghl_runtime::encode_path_segment(&platform),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/comments/{platform}",
-                path,
                 "v3",
             )
+            .path_param("platform", &platform)
             .query("locationId", &location_id);
         let request = request.json(&body);
         Ok((client, request))
@@ -2686,8 +2392,7 @@ impl GetCommentList {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2699,18 +2404,12 @@ impl GetCommentList {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, body } = self;
-        let path = [
-            "/social-media-posting/comments/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/list",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/comments/{platform}/list",
-                path,
                 "v3",
             )
+            .path_param("platform", &platform)
             .query("locationId", &location_id);
         let request = request.json(&body);
         Ok((client, request))
@@ -2735,8 +2434,7 @@ impl DeleteLike {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2748,20 +2446,13 @@ impl DeleteLike {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, id, location_id } = self;
-        let path = [
-            "/social-media-posting/comments/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/like",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/comments/{platform}/{id}/like",
-                path,
                 "v3",
             )
+            .path_param("platform", &platform)
+            .path_param("id", &id)
             .query("locationId", &location_id);
         Ok((client, request))
     }
@@ -2785,8 +2476,7 @@ impl CreateLike {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2798,20 +2488,13 @@ impl CreateLike {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, id, location_id } = self;
-        let path = [
-            "/social-media-posting/comments/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/",
-            &ghl_runtime::encode_path_segment(&id),
-            "/like",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/comments/{platform}/{id}/like",
-                path,
                 "v3",
             )
+            .path_param("platform", &platform)
+            .path_param("id", &id)
             .query("locationId", &location_id);
         Ok((client, request))
     }
@@ -2842,8 +2525,7 @@ impl GetOauthAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2855,21 +2537,14 @@ impl GetOauthAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, platform, account_id, search } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("platform", &platform)
+            .path_param("accountId", &account_id)
             .query_opt("search", search.as_ref());
         Ok((client, request))
     }
@@ -2896,8 +2571,7 @@ impl AttachOauthAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -2909,21 +2583,14 @@ impl AttachOauthAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, platform, account_id, body } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/accounts/",
-            &ghl_runtime::encode_path_segment(&account_id),
-        ]
-            .concat();
-        let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}",
-            path,
-            "v3",
-        );
+        let request = Request::to(
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}",
+                "v3",
+            )
+            .path_param("locationId", &location_id)
+            .path_param("platform", &platform)
+            .path_param("accountId", &account_id);
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -2959,8 +2626,7 @@ impl StartOauth {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -2970,18 +2636,12 @@ impl StartOauth {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, user_id, page, reconnect } = self;
-        let path = [
-            "/social-media-posting/oauth/",
-            &ghl_runtime::encode_path_segment(&platform),
-            "/start",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/oauth/{platform}/start",
-                path,
                 "v3",
             )
+            .path_param("platform", &platform)
             .query("locationId", &location_id)
             .query("userId", &user_id)
             .query_opt("page", page.as_ref())
@@ -3008,8 +2668,7 @@ impl GetStatistics {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3029,12 +2688,7 @@ impl GetStatistics {
                 ),
             );
         }
-        let request = Request::new(
-                Method::POST,
-                "/social-media-posting/statistics",
-                "/social-media-posting/statistics".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/social-media-posting/statistics", "v3")
             .query("locationId", &location_id)
             .scopes(&["socialplanner/statistics.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3059,8 +2713,7 @@ impl GetAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3072,18 +2725,12 @@ impl GetAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/accounts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/accounts",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/account.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3123,8 +2770,7 @@ impl DeleteAccount {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3138,19 +2784,13 @@ impl DeleteAccount {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, company_id, user_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/accounts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/accounts/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .query_opt("companyId", company_id.as_ref())
             .query_opt("userId", user_id.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3197,8 +2837,7 @@ impl GetCategoriesLocationId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3230,18 +2869,12 @@ impl GetCategoriesLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/categories",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/categories",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -3268,8 +2901,7 @@ impl GetCategoriesId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3281,19 +2913,13 @@ impl GetCategoriesId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/categories/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/categories/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3346,8 +2972,7 @@ impl GetUploadStatus {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3367,18 +2992,12 @@ impl GetUploadStatus {
             is_from_template,
             user_id,
         } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("includeUsers", include_users.as_ref())
@@ -3406,8 +3025,7 @@ impl UploadCsv {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3419,18 +3037,12 @@ impl UploadCsv {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/csv",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/csv.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new().file("file", &body.file);
@@ -3457,8 +3069,7 @@ impl DeleteCsvPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3470,21 +3081,14 @@ impl DeleteCsvPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, csv_id, post_id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&csv_id),
-            "/post/",
-            &ghl_runtime::encode_path_segment(&post_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("csvId", &csv_id)
+            .path_param("postId", &post_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3507,8 +3111,7 @@ impl DeleteCsv {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3520,19 +3123,13 @@ impl DeleteCsv {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3569,8 +3166,7 @@ impl GetCsvPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3582,19 +3178,13 @@ impl GetCsvPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, skip, limit } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3620,8 +3210,7 @@ impl StartCsvFinalize {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3633,19 +3222,13 @@ impl StartCsvFinalize {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/csv/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/social-media-posting/{locationId}/csv/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -3669,8 +3252,7 @@ impl CreatePost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3682,18 +3264,12 @@ impl CreatePost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/posts",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .unwrap_at("/results/post")
             .scopes(&["socialplanner/post.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3719,8 +3295,7 @@ impl BulkDeleteSocialPlannerPosts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3740,18 +3315,12 @@ impl BulkDeleteSocialPlannerPosts {
                 ),
             );
         }
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/bulk-delete",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/posts/bulk-delete",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -3777,8 +3346,7 @@ impl GetPosts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3810,18 +3378,12 @@ impl GetPosts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/list",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/posts/list",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .unwrap_at("/results")
             .scopes(&["socialplanner/post.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3849,8 +3411,7 @@ impl DeletePost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3862,19 +3423,13 @@ impl DeletePost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
     }
@@ -3897,8 +3452,7 @@ impl GetPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3910,19 +3464,13 @@ impl GetPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .unwrap_at("/results/post")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -3949,8 +3497,7 @@ impl EditPost {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -3962,19 +3509,13 @@ impl EditPost {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/posts/",
-            &ghl_runtime::encode_path_segment(&id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/social-media-posting/{locationId}/posts/{id}",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
+            .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -3998,8 +3539,7 @@ impl SetAccounts {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4011,18 +3551,12 @@ impl SetAccounts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/set-accounts",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/set-accounts",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .scopes(&["socialplanner/csv.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -4069,8 +3603,7 @@ impl GetTagsLocationId {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4102,18 +3635,12 @@ impl GetTagsLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/social-media-posting/{locationId}/tags",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -4139,8 +3666,7 @@ impl GetTagsByIds {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -4152,18 +3678,12 @@ impl GetTagsByIds {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let path = [
-            "/social-media-posting/",
-            &ghl_runtime::encode_path_segment(&location_id),
-            "/tags/details",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/social-media-posting/{locationId}/tags/details",
-                path,
                 "v3",
             )
+            .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AccountsListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AccountsListResponseDto {
     /// Success or Failure
@@ -18,7 +19,6 @@ pub struct AccountsListResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -47,17 +47,16 @@ pub struct AccountsListResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachFBAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachFbAccountDto {
     /// Type of Facebook account (must be page)
     ///
     /// Example: `page`
-    #[serde(rename = "type")]
     pub type_: AttachFbAccountDtoType,
     /// Original Facebook platform identifier
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Name of the Facebook page or account
     ///
@@ -86,52 +85,13 @@ impl AttachFbAccountDto {
     }
 }
 
-/// Type of Facebook account (must be page)
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachFBAccountDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AttachFbAccountDtoType {
-    /// `page`
-    Page,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachFbAccountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachFbAccountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachFbAccountDtoType> for String {
-    fn from(value: AttachFbAccountDtoType) -> Self {
-        match value {
-            AttachFbAccountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachFbAccountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Type of Facebook account (must be page)
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachFBAccountDTO/properties/type`
+    pub enum AttachFbAccountDtoType {
+        /// `page`
+        Page = "page",
     }
 }
 
@@ -139,21 +99,18 @@ impl std::fmt::Display for AttachFbAccountDtoType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachGMBLocationAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachGmbLocationAccountDto {
     /// Account name identifier
     pub name: String,
     /// Display name of the account
-    #[serde(rename = "accountName")]
     pub account_name: String,
     /// Type of the account
-    #[serde(rename = "type")]
     pub type_: String,
     /// State of account verification
-    #[serde(rename = "verificationState")]
     pub verification_state: String,
     /// Vetting state of the account
-    #[serde(rename = "vettedState")]
     pub vetted_state: String,
 }
 
@@ -202,33 +159,30 @@ impl AttachGmbLocationDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachGMBLocationLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachGmbLocationLocationDto {
     /// Location name
     pub name: String,
     /// Store code
-    #[serde(rename = "storeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
     /// Location title
     pub title: String,
     /// Storefront address details
-    #[serde(
-        rename = "storefrontAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// Additional metadata
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Whether this is a max location
-    #[serde(rename = "maxLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_location: Option<bool>,
     /// Whether the location is verified
-    #[serde(rename = "isVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Whether the location is connected
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -291,12 +245,13 @@ impl AttachGmbLocationLocationDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachIGAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachIgAccountDto {
     /// Original platform-specific account identifier
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Display name of the account
     ///
@@ -311,7 +266,6 @@ pub struct AttachIgAccountDto {
     /// Facebook page ID associated with the Instagram account
     ///
     /// Example: `234234234242sd`
-    #[serde(rename = "pageId")]
     pub page_id: String,
 }
 
@@ -349,17 +303,16 @@ impl AttachIgAccountDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachLinkedinAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachLinkedinAccountDto {
     /// Type of LinkedIn account (must be one of: page, profile)
     ///
     /// Example: `page`
-    #[serde(rename = "type")]
     pub type_: AttachLinkedinAccountDtoType,
     /// Original LinkedIn platform identifier
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Name of the LinkedIn page or profile
     ///
@@ -506,84 +459,29 @@ impl<'de> Deserialize<'de> for AttachOauthAccountsBody {
     }
 }
 
-/// The `platform` parameter of `POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/post/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AttachOauthAccountsPlatform {
-    /// `google`
-    Google,
-    /// `facebook`
-    Facebook,
-    /// `instagram`
-    Instagram,
-    /// `linkedin`
-    Linkedin,
-    /// `tiktok`
-    Tiktok,
-    /// `youtube`
-    Youtube,
-    /// `pinterest`
-    Pinterest,
-    /// `threads`
-    Threads,
-    /// `bluesky`
-    Bluesky,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachOauthAccountsPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Google => "google",
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Linkedin => "linkedin",
-            Self::Tiktok => "tiktok",
-            Self::Youtube => "youtube",
-            Self::Pinterest => "pinterest",
-            Self::Threads => "threads",
-            Self::Bluesky => "bluesky",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachOauthAccountsPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "google" => Self::Google,
-            "facebook" => Self::Facebook,
-            "instagram" => Self::Instagram,
-            "linkedin" => Self::Linkedin,
-            "tiktok" => Self::Tiktok,
-            "youtube" => Self::Youtube,
-            "pinterest" => Self::Pinterest,
-            "threads" => Self::Threads,
-            "bluesky" => Self::Bluesky,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachOauthAccountsPlatform> for String {
-    fn from(value: AttachOauthAccountsPlatform) -> Self {
-        match value {
-            AttachOauthAccountsPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachOauthAccountsPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` parameter of `POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}`.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/post/parameters/3/schema`
+    pub enum AttachOauthAccountsPlatform {
+        /// `google`
+        Google = "google",
+        /// `facebook`
+        Facebook = "facebook",
+        /// `instagram`
+        Instagram = "instagram",
+        /// `linkedin`
+        Linkedin = "linkedin",
+        /// `tiktok`
+        Tiktok = "tiktok",
+        /// `youtube`
+        Youtube = "youtube",
+        /// `pinterest`
+        Pinterest = "pinterest",
+        /// `threads`
+        Threads = "threads",
+        /// `bluesky`
+        Bluesky = "bluesky",
     }
 }
 
@@ -691,12 +589,12 @@ impl<'de> Deserialize<'de> for AttachOauthAccountsResponse {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachPinterestAccountDto {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Name
     ///
@@ -719,22 +617,18 @@ pub struct AttachPinterestAccountDto {
     /// Website URL
     ///
     /// Example: `https://www.website.com`
-    #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
     /// Company ID
     ///
     /// Example: `companyId`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Account type must be one of the following values: profile
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Origin account type
-    #[serde(
-        rename = "originAccountType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_account_type: Option<String>,
 }
 
@@ -810,17 +704,16 @@ impl AttachPinterestAccountDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachThreadsAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachThreadsAccountDto {
     /// Account type
     ///
     /// Example: `profile`
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account name
     ///
@@ -853,17 +746,16 @@ impl AttachThreadsAccountDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachTiktokAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTiktokAccountDto {
     /// Type of TikTok account
     ///
     /// Example: `profile`
-    #[serde(rename = "type")]
     pub type_: AttachLinkedinAccountDtoType,
     /// Original platform-specific account identifier
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Display name of the account
     ///
@@ -920,12 +812,13 @@ impl AttachTiktokAccountDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachTwitterAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTwitterAccountDto {
     /// Original Twitter platform identifier
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Name of the Twitter account
     ///
@@ -955,7 +848,7 @@ pub struct AttachTwitterAccountDto {
     /// Company ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
 }
 
@@ -963,15 +856,14 @@ pub struct AttachTwitterAccountDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachYoutubeAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachYoutubeAccountResponseDto {
     /// Account type
-    #[serde(rename = "type")]
     pub type_: Type,
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Name
     ///
@@ -1026,6 +918,7 @@ impl AttachYoutubeAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachmentDto {
     /// URL of the attachment
@@ -1035,7 +928,6 @@ pub struct AttachmentDto {
     /// Type of the attachment
     ///
     /// Example: `image`
-    #[serde(rename = "type")]
     pub type_: AttachmentDtoType,
 }
 
@@ -1046,52 +938,13 @@ impl AttachmentDto {
     }
 }
 
-/// Type of the attachment
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachmentDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AttachmentDtoType {
-    /// `image`
-    Image,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachmentDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "image",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachmentDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "image" => Self::Image,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachmentDtoType> for String {
-    fn from(value: AttachmentDtoType) -> Self {
-        match value {
-            AttachmentDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachmentDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Type of the attachment
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachmentDTO/properties/type`
+    pub enum AttachmentDtoType {
+        /// `image`
+        Image = "image",
     }
 }
 
@@ -1099,6 +952,7 @@ impl std::fmt::Display for AttachmentDtoType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableCategoryDto {
     /// Indicates if deleted
@@ -1119,41 +973,37 @@ pub struct AvailableCategoryDto {
     /// Location ID
     ///
     /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Primary color (hex)
     ///
     /// Example: `#004EEB`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary color (hex)
     ///
     /// Example: `#EFF4FF`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Creator user ID
     ///
     /// Example: `SQ6d63Va2PUbWEZ9k0TD`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2024-02-13T09:58:07.129Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2024-02-13T09:58:07.129Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Published posts count
     ///
     /// Example: `80`
-    #[serde(
-        rename = "publishedPostsCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_posts_count: Option<f64>,
     /// Status: available (no queue), in_queue (active/paused), or draft
     ///
@@ -1161,64 +1011,21 @@ pub struct AvailableCategoryDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AvailableCategoryDtoStatus>,
     /// Queue details (present when in_queue or draft)
-    #[serde(rename = "queueDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_details: Option<AvailableCategoryQueueDetailsDto>,
 }
 
-/// Status: available (no queue), in_queue (active/paused), or draft
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AvailableCategoryDtoStatus {
-    /// `available`
-    Available,
-    /// `in_queue`
-    InQueue,
-    /// `draft`
-    Draft,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AvailableCategoryDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Available => "available",
-            Self::InQueue => "in_queue",
-            Self::Draft => "draft",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AvailableCategoryDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "available" => Self::Available,
-            "in_queue" => Self::InQueue,
-            "draft" => Self::Draft,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AvailableCategoryDtoStatus> for String {
-    fn from(value: AvailableCategoryDtoStatus) -> Self {
-        match value {
-            AvailableCategoryDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AvailableCategoryDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Status: available (no queue), in_queue (active/paused), or draft
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO/properties/status`
+    pub enum AvailableCategoryDtoStatus {
+        /// `available`
+        Available = "available",
+        /// `in_queue`
+        InQueue = "in_queue",
+        /// `draft`
+        Draft = "draft",
     }
 }
 
@@ -1226,30 +1033,23 @@ impl std::fmt::Display for AvailableCategoryDtoStatus {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryQueueDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableCategoryQueueDetailsDto {
     /// Queue ID
     ///
     /// Example: `67fc07c6d7657c9aee764762`
-    #[serde(rename = "queueId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// Prioritize new content over older content
     ///
     /// Example: `false`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
     /// Enable posting future content
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
 }
 
@@ -1257,6 +1057,7 @@ pub struct AvailableCategoryQueueDetailsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BaseOAuthAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BaseOAuthAccountSchema {
     /// Account Name
@@ -1266,7 +1067,6 @@ pub struct BaseOAuthAccountSchema {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account Avatar URL
     ///
@@ -1279,10 +1079,11 @@ pub struct BaseOAuthAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BlueskyPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlueskyPostSchema {
     /// Shortened links for the post (auto-generated).
-    #[serde(rename = "shortenedLinks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortened_links: Option<Vec<String>>,
     /// Bluesky AT Protocol URI of a post to reply to.
     ///
@@ -1291,7 +1092,7 @@ pub struct BlueskyPostSchema {
     /// **Use Case:** Create a reply thread to an existing Bluesky post.
     ///
     /// Example: `at://did:plc:abc123def456/app.bsky.feed.post/xyz789`
-    #[serde(rename = "replyTo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
     /// Bluesky AT Protocol URI of a post to quote.
     ///
@@ -1300,7 +1101,7 @@ pub struct BlueskyPostSchema {
     /// **Use Case:** Quote-post another user's post with your commentary.
     ///
     /// Example: `at://did:plc:abc123def456/app.bsky.feed.post/xyz789`
-    #[serde(rename = "quotePost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote_post: Option<String>,
     /// ISO 639-1 language code for the post content.
     ///
@@ -1312,25 +1113,17 @@ pub struct BlueskyPostSchema {
     /// External URL to embed as a link card in the post.
     ///
     /// Example: `https://yoursite.com/article`
-    #[serde(rename = "externalLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_link: Option<String>,
     /// Title for the external link card. Displayed prominently in the embed.
     ///
     /// Example: `10 Tips for Better Social Media Marketing`
-    #[serde(
-        rename = "externalLinkTitle",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_link_title: Option<String>,
     /// Description for the external link card. Brief summary displayed below the title.
     ///
     /// Example: `Learn how to improve your social media presence with these proven strategies.`
-    #[serde(
-        rename = "externalLinkDescription",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_link_description: Option<String>,
 }
 
@@ -1338,12 +1131,13 @@ pub struct BlueskyPostSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeletePostSuccessfulResponseSchema {
     /// Number of posts successfully deleted
     ///
     /// Example: `10`
-    #[serde(rename = "deletedCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_count: Option<i64>,
 }
 
@@ -1351,6 +1145,7 @@ pub struct BulkDeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BulkDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeleteResponseDto {
     /// Success or Failure
@@ -1360,7 +1155,6 @@ pub struct BulkDeleteResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -1376,28 +1170,26 @@ pub struct BulkDeleteResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CalendarListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarListDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Start Date in ISO format
     ///
     /// Example: `2023-10-01T00:00:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End Date in ISO format
     ///
     /// Example: `2023-10-31T23:59:59.999Z`
-    #[serde(rename = "endDate")]
     pub end_date: String,
     /// Category Id
-    #[serde(rename = "categoryIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_ids: Option<Vec<String>>,
     /// Filter by Account IDs. If not provided or empty, returns all posts.
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -1434,6 +1226,7 @@ impl CalendarListDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryInfoDto {
     /// Category ID
@@ -1449,12 +1242,12 @@ pub struct CategoryInfoDto {
     /// Primary color of the category
     ///
     /// Example: `#FFFFFF`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary color of the category
     ///
     /// Example: `#000000`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Indicates if the category is deleted
     ///
@@ -1464,22 +1257,22 @@ pub struct CategoryInfoDto {
     /// Location ID
     ///
     /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID of the user who created the category
     ///
     /// Example: `SQ6d63Va2PUbWEZ9k0TD`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1487,6 +1280,7 @@ pub struct CategoryInfoDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryQueueDto {
     /// Queue ID
@@ -1497,38 +1291,30 @@ pub struct CategoryQueueDto {
     /// Location ID
     ///
     /// Example: `location-123`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Category ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(rename = "timeSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
     /// Enable posting future content
     ///
     /// Example: `false`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
     /// Prioritize new content over older content
     ///
     /// Example: `false`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
     /// Current order number in the queue
     ///
     /// Example: `1000`
-    #[serde(rename = "currentOrder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_order: Option<f64>,
     /// Status of the queue. Possible values: active, paused, draft.
     ///
@@ -1538,44 +1324,40 @@ pub struct CategoryQueueDto {
     /// Start date of the queue
     ///
     /// Example: `2023-01-01T12:00:00Z`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Dates/times to skip posting
-    #[serde(rename = "skipDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
     /// ID of the currently scheduled post
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "currentPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_post_id: Option<String>,
     /// Total number of posts in the queue
     ///
     /// Example: `10`
-    #[serde(rename = "totalPosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_posts: Option<f64>,
     /// Timestamp of the last scheduled post
     ///
     /// Example: `2023-01-01T12:00:00Z`
-    #[serde(
-        rename = "lastScheduledTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
     /// ID of the user who created the queue
     ///
     /// Example: `user-123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2023-01-01T00:00:00Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2023-01-01T00:00:00Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1583,6 +1365,7 @@ pub struct CategoryQueueDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueWithCategoryDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryQueueWithCategoryDto {
     /// Queue ID
@@ -1593,38 +1376,30 @@ pub struct CategoryQueueWithCategoryDto {
     /// Location ID
     ///
     /// Example: `location-123`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Category ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(rename = "timeSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
     /// Enable posting future content
     ///
     /// Example: `false`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
     /// Prioritize new content over older content
     ///
     /// Example: `false`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
     /// Current order number in the queue
     ///
     /// Example: `1000`
-    #[serde(rename = "currentOrder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_order: Option<f64>,
     /// Status of the queue. Possible values: active, paused, draft.
     ///
@@ -1634,44 +1409,40 @@ pub struct CategoryQueueWithCategoryDto {
     /// Start date of the queue
     ///
     /// Example: `2023-01-01T12:00:00Z`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Dates/times to skip posting
-    #[serde(rename = "skipDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
     /// ID of the currently scheduled post
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "currentPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_post_id: Option<String>,
     /// Total number of posts in the queue
     ///
     /// Example: `10`
-    #[serde(rename = "totalPosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_posts: Option<f64>,
     /// Timestamp of the last scheduled post
     ///
     /// Example: `2023-01-01T12:00:00Z`
-    #[serde(
-        rename = "lastScheduledTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
     /// ID of the user who created the queue
     ///
     /// Example: `user-123`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2023-01-01T00:00:00Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2023-01-01T00:00:00Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// The category associated with the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1682,6 +1453,7 @@ pub struct CategoryQueueWithCategoryDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategorySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategorySchema {
     /// Category Name
@@ -1692,17 +1464,17 @@ pub struct CategorySchema {
     /// Color For Category
     ///
     /// Example: `#FFFFFF`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary Color
     ///
     /// Example: `#FFFFFF`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Location ID
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID
     ///
@@ -1712,17 +1484,17 @@ pub struct CategorySchema {
     /// Created By User
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted Value
     ///
     /// Example: `false`
     pub deleted: bool,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1730,17 +1502,16 @@ pub struct CategorySchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CloneQueueItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneQueueItemDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Order for the cloned item (typically between source and next item)
     ///
@@ -1767,6 +1538,7 @@ impl CloneQueueItemDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CloneQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneQueueItemResponseDto {
     /// A message indicating the result of the operation.
@@ -1775,7 +1547,7 @@ pub struct CloneQueueItemResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The cloned queue item
-    #[serde(rename = "queueItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<CreatedQueueItemWithVariationsDto>,
 }
 
@@ -1783,12 +1555,13 @@ pub struct CloneQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentAttachmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentAttachmentDto {
     /// Attachment MIME type or platform-specific type
     ///
     /// Example: `image/jpeg`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Attachment URL
     ///
@@ -1803,7 +1576,7 @@ pub struct CommentAttachmentDto {
     /// Video URL (when attachment is a video)
     ///
     /// Example: `https://example.com/video.mp4`
-    #[serde(rename = "videoUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
 }
 
@@ -1811,6 +1584,7 @@ pub struct CommentAttachmentDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentAuthorDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentAuthorDto {
     /// Platform author ID
@@ -1826,7 +1600,7 @@ pub struct CommentAuthorDto {
     /// Author profile picture URL
     ///
     /// Example: `https://example.com/avatar.jpg`
-    #[serde(rename = "profilePic", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_pic: Option<String>,
 }
 
@@ -1834,6 +1608,7 @@ pub struct CommentAuthorDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentItemDto {
     /// Highlevel comment ID
@@ -1848,45 +1623,34 @@ pub struct CommentItemDto {
     /// Native platform comment ID
     ///
     /// Example: `122129390871181019_974705035458625`
-    #[serde(
-        rename = "platformCommentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_comment_id: Option<String>,
     /// Native platform parent ID (the post or comment this is a reply to)
     ///
     /// Example: `956033194258752_122129390871181019`
-    #[serde(
-        rename = "platformParentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_parent_id: Option<String>,
     /// Native platform post ID
     ///
     /// Example: `122129390871181019`
-    #[serde(rename = "platformPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_post_id: Option<String>,
     /// Highlevel post ID
     ///
     /// Example: `6a169db95c78177a5c24ef7c`
-    #[serde(rename = "postId")]
     pub post_id: String,
     /// Connected account / page ID on the native platform
     ///
     /// Example: `956033194258752`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// True if this comment is a top-level comment on the post; false if it is a reply to another comment
     ///
     /// Example: `true`
-    #[serde(rename = "isParentThread", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_parent_thread: Option<bool>,
     /// True if this record represents the root post (not a comment)
     ///
     /// Example: `false`
-    #[serde(rename = "isPost")]
     pub is_post: bool,
     /// Comment content. May be empty or missing for attachment-only comments.
     ///
@@ -1907,67 +1671,58 @@ pub struct CommentItemDto {
     /// Number of likes on the comment
     ///
     /// Example: `0`
-    #[serde(rename = "likeCount")]
     pub like_count: f64,
     /// Number of reactions on the comment
     ///
     /// Example: `0`
-    #[serde(rename = "reactionCount")]
     pub reaction_count: f64,
     /// Number of replies to the comment
     ///
     /// Example: `0`
-    #[serde(rename = "replyCount")]
     pub reply_count: f64,
     /// Number of shares of the comment
     ///
     /// Example: `0`
-    #[serde(rename = "shareCount")]
     pub share_count: f64,
     /// Number of reposts of the comment (platform-specific)
     ///
     /// Example: `0`
-    #[serde(rename = "repostCount")]
     pub repost_count: f64,
     /// Number of quote posts (platform-specific)
     ///
     /// Example: `0`
-    #[serde(rename = "quoteCount")]
     pub quote_count: f64,
     /// Direct link to view the comment on the native platform
     ///
     /// Example: `https://www.facebook.com/.../posts/...`
-    #[serde(rename = "previewLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_link: Option<String>,
     /// Whether the comment has been read
     ///
     /// Example: `false`
-    #[serde(rename = "isRead")]
     pub is_read: bool,
     /// Whether the comment was deleted
     ///
     /// Example: `false`
-    #[serde(rename = "isDeleted")]
     pub is_deleted: bool,
     /// Whether the comment was edited
     ///
     /// Example: `false`
-    #[serde(rename = "isEdited")]
     pub is_edited: bool,
     /// Time the comment was published on the native platform. May be missing for legacy or webhook-synced records.
     ///
     /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(rename = "publishedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// Time the comment record was created in Highlevel
     ///
     /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Time the comment record was last updated in Highlevel
     ///
     /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1975,17 +1730,16 @@ pub struct CommentItemDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsCreateBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsCreateBodyDto {
     /// For top-level comments (`isParentThread: true`): pass the post ID returned by the posts API. For replies (`isParentThread: false`): pass the parent comment ID returned by the list-comments API. In both cases this must be a valid 24-character Highlevel ID — not the native platform ID.
     ///
     /// Example: `6975b186f3442844ec07665b`
-    #[serde(rename = "parentId")]
     pub parent_id: String,
     /// Set `true` to create a top-level comment on a post (parentId = post ID). Set `false` to create a reply to an existing comment (parentId = comment ID).
     ///
     /// Example: `true`
-    #[serde(rename = "isParentThread")]
     pub is_parent_thread: bool,
     /// Content of the comment. Per-platform max length: Facebook 8000, Instagram 2200, Linkedin 3000, Community 8000, Tiktok 150, Bluesky 300, Youtube 10000, Threads 500.
     ///
@@ -2006,11 +1760,7 @@ pub struct CommentsCreateBodyDto {
     /// Defaults to `false` (no broadcast notification). Use `true` only when the comment is genuinely intended for every member of the group — overuse may cause members to mute the group.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "notifyAllGroupMembers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_all_group_members: Option<bool>,
 }
 
@@ -2054,6 +1804,7 @@ impl CommentsCreateBodyDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsCreateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsCreateResponseDto {
     /// Success or Failure
@@ -2063,7 +1814,6 @@ pub struct CommentsCreateResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2077,25 +1827,25 @@ pub struct CommentsCreateResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsGetListBodyDto {
     /// Start of the published-date window (ISO 8601). If provided, `toDate` is also required, and `fromDate` must be ≤ `toDate`. Omit both to disable date filtering.
     ///
     /// Example: `2026-05-22T05:32:49.463Z`
-    #[serde(rename = "fromDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_date: Option<String>,
     /// End of the published-date window (ISO 8601). If provided, `fromDate` is also required.
     ///
     /// Example: `2026-05-29T05:32:49.463Z`
-    #[serde(rename = "toDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_date: Option<String>,
     /// Origin IDs of connected accounts to filter by
-    #[serde(rename = "originIds")]
     pub origin_ids: Vec<String>,
     /// Sort by top comments or latest comments
     ///
     /// Example: `top`
-    #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_by: Option<CommentsGetListBodyDtoSortBy>,
     /// Search
     ///
@@ -2115,7 +1865,7 @@ pub struct CommentsGetListBodyDto {
     /// Parent ID — pass the Highlevel post ID (for replies under a specific post) or the Highlevel comment ID (for replies under a specific comment). Omit to list all top-level comments for the location filtered by `originIds`. Must be a valid 24-character Highlevel ID, not the native platform ID.
     ///
     /// Example: `6975b186f3442844ec07665b`
-    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
 
@@ -2177,56 +1927,15 @@ impl CommentsGetListBodyDto {
     }
 }
 
-/// Sort by top comments or latest comments
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO/properties/sortBy`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CommentsGetListBodyDtoSortBy {
-    /// `top`
-    Top,
-    /// `latest`
-    Latest,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CommentsGetListBodyDtoSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Top => "top",
-            Self::Latest => "latest",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CommentsGetListBodyDtoSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "top" => Self::Top,
-            "latest" => Self::Latest,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CommentsGetListBodyDtoSortBy> for String {
-    fn from(value: CommentsGetListBodyDtoSortBy) -> Self {
-        match value {
-            CommentsGetListBodyDtoSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CommentsGetListBodyDtoSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Sort by top comments or latest comments
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO/properties/sortBy`
+    pub enum CommentsGetListBodyDtoSortBy {
+        /// `top`
+        Top = "top",
+        /// `latest`
+        Latest = "latest",
     }
 }
 
@@ -2234,6 +1943,7 @@ impl std::fmt::Display for CommentsGetListBodyDtoSortBy {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsGetListResponseDto {
     /// Success or Failure
@@ -2243,7 +1953,6 @@ pub struct CommentsGetListResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2269,6 +1978,7 @@ pub struct CommentsGetListResultsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsLikeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsLikeResponseDto {
     /// Success or Failure
@@ -2278,7 +1988,6 @@ pub struct CommentsLikeResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2290,6 +1999,7 @@ pub struct CommentsLikeResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsListMetaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsListMetaDto {
     /// Total comments matching the query
@@ -2299,7 +2009,7 @@ pub struct CommentsListMetaDto {
     /// Total unread comments matching the query
     ///
     /// Example: `7`
-    #[serde(rename = "totalUnread", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_unread: Option<f64>,
     /// Pagination skip
     ///
@@ -2312,7 +2022,6 @@ pub struct CommentsListMetaDto {
     /// True if more pages exist beyond this batch
     ///
     /// Example: `true`
-    #[serde(rename = "hasMore")]
     pub has_more: bool,
 }
 
@@ -2320,43 +2029,32 @@ pub struct CommentsListMetaDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreateCategoryQueueDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCategoryQueueDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Category ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "categoryId")]
     pub category_id: String,
     /// The `timeSlots` field.
-    #[serde(rename = "timeSlots")]
     pub time_slots: Vec<TimeSlotDto>,
     /// Enable Future Posts. Defaults to false.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
     /// Prioritize New Content. Defaults to false.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
     /// User id
     ///
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "userId")]
     pub user_id: String,
 }
 
@@ -2407,145 +2105,45 @@ pub struct CreateCategoryQueueResponseDto {
     pub queue: Option<CreatedCategoryQueueDto>,
 }
 
-/// The `platform` parameter of `POST /social-media-posting/comments/{platform}` and the `platform` parameter of `POST /social-media-posting/comments/{platform}/list`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1list/post/parameters/1/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateCommentPlatform {
-    /// `facebook`
-    Facebook,
-    /// `instagram`
-    Instagram,
-    /// `linkedin`
-    Linkedin,
-    /// `community`
-    Community,
-    /// `tiktok`
-    Tiktok,
-    /// `bluesky`
-    Bluesky,
-    /// `youtube`
-    Youtube,
-    /// `threads`
-    Threads,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCommentPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Linkedin => "linkedin",
-            Self::Community => "community",
-            Self::Tiktok => "tiktok",
-            Self::Bluesky => "bluesky",
-            Self::Youtube => "youtube",
-            Self::Threads => "threads",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// The `platform` parameter of `POST /social-media-posting/comments/{platform}` and the `platform` parameter of `POST /social-media-posting/comments/{platform}/list`.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1list/post/parameters/1/schema`)
+    pub enum CreateCommentPlatform {
+        /// `facebook`
+        Facebook = "facebook",
+        /// `instagram`
+        Instagram = "instagram",
+        /// `linkedin`
+        Linkedin = "linkedin",
+        /// `community`
+        Community = "community",
+        /// `tiktok`
+        Tiktok = "tiktok",
+        /// `bluesky`
+        Bluesky = "bluesky",
+        /// `youtube`
+        Youtube = "youtube",
+        /// `threads`
+        Threads = "threads",
     }
 }
 
-impl From<String> for CreateCommentPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "facebook" => Self::Facebook,
-            "instagram" => Self::Instagram,
-            "linkedin" => Self::Linkedin,
-            "community" => Self::Community,
-            "tiktok" => Self::Tiktok,
-            "bluesky" => Self::Bluesky,
-            "youtube" => Self::Youtube,
-            "threads" => Self::Threads,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCommentPlatform> for String {
-    fn from(value: CreateCommentPlatform) -> Self {
-        match value {
-            CreateCommentPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCommentPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `platform` parameter of `DELETE /social-media-posting/comments/{platform}/{id}/like` and the `platform` parameter of `POST /social-media-posting/comments/{platform}/{id}/like`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/delete/parameters/1/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateLikePlatform {
-    /// `facebook`
-    Facebook,
-    /// `linkedin`
-    Linkedin,
-    /// `community`
-    Community,
-    /// `tiktok`
-    Tiktok,
-    /// `bluesky`
-    Bluesky,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateLikePlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Facebook => "facebook",
-            Self::Linkedin => "linkedin",
-            Self::Community => "community",
-            Self::Tiktok => "tiktok",
-            Self::Bluesky => "bluesky",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateLikePlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "facebook" => Self::Facebook,
-            "linkedin" => Self::Linkedin,
-            "community" => Self::Community,
-            "tiktok" => Self::Tiktok,
-            "bluesky" => Self::Bluesky,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateLikePlatform> for String {
-    fn from(value: CreateLikePlatform) -> Self {
-        match value {
-            CreateLikePlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateLikePlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` parameter of `DELETE /social-media-posting/comments/{platform}/{id}/like` and the `platform` parameter of `POST /social-media-posting/comments/{platform}/{id}/like`.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/delete/parameters/1/schema`)
+    pub enum CreateLikePlatform {
+        /// `facebook`
+        Facebook = "facebook",
+        /// `linkedin`
+        Linkedin = "linkedin",
+        /// `community`
+        Community = "community",
+        /// `tiktok`
+        Tiktok = "tiktok",
+        /// `bluesky`
+        Bluesky = "bluesky",
     }
 }
 
@@ -2553,6 +2151,7 @@ impl std::fmt::Display for CreateLikePlatform {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatePostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostDto {
     /// Account IDs for the post. Each account ID identifies a connected social media account.
@@ -2563,7 +2162,6 @@ pub struct CreatePostDto {
     /// - Required for non-draft posts
     /// - Must be a non-empty array
     /// - All account IDs must be valid connected accounts for the location
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
     /// Post content/caption text. Character limits vary by platform.
     ///
@@ -2589,16 +2187,12 @@ pub struct CreatePostDto {
     /// Schedule Date
     ///
     /// Example: `2024-01-15T10:00:00Z`
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Selected Best Time slot for scheduling
     ///
     /// Example: `2024-01-15T10:00:00Z`
-    #[serde(
-        rename = "selectedBestTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_best_time: Option<String>,
     /// User ID of the creator who is creating/managing the post. Must be a valid MongoDB ObjectId.
     ///
@@ -2607,7 +2201,6 @@ pub struct CreatePostDto {
     /// **Validation:** Must be a valid MongoDB ObjectId.
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(rename = "createdBy")]
     pub created_by: String,
     /// Follow-up comment to be posted immediately after the main post is published.
     ///
@@ -2622,33 +2215,20 @@ pub struct CreatePostDto {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
     /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "scheduleTimeUpdated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag IDs to associate with the post for organization and filtering.
     ///
@@ -2664,29 +2244,24 @@ pub struct CreatePostDto {
     /// **Validation:** Must be a valid MongoDB ObjectId.
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Apply watermark to media in this post.
     ///
     /// **Note:** Watermarks are applied to images only. Videos are not watermarked.
     ///
     /// Example: `true`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User ID of the user creating/managing the post. Required for OAuth channel posts (non-draft).
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// LinkedIn-specific post configuration.
     ///
@@ -2700,11 +2275,7 @@ pub struct CreatePostDto {
     /// - Max PDF size: 100 MB
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(
-        rename = "linkedinPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest-specific post configuration. Required when posting to Pinterest accounts.
     ///
@@ -2722,11 +2293,7 @@ pub struct CreatePostDto {
     /// - Caption max 800 characters
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(
-        rename = "pinterestPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook-specific post configuration.
     ///
@@ -2739,18 +2306,10 @@ pub struct CreatePostDto {
     /// - Stories do not support captions
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(
-        rename = "facebookPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// The `instagramPostDetails` field.
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// YouTube-specific post configuration.
     ///
@@ -2766,11 +2325,7 @@ pub struct CreatePostDto {
     /// **Requirements:**
     /// - Video is REQUIRED for YouTube posts
     /// - `type` field is required
-    #[serde(
-        rename = "youtubePostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2941,6 +2496,7 @@ impl CreatePostDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseDto {
     /// Success or Failure
@@ -2950,7 +2506,6 @@ pub struct CreatePostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -2976,24 +2531,20 @@ pub struct CreatePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreateQueueItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateQueueItemDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// New post details
-    #[serde(
-        rename = "modifiedPostPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<QueueModifiedPostDto>,
     /// Order for the new item in the queue (cyclic-aware). Accepts:
     /// - A number: explicit order value calculated by FE as midpoint between adjacent items
@@ -3013,12 +2564,12 @@ pub struct CreateQueueItemDto {
     /// Primary media URL (image) for the post. Falls back to modifiedPostPayload.primaryImage if not set.
     ///
     /// Example: `http://example.com/media.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// When true, creates the queue item directly without requiring an edit session, even for active/paused queues. The order field is ignored and the item position is determined by the queue's prioritizeNewContent setting: if true, the item is added to the top of the queue; if false, it is added to the bottom.
     ///
     /// Example: `false`
-    #[serde(rename = "directToQueue", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_to_queue: Option<bool>,
 }
 
@@ -3085,6 +2636,7 @@ pub type CreateQueueItemResponseDto = CloneQueueItemResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedCategoryQueueDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedCategoryQueueDto {
     /// Queue ID
@@ -3095,33 +2647,25 @@ pub struct CreatedCategoryQueueDto {
     /// Location ID
     ///
     /// Example: `Qp26qppJgfrTZis7jsBy`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Category ID
     ///
     /// Example: `683702938b19583ce320e5eb`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(rename = "timeSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<CreatedTimeSlotDto>>,
     /// Enable posting future content
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
     /// Prioritize new content over older content
     ///
     /// Example: `true`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
     /// Status of the queue. Always "draft" for a new queue.
     ///
@@ -3131,37 +2675,33 @@ pub struct CreatedCategoryQueueDto {
     /// Start date of the queue
     ///
     /// Example: `2025-07-09T19:12:16.363Z`
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
     /// Dates/times to skip posting. Always empty for a new queue.
-    #[serde(rename = "skipDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
     /// Total number of posts in the queue. Always 0 for a new queue.
     ///
     /// Example: `0`
-    #[serde(rename = "totalPosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_posts: Option<f64>,
     /// Timestamp of the last scheduled post. Always null for a new queue.
-    #[serde(
-        rename = "lastScheduledTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
     /// ID of the user who created the queue
     ///
     /// Example: `uefV3MmLHs2sjJr2KfmL`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Creation timestamp
     ///
     /// Example: `2025-07-09T19:12:16.366Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2025-07-09T19:12:16.366Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3169,6 +2709,7 @@ pub struct CreatedCategoryQueueDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedQueueItemWithVariationsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedQueueItemWithVariationsDto {
     /// The unique identifier of the queue item.
@@ -3187,36 +2728,28 @@ pub struct CreatedQueueItemWithVariationsDto {
     /// The primary image URL for the post.
     ///
     /// Example: `https://example.com/images/post-image.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// Timestamp of the last scheduled post. Always null for a new queue.
-    #[serde(
-        rename = "lastScheduledTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
     /// The ID of the queue this post belongs to
     ///
     /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(rename = "queueId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The ID of the original post, if any.
     ///
     /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// The formatted post data modified from original post.
-    #[serde(
-        rename = "modifiedPostPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<GetModifiedPayloadFormattedSchema>,
     /// The ID of the parent post before splitting to individual social posts.
     ///
     /// Example: `60af88475f1b2c001f5d5f4e`
-    #[serde(rename = "parentPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_post_id: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3224,21 +2757,17 @@ pub struct CreatedQueueItemWithVariationsDto {
     /// The index of the current variation being used for this post
     ///
     /// Example: `0`
-    #[serde(
-        rename = "currentVariation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_variation: Option<f64>,
     /// Creation timestamp
     ///
     /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
     ///
     /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Indicates if the item is deleted
     ///
@@ -3248,7 +2777,7 @@ pub struct CreatedQueueItemWithVariationsDto {
     /// Location ID
     ///
     /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -3256,6 +2785,7 @@ pub struct CreatedQueueItemWithVariationsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedTimeSlotDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedTimeSlotDto {
     /// Time slot ID
@@ -3266,7 +2796,7 @@ pub struct CreatedTimeSlotDto {
     /// Day of the week (0=Sunday, 1=Monday, ...)
     ///
     /// Example: `0`
-    #[serde(rename = "dayOfWeek", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<f64>,
     /// Time of the day (HH:mm format)
     ///
@@ -3279,12 +2809,12 @@ pub struct CreatedTimeSlotDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVDefaultDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvDefaultDto {
     /// User ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId")]
     pub user_id: String,
 }
 
@@ -3299,6 +2829,7 @@ impl CsvDefaultDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvErrorResponseDto {
     /// Error code for CSV processing errors
@@ -3312,147 +2843,53 @@ pub struct CsvErrorResponseDto {
     /// File type detected
     ///
     /// Example: `CSV`
-    #[serde(rename = "fileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_type: Option<CsvErrorResponseDtoFileType>,
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
     /// Comma-separated list of missing headers from the file
     ///
     /// Example: `postAtSpecificTime (YYYY-MM-DD HH:mm:ss), content, link (OGmetaUrl)`
-    #[serde(rename = "missingHeaders", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_headers: Option<String>,
 }
 
-/// Error code for CSV processing errors
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/code`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvErrorResponseDtoCode {
-    /// `CSV_EMPTY_FILE`
-    CsvEmptyFile,
-    /// `CSV_INVALID_FORMAT`
-    CsvInvalidFormat,
-    /// `CSV_HEADERS_NOT_MATCHING`
-    CsvHeadersNotMatching,
-    /// `CSV_MISSING_HEADERS`
-    CsvMissingHeaders,
-    /// `CSV_MISSING_REQUIRED_ROWS`
-    CsvMissingRequiredRows,
-    /// `CSV_UNSUPPORTED_EXTENSION`
-    CsvUnsupportedExtension,
-    /// `CSV_NO_VALID_POST`
-    CsvNoValidPost,
-    /// `CSV_PROCESSING_ERROR`
-    CsvProcessingError,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvErrorResponseDtoCode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CsvEmptyFile => "CSV_EMPTY_FILE",
-            Self::CsvInvalidFormat => "CSV_INVALID_FORMAT",
-            Self::CsvHeadersNotMatching => "CSV_HEADERS_NOT_MATCHING",
-            Self::CsvMissingHeaders => "CSV_MISSING_HEADERS",
-            Self::CsvMissingRequiredRows => "CSV_MISSING_REQUIRED_ROWS",
-            Self::CsvUnsupportedExtension => "CSV_UNSUPPORTED_EXTENSION",
-            Self::CsvNoValidPost => "CSV_NO_VALID_POST",
-            Self::CsvProcessingError => "CSV_PROCESSING_ERROR",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Error code for CSV processing errors
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/code`
+    pub enum CsvErrorResponseDtoCode {
+        /// `CSV_EMPTY_FILE`
+        CsvEmptyFile = "CSV_EMPTY_FILE",
+        /// `CSV_INVALID_FORMAT`
+        CsvInvalidFormat = "CSV_INVALID_FORMAT",
+        /// `CSV_HEADERS_NOT_MATCHING`
+        CsvHeadersNotMatching = "CSV_HEADERS_NOT_MATCHING",
+        /// `CSV_MISSING_HEADERS`
+        CsvMissingHeaders = "CSV_MISSING_HEADERS",
+        /// `CSV_MISSING_REQUIRED_ROWS`
+        CsvMissingRequiredRows = "CSV_MISSING_REQUIRED_ROWS",
+        /// `CSV_UNSUPPORTED_EXTENSION`
+        CsvUnsupportedExtension = "CSV_UNSUPPORTED_EXTENSION",
+        /// `CSV_NO_VALID_POST`
+        CsvNoValidPost = "CSV_NO_VALID_POST",
+        /// `CSV_PROCESSING_ERROR`
+        CsvProcessingError = "CSV_PROCESSING_ERROR",
     }
 }
 
-impl From<String> for CsvErrorResponseDtoCode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CSV_EMPTY_FILE" => Self::CsvEmptyFile,
-            "CSV_INVALID_FORMAT" => Self::CsvInvalidFormat,
-            "CSV_HEADERS_NOT_MATCHING" => Self::CsvHeadersNotMatching,
-            "CSV_MISSING_HEADERS" => Self::CsvMissingHeaders,
-            "CSV_MISSING_REQUIRED_ROWS" => Self::CsvMissingRequiredRows,
-            "CSV_UNSUPPORTED_EXTENSION" => Self::CsvUnsupportedExtension,
-            "CSV_NO_VALID_POST" => Self::CsvNoValidPost,
-            "CSV_PROCESSING_ERROR" => Self::CsvProcessingError,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvErrorResponseDtoCode> for String {
-    fn from(value: CsvErrorResponseDtoCode) -> Self {
-        match value {
-            CsvErrorResponseDtoCode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvErrorResponseDtoCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// File type detected
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/fileType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvErrorResponseDtoFileType {
-    /// `CSV`
-    Csv,
-    /// `XLSX`
-    Xlsx,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvErrorResponseDtoFileType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Csv => "CSV",
-            Self::Xlsx => "XLSX",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvErrorResponseDtoFileType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CSV" => Self::Csv,
-            "XLSX" => Self::Xlsx,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvErrorResponseDtoFileType> for String {
-    fn from(value: CsvErrorResponseDtoFileType) -> Self {
-        match value {
-            CsvErrorResponseDtoFileType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvErrorResponseDtoFileType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// File type detected
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/fileType`
+    pub enum CsvErrorResponseDtoFileType {
+        /// `CSV`
+        Csv = "CSV",
+        /// `XLSX`
+        Xlsx = "XLSX",
     }
 }
 
@@ -3460,6 +2897,7 @@ impl std::fmt::Display for CsvErrorResponseDtoFileType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVFileRequiredBadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvFileRequiredBadRequestDto {
     /// HTTP Status
@@ -3484,65 +2922,23 @@ pub struct CsvFileRequiredBadRequestDto {
     /// HTTP Status Code
     ///
     /// Example: `400`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Trace ID for debugging
     ///
     /// Example: `376a2de3-a3a4-4588-a6b5-bafe828f614b`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
-/// CSV file type
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/csvFileType` and 6 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvFileType {
-    /// `basic`
-    Basic,
-    /// `advance`
-    Advance,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvFileType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Basic => "basic",
-            Self::Advance => "advance",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvFileType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "basic" => Self::Basic,
-            "advance" => Self::Advance,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvFileType> for String {
-    fn from(value: CsvFileType) -> Self {
-        match value {
-            CsvFileType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvFileType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// CSV file type
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/csvFileType` and 6 identical schemas
+    pub enum CsvFileType {
+        /// `basic`
+        Basic = "basic",
+        /// `advance`
+        Advance = "advance",
     }
 }
 
@@ -3550,6 +2946,7 @@ impl std::fmt::Display for CsvFileType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVImportSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvImportSchema {
     /// CSV Id
@@ -3560,15 +2957,15 @@ pub struct CsvImportSchema {
     /// Location Id
     ///
     /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// File Name
     ///
     /// Example: `sample.csv`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// File path
     ///
@@ -3588,17 +2985,17 @@ pub struct CsvImportSchema {
     /// Created By Id
     ///
     /// Example: `SDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Trace Id
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Origin Id
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Approver Id
     ///
@@ -3608,26 +3005,22 @@ pub struct CsvImportSchema {
     /// Date Created
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
     /// Media optimization flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
     /// Apply watermark flag
     ///
     /// Example: `false`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Channel
     ///
@@ -3637,7 +3030,7 @@ pub struct CsvImportSchema {
     /// Date Updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -3647,6 +3040,7 @@ pub use ghl_common::types::CsvResponseStatus as CsvImportSchemaStatus;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVMediaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvMediaResponseSchema {
     /// Media Url
@@ -3657,7 +3051,7 @@ pub struct CsvMediaResponseSchema {
     /// Media Type
     ///
     /// Example: `image/webp`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Media Size
     ///
@@ -3677,7 +3071,7 @@ pub struct CsvMediaResponseSchema {
     /// Media Aspect Ratio
     ///
     /// Example: `1.5`
-    #[serde(rename = "aspectRatio", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<f64>,
     /// Media Aspect Ratio
     ///
@@ -3692,31 +3086,27 @@ pub struct CsvMediaResponseSchema {
     /// Video Codec
     ///
     /// Example: `h264`
-    #[serde(rename = "videoCodecName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_codec_name: Option<String>,
     /// Video Frame Rate
     ///
     /// Example: `21`
-    #[serde(rename = "frameRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame_rate: Option<f64>,
     /// Audio Codec
     ///
     /// Example: `aac`
-    #[serde(rename = "audioCodecName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_codec_name: Option<String>,
     /// Audio Channel
     ///
     /// Example: `1`
-    #[serde(rename = "audioChannels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_channels: Option<f64>,
     /// Display Aspect Ratio
     ///
     /// Example: `250 : 167`
-    #[serde(
-        rename = "displayAspectRatio",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_aspect_ratio: Option<String>,
     /// List of frames
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3724,7 +3114,7 @@ pub struct CsvMediaResponseSchema {
     /// Selected Poster
     ///
     /// Example: `0`
-    #[serde(rename = "selectedPoster", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_poster: Option<f64>,
     /// Error
     ///
@@ -3734,46 +3124,42 @@ pub struct CsvMediaResponseSchema {
     /// Instagram media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate
     ///
     /// Example: `imageSize`
-    #[serde(rename = "instagramError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_error: Option<String>,
     /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType
     ///
     /// Example: `imageDimension`
-    #[serde(rename = "gmbError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_error: Option<String>,
     /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize
     ///
     /// Example: `videoDuration`
-    #[serde(rename = "facebookError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_error: Option<String>,
     /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize
     ///
     /// Example: `imageType`
-    #[serde(rename = "linkedinError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_error: Option<String>,
     /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize
     ///
     /// Example: `videoSize`
-    #[serde(rename = "twitterError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twitter_error: Option<String>,
     /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
     ///
     /// Example: `videoFrameRate`
-    #[serde(rename = "tiktokError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_error: Option<String>,
     /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
     ///
     /// Example: `videoType`
-    #[serde(
-        rename = "tiktokBusinessError",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_business_error: Option<String>,
     /// Media error. It can be one of the following values: imageSize, imageWidth
     ///
     /// Example: `imageSize`
-    #[serde(rename = "invalidError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid_error: Option<String>,
 }
 
@@ -3781,10 +3167,11 @@ pub struct CsvMediaResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostSchema {
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// OG Tag
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3795,7 +3182,7 @@ pub struct CsvPostSchema {
     /// Schedule date for the post in ISO format
     ///
     /// Example: `2022-11-23T05:53:00.000Z`
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Post content/summary
     ///
@@ -3815,50 +3202,38 @@ pub struct CsvPostSchema {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Post type - post, story, or reel
     ///
     /// Example: `post`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// Error Description
     ///
     /// Example: `Invalid media format`
-    #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
     /// Media optimization flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
     /// Apply watermark flag
     ///
     /// Example: `false`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Post status
     ///
@@ -3868,68 +3243,23 @@ pub struct CsvPostSchema {
     /// Date Updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
-/// Post status
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvPostSchemaStatus {
-    /// `pending`
-    Pending,
-    /// `accepted`
-    Accepted,
-    /// `rejected`
-    Rejected,
-    /// `deleted`
-    Deleted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvPostSchemaStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::Deleted => "deleted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvPostSchemaStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "accepted" => Self::Accepted,
-            "rejected" => Self::Rejected,
-            "deleted" => Self::Deleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvPostSchemaStatus> for String {
-    fn from(value: CsvPostSchemaStatus) -> Self {
-        match value {
-            CsvPostSchemaStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvPostSchemaStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Post status
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema/properties/status`
+    pub enum CsvPostSchemaStatus {
+        /// `pending`
+        Pending = "pending",
+        /// `accepted`
+        Accepted = "accepted",
+        /// `rejected`
+        Rejected = "rejected",
+        /// `deleted`
+        Deleted = "deleted",
     }
 }
 
@@ -3942,20 +3272,21 @@ pub type CsvPostStatusResponseDto = CommentsLikeResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CsvResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvResponse {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Name of the CSV file
     ///
     /// Example: `sample.csv`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// File path of the CSV
     ///
@@ -3975,17 +3306,17 @@ pub struct CsvResponse {
     /// User Id who created the CSV import
     ///
     /// Example: `AccountId_SDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Trace Id for debugging
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Origin Id for tracking source
     ///
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Approver User Id
     ///
@@ -3995,26 +3326,22 @@ pub struct CsvResponse {
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
     /// Media optimization flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
     /// Apply watermark flag
     ///
     /// Example: `false`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Date Updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -4033,17 +3360,16 @@ pub struct CsvResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/currentRange` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/prevRange`)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CurrentRange {
     /// Start date in ISO 8601 format.
     ///
     /// Example: `2025-03-01T00:00:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End date in ISO 8601 format. Must be after startDate.
     ///
     /// Example: `2025-03-31T23:59:59.999Z`
-    #[serde(rename = "endDate")]
     pub end_date: String,
 }
 
@@ -4088,12 +3414,13 @@ impl DateSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteAccountResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteAccountResponseSchema {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Id
     ///
@@ -4119,6 +3446,7 @@ pub struct DeleteActivePostResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCsvResponseDto {
     /// Success or Failure
@@ -4128,7 +3456,6 @@ pub struct DeleteCsvResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -4148,6 +3475,7 @@ pub type DeleteLikeResponseDto = CommentsLikeResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostCsvSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostCsvSchema {
     /// CSV Id
@@ -4158,21 +3486,17 @@ pub struct DeletePostCsvSchema {
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
     /// Media optimization flag
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
     /// Apply watermark flag
     ///
     /// Example: `false`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// CSV import status
     ///
@@ -4182,7 +3506,7 @@ pub struct DeletePostCsvSchema {
     /// Date Updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -4190,6 +3514,7 @@ pub struct DeletePostCsvSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseDto {
     /// Success or Failure
@@ -4199,7 +3524,6 @@ pub struct DeletePostResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -4214,12 +3538,12 @@ pub struct DeletePostResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseSchema {
     /// Post Id
     ///
     /// Example: `65f92e55cc884f0d0845e447`
-    #[serde(rename = "postId")]
     pub post_id: String,
     /// CSV Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4230,6 +3554,7 @@ pub struct DeletePostResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseDto {
     /// Success or Failure
@@ -4239,7 +3564,6 @@ pub struct DeletePostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -4254,12 +3578,13 @@ pub struct DeletePostSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseSchema {
     /// Platform-specific post identifier
     ///
     /// Example: `323534534435`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
 }
 
@@ -4267,10 +3592,11 @@ pub struct DeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostsDto {
     /// Requested Results
-    #[serde(rename = "postIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_ids: Option<Vec<String>>,
 }
 
@@ -4291,22 +3617,21 @@ impl DeletePostsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DiscardEditSessionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscardEditSessionDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     /// If true, keeps the queue in DRAFT state after saving instead of automatically activating it. Only applicable when the queue is currently in DRAFT status.
     ///
     /// Example: `false`
-    #[serde(rename = "keepInDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_in_draft: Option<bool>,
 }
 
@@ -4336,30 +3661,27 @@ pub type DiscardEditSessionResponseDto = DeleteActivePostResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionCalendarDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId")]
     pub session_id: String,
     /// Start Date in ISO format
     ///
     /// Example: `2023-10-01T00:00:00.000Z`
-    #[serde(rename = "startDate")]
     pub start_date: String,
     /// End Date in ISO format
     ///
     /// Example: `2023-10-31T23:59:59.999Z`
-    #[serde(rename = "endDate")]
     pub end_date: String,
     /// Filter by Account IDs. If not provided or empty, returns all posts.
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -4391,13 +3713,14 @@ impl EditSessionCalendarDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionCalendarResponseDto {
     /// Example: `Edit session calendar fetched successfully`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `scheduledPosts` field.
-    #[serde(rename = "scheduledPosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_posts: Option<Vec<EditSessionScheduledPostDto>>,
     /// Total number of scheduled posts returned
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4411,16 +3734,13 @@ pub struct EditSessionCalendarResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionScheduledPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionScheduledPostDto {
     /// The date and time the post is scheduled to be published
     ///
     /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(
-        rename = "scheduledDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_date_time: Option<String>,
     /// The formatted post data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4428,12 +3748,12 @@ pub struct EditSessionScheduledPostDto {
     /// The unique identifier of the queue item.
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "queueItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item_id: Option<String>,
     /// The ID of the queue this post belongs to
     ///
     /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(rename = "queueId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The order of the item in the queue.
     ///
@@ -4446,7 +3766,7 @@ pub struct EditSessionScheduledPostDto {
     /// The primary image URL for the post.
     ///
     /// Example: `https://example.com/images/post-image.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4457,11 +3777,7 @@ pub struct EditSessionScheduledPostDto {
     /// The index of the current variation being used for this post
     ///
     /// Example: `0`
-    #[serde(
-        rename = "currentVariation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_variation: Option<f64>,
     /// The timezone in which the post is scheduled
     ///
@@ -4471,12 +3787,12 @@ pub struct EditSessionScheduledPostDto {
     /// Indicates this is a draft item from an edit session
     ///
     /// Example: `true`
-    #[serde(rename = "isDraft", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_draft: Option<bool>,
     /// Original queue item ID if this draft was created from an existing item
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "originalItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_item_id: Option<String>,
 }
 
@@ -4484,13 +3800,14 @@ pub struct EditSessionScheduledPostDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EndDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EndDateSchema {
     /// End Date
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<DateSchema>,
     /// End Time
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<TimeSchema>,
 }
 
@@ -4520,6 +3837,7 @@ impl EndDateSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FacebookPageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookPageSchema {
     /// Facebook page identifier
@@ -4540,12 +3858,12 @@ pub struct FacebookPageSchema {
     /// Indicates if the user owns this page
     ///
     /// Example: `true`
-    #[serde(rename = "isOwned", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_owned: Option<bool>,
     /// Indicates if the page is currently connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -4553,6 +3871,7 @@ pub struct FacebookPageSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FacebookPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookPostSchema {
     /// Facebook post format type.
@@ -4567,7 +3886,6 @@ pub struct FacebookPostSchema {
     /// - Stories: Captions not supported
     ///
     /// Example: `post`
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Facebook background preset ID for text-only feed posts. **Facebook `post` only** — not `story` or `reel`. Ignored when media is attached; `metaLink` is omitted on publish.
     ///
@@ -4576,11 +3894,7 @@ pub struct FacebookPostSchema {
     /// - When set, `summary` must be 130 characters or fewer.
     ///
     /// Example: `303063890126415`
-    #[serde(
-        rename = "textFormatPresetId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_format_preset_id: Option<String>,
 }
 
@@ -4642,13 +3956,14 @@ pub struct FetchAvailableCategoriesResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchCalendarListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchCalendarListResponseDto {
     /// Example: `Calendar list fetched successfully`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `scheduledPosts` field.
-    #[serde(rename = "scheduledPosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_posts: Option<Vec<ScheduledPostDto>>,
     /// Total number of scheduled posts returned
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4662,12 +3977,12 @@ pub struct FetchCalendarListResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchCategoryQueuesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchCategoryQueuesDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Number of items to skip
     ///
@@ -4741,17 +4056,17 @@ pub struct FetchQueueByIdResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchQueueItemsDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Number of items to skip
     ///
@@ -4766,12 +4081,12 @@ pub struct FetchQueueItemsDto {
     /// To return only queue items with errors
     ///
     /// Example: `true`
-    #[serde(rename = "errorFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_filter: Option<bool>,
     /// Item ID to center the response around. When provided, the response will position this item in the center with items above and below based on limit. The skip parameter is ignored when itemId is provided.
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "itemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
 }
 
@@ -4863,17 +4178,17 @@ pub struct FetchQueueItemsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchSlotsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchSlotsDto {
     /// The location ID
     ///
     /// Example: `abc123`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Session ID for edit mode. If not provided, calculates slots for live items.
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Number of items to skip
     ///
@@ -4971,6 +4286,7 @@ pub struct FollowersValue {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormatedApprovalDetails {
     /// User ID of the designated approver.
@@ -4983,18 +4299,18 @@ pub struct FormatedApprovalDetails {
     /// Note from the post creator to the approver explaining the post or requesting specific feedback.
     ///
     /// Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`
-    #[serde(rename = "requesterNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_note: Option<String>,
     /// Note from the approver to the post creator with feedback or approval comments.
     ///
     /// Example: `Approved! Great content. Consider adding more hashtags for visibility.`
-    #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
-    #[serde(rename = "approverUser", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_user: Option<PostUserSchema>,
 }
 
@@ -5002,6 +4318,7 @@ pub struct FormatedApprovalDetails {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GeneralSuccessResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeneralSuccessResponseDto {
     /// A message indicating the result of the operation.
@@ -5010,16 +4327,12 @@ pub struct GeneralSuccessResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Updated slot information for items affected by the operation
-    #[serde(rename = "updatedSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_slots: Option<Vec<UpdatedSlotInfoDto>>,
     /// Number of unique posts that had their slots changed
     ///
     /// Example: `5`
-    #[serde(
-        rename = "totalPostsChanged",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_posts_changed: Option<f64>,
 }
 
@@ -5027,6 +4340,7 @@ pub struct GeneralSuccessResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountSchema {
     /// Unique identifier for the connected account
@@ -5037,12 +4351,12 @@ pub struct GetAccountSchema {
     /// OAuth provider account identifier
     ///
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(rename = "oauthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_id: Option<String>,
     /// Profile identifier from the social media platform
     ///
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(rename = "profileId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
     /// Display name of the account
     ///
@@ -5057,7 +4371,7 @@ pub struct GetAccountSchema {
     /// Type of account (e.g., location, page, profile)
     ///
     /// Example: `location`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Token expiration date and time
     ///
@@ -5067,7 +4381,7 @@ pub struct GetAccountSchema {
     /// Indicates if the account token has expired
     ///
     /// Example: `false`
-    #[serde(rename = "isExpired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expired: Option<bool>,
     /// Additional metadata for the account
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5078,6 +4392,7 @@ pub struct GetAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseDto {
     /// Success or Failure
@@ -5087,7 +4402,6 @@ pub struct GetByIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5102,6 +4416,7 @@ pub struct GetByIdResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseSchema {
     /// Category Name
@@ -5112,17 +4427,17 @@ pub struct GetByIdResponseSchema {
     /// Color For Category
     ///
     /// Example: `#32a852`
-    #[serde(rename = "primaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_color: Option<String>,
     /// Secondary Color
     ///
     /// Example: `#32a852`
-    #[serde(rename = "secondaryColor", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secondary_color: Option<String>,
     /// Location ID
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// ID
     ///
@@ -5132,7 +4447,7 @@ pub struct GetByIdResponseSchema {
     /// Created By User
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted Value
     ///
@@ -5144,10 +4459,10 @@ pub struct GetByIdResponseSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -5155,6 +4470,7 @@ pub struct GetByIdResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseDto {
     /// Success or Failure
@@ -5164,7 +4480,6 @@ pub struct GetByLocationIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5204,6 +4519,7 @@ pub struct GetCategorySchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCsvPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCsvPostResponseDto {
     /// Success or Failure
@@ -5213,7 +4529,6 @@ pub struct GetCsvPostResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5247,6 +4562,7 @@ pub struct GetCsvPostResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetFacebookAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFacebookAccountsResponseDto {
     /// Success or Failure
@@ -5256,7 +4572,6 @@ pub struct GetFacebookAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5293,6 +4608,7 @@ pub struct GetGoogleLocationAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGoogleLocationResponseDto {
     /// Success or Failure
@@ -5302,7 +4618,6 @@ pub struct GetGoogleLocationResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5331,6 +4646,7 @@ pub struct GetGoogleLocationSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetGroupSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSchema {
     /// Group Id
@@ -5342,7 +4658,6 @@ pub struct GetGroupSchema {
     /// Example: `Primary`
     pub name: String,
     /// Array of account IDs belonging to this group
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
 }
 
@@ -5350,6 +4665,7 @@ pub struct GetGroupSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetInstagramAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstagramAccountsResponseDto {
     /// Success or Failure
@@ -5359,7 +4675,6 @@ pub struct GetInstagramAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5399,6 +4714,7 @@ pub struct GetLinkedInAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetLinkedInAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLinkedInAccountsResponseDto {
     /// Success or Failure
@@ -5408,7 +4724,6 @@ pub struct GetLinkedInAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5423,6 +4738,7 @@ pub struct GetLinkedInAccountsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetModifiedPayloadFormattedSchema {
     /// MongoDB document ID of the post
@@ -5438,27 +4754,26 @@ pub struct GetModifiedPayloadFormattedSchema {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Display date for the post
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "displayDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_date: Option<String>,
     /// Date when the post was created
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Date when the post was last updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Account Id
     ///
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Error
     ///
@@ -5467,12 +4782,12 @@ pub struct GetModifiedPayloadFormattedSchema {
     /// Platform-specific post identifier
     ///
     /// Example: `323534534435`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// Date when the post was published
     ///
     /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(rename = "publishedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// Post-level cover image (thumbnail) URL.
     ///
@@ -5482,7 +4797,7 @@ pub struct GetModifiedPayloadFormattedSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Content text of the post
     ///
@@ -5501,244 +4816,101 @@ pub struct GetModifiedPayloadFormattedSchema {
     /// User ID who created the post
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Post Type must be one of the following values: - post, story, reel
     ///
     /// Example: `post`
-    #[serde(rename = "type")]
     pub type_: serde_json::Value,
     /// Tag Ids
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// Linkedin Post Details
-    #[serde(
-        rename = "linkedinPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(
-        rename = "pinterestPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(
-        rename = "facebookPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// Instagram Post Details
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<InstagramPostSchema>,
     /// Youtube Post Details
-    #[serde(
-        rename = "youtubePostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
     /// Pass this parameter to optimize the image media
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
 }
 
-/// source must be one of the following values: composer, recurring, csv
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema/properties/source`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetModifiedPayloadFormattedSchemaSource {
-    /// `composer`
-    Composer,
-    /// `csv`
-    Csv,
-    /// `recurring`
-    Recurring,
-    /// `review`
-    Review,
-    /// `rss`
-    Rss,
-    /// `template-library`
-    TemplateLibrary,
-    /// `category-queue`
-    CategoryQueue,
-    /// `native`
-    Native,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetModifiedPayloadFormattedSchemaSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Composer => "composer",
-            Self::Csv => "csv",
-            Self::Recurring => "recurring",
-            Self::Review => "review",
-            Self::Rss => "rss",
-            Self::TemplateLibrary => "template-library",
-            Self::CategoryQueue => "category-queue",
-            Self::Native => "native",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// source must be one of the following values: composer, recurring, csv
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema/properties/source`
+    pub enum GetModifiedPayloadFormattedSchemaSource {
+        /// `composer`
+        Composer = "composer",
+        /// `csv`
+        Csv = "csv",
+        /// `recurring`
+        Recurring = "recurring",
+        /// `review`
+        Review = "review",
+        /// `rss`
+        Rss = "rss",
+        /// `template-library`
+        TemplateLibrary = "template-library",
+        /// `category-queue`
+        CategoryQueue = "category-queue",
+        /// `native`
+        Native = "native",
     }
 }
 
-impl From<String> for GetModifiedPayloadFormattedSchemaSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "composer" => Self::Composer,
-            "csv" => Self::Csv,
-            "recurring" => Self::Recurring,
-            "review" => Self::Review,
-            "rss" => Self::Rss,
-            "template-library" => Self::TemplateLibrary,
-            "category-queue" => Self::CategoryQueue,
-            "native" => Self::Native,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetModifiedPayloadFormattedSchemaSource> for String {
-    fn from(value: GetModifiedPayloadFormattedSchemaSource) -> Self {
-        match value {
-            GetModifiedPayloadFormattedSchemaSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetModifiedPayloadFormattedSchemaSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `platform` parameter of `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` and the `platform` parameter of `GET /social-media-posting/oauth/{platform}/start`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/get/parameters/3/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{platform}~1start/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetOauthAccountsPlatform {
-    /// `google`
-    Google,
-    /// `facebook`
-    Facebook,
-    /// `instagram`
-    Instagram,
-    /// `linkedin`
-    Linkedin,
-    /// `tiktok`
-    Tiktok,
-    /// `tiktok-business`
-    TiktokBusiness,
-    /// `youtube`
-    Youtube,
-    /// `pinterest`
-    Pinterest,
-    /// `threads`
-    Threads,
-    /// `bluesky`
-    Bluesky,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetOauthAccountsPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Google => "google",
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Linkedin => "linkedin",
-            Self::Tiktok => "tiktok",
-            Self::TiktokBusiness => "tiktok-business",
-            Self::Youtube => "youtube",
-            Self::Pinterest => "pinterest",
-            Self::Threads => "threads",
-            Self::Bluesky => "bluesky",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetOauthAccountsPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "google" => Self::Google,
-            "facebook" => Self::Facebook,
-            "instagram" => Self::Instagram,
-            "linkedin" => Self::Linkedin,
-            "tiktok" => Self::Tiktok,
-            "tiktok-business" => Self::TiktokBusiness,
-            "youtube" => Self::Youtube,
-            "pinterest" => Self::Pinterest,
-            "threads" => Self::Threads,
-            "bluesky" => Self::Bluesky,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetOauthAccountsPlatform> for String {
-    fn from(value: GetOauthAccountsPlatform) -> Self {
-        match value {
-            GetOauthAccountsPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetOauthAccountsPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` parameter of `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` and the `platform` parameter of `GET /social-media-posting/oauth/{platform}/start`.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/get/parameters/3/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{platform}~1start/get/parameters/2/schema`)
+    pub enum GetOauthAccountsPlatform {
+        /// `google`
+        Google = "google",
+        /// `facebook`
+        Facebook = "facebook",
+        /// `instagram`
+        Instagram = "instagram",
+        /// `linkedin`
+        Linkedin = "linkedin",
+        /// `tiktok`
+        Tiktok = "tiktok",
+        /// `tiktok-business`
+        TiktokBusiness = "tiktok-business",
+        /// `youtube`
+        Youtube = "youtube",
+        /// `pinterest`
+        Pinterest = "pinterest",
+        /// `threads`
+        Threads = "threads",
+        /// `bluesky`
+        Bluesky = "bluesky",
     }
 }
 
@@ -5864,6 +5036,7 @@ pub struct GetPinterestAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPinterestAccountsResponseDto {
     /// Success or Failure
@@ -5873,7 +5046,6 @@ pub struct GetPinterestAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -5888,6 +5060,7 @@ pub struct GetPinterestAccountsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostFormattedSchema {
     /// MongoDB document ID of the post
@@ -5903,7 +5076,6 @@ pub struct GetPostFormattedSchema {
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok
     ///
@@ -5920,22 +5092,22 @@ pub struct GetPostFormattedSchema {
     /// Display date for the post
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "displayDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_date: Option<String>,
     /// Date when the post was created
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Date when the post was last updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Account Id
     ///
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// Error
     ///
@@ -5945,15 +5117,15 @@ pub struct GetPostFormattedSchema {
     /// Platform-specific post identifier
     ///
     /// Example: `323534534435`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// Date when the post was published
     ///
     /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(rename = "publishedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Content text of the post
     ///
@@ -5970,122 +5142,77 @@ pub struct GetPostFormattedSchema {
     /// User ID who created the post
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The `type` field.
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Tag Ids
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// Bluesky Post Details
-    #[serde(
-        rename = "blueskyPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bluesky_post_details: Option<BlueskyPostSchema>,
     /// User
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// Linkedin Post Details
-    #[serde(
-        rename = "linkedinPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(
-        rename = "pinterestPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(
-        rename = "facebookPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// The `instagramPostDetails` field.
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Youtube Post Details
-    #[serde(
-        rename = "youtubePostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
     /// Pass this parameter to optimize the image media
     ///
     /// Example: `true`
-    #[serde(
-        rename = "mediaOptimization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_optimization: Option<bool>,
     /// The `insights` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insights: Option<SocialPostInsights>,
     /// First comment posted after publishing.
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Category of the post.
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Whether the post was (soft) deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// When the post is (or was) scheduled to publish, ISO 8601 UTC.
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Channel the post belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The post this one was created from
-    #[serde(rename = "parentPostId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_post_id: Option<String>,
     /// Whether the server is syncing the post's comments.
-    #[serde(
-        rename = "isCommentSyncing",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_comment_syncing: Option<bool>,
     /// Id of the user the post is published as.
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -6098,6 +5225,7 @@ pub use ghl_common::types::GetPostFormattedSchemaSource;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
     /// Success or Failure
@@ -6107,7 +5235,6 @@ pub struct GetPostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6127,19 +5254,19 @@ pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetStatisticsBody {
     /// Array of connected social media account IDs to fetch analytics for. This can be found as 'profileId' in /accounts api.
-    #[serde(rename = "profileIds")]
     pub profile_ids: Vec<String>,
     /// Array of social media platforms to filter analytics by. If not provided, all platforms will be included. NOTE: Linkedin (PAGE only) and Tiktok (BUSINESS only) are supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<Vec<GetStatisticsBodyPlatformsItem>>,
     /// Custom date range for the current analytics period. If omitted, defaults to the last 7 days (excluding today) with automatic comparison to the previous 7 days.
-    #[serde(rename = "currentRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_range: Option<CurrentRange>,
     /// Comparison date range. Can only be provided when currentRange is also present. If omitted while currentRange is present, no comparison data is returned.
-    #[serde(rename = "prevRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_range: Option<CurrentRange>,
 }
 
@@ -6182,6 +5309,7 @@ pub use ghl_common::types::PlatformsItem as GetStatisticsBodyPlatformsItem;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetStatisticsResponse {
     /// Analytics data grouped by metrics and platforms
@@ -6195,7 +5323,7 @@ pub struct GetStatisticsResponse {
     /// Unique identifier for tracking this request
     ///
     /// Example: `42fc8dd8-d55b-475f-944f-9efb90d77564`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -6291,26 +5419,23 @@ pub struct GetStatisticsResponseDemographicsGenderTotals {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResults {
     /// Array of day names for the analytics period
-    #[serde(rename = "dayRange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_range: Option<Vec<String>>,
     /// Aggregated metrics totals
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetStatisticsResponseResultsTotals>,
     /// Post performance metrics over time
-    #[serde(
-        rename = "postPerformance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_performance: Option<GetStatisticsResponseResultsPostPerformance>,
     /// Detailed breakdowns by metric and platform
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdowns: Option<GetStatisticsResponseResultsBreakdowns>,
     /// Platform-wise totals with time series data
-    #[serde(rename = "platformTotals", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_totals: Option<GetStatisticsResponseResultsPlatformTotals>,
     /// Demographic data breakdown
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6452,6 +5577,7 @@ pub struct GetStatisticsResponseResultsTotals {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseDto {
     /// Success or Failure
@@ -6461,7 +5587,6 @@ pub struct GetTagsByIdResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6491,6 +5616,7 @@ pub struct GetTagsByIdResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseDto {
     /// Success or Failure
@@ -6500,7 +5626,6 @@ pub struct GetTagsByLocationIdResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6531,6 +5656,7 @@ pub struct GetTagsByLocationIdResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokAccountResponseDto {
     /// Success or Failure
@@ -6540,7 +5666,6 @@ pub struct GetTiktokAccountResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6566,6 +5691,7 @@ pub struct GetTiktokAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokBusinessAccountResponseDto {
     /// Success or Failure
@@ -6575,7 +5701,6 @@ pub struct GetTiktokBusinessAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6595,6 +5720,7 @@ pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTwitterAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTwitterAccountsResponseDto {
     /// Success or Failure
@@ -6604,7 +5730,6 @@ pub struct GetTwitterAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6630,6 +5755,7 @@ pub struct GetTwitterAccountsSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetUploadStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUploadStatusResponseDto {
     /// Success or Failure
@@ -6639,7 +5765,6 @@ pub struct GetUploadStatusResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6668,6 +5793,7 @@ pub struct GetUploadStatusResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetYouTubeAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetYouTubeAccountsResponseDto {
     /// Success or Failure
@@ -6677,7 +5803,6 @@ pub struct GetYouTubeAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -6703,6 +5828,7 @@ pub struct GetYoutubeAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GmbPostSchema {
     /// Google My Business post type.
@@ -6718,7 +5844,6 @@ pub struct GmbPostSchema {
     /// - OFFER: `offerTitle`, `startDate`, `endDate`, `termsConditions`, `couponCode`, `redeemOnlineUrl`
     ///
     /// Example: `STANDARD`
-    #[serde(rename = "gmbEventType")]
     pub gmb_event_type: GmbPostSchemaGmbEventType,
     /// Event title. Required when `gmbEventType` is `EVENT`.
     ///
@@ -6730,7 +5855,7 @@ pub struct GmbPostSchema {
     /// Offer title. Required when `gmbEventType` is `OFFER`.
     ///
     /// Example: `50% Off All Products`
-    #[serde(rename = "offerTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer_title: Option<String>,
     /// Start date and time for EVENT or OFFER posts.
     ///
@@ -6739,7 +5864,7 @@ pub struct GmbPostSchema {
     /// **Structure:**
     /// - `startDate`: { year, month, day }
     /// - `startTime`: { hours, minutes, seconds }
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<StartDateSchema>,
     /// End date and time for EVENT or OFFER posts.
     ///
@@ -6749,16 +5874,12 @@ pub struct GmbPostSchema {
     /// **Structure:**
     /// - `endDate`: { year, month, day }
     /// - `endTime`: { hours, minutes, seconds }
-    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<EndDateSchema>,
     /// URL to terms and conditions page. Required for OFFER posts.
     ///
     /// Example: `https://yoursite.com/terms-and-conditions`
-    #[serde(
-        rename = "termsConditions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_conditions: Option<String>,
     /// Call-to-action URL. Required when `actionType` is set (except `none` and `call`).
     ///
@@ -6770,16 +5891,12 @@ pub struct GmbPostSchema {
     /// Promotional coupon code. Required for OFFER posts.
     ///
     /// Example: `SAVE50`
-    #[serde(rename = "couponCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_code: Option<String>,
     /// URL where customers can redeem the offer online. Required for OFFER posts.
     ///
     /// Example: `https://yoursite.com/redeem-offer`
-    #[serde(
-        rename = "redeemOnlineUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeem_online_url: Option<String>,
     /// Call-to-action button type for the post.
     ///
@@ -6795,7 +5912,7 @@ pub struct GmbPostSchema {
     /// **Note:** All actions except `none` and `call` require a `url`.
     ///
     /// Example: `book`
-    #[serde(rename = "actionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<GmbPostSchemaActionType>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -6880,70 +5997,27 @@ impl GmbPostSchema {
 
 pub use ghl_common::types::GmbPostSchemaActionType;
 
-/// Google My Business post type.
-///
-/// **Available Types:**
-/// - `STANDARD` - Regular update post (What's New)
-/// - `EVENT` - Event announcement with dates and title
-/// - `OFFER` - Promotional offer with coupon and redemption details
-///
-/// **Required fields by type:**
-/// - STANDARD: None additional
-/// - EVENT: `title`, `startDate`, `endDate`
-/// - OFFER: `offerTitle`, `startDate`, `endDate`, `termsConditions`, `couponCode`, `redeemOnlineUrl`
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/gmbEventType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GmbPostSchemaGmbEventType {
-    /// `STANDARD`
-    Standard,
-    /// `EVENT`
-    Event,
-    /// `OFFER`
-    Offer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GmbPostSchemaGmbEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Standard => "STANDARD",
-            Self::Event => "EVENT",
-            Self::Offer => "OFFER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GmbPostSchemaGmbEventType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "STANDARD" => Self::Standard,
-            "EVENT" => Self::Event,
-            "OFFER" => Self::Offer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GmbPostSchemaGmbEventType> for String {
-    fn from(value: GmbPostSchemaGmbEventType) -> Self {
-        match value {
-            GmbPostSchemaGmbEventType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GmbPostSchemaGmbEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Google My Business post type.
+    ///
+    /// **Available Types:**
+    /// - `STANDARD` - Regular update post (What's New)
+    /// - `EVENT` - Event announcement with dates and title
+    /// - `OFFER` - Promotional offer with coupon and redemption details
+    ///
+    /// **Required fields by type:**
+    /// - STANDARD: None additional
+    /// - EVENT: `title`, `startDate`, `endDate`
+    /// - OFFER: `offerTitle`, `startDate`, `endDate`, `termsConditions`, `couponCode`, `redeemOnlineUrl`
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/gmbEventType`
+    pub enum GmbPostSchemaGmbEventType {
+        /// `STANDARD`
+        Standard = "STANDARD",
+        /// `EVENT`
+        Event = "EVENT",
+        /// `OFFER`
+        Offer = "OFFER",
     }
 }
 
@@ -6951,6 +6025,7 @@ impl std::fmt::Display for GmbPostSchemaGmbEventType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GoogleAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAccountsSchema {
     /// Google Business account identifier
@@ -6961,26 +6036,22 @@ pub struct GoogleAccountsSchema {
     /// Display name of the Google Business account
     ///
     /// Example: `Account Name Test`
-    #[serde(rename = "accountName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Type of Google Business account
     ///
     /// Example: `PERSONAL`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Verification state of the account
     ///
     /// Example: `UNVERIFIED`
-    #[serde(
-        rename = "verificationState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_state: Option<String>,
     /// Vetted state of the account by Google
     ///
     /// Example: `NOT_VETTED`
-    #[serde(rename = "vettedState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vetted_state: Option<String>,
 }
 
@@ -6988,6 +6059,7 @@ pub struct GoogleAccountsSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GoogleLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocationSchema {
     /// Google Business account identifier
@@ -6998,7 +6070,7 @@ pub struct GoogleLocationSchema {
     /// Store code or location identifier
     ///
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(rename = "storeCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
     /// Business location title or name
     ///
@@ -7009,33 +6081,25 @@ pub struct GoogleLocationSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Store front address
-    #[serde(
-        rename = "storefrontAddress",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// All locations and chain related to this one
-    #[serde(
-        rename = "relationshipData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_data: Option<serde_json::Value>,
     /// Indicates if location limit has been reached
     ///
     /// Example: `true`
-    #[serde(rename = "maxLocation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_location: Option<bool>,
     /// Indicates if the location is verified by Google
     ///
     /// Example: `true`
-    #[serde(rename = "isVerified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Indicates if the location is currently connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -7043,6 +6107,7 @@ pub struct GoogleLocationSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/IOgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IOgTagsSchema {
     /// Tag url
@@ -7053,25 +6118,25 @@ pub struct IOgTagsSchema {
     /// Tag description
     ///
     /// Example: `Social media as we know it has barely`
-    #[serde(rename = "ogDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_description: Option<String>,
     /// OG Image data
-    #[serde(rename = "ogImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_image: Option<OgImageSchema>,
     /// Tag Title
     ///
     /// Example: `The Impact of Social Media: Is it Irreplaceable?`
-    #[serde(rename = "ogTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_title: Option<String>,
     /// Tag Url
     ///
     /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(rename = "ogUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_url: Option<String>,
     /// Site Name
     ///
     /// Example: `Knowledge at Wharton`
-    #[serde(rename = "ogSiteName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_site_name: Option<String>,
     /// Og Tag Error
     ///
@@ -7084,6 +6149,7 @@ pub struct IOgTagsSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Impressions {
     /// Total impressions across all platforms
@@ -7094,7 +6160,7 @@ pub struct Impressions {
     /// Percentage change in total impressions compared to previous period
     ///
     /// Example: `-49.68`
-    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
     /// Platform-specific impression counts with change percentages
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7105,6 +6171,7 @@ pub struct Impressions {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/InstagramAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramAccountSchema {
     /// Instagram account identifier
@@ -7125,12 +6192,12 @@ pub struct InstagramAccountSchema {
     /// Facebook page ID associated with the Instagram account
     ///
     /// Example: `pidu37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "pageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
     /// Indicates if the account is currently connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -7138,6 +6205,7 @@ pub struct InstagramAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/InstagramPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramPostSchema {
     /// Instagram post format type.
@@ -7153,7 +6221,6 @@ pub struct InstagramPostSchema {
     /// - Stories: Captions not supported, JPEG only for images
     ///
     /// Example: `post`
-    #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Object mapping account IDs to arrays of associated usernames for collaboration. Only allowed for type "post" and "reels"
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7166,21 +6233,17 @@ pub struct InstagramPostSchema {
     /// - `false` - Reel only appears in Reels tab
     ///
     /// Example: `true`
-    #[serde(rename = "showOnFeed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
     /// Send Instagram Story via Push  Notification instead of direct posting. Only applicable for Story type.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "publishViaPushNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_via_push_notification: Option<bool>,
     /// Note to the publisher for manual posting guidance. Only used when publishViaPushNotification is true.
     ///
     /// Example: `When publishing, add swipe up link to the landing page so that we can direct them to the sales page`
-    #[serde(rename = "publisherNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher_note: Option<String>,
 }
 
@@ -7228,6 +6291,7 @@ impl InstagramPostSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedInPageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInPageSchema {
     /// Page ID
@@ -7253,7 +6317,7 @@ pub struct LinkedInPageSchema {
     /// is connected to app
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -7331,64 +6395,19 @@ impl LinkedinPollSettingsDto {
     }
 }
 
-/// Duration the poll stays open for votes.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollSettingsDto/properties/duration`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LinkedinPollSettingsDtoDuration {
-    /// `ONE_DAY`
-    OneDay,
-    /// `THREE_DAYS`
-    ThreeDays,
-    /// `SEVEN_DAYS`
-    SevenDays,
-    /// `FOURTEEN_DAYS`
-    FourteenDays,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedinPollSettingsDtoDuration {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneDay => "ONE_DAY",
-            Self::ThreeDays => "THREE_DAYS",
-            Self::SevenDays => "SEVEN_DAYS",
-            Self::FourteenDays => "FOURTEEN_DAYS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedinPollSettingsDtoDuration {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ONE_DAY" => Self::OneDay,
-            "THREE_DAYS" => Self::ThreeDays,
-            "SEVEN_DAYS" => Self::SevenDays,
-            "FOURTEEN_DAYS" => Self::FourteenDays,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedinPollSettingsDtoDuration> for String {
-    fn from(value: LinkedinPollSettingsDtoDuration) -> Self {
-        match value {
-            LinkedinPollSettingsDtoDuration::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedinPollSettingsDtoDuration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Duration the poll stays open for votes.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollSettingsDto/properties/duration`
+    pub enum LinkedinPollSettingsDtoDuration {
+        /// `ONE_DAY`
+        OneDay = "ONE_DAY",
+        /// `THREE_DAYS`
+        ThreeDays = "THREE_DAYS",
+        /// `SEVEN_DAYS`
+        SevenDays = "SEVEN_DAYS",
+        /// `FOURTEEN_DAYS`
+        FourteenDays = "FOURTEEN_DAYS",
     }
 }
 
@@ -7396,6 +6415,7 @@ impl std::fmt::Display for LinkedinPollSettingsDtoDuration {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedinPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedinPostSchema {
     /// Title for the PDF document carousel. Displayed as the document name on LinkedIn.
@@ -7405,7 +6425,6 @@ pub struct LinkedinPostSchema {
     /// **Tip:** Use a descriptive title that explains the document content.
     ///
     /// Example: `Q4 Marketing Strategy Presentation`
-    #[serde(rename = "pdfTitle")]
     pub pdf_title: String,
     /// Post images as a PDF document carousel.
     ///
@@ -7414,7 +6433,6 @@ pub struct LinkedinPostSchema {
     /// - Max PDF size: 100 MB
     ///
     /// Example: `true`
-    #[serde(rename = "postAsPdf")]
     pub post_as_pdf: bool,
     /// Publish a LinkedIn poll post.
     ///
@@ -7451,6 +6469,7 @@ impl LinkedinPostSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationAndAccountDeleteResponseDto {
     /// Success or Failure
@@ -7460,7 +6479,6 @@ pub struct LocationAndAccountDeleteResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -7561,6 +6579,7 @@ pub enum NewOrder {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgImageSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgImageSchema {
     /// Image url
@@ -7581,7 +6600,7 @@ pub struct OgImageSchema {
     /// Image Type
     ///
     /// Example: `image/jpg`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -7589,22 +6608,23 @@ pub struct OgImageSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgTagsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgTagsDto {
     /// The canonical URL of the content.
     ///
     /// Example: `https://example.com`
-    #[serde(rename = "metaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_link: Option<serde_json::Value>,
     /// URL of the content's primary image.
     ///
     /// Example: `https://example.com/image.png`
-    #[serde(rename = "metaImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_image: Option<serde_json::Value>,
     /// The title of the content.
     ///
     /// Example: `Example Title`
-    #[serde(rename = "ogTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_title: Option<serde_json::Value>,
 }
 
@@ -7646,6 +6666,7 @@ pub type OgTagsInputDto = OgTagsDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgTagsSchema {
     /// Preview image URL for the shared link.
@@ -7657,26 +6678,26 @@ pub struct OgTagsSchema {
     /// **Auto-fetch:** Use the Get Metatags API to fetch OG data from a URL.
     ///
     /// Example: `https://yoursite.com/images/og-image.jpg`
-    #[serde(rename = "metaImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_image: Option<String>,
     /// URL of the webpage being shared. This is the destination when users click the link preview.
     ///
     /// Example: `https://yoursite.com/blog/amazing-article`
-    #[serde(rename = "metaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_link: Option<String>,
     /// Custom title for the link preview. Overrides the page's og:title meta tag.
     ///
     /// **Tip:** Keep titles concise (50-60 characters) for best display across platforms.
     ///
     /// Example: `How to Double Your Social Media Engagement`
-    #[serde(rename = "ogTitle", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_title: Option<String>,
     /// Custom description for the link preview. Overrides the page's og:description meta tag.
     ///
     /// **Tip:** Keep descriptions under 155 characters for optimal display.
     ///
     /// Example: `Learn proven strategies to boost your social media engagement and grow your audience.`
-    #[serde(rename = "ogDescription", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_description: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -7724,12 +6745,12 @@ impl OgTagsSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestBoardSelection`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestBoardSelection {
     /// Connected Pinterest account ID. Must match one of the accounts referenced in the post's `userIds`.
     ///
     /// Example: `6887d6de1d8175813d50dab8`
-    #[serde(rename = "accountId")]
     pub account_id: String,
     /// Pinterest board IDs to publish to on this account. Each board produces an independent child post. Capped at 25 boards per account.
     pub boards: Vec<String>,
@@ -7749,6 +6770,7 @@ impl PinterestBoardSelection {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestOAuthAccountSchema {
     /// Account Name
@@ -7758,7 +6780,6 @@ pub struct PinterestOAuthAccountSchema {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account Avatar URL
     ///
@@ -7769,52 +6790,13 @@ pub struct PinterestOAuthAccountSchema {
     pub platform: PinterestOAuthAccountSchemaPlatform,
 }
 
-/// The `platform` field of [`PinterestOAuthAccountSchema`].
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema/properties/platform`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PinterestOAuthAccountSchemaPlatform {
-    /// `pinterest`
-    Pinterest,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PinterestOAuthAccountSchemaPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pinterest => "pinterest",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PinterestOAuthAccountSchemaPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pinterest" => Self::Pinterest,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PinterestOAuthAccountSchemaPlatform> for String {
-    fn from(value: PinterestOAuthAccountSchemaPlatform) -> Self {
-        match value {
-            PinterestOAuthAccountSchemaPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PinterestOAuthAccountSchemaPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` field of [`PinterestOAuthAccountSchema`].
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema/properties/platform`
+    pub enum PinterestOAuthAccountSchemaPlatform {
+        /// `pinterest`
+        Pinterest = "pinterest",
     }
 }
 
@@ -7822,6 +6804,7 @@ impl std::fmt::Display for PinterestOAuthAccountSchemaPlatform {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestPostSchema {
     /// Pin title displayed on Pinterest.
@@ -7852,19 +6835,15 @@ pub struct PinterestPostSchema {
     /// `{ accountOAuthId: "boardId" }`
     ///
     /// For multi-board posting, use `pinterestBoards`.
-    #[serde(rename = "boardIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board_ids: Option<std::collections::BTreeMap<String, String>>,
     /// Per-account Pinterest board selection. Each entry binds one connected Pinterest account to a list of boards on that account. Each board produces an independent child post tracked separately for success/failure. Capped at 25 boards per account.
     ///
     /// When supplied, this field takes precedence over the deprecated `boardIds` field.
-    #[serde(
-        rename = "pinterestBoards",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_boards: Option<Vec<PinterestBoardSelection>>,
     /// Shortened links for the post (auto-generated).
-    #[serde(rename = "shortenedLinks", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortened_links: Option<Vec<String>>,
 }
 
@@ -7921,6 +6900,7 @@ impl PinterestPostSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestProfileSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestProfileSchema {
     /// Id
@@ -7946,17 +6926,17 @@ pub struct PinterestProfileSchema {
     /// Is connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Pinterest Account Type
     ///
     /// Example: `PINNER`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Pinterest Account website Url
     ///
     /// Example: `https://www.pinterest.com/`
-    #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
 }
 
@@ -7982,6 +6962,7 @@ pub struct PlatformsValue {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostApprovalSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostApprovalSchema {
     /// User ID of the designated approver.
@@ -7994,15 +6975,15 @@ pub struct PostApprovalSchema {
     /// Note from the post creator to the approver explaining the post or requesting specific feedback.
     ///
     /// Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`
-    #[serde(rename = "requesterNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_note: Option<String>,
     /// Note from the approver to the post creator with feedback or approval comments.
     ///
     /// Example: `Approved! Great content. Consider adding more hashtags for visibility.`
-    #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
@@ -8072,6 +7053,7 @@ pub struct PostInsightsSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostMediaSchema {
     /// Public URL of the media file. Must be a valid, accessible HTTPS URL.
@@ -8086,17 +7068,16 @@ pub struct PostMediaSchema {
     /// Original media URL before any processing (watermarking/optimization). Set automatically by the system.
     ///
     /// Example: `https://storage.googleapis.com/test/test/media/original.jpeg`
-    #[serde(rename = "originalUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_url: Option<String>,
     /// URL of the media after watermarking. Set automatically when watermark is applied.
     ///
     /// Example: `https://storage.googleapis.com/test/test/media/watermarked.jpeg`
-    #[serde(rename = "watermarkedUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermarked_url: Option<String>,
     /// MIME type of the media file. See Platform Limitations Guide for platform-specific format support.
     ///
     /// Example: `image/jpeg`
-    #[serde(rename = "type")]
     pub type_: PostMediaSchemaType,
     /// Cover image URL for a video media item.
     ///
@@ -8127,22 +7108,22 @@ pub struct PostMediaSchema {
     /// **Enable Optimization:** Set `mediaOptimization: true` in the post request.
     ///
     /// Example: `https://storage.googleapis.com/your-bucket/media/optimized-image.jpg`
-    #[serde(rename = "optimizedUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimized_url: Option<String>,
     /// MIME type of the optimized media. May differ from original if format conversion occurred.
     ///
     /// Example: `image/jpeg`
-    #[serde(rename = "optimizedType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimized_type: Option<String>,
     /// Flag indicating if the media was modified (watermarked, optimized, or processed).
     ///
     /// Example: `true`
-    #[serde(rename = "isModified", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_modified: Option<bool>,
     /// Alt text for accessibility. Supported on Instagram, Threads, Pinterest, Bluesky, and LinkedIn image posts (ignored for video and other platforms). Auto-truncated per platform: Pinterest 500, Instagram/Threads 1000, Bluesky 2000, LinkedIn 4086 chars.
     ///
     /// Example: `A sunset over the ocean with silhouetted palm trees`
-    #[serde(rename = "altText", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_text: Option<String>,
 }
 
@@ -8219,76 +7200,25 @@ impl PostMediaSchema {
     }
 }
 
-/// MIME type of the media file. See Platform Limitations Guide for platform-specific format support.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PostMediaSchemaType {
-    /// `image/jpeg`
-    ImageJpeg,
-    /// `image/jpg`
-    ImageJpg,
-    /// `image/png`
-    ImagePng,
-    /// `image/gif`
-    ImageGif,
-    /// `video/mp4`
-    VideoMp4,
-    /// `video/mov`
-    VideoMov,
-    /// `video/webm`
-    VideoWebm,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PostMediaSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ImageJpeg => "image/jpeg",
-            Self::ImageJpg => "image/jpg",
-            Self::ImagePng => "image/png",
-            Self::ImageGif => "image/gif",
-            Self::VideoMp4 => "video/mp4",
-            Self::VideoMov => "video/mov",
-            Self::VideoWebm => "video/webm",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PostMediaSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "image/jpeg" => Self::ImageJpeg,
-            "image/jpg" => Self::ImageJpg,
-            "image/png" => Self::ImagePng,
-            "image/gif" => Self::ImageGif,
-            "video/mp4" => Self::VideoMp4,
-            "video/mov" => Self::VideoMov,
-            "video/webm" => Self::VideoWebm,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PostMediaSchemaType> for String {
-    fn from(value: PostMediaSchemaType) -> Self {
-        match value {
-            PostMediaSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PostMediaSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// MIME type of the media file. See Platform Limitations Guide for platform-specific format support.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema/properties/type`
+    pub enum PostMediaSchemaType {
+        /// `image/jpeg`
+        ImageJpeg = "image/jpeg",
+        /// `image/jpg`
+        ImageJpg = "image/jpg",
+        /// `image/png`
+        ImagePng = "image/png",
+        /// `image/gif`
+        ImageGif = "image/gif",
+        /// `video/mp4`
+        VideoMp4 = "video/mp4",
+        /// `video/mov`
+        VideoMov = "video/mov",
+        /// `video/webm`
+        VideoWebm = "video/webm",
     }
 }
 
@@ -8296,6 +7226,7 @@ impl std::fmt::Display for PostMediaSchemaType {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseDto {
     /// Success or Failure
@@ -8305,7 +7236,6 @@ pub struct PostSuccessfulResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -8336,6 +7266,7 @@ pub struct PostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostUserSchema {
     /// User Id
@@ -8349,17 +7280,14 @@ pub struct PostUserSchema {
     /// First name
     ///
     /// Example: `Harry`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last name
     ///
     /// Example: `Spencer`
-    #[serde(rename = "lastName")]
     pub last_name: String,
     /// Profile photo
     ///
     /// Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`
-    #[serde(rename = "profilePhoto")]
     pub profile_photo: String,
     /// Phone number
     ///
@@ -8375,6 +7303,7 @@ pub struct PostUserSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueItemDto {
     /// The unique identifier of the queue item.
@@ -8393,12 +7322,12 @@ pub struct QueueItemDto {
     /// The primary image URL for the post.
     ///
     /// Example: `https://example.com/images/post-image.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// The ID of the original post, if any.
     ///
     /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// The formatted post data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8409,25 +7338,17 @@ pub struct QueueItemDto {
     /// The calculated date/time when this item is scheduled to be posted
     ///
     /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(
-        rename = "scheduledDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_date_time: Option<String>,
     /// The variation index that will be used when this item is posted
     ///
     /// Example: `0`
-    #[serde(
-        rename = "scheduledVariationIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_variation_index: Option<f64>,
     /// Indicates if this time slot is skipped and the post will not be published at this time
     ///
     /// Example: `false`
-    #[serde(rename = "isSkipped", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_skipped: Option<bool>,
 }
 
@@ -8435,6 +7356,7 @@ pub struct QueueItemDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueItemWithVariationsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueItemWithVariationsDto {
     /// The unique identifier of the queue item.
@@ -8453,12 +7375,12 @@ pub struct QueueItemWithVariationsDto {
     /// The primary image URL for the post.
     ///
     /// Example: `https://example.com/images/post-image.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// The ID of the original post, if any.
     ///
     /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// The formatted post data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8469,34 +7391,22 @@ pub struct QueueItemWithVariationsDto {
     /// The calculated date/time when this item is scheduled to be posted
     ///
     /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(
-        rename = "scheduledDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_date_time: Option<String>,
     /// The variation index that will be used when this item is posted
     ///
     /// Example: `0`
-    #[serde(
-        rename = "scheduledVariationIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_variation_index: Option<f64>,
     /// Indicates if this time slot is skipped and the post will not be published at this time
     ///
     /// Example: `false`
-    #[serde(rename = "isSkipped", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_skipped: Option<bool>,
     /// The index of the current variation being used for this post
     ///
     /// Example: `0`
-    #[serde(
-        rename = "currentVariation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_variation: Option<f64>,
 }
 
@@ -8504,10 +7414,11 @@ pub struct QueueItemWithVariationsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueModifiedPostDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueModifiedPostDto {
     /// Account Ids (OAuth only)
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Post Content
     ///
@@ -8540,21 +7451,17 @@ pub struct QueueModifiedPostDto {
     /// Schedule Date
     ///
     /// Example: `2024-01-15T10:00:00Z`
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Selected Best Time slot for scheduling
     ///
     /// Example: `2024-01-15T10:00:00Z`
-    #[serde(
-        rename = "selectedBestTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_best_time: Option<String>,
     /// Created By
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Follow-up comment to be posted immediately after the main post is published.
     ///
@@ -8569,35 +7476,23 @@ pub struct QueueModifiedPostDto {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Type must be one of the following values: - post, story, reel
     ///
     /// Example: `post`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<serde_json::Value>,
     /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
     /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "scheduleTimeUpdated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag IDs to associate with the post for organization and filtering.
     ///
@@ -8613,69 +7508,45 @@ pub struct QueueModifiedPostDto {
     /// **Validation:** Must be a valid MongoDB ObjectId.
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Apply watermark to media in this post.
     ///
     /// **Note:** Watermarks are applied to images only. Videos are not watermarked.
     ///
     /// Example: `true`
-    #[serde(rename = "applyWatermark", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User ID
     ///
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Linkedin Post Details
-    #[serde(
-        rename = "linkedinPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(
-        rename = "pinterestPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(
-        rename = "facebookPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// Instagram Post Details
-    #[serde(
-        rename = "instagramPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<InstagramPostSchema>,
     /// Youtube Post Details
-    #[serde(
-        rename = "youtubePostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
     /// Location Id
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -8883,17 +7754,17 @@ impl QueueModifiedPostDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ResetQueueItemDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
 }
 
@@ -8917,6 +7788,7 @@ impl ResetQueueItemDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ResetQueueItemResponseDto {
     /// A message indicating the result of the operation. Examples: "Queue item reset successfully", "Dummy queue item deleted successfully".
@@ -8925,7 +7797,7 @@ pub struct ResetQueueItemResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The reset queue item, including its current variation.
-    #[serde(rename = "queueItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<QueueItemWithVariationsDto>,
 }
 
@@ -8943,16 +7815,13 @@ pub type SaveEditSessionResponseDto = GeneralSuccessResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ScheduledPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduledPostDto {
     /// The date and time the post is scheduled to be published
     ///
     /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(
-        rename = "scheduledDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_date_time: Option<String>,
     /// The formatted post data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8960,12 +7829,12 @@ pub struct ScheduledPostDto {
     /// The unique identifier of the queue item.
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "queueItemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item_id: Option<String>,
     /// The ID of the queue this post belongs to
     ///
     /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(rename = "queueId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_id: Option<String>,
     /// The order of the item in the queue.
     ///
@@ -8978,7 +7847,7 @@ pub struct ScheduledPostDto {
     /// The primary image URL for the post.
     ///
     /// Example: `https://example.com/images/post-image.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8989,11 +7858,7 @@ pub struct ScheduledPostDto {
     /// The index of the current variation being used for this post
     ///
     /// Example: `0`
-    #[serde(
-        rename = "currentVariation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_variation: Option<f64>,
     /// The timezone in which the post is scheduled
     ///
@@ -9006,15 +7871,16 @@ pub struct ScheduledPostDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SearchPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchPostDto {
     /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress, pending and deleted
     ///
     /// Example: `all`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `postType` field.
-    #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
     pub skip: i64,
@@ -9023,18 +7889,15 @@ pub struct SearchPostDto {
     /// From Date
     ///
     /// Example: `2024-01-22T05:32:49.463Z`
-    #[serde(rename = "fromDate")]
     pub from_date: String,
     /// To Date
     ///
     /// Example: `2024-03-20T05:32:49.463Z`
-    #[serde(rename = "toDate")]
     pub to_date: String,
     /// Whether each post carries its user's details.
-    #[serde(rename = "includeUsers")]
     pub include_users: bool,
     /// Accounts to list posts of (ids from the accounts list; opaque strings); empty for all.
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -9082,25 +7945,22 @@ impl SearchPostDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsDto {
     /// Account Ids
-    #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
     /// File path
     ///
     /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(rename = "filePath")]
     pub file_path: String,
     /// Entries Count. rowsCount must be between 1 and number of posts in CSV
     ///
     /// Example: `1`
-    #[serde(rename = "rowsCount")]
     pub rows_count: i64,
     /// Name of file
     ///
     /// Example: `test.csv`
-    #[serde(rename = "fileName")]
     pub file_name: String,
     /// Approver User Id
     ///
@@ -9110,12 +7970,11 @@ pub struct SetAccountsDto {
     /// User ID
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "userId")]
     pub user_id: String,
     /// CSV file type - determines the format of the CSV file being imported
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
 }
 
@@ -9156,6 +8015,7 @@ impl SetAccountsDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsResponseDto {
     /// Success or Failure
@@ -9165,7 +8025,6 @@ pub struct SetAccountsResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9180,12 +8039,12 @@ pub struct SetAccountsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsResultSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsResultSchema {
     /// CSV Id
     ///
     /// Example: `6953a0be84b7ff10f6025d53`
-    #[serde(rename = "csvId")]
     pub csv_id: String,
 }
 
@@ -9193,6 +8052,7 @@ pub struct SetAccountsResultSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsUnprocessableDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsUnprocessableDto {
     /// HTTP Status
@@ -9215,12 +8075,11 @@ pub struct SetAccountsUnprocessableDto {
     /// HTTP Status Code
     ///
     /// Example: `422`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Trace ID for debugging
     ///
     /// Example: `22b1c520-258a-4473-b378-a97ddfd9d1bc`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -9228,6 +8087,7 @@ pub struct SetAccountsUnprocessableDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialGoogleMediaAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialGoogleMediaAccountSchema {
     /// MongoDB document ID of the social media account
@@ -9238,22 +8098,22 @@ pub struct SocialGoogleMediaAccountSchema {
     /// OAuth provider account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Legacy account identifier for backward compatibility
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Location ID associated with this account
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Original platform-specific account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Social media platform name
     ///
@@ -9263,7 +8123,7 @@ pub struct SocialGoogleMediaAccountSchema {
     /// Type of account (e.g., location, page, profile)
     ///
     /// Example: `location`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Display name of the account
     ///
@@ -9291,12 +8151,12 @@ pub struct SocialGoogleMediaAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -9304,32 +8164,29 @@ pub struct SocialGoogleMediaAccountSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialInstagramPostDetails`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialInstagramPostDetails {
     /// The `type` field.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Users tagged in the media, as the server sent them (the shape is not documented; carried through unchanged).
-    #[serde(rename = "userTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Vec<serde_json::Value>>,
     /// The reel's cover image, as the server sent it (the shape is not documented; carried through unchanged).
-    #[serde(rename = "coverPhoto", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_photo: Option<serde_json::Value>,
     /// Whether a reel also appears on the profile grid.
-    #[serde(rename = "showOnFeed", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
     /// Whether a story is published through a push notification instead of directly.
-    #[serde(
-        rename = "publishViaPushNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_via_push_notification: Option<bool>,
     /// Note to the person publishing by push notification.
-    #[serde(rename = "publisherNote", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher_note: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -9409,6 +8266,7 @@ pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaFBAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaFbAccountResponseDto {
     /// Success or Failure
@@ -9418,7 +8276,6 @@ pub struct SocialMediaFbAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9433,6 +8290,7 @@ pub struct SocialMediaFbAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaGmbAccountResponseDto {
     /// Success or Failure
@@ -9442,7 +8300,6 @@ pub struct SocialMediaGmbAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9457,6 +8314,7 @@ pub struct SocialMediaGmbAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaInstagramAccountResponseDto {
     /// Success or Failure
@@ -9466,7 +8324,6 @@ pub struct SocialMediaInstagramAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9486,6 +8343,7 @@ pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountResponseDto {
     /// Success or Failure
@@ -9495,7 +8353,6 @@ pub struct SocialMediaLinkedInAccountResponseDto {
     /// Status Code
     ///
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9510,6 +8367,7 @@ pub struct SocialMediaLinkedInAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountSchema {
     /// MongoDB document ID of the social media account
@@ -9520,22 +8378,22 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// OAuth provider account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Legacy account identifier for backward compatibility
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Location ID associated with this account
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Original platform-specific account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Social media platform name
     ///
@@ -9545,7 +8403,7 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// type must be one of the following values: page, profile
     ///
     /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialMediaLinkedInAccountSchemaType>,
     /// Display name of the account
     ///
@@ -9573,12 +8431,12 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -9588,6 +8446,7 @@ pub use ghl_common::types::SocialMediaLinkedInAccountSchemaType;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaPinterestAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaPinterestAccountResponseDto {
     /// Success or Failure
@@ -9597,7 +8456,6 @@ pub struct SocialMediaPinterestAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9612,6 +8470,7 @@ pub struct SocialMediaPinterestAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTagSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTagSchema {
     /// Tag Name
@@ -9622,7 +8481,7 @@ pub struct SocialMediaTagSchema {
     /// Location Id
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// MongoDB document ID
     ///
@@ -9632,7 +8491,7 @@ pub struct SocialMediaTagSchema {
     /// Created By User Id
     ///
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Deleted boolean value
     ///
@@ -9642,12 +8501,12 @@ pub struct SocialMediaTagSchema {
     /// Date when the record was created
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Date when the record was last updated
     ///
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -9655,6 +8514,7 @@ pub struct SocialMediaTagSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaThreadsAccountResponseDto {
     /// Success or Failure
@@ -9664,7 +8524,6 @@ pub struct SocialMediaThreadsAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9679,6 +8538,7 @@ pub struct SocialMediaThreadsAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaThreadsAccountSchema {
     /// Account Name
@@ -9688,7 +8548,6 @@ pub struct SocialMediaThreadsAccountSchema {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account Avatar URL
     ///
@@ -9699,52 +8558,13 @@ pub struct SocialMediaThreadsAccountSchema {
     pub platform: SocialMediaThreadsAccountSchemaPlatform,
 }
 
-/// The `platform` field of [`SocialMediaThreadsAccountSchema`].
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema/properties/platform`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialMediaThreadsAccountSchemaPlatform {
-    /// `threads`
-    Threads,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialMediaThreadsAccountSchemaPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Threads => "threads",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialMediaThreadsAccountSchemaPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "threads" => Self::Threads,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialMediaThreadsAccountSchemaPlatform> for String {
-    fn from(value: SocialMediaThreadsAccountSchemaPlatform) -> Self {
-        match value {
-            SocialMediaThreadsAccountSchemaPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialMediaThreadsAccountSchemaPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` field of [`SocialMediaThreadsAccountSchema`].
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema/properties/platform`
+    pub enum SocialMediaThreadsAccountSchemaPlatform {
+        /// `threads`
+        Threads = "threads",
     }
 }
 
@@ -9752,6 +8572,7 @@ impl std::fmt::Display for SocialMediaThreadsAccountSchemaPlatform {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountResponseDto {
     /// Success or Failure
@@ -9761,7 +8582,6 @@ pub struct SocialMediaTiktokAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9776,6 +8596,7 @@ pub struct SocialMediaTiktokAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountSchema {
     /// MongoDB document ID of the social media account
@@ -9786,22 +8607,22 @@ pub struct SocialMediaTiktokAccountSchema {
     /// OAuth provider account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Legacy account identifier for backward compatibility
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Location ID associated with this account
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Original platform-specific account identifier
     ///
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Social media platform name
     ///
@@ -9811,7 +8632,7 @@ pub struct SocialMediaTiktokAccountSchema {
     /// type must be one of the following values: profile, business
     ///
     /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialMediaTiktokAccountSchemaType>,
     /// Display name of the account
     ///
@@ -9839,12 +8660,12 @@ pub struct SocialMediaTiktokAccountSchema {
     /// created date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// updated date
     ///
     /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -9854,6 +8675,7 @@ pub use ghl_common::types::SocialMediaTiktokAccountSchemaType;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokBusinessAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokBusinessAccountResponseDto {
     /// Success or Failure
@@ -9863,7 +8685,6 @@ pub struct SocialMediaTiktokBusinessAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9878,6 +8699,7 @@ pub struct SocialMediaTiktokBusinessAccountResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTwitterAccountResponseDto {
     /// Success or Failure
@@ -9887,7 +8709,6 @@ pub struct SocialMediaTwitterAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9907,6 +8728,7 @@ pub type SocialMediaTwitterAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaYouTubeAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaYouTubeAccountResponseDto {
     /// Success or Failure
@@ -9916,7 +8738,6 @@ pub struct SocialMediaYouTubeAccountResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -9953,12 +8774,12 @@ pub struct SocialPostInsights {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialPostMediaWrite`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialPostMediaWrite {
     /// Public URL of the media file.
     pub url: String,
     /// MIME type, e.g. `image/jpeg` or `video/mp4`.
-    #[serde(rename = "type")]
     pub type_: String,
     /// Caption of the media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9990,13 +8811,14 @@ pub use ghl_common::types::CreatePostDtoType as SocialPostType;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/StartDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartDateSchema {
     /// Start Date
-    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateSchema>,
     /// Start Time
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<TimeSchema>,
 }
 
@@ -10026,12 +8848,12 @@ impl StartDateSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/StartEditSessionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartEditSessionDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
@@ -10048,6 +8870,7 @@ impl StartEditSessionDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/StartEditSessionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartEditSessionResponseDto {
     /// A message indicating the result of the operation.
@@ -10058,69 +8881,26 @@ pub struct StartEditSessionResponseDto {
     /// The ID of the edit session.
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Number of items staged for editing.
     ///
     /// Example: `25`
-    #[serde(rename = "itemCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_count: Option<f64>,
 }
 
-/// Status of the queue. Possible values: active, paused, draft.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO/properties/status` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `active`
-    Active,
-    /// `paused`
-    Paused,
-    /// `draft`
-    Draft,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Draft => "draft",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "paused" => Self::Paused,
-            "draft" => Self::Draft,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Status of the queue. Possible values: active, paused, draft.
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO/properties/status` and 2 identical schemas
+    pub enum Status {
+        /// `active`
+        Active = "active",
+        /// `paused`
+        Paused = "paused",
+        /// `draft`
+        Draft = "draft",
     }
 }
 
@@ -10128,6 +8908,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TikTokOAuthAccountSchema {
     /// Account Name
@@ -10137,7 +8918,6 @@ pub struct TikTokOAuthAccountSchema {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account Avatar URL
     ///
@@ -10148,52 +8928,13 @@ pub struct TikTokOAuthAccountSchema {
     pub platform: TikTokOAuthAccountSchemaPlatform,
 }
 
-/// The `platform` field of [`TikTokOAuthAccountSchema`].
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema/properties/platform`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TikTokOAuthAccountSchemaPlatform {
-    /// `tiktok`
-    Tiktok,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TikTokOAuthAccountSchemaPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Tiktok => "tiktok",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TikTokOAuthAccountSchemaPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "tiktok" => Self::Tiktok,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TikTokOAuthAccountSchemaPlatform> for String {
-    fn from(value: TikTokOAuthAccountSchemaPlatform) -> Self {
-        match value {
-            TikTokOAuthAccountSchemaPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TikTokOAuthAccountSchemaPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` field of [`TikTokOAuthAccountSchema`].
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema/properties/platform`
+    pub enum TikTokOAuthAccountSchemaPlatform {
+        /// `tiktok`
+        Tiktok = "tiktok",
     }
 }
 
@@ -10201,6 +8942,7 @@ impl std::fmt::Display for TikTokOAuthAccountSchemaPlatform {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokPostSchema {
     /// Privacy level controlling who can view the video.
@@ -10213,37 +8955,32 @@ pub struct TiktokPostSchema {
     /// **Note:** If set to `SELF_ONLY`, `videoDisclosure` must be `false`.
     ///
     /// Example: `PUBLIC_TO_EVERYONE`
-    #[serde(rename = "privacyLevel")]
     pub privacy_level: TiktokPostSchemaPrivacyLevel,
     /// Indicates if the video promotes a third-party brand or product.
     ///
     /// **Required:** Must be `true` if `videoDisclosure` is enabled and you're promoting another brand.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "promoteOtherBrand",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_other_brand: Option<bool>,
     /// Allow users to comment on the video. Default is determined by account settings.
     ///
     /// Example: `true`
-    #[serde(rename = "enableComment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_comment: Option<bool>,
     /// Allow users to create Duet videos with your content.
     ///
     /// **Duet:** Side-by-side video featuring your content and the creator's reaction/addition.
     ///
     /// Example: `true`
-    #[serde(rename = "enableDuet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_duet: Option<bool>,
     /// Allow users to create Stitch videos with your content.
     ///
     /// **Stitch:** Clips up to 5 seconds of your video that creators can use in their own videos.
     ///
     /// Example: `true`
-    #[serde(rename = "enableStitch", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_stitch: Option<bool>,
     /// Enable branded content disclosure. Required when video is promotional content.
     ///
@@ -10252,22 +8989,14 @@ pub struct TiktokPostSchema {
     /// - If enabled, at least one of `promoteYourBrand` or `promoteOtherBrand` must be `true`
     ///
     /// Example: `false`
-    #[serde(
-        rename = "videoDisclosure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_disclosure: Option<bool>,
     /// Indicates if the video promotes your own brand or product.
     ///
     /// **Required:** Must be `true` if `videoDisclosure` is enabled and you're promoting your own brand.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "promoteYourBrand",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_your_brand: Option<bool>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -10332,6 +9061,7 @@ pub use ghl_common::types::PrivacyLevel as TiktokPostSchemaPrivacyLevel;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TiktokProfileSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokProfileSchema {
     /// Id
@@ -10362,12 +9092,12 @@ pub struct TiktokProfileSchema {
     /// Is connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
     /// Tiktok Account Type must be one of the following values: business, profile
     ///
     /// Example: `BUSINESS`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
@@ -10402,12 +9132,12 @@ impl TimeSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TimeSlotDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TimeSlotDto {
     /// Day of the week (0-6)
     ///
     /// Example: `0`
-    #[serde(rename = "dayOfWeek")]
     pub day_of_week: f64,
     /// Time in HH:mm format
     ///
@@ -10429,6 +9159,7 @@ impl TimeSlotDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TwitterProfileSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwitterProfileSchema {
     /// ID of profile
@@ -10464,56 +9195,17 @@ pub struct TwitterProfileSchema {
     /// Is connected
     ///
     /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
-/// Account type must be one of the following values: profile
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO/properties/type` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `profile`
-    Profile,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Profile => "profile",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "profile" => Self::Profile,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// Account type must be one of the following values: profile
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO/properties/type` and 2 identical schemas
+    pub enum Type {
+        /// `profile`
+        Profile = "profile",
     }
 }
 
@@ -10521,21 +9213,17 @@ impl std::fmt::Display for Type {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateCategoryQueueDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCategoryQueueDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Skip legacy watermark cleanup when rescheduling posts
     ///
     /// Example: `false`
-    #[serde(
-        rename = "skipLegacyWatermark",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_legacy_watermark: Option<bool>,
     /// Status of the Queue
     ///
@@ -10545,28 +9233,20 @@ pub struct UpdateCategoryQueueDto {
     /// Skip Date Time in ISO format
     ///
     /// Example: `2023-10-05T14:48:00.000Z`
-    #[serde(rename = "skipDateTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<String>,
     /// The `timeSlots` field.
-    #[serde(rename = "timeSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
     /// Enable posting future content. Automatically Queue any New Posts Created in this Category.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "enableFuturePosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_future_posts: Option<bool>,
     /// Prioritize new content over older content. When true, new items added via directToQueue will be placed at the top of the queue.
     ///
     /// Example: `false`
-    #[serde(
-        rename = "prioritizeNewContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prioritize_new_content: Option<bool>,
 }
 
@@ -10646,24 +9326,20 @@ pub type UpdatePostSuccessfulResponseDto = CommentsLikeResponseDto;
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateQueueItemDto {
     /// Location ID
     ///
     /// Example: `609e126a1c4ae1001291e1b5`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Edit session ID
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Modifications to the original post
-    #[serde(
-        rename = "modifiedPostPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<QueueModifiedPostDto>,
     /// New order value or position keyword (cyclic-aware). Accepts:
     /// - A number: explicit order value calculated by FE as midpoint between adjacent items
@@ -10673,7 +9349,7 @@ pub struct UpdateQueueItemDto {
     /// For positions between items, FE calculates: Math.floor((prevItem.order + nextItem.order) / 2)
     ///
     /// Example: `top`
-    #[serde(rename = "newOrder", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_order: Option<NewOrder>,
     /// Variations
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10681,7 +9357,7 @@ pub struct UpdateQueueItemDto {
     /// Primary media URL (image)
     ///
     /// Example: `http://example.com/media.png`
-    #[serde(rename = "primaryImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_image: Option<String>,
 }
 
@@ -10736,6 +9412,7 @@ impl UpdateQueueItemDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateQueueItemResponseDto {
     /// A message indicating the result of the operation.
@@ -10744,19 +9421,15 @@ pub struct UpdateQueueItemResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The updated queue item.
-    #[serde(rename = "queueItem", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<CreatedQueueItemWithVariationsDto>,
     /// Updated slot information for items affected by reorder operation
-    #[serde(rename = "updatedSlots", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_slots: Option<Vec<UpdatedSlotInfoDto>>,
     /// Number of unique posts that had their slots changed
     ///
     /// Example: `5`
-    #[serde(
-        rename = "totalPostsChanged",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_posts_changed: Option<f64>,
 }
 
@@ -10764,10 +9437,10 @@ pub struct UpdateQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagDto {
     /// Array of Tag Ids
-    #[serde(rename = "tagIds")]
     pub tag_ids: Vec<String>,
 }
 
@@ -10782,26 +9455,23 @@ impl UpdateTagDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdatedSlotInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatedSlotInfoDto {
     /// The ID of the queue item
     ///
     /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "itemId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_id: Option<String>,
     /// The updated scheduled date/time for this item
     ///
     /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(
-        rename = "scheduledDateTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_date_time: Option<String>,
     /// Indicates if this time slot is skipped
     ///
     /// Example: `false`
-    #[serde(rename = "isSkipped", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_skipped: Option<bool>,
 }
 
@@ -10839,6 +9509,7 @@ pub struct UploadCsvdto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
     /// Success or Failure
@@ -10848,7 +9519,6 @@ pub struct UploadFileResponseDto {
     /// Status Code
     ///
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// Message
     ///
@@ -10863,32 +9533,33 @@ pub struct UploadFileResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseSchema {
     /// File path of uploaded CSV
     ///
     /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(rename = "filePath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// Number of rows in the CSV
     ///
     /// Example: `6`
-    #[serde(rename = "rowsCount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_count: Option<i64>,
     /// Name of the uploaded file
     ///
     /// Example: `CSV Import Sample - CSV Import Sample.csv`
-    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Size of the file in bytes
     ///
     /// Example: `1024`
-    #[serde(rename = "fileSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<f64>,
     /// CSV file type
     ///
     /// Example: `basic`
-    #[serde(rename = "csvFileType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_file_type: Option<CsvFileType>,
 }
 
@@ -10896,6 +9567,7 @@ pub struct UploadFileResponseSchema {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/VariationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VariationDto {
     /// The ID of the variation.
@@ -10912,7 +9584,7 @@ pub struct VariationDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<serde_json::Value>>,
     /// Open Graph tags for link previews.
-    #[serde(rename = "ogTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags: Option<OgTagsDto>,
 }
 
@@ -10920,6 +9592,7 @@ pub struct VariationDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/VariationInputDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VariationInputDto {
     /// The text content of the variation.
@@ -10931,7 +9604,7 @@ pub struct VariationInputDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<serde_json::Value>>,
     /// Open Graph tags for link previews.
-    #[serde(rename = "ogTags", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags: Option<OgTagsInputDto>,
 }
 
@@ -10968,17 +9641,17 @@ impl VariationInputDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCloneQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedCloneQueueItemResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: CloneQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -10986,17 +9659,17 @@ pub struct WrappedCloneQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateCategoryQueueResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedCreateCategoryQueueResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: CreateCategoryQueueResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11004,17 +9677,17 @@ pub struct WrappedCreateCategoryQueueResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedCreateQueueItemResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: CreateQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11022,17 +9695,17 @@ pub struct WrappedCreateQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedDeleteActivePostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedDeleteActivePostResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: DeleteActivePostResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11040,17 +9713,17 @@ pub struct WrappedDeleteActivePostResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedDiscardEditSessionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedDiscardEditSessionResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: DiscardEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11058,17 +9731,17 @@ pub struct WrappedDiscardEditSessionResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedEditSessionCalendarResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedEditSessionCalendarResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: EditSessionCalendarResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11076,17 +9749,17 @@ pub struct WrappedEditSessionCalendarResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchAvailableCategoriesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchAvailableCategoriesResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchAvailableCategoriesResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11094,17 +9767,17 @@ pub struct WrappedFetchAvailableCategoriesResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCalendarListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchCalendarListResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchCalendarListResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11112,17 +9785,17 @@ pub struct WrappedFetchCalendarListResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCategoryQueuesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchCategoryQueuesResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchCategoryQueuesResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11130,17 +9803,17 @@ pub struct WrappedFetchCategoryQueuesResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchQueueByIdResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchQueueByIdResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11148,17 +9821,17 @@ pub struct WrappedFetchQueueByIdResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueItemsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchQueueItemsResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchQueueItemsResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11166,17 +9839,17 @@ pub struct WrappedFetchQueueItemsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchSlotsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedFetchSlotsResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: FetchSlotsResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11184,17 +9857,17 @@ pub struct WrappedFetchSlotsResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedGeneralSuccessResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedGeneralSuccessResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: GeneralSuccessResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11202,17 +9875,17 @@ pub struct WrappedGeneralSuccessResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedResetQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedResetQueueItemResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: ResetQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11220,17 +9893,17 @@ pub struct WrappedResetQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedSaveEditSessionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedSaveEditSessionResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: SaveEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11238,17 +9911,17 @@ pub struct WrappedSaveEditSessionResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedStartEditSessionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedStartEditSessionResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `201`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: StartEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11256,17 +9929,17 @@ pub struct WrappedStartEditSessionResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateCategoryQueueResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedUpdateCategoryQueueResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: UpdateCategoryQueueResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11274,17 +9947,17 @@ pub struct WrappedUpdateCategoryQueueResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateQueueItemResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WrappedUpdateQueueItemResponseDto {
     /// Example: `true`
     pub success: bool,
     /// Example: `200`
-    #[serde(rename = "statusCode")]
     pub status_code: f64,
     /// The `results` field.
     pub results: UpdateQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -11292,6 +9965,7 @@ pub struct WrappedUpdateQueueItemResponseDto {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct YouTubeOAuthAccountSchema {
     /// Account Name
@@ -11301,7 +9975,6 @@ pub struct YouTubeOAuthAccountSchema {
     /// Origin ID
     ///
     /// Example: `244405****11687`
-    #[serde(rename = "originId")]
     pub origin_id: String,
     /// Account Avatar URL
     ///
@@ -11312,52 +9985,13 @@ pub struct YouTubeOAuthAccountSchema {
     pub platform: YouTubeOAuthAccountSchemaPlatform,
 }
 
-/// The `platform` field of [`YouTubeOAuthAccountSchema`].
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema/properties/platform`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum YouTubeOAuthAccountSchemaPlatform {
-    /// `youtube`
-    Youtube,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl YouTubeOAuthAccountSchemaPlatform {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Youtube => "youtube",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for YouTubeOAuthAccountSchemaPlatform {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "youtube" => Self::Youtube,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<YouTubeOAuthAccountSchemaPlatform> for String {
-    fn from(value: YouTubeOAuthAccountSchemaPlatform) -> Self {
-        match value {
-            YouTubeOAuthAccountSchemaPlatform::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for YouTubeOAuthAccountSchemaPlatform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// The `platform` field of [`YouTubeOAuthAccountSchema`].
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema/properties/platform`
+    pub enum YouTubeOAuthAccountSchemaPlatform {
+        /// `youtube`
+        Youtube = "youtube",
     }
 }
 
@@ -11365,6 +9999,7 @@ impl std::fmt::Display for YouTubeOAuthAccountSchemaPlatform {
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct YoutubePostSchema {
     /// Video title displayed on YouTube.
@@ -11387,7 +10022,7 @@ pub struct YoutubePostSchema {
     /// - `private` - Only you can view
     ///
     /// Example: `public`
-    #[serde(rename = "privacyLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_level: Option<YoutubePostSchemaPrivacyLevel>,
     /// YouTube video format type.
     ///
@@ -11398,7 +10033,6 @@ pub struct YoutubePostSchema {
     /// **Required field.**
     ///
     /// Example: `video`
-    #[serde(rename = "type")]
     pub type_: YoutubePostSchemaType,
 }
 
@@ -11428,124 +10062,40 @@ impl YoutubePostSchema {
     }
 }
 
-/// Video visibility/privacy setting.
-///
-/// **Available Values:**
-/// - `public` - Anyone can search and view
-/// - `unlisted` - Only people with the link can view
-/// - `private` - Only you can view
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/privacyLevel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum YoutubePostSchemaPrivacyLevel {
-    /// `private`
-    Private,
-    /// `public`
-    Public,
-    /// `unlisted`
-    Unlisted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl YoutubePostSchemaPrivacyLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-            Self::Unlisted => "unlisted",
-            Self::Unknown(value) => value,
-        }
+ghl_runtime::string_enum! {
+    /// Video visibility/privacy setting.
+    ///
+    /// **Available Values:**
+    /// - `public` - Anyone can search and view
+    /// - `unlisted` - Only people with the link can view
+    /// - `private` - Only you can view
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/privacyLevel`
+    pub enum YoutubePostSchemaPrivacyLevel {
+        /// `private`
+        Private = "private",
+        /// `public`
+        Public = "public",
+        /// `unlisted`
+        Unlisted = "unlisted",
     }
 }
 
-impl From<String> for YoutubePostSchemaPrivacyLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "private" => Self::Private,
-            "public" => Self::Public,
-            "unlisted" => Self::Unlisted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<YoutubePostSchemaPrivacyLevel> for String {
-    fn from(value: YoutubePostSchemaPrivacyLevel) -> Self {
-        match value {
-            YoutubePostSchemaPrivacyLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for YoutubePostSchemaPrivacyLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// YouTube video format type.
-///
-/// **Available Types:**
-/// - `video` - Standard YouTube video (landscape, any duration)
-/// - `short` - YouTube Shorts (vertical, up to 60 seconds)
-///
-/// **Required field.**
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum YoutubePostSchemaType {
-    /// `video`
-    Video,
-    /// `short`
-    Short,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl YoutubePostSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Video => "video",
-            Self::Short => "short",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for YoutubePostSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "video" => Self::Video,
-            "short" => Self::Short,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<YoutubePostSchemaType> for String {
-    fn from(value: YoutubePostSchemaType) -> Self {
-        match value {
-            YoutubePostSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for YoutubePostSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// YouTube video format type.
+    ///
+    /// **Available Types:**
+    /// - `video` - Standard YouTube video (landscape, any duration)
+    /// - `short` - YouTube Shorts (vertical, up to 60 seconds)
+    ///
+    /// **Required field.**
+    ///
+    /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/type`
+    pub enum YoutubePostSchemaType {
+        /// `video`
+        Video = "video",
+        /// `short`
+        Short = "short",
     }
 }
 

@@ -43,11 +43,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_shipping_carriers(
         &self,
         alt_id: impl Into<String>,
@@ -72,11 +68,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_shipping_carrier(
         &self,
         body: types::CreateShippingCarrierDto,
@@ -104,11 +96,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_shipping_carrier(
         &self,
         shipping_carrier_id: impl Into<String>,
@@ -140,11 +128,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_shipping_carriers(
         &self,
         shipping_carrier_id: impl Into<String>,
@@ -175,11 +159,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_shipping_carrier(
         &self,
         shipping_carrier_id: impl Into<String>,
@@ -208,11 +188,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_shipping_zones(
         &self,
         alt_id: impl Into<String>,
@@ -240,11 +216,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_shipping_zone(
         &self,
         body: types::CreateShippingZoneDto,
@@ -265,11 +237,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_available_shipping_zones(
         &self,
         body: types::GetAvailableShippingRates,
@@ -297,11 +265,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_shipping_zone(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -333,11 +297,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_shipping_zones(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -369,11 +329,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_shipping_zone(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -403,11 +359,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn list_shipping_rates(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -440,11 +392,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_shipping_rate(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -475,11 +423,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_shipping_rate(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -514,11 +458,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_shipping_rates(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -552,11 +492,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_shipping_rate(
         &self,
         shipping_zone_id: impl Into<String>,
@@ -587,11 +523,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_store_settings(
         &self,
         alt_id: impl Into<String>,
@@ -616,11 +548,7 @@ impl StoreV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_store_setting(
         &self,
         body: types::CreateStoreSettingDto,
@@ -651,8 +579,7 @@ impl ListShippingCarriers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -664,12 +591,7 @@ impl ListShippingCarriers {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::new(
-                Method::GET,
-                "/store/shipping-carrier",
-                "/store/shipping-carrier".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/store/shipping-carrier", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -695,8 +617,7 @@ impl CreateShippingCarrier {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -708,12 +629,7 @@ impl CreateShippingCarrier {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/store/shipping-carrier",
-                "/store/shipping-carrier".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/store/shipping-carrier", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -740,8 +656,7 @@ impl DeleteShippingCarrier {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -753,17 +668,12 @@ impl DeleteShippingCarrier {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, alt_id, alt_type } = self;
-        let path = [
-            "/store/shipping-carrier/",
-            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/store/shipping-carrier/{shippingCarrierId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingCarrierId", &shipping_carrier_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -791,8 +701,7 @@ impl GetShippingCarriers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -804,17 +713,12 @@ impl GetShippingCarriers {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, alt_id, alt_type } = self;
-        let path = [
-            "/store/shipping-carrier/",
-            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/store/shipping-carrier/{shippingCarrierId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingCarrierId", &shipping_carrier_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -841,8 +745,7 @@ impl UpdateShippingCarrier {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -854,17 +757,12 @@ impl UpdateShippingCarrier {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, body } = self;
-        let path = [
-            "/store/shipping-carrier/",
-            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/store/shipping-carrier/{shippingCarrierId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingCarrierId", &shipping_carrier_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -911,8 +809,7 @@ impl ListShippingZones {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -944,12 +841,7 @@ impl ListShippingZones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, with_shipping_rate } = self;
-        let request = Request::new(
-                Method::GET,
-                "/store/shipping-zone",
-                "/store/shipping-zone".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/store/shipping-zone", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -978,8 +870,7 @@ impl CreateShippingZone {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -991,12 +882,7 @@ impl CreateShippingZone {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/store/shipping-zone",
-                "/store/shipping-zone".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/store/shipping-zone", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1021,8 +907,7 @@ impl GetAvailableShippingZones {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1036,10 +921,9 @@ impl GetAvailableShippingZones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
             Method::POST,
             "/store/shipping-zone/shipping-rates",
-            "/store/shipping-zone/shipping-rates".to_owned(),
             "2021-07-28",
         );
         let request = request.json(&body);
@@ -1067,8 +951,7 @@ impl DeleteShippingZone {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1080,17 +963,12 @@ impl DeleteShippingZone {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/store/shipping-zone/{shippingZoneId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1125,8 +1003,7 @@ impl GetShippingZones {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1138,17 +1015,12 @@ impl GetShippingZones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type, with_shipping_rate } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("withShippingRate", with_shipping_rate.as_ref())
@@ -1176,8 +1048,7 @@ impl UpdateShippingZone {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1189,17 +1060,12 @@ impl UpdateShippingZone {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, body } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/store/shipping-zone/{shippingZoneId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1240,8 +1106,7 @@ impl ListShippingRates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1273,18 +1138,12 @@ impl ListShippingRates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type, limit, offset } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-            "/shipping-rate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -1313,8 +1172,7 @@ impl CreateShippingRate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1326,18 +1184,12 @@ impl CreateShippingRate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, body } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-            "/shipping-rate",
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1365,8 +1217,7 @@ impl DeleteShippingRate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1378,19 +1229,13 @@ impl DeleteShippingRate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, alt_id, alt_type } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-            "/shipping-rate/",
-            &ghl_runtime::encode_path_segment(&shipping_rate_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
+            .path_param("shippingRateId", &shipping_rate_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1419,8 +1264,7 @@ impl GetShippingRates {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1432,19 +1276,13 @@ impl GetShippingRates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, alt_id, alt_type } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-            "/shipping-rate/",
-            &ghl_runtime::encode_path_segment(&shipping_rate_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
+            .path_param("shippingRateId", &shipping_rate_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1472,8 +1310,7 @@ impl UpdateShippingRate {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1485,19 +1322,13 @@ impl UpdateShippingRate {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, body } = self;
-        let path = [
-            "/store/shipping-zone/",
-            &ghl_runtime::encode_path_segment(&shipping_zone_id),
-            "/shipping-rate/",
-            &ghl_runtime::encode_path_segment(&shipping_rate_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-                path,
                 "2021-07-28",
             )
+            .path_param("shippingZoneId", &shipping_zone_id)
+            .path_param("shippingRateId", &shipping_rate_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -1523,8 +1354,7 @@ impl GetStoreSettings {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1536,12 +1366,7 @@ impl GetStoreSettings {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::new(
-                Method::GET,
-                "/store/store-setting",
-                "/store/store-setting".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/store/store-setting", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1567,8 +1392,7 @@ impl CreateStoreSetting {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1580,12 +1404,7 @@ impl CreateStoreSetting {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/store/store-setting",
-                "/store/store-setting".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/store/store-setting", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

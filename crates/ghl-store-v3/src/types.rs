@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/AvailableShippingRate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableShippingRate {
     /// Name of the shipping zone
@@ -33,28 +34,19 @@ pub struct AvailableShippingRate {
     /// is this a carrier rate
     ///
     /// Example: `true`
-    #[serde(rename = "isCarrierRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_carrier_rate: Option<bool>,
     /// Shipping carrier id
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "shippingCarrierId")]
     pub shipping_carrier_id: String,
     /// Percentage of rate fee if it is a carrier rate.
     ///
     /// Example: `10.99`
-    #[serde(
-        rename = "percentageOfRateFee",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(
-        rename = "shippingCarrierServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
     /// The unique identifier for the product.
     ///
@@ -64,7 +56,6 @@ pub struct AvailableShippingRate {
     /// The unique identifier for the shipping zone.
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "shippingZoneId")]
     pub shipping_zone_id: String,
 }
 
@@ -74,6 +65,7 @@ pub use ghl_common::types::ConditionType;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/ContactAddress`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactAddress {
     /// Name of the customer
@@ -84,12 +76,12 @@ pub struct ContactAddress {
     /// Name of the Company
     ///
     /// Example: `ABC Company`
-    #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Address line 1 of the customer
     ///
     /// Example: `123 Main St.`
-    #[serde(rename = "addressLine1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line1: Option<String>,
     /// Country code of the customer
     ///
@@ -193,15 +185,14 @@ pub use ghl_common::types::Country;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/CreateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingCarrierDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping carrier
     ///
@@ -210,7 +201,6 @@ pub struct CreateShippingCarrierDto {
     /// The URL endpoint that CRM needs to retrieve shipping rates. This must be a public URL.
     ///
     /// Example: `https://example.com/get-shipping-rates`
-    #[serde(rename = "callbackUrl")]
     pub callback_url: String,
     /// An array of available shipping carrier services
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,11 +208,7 @@ pub struct CreateShippingCarrierDto {
     /// The seller can choose multiple services while creating shipping rates if this is true.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowsMultipleServiceSelection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allows_multiple_service_selection: Option<bool>,
 }
 
@@ -286,15 +272,14 @@ pub struct CreateShippingCarrierResponseDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/CreateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingRateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping zone
     ///
@@ -316,43 +301,31 @@ pub struct CreateShippingRateDto {
     /// Type of condition to provide the conditional pricing
     ///
     /// Example: `price`
-    #[serde(rename = "conditionType")]
     pub condition_type: ConditionType,
     /// Minimum condition for applying this price. set 0 or null if there is no minimum
     ///
     /// Example: `99.99`
-    #[serde(rename = "minCondition")]
     pub min_condition: f64,
     /// Maximum condition for applying this price. set 0 or null if there is no maximum
     ///
     /// Example: `99.99`
-    #[serde(rename = "maxCondition")]
     pub max_condition: f64,
     /// is this a carrier rate
     ///
     /// Example: `true`
-    #[serde(rename = "isCarrierRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_carrier_rate: Option<bool>,
     /// Shipping carrier id
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "shippingCarrierId")]
     pub shipping_carrier_id: String,
     /// Percentage of rate fee if it is a carrier rate.
     ///
     /// Example: `10.99`
-    #[serde(
-        rename = "percentageOfRateFee",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(
-        rename = "shippingCarrierServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
@@ -437,15 +410,14 @@ pub struct CreateShippingRateResponseDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/CreateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingZoneDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping zone
     ///
@@ -495,32 +467,22 @@ pub struct CreateShippingZoneResponseDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/CreateStoreSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateStoreSettingDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Shipping origin address
-    #[serde(rename = "shippingOrigin")]
     pub shipping_origin: StoreShippingOriginDto,
     /// Store order notification email
-    #[serde(
-        rename = "storeOrderNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_notification: Option<StoreOrderNotificationDto>,
     /// Store order fulfillment notification email
-    #[serde(
-        rename = "storeOrderFulfillmentNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_fulfillment_notification: Option<
         StoreOrderFulfillmentNotificationDto,
     >,
@@ -615,15 +577,14 @@ pub type DeleteShippingZoneResponseDto = DeleteShippingCarrierResponseDto;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/GetAvailableShippingRates`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAvailableShippingRates {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Country code of the customer
     ///
@@ -635,30 +596,20 @@ pub struct GetAvailableShippingRates {
     /// it will not calculate the order amount form backend if it is true
     ///
     /// Example: `US`
-    #[serde(
-        rename = "amountAvailable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_available: Option<Country>,
     /// The amount of the price. ( min: 0.01 )
     ///
     /// Example: `99.99`
-    #[serde(rename = "totalOrderAmount")]
     pub total_order_amount: f64,
     /// Flag to pass when the weight is already calculated and should not calculate again
     ///
     /// Example: `true`
-    #[serde(
-        rename = "weightAvailable",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_available: Option<bool>,
     /// Estimated weight of the order calculated from the order creation side in kg(s)
     ///
     /// Example: `10`
-    #[serde(rename = "totalOrderWeight")]
     pub total_order_weight: f64,
     /// Source of the order
     pub source: OrderSource,
@@ -667,7 +618,7 @@ pub struct GetAvailableShippingRates {
     /// Coupon code
     ///
     /// Example: `TEST`
-    #[serde(rename = "couponCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon_code: Option<String>,
 }
 
@@ -812,17 +763,17 @@ pub struct ListShippingZoneResponseDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderSource {
     /// Source of order
     ///
     /// Example: `website`
-    #[serde(rename = "type")]
     pub type_: OrderSourceType,
     /// Source subtype of order
     ///
     /// Example: `store`
-    #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<OrderSourceSubType>,
 }
 
@@ -866,15 +817,14 @@ impl ProductItem {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/ShippingCarrierSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingCarrierSchema {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping carrier
     ///
@@ -883,7 +833,6 @@ pub struct ShippingCarrierSchema {
     /// The URL endpoint that CRM needs to retrieve shipping rates. This must be a public URL.
     ///
     /// Example: `https://example.com/get-shipping-rates`
-    #[serde(rename = "callbackUrl")]
     pub callback_url: String,
     /// An array of available shipping carrier services
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -891,11 +840,7 @@ pub struct ShippingCarrierSchema {
     /// The seller can choose multiple services while creating shipping rates if this is true.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowsMultipleServiceSelection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allows_multiple_service_selection: Option<bool>,
     /// The unique identifier for the product.
     ///
@@ -905,17 +850,14 @@ pub struct ShippingCarrierSchema {
     /// The unique identifier for the marketplace app.
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "marketplaceAppId")]
     pub marketplace_app_id: String,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -949,15 +891,14 @@ impl ShippingCarrierServiceDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/ShippingRateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingRateSchema {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping zone
     ///
@@ -979,43 +920,31 @@ pub struct ShippingRateSchema {
     /// Type of condition to provide the conditional pricing
     ///
     /// Example: `price`
-    #[serde(rename = "conditionType")]
     pub condition_type: ConditionType,
     /// Minimum condition for applying this price. set 0 or null if there is no minimum
     ///
     /// Example: `99.99`
-    #[serde(rename = "minCondition")]
     pub min_condition: f64,
     /// Maximum condition for applying this price. set 0 or null if there is no maximum
     ///
     /// Example: `99.99`
-    #[serde(rename = "maxCondition")]
     pub max_condition: f64,
     /// is this a carrier rate
     ///
     /// Example: `true`
-    #[serde(rename = "isCarrierRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_carrier_rate: Option<bool>,
     /// Shipping carrier id
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "shippingCarrierId")]
     pub shipping_carrier_id: String,
     /// Percentage of rate fee if it is a carrier rate.
     ///
     /// Example: `10.99`
-    #[serde(
-        rename = "percentageOfRateFee",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(
-        rename = "shippingCarrierServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
     /// The unique identifier for the product.
     ///
@@ -1025,17 +954,14 @@ pub struct ShippingRateSchema {
     /// The unique identifier for the shipping zone.
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "shippingZoneId")]
     pub shipping_zone_id: String,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1093,15 +1019,14 @@ impl ShippingZoneCountryStateDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/ShippingZoneSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingZoneSchema {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Name of the shipping zone
     ///
@@ -1115,17 +1040,15 @@ pub struct ShippingZoneSchema {
     #[serde(rename = "_id")]
     pub id: String,
     /// Array of shipping rates under this shipping zone
-    #[serde(rename = "shippingRates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_rates: Option<Vec<ShippingRateSchema>>,
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1135,6 +1058,7 @@ pub use ghl_common::types::State;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/StoreOrderFulfillmentNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StoreOrderFulfillmentNotificationDto {
     /// Store order fulfillment notification enabled
@@ -1148,12 +1072,10 @@ pub struct StoreOrderFulfillmentNotificationDto {
     /// Email Template Id
     ///
     /// Example: `6788d542f0462ffd6bc29bb9`
-    #[serde(rename = "emailTemplateId")]
     pub email_template_id: String,
     /// Default Email Template Id
     ///
     /// Example: `6788d542f0462ffd6bc29bb9`
-    #[serde(rename = "defaultEmailTemplateId")]
     pub default_email_template_id: String,
 }
 
@@ -1183,32 +1105,22 @@ pub type StoreOrderNotificationDto = StoreOrderFulfillmentNotificationDto;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/StoreSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StoreSettingSchema {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
     pub alt_id: String,
     /// The `altType` field.
-    #[serde(rename = "altType")]
     pub alt_type: AltType,
     /// Shipping origin address
-    #[serde(rename = "shippingOrigin")]
     pub shipping_origin: StoreShippingOriginDto,
     /// Store order notification email
-    #[serde(
-        rename = "storeOrderNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_notification: Option<StoreOrderNotificationDto>,
     /// Store order fulfillment notification email
-    #[serde(
-        rename = "storeOrderFulfillmentNotification",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_fulfillment_notification: Option<
         StoreOrderFulfillmentNotificationDto,
     >,
@@ -1220,12 +1132,10 @@ pub struct StoreSettingSchema {
     /// created at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// updated at
     ///
     /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
     pub updated_at: String,
 }
 
@@ -1328,15 +1238,16 @@ impl StoreShippingOriginDto {
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/UpdateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingCarrierDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// Name of the shipping carrier
     ///
@@ -1346,7 +1257,7 @@ pub struct UpdateShippingCarrierDto {
     /// The URL endpoint that CRM needs to retrieve shipping rates. This must be a public URL.
     ///
     /// Example: `https://example.com/get-shipping-rates`
-    #[serde(rename = "callbackUrl", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// An array of available shipping carrier services
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1354,11 +1265,7 @@ pub struct UpdateShippingCarrierDto {
     /// The seller can choose multiple services while creating shipping rates if this is true.
     ///
     /// Example: `true`
-    #[serde(
-        rename = "allowsMultipleServiceSelection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allows_multiple_service_selection: Option<bool>,
 }
 
@@ -1427,15 +1334,16 @@ pub type UpdateShippingCarrierResponseDto = CreateShippingCarrierResponseDto;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/UpdateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingRateDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// Name of the shipping zone
     ///
@@ -1460,47 +1368,35 @@ pub struct UpdateShippingRateDto {
     /// Type of condition to provide the conditional pricing
     ///
     /// Example: `price`
-    #[serde(rename = "conditionType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition_type: Option<ConditionType>,
     /// Minimum condition for applying this price. set 0 or null if there is no minimum
     ///
     /// Example: `99.99`
-    #[serde(rename = "minCondition", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_condition: Option<f64>,
     /// Maximum condition for applying this price. set 0 or null if there is no maximum
     ///
     /// Example: `99.99`
-    #[serde(rename = "maxCondition", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_condition: Option<f64>,
     /// is this a carrier rate
     ///
     /// Example: `true`
-    #[serde(rename = "isCarrierRate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_carrier_rate: Option<bool>,
     /// Shipping carrier id
     ///
     /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(
-        rename = "shippingCarrierId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_id: Option<String>,
     /// Percentage of rate fee if it is a carrier rate.
     ///
     /// Example: `10.99`
-    #[serde(
-        rename = "percentageOfRateFee",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(
-        rename = "shippingCarrierServices",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
@@ -1618,15 +1514,16 @@ pub type UpdateShippingRateResponseDto = CreateShippingRateResponseDto;
 ///
 /// Schema: `apps/v3/store-v3.json#/components/schemas/UpdateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingZoneDto {
     /// Location Id or Agency Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// Name of the shipping zone
     ///

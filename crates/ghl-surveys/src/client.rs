@@ -37,10 +37,7 @@ impl SurveysClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_surveys(&self, location_id: impl Into<String>) -> GetSurveys {
         GetSurveys {
             client: self.client.clone(),
@@ -61,11 +58,7 @@ impl SurveysClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_surveys_submissions(
         &self,
         location_id: impl Into<String>,
@@ -122,8 +115,7 @@ impl GetSurveys {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -155,12 +147,7 @@ impl GetSurveys {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, type_ } = self;
-        let request = Request::new(
-                Method::GET,
-                "/surveys/",
-                "/surveys/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/surveys/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -231,8 +218,7 @@ impl GetSurveysSubmissions {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -267,12 +253,7 @@ impl GetSurveysSubmissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page, limit, survey_id, q, start_at, end_at } = self;
-        let request = Request::new(
-                Method::GET,
-                "/surveys/submissions",
-                "/surveys/submissions".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/surveys/submissions", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
             .query_opt("limit", limit.as_ref())

@@ -37,11 +37,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_user(&self, body: types::CreateUserDto) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
@@ -63,11 +59,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_users(&self, company_id: impl Into<String>) -> SearchUsers {
         SearchUsers {
             client: self.client.clone(),
@@ -97,11 +89,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn filter_users_by_email(
         &self,
         body: types::FilterByEmailDto,
@@ -122,11 +110,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_user(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             client: self.client.clone(),
@@ -148,11 +132,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_user(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             client: self.client.clone(),
@@ -170,11 +150,7 @@ impl UsersV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_user(
         &self,
         user_id: impl Into<String>,
@@ -206,8 +182,7 @@ impl CreateUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -219,7 +194,7 @@ impl CreateUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(Method::POST, "/users/", "/users/".to_owned(), "v3")
+        let request = Request::to(Method::POST, "/users/", "v3")
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -315,8 +290,7 @@ impl SearchUsers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -361,12 +335,7 @@ impl SearchUsers {
             sort_direction,
             enabled2way_sync,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/users/search",
-                "/users/search".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/users/search", "v3")
             .query("companyId", &company_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -402,8 +371,7 @@ impl FilterUsersByEmail {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -435,12 +403,7 @@ impl FilterUsersByEmail {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/users/search/filter-by-email",
-                "/users/search/filter-by-email".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::POST, "/users/search/filter-by-email", "v3")
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -466,8 +429,7 @@ impl DeleteUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -479,8 +441,8 @@ impl DeleteUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::DELETE, "/users/{userId}", path, "v3")
+        let request = Request::to(Method::DELETE, "/users/{userId}", "v3")
+            .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -505,8 +467,7 @@ impl GetUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -518,8 +479,8 @@ impl GetUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::GET, "/users/{userId}", path, "v3")
+        let request = Request::to(Method::GET, "/users/{userId}", "v3")
+            .path_param("userId", &user_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -545,8 +506,7 @@ impl UpdateUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -558,8 +518,8 @@ impl UpdateUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id, body } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::PUT, "/users/{userId}", path, "v3")
+        let request = Request::to(Method::PUT, "/users/{userId}", "v3")
+            .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);

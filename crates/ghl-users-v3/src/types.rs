@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/CreateUserDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserDto {
     /// Company/Agency ID to associate the user with
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Email address of the user (used for login)
     ///
@@ -38,14 +38,12 @@ pub struct CreateUserDto {
     /// User account type (account for sub-account users, agency for agency-level users)
     ///
     /// Example: `account`
-    #[serde(rename = "type")]
     pub type_: String,
     /// User role within the account (admin or user)
     ///
     /// Example: `admin`
     pub role: String,
     /// List of location IDs to assign to the user
-    #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
     /// User permissions controlling access to various features
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,38 +52,28 @@ pub struct CreateUserDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(
-        rename = "scopesAssignedToOnly",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// URL of the user profile photo
     ///
     /// Example: `https://img.png`
-    #[serde(rename = "profilePhoto", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(rename = "twilioPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
     /// Platform language preference for the user
     ///
     /// Example: `en_US`
-    #[serde(
-        rename = "platformLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_language: Option<PlatformLanguage>,
     /// First name of the user
     ///
     /// Example: `John`
-    #[serde(rename = "firstName")]
     pub first_name: String,
     /// Last name of the user
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName")]
     pub last_name: String,
 }
 
@@ -194,12 +182,12 @@ pub struct DeleteUserSuccessfulResponseV3Dto {
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/FilterByEmailDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FilterByEmailDto {
     /// Company ID to filter users
     ///
     /// Example: `5DP41231LkQsiKESj6rh`
-    #[serde(rename = "companyId")]
     pub company_id: String,
     /// Comma-separated list of email addresses to filter users
     ///
@@ -269,321 +257,198 @@ impl FilterByEmailDto {
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/PermissionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PermissionsDto {
     /// Whether campaigns are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "campaignsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns_enabled: Option<bool>,
     /// Whether campaigns are in read-only mode for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "campaignsReadOnly",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns_read_only: Option<bool>,
     /// Whether contacts are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "contactsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts_enabled: Option<bool>,
     /// Whether workflows are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "workflowsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows_enabled: Option<bool>,
     /// Whether workflows are in read-only mode for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "workflowsReadOnly",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows_read_only: Option<bool>,
     /// Whether triggers are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "triggersEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triggers_enabled: Option<bool>,
     /// Whether funnels are enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "funnelsEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funnels_enabled: Option<bool>,
     /// Whether websites are enabled for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "websitesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub websites_enabled: Option<bool>,
     /// Whether opportunities are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "opportunitiesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities_enabled: Option<bool>,
     /// Whether dashboard statistics are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "dashboardStatsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard_stats_enabled: Option<bool>,
     /// Whether bulk requests are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "bulkRequestsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk_requests_enabled: Option<bool>,
     /// Whether appointments are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "appointmentsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointments_enabled: Option<bool>,
     /// Whether reviews are enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "reviewsEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews_enabled: Option<bool>,
     /// Whether online listings are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "onlineListingsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online_listings_enabled: Option<bool>,
     /// Whether phone calls are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "phoneCallEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_call_enabled: Option<bool>,
     /// Whether conversations are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "conversationsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations_enabled: Option<bool>,
     /// Whether the user can only access data assigned to them
     ///
     /// Example: `false`
-    #[serde(
-        rename = "assignedDataOnly",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_data_only: Option<bool>,
     /// Whether AdWords reporting is enabled for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "adwordsReportingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adwords_reporting_enabled: Option<bool>,
     /// Whether membership features are enabled for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "membershipEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_enabled: Option<bool>,
     /// Whether Facebook Ads reporting is enabled for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "facebookAdsReportingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_ads_reporting_enabled: Option<bool>,
     /// Whether attributions reporting is enabled for this user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "attributionsReportingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions_reporting_enabled: Option<bool>,
     /// Whether settings are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "settingsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_enabled: Option<bool>,
     /// Whether tags are enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "tagsEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags_enabled: Option<bool>,
     /// Whether lead value features are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "leadValueEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_value_enabled: Option<bool>,
     /// Whether marketing features are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "marketingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketing_enabled: Option<bool>,
     /// Whether agent reporting is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "agentReportingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_reporting_enabled: Option<bool>,
     /// Whether the bot service is enabled for this user
     ///
     /// Example: `false`
-    #[serde(rename = "botService", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_service: Option<bool>,
     /// Whether the social planner is enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "socialPlanner", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_planner: Option<bool>,
     /// Whether blogging is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "bloggingEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blogging_enabled: Option<bool>,
     /// Whether invoices are enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "invoiceEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// Whether the affiliate manager is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "affiliateManagerEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_manager_enabled: Option<bool>,
     /// Whether Content AI is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "contentAiEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ai_enabled: Option<bool>,
     /// Whether refunds are enabled for this user
     ///
     /// Example: `true`
-    #[serde(rename = "refundsEnabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunds_enabled: Option<bool>,
     /// Whether recording payments is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "recordPaymentEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_payment_enabled: Option<bool>,
     /// Whether cancelling subscriptions is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "cancelSubscriptionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_subscription_enabled: Option<bool>,
     /// Whether payments are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "paymentsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payments_enabled: Option<bool>,
     /// Whether communities are enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "communitiesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub communities_enabled: Option<bool>,
     /// Whether exporting payments is enabled for this user
     ///
     /// Example: `true`
-    #[serde(
-        rename = "exportPaymentsEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_payments_enabled: Option<bool>,
 }
 
@@ -876,12 +741,13 @@ pub use ghl_common::types::PlatformLanguage;
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/RoleSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RoleSchema {
     /// User account type (account for sub-account users, agency for agency-level users)
     ///
     /// Example: `account`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// User role within the account (admin or user)
     ///
@@ -889,901 +755,408 @@ pub struct RoleSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// List of location IDs the user has access to
-    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// Whether the user is restricted to specific sub-accounts only
     ///
     /// Example: `true`
-    #[serde(
-        rename = "restrictSubAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_sub_account: Option<bool>,
 }
 
-/// List of OAuth scopes granted to this user
-///
-/// Schema: `apps/v3/users-v3.json#/components/schemas/CreateUserDto/properties/scopesAssignedToOnly/items` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Scopes {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `pipelines.create`
-    PipelinesCreate,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `ai-studio.readonly`
-    AiStudioReadonly,
-    /// `ai-studio.write`
-    AiStudioWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `askai.write`
-    AskaiWrite,
-    /// `copilot.readonly`
-    CopilotReadonly,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Scopes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::PipelinesCreate => "pipelines.create",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::AiStudioReadonly => "ai-studio.readonly",
-            Self::AiStudioWrite => "ai-studio.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::AskaiWrite => "askai.write",
-            Self::CopilotReadonly => "copilot.readonly",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Scopes {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "pipelines.create" => Self::PipelinesCreate,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "ai-studio.readonly" => Self::AiStudioReadonly,
-            "ai-studio.write" => Self::AiStudioWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "askai.write" => Self::AskaiWrite,
-            "copilot.readonly" => Self::CopilotReadonly,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Scopes> for String {
-    fn from(value: Scopes) -> Self {
-        match value {
-            Scopes::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Scopes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+ghl_runtime::string_enum! {
+    /// List of OAuth scopes granted to this user
+    ///
+    /// Schema: `apps/v3/users-v3.json#/components/schemas/CreateUserDto/properties/scopesAssignedToOnly/items` and 5 identical schemas
+    pub enum Scopes {
+        /// `campaigns.readonly`
+        CampaignsReadonly = "campaigns.readonly",
+        /// `campaigns.write`
+        CampaignsWrite = "campaigns.write",
+        /// `calendars.readonly`
+        CalendarsReadonly = "calendars.readonly",
+        /// `calendars/events.write`
+        CalendarsEventsWrite = "calendars/events.write",
+        /// `calendars/groups.write`
+        CalendarsGroupsWrite = "calendars/groups.write",
+        /// `calendars.write`
+        CalendarsWrite = "calendars.write",
+        /// `contacts.write`
+        ContactsWrite = "contacts.write",
+        /// `contacts/bulkActions.write`
+        ContactsBulkActionsWrite = "contacts/bulkActions.write",
+        /// `workflows.readonly`
+        WorkflowsReadonly = "workflows.readonly",
+        /// `workflows.write`
+        WorkflowsWrite = "workflows.write",
+        /// `triggers.write`
+        TriggersWrite = "triggers.write",
+        /// `funnels.write`
+        FunnelsWrite = "funnels.write",
+        /// `forms.write`
+        FormsWrite = "forms.write",
+        /// `surveys.write`
+        SurveysWrite = "surveys.write",
+        /// `quizzes.write`
+        QuizzesWrite = "quizzes.write",
+        /// `websites.write`
+        WebsitesWrite = "websites.write",
+        /// `medias.write`
+        MediasWrite = "medias.write",
+        /// `medias.readonly`
+        MediasReadonly = "medias.readonly",
+        /// `opportunities.write`
+        OpportunitiesWrite = "opportunities.write",
+        /// `opportunities/leadValue.readonly`
+        OpportunitiesLeadValueReadonly = "opportunities/leadValue.readonly",
+        /// `opportunities/bulkActions.write`
+        OpportunitiesBulkActionsWrite = "opportunities/bulkActions.write",
+        /// `pipelines.create`
+        PipelinesCreate = "pipelines.create",
+        /// `reporting/phone.readonly`
+        ReportingPhoneReadonly = "reporting/phone.readonly",
+        /// `reporting/adwords.readonly`
+        ReportingAdwordsReadonly = "reporting/adwords.readonly",
+        /// `reporting/facebookAds.readonly`
+        ReportingFacebookAdsReadonly = "reporting/facebookAds.readonly",
+        /// `reporting/attributions.readonly`
+        ReportingAttributionsReadonly = "reporting/attributions.readonly",
+        /// `prospecting/auditReport.write`
+        ProspectingAuditReportWrite = "prospecting/auditReport.write",
+        /// `reporting/reports.readonly`
+        ReportingReportsReadonly = "reporting/reports.readonly",
+        /// `reporting/agent.readonly`
+        ReportingAgentReadonly = "reporting/agent.readonly",
+        /// `reporting/reports.write`
+        ReportingReportsWrite = "reporting/reports.write",
+        /// `reporting/stats.export`
+        ReportingStatsExport = "reporting/stats.export",
+        /// `payments.write`
+        PaymentsWrite = "payments.write",
+        /// `payments/records.write`
+        PaymentsRecordsWrite = "payments/records.write",
+        /// `payments/orders.readonly`
+        PaymentsOrdersReadonly = "payments/orders.readonly",
+        /// `payments/orders.export`
+        PaymentsOrdersExport = "payments/orders.export",
+        /// `payments/orders.import`
+        PaymentsOrdersImport = "payments/orders.import",
+        /// `payments/orders.collectPayment`
+        PaymentsOrdersCollectPayment = "payments/orders.collectPayment",
+        /// `payments/subscriptions.readonly`
+        PaymentsSubscriptionsReadonly = "payments/subscriptions.readonly",
+        /// `payments/subscriptions.write`
+        PaymentsSubscriptionsWrite = "payments/subscriptions.write",
+        /// `payments/subscriptions.update`
+        PaymentsSubscriptionsUpdate = "payments/subscriptions.update",
+        /// `payments/subscriptions.export`
+        PaymentsSubscriptionsExport = "payments/subscriptions.export",
+        /// `payments/subscriptions.pauseResumeCancel`
+        PaymentsSubscriptionsPauseResumeCancel = "payments/subscriptions.pauseResumeCancel",
+        /// `payments/subscriptions.sharePaymentMethod`
+        PaymentsSubscriptionsSharePaymentMethod = "payments/subscriptions.sharePaymentMethod",
+        /// `payments/transactions.readonly`
+        PaymentsTransactionsReadonly = "payments/transactions.readonly",
+        /// `payments/transactions.export`
+        PaymentsTransactionsExport = "payments/transactions.export",
+        /// `payments/transactions.import`
+        PaymentsTransactionsImport = "payments/transactions.import",
+        /// `payments/transactions.refund`
+        PaymentsTransactionsRefund = "payments/transactions.refund",
+        /// `payments/transactions.viewReceipts`
+        PaymentsTransactionsViewReceipts = "payments/transactions.viewReceipts",
+        /// `payments/taxesSettings.readonly`
+        PaymentsTaxesSettingsReadonly = "payments/taxesSettings.readonly",
+        /// `payments/settings.readonly`
+        PaymentsSettingsReadonly = "payments/settings.readonly",
+        /// `payments/taxesSettings.updateInclusiveExclusive`
+        PaymentsTaxesSettingsUpdateInclusiveExclusive = "payments/taxesSettings.updateInclusiveExclusive",
+        /// `payments/taxesSettings.manageRates`
+        PaymentsTaxesSettingsManageRates = "payments/taxesSettings.manageRates",
+        /// `payments/taxesSettings.configureAutomatic`
+        PaymentsTaxesSettingsConfigureAutomatic = "payments/taxesSettings.configureAutomatic",
+        /// `products.readonly`
+        ProductsReadonly = "products.readonly",
+        /// `products.write`
+        ProductsWrite = "products.write",
+        /// `products.delete`
+        ProductsDelete = "products.delete",
+        /// `products.duplicate`
+        ProductsDuplicate = "products.duplicate",
+        /// `products.bulkActions`
+        ProductsBulkActions = "products.bulkActions",
+        /// `payments/settings.write`
+        PaymentsSettingsWrite = "payments/settings.write",
+        /// `payments/settings.configureReceipt`
+        PaymentsSettingsConfigureReceipt = "payments/settings.configureReceipt",
+        /// `payments/settings.configureSubscription`
+        PaymentsSettingsConfigureSubscription = "payments/settings.configureSubscription",
+        /// `invoices.write`
+        InvoicesWrite = "invoices.write",
+        /// `invoices.readonly`
+        InvoicesReadonly = "invoices.readonly",
+        /// `invoices/schedule.readonly`
+        InvoicesScheduleReadonly = "invoices/schedule.readonly",
+        /// `invoices/schedule.write`
+        InvoicesScheduleWrite = "invoices/schedule.write",
+        /// `invoices/template.readonly`
+        InvoicesTemplateReadonly = "invoices/template.readonly",
+        /// `invoices/template.write`
+        InvoicesTemplateWrite = "invoices/template.write",
+        /// `reputation/review.write`
+        ReputationReviewWrite = "reputation/review.write",
+        /// `reputation/listing.write`
+        ReputationListingWrite = "reputation/listing.write",
+        /// `reputation/reviewsAIAgents.write`
+        ReputationReviewsAiAgentsWrite = "reputation/reviewsAIAgents.write",
+        /// `reputation/gbp.write`
+        ReputationGbpWrite = "reputation/gbp.write",
+        /// `conversations.write`
+        ConversationsWrite = "conversations.write",
+        /// `conversations.readonly`
+        ConversationsReadonly = "conversations.readonly",
+        /// `conversations/message.readonly`
+        ConversationsMessageReadonly = "conversations/message.readonly",
+        /// `conversations/message.write`
+        ConversationsMessageWrite = "conversations/message.write",
+        /// `contentAI.write`
+        ContentAiWrite = "contentAI.write",
+        /// `ai-studio.readonly`
+        AiStudioReadonly = "ai-studio.readonly",
+        /// `ai-studio.write`
+        AiStudioWrite = "ai-studio.write",
+        /// `dashboard/stats.readonly`
+        DashboardStatsReadonly = "dashboard/stats.readonly",
+        /// `locations/tags.write`
+        LocationsTagsWrite = "locations/tags.write",
+        /// `locations/tags.readonly`
+        LocationsTagsReadonly = "locations/tags.readonly",
+        /// `marketing.write`
+        MarketingWrite = "marketing.write",
+        /// `eliza.write`
+        ElizaWrite = "eliza.write",
+        /// `settings.write`
+        SettingsWrite = "settings.write",
+        /// `socialplanner/post.write`
+        SocialplannerPostWrite = "socialplanner/post.write",
+        /// `socialplanner/account.readonly`
+        SocialplannerAccountReadonly = "socialplanner/account.readonly",
+        /// `socialplanner/account.write`
+        SocialplannerAccountWrite = "socialplanner/account.write",
+        /// `socialplanner/category.readonly`
+        SocialplannerCategoryReadonly = "socialplanner/category.readonly",
+        /// `socialplanner/category.write`
+        SocialplannerCategoryWrite = "socialplanner/category.write",
+        /// `socialplanner/csv.readonly`
+        SocialplannerCsvReadonly = "socialplanner/csv.readonly",
+        /// `socialplanner/csv.write`
+        SocialplannerCsvWrite = "socialplanner/csv.write",
+        /// `socialplanner/group.write`
+        SocialplannerGroupWrite = "socialplanner/group.write",
+        /// `socialplanner/hashtag.readonly`
+        SocialplannerHashtagReadonly = "socialplanner/hashtag.readonly",
+        /// `socialplanner/hashtag.write`
+        SocialplannerHashtagWrite = "socialplanner/hashtag.write",
+        /// `socialplanner/oauth.readonly`
+        SocialplannerOauthReadonly = "socialplanner/oauth.readonly",
+        /// `socialplanner/oauth.write`
+        SocialplannerOauthWrite = "socialplanner/oauth.write",
+        /// `socialplanner/post.readonly`
+        SocialplannerPostReadonly = "socialplanner/post.readonly",
+        /// `socialplanner/recurring.readonly`
+        SocialplannerRecurringReadonly = "socialplanner/recurring.readonly",
+        /// `socialplanner/recurring.write`
+        SocialplannerRecurringWrite = "socialplanner/recurring.write",
+        /// `socialplanner/review.readonly`
+        SocialplannerReviewReadonly = "socialplanner/review.readonly",
+        /// `socialplanner/review.write`
+        SocialplannerReviewWrite = "socialplanner/review.write",
+        /// `socialplanner/rss.readonly`
+        SocialplannerRssReadonly = "socialplanner/rss.readonly",
+        /// `socialplanner/rss.write`
+        SocialplannerRssWrite = "socialplanner/rss.write",
+        /// `socialplanner/search.readonly`
+        SocialplannerSearchReadonly = "socialplanner/search.readonly",
+        /// `socialplanner/setting.readonly`
+        SocialplannerSettingReadonly = "socialplanner/setting.readonly",
+        /// `socialplanner/setting.write`
+        SocialplannerSettingWrite = "socialplanner/setting.write",
+        /// `socialplanner/stat.readonly`
+        SocialplannerStatReadonly = "socialplanner/stat.readonly",
+        /// `socialplanner/tag.readonly`
+        SocialplannerTagReadonly = "socialplanner/tag.readonly",
+        /// `socialplanner/tag.write`
+        SocialplannerTagWrite = "socialplanner/tag.write",
+        /// `socialplanner/filters.readonly`
+        SocialplannerFiltersReadonly = "socialplanner/filters.readonly",
+        /// `socialplanner/medias.readonly`
+        SocialplannerMediasReadonly = "socialplanner/medias.readonly",
+        /// `socialplanner/medias.write`
+        SocialplannerMediasWrite = "socialplanner/medias.write",
+        /// `socialplanner/watermarks.readonly`
+        SocialplannerWatermarksReadonly = "socialplanner/watermarks.readonly",
+        /// `socialplanner/watermarks.write`
+        SocialplannerWatermarksWrite = "socialplanner/watermarks.write",
+        /// `socialplanner/metatag.readonly`
+        SocialplannerMetatagReadonly = "socialplanner/metatag.readonly",
+        /// `socialplanner/facebook.readonly`
+        SocialplannerFacebookReadonly = "socialplanner/facebook.readonly",
+        /// `socialplanner/linkedin.readonly`
+        SocialplannerLinkedinReadonly = "socialplanner/linkedin.readonly",
+        /// `socialplanner/twitter.readonly`
+        SocialplannerTwitterReadonly = "socialplanner/twitter.readonly",
+        /// `socialplanner/notification.readonly`
+        SocialplannerNotificationReadonly = "socialplanner/notification.readonly",
+        /// `socialplanner/notification.write`
+        SocialplannerNotificationWrite = "socialplanner/notification.write",
+        /// `socialplanner/snapshot.readonly`
+        SocialplannerSnapshotReadonly = "socialplanner/snapshot.readonly",
+        /// `socialplanner/snapshot.write`
+        SocialplannerSnapshotWrite = "socialplanner/snapshot.write",
+        /// `marketing/affiliate.write`
+        MarketingAffiliateWrite = "marketing/affiliate.write",
+        /// `blogs.write`
+        BlogsWrite = "blogs.write",
+        /// `membership.write`
+        MembershipWrite = "membership.write",
+        /// `communities.write`
+        CommunitiesWrite = "communities.write",
+        /// `gokollab.write`
+        GokollabWrite = "gokollab.write",
+        /// `certificates.write`
+        CertificatesWrite = "certificates.write",
+        /// `certificates.readonly`
+        CertificatesReadonly = "certificates.readonly",
+        /// `adPublishing.write`
+        AdPublishingWrite = "adPublishing.write",
+        /// `adPublishing.readonly`
+        AdPublishingReadonly = "adPublishing.readonly",
+        /// `prospecting.write`
+        ProspectingWrite = "prospecting.write",
+        /// `prospecting.readonly`
+        ProspectingReadonly = "prospecting.readonly",
+        /// `prospecting/reports.readonly`
+        ProspectingReportsReadonly = "prospecting/reports.readonly",
+        /// `private-integration-location.readonly`
+        PrivateIntegrationLocationReadonly = "private-integration-location.readonly",
+        /// `private-integration-location.write`
+        PrivateIntegrationLocationWrite = "private-integration-location.write",
+        /// `private-integration-company.readonly`
+        PrivateIntegrationCompanyReadonly = "private-integration-company.readonly",
+        /// `private-integration-company.write`
+        PrivateIntegrationCompanyWrite = "private-integration-company.write",
+        /// `native-integrations.readonly`
+        NativeIntegrationsReadonly = "native-integrations.readonly",
+        /// `native-integrations.write`
+        NativeIntegrationsWrite = "native-integrations.write",
+        /// `wordpress.write`
+        WordpressWrite = "wordpress.write",
+        /// `wordpress.read`
+        WordpressRead = "wordpress.read",
+        /// `custom-menu-link.write`
+        CustomMenuLinkWrite = "custom-menu-link.write",
+        /// `qrcodes.write`
+        QrcodesWrite = "qrcodes.write",
+        /// `users/team-management.write`
+        UsersTeamManagementWrite = "users/team-management.write",
+        /// `users/team-management.readonly`
+        UsersTeamManagementReadonly = "users/team-management.readonly",
+        /// `loginas.write`
+        LoginasWrite = "loginas.write",
+        /// `users-sso-login-management.write`
+        UsersSsoLoginManagementWrite = "users-sso-login-management.write",
+        /// `users-sso-login-management.readonly`
+        UsersSsoLoginManagementReadonly = "users-sso-login-management.readonly",
+        /// `sso-config.write`
+        SsoConfigWrite = "sso-config.write",
+        /// `snapshots/api.readonly`
+        SnapshotsApiReadonly = "snapshots/api.readonly",
+        /// `snapshots/api.create`
+        SnapshotsApiCreate = "snapshots/api.create",
+        /// `snapshots/api.edit`
+        SnapshotsApiEdit = "snapshots/api.edit",
+        /// `snapshots/api.push`
+        SnapshotsApiPush = "snapshots/api.push",
+        /// `snapshots/api.refresh`
+        SnapshotsApiRefresh = "snapshots/api.refresh",
+        /// `snapshots/api.share`
+        SnapshotsApiShare = "snapshots/api.share",
+        /// `snapshots/api.delete`
+        SnapshotsApiDelete = "snapshots/api.delete",
+        /// `internaltools.location-transfer.write`
+        InternaltoolsLocationTransferWrite = "internaltools.location-transfer.write",
+        /// `internaltools.location-transfer.readonly`
+        InternaltoolsLocationTransferReadonly = "internaltools.location-transfer.readonly",
+        /// `affiliateportal.write`
+        AffiliateportalWrite = "affiliateportal.write",
+        /// `affiliateportal.readonly`
+        AffiliateportalReadonly = "affiliateportal.readonly",
+        /// `companies.write`
+        CompaniesWrite = "companies.write",
+        /// `internaltools.billing.write`
+        InternaltoolsBillingWrite = "internaltools.billing.write",
+        /// `internaltools.billing.readonly`
+        InternaltoolsBillingReadonly = "internaltools.billing.readonly",
+        /// `internaltools.billing-common.readonly`
+        InternaltoolsBillingCommonReadonly = "internaltools.billing-common.readonly",
+        /// `internaltools.billing-common.write`
+        InternaltoolsBillingCommonWrite = "internaltools.billing-common.write",
+        /// `voice-ai-agents.write`
+        VoiceAiAgentsWrite = "voice-ai-agents.write",
+        /// `voice-ai-agents.readonly`
+        VoiceAiAgentsReadonly = "voice-ai-agents.readonly",
+        /// `voice-ai-common.readonly`
+        VoiceAiCommonReadonly = "voice-ai-common.readonly",
+        /// `voice-ai-common.write`
+        VoiceAiCommonWrite = "voice-ai-common.write",
+        /// `voice-ai-agent-goals.readonly`
+        VoiceAiAgentGoalsReadonly = "voice-ai-agent-goals.readonly",
+        /// `voice-ai-agent-goals.write`
+        VoiceAiAgentGoalsWrite = "voice-ai-agent-goals.write",
+        /// `voice-ai-dashboard.readonly`
+        VoiceAiDashboardReadonly = "voice-ai-dashboard.readonly",
+        /// `agency/launchpad.write`
+        AgencyLaunchpadWrite = "agency/launchpad.write",
+        /// `agency/launchpad.readonly`
+        AgencyLaunchpadReadonly = "agency/launchpad.readonly",
+        /// `launchpad/location.write`
+        LaunchpadLocationWrite = "launchpad/location.write",
+        /// `launchpad/location.readonly`
+        LaunchpadLocationReadonly = "launchpad/location.readonly",
+        /// `text-ai-agents.write`
+        TextAiAgentsWrite = "text-ai-agents.write",
+        /// `text-ai-agent-goals.readonly`
+        TextAiAgentGoalsReadonly = "text-ai-agent-goals.readonly",
+        /// `text-ai-agent-goals.write`
+        TextAiAgentGoalsWrite = "text-ai-agent-goals.write",
+        /// `text-ai-agent-training.write`
+        TextAiAgentTrainingWrite = "text-ai-agent-training.write",
+        /// `text-ai-agents-dashboard.readonly`
+        TextAiAgentsDashboardReadonly = "text-ai-agents-dashboard.readonly",
+        /// `locations.create`
+        LocationsCreate = "locations.create",
+        /// `locations.delete`
+        LocationsDelete = "locations.delete",
+        /// `askai.write`
+        AskaiWrite = "askai.write",
+        /// `copilot.readonly`
+        CopilotReadonly = "copilot.readonly",
+        /// `locations.export.list`
+        LocationsExportList = "locations.export.list",
+        /// `locations.features-limits.manage`
+        LocationsFeaturesLimitsManage = "locations.features-limits.manage",
+        /// `locations.pause-resume`
+        LocationsPauseResume = "locations.pause-resume",
+        /// `locations.agency-subaccounts.manage`
+        LocationsAgencySubaccountsManage = "locations.agency-subaccounts.manage",
+        /// `locations.billing.manage`
+        LocationsBillingManage = "locations.billing.manage",
+        /// `locations.details.manage`
+        LocationsDetailsManage = "locations.details.manage",
+        /// `audit-logs.readonly`
+        AuditLogsReadonly = "audit-logs.readonly",
+        /// `audit-logs.export`
+        AuditLogsExport = "audit-logs.export",
     }
 }
 
@@ -1807,17 +1180,18 @@ pub struct SearchUserSuccessfulResponseDto {
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UpdateUserDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserDto {
     /// First name of the user
     ///
     /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the user
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email update is no longer supported due to security reasons.
     ///
@@ -1843,7 +1217,7 @@ pub struct UpdateUserDto {
     /// User account type (account for sub-account users, agency for agency-level users)
     ///
     /// Example: `account`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// User role within the account (admin or user)
     ///
@@ -1853,10 +1227,10 @@ pub struct UpdateUserDto {
     /// Company/Agency Id. Required for Agency Level access
     ///
     /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// List of sub-account location IDs the user should have access to
-    #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// User permissions controlling access to various features
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1865,28 +1239,20 @@ pub struct UpdateUserDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(
-        rename = "scopesAssignedToOnly",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// URL of the user profile photo
     ///
     /// Example: `https://img.png`
-    #[serde(rename = "profilePhoto", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(rename = "twilioPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
     /// Platform language preference for the user
     ///
     /// Example: `en_US`
-    #[serde(
-        rename = "platformLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_language: Option<PlatformLanguage>,
 }
 
@@ -2016,6 +1382,7 @@ impl UpdateUserDto {
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSchema {
     /// Unique identifier of the user
@@ -2031,12 +1398,12 @@ pub struct UserSchema {
     /// First name of the user
     ///
     /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the user
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email address of the user
     ///
@@ -2066,16 +1433,12 @@ pub struct UserSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(rename = "lcPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
     /// Platform language preference for the user
     ///
     /// Example: `en_US`
-    #[serde(
-        rename = "platformLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_language: Option<PlatformLanguage>,
 }
 
@@ -2083,6 +1446,7 @@ pub struct UserSchema {
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UserSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSuccessfulResponseDto {
     /// Unique identifier of the user
@@ -2098,12 +1462,12 @@ pub struct UserSuccessfulResponseDto {
     /// First name of the user
     ///
     /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the user
     ///
     /// Example: `Deo`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email address of the user
     ///
@@ -2128,15 +1492,11 @@ pub struct UserSuccessfulResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(rename = "lcPhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
     /// Platform language preference for the user
     ///
     /// Example: `en_US`
-    #[serde(
-        rename = "platformLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_language: Option<PlatformLanguage>,
 }

@@ -39,10 +39,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
     pub fn get_user_by_location(
         &self,
@@ -64,11 +61,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_user(&self, body: types::CreateUserDto) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
@@ -90,11 +83,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn search_users(&self, company_id: impl Into<String>) -> SearchUsers {
         SearchUsers {
             client: self.client.clone(),
@@ -124,11 +113,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn filter_users_by_email(
         &self,
         body: types::FilterByEmailDto,
@@ -149,11 +134,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_user(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             client: self.client.clone(),
@@ -175,11 +156,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_user(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             client: self.client.clone(),
@@ -197,11 +174,7 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_user(
         &self,
         user_id: impl Into<String>,
@@ -233,8 +206,7 @@ impl GetUserByLocation {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -246,12 +218,7 @@ impl GetUserByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/users/",
-                "/users/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/users/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -277,8 +244,7 @@ impl CreateUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -290,12 +256,7 @@ impl CreateUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/users/",
-                "/users/".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::POST, "/users/", "2021-07-28")
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -391,8 +352,7 @@ impl SearchUsers {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -437,12 +397,7 @@ impl SearchUsers {
             sort_direction,
             enabled2way_sync,
         } = self;
-        let request = Request::new(
-                Method::GET,
-                "/users/search",
-                "/users/search".to_owned(),
-                "2021-07-28",
-            )
+        let request = Request::to(Method::GET, "/users/search", "2021-07-28")
             .query("companyId", &company_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -478,8 +433,7 @@ impl FilterUsersByEmail {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -511,10 +465,9 @@ impl FilterUsersByEmail {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::POST,
                 "/users/search/filter-by-email",
-                "/users/search/filter-by-email".to_owned(),
                 "2021-07-28",
             )
             .scopes(&["users.readonly"])
@@ -542,8 +495,7 @@ impl DeleteUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -555,8 +507,8 @@ impl DeleteUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::DELETE, "/users/{userId}", path, "2021-07-28")
+        let request = Request::to(Method::DELETE, "/users/{userId}", "2021-07-28")
+            .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -581,8 +533,7 @@ impl GetUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -594,8 +545,8 @@ impl GetUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::GET, "/users/{userId}", path, "2021-07-28")
+        let request = Request::to(Method::GET, "/users/{userId}", "2021-07-28")
+            .path_param("userId", &user_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         Ok((client, request))
@@ -621,8 +572,7 @@ impl UpdateUser {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -634,8 +584,8 @@ impl UpdateUser {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id, body } = self;
-        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::PUT, "/users/{userId}", path, "2021-07-28")
+        let request = Request::to(Method::PUT, "/users/{userId}", "2021-07-28")
+            .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);

@@ -39,11 +39,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_action(&self, body: types::CreateSingleActionDto) -> CreateAction {
         CreateAction {
             client: self.client.clone(),
@@ -69,11 +65,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_action(
         &self,
         action_id: impl Into<String>,
@@ -105,11 +97,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_action(
         &self,
         action_id: impl Into<String>,
@@ -138,11 +126,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn update_action(
         &self,
         action_id: impl Into<String>,
@@ -171,11 +155,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_agents(&self, location_id: impl Into<String>) -> GetAgents {
         GetAgents {
             client: self.client.clone(),
@@ -198,11 +178,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_agent(&self, body: types::AgentCreationRequestDto) -> CreateAgent {
         CreateAgent {
             client: self.client.clone(),
@@ -227,11 +203,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn delete_agent(
         &self,
         agent_id: impl Into<String>,
@@ -261,11 +233,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_agent(
         &self,
         agent_id: impl Into<String>,
@@ -295,11 +263,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn patch_agent(
         &self,
         agent_id: impl Into<String>,
@@ -330,10 +294,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_call_logs(&self, location_id: impl Into<String>) -> GetCallLogs {
         GetCallLogs {
             client: self.client.clone(),
@@ -368,10 +329,7 @@ impl VoiceAiClient {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_call_log(
         &self,
         call_id: impl Into<String>,
@@ -401,8 +359,7 @@ impl CreateAction {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -414,12 +371,7 @@ impl CreateAction {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::new(
-                Method::POST,
-                "/voice-ai/actions",
-                "/voice-ai/actions".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/voice-ai/actions", "2021-04-15")
             .scopes(&["voice-ai-agent-goals.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -443,8 +395,7 @@ impl DeleteAction {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -454,14 +405,12 @@ impl DeleteAction {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, location_id, agent_id } = self;
-        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/voice-ai/actions/{actionId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("actionId", &action_id)
             .query("locationId", &location_id)
             .query("agentId", &agent_id)
             .ignore_body()
@@ -488,8 +437,7 @@ impl GetAction {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -501,14 +449,12 @@ impl GetAction {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, location_id } = self;
-        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/voice-ai/actions/{actionId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("actionId", &action_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agent-goals.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -533,8 +479,7 @@ impl UpdateAction {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -546,14 +491,12 @@ impl UpdateAction {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, body } = self;
-        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PUT,
                 "/voice-ai/actions/{actionId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("actionId", &action_id)
             .scopes(&["voice-ai-agent-goals.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -598,8 +541,7 @@ impl GetAgents {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -664,12 +606,7 @@ impl GetAgents {
                 ),
             );
         }
-        let request = Request::new(
-                Method::GET,
-                "/voice-ai/agents",
-                "/voice-ai/agents".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::GET, "/voice-ai/agents", "2021-04-15")
             .query_opt("page", page.as_ref())
             .query_opt("pageSize", page_size.as_ref())
             .query("locationId", &location_id)
@@ -696,8 +633,7 @@ impl CreateAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -717,12 +653,7 @@ impl CreateAgent {
                 ),
             );
         }
-        let request = Request::new(
-                Method::POST,
-                "/voice-ai/agents",
-                "/voice-ai/agents".to_owned(),
-                "2021-04-15",
-            )
+        let request = Request::to(Method::POST, "/voice-ai/agents", "2021-04-15")
             .scopes(&["voice-ai-agents.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -745,8 +676,7 @@ impl DeleteAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
@@ -756,14 +686,12 @@ impl DeleteAgent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id } = self;
-        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::DELETE,
                 "/voice-ai/agents/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["voice-ai-agents.write"])
@@ -789,8 +717,7 @@ impl GetAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -802,14 +729,12 @@ impl GetAgent {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id } = self;
-        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/voice-ai/agents/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agents.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -835,8 +760,7 @@ impl PatchAgent {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -856,14 +780,12 @@ impl PatchAgent {
                 ),
             );
         }
-        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::PATCH,
                 "/voice-ai/agents/{agentId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agents.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -961,8 +883,7 @@ impl GetCallLogs {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1005,10 +926,9 @@ impl GetCallLogs {
             page,
             page_size,
         } = self;
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/voice-ai/dashboard/call-logs",
-                "/voice-ai/dashboard/call-logs".to_owned(),
                 "2021-04-15",
             )
             .query("locationId", &location_id)
@@ -1045,8 +965,7 @@ impl GetCallLog {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -1058,17 +977,12 @@ impl GetCallLog {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, call_id, location_id } = self;
-        let path = [
-            "/voice-ai/dashboard/call-logs/",
-            &ghl_runtime::encode_path_segment(&call_id),
-        ]
-            .concat();
-        let request = Request::new(
+        let request = Request::to(
                 Method::GET,
                 "/voice-ai/dashboard/call-logs/{callId}",
-                path,
                 "2021-04-15",
             )
+            .path_param("callId", &call_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-dashboard.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

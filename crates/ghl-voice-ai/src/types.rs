@@ -117,6 +117,7 @@ pub use ghl_common::types::ActionType;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentActionResponseDto {
     /// Unique identifier for this action
@@ -126,14 +127,12 @@ pub struct AgentActionResponseDto {
     /// Type of action
     ///
     /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
     pub action_type: ActionType,
     /// Human-readable name for this action
     ///
     /// Example: `Transfer to Manager`
     pub name: String,
     /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
     pub action_parameters: ActionParameters,
 }
 
@@ -141,101 +140,77 @@ pub struct AgentActionResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentCreationRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentCreationRequestDto {
     /// Unique identifier for the location where this agent will operate
     ///
     /// Example: `LOC123456789ABCDEF`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}"
     ///
     /// Example: `Customer Support Agent`
-    #[serde(rename = "agentName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Name of the business this agent represents. Default: Uses location name
     ///
     /// Example: `Acme Corporation`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Initial greeting spoken when the agent answers calls. Default: Auto generated
     ///
     /// Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`
-    #[serde(rename = "welcomeMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
     /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically
     ///
     /// Example: `You are a helpful customer service representative. Always be polite and professional.`
-    #[serde(rename = "agentPrompt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_prompt: Option<String>,
     /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "voiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_id: Option<String>,
     /// The `language` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
     /// The `patienceLevel` field.
-    #[serde(rename = "patienceLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
     /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
     ///
     /// Example: `600`
-    #[serde(
-        rename = "maxCallDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_call_duration: Option<f64>,
     /// Enables automatic reminders when callers are silent. Default: true
     ///
     /// Example: `true`
-    #[serde(
-        rename = "sendUserIdleReminders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_user_idle_reminders: Option<bool>,
     /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds
     ///
     /// Example: `5`
-    #[serde(
-        rename = "reminderAfterIdleTimeSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_after_idle_time_seconds: Option<f64>,
     /// Phone number for receiving inbound calls to this agent. Default: null
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "inboundNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_number: Option<String>,
     /// Identifier for the number pool managing phone number allocation. Default: null
     ///
     /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
-    #[serde(
-        rename = "callEndWorkflowIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Configuration for post-call email notifications to various recipients. Default: \[\]
-    #[serde(
-        rename = "sendPostCallNotificationTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
     /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
-    #[serde(
-        rename = "agentWorkingHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
     /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone
     ///
@@ -245,11 +220,7 @@ pub struct AgentCreationRequestDto {
     /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent)
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isAgentAsBackupDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_agent_as_backup_disabled: Option<bool>,
     /// Language translation settings including enablement flag and target language code. Rules: (1) translation.enabled can only be true if the agent's language is not en-US; (2) when enabled, translation.language must be either the agent's language or en-US; (3) when enabled, translation.language is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -412,12 +383,12 @@ impl AgentCreationRequestDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentWorkingHoursDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentWorkingHoursDto {
     /// Day of the week for this working hours configuration (Monday=1 to Sunday=7)
     ///
     /// Example: `1`
-    #[serde(rename = "dayOfTheWeek")]
     pub day_of_the_week: f64,
     /// Array of time intervals when the agent is available on this day
     pub intervals: Vec<IntervalDto>,
@@ -434,27 +405,24 @@ impl AgentWorkingHoursDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AppointmentBookingActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentBookingActionParameters {
     /// Calendar ID to book appointments in
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "calendarId")]
     pub calendar_id: String,
     /// Number of days ahead to offer booking dates
     ///
     /// Example: `3`
-    #[serde(rename = "daysOfOfferingDates")]
     pub days_of_offering_dates: f64,
     /// Number of available slots per day
     ///
     /// Example: `3`
-    #[serde(rename = "slotsPerDay")]
     pub slots_per_day: f64,
     /// Hours between available slots
     ///
     /// Example: `1`
-    #[serde(rename = "hoursBetweenSlots")]
     pub hours_between_slots: f64,
 }
 
@@ -479,43 +447,34 @@ impl AppointmentBookingActionParameters {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallActionSchema {
     /// Action ID reference
     ///
     /// Example: `507f1f77bcf86cd799439015`
-    #[serde(rename = "actionId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_id: Option<String>,
     /// Action type
     ///
     /// Example: `SMS`
-    #[serde(rename = "actionType")]
     pub action_type: ActionType,
     /// Action name
     ///
     /// Example: `Send SMS Confirmation`
-    #[serde(rename = "actionName")]
     pub action_name: String,
     /// Action parameters - structure varies by actionType
-    #[serde(
-        rename = "actionParameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_parameters: Option<ActionParameters>,
     /// When the action was executed
     ///
     /// Example: `2024-01-15T10:32:00.000Z`
-    #[serde(rename = "executedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executed_at: Option<String>,
     /// When the trigger was received
     ///
     /// Example: `2024-01-15T10:31:45.000Z`
-    #[serde(
-        rename = "triggerReceivedAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger_received_at: Option<String>,
 }
 
@@ -523,6 +482,7 @@ pub struct CallActionSchema {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallLogDto {
     /// Unique identifier for the call
@@ -532,27 +492,24 @@ pub struct CallLogDto {
     /// Associated contact ID
     ///
     /// Example: `507f1f77bcf86cd799439012`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Agent ID associated with the call
     ///
     /// Example: `507f1f77bcf86cd799439013`
-    #[serde(rename = "agentId")]
     pub agent_id: String,
     /// Whether the agent is deleted
     ///
     /// Example: `false`
-    #[serde(rename = "isAgentDeleted")]
     pub is_agent_deleted: bool,
     /// Caller phone number
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "fromNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
     /// Timestamp when the call was created
     ///
     /// Example: `2024-01-15T10:30:00.000Z`
-    #[serde(rename = "createdAt")]
     pub created_at: String,
     /// Call duration in seconds
     ///
@@ -561,10 +518,8 @@ pub struct CallLogDto {
     /// Whether this call was a trial call
     ///
     /// Example: `false`
-    #[serde(rename = "trialCall")]
     pub trial_call: bool,
     /// Actions performed during the call. Note: The APPOINTMENT_BOOKING action will only be visible in executedCallActions from Sep 9th 2025.
-    #[serde(rename = "executedCallActions")]
     pub executed_call_actions: Vec<CallActionSchema>,
     /// Call summary
     ///
@@ -576,12 +531,12 @@ pub struct CallLogDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationSchema>,
     /// Dynamic data extracted from the call based on agent configuration
-    #[serde(rename = "extractedData", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extracted_data: Option<ExtractedDataSchema>,
     /// Message identifier associated with the call
     ///
     /// Example: `507f1f77bcf86cd799439014`
-    #[serde(rename = "messageId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
 }
 
@@ -589,6 +544,7 @@ pub struct CallLogDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallLogsResponseDto {
     /// Total number of items
@@ -602,10 +558,8 @@ pub struct CallLogsResponseDto {
     /// Number of items per page
     ///
     /// Example: `10`
-    #[serde(rename = "pageSize")]
     pub page_size: i64,
     /// Array of call logs
-    #[serde(rename = "callLogs")]
     pub call_logs: Vec<CallLogDto>,
 }
 
@@ -613,36 +567,29 @@ pub struct CallLogsResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallTransferActionParameters {
     /// When to trigger this action during the call
     ///
     /// Example: `When the caller asks to speak to a manager`
-    #[serde(rename = "triggerPrompt")]
     pub trigger_prompt: String,
     /// Type of transfer destination (currently only "number" is supported)
     ///
     /// Example: `number`
-    #[serde(rename = "transferToType")]
     pub transfer_to_type: CallTransferActionParametersTransferToType,
     /// Phone number to transfer to. Must start with +, include country code, contain only numbers, and be 11-16 characters long (e.g., +12345678901).
     ///
     /// Example: `+12345678901`
-    #[serde(rename = "transferToValue")]
     pub transfer_to_value: String,
     /// Message to tell the caller before transferring
     ///
     /// Example: `Let me transfer you to a manager right away`
-    #[serde(rename = "triggerMessage")]
     pub trigger_message: String,
     /// Whether to play whisper message to the receiving party
     ///
     /// Example: `true`
-    #[serde(
-        rename = "hearWhisperMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hear_whisper_message: Option<bool>,
 }
 
@@ -681,6 +628,7 @@ pub type CreateActionResponseDto = AgentActionResponseDto;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAgentResponseDto {
     /// Unique identifier for the created agent
@@ -690,32 +638,26 @@ pub struct CreateAgentResponseDto {
     /// Unique identifier for the location where this agent operates
     ///
     /// Example: `LOC123456789ABCDEF`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Display name of the voice AI agent
     ///
     /// Example: `Customer Support Agent`
-    #[serde(rename = "agentName")]
     pub agent_name: String,
     /// Name of the business this agent represents
     ///
     /// Example: `Acme Corporation`
-    #[serde(rename = "businessName")]
     pub business_name: String,
     /// Greeting message spoken when the agent answers calls
     ///
     /// Example: `Hello! Thank you for calling. How can I assist you today?`
-    #[serde(rename = "welcomeMessage")]
     pub welcome_message: String,
     /// Custom instructions defining the agent's behavior
     ///
     /// Example: `You are a helpful customer service representative.`
-    #[serde(rename = "agentPrompt")]
     pub agent_prompt: String,
     /// Identifier for the speech synthesis voice being used
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "voiceId")]
     pub voice_id: String,
     /// Language code for the agent's speech and understanding
     ///
@@ -724,53 +666,37 @@ pub struct CreateAgentResponseDto {
     /// Current tolerance level for caller response delays
     ///
     /// Example: `medium`
-    #[serde(rename = "patienceLevel")]
     pub patience_level: String,
     /// Maximum call duration in seconds, between 180-900
     ///
     /// Example: `600`
-    #[serde(rename = "maxCallDuration")]
     pub max_call_duration: f64,
     /// Indicates whether automatic idle reminders are enabled
     ///
     /// Example: `true`
-    #[serde(rename = "sendUserIdleReminders")]
     pub send_user_idle_reminders: bool,
     /// Seconds to wait before sending idle reminders, between 1-20
     ///
     /// Example: `5`
-    #[serde(rename = "reminderAfterIdleTimeSeconds")]
     pub reminder_after_idle_time_seconds: f64,
     /// Phone number for receiving inbound calls
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "inboundNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_number: Option<String>,
     /// Identifier for the number pool managing this agent's phone allocation
     ///
     /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs triggered automatically when calls end
-    #[serde(
-        rename = "callEndWorkflowIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Current post-call notification settings including recipient configuration
-    #[serde(
-        rename = "sendPostCallNotificationTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationSchema>,
     /// Time intervals when the agent accepts calls, organized by day of week
-    #[serde(
-        rename = "agentWorkingHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
     /// IANA timezone identifier for working hours and scheduling
     ///
@@ -779,7 +705,6 @@ pub struct CreateAgentResponseDto {
     /// Indicates whether this agent is excluded from backup scenarios
     ///
     /// Example: `false`
-    #[serde(rename = "isAgentAsBackupDisabled")]
     pub is_agent_as_backup_disabled: bool,
     /// Current language translation settings including enablement status and target language
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -790,29 +715,26 @@ pub struct CreateAgentResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSingleActionDto {
     /// Agent ID to attach the action to
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "agentId")]
     pub agent_id: String,
     /// Location ID
     ///
     /// Example: `507f1f77bcf86cd799439012`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Type of action
     ///
     /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
     pub action_type: ActionType,
     /// Human-readable name for this action
     ///
     /// Example: `Transfer to Manager`
     pub name: String,
     /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
     pub action_parameters: ActionParameters,
 }
 
@@ -839,6 +761,7 @@ impl CreateSingleActionDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionApiDetailsDto {
     /// API endpoint URL
@@ -852,20 +775,12 @@ pub struct CustomActionApiDetailsDto {
     /// Whether authentication is required
     ///
     /// Example: `true`
-    #[serde(
-        rename = "authenticationRequired",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_required: Option<bool>,
     /// Authentication token or API key (required if authenticationRequired is true)
     ///
     /// Example: `token123`
-    #[serde(
-        rename = "authenticationValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_value: Option<String>,
     /// HTTP headers to include
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -951,6 +866,7 @@ impl CustomActionHeaderDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameterDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionParameterDto {
     /// Parameter name
@@ -965,7 +881,7 @@ pub struct CustomActionParameterDto {
     /// Parameter type
     ///
     /// Example: `string`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example parameter value
     ///
@@ -1008,23 +924,21 @@ impl CustomActionParameterDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionParameters {
     /// When to call the custom API
     ///
     /// Example: `When caller provides order number`
-    #[serde(rename = "triggerPrompt")]
     pub trigger_prompt: String,
     /// Message to tell the caller
     ///
     /// Example: `Let me check that order status`
-    #[serde(rename = "triggerMessage")]
     pub trigger_message: String,
     /// API endpoint configuration
-    #[serde(rename = "apiDetails")]
     pub api_details: CustomActionApiDetailsDto,
     /// Selected response paths to extract from API response. Required: at least 1 value if the method is GET. Should be empty if the method is POST.
-    #[serde(rename = "selectedPaths", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_paths: Option<Vec<String>>,
 }
 
@@ -1054,12 +968,12 @@ impl CustomActionParameters {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/DataExtractionActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DataExtractionActionParameters {
     /// ID of the contact field to be updated with the extracted data
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "contactFieldId")]
     pub contact_field_id: String,
     /// Description of what data to extract
     ///
@@ -1070,11 +984,7 @@ pub struct DataExtractionActionParameters {
     /// Whether to overwrite existing field value if already set, default is false
     ///
     /// Example: `false`
-    #[serde(
-        rename = "overwriteExistingValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overwrite_existing_value: Option<bool>,
 }
 
@@ -1114,6 +1024,7 @@ pub type GetActionResponseDto = AgentActionResponseDto;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentResponseDto {
     /// Unique identifier for the created agent
@@ -1123,32 +1034,26 @@ pub struct GetAgentResponseDto {
     /// Unique identifier for the location where this agent operates
     ///
     /// Example: `LOC123456789ABCDEF`
-    #[serde(rename = "locationId")]
     pub location_id: String,
     /// Display name of the voice AI agent
     ///
     /// Example: `Customer Support Agent`
-    #[serde(rename = "agentName")]
     pub agent_name: String,
     /// Name of the business this agent represents
     ///
     /// Example: `Acme Corporation`
-    #[serde(rename = "businessName")]
     pub business_name: String,
     /// Greeting message spoken when the agent answers calls
     ///
     /// Example: `Hello! Thank you for calling. How can I assist you today?`
-    #[serde(rename = "welcomeMessage")]
     pub welcome_message: String,
     /// Custom instructions defining the agent's behavior
     ///
     /// Example: `You are a helpful customer service representative.`
-    #[serde(rename = "agentPrompt")]
     pub agent_prompt: String,
     /// Identifier for the speech synthesis voice being used
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "voiceId")]
     pub voice_id: String,
     /// Language code for the agent's speech and understanding
     ///
@@ -1157,53 +1062,37 @@ pub struct GetAgentResponseDto {
     /// Current tolerance level for caller response delays
     ///
     /// Example: `medium`
-    #[serde(rename = "patienceLevel")]
     pub patience_level: String,
     /// Maximum call duration in seconds, between 180-900
     ///
     /// Example: `600`
-    #[serde(rename = "maxCallDuration")]
     pub max_call_duration: f64,
     /// Indicates whether automatic idle reminders are enabled
     ///
     /// Example: `true`
-    #[serde(rename = "sendUserIdleReminders")]
     pub send_user_idle_reminders: bool,
     /// Seconds to wait before sending idle reminders, between 1-20
     ///
     /// Example: `5`
-    #[serde(rename = "reminderAfterIdleTimeSeconds")]
     pub reminder_after_idle_time_seconds: f64,
     /// Phone number for receiving inbound calls
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "inboundNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_number: Option<String>,
     /// Identifier for the number pool managing this agent's phone allocation
     ///
     /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs triggered automatically when calls end
-    #[serde(
-        rename = "callEndWorkflowIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Current post-call notification settings including recipient configuration
-    #[serde(
-        rename = "sendPostCallNotificationTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationSchema>,
     /// Time intervals when the agent accepts calls, organized by day of week
-    #[serde(
-        rename = "agentWorkingHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
     /// IANA timezone identifier for working hours and scheduling
     ///
@@ -1212,7 +1101,6 @@ pub struct GetAgentResponseDto {
     /// Indicates whether this agent is excluded from backup scenarios
     ///
     /// Example: `false`
-    #[serde(rename = "isAgentAsBackupDisabled")]
     pub is_agent_as_backup_disabled: bool,
     /// Current language translation settings including enablement status and target language
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1225,6 +1113,7 @@ pub struct GetAgentResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentsResponseDto {
     /// Total number of items
@@ -1238,7 +1127,6 @@ pub struct GetAgentsResponseDto {
     /// Number of items per page
     ///
     /// Example: `10`
-    #[serde(rename = "pageSize")]
     pub page_size: i64,
     /// The `agents` field.
     pub agents: Vec<GetAgentResponseDto>,
@@ -1259,27 +1147,24 @@ pub type InCallDataExtractionActionParameters = DataExtractionActionParameters;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/IntervalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntervalDto {
     /// Starting hour of the working interval in 24-hour format (0-23)
     ///
     /// Example: `9`
-    #[serde(rename = "startHour")]
     pub start_hour: f64,
     /// Ending hour of the working interval in 24-hour format (0-23)
     ///
     /// Example: `17`
-    #[serde(rename = "endHour")]
     pub end_hour: f64,
     /// Starting minute of the working interval (0-59)
     ///
     /// Example: `0`
-    #[serde(rename = "startMinute")]
     pub start_minute: f64,
     /// Ending minute of the working interval (0-59)
     ///
     /// Example: `30`
-    #[serde(rename = "endMinute")]
     pub end_minute: f64,
 }
 
@@ -1304,17 +1189,16 @@ impl IntervalDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/KnowledgeBaseParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseParameters {
     /// When to query the knowledge base
     ///
     /// Example: `When caller asks about pricing`
-    #[serde(rename = "triggerPrompt")]
     pub trigger_prompt: String,
     /// Knowledge base ID to query
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
 }
 
@@ -1335,96 +1219,73 @@ impl KnowledgeBaseParameters {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PatchAgentDto {
     /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}"
     ///
     /// Example: `Customer Support Agent`
-    #[serde(rename = "agentName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
     /// Name of the business this agent represents. Default: Uses location name
     ///
     /// Example: `Acme Corporation`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_name: Option<String>,
     /// Initial greeting spoken when the agent answers calls. Default: Auto generated
     ///
     /// Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`
-    #[serde(rename = "welcomeMessage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
     /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically
     ///
     /// Example: `You are a helpful customer service representative. Always be polite and professional.`
-    #[serde(rename = "agentPrompt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_prompt: Option<String>,
     /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "voiceId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_id: Option<String>,
     /// The `language` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
     /// The `patienceLevel` field.
-    #[serde(rename = "patienceLevel", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
     /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
     ///
     /// Example: `600`
-    #[serde(
-        rename = "maxCallDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_call_duration: Option<f64>,
     /// Enables automatic reminders when callers are silent. Default: true
     ///
     /// Example: `true`
-    #[serde(
-        rename = "sendUserIdleReminders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_user_idle_reminders: Option<bool>,
     /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds
     ///
     /// Example: `5`
-    #[serde(
-        rename = "reminderAfterIdleTimeSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_after_idle_time_seconds: Option<f64>,
     /// Phone number for receiving inbound calls to this agent. Default: null
     ///
     /// Example: `+1234567890`
-    #[serde(rename = "inboundNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_number: Option<String>,
     /// Identifier for the number pool managing phone number allocation. Default: null
     ///
     /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
-    #[serde(
-        rename = "callEndWorkflowIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Configuration for post-call email notifications to various recipients. Default: \[\]
-    #[serde(
-        rename = "sendPostCallNotificationTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
     /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
-    #[serde(
-        rename = "agentWorkingHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
     /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone
     ///
@@ -1434,11 +1295,7 @@ pub struct PatchAgentDto {
     /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent)
     ///
     /// Example: `false`
-    #[serde(
-        rename = "isAgentAsBackupDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_agent_as_backup_disabled: Option<bool>,
     /// Language translation settings including enablement flag and target language code. Rules: (1) translation.enabled can only be true if the agent's language is not en-US; (2) when enabled, translation.language must be either the agent's language or en-US; (3) when enabled, translation.language is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1607,6 +1464,7 @@ pub use ghl_common::types::PatienceLevel;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendPostCallNotificationDto {
     /// Enables post-call notifications to all admin users in the location. Default: true
@@ -1616,18 +1474,14 @@ pub struct SendPostCallNotificationDto {
     /// Enables post-call notifications to all users in the location. Default: false
     ///
     /// Example: `false`
-    #[serde(rename = "allUsers")]
     pub all_users: bool,
     /// Enables post-call notifications to the user assigned to the contact. Default: false
     ///
     /// Example: `false`
-    #[serde(rename = "contactAssignedUser")]
     pub contact_assigned_user: bool,
     /// Array of specific user IDs to receive post-call notifications. Default: \[\]
-    #[serde(rename = "specificUsers")]
     pub specific_users: Vec<String>,
     /// Array of custom email addresses to receive post-call notifications. Default: \[\]
-    #[serde(rename = "customEmails")]
     pub custom_emails: Vec<String>,
 }
 
@@ -1654,6 +1508,7 @@ impl SendPostCallNotificationDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendPostCallNotificationSchema {
     /// Send notifications to admins
@@ -1664,22 +1519,18 @@ pub struct SendPostCallNotificationSchema {
     /// Send notifications to all users
     ///
     /// Example: `false`
-    #[serde(rename = "allUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_users: Option<bool>,
     /// Send notifications to contact assigned user
     ///
     /// Example: `false`
-    #[serde(
-        rename = "contactAssignedUser",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_assigned_user: Option<bool>,
     /// Specific user IDs to notify
-    #[serde(rename = "specificUsers", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specific_users: Option<Vec<String>>,
     /// Custom email addresses to notify
-    #[serde(rename = "customEmails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emails: Option<Vec<String>>,
 }
 
@@ -1687,22 +1538,20 @@ pub struct SendPostCallNotificationSchema {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SMSParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SmsParameters {
     /// When to send the SMS
     ///
     /// Example: `When caller asks for booking confirmation`
-    #[serde(rename = "triggerPrompt")]
     pub trigger_prompt: String,
     /// Message to tell the caller
     ///
     /// Example: `I'll send you a confirmation text`
-    #[serde(rename = "triggerMessage")]
     pub trigger_message: String,
     /// SMS message content to send
     ///
     /// Example: `Your appointment is confirmed for tomorrow at 2 PM`
-    #[serde(rename = "messageBody")]
     pub message_body: String,
 }
 
@@ -1785,22 +1634,20 @@ pub use ghl_common::types::VoiceAiLanguage;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/WorkflowTriggerParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowTriggerParameters {
     /// When to trigger this workflow
     ///
     /// Example: `When caller requests a quote`
-    #[serde(rename = "triggerPrompt")]
     pub trigger_prompt: String,
     /// Message to tell the caller
     ///
     /// Example: `Let me start that process for you`
-    #[serde(rename = "triggerMessage")]
     pub trigger_message: String,
     /// Workflow ID to trigger
     ///
     /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "workflowId")]
     pub workflow_id: String,
 }
 

@@ -37,11 +37,7 @@ impl WorkflowsV3Client {
     ///
     /// # Errors
     ///
-    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
-    ///
-    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
-    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
-    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_workflow(&self, location_id: impl Into<String>) -> GetWorkflow {
         GetWorkflow {
             client: self.client.clone(),
@@ -68,8 +64,7 @@ impl GetWorkflow {
         Client::send_prepared(self.into_request())
     }
 
-    /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-    /// beside the decoded body.
+    /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
     ) -> impl Future<
@@ -81,12 +76,7 @@ impl GetWorkflow {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::new(
-                Method::GET,
-                "/workflows/",
-                "/workflows/".to_owned(),
-                "v3",
-            )
+        let request = Request::to(Method::GET, "/workflows/", "v3")
             .query("locationId", &location_id)
             .scopes(&["workflows.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

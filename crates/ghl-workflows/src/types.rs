@@ -20,6 +20,7 @@ pub struct GetWorkflowSuccessfulResponseDto {
 ///
 /// Schema: `apps/workflows.json#/components/schemas/WorkflowSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowSchema {
     /// Example: `78559bb3-b920-461e-b010-7b2a2816d2a9`
@@ -35,12 +36,12 @@ pub struct WorkflowSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<f64>,
     /// Example: `2021-05-26T11:33:49.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2021-05-26T11:33:49.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Example: `eBG6WapS3v4ZqwA45MTxtYJ`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }

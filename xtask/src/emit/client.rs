@@ -315,8 +315,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 Client::send_prepared(self.into_request())
             }
 
-            /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
-            /// beside the decoded body.
+            /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
             pub fn send_with_response(
                 self,
             ) -> impl Future<Output = Result<ghl_runtime::Response<#ret>>> + Send + 'static {
@@ -449,13 +448,7 @@ fn into_request(api: &Api, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let template = &op.path;
     let version = &op.version;
-    let path = path_expr(op);
-    let (path_binding, path_arg) = if op.path_params.is_empty() {
-        (None, path)
-    } else {
-        (Some(quote! { let path = #path; }), quote! { path })
-    };
-    let mut chain = Vec::new();
+    let mut chain = path_params(op);
     let mut optional_headers = Vec::new();
     for param in &op.params {
         let wire = &param.wire;
@@ -530,8 +523,7 @@ fn into_request(api: &Api, op: &Operation) -> TokenStream {
     checks.extend(body_item_checks(api, op));
     quote! {
         #(#checks)*
-        #path_binding
-        let request = Request::new(Method::#method, #template, #path_arg, #version) #(#chain)*;
+        let request = Request::to(Method::#method, #template, #version) #(#chain)*;
         #(#optional_headers)*
         #body
     }
@@ -694,31 +686,26 @@ fn method_doc(op: &Operation) -> String {
     if !op.errors.is_empty() {
         // The runtime classifies a failure by its status and keeps the server's message and
         // trace id, not the body: the docs name what a caller gets, not the spec's body schema.
-        text.push_str("\n\n# Errors\n\nFails with [`ghl_runtime::Error`]; the spec documents these statuses:\n");
-        for ErrorResponse { status, .. } in &op.errors {
-            text.push_str(&format!("\n- `{status}`: {}", error_variants(status)));
-        }
+        // Which variant a status becomes is the same for every call: the runtime documents it.
+        let statuses: Vec<String> = op
+            .errors
+            .iter()
+            .map(|ErrorResponse { status, .. }| format!("`{status}`"))
+            .collect();
+        text.push_str(&format!(
+            "\n\n# Errors\n\nFails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents {}.",
+            english_list(&statuses)
+        ));
     }
     text
 }
 
-/// The [`ghl_runtime::Error`] variants a failure with this status surfaces as.
-fn error_variants(status: &str) -> &'static str {
-    match status {
-        "400" => {
-            "[`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)"
-        }
-        "401" => {
-            "[`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)"
-        }
-        "403" => {
-            "[`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)"
-        }
-        "404" => "[`Error::NotFound`](ghl_runtime::Error::NotFound)",
-        "413" => "[`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)",
-        "422" => "[`Error::Validation`](ghl_runtime::Error::Validation)",
-        "429" => "[`Error::RateLimited`](ghl_runtime::Error::RateLimited)",
-        _ => "[`Error::Http`](ghl_runtime::Error::Http)",
+/// `a`, `a and b`, `a, b and c`.
+fn english_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -760,41 +747,23 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `format!("/blogs/posts/{}", encode(post_id))`, or a plain string without variables.
-fn path_expr(op: &Operation) -> TokenStream {
-    if op.path_params.is_empty() {
-        let path = &op.path;
-        return quote! { #path.to_owned() };
-    }
-    // `["/posts/", &encode(id)].concat()` rather than `format!`: prettyplease lays out
-    // expressions, not macro arguments, so this reads like hand-written code.
-    let mut parts = Vec::new();
+/// `.path_param("postId", &post_id)` for each `{postId}` of the path template, in order; the
+/// runtime fills it in, percent-encoded. A part no parameter names stays as it is.
+fn path_params(op: &Operation) -> Vec<TokenStream> {
+    let mut calls = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {
         let Some(close) = rest[open..].find('}').map(|close| open + close) else {
             break;
         };
-        if open > 0 {
-            let literal = &rest[..open];
-            parts.push(quote! { #literal });
-        }
         let wire = &rest[open + 1..close];
-        match op.path_params.iter().find(|param| param.wire == wire) {
-            Some(param) => {
-                let ident = format_ident!("{}", param.name);
-                parts.push(quote! { &ghl_runtime::encode_path_segment(&#ident) });
-            }
-            None => {
-                let literal = &rest[open..=close];
-                parts.push(quote! { #literal });
-            }
+        if let Some(param) = op.path_params.iter().find(|param| param.wire == wire) {
+            let ident = format_ident!("{}", param.name);
+            calls.push(quote! { .path_param(#wire, &#ident) });
         }
         rest = &rest[close + 1..];
     }
-    if !rest.is_empty() {
-        parts.push(quote! { #rest });
-    }
-    quote! { [#(#parts),*].concat() }
+    calls
 }
 
 /// The chained text and file parts, and loops for lists of files.

@@ -138,8 +138,50 @@ fn format_file(
     })?;
     Ok(format!(
         "{header}{}",
-        space_items(&prettyplease::unparse(&parsed))
+        space_items(&wrap_string_enums(&prettyplease::unparse(&parsed)))
     ))
+}
+
+/// The marker of an enum that [`wrap_string_enums`] puts in `ghl_runtime::string_enum!`.
+const STRING_ENUM_MARKER: &str = "#[string_enum]";
+
+/// Puts each top-level enum marked `#[string_enum]`, with the doc comment above it, in a
+/// `ghl_runtime::string_enum! { ... }` invocation, indented one level: the layout prettyplease
+/// gave the enum, inside the macro.
+fn wrap_string_enums(code: &str) -> String {
+    if !code.contains(STRING_ENUM_MARKER) {
+        return code.to_owned();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(code.lines().count() + 64);
+    let mut inside = false;
+    for line in code.lines() {
+        if inside {
+            out.push(if line.is_empty() {
+                String::new()
+            } else {
+                format!("    {line}")
+            });
+            if line == "}" {
+                out.push("}".to_owned());
+                inside = false;
+            }
+        } else if line == STRING_ENUM_MARKER {
+            let docs = out
+                .iter()
+                .rev()
+                .take_while(|line| line.starts_with("///"))
+                .count();
+            let docs: Vec<String> = out.split_off(out.len() - docs);
+            out.push("ghl_runtime::string_enum! {".to_owned());
+            out.extend(docs.into_iter().map(|doc| format!("    {doc}")));
+            inside = true;
+        } else {
+            out.push(line.to_owned());
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
 }
 
 /// prettyplease puts items back to back; a blank line between items (and after the imports and
@@ -147,7 +189,7 @@ fn format_file(
 fn space_items(code: &str) -> String {
     const ITEM_STARTS: &[&str] = &[
         "///", "#[", "pub ", "impl ", "impl<", "fn ", "async ", "const ", "type ", "mod ", "use ",
-        "enum ", "struct ",
+        "enum ", "struct ", "ghl_", // `ghl_runtime::string_enum! {`
     ];
     let lines: Vec<&str> = code.lines().collect();
     let mut out = String::with_capacity(code.len() + code.len() / 20);
@@ -298,6 +340,16 @@ mod tests {
             space_items(code),
             "//! Docs.\n\nuse a::b;\nuse c::d;\n\npub struct A {\n    x: u8,\n}\n\nimpl A {\n    fn f() {}\n    fn g() {\n        if x {\n        }\n    }\n}\n"
         );
+    }
+
+    #[test]
+    fn string_enums_go_into_the_macro_with_their_docs() {
+        let code = "/// Other.\npub struct A;\n/// Status.\n///\n/// More.\n#[string_enum]\npub enum S {\n    /// `a`\n    A = \"a\",\n\n    B = \"b\",\n}\npub struct B;\n";
+        assert_eq!(
+            wrap_string_enums(code),
+            "/// Other.\npub struct A;\nghl_runtime::string_enum! {\n    /// Status.\n    ///\n    /// More.\n    pub enum S {\n        /// `a`\n        A = \"a\",\n\n        B = \"b\",\n    }\n}\npub struct B;\n"
+        );
+        assert_eq!(wrap_string_enums("pub struct A;\n"), "pub struct A;\n");
     }
 
     #[test]

@@ -15,11 +15,12 @@ pub fn types_rs(api: &Api) -> TokenStream {
         "Request and response types of the {} API, one per schema of `{}`.",
         api.title, api.spec_path
     ));
+    // String enums get serde from the runtime's `string_enum!`.
     let uses_serde = api.types.iter().any(|def| {
         def.shared.is_none()
             && matches!(
                 def.kind,
-                TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Untagged { .. }
+                TypeKind::Struct { .. } | TypeKind::Untagged { .. }
             )
     });
     let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
@@ -181,6 +182,18 @@ fn struct_def(
     additional: Option<&Ty>,
     input: bool,
 ) -> TokenStream {
+    // `rename_all = "camelCase"` when it leaves fewer fields to rename one by one, as a person
+    // would write it: most wire names are camelCase.
+    let renamed_plain = fields
+        .iter()
+        .filter(|field| field.name != field.wire)
+        .count();
+    let renamed_camel = fields
+        .iter()
+        .filter(|field| camel_case(&field.name) != field.wire)
+        .count();
+    let camel = renamed_camel < renamed_plain;
+    let rename_all = camel.then(|| quote! { #[serde(rename_all = "camelCase")] });
     let rendered = fields.iter().map(|field| {
         let doc = doc_attrs(&match field.doc.as_deref().map(str::trim) {
             Some(doc) if !doc.is_empty() => spec_markdown(doc),
@@ -189,7 +202,12 @@ fn struct_def(
         let ident = format_ident!("{}", field.name);
         let ty = field.render_ty(&Code::IN_TYPES);
         let wire = &field.wire;
-        let rename = (field.name != field.wire).then(|| quote! { rename = #wire, });
+        let implied = if camel {
+            camel_case(&field.name)
+        } else {
+            field.name.clone()
+        };
+        let rename = (implied != field.wire).then(|| quote! { rename = #wire, });
         let serde = match (field.optional(), field.required) {
             // May be absent: accept absence and don't send `null` for it.
             (true, false) => {
@@ -222,6 +240,7 @@ fn struct_def(
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        #rename_all
         #[non_exhaustive]
         pub struct #name {
             #(#rendered)*
@@ -230,6 +249,26 @@ fn struct_def(
 
         #constructor
     }
+}
+
+/// The wire name serde's `rename_all = "camelCase"` gives a field (its rule for fields: drop
+/// each `_` and capitalize what follows it, then lowercase the first character).
+fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut capitalize = false;
+    for ch in field.chars() {
+        if ch == '_' {
+            capitalize = !out.is_empty();
+        } else if capitalize {
+            out.push(ch.to_ascii_uppercase());
+            capitalize = false;
+        } else if out.is_empty() {
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 /// `new(required...)` and a setter per optional field.
@@ -305,61 +344,68 @@ fn constructor(
     }
 }
 
+/// A string enum, written as `ghl_runtime::string_enum! { pub enum X { A = "a", ... } }`: the
+/// runtime's macro adds `Unknown(String)`, `as_str`, the conversions and serde, the same for
+/// every enum. prettyplease does not lay out macro bodies, so the enum goes through it as a
+/// plain item marked `#[string_enum]`, and [`super::wrap_string_enums`] puts it in the macro.
 fn enum_def(doc: &TokenStream, name: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
-    let idents: Vec<_> = variants
+    let idents = variants
         .iter()
-        .map(|variant| format_ident!("{}", variant.name))
-        .collect();
-    let wires: Vec<&str> = variants
+        .map(|variant| format_ident!("{}", variant.name));
+    let wires = variants.iter().map(|variant| variant.wire.as_str());
+    let variant_docs = variants
         .iter()
-        .map(|variant| variant.wire.as_str())
-        .collect();
-    let variant_docs = wires.iter().map(|wire| doc_attrs(&format!("`{wire}`")));
+        .map(|variant| doc_attrs(&format!("`{}`", variant.wire)));
     quote! {
         #doc
-        ///
-        /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(from = "String", into = "String")]
-        #[non_exhaustive]
+        #[string_enum]
         pub enum #name {
-            #( #variant_docs #idents, )*
-            /// A value the spec did not list.
-            Unknown(String),
+            #( #variant_docs #idents = #wires, )*
         }
+    }
+}
 
-        impl #name {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#idents => #wires, )*
-                    Self::Unknown(value) => value,
-                }
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::camel_case;
 
-        impl From<String> for #name {
-            fn from(value: String) -> Self {
-                match value.as_str() {
-                    #( #wires => Self::#idents, )*
-                    _ => Self::Unknown(value),
-                }
-            }
+    /// The names serde itself gives these fields under `rename_all = "camelCase"`: the emitted
+    /// per-field renames are computed against `camel_case`, so the two must agree.
+    #[test]
+    fn camel_case_matches_serde() {
+        #[derive(serde::Serialize, Default)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(non_snake_case, dead_code)]
+        struct Names {
+            location_id: u8,
+            type_: u8,
+            address_1: u8,
+            _id: u8,
+            a__b: u8,
+            x_y_z: u8,
+            Upper: u8,
+            utm_source_2b: u8,
         }
-
-        impl From<#name> for String {
-            fn from(value: #name) -> Self {
-                match value {
-                    #name::Unknown(value) => value,
-                    known => known.as_str().to_owned(),
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        let json = serde_json::to_value(Names::default()).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let ours: Vec<String> = [
+            "location_id",
+            "type_",
+            "address_1",
+            "_id",
+            "a__b",
+            "x_y_z",
+            "Upper",
+            "utm_source_2b",
+        ]
+        .iter()
+        .map(|name| camel_case(name))
+        .collect();
+        assert_eq!(keys, ours);
     }
 }
