@@ -6,6 +6,7 @@ mod client;
 mod docs;
 mod manifest;
 mod releases;
+mod request;
 mod types;
 
 use std::collections::BTreeMap;
