@@ -21,6 +21,7 @@
 
 use std::time::{Duration, SystemTime};
 
+pub use ghl_runtime::media::mime_type;
 use ghl_runtime::timestamp::{format_timestamp, parse_timestamp};
 
 use crate::types::{
@@ -143,29 +144,4 @@ impl PostApprovalSchema {
             approval_status: details.approval_status.clone(),
         }
     }
-}
-
-/// A real MIME type for a media item: `declared` when it already is one (`image/png`),
-/// otherwise derived from the URL's extension, with the declared kind (`image` or `video`)
-/// deciding when the extension says nothing.
-pub fn mime_type(url: &str, declared: Option<&str>) -> String {
-    if let Some(declared) = declared.filter(|declared| declared.contains('/')) {
-        return declared.to_owned();
-    }
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let extension = file
-        .rsplit_once('.')
-        .map(|(_, extension)| extension.to_ascii_lowercase());
-    let mime = match extension.as_deref() {
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("mp4" | "m4v") => "video/mp4",
-        Some("mov") => "video/quicktime",
-        _ if declared == Some("video") => "video/mp4",
-        _ => "image/jpeg",
-    };
-    mime.to_owned()
 }

@@ -70,6 +70,7 @@ mod app;
 pub mod auth;
 mod client;
 mod error;
+pub mod media;
 pub mod paging;
 pub mod ratelimit;
 mod request;

@@ -31,5 +31,8 @@ pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
 
+/// Hand-written helpers for what the spec cannot say (from `overrides/social-planner-v3.ext.rs`).
+pub mod ext;
+
 /// The shared schemas (error bodies and the like) this API refers to.
 pub use ghl_common as common;
