@@ -1824,23 +1824,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/6/schema/items`
     pub enum FbGetReportingFieldsItem {
-        /// `impressions`
         Impressions = "impressions",
-        /// `clicks`
         Clicks = "clicks",
-        /// `spend`
         Spend = "spend",
-        /// `cpc`
         Cpc = "cpc",
-        /// `cost_per_conversion`
         CostPerConversion = "cost_per_conversion",
-        /// `conversions`
         Conversions = "conversions",
-        /// `cpm`
         Cpm = "cpm",
-        /// `reach`
         Reach = "reach",
-        /// `frequency`
         Frequency = "frequency",
     }
 }
@@ -2024,49 +2015,27 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion/properties/type`
     pub enum FormQuestionType {
-        /// `CUSTOM`
         Custom = "CUSTOM",
-        /// `CITY`
         City = "CITY",
-        /// `COMPANY_NAME`
         CompanyName = "COMPANY_NAME",
-        /// `COUNTRY`
         Country = "COUNTRY",
-        /// `DATE_OF_BIRTH`
         DateOfBirth = "DATE_OF_BIRTH",
-        /// `EMAIL`
         Email = "EMAIL",
-        /// `FIRST_NAME`
         FirstName = "FIRST_NAME",
-        /// `FULL_NAME`
         FullName = "FULL_NAME",
-        /// `GENDER`
         Gender = "GENDER",
-        /// `JOB_TITLE`
         JobTitle = "JOB_TITLE",
-        /// `LAST_NAME`
         LastName = "LAST_NAME",
-        /// `MARITAL_STATUS`
         MaritalStatus = "MARITAL_STATUS",
-        /// `MILITARY_STATUS`
         MilitaryStatus = "MILITARY_STATUS",
-        /// `PHONE`
         Phone = "PHONE",
-        /// `POST_CODE`
         PostCode = "POST_CODE",
-        /// `RELATIONSHIP_STATUS`
         RelationshipStatus = "RELATIONSHIP_STATUS",
-        /// `STATE`
         State = "STATE",
-        /// `STREET_ADDRESS`
         StreetAddress = "STREET_ADDRESS",
-        /// `WORK_EMAIL`
         WorkEmail = "WORK_EMAIL",
-        /// `WORK_PHONE_NUMBER`
         WorkPhoneNumber = "WORK_PHONE_NUMBER",
-        /// `ZIP`
         Zip = "ZIP",
-        /// `SHORT_ANSWER`
         ShortAnswer = "SHORT_ANSWER",
     }
 }

@@ -1918,25 +1918,15 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema/items`
     pub enum FbGetReportingFieldsItem {
-        /// `impressions`
         Impressions = "impressions",
-        /// `clicks`
         Clicks = "clicks",
-        /// `spend`
         Spend = "spend",
-        /// `cpc`
         Cpc = "cpc",
-        /// `cost_per_conversion`
         CostPerConversion = "cost_per_conversion",
-        /// `conversions`
         Conversions = "conversions",
-        /// `cpm`
         Cpm = "cpm",
-        /// `reach`
         Reach = "reach",
-        /// `frequency`
         Frequency = "frequency",
-        /// `ctr`
         Ctr = "ctr",
     }
 }
@@ -2123,49 +2113,27 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion/properties/type`
     pub enum FormQuestionType {
-        /// `CUSTOM`
         Custom = "CUSTOM",
-        /// `CITY`
         City = "CITY",
-        /// `COMPANY_NAME`
         CompanyName = "COMPANY_NAME",
-        /// `COUNTRY`
         Country = "COUNTRY",
-        /// `DATE_OF_BIRTH`
         DateOfBirth = "DATE_OF_BIRTH",
-        /// `EMAIL`
         Email = "EMAIL",
-        /// `FIRST_NAME`
         FirstName = "FIRST_NAME",
-        /// `FULL_NAME`
         FullName = "FULL_NAME",
-        /// `GENDER`
         Gender = "GENDER",
-        /// `JOB_TITLE`
         JobTitle = "JOB_TITLE",
-        /// `LAST_NAME`
         LastName = "LAST_NAME",
-        /// `MARITIAL_STATUS`
         MaritialStatus = "MARITIAL_STATUS",
-        /// `MILITARY_STATUS`
         MilitaryStatus = "MILITARY_STATUS",
-        /// `PHONE`
         Phone = "PHONE",
-        /// `POST_CODE`
         PostCode = "POST_CODE",
-        /// `RELATIONSHIP_STATUS`
         RelationshipStatus = "RELATIONSHIP_STATUS",
-        /// `STATE`
         State = "STATE",
-        /// `STREET_ADDRESS`
         StreetAddress = "STREET_ADDRESS",
-        /// `WORK_EMAIL`
         WorkEmail = "WORK_EMAIL",
-        /// `WORK_PHONE_NUMBER`
         WorkPhoneNumber = "WORK_PHONE_NUMBER",
-        /// `ZIP`
         Zip = "ZIP",
-        /// `SHORT_ANSWER`
         ShortAnswer = "SHORT_ANSWER",
     }
 }
@@ -4386,27 +4354,16 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/7/schema/items` and 2 identical schemas
     pub enum LiGetFieldsItem {
-        /// `clicks`
         Clicks = "clicks",
-        /// `oneClickLeads`
         OneClickLeads = "oneClickLeads",
-        /// `costInLocalCurrency`
         CostInLocalCurrency = "costInLocalCurrency",
-        /// `impressions`
         Impressions = "impressions",
-        /// `costInUsd`
         CostInUsd = "costInUsd",
-        /// `ctr`
         Ctr = "ctr",
-        /// `cpc`
         Cpc = "cpc",
-        /// `cpm`
         Cpm = "cpm",
-        /// `cpl`
         Cpl = "cpl",
-        /// `externalWebsitePostClickConversions`
         ExternalWebsitePostClickConversions = "externalWebsitePostClickConversions",
-        /// `conversionRate`
         ConversionRate = "conversionRate",
     }
 }

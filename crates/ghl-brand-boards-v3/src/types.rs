@@ -743,11 +743,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto/properties/type`
     pub enum CreateBrandVoicePublicV1BodyDtoType {
-        /// `manual`
         Manual = "manual",
-        /// `url`
         Url = "url",
-        /// `description`
         Description = "description",
     }
 }
@@ -1132,13 +1129,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/v3/brand-boards-v3.json#/components/schemas/MetaData/properties/sourceType`)
     pub enum SourceType {
-        /// `template`
         Template = "template",
-        /// `blank`
         Blank = "blank",
-        /// `snapshot`
         Snapshot = "snapshot",
-        /// `url`
         Url = "url",
     }
 }

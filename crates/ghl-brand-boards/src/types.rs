@@ -424,11 +424,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/brand-boards.json#/components/schemas/MetaData/properties/sourceType`)
     pub enum SourceType {
-        /// `template`
         Template = "template",
-        /// `blank`
         Blank = "blank",
-        /// `snapshot`
         Snapshot = "snapshot",
     }
 }

@@ -21,15 +21,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
     pub enum AllowBookingAfterUnit {
-        /// `hours`
         Hours = "hours",
-        /// `days`
         Days = "days",
-        /// `weeks`
         Weeks = "weeks",
-        /// `months`
         Months = "months",
-        /// `mins`
         Mins = "mins",
     }
 }
@@ -3788,9 +3783,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO/properties/locationType` and 2 identical schemas
     pub enum LocationType {
-        /// `offline`
         Offline = "offline",
-        /// `ask_booker`
         AskBooker = "ask_booker",
     }
 }
@@ -5310,17 +5303,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/calendars-v3.json#/components/schemas/UpdateServiceBookingDTO/properties/status`
     pub enum UpdateServiceBookingDtoStatus {
-        /// `confirmed`
         Confirmed = "confirmed",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `invalid`
         Invalid = "invalid",
-        /// `new`
         New = "new",
-        /// `showed`
         Showed = "showed",
-        /// `no_show`
         NoShow = "no_show",
     }
 }

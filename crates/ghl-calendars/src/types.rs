@@ -21,13 +21,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
     pub enum AllowBookingAfterUnit {
-        /// `hours`
         Hours = "hours",
-        /// `days`
         Days = "days",
-        /// `weeks`
         Weeks = "weeks",
-        /// `months`
         Months = "months",
     }
 }
@@ -526,17 +522,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus` and 1 identical schema (`apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`)
     pub enum AppointmentStatus {
-        /// `new`
         New = "new",
-        /// `confirmed`
         Confirmed = "confirmed",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `showed`
         Showed = "showed",
-        /// `noshow`
         Noshow = "noshow",
-        /// `invalid`
         Invalid = "invalid",
     }
 }

@@ -507,21 +507,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO/properties/allInOneChatTypes/items` and 2 identical schemas
     pub enum AllInOneChatTypesItem {
-        /// `liveChat`
         LiveChat = "liveChat",
-        /// `waChat`
         WaChat = "waChat",
-        /// `emailChat`
         EmailChat = "emailChat",
-        /// `allInOneChat`
         AllInOneChat = "allInOneChat",
-        /// `voiceAiChat`
         VoiceAiChat = "voiceAiChat",
-        /// `facebookChat`
         FacebookChat = "facebookChat",
-        /// `instagramChat`
         InstagramChat = "instagramChat",
-        /// `webChat`
         WebChat = "webChat",
     }
 }
@@ -599,9 +591,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO/properties/chatType` and 1 identical schema (`apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO/properties/chatType`)
     pub enum ChatType {
-        /// `liveChat`
         LiveChat = "liveChat",
-        /// `emailChat`
         EmailChat = "emailChat",
     }
 }
@@ -835,19 +825,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/chat-widget-v3.json#/paths/~1chat-widget~1list/get/parameters/5/schema`
     pub enum ListChatWidgetExcludeChatType {
-        /// `liveChat`
         LiveChat = "liveChat",
-        /// `waChat`
         WaChat = "waChat",
-        /// `emailChat`
         EmailChat = "emailChat",
-        /// `allInOneChat`
         AllInOneChat = "allInOneChat",
-        /// `voiceAiChat`
         VoiceAiChat = "voiceAiChat",
-        /// `facebookChat`
         FacebookChat = "facebookChat",
-        /// `instagramChat`
         InstagramChat = "instagramChat",
     }
 }

@@ -10,27 +10,16 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats` and 7 identical schemas
     pub enum AcceptedFormats {
-        /// `.pdf`
         Pdf = ".pdf",
-        /// `.docx`
         Docx = ".docx",
-        /// `.doc`
         Doc = ".doc",
-        /// `.jpg`
         Jpg = ".jpg",
-        /// `.jpeg`
         Jpeg = ".jpeg",
-        /// `.png`
         Png = ".png",
-        /// `.gif`
         Gif = ".gif",
-        /// `.csv`
         Csv = ".csv",
-        /// `.xlsx`
         Xlsx = ".xlsx",
-        /// `.xls`
         Xls = ".xls",
-        /// `all`
         All = "all",
     }
 }
@@ -40,13 +29,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action` and 3 identical schemas
     pub enum Action {
-        /// `funnel`
         Funnel = "funnel",
-        /// `website`
         Website = "website",
-        /// `url`
         Url = "url",
-        /// `all`
         All = "all",
     }
 }
@@ -56,19 +41,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 5 identical schemas
     pub enum ActionDataDtoType {
-        /// `triggerWorkflow`
         TriggerWorkflow = "triggerWorkflow",
-        /// `updateContactField`
         UpdateContactField = "updateContactField",
-        /// `appointmentBooking`
         AppointmentBooking = "appointmentBooking",
-        /// `stopBot`
         StopBot = "stopBot",
-        /// `humanHandOver`
         HumanHandOver = "humanHandOver",
-        /// `advancedFollowup`
         AdvancedFollowup = "advancedFollowup",
-        /// `transferBot`
         TransferBot = "transferBot",
     }
 }
@@ -78,21 +56,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/AgentActionResponseDTO/properties/actionType` and 15 identical schemas
     pub enum ActionType {
-        /// `CALL_TRANSFER`
         CallTransfer = "CALL_TRANSFER",
-        /// `DATA_EXTRACTION`
         DataExtraction = "DATA_EXTRACTION",
-        /// `IN_CALL_DATA_EXTRACTION`
         InCallDataExtraction = "IN_CALL_DATA_EXTRACTION",
-        /// `WORKFLOW_TRIGGER`
         WorkflowTrigger = "WORKFLOW_TRIGGER",
-        /// `SMS`
         Sms = "SMS",
-        /// `APPOINTMENT_BOOKING`
         AppointmentBooking = "APPOINTMENT_BOOKING",
-        /// `CUSTOM_ACTION`
         CustomAction = "CUSTOM_ACTION",
-        /// `KNOWLEDGE_BASE`
         KnowledgeBase = "KNOWLEDGE_BASE",
     }
 }
@@ -102,9 +72,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization`)
     pub enum AdBudgetOptimization {
-        /// `MAXIMUM_DELIVERY`
         MaximumDelivery = "MAXIMUM_DELIVERY",
-        /// `COST_CAP`
         CostCap = "COST_CAP",
     }
 }
@@ -114,11 +82,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO/properties/mediaType`)
     pub enum AdCampaignDtoMediaType {
-        /// `STANDARD_UPDATE`
         StandardUpdate = "STANDARD_UPDATE",
-        /// `SINGLE_VIDEO`
         SingleVideo = "SINGLE_VIDEO",
-        /// `CAROUSEL`
         Carousel = "CAROUSEL",
     }
 }
@@ -128,19 +93,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek`)
     pub enum AdScheduleTargetDtoDayOfWeek {
-        /// `MONDAY`
         Monday = "MONDAY",
-        /// `TUESDAY`
         Tuesday = "TUESDAY",
-        /// `WEDNESDAY`
         Wednesday = "WEDNESDAY",
-        /// `THURSDAY`
         Thursday = "THURSDAY",
-        /// `FRIDAY`
         Friday = "FRIDAY",
-        /// `SATURDAY`
         Saturday = "SATURDAY",
-        /// `SUNDAY`
         Sunday = "SUNDAY",
     }
 }
@@ -150,7 +108,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType`)
     pub enum AdvertisingChannelSubType {
-        /// `DEMAND_GEN`
         DemandGen = "DEMAND_GEN",
     }
 }
@@ -160,21 +117,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/advertisingChannelType`)
     pub enum AdvertisingChannelType {
-        /// `SEARCH`
         Search = "SEARCH",
-        /// `DISCOVERY`
         Discovery = "DISCOVERY",
-        /// `DISPLAY`
         Display = "DISPLAY",
-        /// `HOTEL`
         Hotel = "HOTEL",
-        /// `LOCAL`
         Local = "LOCAL",
-        /// `MULTI_CHANNEL`
         MultiChannel = "MULTI_CHANNEL",
-        /// `PERFORMANCE_MAX`
         PerformanceMax = "PERFORMANCE_MAX",
-        /// `DEMAND_GEN`
         DemandGen = "DEMAND_GEN",
     }
 }
@@ -184,11 +133,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingForUnit` and 5 identical schemas
     pub enum AllowBookingForUnit {
-        /// `days`
         Days = "days",
-        /// `weeks`
         Weeks = "weeks",
-        /// `months`
         Months = "months",
     }
 }
@@ -198,7 +144,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType` and 231 identical schemas
     pub enum AltType {
-        /// `location`
         Location = "location",
     }
 }
@@ -208,9 +153,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type` and 3 identical schemas
     pub enum ApplyToFuturePaymentsConfigDtoType {
-        /// `forever`
         Forever = "forever",
-        /// `fixed`
         Fixed = "fixed",
     }
 }
@@ -221,19 +164,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/meetingLocationType` and 3 identical schemas
     pub enum AppointmentCreateSchemaMeetingLocationType {
-        /// `custom`
         Custom = "custom",
-        /// `zoom`
         Zoom = "zoom",
-        /// `gmeet`
         Gmeet = "gmeet",
-        /// `phone`
         Phone = "phone",
-        /// `address`
         Address = "address",
-        /// `ms_teams`
         MsTeams = "ms_teams",
-        /// `google`
         Google = "google",
     }
 }
@@ -243,21 +179,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse/properties/appointmentStatus` and 3 identical schemas
     pub enum AppointmentStatus {
-        /// `new`
         New = "new",
-        /// `confirmed`
         Confirmed = "confirmed",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `showed`
         Showed = "showed",
-        /// `noshow`
         Noshow = "noshow",
-        /// `invalid`
         Invalid = "invalid",
-        /// `active`
         Active = "active",
-        /// `completed`
         Completed = "completed",
     }
 }
@@ -267,13 +195,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostApprovalStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostApprovalStatus`)
     pub enum ApprovalStatus {
-        /// `pending`
         Pending = "pending",
-        /// `approved`
         Approved = "approved",
-        /// `rejected`
         Rejected = "rejected",
-        /// `not_required`
         NotRequired = "not_required",
     }
 }
@@ -283,9 +207,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType` and 3 identical schemas
     pub enum AssociationType {
-        /// `USER_DEFINED`
         UserDefined = "USER_DEFINED",
-        /// `SYSTEM_DEFINED`
         SystemDefined = "SYSTEM_DEFINED",
     }
 }
@@ -295,15 +217,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type` and 3 identical schemas
     pub enum AttachLinkedinAccountDtoType {
-        /// `page`
         Page = "page",
-        /// `group`
         Group = "group",
-        /// `profile`
         Profile = "profile",
-        /// `location`
         Location = "location",
-        /// `business`
         Business = "business",
     }
 }
@@ -313,9 +230,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/attributionModel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/attributionModel`)
     pub enum AttributionModel {
-        /// `GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN`
         GoogleSearchAttributionDataDriven = "GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN",
-        /// `GOOGLE_ADS_LAST_CLICK`
         GoogleAdsLastClick = "GOOGLE_ADS_LAST_CLICK",
     }
 }
@@ -325,29 +240,17 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO/properties/type`)
     pub enum AudienceLocationDtoType {
-        /// `country`
         Country = "country",
-        /// `city`
         City = "city",
-        /// `region`
         Region = "region",
-        /// `country_group`
         CountryGroup = "country_group",
-        /// `geo_market`
         GeoMarket = "geo_market",
-        /// `large_geo_area`
         LargeGeoArea = "large_geo_area",
-        /// `medium_geo_area`
         MediumGeoArea = "medium_geo_area",
-        /// `small_geo_area`
         SmallGeoArea = "small_geo_area",
-        /// `subcity`
         Subcity = "subcity",
-        /// `neighborhood`
         Neighborhood = "neighborhood",
-        /// `zip`
         Zip = "zip",
-        /// `address`
         Address = "address",
     }
 }
@@ -372,9 +275,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items/properties/billingInterval` and 3 identical schemas
     pub enum BillingInterval {
-        /// `month`
         Month = "month",
-        /// `year`
         Year = "year",
     }
 }
@@ -384,13 +285,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/blogs.json#/components/schemas/BlogPostStatus` and 1 identical schema (`apps/v3/blogs-v3.json#/components/schemas/BlogPostStatus`)
     pub enum BlogPostStatus {
-        /// `DRAFT`
         Draft = "DRAFT",
-        /// `PUBLISHED`
         Published = "PUBLISHED",
-        /// `SCHEDULED`
         Scheduled = "SCHEDULED",
-        /// `ARCHIVED`
         Archived = "ARCHIVED",
     }
 }
@@ -400,11 +297,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOption` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/bookingOption`)
     pub enum BookingOption {
-        /// `skip`
         Skip = "skip",
-        /// `continue`
         Continue = "continue",
-        /// `book_next`
         BookNext = "book_next",
     }
 }
@@ -414,9 +308,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOverlapDefaultStatus` and 2 identical schemas
     pub enum BookingOverlapDefaultStatus {
-        /// `confirmed`
         Confirmed = "confirmed",
-        /// `new`
         New = "new",
     }
 }
@@ -426,9 +318,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType` and 5 identical schemas
     pub enum BudgetType {
-        /// `DAILY`
         Daily = "DAILY",
-        /// `LIFETIME`
         Lifetime = "LIFETIME",
     }
 }
@@ -438,9 +328,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion` and 2 identical schemas
     pub enum BuilderVersion {
-        /// `1`
         V1 = "1",
-        /// `2`
         V2 = "2",
     }
 }
@@ -450,15 +338,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/BulkUpdateDto/properties/type`)
     pub enum BulkUpdateDtoType {
-        /// `bulk-update-price`
         BulkUpdatePrice = "bulk-update-price",
-        /// `bulk-update-availability`
         BulkUpdateAvailability = "bulk-update-availability",
-        /// `bulk-update-product-collection`
         BulkUpdateProductCollection = "bulk-update-product-collection",
-        /// `bulk-delete-products`
         BulkDeleteProducts = "bulk-delete-products",
-        /// `bulk-update-currency`
         BulkUpdateCurrency = "bulk-update-currency",
     }
 }
@@ -468,7 +351,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ItemTaxDto/properties/calculation`)
     pub enum Calculation {
-        /// `exclusive`
         Exclusive = "exclusive",
     }
 }
@@ -478,7 +360,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/CalendarNotification/properties/type`)
     pub enum CalendarNotificationType {
-        /// `email`
         Email = "email",
     }
 }
@@ -488,17 +369,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType` and 3 identical schemas
     pub enum CalendarType {
-        /// `round_robin`
         RoundRobin = "round_robin",
-        /// `event`
         Event = "event",
-        /// `class_booking`
         ClassBooking = "class_booking",
-        /// `collective`
         Collective = "collective",
-        /// `service_booking`
         ServiceBooking = "service_booking",
-        /// `personal`
         Personal = "personal",
     }
 }
@@ -508,21 +383,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status` and 3 identical schemas
     pub enum CallStatus {
-        /// `pending`
         Pending = "pending",
-        /// `completed`
         Completed = "completed",
-        /// `answered`
         Answered = "answered",
-        /// `busy`
         Busy = "busy",
-        /// `no-answer`
         NoAnswer = "no-answer",
-        /// `failed`
         Failed = "failed",
-        /// `canceled`
         Canceled = "canceled",
-        /// `voicemail`
         Voicemail = "voicemail",
     }
 }
@@ -532,35 +399,20 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel`)
     pub enum CallToActionLabel {
-        /// `AUTOMATED`
         Automated = "AUTOMATED",
-        /// `LEARN_MORE`
         LearnMore = "LEARN_MORE",
-        /// `GET_QUOTE`
         GetQuote = "GET_QUOTE",
-        /// `APPLY_NOW`
         ApplyNow = "APPLY_NOW",
-        /// `SIGN_UP`
         SignUp = "SIGN_UP",
-        /// `CONTACT_US`
         ContactUs = "CONTACT_US",
-        /// `SUBSCRIBE`
         Subscribe = "SUBSCRIBE",
-        /// `DOWNLOAD`
         Download = "DOWNLOAD",
-        /// `BOOK_NOW`
         BookNow = "BOOK_NOW",
-        /// `SHOP_NOW`
         ShopNow = "SHOP_NOW",
-        /// `BUY_NOW`
         BuyNow = "BUY_NOW",
-        /// `DONATE_NOW`
         DonateNow = "DONATE_NOW",
-        /// `ORDER_NOW`
         OrderNow = "ORDER_NOW",
-        /// `PLAY_NOW`
         PlayNow = "PLAY_NOW",
-        /// `SEE_MORE`
         SeeMore = "SEE_MORE",
     }
 }
@@ -570,35 +422,20 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType`)
     pub enum CallToActionType {
-        /// `LEARN_MORE`
         LearnMore = "LEARN_MORE",
-        /// `GET_QUOTE`
         GetQuote = "GET_QUOTE",
-        /// `APPLY_NOW`
         ApplyNow = "APPLY_NOW",
-        /// `SIGN_UP`
         SignUp = "SIGN_UP",
-        /// `CONTACT_US`
         ContactUs = "CONTACT_US",
-        /// `SUBSCRIBE`
         Subscribe = "SUBSCRIBE",
-        /// `DOWNLOAD`
         Download = "DOWNLOAD",
-        /// `BOOK_NOW`
         BookNow = "BOOK_NOW",
-        /// `GET_OFFER`
         GetOffer = "GET_OFFER",
-        /// `REGISTER`
         Register = "REGISTER",
-        /// `GET_INFO`
         GetInfo = "GET_INFO",
-        /// `REQUEST_DEMO`
         RequestDemo = "REQUEST_DEMO",
-        /// `JOIN_NOW`
         JoinNow = "JOIN_NOW",
-        /// `GET_STARTED`
         GetStarted = "GET_STARTED",
-        /// `VISIT_SITE`
         VisitSite = "VISIT_SITE",
     }
 }
@@ -608,11 +445,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CardDto/properties/type`)
     pub enum CardDtoType {
-        /// `visa`
         Visa = "visa",
-        /// `mastercard`
         Mastercard = "mastercard",
-        /// `other`
         Other = "other",
     }
 }
@@ -622,13 +456,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel` and 5 identical schemas
     pub enum Channel {
-        /// `email`
         Email = "email",
-        /// `inApp`
         InApp = "inApp",
-        /// `sms`
         Sms = "sms",
-        /// `whatsapp`
         Whatsapp = "whatsapp",
     }
 }
@@ -638,17 +468,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 5 identical schemas
     pub enum ChannelsItem {
-        /// `IG`
         Ig = "IG",
-        /// `FB`
         Fb = "FB",
-        /// `SMS`
         Sms = "SMS",
-        /// `WebChat`
         WebChat = "WebChat",
-        /// `WhatsApp`
         WhatsApp = "WhatsApp",
-        /// `Live_Chat`
         LiveChat = "Live_Chat",
     }
 }
@@ -658,11 +482,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode`)
     pub enum ColorRenderMode {
-        /// `dot`
         Dot = "dot",
-        /// `bg-tint`
         BgTint = "bg-tint",
-        /// `none`
         None = "none",
     }
 }
@@ -672,11 +493,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto/properties/conditionType` and 5 identical schemas
     pub enum ConditionType {
-        /// `none`
         None = "none",
-        /// `price`
         Price = "price",
-        /// `weight`
         Weight = "weight",
     }
 }
@@ -686,19 +504,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/contacts.json#/components/schemas/ContactSearchOperator` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchOperator`)
     pub enum ContactSearchOperator {
-        /// `eq`
         Eq = "eq",
-        /// `not_eq`
         NotEq = "not_eq",
-        /// `contains`
         Contains = "contains",
-        /// `not_contains`
         NotContains = "not_contains",
-        /// `exists`
         Exists = "exists",
-        /// `not_exists`
         NotExists = "not_exists",
-        /// `range`
         Range = "range",
     }
 }
@@ -708,11 +519,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/courses.json#/components/schemas/contentType` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/contentType`)
     pub enum ContentType {
-        /// `video`
         Video = "video",
-        /// `assignment`
         Assignment = "assignment",
-        /// `quiz`
         Quiz = "quiz",
     }
 }
@@ -722,15 +530,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ConversationSchema/properties/type`)
     pub enum ConversationSchemaType {
-        /// `TYPE_PHONE`
         TypePhone = "TYPE_PHONE",
-        /// `TYPE_EMAIL`
         TypeEmail = "TYPE_EMAIL",
-        /// `TYPE_FB_MESSENGER`
         TypeFbMessenger = "TYPE_FB_MESSENGER",
-        /// `TYPE_REVIEW`
         TypeReview = "TYPE_REVIEW",
-        /// `TYPE_GROUP_SMS`
         TypeGroupSms = "TYPE_GROUP_SMS",
     }
 }
@@ -740,9 +543,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/countingType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/countingType`)
     pub enum CountingType {
-        /// `ONE_PER_CLICK`
         OnePerClick = "ONE_PER_CLICK",
-        /// `MANY_PER_CLICK`
         ManyPerClick = "MANY_PER_CLICK",
     }
 }
@@ -752,499 +553,252 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/Address/properties/countryCode` and 13 identical schemas
     pub enum Country {
-        /// `AF`
         Af = "AF",
-        /// `AX`
         Ax = "AX",
-        /// `AL`
         Al = "AL",
-        /// `DZ`
         Dz = "DZ",
-        /// `AS`
         As = "AS",
-        /// `AD`
         Ad = "AD",
-        /// `AO`
         Ao = "AO",
-        /// `AI`
         Ai = "AI",
-        /// `AQ`
         Aq = "AQ",
-        /// `AG`
         Ag = "AG",
-        /// `AR`
         Ar = "AR",
-        /// `AM`
         Am = "AM",
-        /// `AW`
         Aw = "AW",
-        /// `AU`
         Au = "AU",
-        /// `AT`
         At = "AT",
-        /// `AZ`
         Az = "AZ",
-        /// `BS`
         Bs = "BS",
-        /// `BH`
         Bh = "BH",
-        /// `BD`
         Bd = "BD",
-        /// `BB`
         Bb = "BB",
-        /// `BY`
         By = "BY",
-        /// `BE`
         Be = "BE",
-        /// `BZ`
         Bz = "BZ",
-        /// `BJ`
         Bj = "BJ",
-        /// `BM`
         Bm = "BM",
-        /// `BT`
         Bt = "BT",
-        /// `BO`
         Bo = "BO",
-        /// `BA`
         Ba = "BA",
-        /// `BW`
         Bw = "BW",
-        /// `BV`
         Bv = "BV",
-        /// `BR`
         Br = "BR",
-        /// `IO`
         Io = "IO",
-        /// `BN`
         Bn = "BN",
-        /// `BG`
         Bg = "BG",
-        /// `BF`
         Bf = "BF",
-        /// `BI`
         Bi = "BI",
-        /// `KH`
         Kh = "KH",
-        /// `CM`
         Cm = "CM",
-        /// `CA`
         Ca = "CA",
-        /// `CV`
         Cv = "CV",
-        /// `KY`
         Ky = "KY",
-        /// `CF`
         Cf = "CF",
-        /// `TD`
         Td = "TD",
-        /// `CL`
         Cl = "CL",
-        /// `CN`
         Cn = "CN",
-        /// `CX`
         Cx = "CX",
-        /// `CC`
         Cc = "CC",
-        /// `CO`
         Co = "CO",
-        /// `KM`
         Km = "KM",
-        /// `CG`
         Cg = "CG",
-        /// `CD`
         Cd = "CD",
-        /// `CK`
         Ck = "CK",
-        /// `CR`
         Cr = "CR",
-        /// `CI`
         Ci = "CI",
-        /// `HR`
         Hr = "HR",
-        /// `CU`
         Cu = "CU",
-        /// `CY`
         Cy = "CY",
-        /// `CZ`
         Cz = "CZ",
-        /// `DK`
         Dk = "DK",
-        /// `DJ`
         Dj = "DJ",
-        /// `DM`
         Dm = "DM",
-        /// `DO`
         Do = "DO",
-        /// `EC`
         Ec = "EC",
-        /// `EG`
         Eg = "EG",
-        /// `SV`
         Sv = "SV",
-        /// `GQ`
         Gq = "GQ",
-        /// `ER`
         Er = "ER",
-        /// `EE`
         Ee = "EE",
-        /// `ET`
         Et = "ET",
-        /// `FK`
         Fk = "FK",
-        /// `FO`
         Fo = "FO",
-        /// `FJ`
         Fj = "FJ",
-        /// `FI`
         Fi = "FI",
-        /// `FR`
         Fr = "FR",
-        /// `GF`
         Gf = "GF",
-        /// `PF`
         Pf = "PF",
-        /// `TF`
         Tf = "TF",
-        /// `GA`
         Ga = "GA",
-        /// `GM`
         Gm = "GM",
-        /// `GE`
         Ge = "GE",
-        /// `DE`
         De = "DE",
-        /// `GH`
         Gh = "GH",
-        /// `GI`
         Gi = "GI",
-        /// `GR`
         Gr = "GR",
-        /// `GL`
         Gl = "GL",
-        /// `GD`
         Gd = "GD",
-        /// `GP`
         Gp = "GP",
-        /// `GU`
         Gu = "GU",
-        /// `GT`
         Gt = "GT",
-        /// `GG`
         Gg = "GG",
-        /// `GN`
         Gn = "GN",
-        /// `GW`
         Gw = "GW",
-        /// `GY`
         Gy = "GY",
-        /// `HT`
         Ht = "HT",
-        /// `HM`
         Hm = "HM",
-        /// `VA`
         Va = "VA",
-        /// `HN`
         Hn = "HN",
-        /// `HK`
         Hk = "HK",
-        /// `HU`
         Hu = "HU",
-        /// `IS`
         Is = "IS",
-        /// `IN`
         In = "IN",
-        /// `ID`
         Id = "ID",
-        /// `IR`
         Ir = "IR",
-        /// `IQ`
         Iq = "IQ",
-        /// `IE`
         Ie = "IE",
-        /// `IM`
         Im = "IM",
-        /// `IL`
         Il = "IL",
-        /// `IT`
         It = "IT",
-        /// `JM`
         Jm = "JM",
-        /// `JP`
         Jp = "JP",
-        /// `JE`
         Je = "JE",
-        /// `JO`
         Jo = "JO",
-        /// `KZ`
         Kz = "KZ",
-        /// `KE`
         Ke = "KE",
-        /// `KI`
         Ki = "KI",
-        /// `KP`
         Kp = "KP",
-        /// `KR`
         Kr = "KR",
-        /// `XK`
         Xk = "XK",
-        /// `KW`
         Kw = "KW",
-        /// `KG`
         Kg = "KG",
-        /// `LA`
         La = "LA",
-        /// `LV`
         Lv = "LV",
-        /// `LB`
         Lb = "LB",
-        /// `LS`
         Ls = "LS",
-        /// `LR`
         Lr = "LR",
-        /// `LY`
         Ly = "LY",
-        /// `LI`
         Li = "LI",
-        /// `LT`
         Lt = "LT",
-        /// `LU`
         Lu = "LU",
-        /// `MO`
         Mo = "MO",
-        /// `MK`
         Mk = "MK",
-        /// `MG`
         Mg = "MG",
-        /// `MW`
         Mw = "MW",
-        /// `MY`
         My = "MY",
-        /// `MV`
         Mv = "MV",
-        /// `ML`
         Ml = "ML",
-        /// `MT`
         Mt = "MT",
-        /// `MH`
         Mh = "MH",
-        /// `MQ`
         Mq = "MQ",
-        /// `MR`
         Mr = "MR",
-        /// `MU`
         Mu = "MU",
-        /// `YT`
         Yt = "YT",
-        /// `MX`
         Mx = "MX",
-        /// `FM`
         Fm = "FM",
-        /// `MD`
         Md = "MD",
-        /// `MC`
         Mc = "MC",
-        /// `MN`
         Mn = "MN",
-        /// `ME`
         Me = "ME",
-        /// `MS`
         Ms = "MS",
-        /// `MA`
         Ma = "MA",
-        /// `MZ`
         Mz = "MZ",
-        /// `MM`
         Mm = "MM",
-        /// `NA`
         Na = "NA",
-        /// `NR`
         Nr = "NR",
-        /// `NP`
         Np = "NP",
-        /// `NL`
         Nl = "NL",
-        /// `AN`
         An = "AN",
-        /// `NC`
         Nc = "NC",
-        /// `NZ`
         Nz = "NZ",
-        /// `NI`
         Ni = "NI",
-        /// `NE`
         Ne = "NE",
-        /// `NG`
         Ng = "NG",
-        /// `NU`
         Nu = "NU",
-        /// `NF`
         Nf = "NF",
-        /// `MP`
         Mp = "MP",
-        /// `NO`
         No = "NO",
-        /// `OM`
         Om = "OM",
-        /// `PK`
         Pk = "PK",
-        /// `PW`
         Pw = "PW",
-        /// `PS`
         Ps = "PS",
-        /// `PA`
         Pa = "PA",
-        /// `PG`
         Pg = "PG",
-        /// `PY`
         Py = "PY",
-        /// `PE`
         Pe = "PE",
-        /// `PH`
         Ph = "PH",
-        /// `PN`
         Pn = "PN",
-        /// `PL`
         Pl = "PL",
-        /// `PT`
         Pt = "PT",
-        /// `PR`
         Pr = "PR",
-        /// `QA`
         Qa = "QA",
-        /// `RE`
         Re = "RE",
-        /// `RO`
         Ro = "RO",
-        /// `RU`
         Ru = "RU",
-        /// `RW`
         Rw = "RW",
-        /// `SH`
         Sh = "SH",
-        /// `KN`
         Kn = "KN",
-        /// `LC`
         Lc = "LC",
-        /// `MF`
         Mf = "MF",
-        /// `PM`
         Pm = "PM",
-        /// `VC`
         Vc = "VC",
-        /// `WS`
         Ws = "WS",
-        /// `SM`
         Sm = "SM",
-        /// `ST`
         St = "ST",
-        /// `SA`
         Sa = "SA",
-        /// `SN`
         Sn = "SN",
-        /// `RS`
         Rs = "RS",
-        /// `SC`
         Sc = "SC",
-        /// `SL`
         Sl = "SL",
-        /// `SG`
         Sg = "SG",
-        /// `SX`
         Sx = "SX",
-        /// `SK`
         Sk = "SK",
-        /// `SI`
         Si = "SI",
-        /// `SB`
         Sb = "SB",
-        /// `SO`
         So = "SO",
-        /// `ZA`
         Za = "ZA",
-        /// `GS`
         Gs = "GS",
-        /// `ES`
         Es = "ES",
-        /// `LK`
         Lk = "LK",
-        /// `SD`
         Sd = "SD",
-        /// `SR`
         Sr = "SR",
-        /// `SJ`
         Sj = "SJ",
-        /// `SZ`
         Sz = "SZ",
-        /// `SE`
         Se = "SE",
-        /// `CH`
         Ch = "CH",
-        /// `SY`
         Sy = "SY",
-        /// `TW`
         Tw = "TW",
-        /// `TJ`
         Tj = "TJ",
-        /// `TZ`
         Tz = "TZ",
-        /// `TH`
         Th = "TH",
-        /// `TL`
         Tl = "TL",
-        /// `TG`
         Tg = "TG",
-        /// `TK`
         Tk = "TK",
-        /// `TO`
         To = "TO",
-        /// `TT`
         Tt = "TT",
-        /// `TN`
         Tn = "TN",
-        /// `TR`
         Tr = "TR",
-        /// `TM`
         Tm = "TM",
-        /// `TC`
         Tc = "TC",
-        /// `TV`
         Tv = "TV",
-        /// `UG`
         Ug = "UG",
-        /// `GB`
         Gb = "GB",
-        /// `UA`
         Ua = "UA",
-        /// `AE`
         Ae = "AE",
-        /// `US`
         Us = "US",
-        /// `UM`
         Um = "UM",
-        /// `UY`
         Uy = "UY",
-        /// `UZ`
         Uz = "UZ",
-        /// `VU`
         Vu = "VU",
-        /// `VE`
         Ve = "VE",
-        /// `VN`
         Vn = "VN",
-        /// `VG`
         Vg = "VG",
-        /// `VI`
         Vi = "VI",
-        /// `WF`
         Wf = "WF",
-        /// `EH`
         Eh = "EH",
-        /// `YE`
         Ye = "YE",
-        /// `ZM`
         Zm = "ZM",
-        /// `ZW`
         Zw = "ZW",
     }
 }
@@ -1254,11 +808,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status` and 5 identical schemas
     pub enum CouponDtoStatus {
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `active`
         Active = "active",
-        /// `expired`
         Expired = "expired",
     }
 }
@@ -1268,23 +819,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status` and 7 identical schemas
     pub enum CrawledUrlDtoStatus {
-        /// `Pending`
         Pending = "Pending",
-        /// `Processing`
         Processing = "Processing",
-        /// `Successful`
         Successful = "Successful",
-        /// `Failed`
         Failed = "Failed",
-        /// `Existing`
         Existing = "Existing",
-        /// `Restricted`
         Restricted = "Restricted",
-        /// `Cancelled`
         Cancelled = "Cancelled",
-        /// `Aborted`
         Aborted = "Aborted",
-        /// `Training`
         Training = "Training",
     }
 }
@@ -1294,31 +836,18 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType` and 1 identical schema (`apps/v3/custom-fields-v3.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType`)
     pub enum CreateCustomFieldsDtoDataType {
-        /// `TEXT`
         Text = "TEXT",
-        /// `LARGE_TEXT`
         LargeText = "LARGE_TEXT",
-        /// `NUMERICAL`
         Numerical = "NUMERICAL",
-        /// `PHONE`
         Phone = "PHONE",
-        /// `MONETORY`
         Monetory = "MONETORY",
-        /// `CHECKBOX`
         Checkbox = "CHECKBOX",
-        /// `SINGLE_OPTIONS`
         SingleOptions = "SINGLE_OPTIONS",
-        /// `MULTIPLE_OPTIONS`
         MultipleOptions = "MULTIPLE_OPTIONS",
-        /// `DATE`
         Date = "DATE",
-        /// `TEXTBOX_LIST`
         TextboxList = "TEXTBOX_LIST",
-        /// `FILE_UPLOAD`
         FileUpload = "FILE_UPLOAD",
-        /// `RADIO`
         Radio = "RADIO",
-        /// `EMAIL`
         Email = "EMAIL",
     }
 }
@@ -1328,11 +857,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 7 identical schemas
     pub enum CreateEmployeeDtoMode {
-        /// `off`
         Off = "off",
-        /// `suggestive`
         Suggestive = "suggestive",
-        /// `auto-pilot`
         AutoPilot = "auto-pilot",
     }
 }
@@ -1342,11 +868,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 7 identical schemas
     pub enum CreateEmployeeDtoSleepTimeUnit {
-        /// `hours`
         Hours = "hours",
-        /// `minutes`
         Minutes = "minutes",
-        /// `seconds`
         Seconds = "seconds",
     }
 }
@@ -1356,17 +879,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 11 identical schemas
     pub enum CreateInvoiceResponseDtoStatus {
-        /// `draft`
         Draft = "draft",
-        /// `sent`
         Sent = "sent",
-        /// `payment_processing`
         PaymentProcessing = "payment_processing",
-        /// `paid`
         Paid = "paid",
-        /// `void`
         Void = "void",
-        /// `partially_paid`
         PartiallyPaid = "partially_paid",
     }
 }
@@ -1376,9 +893,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO/properties/type`)
     pub enum CreateLeadFormDtoType {
-        /// `MORE_VOLUME`
         MoreVolume = "MORE_VOLUME",
-        /// `HIGHER_INTENT`
         HigherIntent = "HIGHER_INTENT",
     }
 }
@@ -1388,11 +903,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType` and 5 identical schemas
     pub enum CreatePostDtoType {
-        /// `post`
         Post = "post",
-        /// `story`
         Story = "story",
-        /// `reel`
         Reel = "reel",
     }
 }
@@ -1402,11 +914,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 3 identical schemas
     pub enum CreatePublicAgentDtoStatus {
-        /// `active`
         Active = "active",
-        /// `inactive`
         Inactive = "inactive",
-        /// `archived`
         Archived = "archived",
     }
 }
@@ -1416,19 +925,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse/properties/status` and 3 identical schemas
     pub enum CsvResponseStatus {
-        /// `pending`
         Pending = "pending",
-        /// `in_progress`
         InProgress = "in_progress",
-        /// `completed`
         Completed = "completed",
-        /// `failed`
         Failed = "failed",
-        /// `in_review`
         InReview = "in_review",
-        /// `importing`
         Importing = "importing",
-        /// `deleted`
         Deleted = "deleted",
     }
 }
@@ -1438,19 +940,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek`)
     pub enum CustomRRulesOptionsDayOfWeek {
-        /// `MO`
         Mo = "MO",
-        /// `TU`
         Tu = "TU",
-        /// `WE`
         We = "WE",
-        /// `TH`
         Th = "TH",
-        /// `FR`
         Fr = "FR",
-        /// `SA`
         Sa = "SA",
-        /// `SU`
         Su = "SU",
     }
 }
@@ -1460,15 +955,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/intervalType` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions/properties/intervalType`)
     pub enum CustomRRulesOptionsIntervalType {
-        /// `yearly`
         Yearly = "yearly",
-        /// `monthly`
         Monthly = "monthly",
-        /// `weekly`
         Weekly = "weekly",
-        /// `daily`
         Daily = "daily",
-        /// `hourly`
         Hourly = "hourly",
     }
 }
@@ -1478,29 +968,17 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-fields.json#/components/schemas/ICustomField/properties/dataType` and 3 identical schemas
     pub enum DataType {
-        /// `TEXT`
         Text = "TEXT",
-        /// `LARGE_TEXT`
         LargeText = "LARGE_TEXT",
-        /// `NUMERICAL`
         Numerical = "NUMERICAL",
-        /// `PHONE`
         Phone = "PHONE",
-        /// `MONETORY`
         Monetory = "MONETORY",
-        /// `CHECKBOX`
         Checkbox = "CHECKBOX",
-        /// `SINGLE_OPTIONS`
         SingleOptions = "SINGLE_OPTIONS",
-        /// `MULTIPLE_OPTIONS`
         MultipleOptions = "MULTIPLE_OPTIONS",
-        /// `DATE`
         Date = "DATE",
-        /// `TEXTBOX_LIST`
         TextboxList = "TEXTBOX_LIST",
-        /// `FILE_UPLOAD`
         FileUpload = "FILE_UPLOAD",
-        /// `RADIO`
         Radio = "RADIO",
     }
 }
@@ -1510,19 +988,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/day` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/day`)
     pub enum Day {
-        /// `sunday`
         Sunday = "sunday",
-        /// `monday`
         Monday = "monday",
-        /// `tuesday`
         Tuesday = "tuesday",
-        /// `wednesday`
         Wednesday = "wednesday",
-        /// `thursday`
         Thursday = "thursday",
-        /// `friday`
         Friday = "friday",
-        /// `saturday`
         Saturday = "saturday",
     }
 }
@@ -1532,19 +1003,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek` and 3 identical schemas
     pub enum DayOfWeek {
-        /// `mo`
         Mo = "mo",
-        /// `tu`
         Tu = "tu",
-        /// `we`
         We = "we",
-        /// `th`
         Th = "th",
-        /// `fr`
         Fr = "fr",
-        /// `sa`
         Sa = "sa",
-        /// `su`
         Su = "su",
     }
 }
@@ -1554,9 +1018,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type` and 17 identical schemas
     pub enum DefaultPriceResponseDtoType {
-        /// `one_time`
         OneTime = "one_time",
-        /// `recurring`
         Recurring = "recurring",
     }
 }
@@ -1566,9 +1028,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status` and 1 identical schema (`apps/v3/medias-v3.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status`)
     pub enum DeleteMediaObjectsBodyParamsStatus {
-        /// `deleted`
         Deleted = "deleted",
-        /// `trashed`
         Trashed = "trashed",
     }
 }
@@ -1578,9 +1038,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType`)
     pub enum DepositDateType {
-        /// `estimate_accepted`
         EstimateAccepted = "estimate_accepted",
-        /// `custom`
         Custom = "custom",
     }
 }
@@ -1590,9 +1048,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/desiredIntent`)
     pub enum DesiredIntent {
-        /// `LOW_INTENT`
         LowIntent = "LOW_INTENT",
-        /// `HIGH_INTENT`
         HighIntent = "HIGH_INTENT",
     }
 }
@@ -1602,9 +1058,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction` and 10 identical schemas
     pub enum Direction {
-        /// `asc`
         Asc = "asc",
-        /// `desc`
         Desc = "desc",
     }
 }
@@ -1614,9 +1068,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type` and 7 identical schemas
     pub enum DiscountDtoType {
-        /// `percentage`
         Percentage = "percentage",
-        /// `fixed`
         Fixed = "fixed",
     }
 }
@@ -1626,9 +1078,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType` and 8 identical schemas
     pub enum DiscountType {
-        /// `percentage`
         Percentage = "percentage",
-        /// `amount`
         Amount = "amount",
     }
 }
@@ -1638,11 +1088,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option` and 3 identical schemas
     pub enum DiscoverWebsiteRequestDtoOption {
-        /// `Exact`
         Exact = "Exact",
-        /// `Path`
         Path = "Path",
-        /// `Domain`
         Domain = "Domain",
     }
 }
@@ -1652,11 +1099,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/DndSettingSchema/properties/status`)
     pub enum DndSettingSchemaStatus {
-        /// `active`
         Active = "active",
-        /// `inactive`
         Inactive = "inactive",
-        /// `permanent`
         Permanent = "permanent",
     }
 }
@@ -1666,7 +1110,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType`)
     pub enum DurationType {
-        /// `months`
         Months = "months",
     }
 }
@@ -1676,9 +1119,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType` and 2 identical schemas
     pub enum EditorType {
-        /// `html`
         Html = "html",
-        /// `builder`
         Builder = "builder",
     }
 }
@@ -1688,35 +1129,20 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/ELEMENTS_LOOKUP` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ELEMENTS_LOOKUP`)
     pub enum ElementsLookup {
-        /// `Page`
         Page = "Page",
-        /// `Text`
         Text = "Text",
-        /// `Image`
         Image = "Image",
-        /// `Video`
         Video = "Video",
-        /// `Table`
         Table = "Table",
-        /// `ProductList`
         ProductList = "ProductList",
-        /// `PageBreak`
         PageBreak = "PageBreak",
-        /// `Signature`
         Signature = "Signature",
-        /// `PaymentDetails`
         PaymentDetails = "PaymentDetails",
-        /// `TextField`
         TextField = "TextField",
-        /// `DateField`
         DateField = "DateField",
-        /// `InitialsField`
         InitialsField = "InitialsField",
-        /// `Checkbox`
         Checkbox = "Checkbox",
-        /// `Row`
         Row = "Row",
-        /// `Column`
         Column = "Column",
     }
 }
@@ -1726,9 +1152,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode`)
     pub enum EmailReplyMode {
-        /// `reply`
         Reply = "reply",
-        /// `reply_all`
         ReplyAll = "reply_all",
     }
 }
@@ -1738,13 +1162,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute` and 3 identical schemas
     pub enum EndMinute {
-        /// `ZERO`
         Zero = "ZERO",
-        /// `FIFTEEN`
         Fifteen = "FIFTEEN",
-        /// `THIRTY`
         Thirty = "THIRTY",
-        /// `FORTY_FIVE`
         FortyFive = "FORTY_FIVE",
     }
 }
@@ -1754,9 +1174,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/EntityReference` and 3 identical schemas
     pub enum EntityReference {
-        /// `contacts`
         Contacts = "contacts",
-        /// `users`
         Users = "users",
     }
 }
@@ -1766,19 +1184,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema` and 3 identical schemas
     pub enum EstimateStatus {
-        /// `all`
         All = "all",
-        /// `draft`
         Draft = "draft",
-        /// `sent`
         Sent = "sent",
-        /// `accepted`
         Accepted = "accepted",
-        /// `declined`
         Declined = "declined",
-        /// `invoiced`
         Invoiced = "invoiced",
-        /// `viewed`
         Viewed = "viewed",
     }
 }
@@ -1788,9 +1199,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType` and 5 identical schemas
     pub enum EventType {
-        /// `RoundRobin_OptimizeForAvailability`
         RoundRobinOptimizeForAvailability = "RoundRobin_OptimizeForAvailability",
-        /// `RoundRobin_OptimizeForEqualDistribution`
         RoundRobinOptimizeForEqualDistribution = "RoundRobin_OptimizeForEqualDistribution",
     }
 }
@@ -1800,11 +1209,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel`)
     pub enum ExpansionLevel {
-        /// `BALANCED`
         Balanced = "BALANCED",
-        /// `BROAD`
         Broad = "BROAD",
-        /// `NARROW`
         Narrow = "NARROW",
     }
 }
@@ -1814,17 +1220,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema`)
     pub enum ExportMessagesByLocationChannel {
-        /// `Call`
         Call = "Call",
-        /// `SMS`
         Sms = "SMS",
-        /// `Email`
         Email = "Email",
-        /// `WhatsApp`
         WhatsApp = "WhatsApp",
-        /// `Instagram`
         Instagram = "Instagram",
-        /// `Facebook`
         Facebook = "Facebook",
     }
 }
@@ -1834,9 +1234,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema`)
     pub enum ExportMessagesByLocationSortBy {
-        /// `createdAt`
         CreatedAt = "createdAt",
-        /// `updatedAt`
         UpdatedAt = "updatedAt",
     }
 }
@@ -1846,9 +1244,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema`)
     pub enum FbGetCustomAudiencesSource {
-        /// `ad_manager`
         AdManager = "ad_manager",
-        /// `integration`
         Integration = "integration",
     }
 }
@@ -1858,11 +1254,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema`)
     pub enum FbGetCustomAudiencesType {
-        /// `lookalike`
         Lookalike = "lookalike",
-        /// `custom`
         Custom = "custom",
-        /// `all`
         All = "all",
     }
 }
@@ -1872,11 +1265,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema`)
     pub enum FbGetEntityEntityType {
-        /// `CAMPAIGN`
         Campaign = "CAMPAIGN",
-        /// `ADSET`
         Adset = "ADSET",
-        /// `AD`
         Ad = "AD",
     }
 }
@@ -1886,9 +1276,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema` and 15 identical schemas
     pub enum FbGetEntityType {
-        /// `AD_MANAGER`
         AdManager = "AD_MANAGER",
-        /// `INTEGRATION`
         Integration = "INTEGRATION",
     }
 }
@@ -1898,11 +1286,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/3/schema`)
     pub enum FbGetReportingGroupBy {
-        /// `day`
         Day = "day",
-        /// `week`
         Week = "week",
-        /// `month`
         Month = "month",
     }
 }
@@ -1912,9 +1297,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType`)
     pub enum FollowersActionType {
-        /// `add`
         Add = "add",
-        /// `remove`
         Remove = "remove",
     }
 }
@@ -1924,11 +1307,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily` and 3 identical schemas
     pub enum FontFamily {
-        /// `fab`
         Fab = "fab",
-        /// `fas`
         Fas = "fas",
-        /// `far`
         Far = "far",
     }
 }
@@ -1956,9 +1336,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType` and 5 identical schemas
     pub enum FormSubmitType {
-        /// `RedirectURL`
         RedirectUrl = "RedirectURL",
-        /// `ThankYouMessage`
         ThankYouMessage = "ThankYouMessage",
     }
 }
@@ -1968,11 +1346,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/freq` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/Recurring/properties/freq`)
     pub enum Freq {
-        /// `DAILY`
         Daily = "DAILY",
-        /// `WEEKLY`
         Weekly = "WEEKLY",
-        /// `MONTHLY`
         Monthly = "MONTHLY",
     }
 }
@@ -1982,11 +1357,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema`)
     pub enum GetAllOrEmailSmsTemplatesType {
-        /// `sms`
         Sms = "sms",
-        /// `email`
         Email = "email",
-        /// `whatsapp`
         Whatsapp = "whatsapp",
     }
 }
@@ -1996,9 +1368,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema`)
     pub enum GetCallLogsCallType {
-        /// `LIVE`
         Live = "LIVE",
-        /// `TRIAL`
         Trial = "TRIAL",
     }
 }
@@ -2008,9 +1378,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/12/schema` and 3 identical schemas
     pub enum GetCallLogsSort {
-        /// `ascend`
         Ascend = "ascend",
-        /// `descend`
         Descend = "descend",
     }
 }
@@ -2020,9 +1388,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema`)
     pub enum GetCallLogsSortBy {
-        /// `duration`
         Duration = "duration",
-        /// `createdAt`
         CreatedAt = "createdAt",
     }
 }
@@ -2032,11 +1398,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema`)
     pub enum GetCustomFieldsModel {
-        /// `contact`
         Contact = "contact",
-        /// `opportunity`
         Opportunity = "opportunity",
-        /// `all`
         All = "all",
     }
 }
@@ -2046,9 +1409,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction` and 7 identical schemas
     pub enum GetEmailMessageResponseDtoDirection {
-        /// `inbound`
         Inbound = "inbound",
-        /// `outbound`
         Outbound = "outbound",
     }
 }
@@ -2058,15 +1419,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source` and 3 identical schemas
     pub enum GetEmailMessageResponseDtoSource {
-        /// `workflow`
         Workflow = "workflow",
-        /// `bulk_actions`
         BulkActions = "bulk_actions",
-        /// `campaign`
         Campaign = "campaign",
-        /// `api`
         Api = "api",
-        /// `app`
         App = "app",
     }
 }
@@ -2076,23 +1432,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto/properties/status`)
     pub enum GetEmailMessageResponseDtoStatus {
-        /// `pending`
         Pending = "pending",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `sent`
         Sent = "sent",
-        /// `delivered`
         Delivered = "delivered",
-        /// `read`
         Read = "read",
-        /// `undelivered`
         Undelivered = "undelivered",
-        /// `connected`
         Connected = "connected",
-        /// `failed`
         Failed = "failed",
-        /// `opened`
         Opened = "opened",
     }
 }
@@ -2102,9 +1449,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema`)
     pub enum GetGenerationDetailsSource {
-        /// `conversation`
         Conversation = "conversation",
-        /// `workflow`
         Workflow = "workflow",
     }
 }
@@ -2114,29 +1459,17 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/GetMessageResponseDto/properties/status`)
     pub enum GetMessageResponseDtoStatus {
-        /// `connected`
         Connected = "connected",
-        /// `delivered`
         Delivered = "delivered",
-        /// `failed`
         Failed = "failed",
-        /// `opened`
         Opened = "opened",
-        /// `pending`
         Pending = "pending",
-        /// `read`
         Read = "read",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `sent`
         Sent = "sent",
-        /// `undelivered`
         Undelivered = "undelivered",
-        /// `clicked`
         Clicked = "clicked",
-        /// `opt_out`
         OptOut = "opt_out",
-        /// `queued`
         Queued = "queued",
     }
 }
@@ -2146,43 +1479,24 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema`)
     pub enum GetMessagesType {
-        /// `TYPE_CALL`
         TypeCall = "TYPE_CALL",
-        /// `TYPE_SMS`
         TypeSms = "TYPE_SMS",
-        /// `TYPE_RCS`
         TypeRcs = "TYPE_RCS",
-        /// `TYPE_EMAIL`
         TypeEmail = "TYPE_EMAIL",
-        /// `TYPE_FACEBOOK`
         TypeFacebook = "TYPE_FACEBOOK",
-        /// `TYPE_GMB`
         TypeGmb = "TYPE_GMB",
-        /// `TYPE_INSTAGRAM`
         TypeInstagram = "TYPE_INSTAGRAM",
-        /// `TYPE_WHATSAPP`
         TypeWhatsapp = "TYPE_WHATSAPP",
-        /// `TYPE_ACTIVITY_APPOINTMENT`
         TypeActivityAppointment = "TYPE_ACTIVITY_APPOINTMENT",
-        /// `TYPE_ACTIVITY_CONTACT`
         TypeActivityContact = "TYPE_ACTIVITY_CONTACT",
-        /// `TYPE_ACTIVITY_INVOICE`
         TypeActivityInvoice = "TYPE_ACTIVITY_INVOICE",
-        /// `TYPE_ACTIVITY_PAYMENT`
         TypeActivityPayment = "TYPE_ACTIVITY_PAYMENT",
-        /// `TYPE_ACTIVITY_OPPORTUNITY`
         TypeActivityOpportunity = "TYPE_ACTIVITY_OPPORTUNITY",
-        /// `TYPE_LIVE_CHAT`
         TypeLiveChat = "TYPE_LIVE_CHAT",
-        /// `TYPE_INTERNAL_COMMENTS`
         TypeInternalComments = "TYPE_INTERNAL_COMMENTS",
-        /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
         TypeActivityEmployeeActionLog = "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-        /// `TYPE_TIKTOK`
         TypeTiktok = "TYPE_TIKTOK",
-        /// `TYPE_ACTIVITY_WHATSAPP`
         TypeActivityWhatsapp = "TYPE_ACTIVITY_WHATSAPP",
-        /// `TYPE_FORM_SUBMISSION`
         TypeFormSubmission = "TYPE_FORM_SUBMISSION",
     }
 }
@@ -2192,15 +1506,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema/properties/source` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema/properties/source`)
     pub enum GetPostFormattedSchemaSource {
-        /// `composer`
         Composer = "composer",
-        /// `csv`
         Csv = "csv",
-        /// `recurring`
         Recurring = "recurring",
-        /// `review`
         Review = "review",
-        /// `rss`
         Rss = "rss",
     }
 }
@@ -2210,9 +1519,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/5/schema` and 1 identical schema (`apps/v3/products-v3.json#/paths/~1products~1reviews/get/parameters/5/schema`)
     pub enum GetProductReviewsSortField {
-        /// `createdAt`
         CreatedAt = "createdAt",
-        /// `rating`
         Rating = "rating",
     }
 }
@@ -2222,19 +1529,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/actionType`)
     pub enum GmbPostSchemaActionType {
-        /// `none`
         None = "none",
-        /// `order`
         Order = "order",
-        /// `book`
         Book = "book",
-        /// `shop`
         Shop = "shop",
-        /// `learn_more`
         LearnMore = "learn_more",
-        /// `call`
         Call = "call",
-        /// `sign_up`
         SignUp = "sign_up",
     }
 }
@@ -2244,9 +1544,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/goalType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO/properties/goalType`)
     pub enum GoalType {
-        /// `WEBSITE_TRAFFIC`
         WebsiteTraffic = "WEBSITE_TRAFFIC",
-        /// `LEAD`
         Lead = "LEAD",
     }
 }
@@ -2256,29 +1554,17 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek`)
     pub enum GoogleAdScheduleDtoDayOfWeek {
-        /// `FRIDAY`
         Friday = "FRIDAY",
-        /// `MONDAY`
         Monday = "MONDAY",
-        /// `SATURDAY`
         Saturday = "SATURDAY",
-        /// `SUNDAY`
         Sunday = "SUNDAY",
-        /// `THURSDAY`
         Thursday = "THURSDAY",
-        /// `TUESDAY`
         Tuesday = "TUESDAY",
-        /// `UNKNOWN`
         UnknownValue = "UNKNOWN",
-        /// `UNSPECIFIED`
         Unspecified = "UNSPECIFIED",
-        /// `WEDNESDAY`
         Wednesday = "WEDNESDAY",
-        /// `ALL_DAYS`
         AllDays = "ALL_DAYS",
-        /// `MONDAY_TO_FRIDAY`
         MondayToFriday = "MONDAY_TO_FRIDAY",
-        /// `SATURDAY_AND_SUNDAY`
         SaturdayAndSunday = "SATURDAY_AND_SUNDAY",
     }
 }
@@ -2288,11 +1574,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO/properties/type`)
     pub enum GoogleCampaignGoalDtoType {
-        /// `CONVERSIONS`
         Conversions = "CONVERSIONS",
-        /// `CLICK`
         Click = "CLICK",
-        /// `YOUTUBE_ENGAGEMENT`
         YoutubeEngagement = "YOUTUBE_ENGAGEMENT",
     }
 }
@@ -2302,15 +1585,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema`)
     pub enum GoogleGetAssetsType {
-        /// `CALL`
         Call = "CALL",
-        /// `SITELINK`
         Sitelink = "SITELINK",
-        /// `LEAD_FORM`
         LeadForm = "LEAD_FORM",
-        /// `IMAGE`
         Image = "IMAGE",
-        /// `TEXT`
         Text = "TEXT",
     }
 }
@@ -2320,9 +1598,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema`)
     pub enum GoogleGetConversionsType {
-        /// `AD_MANAGER`
         AdManager = "AD_MANAGER",
-        /// `AD_WORDS`
         AdWords = "AD_WORDS",
     }
 }
@@ -2332,11 +1608,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema`)
     pub enum GoogleGetEntityEntityType {
-        /// `CAMPAIGN`
         Campaign = "CAMPAIGN",
-        /// `ADGROUP`
         Adgroup = "ADGROUP",
-        /// `AD`
         Ad = "AD",
     }
 }
@@ -2346,21 +1619,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/6/schema/items` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema/items`)
     pub enum GoogleGetReportingFieldsItem {
-        /// `impressions`
         Impressions = "impressions",
-        /// `clicks`
         Clicks = "clicks",
-        /// `cost_micros`
         CostMicros = "cost_micros",
-        /// `average_cpc`
         AverageCpc = "average_cpc",
-        /// `conversions`
         Conversions = "conversions",
-        /// `average_cpm`
         AverageCpm = "average_cpm",
-        /// `cost_per_conversion`
         CostPerConversion = "cost_per_conversion",
-        /// `ctr`
         Ctr = "ctr",
     }
 }
@@ -2370,11 +1635,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/3/schema`)
     pub enum GoogleGetReportingGroupBy {
-        /// `date`
         Date = "date",
-        /// `week`
         Week = "week",
-        /// `month`
         Month = "month",
     }
 }
@@ -2384,9 +1646,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema`)
     pub enum GoogleGetTargetInterestsType {
-        /// `AFFINITY`
         Affinity = "AFFINITY",
-        /// `IN_MARKET`
         InMarket = "IN_MARKET",
     }
 }
@@ -2396,7 +1656,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO/properties/type`)
     pub enum GoogleMediaDtoType {
-        /// `IMAGE`
         Image = "IMAGE",
     }
 }
@@ -2406,9 +1665,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema` and 3 identical schemas
     pub enum GoogleType {
-        /// `CUSTOM_SEGMENTS`
         CustomSegments = "CUSTOM_SEGMENTS",
-        /// `DATA_SEGMENTS`
         DataSegments = "DATA_SEGMENTS",
     }
 }
@@ -2418,13 +1675,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema`)
     pub enum GoogleUpsertSegmentType {
-        /// `CUSTOM_SEGMENTS`
         CustomSegments = "CUSTOM_SEGMENTS",
-        /// `WEBSITE_VISITOR`
         WebsiteVisitor = "WEBSITE_VISITOR",
-        /// `CUSTOMER_MATCH`
         CustomerMatch = "CUSTOMER_MATCH",
-        /// `LOOKALIKE`
         Lookalike = "LOOKALIKE",
     }
 }
@@ -2434,11 +1687,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/grantType`)
     pub enum GrantType {
-        /// `authorization_code`
         AuthorizationCode = "authorization_code",
-        /// `refresh_token`
         RefreshToken = "refresh_token",
-        /// `client_credentials`
         ClientCredentials = "client_credentials",
     }
 }
@@ -2448,9 +1698,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup/properties/group` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/ContactSearchGroup/properties/group`)
     pub enum Group {
-        /// `AND`
         And = "AND",
-        /// `OR`
         Or = "OR",
     }
 }
@@ -2460,9 +1708,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType` and 5 identical schemas
     pub enum GuestType {
-        /// `count_only`
         CountOnly = "count_only",
-        /// `collect_detail`
         CollectDetail = "collect_detail",
     }
 }
@@ -2472,13 +1718,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/handoverType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto/properties/handoverType`)
     pub enum HandoverType {
-        /// `contactRequest`
         ContactRequest = "contactRequest",
-        /// `lackOfInformation`
         LackOfInformation = "lackOfInformation",
-        /// `failedToResolveIssue`
         FailedToResolveIssue = "failedToResolveIssue",
-        /// `custom`
         Custom = "custom",
     }
 }
@@ -2488,9 +1730,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema/properties/status` and 1 identical schema (`apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingSchema/properties/status`)
     pub enum InboundDndSettingSchemaStatus {
-        /// `active`
         Active = "active",
-        /// `inactive`
         Inactive = "inactive",
     }
 }
@@ -2500,17 +1740,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/internalSource` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/internalSource`)
     pub enum InternalSource {
-        /// `agency_plan`
         AgencyPlan = "agency_plan",
-        /// `funnel`
         Funnel = "funnel",
-        /// `membership`
         Membership = "membership",
-        /// `communities`
         Communities = "communities",
-        /// `gokollab`
         Gokollab = "gokollab",
-        /// `calendar`
         Calendar = "calendar",
     }
 }
@@ -2520,13 +1754,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/RecurringDto/properties/interval` and 3 identical schemas
     pub enum Interval {
-        /// `day`
         Day = "day",
-        /// `month`
         Month = "month",
-        /// `week`
         Week = "week",
-        /// `year`
         Year = "year",
     }
 }
@@ -2536,19 +1766,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType` and 5 identical schemas
     pub enum IntervalType {
-        /// `yearly`
         Yearly = "yearly",
-        /// `monthly`
         Monthly = "monthly",
-        /// `weekly`
         Weekly = "weekly",
-        /// `daily`
         Daily = "daily",
-        /// `hourly`
         Hourly = "hourly",
-        /// `minutely`
         Minutely = "minutely",
-        /// `secondly`
         Secondly = "secondly",
     }
 }
@@ -2558,89 +1781,47 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/ConversationDto/properties/lastMessageType` and 7 identical schemas
     pub enum LastMessageType {
-        /// `TYPE_CALL`
         TypeCall = "TYPE_CALL",
-        /// `TYPE_SMS`
         TypeSms = "TYPE_SMS",
-        /// `TYPE_RCS`
         TypeRcs = "TYPE_RCS",
-        /// `TYPE_EMAIL`
         TypeEmail = "TYPE_EMAIL",
-        /// `TYPE_SMS_REVIEW_REQUEST`
         TypeSmsReviewRequest = "TYPE_SMS_REVIEW_REQUEST",
-        /// `TYPE_WEBCHAT`
         TypeWebchat = "TYPE_WEBCHAT",
-        /// `TYPE_SMS_NO_SHOW_REQUEST`
         TypeSmsNoShowRequest = "TYPE_SMS_NO_SHOW_REQUEST",
-        /// `TYPE_CAMPAIGN_SMS`
         TypeCampaignSms = "TYPE_CAMPAIGN_SMS",
-        /// `TYPE_CAMPAIGN_CALL`
         TypeCampaignCall = "TYPE_CAMPAIGN_CALL",
-        /// `TYPE_CAMPAIGN_EMAIL`
         TypeCampaignEmail = "TYPE_CAMPAIGN_EMAIL",
-        /// `TYPE_CAMPAIGN_VOICEMAIL`
         TypeCampaignVoicemail = "TYPE_CAMPAIGN_VOICEMAIL",
-        /// `TYPE_FACEBOOK`
         TypeFacebook = "TYPE_FACEBOOK",
-        /// `TYPE_CAMPAIGN_FACEBOOK`
         TypeCampaignFacebook = "TYPE_CAMPAIGN_FACEBOOK",
-        /// `TYPE_CAMPAIGN_MANUAL_CALL`
         TypeCampaignManualCall = "TYPE_CAMPAIGN_MANUAL_CALL",
-        /// `TYPE_CAMPAIGN_MANUAL_SMS`
         TypeCampaignManualSms = "TYPE_CAMPAIGN_MANUAL_SMS",
-        /// `TYPE_GMB`
         TypeGmb = "TYPE_GMB",
-        /// `TYPE_CAMPAIGN_GMB`
         TypeCampaignGmb = "TYPE_CAMPAIGN_GMB",
-        /// `TYPE_REVIEW`
         TypeReview = "TYPE_REVIEW",
-        /// `TYPE_INSTAGRAM`
         TypeInstagram = "TYPE_INSTAGRAM",
-        /// `TYPE_WHATSAPP`
         TypeWhatsapp = "TYPE_WHATSAPP",
-        /// `TYPE_CUSTOM_SMS`
         TypeCustomSms = "TYPE_CUSTOM_SMS",
-        /// `TYPE_CUSTOM_EMAIL`
         TypeCustomEmail = "TYPE_CUSTOM_EMAIL",
-        /// `TYPE_CUSTOM_PROVIDER_SMS`
         TypeCustomProviderSms = "TYPE_CUSTOM_PROVIDER_SMS",
-        /// `TYPE_CUSTOM_PROVIDER_EMAIL`
         TypeCustomProviderEmail = "TYPE_CUSTOM_PROVIDER_EMAIL",
-        /// `TYPE_IVR_CALL`
         TypeIvrCall = "TYPE_IVR_CALL",
-        /// `TYPE_ACTIVITY_CONTACT`
         TypeActivityContact = "TYPE_ACTIVITY_CONTACT",
-        /// `TYPE_ACTIVITY_INVOICE`
         TypeActivityInvoice = "TYPE_ACTIVITY_INVOICE",
-        /// `TYPE_ACTIVITY_PAYMENT`
         TypeActivityPayment = "TYPE_ACTIVITY_PAYMENT",
-        /// `TYPE_ACTIVITY_OPPORTUNITY`
         TypeActivityOpportunity = "TYPE_ACTIVITY_OPPORTUNITY",
-        /// `TYPE_LIVE_CHAT`
         TypeLiveChat = "TYPE_LIVE_CHAT",
-        /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
         TypeLiveChatInfoMessage = "TYPE_LIVE_CHAT_INFO_MESSAGE",
-        /// `TYPE_ACTIVITY_APPOINTMENT`
         TypeActivityAppointment = "TYPE_ACTIVITY_APPOINTMENT",
-        /// `TYPE_FACEBOOK_COMMENT`
         TypeFacebookComment = "TYPE_FACEBOOK_COMMENT",
-        /// `TYPE_INSTAGRAM_COMMENT`
         TypeInstagramComment = "TYPE_INSTAGRAM_COMMENT",
-        /// `TYPE_CUSTOM_CALL`
         TypeCustomCall = "TYPE_CUSTOM_CALL",
-        /// `TYPE_INTERNAL_COMMENT`
         TypeInternalComment = "TYPE_INTERNAL_COMMENT",
-        /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
         TypeActivityEmployeeActionLog = "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-        /// `TYPE_TIKTOK`
         TypeTiktok = "TYPE_TIKTOK",
-        /// `TYPE_TIKTOK_COMMENT`
         TypeTiktokComment = "TYPE_TIKTOK_COMMENT",
-        /// `TYPE_ACTIVITY_WHATSAPP`
         TypeActivityWhatsapp = "TYPE_ACTIVITY_WHATSAPP",
-        /// `TYPE_FORM_SUBMISSION`
         TypeFormSubmission = "TYPE_FORM_SUBMISSION",
-        /// `TYPE_SMS_REACTION`
         TypeSmsReaction = "TYPE_SMS_REACTION",
     }
 }
@@ -2650,17 +1831,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesFrequencyDto/properties/interval`)
     pub enum LateFeesFrequencyDtoInterval {
-        /// `minute`
         Minute = "minute",
-        /// `hour`
         Hour = "hour",
-        /// `day`
         Day = "day",
-        /// `week`
         Week = "week",
-        /// `month`
         Month = "month",
-        /// `one_time`
         OneTime = "one_time",
     }
 }
@@ -2670,7 +1845,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto/properties/interval` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesGraceDto/properties/interval`)
     pub enum LateFeesGraceDtoInterval {
-        /// `day`
         Day = "day",
     }
 }
@@ -2680,7 +1854,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/LateFeesMaxFeesDto/properties/type`)
     pub enum LateFeesMaxFeesDtoType {
-        /// `fixed`
         Fixed = "fixed",
     }
 }
@@ -2690,11 +1863,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema`)
     pub enum LiGetAdAnalyticsGroupBy {
-        /// `day`
         Day = "day",
-        /// `month`
         Month = "month",
-        /// `year`
         Year = "year",
     }
 }
@@ -2704,13 +1874,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema`)
     pub enum LiGetAdAnalyticsPivot {
-        /// `ACCOUNT`
         Account = "ACCOUNT",
-        /// `CAMPAIGN`
         Campaign = "CAMPAIGN",
-        /// `CAMPAIGN_GROUP`
         CampaignGroup = "CAMPAIGN_GROUP",
-        /// `CREATIVE`
         Creative = "CREATIVE",
     }
 }
@@ -2720,7 +1886,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state`)
     pub enum LinkedInCreateLeadFormBodyDtoState {
-        /// `PUBLISHED`
         Published = "PUBLISHED",
     }
 }
@@ -2730,11 +1895,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/type`)
     pub enum LinkedInUpdateAdStatusBodyDtoType {
-        /// `adGroup`
         AdGroup = "adGroup",
-        /// `adCampaign`
         AdCampaign = "adCampaign",
-        /// `ad`
         Ad = "ad",
     }
 }
@@ -2744,7 +1906,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema` and 1 identical schema (`apps/v3/invoices-v3.json#/paths/~1invoices~1/get/parameters/11/schema`)
     pub enum ListInvoicesSortField {
-        /// `issueDate`
         IssueDate = "issueDate",
     }
 }
@@ -2754,13 +1915,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/paths/~1payments~1orders/get/parameters/4/schema` and 1 identical schema (`apps/v3/payments-v3.json#/paths/~1payments~1orders/get/parameters/4/schema`)
     pub enum ListOrdersPaymentStatus {
-        /// `paid`
         Paid = "paid",
-        /// `unpaid`
         Unpaid = "unpaid",
-        /// `refunded`
         Refunded = "refunded",
-        /// `partially_paid`
         PartiallyPaid = "partially_paid",
     }
 }
@@ -2770,11 +1927,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema` and 5 identical schemas
     pub enum ListPaymentMode {
-        /// `default`
         Default = "default",
-        /// `live`
         Live = "live",
-        /// `test`
         Test = "test",
     }
 }
@@ -2784,21 +1938,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind` and 3 identical schemas
     pub enum LocationConfigurationKind {
-        /// `custom`
         Custom = "custom",
-        /// `zoom_conference`
         ZoomConference = "zoom_conference",
-        /// `google_conference`
         GoogleConference = "google_conference",
-        /// `inbound_call`
         InboundCall = "inbound_call",
-        /// `outbound_call`
         OutboundCall = "outbound_call",
-        /// `physical`
         Physical = "physical",
-        /// `booker`
         Booker = "booker",
-        /// `ms_teams_conference`
         MsTeamsConference = "ms_teams_conference",
     }
 }
@@ -2808,11 +1954,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO/properties/mediaType`)
     pub enum MediaType {
-        /// `IMAGE`
         Image = "IMAGE",
-        /// `VIDEO`
         Video = "VIDEO",
-        /// `CAROUSEL`
         Carousel = "CAROUSEL",
     }
 }
@@ -2822,9 +1965,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto/properties/medium` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/SendDocumentDto/properties/medium`)
     pub enum Medium {
-        /// `link`
         Link = "link",
-        /// `email`
         Email = "email",
     }
 }
@@ -2834,19 +1975,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType` and 3 identical schemas
     pub enum MeetingLocationType {
-        /// `custom`
         Custom = "custom",
-        /// `zoom`
         Zoom = "zoom",
-        /// `gmeet`
         Gmeet = "gmeet",
-        /// `phone`
         Phone = "phone",
-        /// `address`
         Address = "address",
-        /// `teams`
         Teams = "teams",
-        /// `booker`
         Booker = "booker",
     }
 }
@@ -2856,11 +1990,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO/properties/memberType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO/properties/memberType`)
     pub enum MemberType {
-        /// `KEYWORD`
         Keyword = "KEYWORD",
-        /// `URL`
         Url = "URL",
-        /// `APP`
         App = "APP",
     }
 }
@@ -2870,11 +2001,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms/items`)
     pub enum MessagingPlatforms {
-        /// `WHATSAPP`
         Whatsapp = "WHATSAPP",
-        /// `MESSENGER`
         Messenger = "MESSENGER",
-        /// `INSTAGRAM_DIRECT`
         InstagramDirect = "INSTAGRAM_DIRECT",
     }
 }
@@ -2884,9 +2012,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CustomActionApiDetailsDTO/properties/method` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO/properties/method`)
     pub enum MethodModel {
-        /// `POST`
         Post = "POST",
-        /// `GET`
         Get = "GET",
     }
 }
@@ -2896,9 +2022,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto/properties/type` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto/properties/type`)
     pub enum MigrateConnectionDtoType {
-        /// `oauth2`
         Oauth2 = "oauth2",
-        /// `basic`
         Basic = "basic",
     }
 }
@@ -2908,15 +2032,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto/properties/mode` and 3 identical schemas
     pub enum Mode {
-        /// `cash`
         Cash = "cash",
-        /// `card`
         Card = "card",
-        /// `cheque`
         Cheque = "cheque",
-        /// `bank_transfer`
         BankTransfer = "bank_transfer",
-        /// `other`
         Other = "other",
     }
 }
@@ -2926,9 +2045,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model` and 5 identical schemas
     pub enum Model {
-        /// `contact`
         Contact = "contact",
-        /// `opportunity`
         Opportunity = "opportunity",
     }
 }
@@ -2938,29 +2055,17 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear` and 3 identical schemas
     pub enum MonthOfYear {
-        /// `jan`
         Jan = "jan",
-        /// `feb`
         Feb = "feb",
-        /// `mar`
         Mar = "mar",
-        /// `apr`
         Apr = "apr",
-        /// `may`
         May = "may",
-        /// `jun`
         Jun = "jun",
-        /// `jul`
         Jul = "jul",
-        /// `aug`
         Aug = "aug",
-        /// `sep`
         Sep = "sep",
-        /// `oct`
         Oct = "oct",
-        /// `nov`
         Nov = "nov",
-        /// `dec`
         Dec = "dec",
     }
 }
@@ -2975,17 +2080,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType` and 5 identical schemas
     pub enum NotificationType {
-        /// `booked`
         Booked = "booked",
-        /// `confirmation`
         Confirmation = "confirmation",
-        /// `cancellation`
         Cancellation = "cancellation",
-        /// `reminder`
         Reminder = "reminder",
-        /// `followup`
         Followup = "followup",
-        /// `reschedule`
         Reschedule = "reschedule",
     }
 }
@@ -2995,13 +2094,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/objective` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/objective`)
     pub enum Objective {
-        /// `OUTCOME_LEADS`
         OutcomeLeads = "OUTCOME_LEADS",
-        /// `OUTCOME_TRAFFIC`
         OutcomeTraffic = "OUTCOME_TRAFFIC",
-        /// `OUTCOME_ENGAGEMENT`
         OutcomeEngagement = "OUTCOME_ENGAGEMENT",
-        /// `OUTCOME_SALES`
         OutcomeSales = "OUTCOME_SALES",
     }
 }
@@ -3011,9 +2106,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType`)
     pub enum ObjectiveType {
-        /// `LEAD_GENERATION`
         LeadGeneration = "LEAD_GENERATION",
-        /// `WEBSITE_VISIT`
         WebsiteVisit = "WEBSITE_VISIT",
     }
 }
@@ -3023,11 +2116,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 5 identical schemas
     pub enum OpenMode {
-        /// `iframe`
         Iframe = "iframe",
-        /// `new_tab`
         NewTab = "new_tab",
-        /// `current_tab`
         CurrentTab = "current_tab",
     }
 }
@@ -3037,11 +2127,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType`)
     pub enum OperationType {
-        /// `PAUSED`
         Paused = "PAUSED",
-        /// `ARCHIVED`
         Archived = "ARCHIVED",
-        /// `RESUME`
         Resume = "RESUME",
     }
 }
@@ -3051,11 +2138,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/optimizationPeriod`)
     pub enum OptimizationPeriod {
-        /// `24h`
         V24h = "24h",
-        /// `48h`
         V48h = "48h",
-        /// `72h`
         V72h = "72h",
     }
 }
@@ -3065,39 +2149,22 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/store.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/store-v3.json#/components/schemas/OrderSource/properties/subType`)
     pub enum OrderSourceSubType {
-        /// `one_step_order_form`
         OneStepOrderForm = "one_step_order_form",
-        /// `two_step_order_form`
         TwoStepOrderForm = "two_step_order_form",
-        /// `upsell`
         Upsell = "upsell",
-        /// `tap_to_pay`
         TapToPay = "tap_to_pay",
-        /// `card_payment`
         CardPayment = "card_payment",
-        /// `store`
         Store = "store",
-        /// `contact_view`
         ContactView = "contact_view",
-        /// `email_campaign`
         EmailCampaign = "email_campaign",
-        /// `payments_dashboard`
         PaymentsDashboard = "payments_dashboard",
-        /// `shopify`
         Shopify = "shopify",
-        /// `subscription_view`
         SubscriptionView = "subscription_view",
-        /// `store_upsell`
         StoreUpsell = "store_upsell",
-        /// `woocommerce`
         Woocommerce = "woocommerce",
-        /// `service`
         Service = "service",
-        /// `meeting`
         Meeting = "meeting",
-        /// `imported_csv`
         ImportedCsv = "imported_csv",
-        /// `qr_code`
         QrCode = "qr_code",
     }
 }
@@ -3107,35 +2174,20 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/type` and 3 identical schemas
     pub enum OrderSourceType {
-        /// `funnel`
         Funnel = "funnel",
-        /// `website`
         Website = "website",
-        /// `invoice`
         Invoice = "invoice",
-        /// `calendar`
         Calendar = "calendar",
-        /// `text2Pay`
         Text2Pay = "text2Pay",
-        /// `document_contracts`
         DocumentContracts = "document_contracts",
-        /// `membership`
         Membership = "membership",
-        /// `mobile_app`
         MobileApp = "mobile_app",
-        /// `communities`
         Communities = "communities",
-        /// `point_of_sale`
         PointOfSale = "point_of_sale",
-        /// `manual`
         Manual = "manual",
-        /// `form`
         Form = "form",
-        /// `survey`
         Survey = "survey",
-        /// `payment_link`
         PaymentLink = "payment_link",
-        /// `external`
         External = "external",
     }
 }
@@ -3145,11 +2197,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/PatienceLevel` and 1 identical schema (`apps/voice-ai.json#/components/schemas/PatienceLevel`)
     pub enum PatienceLevel {
-        /// `low`
         Low = "low",
-        /// `medium`
         Medium = "medium",
-        /// `high`
         High = "high",
     }
 }
@@ -3159,11 +2208,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items` and 3 identical schemas
     pub enum PaymentStatusItem {
-        /// `waiting_for_payment`
         WaitingForPayment = "waiting_for_payment",
-        /// `paid`
         Paid = "paid",
-        /// `no_payment`
         NoPayment = "no_payment",
     }
 }
@@ -3173,9 +2219,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO/properties/placementType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO/properties/placementType`)
     pub enum PlacementType {
-        /// `auto`
         Auto = "auto",
-        /// `manual`
         Manual = "manual",
     }
 }
@@ -3185,17 +2229,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items` and 3 identical schemas
     pub enum PlacementsItem {
-        /// `GMAIL`
         Gmail = "GMAIL",
-        /// `YOUTUBE_IN_STREAM`
         YoutubeInStream = "YOUTUBE_IN_STREAM",
-        /// `YOUTUBE_SHORTS`
         YoutubeShorts = "YOUTUBE_SHORTS",
-        /// `YOUTUBE_IN_FEED`
         YoutubeInFeed = "YOUTUBE_IN_FEED",
-        /// `DISCOVER`
         Discover = "DISCOVER",
-        /// `DISPLAY`
         Display = "DISPLAY",
     }
 }
@@ -3205,31 +2243,18 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage` and 7 identical schemas
     pub enum PlatformLanguage {
-        /// `en_US`
         EnUs = "en_US",
-        /// `es`
         Es = "es",
-        /// `fr_CA`
         FrCa = "fr_CA",
-        /// `fr_FR`
         FrFr = "fr_FR",
-        /// `nl`
         Nl = "nl",
-        /// `de`
         De = "de",
-        /// `pt_PT`
         PtPt = "pt_PT",
-        /// `pt_BR`
         PtBr = "pt_BR",
-        /// `it`
         It = "it",
-        /// `sv`
         Sv = "sv",
-        /// `da`
         Da = "da",
-        /// `fi`
         Fi = "fi",
-        /// `no`
         No = "no",
     }
 }
@@ -3239,19 +2264,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`)
     pub enum PlatformsItem {
-        /// `facebook`
         Facebook = "facebook",
-        /// `instagram`
         Instagram = "instagram",
-        /// `linkedin`
         Linkedin = "linkedin",
-        /// `google`
         Google = "google",
-        /// `pinterest`
         Pinterest = "pinterest",
-        /// `youtube`
         Youtube = "youtube",
-        /// `tiktok`
         Tiktok = "tiktok",
     }
 }
@@ -3261,15 +2279,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel`)
     pub enum PostSubmissionCallToActionDtoCallToActionLabel {
-        /// `VISIT_COMPANY_WEBSITE`
         VisitCompanyWebsite = "VISIT_COMPANY_WEBSITE",
-        /// `DOWNLOAD_NOW`
         DownloadNow = "DOWNLOAD_NOW",
-        /// `TRY_NOW`
         TryNow = "TRY_NOW",
-        /// `VIEW_NOW`
         ViewNow = "VIEW_NOW",
-        /// `LEARN_MORE`
         LearnMore = "LEARN_MORE",
     }
 }
@@ -3279,13 +2292,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType`)
     pub enum PostSubmitCallToActionType {
-        /// `VISIT_SITE`
         VisitSite = "VISIT_SITE",
-        /// `DOWNLOAD`
         Download = "DOWNLOAD",
-        /// `LEARN_MORE`
         LearnMore = "LEARN_MORE",
-        /// `SHOP_NOW`
         ShopNow = "SHOP_NOW",
     }
 }
@@ -3295,9 +2304,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/preBufferUnit` and 39 identical schemas
     pub enum PreBufferUnit {
-        /// `mins`
         Mins = "mins",
-        /// `hours`
         Hours = "hours",
     }
 }
@@ -3307,7 +2314,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus`)
     pub enum PrepopulationStatus {
-        /// `REQUESTED`
         Requested = "REQUESTED",
     }
 }
@@ -3317,11 +2323,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/source` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceMetaDto/properties/source`)
     pub enum PriceMetaDtoSource {
-        /// `stripe`
         Stripe = "stripe",
-        /// `woocommerce`
         Woocommerce = "woocommerce",
-        /// `shopify`
         Shopify = "shopify",
     }
 }
@@ -3331,9 +2334,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO/properties/priceType` and 1 identical schema (`apps/v3/marketplace-v3.json#/components/schemas/UsagePlanDTO/properties/priceType`)
     pub enum PriceType {
-        /// `fixed`
         Fixed = "fixed",
-        /// `dynamic`
         Dynamic = "dynamic",
     }
 }
@@ -3343,15 +2344,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/PriceUpdateField/properties/type` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceUpdateField/properties/type`)
     pub enum PriceUpdateFieldType {
-        /// `INCREASE_BY_AMOUNT`
         IncreaseByAmount = "INCREASE_BY_AMOUNT",
-        /// `REDUCE_BY_AMOUNT`
         ReduceByAmount = "REDUCE_BY_AMOUNT",
-        /// `SET_NEW_PRICE`
         SetNewPrice = "SET_NEW_PRICE",
-        /// `INCREASE_BY_PERCENTAGE`
         IncreaseByPercentage = "INCREASE_BY_PERCENTAGE",
-        /// `REDUCE_BY_PERCENTAGE`
         ReduceByPercentage = "REDUCE_BY_PERCENTAGE",
     }
 }
@@ -3361,11 +2357,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`)
     pub enum PrivacyLevel {
-        /// `PUBLIC_TO_EVERYONE`
         PublicToEveryone = "PUBLIC_TO_EVERYONE",
-        /// `MUTUAL_FOLLOW_FRIENDS`
         MutualFollowFriends = "MUTUAL_FOLLOW_FRIENDS",
-        /// `SELF_ONLY`
         SelfOnly = "SELF_ONLY",
     }
 }
@@ -3375,39 +2368,22 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessMessageBodyDto/properties/type`)
     pub enum ProcessMessageBodyDtoType {
-        /// `SMS`
         Sms = "SMS",
-        /// `RCS`
         Rcs = "RCS",
-        /// `Email`
         Email = "Email",
-        /// `WhatsApp`
         WhatsApp = "WhatsApp",
-        /// `GMB`
         Gmb = "GMB",
-        /// `IG`
         Ig = "IG",
-        /// `FB`
         Fb = "FB",
-        /// `Custom`
         Custom = "Custom",
-        /// `WebChat`
         WebChat = "WebChat",
-        /// `Live_Chat`
         LiveChat = "Live_Chat",
-        /// `Call`
         Call = "Call",
-        /// `IVR_Call`
         IvrCall = "IVR_Call",
-        /// `Campaign_Call`
         CampaignCall = "Campaign_Call",
-        /// `Campaign_VoiceMail`
         CampaignVoiceMail = "Campaign_VoiceMail",
-        /// `TIKTOK`
         Tiktok = "TIKTOK",
-        /// `ALL_IN_ONE_CHAT`
         AllInOneChat = "ALL_IN_ONE_CHAT",
-        /// `FORM_SUBMISSION`
         FormSubmission = "FORM_SUBMISSION",
     }
 }
@@ -3417,7 +2393,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type`)
     pub enum ProcessOutboundMessageBodyDtoType {
-        /// `Call`
         Call = "Call",
     }
 }
@@ -3427,39 +2402,22 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/product` and 1 identical schema (`apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto/properties/product`)
     pub enum Product {
-        /// `contentAI`
         ContentAi = "contentAI",
-        /// `workflow_premium_actions`
         WorkflowPremiumActions = "workflow_premium_actions",
-        /// `workflow_ai`
         WorkflowAi = "workflow_ai",
-        /// `conversationAI`
         ConversationAi = "conversationAI",
-        /// `EmailNotification`
         EmailNotification = "EmailNotification",
-        /// `whatsApp`
         WhatsApp = "whatsApp",
-        /// `reviewsAI`
         ReviewsAi = "reviewsAI",
-        /// `VERIFIED_CALLER_ID`
         VerifiedCallerId = "VERIFIED_CALLER_ID",
-        /// `WALLET_SALES_TAX`
         WalletSalesTax = "WALLET_SALES_TAX",
-        /// `NOTIFICATION_SMS`
         NotificationSms = "NOTIFICATION_SMS",
-        /// `EmailSmtp`
         EmailSmtp = "EmailSmtp",
-        /// `EmailVerification`
         EmailVerification = "EmailVerification",
-        /// `autoCompleteAddress`
         AutoCompleteAddress = "autoCompleteAddress",
-        /// `funnelAI`
         FunnelAi = "funnelAI",
-        /// `domainPurchase`
         DomainPurchase = "domainPurchase",
-        /// `Phone`
         Phone = "Phone",
-        /// `Email`
         Email = "Email",
     }
 }
@@ -3469,13 +2427,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType` and 3 identical schemas
     pub enum ProductType {
-        /// `DIGITAL`
         Digital = "DIGITAL",
-        /// `PHYSICAL`
         Physical = "PHYSICAL",
-        /// `SERVICE`
         Service = "SERVICE",
-        /// `PHYSICAL/DIGITAL`
         PhysicalDigital = "PHYSICAL/DIGITAL",
     }
 }
@@ -3485,9 +2439,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider`)
     pub enum Provider {
-        /// `authorize-net`
         AuthorizeNet = "authorize-net",
-        /// `nmi`
         Nmi = "nmi",
     }
 }
@@ -3497,25 +2449,15 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus` and 12 identical schemas
     pub enum PublishingStatus {
-        /// `DRAFT`
         Draft = "DRAFT",
-        /// `SCHEDULED`
         Scheduled = "SCHEDULED",
-        /// `PUBLISHED`
         Published = "PUBLISHED",
-        /// `PUBLISHING`
         Publishing = "PUBLISHING",
-        /// `FAILED`
         Failed = "FAILED",
-        /// `IN_REVIEW`
         InReview = "IN_REVIEW",
-        /// `PAUSED`
         Paused = "PAUSED",
-        /// `ARCHIVED`
         Archived = "ARCHIVED",
-        /// `WITH_ISSUES`
         WithIssues = "WITH_ISSUES",
-        /// `REJECTED`
         Rejected = "REJECTED",
     }
 }
@@ -3525,9 +2467,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit` and 3 identical schemas
     pub enum RadiusUnit {
-        /// `km`
         Km = "km",
-        /// `mi`
         Mi = "mi",
     }
 }
@@ -3537,17 +2477,11 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType` and 5 identical schemas
     pub enum ReceiverType {
-        /// `contact`
         Contact = "contact",
-        /// `guest`
         Guest = "guest",
-        /// `assignedUser`
         AssignedUser = "assignedUser",
-        /// `emails`
         Emails = "emails",
-        /// `phoneNumbers`
         PhoneNumbers = "phoneNumbers",
-        /// `business`
         Business = "business",
     }
 }
@@ -3557,11 +2491,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory`)
     pub enum RecipientCategory {
-        /// `recipient`
         Recipient = "recipient",
-        /// `cc`
         Cc = "cc",
-        /// `bcc`
         Bcc = "bcc",
     }
 }
@@ -3571,9 +2502,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition`)
     pub enum ReminderInvoiceCondition {
-        /// `invoice_sent`
         InvoiceSent = "invoice_sent",
-        /// `invoice_overdue`
         InvoiceOverdue = "invoice_overdue",
     }
 }
@@ -3583,9 +2512,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderTime` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/ReminderDto/properties/reminderTime`)
     pub enum ReminderTime {
-        /// `before`
         Before = "before",
-        /// `after`
         After = "after",
     }
 }
@@ -3595,9 +2522,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType` and 13 identical schemas
     pub enum ResourceType {
-        /// `equipments`
         Equipments = "equipments",
-        /// `rooms`
         Rooms = "rooms",
     }
 }
@@ -3607,15 +2532,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/result` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/result`)
     pub enum ResultModel {
-        /// `deliverable`
         Deliverable = "deliverable",
-        /// `undeliverable`
         Undeliverable = "undeliverable",
-        /// `do_not_send`
         DoNotSend = "do_not_send",
-        /// `unknown`
         UnknownValue = "unknown",
-        /// `catch_all`
         CatchAll = "catch_all",
     }
 }
@@ -3625,13 +2545,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto/properties/risk` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto/properties/risk`)
     pub enum Risk {
-        /// `high`
         High = "high",
-        /// `low`
         Low = "low",
-        /// `medium`
         Medium = "medium",
-        /// `unknown`
         UnknownValue = "unknown",
     }
 }
@@ -3641,9 +2557,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/RecipientItem/properties/role` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/RecipientItem/properties/role`)
     pub enum Role {
-        /// `user`
         User = "user",
-        /// `signer`
         Signer = "signer",
     }
 }
@@ -3653,9 +2567,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO/properties/name` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemDTO/properties/name`)
     pub enum RuleItemDtoName {
-        /// `url__`
         Url = "url__",
-        /// `referrer__`
         Referrer = "referrer__",
     }
 }
@@ -3665,11 +2577,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto/properties/scenarioId` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto/properties/scenarioId`)
     pub enum ScenarioId {
-        /// `contactStoppedReplying`
         ContactStoppedReplying = "contactStoppedReplying",
-        /// `contactIsBusy`
         ContactIsBusy = "contactIsBusy",
-        /// `contactRequested`
         ContactRequested = "contactRequested",
     }
 }
@@ -3679,9 +2588,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType`)
     pub enum ScheduleDateType {
-        /// `regular_interval`
         RegularInterval = "regular_interval",
-        /// `custom`
         Custom = "custom",
     }
 }
@@ -3691,9 +2598,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/type` and 1 identical schema (`apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO/properties/type`)
     pub enum ScheduleRuleDtoType {
-        /// `wday`
         Wday = "wday",
-        /// `date`
         Date = "date",
     }
 }
@@ -3703,9 +2608,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/12/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/12/schema`)
     pub enum SearchConversationLastMessageAction {
-        /// `automated`
         Automated = "automated",
-        /// `manual`
         Manual = "manual",
     }
 }
@@ -3715,15 +2618,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/15/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/15/schema`)
     pub enum SearchConversationSortBy {
-        /// `last_manual_message_date`
         LastManualMessageDate = "last_manual_message_date",
-        /// `last_message_date`
         LastMessageDate = "last_message_date",
-        /// `score_profile`
         ScoreProfile = "score_profile",
-        /// `overdue_at`
         OverdueAt = "overdue_at",
-        /// `due_at`
         DueAt = "due_at",
     }
 }
@@ -3733,15 +2631,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/14/schema` and 1 identical schema (`apps/v3/conversations-v3.json#/paths/~1conversations~1search/get/parameters/14/schema`)
     pub enum SearchConversationStatus {
-        /// `all`
         All = "all",
-        /// `read`
         Read = "read",
-        /// `unread`
         Unread = "unread",
-        /// `starred`
         Starred = "starred",
-        /// `recents`
         Recents = "recents",
     }
 }
@@ -3751,9 +2644,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 7 identical schemas
     pub enum SelectionType {
-        /// `include`
         Include = "include",
-        /// `exclude`
         Exclude = "exclude",
     }
 }
@@ -3763,13 +2654,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action` and 3 identical schemas
     pub enum SendEstimateDtoAction {
-        /// `sms_and_email`
         SmsAndEmail = "sms_and_email",
-        /// `send_manually`
         SendManually = "send_manually",
-        /// `email`
         Email = "email",
-        /// `sms`
         Sms = "sms",
     }
 }
@@ -3779,13 +2666,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/status` and 5 identical schemas
     pub enum SendMessageBodyDtoStatus {
-        /// `delivered`
         Delivered = "delivered",
-        /// `failed`
         Failed = "failed",
-        /// `pending`
         Pending = "pending",
-        /// `read`
         Read = "read",
     }
 }
@@ -3795,23 +2678,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/type` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto/properties/type`)
     pub enum SendMessageBodyDtoType {
-        /// `SMS`
         Sms = "SMS",
-        /// `RCS`
         Rcs = "RCS",
-        /// `Email`
         Email = "Email",
-        /// `WhatsApp`
         WhatsApp = "WhatsApp",
-        /// `IG`
         Ig = "IG",
-        /// `FB`
         Fb = "FB",
-        /// `Custom`
         Custom = "Custom",
-        /// `Live_Chat`
         LiveChat = "Live_Chat",
-        /// `TIKTOK`
         Tiktok = "TIKTOK",
     }
 }
@@ -3821,13 +2695,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type` and 1 identical schema (`apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type`)
     pub enum ShareType {
-        /// `link`
         Link = "link",
-        /// `permanent_link`
         PermanentLink = "permanent_link",
-        /// `agency_link`
         AgencyLink = "agency_link",
-        /// `location_link`
         LocationLink = "location_link",
     }
 }
@@ -3837,11 +2707,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit` and 8 identical schemas
     pub enum SleepTimeUnit {
-        /// `days`
         Days = "days",
-        /// `hours`
         Hours = "hours",
-        /// `minutes`
         Minutes = "minutes",
     }
 }
@@ -3851,9 +2718,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type`)
     pub enum SocialMediaLinkedInAccountSchemaType {
-        /// `page`
         Page = "page",
-        /// `profile`
         Profile = "profile",
     }
 }
@@ -3863,9 +2728,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type`)
     pub enum SocialMediaTiktokAccountSchemaType {
-        /// `profile`
         Profile = "profile",
-        /// `business`
         Business = "business",
     }
 }
@@ -3875,21 +2738,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus` and 1 identical schema (`apps/v3/social-planner-v3.json#/components/schemas/SocialPostStatus`)
     pub enum SocialPostStatus {
-        /// `draft`
         Draft = "draft",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `published`
         Published = "published",
-        /// `in_review`
         InReview = "in_review",
-        /// `in_progress`
         InProgress = "in_progress",
-        /// `failed`
         Failed = "failed",
-        /// `deleted`
         Deleted = "deleted",
-        /// `notification_sent`
         NotificationSent = "notification_sent",
     }
 }
@@ -3899,19 +2754,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO/properties/specialAdCategories/items`)
     pub enum SpecialAdCategories {
-        /// `EMPLOYMENT`
         Employment = "EMPLOYMENT",
-        /// `CREDIT`
         Credit = "CREDIT",
-        /// `FINANCIAL_PRODUCTS_SERVICES`
         FinancialProductsServices = "FINANCIAL_PRODUCTS_SERVICES",
-        /// `HOUSING`
         Housing = "HOUSING",
-        /// `ISSUES_ELECTIONS_POLITICS`
         IssuesElectionsPolitics = "ISSUES_ELECTIONS_POLITICS",
-        /// `ONLINE_GAMBLING_AND_GAMING`
         OnlineGamblingAndGaming = "ONLINE_GAMBLING_AND_GAMING",
-        /// `NONE`
         None = "NONE",
     }
 }
@@ -3921,1181 +2769,593 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/store.json#/components/schemas/ContactAddress/properties/state` and 5 identical schemas
     pub enum State {
-        /// `AL`
         Al = "AL",
-        /// `AK`
         Ak = "AK",
-        /// `AS`
         As = "AS",
-        /// `AZ`
         Az = "AZ",
-        /// `AR`
         Ar = "AR",
-        /// `AA`
         Aa = "AA",
-        /// `AE`
         Ae = "AE",
-        /// `AP`
         Ap = "AP",
-        /// `CA`
         Ca = "CA",
-        /// `CO`
         Co = "CO",
-        /// `CT`
         Ct = "CT",
-        /// `DE`
         De = "DE",
-        /// `DC`
         Dc = "DC",
-        /// `FM`
         Fm = "FM",
-        /// `FL`
         Fl = "FL",
-        /// `GA`
         Ga = "GA",
-        /// `GU`
         Gu = "GU",
-        /// `HI`
         Hi = "HI",
-        /// `ID`
         Id = "ID",
-        /// `IL`
         Il = "IL",
-        /// `IN`
         In = "IN",
-        /// `IA`
         Ia = "IA",
-        /// `KS`
         Ks = "KS",
-        /// `KY`
         Ky = "KY",
-        /// `LA`
         La = "LA",
-        /// `ME`
         Me = "ME",
-        /// `MH`
         Mh = "MH",
-        /// `MD`
         Md = "MD",
-        /// `MA`
         Ma = "MA",
-        /// `MI`
         Mi = "MI",
-        /// `MN`
         Mn = "MN",
-        /// `MS`
         Ms = "MS",
-        /// `MO`
         Mo = "MO",
-        /// `MT`
         Mt = "MT",
-        /// `NE`
         Ne = "NE",
-        /// `NV`
         Nv = "NV",
-        /// `NH`
         Nh = "NH",
-        /// `NJ`
         Nj = "NJ",
-        /// `NM`
         Nm = "NM",
-        /// `NY`
         Ny = "NY",
-        /// `NC`
         Nc = "NC",
-        /// `ND`
         Nd = "ND",
-        /// `MP`
         Mp = "MP",
-        /// `OH`
         Oh = "OH",
-        /// `OK`
         Ok = "OK",
-        /// `OR`
         Or = "OR",
-        /// `PW`
         Pw = "PW",
-        /// `PA`
         Pa = "PA",
-        /// `PR`
         Pr = "PR",
-        /// `RI`
         Ri = "RI",
-        /// `SC`
         Sc = "SC",
-        /// `SD`
         Sd = "SD",
-        /// `TN`
         Tn = "TN",
-        /// `TX`
         Tx = "TX",
-        /// `UT`
         Ut = "UT",
-        /// `VT`
         Vt = "VT",
-        /// `VI`
         Vi = "VI",
-        /// `VA`
         Va = "VA",
-        /// `WA`
         Wa = "WA",
-        /// `WV`
         Wv = "WV",
-        /// `WI`
         Wi = "WI",
-        /// `WY`
         Wy = "WY",
-        /// `AB`
         Ab = "AB",
-        /// `BC`
         Bc = "BC",
-        /// `MB`
         Mb = "MB",
-        /// `NB`
         Nb = "NB",
-        /// `NL`
         Nl = "NL",
-        /// `NT`
         Nt = "NT",
-        /// `NS`
         Ns = "NS",
-        /// `NU`
         Nu = "NU",
-        /// `ON`
         On = "ON",
-        /// `PE`
         Pe = "PE",
-        /// `QC`
         Qc = "QC",
-        /// `SK`
         Sk = "SK",
-        /// `YT`
         Yt = "YT",
-        /// `BA`
         Ba = "BA",
-        /// `CC`
         Cc = "CC",
-        /// `CH`
         Ch = "CH",
-        /// `CB`
         Cb = "CB",
-        /// `CN`
         Cn = "CN",
-        /// `ER`
         Er = "ER",
-        /// `FO`
         Fo = "FO",
-        /// `JY`
         Jy = "JY",
-        /// `LP`
         Lp = "LP",
-        /// `LR`
         Lr = "LR",
-        /// `MZ`
         Mz = "MZ",
-        /// `NQ`
         Nq = "NQ",
-        /// `RN`
         Rn = "RN",
-        /// `SA`
         Sa = "SA",
-        /// `SJ`
         Sj = "SJ",
-        /// `SL`
         Sl = "SL",
-        /// `SF`
         Sf = "SF",
-        /// `SE`
         Se = "SE",
-        /// `TF`
         Tf = "TF",
-        /// `TU`
         Tu = "TU",
-        /// `ACT`
         Act = "ACT",
-        /// `NSW`
         Nsw = "NSW",
-        /// `QLD`
         Qld = "QLD",
-        /// `TAS`
         Tas = "TAS",
-        /// `VIC`
         Vic = "VIC",
-        /// `AC`
         Ac = "AC",
-        /// `AM`
         Am = "AM",
-        /// `CE`
         Ce = "CE",
-        /// `DF`
         Df = "DF",
-        /// `ES`
         Es = "ES",
-        /// `GO`
         Go = "GO",
-        /// `MG`
         Mg = "MG",
-        /// `PB`
         Pb = "PB",
-        /// `PI`
         Pi = "PI",
-        /// `RJ`
         Rj = "RJ",
-        /// `RO`
         Ro = "RO",
-        /// `RR`
         Rr = "RR",
-        /// `RS`
         Rs = "RS",
-        /// `SP`
         Sp = "SP",
-        /// `TO`
         To = "TO",
-        /// `AI`
         Ai = "AI",
-        /// `AN`
         An = "AN",
-        /// `AT`
         At = "AT",
-        /// `BI`
         Bi = "BI",
-        /// `LI`
         Li = "LI",
-        /// `LL`
         Ll = "LL",
-        /// `ML`
         Ml = "ML",
-        /// `RM`
         Rm = "RM",
-        /// `TA`
         Ta = "TA",
-        /// `VS`
         Vs = "VS",
-        /// `AMA`
         Ama = "AMA",
-        /// `ANT`
         Ant = "ANT",
-        /// `ARA`
         Ara = "ARA",
-        /// `ATL`
         Atl = "ATL",
-        /// `BOL`
         Bol = "BOL",
-        /// `BOY`
         Boy = "BOY",
-        /// `CAL`
         Cal = "CAL",
-        /// `CAQ`
         Caq = "CAQ",
-        /// `CAS`
         Cas = "CAS",
-        /// `CAU`
         Cau = "CAU",
-        /// `CES`
         Ces = "CES",
-        /// `CHO`
         Cho = "CHO",
-        /// `CUN`
         Cun = "CUN",
-        /// `COR`
         Cor = "COR",
-        /// `GUA`
         Gua = "GUA",
-        /// `GUV`
         Guv = "GUV",
-        /// `HUI`
         Hui = "HUI",
-        /// `LAG`
         Lag = "LAG",
-        /// `MAG`
         Mag = "MAG",
-        /// `MET`
         Met = "MET",
-        /// `NAR`
         Nar = "NAR",
-        /// `NSA`
         Nsa = "NSA",
-        /// `PUT`
         Put = "PUT",
-        /// `QUI`
         Qui = "QUI",
-        /// `RIS`
         Ris = "RIS",
-        /// `SAP`
         Sap = "SAP",
-        /// `SAN`
         San = "SAN",
-        /// `SUC`
         Suc = "SUC",
-        /// `TOL`
         Tol = "TOL",
-        /// `VAC`
         Vac = "VAC",
-        /// `VAU`
         Vau = "VAU",
-        /// `VID`
         Vid = "VID",
-        /// `CR-A`
         CrA = "CR-A",
-        /// `CR-C`
         CrC = "CR-C",
-        /// `CR-G`
         CrG = "CR-G",
-        /// `CR-H`
         CrH = "CR-H",
-        /// `CR-L`
         CrL = "CR-L",
-        /// `CR-P`
         CrP = "CR-P",
-        /// `CR-SJ`
         CrSj = "CR-SJ",
-        /// `GT-16`
         Gt16 = "GT-16",
-        /// `GT-15`
         Gt15 = "GT-15",
-        /// `GT-04`
         Gt04 = "GT-04",
-        /// `GT-20`
         Gt20 = "GT-20",
-        /// `GT-02`
         Gt02 = "GT-02",
-        /// `GT-05`
         Gt05 = "GT-05",
-        /// `GT-01`
         Gt01 = "GT-01",
-        /// `GT-13`
         Gt13 = "GT-13",
-        /// `GT-18`
         Gt18 = "GT-18",
-        /// `GT-21`
         Gt21 = "GT-21",
-        /// `GT-22`
         Gt22 = "GT-22",
-        /// `GT-17`
         Gt17 = "GT-17",
-        /// `GT-09`
         Gt09 = "GT-09",
-        /// `GT-14`
         Gt14 = "GT-14",
-        /// `GT-11`
         Gt11 = "GT-11",
-        /// `GT-03`
         Gt03 = "GT-03",
-        /// `GT-12`
         Gt12 = "GT-12",
-        /// `GT-06`
         Gt06 = "GT-06",
-        /// `GT-07`
         Gt07 = "GT-07",
-        /// `GT-10`
         Gt10 = "GT-10",
-        /// `GT-08`
         Gt08 = "GT-08",
-        /// `GT-19`
         Gt19 = "GT-19",
-        /// `HK`
         Hk = "HK",
-        /// `KL`
         Kl = "KL",
-        /// `BR`
         Br = "BR",
-        /// `CG`
         Cg = "CG",
-        /// `DN`
         Dn = "DN",
-        /// `DD`
         Dd = "DD",
-        /// `DL`
         Dl = "DL",
-        /// `GJ`
         Gj = "GJ",
-        /// `HR`
         Hr = "HR",
-        /// `HP`
         Hp = "HP",
-        /// `JK`
         Jk = "JK",
-        /// `JH`
         Jh = "JH",
-        /// `KA`
         Ka = "KA",
-        /// `LD`
         Ld = "LD",
-        /// `PY`
         Py = "PY",
-        /// `TS`
         Ts = "TS",
-        /// `TR`
         Tr = "TR",
-        /// `UP`
         Up = "UP",
-        /// `UK`
         Uk = "UK",
-        /// `WB`
         Wb = "WB",
-        /// `CW`
         Cw = "CW",
-        /// `D`
         D = "D",
-        /// `G`
         G = "G",
-        /// `KE`
         Ke = "KE",
-        /// `KK`
         Kk = "KK",
-        /// `LS`
         Ls = "LS",
-        /// `LM`
         Lm = "LM",
-        /// `LK`
         Lk = "LK",
-        /// `LH`
         Lh = "LH",
-        /// `OY`
         Oy = "OY",
-        /// `SO`
         So = "SO",
-        /// `WD`
         Wd = "WD",
-        /// `WH`
         Wh = "WH",
-        /// `WX`
         Wx = "WX",
-        /// `WW`
         Ww = "WW",
-        /// `AG`
         Ag = "AG",
-        /// `AO`
         Ao = "AO",
-        /// `AV`
         Av = "AV",
-        /// `BT`
         Bt = "BT",
-        /// `BL`
         Bl = "BL",
-        /// `BN`
         Bn = "BN",
-        /// `BG`
         Bg = "BG",
-        /// `BO`
         Bo = "BO",
-        /// `BZ`
         Bz = "BZ",
-        /// `BS`
         Bs = "BS",
-        /// `CL`
         Cl = "CL",
-        /// `CI`
         Ci = "CI",
-        /// `CZ`
         Cz = "CZ",
-        /// `CS`
         Cs = "CS",
-        /// `CR`
         Cr = "CR",
-        /// `KR`
         Kr = "KR",
-        /// `EN`
         En = "EN",
-        /// `FE`
         Fe = "FE",
-        /// `FI`
         Fi = "FI",
-        /// `FG`
         Fg = "FG",
-        /// `FC`
         Fc = "FC",
-        /// `FR`
         Fr = "FR",
-        /// `GE`
         Ge = "GE",
-        /// `GR`
         Gr = "GR",
-        /// `IM`
         Im = "IM",
-        /// `IS`
         Is = "IS",
-        /// `AQ`
         Aq = "AQ",
-        /// `LT`
         Lt = "LT",
-        /// `LE`
         Le = "LE",
-        /// `LC`
         Lc = "LC",
-        /// `LO`
         Lo = "LO",
-        /// `LU`
         Lu = "LU",
-        /// `MC`
         Mc = "MC",
-        /// `NA`
         Na = "NA",
-        /// `NO`
         No = "NO",
-        /// `OG`
         Og = "OG",
-        /// `OT`
         Ot = "OT",
-        /// `PD`
         Pd = "PD",
-        /// `PV`
         Pv = "PV",
-        /// `PG`
         Pg = "PG",
-        /// `PU`
         Pu = "PU",
-        /// `PC`
         Pc = "PC",
-        /// `PT`
         Pt = "PT",
-        /// `PN`
         Pn = "PN",
-        /// `PZ`
         Pz = "PZ",
-        /// `PO`
         Po = "PO",
-        /// `RG`
         Rg = "RG",
-        /// `RA`
         Ra = "RA",
-        /// `RC`
         Rc = "RC",
-        /// `RE`
         Re = "RE",
-        /// `SS`
         Ss = "SS",
-        /// `SV`
         Sv = "SV",
-        /// `SI`
         Si = "SI",
-        /// `SR`
         Sr = "SR",
-        /// `TE`
         Te = "TE",
-        /// `TP`
         Tp = "TP",
-        /// `TV`
         Tv = "TV",
-        /// `UD`
         Ud = "UD",
-        /// `VE`
         Ve = "VE",
-        /// `VB`
         Vb = "VB",
-        /// `VC`
         Vc = "VC",
-        /// `VR`
         Vr = "VR",
-        /// `VV`
         Vv = "VV",
-        /// `JP-23`
         Jp23 = "JP-23",
-        /// `JP-05`
         Jp05 = "JP-05",
-        /// `JP-02`
         Jp02 = "JP-02",
-        /// `JP-12`
         Jp12 = "JP-12",
-        /// `JP-38`
         Jp38 = "JP-38",
-        /// `JP-18`
         Jp18 = "JP-18",
-        /// `JP-40`
         Jp40 = "JP-40",
-        /// `JP-07`
         Jp07 = "JP-07",
-        /// `JP-21`
         Jp21 = "JP-21",
-        /// `JP-10`
         Jp10 = "JP-10",
-        /// `JP-34`
         Jp34 = "JP-34",
-        /// `JP-01`
         Jp01 = "JP-01",
-        /// `JP-28`
         Jp28 = "JP-28",
-        /// `JP-08`
         Jp08 = "JP-08",
-        /// `JP-17`
         Jp17 = "JP-17",
-        /// `JP-03`
         Jp03 = "JP-03",
-        /// `JP-37`
         Jp37 = "JP-37",
-        /// `JP-46`
         Jp46 = "JP-46",
-        /// `JP-14`
         Jp14 = "JP-14",
-        /// `JP-39`
         Jp39 = "JP-39",
-        /// `JP-43`
         Jp43 = "JP-43",
-        /// `JP-26`
         Jp26 = "JP-26",
-        /// `JP-24`
         Jp24 = "JP-24",
-        /// `JP-04`
         Jp04 = "JP-04",
-        /// `JP-45`
         Jp45 = "JP-45",
-        /// `JP-20`
         Jp20 = "JP-20",
-        /// `JP-42`
         Jp42 = "JP-42",
-        /// `JP-29`
         Jp29 = "JP-29",
-        /// `JP-15`
         Jp15 = "JP-15",
-        /// `JP-44`
         Jp44 = "JP-44",
-        /// `JP-33`
         Jp33 = "JP-33",
-        /// `JP-47`
         Jp47 = "JP-47",
-        /// `JP-27`
         Jp27 = "JP-27",
-        /// `JP-41`
         Jp41 = "JP-41",
-        /// `JP-11`
         Jp11 = "JP-11",
-        /// `JP-25`
         Jp25 = "JP-25",
-        /// `JP-32`
         Jp32 = "JP-32",
-        /// `JP-22`
         Jp22 = "JP-22",
-        /// `JP-09`
         Jp09 = "JP-09",
-        /// `JP-36`
         Jp36 = "JP-36",
-        /// `JP-13`
         Jp13 = "JP-13",
-        /// `JP-31`
         Jp31 = "JP-31",
-        /// `JP-16`
         Jp16 = "JP-16",
-        /// `JP-30`
         Jp30 = "JP-30",
-        /// `JP-06`
         Jp06 = "JP-06",
-        /// `JP-35`
         Jp35 = "JP-35",
-        /// `JP-19`
         Jp19 = "JP-19",
-        /// `JHR`
         Jhr = "JHR",
-        /// `KDH`
         Kdh = "KDH",
-        /// `KTN`
         Ktn = "KTN",
-        /// `KUL`
         Kul = "KUL",
-        /// `LBN`
         Lbn = "LBN",
-        /// `MLK`
         Mlk = "MLK",
-        /// `NSN`
         Nsn = "NSN",
-        /// `PHG`
         Phg = "PHG",
-        /// `PNG`
         Png = "PNG",
-        /// `PRK`
         Prk = "PRK",
-        /// `PLS`
         Pls = "PLS",
-        /// `PJY`
         Pjy = "PJY",
-        /// `SBH`
         Sbh = "SBH",
-        /// `SWK`
         Swk = "SWK",
-        /// `SGR`
         Sgr = "SGR",
-        /// `TRG`
         Trg = "TRG",
-        /// `AGU`
         Agu = "AGU",
-        /// `BCN`
         Bcn = "BCN",
-        /// `BCS`
         Bcs = "BCS",
-        /// `CAM`
         Cam = "CAM",
-        /// `CHP`
         Chp = "CHP",
-        /// `CHH`
         Chh = "CHH",
-        /// `CMX`
         Cmx = "CMX",
-        /// `COA`
         Coa = "COA",
-        /// `COL`
         Col = "COL",
-        /// `DUR`
         Dur = "DUR",
-        /// `GRO`
         Gro = "GRO",
-        /// `HID`
         Hid = "HID",
-        /// `JAL`
         Jal = "JAL",
-        /// `MIC`
         Mic = "MIC",
-        /// `MOR`
         Mor = "MOR",
-        /// `MEX`
         Mex = "MEX",
-        /// `NAY`
         Nay = "NAY",
-        /// `NLE`
         Nle = "NLE",
-        /// `OAX`
         Oax = "OAX",
-        /// `PUE`
         Pue = "PUE",
-        /// `QUE`
         Que = "QUE",
-        /// `ROO`
         Roo = "ROO",
-        /// `SLP`
         Slp = "SLP",
-        /// `SIN`
         Sin = "SIN",
-        /// `SON`
         Son = "SON",
-        /// `TAB`
         Tab = "TAB",
-        /// `TAM`
         Tam = "TAM",
-        /// `TLA`
         Tla = "TLA",
-        /// `VER`
         Ver = "VER",
-        /// `YUC`
         Yuc = "YUC",
-        /// `ZAC`
         Zac = "ZAC",
-        /// `AUK`
         Auk = "AUK",
-        /// `BOP`
         Bop = "BOP",
-        /// `CAN`
         Can = "CAN",
-        /// `CIT`
         Cit = "CIT",
-        /// `GIS`
         Gis = "GIS",
-        /// `HKB`
         Hkb = "HKB",
-        /// `MWT`
         Mwt = "MWT",
-        /// `MBH`
         Mbh = "MBH",
-        /// `NTL`
         Ntl = "NTL",
-        /// `OTA`
         Ota = "OTA",
-        /// `STL`
         Stl = "STL",
-        /// `TKI`
         Tki = "TKI",
-        /// `WKO`
         Wko = "WKO",
-        /// `WGN`
         Wgn = "WGN",
-        /// `WTC`
         Wtc = "WTC",
-        /// `GB`
         Gb = "GB",
-        /// `KP`
         Kp = "KP",
-        /// `ANC`
         Anc = "ANC",
-        /// `APU`
         Apu = "APU",
-        /// `ARE`
         Are = "ARE",
-        /// `AYA`
         Aya = "AYA",
-        /// `CAJ`
         Caj = "CAJ",
-        /// `CUS`
         Cus = "CUS",
-        /// `HUV`
         Huv = "HUV",
-        /// `HUC`
         Huc = "HUC",
-        /// `ICA`
         Ica = "ICA",
-        /// `JUN`
         Jun = "JUN",
-        /// `LAL`
         Lal = "LAL",
-        /// `LAM`
         Lam = "LAM",
-        /// `LIM`
         Lim = "LIM",
-        /// `LOR`
         Lor = "LOR",
-        /// `MDD`
         Mdd = "MDD",
-        /// `MOQ`
         Moq = "MOQ",
-        /// `PAS`
         Pas = "PAS",
-        /// `PIU`
         Piu = "PIU",
-        /// `PUN`
         Pun = "PUN",
-        /// `SAM`
         Sam = "SAM",
-        /// `TAC`
         Tac = "TAC",
-        /// `TUM`
         Tum = "TUM",
-        /// `UCA`
         Uca = "UCA",
-        /// `PH-ABR`
         PhAbr = "PH-ABR",
-        /// `PH-AGN`
         PhAgn = "PH-AGN",
-        /// `PH-AGS`
         PhAgs = "PH-AGS",
-        /// `PH-AKL`
         PhAkl = "PH-AKL",
-        /// `PH-ALB`
         PhAlb = "PH-ALB",
-        /// `PH-ANT`
         PhAnt = "PH-ANT",
-        /// `PH-APA`
         PhApa = "PH-APA",
-        /// `PH-AUR`
         PhAur = "PH-AUR",
-        /// `PH-BAS`
         PhBas = "PH-BAS",
-        /// `PH-BAN`
         PhBan = "PH-BAN",
-        /// `PH-BTN`
         PhBtn = "PH-BTN",
-        /// `PH-BTG`
         PhBtg = "PH-BTG",
-        /// `PH-BEN`
         PhBen = "PH-BEN",
-        /// `PH-BIL`
         PhBil = "PH-BIL",
-        /// `PH-BOH`
         PhBoh = "PH-BOH",
-        /// `PH-BUK`
         PhBuk = "PH-BUK",
-        /// `PH-BUL`
         PhBul = "PH-BUL",
-        /// `PH-CAG`
         PhCag = "PH-CAG",
-        /// `PH-CAN`
         PhCan = "PH-CAN",
-        /// `PH-CAS`
         PhCas = "PH-CAS",
-        /// `PH-CAM`
         PhCam = "PH-CAM",
-        /// `PH-CAP`
         PhCap = "PH-CAP",
-        /// `PH-CAT`
         PhCat = "PH-CAT",
-        /// `PH-CAV`
         PhCav = "PH-CAV",
-        /// `PH-CEB`
         PhCeb = "PH-CEB",
-        /// `PH-NCO`
         PhNco = "PH-NCO",
-        /// `PH-DAO`
         PhDao = "PH-DAO",
-        /// `PH-DAV`
         PhDav = "PH-DAV",
-        /// `PH-DAS`
         PhDas = "PH-DAS",
-        /// `PH-EAS`
         PhEas = "PH-EAS",
-        /// `PH-GUI`
         PhGui = "PH-GUI",
-        /// `PH-IFU`
         PhIfu = "PH-IFU",
-        /// `PH-ILN`
         PhIln = "PH-ILN",
-        /// `PH-ILS`
         PhIls = "PH-ILS",
-        /// `PH-ILI`
         PhIli = "PH-ILI",
-        /// `PH-ISA`
         PhIsa = "PH-ISA",
-        /// `PH-KAL`
         PhKal = "PH-KAL",
-        /// `PH-LUN`
         PhLun = "PH-LUN",
-        /// `PH-LAG`
         PhLag = "PH-LAG",
-        /// `PH-LAN`
         PhLan = "PH-LAN",
-        /// `PH-LAS`
         PhLas = "PH-LAS",
-        /// `PH-LEY`
         PhLey = "PH-LEY",
-        /// `PH-MAG`
         PhMag = "PH-MAG",
-        /// `PH-MAD`
         PhMad = "PH-MAD",
-        /// `PH-MAS`
         PhMas = "PH-MAS",
-        /// `PH-00`
         Ph00 = "PH-00",
-        /// `PH-MSC`
         PhMsc = "PH-MSC",
-        /// `PH-MSR`
         PhMsr = "PH-MSR",
-        /// `PH-MOU`
         PhMou = "PH-MOU",
-        /// `PH-NEC`
         PhNec = "PH-NEC",
-        /// `PH-NER`
         PhNer = "PH-NER",
-        /// `PH-NSA`
         PhNsa = "PH-NSA",
-        /// `PH-NUE`
         PhNue = "PH-NUE",
-        /// `PH-NUV`
         PhNuv = "PH-NUV",
-        /// `PH-MDC`
         PhMdc = "PH-MDC",
-        /// `PH-MDR`
         PhMdr = "PH-MDR",
-        /// `PH-PLW`
         PhPlw = "PH-PLW",
-        /// `PH-PAM`
         PhPam = "PH-PAM",
-        /// `PH-PAN`
         PhPan = "PH-PAN",
-        /// `PH-QUE`
         PhQue = "PH-QUE",
-        /// `PH-QUI`
         PhQui = "PH-QUI",
-        /// `PH-RIZ`
         PhRiz = "PH-RIZ",
-        /// `PH-ROM`
         PhRom = "PH-ROM",
-        /// `PH-WSA`
         PhWsa = "PH-WSA",
-        /// `PH-SAR`
         PhSar = "PH-SAR",
-        /// `PH-SIG`
         PhSig = "PH-SIG",
-        /// `PH-SOR`
         PhSor = "PH-SOR",
-        /// `PH-SCO`
         PhSco = "PH-SCO",
-        /// `PH-SLE`
         PhSle = "PH-SLE",
-        /// `PH-SUK`
         PhSuk = "PH-SUK",
-        /// `PH-SLU`
         PhSlu = "PH-SLU",
-        /// `PH-SUN`
         PhSun = "PH-SUN",
-        /// `PH-SUR`
         PhSur = "PH-SUR",
-        /// `PH-TAR`
         PhTar = "PH-TAR",
-        /// `PH-TAW`
         PhTaw = "PH-TAW",
-        /// `PH-ZMB`
         PhZmb = "PH-ZMB",
-        /// `PH-ZAN`
         PhZan = "PH-ZAN",
-        /// `PH-ZAS`
         PhZas = "PH-ZAS",
-        /// `PH-ZSI`
         PhZsi = "PH-ZSI",
-        /// `PT-20`
         Pt20 = "PT-20",
-        /// `PT-01`
         Pt01 = "PT-01",
-        /// `PT-02`
         Pt02 = "PT-02",
-        /// `PT-03`
         Pt03 = "PT-03",
-        /// `PT-04`
         Pt04 = "PT-04",
-        /// `PT-05`
         Pt05 = "PT-05",
-        /// `PT-06`
         Pt06 = "PT-06",
-        /// `PT-07`
         Pt07 = "PT-07",
-        /// `PT-08`
         Pt08 = "PT-08",
-        /// `PT-09`
         Pt09 = "PT-09",
-        /// `PT-10`
         Pt10 = "PT-10",
-        /// `PT-11`
         Pt11 = "PT-11",
-        /// `PT-30`
         Pt30 = "PT-30",
-        /// `PT-12`
         Pt12 = "PT-12",
-        /// `PT-13`
         Pt13 = "PT-13",
-        /// `PT-14`
         Pt14 = "PT-14",
-        /// `PT-15`
         Pt15 = "PT-15",
-        /// `PT-16`
         Pt16 = "PT-16",
-        /// `PT-17`
         Pt17 = "PT-17",
-        /// `PT-18`
         Pt18 = "PT-18",
-        /// `BH`
         Bh = "BH",
-        /// `BV`
         Bv = "BV",
-        /// `B`
         B = "B",
-        /// `CJ`
         Cj = "CJ",
-        /// `CV`
         Cv = "CV",
-        /// `DB`
         Db = "DB",
-        /// `DJ`
         Dj = "DJ",
-        /// `GL`
         Gl = "GL",
-        /// `HD`
         Hd = "HD",
-        /// `IF`
         If = "IF",
-        /// `MM`
         Mm = "MM",
-        /// `PH`
         Ph = "PH",
-        /// `SM`
         Sm = "SM",
-        /// `SB`
         Sb = "SB",
-        /// `TM`
         Tm = "TM",
-        /// `TL`
         Tl = "TL",
-        /// `VL`
         Vl = "VL",
-        /// `VN`
         Vn = "VN",
-        /// `KR-26`
         Kr26 = "KR-26",
-        /// `KR-43`
         Kr43 = "KR-43",
-        /// `KR-44`
         Kr44 = "KR-44",
-        /// `KR-27`
         Kr27 = "KR-27",
-        /// `KR-30`
         Kr30 = "KR-30",
-        /// `KR-42`
         Kr42 = "KR-42",
-        /// `KR-29`
         Kr29 = "KR-29",
-        /// `KR-47`
         Kr47 = "KR-47",
-        /// `KR-41`
         Kr41 = "KR-41",
-        /// `KR-48`
         Kr48 = "KR-48",
-        /// `KR-28`
         Kr28 = "KR-28",
-        /// `KR-49`
         Kr49 = "KR-49",
-        /// `KR-45`
         Kr45 = "KR-45",
-        /// `KR-46`
         Kr46 = "KR-46",
-        /// `KR-50`
         Kr50 = "KR-50",
-        /// `KR-11`
         Kr11 = "KR-11",
-        /// `KR-31`
         Kr31 = "KR-31",
-        /// `C`
         C = "C",
-        /// `A`
         A = "A",
-        /// `O`
         O = "O",
-        /// `PM`
         Pm = "PM",
-        /// `BU`
         Bu = "BU",
-        /// `S`
         S = "S",
-        /// `CU`
         Cu = "CU",
-        /// `GI`
         Gi = "GI",
-        /// `H`
         H = "H",
-        /// `HU`
         Hu = "HU",
-        /// `J`
         J = "J",
-        /// `GC`
         Gc = "GC",
-        /// `L`
         L = "L",
-        /// `M`
         M = "M",
-        /// `MU`
         Mu = "MU",
-        /// `P`
         P = "P",
-        /// `SG`
         Sg = "SG",
-        /// `T`
         T = "T",
-        /// `V`
         V = "V",
-        /// `ZA`
         Za = "ZA",
-        /// `Z`
         Z = "Z",
-        /// `AJ`
         Aj = "AJ",
-        /// `DU`
         Du = "DU",
-        /// `FU`
         Fu = "FU",
-        /// `RK`
         Rk = "RK",
-        /// `SH`
         Sh = "SH",
-        /// `UQ`
         Uq = "UQ",
-        /// `BFP`
         Bfp = "BFP",
-        /// `ENG`
         Eng = "ENG",
-        /// `NIR`
         Nir = "NIR",
-        /// `SCT`
         Sct = "SCT",
-        /// `WLS`
         Wls = "WLS",
-        /// `FS`
         Fs = "FS",
-        /// `FD`
         Fd = "FD",
-        /// `RV`
         Rv = "RV",
-        /// `TT`
         Tt = "TT",
     }
 }
@@ -5105,9 +3365,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/courses.json#/components/schemas/visibility` and 5 identical schemas
     pub enum Status {
-        /// `published`
         Published = "published",
-        /// `draft`
         Draft = "draft",
     }
 }
@@ -5117,15 +3375,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items` and 3 identical schemas
     pub enum StatusItem {
-        /// `draft`
         Draft = "draft",
-        /// `sent`
         Sent = "sent",
-        /// `viewed`
         Viewed = "viewed",
-        /// `completed`
         Completed = "completed",
-        /// `accepted`
         Accepted = "accepted",
     }
 }
@@ -5135,9 +3388,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/stopBotDetectionType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto/properties/stopBotDetectionType`)
     pub enum StopBotDetectionType {
-        /// `Goodbye`
         Goodbye = "Goodbye",
-        /// `Custom`
         Custom = "Custom",
     }
 }
@@ -5147,43 +3398,24 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/subType` and 1 identical schema (`apps/v3/payments-v3.json#/components/schemas/OrderSource/properties/subType`)
     pub enum SubType {
-        /// `one_step_order_form`
         OneStepOrderForm = "one_step_order_form",
-        /// `two_step_order_form`
         TwoStepOrderForm = "two_step_order_form",
-        /// `upsell`
         Upsell = "upsell",
-        /// `tap_to_pay`
         TapToPay = "tap_to_pay",
-        /// `card_payment`
         CardPayment = "card_payment",
-        /// `store`
         Store = "store",
-        /// `contact_view`
         ContactView = "contact_view",
-        /// `email_campaign`
         EmailCampaign = "email_campaign",
-        /// `payments_dashboard`
         PaymentsDashboard = "payments_dashboard",
-        /// `shopify`
         Shopify = "shopify",
-        /// `subscription_view`
         SubscriptionView = "subscription_view",
-        /// `store_upsell`
         StoreUpsell = "store_upsell",
-        /// `woocommerce`
         Woocommerce = "woocommerce",
-        /// `service`
         Service = "service",
-        /// `meeting`
         Meeting = "meeting",
-        /// `imported_csv`
         ImportedCsv = "imported_csv",
-        /// `qr_code`
         QrCode = "qr_code",
-        /// `saas_one_time`
         SaasOneTime = "saas_one_time",
-        /// `saas_subscription`
         SaasSubscription = "saas_subscription",
     }
 }
@@ -5193,11 +3425,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/TemplateListResponseDTO/properties/type`)
     pub enum TemplateListResponseDtoType {
-        /// `proposal`
         Proposal = "proposal",
-        /// `estimate`
         Estimate = "estimate",
-        /// `contentLibrary`
         ContentLibrary = "contentLibrary",
     }
 }
@@ -5207,9 +3436,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/action` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/Text2PayDto/properties/action`)
     pub enum Text2PayDtoAction {
-        /// `draft`
         Draft = "draft",
-        /// `send`
         Send = "send",
     }
 }
@@ -5219,9 +3446,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings/properties/timezoneToUse` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings/properties/timezoneToUse`)
     pub enum TimezoneToUse {
-        /// `contact`
         Contact = "contact",
-        /// `business`
         Business = "business",
     }
 }
@@ -5231,9 +3456,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto/properties/transferBotType` and 1 identical schema (`apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto/properties/transferBotType`)
     pub enum TransferBotType {
-        /// `Default`
         Default = "Default",
-        /// `Custom`
         Custom = "Custom",
     }
 }
@@ -5243,7 +3466,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/CallTransferActionParameters/properties/transferToType` and 1 identical schema (`apps/voice-ai.json#/components/schemas/CallTransferActionParameters/properties/transferToType`)
     pub enum TransferToType {
-        /// `number`
         Number = "number",
     }
 }
@@ -5253,9 +3475,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 5 identical schemas
     pub enum Type {
-        /// `video`
         Video = "video",
-        /// `image`
         Image = "image",
     }
 }
@@ -5265,9 +3485,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/proposals.json#/components/schemas/DiscountDto/properties/type` and 1 identical schema (`apps/v3/proposals-v3.json#/components/schemas/DiscountDto/properties/type`)
     pub enum Type2 {
-        /// `percentage`
         Percentage = "percentage",
-        /// `custom_amount`
         CustomAmount = "custom_amount",
     }
 }
@@ -5277,111 +3495,58 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/courses.json#/components/schemas/type` and 1 identical schema (`apps/v3/courses-v3.json#/components/schemas/type`)
     pub enum Type3 {
-        /// `pdf`
         Pdf = "pdf",
-        /// `image`
         Image = "image",
-        /// `docx`
         Docx = "docx",
-        /// `pptx`
         Pptx = "pptx",
-        /// `xlsx`
         Xlsx = "xlsx",
-        /// `html`
         Html = "html",
-        /// `dotx`
         Dotx = "dotx",
-        /// `epub`
         Epub = "epub",
-        /// `webp`
         Webp = "webp",
-        /// `gdoc`
         Gdoc = "gdoc",
-        /// `mp3`
         Mp3 = "mp3",
-        /// `doc`
         Doc = "doc",
-        /// `txt`
         Txt = "txt",
-        /// `zip`
         Zip = "zip",
-        /// `ppt`
         Ppt = "ppt",
-        /// `key`
         Key = "key",
-        /// `htm`
         Htm = "htm",
-        /// `xls`
         Xls = "xls",
-        /// `odp`
         Odp = "odp",
-        /// `odt`
         Odt = "odt",
-        /// `rtf`
         Rtf = "rtf",
-        /// `m4a`
         M4a = "m4a",
-        /// `ods`
         Ods = "ods",
-        /// `mp4`
         Mp4 = "mp4",
-        /// `ai`
         Ai = "ai",
-        /// `avi`
         Avi = "avi",
-        /// `mov`
         Mov = "mov",
-        /// `wmv`
         Wmv = "wmv",
-        /// `mkv`
         Mkv = "mkv",
-        /// `wav`
         Wav = "wav",
-        /// `flac`
         Flac = "flac",
-        /// `ogg`
         Ogg = "ogg",
-        /// `png`
         Png = "png",
-        /// `jpeg`
         Jpeg = "jpeg",
-        /// `jpg`
         Jpg = "jpg",
-        /// `gif`
         Gif = "gif",
-        /// `bmp`
         Bmp = "bmp",
-        /// `tiff`
         Tiff = "tiff",
-        /// `svg`
         Svg = "svg",
-        /// `odg`
         Odg = "odg",
-        /// `sxw`
         Sxw = "sxw",
-        /// `sxc`
         Sxc = "sxc",
-        /// `sxi`
         Sxi = "sxi",
-        /// `rar`
         Rar = "rar",
-        /// `7z`
         V7z = "7z",
-        /// `json`
         Json = "json",
-        /// `xml`
         Xml = "xml",
-        /// `csv`
         Csv = "csv",
-        /// `md`
         Md = "md",
-        /// `obj`
         Obj = "obj",
-        /// `stl`
         Stl = "stl",
-        /// `woff`
         Woff = "woff",
-        /// `ttf`
         Ttf = "ttf",
     }
 }
@@ -5396,11 +3561,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/PriceDimensionsDto/properties/unit`)
     pub enum Unit {
-        /// `cm`
         Cm = "cm",
-        /// `in`
         In = "in",
-        /// `m`
         M = "m",
     }
 }
@@ -5428,15 +3590,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 9 identical schemas
     pub enum UpdateStatusDtoStatus {
-        /// `open`
         Open = "open",
-        /// `won`
         Won = "won",
-        /// `lost`
         Lost = "lost",
-        /// `abandoned`
         Abandoned = "abandoned",
-        /// `all`
         All = "all",
     }
 }
@@ -5446,9 +3603,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO/properties/mediaType` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO/properties/mediaType`)
     pub enum UpsertAdDtoMediaType {
-        /// `SINGLE`
         Single = "SINGLE",
-        /// `CAROUSEL`
         Carousel = "CAROUSEL",
     }
 }
@@ -5458,11 +3613,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO/properties/type`)
     pub enum UpsertAssetsDtoType {
-        /// `CALL`
         Call = "CALL",
-        /// `SITELINK`
         Sitelink = "SITELINK",
-        /// `LEAD_FORM`
         LeadForm = "LEAD_FORM",
     }
 }
@@ -5472,13 +3624,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/type` and 1 identical schema (`apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO/properties/type`)
     pub enum UpsertConversionDtoType {
-        /// `UPLOAD_CLICKS`
         UploadClicks = "UPLOAD_CLICKS",
-        /// `UPLOAD_CALLS`
         UploadCalls = "UPLOAD_CALLS",
-        /// `WEBPAGE`
         Webpage = "WEBPAGE",
-        /// `LEAD_FORM_SUBMIT`
         LeadFormSubmit = "LEAD_FORM_SUBMIT",
     }
 }
@@ -5488,11 +3636,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole` and 5 identical schemas
     pub enum UserRole {
-        /// `all`
         All = "all",
-        /// `admin`
         Admin = "admin",
-        /// `user`
         User = "user",
     }
 }
@@ -5502,9 +3647,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/user_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/userType`)
     pub enum UserType {
-        /// `Company`
         Company = "Company",
-        /// `Location`
         Location = "Location",
     }
 }
@@ -5514,9 +3657,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto/properties/type` and 1 identical schema (`apps/v3/email-isv-v3.json#/components/schemas/VerificationBodyDto/properties/type`)
     pub enum VerificationBodyDtoType {
-        /// `email`
         Email = "email",
-        /// `contact`
         Contact = "contact",
     }
 }
@@ -5526,9 +3667,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version` and 1 identical schema (`apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version`)
     pub enum Version {
-        /// `v1`
         V1 = "v1",
-        /// `v2`
         V2 = "v2",
     }
 }
@@ -5538,21 +3677,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/voice-ai-v3.json#/components/schemas/VoiceAILanguage` and 1 identical schema (`apps/voice-ai.json#/components/schemas/VoiceAILanguage`)
     pub enum VoiceAiLanguage {
-        /// `en-US`
         EnUs = "en-US",
-        /// `pt-BR`
         PtBr = "pt-BR",
-        /// `es`
         Es = "es",
-        /// `fr`
         Fr = "fr",
-        /// `de`
         De = "de",
-        /// `it`
         It = "it",
-        /// `nl-NL`
         NlNl = "nl-NL",
-        /// `multi`
         Multi = "multi",
     }
 }
@@ -5562,9 +3693,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 7 identical schemas
     pub enum WaitTimeUnit {
-        /// `minutes`
         Minutes = "minutes",
-        /// `seconds`
         Seconds = "seconds",
     }
 }
@@ -5574,13 +3703,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/products.json#/components/schemas/WeightOptionsDto/properties/unit` and 1 identical schema (`apps/v3/products-v3.json#/components/schemas/WeightOptionsDto/properties/unit`)
     pub enum WeightOptionsDtoUnit {
-        /// `kg`
         Kg = "kg",
-        /// `lb`
         Lb = "lb",
-        /// `g`
         G = "g",
-        /// `oz`
         Oz = "oz",
     }
 }
@@ -5590,9 +3715,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/widgetType` and 5 identical schemas
     pub enum WidgetType {
-        /// `default`
         Default = "default",
-        /// `classic`
         Classic = "classic",
     }
 }

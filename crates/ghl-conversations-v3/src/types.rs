@@ -1989,9 +1989,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateConversationDto/properties/feedback`
     pub enum UpdateConversationDtoFeedback {
-        /// `positive`
         Positive = "positive",
-        /// `negative`
         Negative = "negative",
     }
 }
@@ -2051,25 +2049,15 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateEmailMessageStatusDto/properties/status` and 1 identical schema (`apps/v3/conversations-v3.json#/components/schemas/UpdateRecipientMessageStatusDto/properties/status`)
     pub enum UpdateEmailMessageStatusDtoStatus {
-        /// `pending`
         Pending = "pending",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `sent`
         Sent = "sent",
-        /// `delivered`
         Delivered = "delivered",
-        /// `read`
         Read = "read",
-        /// `undelivered`
         Undelivered = "undelivered",
-        /// `connected`
         Connected = "connected",
-        /// `failed`
         Failed = "failed",
-        /// `opened`
         Opened = "opened",
-        /// `clicked`
         Clicked = "clicked",
     }
 }

@@ -409,9 +409,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto/properties/channel`
     pub enum CreateCustomSubtypeDtoChannel {
-        /// `email`
         Email = "email",
-        /// `sms`
         Sms = "sms",
     }
 }
@@ -1826,7 +1824,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_name`
     pub enum SubscriptionActionDtoSubtypeName {
-        /// `One on One`
         OneOnOne = "One on One",
     }
 }
@@ -1836,9 +1833,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_status`
     pub enum SubscriptionActionDtoSubtypeStatus {
-        /// `subscribed`
         Subscribed = "subscribed",
-        /// `unsubscribed`
         Unsubscribed = "unsubscribed",
     }
 }
@@ -1848,11 +1843,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/type`
     pub enum SubscriptionActionDtoType {
-        /// `default`
         Default = "default",
-        /// `custom`
         Custom = "custom",
-        /// `resub_all`
         ResubAll = "resub_all",
     }
 }

@@ -54,11 +54,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto/properties/socialElementType`
     pub enum BuilderCustomFlagsPublicV2DtoSocialElementType {
-        /// `icon`
         Icon = "icon",
-        /// `icon-text`
         IconText = "icon-text",
-        /// `text`
         Text = "text",
     }
 }
@@ -214,15 +211,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto/properties/status` and 3 identical schemas
     pub enum BulkActionCampaignDtoStatus {
-        /// `processing`
         Processing = "processing",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `paused`
         Paused = "paused",
-        /// `complete`
         Complete = "complete",
-        /// `cancelled`
         Cancelled = "cancelled",
     }
 }
@@ -374,15 +366,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/importProvider`
     pub enum CreateBuilderDtoImportProvider {
-        /// `mailchimp`
         Mailchimp = "mailchimp",
-        /// `active_campaign`
         ActiveCampaign = "active_campaign",
-        /// `kajabi`
         Kajabi = "kajabi",
-        /// `other`
         Other = "other",
-        /// `import_with_email_ai`
         ImportWithEmailAi = "import_with_email_ai",
     }
 }
@@ -392,19 +379,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto/properties/type`
     pub enum CreateBuilderDtoType {
-        /// `html`
         Html = "html",
-        /// `folder`
         Folder = "folder",
-        /// `import`
         Import = "import",
-        /// `builder`
         Builder = "builder",
-        /// `blank`
         Blank = "blank",
-        /// `ai_template`
         AiTemplate = "ai_template",
-        /// `vibe-editor`
         VibeEditor = "vibe-editor",
     }
 }
@@ -873,9 +853,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto/properties/editorType` and 6 identical schemas
     pub enum EditorType {
-        /// `html`
         Html = "html",
-        /// `text`
         Text = "text",
     }
 }
@@ -885,11 +863,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/editorType` and 5 identical schemas
     pub enum EditorType2 {
-        /// `html`
         Html = "html",
-        /// `builder`
         Builder = "builder",
-        /// `text`
         Text = "text",
     }
 }
@@ -1660,9 +1635,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto/properties/importProvider`
     pub enum ImportTemplatePublicV2BodyDtoImportProvider {
-        /// `mailchimp`
         Mailchimp = "mailchimp",
-        /// `active_campaign`
         ActiveCampaign = "active_campaign",
     }
 }
@@ -1738,11 +1711,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/8/schema`
     pub enum ListEmailTemplatesInclude {
-        /// `all`
         All = "all",
-        /// `templates`
         Templates = "templates",
-        /// `folders`
         Folders = "folders",
     }
 }
@@ -1752,7 +1722,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/paths/~1emails~1locations~1{locationId}~1templates/get/parameters/4/schema`
     pub enum ListEmailTemplatesSortBy {
-        /// `updatedAt`
         UpdatedAt = "updatedAt",
     }
 }
@@ -1914,9 +1883,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/testType`
     pub enum ScheduleCampaignAbTestConfigPublicV2DtoTestType {
-        /// `emailContent`
         EmailContent = "emailContent",
-        /// `subjectLine`
         SubjectLine = "subjectLine",
     }
 }
@@ -2208,15 +2175,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/scheduleType`
     pub enum ScheduleCampaignPublicV2BodyDtoScheduleType {
-        /// `immediate`
         Immediate = "immediate",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `batch`
         Batch = "batch",
-        /// `rss`
         Rss = "rss",
-        /// `smart_send`
         SmartSend = "smart_send",
     }
 }
@@ -2317,15 +2279,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/segment`
     pub enum ScheduleCampaignRecipientsPublicV2DtoSegment {
-        /// `engaged_last_7_days`
         EngagedLast7Days = "engaged_last_7_days",
-        /// `engaged_last_30_days`
         EngagedLast30Days = "engaged_last_30_days",
-        /// `engaged_last_60_days`
         EngagedLast60Days = "engaged_last_60_days",
-        /// `engaged_last_5_campaigns`
         EngagedLast5Campaigns = "engaged_last_5_campaigns",
-        /// `unengaged_last_5_campaigns`
         UnengagedLast5Campaigns = "unengaged_last_5_campaigns",
     }
 }
@@ -2335,11 +2292,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto/properties/type`
     pub enum ScheduleCampaignRecipientsPublicV2DtoType {
-        /// `contact`
         Contact = "contact",
-        /// `tag`
         Tag = "tag",
-        /// `segment`
         Segment = "segment",
     }
 }
@@ -2499,11 +2453,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/repeatAfter`
     pub enum ScheduleCampaignRssConfigPublicV2DtoRepeatAfter {
-        /// `every_day`
         EveryDay = "every_day",
-        /// `every_week`
         EveryWeek = "every_week",
-        /// `every_month`
         EveryMonth = "every_month",
     }
 }
@@ -2513,19 +2464,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto/properties/startAtDay`
     pub enum ScheduleCampaignRssConfigPublicV2DtoStartAtDay {
-        /// `Monday`
         Monday = "Monday",
-        /// `Tuesday`
         Tuesday = "Tuesday",
-        /// `Wednesday`
         Wednesday = "Wednesday",
-        /// `Thursday`
         Thursday = "Thursday",
-        /// `Friday`
         Friday = "Friday",
-        /// `Saturday`
         Saturday = "Saturday",
-        /// `Sunday`
         Sunday = "Sunday",
     }
 }
@@ -2739,11 +2683,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto/properties/scheduleType` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto/properties/scheduleType`)
     pub enum ScheduleType {
-        /// `NOW`
         Now = "NOW",
-        /// `SCHEDULED`
         Scheduled = "SCHEDULED",
-        /// `DRIP`
         Drip = "DRIP",
     }
 }
@@ -2753,19 +2694,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto/properties/skipDays/items` and 1 identical schema (`apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto/properties/sendDays/items`)
     pub enum SendDaysItem {
-        /// `Mon`
         Mon = "Mon",
-        /// `Tue`
         Tue = "Tue",
-        /// `Wed`
         Wed = "Wed",
-        /// `Thu`
         Thu = "Thu",
-        /// `Fri`
         Fri = "Fri",
-        /// `Sat`
         Sat = "Sat",
-        /// `Sun`
         Sun = "Sun",
     }
 }
@@ -2775,11 +2709,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto/properties/source` and 2 identical schemas
     pub enum Source {
-        /// `email-campaigns`
         EmailCampaigns = "email-campaigns",
-        /// `workflow-campaigns`
         WorkflowCampaigns = "workflow-campaigns",
-        /// `bulk-actions`
         BulkActions = "bulk-actions",
     }
 }
@@ -2789,23 +2720,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto/properties/status` and 4 identical schemas
     pub enum Status {
-        /// `all`
         All = "all",
-        /// `sent`
         Sent = "sent",
-        /// `failed`
         Failed = "failed",
-        /// `archived`
         Archived = "archived",
-        /// `draft`
         Draft = "draft",
-        /// `processing`
         Processing = "processing",
-        /// `scheduled`
         Scheduled = "scheduled",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `paused`
         Paused = "paused",
     }
 }
@@ -2876,9 +2798,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto/properties/type`
     pub enum TemplateListItemPublicV2DtoType {
-        /// `template`
         Template = "template",
-        /// `folder`
         Folder = "folder",
     }
 }
@@ -3311,9 +3231,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto/properties/winningCriteria`
     pub enum WinningCriteria {
-        /// `openRate`
         OpenRate = "openRate",
-        /// `clickRate`
         ClickRate = "clickRate",
     }
 }

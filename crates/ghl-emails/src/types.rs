@@ -164,11 +164,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/importProvider`
     pub enum CreateBuilderDtoImportProvider {
-        /// `mailchimp`
         Mailchimp = "mailchimp",
-        /// `active_campaign`
         ActiveCampaign = "active_campaign",
-        /// `kajabi`
         Kajabi = "kajabi",
     }
 }
@@ -178,15 +175,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/type`
     pub enum CreateBuilderDtoType {
-        /// `html`
         Html = "html",
-        /// `folder`
         Folder = "folder",
-        /// `import`
         Import = "import",
-        /// `builder`
         Builder = "builder",
-        /// `blank`
         Blank = "blank",
     }
 }
@@ -286,35 +278,20 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/4/schema`
     pub enum FetchCampaignsEmailStatus {
-        /// `all`
         All = "all",
-        /// `not-started`
         NotStarted = "not-started",
-        /// `paused`
         Paused = "paused",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `processing`
         Processing = "processing",
-        /// `resumed`
         Resumed = "resumed",
-        /// `next-drip`
         NextDrip = "next-drip",
-        /// `complete`
         Complete = "complete",
-        /// `success`
         Success = "success",
-        /// `error`
         Error = "error",
-        /// `waiting`
         Waiting = "waiting",
-        /// `queued`
         Queued = "queued",
-        /// `queueing`
         Queueing = "queueing",
-        /// `reading`
         Reading = "reading",
-        /// `scheduled`
         Scheduled = "scheduled",
     }
 }
@@ -324,19 +301,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/3/schema`
     pub enum FetchCampaignsStatus {
-        /// `active`
         Active = "active",
-        /// `pause`
         Pause = "pause",
-        /// `complete`
         Complete = "complete",
-        /// `cancelled`
         Cancelled = "cancelled",
-        /// `retry`
         Retry = "retry",
-        /// `draft`
         Draft = "draft",
-        /// `resend-scheduled`
         ResendScheduled = "resend-scheduled",
     }
 }

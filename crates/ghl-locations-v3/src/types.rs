@@ -1232,55 +1232,30 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/locations-v3.json#/components/schemas/PermissionsResponseDto/properties/permissions/items` and 1 identical schema (`apps/v3/locations-v3.json#/components/schemas/UpdatePermissionsDto/properties/permissions/items`)
     pub enum PermissionsItem {
-        /// `2-way-text-messaging`
         V2WayTextMessaging = "2-way-text-messaging",
-        /// `gmb-messaging`
         GmbMessaging = "gmb-messaging",
-        /// `web-chat`
         WebChat = "web-chat",
-        /// `reputation-management`
         ReputationManagement = "reputation-management",
-        /// `facebook-messenger`
         FacebookMessenger = "facebook-messenger",
-        /// `gmb-call-tracking`
         GmbCallTracking = "gmb-call-tracking",
-        /// `missed-call-text-back`
         MissedCallTextBack = "missed-call-text-back",
-        /// `text-to-pay`
         TextToPay = "text-to-pay",
-        /// `calendar`
         Calendar = "calendar",
-        /// `crm`
         Crm = "crm",
-        /// `opportunities`
         Opportunities = "opportunities",
-        /// `email-marketing`
         EmailMarketing = "email-marketing",
-        /// `form-builder`
         FormBuilder = "form-builder",
-        /// `survey-builder`
         SurveyBuilder = "survey-builder",
-        /// `trigger-links`
         TriggerLinks = "trigger-links",
-        /// `html-builder`
         HtmlBuilder = "html-builder",
-        /// `sms-email-templates`
         SmsEmailTemplates = "sms-email-templates",
-        /// `funnels`
         Funnels = "funnels",
-        /// `websites`
         Websites = "websites",
-        /// `workflow`
         Workflow = "workflow",
-        /// `membership`
         Membership = "membership",
-        /// `all-reports`
         AllReports = "all-reports",
-        /// `triggers`
         Triggers = "triggers",
-        /// `campaigns`
         Campaigns = "campaigns",
-        /// `launchpad`
         Launchpad = "launchpad",
     }
 }
@@ -2075,9 +2050,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationProviderSchema/properties/type` and 1 identical schema (`apps/v3/locations-v3.json#/paths/~1locations~1{locationId}~1conversationChannels~1{type}/get/parameters/2/schema`)
     pub enum Type {
-        /// `SMS`
         Sms = "SMS",
-        /// `Email`
         Email = "Email",
     }
 }

@@ -358,7 +358,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3Http200ResponseDto/properties/status` and 1 identical schema (`apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3Http201ResponseDto/properties/status`)
     pub enum Status {
-        /// `success`
         Success = "success",
     }
 }

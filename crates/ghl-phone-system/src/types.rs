@@ -37,11 +37,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema/properties/accountStatus`
     pub enum ActiveNumbersResponseAccountStatus {
-        /// `active`
         Active = "active",
-        /// `suspended`
         Suspended = "suspended",
-        /// `closed`
         Closed = "closed",
     }
 }
@@ -135,13 +132,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/addressRequirements`
     pub enum AvailablePhoneNumberDtoAddressRequirements {
-        /// `none`
         None = "none",
-        /// `any`
         Any = "any",
-        /// `local`
         Local = "local",
-        /// `foreign`
         Foreign = "foreign",
     }
 }
@@ -318,11 +311,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService/properties/type`
     pub enum DetailedPhoneNumberDtoInboundCallServiceType {
-        /// `voice_ai`
         VoiceAi = "voice_ai",
-        /// `ivr`
         Ivr = "ivr",
-        /// `forward`
         Forward = "forward",
     }
 }
@@ -332,11 +322,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/origin`
     pub enum DetailedPhoneNumberDtoOrigin {
-        /// `twilio`
         Twilio = "twilio",
-        /// `hosted`
         Hosted = "hosted",
-        /// `ported`
         Ported = "ported",
     }
 }
@@ -346,13 +333,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/type`
     pub enum DetailedPhoneNumberDtoType {
-        /// `local`
         Local = "local",
-        /// `toll-free`
         TollFree = "toll-free",
-        /// `mobile`
         Mobile = "mobile",
-        /// `national`
         National = "national",
     }
 }
@@ -601,11 +584,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto/properties/numberType`
     pub enum PurchasePhoneNumberBodyDtoNumberType {
-        /// `local`
         Local = "local",
-        /// `tollFree`
         TollFree = "tollFree",
-        /// `mobile`
         Mobile = "mobile",
     }
 }

@@ -8,15 +8,15 @@
 /// The enum gets `#[non_exhaustive]` (a value added later breaks no `match`), `Debug`,
 /// `Clone`, `PartialEq`, `Eq`, `Hash`, `as_str()` (the wire value), `Display` (the same),
 /// conversions from and into `String`, and serde's `Serialize` and `Deserialize` as a JSON
-/// string. The doc comments written on the enum and its variants are kept.
+/// string. Each variant's docs start with its wire value; doc comments written on the enum and
+/// its variants are kept.
 ///
 /// ```
 /// ghl_runtime::string_enum! {
 ///     /// Whether a post is live.
 ///     pub enum PostStatus {
-///         /// `PUBLISHED`
 ///         Published = "PUBLISHED",
-///         /// `DRAFT`
+///         /// Not visible yet.
 ///         Draft = "DRAFT",
 ///     }
 /// }
@@ -41,7 +41,11 @@ macro_rules! string_enum {
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         $vis enum $name {
-            $( $(#[$variant_meta])* $variant, )*
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $(#[$variant_meta])*
+                $variant,
+            )*
             /// A value the spec did not list.
             Unknown(::std::string::String),
         }
@@ -107,9 +111,7 @@ mod tests {
     crate::string_enum! {
         /// Test values.
         pub enum Status {
-            /// `a b`
             Spaced = "a b",
-            /// `Ok`
             Plain = "Ok",
         }
     }

@@ -90,7 +90,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachFBAccountDTO/properties/type`
     pub enum AttachFbAccountDtoType {
-        /// `page`
         Page = "page",
     }
 }
@@ -464,23 +463,14 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/post/parameters/3/schema`
     pub enum AttachOauthAccountsPlatform {
-        /// `google`
         Google = "google",
-        /// `facebook`
         Facebook = "facebook",
-        /// `instagram`
         Instagram = "instagram",
-        /// `linkedin`
         Linkedin = "linkedin",
-        /// `tiktok`
         Tiktok = "tiktok",
-        /// `youtube`
         Youtube = "youtube",
-        /// `pinterest`
         Pinterest = "pinterest",
-        /// `threads`
         Threads = "threads",
-        /// `bluesky`
         Bluesky = "bluesky",
     }
 }
@@ -943,7 +933,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachmentDTO/properties/type`
     pub enum AttachmentDtoType {
-        /// `image`
         Image = "image",
     }
 }
@@ -1020,11 +1009,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO/properties/status`
     pub enum AvailableCategoryDtoStatus {
-        /// `available`
         Available = "available",
-        /// `in_queue`
         InQueue = "in_queue",
-        /// `draft`
         Draft = "draft",
     }
 }
@@ -1932,9 +1918,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO/properties/sortBy`
     pub enum CommentsGetListBodyDtoSortBy {
-        /// `top`
         Top = "top",
-        /// `latest`
         Latest = "latest",
     }
 }
@@ -2110,21 +2094,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1list/post/parameters/1/schema`)
     pub enum CreateCommentPlatform {
-        /// `facebook`
         Facebook = "facebook",
-        /// `instagram`
         Instagram = "instagram",
-        /// `linkedin`
         Linkedin = "linkedin",
-        /// `community`
         Community = "community",
-        /// `tiktok`
         Tiktok = "tiktok",
-        /// `bluesky`
         Bluesky = "bluesky",
-        /// `youtube`
         Youtube = "youtube",
-        /// `threads`
         Threads = "threads",
     }
 }
@@ -2134,15 +2110,10 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/post/parameters/1/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1comments~1{platform}~1{id}~1like/delete/parameters/1/schema`)
     pub enum CreateLikePlatform {
-        /// `facebook`
         Facebook = "facebook",
-        /// `linkedin`
         Linkedin = "linkedin",
-        /// `community`
         Community = "community",
-        /// `tiktok`
         Tiktok = "tiktok",
-        /// `bluesky`
         Bluesky = "bluesky",
     }
 }
@@ -2862,21 +2833,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/code`
     pub enum CsvErrorResponseDtoCode {
-        /// `CSV_EMPTY_FILE`
         CsvEmptyFile = "CSV_EMPTY_FILE",
-        /// `CSV_INVALID_FORMAT`
         CsvInvalidFormat = "CSV_INVALID_FORMAT",
-        /// `CSV_HEADERS_NOT_MATCHING`
         CsvHeadersNotMatching = "CSV_HEADERS_NOT_MATCHING",
-        /// `CSV_MISSING_HEADERS`
         CsvMissingHeaders = "CSV_MISSING_HEADERS",
-        /// `CSV_MISSING_REQUIRED_ROWS`
         CsvMissingRequiredRows = "CSV_MISSING_REQUIRED_ROWS",
-        /// `CSV_UNSUPPORTED_EXTENSION`
         CsvUnsupportedExtension = "CSV_UNSUPPORTED_EXTENSION",
-        /// `CSV_NO_VALID_POST`
         CsvNoValidPost = "CSV_NO_VALID_POST",
-        /// `CSV_PROCESSING_ERROR`
         CsvProcessingError = "CSV_PROCESSING_ERROR",
     }
 }
@@ -2886,9 +2849,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/fileType`
     pub enum CsvErrorResponseDtoFileType {
-        /// `CSV`
         Csv = "CSV",
-        /// `XLSX`
         Xlsx = "XLSX",
     }
 }
@@ -2935,9 +2896,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO/properties/csvFileType` and 6 identical schemas
     pub enum CsvFileType {
-        /// `basic`
         Basic = "basic",
-        /// `advance`
         Advance = "advance",
     }
 }
@@ -3252,13 +3211,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema/properties/status`
     pub enum CsvPostSchemaStatus {
-        /// `pending`
         Pending = "pending",
-        /// `accepted`
         Accepted = "accepted",
-        /// `rejected`
         Rejected = "rejected",
-        /// `deleted`
         Deleted = "deleted",
     }
 }
@@ -4867,21 +4822,13 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema/properties/source`
     pub enum GetModifiedPayloadFormattedSchemaSource {
-        /// `composer`
         Composer = "composer",
-        /// `csv`
         Csv = "csv",
-        /// `recurring`
         Recurring = "recurring",
-        /// `review`
         Review = "review",
-        /// `rss`
         Rss = "rss",
-        /// `template-library`
         TemplateLibrary = "template-library",
-        /// `category-queue`
         CategoryQueue = "category-queue",
-        /// `native`
         Native = "native",
     }
 }
@@ -4891,25 +4838,15 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{locationId}~1{platform}~1accounts~1{accountId}/get/parameters/3/schema` and 1 identical schema (`apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1oauth~1{platform}~1start/get/parameters/2/schema`)
     pub enum GetOauthAccountsPlatform {
-        /// `google`
         Google = "google",
-        /// `facebook`
         Facebook = "facebook",
-        /// `instagram`
         Instagram = "instagram",
-        /// `linkedin`
         Linkedin = "linkedin",
-        /// `tiktok`
         Tiktok = "tiktok",
-        /// `tiktok-business`
         TiktokBusiness = "tiktok-business",
-        /// `youtube`
         Youtube = "youtube",
-        /// `pinterest`
         Pinterest = "pinterest",
-        /// `threads`
         Threads = "threads",
-        /// `bluesky`
         Bluesky = "bluesky",
     }
 }
@@ -6012,11 +5949,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema/properties/gmbEventType`
     pub enum GmbPostSchemaGmbEventType {
-        /// `STANDARD`
         Standard = "STANDARD",
-        /// `EVENT`
         Event = "EVENT",
-        /// `OFFER`
         Offer = "OFFER",
     }
 }
@@ -6400,13 +6334,9 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollSettingsDto/properties/duration`
     pub enum LinkedinPollSettingsDtoDuration {
-        /// `ONE_DAY`
         OneDay = "ONE_DAY",
-        /// `THREE_DAYS`
         ThreeDays = "THREE_DAYS",
-        /// `SEVEN_DAYS`
         SevenDays = "SEVEN_DAYS",
-        /// `FOURTEEN_DAYS`
         FourteenDays = "FOURTEEN_DAYS",
     }
 }
@@ -6795,7 +6725,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema/properties/platform`
     pub enum PinterestOAuthAccountSchemaPlatform {
-        /// `pinterest`
         Pinterest = "pinterest",
     }
 }
@@ -7205,19 +7134,12 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema/properties/type`
     pub enum PostMediaSchemaType {
-        /// `image/jpeg`
         ImageJpeg = "image/jpeg",
-        /// `image/jpg`
         ImageJpg = "image/jpg",
-        /// `image/png`
         ImagePng = "image/png",
-        /// `image/gif`
         ImageGif = "image/gif",
-        /// `video/mp4`
         VideoMp4 = "video/mp4",
-        /// `video/mov`
         VideoMov = "video/mov",
-        /// `video/webm`
         VideoWebm = "video/webm",
     }
 }
@@ -8563,7 +8485,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema/properties/platform`
     pub enum SocialMediaThreadsAccountSchemaPlatform {
-        /// `threads`
         Threads = "threads",
     }
 }
@@ -8895,11 +8816,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO/properties/status` and 2 identical schemas
     pub enum Status {
-        /// `active`
         Active = "active",
-        /// `paused`
         Paused = "paused",
-        /// `draft`
         Draft = "draft",
     }
 }
@@ -8933,7 +8851,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema/properties/platform`
     pub enum TikTokOAuthAccountSchemaPlatform {
-        /// `tiktok`
         Tiktok = "tiktok",
     }
 }
@@ -9204,7 +9121,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO/properties/type` and 2 identical schemas
     pub enum Type {
-        /// `profile`
         Profile = "profile",
     }
 }
@@ -9990,7 +9906,6 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema/properties/platform`
     pub enum YouTubeOAuthAccountSchemaPlatform {
-        /// `youtube`
         Youtube = "youtube",
     }
 }
@@ -10072,11 +9987,8 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/privacyLevel`
     pub enum YoutubePostSchemaPrivacyLevel {
-        /// `private`
         Private = "private",
-        /// `public`
         Public = "public",
-        /// `unlisted`
         Unlisted = "unlisted",
     }
 }
@@ -10092,9 +10004,7 @@ ghl_runtime::string_enum! {
     ///
     /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema/properties/type`
     pub enum YoutubePostSchemaType {
-        /// `video`
         Video = "video",
-        /// `short`
         Short = "short",
     }
 }

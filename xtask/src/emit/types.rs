@@ -353,14 +353,12 @@ fn enum_def(doc: &TokenStream, name: &proc_macro2::Ident, variants: &[Variant]) 
         .iter()
         .map(|variant| format_ident!("{}", variant.name));
     let wires = variants.iter().map(|variant| variant.wire.as_str());
-    let variant_docs = variants
-        .iter()
-        .map(|variant| doc_attrs(&format!("`{}`", variant.wire)));
+    // Each variant's doc, its wire value, comes from the macro.
     quote! {
         #doc
         #[string_enum]
         pub enum #name {
-            #( #variant_docs #idents = #wires, )*
+            #( #idents = #wires, )*
         }
     }
 }
