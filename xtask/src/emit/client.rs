@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::docs::spec_markdown;
+use super::docs::{english_list, spec_markdown};
 use super::request::into_request;
 use super::{Code, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
 use crate::ir::{
@@ -527,15 +527,6 @@ fn method_doc(op: &Operation) -> String {
         ));
     }
     text
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn english_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 /// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token."

@@ -222,21 +222,25 @@ fn named_in(ty: &Ty) -> Option<(&str, &'static str)> {
 /// "The body of `POST /a`, the `x` field of [`B`] and 2 more places." from usage phrases.
 pub(super) fn usage_sentence(phrases: &[String]) -> Option<String> {
     const SHOWN: usize = 3;
-    let (first, _) = phrases.split_first()?;
-    let mut text = capitalize(first);
-    let shown = phrases.len().min(SHOWN);
-    for (index, phrase) in phrases[1..shown].iter().enumerate() {
-        let last = index + 2 == shown && phrases.len() <= SHOWN;
-        text.push_str(if last { " and " } else { ", " });
-        text.push_str(phrase);
+    if phrases.is_empty() {
+        return None;
     }
-    match phrases.len() - shown {
+    let mut items: Vec<String> = phrases.iter().take(SHOWN).cloned().collect();
+    match phrases.len().saturating_sub(SHOWN) {
         0 => {}
-        1 => text.push_str(" and 1 more place"),
-        more => text.push_str(&format!(" and {more} more places")),
+        1 => items.push("1 more place".to_owned()),
+        more => items.push(format!("{more} more places")),
     }
-    text.push('.');
-    Some(text)
+    Some(format!("{}.", capitalize(&english_list(&items))))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(super) fn english_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn capitalize(text: &str) -> String {

@@ -316,11 +316,11 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut files = Vec::new();
     // Each surface: its folder, whether a release must have it, the shared schemas its specs use.
     let surfaces = [
-        ("apps", true, COMMON_SCHEMAS),
-        ("apps/v3", false, V3_COMMON_SCHEMAS),
+        ("apps/", true, COMMON_SCHEMAS),
+        (V3_DIR, false, V3_COMMON_SCHEMAS),
     ];
     for (folder, required, common) in surfaces {
-        let listed = join_rel(dir, folder);
+        let listed = join_rel(dir, folder.trim_end_matches('/'));
         if !required && !listed.is_dir() {
             continue;
         }
@@ -343,7 +343,7 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
             };
-            let rel = format!("{folder}/{name}");
+            let rel = format!("{folder}{name}");
             if is_input(&rel) {
                 inside(&rel, &full)?;
                 files.push((rel, full));
@@ -359,7 +359,7 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         if files.len() > before {
             ensure!(
                 common_full.is_file(),
-                "{} is missing (the specs in {folder}/ reference it)",
+                "{} is missing (the specs in {folder} reference it)",
                 common_full.display()
             );
             inside(common, &common_full)?;
