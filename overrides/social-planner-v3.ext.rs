@@ -22,7 +22,7 @@
 use std::time::{Duration, SystemTime};
 
 use ghl_runtime::media::mime_type;
-use ghl_runtime::timestamp::{format_timestamp, parse_timestamp};
+use ghl_runtime::timestamp::keep_or_ahead;
 
 use crate::types::{
     CreatePostDto, FormatedApprovalDetails, GetPostFormattedSchema, PostApprovalSchema,
@@ -78,7 +78,12 @@ impl CreatePostDto {
                 .flatten()
                 .map(SocialPostMediaWrite::from_read)
                 .collect(),
-            schedule_date: Some(schedule_date(post, &status, now)),
+            schedule_date: Some(keep_or_ahead(
+                &[post.schedule_date.as_deref(), post.display_date.as_deref()],
+                status == SocialPostStatus::Scheduled,
+                now,
+                SCHEDULE_LEAD,
+            )),
             status,
             selected_best_time: None,
             created_by: user.clone(),
@@ -103,28 +108,6 @@ impl CreatePostDto {
             youtube_post_details: post.youtube_post_details.clone(),
             additional_properties: post.additional_properties.clone(),
         }
-    }
-}
-
-/// The `scheduleDate` an update sends (see [`CreatePostDto::from_read`]).
-fn schedule_date(
-    post: &GetPostFormattedSchema,
-    status: &SocialPostStatus,
-    now: SystemTime,
-) -> String {
-    let earliest = now + SCHEDULE_LEAD;
-    let own = [&post.schedule_date, &post.display_date]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .find(|date| !date.trim().is_empty());
-    match own {
-        Some(date) if *status == SocialPostStatus::Scheduled => match parse_timestamp(date) {
-            Some(time) if time >= now => date.to_owned(),
-            _ => format_timestamp(earliest),
-        },
-        Some(date) => date.to_owned(),
-        None => format_timestamp(earliest),
     }
 }
 

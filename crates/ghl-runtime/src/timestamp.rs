@@ -1,7 +1,7 @@
 //! Timestamps as the API writes them: ISO 8601 in UTC, e.g. `2026-06-01T10:00:00.000Z`.
 //!
 //! Many bodies carry dates as strings (a social post's `scheduleDate`, an invoice's due date);
-//! these two functions turn them into [`SystemTime`] and back, so helpers can compare and move
+//! these functions turn them into [`SystemTime`] and back, so helpers can compare and move
 //! them without a date library of their own.
 
 use std::time::{Duration, SystemTime};
@@ -42,6 +42,36 @@ pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
 /// Formats `time` the way the API writes timestamps: `2026-06-01T10:00:00.000Z`.
 pub fn format_timestamp(time: SystemTime) -> String {
     humantime::format_rfc3339_millis(time).to_string()
+}
+
+/// The date a full update sends for an item that has (or should have) one: the first of
+/// `dates` that is not blank, as written, unless `must_be_future` and it is not at or after
+/// `now` (or cannot be read); with no date, or one that must be in the future and is not,
+/// `lead` from `now`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use ghl_runtime::timestamp::keep_or_ahead;
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_780_308_000); // 2026-06-01T10:00:00Z
+/// let lead = Duration::from_secs(600);
+/// let past = Some("2026-01-01T10:00:00.000Z");
+/// assert_eq!(keep_or_ahead(&[None, past], false, now, lead), "2026-01-01T10:00:00.000Z");
+/// assert_eq!(keep_or_ahead(&[Some(" "), past], true, now, lead), "2026-06-01T10:10:00.000Z");
+/// assert_eq!(keep_or_ahead(&[], false, now, lead), "2026-06-01T10:10:00.000Z");
+/// ```
+pub fn keep_or_ahead(
+    dates: &[Option<&str>],
+    must_be_future: bool,
+    now: SystemTime,
+    lead: Duration,
+) -> String {
+    let own = dates.iter().flatten().find(|date| !date.trim().is_empty());
+    match own {
+        Some(date) if !must_be_future => (*date).to_owned(),
+        Some(date) if parse_timestamp(date).is_some_and(|time| time >= now) => (*date).to_owned(),
+        _ => format_timestamp(now + lead),
+    }
 }
 
 #[cfg(test)]
