@@ -100,6 +100,11 @@ pub fn install_default_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The README's examples, compiled as doctests so they keep up with the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// What [`string_enum!`] expands to refers to, so that a crate using it needs no `serde`
 /// import of its own. Not part of the API.
 #[doc(hidden)]
