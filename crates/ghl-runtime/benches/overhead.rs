@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ghl_runtime::ratelimit::RateLimitConfig;
-use ghl_runtime::{Client, DEFAULT_USER_AGENT, Method, Request};
+use ghl_runtime::{Client, DEFAULT_USER_AGENT, Request};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BODY: &str = r#"{"contact":{"id":"c1","locationId":"loc-1","email":"jane@example.com","firstName":"Jane","lastName":"Doe","tags":["vip","lead"],"customFields":[{"id":"f1","value":"x"}]},"traceId":"t-1"}"#;
@@ -125,7 +125,7 @@ async fn plain_built_call(plain: &reqwest::Client, base: &str) -> serde_json::Va
 /// parameters rendered from their types).
 async fn ghl_call(ghl: &Client) -> serde_json::Value {
     ghl.send(
-        Request::to(Method::GET, "/contacts/{contactId}", "2021-07-28")
+        Request::get("/contacts/{contactId}", "2021-07-28")
             .path_param("contactId", &CONTACT_ID)
             .query("locationId", LOCATION_ID)
             .query("limit", &50.0),

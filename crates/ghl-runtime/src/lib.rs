@@ -35,31 +35,24 @@
 //! # Example: a Private Integration Token
 //!
 //! ```no_run
-//! use ghl_runtime::{Client, Method, Request, encode_path_segment};
+//! use ghl_runtime::{Client, Request};
 //!
 //! # async fn run() -> ghl_runtime::Result<()> {
 //! let client = Client::with_token(std::env::var("GHL_PIT").unwrap_or_default())?;
 //!
-//! let location_id = "ve9EPM428h8vShlRW1KT";
-//! let request = Request::new(
-//!     Method::GET,
-//!     "/blogs/posts/all",
-//!     "/blogs/posts/all".to_owned(),
-//!     "2021-07-28",
-//! )
-//! .query("locationId", location_id)
-//! .query("blogId", "blog_1")
-//! .query("limit", &20.0)
-//! .query("offset", &0.0);
+//! let request = Request::get("/blogs/posts/all", "2021-07-28")
+//!     .query("locationId", "ve9EPM428h8vShlRW1KT")
+//!     .query("blogId", "blog_1")
+//!     .query("limit", &20)
+//!     .query("offset", &0);
 //!
 //! let posts: serde_json::Value = client.send(request).await?;
 //! println!("{posts}");
 //!
-//! // Path parameters are percent-encoded by the caller (generated code does it).
-//! let contact = format!("/contacts/{}", encode_path_segment(&"abc 123"));
-//! client
-//!     .send_empty(Request::new(Method::DELETE, "/contacts/{contactId}", contact, "2021-07-28"))
-//!     .await?;
+//! // The runtime fills in the path template and percent-encodes the value.
+//! let delete = Request::delete("/contacts/{contactId}", "2021-07-28")
+//!     .path_param("contactId", &"abc 123");
+//! client.send_empty(delete).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -85,6 +78,10 @@ pub mod webhooks;
 pub use app::{App, AppBuilder};
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
+/// Leaves `None` fields out of a struct's JSON instead of sending `null` (which this API reads
+/// as "clear this value"); `#[serialize_always]` opts a field out. Generated types put it on
+/// every struct with optional fields.
+pub use ghl_runtime_macros::skip_serializing_none;
 pub use paging::{Paginator, Paging};
 pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment};
 pub use reqwest::Method;

@@ -511,6 +511,36 @@ impl Request {
         Request::new(method, path_template, path_template.to_owned(), version)
     }
 
+    /// [`Request::to`] with `GET`: `Request::get("/contacts/{contactId}", "2021-07-28")`.
+    pub fn get(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::GET, path_template, version)
+    }
+
+    /// [`Request::to`] with `POST`.
+    pub fn post(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::POST, path_template, version)
+    }
+
+    /// [`Request::to`] with `PUT`.
+    pub fn put(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::PUT, path_template, version)
+    }
+
+    /// [`Request::to`] with `PATCH`.
+    pub fn patch(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::PATCH, path_template, version)
+    }
+
+    /// [`Request::to`] with `DELETE`.
+    pub fn delete(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::DELETE, path_template, version)
+    }
+
+    /// [`Request::to`] with `HEAD`.
+    pub fn head(path_template: &'static str, version: &'static str) -> Request {
+        Request::to(Method::HEAD, path_template, version)
+    }
+
     /// Fills the `{name}` part of the path with `value`, percent-encoded as one segment (see
     /// [`encode_path_segment`]). A path without that part makes `send` return
     /// [`Error::InvalidRequest`].
