@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Ad Manager API: one method per operation of `apps/ad-manager.json`.
@@ -31,11 +31,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetAdAccounts`] to set optional inputs on ([`type_`](FbGetAdAccounts::type_), [`next`](FbGetAdAccounts::next), [`fetch_all`](FbGetAdAccounts::fetch_all), [`limit`](FbGetAdAccounts::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccounts`] ([`type_`](FbGetAdAccounts::type_), [`next`](FbGetAdAccounts::next), [`fetch_all`](FbGetAdAccounts::fetch_all), [`limit`](FbGetAdAccounts::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -59,11 +55,7 @@ impl AdManagerClient {
     ///
     /// Remove a Facebook ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -88,11 +80,7 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -118,11 +106,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Facebook ad (v2)
     ///
-    /// `PUT /ad-publishing/facebook/ads-v2` (operation `fb-upsert-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/ads-v2` (operation `fb-upsert-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -138,11 +122,7 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook ad by ID
     ///
-    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -163,11 +143,7 @@ impl AdManagerClient {
     ///
     /// Duplicate an existing Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -183,11 +159,7 @@ impl AdManagerClient {
     ///
     /// Pause a running Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -208,11 +180,7 @@ impl AdManagerClient {
     ///
     /// Resume a paused Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -233,11 +201,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Facebook ad set
     ///
-    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -253,11 +217,7 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook ad set by ID
     ///
-    /// `DELETE /ad-publishing/facebook/adsets/{adsetId}` (operation `fb-delete-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/adsets/{adsetId}` (operation `fb-delete-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -278,11 +238,7 @@ impl AdManagerClient {
     ///
     /// Duplicate an existing Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adsetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adsetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -298,11 +254,7 @@ impl AdManagerClient {
     ///
     /// Pause a running Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adsetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adsetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -323,11 +275,7 @@ impl AdManagerClient {
     ///
     /// Resume a paused Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adsetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adsetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -348,11 +296,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCampaign`] to set optional inputs on ([`fields`](FbGetCampaign::fields), [`source`](FbGetCampaign::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaign`] ([`fields`](FbGetCampaign::fields), [`source`](FbGetCampaign::source)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -380,11 +324,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Facebook campaign
     ///
-    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -403,11 +343,7 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook campaign by ID
     ///
-    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -428,11 +364,7 @@ impl AdManagerClient {
     ///
     /// Duplicate an existing Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -453,11 +385,7 @@ impl AdManagerClient {
     ///
     /// Pause a running Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -478,11 +406,7 @@ impl AdManagerClient {
     ///
     /// Publish a Facebook campaign and push it live to Facebook
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPublishCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -507,11 +431,7 @@ impl AdManagerClient {
     ///
     /// Resume a paused Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -532,11 +452,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetConversationForms`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -559,11 +475,7 @@ impl AdManagerClient {
     ///
     /// Create a new Facebook conversation lead form
     ///
-    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreateConversationForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -582,11 +494,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCustomAudiences`] to set optional inputs on ([`source`](FbGetCustomAudiences::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudiences`] ([`source`](FbGetCustomAudiences::source)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -616,11 +524,7 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteCustomAudience`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -646,11 +550,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCustomAudienceById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -676,11 +576,7 @@ impl AdManagerClient {
     ///
     /// Update name or description of a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpdateCustomAudience`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -705,11 +601,7 @@ impl AdManagerClient {
     ///
     /// Remove a member from a Facebook custom audience
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbRemoveCustomAudienceMember`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -734,11 +626,7 @@ impl AdManagerClient {
     ///
     /// Add a member to a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbAddCustomAudienceMember`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -763,11 +651,7 @@ impl AdManagerClient {
     ///
     /// Add or remove members in bulk from a Facebook custom audience via CSV or smart lists
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbBatchUpdateAudienceMembers`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -792,11 +676,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetEntity`] to set optional inputs on ([`next`](FbGetEntity::next), [`fetch_all`](FbGetEntity::fetch_all), [`campaign_id`](FbGetEntity::campaign_id), [`ad_set_id`](FbGetEntity::ad_set_id), [`search_id`](FbGetEntity::search_id), [`selected_ad_account_id`](FbGetEntity::selected_ad_account_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetEntity`] ([`next`](FbGetEntity::next), [`fetch_all`](FbGetEntity::fetch_all), [`campaign_id`](FbGetEntity::campaign_id), [`ad_set_id`](FbGetEntity::ad_set_id), [`search_id`](FbGetEntity::search_id), [`selected_ad_account_id`](FbGetEntity::selected_ad_account_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -831,11 +711,7 @@ impl AdManagerClient {
     ///
     /// Remove the Facebook ad integration from a location
     ///
-    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -854,11 +730,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -881,11 +753,7 @@ impl AdManagerClient {
     ///
     /// Create a Facebook ad integration for a location with page and ad account
     ///
-    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -904,11 +772,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetLeadForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -934,11 +798,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCurrentUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -961,11 +821,7 @@ impl AdManagerClient {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeletePage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -991,11 +847,7 @@ impl AdManagerClient {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbSetDefaultPage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1020,11 +872,7 @@ impl AdManagerClient {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPageLeadForms`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1050,11 +898,7 @@ impl AdManagerClient {
     ///
     /// Create a new lead gen form on a Facebook page
     ///
-    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreatePageLeadForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1079,11 +923,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetInstagramAccounts`] to set optional inputs on ([`type_`](FbGetInstagramAccounts::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetInstagramAccounts`] ([`type_`](FbGetInstagramAccounts::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1110,11 +950,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPages`] to set optional inputs on ([`fetch_existing`](FbGetPages::fetch_existing)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPages`] ([`fetch_existing`](FbGetPages::fetch_existing)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1135,11 +971,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPixels`] to set optional inputs on ([`channel`](FbGetPixels::channel), [`page_id`](FbGetPixels::page_id), [`ig_user_id`](FbGetPixels::ig_user_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPixels`] ([`channel`](FbGetPixels::channel), [`page_id`](FbGetPixels::page_id), [`ig_user_id`](FbGetPixels::ig_user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1162,11 +994,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Facebook conversion pixel configuration
     ///
-    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertPixel`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1185,11 +1013,7 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1227,11 +1051,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCampaignReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1263,11 +1083,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetReportingList`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1305,11 +1121,7 @@ impl AdManagerClient {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbSearchTargeting`] to set optional inputs on ([`search_type`](FbSearchTargeting::search_type)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`FbSearchTargeting`] ([`search_type`](FbSearchTargeting::search_type)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1336,11 +1148,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAdAccounts`] to set optional inputs on ([`type_`](GoogleGetAdAccounts::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccounts`] ([`type_`](GoogleGetAdAccounts::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1364,11 +1172,7 @@ impl AdManagerClient {
     ///
     /// Remove a Google Ads account connection from a location
     ///
-    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1393,11 +1197,7 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAdAccountDetails`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1423,11 +1223,7 @@ impl AdManagerClient {
     ///
     /// Create or update a full Google Ads campaign structure
     ///
-    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1446,11 +1242,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCampaignById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1476,11 +1268,7 @@ impl AdManagerClient {
     ///
     /// Publish a Google ad and push it live
     ///
-    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GooglePublishAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1500,11 +1288,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAssets`] to set optional inputs on ([`id`](GoogleGetAssets::id), [`advertiser_only`](GoogleGetAssets::advertiser_only)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAssets`] ([`id`](GoogleGetAssets::id), [`advertiser_only`](GoogleGetAssets::advertiser_only)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1532,11 +1316,7 @@ impl AdManagerClient {
     ///
     /// Create or update Google Ads creative assets
     ///
-    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertAssets`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1555,11 +1335,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAudiences`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1582,11 +1358,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Google Ads combined audience
     ///
-    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertAudience`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1605,11 +1377,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAudienceById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1635,11 +1403,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversionGoals`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1662,11 +1426,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversions`] to set optional inputs on ([`type_`](GoogleGetConversions::type_), [`conversion_type`](GoogleGetConversions::conversion_type), [`category`](GoogleGetConversions::category), [`start_date`](GoogleGetConversions::start_date), [`end_date`](GoogleGetConversions::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversions`] ([`type_`](GoogleGetConversions::type_), [`conversion_type`](GoogleGetConversions::conversion_type), [`category`](GoogleGetConversions::category), [`start_date`](GoogleGetConversions::start_date), [`end_date`](GoogleGetConversions::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1694,11 +1454,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Google Ads conversion action
     ///
-    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertConversion`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1717,11 +1473,7 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteConversion`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1747,11 +1499,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversionById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1777,11 +1525,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetEntity`] to set optional inputs on ([`campaign_id`](GoogleGetEntity::campaign_id), [`ad_group_id`](GoogleGetEntity::ad_group_id), [`search_id`](GoogleGetEntity::search_id), [`start_date`](GoogleGetEntity::start_date), [`end_date`](GoogleGetEntity::end_date), [`selected_ad_account_id`](GoogleGetEntity::selected_ad_account_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetEntity`] ([`campaign_id`](GoogleGetEntity::campaign_id), [`ad_group_id`](GoogleGetEntity::ad_group_id), [`search_id`](GoogleGetEntity::search_id), [`start_date`](GoogleGetEntity::start_date), [`end_date`](GoogleGetEntity::end_date), [`selected_ad_account_id`](GoogleGetEntity::selected_ad_account_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1816,11 +1560,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1843,11 +1583,7 @@ impl AdManagerClient {
     ///
     /// Create a Google Ads integration for a location
     ///
-    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1866,11 +1602,7 @@ impl AdManagerClient {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetKeywordIdeas`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1895,11 +1627,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCurrentUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1922,11 +1650,7 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetReporting`] to set optional inputs on ([`group_by`](GoogleGetReporting::group_by)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReporting`] ([`group_by`](GoogleGetReporting::group_by)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1962,11 +1686,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCampaignReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1998,11 +1718,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetReportingList`] to set optional inputs on ([`campaign_id`](GoogleGetReportingList::campaign_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReportingList`] ([`campaign_id`](GoogleGetReportingList::campaign_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2038,11 +1754,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetSegments`] to set optional inputs on ([`type_`](GoogleGetSegments::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetSegments`] ([`type_`](GoogleGetSegments::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2066,11 +1778,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertSegment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2098,11 +1806,7 @@ impl AdManagerClient {
     ///
     /// Create a job to upload users to a Google customer match list
     ///
-    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleCreateOfflineUserListJob`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2121,11 +1825,7 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteSegment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2154,11 +1854,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetSegmentById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2187,11 +1883,7 @@ impl AdManagerClient {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetTargetInterests`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2220,11 +1912,7 @@ impl AdManagerClient {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleSearchTargeting`] to set optional inputs on ([`query`](GoogleSearchTargeting::query)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleSearchTargeting`] ([`query`](GoogleSearchTargeting::query)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2251,11 +1939,7 @@ impl AdManagerClient {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2281,11 +1965,7 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAccountDetails`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2311,11 +1991,7 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAccounts`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2335,11 +2011,7 @@ impl AdManagerClient {
     ///
     /// Create or update a LinkedIn ad campaign group with campaigns and ads
     ///
-    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiUpsertCampaignGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2358,11 +2030,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCampaignGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2388,11 +2056,7 @@ impl AdManagerClient {
     ///
     /// Publish a LinkedIn ad campaign group and push it live
     ///
-    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiPublishCampaignGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2417,11 +2081,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2444,11 +2104,7 @@ impl AdManagerClient {
     ///
     /// Create a LinkedIn Ads integration for a location with ad account details
     ///
-    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2467,11 +2123,7 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCurrentUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2494,11 +2146,7 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAnalytics`] to set optional inputs on ([`pivot`](LiGetAdAnalytics::pivot), [`group_by`](LiGetAdAnalytics::group_by), [`entity_urns`](LiGetAdAnalytics::entity_urns), [`fields`](LiGetAdAnalytics::fields)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAnalytics`] ([`pivot`](LiGetAdAnalytics::pivot), [`group_by`](LiGetAdAnalytics::group_by), [`entity_urns`](LiGetAdAnalytics::entity_urns), [`fields`](LiGetAdAnalytics::fields)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2531,11 +2179,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCampaignGroupReporting`] to set optional inputs on ([`fields`](LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](LiGetCampaignGroupReporting::campaign_group_id_2)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroupReporting`] ([`fields`](LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2569,11 +2213,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetReportingList`] to set optional inputs on ([`fields`](LiGetReportingList::fields)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetReportingList`] ([`fields`](LiGetReportingList::fields)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2612,11 +2252,7 @@ impl AdManagerClient {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiSearchTargeting`] to set optional inputs on ([`query`](LiSearchTargeting::query), [`q`](LiSearchTargeting::q)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiSearchTargeting`] ([`query`](LiSearchTargeting::query), [`q`](LiSearchTargeting::q)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2644,11 +2280,7 @@ impl AdManagerClient {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiCreateLeadForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2675,11 +2307,7 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetLeadForms`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2705,11 +2333,7 @@ impl AdManagerClient {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiUpdateAdStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2772,25 +2396,19 @@ impl FbGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, next, fetch_all, limit } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("next", next.as_ref())
@@ -2814,22 +2432,19 @@ pub struct FbDeleteAdAccount {
 
 impl FbDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -2853,22 +2468,19 @@ pub struct FbGetAdAccount {
 
 impl FbGetAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -2891,25 +2503,19 @@ pub struct FbUpsertAd {
 
 impl FbUpsertAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/ads-v2",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/ads-v2", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2929,25 +2535,19 @@ pub struct FbDeleteAd {
 
 impl FbDeleteAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/facebook/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/facebook/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -2967,22 +2567,19 @@ pub struct FbDuplicateAd {
 
 impl FbDuplicateAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/duplicate",
                 "2021-07-28",
             )
@@ -3005,22 +2602,19 @@ pub struct FbPauseAd {
 
 impl FbPauseAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/pause",
                 "2021-07-28",
             )
@@ -3044,22 +2638,19 @@ pub struct FbResumeAd {
 
 impl FbResumeAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/resume",
                 "2021-07-28",
             )
@@ -3082,25 +2673,19 @@ pub struct FbUpsertAdset {
 
 impl FbUpsertAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/adsets",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/adsets", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3120,22 +2705,19 @@ pub struct FbDeleteAdset {
 
 impl FbDeleteAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/adsets/{adsetId}",
                 "2021-07-28",
             )
@@ -3158,22 +2740,19 @@ pub struct FbDuplicateAdset {
 
 impl FbDuplicateAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adsetId}/duplicate",
                 "2021-07-28",
             )
@@ -3196,22 +2775,19 @@ pub struct FbPauseAdset {
 
 impl FbPauseAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adsetId}/pause",
                 "2021-07-28",
             )
@@ -3235,22 +2811,19 @@ pub struct FbResumeAdset {
 
 impl FbResumeAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, adset_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adsetId}/resume",
                 "2021-07-28",
             )
@@ -3288,22 +2861,19 @@ impl FbGetCampaign {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, fields, source } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -3328,25 +2898,19 @@ pub struct FbUpsertCampaign {
 
 impl FbUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/campaigns",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/campaigns", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3366,22 +2930,19 @@ pub struct FbDeleteCampaign {
 
 impl FbDeleteCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/campaigns/{campaignId}",
                 "2021-07-28",
             )
@@ -3405,22 +2966,19 @@ pub struct FbDuplicateCampaign {
 
 impl FbDuplicateCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
                 "2021-07-28",
             )
@@ -3444,22 +3002,19 @@ pub struct FbPauseCampaign {
 
 impl FbPauseCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/pause",
                 "2021-07-28",
             )
@@ -3483,22 +3038,19 @@ pub struct FbPublishCampaign {
 
 impl FbPublishCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/publish",
                 "2021-07-28",
             )
@@ -3522,22 +3074,19 @@ pub struct FbResumeCampaign {
 
 impl FbResumeCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/resume",
                 "2021-07-28",
             )
@@ -3560,22 +3109,19 @@ pub struct FbGetConversationForms {
 
 impl FbGetConversationForms {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/conversation-forms",
                 "2021-07-28",
             )
@@ -3597,22 +3143,19 @@ pub struct FbCreateConversationForm {
 
 impl FbCreateConversationForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/conversation-forms",
                 "2021-07-28",
             )
@@ -3646,22 +3189,19 @@ impl FbGetCustomAudiences {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, source, ad_account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/custom-audience",
                 "2021-07-28",
             )
@@ -3687,22 +3227,19 @@ pub struct FbDeleteCustomAudience {
 
 impl FbDeleteCustomAudience {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3726,22 +3263,19 @@ pub struct FbGetCustomAudienceById {
 
 impl FbGetCustomAudienceById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3765,22 +3299,19 @@ pub struct FbUpdateCustomAudience {
 
 impl FbUpdateCustomAudience {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3804,22 +3335,19 @@ pub struct FbRemoveCustomAudienceMember {
 
 impl FbRemoveCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
                 "2021-07-28",
             )
@@ -3843,22 +3371,19 @@ pub struct FbAddCustomAudienceMember {
 
 impl FbAddCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
                 "2021-07-28",
             )
@@ -3882,22 +3407,19 @@ pub struct FbBatchUpdateAudienceMembers {
 
 impl FbBatchUpdateAudienceMembers {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
                 "2021-07-28",
             )
@@ -3967,15 +3489,13 @@ impl FbGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3992,11 +3512,7 @@ impl FbGetEntity {
             search_id,
             selected_ad_account_id,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/entity",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/entity", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("next", next.as_ref())
@@ -4023,22 +3539,19 @@ pub struct FbDeleteIntegration {
 
 impl FbDeleteIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/integration",
                 "2021-07-28",
             )
@@ -4060,25 +3573,19 @@ pub struct FbGetIntegration {
 
 impl FbGetIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/integration", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -4097,25 +3604,19 @@ pub struct FbCreateIntegration {
 
 impl FbCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/facebook/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/facebook/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4135,22 +3636,19 @@ pub struct FbGetLeadForm {
 
 impl FbGetLeadForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, lead_form_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/lead-form/{leadFormId}",
                 "2021-07-28",
             )
@@ -4173,25 +3671,19 @@ pub struct FbGetCurrentUser {
 
 impl FbGetCurrentUser {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/me",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/me", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -4211,25 +3703,19 @@ pub struct FbDeletePage {
 
 impl FbDeletePage {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/facebook/page",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/facebook/page", "2021-07-28")
             .query("locationId", &location_id)
             .query("pageId", &page_id)
             .ignore_body()
@@ -4250,25 +3736,19 @@ pub struct FbSetDefaultPage {
 
 impl FbSetDefaultPage {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/page/default",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/page/default", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -4289,22 +3769,19 @@ pub struct FbGetPageLeadForms {
 
 impl FbGetPageLeadForms {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/page/{pageId}/forms",
                 "2021-07-28",
             )
@@ -4328,22 +3805,19 @@ pub struct FbCreatePageLeadForm {
 
 impl FbCreatePageLeadForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/page/{pageId}/forms",
                 "2021-07-28",
             )
@@ -4374,22 +3848,19 @@ impl FbGetInstagramAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/page/{pageId}/instagram",
                 "2021-07-28",
             )
@@ -4420,25 +3891,19 @@ impl FbGetPages {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, fetch_existing } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/pages",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/pages", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("fetchExisting", fetch_existing.as_ref())
             .ignore_body()
@@ -4479,25 +3944,19 @@ impl FbGetPixels {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, channel, page_id, ig_user_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/pixels",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/pixels", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("channel", channel.as_ref())
             .query_opt("pageId", page_id.as_ref())
@@ -4519,25 +3978,19 @@ pub struct FbUpsertPixel {
 
 impl FbUpsertPixel {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/pixels",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/pixels", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4561,15 +4014,13 @@ pub struct FbGetReporting {
 
 impl FbGetReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4583,11 +4034,7 @@ impl FbGetReporting {
             type_,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query("groupBy", &group_by)
             .query("startDate", &start_date)
@@ -4614,22 +4061,19 @@ pub struct FbGetCampaignReporting {
 
 impl FbGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/reporting/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -4659,15 +4103,13 @@ pub struct FbGetReportingList {
 
 impl FbGetReportingList {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4681,8 +4123,7 @@ impl FbGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/reporting/list",
                 "2021-07-28",
             )
@@ -4717,22 +4158,19 @@ impl FbSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, search_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/targeting/search",
                 "2021-07-28",
             )
@@ -4762,25 +4200,19 @@ impl GoogleGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -4801,22 +4233,19 @@ pub struct GoogleDeleteAdAccount {
 
 impl GoogleDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -4840,22 +4269,19 @@ pub struct GoogleGetAdAccountDetails {
 
 impl GoogleGetAdAccountDetails {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -4878,21 +4304,19 @@ pub struct GoogleUpsertCampaign {
 
 impl GoogleUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PUT, "/ad-publishing/google/ads", "2021-07-28")
+        let request = Request::put("/ad-publishing/google/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4912,25 +4336,19 @@ pub struct GoogleGetCampaignById {
 
 impl GoogleGetCampaignById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .ignore_body()
@@ -4950,22 +4368,19 @@ pub struct GooglePublishAd {
 
 impl GooglePublishAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/google/ads/{adId}/publish",
                 "2021-07-28",
             )
@@ -5002,25 +4417,19 @@ impl GoogleGetAssets {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, id, advertiser_only } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/assets",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/assets", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("id", id.as_ref())
@@ -5042,25 +4451,19 @@ pub struct GoogleUpsertAssets {
 
 impl GoogleUpsertAssets {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/assets",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/assets", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5079,25 +4482,19 @@ pub struct GoogleGetAudiences {
 
 impl GoogleGetAudiences {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/audiences",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/audiences", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5116,25 +4513,19 @@ pub struct GoogleUpsertAudience {
 
 impl GoogleUpsertAudience {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/audiences",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/audiences", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5154,22 +4545,19 @@ pub struct GoogleGetAudienceById {
 
 impl GoogleGetAudienceById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/audiences/{audienceId}",
                 "2021-07-28",
             )
@@ -5192,22 +4580,19 @@ pub struct GoogleGetConversionGoals {
 
 impl GoogleGetConversionGoals {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/conversion-goals",
                 "2021-07-28",
             )
@@ -5264,15 +4649,13 @@ impl GoogleGetConversions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5286,11 +4669,7 @@ impl GoogleGetConversions {
             start_date,
             end_date,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/conversions",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/conversions", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("conversionType", conversion_type.as_ref())
@@ -5314,25 +4693,19 @@ pub struct GoogleUpsertConversion {
 
 impl GoogleUpsertConversion {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/conversions",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/conversions", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5352,22 +4725,19 @@ pub struct GoogleDeleteConversion {
 
 impl GoogleDeleteConversion {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/conversions/{conversionId}",
                 "2021-07-28",
             )
@@ -5391,22 +4761,19 @@ pub struct GoogleGetConversionById {
 
 impl GoogleGetConversionById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/conversions/{conversionId}",
                 "2021-07-28",
             )
@@ -5476,15 +4843,13 @@ impl GoogleGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5501,11 +4866,7 @@ impl GoogleGetEntity {
             end_date,
             selected_ad_account_id,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/entity",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/entity", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("campaignId", campaign_id.as_ref())
@@ -5532,25 +4893,19 @@ pub struct GoogleGetIntegration {
 
 impl GoogleGetIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/integration", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5569,25 +4924,19 @@ pub struct GoogleCreateIntegration {
 
 impl GoogleCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5607,25 +4956,19 @@ pub struct GoogleGetKeywordIdeas {
 
 impl GoogleGetKeywordIdeas {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/keyword-ideas",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/keyword-ideas", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5645,21 +4988,19 @@ pub struct GoogleGetCurrentUser {
 
 impl GoogleGetCurrentUser {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/ad-publishing/google/me", "2021-07-28")
+        let request = Request::get("/ad-publishing/google/me", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -5692,15 +5033,13 @@ impl GoogleGetReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5714,11 +5053,7 @@ impl GoogleGetReporting {
             type_,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("groupBy", group_by.as_ref())
             .query("startDate", &start_date)
@@ -5745,22 +5080,19 @@ pub struct GoogleGetCampaignReporting {
 
 impl GoogleGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/reporting/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -5796,15 +5128,13 @@ impl GoogleGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5818,11 +5148,7 @@ impl GoogleGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/reporting/list",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/reporting/list", "2021-07-28")
             .query("locationId", &location_id)
             .query("listType", &list_type)
             .query("startDate", &start_date)
@@ -5853,25 +5179,19 @@ impl GoogleGetSegments {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/segments",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/segments", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -5893,25 +5213,19 @@ pub struct GoogleUpsertSegment {
 
 impl GoogleUpsertSegment {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/segments",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/segments", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -5932,22 +5246,19 @@ pub struct GoogleCreateOfflineUserListJob {
 
 impl GoogleCreateOfflineUserListJob {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/google/segments/offline-user-list-job",
                 "2021-07-28",
             )
@@ -5971,22 +5282,19 @@ pub struct GoogleDeleteSegment {
 
 impl GoogleDeleteSegment {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/segments/{segmentId}",
                 "2021-07-28",
             )
@@ -6012,22 +5320,19 @@ pub struct GoogleGetSegmentById {
 
 impl GoogleGetSegmentById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/segments/{segmentId}",
                 "2021-07-28",
             )
@@ -6053,22 +5358,19 @@ pub struct GoogleGetTargetInterests {
 
 impl GoogleGetTargetInterests {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, advertising_channel_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/target-interests",
                 "2021-07-28",
             )
@@ -6100,22 +5402,19 @@ impl GoogleSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/targeting/search",
                 "2021-07-28",
             )
@@ -6140,25 +5439,19 @@ pub struct LiDeleteAdAccount {
 
 impl LiDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/linkedin/ad-account",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/linkedin/ad-account", "2021-07-28")
             .query("locationId", &location_id)
             .query("adAccountId", &ad_account_id)
             .ignore_body()
@@ -6179,25 +5472,19 @@ pub struct LiGetAdAccountDetails {
 
 impl LiGetAdAccountDetails {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ad-account",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ad-account", "2021-07-28")
             .query("locationId", &location_id)
             .query("adAccountId", &ad_account_id)
             .ignore_body()
@@ -6217,25 +5504,19 @@ pub struct LiGetAdAccounts {
 
 impl LiGetAdAccounts {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -6254,25 +5535,19 @@ pub struct LiUpsertCampaignGroup {
 
 impl LiUpsertCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/linkedin/ads",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/linkedin/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -6292,25 +5567,19 @@ pub struct LiGetCampaignGroup {
 
 impl LiGetCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .ignore_body()
@@ -6331,22 +5600,19 @@ pub struct LiPublishCampaignGroup {
 
 impl LiPublishCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/linkedin/ads/{adId}/publish",
                 "2021-07-28",
             )
@@ -6369,25 +5635,19 @@ pub struct LiGetIntegration {
 
 impl LiGetIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/integration", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -6406,25 +5666,19 @@ pub struct LiCreateIntegration {
 
 impl LiCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/linkedin/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/linkedin/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -6443,25 +5697,19 @@ pub struct LiGetCurrentUser {
 
 impl LiGetCurrentUser {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/me",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/me", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
@@ -6513,15 +5761,13 @@ impl LiGetAdAnalytics {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6536,11 +5782,7 @@ impl LiGetAdAnalytics {
             entity_urns,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("pivot", pivot.as_ref())
             .query_opt("groupBy", group_by.as_ref())
@@ -6585,15 +5827,13 @@ impl LiGetCampaignGroupReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6607,8 +5847,7 @@ impl LiGetCampaignGroupReporting {
             fields,
             campaign_group_id_2,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}",
                 "2021-07-28",
             )
@@ -6647,15 +5886,13 @@ impl LiGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6670,8 +5907,7 @@ impl LiGetReportingList {
             end_date,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/reporting/list",
                 "2021-07-28",
             )
@@ -6714,22 +5950,19 @@ impl LiSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, facet, query, q } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/targeting/search",
                 "2021-07-28",
             )
@@ -6756,22 +5989,19 @@ pub struct LiCreateLeadForm {
 
 impl LiCreateLeadForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/linkedin/{accountId}/form",
                 "2021-07-28",
             )
@@ -6796,22 +6026,19 @@ pub struct LiGetLeadForms {
 
 impl LiGetLeadForms {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/{accountId}/forms",
                 "2021-07-28",
             )
@@ -6836,22 +6063,19 @@ pub struct LiUpdateAdStatus {
 
 impl LiUpdateAdStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/ad-publishing/linkedin/{adId}/status",
                 "2021-07-28",
             )

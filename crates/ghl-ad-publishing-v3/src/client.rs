@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Ad Manager API: one method per operation of `apps/v3/ad-publishing-v3.json`.
@@ -31,11 +31,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetAdAccounts`] to set optional inputs on ([`type_`](FbGetAdAccounts::type_), [`next`](FbGetAdAccounts::next), [`fetch_all`](FbGetAdAccounts::fetch_all), [`limit`](FbGetAdAccounts::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccounts`] ([`type_`](FbGetAdAccounts::type_), [`next`](FbGetAdAccounts::next), [`fetch_all`](FbGetAdAccounts::fetch_all), [`limit`](FbGetAdAccounts::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -59,11 +55,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Facebook ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -88,11 +80,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetAdAccount`] to set optional inputs on ([`is_draft`](FbGetAdAccount::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccount`] ([`is_draft`](FbGetAdAccount::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -119,11 +107,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook ad
     ///
-    /// `PUT /ad-publishing/facebook/ads` (operation `fb-upsert-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/ads` (operation `fb-upsert-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -139,11 +123,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook ad by ID
     ///
-    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -168,11 +148,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -192,11 +168,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -221,11 +193,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -250,11 +218,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook ad set
     ///
-    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -270,11 +234,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook ad set by ID
     ///
-    /// `DELETE /ad-publishing/facebook/adsets/{adSetId}` (operation `fb-delete-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/adsets/{adSetId}` (operation `fb-delete-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -299,11 +259,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -323,11 +279,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -352,11 +304,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeAdset`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -381,11 +329,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCampaign`] to set optional inputs on ([`fields`](FbGetCampaign::fields), [`source`](FbGetCampaign::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaign`] ([`fields`](FbGetCampaign::fields), [`source`](FbGetCampaign::source)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -413,11 +357,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook campaign
     ///
-    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -436,11 +376,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook campaign by ID
     ///
-    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -465,11 +401,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDuplicateCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -494,11 +426,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPauseCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -523,11 +451,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a Facebook campaign and push it live to Facebook
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbPublishCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -552,11 +476,7 @@ impl AdPublishingV3Client {
     ///
     /// Returns Redis-backed publish progress for a campaign while it is publishing to Meta. Used by the validation funnel UI to poll step counts and completion state.
     ///
-    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`).
-    ///
-    /// Returns a [`FbGetCampaignPublishingProgress`] to set optional inputs on ([`is_draft`](FbGetCampaignPublishingProgress::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaignPublishingProgress`] ([`is_draft`](FbGetCampaignPublishingProgress::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -583,11 +503,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbResumeCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -612,11 +528,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetConversationForms`] to set optional inputs on ([`is_draft`](FbGetConversationForms::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetConversationForms`] ([`is_draft`](FbGetConversationForms::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -640,11 +552,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new Facebook conversation lead form
     ///
-    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreateConversationForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -663,11 +571,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCustomAudiences`] to set optional inputs on ([`source`](FbGetCustomAudiences::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudiences`] ([`source`](FbGetCustomAudiences::source)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -697,11 +601,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteCustomAudience`] to set optional inputs on ([`is_draft`](FbDeleteCustomAudience::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbDeleteCustomAudience`] ([`is_draft`](FbDeleteCustomAudience::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -728,11 +628,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCustomAudienceById`] to set optional inputs on ([`is_draft`](FbGetCustomAudienceById::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudienceById`] ([`is_draft`](FbGetCustomAudienceById::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -759,11 +655,7 @@ impl AdPublishingV3Client {
     ///
     /// Update name or description of a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpdateCustomAudience`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -788,11 +680,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a member from a Facebook custom audience
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbRemoveCustomAudienceMember`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -817,11 +705,7 @@ impl AdPublishingV3Client {
     ///
     /// Add a member to a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbAddCustomAudienceMember`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -846,11 +730,7 @@ impl AdPublishingV3Client {
     ///
     /// Add or remove members in bulk from a Facebook custom audience via CSV or smart lists
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbBatchUpdateAudienceMembers`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -875,11 +755,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetEntity`] to set optional inputs on ([`next`](FbGetEntity::next), [`fetch_all`](FbGetEntity::fetch_all), [`campaign_id`](FbGetEntity::campaign_id), [`ad_set_id`](FbGetEntity::ad_set_id), [`search_id`](FbGetEntity::search_id), [`selected_ad_account_id`](FbGetEntity::selected_ad_account_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetEntity`] ([`next`](FbGetEntity::next), [`fetch_all`](FbGetEntity::fetch_all), [`campaign_id`](FbGetEntity::campaign_id), [`ad_set_id`](FbGetEntity::ad_set_id), [`search_id`](FbGetEntity::search_id), [`selected_ad_account_id`](FbGetEntity::selected_ad_account_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -914,11 +790,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove the Facebook ad integration from a location
     ///
-    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeleteIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -937,11 +809,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetIntegration`] to set optional inputs on ([`is_draft`](FbGetIntegration::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetIntegration`] ([`is_draft`](FbGetIntegration::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -965,11 +833,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a Facebook ad integration for a location with page and ad account
     ///
-    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -988,11 +852,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetLeadForm`] to set optional inputs on ([`is_draft`](FbGetLeadForm::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetLeadForm`] ([`is_draft`](FbGetLeadForm::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1019,11 +879,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCurrentUser`] to set optional inputs on ([`is_draft`](FbGetCurrentUser::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCurrentUser`] ([`is_draft`](FbGetCurrentUser::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1047,11 +903,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbDeletePage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1077,11 +929,7 @@ impl AdPublishingV3Client {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbSetDefaultPage`] to set optional inputs on ([`is_draft`](FbSetDefaultPage::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbSetDefaultPage`] ([`is_draft`](FbSetDefaultPage::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1107,11 +955,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPageLeadForms`] to set optional inputs on ([`is_draft`](FbGetPageLeadForms::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPageLeadForms`] ([`is_draft`](FbGetPageLeadForms::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1138,11 +982,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new lead gen form on a Facebook page
     ///
-    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbCreatePageLeadForm`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1167,11 +1007,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetInstagramAccounts`] to set optional inputs on ([`type_`](FbGetInstagramAccounts::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetInstagramAccounts`] ([`type_`](FbGetInstagramAccounts::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1198,11 +1034,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPages`] to set optional inputs on ([`fetch_existing`](FbGetPages::fetch_existing)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPages`] ([`fetch_existing`](FbGetPages::fetch_existing)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1223,11 +1055,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetPixels`] to set optional inputs on ([`channel`](FbGetPixels::channel), [`page_id`](FbGetPixels::page_id), [`ig_user_id`](FbGetPixels::ig_user_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPixels`] ([`channel`](FbGetPixels::channel), [`page_id`](FbGetPixels::page_id), [`ig_user_id`](FbGetPixels::ig_user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1250,11 +1078,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook conversion pixel configuration
     ///
-    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbUpsertPixel`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1273,11 +1097,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1315,11 +1135,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetCampaignReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1351,11 +1167,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbGetReportingList`] to set optional inputs on ([`campaign_id`](FbGetReportingList::campaign_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetReportingList`] ([`campaign_id`](FbGetReportingList::campaign_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1391,11 +1203,7 @@ impl AdPublishingV3Client {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FbSearchTargeting`] to set optional inputs on ([`location_id`](FbSearchTargeting::location_id), [`search_type`](FbSearchTargeting::search_type)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbSearchTargeting`] ([`location_id`](FbSearchTargeting::location_id), [`search_type`](FbSearchTargeting::search_type)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1423,11 +1231,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAdAccounts`] to set optional inputs on ([`type_`](GoogleGetAdAccounts::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccounts`] ([`type_`](GoogleGetAdAccounts::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1451,11 +1255,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Google Ads account connection from a location
     ///
-    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1480,11 +1280,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAdAccountDetails`] to set optional inputs on ([`is_draft`](GoogleGetAdAccountDetails::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccountDetails`] ([`is_draft`](GoogleGetAdAccountDetails::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1511,11 +1307,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a full Google Ads campaign structure
     ///
-    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1534,11 +1326,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCampaignById`] to set optional inputs on ([`is_draft`](GoogleGetCampaignById::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetCampaignById`] ([`is_draft`](GoogleGetCampaignById::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1565,11 +1353,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a Google ad and push it live
     ///
-    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GooglePublishAd`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1589,11 +1373,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAssets`] to set optional inputs on ([`id`](GoogleGetAssets::id), [`advertiser_only`](GoogleGetAssets::advertiser_only)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAssets`] ([`id`](GoogleGetAssets::id), [`advertiser_only`](GoogleGetAssets::advertiser_only)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1621,11 +1401,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update Google Ads creative assets
     ///
-    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertAssets`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1644,11 +1420,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAudiences`] to set optional inputs on ([`is_draft`](GoogleGetAudiences::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAudiences`] ([`is_draft`](GoogleGetAudiences::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1672,11 +1444,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads combined audience
     ///
-    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertAudience`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1695,11 +1463,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetAudienceById`] to set optional inputs on ([`is_draft`](GoogleGetAudienceById::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAudienceById`] ([`is_draft`](GoogleGetAudienceById::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1726,11 +1490,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversionGoals`] to set optional inputs on ([`is_draft`](GoogleGetConversionGoals::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversionGoals`] ([`is_draft`](GoogleGetConversionGoals::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1754,11 +1514,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversions`] to set optional inputs on ([`type_`](GoogleGetConversions::type_), [`conversion_type`](GoogleGetConversions::conversion_type), [`category`](GoogleGetConversions::category), [`start_date`](GoogleGetConversions::start_date), [`end_date`](GoogleGetConversions::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversions`] ([`type_`](GoogleGetConversions::type_), [`conversion_type`](GoogleGetConversions::conversion_type), [`category`](GoogleGetConversions::category), [`start_date`](GoogleGetConversions::start_date), [`end_date`](GoogleGetConversions::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1786,11 +1542,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads conversion action
     ///
-    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertConversion`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1809,11 +1561,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteConversion`] to set optional inputs on ([`is_draft`](GoogleDeleteConversion::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleDeleteConversion`] ([`is_draft`](GoogleDeleteConversion::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1840,11 +1588,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetConversionById`] to set optional inputs on ([`is_draft`](GoogleGetConversionById::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversionById`] ([`is_draft`](GoogleGetConversionById::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1871,11 +1615,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetEntity`] to set optional inputs on ([`campaign_id`](GoogleGetEntity::campaign_id), [`ad_group_id`](GoogleGetEntity::ad_group_id), [`search_id`](GoogleGetEntity::search_id), [`start_date`](GoogleGetEntity::start_date), [`end_date`](GoogleGetEntity::end_date), [`selected_ad_account_id`](GoogleGetEntity::selected_ad_account_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetEntity`] ([`campaign_id`](GoogleGetEntity::campaign_id), [`ad_group_id`](GoogleGetEntity::ad_group_id), [`search_id`](GoogleGetEntity::search_id), [`start_date`](GoogleGetEntity::start_date), [`end_date`](GoogleGetEntity::end_date), [`selected_ad_account_id`](GoogleGetEntity::selected_ad_account_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1910,11 +1650,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetIntegration`] to set optional inputs on ([`is_draft`](GoogleGetIntegration::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetIntegration`] ([`is_draft`](GoogleGetIntegration::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1938,11 +1674,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a Google Ads integration for a location
     ///
-    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1961,11 +1693,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetKeywordIdeas`] to set optional inputs on ([`is_draft`](GoogleGetKeywordIdeas::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetKeywordIdeas`] ([`is_draft`](GoogleGetKeywordIdeas::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1991,11 +1719,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCurrentUser`] to set optional inputs on ([`is_draft`](GoogleGetCurrentUser::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetCurrentUser`] ([`is_draft`](GoogleGetCurrentUser::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2019,11 +1743,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetReporting`] to set optional inputs on ([`group_by`](GoogleGetReporting::group_by)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReporting`] ([`group_by`](GoogleGetReporting::group_by)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2059,11 +1779,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetCampaignReporting`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2095,11 +1811,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetReportingList`] to set optional inputs on ([`campaign_id`](GoogleGetReportingList::campaign_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReportingList`] ([`campaign_id`](GoogleGetReportingList::campaign_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2135,11 +1847,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetSegments`] to set optional inputs on ([`type_`](GoogleGetSegments::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetSegments`] ([`type_`](GoogleGetSegments::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2163,11 +1871,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleUpsertSegment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2195,11 +1899,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a job to upload users to a Google customer match list
     ///
-    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleCreateOfflineUserListJob`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2218,11 +1918,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleDeleteSegment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2251,11 +1947,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetSegmentById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2284,11 +1976,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleGetTargetInterests`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2317,11 +2005,7 @@ impl AdPublishingV3Client {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GoogleSearchTargeting`] to set optional inputs on ([`query`](GoogleSearchTargeting::query)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleSearchTargeting`] ([`query`](GoogleSearchTargeting::query)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2348,11 +2032,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiDeleteAdAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2378,11 +2058,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAccountDetails`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2408,11 +2084,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAccounts`] to set optional inputs on ([`is_draft`](LiGetAdAccounts::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAccounts`] ([`is_draft`](LiGetAdAccounts::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2433,11 +2105,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a LinkedIn ad campaign group with campaigns and ads
     ///
-    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiUpsertCampaignGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2456,11 +2124,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCampaignGroup`] to set optional inputs on ([`is_draft`](LiGetCampaignGroup::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroup`] ([`is_draft`](LiGetCampaignGroup::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2487,11 +2151,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a LinkedIn ad campaign group and push it live
     ///
-    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiPublishCampaignGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2516,11 +2176,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetIntegration`] to set optional inputs on ([`is_draft`](LiGetIntegration::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetIntegration`] ([`is_draft`](LiGetIntegration::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2544,11 +2200,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a LinkedIn Ads integration for a location with ad account details
     ///
-    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiCreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2567,11 +2219,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCurrentUser`] to set optional inputs on ([`is_draft`](LiGetCurrentUser::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCurrentUser`] ([`is_draft`](LiGetCurrentUser::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2595,11 +2243,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetAdAnalytics`] to set optional inputs on ([`pivot`](LiGetAdAnalytics::pivot), [`group_by`](LiGetAdAnalytics::group_by), [`entity_urns`](LiGetAdAnalytics::entity_urns), [`fields`](LiGetAdAnalytics::fields)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAnalytics`] ([`pivot`](LiGetAdAnalytics::pivot), [`group_by`](LiGetAdAnalytics::group_by), [`entity_urns`](LiGetAdAnalytics::entity_urns), [`fields`](LiGetAdAnalytics::fields)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2632,11 +2276,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetCampaignGroupReporting`] to set optional inputs on ([`fields`](LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](LiGetCampaignGroupReporting::campaign_group_id_2)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroupReporting`] ([`fields`](LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2670,11 +2310,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetReportingList`] to set optional inputs on ([`fields`](LiGetReportingList::fields)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetReportingList`] ([`fields`](LiGetReportingList::fields)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2713,11 +2349,7 @@ impl AdPublishingV3Client {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiSearchTargeting`] to set optional inputs on ([`query`](LiSearchTargeting::query), [`q`](LiSearchTargeting::q)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiSearchTargeting`] ([`query`](LiSearchTargeting::query), [`q`](LiSearchTargeting::q)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2745,11 +2377,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiCreateLeadForm`] to set optional inputs on ([`is_draft`](LiCreateLeadForm::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiCreateLeadForm`] ([`is_draft`](LiCreateLeadForm::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2777,11 +2405,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiGetLeadForms`] to set optional inputs on ([`is_draft`](LiGetLeadForms::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetLeadForms`] ([`is_draft`](LiGetLeadForms::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2808,11 +2432,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`).
-    ///
-    /// Returns a [`LiUpdateAdStatus`] to set optional inputs on ([`is_draft`](LiUpdateAdStatus::is_draft)); `.send().await` runs the call.
-    ///
-    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiUpdateAdStatus`] ([`is_draft`](LiUpdateAdStatus::is_draft)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -2876,25 +2496,19 @@ impl FbGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, next, fetch_all, limit } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("next", next.as_ref())
@@ -2918,22 +2532,19 @@ pub struct FbDeleteAdAccount {
 
 impl FbDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -2964,22 +2575,19 @@ impl FbGetAdAccount {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -3003,25 +2611,19 @@ pub struct FbUpsertAd {
 
 impl FbUpsertAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/ads",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3041,25 +2643,19 @@ pub struct FbDeleteAd {
 
 impl FbDeleteAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/facebook/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/facebook/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .ignore_body()
             .scopes(&["adPublishing.write"])
@@ -3079,22 +2675,19 @@ pub struct FbDuplicateAd {
 
 impl FbDuplicateAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/duplicate",
                 "2021-07-28",
             )
@@ -3117,22 +2710,19 @@ pub struct FbPauseAd {
 
 impl FbPauseAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/pause",
                 "2021-07-28",
             )
@@ -3156,22 +2746,19 @@ pub struct FbResumeAd {
 
 impl FbResumeAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/ads/{adId}/resume",
                 "2021-07-28",
             )
@@ -3194,25 +2781,19 @@ pub struct FbUpsertAdset {
 
 impl FbUpsertAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/adsets",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/adsets", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3232,22 +2813,19 @@ pub struct FbDeleteAdset {
 
 impl FbDeleteAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/adsets/{adSetId}",
                 "2021-07-28",
             )
@@ -3270,22 +2848,19 @@ pub struct FbDuplicateAdset {
 
 impl FbDuplicateAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adSetId}/duplicate",
                 "2021-07-28",
             )
@@ -3308,22 +2883,19 @@ pub struct FbPauseAdset {
 
 impl FbPauseAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adSetId}/pause",
                 "2021-07-28",
             )
@@ -3347,22 +2919,19 @@ pub struct FbResumeAdset {
 
 impl FbResumeAdset {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_set_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/adsets/{adSetId}/resume",
                 "2021-07-28",
             )
@@ -3400,22 +2969,19 @@ impl FbGetCampaign {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, fields, source } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -3440,25 +3006,19 @@ pub struct FbUpsertCampaign {
 
 impl FbUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/campaigns",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/campaigns", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3478,22 +3038,19 @@ pub struct FbDeleteCampaign {
 
 impl FbDeleteCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/campaigns/{campaignId}",
                 "2021-07-28",
             )
@@ -3517,22 +3074,19 @@ pub struct FbDuplicateCampaign {
 
 impl FbDuplicateCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
                 "2021-07-28",
             )
@@ -3556,22 +3110,19 @@ pub struct FbPauseCampaign {
 
 impl FbPauseCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/pause",
                 "2021-07-28",
             )
@@ -3595,22 +3146,19 @@ pub struct FbPublishCampaign {
 
 impl FbPublishCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/publish",
                 "2021-07-28",
             )
@@ -3641,28 +3189,21 @@ impl FbGetCampaignPublishingProgress {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PublishingProgressResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PublishingProgressResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PublishingProgressResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PublishingProgressResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/campaigns/{campaignId}/publishing-progress",
                 "v3",
             )
@@ -3686,22 +3227,19 @@ pub struct FbResumeCampaign {
 
 impl FbResumeCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/campaigns/{campaignId}/resume",
                 "2021-07-28",
             )
@@ -3731,22 +3269,19 @@ impl FbGetConversationForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/conversation-forms",
                 "2021-07-28",
             )
@@ -3769,22 +3304,19 @@ pub struct FbCreateConversationForm {
 
 impl FbCreateConversationForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/conversation-forms",
                 "2021-07-28",
             )
@@ -3818,22 +3350,19 @@ impl FbGetCustomAudiences {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, source, ad_account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/custom-audience",
                 "2021-07-28",
             )
@@ -3866,22 +3395,19 @@ impl FbDeleteCustomAudience {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3913,22 +3439,19 @@ impl FbGetCustomAudienceById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3953,22 +3476,19 @@ pub struct FbUpdateCustomAudience {
 
 impl FbUpdateCustomAudience {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
                 "2021-07-28",
             )
@@ -3992,22 +3512,19 @@ pub struct FbRemoveCustomAudienceMember {
 
 impl FbRemoveCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
                 "2021-07-28",
             )
@@ -4031,22 +3548,19 @@ pub struct FbAddCustomAudienceMember {
 
 impl FbAddCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member",
                 "2021-07-28",
             )
@@ -4070,22 +3584,19 @@ pub struct FbBatchUpdateAudienceMembers {
 
 impl FbBatchUpdateAudienceMembers {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
                 "2021-07-28",
             )
@@ -4155,15 +3666,13 @@ impl FbGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4180,11 +3689,7 @@ impl FbGetEntity {
             search_id,
             selected_ad_account_id,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/entity",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/entity", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("next", next.as_ref())
@@ -4211,22 +3716,19 @@ pub struct FbDeleteIntegration {
 
 impl FbDeleteIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/facebook/integration",
                 "2021-07-28",
             )
@@ -4255,25 +3757,19 @@ impl FbGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/integration", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4293,25 +3789,19 @@ pub struct FbCreateIntegration {
 
 impl FbCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/facebook/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/facebook/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4338,22 +3828,19 @@ impl FbGetLeadForm {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, lead_form_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/lead-form/{leadFormId}",
                 "2021-07-28",
             )
@@ -4384,25 +3871,19 @@ impl FbGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/me",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/me", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4423,25 +3904,19 @@ pub struct FbDeletePage {
 
 impl FbDeletePage {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/facebook/page",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/facebook/page", "2021-07-28")
             .query("locationId", &location_id)
             .query("pageId", &page_id)
             .ignore_body()
@@ -4469,25 +3944,19 @@ impl FbSetDefaultPage {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/page/default",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/page/default", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -4516,22 +3985,19 @@ impl FbGetPageLeadForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/page/{pageId}/forms",
                 "2021-07-28",
             )
@@ -4556,22 +4022,19 @@ pub struct FbCreatePageLeadForm {
 
 impl FbCreatePageLeadForm {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/facebook/page/{pageId}/forms",
                 "2021-07-28",
             )
@@ -4602,22 +4065,19 @@ impl FbGetInstagramAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/page/{pageId}/instagram",
                 "2021-07-28",
             )
@@ -4648,25 +4108,19 @@ impl FbGetPages {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, fetch_existing } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/pages",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/pages", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("fetchExisting", fetch_existing.as_ref())
             .ignore_body()
@@ -4707,25 +4161,19 @@ impl FbGetPixels {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, channel, page_id, ig_user_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/pixels",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/pixels", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("channel", channel.as_ref())
             .query_opt("pageId", page_id.as_ref())
@@ -4747,25 +4195,19 @@ pub struct FbUpsertPixel {
 
 impl FbUpsertPixel {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/facebook/pixels",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/facebook/pixels", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4789,15 +4231,13 @@ pub struct FbGetReporting {
 
 impl FbGetReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4811,11 +4251,7 @@ impl FbGetReporting {
             end_date,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/facebook/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/facebook/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query("fields", &fields)
             .query("groupBy", &group_by)
@@ -4842,22 +4278,19 @@ pub struct FbGetCampaignReporting {
 
 impl FbGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/reporting/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -4893,15 +4326,13 @@ impl FbGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4915,8 +4346,7 @@ impl FbGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/reporting/list",
                 "2021-07-28",
             )
@@ -4958,22 +4388,19 @@ impl FbSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, query, search_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/facebook/targeting/search",
                 "2021-07-28",
             )
@@ -5005,25 +4432,19 @@ impl GoogleGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -5044,22 +4465,19 @@ pub struct GoogleDeleteAdAccount {
 
 impl GoogleDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -5090,22 +4508,19 @@ impl GoogleGetAdAccountDetails {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_account_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
                 "2021-07-28",
             )
@@ -5129,21 +4544,19 @@ pub struct GoogleUpsertCampaign {
 
 impl GoogleUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PUT, "/ad-publishing/google/ads", "2021-07-28")
+        let request = Request::put("/ad-publishing/google/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5170,25 +4583,19 @@ impl GoogleGetCampaignById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
@@ -5209,22 +4616,19 @@ pub struct GooglePublishAd {
 
 impl GooglePublishAd {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/google/ads/{adId}/publish",
                 "2021-07-28",
             )
@@ -5261,25 +4665,19 @@ impl GoogleGetAssets {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, id, advertiser_only } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/assets",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/assets", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("id", id.as_ref())
@@ -5301,25 +4699,19 @@ pub struct GoogleUpsertAssets {
 
 impl GoogleUpsertAssets {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/assets",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/assets", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5345,25 +4737,19 @@ impl GoogleGetAudiences {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/audiences",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/audiences", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5383,25 +4769,19 @@ pub struct GoogleUpsertAudience {
 
 impl GoogleUpsertAudience {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/audiences",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/audiences", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5428,22 +4808,19 @@ impl GoogleGetAudienceById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, audience_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/audiences/{audienceId}",
                 "2021-07-28",
             )
@@ -5474,22 +4851,19 @@ impl GoogleGetConversionGoals {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/conversion-goals",
                 "2021-07-28",
             )
@@ -5547,15 +4921,13 @@ impl GoogleGetConversions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5569,11 +4941,7 @@ impl GoogleGetConversions {
             start_date,
             end_date,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/conversions",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/conversions", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("conversionType", conversion_type.as_ref())
@@ -5597,25 +4965,19 @@ pub struct GoogleUpsertConversion {
 
 impl GoogleUpsertConversion {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/conversions",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/conversions", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5642,22 +5004,19 @@ impl GoogleDeleteConversion {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/conversions/{conversionId}",
                 "2021-07-28",
             )
@@ -5689,22 +5048,19 @@ impl GoogleGetConversionById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversion_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/conversions/{conversionId}",
                 "2021-07-28",
             )
@@ -5775,15 +5131,13 @@ impl GoogleGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5800,11 +5154,7 @@ impl GoogleGetEntity {
             end_date,
             selected_ad_account_id,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/entity",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/entity", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .query_opt("campaignId", campaign_id.as_ref())
@@ -5838,25 +5188,19 @@ impl GoogleGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/integration", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5876,25 +5220,19 @@ pub struct GoogleCreateIntegration {
 
 impl GoogleCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5921,25 +5259,19 @@ impl GoogleGetKeywordIdeas {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/google/keyword-ideas",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/google/keyword-ideas", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -5967,21 +5299,19 @@ impl GoogleGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(Method::GET, "/ad-publishing/google/me", "2021-07-28")
+        let request = Request::get("/ad-publishing/google/me", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6015,15 +5345,13 @@ impl GoogleGetReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6037,11 +5365,7 @@ impl GoogleGetReporting {
             end_date,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query("fields", &fields)
             .query_opt("groupBy", group_by.as_ref())
@@ -6068,22 +5392,19 @@ pub struct GoogleGetCampaignReporting {
 
 impl GoogleGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, campaign_id, location_id, start_date, end_date } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/reporting/campaign/{campaignId}",
                 "2021-07-28",
             )
@@ -6119,15 +5440,13 @@ impl GoogleGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6141,11 +5460,7 @@ impl GoogleGetReportingList {
             campaign_id,
             type_,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/reporting/list",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/reporting/list", "2021-07-28")
             .query("locationId", &location_id)
             .query("listType", &list_type)
             .query("startDate", &start_date)
@@ -6176,25 +5491,19 @@ impl GoogleGetSegments {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/google/segments",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/google/segments", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .ignore_body()
@@ -6216,25 +5525,19 @@ pub struct GoogleUpsertSegment {
 
 impl GoogleUpsertSegment {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/google/segments",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/google/segments", "2021-07-28")
             .query("locationId", &location_id)
             .query("type", &type_)
             .ignore_body()
@@ -6255,22 +5558,19 @@ pub struct GoogleCreateOfflineUserListJob {
 
 impl GoogleCreateOfflineUserListJob {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/google/segments/offline-user-list-job",
                 "2021-07-28",
             )
@@ -6294,22 +5594,19 @@ pub struct GoogleDeleteSegment {
 
 impl GoogleDeleteSegment {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/ad-publishing/google/segments/{segmentId}",
                 "2021-07-28",
             )
@@ -6335,22 +5632,19 @@ pub struct GoogleGetSegmentById {
 
 impl GoogleGetSegmentById {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, segment_id, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/segments/{segmentId}",
                 "2021-07-28",
             )
@@ -6376,22 +5670,19 @@ pub struct GoogleGetTargetInterests {
 
 impl GoogleGetTargetInterests {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_, advertising_channel_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/target-interests",
                 "2021-07-28",
             )
@@ -6423,22 +5714,19 @@ impl GoogleSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, query, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/google/targeting/search",
                 "2021-07-28",
             )
@@ -6463,25 +5751,19 @@ pub struct LiDeleteAdAccount {
 
 impl LiDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/ad-publishing/linkedin/ad-account",
-                "2021-07-28",
-            )
+        let request = Request::delete("/ad-publishing/linkedin/ad-account", "2021-07-28")
             .query("locationId", &location_id)
             .query("adAccountId", &ad_account_id)
             .ignore_body()
@@ -6502,25 +5784,19 @@ pub struct LiGetAdAccountDetails {
 
 impl LiGetAdAccountDetails {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, ad_account_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ad-account",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ad-account", "2021-07-28")
             .query("locationId", &location_id)
             .query("adAccountId", &ad_account_id)
             .ignore_body()
@@ -6547,25 +5823,19 @@ impl LiGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ad-accounts",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ad-accounts", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6585,25 +5855,19 @@ pub struct LiUpsertCampaignGroup {
 
 impl LiUpsertCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/ad-publishing/linkedin/ads",
-                "2021-07-28",
-            )
+        let request = Request::put("/ad-publishing/linkedin/ads", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -6630,25 +5894,19 @@ impl LiGetCampaignGroup {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/ads/{adId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/ads/{adId}", "2021-07-28")
             .path_param("adId", &ad_id)
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
@@ -6670,22 +5928,19 @@ pub struct LiPublishCampaignGroup {
 
 impl LiPublishCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/linkedin/ads/{adId}/publish",
                 "2021-07-28",
             )
@@ -6715,25 +5970,19 @@ impl LiGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/integration",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/integration", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6753,25 +6002,19 @@ pub struct LiCreateIntegration {
 
 impl LiCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/ad-publishing/linkedin/integration",
-                "2021-07-28",
-            )
+        let request = Request::post("/ad-publishing/linkedin/integration", "2021-07-28")
             .ignore_body()
             .scopes(&["adPublishing.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -6797,25 +6040,19 @@ impl LiGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/me",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/me", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("isDraft", is_draft.as_ref())
             .ignore_body()
@@ -6868,15 +6105,13 @@ impl LiGetAdAnalytics {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6891,11 +6126,7 @@ impl LiGetAdAnalytics {
             entity_urns,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/ad-publishing/linkedin/reporting",
-                "2021-07-28",
-            )
+        let request = Request::get("/ad-publishing/linkedin/reporting", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("pivot", pivot.as_ref())
             .query_opt("groupBy", group_by.as_ref())
@@ -6940,15 +6171,13 @@ impl LiGetCampaignGroupReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6962,8 +6191,7 @@ impl LiGetCampaignGroupReporting {
             fields,
             campaign_group_id_2,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}",
                 "2021-07-28",
             )
@@ -7002,15 +6230,13 @@ impl LiGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -7025,8 +6251,7 @@ impl LiGetReportingList {
             end_date,
             fields,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/reporting/list",
                 "2021-07-28",
             )
@@ -7069,22 +6294,19 @@ impl LiSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, facet, query, q } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/targeting/search",
                 "2021-07-28",
             )
@@ -7118,22 +6340,19 @@ impl LiCreateLeadForm {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, is_draft, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/ad-publishing/linkedin/{accountId}/form",
                 "2021-07-28",
             )
@@ -7166,22 +6385,19 @@ impl LiGetLeadForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, account_id, location_id, is_draft } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/ad-publishing/linkedin/{accountId}/forms",
                 "2021-07-28",
             )
@@ -7214,22 +6430,19 @@ impl LiUpdateAdStatus {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, ad_id, location_id, is_draft, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/ad-publishing/linkedin/{adId}/status",
                 "2021-07-28",
             )

@@ -8,64 +8,36 @@ use serde::{Deserialize, Serialize};
 /// An item of the `adCampaigns` field of [`AdCampaignGroupDataDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignDto {
-    /// Internal campaign identifier
-    ///
-    /// Example: `camp_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Internal campaign identifier. Example: `camp_abc123`.
     pub id: Option<String>,
     /// Campaign locale
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<LocaleDto>,
-    /// Campaign name
-    ///
-    /// Example: `Q1 Lead Gen Campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Q1 Lead Gen Campaign`.
     pub name: Option<String>,
-    /// Publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// Creative media type for the campaign
-    ///
-    /// Example: `STANDARD_UPDATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creative media type for the campaign. Example: `STANDARD_UPDATE`.
     pub media_type: Option<AdCampaignDtoMediaType>,
     /// Campaign audience targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<AudienceDto>,
     /// Bid unit cost
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<UnitCostDto>,
-    /// LinkedIn campaign type
-    ///
-    /// Example: `SPONSORED_UPDATES`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn campaign type. Example: `SPONSORED_UPDATES`.
     pub campaign_type: Option<String>,
-    /// Parent campaign group identifier
-    ///
-    /// Example: `cg_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent campaign group identifier. Example: `cg_abc123`.
     pub ad_campaign_group_id: Option<String>,
-    /// LinkedIn campaign resource ID
-    ///
-    /// Example: `123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn campaign resource ID. Example: `123456789`.
     pub ad_campaign_id: Option<String>,
     /// Ads in the campaign
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ads: Option<Vec<LinkedInAdDto>>,
-    /// LinkedIn API error message
-    ///
-    /// Example: `Bid below minimum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn API error message. Example: `Bid below minimum`.
     pub linked_in_error: Option<String>,
     /// Additional campaign metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
@@ -179,67 +151,36 @@ pub use ghl_common::types::AdCampaignDtoMediaType;
 /// The body of `PUT /ad-publishing/linkedin/ads`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdCampaignGroupDataDto {
-    /// Internal ID
-    ///
-    /// Example: `cg_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Internal ID. Example: `cg_abc123`.
     pub id: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `loc_abc123`
+    /// Location ID. Example: `loc_abc123`.
     pub location_id: String,
     /// Campaign group budget
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<LinkedInBudgetDto>,
     /// Child ad campaigns
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaigns: Option<Vec<AdCampaignDto>>,
-    /// Ad budget optimization mode
-    ///
-    /// Example: `MAX_REACH`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad budget optimization mode. Example: `MAX_REACH`.
     pub ad_budget_optimization: Option<AdCampaignGroupDataDtoAdBudgetOptimization>,
-    /// Campaign group objective
-    ///
-    /// Example: `LEAD_GENERATION`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign group objective. Example: `LEAD_GENERATION`.
     pub objective_type: Option<AdCampaignGroupDataDtoObjectiveType>,
-    /// Campaign group name
-    ///
-    /// Example: `Q1 Lead Gen`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign group name. Example: `Q1 Lead Gen`.
     pub name: Option<String>,
-    /// LinkedIn campaign group resource ID
-    ///
-    /// Example: `123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn campaign group resource ID. Example: `123456789`.
     pub ad_campaign_group_id: Option<String>,
-    /// Publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// LinkedIn ad account identifier
-    ///
-    /// Example: `12345678`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn ad account identifier. Example: `12345678`.
     pub linked_in_ad_account_id: Option<String>,
-    /// Whether the campaign group has unpublished changes
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign group has unpublished changes. Example: `false`.
     pub unpublished_changes: Option<bool>,
     /// Additional metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// LinkedIn API error message
-    ///
-    /// Example: `Budget below minimum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn API error message. Example: `Budget below minimum`.
     pub linked_in_error: Option<String>,
 }
 
@@ -362,25 +303,15 @@ pub use ghl_common::types::ObjectiveType as AdCampaignGroupDataDtoObjectiveType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdScheduleTargetDto {
-    /// Minute mark the schedule starts at
-    ///
-    /// Example: `ZERO`
+    /// Minute mark the schedule starts at. Example: `ZERO`.
     pub start_minute: EndMinute,
-    /// Minute mark the schedule ends at
-    ///
-    /// Example: `ZERO`
+    /// Minute mark the schedule ends at. Example: `ZERO`.
     pub end_minute: EndMinute,
-    /// Day of the week for this schedule
-    ///
-    /// Example: `MONDAY`
+    /// Day of the week for this schedule. Example: `MONDAY`.
     pub day_of_week: AdScheduleTargetDtoDayOfWeek,
-    /// Start hour in 24h format (0-23)
-    ///
-    /// Example: `9`
+    /// Start hour in 24h format (0-23). Example: `9`.
     pub start_hour: f64,
-    /// End hour in 24h format (0-23)
-    ///
-    /// Example: `17`
+    /// End hour in 24h format (0-23). Example: `17`.
     pub end_hour: f64,
 }
 
@@ -411,13 +342,9 @@ pub use ghl_common::types::AdScheduleTargetDtoDayOfWeek;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AudienceCustomAudienceItemDto {
-    /// Custom audience ID
-    ///
-    /// Example: `23851234567890`
+    /// Custom audience ID. Example: `23851234567890`.
     pub id: String,
-    /// Custom audience name
-    ///
-    /// Example: `Website Visitors - Last 30 Days`
+    /// Custom audience name. Example: `Website Visitors - Last 30 Days`.
     pub name: String,
 }
 
@@ -434,26 +361,20 @@ impl AudienceCustomAudienceItemDto {
 /// The `dimensions` field of [`UpsertAudienceDto`] and the `exclusionDimension` field of [`UpsertAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDimensionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceDimensionDto {
-    /// Include unknown age
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Include unknown age. Example: `false`.
     pub is_age_unknown: Option<bool>,
     /// Age range filters
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_ranges: Option<Vec<String>>,
     /// Gender targets
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genders: Option<Vec<String>>,
     /// Parental status targets
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parental_statuses: Option<Vec<String>>,
     /// Audience segment references used for targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_segments: Option<AudienceSegmentsDto>,
 }
 
@@ -509,15 +430,14 @@ impl AudienceDimensionDto {
 /// The `audience` field of [`AdCampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceDto {
     /// Geographic location targets
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GeoLocationDto>>,
     /// Target audience attribute selections
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_audience: Option<TargetAudienceDto>,
 }
 
@@ -552,22 +472,16 @@ impl AudienceDto {
 /// An item of the `interests` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceInterestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceInterestDto {
-    /// Interest ID
-    ///
-    /// Example: `6003139266461`
+    /// Interest ID. Example: `6003139266461`.
     pub id: String,
-    /// Interest name
-    ///
-    /// Example: `Fitness and wellness`
+    /// Interest name. Example: `Fitness and wellness`.
     pub name: String,
-    /// Interest category type (defaults to "interests" if omitted)
-    ///
-    /// Example: `interests`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Interest category type (defaults to "interests" if omitted). Example: `interests`.
     pub type_: Option<String>,
 }
 
@@ -594,13 +508,9 @@ impl AudienceInterestDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AudienceLocaleDto {
-    /// Locale display name
-    ///
-    /// Example: `English (US)`
+    /// Locale display name. Example: `English (US)`.
     pub name: String,
-    /// Facebook locale key
-    ///
-    /// Example: `6`
+    /// Facebook locale key. Example: `6`.
     pub key: f64,
 }
 
@@ -614,38 +524,24 @@ impl AudienceLocaleDto {
 /// An item of the `geoLocations` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceLocationDto {
-    /// Facebook location key
-    ///
-    /// Example: `US`
+    /// Facebook location key. Example: `US`.
     pub key: String,
-    /// Location display name
-    ///
-    /// Example: `United States`
+    /// Location display name. Example: `United States`.
     pub name: String,
-    /// Geographic location type
-    ///
-    /// Example: `country`
+    /// Geographic location type. Example: `country`.
     pub type_: AudienceLocationDtoType,
-    /// Whether the location is included or excluded from targeting
-    ///
-    /// Example: `include`
+    /// Whether the location is included or excluded from targeting. Example: `include`.
     pub selection_type: SelectionType,
-    /// Targeting radius around the location (for city/address types)
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Targeting radius around the location (for city/address types). Example: `25`.
     pub radius: Option<f64>,
-    /// Unit for the targeting radius
-    ///
-    /// Example: `mi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for the targeting radius. Example: `mi`.
     pub radius_unit: Option<RadiusUnit>,
     /// Geometry data for address-based targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<AudienceLocationGeometry>,
 }
 
@@ -698,9 +594,7 @@ pub use ghl_common::types::AudienceLocationDtoType;
 pub struct AudienceLocationGeometry {
     /// Geographic coordinates
     pub location: serde_json::Value,
-    /// Geocoding result type
-    ///
-    /// Example: `APPROXIMATE`
+    /// Geocoding result type. Example: `APPROXIMATE`.
     pub location_type: String,
 }
 
@@ -717,17 +611,15 @@ impl AudienceLocationGeometry {
 /// The `placements` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudiencePlacementsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AudiencePlacementsDto {
     /// Facebook placement positions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook: Option<Vec<String>>,
     /// Instagram placement positions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram: Option<Vec<String>>,
     /// Messenger placement positions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger: Option<Vec<String>>,
 }
 
@@ -763,18 +655,16 @@ impl AudiencePlacementsDto {
 /// The `audienceSegments` field of [`AudienceDimensionDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/AudienceSegmentsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AudienceSegmentsDto {
     /// Resource names of custom audience segments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_audiences: Option<Vec<String>>,
     /// Resource names of user lists (remarketing lists, customer match lists, etc.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_lists: Option<Vec<String>>,
     /// Resource names of user interest segments (in-market or affinity audiences)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_interests: Option<Vec<String>>,
 }
 
@@ -810,27 +700,18 @@ impl AudienceSegmentsDto {
 /// The `budget` field of [`UpsertAdsetDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/Budget`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Budget {
-    /// Budget type
-    ///
-    /// Example: `DAILY`
+    /// Budget type. Example: `DAILY`.
     pub budget_type: BudgetType,
-    /// Budget amount
-    ///
-    /// Example: `1000`
+    /// Budget amount. Example: `1000`.
     pub amount: f64,
-    /// Schedule start date
-    ///
-    /// Example: `2024-01-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule start date. Example: `2024-01-01`.
     pub schedule_start_date: Option<String>,
-    /// Schedule end date
-    ///
-    /// Example: `2024-01-31`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule end date. Example: `2024-01-31`.
     pub schedule_end_date: Option<String>,
 }
 
@@ -866,30 +747,20 @@ pub use ghl_common::types::BudgetType;
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CallAssetPayloadDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallAssetPayloadDto {
-    /// Phone number for call ads
-    ///
-    /// Example: `+14155551234`
+    /// Phone number for call ads. Example: `+14155551234`.
     pub phone_number: String,
-    /// Two-letter ISO country code
-    ///
-    /// Example: `US`
+    /// Two-letter ISO country code. Example: `US`.
     pub country_code: String,
-    /// Call conversion action resource name
-    ///
-    /// Example: `customers/123/conversionActions/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call conversion action resource name. Example: `customers/123/conversionActions/456`.
     pub call_conversion_action: Option<String>,
     /// Ad schedule targets restricting when the call asset is shown
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
-    /// Google Ads resource name for an existing call asset
-    ///
-    /// Example: `customers/123/assets/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads resource name for an existing call asset. Example: `customers/123/assets/456`.
     pub resource_name: Option<String>,
 }
 
@@ -936,98 +807,54 @@ impl CallAssetPayloadDto {
 /// The body of `PUT /ad-publishing/google/ads`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CampaignDto {
-    /// Campaign identifier
-    ///
-    /// Example: `camp_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign identifier. Example: `camp_abc123`.
     pub id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `My Campaign`
+    /// Campaign name. Example: `My Campaign`.
     pub name: String,
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Advertising channel
-    ///
-    /// Example: `SEARCH`
+    /// Advertising channel. Example: `SEARCH`.
     pub advertising_channel_type: CampaignDtoAdvertisingChannelType,
-    /// Channel sub type
-    ///
-    /// Example: `SEARCH_MOBILE_APP`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Channel sub type. Example: `SEARCH_MOBILE_APP`.
     pub advertising_channel_sub_type: Option<CampaignDtoAdvertisingChannelSubType>,
-    /// Goal type
-    ///
-    /// Example: `WEBSITE_TRAFFIC`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Goal type. Example: `WEBSITE_TRAFFIC`.
     pub goal_type: Option<CampaignDtoGoalType>,
     /// Campaign budget
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<GoogleBudgetDto>,
     /// Campaign audience targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<GoogleCampaignAudienceDto>,
     /// Network settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_settings: Option<GoogleNetworkSettingsDto>,
     /// Bidding strategy config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bidding_strategy: Option<GoogleBiddingStrategyDto>,
     /// Campaign assets
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assets: Option<GoogleAssetsDto>,
-    /// EU political ads flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// EU political ads flag. Example: `false`.
     pub is_eu_political_ads: Option<bool>,
     /// Campaign ad groups
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_groups: Option<Vec<GoogleAdGroupDto>>,
     /// Campaign goal config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_goal: Option<GoogleCampaignGoalDto>,
     /// Ad schedule rules
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule: Option<Vec<GoogleAdScheduleDto>>,
-    /// Publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// Google Ad account identifier
-    ///
-    /// Example: `123-456-7890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ad account identifier. Example: `123-456-7890`.
     pub google_ad_account_id: Option<String>,
-    /// Whether the campaign has unpublished changes
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign has unpublished changes. Example: `false`.
     pub unpublished_changes: Option<bool>,
-    /// Maximum CPC bid in micros
-    ///
-    /// Example: `2000000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum CPC bid in micros. Example: `2000000`.
     pub maximum_cpc: Option<f64>,
-    /// Google Ads campaign resource ID
-    ///
-    /// Example: `customers/123/campaigns/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads campaign resource ID. Example: `customers/123/campaigns/456`.
     pub google_campaign_id: Option<String>,
-    /// Traffic source
-    ///
-    /// Example: `WEBSITE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Traffic source. Example: `WEBSITE`.
     pub source: Option<String>,
     /// Advanced options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_options: Option<serde_json::Value>,
 }
 
@@ -1216,13 +1043,9 @@ pub use ghl_common::types::GoalType as CampaignDtoGoalType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConsentDto {
-    /// Whether consent checkbox is required
-    ///
-    /// Example: `true`
+    /// Whether consent checkbox is required. Example: `true`.
     pub check_required: bool,
-    /// Consent identifier
-    ///
-    /// Example: `1`
+    /// Consent identifier. Example: `1`.
     pub id: f64,
     /// Consent text
     pub consent: LocalizedStringDto,
@@ -1246,17 +1069,11 @@ impl ConsentDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversionValueSettings {
-    /// Default monetary value assigned to each conversion
-    ///
-    /// Example: `10`
+    /// Default monetary value assigned to each conversion. Example: `10`.
     pub default_value: f64,
-    /// ISO 4217 currency code for the default value
-    ///
-    /// Example: `USD`
+    /// ISO 4217 currency code for the default value. Example: `USD`.
     pub default_currency_code: String,
-    /// When true, always uses the default value even if a transaction-specific value is provided
-    ///
-    /// Example: `false`
+    /// When true, always uses the default value even if a transaction-specific value is provided. Example: `false`.
     pub always_use_default_value: bool,
 }
 
@@ -1282,17 +1099,11 @@ impl ConversionValueSettings {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationFormDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Conversation form name
-    ///
-    /// Example: `Welcome Form`
+    /// Conversation form name. Example: `Welcome Form`.
     pub name: String,
-    /// Welcome message text
-    ///
-    /// Example: `Hi! How can we help?`
+    /// Welcome message text. Example: `Hi! How can we help?`.
     pub text: String,
     /// Quick-reply questions shown in the welcome message of the conversation form
     pub questions: Vec<WelcomeMessageQuestion>,
@@ -1322,17 +1133,11 @@ impl CreateConversationFormDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateGoogleIntegrationDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Ad account identifier
-    ///
-    /// Example: `123-456-7890`
+    /// Ad account identifier. Example: `123-456-7890`.
     pub ad_account_id: String,
-    /// MCC identifier
-    ///
-    /// Example: `987-654-3210`
+    /// MCC identifier. Example: `987-654-3210`.
     pub mcc_id: String,
 }
 
@@ -1354,22 +1159,16 @@ impl CreateGoogleIntegrationDto {
 /// The body of `POST /ad-publishing/facebook/integration`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateIntegrationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateIntegrationDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Facebook page ID
-    ///
-    /// Example: `123456789`
+    /// Facebook page ID. Example: `123456789`.
     pub page_id: String,
-    /// Ad account identifier
-    ///
-    /// Example: `act_123456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad account identifier. Example: `act_123456`.
     pub ad_account_id: Option<String>,
 }
 
@@ -1393,60 +1192,36 @@ impl CreateIntegrationDto {
 /// The body of `POST /ad-publishing/facebook/page/{pageId}/forms`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLeadFormDto {
-    /// Lead form type
-    ///
-    /// Example: `MORE_VOLUME`
+    /// Lead form type. Example: `MORE_VOLUME`.
     pub type_: CreateLeadFormDtoType,
-    /// Lead form name
-    ///
-    /// Example: `Contact Form`
+    /// Lead form name. Example: `Contact Form`.
     pub name: String,
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
     /// Greeting card config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub greeting_card: Option<GreetingCard>,
     /// List of questions displayed on the lead form. Required (non-empty) when `isDraft` is false or omitted; optional for drafts.
     pub questions: Vec<FormQuestion>,
-    /// Question page headline
-    ///
-    /// Example: `Tell us about yourself`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Question page headline. Example: `Tell us about yourself`.
     pub question_page_headline: Option<String>,
-    /// Privacy policy URL. Required when `isDraft` is false or omitted; optional for drafts.
-    ///
-    /// Example: `https://example.com/privacy`
+    /// Privacy policy URL. Required when `isDraft` is false or omitted; optional for drafts. Example: `https://example.com/privacy`.
     pub privacy_policy_link: String,
-    /// Privacy policy text
-    ///
-    /// Example: `We respect your privacy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Privacy policy text. Example: `We respect your privacy`.
     pub privacy_policy_text: Option<String>,
     /// Custom disclaimer config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_disclaimer: Option<CustomDisclaimer>,
     /// Thank you page config. Required when `isDraft` is false or omitted; optional for drafts.
     pub thank_you_page: ThankYouPage,
-    /// If the form is a draft, set to true
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If the form is a draft, set to true. Example: `true`.
     pub is_draft: Option<bool>,
-    /// Draft form ID
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Draft form ID. Example: `1234567890`.
     pub draft_form_id: Option<String>,
-    /// Locale
-    ///
-    /// Example: `EN_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Locale. Example: `EN_US`.
     pub locale: Option<String>,
 }
 
@@ -1538,25 +1313,15 @@ pub use ghl_common::types::CreateLeadFormDtoType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLinkedinIntegrationDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_123`
+    /// Location identifier. Example: `loc_123`.
     pub location_id: String,
-    /// Ad account identifier
-    ///
-    /// Example: `12345678`
+    /// Ad account identifier. Example: `12345678`.
     pub ad_account_id: String,
-    /// Ad account name
-    ///
-    /// Example: `My Ad Account`
+    /// Ad account name. Example: `My Ad Account`.
     pub ad_account_name: String,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency_code: String,
-    /// Organization identifier
-    ///
-    /// Example: `12345678`
+    /// Organization identifier. Example: `12345678`.
     pub organization_id: String,
 }
 
@@ -1582,31 +1347,20 @@ impl CreateLinkedinIntegrationDto {
 /// The body of `POST /ad-publishing/google/segments/offline-user-list-job`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CreateOfflineUserListJobDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateOfflineUserListJobDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
     /// Smart list IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smart_list_ids: Option<Vec<String>>,
-    /// CSV file path
-    ///
-    /// Example: `/uploads/users.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file path. Example: `/uploads/users.csv`.
     pub csv_path: Option<String>,
-    /// User list identifier
-    ///
-    /// Example: `ul_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User list identifier. Example: `ul_123`.
     pub user_list_id: Option<String>,
-    /// Dynamic list flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Dynamic list flag. Example: `false`.
     pub is_dynamic: Option<bool>,
 }
 
@@ -1653,13 +1407,9 @@ impl CreateOfflineUserListJobDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreationLocaleDto {
-    /// Country code
-    ///
-    /// Example: `US`
+    /// Country code. Example: `US`.
     pub country: String,
-    /// Language code
-    ///
-    /// Example: `en`
+    /// Language code. Example: `en`.
     pub language: String,
 }
 
@@ -1676,19 +1426,15 @@ impl CreationLocaleDto {
 /// The `customDisclaimer` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/CustomDisclaimer`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomDisclaimer {
-    /// Disclaimer title
-    ///
-    /// Example: `Terms & Conditions`
+    /// Disclaimer title. Example: `Terms & Conditions`.
     pub title: String,
-    /// Disclaimer body text
-    ///
-    /// Example: `By submitting...`
+    /// Disclaimer body text. Example: `By submitting...`.
     pub body: String,
     /// Consent checkboxes the user must agree to before submitting the form
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkboxes: Option<Vec<CustomDisclaimerCheckbox>>,
 }
 
@@ -1719,17 +1465,11 @@ impl CustomDisclaimer {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomDisclaimerCheckbox {
-    /// Checkbox required flag
-    ///
-    /// Example: `true`
+    /// Checkbox required flag. Example: `true`.
     pub is_required: bool,
-    /// Checkbox text label
-    ///
-    /// Example: `I agree to terms`
+    /// Checkbox text label. Example: `I agree to terms`.
     pub text: String,
-    /// Checkbox unique key
-    ///
-    /// Example: `terms_checkbox`
+    /// Checkbox unique key. Example: `terms_checkbox`.
     pub key: String,
 }
 
@@ -1755,9 +1495,7 @@ impl CustomDisclaimerCheckbox {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomQuestionFieldDto {
-    /// Custom question text shown to the user
-    ///
-    /// Example: `What service are you interested in?`
+    /// Custom question text shown to the user. Example: `What service are you interested in?`.
     pub custom_question_text: String,
     /// Answer choices for the custom question
     pub single_choice_answers: Vec<String>,
@@ -1781,6 +1519,7 @@ pub use ghl_common::types::EndMinute;
 /// The `audience` field of [`UpsertAdsetDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1788,37 +1527,22 @@ pub struct FacebookAudienceDto {
     /// Geographic locations to target or exclude
     pub geo_locations: Vec<AudienceLocationDto>,
     /// Language locales to target
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<AudienceLocaleDto>>,
     /// Ad placement positions per platform (only used when placementType is "manual")
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placements: Option<AudiencePlacementsDto>,
-    /// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config
-    ///
-    /// Example: `auto`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config. Example: `auto`.
     pub placement_type: Option<FacebookAudienceDtoPlacementType>,
     /// Lookalike audiences to target
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookalike: Option<Vec<AudienceCustomAudienceItemDto>>,
     /// Retargeting custom audiences to target
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retargeting: Option<Vec<AudienceCustomAudienceItemDto>>,
     /// Interest-based targeting criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interests: Option<Vec<AudienceInterestDto>>,
-    /// Minimum age for targeting
-    ///
-    /// Example: `18`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Minimum age for targeting. Example: `18`.
     pub age_min: Option<f64>,
-    /// Maximum age for targeting
-    ///
-    /// Example: `65`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum age for targeting. Example: `65`.
     pub age_max: Option<f64>,
     /// Gender targeting (1 = male, 2 = female)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genders: Option<Vec<f64>>,
 }
 
@@ -1940,9 +1664,7 @@ pub use ghl_common::types::FbGetReportingGroupBy;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbSetDefaultPageBodyDto {
-    /// Facebook page identifier
-    ///
-    /// Example: `103456789012345`
+    /// Facebook page identifier. Example: `103456789012345`.
     pub page_id: String,
 }
 
@@ -1956,22 +1678,16 @@ impl FbSetDefaultPageBodyDto {
 /// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FbUpdateAudienceBodyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbUpdateAudienceBodyDto {
-    /// Location identifier
-    ///
-    /// Example: `HChooFuiyPpVYzeJ4HMe`
+    /// Location identifier. Example: `HChooFuiyPpVYzeJ4HMe`.
     pub location_id: String,
-    /// Audience name
-    ///
-    /// Example: `My Custom Audience`
+    /// Audience name. Example: `My Custom Audience`.
     pub name: String,
-    /// Audience description
-    ///
-    /// Example: `Lookalike audience from website visitors`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audience description. Example: `Lookalike audience from website visitors`.
     pub description: Option<String>,
 }
 
@@ -1995,14 +1711,12 @@ impl FbUpdateAudienceBodyDto {
 /// The `flexibleRuleUserList` field of [`RuleBasedUserListDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FlexibleRuleUserListDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FlexibleRuleUserListDto {
-    /// Operator for combining inclusive operands
-    ///
-    /// Example: `AND`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Operator for combining inclusive operands. Example: `AND`.
     pub inclusive_rule_operator: Option<String>,
     /// Inclusive rule operands
     pub inclusive_operands: Vec<RuleOperandDto>,
@@ -2036,25 +1750,18 @@ impl FlexibleRuleUserListDto {
 /// An item of the `questions` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormQuestion {
-    /// Question label text shown to the user
-    ///
-    /// Example: `What is your name?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Question label text shown to the user. Example: `What is your name?`.
     pub label: Option<String>,
-    /// Question key
-    ///
-    /// Example: `name`
+    /// Question key. Example: `name`.
     pub key: String,
-    /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
-    ///
-    /// Example: `SHORT_ANSWER`
+    /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions. Example: `SHORT_ANSWER`.
     pub type_: FormQuestionType,
     /// Answer options for multiple-choice questions (only applies to CUSTOM type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<FormQuestionOption>>,
 }
 
@@ -2088,13 +1795,9 @@ impl FormQuestion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FormQuestionOption {
-    /// Option key
-    ///
-    /// Example: `option 1`
+    /// Option key. Example: `option 1`.
     pub key: String,
-    /// Option value
-    ///
-    /// Example: `Option 1`
+    /// Option value. Example: `Option 1`.
     pub value: String,
 }
 
@@ -2141,22 +1844,16 @@ ghl_runtime::string_enum! {
 /// An item of the `addressComponents` field of [`GoogleGeoLocationDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoAddressComponentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoAddressComponentDto {
-    /// Full name of the address component
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the address component. Example: `New York`.
     pub long_name: Option<String>,
-    /// Abbreviated name of the address component
-    ///
-    /// Example: `NY`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Abbreviated name of the address component. Example: `NY`.
     pub short_name: Option<String>,
     /// Address component types
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub types: Option<Vec<String>>,
 }
 
@@ -2192,20 +1889,16 @@ impl GeoAddressComponentDto {
 /// The `geometry` field of [`GoogleGeoLocationDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoGeometryDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoGeometryDto {
     /// Location coordinates
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GeoLatLngDto>,
-    /// Location type (e.g. APPROXIMATE)
-    ///
-    /// Example: `APPROXIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location type (e.g. APPROXIMATE). Example: `APPROXIMATE`.
     pub location_type: Option<String>,
     /// Viewport bounding box
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub viewport: Option<GeoViewportDto>,
 }
 
@@ -2241,18 +1934,13 @@ impl GeoGeometryDto {
 /// The `location` field of [`GeoGeometryDto`], the `northeast` field of [`GeoViewportDto`] and the `southwest` field of [`GeoViewportDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoLatLngDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GeoLatLngDto {
-    /// Latitude
-    ///
-    /// Example: `40.7128`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Latitude. Example: `40.7128`.
     pub lat: Option<f64>,
-    /// Longitude
-    ///
-    /// Example: `-74.006`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Longitude. Example: `-74.006`.
     pub lng: Option<f64>,
 }
 
@@ -2282,21 +1970,13 @@ impl GeoLatLngDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeoLocationDto {
-    /// Location display name
-    ///
-    /// Example: `India`
+    /// Location display name. Example: `India`.
     pub name: String,
-    /// Location URN
-    ///
-    /// Example: `urn:li:geo:12321321`
+    /// Location URN. Example: `urn:li:geo:12321321`.
     pub urn: String,
-    /// Facet URN
-    ///
-    /// Example: `urn:li:adTargetingFacet:locations`
+    /// Facet URN. Example: `urn:li:adTargetingFacet:locations`.
     pub facet_urn: String,
-    /// Selection type
-    ///
-    /// Example: `include`
+    /// Selection type. Example: `include`.
     pub selection_type: SelectionType,
 }
 
@@ -2320,14 +2000,13 @@ impl GeoLocationDto {
 /// The `viewport` field of [`GeoGeometryDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GeoViewportDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GeoViewportDto {
     /// Northeast corner of the viewport
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub northeast: Option<GeoLatLngDto>,
     /// Southwest corner of the viewport
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub southwest: Option<GeoLatLngDto>,
 }
 
@@ -2356,110 +2035,56 @@ impl GeoViewportDto {
 /// An item of the `adContent` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdContentDto {
-    /// Ad identifier
-    ///
-    /// Example: `ad_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad identifier. Example: `ad_abc123`.
     pub id: Option<String>,
-    /// Ad name
-    ///
-    /// Example: `Summer Sale Ad`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad name. Example: `Summer Sale Ad`.
     pub name: Option<String>,
-    /// Media type
-    ///
-    /// Example: `IMAGE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media type. Example: `IMAGE`.
     pub media_type: Option<GoogleAdContentDtoMediaType>,
     /// Ad headlines
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headlines: Option<Vec<String>>,
     /// Long headlines
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_headlines: Option<Vec<String>>,
     /// Ad descriptions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub descriptions: Option<Vec<String>>,
-    /// Final URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Final URL. Example: `https://example.com`.
     pub final_url: Option<String>,
-    /// Display path 1
-    ///
-    /// Example: `products`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display path 1. Example: `products`.
     pub path1: Option<String>,
-    /// Display path 2
-    ///
-    /// Example: `deals`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display path 2. Example: `deals`.
     pub path2: Option<String>,
-    /// Whether the ad is soft-deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the ad is soft-deleted. Example: `false`.
     pub is_deleted: Option<bool>,
-    /// Ad-level error message from Google
-    ///
-    /// Example: `Landing page URL is invalid`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad-level error message from Google. Example: `Landing page URL is invalid`.
     pub ad_error: Option<String>,
-    /// Ad publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// Internal ad identifier
-    ///
-    /// Example: `ad_internal_abc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Internal ad identifier. Example: `ad_internal_abc`.
     pub ad_id: Option<String>,
-    /// Ad campaign identifier
-    ///
-    /// Example: `camp_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad campaign identifier. Example: `camp_abc123`.
     pub ad_campaign_id: Option<String>,
-    /// Ad group identifier
-    ///
-    /// Example: `ag_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad group identifier. Example: `ag_abc123`.
     pub ad_group_id: Option<String>,
-    /// Google Ads ad resource ID
-    ///
-    /// Example: `customers/123/ads/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads ad resource ID. Example: `customers/123/ads/456`.
     pub google_ad_id: Option<String>,
     /// Ad media items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<GoogleMediaDto>>,
-    /// Call to action label
-    ///
-    /// Example: `LEARN_MORE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to action label. Example: `LEARN_MORE`.
     pub call_to_action_label: Option<GoogleAdContentDtoCallToActionLabel>,
-    /// Business name
-    ///
-    /// Example: `Acme Corp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business name. Example: `Acme Corp`.
     pub business_name: Option<String>,
     /// YouTube video links
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_video_links: Option<Vec<GoogleYouTubeVideoLinkDto>>,
     /// Carousel cards
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carousel_cards: Option<Vec<GoogleCarouselCardDto>>,
     /// Channel placements
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placements: Option<Vec<PlacementsItem>>,
-    /// Custom channels flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom channels flag. Example: `false`.
     pub custom_channels: Option<bool>,
 }
 
@@ -2654,15 +2279,14 @@ pub use ghl_common::types::MediaType as GoogleAdContentDtoMediaType;
 /// The `audience` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdGroupAudienceDto {
     /// Geo-location targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GoogleGeoLocationDto>>,
     /// Language/locale targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<GoogleLocaleDto>>,
 }
 
@@ -2694,66 +2318,36 @@ impl GoogleAdGroupAudienceDto {
 /// An item of the `adGroups` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdGroupDto {
-    /// Ad group identifier
-    ///
-    /// Example: `ag_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad group identifier. Example: `ag_abc123`.
     pub id: Option<String>,
-    /// Google ad group identifier
-    ///
-    /// Example: `customers/123/adGroups/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google ad group identifier. Example: `customers/123/adGroups/456`.
     pub ad_group_id: Option<String>,
-    /// Ad group name
-    ///
-    /// Example: `Ad Group 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad group name. Example: `Ad Group 1`.
     pub name: Option<String>,
-    /// Ad campaign identifier
-    ///
-    /// Example: `camp_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad campaign identifier. Example: `camp_abc123`.
     pub ad_campaign_id: Option<String>,
     /// Ad content items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_content: Option<Vec<GoogleAdContentDto>>,
     /// Keyword targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<GoogleKeywordsDto>,
-    /// Ad group publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad group publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// Ad group-level error from Google
-    ///
-    /// Example: `Keyword policy violation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad group-level error from Google. Example: `Keyword policy violation`.
     pub ad_group_error: Option<String>,
-    /// Google Ads ad group resource ID
-    ///
-    /// Example: `customers/123/adGroups/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads ad group resource ID. Example: `customers/123/adGroups/456`.
     pub google_ad_group_id: Option<String>,
-    /// Custom channels flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom channels flag. Example: `false`.
     pub custom_channels: Option<bool>,
     /// Selected channel placements
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_channels: Option<Vec<PlacementsItem>>,
-    /// Google audience resource ID
-    ///
-    /// Example: `customers/123/audiences/789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google audience resource ID. Example: `customers/123/audiences/789`.
     pub google_audience_id: Option<String>,
     /// Ad group audience targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<GoogleAdGroupAudienceDto>,
 }
 
@@ -2869,17 +2463,11 @@ impl GoogleAdGroupDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAdScheduleDto {
-    /// Day of week
-    ///
-    /// Example: `MONDAY`
+    /// Day of week. Example: `MONDAY`.
     pub day_of_week: GoogleAdScheduleDtoDayOfWeek,
-    /// Start time (HH:MM)
-    ///
-    /// Example: `09:00`
+    /// Start time (HH:MM). Example: `09:00`.
     pub from: String,
-    /// End time (HH:MM)
-    ///
-    /// Example: `17:00`
+    /// End time (HH:MM). Example: `17:00`.
     pub to: String,
 }
 
@@ -2903,28 +2491,18 @@ pub use ghl_common::types::GoogleAdScheduleDtoDayOfWeek;
 /// An item of the `images` field of [`GoogleAssetsDto`] and the `businessLogo` field of [`GoogleAssetsDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetImageDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetImageDto {
-    /// Image URL
-    ///
-    /// Example: `https://example.com/logo.png`
+    /// Image URL. Example: `https://example.com/logo.png`.
     pub url: String,
-    /// Google Ads resource name
-    ///
-    /// Example: `customers/123/assets/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads resource name. Example: `customers/123/assets/456`.
     pub resource_name: Option<String>,
-    /// Asset name
-    ///
-    /// Example: `Logo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Asset name. Example: `Logo`.
     pub name: Option<String>,
-    /// Error message if asset upload failed
-    ///
-    /// Example: `Image too large`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message if asset upload failed. Example: `Image too large`.
     pub error: Option<String>,
 }
 
@@ -2961,26 +2539,20 @@ impl GoogleAssetImageDto {
 /// The `assets` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAssetsDto {
     /// Call extension asset resource names
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls: Option<Vec<String>>,
     /// Sitelink asset resource names
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sitelinks: Option<Vec<String>>,
-    /// Lead form asset resource name
-    ///
-    /// Example: `customers/123/assets/321`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lead form asset resource name. Example: `customers/123/assets/321`.
     pub lead_form: Option<String>,
     /// Image assets
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<GoogleAssetImageDto>>,
     /// Business logo asset
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_logo: Option<GoogleAssetImageDto>,
 }
 
@@ -3033,19 +2605,14 @@ impl GoogleAssetsDto {
 /// The `biddingStrategy` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBiddingStrategyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBiddingStrategyDto {
-    /// Bidding strategy type
-    ///
-    /// Example: `MAXIMIZE_CONVERSIONS`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bidding strategy type. Example: `MAXIMIZE_CONVERSIONS`.
     pub type_: Option<String>,
-    /// Bid value in micros
-    ///
-    /// Example: `1000000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bid value in micros. Example: `1000000`.
     pub value: Option<f64>,
 }
 
@@ -3071,29 +2638,18 @@ impl GoogleBiddingStrategyDto {
 /// The `budget` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBudgetDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleBudgetDto {
-    /// Budget type
-    ///
-    /// Example: `DAILY`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Budget type. Example: `DAILY`.
     pub budget_type: Option<BudgetType>,
-    /// Budget amount in micros
-    ///
-    /// Example: `5000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Budget amount in micros. Example: `5000`.
     pub amount: Option<f64>,
-    /// Schedule start date
-    ///
-    /// Example: `2024-01-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule start date. Example: `2024-01-01`.
     pub schedule_start_date: Option<String>,
-    /// Schedule end date
-    ///
-    /// Example: `2024-12-31`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule end date. Example: `2024-12-31`.
     pub schedule_end_date: Option<String>,
 }
 
@@ -3139,27 +2695,22 @@ impl GoogleBudgetDto {
 /// The `audience` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignAudienceDto {
     /// Geo-location targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geo_locations: Option<Vec<GoogleGeoLocationDto>>,
     /// Language/locale targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<GoogleLocaleDto>>,
     /// Gender targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Vec<GoogleDemographicTargetDto>>,
     /// Age range targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_range: Option<Vec<GoogleDemographicTargetDto>>,
     /// Audience segment targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<GoogleSegmentTargetDto>>,
     /// Interest-based targeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_interests: Option<GoogleTargetInterestsDto>,
 }
 
@@ -3225,23 +2776,16 @@ impl GoogleCampaignAudienceDto {
 /// The `campaignGoal` field of [`CampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCampaignGoalDto {
-    /// Campaign goal type
-    ///
-    /// Example: `WEBSITE_TRAFFIC`
+    /// Campaign goal type. Example: `WEBSITE_TRAFFIC`.
     pub type_: GoogleCampaignGoalDtoType,
-    /// Goal value (e.g. conversion action resource name)
-    ///
-    /// Example: `customers/123/conversionActions/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Goal value (e.g. conversion action resource name). Example: `customers/123/conversionActions/456`.
     pub value: Option<String>,
-    /// Whether this is a custom conversion goal
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is a custom conversion goal. Example: `false`.
     pub is_custom_conversion_goal: Option<bool>,
 }
 
@@ -3273,27 +2817,18 @@ pub use ghl_common::types::GoogleCampaignGoalDtoType;
 /// An item of the `carouselCards` field of [`GoogleAdContentDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCarouselCardDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleCarouselCardDto {
-    /// Card headline
-    ///
-    /// Example: `Shop Now`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Card headline. Example: `Shop Now`.
     pub headline: Option<String>,
-    /// Card final URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Card final URL. Example: `https://example.com`.
     pub final_url: Option<String>,
-    /// Call to action label
-    ///
-    /// Example: `LEARN_MORE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to action label. Example: `LEARN_MORE`.
     pub call_to_action_label: Option<String>,
     /// Card media items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<GoogleMediaDto>>,
 }
 
@@ -3343,13 +2878,9 @@ impl GoogleCarouselCardDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleDemographicTargetDto {
-    /// Demographic enum value
-    ///
-    /// Example: `MALE`
+    /// Demographic enum value. Example: `MALE`.
     pub enum_: String,
-    /// Whether this is a negative target
-    ///
-    /// Example: `false`
+    /// Whether this is a negative target. Example: `false`.
     pub negative: bool,
 }
 
@@ -3366,70 +2897,36 @@ impl GoogleDemographicTargetDto {
 /// An item of the `geoLocations` field of [`GoogleAdGroupAudienceDto`] and an item of the `geoLocations` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleGeoLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleGeoLocationDto {
-    /// Geo target constant resource name
-    ///
-    /// Example: `geoTargetConstants/2840`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Geo target constant resource name. Example: `geoTargetConstants/2840`.
     pub key: Option<String>,
-    /// Location identifier (place_id)
-    ///
-    /// Example: `ChIJOwg_06VPwokRYv534QaPC8g`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location identifier (place_id). Example: `ChIJOwg_06VPwokRYv534QaPC8g`.
     pub id: Option<String>,
-    /// Location display name
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location display name. Example: `New York`.
     pub name: Option<String>,
-    /// Country name
-    ///
-    /// Example: `United States`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country name. Example: `United States`.
     pub country_name: Option<String>,
-    /// Location type (city, region, country, address, etc.)
-    ///
-    /// Example: `city`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location type (city, region, country, address, etc.). Example: `city`.
     pub type_: Option<String>,
-    /// Radius for proximity targeting
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Radius for proximity targeting. Example: `25`.
     pub radius: Option<f64>,
-    /// Radius unit
-    ///
-    /// Example: `mi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Radius unit. Example: `mi`.
     pub radius_unit: Option<RadiusUnit>,
-    /// Include or exclude this location
-    ///
-    /// Example: `include`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Include or exclude this location. Example: `include`.
     pub selection_type: Option<SelectionType>,
-    /// Google Ads resource name
-    ///
-    /// Example: `customers/123/geoTargetConstants/2840`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads resource name. Example: `customers/123/geoTargetConstants/2840`.
     pub resource_name: Option<String>,
-    /// Google place ID
-    ///
-    /// Example: `ChIJOwg_06VPwokRYv534QaPC8g`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google place ID. Example: `ChIJOwg_06VPwokRYv534QaPC8g`.
     pub place_id: Option<String>,
-    /// Full formatted address string
-    ///
-    /// Example: `New York, NY, USA`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full formatted address string. Example: `New York, NY, USA`.
     pub formatted_address: Option<String>,
     /// Geometry data from Google Geocoding API
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<GeoGeometryDto>,
     /// Address components from Google Geocoding API
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_components: Option<Vec<GeoAddressComponentDto>>,
 }
 
@@ -3554,13 +3051,9 @@ pub use ghl_common::types::GoogleGetTargetInterestsType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleKeywordItemDto {
-    /// Keyword text
-    ///
-    /// Example: `digital marketing`
+    /// Keyword text. Example: `digital marketing`.
     pub keyword: String,
-    /// Match type (BROAD, PHRASE, EXACT)
-    ///
-    /// Example: `BROAD`
+    /// Match type (BROAD, PHRASE, EXACT). Example: `BROAD`.
     pub match_type: String,
 }
 
@@ -3577,14 +3070,13 @@ impl GoogleKeywordItemDto {
 /// The `keywords` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleKeywordsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GoogleKeywordsDto {
     /// Positive keywords
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub positives: Option<Vec<GoogleKeywordItemDto>>,
     /// Negative keywords
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negatives: Option<Vec<GoogleKeywordItemDto>>,
 }
 
@@ -3613,29 +3105,18 @@ impl GoogleKeywordsDto {
 /// An item of the `locales` field of [`GoogleAdGroupAudienceDto`] and an item of the `locales` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleLocaleDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocaleDto {
-    /// Language display name
-    ///
-    /// Example: `English`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Language display name. Example: `English`.
     pub name: Option<String>,
-    /// Language key
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Language key. Example: `1000`.
     pub key: Option<String>,
-    /// Language identifier
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Language identifier. Example: `1000`.
     pub id: Option<String>,
-    /// Language resource name
-    ///
-    /// Example: `languageConstants/1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Language resource name. Example: `languageConstants/1000`.
     pub resource_name: Option<String>,
 }
 
@@ -3678,39 +3159,22 @@ impl GoogleLocaleDto {
 /// An item of the `media` field of [`GoogleAdContentDto`] and an item of the `media` field of [`GoogleCarouselCardDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleMediaDto {
-    /// Media type
-    ///
-    /// Example: `IMAGE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media type. Example: `IMAGE`.
     pub type_: Option<GoogleMediaDtoType>,
-    /// Media source URL
-    ///
-    /// Example: `https://example.com/image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media source URL. Example: `https://example.com/image.jpg`.
     pub src: Option<String>,
-    /// Is logo flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is logo flag. Example: `false`.
     pub is_logo: Option<bool>,
-    /// Error message if media failed
-    ///
-    /// Example: `Invalid format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message if media failed. Example: `Invalid format`.
     pub error: Option<String>,
-    /// Public URL of the media
-    ///
-    /// Example: `https://example.com/image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Public URL of the media. Example: `https://example.com/image.jpg`.
     pub url: Option<String>,
-    /// Image type classification
-    ///
-    /// Example: `SQUARE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image type classification. Example: `SQUARE`.
     pub image_type: Option<String>,
 }
 
@@ -3773,13 +3237,9 @@ pub use ghl_common::types::GoogleMediaDtoType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleNetworkSettingsDto {
-    /// Target Google Search Network
-    ///
-    /// Example: `true`
+    /// Target Google Search Network. Example: `true`.
     pub target_search_network: bool,
-    /// Target Google Display Network
-    ///
-    /// Example: `false`
+    /// Target Google Display Network. Example: `false`.
     pub target_content_network: bool,
 }
 
@@ -3800,13 +3260,9 @@ impl GoogleNetworkSettingsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleSegmentTargetDto {
-    /// Segment type
-    ///
-    /// Example: `USER_LIST`
+    /// Segment type. Example: `USER_LIST`.
     pub type_: String,
-    /// Segment identifier
-    ///
-    /// Example: `customers/123/userLists/456`
+    /// Segment identifier. Example: `customers/123/userLists/456`.
     pub id: String,
 }
 
@@ -3823,15 +3279,14 @@ impl GoogleSegmentTargetDto {
 /// The `targetInterests` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/GoogleTargetInterestsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleTargetInterestsDto {
     /// Affinity audience IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affinity: Option<Vec<String>>,
     /// In-market audience IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_market: Option<Vec<String>>,
 }
 
@@ -3868,9 +3323,7 @@ pub use ghl_common::types::GoogleUpsertSegmentType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleYouTubeVideoLinkDto {
-    /// YouTube video ID
-    ///
-    /// Example: `dQw4w9WgXcQ`
+    /// YouTube video ID. Example: `dQw4w9WgXcQ`.
     pub youtube_video_id: String,
 }
 
@@ -3889,13 +3342,9 @@ impl GoogleYouTubeVideoLinkDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GreetingCard {
-    /// Greeting card title
-    ///
-    /// Example: `Welcome!`
+    /// Greeting card title. Example: `Welcome!`.
     pub title: String,
-    /// Greeting card style
-    ///
-    /// Example: `LIST_STYLE`
+    /// Greeting card style. Example: `LIST_STYLE`.
     pub style: String,
     /// Greeting card content
     pub content: Vec<String>,
@@ -3922,13 +3371,9 @@ impl GreetingCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HiddenFieldDto {
-    /// Field name
-    ///
-    /// Example: `utm_source`
+    /// Field name. Example: `utm_source`.
     pub name: String,
-    /// Field value
-    ///
-    /// Example: `linkedin`
+    /// Field value. Example: `linkedin`.
     pub value: String,
 }
 
@@ -3945,24 +3390,18 @@ impl HiddenFieldDto {
 /// The body of `POST /ad-publishing/google/keyword-ideas`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/KeywordSuggestionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KeywordSuggestionDto {
-    /// Target URL
-    ///
-    /// Example: `https://example.com`
+    /// Target URL. Example: `https://example.com`.
     pub url: String,
-    /// Language code
-    ///
-    /// Example: `en`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Language code. Example: `en`.
     pub language_code: Option<String>,
     /// Target locations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Seed keywords
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
 }
 
@@ -3999,74 +3438,40 @@ impl KeywordSuggestionDto {
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormAssetPayloadDto {
-    /// Google Ads resource name for an existing lead form asset
-    ///
-    /// Example: `customers/123/assets/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads resource name for an existing lead form asset. Example: `customers/123/assets/456`.
     pub resource_name: Option<String>,
-    /// Lead form headline
-    ///
-    /// Example: `Get a free quote`
+    /// Lead form headline. Example: `Get a free quote`.
     pub headline: String,
-    /// Lead form description
-    ///
-    /// Example: `Fill out this form and we will contact you within 24 hours`
+    /// Lead form description. Example: `Fill out this form and we will contact you within 24 hours`.
     pub description: String,
-    /// Business name shown on the form
-    ///
-    /// Example: `Acme Corp`
+    /// Business name shown on the form. Example: `Acme Corp`.
     pub business_name: String,
-    /// Privacy policy URL
-    ///
-    /// Example: `https://example.com/privacy`
+    /// Privacy policy URL. Example: `https://example.com/privacy`.
     pub privacy_policy_url: String,
     /// Form fields to collect user input
     pub fields: Vec<LeadFormFieldDto>,
-    /// Call to action button type
-    ///
-    /// Example: `GET_QUOTE`
+    /// Call to action button type. Example: `GET_QUOTE`.
     pub call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
-    /// Description text for the CTA button
-    ///
-    /// Example: `Request your free quote now`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description text for the CTA button. Example: `Request your free quote now`.
     pub call_to_action_description: Option<String>,
-    /// Background image asset resource name
-    ///
-    /// Example: `customers/123/assets/789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Background image asset resource name. Example: `customers/123/assets/789`.
     pub background_image_asset: Option<String>,
-    /// Desired lead intent level
-    ///
-    /// Example: `HIGH_INTENT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Desired lead intent level. Example: `HIGH_INTENT`.
     pub desired_intent: Option<LeadFormAssetPayloadDtoDesiredIntent>,
     /// Custom question fields appended after standard fields
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_question_fields: Option<Vec<CustomQuestionFieldDto>>,
-    /// Headline shown after form submission
-    ///
-    /// Example: `Thank you!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Headline shown after form submission. Example: `Thank you!`.
     pub post_submit_headline: Option<String>,
-    /// Description shown after form submission
-    ///
-    /// Example: `We will be in touch shortly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description shown after form submission. Example: `We will be in touch shortly`.
     pub post_submit_description: Option<String>,
-    /// Post-submit CTA button type
-    ///
-    /// Example: `VISIT_SITE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post-submit CTA button type. Example: `VISIT_SITE`.
     pub post_submit_call_to_action_type: Option<PostSubmitCallToActionType>,
-    /// Final URL shown after form submission
-    ///
-    /// Example: `https://example.com/thank-you`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Final URL shown after form submission. Example: `https://example.com/thank-you`.
     pub final_urls: Option<String>,
 }
 
@@ -4184,6 +3589,7 @@ pub use ghl_common::types::DesiredIntent as LeadFormAssetPayloadDtoDesiredIntent
 /// The `content` field of [`LinkedInCreateLeadFormBodyDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormContentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -4191,7 +3597,6 @@ pub struct LeadFormContentDto {
     /// Form questions
     pub questions: Vec<LeadFormQuestionDto>,
     /// Form description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<LocalizedStringDto>,
     /// Form headline
     pub headline: LocalizedStringDto,
@@ -4228,16 +3633,14 @@ impl LeadFormContentDto {
 /// An item of the `fields` field of [`LeadFormAssetPayloadDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormFieldDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormFieldDto {
-    /// Field input type from Google Ads LeadFormFieldUserInputType
-    ///
-    /// Example: `FULL_NAME`
+    /// Field input type from Google Ads LeadFormFieldUserInputType. Example: `FULL_NAME`.
     pub input_type: String,
     /// Single-choice answer options for the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_choice_answers: Option<Vec<String>>,
 }
 
@@ -4263,22 +3666,18 @@ impl LeadFormFieldDto {
 /// An item of the `questions` field of [`LeadFormContentDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormQuestionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadFormQuestionDto {
     /// Question text
     pub question: LocalizedStringDto,
-    /// Question field name
-    ///
-    /// Example: `firstName`
+    /// Question field name. Example: `firstName`.
     pub name: String,
     /// Question type details
     pub question_details: QuestionDetailsDto,
-    /// Predefined field identifier
-    ///
-    /// Example: `FIRST_NAME`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Predefined field identifier. Example: `FIRST_NAME`.
     pub predefined_field: Option<String>,
 }
 
@@ -4307,18 +3706,16 @@ impl LeadFormQuestionDto {
 /// The `legalInfo` field of [`LeadFormContentDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LegalInfoDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LegalInfoDto {
     /// Consent entries
     pub consents: Vec<ConsentDto>,
-    /// Privacy policy URL
-    ///
-    /// Example: `https://example.com/privacy`
+    /// Privacy policy URL. Example: `https://example.com/privacy`.
     pub privacy_policy_url: String,
     /// Legal disclaimer text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_disclaimer: Option<LocalizedStringDto>,
 }
 
@@ -4371,85 +3768,42 @@ ghl_runtime::string_enum! {
 /// An item of the `ads` field of [`AdCampaignDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInAdDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInAdDto {
-    /// Ad identifier
-    ///
-    /// Example: `ad_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad identifier. Example: `ad_abc123`.
     pub id: Option<String>,
-    /// Ad name
-    ///
-    /// Example: `Summer Sale Ad`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad name. Example: `Summer Sale Ad`.
     pub name: Option<String>,
-    /// Introductory ad copy shown above the creative
-    ///
-    /// Example: `Check out our summer sale!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Introductory ad copy shown above the creative. Example: `Check out our summer sale!`.
     pub introductory_text: Option<String>,
-    /// Click-through destination URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Click-through destination URL. Example: `https://example.com`.
     pub destination_url: Option<String>,
-    /// Call to action label
-    ///
-    /// Example: `LEARN_MORE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to action label. Example: `LEARN_MORE`.
     pub call_to_action_label: Option<String>,
-    /// Destination lead-gen form ID
-    ///
-    /// Example: `form_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Destination lead-gen form ID. Example: `form_abc123`.
     pub destination_form_id: Option<String>,
-    /// Content reference URN for boosted posts
-    ///
-    /// Example: `urn:li:share:123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Content reference URN for boosted posts. Example: `urn:li:share:123`.
     pub content_reference_string: Option<String>,
     /// Ad creative media
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<LinkedInMediaDto>>,
-    /// Parent ad campaign identifier
-    ///
-    /// Example: `camp_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent ad campaign identifier. Example: `camp_abc123`.
     pub ad_campaign_id: Option<String>,
-    /// LinkedIn ad resource ID
-    ///
-    /// Example: `12345678`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn ad resource ID. Example: `12345678`.
     pub ad_id: Option<String>,
-    /// Ad headline
-    ///
-    /// Example: `Your next career move starts here`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad headline. Example: `Your next career move starts here`.
     pub headline: Option<String>,
-    /// Ad publishing status
-    ///
-    /// Example: `PUBLISHED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad publishing status. Example: `PUBLISHED`.
     pub publishing_status: Option<PublishingStatus>,
-    /// Parent campaign group identifier
-    ///
-    /// Example: `cg_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent campaign group identifier. Example: `cg_abc123`.
     pub ad_campaign_group_id: Option<String>,
-    /// Ad description
-    ///
-    /// Example: `Join thousands who already made the switch`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad description. Example: `Join thousands who already made the switch`.
     pub description: Option<String>,
     /// Additional ad metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// LinkedIn API error message
-    ///
-    /// Example: `Ad rejected by policy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn API error message. Example: `Ad rejected by policy`.
     pub linked_in_error: Option<String>,
 }
 
@@ -4596,6 +3950,7 @@ pub type LinkedInBudgetDto = GoogleBudgetDto;
 /// The body of `POST /ad-publishing/linkedin/{accountId}/form`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -4604,18 +3959,13 @@ pub struct LinkedInCreateLeadFormBodyDto {
     pub owner: SponsoredAccountOwnerDto,
     /// Creation locale
     pub creation_locale: CreationLocaleDto,
-    /// Form name
-    ///
-    /// Example: `Contact Us`
+    /// Form name. Example: `Contact Us`.
     pub name: String,
-    /// Form state
-    ///
-    /// Example: `PUBLISHED`
+    /// Form state. Example: `PUBLISHED`.
     pub state: LinkedInCreateLeadFormBodyDtoState,
     /// Form content
     pub content: LeadFormContentDto,
     /// Hidden fields
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_fields: Option<Vec<HiddenFieldDto>>,
 }
 
@@ -4653,52 +4003,28 @@ pub use ghl_common::types::LinkedInCreateLeadFormBodyDtoState;
 /// An item of the `media` field of [`LinkedInAdDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInMediaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInMediaDto {
-    /// Media type
-    ///
-    /// Example: `image`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media type. Example: `image`.
     pub type_: Option<Type>,
-    /// Media source URL
-    ///
-    /// Example: `https://example.com/image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media source URL. Example: `https://example.com/image.jpg`.
     pub src: Option<String>,
     /// Video frame URLs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<Vec<String>>,
-    /// Selected poster frame index
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected poster frame index. Example: `0`.
     pub selected_poster: Option<f64>,
-    /// Thumbnail URL
-    ///
-    /// Example: `https://example.com/thumb.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Thumbnail URL. Example: `https://example.com/thumb.jpg`.
     pub thumbnail_url: Option<String>,
-    /// Media name
-    ///
-    /// Example: `ad_image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media name. Example: `ad_image.jpg`.
     pub name: Option<String>,
-    /// Media headline
-    ///
-    /// Example: `Get started today`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media headline. Example: `Get started today`.
     pub headline: Option<String>,
-    /// Click-through destination URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Click-through destination URL. Example: `https://example.com`.
     pub destination_url: Option<String>,
-    /// File size in bytes
-    ///
-    /// Example: `102400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File size in bytes. Example: `102400`.
     pub file_size_bytes: Option<f64>,
 }
 
@@ -4780,13 +4106,9 @@ impl LinkedInMediaDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInUpdateAdStatusBodyDto {
-    /// Update operation
-    ///
-    /// Example: `PAUSED`
+    /// Update operation. Example: `PAUSED`.
     pub operation_type: LinkedInUpdateAdStatusBodyDtoOperationType,
-    /// Ad object type
-    ///
-    /// Example: `adCampaign`
+    /// Ad object type. Example: `adCampaign`.
     pub type_: LinkedInUpdateAdStatusBodyDtoType,
 }
 
@@ -4833,9 +4155,7 @@ impl LocalizedStringDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationIdBodyDto {
-    /// Location identifier
-    ///
-    /// Example: `HChooFuiyPpVYzeJ4HMe`
+    /// Location identifier. Example: `HChooFuiyPpVYzeJ4HMe`.
     pub location_id: String,
 }
 
@@ -4851,47 +4171,26 @@ impl LocationIdBodyDto {
 /// An item of the `media` field of [`UpsertAdDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/MediaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MediaDto {
-    /// Media source URL
-    ///
-    /// Example: `https://example.com/image.jpg`
+    /// Media source URL. Example: `https://example.com/image.jpg`.
     pub src: String,
-    /// Thumbnail URL (required when type is video)
-    ///
-    /// Example: `https://example.com/thumb.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Thumbnail URL (required when type is video). Example: `https://example.com/thumb.jpg`.
     pub thumbnail_url: Option<String>,
-    /// Selected poster index (required when type is video)
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected poster index (required when type is video). Example: `0`.
     pub selected_poster: Option<f64>,
-    /// Media content type
-    ///
-    /// Example: `IMAGE`
+    /// Media content type. Example: `IMAGE`.
     pub type_: Type,
-    /// Media file name
-    ///
-    /// Example: `ad_image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media file name. Example: `ad_image.jpg`.
     pub name: Option<String>,
-    /// Media headline
-    ///
-    /// Example: `Great Offer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media headline. Example: `Great Offer`.
     pub headline: Option<String>,
-    /// Media description
-    ///
-    /// Example: `Click to learn more`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media description. Example: `Click to learn more`.
     pub description: Option<String>,
-    /// Media destination link
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media destination link. Example: `https://example.com`.
     pub link: Option<String>,
 }
 
@@ -4950,28 +4249,18 @@ impl MediaDto {
 /// An item of the `members` field of [`UpsertSegmentDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MemberDto {
-    /// Member type
-    ///
-    /// Example: `KEYWORD`
+    /// Member type. Example: `KEYWORD`.
     pub member_type: MemberDtoMemberType,
-    /// Keyword value
-    ///
-    /// Example: `marketing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Keyword value. Example: `marketing`.
     pub keyword: Option<String>,
-    /// URL value
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL value. Example: `https://example.com`.
     pub url: Option<String>,
-    /// App identifier
-    ///
-    /// Example: `com.example.app`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// App identifier. Example: `com.example.app`.
     pub app: Option<String>,
 }
 
@@ -5013,9 +4302,7 @@ pub use ghl_common::types::MemberType as MemberDtoMemberType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MultipleChoiceOptionDto {
-    /// Option ID
-    ///
-    /// Example: `1`
+    /// Option ID. Example: `1`.
     pub id: f64,
     /// Option text
     pub text: LocalizedStringDto,
@@ -5056,9 +4343,7 @@ pub use ghl_common::types::PlacementsItem;
 pub struct PostSubmissionCallToActionDto {
     /// Call to action target
     pub call_to_action_target: PostSubmissionCallToActionTargetDto,
-    /// Call to action label
-    ///
-    /// Example: `LEARN_MORE`
+    /// Call to action label. Example: `LEARN_MORE`.
     pub call_to_action_label: PostSubmissionCallToActionDtoCallToActionLabel,
 }
 
@@ -5084,9 +4369,7 @@ pub use ghl_common::types::PostSubmissionCallToActionDtoCallToActionLabel;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSubmissionCallToActionTargetDto {
-    /// Landing page URL
-    ///
-    /// Example: `https://example.com/thank-you`
+    /// Landing page URL. Example: `https://example.com/thank-you`.
     pub landing_page_url: String,
 }
 
@@ -5136,29 +4419,17 @@ pub type PublishAdDto = LocationIdBodyDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PublishingProgressResponseDto {
-    /// Campaign identifier
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Campaign identifier. Example: `507f1f77bcf86cd799439011`.
     pub campaign_id: String,
-    /// Current campaign publishing status in ad-publishing
-    ///
-    /// Example: `PUBLISHING`
+    /// Current campaign publishing status in ad-publishing. Example: `PUBLISHING`.
     pub publishing_status: PublishingStatus,
-    /// Total publish steps tracked in Redis (campaign + ad sets + ads)
-    ///
-    /// Example: `5`
+    /// Total publish steps tracked in Redis (campaign + ad sets + ads). Example: `5`.
     pub total: f64,
-    /// Number of publish steps completed so far
-    ///
-    /// Example: `2`
+    /// Number of publish steps completed so far. Example: `2`.
     pub processed: f64,
-    /// Whether publishing is finished (Redis complete/failed, processed >= total, or status is no longer PUBLISHING)
-    ///
-    /// Example: `false`
+    /// Whether publishing is finished (Redis complete/failed, processed >= total, or status is no longer PUBLISHING). Example: `false`.
     pub is_complete: bool,
-    /// Whether publishing failed (Redis failed status or campaign FAILED)
-    ///
-    /// Example: `false`
+    /// Whether publishing failed (Redis failed status or campaign FAILED). Example: `false`.
     pub has_failed: bool,
 }
 
@@ -5167,15 +4438,14 @@ pub use ghl_common::types::PublishingStatus;
 /// The `questionDetails` field of [`LeadFormQuestionDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/QuestionDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QuestionDetailsDto {
     /// Text question details (empty object for text questions)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_question_details: Option<serde_json::Value>,
     /// Multiple choice question details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
 }
 
@@ -5214,14 +4484,12 @@ pub use ghl_common::types::RadiusUnit;
 /// The `ruleBasedUserList` field of [`UpsertSegmentDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleBasedUserListDto {
-    /// Prepopulation status
-    ///
-    /// Example: `REQUESTED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prepopulation status. Example: `REQUESTED`.
     pub prepopulation_status: Option<RuleBasedUserListDtoPrepopulationStatus>,
     /// Flexible rule user list configuration
     pub flexible_rule_user_list: FlexibleRuleUserListDto,
@@ -5273,9 +4541,7 @@ impl RuleDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleItemDto {
-    /// Rule item name
-    ///
-    /// Example: `url__`
+    /// Rule item name. Example: `url__`.
     pub name: RuleItemDtoName,
     /// String rule item condition
     pub string_rule_item: StringRuleItemDto,
@@ -5315,9 +4581,7 @@ impl RuleItemGroupDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RuleOperandDto {
-    /// Lookback window in days
-    ///
-    /// Example: `30`
+    /// Lookback window in days. Example: `30`.
     pub lookback_window_days: f64,
     /// Rule definition
     pub rule: RuleDto,
@@ -5337,21 +4601,13 @@ impl RuleOperandDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SelectedAttributeDto {
-    /// Targeting attribute URN
-    ///
-    /// Example: `urn:li:geo:103644278`
+    /// Targeting attribute URN. Example: `urn:li:geo:103644278`.
     pub urn: String,
-    /// Display name
-    ///
-    /// Example: `United States`
+    /// Display name. Example: `United States`.
     pub name: String,
-    /// Category name
-    ///
-    /// Example: `Location`
+    /// Category name. Example: `Location`.
     pub category_name: String,
-    /// Facet identifier
-    ///
-    /// Example: `urn:li:adTargetingFacet:locations`
+    /// Facet identifier. Example: `urn:li:adTargetingFacet:locations`.
     pub facet: String,
 }
 
@@ -5377,45 +4633,26 @@ pub use ghl_common::types::SelectionType;
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/SitelinkAssetPayloadDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SitelinkAssetPayloadDto {
-    /// Google Ads resource name for an existing sitelink asset
-    ///
-    /// Example: `customers/123/assets/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Ads resource name for an existing sitelink asset. Example: `customers/123/assets/456`.
     pub resource_name: Option<String>,
-    /// Sitelink display text
-    ///
-    /// Example: `Pricing`
+    /// Sitelink display text. Example: `Pricing`.
     pub link_text: String,
-    /// Final landing page URL
-    ///
-    /// Example: `https://example.com/pricing`
+    /// Final landing page URL. Example: `https://example.com/pricing`.
     pub final_urls: String,
-    /// First description line
-    ///
-    /// Example: `See our plans and pricing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First description line. Example: `See our plans and pricing`.
     pub description1: Option<String>,
-    /// Second description line
-    ///
-    /// Example: `Starting at $9/month`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Second description line. Example: `Starting at $9/month`.
     pub description2: Option<String>,
-    /// Start date for the sitelink (YYYY-MM-DD)
-    ///
-    /// Example: `2024-01-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date for the sitelink (YYYY-MM-DD). Example: `2024-01-01`.
     pub start_date: Option<String>,
-    /// End date for the sitelink (YYYY-MM-DD)
-    ///
-    /// Example: `2024-12-31`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date for the sitelink (YYYY-MM-DD). Example: `2024-12-31`.
     pub end_date: Option<String>,
     /// Ad schedule targets restricting when the sitelink is shown
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
 }
 
@@ -5481,9 +4718,7 @@ impl SitelinkAssetPayloadDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SponsoredAccountOwnerDto {
-    /// Sponsored account URN
-    ///
-    /// Example: `urn:li:sponsoredAccount:123456`
+    /// Sponsored account URN. Example: `urn:li:sponsoredAccount:123456`.
     pub sponsored_account: String,
 }
 
@@ -5502,13 +4737,9 @@ impl SponsoredAccountOwnerDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StringRuleItemDto {
-    /// Rule operator
-    ///
-    /// Example: `CONTAINS`
+    /// Rule operator. Example: `CONTAINS`.
     pub operator: String,
-    /// Rule value
-    ///
-    /// Example: `/products`
+    /// Rule value. Example: `/products`.
     pub value: String,
 }
 
@@ -5525,14 +4756,13 @@ impl StringRuleItemDto {
 /// The `targetAudience` field of [`AudienceDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/TargetAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TargetAudienceDto {
     /// Included targeting attributes (groups of ANDed attributes, ORed together)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<Vec<Vec<SelectedAttributeDto>>>,
     /// Excluded targeting attributes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Vec<Vec<SelectedAttributeDto>>>,
 }
 
@@ -5567,40 +4797,24 @@ impl TargetAudienceDto {
 /// The `thankYouPage` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/ThankYouPage`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ThankYouPage {
-    /// Thank you page title
-    ///
-    /// Example: `Thank You!`
+    /// Thank you page title. Example: `Thank You!`.
     pub title: String,
-    /// Thank you page body
-    ///
-    /// Example: `We will contact you soon`
+    /// Thank you page body. Example: `We will contact you soon`.
     pub body: String,
-    /// Button text label
-    ///
-    /// Example: `Visit Website`
+    /// Button text label. Example: `Visit Website`.
     pub button_text: String,
-    /// Button action type
-    ///
-    /// Example: `VIEW_WEBSITE`
+    /// Button action type. Example: `VIEW_WEBSITE`.
     pub button_type: String,
-    /// Button destination link
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Button destination link. Example: `https://example.com`.
     pub button_link: Option<String>,
-    /// Business phone number
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business phone number. Example: `+1234567890`.
     pub business_phone: Option<String>,
-    /// Phone country code
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone country code. Example: `US`.
     pub country_code: Option<String>,
 }
 
@@ -5650,9 +4864,7 @@ pub use ghl_common::types::Type;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UnitCostDto {
-    /// Bid amount in currency minor units
-    ///
-    /// Example: `500`
+    /// Bid amount in currency minor units. Example: `500`.
     pub amount: f64,
 }
 
@@ -5666,30 +4878,20 @@ impl UnitCostDto {
 /// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceBatchDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceBatchDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// CSV file path
-    ///
-    /// Example: `/uploads/audience.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file path. Example: `/uploads/audience.csv`.
     pub csv_path: Option<String>,
-    /// Batch operation type
-    ///
-    /// Example: `ADD`
+    /// Batch operation type. Example: `ADD`.
     pub operation_type: String,
     /// Smartlist IDs array
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smartlist_ids: Option<Vec<String>>,
-    /// Dynamic audience flag
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Dynamic audience flag. Example: `true`.
     pub dynamic_audience: Option<String>,
 }
 
@@ -5730,22 +4932,16 @@ impl UpdateCustomAudienceBatchDto {
 /// The body of `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` and the body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomAudienceDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Contact identifier
-    ///
-    /// Example: `contact_123`
+    /// Contact identifier. Example: `contact_123`.
     pub contact_id: String,
-    /// Facebook ad account ID
-    ///
-    /// Example: `act_123456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook ad account ID. Example: `act_123456`.
     pub fb_ad_account_id: Option<String>,
 }
 
@@ -5769,84 +4965,42 @@ impl UpdateCustomAudienceDto {
 /// The body of `PUT /ad-publishing/facebook/ads`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdDto {
-    /// Ad identifier
-    ///
-    /// Example: `ad_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad identifier. Example: `ad_123`.
     pub id: Option<String>,
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Ad name
-    ///
-    /// Example: `My Ad Creative`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad name. Example: `My Ad Creative`.
     pub name: Option<String>,
-    /// Ad primary text
-    ///
-    /// Example: `Check out our offer!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad primary text. Example: `Check out our offer!`.
     pub primary_text: Option<String>,
-    /// Ad headline text
-    ///
-    /// Example: `Great Deal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad headline text. Example: `Great Deal`.
     pub headline: Option<String>,
-    /// Ad description text
-    ///
-    /// Example: `Limited time offer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad description text. Example: `Limited time offer`.
     pub description: Option<String>,
-    /// Ad image URL
-    ///
-    /// Example: `https://example.com/img.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad image URL. Example: `https://example.com/img.jpg`.
     pub image_url: Option<String>,
-    /// Ad media type
-    ///
-    /// Example: `SINGLE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad media type. Example: `SINGLE`.
     pub media_type: Option<UpsertAdDtoMediaType>,
     /// Media items (images or videos) attached to the ad creative
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<MediaDto>>,
-    /// Enable multi-advertiser ads
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable multi-advertiser ads. Example: `false`.
     pub multi_advertiser_ads: Option<bool>,
-    /// Parent campaign ID
-    ///
-    /// Example: `camp_123`
+    /// Parent campaign ID. Example: `camp_123`.
     pub campaign_id: String,
-    /// Parent ad set ID
-    ///
-    /// Example: `adset_123`
+    /// Parent ad set ID. Example: `adset_123`.
     pub adset_id: String,
-    /// Call to action type
-    ///
-    /// Example: `LEARN_MORE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to action type. Example: `LEARN_MORE`.
     pub cta: Option<String>,
-    /// Conversation form ID
-    ///
-    /// Example: `conv_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation form ID. Example: `conv_123`.
     pub conversation_form_id: Option<String>,
-    /// Destination link URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Destination link URL. Example: `https://example.com`.
     pub destination_link: Option<String>,
-    /// Destination form ID
-    ///
-    /// Example: `form_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Destination form ID. Example: `form_123`.
     pub destination_form_id: Option<String>,
 }
 
@@ -5967,66 +5121,36 @@ pub use ghl_common::types::UpsertAdDtoMediaType;
 /// The body of `PUT /ad-publishing/facebook/adsets`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAdsetDto {
-    /// Ad set identifier
-    ///
-    /// Example: `adset_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad set identifier. Example: `adset_123`.
     pub id: Option<String>,
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Ad set name
-    ///
-    /// Example: `Targeting Group A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ad set name. Example: `Targeting Group A`.
     pub name: Option<String>,
-    /// Facebook page ID
-    ///
-    /// Example: `123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook page ID. Example: `123456789`.
     pub page_id: Option<String>,
-    /// Instagram actor ID
-    ///
-    /// Example: `ig_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram actor ID. Example: `ig_123`.
     pub instagram_actor_id: Option<String>,
     /// Messaging platforms
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messaging_platforms: Option<Vec<UpsertAdsetDtoMessagingPlatformsItem>>,
-    /// WhatsApp phone number
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// WhatsApp phone number. Example: `+1234567890`.
     pub whatsapp_number: Option<String>,
     /// Targeting audience configuration including geo-locations, locales, placements, and custom audiences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<FacebookAudienceDto>,
     /// Ad set budget config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<Budget>,
-    /// Conversion location
-    ///
-    /// Example: `website`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversion location. Example: `website`.
     pub conversion_location: Option<String>,
-    /// Custom event type
-    ///
-    /// Example: `Purchase`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom event type. Example: `Purchase`.
     pub custom_event_type: Option<String>,
-    /// Conversion pixel ID
-    ///
-    /// Example: `px_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversion pixel ID. Example: `px_123`.
     pub pixel_id: Option<String>,
-    /// Parent campaign ID
-    ///
-    /// Example: `camp_123`
+    /// Parent campaign ID. Example: `camp_123`.
     pub campaign_id: String,
 }
 
@@ -6132,13 +5256,9 @@ pub use ghl_common::types::MessagingPlatforms as UpsertAdsetDtoMessagingPlatform
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAssetsDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Asset type to create or update
-    ///
-    /// Example: `CALL`
+    /// Asset type to create or update. Example: `CALL`.
     pub type_: UpsertAssetsDtoType,
     /// Asset payload — shape depends on the type field: CallAssetPayload (CALL), SitelinkAssetPayload (SITELINK), or LeadFormAssetPayload (LEAD_FORM)
     pub payload: UpsertAssetsDtoPayload,
@@ -6264,28 +5384,20 @@ pub use ghl_common::types::UpsertAssetsDtoType;
 /// The body of `PUT /ad-publishing/google/audiences`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAudienceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertAudienceDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Audience resource name
-    ///
-    /// Example: `customers/123/audiences/456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audience resource name. Example: `customers/123/audiences/456`.
     pub resource_name: Option<String>,
-    /// Audience name
-    ///
-    /// Example: `My Audience`
+    /// Audience name. Example: `My Audience`.
     pub name: String,
     /// Audience dimensions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<AudienceDimensionDto>,
     /// Exclusion dimensions
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusion_dimension: Option<AudienceDimensionDto>,
 }
 
@@ -6326,36 +5438,22 @@ impl UpsertAudienceDto {
 /// The body of `PUT /ad-publishing/facebook/campaigns`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertCampaignDto {
-    /// Campaign identifier
-    ///
-    /// Example: `camp_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign identifier. Example: `camp_123`.
     pub id: Option<String>,
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Campaign name
-    ///
-    /// Example: `Summer Campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Summer Campaign`.
     pub name: Option<String>,
-    /// Campaign objective
-    ///
-    /// Example: `LEAD_GENERATION`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign objective. Example: `LEAD_GENERATION`.
     pub objective: Option<UpsertCampaignDtoObjective>,
     /// Special ad categories
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub special_ad_categories: Option<Vec<UpsertCampaignDtoSpecialAdCategoriesItem>>,
-    /// Campaign data source
-    ///
-    /// Example: `facebook`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign data source. Example: `facebook`.
     pub source: Option<String>,
 }
 
@@ -6416,44 +5514,28 @@ pub use ghl_common::types::SpecialAdCategories as UpsertCampaignDtoSpecialAdCate
 /// The body of `PUT /ad-publishing/google/conversions`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Conversion identifier
-    ///
-    /// Example: `conv_456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversion identifier. Example: `conv_456`.
     pub conversion_id: Option<String>,
-    /// Conversion name
-    ///
-    /// Example: `Purchase Conversion`
+    /// Conversion name. Example: `Purchase Conversion`.
     pub name: String,
-    /// Conversion type
-    ///
-    /// Example: `WEBPAGE`
+    /// Conversion type. Example: `WEBPAGE`.
     pub type_: UpsertConversionDtoType,
-    /// Conversion category
-    ///
-    /// Example: `PURCHASE`
+    /// Conversion category. Example: `PURCHASE`.
     pub category: String,
     /// Value settings that control how monetary value is attributed to conversions
     pub value_settings: ConversionValueSettings,
-    /// How conversions are counted per interaction
-    ///
-    /// Example: `ONE_PER_CLICK`
+    /// How conversions are counted per interaction. Example: `ONE_PER_CLICK`.
     pub counting_type: UpsertConversionDtoCountingType,
-    /// Attribution model used to credit conversions
-    ///
-    /// Example: `GOOGLE_ADS_LAST_CLICK`
+    /// Attribution model used to credit conversions. Example: `GOOGLE_ADS_LAST_CLICK`.
     pub attribution_model: UpsertConversionDtoAttributionModel,
-    /// Click-through conversion window in days
-    ///
-    /// Example: `30`
+    /// Click-through conversion window in days. Example: `30`.
     pub click_through_window: f64,
 }
 
@@ -6498,32 +5580,20 @@ pub use ghl_common::types::UpsertConversionDtoType;
 /// The body of `PUT /ad-publishing/facebook/pixels`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionPixelDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertConversionPixelDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
+    /// Location identifier. Example: `loc_abc123`.
     pub location_id: String,
-    /// Conversion pixel ID
-    ///
-    /// Example: `px_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversion pixel ID. Example: `px_123`.
     pub conversion_pixel_id: Option<String>,
-    /// Pixel name
-    ///
-    /// Example: `My Pixel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pixel name. Example: `My Pixel`.
     pub name: Option<String>,
-    /// Instagram user ID
-    ///
-    /// Example: `ig_user_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram user ID. Example: `ig_user_123`.
     pub ig_user_id: Option<String>,
-    /// Pixel event type
-    ///
-    /// Example: `LEAD_EVENT`
+    /// Pixel event type. Example: `LEAD_EVENT`.
     pub type_: String,
 }
 
@@ -6564,60 +5634,34 @@ impl UpsertConversionPixelDto {
 /// The body of `PUT /ad-publishing/google/segments`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertSegmentDto {
-    /// Segment name
-    ///
-    /// Example: `My Segment`
+    /// Segment name. Example: `My Segment`.
     pub name: String,
-    /// Segment description
-    ///
-    /// Example: `Target audience segment`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Segment description. Example: `Target audience segment`.
     pub description: Option<String>,
     /// Segment members — keywords, URLs, or apps that define the custom segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<MemberDto>>,
-    /// Segment status
-    ///
-    /// Example: `ENABLED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Segment status. Example: `ENABLED`.
     pub status: Option<String>,
-    /// Segment type
-    ///
-    /// Example: `CUSTOM_SEGMENTS`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Segment type. Example: `CUSTOM_SEGMENTS`.
     pub type_: Option<String>,
-    /// Segment identifier
-    ///
-    /// Example: `seg_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Segment identifier. Example: `seg_123`.
     pub id: Option<String>,
-    /// Membership status
-    ///
-    /// Example: `OPEN`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Membership status. Example: `OPEN`.
     pub membership_status: Option<String>,
     /// Rule-based user list config
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_based_user_list: Option<RuleBasedUserListDto>,
-    /// Membership life span
-    ///
-    /// Example: `30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Membership life span. Example: `30`.
     pub membership_life_span: Option<f64>,
     /// Seed user list IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed_user_list_ids: Option<Vec<String>>,
     /// Country codes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_codes: Option<Vec<String>>,
-    /// Expansion level
-    ///
-    /// Example: `BALANCED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expansion level. Example: `BALANCED`.
     pub expansion_level: Option<UpsertSegmentDtoExpansionLevel>,
 }
 
@@ -6721,17 +5765,13 @@ pub use ghl_common::types::ExpansionLevel as UpsertSegmentDtoExpansionLevel;
 /// An item of the `questions` field of [`CreateConversationFormDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/WelcomeMessageQuestion`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WelcomeMessageQuestion {
-    /// Question title text
-    ///
-    /// Example: `How can we help?`
+    /// Question title text. Example: `How can we help?`.
     pub question: String,
-    /// Auto-response message
-    ///
-    /// Example: `Thanks for reaching out`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Auto-response message. Example: `Thanks for reaching out`.
     pub response: Option<String>,
 }
 

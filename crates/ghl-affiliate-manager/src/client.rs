@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Affiliate Manager API: one method per operation of `apps/affiliate-manager.json`.
@@ -31,11 +31,7 @@ impl AffiliateManagerClient {
     ///
     /// Retrieve the list of affiliates for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListAffiliates`] to set optional inputs on ([`query`](ListAffiliates::query), [`active`](ListAffiliates::active), [`campaign_id`](ListAffiliates::campaign_id), [`skip`](ListAffiliates::skip), [`limit`](ListAffiliates::limit), [`from_date`](ListAffiliates::from_date), [`to_date`](ListAffiliates::to_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `2021-07-28`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListAffiliates`] ([`query`](ListAffiliates::query), [`active`](ListAffiliates::active), [`campaign_id`](ListAffiliates::campaign_id), [`skip`](ListAffiliates::skip), [`limit`](ListAffiliates::limit), [`from_date`](ListAffiliates::from_date), [`to_date`](ListAffiliates::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -62,11 +58,7 @@ impl AffiliateManagerClient {
     ///
     /// Retrieve a single affiliate by id for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}` (operation `get-affiliate`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAffiliate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    /// `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}` (operation `get-affiliate`, API version `2021-07-28`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -92,11 +84,7 @@ impl AffiliateManagerClient {
     ///
     /// Retrieve the list of commissions for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListCommissions`] to set optional inputs on ([`campaign_id`](ListCommissions::campaign_id), [`affiliate_id`](ListCommissions::affiliate_id), [`status`](ListCommissions::status), [`query`](ListCommissions::query), [`skip`](ListCommissions::skip), [`limit`](ListCommissions::limit), [`from_date`](ListCommissions::from_date), [`to_date`](ListCommissions::to_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `2021-07-28`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCommissions`] ([`campaign_id`](ListCommissions::campaign_id), [`affiliate_id`](ListCommissions::affiliate_id), [`status`](ListCommissions::status), [`query`](ListCommissions::query), [`skip`](ListCommissions::skip), [`limit`](ListCommissions::limit), [`from_date`](ListCommissions::from_date), [`to_date`](ListCommissions::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -124,11 +112,7 @@ impl AffiliateManagerClient {
     ///
     /// Retrieve the list of payouts for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListPayouts`] to set optional inputs on ([`status`](ListPayouts::status), [`query`](ListPayouts::query), [`affiliate_id`](ListPayouts::affiliate_id), [`campaign_id`](ListPayouts::campaign_id), [`skip`](ListPayouts::skip), [`limit`](ListPayouts::limit), [`start`](ListPayouts::start), [`end`](ListPayouts::end)); `.send().await` runs the call.
-    ///
-    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `2021-07-28`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListPayouts`] ([`status`](ListPayouts::status), [`query`](ListPayouts::query), [`affiliate_id`](ListPayouts::affiliate_id), [`campaign_id`](ListPayouts::campaign_id), [`skip`](ListPayouts::skip), [`limit`](ListPayouts::limit), [`start`](ListPayouts::start), [`end`](ListPayouts::end)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -212,21 +196,15 @@ impl ListAffiliates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListAffiliatesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListAffiliatesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListAffiliatesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListAffiliatesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -262,8 +240,7 @@ impl ListAffiliates {
             from_date,
             to_date,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/affiliate-manager/{locationId}/affiliates",
                 "2021-07-28",
             )
@@ -292,26 +269,21 @@ pub struct GetAffiliate {
 
 impl GetAffiliate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetAffiliateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAffiliateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAffiliateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAffiliateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, affiliate_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/affiliate-manager/{locationId}/affiliates/{affiliateId}",
                 "2021-07-28",
             )
@@ -389,21 +361,15 @@ impl ListCommissions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCommissionListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCommissionListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetCommissionListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCommissionListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -440,8 +406,7 @@ impl ListCommissions {
             from_date,
             to_date,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/affiliate-manager/{locationId}/commissions",
                 "2021-07-28",
             )
@@ -526,19 +491,15 @@ impl ListPayouts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPayoutListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPayoutListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPayoutListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPayoutListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -575,8 +536,7 @@ impl ListPayouts {
             start,
             end,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/affiliate-manager/{locationId}/payouts",
                 "2021-07-28",
             )

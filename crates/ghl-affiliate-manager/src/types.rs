@@ -11,223 +11,123 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AffiliateListMetaResponseDto {
-    /// Total affiliates matching the applied filters
-    ///
-    /// Example: `42`
+    /// Total affiliates matching the applied filters. Example: `42`.
     pub count: i64,
 }
 
 /// The `affiliate` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionAffiliateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CommissionAffiliateResponseDto {
-    /// Affiliate id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate id. Example: `6385d230f6d19db03eef6fb2`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Affiliate display name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate display name. Example: `John Doe`.
     pub name: Option<String>,
-    /// Affiliate email
-    ///
-    /// Example: `affiliate@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate email. Example: `affiliate@example.com`.
     pub email: Option<String>,
 }
 
 /// The `campaign` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCampaignResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionCampaignResponseDto {
-    /// Campaign id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign id. Example: `6385d230f6d19db03eef6fb2`.
     pub id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `Summer Promo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Summer Promo`.
     pub name: Option<String>,
-    /// Whether the campaign is in live mode
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign is in live mode. Example: `true`.
     pub live_mode: Option<bool>,
 }
 
 /// The `customer` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCustomerResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionCustomerResponseDto {
-    /// Customer id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Customer id. Example: `6385d230f6d19db03eef6fb2`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Customer first name
-    ///
-    /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer first name. Example: `John`.
     pub first_name: Option<String>,
-    /// Customer last name
-    ///
-    /// Example: `Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer last name. Example: `Doe`.
     pub last_name: Option<String>,
-    /// Customer email
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer email. Example: `john@example.com`.
     pub email: Option<String>,
-    /// Customer type
-    ///
-    /// Example: `customer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer type. Example: `customer`.
     pub type_: Option<String>,
 }
 
 /// An item of the `commissions` field of [`GetCommissionListResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListItemResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommissionListItemResponseDto {
-    /// Commission id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
+    /// Commission id. Example: `6385d230f6d19db03eef6fb2`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Product id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product id. Example: `6385d230f6d19db03eef6fb2`.
     pub product_id: Option<String>,
-    /// Product name
-    ///
-    /// Example: `Basic Plan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product name. Example: `Basic Plan`.
     pub product_name: Option<String>,
-    /// Quantity
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Quantity. Example: `1`.
     pub qty: Option<f64>,
-    /// Product commission amount
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product commission amount. Example: `25`.
     pub product_commission: Option<f64>,
-    /// Commission amount
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Commission amount. Example: `25`.
     pub commission_amount: Option<f64>,
-    /// Base amount
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Base amount. Example: `100`.
     pub amount: Option<f64>,
-    /// Unit discount
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit discount. Example: `5`.
     pub unit_discount: Option<f64>,
-    /// Campaign name
-    ///
-    /// Example: `Summer Promo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Summer Promo`.
     pub campaign_name: Option<String>,
-    /// Commission percentage or value
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Commission percentage or value. Example: `25`.
     pub commission: Option<f64>,
-    /// Commission type
-    ///
-    /// Example: `percentage`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Commission type. Example: `percentage`.
     pub commission_type: Option<String>,
-    /// Transaction time
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction time. Example: `2024-06-16T00:00:00.000Z`.
     pub transaction_at: Option<String>,
-    /// Transaction id
-    ///
-    /// Example: `txn_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction id. Example: `txn_123`.
     pub transaction_id: Option<String>,
-    /// Affiliate id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate id. Example: `6385d230f6d19db03eef6fb2`.
     pub affiliate_id: Option<String>,
-    /// Payout id
-    ///
-    /// Example: `6385d230f6d19db03eef6fb2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout id. Example: `6385d230f6d19db03eef6fb2`.
     pub payout_id: Option<String>,
-    /// Commission status
-    ///
-    /// Example: `pending`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Commission status. Example: `pending`.
     pub status: Option<String>,
-    /// Currency
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency. Example: `USD`.
     pub currency: Option<String>,
-    /// Whether the item is a trial commission
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the item is a trial commission. Example: `false`.
     pub is_trial: Option<bool>,
     /// Customer details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<CommissionCustomerResponseDto>,
-    /// Created at
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created at. Example: `2024-06-16T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Event id
-    ///
-    /// Example: `evt_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Event id. Example: `evt_123`.
     pub event_id: Option<String>,
     /// Campaign details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CommissionCampaignResponseDto>,
     /// Affiliate details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate: Option<CommissionAffiliateResponseDto>,
-    /// Due date
-    ///
-    /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Due date. Example: `2024-06-30T00:00:00.000Z`.
     pub due_at: Option<String>,
-    /// Whether the commission is in live mode
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the commission is in live mode. Example: `true`.
     pub live_mode: Option<bool>,
-    /// Commission tier
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Commission tier. Example: `1`.
     pub tier: Option<f64>,
 }
 
@@ -239,188 +139,103 @@ pub type CommissionListMetaResponseDto = AffiliateListMetaResponseDto;
 /// The response to `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}`.
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetAffiliateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAffiliateResponseDto {
-    /// Affiliate id
-    ///
-    /// Example: `63d147176c5bbc30e9e091a4`
+    /// Affiliate id. Example: `63d147176c5bbc30e9e091a4`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Affiliate first name
-    ///
-    /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate first name. Example: `John`.
     pub first_name: Option<String>,
-    /// Affiliate last name
-    ///
-    /// Example: `Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate last name. Example: `Doe`.
     pub last_name: Option<String>,
-    /// Affiliate phone number
-    ///
-    /// Example: `+1 888 888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate phone number. Example: `+1 888 888-8888`.
     pub phone: Option<String>,
-    /// Whether the affiliate is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the affiliate is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Location id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Whether the affiliate is active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the affiliate is active. Example: `true`.
     pub active: Option<bool>,
-    /// Affiliate address
-    ///
-    /// Example: `123 Main St`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate address. Example: `123 Main St`.
     pub address: Option<String>,
-    /// Affiliate avatar URL
-    ///
-    /// Example: `https://example.com/avatar.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate avatar URL. Example: `https://example.com/avatar.png`.
     pub avatar: Option<String>,
-    /// Created at timestamp
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created at timestamp. Example: `2024-06-16T00:00:00.000Z`.
     pub created_at: Option<String>,
     /// Created by audit info
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<serde_json::Value>,
-    /// Facebook URL
-    ///
-    /// Example: `https://facebook.com/johndoe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook URL. Example: `https://facebook.com/johndoe`.
     pub facebook_url: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://instagram.com/johndoe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram URL. Example: `https://instagram.com/johndoe`.
     pub instagram_url: Option<String>,
-    /// LinkedIn URL
-    ///
-    /// Example: `https://linkedin.com/in/johndoe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn URL. Example: `https://linkedin.com/in/johndoe`.
     pub linked_in_url: Option<String>,
-    /// Twitter URL
-    ///
-    /// Example: `https://twitter.com/johndoe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twitter URL. Example: `https://twitter.com/johndoe`.
     pub twitter_url: Option<String>,
-    /// YouTube URL
-    ///
-    /// Example: `https://youtube.com/channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// YouTube URL. Example: `https://youtube.com/channel`.
     pub youtube_url: Option<String>,
-    /// Website URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL. Example: `https://example.com`.
     pub website_url: Option<String>,
-    /// Contact id associated with the affiliate
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id associated with the affiliate. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: Option<String>,
     /// Campaign ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_ids: Option<Vec<String>>,
-    /// VAT ID
-    ///
-    /// Example: `VAT123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// VAT ID. Example: `VAT123`.
     pub vat_id: Option<String>,
-    /// Updated at timestamp
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated at timestamp. Example: `2024-06-16T00:00:00.000Z`.
     pub updated_at: Option<String>,
     /// W8 form URL
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w8_form: Option<String>,
     /// W9 form URL
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w9_form: Option<String>,
     /// Last updated by audit info
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_updated_by: Option<serde_json::Value>,
-    /// Affiliate email
-    ///
-    /// Example: `john.doe@example.com`
+    /// Affiliate email. Example: `john.doe@example.com`.
     pub email: String,
-    /// Affiliate revenue
-    ///
-    /// Example: `1250.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate revenue. Example: `1250.5`.
     pub revenue: Option<f64>,
-    /// Customer count
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer count. Example: `15`.
     pub customer: Option<i64>,
-    /// Lead count
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lead count. Example: `5`.
     pub lead: Option<i64>,
-    /// Dropped customer count
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Dropped customer count. Example: `2`.
     pub dropped_customer: Option<i64>,
-    /// Click count
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Click count. Example: `100`.
     pub click_count: Option<i64>,
-    /// Paid amount
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Paid amount. Example: `500`.
     pub paid: Option<f64>,
-    /// Currency code
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency code. Example: `USD`.
     pub currency: Option<String>,
-    /// Owned amount
-    ///
-    /// Example: `750`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Owned amount. Example: `750`.
     pub owned: Option<f64>,
 }
 
 /// The response to `GET /affiliate-manager/{locationId}/commissions`.
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetCommissionListResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCommissionListResponseDto {
     /// Commission list
     pub commissions: Vec<CommissionListItemResponseDto>,
     /// Pagination metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<CommissionListMetaResponseDto>,
 }
 
 /// The response to `GET /affiliate-manager/{locationId}/payouts`.
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetPayoutListResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPayoutListResponseDto {
     /// Payout list
     pub payouts: Vec<PayoutListItemResponseDto>,
     /// Pagination metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<PayoutListMetaResponseDto>,
 }
 
@@ -444,111 +259,55 @@ pub type OAuthAffiliateListItemResponseDto = GetAffiliateResponseDto;
 /// An item of the `payouts` field of [`GetPayoutListResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListItemResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PayoutListItemResponseDto {
-    /// Payout id
-    ///
-    /// Example: `65df04201e428a0c5ebb6571`
+    /// Payout id. Example: `65df04201e428a0c5ebb6571`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Affiliate id
-    ///
-    /// Example: `65df04201e428a0c5ebb6572`
+    /// Affiliate id. Example: `65df04201e428a0c5ebb6572`.
     pub affiliate_id: String,
-    /// Campaign id
-    ///
-    /// Example: `65df04201e428a0c5ebb6573`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign id. Example: `65df04201e428a0c5ebb6573`.
     pub campaign_id: Option<String>,
-    /// Payout currency
-    ///
-    /// Example: `USD`
+    /// Payout currency. Example: `USD`.
     pub currency: String,
-    /// Payout amount
-    ///
-    /// Example: `150`
+    /// Payout amount. Example: `150`.
     pub amount: f64,
-    /// Payout status
-    ///
-    /// Example: `pending`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout status. Example: `pending`.
     pub status: Option<String>,
-    /// Payout month
-    ///
-    /// Example: `2024-06-01T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout month. Example: `2024-06-01T00:00:00.000Z`.
     pub payout_month: Option<String>,
-    /// Payout due date
-    ///
-    /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout due date. Example: `2024-06-30T00:00:00.000Z`.
     pub due_at: Option<String>,
-    /// Payout paid date
-    ///
-    /// Example: `2024-06-30T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout paid date. Example: `2024-06-30T00:00:00.000Z`.
     pub paid_at: Option<String>,
     /// Payout metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_meta: Option<serde_json::Value>,
-    /// Payout paid method
-    ///
-    /// Example: `manual`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payout paid method. Example: `manual`.
     pub paid_method: Option<String>,
-    /// Alternate id
-    ///
-    /// Example: `alt_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Alternate id. Example: `alt_123`.
     pub alt_id: Option<String>,
-    /// Whether the payout is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the payout is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Whether the payout is migrated
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the payout is migrated. Example: `false`.
     pub is_migrated: Option<bool>,
-    /// Created at timestamp
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created at timestamp. Example: `2024-06-16T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Updated at timestamp
-    ///
-    /// Example: `2024-06-17T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated at timestamp. Example: `2024-06-17T00:00:00.000Z`.
     pub updated_at: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `Summer Promo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Summer Promo`.
     pub campaign: Option<String>,
-    /// Affiliate display name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate display name. Example: `John Doe`.
     pub affiliate_name: Option<String>,
-    /// Affiliate email
-    ///
-    /// Example: `john.doe@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Affiliate email. Example: `john.doe@example.com`.
     pub affiliate_email: Option<String>,
-    /// Primary payout method
-    ///
-    /// Example: `paypal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary payout method. Example: `paypal`.
     pub payout_method: Option<String>,
     /// Affiliate details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate: Option<OAuthAffiliateListItemResponseDto>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Agent Studio APIs API: one method per operation of `apps/agent-studio.json`.
@@ -31,11 +31,7 @@ impl AgentStudioClient {
     ///
     /// Lists all active agents for the specified location. locationId is required parameter to ensure optimal performance. Supports pagination using limit and offset. Optionally filter by isPublished=true to return only agents with a published production version.
     ///
-    /// `GET /agent-studio/agent` (operation `getAgents`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgents`] to set optional inputs on ([`is_published`](GetAgents::is_published), [`source`](GetAgents::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
+    /// `GET /agent-studio/agent` (operation `getAgents`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgents`] ([`is_published`](GetAgents::is_published), [`source`](GetAgents::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -60,11 +56,7 @@ impl AgentStudioClient {
     ///
     /// Creates a new agent with staging version. The agent will be created with an initial staging version that can later be promoted to production.
     ///
-    /// `POST /agent-studio/agent` (operation `createAgent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateAgent`] to set optional inputs on ([`source`](CreateAgent::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `POST /agent-studio/agent` (operation `createAgent`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateAgent`] ([`source`](CreateAgent::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -81,11 +73,7 @@ impl AgentStudioClient {
     ///
     /// Updates a specific agent version by versionId. Supports updating nodes, edges, variables, and configuration.
     ///
-    /// `PATCH /agent-studio/agent/versions/{versionId}` (operation `updateAgentVersion`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateAgentVersion`] to set optional inputs on ([`source`](UpdateAgentVersion::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `PATCH /agent-studio/agent/versions/{versionId}` (operation `updateAgentVersion`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentVersion`] ([`source`](UpdateAgentVersion::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -107,11 +95,7 @@ impl AgentStudioClient {
     ///
     /// Promotes a draft version to production.
     ///
-    /// `POST /agent-studio/agent/versions/{versionId}/publish` (operation `promoteAndPublish`, API version `2021-04-15`).
-    ///
-    /// Returns a [`PromoteAndPublish`] to set optional inputs on ([`source`](PromoteAndPublish::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `POST /agent-studio/agent/versions/{versionId}/publish` (operation `promoteAndPublish`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`PromoteAndPublish`] ([`source`](PromoteAndPublish::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -133,11 +117,7 @@ impl AgentStudioClient {
     ///
     /// Deletes an agent and all its versions.
     ///
-    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteAgent`] to set optional inputs on ([`source`](DeleteAgent::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAgent`] ([`source`](DeleteAgent::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -159,11 +139,7 @@ impl AgentStudioClient {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. Returns complete agent metadata and all non-deleted versions (draft, staging, production). locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgentById`] to set optional inputs on ([`source`](GetAgentById::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
+    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentById`] ([`source`](GetAgentById::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -185,11 +161,7 @@ impl AgentStudioClient {
     ///
     /// Updates agent metadata such as name, description, and status.
     ///
-    /// `PATCH /agent-studio/agent/{agentId}` (operation `updateAgentMetadata`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateAgentMetadata`] to set optional inputs on ([`source`](UpdateAgentMetadata::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `PATCH /agent-studio/agent/{agentId}` (operation `updateAgentMetadata`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentMetadata`] ([`source`](UpdateAgentMetadata::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -216,11 +188,7 @@ impl AgentStudioClient {
     /// - The API will return an `executionId` along with the agent response, which uniquely identifies this conversation session.
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests. This allows the agent to maintain conversation context and history across multiple interactions.
     ///
-    /// `POST /agent-studio/agent/{agentId}/execute` (operation `executeAgent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`ExecuteAgent`] to set optional inputs on ([`source`](ExecuteAgent::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `POST /agent-studio/agent/{agentId}/execute` (operation `executeAgent`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgent`] ([`source`](ExecuteAgent::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -244,11 +212,7 @@ impl AgentStudioClient {
     ///
     /// Lists all active agents that have a published production version for the specified location. locationId is required parameter. Supports pagination using limit and offset.
     ///
-    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgentsDeprecated`] to set optional inputs on ([`source`](GetAgentsDeprecated::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
+    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentsDeprecated`] ([`source`](GetAgentsDeprecated::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -275,11 +239,7 @@ impl AgentStudioClient {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgentByIdDeprecated`] to set optional inputs on ([`source`](GetAgentByIdDeprecated::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
+    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentByIdDeprecated`] ([`source`](GetAgentByIdDeprecated::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -309,11 +269,7 @@ impl AgentStudioClient {
     /// - The API will return an `executionId` along with the agent response, which uniquely identifies this conversation session.
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests.
     ///
-    /// `POST /agent-studio/public-api/agents/{agentId}/execute` (operation `executeAgent-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`ExecuteAgentDeprecated`] to set optional inputs on ([`source`](ExecuteAgentDeprecated::source)); `.send().await` runs the call.
-    ///
-    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
+    /// `POST /agent-studio/public-api/agents/{agentId}/execute` (operation `executeAgent-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgentDeprecated`] ([`source`](ExecuteAgentDeprecated::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -359,21 +315,15 @@ impl GetAgents {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPublishedAgentsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPublishedAgentsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPublishedAgentsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPublishedAgentsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -399,7 +349,7 @@ impl GetAgents {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_published, limit, offset, source } = self;
-        let request = Request::to(Method::GET, "/agent-studio/agent", "2021-04-15")
+        let request = Request::get("/agent-studio/agent", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("isPublished", is_published.as_ref())
             .query("limit", &limit)
@@ -428,27 +378,21 @@ impl CreateAgent {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreatePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreatePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreatePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreatePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, source, body } = self;
-        let request = Request::to(Method::POST, "/agent-studio/agent", "2021-04-15")
+        let request = Request::post("/agent-studio/agent", "2021-04-15")
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -475,28 +419,21 @@ impl UpdateAgentVersion {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdatePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdatePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdatePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdatePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, version_id, source, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/agent-studio/agent/versions/{versionId}",
                 "2021-04-15",
             )
@@ -527,28 +464,21 @@ impl PromoteAndPublish {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PromoteAndPublishResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PromoteAndPublishResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PromoteAndPublishResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PromoteAndPublishResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, version_id, source, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/agent-studio/agent/versions/{versionId}/publish",
                 "2021-04-15",
             )
@@ -579,31 +509,21 @@ impl DeleteAgent {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeletePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/agent-studio/agent/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/agent-studio/agent/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .query_opt("source", source.as_ref())
@@ -631,29 +551,21 @@ impl GetAgentById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetAgentByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAgentByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAgentByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAgentByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let request = Request::to(
-                Method::GET,
-                "/agent-studio/agent/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::get("/agent-studio/agent/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .query_opt("source", source.as_ref())
@@ -681,31 +593,21 @@ impl UpdateAgentMetadata {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdatePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdatePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdatePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdatePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let request = Request::to(
-                Method::PATCH,
-                "/agent-studio/agent/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::patch("/agent-studio/agent/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .query_opt("source", source.as_ref())
             .scopes(&["agent-studio.write"])
@@ -733,28 +635,21 @@ impl ExecuteAgent {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ExecutePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ExecutePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ExecutePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ExecutePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/agent-studio/agent/{agentId}/execute",
                 "2021-04-15",
             )
@@ -786,21 +681,15 @@ impl GetAgentsDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPublishedAgentsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPublishedAgentsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPublishedAgentsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPublishedAgentsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -826,11 +715,7 @@ impl GetAgentsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, source } = self;
-        let request = Request::to(
-                Method::GET,
-                "/agent-studio/public-api/agents",
-                "2021-04-15",
-            )
+        let request = Request::get("/agent-studio/public-api/agents", "2021-04-15")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -859,26 +744,21 @@ impl GetAgentByIdDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetAgentByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAgentByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAgentByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAgentByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id, source } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/agent-studio/public-api/agents/{agentId}",
                 "2021-04-15",
             )
@@ -909,28 +789,21 @@ impl ExecuteAgentDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ExecutePublicAgentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ExecutePublicAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ExecutePublicAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ExecutePublicAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, source, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/agent-studio/public-api/agents/{agentId}/execute",
                 "2021-04-15",
             )

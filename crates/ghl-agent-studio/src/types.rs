@@ -8,55 +8,32 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /agent-studio/agent`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePublicAgentDto {
-    /// Location ID
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location ID. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Name of the agent
-    ///
-    /// Example: `Customer Support Agent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the agent. Example: `Customer Support Agent`.
     pub name: Option<String>,
-    /// Description of the agent
-    ///
-    /// Example: `AI agent specialized in handling customer inquiries and support tickets`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the agent. Example: `AI agent specialized in handling customer inquiries and support tickets`.
     pub description: Option<String>,
-    /// Agency ID
-    ///
-    /// Example: `gjL2sFNXJfJYa3d2OYSN`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Agency ID. Example: `gjL2sFNXJfJYa3d2OYSN`.
     pub agency_id: Option<String>,
-    /// Author ID
-    ///
-    /// Example: `usr_abc123def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Author ID. Example: `usr_abc123def456`.
     pub author_id: Option<String>,
-    /// Author name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Author name. Example: `John Doe`.
     pub author_name: Option<String>,
-    /// Author email
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Author email. Example: `john@example.com`.
     pub author_email: Option<String>,
-    /// Status of the agent
-    ///
-    /// Example: `active`
+    /// Status of the agent. Example: `active`.
     pub status: Status,
     /// Version data for the agent including nodes, edges, and configuration
     pub version: serde_json::Value,
     /// Nodes array (deprecated, prefer using version.nodes)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<String>>,
     /// Edges array (deprecated, prefer using version.edges)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges: Option<Vec<String>>,
 }
 
@@ -137,13 +114,9 @@ impl CreatePublicAgentDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatePublicAgentResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Agent created successfully with staging version.`
+    /// Response message. Example: `Agent created successfully with staging version.`.
     pub message: String,
     /// Created agent data with metadata
     pub agent: serde_json::Value,
@@ -154,60 +127,40 @@ pub struct CreatePublicAgentResponseDto {
 /// The response to `DELETE /agent-studio/agent/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/DeletePublicAgentResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePublicAgentResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Agent deleted successfully`
+    /// Response message. Example: `Agent deleted successfully`.
     pub message: String,
-    /// Deleted agent ID
-    ///
-    /// Example: `p1q2r3s4t5u6v7w8x9y0z1a2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deleted agent ID. Example: `p1q2r3s4t5u6v7w8x9y0z1a2`.
     pub agent_id: Option<String>,
 }
 
 /// The body of `POST /agent-studio/agent/{agentId}/execute` and the body of `POST /agent-studio/public-api/agents/{agentId}/execute`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/ExecutePublicAgentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecutePublicAgentDto {
-    /// Message to send to the agent
-    ///
-    /// Example: `How can you help me with my marketing?`
+    /// Message to send to the agent. Example: `How can you help me with my marketing?`.
     pub message: String,
-    /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Omit this field for the first message in a new session. Include the executionId returned from the previous response to maintain context in subsequent messages.
-    ///
-    /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Omit this field for the first message in a new session. Include the executionId returned from the previous response to maintain context in subsequent messages. Example: `a1b2c3d4e5f6g7h8i9j0k1l2`.
     pub execution_id: Option<String>,
     /// Input variables to pass to the agent. These should match the input variables defined in the agent configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_variables: Option<serde_json::Value>,
-    /// Published version ID to execute. If not provided, the latest published production version will be used.
-    ///
-    /// Example: `b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Published version ID to execute. If not provided, the latest published production version will be used. Example: `b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d`.
     pub version_id: Option<String>,
     /// Attachments for the message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<PublicAttachmentSchema>>,
-    /// Location ID
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location ID. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Contact ID to associate with this execution. When provided, contact data will be hydrated and made available to the agent.
-    ///
-    /// Example: `cid_abc123def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID to associate with this execution. When provided, contact data will be hydrated and made available to the agent. Example: `cid_abc123def456`.
     pub contact_id: Option<String>,
 }
 
@@ -269,41 +222,23 @@ impl ExecutePublicAgentDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecutePublicAgentResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Use this ID in subsequent requests to continue the conversation.
-    ///
-    /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
+    /// Unique session identifier that maintains conversational context across multiple interactions within the same agent session. Use this ID in subsequent requests to continue the conversation. Example: `a1b2c3d4e5f6g7h8i9j0k1l2`.
     pub execution_id: String,
-    /// Unique identifier for a single interaction cycle, consisting of one user input and the corresponding agent response. Each message exchange generates a new interactionId.
-    ///
-    /// Example: `m9n8o7p6q5r4s3t2u1v0w9x8`
+    /// Unique identifier for a single interaction cycle, consisting of one user input and the corresponding agent response. Each message exchange generates a new interactionId. Example: `m9n8o7p6q5r4s3t2u1v0w9x8`.
     pub interaction_id: String,
-    /// Agent response text
-    ///
-    /// Example: `I can help you with various tasks...`
+    /// Agent response text. Example: `I can help you with various tasks...`.
     pub response: String,
-    /// Response type
-    ///
-    /// Example: `text`
+    /// Response type. Example: `text`.
     pub type_: String,
-    /// Expected input type for next interaction
-    ///
-    /// Example: `text`
+    /// Expected input type for next interaction. Example: `text`.
     pub next_expected_input: String,
-    /// When end node is added in the graph, this will be true if the agent reached the end node in the graph
-    ///
-    /// Example: `false`
+    /// When end node is added in the graph, this will be true if the agent reached the end node in the graph. Example: `false`.
     pub goal_completion: bool,
-    /// Execution status
-    ///
-    /// Example: `completed`
+    /// Execution status. Example: `completed`.
     pub execution_status: String,
-    /// Whether flow was switched
-    ///
-    /// Example: `false`
+    /// Whether flow was switched. Example: `false`.
     pub flow_switch: bool,
     /// Response attachments
     pub attachments: Vec<serde_json::Value>,
@@ -314,24 +249,18 @@ pub struct ExecutePublicAgentResponseDto {
 /// The response to `GET /agent-studio/agent/{agentId}` and the response to `GET /agent-studio/public-api/agents/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetAgentByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentByIdResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Agent retrieved successfully`
+    /// Response message. Example: `Agent retrieved successfully`.
     pub message: String,
     /// Agent metadata with all active versions
     pub agent: serde_json::Value,
-    /// Request trace ID for debugging
-    ///
-    /// Example: `22dbda99-13d3-4b4d-a30e-c468334e2178`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Request trace ID for debugging. Example: `22dbda99-13d3-4b4d-a30e-c468334e2178`.
     pub trace_id: Option<String>,
 }
 
@@ -341,13 +270,9 @@ pub struct GetAgentByIdResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPublishedAgentsResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Agents retrieved successfully`
+    /// Response message. Example: `Agents retrieved successfully`.
     pub message: String,
     /// List of agents with metadata
     pub agents: Vec<GetPublishedAgentsResponseDtoAgentsItem>,
@@ -358,94 +283,74 @@ pub struct GetPublishedAgentsResponseDto {
 /// An item of the `agents` field of [`GetPublishedAgentsResponseDto`].
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/agents/items`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoAgentsItem {
     /// Agent ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Agent name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Agent description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Location ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Agent status (always "active")
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Creation timestamp
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last update timestamp
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// Pagination metadata
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/pagination`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoPagination {
     /// Total number of agents
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Number of agents per page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Starting position
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Whether more agents exist
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/InternalServerErrorDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InternalServerErrorDto {
     /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Internal Server Error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// The body of `POST /agent-studio/agent/versions/{versionId}/publish`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/PromoteAndPublishDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PromoteAndPublishDto {
-    /// Location ID for authorization
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location ID for authorization. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// User ID performing the promotion action
-    ///
-    /// Example: `usr_abc123def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID performing the promotion action. Example: `usr_abc123def456`.
     pub user_id: Option<String>,
-    /// User name performing the promotion action
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User name performing the promotion action. Example: `John Doe`.
     pub user_name: Option<String>,
-    /// User email performing the promotion action
-    ///
-    /// Example: `john.doe@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User email performing the promotion action. Example: `john.doe@example.com`.
     pub user_email: Option<String>,
 }
 
@@ -485,13 +390,9 @@ impl PromoteAndPublishDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PromoteAndPublishResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Draft published to production successfully. New draft version created for future edits.`
+    /// Response message. Example: `Draft published to production successfully. New draft version created for future edits.`.
     pub message: String,
     /// Result data with production and new draft version details
     pub data: serde_json::Value,
@@ -504,13 +405,9 @@ pub struct PromoteAndPublishResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PublicAttachmentSchema {
-    /// Type of attachment
-    ///
-    /// Example: `image`
+    /// Type of attachment. Example: `image`.
     pub type_: String,
-    /// URL of the image attachment
-    ///
-    /// Example: `https://example.com/image.png`
+    /// URL of the image attachment. Example: `https://example.com/image.png`.
     pub image_url: String,
 }
 
@@ -529,28 +426,18 @@ pub use ghl_common::types::CreatePublicAgentDtoStatus as Status;
 /// The body of `PATCH /agent-studio/agent/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePublicAgentMetadataDto {
-    /// Location ID for authorization (cannot be updated)
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location ID for authorization (cannot be updated). Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Name of the agent
-    ///
-    /// Example: `Updated Customer Support Agent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the agent. Example: `Updated Customer Support Agent`.
     pub name: Option<String>,
-    /// Description of the agent
-    ///
-    /// Example: `Updated AI agent with enhanced customer support capabilities`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the agent. Example: `Updated AI agent with enhanced customer support capabilities`.
     pub description: Option<String>,
-    /// Status of the agent
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the agent. Example: `active`.
     pub status: Option<Status>,
 }
 
@@ -592,51 +479,32 @@ pub type UpdatePublicAgentResponseDto = PromoteAndPublishResponseDto;
 /// The body of `PATCH /agent-studio/agent/versions/{versionId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentVersionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePublicAgentVersionDto {
-    /// Location ID for authorization
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location ID for authorization. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Version name
-    ///
-    /// Example: `Customer Support Agent v2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version name. Example: `Customer Support Agent v2`.
     pub version_name: Option<String>,
-    /// Description of the version
-    ///
-    /// Example: `Updated version with improved customer handling logic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the version. Example: `Updated version with improved customer handling logic`.
     pub description: Option<String>,
     /// Complete array of nodes for the agent workflow. Provide all nodes including unchanged ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<serde_json::Value>>,
     /// Complete array of edges connecting the nodes. Provide all edges including unchanged ones.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges: Option<Vec<serde_json::Value>>,
     /// Global variables accessible throughout the agent workflow
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_variables: Option<Vec<serde_json::Value>>,
     /// Input variables required from user at execution time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_variables: Option<Vec<serde_json::Value>>,
     /// Runtime variables generated during agent execution
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_variables: Option<Vec<serde_json::Value>>,
     /// Global configuration including prompts and settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_config: Option<serde_json::Value>,
-    /// User ID performing the update
-    ///
-    /// Example: `usr_abc123def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID performing the update. Example: `usr_abc123def456`.
     pub user_id: Option<String>,
-    /// User name performing the update
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User name performing the update. Example: `John Doe`.
     pub user_name: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Associations API: one method per operation of `apps/v3/associations-v3.json`.
@@ -31,11 +31,7 @@ impl AssociationsV3Client {
     ///
     /// Get all Associations
     ///
-    /// `GET /associations/` (operation `find-associations`, API version `v3`).
-    ///
-    /// Returns a [`FindAssociations`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/` (operation `find-associations`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -58,11 +54,7 @@ impl AssociationsV3Client {
     ///
     /// Allow you to create contact - contact , contact - custom objects associations, will add more in the future.Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `POST /associations/` (operation `create-association`, API version `v3`).
-    ///
-    /// Returns a [`CreateAssociation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `POST /associations/` (operation `create-association`, API version `v3`). Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -81,11 +73,7 @@ impl AssociationsV3Client {
     ///
     /// Using this api you can get standard / user defined association by key
     ///
-    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `v3`).
-    ///
-    /// Returns a [`GetAssociationKeyByKeyName`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -106,11 +94,7 @@ impl AssociationsV3Client {
     ///
     /// Get association by object keys like contacts, custom objects and opportunities. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `v3`).
-    ///
-    /// Returns a [`GetAssociationByObjectKeys`] to set optional inputs on ([`location_id`](GetAssociationByObjectKeys::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAssociationByObjectKeys`] ([`location_id`](GetAssociationByObjectKeys::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -130,11 +114,7 @@ impl AssociationsV3Client {
     ///
     /// Create Relation.Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `POST /associations/relations` (operation `create-relation`, API version `v3`).
-    ///
-    /// Returns a [`CreateRelation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations/relation.write`. Takes a sub-account (location) token.
+    /// `POST /associations/relations` (operation `create-relation`, API version `v3`). Requires scope `associations/relation.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -150,11 +130,7 @@ impl AssociationsV3Client {
     ///
     /// Get all relations by record Id
     ///
-    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `v3`).
-    ///
-    /// Returns a [`GetRelationsByRecordId`] to set optional inputs on ([`association_ids`](GetRelationsByRecordId::association_ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `associations/relation.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `v3`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetRelationsByRecordId`] ([`association_ids`](GetRelationsByRecordId::association_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -182,11 +158,7 @@ impl AssociationsV3Client {
 
     /// Delete Relation
     ///
-    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `v3`).
-    ///
-    /// Returns a [`DeleteRelation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations/relation.write`. Takes a sub-account (location) token.
+    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `v3`). Requires scope `associations/relation.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -211,11 +183,7 @@ impl AssociationsV3Client {
     ///
     /// Delete USER_DEFINED Association By Id, deleting an association will also all the relations for that association
     ///
-    /// `DELETE /associations/{associationId}` (operation `delete-association`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAssociation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `DELETE /associations/{associationId}` (operation `delete-association`, API version `v3`). Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -234,11 +202,7 @@ impl AssociationsV3Client {
     ///
     /// Using this api you can get SYSTEM_DEFINED / USER_DEFINED association by id
     ///
-    /// `GET /associations/{associationId}` (operation `get-association-by-ID`, API version `v3`).
-    ///
-    /// Returns a [`GetAssociationById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/{associationId}` (operation `get-association-by-ID`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -257,11 +221,7 @@ impl AssociationsV3Client {
     ///
     /// Update Association , Allows you to update labels of an associations. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `PUT /associations/{associationId}` (operation `update-association`, API version `v3`).
-    ///
-    /// Returns a [`UpdateAssociation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `PUT /associations/{associationId}` (operation `update-association`, API version `v3`). Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -291,27 +251,21 @@ pub struct FindAssociations {
 
 impl FindAssociations {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit } = self;
-        let request = Request::to(Method::GET, "/associations/", "v3")
+        let request = Request::get("/associations/", "v3")
             .query("locationId", &location_id)
             .query("skip", &skip)
             .query("limit", &limit)
@@ -331,27 +285,21 @@ pub struct CreateAssociation {
 
 impl CreateAssociation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/associations/", "v3")
+        let request = Request::post("/associations/", "v3")
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -370,27 +318,21 @@ pub struct GetAssociationKeyByKeyName {
 
 impl GetAssociationKeyByKeyName {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key_name, location_id } = self;
-        let request = Request::to(Method::GET, "/associations/key/{key_name}", "v3")
+        let request = Request::get("/associations/key/{key_name}", "v3")
             .path_param("key_name", &key_name)
             .query("locationId", &location_id)
             .scopes(&["associations.readonly"])
@@ -416,31 +358,21 @@ impl GetAssociationByObjectKeys {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/associations/objectKey/{objectKey}",
-                "v3",
-            )
+        let request = Request::get("/associations/objectKey/{objectKey}", "v3")
             .path_param("objectKey", &object_key)
             .query_opt("locationId", location_id.as_ref())
             .scopes(&["associations.readonly"])
@@ -459,27 +391,21 @@ pub struct CreateRelation {
 
 impl CreateRelation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/associations/relations", "v3")
+        let request = Request::post("/associations/relations", "v3")
             .scopes(&["associations/relation.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -507,31 +433,21 @@ impl GetRelationsByRecordId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, record_id, location_id, skip, limit, association_ids } = self;
-        let request = Request::to(
-                Method::GET,
-                "/associations/relations/{recordId}",
-                "v3",
-            )
+        let request = Request::get("/associations/relations/{recordId}", "v3")
             .path_param("recordId", &record_id)
             .query("locationId", &location_id)
             .query("skip", &skip)
@@ -554,31 +470,21 @@ pub struct DeleteRelation {
 
 impl DeleteRelation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, relation_id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/associations/relations/{relationId}",
-                "v3",
-            )
+        let request = Request::delete("/associations/relations/{relationId}", "v3")
             .path_param("relationId", &relation_id)
             .query("locationId", &location_id)
             .scopes(&["associations/relation.write"])
@@ -597,27 +503,21 @@ pub struct DeleteAssociation {
 
 impl DeleteAssociation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteAssociationsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteAssociationsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteAssociationsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteAssociationsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id } = self;
-        let request = Request::to(Method::DELETE, "/associations/{associationId}", "v3")
+        let request = Request::delete("/associations/{associationId}", "v3")
             .path_param("associationId", &association_id)
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -635,27 +535,21 @@ pub struct GetAssociationById {
 
 impl GetAssociationById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id } = self;
-        let request = Request::to(Method::GET, "/associations/{associationId}", "v3")
+        let request = Request::get("/associations/{associationId}", "v3")
             .path_param("associationId", &association_id)
             .scopes(&["associations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -674,27 +568,21 @@ pub struct UpdateAssociation {
 
 impl UpdateAssociation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, association_id, body } = self;
-        let request = Request::to(Method::PUT, "/associations/{associationId}", "v3")
+        let request = Request::put("/associations/{associationId}", "v3")
             .path_param("associationId", &association_id)
             .scopes(&["associations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

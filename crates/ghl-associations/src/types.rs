@@ -14,25 +14,15 @@ use serde::{Deserialize, Serialize};
 pub struct CreateAssociationReqDto {
     /// Example: `string`
     pub location_id: String,
-    /// Association's Unique key
-    ///
-    /// Example: `student_teacher`
+    /// Association's Unique key. Example: `student_teacher`.
     pub key: String,
-    /// First Objects Association Label (custom_objects.children)
-    ///
-    /// Example: `student`
+    /// First Objects Association Label (custom_objects.children). Example: `student`.
     pub first_object_label: String,
-    /// First Objects Key
-    ///
-    /// Example: `custom_objects.children`
+    /// First Objects Key. Example: `custom_objects.children`.
     pub first_object_key: String,
-    /// Second Object Association Label (contact)
-    ///
-    /// Example: `Teacher`
+    /// Second Object Association Label (contact). Example: `Teacher`.
     pub second_object_label: String,
-    /// Second Objects Key
-    ///
-    /// Example: `contact`
+    /// Second Objects Key. Example: `contact`.
     pub second_object_key: String,
 }
 
@@ -64,21 +54,13 @@ impl CreateAssociationReqDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateRelationReqDto {
-    /// Your Sub Account's ID
-    ///
-    /// Example: `clF1LD04GTUKN3b3XuOj`
+    /// Your Sub Account's ID. Example: `clF1LD04GTUKN3b3XuOj`.
     pub location_id: String,
-    /// Association's Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Association's Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub association_id: String,
-    /// First Record's Id. For instance, if you have an association between a contact and a custom object, and you specify the contact as the first object while creating the association, then your firstRecordId would be the contactId
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// First Record's Id. For instance, if you have an association between a contact and a custom object, and you specify the contact as the first object while creating the association, then your firstRecordId would be the contactId. Example: `ve9EPM428h8vShlRW1KT`.
     pub first_record_id: String,
-    /// Second Record's Id.For instance, if you have an association between a contact and a custom object, and you specify the custom object as the second entity while creating the association, then your secondRecordId would be the customObject record Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Second Record's Id.For instance, if you have an association between a contact and a custom object, and you specify the custom object as the second entity while creating the association, then your secondRecordId would be the customObject record Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub second_record_id: String,
 }
 
@@ -105,13 +87,9 @@ impl CreateRelationReqDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteAssociationsResponseDto {
-    /// Deletion status
-    ///
-    /// Example: `true`
+    /// Deletion status. Example: `true`.
     pub deleted: bool,
-    /// Association Id
-    ///
-    /// Example: `6d6f6e676f5f6576656e7473`
+    /// Association Id. Example: `6d6f6e676f5f6576656e7473`.
     pub id: String,
     /// Example: `Association deleted successfully`
     pub message: String,
@@ -128,29 +106,17 @@ pub struct GetPostSuccessfulResponseDto {
     pub location_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
-    /// First Objects Association Label (custom_objects.children)
-    ///
-    /// Example: `student`
+    /// First Objects Association Label (custom_objects.children). Example: `student`.
     pub key: String,
-    /// First Objects Association Label (custom_objects.children)
-    ///
-    /// Example: `student`
+    /// First Objects Association Label (custom_objects.children). Example: `student`.
     pub first_object_label: String,
-    /// First Objects Key
-    ///
-    /// Example: `custom_objects.children`
+    /// First Objects Key. Example: `custom_objects.children`.
     pub first_object_key: String,
-    /// Second Object Association Label (contact)
-    ///
-    /// Example: `Teacher`
+    /// Second Object Association Label (contact). Example: `Teacher`.
     pub second_object_label: String,
-    /// Second Objects Key
-    ///
-    /// Example: `contact`
+    /// Second Objects Key. Example: `contact`.
     pub second_object_key: String,
-    /// Association Type can be USER_DEFINED or SYSTEM_DEFINED
-    ///
-    /// Example: `USER_DEFINED`
+    /// Association Type can be USER_DEFINED or SYSTEM_DEFINED. Example: `USER_DEFINED`.
     pub association_type: GetPostSuccessfulResponseDtoAssociationType,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Blogs API: one method per operation of `apps/v3/blogs-v3.json`.
@@ -31,11 +31,7 @@ impl BlogsV3Client {
     ///
     /// The "Get all authors" Api return the blog authors for a given location ID. Please use "blogs/author.readonly"
     ///
-    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `v3`).
-    ///
-    /// Returns a [`GetAllBlogAuthorsByLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/author.readonly`. Takes a sub-account (location) token.
+    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `v3`). Requires scope `blogs/author.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -64,11 +60,7 @@ impl BlogsV3Client {
     ///
     /// The "Get all categories" Api return the blog categoies for a given location ID. Please use "blogs/category.readonly"
     ///
-    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `v3`).
-    ///
-    /// Returns a [`GetAllCategoriesByLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/category.readonly`. Takes a sub-account (location) token.
+    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `v3`). Requires scope `blogs/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -96,11 +88,7 @@ impl BlogsV3Client {
     ///
     /// The "Create Blog Post" API allows you create blog post for any given blog site. Please use blogs/post.write
     ///
-    /// `POST /blogs/posts` (operation `create-blog-post`, API version `v3`).
-    ///
-    /// Returns a [`CreateBlogPost`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/post.write`. Takes a sub-account (location) token.
+    /// `POST /blogs/posts` (operation `create-blog-post`, API version `v3`). Requires scope `blogs/post.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -116,11 +104,7 @@ impl BlogsV3Client {
     ///
     /// The "Get Blog posts by Blog ID" API allows you get blog posts for any given blog site using blog ID.Please use blogs/posts.readonly
     ///
-    /// `GET /blogs/posts/all` (operation `get-blog-post`, API version `v3`).
-    ///
-    /// Returns a [`GetBlogPost`] to set optional inputs on ([`search_term`](GetBlogPost::search_term), [`status`](GetBlogPost::status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token.
+    /// `GET /blogs/posts/all` (operation `get-blog-post`, API version `v3`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogPost`] ([`search_term`](GetBlogPost::search_term), [`status`](GetBlogPost::status)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -147,11 +131,7 @@ impl BlogsV3Client {
     ///
     /// The "Check url slug" API allows check the blog slug validation which is needed before publishing any blog post. Please use blogs/check-slug.readonly. you can find the POST ID from the post edit url.
     ///
-    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `v3`).
-    ///
-    /// Returns a [`CheckUrlSlugExists`] to set optional inputs on ([`post_id`](CheckUrlSlugExists::post_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token.
+    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `v3`). Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`CheckUrlSlugExists`] ([`post_id`](CheckUrlSlugExists::post_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -173,11 +153,7 @@ impl BlogsV3Client {
     ///
     /// The "Update Blog Post" API allows you update blog post for any given blog site. Please use blogs/post-update.write
     ///
-    /// `PUT /blogs/posts/{postId}` (operation `update-blog-post`, API version `v3`).
-    ///
-    /// Returns a [`UpdateBlogPost`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/post-update.write`. Takes a sub-account (location) token.
+    /// `PUT /blogs/posts/{postId}` (operation `update-blog-post`, API version `v3`). Requires scope `blogs/post-update.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -198,11 +174,7 @@ impl BlogsV3Client {
     ///
     /// The "Get Blogs by Location ID" API allows you get blogs using Location ID.Please use blogs/list.readonly
     ///
-    /// `GET /blogs/site/all` (operation `get-blogs`, API version `v3`).
-    ///
-    /// Returns a [`GetBlogs`] to set optional inputs on ([`search_term`](GetBlogs::search_term)); `.send().await` runs the call.
-    ///
-    /// Requires scope `blogs/list.readonly`. Takes a sub-account (location) token.
+    /// `GET /blogs/site/all` (operation `get-blogs`, API version `v3`). Requires scope `blogs/list.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogs`] ([`search_term`](GetBlogs::search_term)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -235,19 +207,15 @@ pub struct GetAllBlogAuthorsByLocation {
 
 impl GetAllBlogAuthorsByLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::AuthorsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AuthorsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AuthorsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AuthorsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -278,7 +246,7 @@ impl GetAllBlogAuthorsByLocation {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/blogs/authors", "v3")
+        let request = Request::get("/blogs/authors", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -304,19 +272,15 @@ pub struct GetAllCategoriesByLocation {
 
 impl GetAllCategoriesByLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CategoriesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CategoriesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CategoriesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CategoriesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -350,7 +314,7 @@ impl GetAllCategoriesByLocation {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/blogs/categories", "v3")
+        let request = Request::get("/blogs/categories", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -374,27 +338,21 @@ pub struct CreateBlogPost {
 
 impl CreateBlogPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlogPostCreateResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlogPostCreateResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlogPostCreateResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlogPostCreateResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/blogs/posts", "v3")
+        let request = Request::post("/blogs/posts", "v3")
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
@@ -433,21 +391,15 @@ impl GetBlogPost {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlogPostGetResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlogPostGetResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlogPostGetResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlogPostGetResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -497,7 +449,7 @@ impl GetBlogPost {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/blogs/posts/all", "v3")
+        let request = Request::get("/blogs/posts/all", "v3")
             .query("locationId", &location_id)
             .query("blogId", &blog_id)
             .query("limit", &limit)
@@ -532,25 +484,21 @@ impl CheckUrlSlugExists {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UrlSlugCheckResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UrlSlugCheckResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UrlSlugCheckResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UrlSlugCheckResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, url_slug, location_id, post_id } = self;
-        let request = Request::to(Method::GET, "/blogs/posts/url-slug-exists", "v3")
+        let request = Request::get("/blogs/posts/url-slug-exists", "v3")
             .query("urlSlug", &url_slug)
             .query("locationId", &location_id)
             .query_opt("postId", post_id.as_ref())
@@ -575,27 +523,21 @@ pub struct UpdateBlogPost {
 
 impl UpdateBlogPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlogPostUpdateResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlogPostUpdateResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlogPostUpdateResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlogPostUpdateResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, post_id, body } = self;
-        let request = Request::to(Method::PUT, "/blogs/posts/{postId}", "v3")
+        let request = Request::put("/blogs/posts/{postId}", "v3")
             .path_param("postId", &post_id)
             .force_header(
                 "User-Agent",
@@ -627,21 +569,15 @@ impl GetBlogs {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlogGetResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlogGetResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlogGetResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlogGetResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -675,7 +611,7 @@ impl GetBlogs {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/blogs/site/all", "v3")
+        let request = Request::get("/blogs/site/all", "v3")
             .query("locationId", &location_id)
             .query("skip", &skip)
             .query("limit", &limit)

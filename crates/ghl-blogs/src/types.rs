@@ -28,13 +28,13 @@ pub struct AuthorResponseDto {
 /// The response to `GET /blogs/authors`.
 ///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuthorsResponseDto {
     /// Array of authors
     pub authors: Vec<AuthorResponseDto>,
     /// Number of authors of the location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 
@@ -71,6 +71,7 @@ pub struct BlogPostGetResponseWrapperDto {
 /// The `data` field of [`BlogPostCreateResponseWrapperDto`], an item of the `blogs` field of [`BlogPostGetResponseWrapperDto`] and the `updatedBlogPost` field of [`BlogPostUpdateResponseWrapperDto`].
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -78,56 +79,31 @@ pub struct BlogPostResponseDto {
     /// Array of category IDs associated with the blog post
     pub categories: Vec<String>,
     /// Array of tags associated with the blog post
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Indicates whether the blog post is archived
-    ///
-    /// Example: `false`
+    /// Indicates whether the blog post is archived. Example: `false`.
     pub archived: bool,
-    /// Unique identifier of the blog post
-    ///
-    /// Example: `66c381b38be80858b9af62b6`
+    /// Unique identifier of the blog post. Example: `66c381b38be80858b9af62b6`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Title of the blog post
-    ///
-    /// Example: `Banana is good source of energy`
+    /// Title of the blog post. Example: `Banana is good source of energy`.
     pub title: String,
-    /// Description of the blog post
-    ///
-    /// Example: `Description`
+    /// Description of the blog post. Example: `Description`.
     pub description: String,
-    /// URL of the image associated with the blog post
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg`
+    /// URL of the image associated with the blog post. Example: `https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg`.
     pub image_url: String,
     /// The `status` field.
     pub status: BlogPostStatus,
-    /// Alternative text for the blog post image
-    ///
-    /// Example: `alt`
+    /// Alternative text for the blog post image. Example: `alt`.
     pub image_alt_text: String,
-    /// URL slug for the blog post
-    ///
-    /// Example: `banana-good-energy`
+    /// URL slug for the blog post. Example: `banana-good-energy`.
     pub url_slug: String,
-    /// Canonical link of the blog post
-    ///
-    /// Example: `https://blog.chatgpts.agency/post/test-8384`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Canonical link of the blog post. Example: `https://blog.chatgpts.agency/post/test-8384`.
     pub canonical_link: Option<String>,
-    /// Identifier of the author of the blog post
-    ///
-    /// Example: `659ec9634a3796e4e47cc360`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the author of the blog post. Example: `659ec9634a3796e4e47cc360`.
     pub author: Option<String>,
-    /// Timestamp when the blog post was published
-    ///
-    /// Example: `2024-08-19T17:14:57.000Z`
+    /// Timestamp when the blog post was published. Example: `2024-08-19T17:14:57.000Z`.
     pub published_at: String,
-    /// Timestamp when the blog post was last updated
-    ///
-    /// Example: `2024-08-19T17:32:36.182Z`
+    /// Timestamp when the blog post was last updated. Example: `2024-08-19T17:32:36.182Z`.
     pub updated_at: String,
 }
 
@@ -150,33 +126,30 @@ pub struct BlogPostUpdateResponseWrapperDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BlogResponseDto {
-    /// Unique identifier of the blog
-    ///
-    /// Example: `lMOzIQZne5m6zQ528sT6`
+    /// Unique identifier of the blog. Example: `lMOzIQZne5m6zQ528sT6`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name of the blog
-    ///
-    /// Example: `My blog`
+    /// Name of the blog. Example: `My blog`.
     pub name: String,
 }
 
 /// The response to `GET /blogs/categories`.
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CategoriesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CategoriesResponseDto {
     /// Array of categories
     pub categories: Vec<CategoryResponseDto>,
     /// Number of categories of the location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 
 /// An item of the `categories` field of [`CategoriesResponseDto`].
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CategoryResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -185,7 +158,6 @@ pub struct CategoryResponseDto {
     #[serde(rename = "_id")]
     pub id: String,
     /// Example: `HighLevel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Example: `lMOzIQZne5m6zQ528sT6`
     pub location_id: String,
@@ -200,6 +172,7 @@ pub struct CategoryResponseDto {
 /// The body of `POST /blogs/posts`.
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CreateBlogPostParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -208,9 +181,7 @@ pub struct CreateBlogPostParams {
     pub title: String,
     /// Example: `Location ID`
     pub location_id: String,
-    /// You can find the blog id from blog site dashboard link
-    ///
-    /// Example: `Blog ID`
+    /// You can find the blog id from blog site dashboard link. Example: `Blog ID`.
     pub blog_id: String,
     /// Example: `Image URl`
     pub image_url: String,
@@ -226,20 +197,14 @@ pub struct CreateBlogPostParams {
     /// This needs to be array of category ids, which you can get from the category get api call.
     pub categories: Vec<String>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// This needs to be author id, which you can get from the author get api call.
-    ///
-    /// Example: `6683abde331c041f32c07aea`
+    /// This needs to be author id, which you can get from the author get api call. Example: `6683abde331c041f32c07aea`.
     pub author: String,
     /// Example: `any-blog-post-url`
     pub url_slug: String,
     /// Example: `https://tryghl.blog/post/testing-unsplash`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_link: Option<String>,
-    /// Provide ISO timestamp
-    ///
-    /// Example: `2025-02-05T18:30:47.000Z`
+    /// Provide ISO timestamp. Example: `2025-02-05T18:30:47.000Z`.
     pub published_at: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Brand Boards API v3 API: one method per operation of `apps/v3/brand-boards-v3.json`.
@@ -31,11 +31,7 @@ impl BrandBoardsV3Client {
     ///
     /// Creates a new brand board with logos, colors, and fonts
     ///
-    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `v3`).
-    ///
-    /// Returns a [`CreateBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -54,11 +50,7 @@ impl BrandBoardsV3Client {
     ///
     /// Get list of brand voices for a location
     ///
-    /// `GET /brand-boards/locations/{locationId}/brand-voices` (operation `list-brand-voices`, API version `v3`).
-    ///
-    /// Returns a [`ListBrandVoices`] to set optional inputs on ([`limit`](ListBrandVoices::limit), [`offset`](ListBrandVoices::offset), [`search`](ListBrandVoices::search), [`deleted`](ListBrandVoices::deleted)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /brand-boards/locations/{locationId}/brand-voices` (operation `list-brand-voices`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListBrandVoices`] ([`limit`](ListBrandVoices::limit), [`offset`](ListBrandVoices::offset), [`search`](ListBrandVoices::search), [`deleted`](ListBrandVoices::deleted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -82,11 +74,7 @@ impl BrandBoardsV3Client {
     ///
     /// Create a brand voice for a location
     ///
-    /// `POST /brand-boards/locations/{locationId}/brand-voices` (operation `create-brand-voice`, API version `v3`).
-    ///
-    /// Returns a [`CreateBrandVoice`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /brand-boards/locations/{locationId}/brand-voices` (operation `create-brand-voice`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -111,11 +99,7 @@ impl BrandBoardsV3Client {
     ///
     /// Delete a brand voice by ID
     ///
-    /// `DELETE /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `delete-brand-voice`, API version `v3`).
-    ///
-    /// Returns a [`DeleteBrandVoice`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `delete-brand-voice`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -141,11 +125,7 @@ impl BrandBoardsV3Client {
     ///
     /// Get a brand voice by ID
     ///
-    /// `GET /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `get-brand-voice`, API version `v3`).
-    ///
-    /// Returns a [`GetBrandVoice`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `get-brand-voice`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -171,11 +151,7 @@ impl BrandBoardsV3Client {
     ///
     /// Update a brand voice by ID
     ///
-    /// `PATCH /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `update-brand-voice`, API version `v3`).
-    ///
-    /// Returns a [`UpdateBrandVoice`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PATCH /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}` (operation `update-brand-voice`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -203,11 +179,7 @@ impl BrandBoardsV3Client {
     ///
     /// Set a brand voice as the default for a location. The previous default will be unset.
     ///
-    /// `POST /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}/default` (operation `set-default-brand-voice`, API version `v3`).
-    ///
-    /// Returns a [`SetDefaultBrandVoice`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}/default` (operation `set-default-brand-voice`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -233,11 +205,7 @@ impl BrandBoardsV3Client {
     ///
     /// Retrieves all Brand Boards for a specific location
     ///
-    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`).
-    ///
-    /// Returns a [`GetBrandBoardsByLocation`] to set optional inputs on ([`limit`](GetBrandBoardsByLocation::limit), [`offset`](GetBrandBoardsByLocation::offset), [`search`](GetBrandBoardsByLocation::search), [`deleted`](GetBrandBoardsByLocation::deleted)); `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`] ([`limit`](GetBrandBoardsByLocation::limit), [`offset`](GetBrandBoardsByLocation::offset), [`search`](GetBrandBoardsByLocation::search), [`deleted`](GetBrandBoardsByLocation::deleted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -264,11 +232,7 @@ impl BrandBoardsV3Client {
     ///
     /// Deletes a Brand Board
     ///
-    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `v3`).
-    ///
-    /// Returns a [`DeleteBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -294,11 +258,7 @@ impl BrandBoardsV3Client {
     ///
     /// Retrieves a specific Brand Board by its ID
     ///
-    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `v3`).
-    ///
-    /// Returns a [`GetBrandBoardById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -324,11 +284,7 @@ impl BrandBoardsV3Client {
     ///
     /// Updates an existing Brand Board
     ///
-    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `v3`).
-    ///
-    /// Returns a [`UpdateBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -363,25 +319,21 @@ pub struct CreateBrandBoard {
 
 impl CreateBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/brand-boards/", "v3")
+        let request = Request::post("/brand-boards/", "v3")
             .scopes(&["brand-boards/design-kit.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -427,21 +379,15 @@ impl ListBrandVoices {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListBrandVoicesPublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListBrandVoicesPublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListBrandVoicesPublicV1ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListBrandVoicesPublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -491,8 +437,7 @@ impl ListBrandVoices {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/brand-boards/locations/{locationId}/brand-voices",
                 "v3",
             )
@@ -517,30 +462,21 @@ pub struct CreateBrandVoice {
 
 impl CreateBrandVoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateBrandVoicePublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateBrandVoicePublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateBrandVoicePublicV1ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateBrandVoicePublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/brand-boards/locations/{locationId}/brand-voices",
                 "v3",
             )
@@ -562,30 +498,21 @@ pub struct DeleteBrandVoice {
 
 impl DeleteBrandVoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteBrandVoicePublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteBrandVoicePublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteBrandVoicePublicV1ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteBrandVoicePublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, brand_voice_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}",
                 "v3",
             )
@@ -607,28 +534,21 @@ pub struct GetBrandVoice {
 
 impl GetBrandVoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBrandVoicePublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandVoicePublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandVoicePublicV1ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandVoicePublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, brand_voice_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}",
                 "v3",
             )
@@ -651,30 +571,21 @@ pub struct UpdateBrandVoice {
 
 impl UpdateBrandVoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateBrandVoicePublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateBrandVoicePublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateBrandVoicePublicV1ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateBrandVoicePublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, brand_voice_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}",
                 "v3",
             )
@@ -697,30 +608,21 @@ pub struct SetDefaultBrandVoice {
 
 impl SetDefaultBrandVoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SetDefaultBrandVoicePublicV1ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SetDefaultBrandVoicePublicV1ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::SetDefaultBrandVoicePublicV1ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SetDefaultBrandVoicePublicV1ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, brand_voice_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}/default",
                 "v3",
             )
@@ -769,21 +671,15 @@ impl GetBrandBoardsByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBrandBoardsByLocationSuccessDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardsByLocationSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardsByLocationSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardsByLocationSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -809,7 +705,7 @@ impl GetBrandBoardsByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, search, deleted } = self;
-        let request = Request::to(Method::GET, "/brand-boards/{locationId}", "v3")
+        let request = Request::get("/brand-boards/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -832,29 +728,21 @@ pub struct DeleteBrandBoard {
 
 impl DeleteBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/brand-boards/{locationId}/{id}",
-                "v3",
-            )
+        let request = Request::delete("/brand-boards/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])
@@ -874,25 +762,21 @@ pub struct GetBrandBoardById {
 
 impl GetBrandBoardById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(Method::GET, "/brand-boards/{locationId}/{id}", "v3")
+        let request = Request::get("/brand-boards/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.readonly"])
@@ -913,25 +797,21 @@ pub struct UpdateBrandBoard {
 
 impl UpdateBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(Method::PATCH, "/brand-boards/{locationId}/{id}", "v3")
+        let request = Request::patch("/brand-boards/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])

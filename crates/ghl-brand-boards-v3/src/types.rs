@@ -8,118 +8,65 @@ use serde::{Deserialize, Serialize};
 /// An item of the `brandBoards` field of [`GetBrandBoardsByLocationSuccessDto`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandBoardListItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandBoardListItemDto {
-    /// Brand board ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand board ID. Example: `507f1f77bcf86cd799439011`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Brand board name
-    ///
-    /// Example: `My Brand Board`
+    /// Brand board name. Example: `My Brand Board`.
     pub name: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: String,
-    /// Whether this is the default brand board for the location
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is the default brand board for the location. Example: `false`.
     pub default: Option<bool>,
     /// Metadata about the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaData>,
 }
 
 /// The `answers` field of [`CreateBrandVoicePublicV1BodyDto`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoiceAnswersDto {
-    /// Brand Name
-    ///
-    /// Example: `Acme Inc`
+    /// Brand Name. Example: `Acme Inc`.
     pub brand_name: String,
-    /// Tone of Voice
-    ///
-    /// Example: `Professional and friendly`
+    /// Tone of Voice. Example: `Professional and friendly`.
     pub tone_of_voice: String,
-    /// Target Audience
-    ///
-    /// Example: `Small business owners`
+    /// Target Audience. Example: `Small business owners`.
     pub target_audience: String,
-    /// Customer Pain Points
-    ///
-    /// Example: `Difficulty with time management`
+    /// Customer Pain Points. Example: `Difficulty with time management`.
     pub customer_pain_points: String,
-    /// Business Type
-    ///
-    /// Example: `Software Development`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Type. Example: `Software Development`.
     pub business_type: Option<String>,
-    /// Company Website
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Website. Example: `https://example.com`.
     pub company_website: Option<String>,
-    /// Company Email
-    ///
-    /// Example: `contact@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Email. Example: `contact@example.com`.
     pub company_email: Option<String>,
-    /// Company Address
-    ///
-    /// Example: `123 Main St, Anytown, CA`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Address. Example: `123 Main St, Anytown, CA`.
     pub company_address: Option<String>,
     /// Phone Information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<serde_json::Value>,
-    /// Business Hours
-    ///
-    /// Example: `Mon-Fri 9am-5pm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Hours. Example: `Mon-Fri 9am-5pm`.
     pub business_hours: Option<String>,
-    /// Brand Promise
-    ///
-    /// Example: `We deliver on time, every time`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Promise. Example: `We deliver on time, every time`.
     pub brand_promise: Option<String>,
-    /// Brand Values
-    ///
-    /// Example: `Integrity, Excellence, Innovation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Values. Example: `Integrity, Excellence, Innovation`.
     pub brand_values: Option<String>,
-    /// Brand Purpose
-    ///
-    /// Example: `To empower small businesses with technology`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Purpose. Example: `To empower small businesses with technology`.
     pub brand_purpose: Option<String>,
-    /// Competitive Advantage
-    ///
-    /// Example: `Proprietary AI technology`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Competitive Advantage. Example: `Proprietary AI technology`.
     pub competitive_advantage: Option<String>,
-    /// Risks of Inaction
-    ///
-    /// Example: `Falling behind competitors`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Risks of Inaction. Example: `Falling behind competitors`.
     pub risks_of_inaction: Option<String>,
-    /// Unique Selling Proposition
-    ///
-    /// Example: `The only solution that integrates with all major platforms`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique Selling Proposition. Example: `The only solution that integrates with all major platforms`.
     pub unique_selling_proposition: Option<String>,
-    /// Call to Action
-    ///
-    /// Example: `Schedule a demo today`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to Action. Example: `Schedule a demo today`.
     pub call_to_action: Option<String>,
 }
 
@@ -240,92 +187,44 @@ impl BrandVoiceAnswersDto {
 /// The `answers` field of [`CreateBrandVoicePublicV1ResponseDto`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersPublicV1Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoiceAnswersPublicV1Dto {
-    /// Brand Name
-    ///
-    /// Example: `Acme Inc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Name. Example: `Acme Inc`.
     pub brand_name: Option<String>,
-    /// Tone of Voice
-    ///
-    /// Example: `Professional and friendly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tone of Voice. Example: `Professional and friendly`.
     pub tone_of_voice: Option<String>,
-    /// Target Audience
-    ///
-    /// Example: `Small business owners`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Target Audience. Example: `Small business owners`.
     pub target_audience: Option<String>,
-    /// Customer Pain Points
-    ///
-    /// Example: `Difficulty with time management`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer Pain Points. Example: `Difficulty with time management`.
     pub customer_pain_points: Option<String>,
-    /// Business Type
-    ///
-    /// Example: `Software Development`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Type. Example: `Software Development`.
     pub business_type: Option<String>,
-    /// Company Website
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Website. Example: `https://example.com`.
     pub company_website: Option<String>,
-    /// Company Email
-    ///
-    /// Example: `contact@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Email. Example: `contact@example.com`.
     pub company_email: Option<String>,
-    /// Company Address
-    ///
-    /// Example: `123 Main St, Anytown, CA`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company Address. Example: `123 Main St, Anytown, CA`.
     pub company_address: Option<String>,
     /// Phone Information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<serde_json::Value>,
-    /// Business Hours
-    ///
-    /// Example: `Mon-Fri 9am-5pm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Hours. Example: `Mon-Fri 9am-5pm`.
     pub business_hours: Option<String>,
-    /// Brand Promise
-    ///
-    /// Example: `We deliver on time, every time`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Promise. Example: `We deliver on time, every time`.
     pub brand_promise: Option<String>,
-    /// Brand Values
-    ///
-    /// Example: `Integrity, Excellence, Innovation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Values. Example: `Integrity, Excellence, Innovation`.
     pub brand_values: Option<String>,
-    /// Brand Purpose
-    ///
-    /// Example: `To empower small businesses with technology`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Brand Purpose. Example: `To empower small businesses with technology`.
     pub brand_purpose: Option<String>,
-    /// Competitive Advantage
-    ///
-    /// Example: `Proprietary AI technology`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Competitive Advantage. Example: `Proprietary AI technology`.
     pub competitive_advantage: Option<String>,
-    /// Risks of Inaction
-    ///
-    /// Example: `Falling behind competitors`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Risks of Inaction. Example: `Falling behind competitors`.
     pub risks_of_inaction: Option<String>,
-    /// Unique Selling Proposition
-    ///
-    /// Example: `The only solution that integrates with all major platforms`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique Selling Proposition. Example: `The only solution that integrates with all major platforms`.
     pub unique_selling_proposition: Option<String>,
-    /// Call to Action
-    ///
-    /// Example: `Schedule a demo today`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call to Action. Example: `Schedule a demo today`.
     pub call_to_action: Option<String>,
 }
 
@@ -472,58 +371,36 @@ impl BrandVoiceAnswersPublicV1Dto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandVoicePublicV1Dto {
-    /// Brand voice ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand voice ID. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Brand voice name
-    ///
-    /// Example: `My Brand Voice`
+    /// Brand voice name. Example: `My Brand Voice`.
     pub name: String,
-    /// Whether this is the default brand voice
-    ///
-    /// Example: `false`
+    /// Whether this is the default brand voice. Example: `false`.
     pub is_default: bool,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Creation timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: String,
 }
 
 /// An item of the `colors` field of [`CreateBrandBoardParam`], an item of the `colors` field of [`GetBrandBoardSuccessDto`] and an item of the `colors` field of [`UpdateBrandBoardBody`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/Color`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Color {
-    /// Unique identifier for the color
-    ///
-    /// Example: `color_xyz789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the color. Example: `color_xyz789`.
     pub id: Option<String>,
-    /// Color in 8-digit hexadecimal notation with alpha channel
-    ///
-    /// Example: `#FF5733FF`
+    /// Color in 8-digit hexadecimal notation with alpha channel. Example: `#FF5733FF`.
     pub hexa: String,
-    /// Color with red, green, blue, and alpha channel values
-    ///
-    /// Example: `rgba(255, 87, 51, 1)`
+    /// Color with red, green, blue, and alpha channel values. Example: `rgba(255, 87, 51, 1)`.
     pub rgba: String,
-    /// Color in HEX format
-    ///
-    /// Example: `#FF5733`
+    /// Color in HEX format. Example: `#FF5733`.
     pub hex: String,
-    /// Color in RGB format
-    ///
-    /// Example: `rgb(255, 87, 51)`
+    /// Color in RGB format. Example: `rgb(255, 87, 51)`.
     pub rgb: String,
-    /// Display label for the color
-    ///
-    /// Example: `Brand Orange`
+    /// Display label for the color. Example: `Brand Orange`.
     pub label: String,
 }
 
@@ -556,51 +433,30 @@ impl Color {
 /// The body of `POST /brand-boards/`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandBoardParam {
-    /// Location ID where the brand board will be created
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID where the brand board will be created. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Name of the brand board
-    ///
-    /// Example: `My Brand Board`
+    /// Name of the brand board. Example: `My Brand Board`.
     pub name: String,
     /// Array of logos for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of colors for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of fonts for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Set as the default brand board for this location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set as the default brand board for this location. Example: `true`.
     pub default: Option<bool>,
-    /// Source brand board ID to copy from (creates a new brand board based on this template)
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source brand board ID to copy from (creates a new brand board based on this template). Example: `507f1f77bcf86cd799439011`.
     pub brand_board_id: Option<String>,
-    /// Parent folder ID in media library for organizing brand boards
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library for organizing brand boards. Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
-    /// Source type indicating how the brand board was created
-    ///
-    /// Example: `blank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source type indicating how the brand board was created. Example: `blank`.
     pub type_: Option<SourceType>,
-    /// Website URL to extract design kit from (colors, fonts, logos)
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL to extract design kit from (colors, fonts, logos). Example: `https://example.com`.
     pub url: Option<String>,
 }
 
@@ -673,31 +529,20 @@ impl CreateBrandBoardParam {
 /// The body of `POST /brand-boards/locations/{locationId}/brand-voices`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandVoicePublicV1BodyDto {
-    /// Name
-    ///
-    /// Example: `My Brand Voice`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name. Example: `My Brand Voice`.
     pub name: Option<String>,
-    /// Creation type. "manual" creates with provided custom answers, "url" generates answers from a website, "description" generates answers from a text description
-    ///
-    /// Example: `manual`
+    /// Creation type. "manual" creates with provided custom answers, "url" generates answers from a website, "description" generates answers from a text description. Example: `manual`.
     pub type_: CreateBrandVoicePublicV1BodyDtoType,
-    /// Website URL to generate brand voice from. Required when type is "url"
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL to generate brand voice from. Required when type is "url". Example: `https://example.com`.
     pub url: Option<String>,
-    /// Company description to generate brand voice from. Required when type is "description", optional when type is "url"
-    ///
-    /// Example: `We are a tech company focused on innovative solutions for small businesses`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company description to generate brand voice from. Required when type is "description", optional when type is "url". Example: `We are a tech company focused on innovative solutions for small businesses`.
     pub description: Option<String>,
     /// Brand voice answers. Required when type is "manual"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<BrandVoiceAnswersDto>,
 }
 
@@ -752,88 +597,59 @@ ghl_runtime::string_enum! {
 /// The response to `POST /brand-boards/locations/{locationId}/brand-voices`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandVoicePublicV1ResponseDto {
-    /// Brand voice ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand voice ID. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Brand voice name
-    ///
-    /// Example: `My Brand Voice`
+    /// Brand voice name. Example: `My Brand Voice`.
     pub name: String,
-    /// Whether this is the default brand voice
-    ///
-    /// Example: `false`
+    /// Whether this is the default brand voice. Example: `false`.
     pub is_default: bool,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Creation timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: String,
-    /// Location ID
-    ///
-    /// Example: `oHJiAh0wDG3BzmzACVD6`
+    /// Location ID. Example: `oHJiAh0wDG3BzmzACVD6`.
     pub location_id: String,
-    /// Whether the brand voice has been soft deleted
-    ///
-    /// Example: `false`
+    /// Whether the brand voice has been soft deleted. Example: `false`.
     pub deleted: bool,
     /// Brand voice answers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<BrandVoiceAnswersPublicV1Dto>,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `DELETE /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/DeleteBrandVoicePublicV1ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBrandVoicePublicV1ResponseDto {
-    /// Whether the brand voice is deleted
-    ///
-    /// Example: `true`
+    /// Whether the brand voice is deleted. Example: `true`.
     pub deleted: bool,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// An item of the `fonts` field of [`CreateBrandBoardParam`], an item of the `fonts` field of [`GetBrandBoardSuccessDto`] and an item of the `fonts` field of [`UpdateBrandBoardBody`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/Font`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Font {
-    /// Unique identifier for the font
-    ///
-    /// Example: `font_def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the font. Example: `font_def456`.
     pub id: Option<String>,
-    /// Font family name
-    ///
-    /// Example: `Montserrat`
+    /// Font family name. Example: `Montserrat`.
     pub font: String,
-    /// Fallback font family
-    ///
-    /// Example: `sans-serif`
+    /// Fallback font family. Example: `sans-serif`.
     pub fallback: String,
-    /// Display label for the font
-    ///
-    /// Example: `Heading Font`
+    /// Display label for the font. Example: `Heading Font`.
     pub label: String,
 }
 
@@ -862,70 +678,41 @@ impl Font {
 /// The response to `POST /brand-boards/`, the response to `DELETE /brand-boards/{locationId}/{id}`, the response to `GET /brand-boards/{locationId}/{id}` and 1 more place.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/GetBrandBoardSuccessDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardSuccessDto {
-    /// Brand board ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand board ID. Example: `507f1f77bcf86cd799439011`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Brand board name
-    ///
-    /// Example: `My Brand Board`
+    /// Brand board name. Example: `My Brand Board`.
     pub name: String,
     /// Array of logos
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of brand colors
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of brand fonts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Whether this is the default brand board for the location
-    ///
-    /// Example: `false`
+    /// Whether this is the default brand board for the location. Example: `false`.
     pub default: bool,
-    /// Whether the brand board has been soft deleted
-    ///
-    /// Example: `false`
+    /// Whether the brand board has been soft deleted. Example: `false`.
     pub deleted: bool,
-    /// Parent folder ID in media library
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library. Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
-    /// Media library folder ID for this brand board
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media library folder ID for this brand board. Example: `507f1f77bcf86cd799439011`.
     pub folder_id: Option<String>,
-    /// Original brand board ID if cloned from snapshot
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original brand board ID if cloned from snapshot. Example: `507f1f77bcf86cd799439011`.
     pub origin_id: Option<String>,
     /// Metadata about the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaData>,
     /// Assets that used fallbacks/defaults (only returned when creating from URL)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_assets: Option<MissingAssets>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
@@ -938,9 +725,7 @@ pub struct GetBrandBoardSuccessDto {
 pub struct GetBrandBoardsByLocationSuccessDto {
     /// Array of brand boards for the location
     pub brand_boards: Vec<BrandBoardListItemDto>,
-    /// Total number of brand boards matching the query
-    ///
-    /// Example: `42`
+    /// Total number of brand boards matching the query. Example: `42`.
     pub total_count: i64,
 }
 
@@ -952,64 +737,47 @@ pub type GetBrandVoicePublicV1ResponseDto = CreateBrandVoicePublicV1ResponseDto;
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/InvalidLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
-    /// HTTP status code for invalid location access
-    ///
-    /// Example: `403`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTTP status code for invalid location access. Example: `403`.
     pub status_code: Option<f64>,
-    /// Error message describing the location access failure
-    ///
-    /// Example: `The token does not have access to this location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message describing the location access failure. Example: `The token does not have access to this location`.
     pub message: Option<String>,
 }
 
 /// The response to `GET /brand-boards/locations/{locationId}/brand-voices`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/ListBrandVoicesPublicV1ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBrandVoicesPublicV1ResponseDto {
     /// List of brand voices
     pub items: Vec<BrandVoicePublicV1Dto>,
-    /// Total count of brand voices
-    ///
-    /// Example: `25`
+    /// Total count of brand voices. Example: `25`.
     pub total: f64,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// An item of the `logos` field of [`CreateBrandBoardParam`], an item of the `logos` field of [`GetBrandBoardSuccessDto`] and an item of the `logos` field of [`UpdateBrandBoardBody`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/Logo`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Logo {
-    /// Unique identifier for the logo
-    ///
-    /// Example: `logo_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the logo. Example: `logo_abc123`.
     pub id: Option<String>,
-    /// Public URL of the logo image. Used for uploading to the brand board folder in media library
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/logos/my-logo.png`
+    /// Public URL of the logo image. Used for uploading to the brand board folder in media library. Example: `https://storage.googleapis.com/bucket/logos/my-logo.png`.
     pub url: String,
-    /// Display label for the logo (e.g., Primary, Secondary)
-    ///
-    /// Example: `Primary Logo`
+    /// Display label for the logo (e.g., Primary, Secondary). Example: `Primary Logo`.
     pub label: String,
-    /// Storage path of the logo in the media library
-    ///
-    /// Example: `/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png`
+    /// Storage path of the logo in the media library. Example: `/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png`.
     pub path: String,
 }
 
@@ -1038,29 +806,18 @@ impl Logo {
 /// The `meta` field of [`BrandBoardListItemDto`] and the `meta` field of [`GetBrandBoardSuccessDto`].
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/MetaData`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaData {
-    /// User ID who last updated the brand board
-    ///
-    /// Example: `user_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who last updated the brand board. Example: `user_abc123`.
     pub updated_by: Option<String>,
-    /// Last action performed on the brand board
-    ///
-    /// Example: `UPDATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last action performed on the brand board. Example: `UPDATE`.
     pub last_action: Option<String>,
-    /// Source brand board ID if created from a template
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source brand board ID if created from a template. Example: `507f1f77bcf86cd799439011`.
     pub source_id: Option<String>,
-    /// How the brand board was created
-    ///
-    /// Example: `blank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How the brand board was created. Example: `blank`.
     pub source_type: Option<SourceType>,
 }
 
@@ -1081,46 +838,32 @@ pub struct MissingAssets {
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/NotFoundDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
-    /// HTTP status code for not found
-    ///
-    /// Example: `404`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTTP status code for not found. Example: `404`.
     pub status_code: Option<f64>,
-    /// Error message describing the not found failure
-    ///
-    /// Example: `Not Found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message describing the not found failure. Example: `Not Found`.
     pub message: Option<String>,
-    /// Error type identifier
-    ///
-    /// Example: `The requested resource was not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error type identifier. Example: `The requested resource was not found`.
     pub error: Option<String>,
 }
 
 /// The response to `POST /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}/default`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/SetDefaultBrandVoicePublicV1ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetDefaultBrandVoicePublicV1ResponseDto {
-    /// Whether the operation was successful
-    ///
-    /// Example: `true`
+    /// Whether the operation was successful. Example: `true`.
     pub success: bool,
-    /// Brand voice ID that was set as default
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand voice ID that was set as default. Example: `507f1f77bcf86cd799439011`.
     pub brand_voice_id: String,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
@@ -1139,33 +882,22 @@ ghl_runtime::string_enum! {
 /// The body of `PATCH /brand-boards/{locationId}/{id}`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/UpdateBrandBoardBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBrandBoardBody {
-    /// Name of the brand board
-    ///
-    /// Example: `My Brandboard 2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the brand board. Example: `My Brandboard 2`.
     pub name: Option<String>,
     /// Array of logos for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of colors for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of fonts for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Set as the default brand board for this location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set as the default brand board for this location. Example: `true`.
     pub default: Option<bool>,
-    /// Parent folder ID in media library (reserved for future use)
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library (reserved for future use). Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
 }
 
@@ -1227,16 +959,13 @@ pub type UpdateBrandVoiceAnswersDto = BrandVoiceAnswersPublicV1Dto;
 /// The body of `PATCH /brand-boards/locations/{locationId}/brand-voices/{brandVoiceId}`.
 ///
 /// Schema: `apps/v3/brand-boards-v3.json#/components/schemas/UpdateBrandVoicePublicV1BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateBrandVoicePublicV1BodyDto {
-    /// Name
-    ///
-    /// Example: `My Brand Voice`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name. Example: `My Brand Voice`.
     pub name: Option<String>,
     /// Updated answers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<UpdateBrandVoiceAnswersDto>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Brand Boards API: one method per operation of `apps/brand-boards.json`.
@@ -31,11 +31,7 @@ impl BrandBoardsClient {
     ///
     /// Creates a new brand board with logos, colors, and fonts
     ///
-    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -54,11 +50,7 @@ impl BrandBoardsClient {
     ///
     /// Retrieves all Brand Boards for a specific location
     ///
-    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetBrandBoardsByLocation`] to set optional inputs on ([`limit`](GetBrandBoardsByLocation::limit), [`offset`](GetBrandBoardsByLocation::offset), [`search`](GetBrandBoardsByLocation::search), [`deleted`](GetBrandBoardsByLocation::deleted)); `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`] ([`limit`](GetBrandBoardsByLocation::limit), [`offset`](GetBrandBoardsByLocation::offset), [`search`](GetBrandBoardsByLocation::search), [`deleted`](GetBrandBoardsByLocation::deleted)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -81,11 +73,7 @@ impl BrandBoardsClient {
     ///
     /// Deletes a Brand Board
     ///
-    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -111,11 +99,7 @@ impl BrandBoardsClient {
     ///
     /// Retrieves a specific Brand Board by its ID
     ///
-    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetBrandBoardById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -141,11 +125,7 @@ impl BrandBoardsClient {
     ///
     /// Updates an existing Brand Board
     ///
-    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateBrandBoard`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -180,25 +160,21 @@ pub struct CreateBrandBoard {
 
 impl CreateBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/brand-boards/", "2021-07-28")
+        let request = Request::post("/brand-boards/", "2021-07-28")
             .scopes(&["brand-boards/design-kit.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -244,21 +220,15 @@ impl GetBrandBoardsByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBrandBoardsByLocationSuccessDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardsByLocationSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardsByLocationSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardsByLocationSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -284,11 +254,7 @@ impl GetBrandBoardsByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, search, deleted } = self;
-        let request = Request::to(
-                Method::GET,
-                "/brand-boards/{locationId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/brand-boards/{locationId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -311,29 +277,21 @@ pub struct DeleteBrandBoard {
 
 impl DeleteBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/brand-boards/{locationId}/{id}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/brand-boards/{locationId}/{id}", "2021-07-28")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])
@@ -353,29 +311,21 @@ pub struct GetBrandBoardById {
 
 impl GetBrandBoardById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/brand-boards/{locationId}/{id}",
-                "2021-07-28",
-            )
+        let request = Request::get("/brand-boards/{locationId}/{id}", "2021-07-28")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.readonly"])
@@ -396,29 +346,21 @@ pub struct UpdateBrandBoard {
 
 impl UpdateBrandBoard {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetBrandBoardSuccessDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBrandBoardSuccessDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBrandBoardSuccessDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
-                "/brand-boards/{locationId}/{id}",
-                "2021-07-28",
-            )
+        let request = Request::patch("/brand-boards/{locationId}/{id}", "2021-07-28")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .scopes(&["brand-boards/design-kit.write"])

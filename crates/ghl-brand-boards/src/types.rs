@@ -8,30 +8,21 @@ use serde::{Deserialize, Serialize};
 /// An item of the `brandBoards` field of [`GetBrandBoardsByLocationSuccessDto`].
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/BrandBoardListItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BrandBoardListItemDto {
-    /// Brand board ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand board ID. Example: `507f1f77bcf86cd799439011`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Brand board name
-    ///
-    /// Example: `My Brand Board`
+    /// Brand board name. Example: `My Brand Board`.
     pub name: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: String,
-    /// Whether this is the default brand board for the location
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is the default brand board for the location. Example: `false`.
     pub default: Option<bool>,
     /// Metadata about the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaData>,
 }
 
@@ -41,29 +32,17 @@ pub struct BrandBoardListItemDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Color {
-    /// Unique identifier for the color
-    ///
-    /// Example: `color_xyz789`
+    /// Unique identifier for the color. Example: `color_xyz789`.
     pub id: String,
-    /// Color in HEXA format (with alpha)
-    ///
-    /// Example: `#FF5733FF`
+    /// Color in HEXA format (with alpha). Example: `#FF5733FF`.
     pub hexa: String,
-    /// Color in RGBA format
-    ///
-    /// Example: `rgba(255, 87, 51, 1)`
+    /// Color in RGBA format. Example: `rgba(255, 87, 51, 1)`.
     pub rgba: String,
-    /// Color in HEX format
-    ///
-    /// Example: `#FF5733`
+    /// Color in HEX format. Example: `#FF5733`.
     pub hex: String,
-    /// Color in RGB format
-    ///
-    /// Example: `rgb(255, 87, 51)`
+    /// Color in RGB format. Example: `rgb(255, 87, 51)`.
     pub rgb: String,
-    /// Display label for the color
-    ///
-    /// Example: `Brand Orange`
+    /// Display label for the color. Example: `Brand Orange`.
     pub label: String,
 }
 
@@ -91,46 +70,28 @@ impl Color {
 /// The body of `POST /brand-boards/`.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBrandBoardParam {
-    /// Location ID where the brand board will be created
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID where the brand board will be created. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Name of the brand board
-    ///
-    /// Example: `My Brand Board`
+    /// Name of the brand board. Example: `My Brand Board`.
     pub name: String,
     /// Array of logos for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of colors for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of fonts for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Set as the default brand board for this location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set as the default brand board for this location. Example: `true`.
     pub default: Option<bool>,
-    /// Source brand board ID to copy from (creates a new brand board based on this template)
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source brand board ID to copy from (creates a new brand board based on this template). Example: `507f1f77bcf86cd799439011`.
     pub brand_board_id: Option<String>,
-    /// Parent folder ID in media library for organizing brand boards
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library for organizing brand boards. Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
-    /// Source type indicating how the brand board was created
-    ///
-    /// Example: `blank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source type indicating how the brand board was created. Example: `blank`.
     pub type_: Option<SourceType>,
 }
 
@@ -199,21 +160,13 @@ impl CreateBrandBoardParam {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Font {
-    /// Unique identifier for the font
-    ///
-    /// Example: `font_def456`
+    /// Unique identifier for the font. Example: `font_def456`.
     pub id: String,
-    /// Font family name
-    ///
-    /// Example: `Montserrat`
+    /// Font family name. Example: `Montserrat`.
     pub font: String,
-    /// Fallback font family
-    ///
-    /// Example: `sans-serif`
+    /// Fallback font family. Example: `sans-serif`.
     pub fallback: String,
-    /// Display label for the font
-    ///
-    /// Example: `Heading Font`
+    /// Display label for the font. Example: `Heading Font`.
     pub label: String,
 }
 
@@ -237,67 +190,39 @@ impl Font {
 /// The response to `POST /brand-boards/`, the response to `DELETE /brand-boards/{locationId}/{id}`, the response to `GET /brand-boards/{locationId}/{id}` and 1 more place.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardSuccessDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBrandBoardSuccessDto {
-    /// Brand board ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Brand board ID. Example: `507f1f77bcf86cd799439011`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Brand board name
-    ///
-    /// Example: `My Brand Board`
+    /// Brand board name. Example: `My Brand Board`.
     pub name: String,
     /// Array of logos
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of brand colors
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of brand fonts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Whether this is the default brand board for the location
-    ///
-    /// Example: `false`
+    /// Whether this is the default brand board for the location. Example: `false`.
     pub default: bool,
-    /// Whether the brand board has been soft deleted
-    ///
-    /// Example: `false`
+    /// Whether the brand board has been soft deleted. Example: `false`.
     pub deleted: bool,
-    /// Parent folder ID in media library
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library. Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
-    /// Media library folder ID for this brand board
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media library folder ID for this brand board. Example: `507f1f77bcf86cd799439011`.
     pub folder_id: Option<String>,
-    /// Original brand board ID if cloned from snapshot
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original brand board ID if cloned from snapshot. Example: `507f1f77bcf86cd799439011`.
     pub origin_id: Option<String>,
     /// Metadata about the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaData>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-01-05T12:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2024-01-05T12:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
@@ -310,24 +235,21 @@ pub struct GetBrandBoardSuccessDto {
 pub struct GetBrandBoardsByLocationSuccessDto {
     /// Array of brand boards for the location
     pub brand_boards: Vec<BrandBoardListItemDto>,
-    /// Total number of brand boards matching the query
-    ///
-    /// Example: `42`
+    /// Total number of brand boards matching the query. Example: `42`.
     pub total_count: i64,
 }
 
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/InvalidLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `The token does not have access to this location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -337,21 +259,13 @@ pub struct InvalidLocationDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Logo {
-    /// Unique identifier for the logo
-    ///
-    /// Example: `logo_abc123`
+    /// Unique identifier for the logo. Example: `logo_abc123`.
     pub id: String,
-    /// Public URL of the logo image. Used for uploading to the brand board folder in media library
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/logos/my-logo.png`
+    /// Public URL of the logo image. Used for uploading to the brand board folder in media library. Example: `https://storage.googleapis.com/bucket/logos/my-logo.png`.
     pub url: String,
-    /// Display label for the logo (e.g., Primary, Secondary)
-    ///
-    /// Example: `Primary Logo`
+    /// Display label for the logo (e.g., Primary, Secondary). Example: `Primary Logo`.
     pub label: String,
-    /// Storage path of the logo in the media library
-    ///
-    /// Example: `/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png`
+    /// Storage path of the logo in the media library. Example: `/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png`.
     pub path: String,
 }
 
@@ -375,47 +289,34 @@ impl Logo {
 /// The `meta` field of [`BrandBoardListItemDto`] and the `meta` field of [`GetBrandBoardSuccessDto`].
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/MetaData`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaData {
-    /// User ID who last updated the brand board
-    ///
-    /// Example: `user_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who last updated the brand board. Example: `user_abc123`.
     pub updated_by: Option<String>,
-    /// Last action performed on the brand board
-    ///
-    /// Example: `UPDATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last action performed on the brand board. Example: `UPDATE`.
     pub last_action: Option<String>,
-    /// Source brand board ID if created from a template
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source brand board ID if created from a template. Example: `507f1f77bcf86cd799439011`.
     pub source_id: Option<String>,
-    /// How the brand board was created
-    ///
-    /// Example: `blank`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How the brand board was created. Example: `blank`.
     pub source_type: Option<SourceType>,
 }
 
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/NotFoundDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Not Found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `The requested resource was not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -433,33 +334,22 @@ ghl_runtime::string_enum! {
 /// The body of `PATCH /brand-boards/{locationId}/{id}`.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/UpdateBrandBoardBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBrandBoardBody {
-    /// Name of the brand board
-    ///
-    /// Example: `My Brandboard 2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the brand board. Example: `My Brandboard 2`.
     pub name: Option<String>,
     /// Array of logos for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logos: Option<Vec<Logo>>,
     /// Array of colors for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<Vec<Color>>,
     /// Array of fonts for the brand board
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fonts: Option<Vec<Font>>,
-    /// Set as the default brand board for this location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set as the default brand board for this location. Example: `true`.
     pub default: Option<bool>,
-    /// Parent folder ID in media library (reserved for future use)
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID in media library (reserved for future use). Example: `507f1f77bcf86cd799439011`.
     pub parent_id: Option<String>,
 }
 

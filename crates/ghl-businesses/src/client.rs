@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Business API: one method per operation of `apps/businesses.json`.
@@ -29,11 +29,7 @@ impl BusinessesClient {
 
     /// Get Businesses by Location
     ///
-    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetBusinessesByLocation`] to set optional inputs on ([`limit`](GetBusinessesByLocation::limit), [`skip`](GetBusinessesByLocation::skip)); `.send().await` runs the call.
-    ///
-    /// Requires scope `businesses.readonly`. Takes a sub-account (location) token.
+    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBusinessesByLocation`] ([`limit`](GetBusinessesByLocation::limit), [`skip`](GetBusinessesByLocation::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -52,11 +48,7 @@ impl BusinessesClient {
 
     /// Create Business
     ///
-    /// `POST /businesses/` (operation `create-business`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateBusiness`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `POST /businesses/` (operation `create-business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -70,11 +62,7 @@ impl BusinessesClient {
 
     /// Delete Business
     ///
-    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteBusiness`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -88,11 +76,7 @@ impl BusinessesClient {
 
     /// Get Business
     ///
-    /// `GET /businesses/{businessId}` (operation `get-business`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetBusiness`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `businesses.readonly`. Takes a sub-account (location) token.
+    /// `GET /businesses/{businessId}` (operation `get-business`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -106,11 +90,7 @@ impl BusinessesClient {
 
     /// Update Business
     ///
-    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateBusiness`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -152,21 +132,15 @@ impl GetBusinessesByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBusinessByLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBusinessByLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBusinessByLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBusinessByLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -192,7 +166,7 @@ impl GetBusinessesByLocation {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, skip } = self;
-        let request = Request::to(Method::GET, "/businesses/", "2021-07-28")
+        let request = Request::get("/businesses/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -212,27 +186,21 @@ pub struct CreateBusiness {
 
 impl CreateBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateBusinessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateBusinessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/businesses/", "2021-07-28")
+        let request = Request::post("/businesses/", "2021-07-28")
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -250,31 +218,21 @@ pub struct DeleteBusiness {
 
 impl DeleteBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteBusinessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteBusinessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteBusinessResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/businesses/{businessId}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/businesses/{businessId}", "2021-07-28")
             .path_param("businessId", &business_id)
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -292,27 +250,21 @@ pub struct GetBusiness {
 
 impl GetBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBusinessByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBusinessByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetBusinessByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBusinessByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id } = self;
-        let request = Request::to(Method::GET, "/businesses/{businessId}", "2021-07-28")
+        let request = Request::get("/businesses/{businessId}", "2021-07-28")
             .path_param("businessId", &business_id)
             .scopes(&["businesses.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -331,27 +283,21 @@ pub struct UpdateBusiness {
 
 impl UpdateBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateBusinessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateBusinessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, body } = self;
-        let request = Request::to(Method::PUT, "/businesses/{businessId}", "2021-07-28")
+        let request = Request::put("/businesses/{businessId}", "2021-07-28")
             .path_param("businessId", &business_id)
             .scopes(&["businesses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

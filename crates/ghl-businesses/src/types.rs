@@ -13,70 +13,49 @@ pub type BusinessCreatedByOrUpdatedBy = serde_json::Value;
 /// The `business` field of [`GetBusinessByIdResponseDto`], an item of the `businesses` field of [`GetBusinessByLocationResponseDto`] and the `buiseness` field of [`UpdateBusinessResponseDto`].
 ///
 /// Schema: `apps/businesses.json#/components/schemas/BusinessDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessDto {
-    /// Business Id
-    ///
-    /// Example: `63771dcac1116f0e21de8e12`
+    /// Business Id. Example: `63771dcac1116f0e21de8e12`.
     pub id: String,
-    /// Business Name
-    ///
-    /// Example: `Microsoft`
+    /// Business Name. Example: `Microsoft`.
     pub name: String,
     /// phone number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// email
-    ///
-    /// Example: `abc@microsoft.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// email. Example: `abc@microsoft.com`.
     pub email: Option<String>,
-    /// website
-    ///
-    /// Example: `microsoft.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// website. Example: `microsoft.com`.
     pub website: Option<String>,
     /// address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// city
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// state
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// postal code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
-    /// country
-    ///
-    /// Example: `united states`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// country. Example: `united states`.
     pub country: Option<String>,
     /// updated By
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<BusinessCreatedByOrUpdatedBy>,
     /// locaitonId
     pub location_id: String,
     /// Created By
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<BusinessCreatedByOrUpdatedBy>,
     /// Creation Time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Last updation time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// The body of `POST /businesses/`.
 ///
 /// Schema: `apps/businesses.json#/components/schemas/CreateBusinessDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -86,31 +65,22 @@ pub struct CreateBusinessDto {
     /// Example: `5DP4iH6HLkQsiKESj6rh`
     pub location_id: String,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `www.xyz.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `street adress`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `new york`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `12312312`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `new york`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `us`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `business description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -193,9 +163,7 @@ impl CreateBusinessDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteBusinessResponseDto {
-    /// Success value
-    ///
-    /// Example: `true`
+    /// Success value. Example: `true`.
     pub success: bool,
 }
 
@@ -222,39 +190,30 @@ pub struct GetBusinessByLocationResponseDto {
 /// The body of `PUT /businesses/{businessId}`.
 ///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateBusinessDto {
     /// Example: `Microsoft`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `12312312`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `www.xyz.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `street adress`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `new york`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `new york`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `us`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `business description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -342,9 +301,7 @@ impl UpdateBusinessDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateBusinessResponseDto {
-    /// Success Value
-    ///
-    /// Example: `true`
+    /// Success Value. Example: `true`.
     pub success: bool,
     /// Business Response
     pub buiseness: BusinessDto,

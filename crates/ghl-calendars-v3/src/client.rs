@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Calendars API: one method per operation of `apps/v3/calendars-v3.json`.
@@ -31,11 +31,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `v3`).
-    ///
-    /// Returns a [`GetCalendars`] to set optional inputs on ([`group_id`](GetCalendars::group_id), [`show_drafted`](GetCalendars::show_drafted)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendars`] ([`group_id`](GetCalendars::group_id), [`show_drafted`](GetCalendars::show_drafted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -57,11 +53,7 @@ impl CalendarsV3Client {
     ///
     /// Create calendar in a location.
     ///
-    /// `POST /calendars/` (operation `create-calendar`, API version `v3`).
-    ///
-    /// Returns a [`CreateCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/` (operation `create-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,11 +69,7 @@ impl CalendarsV3Client {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`).
-    ///
-    /// Returns a [`GetAppointmentNotes`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -108,11 +96,7 @@ impl CalendarsV3Client {
 
     /// Create Note
     ///
-    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `v3`).
-    ///
-    /// Returns a [`CreateAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -135,11 +119,7 @@ impl CalendarsV3Client {
 
     /// Delete Note
     ///
-    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -162,11 +142,7 @@ impl CalendarsV3Client {
 
     /// Update Note
     ///
-    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `v3`).
-    ///
-    /// Returns a [`UpdateAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -191,11 +167,7 @@ impl CalendarsV3Client {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`).
-    ///
-    /// Returns a [`GetBlockedSlots`] to set optional inputs on ([`user_id`](GetBlockedSlots::user_id), [`calendar_id`](GetBlockedSlots::calendar_id), [`group_id`](GetBlockedSlots::group_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlockedSlots`] ([`user_id`](GetBlockedSlots::user_id), [`calendar_id`](GetBlockedSlots::calendar_id), [`group_id`](GetBlockedSlots::group_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -225,11 +197,7 @@ impl CalendarsV3Client {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`).
-    ///
-    /// Returns a [`GetCalendarEvents`] to set optional inputs on ([`user_id`](GetCalendarEvents::user_id), [`calendar_id`](GetCalendarEvents::calendar_id), [`group_id`](GetCalendarEvents::group_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendarEvents`] ([`user_id`](GetCalendarEvents::user_id), [`calendar_id`](GetCalendarEvents::calendar_id), [`group_id`](GetCalendarEvents::group_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -259,11 +227,7 @@ impl CalendarsV3Client {
 
     /// Create appointment
     ///
-    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `v3`).
-    ///
-    /// Returns a [`CreateAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -282,11 +246,7 @@ impl CalendarsV3Client {
     ///
     /// Get appointment by ID
     ///
-    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `v3`).
-    ///
-    /// Returns a [`GetAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -306,11 +266,7 @@ impl CalendarsV3Client {
     ///
     /// Update appointment
     ///
-    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `v3`).
-    ///
-    /// Returns a [`EditAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -335,11 +291,7 @@ impl CalendarsV3Client {
     ///
     /// Create block slot
     ///
-    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `v3`).
-    ///
-    /// Returns a [`CreateBlockSlot`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -358,11 +310,7 @@ impl CalendarsV3Client {
     ///
     /// Update block slot by ID
     ///
-    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `v3`).
-    ///
-    /// Returns a [`EditBlockSlot`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -387,11 +335,7 @@ impl CalendarsV3Client {
     ///
     /// Delete event by ID
     ///
-    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `v3`).
-    ///
-    /// Returns a [`DeleteEvent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -416,11 +360,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`).
-    ///
-    /// Returns a [`GetGroups`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -438,11 +378,7 @@ impl CalendarsV3Client {
 
     /// Create Calendar Group
     ///
-    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `v3`).
-    ///
-    /// Returns a [`CreateCalendarGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -461,11 +397,7 @@ impl CalendarsV3Client {
     ///
     /// Validate if group slug is available or not.
     ///
-    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `v3`).
-    ///
-    /// Returns a [`ValidateGroupsSlug`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -482,11 +414,7 @@ impl CalendarsV3Client {
 
     /// Delete Group
     ///
-    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `v3`).
-    ///
-    /// Returns a [`DeleteGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -506,11 +434,7 @@ impl CalendarsV3Client {
     ///
     /// Update Group by group ID
     ///
-    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `v3`).
-    ///
-    /// Returns a [`EditGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -533,11 +457,7 @@ impl CalendarsV3Client {
 
     /// Disable Group
     ///
-    /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `v3`).
-    ///
-    /// Returns a [`DisableGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -562,11 +482,7 @@ impl CalendarsV3Client {
     ///
     /// List calendar resources by resource type and location ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`).
-    ///
-    /// Returns a [`FetchCalendarResources`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -596,11 +512,7 @@ impl CalendarsV3Client {
     ///
     /// Create calendar resource by resource type (Services V1)
     ///
-    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `v3`).
-    ///
-    /// Returns a [`CreateCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -626,11 +538,7 @@ impl CalendarsV3Client {
     ///
     /// Delete calendar resource by ID (Services V1)
     ///
-    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -657,11 +565,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar resource by ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `v3`).
-    ///
-    /// Returns a [`GetCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -688,11 +592,7 @@ impl CalendarsV3Client {
     ///
     /// Update calendar resource by ID (Services V1)
     ///
-    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -721,11 +621,7 @@ impl CalendarsV3Client {
     ///
     /// Create new schedule with specified rules, timezone, location, user and calendar associations.
     ///
-    /// `POST /calendars/schedules` (operation `createSchedule`, API version `v3`).
-    ///
-    /// Returns a [`CreateSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules` (operation `createSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -741,11 +637,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve the availability schedule for a specific event calendar. Returns the schedule associated with the calendar ID provided in the path.
     ///
-    /// `GET /calendars/schedules/event-calendar/{calendarId}` (operation `getCalendarSchedule`, API version `v3`).
-    ///
-    /// Returns a [`GetCalendarSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/event-calendar/{calendarId}` (operation `getCalendarSchedule`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -768,11 +660,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new availability schedule specifically for an event calendar. The calendar ID is provided in the path, and schedule rules and timezone are provided in the request body.
     ///
-    /// `POST /calendars/schedules/event-calendar/{calendarId}` (operation `createCalendarSchedule`, API version `v3`).
-    ///
-    /// Returns a [`CreateCalendarSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules/event-calendar/{calendarId}` (operation `createCalendarSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -797,11 +685,7 @@ impl CalendarsV3Client {
     ///
     /// Update the availability schedule for a specific event calendar. Only provided fields will be updated. The calendar ID is provided in the path.
     ///
-    /// `PUT /calendars/schedules/event-calendar/{calendarId}` (operation `updateCalendarSchedule`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCalendarSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/event-calendar/{calendarId}` (operation `updateCalendarSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -826,11 +710,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`).
-    ///
-    /// Returns a [`GetAllSchedules`] to set optional inputs on ([`calendar_id`](GetAllSchedules::calendar_id), [`skip`](GetAllSchedules::skip), [`limit`](GetAllSchedules::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllSchedules`] ([`calendar_id`](GetAllSchedules::calendar_id), [`skip`](GetAllSchedules::skip), [`limit`](GetAllSchedules::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -859,11 +739,7 @@ impl CalendarsV3Client {
     ///
     /// Permanently remove a schedule and all its associated rules. This action cannot be undone.
     ///
-    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `v3`).
-    ///
-    /// Returns a [`DeleteSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -883,11 +759,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve a specific schedule by its unique identifier. Returns detailed information including rules, timezone, and associated calendars/users.
     ///
-    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `v3`).
-    ///
-    /// Returns a [`GetScheduleById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -907,11 +779,7 @@ impl CalendarsV3Client {
     ///
     /// Modify an existing schedule by updating its rules, timezone, and name All fields are optional - only provided fields will be updated.
     ///
-    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `v3`).
-    ///
-    /// Returns a [`UpdateSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -936,11 +804,7 @@ impl CalendarsV3Client {
     ///
     /// Removes the association between a team calendar and the given schedule by removing the calendarId from the schedule
     ///
-    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `v3`).
-    ///
-    /// Returns a [`RemoveCalendarFromSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -966,11 +830,7 @@ impl CalendarsV3Client {
     ///
     /// Associates a calendar with the given schedule by adding the calendarId to a schedule
     ///
-    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `v3`).
-    ///
-    /// Returns a [`AddCalendarToSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -996,11 +856,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve service bookings for a location within a given date range, with an optional service location filter.
     ///
-    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`).
-    ///
-    /// Returns a [`GetServiceBookings`] to set optional inputs on ([`timezone`](GetServiceBookings::timezone), [`service_location_id`](GetServiceBookings::service_location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetServiceBookings`] ([`timezone`](GetServiceBookings::timezone), [`service_location_id`](GetServiceBookings::service_location_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1031,11 +887,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new service booking
     ///
-    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`).
-    ///
-    /// Returns a [`CreateServiceBooking`] to set optional inputs on ([`override_availability`](CreateServiceBooking::override_availability), [`skip_scheduling_notice`](CreateServiceBooking::skip_scheduling_notice)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateServiceBooking`] ([`override_availability`](CreateServiceBooking::override_availability), [`skip_scheduling_notice`](CreateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -1056,11 +908,7 @@ impl CalendarsV3Client {
     ///
     /// Delete a service booking by ID
     ///
-    /// `DELETE /calendars/services/bookings/{bookingId}` (operation `delete-service-booking`, API version `v3`).
-    ///
-    /// Returns a [`DeleteServiceBooking`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/bookings/{bookingId}` (operation `delete-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1083,11 +931,7 @@ impl CalendarsV3Client {
     ///
     /// Get a specific service booking by ID
     ///
-    /// `GET /calendars/services/bookings/{bookingId}` (operation `get-service-booking-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetServiceBookingById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/bookings/{bookingId}` (operation `get-service-booking-by-id`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1110,11 +954,7 @@ impl CalendarsV3Client {
     ///
     /// Update an existing service booking
     ///
-    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`).
-    ///
-    /// Returns a [`UpdateServiceBooking`] to set optional inputs on ([`override_availability`](UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](UpdateServiceBooking::skip_scheduling_notice)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateServiceBooking`] ([`override_availability`](UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](UpdateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1141,11 +981,7 @@ impl CalendarsV3Client {
     ///
     /// Get all services in a location.
     ///
-    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`).
-    ///
-    /// Returns a [`GetServicesCatalog`] to set optional inputs on ([`service_category_id`](GetServicesCatalog::service_category_id), [`is_private`](GetServicesCatalog::is_private)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetServicesCatalog`] ([`service_category_id`](GetServicesCatalog::service_category_id), [`is_private`](GetServicesCatalog::is_private)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1170,11 +1006,7 @@ impl CalendarsV3Client {
     ///
     /// Create new service in a location.
     ///
-    /// `POST /calendars/services/catalog` (operation `create-service-catalog`, API version `v3`).
-    ///
-    /// Returns a [`CreateServiceCatalog`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/services/catalog` (operation `create-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1193,11 +1025,7 @@ impl CalendarsV3Client {
     ///
     /// Delete service by ID.
     ///
-    /// `DELETE /calendars/services/catalog/{serviceId}` (operation `delete-service-catalog`, API version `v3`).
-    ///
-    /// Returns a [`DeleteServiceCatalog`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/catalog/{serviceId}` (operation `delete-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1220,11 +1048,7 @@ impl CalendarsV3Client {
     ///
     /// Get service by ID.
     ///
-    /// `GET /calendars/services/catalog/{serviceId}` (operation `get-service-catalog-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetServiceCatalogById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/catalog/{serviceId}` (operation `get-service-catalog-by-id`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1247,11 +1071,7 @@ impl CalendarsV3Client {
     ///
     /// Update service by ID.
     ///
-    /// `PUT /calendars/services/catalog/{serviceId}` (operation `update-service-catalog`, API version `v3`).
-    ///
-    /// Returns a [`UpdateServiceCatalog`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/services/catalog/{serviceId}` (operation `update-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1276,11 +1096,7 @@ impl CalendarsV3Client {
     ///
     /// Get all service locations
     ///
-    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`).
-    ///
-    /// Returns a [`GetServiceLocations`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1303,11 +1119,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new service location
     ///
-    /// `POST /calendars/services/locations` (operation `create-service-location`, API version `v3`).
-    ///
-    /// Returns a [`CreateServiceLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/services/locations` (operation `create-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1326,11 +1138,7 @@ impl CalendarsV3Client {
     ///
     /// Delete a service location by ID
     ///
-    /// `DELETE /calendars/services/locations/{serviceLocationId}` (operation `delete-service-location`, API version `v3`).
-    ///
-    /// Returns a [`DeleteServiceLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/locations/{serviceLocationId}` (operation `delete-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1353,11 +1161,7 @@ impl CalendarsV3Client {
     ///
     /// Get service location by ID
     ///
-    /// `GET /calendars/services/locations/{serviceLocationId}` (operation `get-service-location-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetServiceLocationById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/locations/{serviceLocationId}` (operation `get-service-location-by-id`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1380,11 +1184,7 @@ impl CalendarsV3Client {
     ///
     /// Update an existing service location
     ///
-    /// `PUT /calendars/services/locations/{serviceLocationId}` (operation `update-service-location`, API version `v3`).
-    ///
-    /// Returns a [`UpdateServiceLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/services/locations/{serviceLocationId}` (operation `update-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1409,11 +1209,7 @@ impl CalendarsV3Client {
     ///
     /// Delete calendar by ID
     ///
-    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1433,11 +1229,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar by ID
     ///
-    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `v3`).
-    ///
-    /// Returns a [`GetCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1457,11 +1249,7 @@ impl CalendarsV3Client {
     ///
     /// Update calendar by ID.
     ///
-    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1486,11 +1274,7 @@ impl CalendarsV3Client {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`).
-    ///
-    /// Returns a [`GetSlots`] to set optional inputs on ([`timezone`](GetSlots::timezone), [`user_id`](GetSlots::user_id), [`user_ids`](GetSlots::user_ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSlots`] ([`timezone`](GetSlots::timezone), [`user_id`](GetSlots::user_id), [`user_ids`](GetSlots::user_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1522,11 +1306,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `v3`).
-    ///
-    /// Returns a [`GetEventNotification`] to set optional inputs on ([`is_active`](GetEventNotification::is_active), [`deleted`](GetEventNotification::deleted), [`limit`](GetEventNotification::limit), [`skip`](GetEventNotification::skip)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotification`] ([`is_active`](GetEventNotification::is_active), [`deleted`](GetEventNotification::deleted), [`limit`](GetEventNotification::limit), [`skip`](GetEventNotification::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -1549,11 +1329,7 @@ impl CalendarsV3Client {
     ///
     /// Create Calendar notifications, either one or multiple. All notification settings must be for single calendar only
     ///
-    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `v3`).
-    ///
-    /// Returns a [`CreateEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1574,11 +1350,7 @@ impl CalendarsV3Client {
     ///
     /// Delete notification
     ///
-    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `v3`).
-    ///
-    /// Returns a [`DeleteEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1599,11 +1371,7 @@ impl CalendarsV3Client {
     ///
     /// Find Event notification by notificationId
     ///
-    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `v3`).
-    ///
-    /// Returns a [`FindEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1624,11 +1392,7 @@ impl CalendarsV3Client {
     ///
     /// Update Event notification by id
     ///
-    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1672,27 +1436,21 @@ impl GetCalendars {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarsGetSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarsGetSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarsGetSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarsGetSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, group_id, show_drafted } = self;
-        let request = Request::to(Method::GET, "/calendars/", "v3")
+        let request = Request::get("/calendars/", "v3")
             .query("locationId", &location_id)
             .query_opt("groupId", group_id.as_ref())
             .query_opt("showDrafted", show_drafted.as_ref())
@@ -1712,27 +1470,21 @@ pub struct CreateCalendar {
 
 impl CreateCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/", "v3")
+        let request = Request::post("/calendars/", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1752,21 +1504,15 @@ pub struct GetAppointmentNotes {
 
 impl GetAppointmentNotes {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetNotesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1808,11 +1554,7 @@ impl GetAppointmentNotes {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
-                "/calendars/appointments/{appointmentId}/notes",
-                "v3",
-            )
+        let request = Request::get("/calendars/appointments/{appointmentId}/notes", "v3")
             .path_param("appointmentId", &appointment_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -1833,30 +1575,21 @@ pub struct CreateAppointmentNote {
 
 impl CreateAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/calendars/appointments/{appointmentId}/notes",
                 "v3",
             )
@@ -1879,28 +1612,21 @@ pub struct DeleteAppointmentNote {
 
 impl DeleteAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
                 "v3",
             )
@@ -1924,30 +1650,21 @@ pub struct UpdateAppointmentNote {
 
 impl UpdateAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
                 "v3",
             )
@@ -1993,23 +1710,15 @@ impl GetBlockedSlots {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2023,7 +1732,7 @@ impl GetBlockedSlots {
             start_time,
             end_time,
         } = self;
-        let request = Request::to(Method::GET, "/calendars/blocked-slots", "v3")
+        let request = Request::get("/calendars/blocked-slots", "v3")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -2069,23 +1778,15 @@ impl GetCalendarEvents {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2099,7 +1800,7 @@ impl GetCalendarEvents {
             start_time,
             end_time,
         } = self;
-        let request = Request::to(Method::GET, "/calendars/events", "v3")
+        let request = Request::get("/calendars/events", "v3")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -2122,27 +1823,21 @@ pub struct CreateAppointment {
 
 impl CreateAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AppointmentSchemaResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AppointmentSchemaResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AppointmentSchemaResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AppointmentSchemaResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/events/appointments", "v3")
+        let request = Request::post("/calendars/events/appointments", "v3")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2160,33 +1855,21 @@ pub struct GetAppointment {
 
 impl GetAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/events/appointments/{eventId}",
-                "v3",
-            )
+        let request = Request::get("/calendars/events/appointments/{eventId}", "v3")
             .path_param("eventId", &event_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2205,31 +1888,21 @@ pub struct EditAppointment {
 
 impl EditAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AppointmentSchemaResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AppointmentSchemaResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AppointmentSchemaResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AppointmentSchemaResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/events/appointments/{eventId}",
-                "v3",
-            )
+        let request = Request::put("/calendars/events/appointments/{eventId}", "v3")
             .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2248,27 +1921,21 @@ pub struct CreateBlockSlot {
 
 impl CreateBlockSlot {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlockedSlotSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlockedSlotSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/events/block-slots", "v3")
+        let request = Request::post("/calendars/events/block-slots", "v3")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2287,31 +1954,21 @@ pub struct EditBlockSlot {
 
 impl EditBlockSlot {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlockedSlotSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlockedSlotSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/events/block-slots/{eventId}",
-                "v3",
-            )
+        let request = Request::put("/calendars/events/block-slots/{eventId}", "v3")
             .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2331,27 +1988,21 @@ pub struct DeleteEvent {
 
 impl DeleteEvent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteEventSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteEventSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteEventSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteEventSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(Method::DELETE, "/calendars/events/{eventId}", "v3")
+        let request = Request::delete("/calendars/events/{eventId}", "v3")
             .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2370,27 +2021,21 @@ pub struct GetGroups {
 
 impl GetGroups {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AllGroupsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AllGroupsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AllGroupsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AllGroupsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/calendars/groups", "v3")
+        let request = Request::get("/calendars/groups", "v3")
             .query("locationId", &location_id)
             .scopes(&["calendars/groups.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2408,27 +2053,21 @@ pub struct CreateCalendarGroup {
 
 impl CreateCalendarGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupCreateSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupCreateSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/groups", "v3")
+        let request = Request::post("/calendars/groups", "v3")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2446,29 +2085,21 @@ pub struct ValidateGroupsSlug {
 
 impl ValidateGroupsSlug {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ValidateGroupSlugSuccessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ValidateGroupSlugSuccessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ValidateGroupSlugSuccessResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ValidateGroupSlugSuccessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/groups/validate-slug", "v3")
+        let request = Request::post("/calendars/groups/validate-slug", "v3")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2486,27 +2117,21 @@ pub struct DeleteGroup {
 
 impl DeleteGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id } = self;
-        let request = Request::to(Method::DELETE, "/calendars/groups/{groupId}", "v3")
+        let request = Request::delete("/calendars/groups/{groupId}", "v3")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2525,27 +2150,21 @@ pub struct EditGroup {
 
 impl EditGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupCreateSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupCreateSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let request = Request::to(Method::PUT, "/calendars/groups/{groupId}", "v3")
+        let request = Request::put("/calendars/groups/{groupId}", "v3")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2565,31 +2184,21 @@ pub struct DisableGroup {
 
 impl DisableGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/groups/{groupId}/status",
-                "v3",
-            )
+        let request = Request::put("/calendars/groups/{groupId}/status", "v3")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2611,23 +2220,15 @@ pub struct FetchCalendarResources {
 
 impl FetchCalendarResources {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarResourceByIdResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarResourceByIdResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2653,11 +2254,7 @@ impl FetchCalendarResources {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, location_id, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/resources/{resourceType}",
-                "v3",
-            )
+        let request = Request::get("/calendars/resources/{resourceType}", "v3")
             .path_param("resourceType", &resource_type)
             .query("locationId", &location_id)
             .query("limit", &limit)
@@ -2679,21 +2276,15 @@ pub struct CreateCalendarResource {
 
 impl CreateCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2707,11 +2298,7 @@ impl CreateCalendarResource {
                 ),
             );
         }
-        let request = Request::to(
-                Method::POST,
-                "/calendars/resources/{resourceType}",
-                "v3",
-            )
+        let request = Request::post("/calendars/resources/{resourceType}", "v3")
             .path_param("resourceType", &resource_type)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2731,31 +2318,21 @@ pub struct DeleteCalendarResource {
 
 impl DeleteCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ResourceDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ResourceDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ResourceDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ResourceDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/resources/{resourceType}/{id}",
-                "v3",
-            )
+        let request = Request::delete("/calendars/resources/{resourceType}/{id}", "v3")
             .path_param("resourceType", &resource_type)
             .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
@@ -2775,31 +2352,21 @@ pub struct GetCalendarResource {
 
 impl GetCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/resources/{resourceType}/{id}",
-                "v3",
-            )
+        let request = Request::get("/calendars/resources/{resourceType}/{id}", "v3")
             .path_param("resourceType", &resource_type)
             .path_param("id", &id)
             .scopes(&["calendars/resources.readonly"])
@@ -2820,21 +2387,15 @@ pub struct UpdateCalendarResource {
 
 impl UpdateCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2848,11 +2409,7 @@ impl UpdateCalendarResource {
                 ),
             );
         }
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/resources/{resourceType}/{id}",
-                "v3",
-            )
+        let request = Request::put("/calendars/resources/{resourceType}/{id}", "v3")
             .path_param("resourceType", &resource_type)
             .path_param("id", &id)
             .scopes(&["calendars/resources.write"])
@@ -2872,25 +2429,21 @@ pub struct CreateSchedule {
 
 impl CreateSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/schedules", "v3")
+        let request = Request::post("/calendars/schedules", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2908,28 +2461,21 @@ pub struct GetCalendarSchedule {
 
 impl GetCalendarSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EventCalendarScheduleWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EventCalendarScheduleWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/schedules/event-calendar/{calendarId}",
                 "v3",
             )
@@ -2951,28 +2497,21 @@ pub struct CreateCalendarSchedule {
 
 impl CreateCalendarSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EventCalendarScheduleWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EventCalendarScheduleWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/calendars/schedules/event-calendar/{calendarId}",
                 "v3",
             )
@@ -2995,28 +2534,21 @@ pub struct UpdateCalendarSchedule {
 
 impl UpdateCalendarSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EventCalendarScheduleWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EventCalendarScheduleWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EventCalendarScheduleWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/schedules/event-calendar/{calendarId}",
                 "v3",
             )
@@ -3060,21 +2592,15 @@ impl GetAllSchedules {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAllSchedulesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAllSchedulesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAllSchedulesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAllSchedulesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3124,7 +2650,7 @@ impl GetAllSchedules {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/calendars/schedules/search", "v3")
+        let request = Request::get("/calendars/schedules/search", "v3")
             .query("locationId", &location_id)
             .query("userId", &user_id)
             .query_opt("calendarId", calendar_id.as_ref())
@@ -3146,27 +2672,21 @@ pub struct DeleteSchedule {
 
 impl DeleteSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::DELETE, "/calendars/schedules/{id}", "v3")
+        let request = Request::delete("/calendars/schedules/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3184,25 +2704,21 @@ pub struct GetScheduleById {
 
 impl GetScheduleById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/calendars/schedules/{id}", "v3")
+        let request = Request::get("/calendars/schedules/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3221,25 +2737,21 @@ pub struct UpdateSchedule {
 
 impl UpdateSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/calendars/schedules/{id}", "v3")
+        let request = Request::put("/calendars/schedules/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3259,28 +2771,21 @@ pub struct RemoveCalendarFromSchedule {
 
 impl RemoveCalendarFromSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/schedules/{id}/associations/{calendarId}",
                 "v3",
             )
@@ -3303,28 +2808,21 @@ pub struct AddCalendarToSchedule {
 
 impl AddCalendarToSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/schedules/{id}/associations/{calendarId}",
                 "v3",
             )
@@ -3365,21 +2863,15 @@ impl GetServiceBookings {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceBookingsListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceBookingsListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceBookingsListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceBookingsListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3392,7 +2884,7 @@ impl GetServiceBookings {
             timezone,
             service_location_id,
         } = self;
-        let request = Request::to(Method::GET, "/calendars/services/bookings", "v3")
+        let request = Request::get("/calendars/services/bookings", "v3")
             .query("locationId", &location_id)
             .query("startTime", &start_time)
             .query("endTime", &end_time)
@@ -3428,29 +2920,21 @@ impl CreateServiceBooking {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateOrUpdateServiceBookingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateOrUpdateServiceBookingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateOrUpdateServiceBookingResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateOrUpdateServiceBookingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, override_availability, skip_scheduling_notice, body } = self;
-        let request = Request::to(Method::POST, "/calendars/services/bookings", "v3")
+        let request = Request::post("/calendars/services/bookings", "v3")
             .query_opt("overrideAvailability", override_availability.as_ref())
             .query_opt("skipSchedulingNotice", skip_scheduling_notice.as_ref())
             .scopes(&["calendars/events.write"])
@@ -3470,31 +2954,21 @@ pub struct DeleteServiceBooking {
 
 impl DeleteServiceBooking {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteServiceBookingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteServiceBookingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteServiceBookingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteServiceBookingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, booking_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/services/bookings/{bookingId}",
-                "v3",
-            )
+        let request = Request::delete("/calendars/services/bookings/{bookingId}", "v3")
             .path_param("bookingId", &booking_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3512,31 +2986,21 @@ pub struct GetServiceBookingById {
 
 impl GetServiceBookingById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceBookingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceBookingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceBookingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceBookingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, booking_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/services/bookings/{bookingId}",
-                "v3",
-            )
+        let request = Request::get("/calendars/services/bookings/{bookingId}", "v3")
             .path_param("bookingId", &booking_id)
             .scopes(&["calendars/events.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3569,23 +3033,15 @@ impl UpdateServiceBooking {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateOrUpdateServiceBookingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateOrUpdateServiceBookingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateOrUpdateServiceBookingResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateOrUpdateServiceBookingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3597,11 +3053,7 @@ impl UpdateServiceBooking {
             skip_scheduling_notice,
             body,
         } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/services/bookings/{bookingId}",
-                "v3",
-            )
+        let request = Request::put("/calendars/services/bookings/{bookingId}", "v3")
             .path_param("bookingId", &booking_id)
             .query_opt("overrideAvailability", override_availability.as_ref())
             .query_opt("skipSchedulingNotice", skip_scheduling_notice.as_ref())
@@ -3639,25 +3091,21 @@ impl GetServicesCatalog {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ServicesListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServicesListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServicesListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServicesListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, service_category_id, is_private } = self;
-        let request = Request::to(Method::GET, "/calendars/services/catalog", "v3")
+        let request = Request::get("/calendars/services/catalog", "v3")
             .query("locationId", &location_id)
             .query_opt("serviceCategoryId", service_category_id.as_ref())
             .query_opt("isPrivate", is_private.as_ref())
@@ -3677,27 +3125,21 @@ pub struct CreateServiceCatalog {
 
 impl CreateServiceCatalog {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/services/catalog", "v3")
+        let request = Request::post("/calendars/services/catalog", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3715,29 +3157,21 @@ pub struct DeleteServiceCatalog {
 
 impl DeleteServiceCatalog {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteServiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteServiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteServiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteServiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/services/catalog/{serviceId}",
-                "v3",
-            )
+        let request = Request::delete("/calendars/services/catalog/{serviceId}", "v3")
             .path_param("serviceId", &service_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3755,31 +3189,21 @@ pub struct GetServiceCatalogById {
 
 impl GetServiceCatalogById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/services/catalog/{serviceId}",
-                "v3",
-            )
+        let request = Request::get("/calendars/services/catalog/{serviceId}", "v3")
             .path_param("serviceId", &service_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3798,31 +3222,21 @@ pub struct UpdateServiceCatalog {
 
 impl UpdateServiceCatalog {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceResponseWrapperDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceResponseWrapperDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceResponseWrapperDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/services/catalog/{serviceId}",
-                "v3",
-            )
+        let request = Request::put("/calendars/services/catalog/{serviceId}", "v3")
             .path_param("serviceId", &service_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3841,27 +3255,21 @@ pub struct GetServiceLocations {
 
 impl GetServiceLocations {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceLocationListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceLocationListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceLocationListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceLocationListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/calendars/services/locations", "v3")
+        let request = Request::get("/calendars/services/locations", "v3")
             .query("locationId", &location_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3879,27 +3287,21 @@ pub struct CreateServiceLocation {
 
 impl CreateServiceLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/services/locations", "v3")
+        let request = Request::post("/calendars/services/locations", "v3")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3917,28 +3319,21 @@ pub struct DeleteServiceLocation {
 
 impl DeleteServiceLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteServiceLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteServiceLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteServiceLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteServiceLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/services/locations/{serviceLocationId}",
                 "v3",
             )
@@ -3959,28 +3354,21 @@ pub struct GetServiceLocationById {
 
 impl GetServiceLocationById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/services/locations/{serviceLocationId}",
                 "v3",
             )
@@ -4002,28 +3390,21 @@ pub struct UpdateServiceLocation {
 
 impl UpdateServiceLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ServiceLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ServiceLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ServiceLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ServiceLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, service_location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/services/locations/{serviceLocationId}",
                 "v3",
             )
@@ -4045,29 +3426,21 @@ pub struct DeleteCalendar {
 
 impl DeleteCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let request = Request::to(Method::DELETE, "/calendars/{calendarId}", "v3")
+        let request = Request::delete("/calendars/{calendarId}", "v3")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4085,27 +3458,21 @@ pub struct GetCalendar {
 
 impl GetCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let request = Request::to(Method::GET, "/calendars/{calendarId}", "v3")
+        let request = Request::get("/calendars/{calendarId}", "v3")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4124,27 +3491,21 @@ pub struct UpdateCalendar {
 
 impl UpdateCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(Method::PUT, "/calendars/{calendarId}", "v3")
+        let request = Request::put("/calendars/{calendarId}", "v3")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4186,19 +3547,15 @@ impl GetSlots {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetSlotsResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSlotsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSlotsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSlotsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4212,11 +3569,7 @@ impl GetSlots {
             user_id,
             user_ids,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/{calendarId}/free-slots",
-                "v3",
-            )
+        let request = Request::get("/calendars/{calendarId}/free-slots", "v3")
             .path_param("calendarId", &calendar_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -4267,23 +3620,15 @@ impl GetEventNotification {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -4309,11 +3654,7 @@ impl GetEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, is_active, deleted, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/{calendarId}/notifications",
-                "v3",
-            )
+        let request = Request::get("/calendars/{calendarId}/notifications", "v3")
             .path_param("calendarId", &calendar_id)
             .query_opt("isActive", is_active.as_ref())
             .query_opt("deleted", deleted.as_ref())
@@ -4336,33 +3677,21 @@ pub struct CreateEventNotification {
 
 impl CreateEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/calendars/{calendarId}/notifications",
-                "v3",
-            )
+        let request = Request::post("/calendars/{calendarId}/notifications", "v3")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -4382,30 +3711,21 @@ pub struct DeleteEventNotification {
 
 impl DeleteEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "v3",
             )
@@ -4428,28 +3748,21 @@ pub struct FindEventNotification {
 
 impl FindEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "v3",
             )
@@ -4473,30 +3786,21 @@ pub struct UpdateEventNotification {
 
 impl UpdateEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "v3",
             )

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Calendars API: one method per operation of `apps/calendars.json`.
@@ -31,11 +31,7 @@ impl CalendarsClient {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetCalendars`] to set optional inputs on ([`group_id`](GetCalendars::group_id), [`show_drafted`](GetCalendars::show_drafted)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/` (operation `get-calendars`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendars`] ([`group_id`](GetCalendars::group_id), [`show_drafted`](GetCalendars::show_drafted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -57,11 +53,7 @@ impl CalendarsClient {
     ///
     /// Create calendar in a location.
     ///
-    /// `POST /calendars/` (operation `create-calendar`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/` (operation `create-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,11 +69,7 @@ impl CalendarsClient {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAppointmentNotes`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -108,11 +96,7 @@ impl CalendarsClient {
 
     /// Create Note
     ///
-    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -135,11 +119,7 @@ impl CalendarsClient {
 
     /// Delete Note
     ///
-    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -162,11 +142,7 @@ impl CalendarsClient {
 
     /// Update Note
     ///
-    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateAppointmentNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -191,11 +167,7 @@ impl CalendarsClient {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetBlockedSlots`] to set optional inputs on ([`user_id`](GetBlockedSlots::user_id), [`calendar_id`](GetBlockedSlots::calendar_id), [`group_id`](GetBlockedSlots::group_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlockedSlots`] ([`user_id`](GetBlockedSlots::user_id), [`calendar_id`](GetBlockedSlots::calendar_id), [`group_id`](GetBlockedSlots::group_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -225,11 +197,7 @@ impl CalendarsClient {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetCalendarEvents`] to set optional inputs on ([`user_id`](GetCalendarEvents::user_id), [`calendar_id`](GetCalendarEvents::calendar_id), [`group_id`](GetCalendarEvents::group_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendarEvents`] ([`user_id`](GetCalendarEvents::user_id), [`calendar_id`](GetCalendarEvents::calendar_id), [`group_id`](GetCalendarEvents::group_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -259,11 +227,7 @@ impl CalendarsClient {
 
     /// Create appointment
     ///
-    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -282,11 +246,7 @@ impl CalendarsClient {
     ///
     /// Get appointment by ID
     ///
-    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -306,11 +266,7 @@ impl CalendarsClient {
     ///
     /// Update appointment
     ///
-    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `2021-04-15`).
-    ///
-    /// Returns a [`EditAppointment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -335,11 +291,7 @@ impl CalendarsClient {
     ///
     /// Create block slot
     ///
-    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateBlockSlot`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -358,11 +310,7 @@ impl CalendarsClient {
     ///
     /// Update block slot by ID
     ///
-    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `2021-04-15`).
-    ///
-    /// Returns a [`EditBlockSlot`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -387,11 +335,7 @@ impl CalendarsClient {
     ///
     /// Delete event by ID
     ///
-    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteEvent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -416,11 +360,7 @@ impl CalendarsClient {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetGroups`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/groups` (operation `get-groups`, API version `2021-04-15`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -438,11 +378,7 @@ impl CalendarsClient {
 
     /// Create Calendar Group
     ///
-    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateCalendarGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -461,11 +397,7 @@ impl CalendarsClient {
     ///
     /// Validate if group slug is available or not.
     ///
-    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `2021-04-15`).
-    ///
-    /// Returns a [`ValidateGroupsSlug`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -482,11 +414,7 @@ impl CalendarsClient {
 
     /// Delete Group
     ///
-    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -506,11 +434,7 @@ impl CalendarsClient {
     ///
     /// Update Group by group ID
     ///
-    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `2021-04-15`).
-    ///
-    /// Returns a [`EditGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -533,11 +457,7 @@ impl CalendarsClient {
 
     /// Disable Group
     ///
-    /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DisableGroup`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -562,11 +482,7 @@ impl CalendarsClient {
     ///
     /// List calendar resources by resource type and location ID
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `2021-04-15`).
-    ///
-    /// Returns a [`FetchCalendarResources`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `2021-04-15`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -595,11 +511,7 @@ impl CalendarsClient {
     ///
     /// Create calendar resource by resource type
     ///
-    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -624,11 +536,7 @@ impl CalendarsClient {
     ///
     /// Delete calendar resource by ID
     ///
-    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -654,11 +562,7 @@ impl CalendarsClient {
     ///
     /// Get calendar resource by ID
     ///
-    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -684,11 +588,7 @@ impl CalendarsClient {
     ///
     /// Update calendar resource by ID
     ///
-    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateCalendarResource`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -716,11 +616,7 @@ impl CalendarsClient {
     ///
     /// Create new schedule with specified rules, timezone, location, user and calendar associations.
     ///
-    /// `POST /calendars/schedules` (operation `createSchedule`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules` (operation `createSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -736,11 +632,7 @@ impl CalendarsClient {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAllSchedules`] to set optional inputs on ([`calendar_id`](GetAllSchedules::calendar_id), [`skip`](GetAllSchedules::skip), [`limit`](GetAllSchedules::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllSchedules`] ([`calendar_id`](GetAllSchedules::calendar_id), [`skip`](GetAllSchedules::skip), [`limit`](GetAllSchedules::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -769,11 +661,7 @@ impl CalendarsClient {
     ///
     /// Permanently remove a schedule and all its associated rules. This action cannot be undone.
     ///
-    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -793,11 +681,7 @@ impl CalendarsClient {
     ///
     /// Retrieve a specific schedule by its unique identifier. Returns detailed information including rules, timezone, and associated calendars/users.
     ///
-    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetScheduleById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -817,11 +701,7 @@ impl CalendarsClient {
     ///
     /// Modify an existing schedule by updating its rules, timezone, and name All fields are optional - only provided fields will be updated.
     ///
-    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -846,11 +726,7 @@ impl CalendarsClient {
     ///
     /// Removes the association between a team calendar and the given schedule by removing the calendarId from the schedule
     ///
-    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `2021-04-15`).
-    ///
-    /// Returns a [`RemoveCalendarFromSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -876,11 +752,7 @@ impl CalendarsClient {
     ///
     /// Associates a calendar with the given schedule by adding the calendarId to a schedule
     ///
-    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `2021-04-15`).
-    ///
-    /// Returns a [`AddCalendarToSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -906,11 +778,7 @@ impl CalendarsClient {
     ///
     /// Delete calendar by ID
     ///
-    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -930,11 +798,7 @@ impl CalendarsClient {
     ///
     /// Get calendar by ID
     ///
-    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -954,11 +818,7 @@ impl CalendarsClient {
     ///
     /// Update calendar by ID.
     ///
-    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -983,11 +843,7 @@ impl CalendarsClient {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetSlots`] to set optional inputs on ([`timezone`](GetSlots::timezone), [`user_id`](GetSlots::user_id), [`user_ids`](GetSlots::user_ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSlots`] ([`timezone`](GetSlots::timezone), [`user_id`](GetSlots::user_id), [`user_ids`](GetSlots::user_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1019,11 +875,7 @@ impl CalendarsClient {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetEventNotification`] to set optional inputs on ([`is_active`](GetEventNotification::is_active), [`deleted`](GetEventNotification::deleted), [`limit`](GetEventNotification::limit), [`skip`](GetEventNotification::skip)); `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotification`] ([`is_active`](GetEventNotification::is_active), [`deleted`](GetEventNotification::deleted), [`limit`](GetEventNotification::limit), [`skip`](GetEventNotification::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -1046,11 +898,7 @@ impl CalendarsClient {
     ///
     /// Create Calendar notifications, either one or multiple. All notification settings must be for single calendar only
     ///
-    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1071,11 +919,7 @@ impl CalendarsClient {
     ///
     /// Delete notification
     ///
-    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1096,11 +940,7 @@ impl CalendarsClient {
     ///
     /// Find Event notification by notificationId
     ///
-    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `2021-04-15`).
-    ///
-    /// Returns a [`FindEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1121,11 +961,7 @@ impl CalendarsClient {
     ///
     /// Update Event notification by id
     ///
-    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateEventNotification`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1169,27 +1005,21 @@ impl GetCalendars {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarsGetSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarsGetSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarsGetSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarsGetSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, group_id, show_drafted } = self;
-        let request = Request::to(Method::GET, "/calendars/", "2021-04-15")
+        let request = Request::get("/calendars/", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("groupId", group_id.as_ref())
             .query_opt("showDrafted", show_drafted.as_ref())
@@ -1209,27 +1039,21 @@ pub struct CreateCalendar {
 
 impl CreateCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/", "2021-04-15")
+        let request = Request::post("/calendars/", "2021-04-15")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1249,21 +1073,15 @@ pub struct GetAppointmentNotes {
 
 impl GetAppointmentNotes {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetNotesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1305,8 +1123,7 @@ impl GetAppointmentNotes {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/appointments/{appointmentId}/notes",
                 "2021-04-15",
             )
@@ -1330,30 +1147,21 @@ pub struct CreateAppointmentNote {
 
 impl CreateAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/calendars/appointments/{appointmentId}/notes",
                 "2021-04-15",
             )
@@ -1376,28 +1184,21 @@ pub struct DeleteAppointmentNote {
 
 impl DeleteAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
                 "2021-04-15",
             )
@@ -1421,30 +1222,21 @@ pub struct UpdateAppointmentNote {
 
 impl UpdateAppointmentNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, appointment_id, note_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/appointments/{appointmentId}/notes/{noteId}",
                 "2021-04-15",
             )
@@ -1490,23 +1282,15 @@ impl GetBlockedSlots {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1520,7 +1304,7 @@ impl GetBlockedSlots {
             start_time,
             end_time,
         } = self;
-        let request = Request::to(Method::GET, "/calendars/blocked-slots", "2021-04-15")
+        let request = Request::get("/calendars/blocked-slots", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -1566,23 +1350,15 @@ impl GetCalendarEvents {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1596,7 +1372,7 @@ impl GetCalendarEvents {
             start_time,
             end_time,
         } = self;
-        let request = Request::to(Method::GET, "/calendars/events", "2021-04-15")
+        let request = Request::get("/calendars/events", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("userId", user_id.as_ref())
             .query_opt("calendarId", calendar_id.as_ref())
@@ -1619,31 +1395,21 @@ pub struct CreateAppointment {
 
 impl CreateAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AppointmentSchemaResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AppointmentSchemaResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AppointmentSchemaResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AppointmentSchemaResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/calendars/events/appointments",
-                "2021-04-15",
-            )
+        let request = Request::post("/calendars/events/appointments", "2021-04-15")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1661,30 +1427,21 @@ pub struct GetAppointment {
 
 impl GetAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCalendarEventSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCalendarEventSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCalendarEventSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCalendarEventSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/events/appointments/{eventId}",
                 "2021-04-15",
             )
@@ -1706,28 +1463,21 @@ pub struct EditAppointment {
 
 impl EditAppointment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AppointmentSchemaResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AppointmentSchemaResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AppointmentSchemaResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AppointmentSchemaResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/events/appointments/{eventId}",
                 "2021-04-15",
             )
@@ -1749,31 +1499,21 @@ pub struct CreateBlockSlot {
 
 impl CreateBlockSlot {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlockedSlotSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlockedSlotSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/calendars/events/block-slots",
-                "2021-04-15",
-            )
+        let request = Request::post("/calendars/events/block-slots", "2021-04-15")
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1792,28 +1532,21 @@ pub struct EditBlockSlot {
 
 impl EditBlockSlot {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BlockedSlotSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BlockedSlotSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BlockedSlotSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/events/block-slots/{eventId}",
                 "2021-04-15",
             )
@@ -1836,31 +1569,21 @@ pub struct DeleteEvent {
 
 impl DeleteEvent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteEventSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteEventSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteEventSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteEventSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, event_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/events/{eventId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/calendars/events/{eventId}", "2021-04-15")
             .path_param("eventId", &event_id)
             .scopes(&["calendars/events.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1879,27 +1602,21 @@ pub struct GetGroups {
 
 impl GetGroups {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AllGroupsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AllGroupsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AllGroupsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AllGroupsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/calendars/groups", "2021-04-15")
+        let request = Request::get("/calendars/groups", "2021-04-15")
             .query("locationId", &location_id)
             .scopes(&["calendars/groups.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1917,27 +1634,21 @@ pub struct CreateCalendarGroup {
 
 impl CreateCalendarGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupCreateSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupCreateSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/groups", "2021-04-15")
+        let request = Request::post("/calendars/groups", "2021-04-15")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1955,33 +1666,21 @@ pub struct ValidateGroupsSlug {
 
 impl ValidateGroupsSlug {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ValidateGroupSlugSuccessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ValidateGroupSlugSuccessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ValidateGroupSlugSuccessResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ValidateGroupSlugSuccessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/calendars/groups/validate-slug",
-                "2021-04-15",
-            )
+        let request = Request::post("/calendars/groups/validate-slug", "2021-04-15")
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1999,31 +1698,21 @@ pub struct DeleteGroup {
 
 impl DeleteGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/groups/{groupId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/calendars/groups/{groupId}", "2021-04-15")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2042,31 +1731,21 @@ pub struct EditGroup {
 
 impl EditGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupCreateSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupCreateSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupCreateSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/groups/{groupId}",
-                "2021-04-15",
-            )
+        let request = Request::put("/calendars/groups/{groupId}", "2021-04-15")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2086,31 +1765,21 @@ pub struct DisableGroup {
 
 impl DisableGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GroupSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GroupSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GroupSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, group_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/calendars/groups/{groupId}/status",
-                "2021-04-15",
-            )
+        let request = Request::put("/calendars/groups/{groupId}/status", "2021-04-15")
             .path_param("groupId", &group_id)
             .scopes(&["calendars/groups.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2132,23 +1801,15 @@ pub struct FetchCalendarResources {
 
 impl FetchCalendarResources {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarResourceByIdResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarResourceByIdResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2174,11 +1835,7 @@ impl FetchCalendarResources {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, location_id, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/resources/{resourceType}",
-                "2021-04-15",
-            )
+        let request = Request::get("/calendars/resources/{resourceType}", "2021-04-15")
             .path_param("resourceType", &resource_type)
             .query("locationId", &location_id)
             .query("limit", &limit)
@@ -2200,21 +1857,15 @@ pub struct CreateCalendarResource {
 
 impl CreateCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2228,11 +1879,7 @@ impl CreateCalendarResource {
                 ),
             );
         }
-        let request = Request::to(
-                Method::POST,
-                "/calendars/resources/{resourceType}",
-                "2021-04-15",
-            )
+        let request = Request::post("/calendars/resources/{resourceType}", "2021-04-15")
             .path_param("resourceType", &resource_type)
             .scopes(&["calendars/resources.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2252,28 +1899,21 @@ pub struct DeleteCalendarResource {
 
 impl DeleteCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ResourceDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ResourceDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ResourceDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ResourceDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/resources/{resourceType}/{id}",
                 "2021-04-15",
             )
@@ -2296,28 +1936,21 @@ pub struct GetCalendarResource {
 
 impl GetCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, resource_type, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/resources/{resourceType}/{id}",
                 "2021-04-15",
             )
@@ -2341,21 +1974,15 @@ pub struct UpdateCalendarResource {
 
 impl UpdateCalendarResource {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarResourceResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarResourceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarResourceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarResourceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2369,8 +1996,7 @@ impl UpdateCalendarResource {
                 ),
             );
         }
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/resources/{resourceType}/{id}",
                 "2021-04-15",
             )
@@ -2393,25 +2019,21 @@ pub struct CreateSchedule {
 
 impl CreateSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/calendars/schedules", "2021-04-15")
+        let request = Request::post("/calendars/schedules", "2021-04-15")
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -2451,21 +2073,15 @@ impl GetAllSchedules {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAllSchedulesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAllSchedulesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAllSchedulesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAllSchedulesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2515,11 +2131,7 @@ impl GetAllSchedules {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
-                "/calendars/schedules/search",
-                "2021-04-15",
-            )
+        let request = Request::get("/calendars/schedules/search", "2021-04-15")
             .query("locationId", &location_id)
             .query("userId", &user_id)
             .query_opt("calendarId", calendar_id.as_ref())
@@ -2541,31 +2153,21 @@ pub struct DeleteSchedule {
 
 impl DeleteSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/schedules/{id}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/calendars/schedules/{id}", "2021-04-15")
             .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2583,25 +2185,21 @@ pub struct GetScheduleById {
 
 impl GetScheduleById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/calendars/schedules/{id}", "2021-04-15")
+        let request = Request::get("/calendars/schedules/{id}", "2021-04-15")
             .path_param("id", &id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2620,25 +2218,21 @@ pub struct UpdateSchedule {
 
 impl UpdateSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/calendars/schedules/{id}", "2021-04-15")
+        let request = Request::put("/calendars/schedules/{id}", "2021-04-15")
             .path_param("id", &id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2658,28 +2252,21 @@ pub struct RemoveCalendarFromSchedule {
 
 impl RemoveCalendarFromSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/schedules/{id}/associations/{calendarId}",
                 "2021-04-15",
             )
@@ -2702,28 +2289,21 @@ pub struct AddCalendarToSchedule {
 
 impl AddCalendarToSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, calendar_id } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/schedules/{id}/associations/{calendarId}",
                 "2021-04-15",
             )
@@ -2745,33 +2325,21 @@ pub struct DeleteCalendar {
 
 impl DeleteCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/calendars/{calendarId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/calendars/{calendarId}", "2021-04-15")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2789,27 +2357,21 @@ pub struct GetCalendar {
 
 impl GetCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id } = self;
-        let request = Request::to(Method::GET, "/calendars/{calendarId}", "2021-04-15")
+        let request = Request::get("/calendars/{calendarId}", "2021-04-15")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2828,27 +2390,21 @@ pub struct UpdateCalendar {
 
 impl UpdateCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(Method::PUT, "/calendars/{calendarId}", "2021-04-15")
+        let request = Request::put("/calendars/{calendarId}", "2021-04-15")
             .path_param("calendarId", &calendar_id)
             .scopes(&["calendars.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2890,19 +2446,15 @@ impl GetSlots {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetSlotsResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSlotsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSlotsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSlotsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2916,11 +2468,7 @@ impl GetSlots {
             user_id,
             user_ids,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/{calendarId}/free-slots",
-                "2021-04-15",
-            )
+        let request = Request::get("/calendars/{calendarId}/free-slots", "2021-04-15")
             .path_param("calendarId", &calendar_id)
             .query("startDate", &start_date)
             .query("endDate", &end_date)
@@ -2971,23 +2519,15 @@ impl GetEventNotification {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3013,11 +2553,7 @@ impl GetEventNotification {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, is_active, deleted, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/calendars/{calendarId}/notifications",
-                "2021-04-15",
-            )
+        let request = Request::get("/calendars/{calendarId}/notifications", "2021-04-15")
             .path_param("calendarId", &calendar_id)
             .query_opt("isActive", is_active.as_ref())
             .query_opt("deleted", deleted.as_ref())
@@ -3040,30 +2576,21 @@ pub struct CreateEventNotification {
 
 impl CreateEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::CalendarNotificationResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/calendars/{calendarId}/notifications",
                 "2021-04-15",
             )
@@ -3086,30 +2613,21 @@ pub struct DeleteEventNotification {
 
 impl DeleteEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "2021-04-15",
             )
@@ -3132,28 +2650,21 @@ pub struct FindEventNotification {
 
 impl FindEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CalendarNotificationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "2021-04-15",
             )
@@ -3177,30 +2688,21 @@ pub struct UpdateEventNotification {
 
 impl UpdateEventNotification {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CalendarNotificationDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CalendarNotificationDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, calendar_id, notification_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/calendars/{calendarId}/notifications/{notificationId}",
                 "2021-04-15",
             )

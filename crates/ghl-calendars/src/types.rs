@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /calendars/groups`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AllGroupsSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AllGroupsSuccessfulResponseDto {
     /// The `groups` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupDto>>,
 }
 
@@ -33,90 +33,54 @@ pub use ghl_common::types::AllowBookingForUnit;
 /// The body of `POST /calendars/events/appointments`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentCreateSchema {
-    /// Title
-    ///
-    /// Example: `Test Event`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `Test Event`.
     pub title: Option<String>,
     /// Meeting location type.
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
-    /// Assigned User Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub assigned_user_id: Option<String>,
-    /// Appointment Description
-    ///
-    /// Example: `Booking a call to discuss the project`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment Description. Example: `Booking a call to discuss the project`.
     pub description: Option<String>,
-    /// Appointment Address
-    ///
-    /// Example: `Zoom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment Address. Example: `Zoom`.
     pub address: Option<String>,
-    /// If set to true, the minimum scheduling notice and date range would be ignored
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If set to true, the minimum scheduling notice and date range would be ignored. Example: `false`.
     pub ignore_date_range: Option<bool>,
-    /// If set to false, the automations will not run
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If set to false, the automations will not run. Example: `false`.
     pub to_notify: Option<bool>,
-    /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange). Example: `true`.
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<String>,
-    /// Calendar Id
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
+    /// Calendar Id. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub calendar_id: String,
-    /// Location Id
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location Id. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Contact Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
+    /// Contact Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub contact_id: String,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
+    /// Start Time. Example: `2021-06-23T03:30:00+05:30`.
     pub start_time: String,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End Time. Example: `2021-06-23T04:30:00+05:30`.
     pub end_time: Option<String>,
 }
 
@@ -243,84 +207,50 @@ impl AppointmentCreateSchema {
 /// The body of `PUT /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentEditSchema {
-    /// Title
-    ///
-    /// Example: `Test Event`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `Test Event`.
     pub title: Option<String>,
     /// Meeting location type.
     /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
     ///
     /// Example: `custom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
     /// Example: `custom_0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location_id: Option<String>,
     /// Flag to override location config
     /// - **false** - If only `meetingLocationId` is provided
     /// - **true** - If only `meetingLocationType` is provided
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_location_config: Option<bool>,
     /// Example: `confirmed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentStatus>,
-    /// Assigned User Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub assigned_user_id: Option<String>,
-    /// Appointment Description
-    ///
-    /// Example: `Booking a call to discuss the project`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment Description. Example: `Booking a call to discuss the project`.
     pub description: Option<String>,
-    /// Appointment Address
-    ///
-    /// Example: `Zoom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment Address. Example: `Zoom`.
     pub address: Option<String>,
-    /// If set to true, the minimum scheduling notice and date range would be ignored
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If set to true, the minimum scheduling notice and date range would be ignored. Example: `false`.
     pub ignore_date_range: Option<bool>,
-    /// If set to false, the automations will not run
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If set to false, the automations will not run. Example: `false`.
     pub to_notify: Option<bool>,
-    /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If true the time slot validation would be avoided for any appointment creation (even the ignoreDateRange). Example: `true`.
     pub ignore_free_slot_validation: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event. The rrule only be applied if ignoreFreeSlotValidation is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<String>,
-    /// Calendar Id
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar Id. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub calendar_id: Option<String>,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start Time. Example: `2021-06-23T03:30:00+05:30`.
     pub start_time: Option<String>,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End Time. Example: `2021-06-23T04:30:00+05:30`.
     pub end_time: Option<String>,
 }
 
@@ -452,66 +382,36 @@ impl AppointmentEditSchema {
 /// The response to `POST /calendars/events/appointments` and the response to `PUT /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentSchemaResponse {
-    /// Calendar Id
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
+    /// Calendar Id. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub calendar_id: String,
-    /// Location Id
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location Id. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Contact Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
+    /// Contact Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub contact_id: String,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start Time. Example: `2021-06-23T03:30:00+05:30`.
     pub start_time: Option<String>,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End Time. Example: `2021-06-23T04:30:00+05:30`.
     pub end_time: Option<String>,
-    /// Title
-    ///
-    /// Example: `Test Event`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `Test Event`.
     pub title: Option<String>,
-    /// Meeting Location Type
-    ///
-    /// Example: `custom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Meeting Location Type. Example: `custom`.
     pub meeting_location_type: Option<String>,
     /// Example: `confirmed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<AppointmentSchemaResponseAppointmentStatus>,
-    /// Assigned User Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub assigned_user_id: Option<String>,
-    /// Appointment Address
-    ///
-    /// Example: `Zoom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment Address. Example: `Zoom`.
     pub address: Option<String>,
-    /// true if the event is recurring otherwise false
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// true if the event is recurring otherwise false. Example: `true`.
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<String>,
-    /// Id
-    ///
-    /// Example: `0TkCdp9PfvLeWKYRRvIz`
+    /// Id. Example: `0TkCdp9PfvLeWKYRRvIz`.
     pub id: String,
 }
 
@@ -534,17 +434,15 @@ ghl_runtime::string_enum! {
 /// An item of the `availabilities` field of [`CalendarCreateDto`] and an item of the `availabilities` field of [`CalendarDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Availability`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Availability {
-    /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`.
-    ///
-    /// Example: `2023-09-24T00:00:00.000Z`
+    /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`. Example: `2023-09-24T00:00:00.000Z`.
     pub date: String,
     /// The `hours` field.
     pub hours: Vec<Hour>,
     /// The `deleted` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
@@ -568,37 +466,22 @@ impl Availability {
 /// The body of `POST /calendars/events/block-slots`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotCreateRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockSlotCreateRequestDto {
-    /// Title
-    ///
-    /// Example: `Test Event`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `Test Event`.
     pub title: Option<String>,
-    /// Either calendarId or assignedUserId can be set, not both.
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
+    /// Either calendarId or assignedUserId can be set, not both. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub calendar_id: String,
-    /// Either calendarId or assignedUserId can be set, not both.
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Either calendarId or assignedUserId can be set, not both. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub assigned_user_id: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location Id. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start Time. Example: `2021-06-23T03:30:00+05:30`.
     pub start_time: Option<String>,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End Time. Example: `2021-06-23T04:30:00+05:30`.
     pub end_time: Option<String>,
 }
 
@@ -648,39 +531,24 @@ pub type BlockSlotEditRequestDto = BlockSlotCreateRequestDto;
 /// The response to `POST /calendars/events/block-slots` and the response to `PUT /calendars/events/block-slots/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockedSlotSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlockedSlotSuccessfulResponseDto {
-    /// Id
-    ///
-    /// Example: `0TkCdp9PfvLeWKYRRvIz`
+    /// Id. Example: `0TkCdp9PfvLeWKYRRvIz`.
     pub id: String,
-    /// Location Id
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
+    /// Location Id. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: String,
-    /// Title
-    ///
-    /// Example: `My event`
+    /// Title. Example: `My event`.
     pub title: String,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
+    /// Start Time. Example: `2021-06-23T03:30:00+05:30`.
     pub start_time: String,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
+    /// End Time. Example: `2021-06-23T04:30:00+05:30`.
     pub end_time: String,
-    /// Calendar id
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar id. Example: `CVokAlI8fgw4WYWoCtQz`.
     pub calendar_id: Option<String>,
-    /// Assigned User Id
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User Id. Example: `0007BWpSzSwfiuSl0tR2`.
     pub assigned_user_id: Option<String>,
 }
 
@@ -697,187 +565,124 @@ pub struct CalendarByIdSuccessfulResponseDto {
 /// The body of `POST /calendars/`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarCreateDto {
     /// Should the created calendar be active or draft
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     pub location_id: String,
-    /// Group Id
-    ///
-    /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Group Id. Example: `BqTwX8QFwXzpegMve9EQ`.
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
     /// Example: `this is used for testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
-    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-    ///
-    /// Example: `classic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout. Example: `classic`.
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// This controls the duration of the meeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
-    /// Unit for minimum scheduling notice
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for minimum scheduling notice. Example: `days`.
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
-    /// Unit for controlling the duration for which booking would be allowed for
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for controlling the duration for which booking would be allowed for. Example: `days`.
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
-    #[serde(
-        rename = "formSubmitRedirectURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "formSubmitRedirectURL")]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both custom availabilities and open hours will be considered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
 }
 
@@ -1322,196 +1127,131 @@ impl CalendarCreateDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CalendarDeleteSuccessfulResponseDto {
-    /// Success
-    ///
-    /// Example: `true`
+    /// Success. Example: `true`.
     pub success: bool,
 }
 
 /// The `calendar` field of [`CalendarByIdSuccessfulResponseDto`] and an item of the `calendars` field of [`CalendarsGetSuccessfulResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarDto {
     /// Should the created calendar be active or draft
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     pub location_id: String,
-    /// Group Id
-    ///
-    /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Group Id. Example: `BqTwX8QFwXzpegMve9EQ`.
     pub group_id: Option<String>,
     /// Team members are for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMemberResponse>>,
     /// The `eventType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
     /// Example: `this is used for testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarType>,
-    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-    ///
-    /// Example: `classic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout. Example: `classic`.
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
     /// This controls the duration of the meeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
-    /// Unit for minimum scheduling notice
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for minimum scheduling notice. Example: `days`.
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
-    /// Unit for controlling the duration for which booking would be allowed for
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for controlling the duration for which booking would be allowed for. Example: `days`.
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
-    #[serde(
-        rename = "formSubmitRedirectURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "formSubmitRedirectURL")]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both custom availabilities and open hours will be considered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// Example: `0TkCdp9PfvLeWKYRRvIz`
     pub id: String,
@@ -1520,105 +1260,64 @@ pub struct CalendarDto {
 /// The `event` field of [`GetCalendarEventSuccessfulResponseDto`] and an item of the `events` field of [`GetCalendarEventsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarEventDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarEventDto {
     /// Event Id or Instance id for a recurring event
     pub id: String,
-    /// Calendar Event address
-    ///
-    /// Example: `https://meet.google.com/yqp-gogr-wve`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar Event address. Example: `https://meet.google.com/yqp-gogr-wve`.
     pub address: Option<String>,
-    /// Calendar Event title
-    ///
-    /// Example: `Appointment with GHL Dev team`
+    /// Calendar Event title. Example: `Appointment with GHL Dev team`.
     pub title: String,
-    /// Calendar ID
-    ///
-    /// Example: `BqTwX8QFwXzpegMve9EQ`
+    /// Calendar ID. Example: `BqTwX8QFwXzpegMve9EQ`.
     pub calendar_id: String,
-    /// Location ID
-    ///
-    /// Example: `0007BWpSzSwfiuSl0tR2`
+    /// Location ID. Example: `0007BWpSzSwfiuSl0tR2`.
     pub location_id: String,
-    /// Contact ID
-    ///
-    /// Example: `9NkT25Vor1v4aQatFsv2`
+    /// Contact ID. Example: `9NkT25Vor1v4aQatFsv2`.
     pub contact_id: String,
-    /// Group ID
-    ///
-    /// Example: `9NkT25Vor1v4aQatFsv2`
+    /// Group ID. Example: `9NkT25Vor1v4aQatFsv2`.
     pub group_id: String,
-    /// Appointment Status
-    ///
-    /// Example: `confirmed`
+    /// Appointment Status. Example: `confirmed`.
     pub appointment_status: String,
-    /// AssignedUser - the primary owner of an appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
+    /// AssignedUser - the primary owner of an appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub assigned_user_id: String,
     /// Users - the secondary owners of an appointment.
     pub users: Vec<String>,
-    /// Notes
-    ///
-    /// Example: `Some dummy note`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Notes. Example: `Some dummy note`.
     pub notes: Option<String>,
-    /// Description
-    ///
-    /// Example: `Some dummy description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description. Example: `Some dummy description`.
     pub description: Option<String>,
-    /// true if the event is recurring otherwise false
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// true if the event is recurring otherwise false. Example: `true`.
     pub is_recurring: Option<bool>,
     /// RRULE as per the iCalendar (RFC 5545) specification for recurring events. DTSTART is not required, instance ids are calculated on the basis of startTime of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<String>,
-    /// Start Time
-    ///
-    /// Example: `2023-09-25T16:00:00+05:30`
+    /// Start Time. Example: `2023-09-25T16:00:00+05:30`.
     pub start_time: String,
-    /// End Time
-    ///
-    /// Example: `2023-09-25T16:00:00+05:30`
+    /// End Time. Example: `2023-09-25T16:00:00+05:30`.
     pub end_time: String,
-    /// Date Added
-    ///
-    /// Example: `2023-09-25T16:00:00+05:30`
+    /// Date Added. Example: `2023-09-25T16:00:00+05:30`.
     pub date_added: String,
-    /// Date Updated
-    ///
-    /// Example: `2023-09-25T16:00:00+05:30`
+    /// Date Updated. Example: `2023-09-25T16:00:00+05:30`.
     pub date_updated: String,
     /// Ids of associated resources rooms and/or equipments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
     /// Appointment booked by metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<CreatedOrUpdatedBy>,
-    /// Master event id for a recurring instance
-    ///
-    /// Example: `ocWd2wuBGAQzh2cH1fSZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Master event id for a recurring instance. Example: `ocWd2wuBGAQzh2cH1fSZ`.
     pub master_event_id: Option<String>,
 }
 
 /// An item of the `notifications` field of [`CalendarCreateDto`], an item of the `notifications` field of [`CalendarDto`] and an item of the `notifications` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotification {
-    /// Calendar Notification
-    ///
-    /// Example: `email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar Notification. Example: `email`.
     pub type_: Option<CalendarNotificationType>,
     /// The `shouldSendToContact` field.
     pub should_send_to_contact: bool,
@@ -1628,9 +1327,7 @@ pub struct CalendarNotification {
     pub should_send_to_user: bool,
     /// The `shouldSendToSelectedUsers` field.
     pub should_send_to_selected_users: bool,
-    /// Comma separated emails
-    ///
-    /// Example: `user1@testemail.com,user2@testemail.com`
+    /// Comma separated emails. Example: `user1@testemail.com,user2@testemail.com`.
     pub selected_users: String,
 }
 
@@ -1673,54 +1370,41 @@ pub struct CalendarNotificationDeleteResponseDto {
 /// An item of the response to `GET /calendars/{calendarId}/notifications`, an item of the response to `POST /calendars/{calendarId}/notifications` and the response to `GET /calendars/{calendarId}/notifications/{notificationId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarNotificationResponseDto {
     /// Notification ID
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Example: `contact`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// The `additionalEmailIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// The `additionalPhoneNumbers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Example: `email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Example: `confirmation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// The `additionalWhatsappNumbers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_whatsapp_numbers: Option<Vec<String>>,
     /// Example: `0as9d8as0d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Example: `This is a test notification`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `Test Notification`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The `afterTime` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// The `beforeTime` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// The `selectedUsers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
@@ -1729,35 +1413,26 @@ pub use ghl_common::types::CalendarNotificationType;
 /// An item of the response to `GET /calendars/resources/{resourceType}`, the response to `POST /calendars/resources/{resourceType}` and the response to `GET /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceByIdResponseDto {
     /// Location ID of the resource
     pub location_id: String,
-    /// Name of the resource
-    ///
-    /// Example: `yoga room`
+    /// Name of the resource. Example: `yoga room`.
     pub name: String,
     /// The `resourceType` field.
     pub resource_type: ResourceType,
     /// Whether the resource is active
     pub is_active: bool,
     /// Description of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
-    /// Indicates if the resource is out of service
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the resource is out of service. Example: `0`.
     pub out_of_service: Option<f64>,
-    /// Capacity of the resource
-    ///
-    /// Example: `85`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Capacity of the resource. Example: `85`.
     pub capacity: Option<f64>,
     /// Calendar IDs
     pub calendar_ids: Vec<String>,
@@ -1766,35 +1441,26 @@ pub struct CalendarResourceByIdResponseDto {
 /// The response to `PUT /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarResourceResponseDto {
     /// Location ID of the resource
     pub location_id: String,
-    /// Name of the resource
-    ///
-    /// Example: `yoga room`
+    /// Name of the resource. Example: `yoga room`.
     pub name: String,
     /// The `resourceType` field.
     pub resource_type: ResourceType,
     /// Whether the resource is active
     pub is_active: bool,
     /// Description of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity of the resource
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
-    /// Indicates if the resource is out of service
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the resource is out of service. Example: `0`.
     pub out_of_service: Option<f64>,
-    /// Capacity of the resource
-    ///
-    /// Example: `85`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Capacity of the resource. Example: `85`.
     pub capacity: Option<f64>,
 }
 
@@ -1803,180 +1469,118 @@ pub use ghl_common::types::CalendarType;
 /// The body of `PUT /calendars/{calendarId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarUpdateDto {
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notifications: Option<Vec<CalendarNotification>>,
-    /// Group Id
-    ///
-    /// Example: `BqTwX8QFwXzpegMve9EQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Group Id. Example: `BqTwX8QFwXzpegMve9EQ`.
     pub group_id: Option<String>,
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventType>,
     /// Example: `test calendar`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `this is used for testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Example: `test1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
-    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-    ///
-    /// Example: `classic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout. Example: `classic`.
     pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
     /// The `eventColor` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Meeting location configuration for event calendar
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// This controls the duration of the meeting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration: Option<f64>,
     /// Unit for slot duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_duration_unit: Option<PreBufferUnit>,
     /// Unit for pre-buffer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
     /// Unit for slot interval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// The `appoinmentPerSlot` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_slot: Option<f64>,
     /// Number of appointments that can be booked for a given day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appoinment_per_day: Option<f64>,
     /// Minimum scheduling notice for events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_after: Option<f64>,
-    /// Unit for minimum scheduling notice
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for minimum scheduling notice. Example: `days`.
     pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_booking_for: Option<f64>,
-    /// Unit for controlling the duration for which booking would be allowed for
-    ///
-    /// Example: `days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for controlling the duration for which booking would be allowed for. Example: `days`.
     pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// The `openHours` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_recurring: Option<bool>,
     /// The `recurring` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
     /// The `formId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// The `stickyContact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
     /// The `isLivePaymentMode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_live_payment_mode: Option<bool>,
     /// The `autoConfirm` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
     /// The `shouldSendAlertEmailsToAssignedMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
     /// The `alertEmail` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
     /// The `googleInvitationEmails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_invitation_emails: Option<bool>,
     /// The `allowReschedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_reschedule: Option<bool>,
     /// The `allowCancellation` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_cancellation: Option<bool>,
     /// The `shouldAssignContactToTeamMember` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_assign_contact_to_team_member: Option<bool>,
     /// The `shouldSkipAssigningContactForExisting` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The `pixelId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
-    #[serde(
-        rename = "formSubmitRedirectURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "formSubmitRedirectURL")]
     pub form_submit_redirect_url: Option<String>,
     /// The `formSubmitThanksMessage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_submit_thanks_message: Option<String>,
     /// Determines which availability type to consider:
     /// - **1**: Only custom availabilities will be used.
     /// - **0**: Only open hours will be used.
     /// - **null**: Both the custom availabilities and open hours will be considered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_type: Option<f64>,
     /// This is only to set the custom availability. For standard availability, use the openHours property
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<UpdateAvailability>>,
     /// The `guestType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// The `calendarCoverImage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_cover_image: Option<String>,
     /// Look Busy Configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// The `isActive` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -2406,11 +2010,11 @@ impl CalendarUpdateDto {
 /// The response to `GET /calendars/`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarsGetSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CalendarsGetSuccessfulResponseDto {
     /// The `calendars` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendars: Option<Vec<CalendarDto>>,
 }
 
@@ -2419,6 +2023,7 @@ pub use ghl_common::types::Channel;
 /// An item of the body of `POST /calendars/{calendarId}/notifications`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2430,40 +2035,28 @@ pub struct CreateCalendarNotificationDto {
     /// Notification type
     pub notification_type: NotificationType,
     /// Is the notification active
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Template ID for email notification. Not necessary for in-App notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Subject  for email notification. Not necessary for in-App notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// Additional email addresses to receive notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// from address for email notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from name for email/sms notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// from number for sms notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
 }
 
@@ -2627,31 +2220,22 @@ impl CreateCalendarResourceDto {
 /// The body of `POST /calendars/schedules`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateScheduleDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateScheduleDto {
     /// Schedule rules defining when the schedule is active
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<ScheduleRuleDto>>,
-    /// Timezone for the schedule (IANA timezone identifier)
-    ///
-    /// Example: `America/New_York`
+    /// Timezone for the schedule (IANA timezone identifier). Example: `America/New_York`.
     pub timezone: String,
-    /// Location ID where this schedule applies
-    ///
-    /// Example: `IkqiJlXJ7o9h61tCHHod`
+    /// Location ID where this schedule applies. Example: `IkqiJlXJ7o9h61tCHHod`.
     pub location_id: String,
-    /// Human-readable name for the schedule
-    ///
-    /// Example: `Business Hours Schedule`
+    /// Human-readable name for the schedule. Example: `Business Hours Schedule`.
     pub name: String,
-    /// User ID associated with the schedule
-    ///
-    /// Example: `IkqiJlXJ7o9h61tCHHod`
+    /// User ID associated with the schedule. Example: `IkqiJlXJ7o9h61tCHHod`.
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
 }
 
@@ -2689,12 +2273,12 @@ impl CreateScheduleDto {
 /// The `createdBy` field of [`CalendarEventDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreatedOrUpdatedBy`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedOrUpdatedBy {
     /// The ID of the user who created or updated the appointment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The source of the appointment
     pub source: String,
@@ -2708,22 +2292,22 @@ pub type DeleteAppointmentSchema = serde_json::Value;
 /// The response to `DELETE /calendars/events/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteEventSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteEventSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeeded: Option<bool>,
 }
 
 /// The response to `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}`, the response to `DELETE /calendars/schedules/{id}`, the response to `DELETE /calendars/schedules/{id}/associations/{calendarId}` and 1 more place.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteNoteSuccessfulResponseDto` and 3 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteNoteSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }
 
@@ -2744,87 +2328,81 @@ pub struct GetAllSchedulesResponseDto {
 /// The response to `GET /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCalendarEventSuccessfulResponseDto {
     /// The `event` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<CalendarEventDto>,
 }
 
 /// The response to `GET /calendars/blocked-slots` and the response to `GET /calendars/events`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventsSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCalendarEventsSuccessfulResponseDto {
     /// The `events` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<CalendarEventDto>>,
 }
 
 /// The response to `POST /calendars/appointments/{appointmentId}/notes` and the response to `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
     /// The `note` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<GetNoteSchema>,
 }
 
 /// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNoteSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `lorem ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `createdBy` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<NoteCreatedBySchema>,
 }
 
 /// The response to `GET /calendars/appointments/{appointmentId}/notes`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNotesListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
 }
 
 /// The response to `GET /calendars/{calendarId}/free-slots`.
 ///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSlotsResponse {
     /// Request trace id (sits beside the date keys)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2834,6 +2412,7 @@ pub struct GetSlotsResponse {
 /// The body of `POST /calendars/groups`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2847,7 +2426,6 @@ pub struct GroupCreateDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -2878,17 +2456,18 @@ impl GroupCreateDto {
 /// The response to `POST /calendars/groups` and the response to `PUT /calendars/groups/{groupId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GroupCreateSuccessfulResponseDto {
     /// The `group` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupDto>,
 }
 
 /// An item of the `groups` field of [`AllGroupsSuccessfulResponseDto`] and the `group` field of [`GroupCreateSuccessfulResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2902,10 +2481,8 @@ pub struct GroupDto {
     /// Example: `15-mins`
     pub slug: String,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
@@ -2916,9 +2493,7 @@ pub struct GroupDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GroupStatusUpdateParams {
-    /// Is Active?
-    ///
-    /// Example: `true`
+    /// Is Active? Example: `true`.
     pub is_active: bool,
 }
 
@@ -3004,15 +2579,13 @@ pub use ghl_common::types::LocationConfigurationKind as Kind;
 /// An item of the `locationConfigurations` field of [`CalendarCreateDto`], an item of the `locationConfigurations` field of [`CalendarUpdateDto`] and an item of the `locationConfigurations` field of [`TeamMember`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationConfiguration {
-    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
-    ///
-    /// Example: `custom`
+    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type. Example: `custom`.
     pub kind: Kind,
     /// Address for meeting location. Not applicable on "zoom_conference", "google_conference" and "ms_teams_conference" kind
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
 
@@ -3032,21 +2605,16 @@ impl LocationConfiguration {
 /// An item of the `locationConfigurations` field of [`CalendarDto`] and an item of the `locationConfigurations` field of [`TeamMemberResponse`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfigurationResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationConfigurationResponse {
-    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
-    ///
-    /// Example: `custom`
+    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type. Example: `custom`.
     pub kind: Kind,
     /// Address for meeting location. Not applicable on "zoom_conference", "google_conference" and "ms_teams_conference" kind
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Unique ID used to select a specific meeting location
-    ///
-    /// Example: `my_conference_id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique ID used to select a specific meeting location. Example: `my_conference_id`.
     pub meeting_id: Option<String>,
 }
 
@@ -3056,9 +2624,7 @@ pub struct LocationConfigurationResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LookBusyConfiguration {
-    /// Apply Look Busy
-    ///
-    /// Example: `true`
+    /// Apply Look Busy. Example: `true`.
     pub enabled: bool,
     /// Percentage of slots that will be hidden
     #[serde(rename = "LookBusyPercentage")]
@@ -3080,30 +2646,27 @@ pub use ghl_common::types::AppointmentCreateSchemaMeetingLocationType as Meeting
 /// The `createdBy` field of [`GetNoteSchema`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/NoteCreatedBySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NoteCreatedBySchema {
     /// Example: `TUcmRxWr`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// The body of `POST /calendars/appointments/{appointmentId}/notes` and the body of `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/NotesDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Note body
-    ///
-    /// Example: `lorem ipsum`
+    /// Note body. Example: `lorem ipsum`.
     pub body: String,
 }
 
@@ -3152,21 +2715,18 @@ pub use ghl_common::types::ReceiverType;
 /// The `recurring` field of [`CalendarCreateDto`], the `recurring` field of [`CalendarDto`] and the `recurring` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Recurring {
     /// The `freq` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freq: Option<RecurringFreq>,
     /// Number of recurrences
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_option: Option<RecurringBookingOption>,
     /// This setting contols what to do incase a recurring slot is unavailable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking_overlap_default_status: Option<RecurringBookingOverlapDefaultStatus>,
 }
 
@@ -3233,13 +2793,9 @@ pub use ghl_common::types::ResourceType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ScheduleIntervalDto {
-    /// Start time in HH:MM format (24-hour format)
-    ///
-    /// Example: `09:00`
+    /// Start time in HH:MM format (24-hour format). Example: `09:00`.
     pub from: String,
-    /// End time in HH:MM format (24-hour format)
-    ///
-    /// Example: `17:00`
+    /// End time in HH:MM format (24-hour format). Example: `17:00`.
     pub to: String,
 }
 
@@ -3256,46 +2812,30 @@ impl ScheduleIntervalDto {
 /// An item of the `schedules` field of [`GetAllSchedulesResponseDto`] and the `schedule` field of [`ScheduleResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleObjectResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleObjectResponseDto {
-    /// Unique identifier for the schedule
-    ///
-    /// Example: `IkqiJlXJ7o9h61tCHHod`
+    /// Unique identifier for the schedule. Example: `IkqiJlXJ7o9h61tCHHod`.
     pub id: String,
-    /// Human-readable name for the schedule
-    ///
-    /// Example: `Business Hours Schedule`
+    /// Human-readable name for the schedule. Example: `Business Hours Schedule`.
     pub name: String,
-    /// Location ID where this schedule applies
-    ///
-    /// Example: `IkqiJlXJ7o9h61tCHHod`
+    /// Location ID where this schedule applies. Example: `IkqiJlXJ7o9h61tCHHod`.
     pub location_id: String,
     /// Schedule rules defining when the schedule is active
     pub rules: Vec<ScheduleRuleDto>,
-    /// Timezone for the schedule (IANA timezone identifier)
-    ///
-    /// Example: `America/New_York`
+    /// Timezone for the schedule (IANA timezone identifier). Example: `America/New_York`.
     pub timezone: String,
-    /// ISO date string when the schedule was created
-    ///
-    /// Example: `2023-01-15T10:30:00.000Z`
+    /// ISO date string when the schedule was created. Example: `2023-01-15T10:30:00.000Z`.
     pub date_added: String,
-    /// ISO date string when the schedule was last updated
-    ///
-    /// Example: `2023-01-20T14:45:00.000Z`
+    /// ISO date string when the schedule was last updated. Example: `2023-01-20T14:45:00.000Z`.
     pub date_updated: String,
-    /// User ID associated with the schedule
-    ///
-    /// Example: `IkqiJlXJ7o9h61tCHHod`
+    /// User ID associated with the schedule. Example: `IkqiJlXJ7o9h61tCHHod`.
     pub user_id: String,
     /// Calendar IDs associated with the schedule
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
-    /// Whether the schedule has been deleted
-    ///
-    /// Example: `false`
+    /// Whether the schedule has been deleted. Example: `false`.
     pub deleted: bool,
 }
 
@@ -3312,25 +2852,18 @@ pub struct ScheduleResponseDto {
 /// An item of the `rules` field of [`CreateScheduleDto`], an item of the `rules` field of [`ScheduleObjectResponseDto`] and an item of the `rules` field of [`UpdateScheduleDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleRuleDto {
-    /// Type of schedule rule - weekday (recurring) or date (specific date)
-    ///
-    /// Example: `wday`
+    /// Type of schedule rule - weekday (recurring) or date (specific date). Example: `wday`.
     pub type_: ScheduleRuleDtoType,
     /// Time intervals for the rule (e.g., 9 AM to 5 PM)
     pub intervals: Vec<ScheduleIntervalDto>,
-    /// Specific date in YYYY-MM-DD format (only for date-type rules)
-    ///
-    /// Example: `2023-04-15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Specific date in YYYY-MM-DD format (only for date-type rules). Example: `2023-04-15`.
     pub date: Option<String>,
-    /// Day of week (only for weekday-type rules)
-    ///
-    /// Example: `monday`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Day of week (only for weekday-type rules). Example: `monday`.
     pub day: Option<ScheduleRuleDtoDay>,
 }
 
@@ -3365,15 +2898,14 @@ pub use ghl_common::types::ScheduleRuleDtoType;
 /// An item of the `afterTime` field of [`CalendarNotificationResponseDto`], an item of the `beforeTime` field of [`CalendarNotificationResponseDto`], an item of the `afterTime` field of [`CreateCalendarNotificationDto`] and 3 more places.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/SchedulesDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SchedulesDto {
     /// The `timeOffset` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_offset: Option<f64>,
     /// The `unit` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
@@ -3412,6 +2944,7 @@ pub struct SlotsSchema {
 /// An item of the `teamMembers` field of [`CalendarCreateDto`] and an item of the `teamMembers` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMember`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3419,23 +2952,16 @@ pub struct TeamMember {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     pub user_id: String,
     /// The `priority` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
-    /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
-    ///
-    /// Example: `custom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// 🚨 Deprecated! Use `locationConfigurations.kind` instead. Example: `custom`.
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configuration for event calendar.
     /// - *Multiple locations are allowed only when one team member is selected.*
     /// - *For **Class booking** and **Collective** calendars, only one location configuration is allowed for each team member.*
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfiguration>>,
 }
 
@@ -3494,6 +3020,7 @@ pub use ghl_common::types::MeetingLocationType as TeamMemberMeetingLocationType;
 /// An item of the `teamMembers` field of [`CalendarDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMemberResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3501,41 +3028,31 @@ pub struct TeamMemberResponse {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     pub user_id: String,
     /// The `priority` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
-    /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
-    ///
-    /// Example: `custom`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// 🚨 Deprecated! Use `locationConfigurations.kind` instead. Example: `custom`.
     pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_location: Option<String>,
     /// Marks a user as primary. This property is required in case of collective booking calendars. Only one user can be primary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Meeting location configurations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
 }
 
 /// An item of the `availabilities` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateAvailability`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateAvailability {
-    /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`.
-    ///
-    /// Example: `2023-09-24T00:00:00.000Z`
+    /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`. Example: `2023-09-24T00:00:00.000Z`.
     pub date: String,
     /// The `hours` field.
     pub hours: Vec<Hour>,
     /// The `deleted` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// The ID of the custom availability object. It is required while updating or deleting the existing custom date availability
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
@@ -3566,57 +3083,42 @@ impl UpdateAvailability {
 /// The body of `PUT /calendars/{calendarId}/notifications/{notificationId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarNotificationsDto {
     /// Notification recipient type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<ReceiverType>,
     /// Additional email addresses to receive notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_email_ids: Option<Vec<String>>,
     /// Additional phone numbers to receive notifications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Selected users for in-App and business email notifications. Supports user IDs and special keyword "sub_account_admin"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Notification channel
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// Notification type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_type: Option<NotificationType>,
     /// Is the notification active
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// Marks the notification as deleted (soft delete)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// Template ID for email notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     /// Body  for email notification. Not necessary for in-App notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Subject  for email notification. Not necessary for in-App notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Specifies the time after which the follow-up notification should be sent. This is not required for other notification types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
     /// Specifies the time before which the reminder notification should be sent. This is not required for other notification types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
     /// From address for email notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_address: Option<String>,
     /// from number for sms notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
     /// From name for email/sms notification
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
 }
 
@@ -3752,27 +3254,22 @@ impl UpdateCalendarNotificationsDto {
 /// The body of `PUT /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarResourceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCalendarResourceDto {
     /// The `locationId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `name` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `description` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity of the equipment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
     /// Quantity of the out of service equipment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_service: Option<f64>,
     /// Capacity of the room.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
     /// Service calendar IDs to be mapped with the resource.
     ///
@@ -3781,10 +3278,8 @@ pub struct UpdateCalendarResourceDto {
     /// ```
     ///
     /// One room can be mapped with multiple service calendars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
     /// The `isActive` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
@@ -3855,21 +3350,15 @@ impl UpdateCalendarResourceDto {
 /// The body of `PUT /calendars/schedules/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateScheduleDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateScheduleDto {
-    /// Human-readable name for the schedule
-    ///
-    /// Example: `Updated Business Hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-readable name for the schedule. Example: `Updated Business Hours`.
     pub name: Option<String>,
     /// Updated schedule rules defining when the schedule is active
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<ScheduleRuleDto>>,
-    /// Updated timezone for the schedule (IANA timezone identifier)
-    ///
-    /// Example: `America/Los_Angeles`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated timezone for the schedule (IANA timezone identifier). Example: `America/Los_Angeles`.
     pub timezone: Option<String>,
 }
 
@@ -3909,13 +3398,9 @@ impl UpdateScheduleDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ValidateGroupSlugPostBody {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Slug
-    ///
-    /// Example: `calendar-1`
+    /// Slug. Example: `calendar-1`.
     pub slug: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Campaigns API: one method per operation of `apps/v3/campaigns-v3.json`.
@@ -29,11 +29,7 @@ impl CampaignsV3Client {
 
     /// Get Campaigns
     ///
-    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`).
-    ///
-    /// Returns a [`GetCampaigns`] to set optional inputs on ([`status`](GetCampaigns::status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`). Requires scope `campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaigns`] ([`status`](GetCampaigns::status)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -64,27 +60,21 @@ impl GetCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CampaignsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CampaignsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CampaignsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CampaignsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, status } = self;
-        let request = Request::to(Method::GET, "/campaigns/", "v3")
+        let request = Request::get("/campaigns/", "v3")
             .query("locationId", &location_id)
             .query_opt("status", status.as_ref())
             .scopes(&["campaigns.readonly"])

@@ -8,31 +8,28 @@ use serde::{Deserialize, Serialize};
 /// An item of the `campaigns` field of [`CampaignsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/campaigns.json#/components/schemas/campaignsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CampaignsSchema {
     /// Example: `mIVALPYuTD7YjUHnFEx4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `published`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
 /// The response to `GET /campaigns/`.
 ///
 /// Schema: `apps/campaigns.json#/components/schemas/CampaignsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CampaignsSuccessfulResponseDto {
     /// The `campaigns` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns: Option<Vec<CampaignsSchema>>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Chat Widget API: one method per operation of `apps/v3/chat-widget-v3.json`.
@@ -31,11 +31,7 @@ impl ChatWidgetV3Client {
     ///
     /// Creates a new chat widget for the given sub-account.
     ///
-    /// `POST /chat-widget/` (operation `createChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`CreateChatWidget`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `POST /chat-widget/` (operation `createChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl ChatWidgetV3Client {
     ///
     /// Creates a copy of an existing chat widget in the same sub-account.
     ///
-    /// `POST /chat-widget/clone` (operation `cloneChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`CloneChatWidget`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `POST /chat-widget/clone` (operation `cloneChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,11 +63,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns a single chat widget by ID.
     ///
-    /// `GET /chat-widget/data/{locationId}/{id}` (operation `getChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`GetChatWidget`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.readonly`. Takes a sub-account (location) token.
+    /// `GET /chat-widget/data/{locationId}/{id}` (operation `getChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -101,11 +89,7 @@ impl ChatWidgetV3Client {
     ///
     /// Partial update of a chat widget resource.
     ///
-    /// `PATCH /chat-widget/data/{locationId}/{id}` (operation `patchChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`PatchChatWidget`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `PATCH /chat-widget/data/{locationId}/{id}` (operation `patchChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -133,11 +117,7 @@ impl ChatWidgetV3Client {
     ///
     /// Full update of a chat widget resource.
     ///
-    /// `PUT /chat-widget/data/{locationId}/{id}` (operation `updateChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`UpdateChatWidget`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `PUT /chat-widget/data/{locationId}/{id}` (operation `updateChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -165,11 +145,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns chat widgets for the sub-account with pagination and optional filters.
     ///
-    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`).
-    ///
-    /// Returns a [`ListChatWidget`] to set optional inputs on ([`chat_type`](ListChatWidget::chat_type), [`exclude_chat_type`](ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](ListChatWidget::all_in_one_chat_types)); `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.readonly`. Takes a sub-account (location) token.
+    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListChatWidget`] ([`chat_type`](ListChatWidget::chat_type), [`exclude_chat_type`](ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](ListChatWidget::all_in_one_chat_types)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -202,9 +178,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns widget configuration by ID.
     ///
-    /// `GET /chat-widget/public/config/{id}` (operation `getWidget`, API version `v3`).
-    ///
-    /// Returns a [`GetWidget`] to set optional inputs on ([`version`](GetWidget::version)); `.send().await` runs the call.
+    /// `GET /chat-widget/public/config/{id}` (operation `getWidget`, API version `v3`). Set optional inputs on the returned [`GetWidget`] ([`version`](GetWidget::version)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -225,11 +199,7 @@ impl ChatWidgetV3Client {
     ///
     /// Soft-deletes a chat widget. If it was the default, another widget may be promoted.
     ///
-    /// `DELETE /chat-widget/{locationId}/{id}` (operation `delete`, API version `v3`).
-    ///
-    /// Returns a [`Delete`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `DELETE /chat-widget/{locationId}/{id}` (operation `delete`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -262,21 +232,19 @@ pub struct CreateChatWidget {
 
 impl CreateChatWidget {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/chat-widget/", "v3")
+        let request = Request::post("/chat-widget/", "v3")
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -295,21 +263,19 @@ pub struct CloneChatWidget {
 
 impl CloneChatWidget {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/chat-widget/clone", "v3")
+        let request = Request::post("/chat-widget/clone", "v3")
             .ignore_body()
             .scopes(&["chat-widget.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -329,25 +295,19 @@ pub struct GetChatWidget {
 
 impl GetChatWidget {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/chat-widget/data/{locationId}/{id}",
-                "v3",
-            )
+        let request = Request::get("/chat-widget/data/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .ignore_body()
@@ -369,25 +329,19 @@ pub struct PatchChatWidget {
 
 impl PatchChatWidget {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
-                "/chat-widget/data/{locationId}/{id}",
-                "v3",
-            )
+        let request = Request::patch("/chat-widget/data/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .ignore_body()
@@ -410,25 +364,19 @@ pub struct UpdateChatWidget {
 
 impl UpdateChatWidget {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/chat-widget/data/{locationId}/{id}",
-                "v3",
-            )
+        let request = Request::put("/chat-widget/data/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .ignore_body()
@@ -488,15 +436,13 @@ impl ListChatWidget {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -511,7 +457,7 @@ impl ListChatWidget {
             voice_ai_agent_id,
             all_in_one_chat_types,
         } = self;
-        let request = Request::to(Method::GET, "/chat-widget/list", "v3")
+        let request = Request::get("/chat-widget/list", "v3")
             .query("locationId", &location_id)
             .query("offset", &offset)
             .query("limit", &limit)
@@ -543,21 +489,19 @@ impl GetWidget {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, version } = self;
-        let request = Request::to(Method::GET, "/chat-widget/public/config/{id}", "v3")
+        let request = Request::get("/chat-widget/public/config/{id}", "v3")
             .path_param("id", &id)
             .query_opt("version", version.as_ref())
             .ignore_body();
@@ -576,21 +520,19 @@ pub struct Delete {
 
 impl Delete {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(Method::DELETE, "/chat-widget/{locationId}/{id}", "v3")
+        let request = Request::delete("/chat-widget/{locationId}/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .ignore_body()

@@ -8,81 +8,37 @@ use serde::{Deserialize, Serialize};
 /// The `aTwoPCompliance` field of [`AdvanceSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/A2PComplianceDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct A2pComplianceDto {
-    /// Enable A2P Compliance
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "enableA2PCompliance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Enable A2P Compliance. Example: `true`.
+    #[serde(rename = "enableA2PCompliance")]
     pub enable_a2p_compliance: Option<bool>,
-    /// A2P Opt In Form 1
-    ///
-    /// Example: `I agree to receive marketing communications from [business name]`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A2P Opt In Form 1. Example: `I agree to receive marketing communications from [business name]`.
     pub a2p_opt_in_form1: Option<String>,
-    /// Show checkbox for A2P Opt In Form 1
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Show checkbox for A2P Opt In Form 1. Example: `true`.
     pub a2p_opt_in_form1_show_checkbox: Option<bool>,
-    /// Pre-checked state for A2P Opt In Form 1 checkbox
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pre-checked state for A2P Opt In Form 1 checkbox. Example: `false`.
     pub a2p_opt_in_form1_pre_checked: Option<bool>,
-    /// Is A2P Opt In Form 2
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "isA2POptInForm2",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Is A2P Opt In Form 2. Example: `true`.
+    #[serde(rename = "isA2POptInForm2")]
     pub is_a2p_opt_in_form2: Option<bool>,
-    /// A2P Opt In Form 2
-    ///
-    /// Example: `I agree to receive marketing communications from [business name]`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A2P Opt In Form 2. Example: `I agree to receive marketing communications from [business name]`.
     pub a2p_opt_in_form2: Option<String>,
-    /// Show checkbox for A2P Opt In Form 2
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Show checkbox for A2P Opt In Form 2. Example: `true`.
     pub a2p_opt_in_form2_show_checkbox: Option<bool>,
-    /// Pre-checked state for A2P Opt In Form 2 checkbox
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pre-checked state for A2P Opt In Form 2 checkbox. Example: `false`.
     pub a2p_opt_in_form2_pre_checked: Option<bool>,
-    /// Privacy Policy Link
-    ///
-    /// Example: `https://example.com/privacy-policy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Privacy Policy Link. Example: `https://example.com/privacy-policy`.
     pub privacy_policy_link: Option<String>,
-    /// Terms of Service
-    ///
-    /// Example: `https://example.com/terms-of-service`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms of Service. Example: `https://example.com/terms-of-service`.
     pub terms_of_service_link: Option<String>,
-    /// Is A2P Opt In Form 1 enabled
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "isA2POptInForm1",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Is A2P Opt In Form 1 enabled. Example: `true`.
+    #[serde(rename = "isA2POptInForm1")]
     pub is_a2p_opt_in_form1: Option<bool>,
-    /// Message Type
-    ///
-    /// Example: `A2P`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message Type. Example: `A2P`.
     pub message_type: Option<String>,
 }
 
@@ -199,29 +155,18 @@ impl A2pComplianceDto {
 /// The `acknowledgementDetails` field of [`WidgetSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AcknowledgementDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AcknowledgementDetailsDto {
-    /// Icon
-    ///
-    /// Example: `check`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Icon. Example: `check`.
     pub icon: Option<String>,
-    /// Placeholder color
-    ///
-    /// Example: `#000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Placeholder color. Example: `#000`.
     pub placeholder_color: Option<String>,
-    /// Icon for live chat
-    ///
-    /// Example: `check`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Icon for live chat. Example: `check`.
     pub live_chat_icon: Option<String>,
-    /// Placeholder color for live chat
-    ///
-    /// Example: `#000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Placeholder color for live chat. Example: `#000`.
     pub live_chat_placeholder_color: Option<String>,
 }
 
@@ -267,78 +212,44 @@ impl AcknowledgementDetailsDto {
 /// The `advanceSettings` field of [`WidgetSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdvanceSettingsDto {
-    /// Branding Title
-    ///
-    /// Example: `Agency`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Branding Title. Example: `Agency`.
     pub branding_title: Option<String>,
     /// Redirect Object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect: Option<RedirectDto>,
-    /// Boolean for showing contact form at start
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean for showing contact form at start. Example: `true`.
     pub enable_contact_form: Option<bool>,
-    /// By default consent check for contact form
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// By default consent check for contact form. Example: `true`.
     pub default_consent_check: Option<bool>,
     /// Business Office Hours
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_office_hours: Option<BusinessOfficeHoursDto>,
     /// Contact form field configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_form_options: Option<Vec<String>>,
     /// Chat types included in the all-in-one widget
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_in_one_chat_types: Option<Vec<AllInOneChatTypesItem>>,
-    /// All In One Initial Msg
-    ///
-    /// Example: `Choose a chat option to get started.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// All In One Initial Msg. Example: `Choose a chat option to get started.`.
     pub all_in_one_initial_msg: Option<String>,
-    /// Contact Form Intro Message
-    ///
-    /// Example: `Please share contact details`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Form Intro Message. Example: `Please share contact details`.
     pub contact_form_intro_message: Option<String>,
-    /// Contact Form System Message
-    ///
-    /// Example: `Please share contact details`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Form System Message. Example: `Please share contact details`.
     pub contact_form_system_message: Option<String>,
-    /// Prefilled Message Text
-    ///
-    /// Example: `I want to know more`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefilled Message Text. Example: `I want to know more`.
     pub prefilled_message_text: Option<String>,
     /// Voice AI Agent
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_ai_agent: Option<serde_json::Value>,
     /// Facebook Page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_page: Option<FbPageDto>,
     /// Instagram Page
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_page: Option<InstagramPageDto>,
-    /// Play Notification Sound
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Play Notification Sound. Example: `false`.
     pub play_notification_sound: Option<bool>,
-    /// Voice Ai Send Action Text
-    ///
-    /// Example: `Call Now`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Voice Ai Send Action Text. Example: `Call Now`.
     pub voice_ai_send_action_text: Option<String>,
     /// A2P Compliance
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a_two_p_compliance: Option<A2pComplianceDto>,
 }
 
@@ -521,27 +432,18 @@ ghl_runtime::string_enum! {
 /// The `businessOfficeHours` field of [`AdvanceSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/BusinessOfficeHoursDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessOfficeHoursDto {
-    /// Enable Business Hours
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable Business Hours. Example: `false`.
     pub enable_business_hours: Option<bool>,
     /// Open hours schedule
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<String>>,
-    /// Time Zone
-    ///
-    /// Example: `UTC`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time Zone. Example: `UTC`.
     pub timezone: Option<String>,
-    /// Time Zone
-    ///
-    /// Example: `Asia/Calcutta`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time Zone. Example: `Asia/Calcutta`.
     pub outside_office_hours_welcome_msg: Option<String>,
 }
 
@@ -599,22 +501,16 @@ ghl_runtime::string_enum! {
 /// The body of `POST /chat-widget/clone`.
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CloneChatWidgetDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneChatWidgetDto {
-    /// locationId
-    ///
-    /// Example: `oHJiAh0wDG3BzmzACVD6`
+    /// locationId. Example: `oHJiAh0wDG3BzmzACVD6`.
     pub location_id: String,
-    /// chat widget ID
-    ///
-    /// Example: `oHJiAh0wDG3BzmzACVD6`
+    /// chat widget ID. Example: `oHJiAh0wDG3BzmzACVD6`.
     pub chat_widget_id: String,
-    /// Name for the cloned widget
-    ///
-    /// Example: `Chat Widget 1 (copy)`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name for the cloned widget. Example: `Chat Widget 1 (copy)`.
     pub name: Option<String>,
 }
 
@@ -641,38 +537,24 @@ impl CloneChatWidgetDto {
 /// The body of `POST /chat-widget/`.
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWidgetDto {
-    /// Version
-    ///
-    /// Example: `2`
+    /// Version. Example: `2`.
     pub version: f64,
-    /// Chat type
-    ///
-    /// Example: `emailChat`
+    /// Chat type. Example: `emailChat`.
     pub chat_type: ChatType,
-    /// Name
-    ///
-    /// Example: `Chat Widget 1`
+    /// Name. Example: `Chat Widget 1`.
     pub name: String,
-    /// Location ID
-    ///
-    /// Example: `oHJiAh0wDG3BzmzACVD6`
+    /// Location ID. Example: `oHJiAh0wDG3BzmzACVD6`.
     pub location_id: String,
-    /// Deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Default
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Default. Example: `false`.
     pub default: Option<bool>,
     /// Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<WidgetSettingsDto>,
 }
 
@@ -717,19 +599,14 @@ impl CreateWidgetDto {
 /// The `fbPage` field of [`AdvanceSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/FBPageDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FbPageDto {
-    /// Facebook Page ID
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook Page ID. Example: `1234567890`.
     pub facebook_page_id: Option<String>,
-    /// Facebook Page Name
-    ///
-    /// Example: `Facebook Page Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook Page Name. Example: `Facebook Page Name`.
     pub facebook_page_name: Option<String>,
 }
 
@@ -758,29 +635,18 @@ impl FbPageDto {
 /// The `instagramPage` field of [`AdvanceSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/InstagramPageDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramPageDto {
-    /// Facebook Page ID
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook Page ID. Example: `1234567890`.
     pub facebook_page_id: Option<String>,
-    /// Facebook Page Name
-    ///
-    /// Example: `Facebook Page Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook Page Name. Example: `Facebook Page Name`.
     pub facebook_page_name: Option<String>,
-    /// Instagram Page ID
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram Page ID. Example: `1234567890`.
     pub instagram_page_id: Option<String>,
-    /// Instagram UserName
-    ///
-    /// Example: `Instagram UserName`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram UserName. Example: `Instagram UserName`.
     pub instagram_username: Option<String>,
 }
 
@@ -838,24 +704,16 @@ ghl_runtime::string_enum! {
 /// The `redirect` field of [`AdvanceSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/RedirectDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectDto {
-    /// Redirect Action
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Redirect Action. Example: `false`.
     pub redirect_action: Option<bool>,
-    /// Redirect Website
-    ///
-    /// Example: `www.gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Redirect Website. Example: `www.gohighlevel.com`.
     pub redirect_website: Option<String>,
-    /// Redirect Text
-    ///
-    /// Example: `Click here`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Redirect Text. Example: `Click here`.
     pub redirect_text: Option<String>,
 }
 
@@ -891,32 +749,20 @@ impl RedirectDto {
 /// The body of `PATCH /chat-widget/data/{locationId}/{id}` and the body of `PUT /chat-widget/data/{locationId}/{id}`.
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateWidgetDto {
-    /// Version
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version. Example: `2`.
     pub version: Option<f64>,
-    /// Chat type
-    ///
-    /// Example: `emailChat`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Chat type. Example: `emailChat`.
     pub chat_type: Option<ChatType>,
-    /// Name
-    ///
-    /// Example: `Chat Widget 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name. Example: `Chat Widget 1`.
     pub name: Option<String>,
-    /// Default
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Default. Example: `false`.
     pub default: Option<bool>,
     /// Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<WidgetSettingsDto>,
 }
 
@@ -966,16 +812,13 @@ impl UpdateWidgetDto {
 /// The `dimensions` field of [`WidgetSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsCustomizationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WidgetSettingsCustomizationDto {
-    /// Position
-    ///
-    /// Example: `left`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Position. Example: `left`.
     pub position: Option<String>,
     /// Typography Color Options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sizes: Option<WidgetSettingsCustomizationSizeDto>,
 }
 
@@ -1007,18 +850,13 @@ impl WidgetSettingsCustomizationDto {
 /// The `sizes` field of [`WidgetSettingsCustomizationDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsCustomizationSizeDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WidgetSettingsCustomizationSizeDto {
-    /// Width
-    ///
-    /// Example: `360`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Width. Example: `360`.
     pub width: Option<f64>,
-    /// Height
-    ///
-    /// Example: `360`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Height. Example: `360`.
     pub height: Option<f64>,
 }
 
@@ -1044,229 +882,102 @@ impl WidgetSettingsCustomizationSizeDto {
 /// The `settings` field of [`CreateWidgetDto`] and the `settings` field of [`UpdateWidgetDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WidgetSettingsDto {
     /// Acknowledgement Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgement_details: Option<AcknowledgementDetailsDto>,
-    /// Name of the agency
-    ///
-    /// Example: `Example Agency`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the agency. Example: `Example Agency`.
     pub agency_name: Option<String>,
-    /// Website URL of the agency
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL of the agency. Example: `https://example.com`.
     pub agency_website: Option<String>,
-    /// Allow avatar image
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow avatar image. Example: `true`.
     pub allow_avatar_image: Option<bool>,
-    /// Boolean indicating whether to automatically detect country code
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to automatically detect country code. Example: `true`.
     pub auto_country_code: Option<bool>,
-    /// Country code
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country code. Example: `US`.
     pub country_code: Option<String>,
-    /// Chat Type
-    ///
-    /// Example: `emailChat`
+    /// Chat Type. Example: `emailChat`.
     pub chat_type: String,
-    /// Prompt Type
-    ///
-    /// Example: `avatar`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prompt Type. Example: `avatar`.
     pub prompt_type: Option<String>,
-    /// Message Chat Circle
-    ///
-    /// Example: `messageChatCircle`
+    /// Message Chat Circle. Example: `messageChatCircle`.
     pub chat_icon: String,
-    /// Boolean indicating whether to enable a revisit message
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to enable a revisit message. Example: `true`.
     pub enable_revisit_message: Option<bool>,
-    /// Heading text
-    ///
-    /// Example: `Welcome to Our Website`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Heading text. Example: `Welcome to Our Website`.
     pub heading: Option<String>,
-    /// Legal message
-    ///
-    /// Example: `By using this website, you agree to our terms and conditions.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legal message. Example: `By using this website, you agree to our terms and conditions.`.
     pub legal_msg: Option<String>,
-    /// Message acknowledging a live chat
-    ///
-    /// Example: `Thank you for reaching out. How may I assist you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message acknowledging a live chat. Example: `Thank you for reaching out. How may I assist you today?`.
     pub live_chat_ack_msg: Option<String>,
-    /// Message indicating the end of a live chat
-    ///
-    /// Example: `Thank you for chatting with us. Have a great day!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message indicating the end of a live chat. Example: `Thank you for chatting with us. Have a great day!`.
     pub live_chat_ended_msg: Option<String>,
-    /// Message asking for feedback after a live chat
-    ///
-    /// Example: `We would appreciate your feedback. Please rate your experience.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message asking for feedback after a live chat. Example: `We would appreciate your feedback. Please rate your experience.`.
     pub live_chat_feedback_msg: Option<String>,
-    /// Note regarding live chat feedback
-    ///
-    /// Example: `Your feedback helps us improve our services.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note regarding live chat feedback. Example: `Your feedback helps us improve our services.`.
     pub live_chat_feedback_note: Option<String>,
-    /// Introduction message for a live chat
-    ///
-    /// Example: `Hello! Welcome to our live chat support. How can I assist you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Introduction message for a live chat. Example: `Hello! Welcome to our live chat support. How can I assist you today?`.
     pub live_chat_intro_msg: Option<String>,
-    /// Message for inactive users during a live chat
-    ///
-    /// Example: `Are you still there? Please let us know if you need assistance.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message for inactive users during a live chat. Example: `Are you still there? Please let us know if you need assistance.`.
     pub live_chat_user_inactive_msg: Option<String>,
-    /// Time for considering a user inactive during a live chat
-    ///
-    /// Example: `5 minutes`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time for considering a user inactive during a live chat. Example: `5 minutes`.
     pub live_chat_user_inactive_time: Option<String>,
-    /// Message for inactive visitors during a live chat
-    ///
-    /// Example: `Looks like you stepped away. Feel free to return whenever you need help.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message for inactive visitors during a live chat. Example: `Looks like you stepped away. Feel free to return whenever you need help.`.
     pub live_chat_visitor_inactive_msg: Option<String>,
-    /// Time for considering a visitor inactive during a live chat
-    ///
-    /// Example: `10 minutes`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time for considering a visitor inactive during a live chat. Example: `10 minutes`.
     pub live_chat_visitor_inactive_time: Option<String>,
-    /// Locale setting
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Locale setting. Example: `en_US`.
     pub locale: Option<String>,
-    /// Avatar for prompts
-    ///
-    /// Example: `avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar for prompts. Example: `avatar.jpg`.
     pub prompt_avatar: Option<String>,
-    /// Prompt Avatar Alt Text
-    ///
-    /// Example: `company logo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prompt Avatar Alt Text. Example: `company logo`.
     pub prompt_avatar_alt_text: Option<String>,
-    /// Avatar Image Optimization
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar Image Optimization. Example: `false`.
     pub is_prompt_avatar_image_optimize: Option<bool>,
-    /// Prompt message
-    ///
-    /// Example: `Need assistance? Feel free to ask us anything!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prompt message. Example: `Need assistance? Feel free to ask us anything!`.
     pub prompt_msg: Option<String>,
-    /// Message for revisiting prompts
-    ///
-    /// Example: `Welcome back! How can we help you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message for revisiting prompts. Example: `Welcome back! How can we help you today?`.
     pub revisit_prompt_msg: Option<String>,
-    /// Text for send action
-    ///
-    /// Example: `Send`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Text for send action. Example: `Send`.
     pub send_action_text: Option<String>,
-    /// Boolean indicating whether to show agency branding
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to show agency branding. Example: `true`.
     pub show_agency_branding: Option<bool>,
-    /// Boolean indicating whether to show a consent checkbox
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to show a consent checkbox. Example: `true`.
     pub show_consent_checkbox: Option<bool>,
-    /// Boolean indicating whether to show a welcome message for live chat
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to show a welcome message for live chat. Example: `true`.
     pub show_live_chat_welcome_msg: Option<bool>,
-    /// Boolean indicating whether to show prompts
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to show prompts. Example: `true`.
     pub show_prompt: Option<bool>,
-    /// Subheading text
-    ///
-    /// Example: `We are here to help you!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subheading text. Example: `We are here to help you!`.
     pub sub_heading: Option<String>,
-    /// Success message
-    ///
-    /// Example: `Your message has been sent successfully.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Your message has been sent successfully.`.
     pub success_msg: Option<String>,
-    /// Contact information for support
-    ///
-    /// Example: `support@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact information for support. Example: `support@example.com`.
     pub support_contact: Option<String>,
-    /// Thank you message
-    ///
-    /// Example: `Thank you for visiting our website!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Thank you message. Example: `Thank you for visiting our website!`.
     pub thank_you_msg: Option<String>,
     /// Theme
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<WidgetSettingsThemeDto>,
-    /// Boolean indicating whether to use an email field
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating whether to use an email field. Example: `true`.
     pub use_email_field: Option<bool>,
-    /// WhatsApp number
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// WhatsApp number. Example: `+1234567890`.
     pub wa_number: Option<String>,
-    /// Primary color for the widget
-    ///
-    /// Example: `#4285F4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary color for the widget. Example: `#4285F4`.
     pub widget_primary_color: Option<String>,
-    /// Representative Assigned Message
-    ///
-    /// Example: `#4285F4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Representative Assigned Message. Example: `#4285F4`.
     pub representative_assigned_message: Option<String>,
     /// Customizations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<WidgetSettingsCustomizationDto>,
     /// Advance Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advance_settings: Option<AdvanceSettingsDto>,
-    /// Location Country Code
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Country Code. Example: `US`.
     pub location_country_code: Option<String>,
-    /// Widget Id
-    ///
-    /// Example: `92929283937922`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Widget Id. Example: `92929283937922`.
     pub widget_id: Option<String>,
-    /// Widget Placement
-    ///
-    /// Example: `embedded`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Widget Placement. Example: `embedded`.
     pub widget_placement: Option<String>,
 }
 
@@ -1648,49 +1359,26 @@ impl WidgetSettingsDto {
 /// The `colors` field of [`WidgetSettingsThemeDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsThemeCustomColorDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WidgetSettingsThemeCustomColorDto {
-    /// Chat Bubble Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Chat Bubble Color. Example: `#fffff`.
     pub chat_bubble_color: Option<String>,
-    /// Background Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Background Color. Example: `#fffff`.
     pub background_color: Option<String>,
-    /// Header Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Header Color. Example: `#fffff`.
     pub header_color: Option<String>,
-    /// Button Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Button Color. Example: `#fffff`.
     pub button_color: Option<String>,
-    /// Avatar Background Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar Background Color. Example: `#fffff`.
     pub avatar_background_color: Option<String>,
-    /// Avatar Border Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar Border Color. Example: `#fffff`.
     pub avatar_border_color: Option<String>,
-    /// Sender Message Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender Message Color. Example: `#fffff`.
     pub sender_message_color: Option<String>,
-    /// Received Message Color
-    ///
-    /// Example: `#fffff`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Received Message Color. Example: `#fffff`.
     pub received_message_color: Option<String>,
 }
 
@@ -1773,16 +1461,13 @@ impl WidgetSettingsThemeCustomColorDto {
 /// The `theme` field of [`WidgetSettingsDto`].
 ///
 /// Schema: `apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsThemeDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WidgetSettingsThemeDto {
-    /// Theme Name
-    ///
-    /// Example: `theme1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Theme Name. Example: `theme1`.
     pub name: Option<String>,
     /// Custom Color Options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colors: Option<WidgetSettingsThemeCustomColorDto>,
 }
 

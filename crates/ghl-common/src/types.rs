@@ -258,15 +258,14 @@ ghl_runtime::string_enum! {
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/BadRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -1316,18 +1315,16 @@ ghl_runtime::string_enum! {
 /// The `ForbiddenDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/ForbiddenDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForbiddenDto {
     /// Example: `403`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `You do not have permission to access this resource`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `Forbidden`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -3570,18 +3567,16 @@ ghl_runtime::string_enum! {
 /// The `UnprocessableDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/UnprocessableDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// The `message` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Vec<String>>,
     /// Example: `Unprocessable Entity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

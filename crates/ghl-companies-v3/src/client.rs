@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Companies API: one method per operation of `apps/v3/companies-v3.json`.
@@ -31,11 +31,7 @@ impl CompaniesV3Client {
     ///
     /// Get Comapny
     ///
-    /// `GET /companies/{companyId}` (operation `get-company`, API version `v3`).
-    ///
-    /// Returns a [`GetCompany`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `companies.readonly`. Takes an agency (company) token.
+    /// `GET /companies/{companyId}` (operation `get-company`, API version `v3`). Requires scope `companies.readonly`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -58,29 +54,21 @@ pub struct GetCompany {
 
 impl GetCompany {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCompanyByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCompanyByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCompanyByIdSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCompanyByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(Method::GET, "/companies/{companyId}", "v3")
+        let request = Request::get("/companies/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .scopes(&["companies.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);

@@ -8,195 +8,130 @@ use serde::{Deserialize, Serialize};
 /// The `company` field of [`GetCompanyByIdSuccessfulResponseDto`].
 ///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCompanyByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `Tesla inc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `logoUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `+1202-555-0107`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `https://app.myawesomedomain.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Example: `link.msgsndr.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spare_domain: Option<String>,
     /// Example: `https://app.gohighlevel.com/privacy_policy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy: Option<String>,
     /// Example: `https://app.gohighlevel.com/terms-of-service`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_conditions: Option<String>,
     /// Example: `3500 Deer Creek Road`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `Palo Alto`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `94304`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `CA`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `x-xxx-xxx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_number: Option<String>,
     /// Example: `https://app.myawesomedomain.com/subdomain`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdomain: Option<String>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<f64>,
     /// The `currency` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Example: `agency`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_accepted_by: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_trial_mode: Option<bool>,
     /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_free_credits: Option<f64>,
     /// The `termsOfServiceAcceptedDate` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_of_service_accepted_date: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_accepted_by: Option<String>,
     /// The `privacyPolicyAcceptedDate` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_policy_accepted_date: Option<String>,
     /// Example: `06/01/2022`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_version: Option<String>,
     /// Example: `SDfdf355Dfggdee`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_accepted_by: Option<String>,
     /// The `affiliatePolicyAcceptedDate` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_policy_accepted_date: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_reselling: Option<bool>,
     /// The `onboardingInfo` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onboarding_info: Option<IOnboardingDto>,
-    /// Flag to set if upgrade plan is enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to set if upgrade plan is enabled. Example: `true`.
     pub upgrade_enabled_for_clients: Option<bool>,
-    /// Flag to set if cancel plan is enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to set if cancel plan is enabled. Example: `true`.
     pub cancel_enabled_for_clients: Option<bool>,
-    /// Flag to set if auto suspend is enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to set if auto suspend is enabled. Example: `true`.
     pub auto_suspend_enabled: Option<bool>,
     /// Saas Settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saas_settings: Option<serde_json::Value>,
     /// The `stripeConnectId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_connect_id: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_depreciated_features: Option<bool>,
-    /// If you want to enable / disable Priority Support for any agency. Default value is false.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If you want to enable / disable Priority Support for any agency. Default value is false. Example: `false`.
     pub premium_upgraded: Option<bool>,
     /// Example: `active-trial`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_count: Option<i64>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_email_service: Option<bool>,
     /// Example: `john-doe-21`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_id: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_enterprise_account: Option<bool>,
-    /// The business niche in which the agency is operating
-    ///
-    /// Example: `Accounting School`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The business niche in which the agency is operating. Example: `Accounting School`.
     pub business_niche: Option<String>,
-    /// Business category
-    ///
-    /// Example: `Automotive`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business category. Example: `Automotive`.
     pub business_category: Option<String>,
-    /// The affinity group of the agency
-    ///
-    /// Example: `Vehicle Dealerships`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The affinity group of the agency. Example: `Vehicle Dealerships`.
     pub business_affinity_group: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_sandbox_account: Option<bool>,
-    /// Flag to determine if new sub-accounts should use default data
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to determine if new sub-accounts should use default data. Example: `false`.
     pub enable_new_sub_account_default_data: Option<bool>,
 }
 
 /// The response to `GET /companies/{companyId}`.
 ///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCompanyByIdSuccessfulResponseDto {
     /// The `company` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<GetCompanyByIdSchema>,
 }
 
 /// The `onboardingInfo` field of [`GetCompanyByIdSchema`].
 ///
 /// Schema: `apps/companies.json#/components/schemas/IOnboardingDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -204,65 +139,35 @@ pub struct IOnboardingDto {
     /// Example: `true`
     pub pending: bool,
     /// The `haveWebsite` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub have_website: Option<bool>,
     /// The `websiteUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
     /// The `industryServed` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry_served: Option<String>,
     /// The `customerCount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_count: Option<String>,
     /// The `tools` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
     /// The `location` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<bool>,
     /// The `conversationDemo` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_demo: Option<bool>,
     /// The `locationId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `snapshotId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
-    /// Selected agency plan unique plan Id
-    ///
-    /// Example: `plan_EOi37NLV12u68i`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected agency plan unique plan Id. Example: `plan_EOi37NLV12u68i`.
     pub plan_id: Option<String>,
-    /// Set to true if it is from affiliate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set to true if it is from affiliate. Example: `true`.
     pub affiliate_signup: Option<bool>,
-    /// Set to true if user joined onboarding call
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set to true if user joined onboarding call. Example: `true`.
     pub has_joined_kickoff_call: Option<bool>,
-    /// Set to true if user joined onboarding call
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set to true if user joined onboarding call. Example: `true`.
     pub kickoff_action_taken: Option<bool>,
-    /// Set to true if user joined implementation call
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Set to true if user joined implementation call. Example: `true`.
     pub has_joined_implementation_call: Option<bool>,
-    /// This helps in A/B tracking of onboarding flow
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// This helps in A/B tracking of onboarding flow. Example: `1`.
     pub version: Option<String>,
-    /// metaData for onboarding
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// metaData for onboarding. Example: `true`.
     pub meta_data: Option<serde_json::Value>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Contacts API v3 API: one method per operation of `apps/v3/contacts-v3.json`.
@@ -31,11 +31,7 @@ impl ContactsV3Client {
     ///
     /// Create a new contact
     ///
-    /// `POST /contacts/` (operation `create-contact`, API version `v3`).
-    ///
-    /// Returns a [`CreateContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/` (operation `create-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,8 +48,6 @@ impl ContactsV3Client {
     /// Add/Remove Contacts From Business . Passing a `null` businessId will remove the businessId from the contacts
     ///
     /// `POST /contacts/bulk/business` (operation `add-remove-contact-from-business`, API version `v3`).
-    ///
-    /// Returns a [`AddRemoveContactFromBusiness`]: `.send().await` runs the call.
     ///
     /// # Errors
     ///
@@ -74,8 +68,6 @@ impl ContactsV3Client {
     ///
     /// `POST /contacts/bulk/tags/update/{type}` (operation `create-association`, API version `v3`).
     ///
-    /// Returns a [`CreateAssociation`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
@@ -93,11 +85,7 @@ impl ContactsV3Client {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`).
-    ///
-    /// Returns a [`GetContactsByBusinessId`] to set optional inputs on ([`limit`](GetContactsByBusinessId::limit), [`skip`](GetContactsByBusinessId::skip), [`query`](GetContactsByBusinessId::query), [`start_after`](GetContactsByBusinessId::start_after)); `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetContactsByBusinessId`] ([`limit`](GetContactsByBusinessId::limit), [`skip`](GetContactsByBusinessId::skip), [`query`](GetContactsByBusinessId::query), [`start_after`](GetContactsByBusinessId::start_after)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -127,11 +115,7 @@ impl ContactsV3Client {
     ///
     /// Search contacts based on combinations of advanced filters. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-158396/6e629989abe7fad>
     ///
-    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `v3`).
-    ///
-    /// Returns a [`SearchContactsAdvanced`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -150,11 +134,7 @@ impl ContactsV3Client {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`).
-    ///
-    /// Returns a [`GetDuplicateContact`] to set optional inputs on ([`number`](GetDuplicateContact::number), [`email`](GetDuplicateContact::email)); `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetDuplicateContact`] ([`number`](GetDuplicateContact::number), [`email`](GetDuplicateContact::email)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -179,11 +159,7 @@ impl ContactsV3Client {
     ///
     /// The Upsert API will adhere to the configuration defined under the "Allow Duplicate Contact" setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
     ///
-    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `v3`).
-    ///
-    /// Returns a [`UpsertContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -197,11 +173,7 @@ impl ContactsV3Client {
 
     /// Delete Contact
     ///
-    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `v3`).
-    ///
-    /// Returns a [`DeleteContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -221,11 +193,7 @@ impl ContactsV3Client {
     ///
     /// Retrieves a contact by its unique identifier.
     ///
-    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `v3`).
-    ///
-    /// Returns a [`GetContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -245,11 +213,7 @@ impl ContactsV3Client {
     ///
     /// Update a contact using contactId
     ///
-    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `v3`).
-    ///
-    /// Returns a [`UpdateContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -272,11 +236,7 @@ impl ContactsV3Client {
 
     /// Get Appointments for Contact
     ///
-    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `v3`).
-    ///
-    /// Returns a [`GetAppointmentsForContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -299,11 +259,7 @@ impl ContactsV3Client {
     ///
     /// Removes the contact from every campaign it is enrolled in.
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/remove-all` (operation `remove-contact-from-every-campaign`, API version `v3`).
-    ///
-    /// Returns a [`RemoveContactFromEveryCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/remove-all` (operation `remove-contact-from-every-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -324,11 +280,7 @@ impl ContactsV3Client {
 
     /// Remove Contact From Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `v3`).
-    ///
-    /// Returns a [`RemoveContactFromCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -354,11 +306,7 @@ impl ContactsV3Client {
     ///
     /// Add contact to Campaign
     ///
-    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `v3`).
-    ///
-    /// Returns a [`AddContactToCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -384,11 +332,7 @@ impl ContactsV3Client {
 
     /// Remove Followers
     ///
-    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `v3`).
-    ///
-    /// Returns a [`RemoveFollowersContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -411,11 +355,7 @@ impl ContactsV3Client {
 
     /// Add Followers
     ///
-    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `v3`).
-    ///
-    /// Returns a [`AddFollowersContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -438,11 +378,7 @@ impl ContactsV3Client {
 
     /// Get All Notes
     ///
-    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `v3`).
-    ///
-    /// Returns a [`GetAllNotes`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -460,11 +396,7 @@ impl ContactsV3Client {
 
     /// Create Note
     ///
-    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `v3`).
-    ///
-    /// Returns a [`CreateNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -487,11 +419,7 @@ impl ContactsV3Client {
 
     /// Delete Note
     ///
-    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `v3`).
-    ///
-    /// Returns a [`DeleteNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -515,11 +443,7 @@ impl ContactsV3Client {
 
     /// Get Note
     ///
-    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `v3`).
-    ///
-    /// Returns a [`GetNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -543,11 +467,7 @@ impl ContactsV3Client {
 
     /// Update Note
     ///
-    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `v3`).
-    ///
-    /// Returns a [`UpdateNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -573,11 +493,7 @@ impl ContactsV3Client {
 
     /// Remove Tags
     ///
-    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `v3`).
-    ///
-    /// Returns a [`RemoveTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -600,11 +516,7 @@ impl ContactsV3Client {
 
     /// Add Tags
     ///
-    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `v3`).
-    ///
-    /// Returns a [`AddTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -627,11 +539,7 @@ impl ContactsV3Client {
 
     /// Get all Tasks
     ///
-    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `v3`).
-    ///
-    /// Returns a [`GetAllTasks`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -649,11 +557,7 @@ impl ContactsV3Client {
 
     /// Create Task
     ///
-    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `v3`).
-    ///
-    /// Returns a [`CreateTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -676,11 +580,7 @@ impl ContactsV3Client {
 
     /// Delete Task
     ///
-    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `v3`).
-    ///
-    /// Returns a [`DeleteTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -704,11 +604,7 @@ impl ContactsV3Client {
 
     /// Get Task
     ///
-    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `v3`).
-    ///
-    /// Returns a [`GetTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -732,11 +628,7 @@ impl ContactsV3Client {
 
     /// Update Task
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `v3`).
-    ///
-    /// Returns a [`UpdateTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -762,11 +654,7 @@ impl ContactsV3Client {
 
     /// Update Task Completed
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `v3`).
-    ///
-    /// Returns a [`UpdateTaskCompleted`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -792,11 +680,7 @@ impl ContactsV3Client {
 
     /// Delete Contact from Workflow
     ///
-    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `v3`).
-    ///
-    /// Returns a [`DeleteContactFromWorkflow`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -822,11 +706,7 @@ impl ContactsV3Client {
 
     /// Add Contact to Workflow
     ///
-    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `v3`).
-    ///
-    /// Returns a [`AddContactToWorkflow`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -861,29 +741,21 @@ pub struct CreateContact {
 
 impl CreateContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateContactsSuccessfulResponseDtoV3>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateContactsSuccessfulResponseDtoV3> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateContactsSuccessfulResponseDtoV3>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateContactsSuccessfulResponseDtoV3>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/", "v3")
+        let request = Request::post("/contacts/", "v3")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -901,27 +773,21 @@ pub struct AddRemoveContactFromBusiness {
 
 impl AddRemoveContactFromBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsBulkUpateResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsBulkUpateResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ContactsBulkUpateResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/bulk/business", "v3");
+        let request = Request::post("/contacts/bulk/business", "v3");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -938,29 +804,21 @@ pub struct CreateAssociation {
 
 impl CreateAssociation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateTagsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateTagsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateTagsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateTagsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/bulk/tags/update/{type}",
-                "v3",
-            )
+        let request = Request::post("/contacts/bulk/tags/update/{type}", "v3")
             .path_param("type", &type_);
         let request = request.json(&body);
         Ok((client, request))
@@ -1006,23 +864,15 @@ impl GetContactsByBusinessId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsSearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1048,7 +898,7 @@ impl GetContactsByBusinessId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, limit, location_id, skip, query, start_after } = self;
-        let request = Request::to(Method::GET, "/contacts/business/{businessId}", "v3")
+        let request = Request::get("/contacts/business/{businessId}", "v3")
             .path_param("businessId", &business_id)
             .query_opt("limit", limit.as_ref())
             .query("locationId", &location_id)
@@ -1071,19 +921,15 @@ pub struct SearchContactsAdvanced {
 
 impl SearchContactsAdvanced {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ContactSearchResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactSearchResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ContactSearchResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactSearchResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1110,7 +956,7 @@ impl SearchContactsAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/search", "v3")
+        let request = Request::post("/contacts/search", "v3")
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1142,21 +988,19 @@ impl GetDuplicateContact {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, number, email } = self;
-        let request = Request::to(Method::GET, "/contacts/search/duplicate", "v3")
+        let request = Request::get("/contacts/search/duplicate", "v3")
             .query("locationId", &location_id)
             .query_opt("number", number.as_ref())
             .query_opt("email", email.as_ref())
@@ -1177,29 +1021,21 @@ pub struct UpsertContact {
 
 impl UpsertContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpsertContactsSuccessfulResponseDtoV3>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpsertContactsSuccessfulResponseDtoV3> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDtoV3>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDtoV3>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/upsert", "v3")
+        let request = Request::post("/contacts/upsert", "v3")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1217,29 +1053,21 @@ pub struct DeleteContact {
 
 impl DeleteContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteContactsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::DELETE, "/contacts/{contactId}", "v3")
+        let request = Request::delete("/contacts/{contactId}", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1257,29 +1085,21 @@ pub struct GetContact {
 
 impl GetContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsByIdSuccessfulResponseDtoV3>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsByIdSuccessfulResponseDtoV3> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDtoV3>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDtoV3>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::GET, "/contacts/{contactId}", "v3")
+        let request = Request::get("/contacts/{contactId}", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1298,29 +1118,21 @@ pub struct UpdateContact {
 
 impl UpdateContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateContactsSuccessfulResponseDtoV3>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateContactsSuccessfulResponseDtoV3> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDtoV3>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDtoV3>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::PUT, "/contacts/{contactId}", "v3")
+        let request = Request::put("/contacts/{contactId}", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1339,31 +1151,21 @@ pub struct GetAppointmentsForContact {
 
 impl GetAppointmentsForContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/appointments",
-                "v3",
-            )
+        let request = Request::get("/contacts/{contactId}/appointments", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1381,33 +1183,25 @@ pub struct RemoveContactFromEveryCampaign {
 
 impl RemoveContactFromEveryCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/campaigns/remove-all",
-                "v3",
-            )
+        let request = Request::delete("/contacts/{contactId}/campaigns/remove-all", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1426,30 +1220,25 @@ pub struct RemoveContactFromCampaign {
 
 impl RemoveContactFromCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/campaigns/{campaignId}",
                 "v3",
             )
@@ -1473,33 +1262,25 @@ pub struct AddContactToCampaign {
 
 impl AddContactToCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/campaigns/{campaignId}",
-                "v3",
-            )
+        let request = Request::post("/contacts/{contactId}/campaigns/{campaignId}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("campaignId", &campaign_id)
             .scopes(&["contacts.write"])
@@ -1520,33 +1301,21 @@ pub struct RemoveFollowersContact {
 
 impl RemoveFollowersContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/followers",
-                "v3",
-            )
+        let request = Request::delete("/contacts/{contactId}/followers", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1566,29 +1335,21 @@ pub struct AddFollowersContact {
 
 impl AddFollowersContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateAddFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::POST, "/contacts/{contactId}/followers", "v3")
+        let request = Request::post("/contacts/{contactId}/followers", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1607,27 +1368,21 @@ pub struct GetAllNotes {
 
 impl GetAllNotes {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetNotesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::GET, "/contacts/{contactId}/notes", "v3")
+        let request = Request::get("/contacts/{contactId}/notes", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1646,29 +1401,21 @@ pub struct CreateNote {
 
 impl CreateNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::POST, "/contacts/{contactId}/notes", "v3")
+        let request = Request::post("/contacts/{contactId}/notes", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1688,31 +1435,21 @@ pub struct DeleteNote {
 
 impl DeleteNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/notes/{id}",
-                "v3",
-            )
+        let request = Request::delete("/contacts/{contactId}/notes/{id}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.write"])
@@ -1732,29 +1469,21 @@ pub struct GetNote {
 
 impl GetNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let request = Request::to(Method::GET, "/contacts/{contactId}/notes/{id}", "v3")
+        let request = Request::get("/contacts/{contactId}/notes/{id}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.readonly"])
@@ -1775,29 +1504,21 @@ pub struct UpdateNote {
 
 impl UpdateNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id, body } = self;
-        let request = Request::to(Method::PUT, "/contacts/{contactId}/notes/{id}", "v3")
+        let request = Request::put("/contacts/{contactId}/notes/{id}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.write"])
@@ -1818,29 +1539,21 @@ pub struct RemoveTags {
 
 impl RemoveTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateDeleteTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::DELETE, "/contacts/{contactId}/tags", "v3")
+        let request = Request::delete("/contacts/{contactId}/tags", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1860,27 +1573,21 @@ pub struct AddTags {
 
 impl AddTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateAddTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAddTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::POST, "/contacts/{contactId}/tags", "v3")
+        let request = Request::post("/contacts/{contactId}/tags", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1899,27 +1606,21 @@ pub struct GetAllTasks {
 
 impl GetAllTasks {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TasksListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TasksListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::GET, "/contacts/{contactId}/tasks", "v3")
+        let request = Request::get("/contacts/{contactId}/tasks", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1938,27 +1639,21 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::POST, "/contacts/{contactId}/tasks", "v3")
+        let request = Request::post("/contacts/{contactId}/tasks", "v3")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1978,31 +1673,21 @@ pub struct DeleteTask {
 
 impl DeleteTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteTaskSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteTaskSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/tasks/{taskId}",
-                "v3",
-            )
+        let request = Request::delete("/contacts/{contactId}/tasks/{taskId}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
@@ -2022,31 +1707,21 @@ pub struct GetTask {
 
 impl GetTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/tasks/{taskId}",
-                "v3",
-            )
+        let request = Request::get("/contacts/{contactId}/tasks/{taskId}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("taskId", &task_id)
             .scopes(&["contacts.readonly"])
@@ -2067,31 +1742,21 @@ pub struct UpdateTask {
 
 impl UpdateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/contacts/{contactId}/tasks/{taskId}",
-                "v3",
-            )
+        let request = Request::put("/contacts/{contactId}/tasks/{taskId}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
@@ -2113,28 +1778,21 @@ pub struct UpdateTaskCompleted {
 
 impl UpdateTaskCompleted {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/contacts/{contactId}/tasks/{taskId}/completed",
                 "v3",
             )
@@ -2159,30 +1817,21 @@ pub struct DeleteContactFromWorkflow {
 
 impl DeleteContactFromWorkflow {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsWorkflowSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/workflow/{workflowId}",
                 "v3",
             )
@@ -2207,33 +1856,21 @@ pub struct AddContactToWorkflow {
 
 impl AddContactToWorkflow {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsWorkflowSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/workflow/{workflowId}",
-                "v3",
-            )
+        let request = Request::post("/contacts/{contactId}/workflow/{workflowId}", "v3")
             .path_param("contactId", &contact_id)
             .path_param("workflowId", &workflow_id)
             .scopes(&["contacts.write"])

@@ -13,122 +13,65 @@ pub type AddContactToCampaignDto = serde_json::Value;
 /// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContactByIdSchemaV3`] and the `lastAttributionSource` field of [`GetContactByIdSchemaV3`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/AttributionSource`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttributionSource {
-    /// Attribution source type
-    ///
-    /// Example: `Trigger Link`
+    /// Attribution source type. Example: `Trigger Link`.
     pub url: String,
-    /// Campaign name
-    ///
-    /// Example: `Summer Sale 2024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Summer Sale 2024`.
     pub campaign: Option<String>,
-    /// UTM source parameter
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// UTM source parameter. Example: `google`.
     pub utm_source: Option<String>,
-    /// UTM medium parameter
-    ///
-    /// Example: `cpc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// UTM medium parameter. Example: `cpc`.
     pub utm_medium: Option<String>,
-    /// UTM content parameter
-    ///
-    /// Example: `ad_variation_1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// UTM content parameter. Example: `ad_variation_1`.
     pub utm_content: Option<String>,
-    /// Referrer URL
-    ///
-    /// Example: `https://www.google.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Referrer URL. Example: `https://www.google.com`.
     pub referrer: Option<String>,
-    /// Campaign Id
-    ///
-    /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign Id. Example: `641c094001436dbc2081e642`.
     pub campaign_id: Option<String>,
-    /// Facebook click Id
-    ///
-    /// Example: `fb.1.1674748390986.1171287961`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook click Id. Example: `fb.1.1674748390986.1171287961`.
     pub fbclid: Option<String>,
-    /// Google click Id
-    ///
-    /// Example: `CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google click Id. Example: `CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB`.
     pub gclid: Option<String>,
-    /// Microsoft click Id
-    ///
-    /// Example: `MS!AzEREREDJKSJD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Microsoft click Id. Example: `MS!AzEREREDJKSJD`.
     pub msclikid: Option<String>,
-    /// DoubleClick click Id
-    ///
-    /// Example: `EAIaIQobChMIw`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// DoubleClick click Id. Example: `EAIaIQobChMIw`.
     pub dclid: Option<String>,
-    /// Facebook browser Id
-    ///
-    /// Example: `fb.1.1674748390986.1171287961`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook browser Id. Example: `fb.1.1674748390986.1171287961`.
     pub fbc: Option<String>,
-    /// Facebook pixel Id
-    ///
-    /// Example: `fb. 1.1674748390986.1171287961`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook pixel Id. Example: `fb. 1.1674748390986.1171287961`.
     pub fbp: Option<String>,
-    /// Facebook event Id
-    ///
-    /// Example: `Mozilla/5.0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook event Id. Example: `Mozilla/5.0`.
     pub fb_event_id: Option<String>,
-    /// Browser user agent string
-    ///
-    /// Example: `Mozilla/5.0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Browser user agent string. Example: `Mozilla/5.0`.
     pub user_agent: Option<String>,
-    /// IP address of the visitor
-    ///
-    /// Example: `58.111.106.198`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// IP address of the visitor. Example: `58.111.106.198`.
     pub ip: Option<String>,
-    /// Attribution medium (e.g. survey, funnel)
-    ///
-    /// Example: `survey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Attribution medium (e.g. survey, funnel). Example: `survey`.
     pub medium: Option<String>,
-    /// Id of the attribution medium
-    ///
-    /// Example: `FglfHAn30PRwsZVyQlKp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id of the attribution medium. Example: `FglfHAn30PRwsZVyQlKp`.
     pub medium_id: Option<String>,
 }
 
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CheckboxField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CheckboxField {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Array of selected checkbox values for the custom field (preferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
     /// Deprecated. Use `fieldValue` instead.
-    #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "field_value")]
     pub field_value_2: Option<Vec<String>>,
 }
 
@@ -165,6 +108,7 @@ impl CheckboxField {
 /// Body of POST /contacts/search: filters (AND by default, or grouped), sort, a full-text query and a page. Page with `page` up to 10,000 records, beyond that with the `searchAfter` of the last contact read (never both).
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -172,21 +116,16 @@ pub struct ContactSearchBody {
     /// The sub-account (location) to search in.
     pub location_id: String,
     /// Page number, from 1 (reaches the first 10,000 records; not with `searchAfter`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Contacts per page
     pub page_limit: i64,
     /// The `searchAfter` of the last contact of the previous page: the cursor beyond 10,000 records (not with `page`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_after: Option<Vec<serde_json::Value>>,
     /// Conditions and groups of conditions, all of which must hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<ContactSearchFilter>>,
     /// Sort keys, most significant first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<Vec<ContactSearchSort>>,
     /// Full-text search over the searchable fields (at most 75 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }
 
@@ -241,6 +180,7 @@ impl ContactSearchBody {
 /// A condition: `field` `operator` `value`, e.g. `firstNameLowerCase` `eq` `"alex"`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchCondition`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactSearchCondition {
@@ -249,7 +189,6 @@ pub struct ContactSearchCondition {
     /// The `operator` field.
     pub operator: ContactSearchOperator,
     /// What to compare with: a string, number or boolean (at most 75 characters), a `{gt, gte, lt, lte}` object for `range`, nothing for `exists` and `not_exists`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
 
@@ -361,18 +300,16 @@ pub use ghl_common::types::ContactSearchOperator;
 /// Body of POST /contacts/search (not in the published spec).
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, same shape as GET /contacts/{contactId}
     pub contacts: Vec<GetContactByIdSchemaV3>,
-    /// Total number of contacts matching the filters
-    ///
-    /// Example: `120`
+    /// Total number of contacts matching the filters. Example: `120`.
     pub total: i64,
     /// Request trace id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -406,9 +343,7 @@ pub use ghl_common::types::Direction as ContactSearchSortDirection;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsBulkUpateResponse {
-    /// Whether the bulk update was successful
-    ///
-    /// Example: `true`
+    /// Whether the bulk update was successful. Example: `true`.
     pub success: bool,
     /// List of contact Ids that were updated
     pub ids: Vec<String>,
@@ -421,15 +356,11 @@ pub struct ContactsBulkUpateResponse {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsBusinessUpdate {
-    /// Location Id
-    ///
-    /// Example: `PX8m5VwxEbcpFlzYEPVG`
+    /// Location Id. Example: `PX8m5VwxEbcpFlzYEPVG`.
     pub location_id: String,
     /// List of contact Ids to update (maximum 50)
     pub ids: Vec<String>,
-    /// Business Id to assign to contacts. Pass null to remove business association.
-    ///
-    /// Example: `63b7ec34ea409a9a8bd2a4ff`
+    /// Business Id to assign to contacts. Pass null to remove business association. Example: `63b7ec34ea409a9a8bd2a4ff`.
     pub business_id: Option<String>,
 }
 
@@ -453,280 +384,178 @@ impl ContactsBusinessUpdate {
 /// The response to `GET /contacts/{contactId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsByIdSuccessfulResponseDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsByIdSuccessfulResponseDtoV3 {
     /// Contact details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContactByIdSchemaV3>,
 }
 
 /// The `meta` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsMetaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsMetaSchema {
     /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yd0jdjOavGk2o6Nh5Ndb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1631087949919`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
 /// An item of the `contacts` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsSearchSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsSearchSchema {
-    /// Unique identifier of the contact
-    ///
-    /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the contact. Example: `ocQHyuzHvysMo5N5VsXc`.
     pub id: Option<String>,
-    /// Location Id the contact belongs to
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id the contact belongs to. Example: `C2QujeCh8ZnC7al2InWR`.
     pub location_id: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `JohnDeo@gmail.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `JohnDeo@gmail.com`.
     pub email: Option<String>,
-    /// Timezone of the contact
-    ///
-    /// Example: `Asia/Calcutta`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone of the contact. Example: `Asia/Calcutta`.
     pub timezone: Option<String>,
-    /// Country of the contact
-    ///
-    /// Example: `DE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country of the contact. Example: `DE`.
     pub country: Option<String>,
-    /// Source from which the contact was created
-    ///
-    /// Example: `xyz form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source from which the contact was created. Example: `xyz form`.
     pub source: Option<String>,
-    /// Date and time the contact was added (ISO 8601)
-    ///
-    /// Example: `2020-10-29T09:31:30.255Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date and time the contact was added (ISO 8601). Example: `2020-10-29T09:31:30.255Z`.
     pub date_added: Option<String>,
     /// List of custom field values for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// List of tags associated with the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Business Id the contact is associated with
-    ///
-    /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Id the contact is associated with. Example: `641c094001436dbc2081e642`.
     pub business_id: Option<String>,
     /// List of attribution sources for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions: Option<Vec<AttributionSource>>,
     /// List of user Ids following this contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
 }
 
 /// The response to `GET /contacts/business/{businessId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsSearchSuccessfulResponseDto {
     /// List of contacts associated with the business
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactsSearchSchema>>,
-    /// Total number of contacts matching the query
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of contacts matching the query. Example: `10`.
     pub count: Option<i64>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ContactsMetaSchema>,
 }
 
 /// The response to `DELETE /contacts/{contactId}/workflow/{workflowId}` and the response to `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsWorkflowSuccessfulResponseDto {
-    /// Whether the workflow operation was successful
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the workflow operation was successful. Example: `true`.
     pub succeeded: Option<bool>,
-    /// Legacy misspelling of `succeeded`. Deprecated; use `succeeded`.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legacy misspelling of `succeeded`. Deprecated; use `succeeded`. Example: `true`.
     pub succeded: Option<bool>,
 }
 
 /// The response to `POST /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// Current followers after the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// Followers that were added
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
 /// The response to `POST /contacts/{contactId}/tags`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateAddTagSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateAddTagSuccessfulResponseDto {
     /// Current tags on the contact after the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 /// The body of `POST /contacts/`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateContactDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactDtoV3 {
-    /// First name of the contact
-    ///
-    /// Example: `Rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the contact. Example: `Rosan`.
     pub first_name: Option<String>,
-    /// Last name of the contact
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the contact. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Full name of the contact
-    ///
-    /// Example: `Rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the contact. Example: `Rosan Deo`.
     pub name: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `rosan@deos.com`.
     pub email: Option<String>,
-    /// Location Id the contact should be created under
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id the contact should be created under. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Gender of the contact
-    ///
-    /// Example: `male`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Gender of the contact. Example: `male`.
     pub gender: Option<String>,
-    /// Phone number of the contact
-    ///
-    /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the contact. Example: `+1 888-888-8888`.
     pub phone: Option<String>,
-    /// Street address of the contact
-    ///
-    /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Street address of the contact. Example: `3535 1st St N`.
     pub address1: Option<String>,
-    /// City of the contact
-    ///
-    /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City of the contact. Example: `Dolomite`.
     pub city: Option<String>,
-    /// State of the contact
-    ///
-    /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State of the contact. Example: `AL`.
     pub state: Option<String>,
-    /// Postal code of the contact
-    ///
-    /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal code of the contact. Example: `35061`.
     pub postal_code: Option<String>,
-    /// Website URL of the contact
-    ///
-    /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL of the contact. Example: `https://www.tesla.com`.
     pub website: Option<String>,
-    /// Timezone of the contact
-    ///
-    /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone of the contact. Example: `America/Chihuahua`.
     pub timezone: Option<String>,
-    /// Whether Do Not Disturb is enabled for the contact
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Do Not Disturb is enabled for the contact. Example: `true`.
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// List of tags to assign to the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
-    /// Source from which the contact was created
-    ///
-    /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source from which the contact was created. Example: `public api`.
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
-    /// Country code of the contact (ISO 3166-1 alpha-2)
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country code of the contact (ISO 3166-1 alpha-2). Example: `US`.
     pub country: Option<String>,
-    /// Company name of the contact
-    ///
-    /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company name of the contact. Example: `DGS VolMAX`.
     pub company_name: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -917,31 +746,20 @@ pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDt
 /// The body of `POST /contacts/{contactId}/tasks`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateTaskParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTaskParams {
-    /// Title of the task
-    ///
-    /// Example: `First Task`
+    /// Title of the task. Example: `First Task`.
     pub title: String,
-    /// Body or description of the task
-    ///
-    /// Example: `loram ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body or description of the task. Example: `loram ipsum`.
     pub body: Option<String>,
-    /// Due date of the task (ISO 8601 format)
-    ///
-    /// Example: `2020-10-25T11:00:00Z`
+    /// Due date of the task (ISO 8601 format). Example: `2020-10-25T11:00:00Z`.
     pub due_date: String,
-    /// Whether the task is completed
-    ///
-    /// Example: `true`
+    /// Whether the task is completed. Example: `true`.
     pub completed: bool,
-    /// User Id to whom the task is assigned
-    ///
-    /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id to whom the task is assigned. Example: `hxHGVRb1YJUscrCB8eXK`.
     pub assigned_to: Option<String>,
 }
 
@@ -977,14 +795,12 @@ impl CreateTaskParams {
 /// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWorkflowDto {
-    /// Start time of the workflow event (ISO 8601 format)
-    ///
-    /// Example: `2021-06-23T03:30:00+01:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start time of the workflow event (ISO 8601 format). Example: `2021-06-23T03:30:00+01:00`.
     pub event_start_time: Option<String>,
 }
 
@@ -1004,18 +820,13 @@ impl CreateWorkflowDto {
 /// An item of the `customFields` field of [`ContactsSearchSchema`] and an item of the `customFields` field of [`GetContactByIdSchemaV3`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CustomFieldSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldSchema {
-    /// Unique identifier of the custom field
-    ///
-    /// Example: `MgobCB14YMVKuE4Ka8p1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the custom field. Example: `MgobCB14YMVKuE4Ka8p1`.
     pub id: Option<String>,
-    /// Value of the custom field
-    ///
-    /// Example: `name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Value of the custom field. Example: `name`.
     pub value: Option<String>,
 }
 
@@ -1027,24 +838,19 @@ pub type CustomFieldsInputArraySchema = CheckboxField;
 /// The `customFieldsInputObjectSchema` schema.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/customFieldsInputObjectSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Object value for the custom field (preferred).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
     /// Deprecated. Use `fieldValue` instead.
-    #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "field_value")]
     pub field_value_2: Option<serde_json::Value>,
 }
 
@@ -1081,29 +887,19 @@ impl CustomFieldsInputObjectSchema {
 /// The `customFieldsInputStringSchema` schema.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/customFieldsInputStringSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: Option<String>,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
-    /// Value for the custom field (preferred).
-    ///
-    /// Example: `9039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Value for the custom field (preferred). Example: `9039160788`.
     pub field_value: Option<String>,
-    /// Deprecated. Use `fieldValue` instead.
-    ///
-    /// Example: `9039160788`
-    #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
+    /// Deprecated. Use `fieldValue` instead. Example: `9039160788`.
+    #[serde(rename = "field_value")]
     pub field_value_2: Option<String>,
 }
 
@@ -1193,28 +989,25 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /contacts/{contactId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteContactsSuccessfulResponseDto {
-    /// Whether the contact was deleted.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the contact was deleted. Example: `true`.
     pub succeeded: Option<bool>,
 }
 
 /// The response to `DELETE /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// Current followers after the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// Followers that were removed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -1231,22 +1024,15 @@ pub type DeleteTaskSuccessfulResponseDto = ContactsWorkflowSuccessfulResponseDto
 /// The `call` field of [`DndSettingsSchemaV3`], the `email` field of [`DndSettingsSchemaV3`], the `sms` field of [`DndSettingsSchemaV3`] and 3 more places.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DndSettingSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DndSettingSchema {
-    /// Do Not Disturb status for this channel
-    ///
-    /// Example: `active`
+    /// Do Not Disturb status for this channel. Example: `active`.
     pub status: DndSettingSchemaStatus,
-    /// Custom message associated with the DND setting
-    ///
-    /// Example: `Do not contact via this channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom message associated with the DND setting. Example: `Do not contact via this channel`.
     pub message: Option<String>,
-    /// DND code or reason
-    ///
-    /// Example: `OPTED_OUT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// DND code or reason. Example: `OPTED_OUT`.
     pub code: Option<String>,
 }
 
@@ -1278,27 +1064,22 @@ pub use ghl_common::types::DndSettingSchemaStatus;
 /// The `dndSettings` field of [`CreateContactDtoV3`], the `dndSettings` field of [`GetContactByIdSchemaV3`], the `dndSettings` field of [`UpdateContactDtoV3`] and 1 more place.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DndSettingsSchemaV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DndSettingsSchemaV3 {
     /// DND settings for phone calls
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<DndSettingSchema>,
     /// DND settings for email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<DndSettingSchema>,
     /// DND settings for SMS
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms: Option<DndSettingSchema>,
     /// DND settings for WhatsApp
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whats_app: Option<DndSettingSchema>,
     /// DND settings for Google My Business
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb: Option<DndSettingSchema>,
     /// DND settings for Facebook
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb: Option<DndSettingSchema>,
 }
 
@@ -1377,371 +1158,200 @@ impl FollowersDto {
 /// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDtoV3`], the `contact` field of [`UpdateContactsSuccessfulResponseDtoV3`] and 1 more place.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetContactByIdSchemaV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContactByIdSchemaV3 {
-    /// Unique identifier of the contact
-    ///
-    /// Example: `seD4PfOuKoVMLkEZqohJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the contact. Example: `seD4PfOuKoVMLkEZqohJ`.
     pub id: Option<String>,
-    /// Full name of the contact
-    ///
-    /// Example: `rubika deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the contact. Example: `rubika deo`.
     pub name: Option<String>,
-    /// Location Id the contact belongs to
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id the contact belongs to. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
-    /// First name of the contact
-    ///
-    /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the contact. Example: `rubika`.
     pub first_name: Option<String>,
-    /// Last name of the contact
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the contact. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `rubika@deos.com`.
     pub email: Option<String>,
-    /// Lowercase version of the contact email
-    ///
-    /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lowercase version of the contact email. Example: `rubika@deos.com`.
     pub email_lower_case: Option<String>,
-    /// Timezone of the contact
-    ///
-    /// Example: `Asia/Calcutta`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone of the contact. Example: `Asia/Calcutta`.
     pub timezone: Option<String>,
-    /// Company name of the contact
-    ///
-    /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company name of the contact. Example: `DGS VolMAX`.
     pub company_name: Option<String>,
-    /// Phone number of the contact
-    ///
-    /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the contact. Example: `+18832327657`.
     pub phone: Option<String>,
-    /// Whether Do Not Disturb is enabled for the contact
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Do Not Disturb is enabled for the contact. Example: `true`.
     pub dnd: Option<bool>,
-    /// Contact type classification
-    ///
-    /// Example: `lead`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact type classification. Example: `lead`.
     pub type_: Option<String>,
-    /// Source from which the contact was created
-    ///
-    /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source from which the contact was created. Example: `public api`.
     pub source: Option<String>,
-    /// User Id the contact is assigned to
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id the contact is assigned to. Example: `ve9EPM428h8vShlRW1KT`.
     pub assigned_to: Option<String>,
-    /// Street address of the contact
-    ///
-    /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Street address of the contact. Example: `3535 1st St N`.
     pub address1: Option<String>,
-    /// City of the contact
-    ///
-    /// Example: `Birmingham`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City of the contact. Example: `Birmingham`.
     pub city: Option<String>,
-    /// State of the contact
-    ///
-    /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State of the contact. Example: `AL`.
     pub state: Option<String>,
-    /// Country of the contact
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country of the contact. Example: `US`.
     pub country: Option<String>,
-    /// Postal code of the contact
-    ///
-    /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal code of the contact. Example: `35061`.
     pub postal_code: Option<String>,
-    /// Website URL of the contact
-    ///
-    /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL of the contact. Example: `https://www.tesla.com`.
     pub website: Option<String>,
     /// List of tags associated with the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Date of birth of the contact (YYYY-MM-DD)
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date of birth of the contact (YYYY-MM-DD). Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
-    /// Date and time the contact was added (ISO 8601)
-    ///
-    /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date and time the contact was added (ISO 8601). Example: `2021-07-02T05:18:26.704Z`.
     pub date_added: Option<String>,
-    /// Date and time the contact was last updated (ISO 8601)
-    ///
-    /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date and time the contact was last updated (ISO 8601). Example: `2021-07-02T05:18:26.704Z`.
     pub date_updated: Option<String>,
     /// List of attachment URLs associated with the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<String>,
-    /// Social Security Number (if applicable)
-    ///
-    /// Example: `123-45-6789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Social Security Number (if applicable). Example: `123-45-6789`.
     pub ssn: Option<String>,
-    /// Search keyword associated with the contact
-    ///
-    /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search keyword associated with the contact. Example: `test`.
     pub keyword: Option<String>,
-    /// Lowercase version of the contact first name
-    ///
-    /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lowercase version of the contact first name. Example: `rubika`.
     pub first_name_lower_case: Option<String>,
-    /// Lowercase version of the contact full name
-    ///
-    /// Example: `rubika deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lowercase version of the contact full name. Example: `rubika deo`.
     pub full_name_lower_case: Option<String>,
-    /// Lowercase version of the contact last name
-    ///
-    /// Example: `deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Lowercase version of the contact last name. Example: `deo`.
     pub last_name_lower_case: Option<String>,
-    /// Date and time of last activity on this contact (ISO 8601)
-    ///
-    /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date and time of last activity on this contact (ISO 8601). Example: `2021-07-16T11:39:30.564Z`.
     pub last_activity: Option<String>,
     /// List of custom field values for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
-    /// Business Id the contact is associated with
-    ///
-    /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Id the contact is associated with. Example: `641c094001436dbc2081e642`.
     pub business_id: Option<String>,
     /// First-touch attribution source details for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution_source: Option<AttributionSource>,
     /// Last-touch attribution source details for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attribution_source: Option<AttributionSource>,
-    /// visitorId is the Unique ID assigned to each Live chat visitor.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
     pub visitor_id: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
     /// Note details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<GetNoteSchema>,
 }
 
 /// An item of the `events` field of [`GetEventsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetEventSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEventSchema {
-    /// Unique identifier of the appointment
-    ///
-    /// Example: `YS3jaqqeehkR2Is80miy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the appointment. Example: `YS3jaqqeehkR2Is80miy`.
     pub id: Option<String>,
-    /// Calendar Id associated with the appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Calendar Id associated with the appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub calendar_id: Option<String>,
-    /// Status of the appointment
-    ///
-    /// Example: `booked`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the appointment. Example: `booked`.
     pub status: Option<String>,
-    /// Title of the appointment
-    ///
-    /// Example: `Test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the appointment. Example: `Test`.
     pub title: Option<String>,
-    /// User Id assigned to the appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id assigned to the appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub assigned_user_id: Option<String>,
-    /// Notes for the appointment
-    ///
-    /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Notes for the appointment. Example: `test`.
     pub notes: Option<String>,
-    /// Start time of the appointment
-    ///
-    /// Example: `2021-07-16 11:00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start time of the appointment. Example: `2021-07-16 11:00:00`.
     pub start_time: Option<String>,
-    /// End time of the appointment
-    ///
-    /// Example: `2021-07-16 11:30:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End time of the appointment. Example: `2021-07-16 11:30:00`.
     pub end_time: Option<String>,
-    /// Address for the appointment
-    ///
-    /// Example: `Address`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address for the appointment. Example: `Address`.
     pub address: Option<String>,
-    /// Location Id of the appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id of the appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub location_id: Option<String>,
-    /// Contact Id associated with the appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Id associated with the appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub contact_id: Option<String>,
-    /// Group Id of the appointment
-    ///
-    /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Group Id of the appointment. Example: `YlWd2wuCAZQzh2cH1fVZ`.
     pub group_id: Option<String>,
-    /// Appointment status
-    ///
-    /// Example: `booked`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Appointment status. Example: `booked`.
     pub appointment_status: Option<String>,
     /// List of user Ids assigned to the appointment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
-    /// Date the appointment was created
-    ///
-    /// Example: `2021-07-16 11:00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the appointment was created. Example: `2021-07-16 11:00:00`.
     pub date_added: Option<String>,
-    /// Date the appointment was last updated
-    ///
-    /// Example: `2021-07-16 11:30:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the appointment was last updated. Example: `2021-07-16 11:30:00`.
     pub date_updated: Option<String>,
     /// List of resource Ids assigned to the appointment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
 }
 
 /// The response to `GET /contacts/{contactId}/appointments`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetEventsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetEventsSuccessfulResponseDto {
     /// List of appointments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<GetEventSchema>>,
 }
 
 /// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetNoteSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
-    /// Unique identifier of the note
-    ///
-    /// Example: `HGPcayliwcdoUFzvbTok`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the note. Example: `HGPcayliwcdoUFzvbTok`.
     pub id: Option<String>,
-    /// Body content of the note
-    ///
-    /// Example: `lorem ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body content of the note. Example: `lorem ipsum`.
     pub body: Option<String>,
-    /// User Id of the note author
-    ///
-    /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id of the note author. Example: `TUcmRxWrjqzJS8EjkxNK`.
     pub user_id: Option<String>,
-    /// Date the note was added (ISO 8601 format)
-    ///
-    /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the note was added (ISO 8601 format). Example: `2021-07-08T12:02:11.285Z`.
     pub date_added: Option<String>,
-    /// Contact Id associated with the note
-    ///
-    /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Id associated with the note. Example: `TUcmRxWrjqzJS8EjkxNK`.
     pub contact_id: Option<String>,
-    /// Title of the note
-    ///
-    /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the note. Example: `Follow-up summary`.
     pub title: Option<String>,
-    /// Hex color code for the note
-    ///
-    /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Hex color code for the note. Example: `#FFAA00`.
     pub color: Option<String>,
-    /// Whether the note is pinned
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the note is pinned. Example: `false`.
     pub pinned: Option<bool>,
 }
 
 /// The response to `GET /contacts/{contactId}/notes`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetNotesListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// List of notes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
 }
 
 /// The `all` field of [`InboundDndSettingsSchema`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InboundDndSettingSchema {
-    /// Inbound DND status for this channel
-    ///
-    /// Example: `active`
+    /// Inbound DND status for this channel. Example: `active`.
     pub status: InboundDndSettingSchemaStatus,
-    /// Custom message associated with the inbound DND setting
-    ///
-    /// Example: `Please do not contact me via this channel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom message associated with the inbound DND setting. Example: `Please do not contact me via this channel`.
     pub message: Option<String>,
 }
 
@@ -1763,11 +1373,11 @@ pub use ghl_common::types::InboundDndSettingSchemaStatus;
 /// The `inboundDndSettings` field of [`CreateContactDtoV3`], the `inboundDndSettings` field of [`UpdateContactDtoV3`] and the `inboundDndSettings` field of [`UpsertContactDtoV3`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InboundDndSettingsSchema {
     /// Inbound DND settings applied to all channels
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<InboundDndSettingSchema>,
 }
 
@@ -1787,28 +1397,19 @@ impl InboundDndSettingsSchema {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/LargeTextField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LargeTextField {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
-    /// Large text value for the custom field (preferred).
-    ///
-    /// Example: `My Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Large text value for the custom field (preferred). Example: `My Text`.
     pub field_value: Option<String>,
-    /// Deprecated. Use `fieldValue` instead.
-    ///
-    /// Example: `My Text`
-    #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
+    /// Deprecated. Use `fieldValue` instead. Example: `My Text`.
+    #[serde(rename = "field_value")]
     pub field_value_2: Option<String>,
 }
 
@@ -1845,28 +1446,19 @@ impl LargeTextField {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetoryField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MonetoryField {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
-    /// Monetary value for the custom field (preferred).
-    ///
-    /// Example: `100.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monetary value for the custom field (preferred). Example: `100.5`.
     pub field_value: Option<serde_json::Value>,
-    /// Deprecated. Use `fieldValue` instead.
-    ///
-    /// Example: `100.5`
-    #[serde(rename = "field_value", default, skip_serializing_if = "Option::is_none")]
+    /// Deprecated. Use `fieldValue` instead. Example: `100.5`.
+    #[serde(rename = "field_value")]
     pub field_value_2: Option<f64>,
 }
 
@@ -1908,33 +1500,20 @@ pub type MultiSelectField = CheckboxField;
 /// The body of `POST /contacts/{contactId}/notes`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/NotesDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
-    /// User Id of the note author
-    ///
-    /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id of the note author. Example: `GCs5KuzPqTls7vWclkEV`.
     pub user_id: Option<String>,
-    /// Body content of the note
-    ///
-    /// Example: `lorem ipsum`
+    /// Body content of the note. Example: `lorem ipsum`.
     pub body: String,
-    /// Title of the note
-    ///
-    /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the note. Example: `Follow-up summary`.
     pub title: Option<String>,
-    /// Hex color code for the note
-    ///
-    /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Hex color code for the note. Example: `#FFAA00`.
     pub color: Option<String>,
-    /// Whether the note is pinned
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the note is pinned. Example: `false`.
     pub pinned: Option<bool>,
 }
 
@@ -2010,66 +1589,46 @@ impl TagsDto {
 /// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TaskByIsSuccessfulResponseDto {
     /// Task details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskSchema>,
 }
 
 /// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSchema {
-    /// Unique identifier of the task
-    ///
-    /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the task. Example: `lJpzYrWdpkC2hX6t2yue`.
     pub id: Option<String>,
-    /// Title of the task
-    ///
-    /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the task. Example: `test`.
     pub title: Option<String>,
-    /// Body or description of the task
-    ///
-    /// Example: `testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body or description of the task. Example: `testing`.
     pub body: Option<String>,
-    /// User Id to whom the task is assigned
-    ///
-    /// Example: `tesTUcmRxWrjqzJS8EjkxNKting`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id to whom the task is assigned. Example: `tesTUcmRxWrjqzJS8EjkxNKting`.
     pub assigned_to: Option<String>,
-    /// Due date of the task (ISO 8601 format)
-    ///
-    /// Example: `2021-07-08T02:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Due date of the task (ISO 8601 format). Example: `2021-07-08T02:30:00.000Z`.
     pub due_date: Option<String>,
-    /// Whether the task is completed
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the task is completed. Example: `true`.
     pub completed: Option<bool>,
-    /// Contact Id associated with the task
-    ///
-    /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Id associated with the task. Example: `lJpzYrWdpkC2hX6t2yue`.
     pub contact_id: Option<String>,
 }
 
 /// The response to `GET /contacts/{contactId}/tasks`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/TasksListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TasksListSuccessfulResponseDto {
     /// List of tasks
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<TaskSchema>>,
 }
 
@@ -2081,101 +1640,50 @@ pub type TextField = LargeTextField;
 /// The body of `PUT /contacts/{contactId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateContactDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactDtoV3 {
-    /// First name of the contact
-    ///
-    /// Example: `rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the contact. Example: `rosan`.
     pub first_name: Option<String>,
-    /// Last name of the contact
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the contact. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Full name of the contact
-    ///
-    /// Example: `rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the contact. Example: `rosan Deo`.
     pub name: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `rosan@deos.com`.
     pub email: Option<String>,
-    /// Phone number of the contact
-    ///
-    /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the contact. Example: `+1 888-888-8888`.
     pub phone: Option<String>,
-    /// Street address of the contact
-    ///
-    /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Street address of the contact. Example: `3535 1st St N`.
     pub address1: Option<String>,
-    /// City of the contact
-    ///
-    /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City of the contact. Example: `Dolomite`.
     pub city: Option<String>,
-    /// State of the contact
-    ///
-    /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State of the contact. Example: `AL`.
     pub state: Option<String>,
-    /// Postal code of the contact
-    ///
-    /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal code of the contact. Example: `35061`.
     pub postal_code: Option<String>,
-    /// Website URL of the contact
-    ///
-    /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL of the contact. Example: `https://www.tesla.com`.
     pub website: Option<String>,
-    /// Timezone of the contact
-    ///
-    /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone of the contact. Example: `America/Chihuahua`.
     pub timezone: Option<String>,
-    /// Whether Do Not Disturb is enabled for the contact
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Do Not Disturb is enabled for the contact. Example: `true`.
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
-    /// Source from which the contact was updated
-    ///
-    /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source from which the contact was updated. Example: `public api`.
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
-    /// Country code of the contact (ISO 3166-1 alpha-2), Refer country list from documentaion, documentation has list of all countries
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country code of the contact (ISO 3166-1 alpha-2), Refer country list from documentaion, documentation has list of all countries. Example: `US`.
     pub country: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
     /// Per-channel DND settings for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -2336,50 +1844,33 @@ impl UpdateContactDtoV3 {
 /// The response to `PUT /contacts/{contactId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateContactsSuccessfulResponseDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateContactsSuccessfulResponseDtoV3 {
-    /// Whether the update operation succeeded
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the update operation succeeded. Example: `true`.
     pub succeeded: Option<bool>,
     /// Contact details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContactByIdSchemaV3>,
 }
 
 /// The body of `PUT /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateNoteDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateNoteDto {
-    /// User Id of the note author
-    ///
-    /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id of the note author. Example: `GCs5KuzPqTls7vWclkEV`.
     pub user_id: Option<String>,
-    /// Body content of the note
-    ///
-    /// Example: `lorem ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body content of the note. Example: `lorem ipsum`.
     pub body: Option<String>,
-    /// Title of the note
-    ///
-    /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the note. Example: `Follow-up summary`.
     pub title: Option<String>,
-    /// Hex color code for the note
-    ///
-    /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Hex color code for the note. Example: `#FFAA00`.
     pub color: Option<String>,
-    /// Whether the note is pinned
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the note is pinned. Example: `false`.
     pub pinned: Option<bool>,
 }
 
@@ -2429,6 +1920,7 @@ impl UpdateNoteDto {
 /// The body of `POST /contacts/bulk/tags/update/{type}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateTagsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2437,14 +1929,9 @@ pub struct UpdateTagsDto {
     pub contacts: Vec<String>,
     /// list of tags to be added or removed
     pub tags: Vec<String>,
-    /// location id from where the bulk request is executed
-    ///
-    /// Example: `asdrwHvLUxlfw5SqKVCN`
+    /// location id from where the bulk request is executed. Example: `asdrwHvLUxlfw5SqKVCN`.
     pub location_id: String,
-    /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type. Example: `false`.
     pub remove_all_tags: Option<bool>,
 }
 
@@ -2477,17 +1964,11 @@ impl UpdateTagsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the operation was successful. Example: `true`.
     pub succeeded: bool,
-    /// Legacy misspelling of `succeeded`. Deprecated; use `succeeded`.
-    ///
-    /// Example: `true`
+    /// Legacy misspelling of `succeeded`. Deprecated; use `succeeded`. Example: `true`.
     pub succeded: bool,
-    /// Number of errors encountered during the operation
-    ///
-    /// Example: `0`
+    /// Number of errors encountered during the operation. Example: `0`.
     pub error_count: i64,
     /// Responses for each contact processed
     pub responses: Vec<String>,
@@ -2496,34 +1977,20 @@ pub struct UpdateTagsResponseDto {
 /// The body of `PUT /contacts/{contactId}/tasks/{taskId}`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpdateTaskBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTaskBody {
-    /// Title of the task
-    ///
-    /// Example: `First Task`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the task. Example: `First Task`.
     pub title: Option<String>,
-    /// Body or description of the task
-    ///
-    /// Example: `loram ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body or description of the task. Example: `loram ipsum`.
     pub body: Option<String>,
-    /// Due date of the task (ISO 8601 format)
-    ///
-    /// Example: `2020-10-25T11:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Due date of the task (ISO 8601 format). Example: `2020-10-25T11:00:00Z`.
     pub due_date: Option<String>,
-    /// Whether the task is completed
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the task is completed. Example: `true`.
     pub completed: Option<bool>,
-    /// User Id to whom the task is assigned
-    ///
-    /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id to whom the task is assigned. Example: `hxHGVRb1YJUscrCB8eXK`.
     pub assigned_to: Option<String>,
 }
 
@@ -2576,9 +2043,7 @@ impl UpdateTaskBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateTaskStatusParams {
-    /// Whether the task is completed
-    ///
-    /// Example: `true`
+    /// Whether the task is completed. Example: `true`.
     pub completed: bool,
 }
 
@@ -2592,120 +2057,58 @@ impl UpdateTaskStatusParams {
 /// The body of `POST /contacts/upsert`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpsertContactDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactDtoV3 {
-    /// First name of the contact
-    ///
-    /// Example: `Rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the contact. Example: `Rosan`.
     pub first_name: Option<String>,
-    /// Last name of the contact
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the contact. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Full name of the contact
-    ///
-    /// Example: `Rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the contact. Example: `Rosan Deo`.
     pub name: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `rosan@deos.com`.
     pub email: Option<String>,
-    /// Location Id the contact should be created under
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id the contact should be created under. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Gender of the contact
-    ///
-    /// Example: `male`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Gender of the contact. Example: `male`.
     pub gender: Option<String>,
-    /// Phone number of the contact
-    ///
-    /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the contact. Example: `+1 888-888-8888`.
     pub phone: Option<String>,
-    /// Street address of the contact
-    ///
-    /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Street address of the contact. Example: `3535 1st St N`.
     pub address1: Option<String>,
-    /// City of the contact
-    ///
-    /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City of the contact. Example: `Dolomite`.
     pub city: Option<String>,
-    /// State of the contact
-    ///
-    /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State of the contact. Example: `AL`.
     pub state: Option<String>,
-    /// Postal code of the contact
-    ///
-    /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal code of the contact. Example: `35061`.
     pub postal_code: Option<String>,
-    /// Website URL of the contact
-    ///
-    /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL of the contact. Example: `https://www.tesla.com`.
     pub website: Option<String>,
-    /// Timezone of the contact
-    ///
-    /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone of the contact. Example: `America/Chihuahua`.
     pub timezone: Option<String>,
-    /// Whether Do Not Disturb is enabled for the contact
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Do Not Disturb is enabled for the contact. Example: `true`.
     pub dnd: Option<bool>,
     /// Inbound DND settings per channel for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// List of custom field values to assign to the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
-    /// Source from which the contact was created
-    ///
-    /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source from which the contact was created. Example: `public api`.
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
-    /// Country code of the contact (ISO 3166-1 alpha-2)
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country code of the contact (ISO 3166-1 alpha-2). Example: `US`.
     pub country: Option<String>,
-    /// Company name of the contact
-    ///
-    /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company name of the contact. Example: `DGS VolMAX`.
     pub company_name: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
-    /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting. Example: `false`.
     pub create_new_if_duplicate_allowed: Option<bool>,
     /// Per-channel DND settings for the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchemaV3>,
 }
 
@@ -2891,21 +2294,15 @@ impl UpsertContactDtoV3 {
 /// The response to `POST /contacts/upsert`.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/UpsertContactsSuccessfulResponseDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactsSuccessfulResponseDtoV3 {
-    /// Whether a new contact was created (true) or an existing one was updated (false)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether a new contact was created (true) or an existing one was updated (false). Example: `true`.
     pub new: Option<bool>,
     /// Contact details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContactByIdSchemaV3>,
-    /// Unique trace identifier for this operation
-    ///
-    /// Example: `abc123trace`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique trace identifier for this operation. Example: `abc123trace`.
     pub trace_id: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Contacts API: one method per operation of `apps/contacts.json`.
@@ -29,15 +29,9 @@ impl ContactsClient {
 
     /// Get Contacts
     ///
-    /// Get Contacts
+    /// **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
     ///
-    ///  **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
-    ///
-    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetContacts`] to set optional inputs on ([`start_after_id`](GetContacts::start_after_id), [`start_after`](GetContacts::start_after), [`query`](GetContacts::query), [`limit`](GetContacts::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetContacts`] ([`start_after_id`](GetContacts::start_after_id), [`start_after`](GetContacts::start_after), [`query`](GetContacts::query), [`limit`](GetContacts::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -60,13 +54,9 @@ impl ContactsClient {
 
     /// Create Contact
     ///
-    /// Please find the list of acceptable values for the `country` field  <a href="<https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list>" target="_blank">here</a>
+    /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
-    /// `POST /contacts/` (operation `create-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/` (operation `create-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -83,8 +73,6 @@ impl ContactsClient {
     /// Add/Remove Contacts From Business . Passing a `null` businessId will remove the businessId from the contacts
     ///
     /// `POST /contacts/bulk/business` (operation `add-remove-contact-from-business`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddRemoveContactFromBusiness`]: `.send().await` runs the call.
     ///
     /// # Errors
     ///
@@ -105,8 +93,6 @@ impl ContactsClient {
     ///
     /// `POST /contacts/bulk/tags/update/{type}` (operation `create-association`, API version `2021-07-28`).
     ///
-    /// Returns a [`CreateAssociation`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
@@ -124,11 +110,7 @@ impl ContactsClient {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetContactsByBusinessId`] to set optional inputs on ([`limit`](GetContactsByBusinessId::limit), [`skip`](GetContactsByBusinessId::skip), [`query`](GetContactsByBusinessId::query)); `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetContactsByBusinessId`] ([`limit`](GetContactsByBusinessId::limit), [`skip`](GetContactsByBusinessId::skip), [`query`](GetContactsByBusinessId::query)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -152,11 +134,7 @@ impl ContactsClient {
     ///
     /// Search contacts based on combinations of advanced filters. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-158396/6e629989abe7fad>
     ///
-    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchContactsAdvanced`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -175,11 +153,7 @@ impl ContactsClient {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetDuplicateContact`] to set optional inputs on ([`number`](GetDuplicateContact::number), [`email`](GetDuplicateContact::email)); `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetDuplicateContact`] ([`number`](GetDuplicateContact::number), [`email`](GetDuplicateContact::email)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -202,13 +176,9 @@ impl ContactsClient {
 
     /// Upsert Contact
     ///
-    /// Please find the list of acceptable values for the `country` field  <a href="<https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list>" target="_blank">here</a><br/><br/>The Upsert API will adhere to the configuration defined under the “Allow Duplicate Contact” setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
+    /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a><br/><br/>The Upsert API will adhere to the configuration defined under the “Allow Duplicate Contact” setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
     ///
-    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpsertContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -222,11 +192,7 @@ impl ContactsClient {
 
     /// Delete Contact
     ///
-    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -244,11 +210,7 @@ impl ContactsClient {
 
     /// Get Contact
     ///
-    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -266,13 +228,9 @@ impl ContactsClient {
 
     /// Update Contact
     ///
-    /// Please find the list of acceptable values for the `country` field  <a href="<https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list>" target="_blank">here</a>
+    /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
-    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -295,11 +253,7 @@ impl ContactsClient {
 
     /// Get Appointments for Contact
     ///
-    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAppointmentsForContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -320,11 +274,7 @@ impl ContactsClient {
 
     /// Remove Contact From Every Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/removeAll` (operation `remove-contact-from-every-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`RemoveContactFromEveryCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/removeAll` (operation `remove-contact-from-every-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -345,11 +295,7 @@ impl ContactsClient {
 
     /// Remove Contact From Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`RemoveContactFromCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -375,11 +321,7 @@ impl ContactsClient {
     ///
     /// Add contact to Campaign
     ///
-    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddContactToCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -405,11 +347,7 @@ impl ContactsClient {
 
     /// Remove Followers
     ///
-    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`RemoveFollowersContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -432,11 +370,7 @@ impl ContactsClient {
 
     /// Add Followers
     ///
-    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddFollowersContact`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -459,11 +393,7 @@ impl ContactsClient {
 
     /// Get All Notes
     ///
-    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAllNotes`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -481,11 +411,7 @@ impl ContactsClient {
 
     /// Create Note
     ///
-    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -508,11 +434,7 @@ impl ContactsClient {
 
     /// Delete Note
     ///
-    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -536,11 +458,7 @@ impl ContactsClient {
 
     /// Get Note
     ///
-    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -564,11 +482,7 @@ impl ContactsClient {
 
     /// Update Note
     ///
-    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateNote`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -594,11 +508,7 @@ impl ContactsClient {
 
     /// Remove Tags
     ///
-    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `2021-07-28`).
-    ///
-    /// Returns a [`RemoveTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -621,11 +531,7 @@ impl ContactsClient {
 
     /// Add Tags
     ///
-    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -648,11 +554,7 @@ impl ContactsClient {
 
     /// Get all Tasks
     ///
-    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAllTasks`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -670,11 +572,7 @@ impl ContactsClient {
 
     /// Create Task
     ///
-    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -697,11 +595,7 @@ impl ContactsClient {
 
     /// Delete Task
     ///
-    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -725,11 +619,7 @@ impl ContactsClient {
 
     /// Get Task
     ///
-    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -753,11 +643,7 @@ impl ContactsClient {
 
     /// Update Task
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateTask`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -783,11 +669,7 @@ impl ContactsClient {
 
     /// Update Task Completed
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateTaskCompleted`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -813,11 +695,7 @@ impl ContactsClient {
 
     /// Delete Contact from Workflow
     ///
-    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteContactFromWorkflow`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -843,11 +721,7 @@ impl ContactsClient {
 
     /// Add Contact to Workflow
     ///
-    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddContactToWorkflow`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -910,23 +784,15 @@ impl GetContacts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsSearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -962,7 +828,7 @@ impl GetContacts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, start_after_id, start_after, query, limit } = self;
-        let request = Request::to(Method::GET, "/contacts/", "2021-07-28")
+        let request = Request::get("/contacts/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("startAfterId", start_after_id.as_ref())
             .query_opt("startAfter", start_after.as_ref())
@@ -984,29 +850,21 @@ pub struct CreateContact {
 
 impl CreateContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateContactsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateContactsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateContactsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/", "2021-07-28")
+        let request = Request::post("/contacts/", "2021-07-28")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1024,27 +882,21 @@ pub struct AddRemoveContactFromBusiness {
 
 impl AddRemoveContactFromBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsBulkUpateResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsBulkUpateResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ContactsBulkUpateResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/bulk/business", "2021-07-28");
+        let request = Request::post("/contacts/bulk/business", "2021-07-28");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1061,29 +913,21 @@ pub struct CreateAssociation {
 
 impl CreateAssociation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateTagsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateTagsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateTagsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateTagsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, type_, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/bulk/tags/update/{type}",
-                "2021-07-28",
-            )
+        let request = Request::post("/contacts/bulk/tags/update/{type}", "2021-07-28")
             .path_param("type", &type_);
         let request = request.json(&body);
         Ok((client, request))
@@ -1122,23 +966,15 @@ impl GetContactsByBusinessId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsSearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1164,11 +1000,7 @@ impl GetContactsByBusinessId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, limit, location_id, skip, query } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/business/{businessId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/business/{businessId}", "2021-07-28")
             .path_param("businessId", &business_id)
             .query_opt("limit", limit.as_ref())
             .query("locationId", &location_id)
@@ -1190,19 +1022,15 @@ pub struct SearchContactsAdvanced {
 
 impl SearchContactsAdvanced {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ContactSearchResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactSearchResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ContactSearchResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactSearchResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1229,7 +1057,7 @@ impl SearchContactsAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/search", "2021-07-28")
+        let request = Request::post("/contacts/search", "2021-07-28")
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1261,25 +1089,19 @@ impl GetDuplicateContact {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, number, email } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/search/duplicate",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/search/duplicate", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("number", number.as_ref())
             .query_opt("email", email.as_ref())
@@ -1300,29 +1122,21 @@ pub struct UpsertContact {
 
 impl UpsertContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpsertContactsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpsertContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/contacts/upsert", "2021-07-28")
+        let request = Request::post("/contacts/upsert", "2021-07-28")
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1340,29 +1154,21 @@ pub struct DeleteContact {
 
 impl DeleteContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteContactsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::DELETE, "/contacts/{contactId}", "2021-07-28")
+        let request = Request::delete("/contacts/{contactId}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1380,27 +1186,21 @@ pub struct GetContact {
 
 impl GetContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(Method::GET, "/contacts/{contactId}", "2021-07-28")
+        let request = Request::get("/contacts/{contactId}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1419,29 +1219,21 @@ pub struct UpdateContact {
 
 impl UpdateContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateContactsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(Method::PUT, "/contacts/{contactId}", "2021-07-28")
+        let request = Request::put("/contacts/{contactId}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1460,31 +1252,21 @@ pub struct GetAppointmentsForContact {
 
 impl GetAppointmentsForContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetEventsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/appointments",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/{contactId}/appointments", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1502,30 +1284,25 @@ pub struct RemoveContactFromEveryCampaign {
 
 impl RemoveContactFromEveryCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/campaigns/removeAll",
                 "2021-07-28",
             )
@@ -1547,30 +1324,25 @@ pub struct RemoveContactFromCampaign {
 
 impl RemoveContactFromCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/campaigns/{campaignId}",
                 "2021-07-28",
             )
@@ -1594,30 +1366,25 @@ pub struct AddContactToCampaign {
 
 impl AddContactToCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/contacts/{contactId}/campaigns/{campaignId}",
                 "2021-07-28",
             )
@@ -1641,33 +1408,21 @@ pub struct RemoveFollowersContact {
 
 impl RemoveFollowersContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/followers",
-                "2021-07-28",
-            )
+        let request = Request::delete("/contacts/{contactId}/followers", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1687,33 +1442,21 @@ pub struct AddFollowersContact {
 
 impl AddFollowersContact {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateAddFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/followers",
-                "2021-07-28",
-            )
+        let request = Request::post("/contacts/{contactId}/followers", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1732,31 +1475,21 @@ pub struct GetAllNotes {
 
 impl GetAllNotes {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetNotesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/notes",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/{contactId}/notes", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1775,33 +1508,21 @@ pub struct CreateNote {
 
 impl CreateNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/notes",
-                "2021-07-28",
-            )
+        let request = Request::post("/contacts/{contactId}/notes", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1821,31 +1542,21 @@ pub struct DeleteNote {
 
 impl DeleteNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/notes/{id}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/contacts/{contactId}/notes/{id}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.write"])
@@ -1865,33 +1576,21 @@ pub struct GetNote {
 
 impl GetNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/notes/{id}",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/{contactId}/notes/{id}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.readonly"])
@@ -1912,33 +1611,21 @@ pub struct UpdateNote {
 
 impl UpdateNote {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/contacts/{contactId}/notes/{id}",
-                "2021-07-28",
-            )
+        let request = Request::put("/contacts/{contactId}/notes/{id}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .path_param("id", &id)
             .scopes(&["contacts.write"])
@@ -1959,33 +1646,21 @@ pub struct RemoveTags {
 
 impl RemoveTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateDeleteTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateDeleteTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/contacts/{contactId}/tags",
-                "2021-07-28",
-            )
+        let request = Request::delete("/contacts/{contactId}/tags", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2005,31 +1680,21 @@ pub struct AddTags {
 
 impl AddTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateAddTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAddTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/tags",
-                "2021-07-28",
-            )
+        let request = Request::post("/contacts/{contactId}/tags", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2048,31 +1713,21 @@ pub struct GetAllTasks {
 
 impl GetAllTasks {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TasksListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TasksListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/tasks",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/{contactId}/tasks", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2091,31 +1746,21 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/contacts/{contactId}/tasks",
-                "2021-07-28",
-            )
+        let request = Request::post("/contacts/{contactId}/tasks", "2021-07-28")
             .path_param("contactId", &contact_id)
             .scopes(&["contacts.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2135,28 +1780,21 @@ pub struct DeleteTask {
 
 impl DeleteTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteTaskSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteTaskSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/tasks/{taskId}",
                 "2021-07-28",
             )
@@ -2179,31 +1817,21 @@ pub struct GetTask {
 
 impl GetTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/contacts/{contactId}/tasks/{taskId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/contacts/{contactId}/tasks/{taskId}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .path_param("taskId", &task_id)
             .scopes(&["contacts.readonly"])
@@ -2224,31 +1852,21 @@ pub struct UpdateTask {
 
 impl UpdateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/contacts/{contactId}/tasks/{taskId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/contacts/{contactId}/tasks/{taskId}", "2021-07-28")
             .path_param("contactId", &contact_id)
             .path_param("taskId", &task_id)
             .scopes(&["contacts.write"])
@@ -2270,28 +1888,21 @@ pub struct UpdateTaskCompleted {
 
 impl UpdateTaskCompleted {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TaskByIsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, task_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/contacts/{contactId}/tasks/{taskId}/completed",
                 "2021-07-28",
             )
@@ -2316,30 +1927,21 @@ pub struct DeleteContactFromWorkflow {
 
 impl DeleteContactFromWorkflow {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsWorkflowSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/contacts/{contactId}/workflow/{workflowId}",
                 "2021-07-28",
             )
@@ -2364,30 +1966,21 @@ pub struct AddContactToWorkflow {
 
 impl AddContactToWorkflow {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ContactsWorkflowSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, workflow_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/contacts/{contactId}/workflow/{workflowId}",
                 "2021-07-28",
             )

@@ -13,6 +13,7 @@ pub type AddContactToCampaignDto = serde_json::Value;
 /// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContectByIdSchema`] and the `lastAttributionSource` field of [`GetContectByIdSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -20,71 +21,53 @@ pub struct AttributionSource {
     /// Example: `Trigger Link`
     pub url: String,
     /// The `campaign` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
     /// The `utmSource` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
     /// The `utmMedium` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
     /// The `utmContent` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Example: `https: //www.google.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     /// The `campaignId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
     /// The `fbclid` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbclid: Option<String>,
     /// Example: `CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gclid: Option<String>,
     /// The `msclikid` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msclikid: Option<String>,
     /// The `dclid` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dclid: Option<String>,
     /// The `fbc` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbc: Option<String>,
     /// Example: `fb. 1.1674748390986.1171287961`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
     /// Example: `Mozilla/5.0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Example: `Mozilla/5.0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Example: `58.111.106.198`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// Example: `survey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// Example: `FglfHAn30PRwsZVyQlKp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
 }
 
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CheckboxField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CheckboxField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
@@ -114,6 +97,7 @@ impl CheckboxField {
 /// Body of POST /contacts/search: filters (AND by default, or grouped), sort, a full-text query and a page. Page with `page` up to 10,000 records, beyond that with the `searchAfter` of the last contact read (never both).
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -121,21 +105,16 @@ pub struct ContactSearchBody {
     /// The sub-account (location) to search in.
     pub location_id: String,
     /// Page number, from 1 (reaches the first 10,000 records; not with `searchAfter`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Contacts per page
     pub page_limit: i64,
     /// The `searchAfter` of the last contact of the previous page: the cursor beyond 10,000 records (not with `page`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_after: Option<Vec<serde_json::Value>>,
     /// Conditions and groups of conditions, all of which must hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<ContactSearchFilter>>,
     /// Sort keys, most significant first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<Vec<ContactSearchSort>>,
     /// Full-text search over the searchable fields (at most 75 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }
 
@@ -190,6 +169,7 @@ impl ContactSearchBody {
 /// A condition: `field` `operator` `value`, e.g. `firstNameLowerCase` `eq` `"alex"`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchCondition`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactSearchCondition {
@@ -198,7 +178,6 @@ pub struct ContactSearchCondition {
     /// The `operator` field.
     pub operator: ContactSearchOperator,
     /// What to compare with: a string, number or boolean (at most 75 characters), a `{gt, gte, lt, lte}` object for `range`, nothing for `exists` and `not_exists`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
 
@@ -310,18 +289,16 @@ pub use ghl_common::types::ContactSearchOperator;
 /// Body of POST /contacts/search (not in the published spec).
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, same shape as GET /contacts/{contactId}
     pub contacts: Vec<GetContectByIdSchema>,
-    /// Total number of contacts matching the filters
-    ///
-    /// Example: `120`
+    /// Total number of contacts matching the filters. Example: `120`.
     pub total: i64,
     /// Request trace id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -396,221 +373,176 @@ impl ContactsBusinessUpdate {
 /// The response to `GET /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsByIdSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsByIdSuccessfulResponseDto {
     /// The `contact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
 }
 
 /// The `meta` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsMetaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsMetaSchema {
     /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yd0jdjOavGk2o6Nh5Ndb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1631087949919`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
 /// An item of the `contacts` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactsSearchSchema {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `JohnDeo@gmail.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `Asia/Calcutta`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `DE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `xyz form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `2020-10-29T09:31:30.255Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// The `attributions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions: Option<Vec<AttributionSource>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
 }
 
 /// The response to `GET /contacts/` and the response to `GET /contacts/business/{businessId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsSearchSuccessfulResponseDto {
     /// The `contacts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactsSearchSchema>>,
     /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ContactsMetaSchema>,
 }
 
 /// The response to `DELETE /contacts/{contactId}/workflow/{workflowId}` and the response to `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsWorkflowSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
 }
 
 /// The response to `POST /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersAdded` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
 /// The response to `POST /contacts/{contactId}/tags`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddTagSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateAddTagSuccessfulResponseDto {
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 /// The body of `POST /contacts/`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactDto {
     /// Example: `Rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `Rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
     /// Example: `male`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
 }
 
@@ -786,130 +718,93 @@ impl CreateContactDto {
 /// The `contact` field of [`CreateContactsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateContactSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `2021-08-31T09:59:41.937Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-08-31T09:59:41.937Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `read`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name_lower_case: Option<String>,
     /// Example: `rubika deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name_lower_case: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name_lower_case: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_lower_case: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounce_email: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe_email: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// Example: `ruDolomitebika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `Date format will be  YYYY-MM-DDTHH:mm:ss.sssZ and  Example 1990-09-25T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `8`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_month: Option<f64>,
     /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_day: Option<f64>,
     /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_session_activity_at: Option<String>,
     /// The `offers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<String>>,
     /// The `products` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
 }
 
 /// The response to `POST /contacts/`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateContactsSuccessfulResponseDto {
     /// The `contact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<CreateContactSchema>,
 }
 
@@ -926,6 +821,7 @@ pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDt
 /// The body of `POST /contacts/{contactId}/tasks`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateTaskParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -933,14 +829,12 @@ pub struct CreateTaskParams {
     /// Example: `First Task`
     pub title: String,
     /// Example: `loram ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `2020-10-25T11:00:00Z`
     pub due_date: String,
     /// Example: `true`
     pub completed: bool,
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -976,12 +870,12 @@ impl CreateTaskParams {
 /// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWorkflowDto {
     /// Example: `2021-06-23T03:30:00+01:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_start_time: Option<String>,
 }
 
@@ -1001,14 +895,13 @@ impl CreateWorkflowDto {
 /// An item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and an item of the `customFields` field of [`GetContectByIdSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CustomFieldSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `MgobCB14YMVKuE4Ka8p1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
@@ -1020,16 +913,15 @@ pub type CustomFieldsInputArraySchema = CheckboxField;
 /// The `customFieldsInputObjectSchema` schema.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputObjectSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
@@ -1059,21 +951,15 @@ impl CustomFieldsInputObjectSchema {
 /// The `customFieldsInputStringSchema` schema.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputStringSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: Option<String>,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Example: `9039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
 
@@ -1163,28 +1049,25 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteContactsSuccessfulResponseDto {
-    /// Whether the contact was deleted.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the contact was deleted. Example: `true`.
     pub succeeded: Option<bool>,
 }
 
 /// The response to `DELETE /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersRemoved` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
@@ -1201,16 +1084,15 @@ pub type DeleteTaskSuccessfulResponseDto = ContactsWorkflowSuccessfulResponseDto
 /// The `Call` field of [`DndSettingsSchema`], the `Email` field of [`DndSettingsSchema`], the `SMS` field of [`DndSettingsSchema`] and 3 more places.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DndSettingSchema {
     /// The `status` field.
     pub status: DndSettingSchemaStatus,
     /// The `message` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `code` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
@@ -1242,26 +1124,27 @@ pub use ghl_common::types::DndSettingSchemaStatus;
 /// The `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`], the `dndSettings` field of [`GetContectByIdSchema`] and 2 more places.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DndSettingsSchema {
     /// The `Call` field.
-    #[serde(rename = "Call", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Call")]
     pub call: Option<DndSettingSchema>,
     /// The `Email` field.
-    #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Email")]
     pub email: Option<DndSettingSchema>,
     /// The `SMS` field.
-    #[serde(rename = "SMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SMS")]
     pub sms: Option<DndSettingSchema>,
     /// The `WhatsApp` field.
-    #[serde(rename = "WhatsApp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "WhatsApp")]
     pub whats_app: Option<DndSettingSchema>,
     /// The `GMB` field.
-    #[serde(rename = "GMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "GMB")]
     pub gmb: Option<DndSettingSchema>,
     /// The `FB` field.
-    #[serde(rename = "FB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "FB")]
     pub fb: Option<DndSettingSchema>,
 }
 
@@ -1340,261 +1223,200 @@ impl FollowersDto {
 /// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetContectByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `rubika deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `rubika@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_lower_case: Option<String>,
     /// Example: `Asia/Calcutta`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `read`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// Example: `ruDolomitebika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `Date format YYYY-MM-DD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-07-02T05:18:26.704Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The `attachments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<String>,
     /// The `ssn` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssn: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// Example: `rubika`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name_lower_case: Option<String>,
     /// Example: `rubika deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_name_lower_case: Option<String>,
     /// Example: `deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name_lower_case: Option<String>,
     /// Example: `2021-07-16T11:39:30.564Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<String>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `641c094001436dbc2081e642`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
     /// The `attributionSource` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution_source: Option<AttributionSource>,
     /// The `lastAttributionSource` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attribution_source: Option<AttributionSource>,
-    /// visitorId is the Unique ID assigned to each Live chat visitor.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
     pub visitor_id: Option<String>,
 }
 
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
     /// The `note` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<GetNoteSchema>,
 }
 
 /// An item of the `events` field of [`GetEventsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEventSchema {
     /// Example: `YS3jaqqeehkR2Is80miy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_id: Option<String>,
     /// Example: `booked`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Example: `Test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_user_id: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Example: `2021-07-16 11:00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
     /// Example: `2021-07-16 11:30:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
     /// Example: `Address`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `YlWd2wuCAZQzh2cH1fVZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
     /// Example: `booked`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_status: Option<String>,
     /// The `users` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
     /// Example: `2021-07-16 11:00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `2021-07-16 11:30:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
     /// The `assignedResources` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_resources: Option<Vec<String>>,
 }
 
 /// The response to `GET /contacts/{contactId}/appointments`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetEventsSuccessfulResponseDto {
     /// The `events` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<GetEventSchema>>,
 }
 
 /// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetNoteSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `lorem ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `2021-07-08T12:02:11.285Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
 }
 
 /// The response to `GET /contacts/{contactId}/notes`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetNotesListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
 }
 
 /// The `all` field of [`InboundDndSettingsSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InboundDndSettingSchema {
     /// The `status` field.
     pub status: InboundDndSettingSchemaStatus,
     /// The `message` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -1616,11 +1438,11 @@ pub use ghl_common::types::InboundDndSettingSchemaStatus;
 /// The `inboundDndSettings` field of [`CreateContactDto`], the `inboundDndSettings` field of [`UpdateContactDto`] and the `inboundDndSettings` field of [`UpsertContactDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InboundDndSettingsSchema {
     /// The `all` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<InboundDndSettingSchema>,
 }
 
@@ -1640,16 +1462,15 @@ impl InboundDndSettingsSchema {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/LargeTextField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LargeTextField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Example: `My Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
 
@@ -1679,16 +1500,15 @@ impl LargeTextField {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MonetoryField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Example: `100.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<f64>,
 }
 
@@ -1723,23 +1543,20 @@ pub type MultiSelectField = CheckboxField;
 /// The body of `POST /contacts/{contactId}/notes`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/NotesDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `lorem ipsum`
     pub body: String,
     /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
 }
 
@@ -1815,52 +1632,46 @@ impl TagsDto {
 /// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TaskByIsSuccessfulResponseDto {
     /// The `task` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskSchema>,
 }
 
 /// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSchema {
     /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `tesTUcmRxWrjqzJS8EjkxNKting`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `2021-07-08T02:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Example: `lJpzYrWdpkC2hX6t2yue`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
 }
 
 /// The response to `GET /contacts/{contactId}/tasks`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TasksListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TasksListSuccessfulResponseDto {
     /// The `tasks` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<TaskSchema>>,
 }
 
@@ -1872,73 +1683,50 @@ pub type TextField = LargeTextField;
 /// The body of `PUT /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactDto {
     /// Example: `rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
 }
 
@@ -2099,38 +1887,33 @@ impl UpdateContactDto {
 /// The response to `PUT /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateContactsSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
     /// The `contact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
 }
 
 /// The body of `PUT /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateNoteDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateNoteDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Example: `lorem ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `Follow-up summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `#FFAA00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
 }
 
@@ -2180,6 +1963,7 @@ impl UpdateNoteDto {
 /// The body of `POST /contacts/bulk/tags/update/{type}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2188,14 +1972,9 @@ pub struct UpdateTagsDto {
     pub contacts: Vec<String>,
     /// list of tags to be added or removed
     pub tags: Vec<String>,
-    /// location id from where the bulk request is executed
-    ///
-    /// Example: `asdrwHvLUxlfw5SqKVCN`
+    /// location id from where the bulk request is executed. Example: `asdrwHvLUxlfw5SqKVCN`.
     pub location_id: String,
-    /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Option to implement remove all tags. if true, all tags will be removed from the contacts. Can only be used with remove type. Example: `false`.
     pub remove_all_tags: Option<bool>,
 }
 
@@ -2228,13 +2007,9 @@ impl UpdateTagsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTagsResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the operation was successful. Example: `true`.
     pub succeded: bool,
-    /// Number of errors encountered during the operation
-    ///
-    /// Example: `0`
+    /// Number of errors encountered during the operation. Example: `0`.
     pub error_count: i64,
     /// Responses for each contact processed
     pub responses: Vec<String>,
@@ -2243,24 +2018,20 @@ pub struct UpdateTagsResponseDto {
 /// The body of `PUT /contacts/{contactId}/tasks/{taskId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTaskBody {
     /// Example: `First Task`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Example: `loram ipsum`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Example: `2020-10-25T11:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Example: `hxHGVRb1YJUscrCB8eXK`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
 }
 
@@ -2327,86 +2098,58 @@ impl UpdateTaskStatusParams {
 /// The body of `POST /contacts/upsert`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactDto {
     /// Example: `Rosan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `Rosan Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `rosan@deos.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
     /// Example: `male`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     /// Example: `+1 888-888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `3535 1st St N`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address1: Option<String>,
     /// Example: `Dolomite`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `AL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `35061`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://www.tesla.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `America/Chihuahua`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
     /// The `dndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// The `inboundDndSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY
-    ///
-    /// Example: `1990-09-25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The birth date of the contact. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY. Example: `1990-09-25`.
     pub date_of_birth: Option<String>,
     /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `DGS VolMAX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-    /// User's Id
-    ///
-    /// Example: `y0BeYjuRIlDwsDcOHOJo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User's Id. Example: `y0BeYjuRIlDwsDcOHOJo`.
     pub assigned_to: Option<String>,
-    /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Controls whether to create a new contact or update an existing duplicate. **Scenario 1:** If this value is `true` and the location allows duplicate contacts, a new contact will be created immediately without checking for duplicates. **Scenario 2:** If this value is `true` but the location does not allow duplicate contacts, this field is ignored and the normal upsert behavior applies: the API will search for an existing duplicate contact, update it if found, or create a new contact if not found. **Scenario 3:** If this value is `false` or not provided, the normal upsert behavior applies regardless of the location's duplicate contact setting. Example: `false`.
     pub create_new_if_duplicate_allowed: Option<bool>,
 }
 
@@ -2592,17 +2335,15 @@ impl UpsertContactDto {
 /// The response to `POST /contacts/upsert`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertContactsSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<bool>,
     /// The `contact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }

@@ -8,26 +8,18 @@ use serde::{Deserialize, Serialize};
 /// The `data` field of [`CreateActionResponseDto`] and an item of the `data` field of [`FetchActionsForEmployeeResponseDto`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/ActionDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActionDataDto {
-    /// Unique identifier for the action
-    ///
-    /// Example: `actionId123`
+    /// Unique identifier for the action. Example: `actionId123`.
     pub id: String,
-    /// Name of the action
-    ///
-    /// Example: `Trigger Workflow`
+    /// Name of the action. Example: `Trigger Workflow`.
     pub name: String,
-    /// Type of the action
-    ///
-    /// Example: `triggerWorkflow`
+    /// Type of the action. Example: `triggerWorkflow`.
     pub type_: Type,
-    /// Agent ID where the action belongs
-    ///
-    /// Example: `agentId123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Agent ID where the action belongs. Example: `agentId123`.
     pub agent_id: Option<String>,
     /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
     pub details: Details,
@@ -40,35 +32,27 @@ pub struct ActionDataDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ActionsIdDto {
-    /// Unique identifier for the action.
-    ///
-    /// Example: `actionId123`
+    /// Unique identifier for the action. Example: `actionId123`.
     pub id: String,
-    /// type of action.
-    ///
-    /// Example: `triggerWorkflow`
+    /// type of action. Example: `triggerWorkflow`.
     pub type_: Type,
 }
 
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdvancedFollowupDto {
-    /// Whether advanced followup is enabled
-    ///
-    /// Example: `true`
+    /// Whether advanced followup is enabled. Example: `true`.
     pub enabled: bool,
-    /// ID of the followup scenario
-    ///
-    /// Example: `contactIsBusy`
+    /// ID of the followup scenario. Example: `contactIsBusy`.
     pub scenario_id: AdvancedFollowupDtoScenarioId,
     /// Sequence of followup actions to perform
     pub followup_sequence: Vec<FollowupSequence>,
     /// Additional settings for followup behavior
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followup_settings: Option<FollowupSettings>,
 }
 
@@ -102,60 +86,34 @@ pub use ghl_common::types::ScenarioId as AdvancedFollowupDtoScenarioId;
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/appointmentBookingDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentBookingDto {
-    /// Optional action ID reference
-    ///
-    /// Example: `action123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional action ID reference. Example: `action123`.
     pub action_id: Option<String>,
-    /// Calendar ID for appointment booking
-    ///
-    /// Example: `calendar123`
+    /// Calendar ID for appointment booking. Example: `calendar123`.
     pub calendar_id: String,
-    /// If true, only sends the appointment link without booking
-    ///
-    /// Example: `false`
+    /// If true, only sends the appointment link without booking. Example: `false`.
     pub only_send_link: bool,
-    /// Whether to trigger a workflow after booking (cannot be true when onlySendLink is true)
-    ///
-    /// Example: `true`
+    /// Whether to trigger a workflow after booking (cannot be true when onlySendLink is true). Example: `true`.
     pub trigger_workflow: bool,
     /// Workflow IDs to trigger after booking (required when triggerWorkflow is true)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow_ids: Option<Vec<String>>,
-    /// Whether to put the agent to sleep after booking (cannot be true when onlySendLink is true)
-    ///
-    /// Example: `true`
+    /// Whether to put the agent to sleep after booking (cannot be true when onlySendLink is true). Example: `true`.
     pub sleep_after_booking: bool,
-    /// Unit for sleep time (required when sleepAfterBooking is true)
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for sleep time (required when sleepAfterBooking is true). Example: `hours`.
     pub sleep_time_unit: Option<SleepTimeUnit>,
-    /// Sleep duration (required when sleepAfterBooking is true)
-    ///
-    /// Example: `24`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sleep duration (required when sleepAfterBooking is true). Example: `24`.
     pub sleep_time: Option<f64>,
-    /// Whether to transfer to another agent after booking (cannot be true when onlySendLink is true)
-    ///
-    /// Example: `false`
+    /// Whether to transfer to another agent after booking (cannot be true when onlySendLink is true). Example: `false`.
     pub transfer_bot: bool,
-    /// Agent ID to transfer to (required when transferBot is true)
-    ///
-    /// Example: `employee456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Agent ID to transfer to (required when transferBot is true). Example: `employee456`.
     pub transfer_agent: Option<String>,
-    /// Whether to allow appointment rescheduling (cannot be true when onlySendLink is true)
-    ///
-    /// Example: `true`
+    /// Whether to allow appointment rescheduling (cannot be true when onlySendLink is true). Example: `true`.
     pub reschedule_enabled: bool,
-    /// Whether to allow appointment cancellation (cannot be true when onlySendLink is true)
-    ///
-    /// Example: `true`
+    /// Whether to allow appointment cancellation (cannot be true when onlySendLink is true). Example: `true`.
     pub cancel_enabled: bool,
 }
 
@@ -253,105 +211,55 @@ impl CreateActionDto {
 pub struct CreateActionResponseDto {
     /// Created action details
     pub data: ActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
+    /// Success status of the request. Example: `true`.
     pub success: bool,
 }
 
 /// The body of `POST /conversation-ai/agents`.
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/CreateEmployeeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmployeeDto {
-    /// Name of the agent.
-    ///
-    /// Example: `John Doe`
+    /// Name of the agent. Example: `John Doe`.
     pub name: String,
-    /// Name of the business the agent represents.
-    ///
-    /// Example: `Tech Corp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business the agent represents. Example: `Tech Corp`.
     pub business_name: Option<String>,
-    /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
-    ///
-    /// Example: `auto-pilot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT. Example: `auto-pilot`.
     pub mode: Option<Mode>,
     /// Communication channels the agent can operate on
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<ChannelsItem>>,
-    /// Indicates if this agent is a primary agent.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if this agent is a primary agent. Example: `true`.
     pub is_primary: Option<bool>,
-    /// Wait time before agent responds (max 5 for minutes, 300 for seconds)
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Wait time before agent responds (max 5 for minutes, 300 for seconds). Example: `2`.
     pub wait_time: Option<f64>,
-    /// Unit for wait time - SECONDS or MINUTES
-    ///
-    /// Example: `seconds`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for wait time - SECONDS or MINUTES. Example: `seconds`.
     pub wait_time_unit: Option<WaitTimeUnit>,
-    /// Indicates if sleep functionality is enabled.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if sleep functionality is enabled. Example: `false`.
     pub sleep_enabled: Option<bool>,
-    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours). Example: `2`.
     pub sleep_time: Option<f64>,
-    /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep. Example: `hours`.
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
-    /// Personality traits of the agent.
-    ///
-    /// Example: `Friendly and helpful`
+    /// Personality traits of the agent. Example: `Friendly and helpful`.
     pub personality: String,
-    /// The goal of the agent.
-    ///
-    /// Example: `Assist customers with inquiries.`
+    /// The goal of the agent. Example: `Assist customers with inquiries.`.
     pub goal: String,
-    /// Instructions for the agent.
-    ///
-    /// Example: `Provide  customer service.`
+    /// Instructions for the agent. Example: `Provide  customer service.`.
     pub instructions: String,
-    /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
-    ///
-    /// Example: `75`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1). Example: `75`.
     pub auto_pilot_max_messages: Option<f64>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
-    /// Allow agent to respond to images
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow agent to respond to images. Example: `true`.
     pub respond_to_images: Option<bool>,
-    /// Allow agent to respond to audio
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow agent to respond to audio. Example: `true`.
     pub respond_to_audio: Option<bool>,
-    /// Enable sleep when a manual outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable sleep when a manual outbound message is sent. Example: `false`.
     pub sleep_on_manual_message: Option<bool>,
-    /// Enable sleep when a workflow outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable sleep when a workflow outbound message is sent. Example: `false`.
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -491,9 +399,7 @@ pub use ghl_common::types::CreateEmployeeDtoSleepTimeUnit;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteActionDataDto {
-    /// ID of the deleted action
-    ///
-    /// Example: `actionId123`
+    /// ID of the deleted action. Example: `actionId123`.
     pub id: String,
 }
 
@@ -505,9 +411,7 @@ pub struct DeleteActionDataDto {
 pub struct DeleteActionResponseDto {
     /// Deleted action information
     pub data: DeleteActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
+    /// Success status of the request. Example: `true`.
     pub success: bool,
 }
 
@@ -517,13 +421,9 @@ pub struct DeleteActionResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteEmployeeResponseDto {
-    /// Indicates if the agent was deleted successfully.
-    ///
-    /// Example: `true`
+    /// Indicates if the agent was deleted successfully. Example: `true`.
     pub success: bool,
-    /// Unique identifier of the deleted agent.
-    ///
-    /// Example: `emp_123`
+    /// Unique identifier of the deleted agent. Example: `emp_123`.
     pub id: String,
 }
 
@@ -653,172 +553,96 @@ impl<'de> Deserialize<'de> for Details {
 /// An item of the `agents` field of [`SearchEmployeeResponseDto`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeListItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmployeeListItemDto {
-    /// Unique identifier for the agent.
-    ///
-    /// Example: `emp_123`
+    /// Unique identifier for the agent. Example: `emp_123`.
     pub id: String,
-    /// Name of the agent.
-    ///
-    /// Example: `John Doe`
+    /// Name of the agent. Example: `John Doe`.
     pub name: String,
-    /// Name of the business the agent represents.
-    ///
-    /// Example: `Tech Corp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business the agent represents. Example: `Tech Corp`.
     pub business_name: Option<String>,
-    /// Current operating mode of the agent.
-    ///
-    /// Example: `auto-pilot`
+    /// Current operating mode of the agent. Example: `auto-pilot`.
     pub mode: Mode,
     /// Communication channels the agent operates on.
     pub channels: Vec<String>,
-    /// Wait time before agent responds.
-    ///
-    /// Example: `30`
+    /// Wait time before agent responds. Example: `30`.
     pub wait_time: f64,
-    /// Unit for wait time.
-    ///
-    /// Example: `seconds`
+    /// Unit for wait time. Example: `seconds`.
     pub wait_time_unit: WaitTimeUnit,
-    /// Indicates if sleep functionality is enabled.
-    ///
-    /// Example: `false`
+    /// Indicates if sleep functionality is enabled. Example: `false`.
     pub sleep_enabled: bool,
-    /// Duration of sleep period.
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration of sleep period. Example: `2`.
     pub sleep_time: Option<f64>,
-    /// Unit of sleep time.
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit of sleep time. Example: `hours`.
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<serde_json::Value>,
-    /// Indicates if this agent is a primary agent. (First agent created for a location is primary by default)
-    ///
-    /// Example: `false`
+    /// Indicates if this agent is a primary agent. (First agent created for a location is primary by default). Example: `false`.
     pub is_primary: bool,
-    /// Maximum number of messages in auto-pilot mode before requiring human intervention.
-    ///
-    /// Example: `25`
+    /// Maximum number of messages in auto-pilot mode before requiring human intervention. Example: `25`.
     pub auto_pilot_max_messages: f64,
     /// Goal configuration for the agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<serde_json::Value>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
-    /// Timestamp when the agent was created.
-    ///
-    /// Example: `2024-01-01T00:00:00Z`
+    /// Timestamp when the agent was created. Example: `2024-01-01T00:00:00Z`.
     pub created_at: String,
-    /// Timestamp when the agent was last updated.
-    ///
-    /// Example: `2024-01-01T00:00:00Z`
+    /// Timestamp when the agent was last updated. Example: `2024-01-01T00:00:00Z`.
     pub updated_at: String,
-    /// Whether the bot sleeps on manual outbound messages.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the bot sleeps on manual outbound messages. Example: `false`.
     pub sleep_on_manual_message: Option<bool>,
-    /// Whether the bot sleeps on workflow outbound messages.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the bot sleeps on workflow outbound messages. Example: `false`.
     pub sleep_on_workflow_message: Option<bool>,
 }
 
 /// The response to `POST /conversation-ai/agents`, the response to `GET /conversation-ai/agents/{agentId}` and the response to `PUT /conversation-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmployeeResponseDto {
-    /// Unique identifier for the agent.
-    ///
-    /// Example: `emp_123`
+    /// Unique identifier for the agent. Example: `emp_123`.
     pub id: String,
-    /// Name of the agent.
-    ///
-    /// Example: `John Doe`
+    /// Name of the agent. Example: `John Doe`.
     pub name: String,
-    /// Name of the business the agent represents.
-    ///
-    /// Example: `Tech Corp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business the agent represents. Example: `Tech Corp`.
     pub business_name: Option<String>,
-    /// Current operating mode of the agent.
-    ///
-    /// Example: `auto-pilot`
+    /// Current operating mode of the agent. Example: `auto-pilot`.
     pub mode: Mode,
     /// Communication channels the agent operates on.
     pub channels: Vec<ChannelsItem>,
-    /// Wait time before agent responds.
-    ///
-    /// Example: `30`
+    /// Wait time before agent responds. Example: `30`.
     pub wait_time: f64,
-    /// Unit for wait time.
-    ///
-    /// Example: `seconds`
+    /// Unit for wait time. Example: `seconds`.
     pub wait_time_unit: WaitTimeUnit,
-    /// Indicates if sleep functionality is enabled.
-    ///
-    /// Example: `false`
+    /// Indicates if sleep functionality is enabled. Example: `false`.
     pub sleep_enabled: bool,
-    /// Duration of sleep period.
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration of sleep period. Example: `2`.
     pub sleep_time: Option<f64>,
-    /// Unit of sleep time.
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit of sleep time. Example: `hours`.
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<ActionsIdDto>,
-    /// Indicates if this agent is a primary agent.
-    ///
-    /// Example: `false`
+    /// Indicates if this agent is a primary agent. Example: `false`.
     pub is_primary: bool,
-    /// Maximum number of messages in auto-pilot mode before requiring human intervention.
-    ///
-    /// Example: `25`
+    /// Maximum number of messages in auto-pilot mode before requiring human intervention. Example: `25`.
     pub auto_pilot_max_messages: f64,
-    /// The goal of the agent.
-    ///
-    /// Example: `Assist customers with inquiries`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The goal of the agent. Example: `Assist customers with inquiries`.
     pub goal: Option<String>,
-    /// Personality traits of the agent.
-    ///
-    /// Example: `Friendly and helpful`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Personality traits of the agent. Example: `Friendly and helpful`.
     pub personality: Option<String>,
-    /// Instructions for the agent.
-    ///
-    /// Example: `Provide excellent customer service`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instructions for the agent. Example: `Provide excellent customer service`.
     pub instructions: Option<String>,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
-    /// Whether the bot sleeps on manual outbound messages.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the bot sleeps on manual outbound messages. Example: `false`.
     pub sleep_on_manual_message: Option<bool>,
-    /// Whether the bot sleeps on workflow outbound messages.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the bot sleeps on workflow outbound messages. Example: `false`.
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -835,100 +659,63 @@ pub type FetchActionDetailsResponseDto = CreateActionResponseDto;
 pub struct FetchActionsForEmployeeResponseDto {
     /// Grouped actions by type
     pub data: Vec<ActionDataDto>,
-    /// Success status of the request
-    ///
-    /// Example: `true`
+    /// Success status of the request. Example: `true`.
     pub success: bool,
 }
 
 /// The response to `GET /conversation-ai/generations`.
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FetchAIResponseDetailsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchAiResponseDetailsResponseDto {
     /// The complete prompt used for the AI response.
     pub prompt: String,
-    /// The intent/goal extracted from location prompt.
-    ///
-    /// Example: `Assist customers with product inquiries and support`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The intent/goal extracted from location prompt. Example: `Assist customers with product inquiries and support`.
     pub intent: Option<String>,
-    /// The response message generated by the AI.
-    ///
-    /// Example: `Hello! I understand you're interested in our products. How can I assist you today?`
+    /// The response message generated by the AI. Example: `Hello! I understand you're interested in our products. How can I assist you today?`.
     pub response_message: String,
     /// FAQ chunks used in generating the response from fine-tuned data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faqs: Option<Vec<serde_json::Value>>,
     /// Website content chunks used in generating the response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<Vec<serde_json::Value>>,
-    /// ID of the employee/agent that generated the response.
-    ///
-    /// Example: `emp_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the employee/agent that generated the response. Example: `emp_123`.
     pub agent_id: Option<String>,
-    /// The original input message that triggered this response.
-    ///
-    /// Example: `What is your return policy?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The original input message that triggered this response. Example: `What is your return policy?`.
     pub input: Option<String>,
     /// List of actions taken during this interaction.
     pub action_logs: Vec<serde_json::Value>,
     /// Conversation history leading up to this response.
     pub history: Vec<serde_json::Value>,
-    /// Mode of operation during this interaction.
-    ///
-    /// Example: `auto-pilot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mode of operation during this interaction. Example: `auto-pilot`.
     pub mode: Option<String>,
 }
 
 /// An item of the `followupSequence` field of [`AdvancedFollowupDto`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSequence`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FollowupSequence {
-    /// Unique identifier for this followup step
-    ///
-    /// Example: `1`
+    /// Unique identifier for this followup step. Example: `1`.
     pub id: f64,
-    /// Time unit for followup delay
-    ///
-    /// Example: `hours`
+    /// Time unit for followup delay. Example: `hours`.
     pub followup_time_unit: SleepTimeUnit,
-    /// Time duration before followup (max: 60 minutes, 24 hours, or 180 days depending on unit)
-    ///
-    /// Example: `2`
+    /// Time duration before followup (max: 60 minutes, 24 hours, or 180 days depending on unit). Example: `2`.
     pub followup_time: f64,
-    /// Whether to use AI to generate the followup message
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to use AI to generate the followup message. Example: `true`.
     pub ai_enabled_message: Option<bool>,
-    /// Whether to trigger a workflow during this followup
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to trigger a workflow during this followup. Example: `false`.
     pub trigger_workflow: Option<bool>,
-    /// Custom message to send (when aiEnabledMessage is false)
-    ///
-    /// Example: `Hi! Just following up on our previous conversation. Do you have any questions?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom message to send (when aiEnabledMessage is false). Example: `Hi! Just following up on our previous conversation. Do you have any questions?`.
     pub custom_message: Option<String>,
-    /// Workflow ID to trigger (when triggerWorkflow is true)
-    ///
-    /// Example: `workflow789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Workflow ID to trigger (when triggerWorkflow is true). Example: `workflow789`.
     pub workflow_id: Option<String>,
-    /// Whether contact was requested in this followup
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether contact was requested in this followup. Example: `false`.
     pub contact_requested: Option<bool>,
 }
 
@@ -981,24 +768,18 @@ impl FollowupSequence {
 /// The `followupSettings` field of [`AdvancedFollowupDto`] and the `followupSettings` field of [`UpdateFollowupSettingsDto`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FollowupSettings {
-    /// Whether to dynamically switch channels for followups
-    ///
-    /// Example: `true`
+    /// Whether to dynamically switch channels for followups. Example: `true`.
     pub dynamic_channel_switching: bool,
-    /// Whether to respect working hours for followups
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to respect working hours for followups. Example: `true`.
     pub follow_up_hours: Option<bool>,
     /// Working hours configuration for followups
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<Vec<WorkingHours>>,
     /// Timezone to use for followups, contact or location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone_to_use: Option<FollowupSettingsTimezoneToUse>,
 }
 
@@ -1042,60 +823,34 @@ pub use ghl_common::types::GetGenerationDetailsSource;
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HumanHandOverDto {
-    /// Whether human handover action is enabled
-    ///
-    /// Example: `true`
+    /// Whether human handover action is enabled. Example: `true`.
     pub enabled: bool,
-    /// Condition that triggers human handover
-    ///
-    /// Example: `When the user requests to speak with a human agent or expresses frustration`
+    /// Condition that triggers human handover. Example: `When the user requests to speak with a human agent or expresses frustration`.
     pub trigger_condition: String,
     /// Example phrases that trigger human handover (required when handoverType is custom or contactRequest)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub examples: Option<Vec<String>>,
-    /// ID of the user to assign the conversation to
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user to assign the conversation to. Example: `user123`.
     pub assign_to_user_id: Option<String>,
-    /// Whether to skip assigning to a specific user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to skip assigning to a specific user. Example: `false`.
     pub skip_assign_to_user: Option<bool>,
-    /// Whether to create a task when handing over
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to create a task when handing over. Example: `true`.
     pub create_task: Option<bool>,
-    /// Whether the agent can be reactivated after handover
-    ///
-    /// Example: `true`
+    /// Whether the agent can be reactivated after handover. Example: `true`.
     pub reactivate_enabled: bool,
-    /// Time unit for reactivation delay (required when reactivateEnabled is true)
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time unit for reactivation delay (required when reactivateEnabled is true). Example: `hours`.
     pub sleep_time_unit: Option<SleepTimeUnit>,
-    /// Time duration before reactivation (required when reactivateEnabled is true)
-    ///
-    /// Example: `24`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time duration before reactivation (required when reactivateEnabled is true). Example: `24`.
     pub sleep_time: Option<f64>,
-    /// Final message sent when handing over to human
-    ///
-    /// Example: `I am transferring you to a human agent who will assist you shortly.`
+    /// Final message sent when handing over to human. Example: `I am transferring you to a human agent who will assist you shortly.`.
     pub final_message: String,
     /// Tags to apply during handover
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Type of human handover detection
-    ///
-    /// Example: `contactRequest`
+    /// Type of human handover detection. Example: `contactRequest`.
     pub handover_type: HumanHandOverDtoHandoverType,
 }
 
@@ -1176,21 +931,13 @@ pub use ghl_common::types::HandoverType as HumanHandOverDtoHandoverType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Interval {
-    /// Start hour (24-hour format)
-    ///
-    /// Example: `9`
+    /// Start hour (24-hour format). Example: `9`.
     pub start_hour: f64,
-    /// Start minute
-    ///
-    /// Example: `0`
+    /// Start minute. Example: `0`.
     pub start_minute: f64,
-    /// End hour (24-hour format)
-    ///
-    /// Example: `17`
+    /// End hour (24-hour format). Example: `17`.
     pub end_hour: f64,
-    /// End minute
-    ///
-    /// Example: `30`
+    /// End minute. Example: `30`.
     pub end_minute: f64,
 }
 
@@ -1222,13 +969,9 @@ pub use ghl_common::types::CreateEmployeeDtoMode as Mode;
 pub struct SearchEmployeeResponseDto {
     /// List of agents matching the search criteria.
     pub agents: Vec<EmployeeListItemDto>,
-    /// Total number of agents in the location (unfiltered count).
-    ///
-    /// Example: `100`
+    /// Total number of agents in the location (unfiltered count). Example: `100`.
     pub total_count: i64,
-    /// Number of agents in the current response (filtered/paginated count).
-    ///
-    /// Example: `25`
+    /// Number of agents in the current response (filtered/paginated count). Example: `25`.
     pub count: i64,
 }
 
@@ -1237,44 +980,28 @@ pub use ghl_common::types::SleepTimeUnit;
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StopBotDto {
-    /// Type of stop bot detection - Goodbye or Custom
-    ///
-    /// Example: `Custom`
+    /// Type of stop bot detection - Goodbye or Custom. Example: `Custom`.
     pub stop_bot_detection_type: StopBotDtoStopBotDetectionType,
-    /// Condition that triggers stopping the bot
-    ///
-    /// Example: `When the user says they no longer need assistance or want to end the conversation`
+    /// Condition that triggers stopping the bot. Example: `When the user says they no longer need assistance or want to end the conversation`.
     pub stop_bot_trigger_condition: String,
-    /// Whether the bot can be reactivated after being stopped
-    ///
-    /// Example: `true`
+    /// Whether the bot can be reactivated after being stopped. Example: `true`.
     pub reactivate_enabled: bool,
-    /// Time unit for reactivation delay (required when reactivateEnabled is true)
-    ///
-    /// Example: `hours`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time unit for reactivation delay (required when reactivateEnabled is true). Example: `hours`.
     pub sleep_time_unit: Option<SleepTimeUnit>,
-    /// Time duration before reactivation (required when reactivateEnabled is true)
-    ///
-    /// Example: `24`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time duration before reactivation (required when reactivateEnabled is true). Example: `24`.
     pub sleep_time: Option<f64>,
-    /// Whether this action is enabled for the agent
-    ///
-    /// Example: `true`
+    /// Whether this action is enabled for the agent. Example: `true`.
     pub enabled: bool,
     /// Example phrases that trigger stop bot action (minimum 2 required)
     pub stop_bot_examples: Vec<String>,
-    /// Final message sent when stopping the bot
-    ///
-    /// Example: `Thank you for contacting us. Have a great day!`
+    /// Final message sent when stopping the bot. Example: `Thank you for contacting us. Have a great day!`.
     pub final_message: String,
     /// Tags to apply when stopping the bot
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
@@ -1325,29 +1052,20 @@ pub use ghl_common::types::StopBotDetectionType as StopBotDtoStopBotDetectionTyp
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TransferBotDto {
-    /// Type of transfer - Default or Custom
-    ///
-    /// Example: `Custom`
+    /// Type of transfer - Default or Custom. Example: `Custom`.
     pub transfer_bot_type: TransferBotDtoTransferBotType,
-    /// ID of the bot/agent to transfer to
-    ///
-    /// Example: `employee789`
+    /// ID of the bot/agent to transfer to. Example: `employee789`.
     pub transfer_to_bot: String,
-    /// Whether this transfer action is enabled
-    ///
-    /// Example: `true`
+    /// Whether this transfer action is enabled. Example: `true`.
     pub enabled: bool,
-    /// Condition that triggers the transfer (required for Custom type)
-    ///
-    /// Example: `When the user asks to speak with sales or needs pricing information`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Condition that triggers the transfer (required for Custom type). Example: `When the user asks to speak with sales or needs pricing information`.
     pub transfer_bot_trigger_condition: Option<String>,
     /// Example phrases that trigger transfer (required for Custom type, minimum 2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_bot_examples: Option<Vec<String>>,
 }
 
@@ -1393,20 +1111,16 @@ pub use ghl_common::types::TransferBotType as TransferBotDtoTransferBotType;
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/triggerWorkflowDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TriggerWorkflowDto {
     /// Array of workflow IDs to trigger
     pub workflow_ids: Vec<String>,
-    /// Condition that triggers the workflow
-    ///
-    /// Example: `When user requests appointment`
+    /// Condition that triggers the workflow. Example: `When user requests appointment`.
     pub trigger_condition: String,
-    /// Optional message to send when triggering the workflow
-    ///
-    /// Example: `Workflow triggered successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional message to send when triggering the workflow. Example: `Workflow triggered successfully`.
     pub trigger_message: Option<String>,
 }
 
@@ -1437,20 +1151,16 @@ pub type UpdateActionResponseDto = CreateActionResponseDto;
 /// A variant of [`Details`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/updateContactFieldDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateContactFieldDto {
-    /// ID of the contact field in Contacts Table
-    ///
-    /// Example: `123`
+    /// ID of the contact field in Contacts Table. Example: `123`.
     pub contact_field_id: String,
-    /// Description of the contact field in Contacts Table
-    ///
-    /// Example: `Business Name`
+    /// Description of the contact field in Contacts Table. Example: `Business Name`.
     pub description: String,
     /// Contact update examples in Contacts Table. Not required when using standard fields, Monetory or Date Custom fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_update_examples: Option<Vec<String>>,
 }
 
@@ -1480,93 +1190,48 @@ impl UpdateContactFieldDto {
 /// The body of `PUT /conversation-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/UpdateEmployeeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmployeeDto {
-    /// Name of the agent.
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the agent. Example: `John Doe`.
     pub name: Option<String>,
-    /// Name of the business the agent represents.
-    ///
-    /// Example: `Tech Corp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business the agent represents. Example: `Tech Corp`.
     pub business_name: Option<String>,
     /// Mode of operation for the agent, required if primary is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// Channels the agent can use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channels: Option<Vec<ChannelsItem>>,
-    /// Indicates if this agent is a primary agent.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if this agent is a primary agent. Example: `true`.
     pub is_primary: Option<bool>,
-    /// Wait time before agent responds (max 5 for minutes, 300 for seconds).
-    ///
-    /// Example: `30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Wait time before agent responds (max 5 for minutes, 300 for seconds). Example: `30`.
     pub wait_time: Option<f64>,
-    /// Unit for wait time - SECONDS or MINUTES
-    ///
-    /// Example: `seconds`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unit for wait time - SECONDS or MINUTES. Example: `seconds`.
     pub wait_time_unit: Option<WaitTimeUnit>,
-    /// Indicates if sleep functionality is enabled.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if sleep functionality is enabled. Example: `false`.
     pub sleep_enabled: Option<bool>,
-    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours). Example: `10`.
     pub sleep_time: Option<f64>,
     /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
-    /// Personality traits of the agent.
-    ///
-    /// Example: `You re an AI assistant and you are friendly and helpful`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Personality traits of the agent. Example: `You re an AI assistant and you are friendly and helpful`.
     pub personality: Option<String>,
-    /// The goal of the agent.
-    ///
-    /// Example: `You are an AI assistant and you are helping customers with inquiries.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The goal of the agent. Example: `You are an AI assistant and you are helping customers with inquiries.`.
     pub goal: Option<String>,
-    /// Instructions for the agent.
-    ///
-    /// Example: `Provide excellent customer service.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instructions for the agent. Example: `Provide excellent customer service.`.
     pub instructions: Option<String>,
     /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
     pub auto_pilot_max_messages: f64,
     /// Array of knowledge base IDs associated with this agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_ids: Option<Vec<String>>,
-    /// Allow agent to respond to images
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow agent to respond to images. Example: `true`.
     pub respond_to_images: Option<bool>,
-    /// Allow agent to respond to audio
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow agent to respond to audio. Example: `true`.
     pub respond_to_audio: Option<bool>,
-    /// Enable sleep when a manual outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable sleep when a manual outbound message is sent. Example: `false`.
     pub sleep_on_manual_message: Option<bool>,
-    /// Enable sleep when a workflow outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable sleep when a workflow outbound message is sent. Example: `false`.
     pub sleep_on_workflow_message: Option<bool>,
 }
 
@@ -1739,16 +1404,14 @@ pub use ghl_common::types::WaitTimeUnit;
 /// An item of the `workingHours` field of [`FollowupSettings`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/WorkingHours`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkingHours {
-    /// Day of the week (0=Sunday, 1=Monday, etc.)
-    ///
-    /// Example: `1`
+    /// Day of the week (0=Sunday, 1=Monday, etc.). Example: `1`.
     pub day_of_the_week: f64,
     /// Time intervals for this day
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intervals: Option<Vec<Interval>>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Conversation AI API: one method per operation of `apps/conversation-ai.json`.
@@ -31,11 +31,7 @@ impl ConversationAiClient {
     ///
     /// Creates a new AI agent for the location. The agent will be created with the specified configuration including name, role, actions, and behavior settings.
     ///
-    /// `POST /conversation-ai/agents` (operation `create-agent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `POST /conversation-ai/agents` (operation `create-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl ConversationAiClient {
     ///
     /// Searches for AI agents based on various criteria including name, status, and configuration. Supports advanced filtering and full-text search capabilities.
     ///
-    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`SearchAgent`] to set optional inputs on ([`start_after`](SearchAgent::start_after), [`limit`](SearchAgent::limit), [`query`](SearchAgent::query)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchAgent`] ([`start_after`](SearchAgent::start_after), [`limit`](SearchAgent::limit), [`query`](SearchAgent::query)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -73,11 +65,7 @@ impl ConversationAiClient {
     ///
     /// Deletes an AI agent permanently. This action cannot be undone. All associated configurations and conversation history will be removed.
     ///
-    /// `DELETE /conversation-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversation-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -97,11 +85,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves a specific AI agent by its ID. Returns the complete agent configuration including name, status, actions, and settings.
     ///
-    /// `GET /conversation-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -121,11 +105,7 @@ impl ConversationAiClient {
     ///
     /// Updates an existing AI agent's configuration. All fields in the agent configuration can be updated including name, status, actions, and behavior settings.
     ///
-    /// `PUT /conversation-ai/agents/{agentId}` (operation `update-agent`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PUT /conversation-ai/agents/{agentId}` (operation `update-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -150,11 +130,7 @@ impl ConversationAiClient {
     ///
     /// Creates and attach a new action for an AI agent. Actions define specific tasks or behaviors that the agent can perform, such as booking appointments, sending follow-ups, or collecting information.
     ///
-    /// `POST /conversation-ai/agents/{agentId}/actions` (operation `create-action`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `POST /conversation-ai/agents/{agentId}/actions` (operation `create-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -175,11 +151,7 @@ impl ConversationAiClient {
     ///
     /// List for actions for an agent
     ///
-    /// `GET /conversation-ai/agents/{agentId}/actions/list` (operation `list-actions`, API version `2021-04-15`).
-    ///
-    /// Returns a [`ListActions`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}/actions/list` (operation `list-actions`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -195,11 +167,7 @@ impl ConversationAiClient {
     ///
     /// Permanently deletes an action. This will remove the action from all associated agents and cannot be undone.
     ///
-    /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -224,11 +192,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves detailed information about a specific action using its unique identifier. Returns the action configuration, associated agents, and performance metrics.
     ///
-    /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `get-action-by-id`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetActionById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `get-action-by-id`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -253,11 +217,7 @@ impl ConversationAiClient {
     ///
     /// Updates an existing action's configuration. This includes modifying the action name, description, trigger conditions, and behavior settings.
     ///
-    /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `update-action`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `update-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -284,11 +244,7 @@ impl ConversationAiClient {
     ///
     /// Update the followup settings for an action
     ///
-    /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` (operation `update-followup-settings`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateFollowupSettings`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` (operation `update-followup-settings`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -309,11 +265,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
-    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetGenerationDetails`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -345,25 +297,21 @@ pub struct CreateAgent {
 
 impl CreateAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EmployeeResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversation-ai/agents", "2021-04-15")
+        let request = Request::post("/conversation-ai/agents", "2021-04-15")
             .scopes(&["conversation-ai.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -401,31 +349,21 @@ impl SearchAgent {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchEmployeeResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchEmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchEmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchEmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, start_after, limit, query } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversation-ai/agents/search",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversation-ai/agents/search", "2021-04-15")
             .query_opt("startAfter", start_after.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("query", query.as_ref())
@@ -445,31 +383,21 @@ pub struct DeleteAgent {
 
 impl DeleteAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteEmployeeResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteEmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteEmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteEmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/conversation-ai/agents/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/conversation-ai/agents/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .scopes(&["conversation-ai.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -487,29 +415,21 @@ pub struct GetAgent {
 
 impl GetAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EmployeeResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversation-ai/agents/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversation-ai/agents/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .scopes(&["conversation-ai.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -528,29 +448,21 @@ pub struct UpdateAgent {
 
 impl UpdateAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EmployeeResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/conversation-ai/agents/{agentId}",
-                "2021-04-15",
-            )
+        let request = Request::put("/conversation-ai/agents/{agentId}", "2021-04-15")
             .path_param("agentId", &agent_id)
             .scopes(&["conversation-ai.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -570,26 +482,21 @@ pub struct CreateAction {
 
 impl CreateAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversation-ai/agents/{agentId}/actions",
                 "2021-04-15",
             )
@@ -611,28 +518,21 @@ pub struct ListActions {
 
 impl ListActions {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FetchActionsForEmployeeResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FetchActionsForEmployeeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FetchActionsForEmployeeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FetchActionsForEmployeeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversation-ai/agents/{agentId}/actions/list",
                 "2021-04-15",
             )
@@ -654,26 +554,21 @@ pub struct DeleteAction {
 
 impl DeleteAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, action_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/conversation-ai/agents/{agentId}/actions/{actionId}",
                 "2021-04-15",
             )
@@ -696,28 +591,21 @@ pub struct GetActionById {
 
 impl GetActionById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FetchActionDetailsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FetchActionDetailsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FetchActionDetailsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FetchActionDetailsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, action_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversation-ai/agents/{agentId}/actions/{actionId}",
                 "2021-04-15",
             )
@@ -741,26 +629,21 @@ pub struct UpdateAction {
 
 impl UpdateAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, action_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/conversation-ai/agents/{agentId}/actions/{actionId}",
                 "2021-04-15",
             )
@@ -784,26 +667,21 @@ pub struct UpdateFollowupSettings {
 
 impl UpdateFollowupSettings {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/conversation-ai/agents/{agentId}/followup-settings",
                 "2021-04-15",
             )
@@ -826,31 +704,21 @@ pub struct GetGenerationDetails {
 
 impl GetGenerationDetails {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FetchAiResponseDetailsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FetchAiResponseDetailsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FetchAiResponseDetailsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FetchAiResponseDetailsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, source } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversation-ai/generations",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversation-ai/generations", "2021-04-15")
             .query("messageId", &message_id)
             .query("source", &source)
             .scopes(&["conversation-ai.readonly"])

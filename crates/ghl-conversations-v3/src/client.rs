@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Conversations API: one method per operation of `apps/v3/conversations-v3.json`.
@@ -31,11 +31,7 @@ impl ConversationsV3Client {
     ///
     /// Creates a new conversation with the data provided
     ///
-    /// `POST /conversations/` (operation `create-conversation`, API version `v3`).
-    ///
-    /// Returns a [`CreateConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/` (operation `create-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -54,11 +50,7 @@ impl ConversationsV3Client {
     ///
     /// Get the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `v3`).
-    ///
-    /// Returns a [`GetMessageTranscription`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -84,11 +76,7 @@ impl ConversationsV3Client {
     ///
     /// Download the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `v3`).
-    ///
-    /// Returns a [`DownloadMessageTranscription`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -114,11 +102,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to send a new message.
     ///
-    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `v3`).
-    ///
-    /// Returns a [`SendANewMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -137,11 +121,7 @@ impl ConversationsV3Client {
     ///
     /// Post the messageId for the API to delete a scheduled email message. <br />
     ///
-    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CancelScheduledEmailMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -158,11 +138,7 @@ impl ConversationsV3Client {
 
     /// Get email by Id
     ///
-    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetEmailById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     pub fn get_email_by_id(&self, id: impl Into<String>) -> GetEmailById {
         GetEmailById {
             client: self.client.clone(),
@@ -197,11 +173,7 @@ impl ConversationsV3Client {
     /// ### Timestamps
     /// The API automatically records server-side timestamps on first occurrence for `delivered`, `opened`, and `clicked` events. Subsequent updates to these counters do not overwrite the original timestamp.
     ///
-    /// `PUT /conversations/messages/email/{id}/status` (operation `update-email-message-status`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEmailMessageStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/email/{id}/status` (operation `update-email-message-status`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -226,11 +198,7 @@ impl ConversationsV3Client {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`).
-    ///
-    /// Returns a [`ExportMessagesByLocation`] to set optional inputs on ([`limit`](ExportMessagesByLocation::limit), [`cursor`](ExportMessagesByLocation::cursor), [`sort_by`](ExportMessagesByLocation::sort_by), [`sort_order`](ExportMessagesByLocation::sort_order), [`conversation_id`](ExportMessagesByLocation::conversation_id), [`contact_id`](ExportMessagesByLocation::contact_id), [`channel`](ExportMessagesByLocation::channel), [`start_date`](ExportMessagesByLocation::start_date), [`end_date`](ExportMessagesByLocation::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExportMessagesByLocation`] ([`limit`](ExportMessagesByLocation::limit), [`cursor`](ExportMessagesByLocation::cursor), [`sort_by`](ExportMessagesByLocation::sort_by), [`sort_order`](ExportMessagesByLocation::sort_order), [`conversation_id`](ExportMessagesByLocation::conversation_id), [`contact_id`](ExportMessagesByLocation::contact_id), [`channel`](ExportMessagesByLocation::channel), [`start_date`](ExportMessagesByLocation::start_date), [`end_date`](ExportMessagesByLocation::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -262,11 +230,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to add a new inbound message. <br />
     ///
-    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `v3`).
-    ///
-    /// Returns a [`AddAnInboundMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -285,11 +249,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to add a new outbound call.
     ///
-    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `v3`).
-    ///
-    /// Returns a [`AddAnOutboundMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -310,11 +270,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `v3`).
-    ///
-    /// Returns a [`SendReviewReply`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -331,11 +287,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "fileAttachment". <br /><br /> The allowed file types are: <br/> <ul><li>JPG</li><li>JPEG</li><li>PNG</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>PDF</li><li>DOC</li><li>DOCX</li><li>TXT</li><li>MP3</li><li>WAV</li></ul> <br /><br /> The API will return an object with the URLs
     ///
-    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `v3`).
-    ///
-    /// Returns a [`UploadFileAttachments`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -356,11 +308,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `v3`).
-    ///
-    /// Returns a [`CompleteFileUpload`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -382,11 +330,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `v3`).
-    ///
-    /// Returns a [`InitiateFileUpload`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -406,11 +350,7 @@ impl ConversationsV3Client {
     ///
     /// Get message by message id.
     ///
-    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `v3`).
-    ///
-    /// Returns a [`GetMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -426,11 +366,7 @@ impl ConversationsV3Client {
     ///
     /// Set attachments on an existing message (replaces existing). Maximum 5 URLs. Supported for TYPE_CUSTOM_CALL (34) and TYPE_CALL (1) with subType EXTERNAL_CALL.
     ///
-    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `v3`).
-    ///
-    /// Returns a [`AddMessageAttachments`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -455,11 +391,7 @@ impl ConversationsV3Client {
     ///
     /// Get the recording for a message by passing the message id
     ///
-    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `v3`).
-    ///
-    /// Returns a [`GetMessageRecording`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -485,11 +417,7 @@ impl ConversationsV3Client {
     ///
     /// Post the messageId for the API to delete a scheduled message. <br />
     ///
-    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `v3`).
-    ///
-    /// Returns a [`CancelScheduledMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -512,11 +440,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to update message status.
     ///
-    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `v3`).
-    ///
-    /// Returns a [`UpdateMessageStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -541,11 +465,7 @@ impl ConversationsV3Client {
     ///
     /// Agent/AI-Bot will call this when they are typing a message in live chat message
     ///
-    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `v3`).
-    ///
-    /// Returns a [`LiveChatAgentTyping`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `v3`). Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -564,11 +484,7 @@ impl ConversationsV3Client {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`).
-    ///
-    /// Returns a [`SearchConversation`] to set optional inputs on ([`contact_id`](SearchConversation::contact_id), [`assigned_to`](SearchConversation::assigned_to), [`followers`](SearchConversation::followers), [`mentions`](SearchConversation::mentions), [`query`](SearchConversation::query), [`sort`](SearchConversation::sort), [`start_after_date`](SearchConversation::start_after_date), [`id`](SearchConversation::id), [`limit`](SearchConversation::limit), [`last_message_type`](SearchConversation::last_message_type), [`last_message_action`](SearchConversation::last_message_action), [`last_message_direction`](SearchConversation::last_message_direction), [`status`](SearchConversation::status), [`sort_by`](SearchConversation::sort_by), [`sort_score_profile`](SearchConversation::sort_score_profile), [`score_profile`](SearchConversation::score_profile), [`score_profile_min`](SearchConversation::score_profile_min), [`score_profile_max`](SearchConversation::score_profile_max), [`start_date`](SearchConversation::start_date), [`end_date`](SearchConversation::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchConversation`] ([`contact_id`](SearchConversation::contact_id), [`assigned_to`](SearchConversation::assigned_to), [`followers`](SearchConversation::followers), [`mentions`](SearchConversation::mentions), [`query`](SearchConversation::query), [`sort`](SearchConversation::sort), [`start_after_date`](SearchConversation::start_after_date), [`id`](SearchConversation::id), [`limit`](SearchConversation::limit), [`last_message_type`](SearchConversation::last_message_type), [`last_message_action`](SearchConversation::last_message_action), [`last_message_direction`](SearchConversation::last_message_direction), [`status`](SearchConversation::status), [`sort_by`](SearchConversation::sort_by), [`sort_score_profile`](SearchConversation::sort_score_profile), [`score_profile`](SearchConversation::score_profile), [`score_profile_min`](SearchConversation::score_profile_min), [`score_profile_max`](SearchConversation::score_profile_max), [`start_date`](SearchConversation::start_date), [`end_date`](SearchConversation::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -611,11 +527,7 @@ impl ConversationsV3Client {
     ///
     /// Delete the conversation details based on the conversation ID
     ///
-    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `v3`).
-    ///
-    /// Returns a [`DeleteConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -638,11 +550,7 @@ impl ConversationsV3Client {
     ///
     /// Get the conversation details based on the conversation ID
     ///
-    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `v3`).
-    ///
-    /// Returns a [`GetConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -665,11 +573,7 @@ impl ConversationsV3Client {
     ///
     /// Update the conversation details based on the conversation ID
     ///
-    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `v3`).
-    ///
-    /// Returns a [`UpdateConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -694,11 +598,7 @@ impl ConversationsV3Client {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`).
-    ///
-    /// Returns a [`GetMessages`] to set optional inputs on ([`last_message_id`](GetMessages::last_message_id), [`limit`](GetMessages::limit), [`type_`](GetMessages::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`] ([`last_message_id`](GetMessages::last_message_id), [`limit`](GetMessages::limit), [`type_`](GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -728,27 +628,21 @@ pub struct CreateConversation {
 
 impl CreateConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateConversationSuccessResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateConversationSuccessResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateConversationSuccessResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateConversationSuccessResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/", "v3")
+        let request = Request::post("/conversations/", "v3")
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -767,28 +661,21 @@ pub struct GetMessageTranscription {
 
 impl GetMessageTranscription {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetMessageTranscriptionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessageTranscriptionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetMessageTranscriptionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessageTranscriptionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription",
                 "v3",
             )
@@ -811,22 +698,19 @@ pub struct DownloadMessageTranscription {
 
 impl DownloadMessageTranscription {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
                 "v3",
             )
@@ -849,25 +733,21 @@ pub struct SendANewMessage {
 
 impl SendANewMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/messages", "v3")
+        let request = Request::post("/conversations/messages", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -885,28 +765,21 @@ pub struct CancelScheduledEmailMessage {
 
 impl CancelScheduledEmailMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CancelScheduledResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CancelScheduledResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CancelScheduledResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CancelScheduledResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, email_message_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/conversations/messages/email/{emailMessageId}/schedule",
                 "2021-04-15",
             )
@@ -927,31 +800,21 @@ pub struct GetEmailById {
 
 impl GetEmailById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetEmailMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetEmailMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetEmailMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetEmailMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversations/messages/email/{id}",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversations/messages/email/{id}", "2021-04-15")
             .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -970,33 +833,21 @@ pub struct UpdateEmailMessageStatus {
 
 impl UpdateEmailMessageStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateEmailMessageStatusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateEmailMessageStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateEmailMessageStatusResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateEmailMessageStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/conversations/messages/email/{id}/status",
-                "v3",
-            )
+        let request = Request::put("/conversations/messages/email/{id}/status", "v3")
             .path_param("id", &id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1087,21 +938,15 @@ impl ExportMessagesByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ExportMessagesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ExportMessagesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ExportMessagesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ExportMessagesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1161,7 +1006,7 @@ impl ExportMessagesByLocation {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/conversations/messages/export", "v3")
+        let request = Request::get("/conversations/messages/export", "v3")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("cursor", cursor.as_ref())
@@ -1188,27 +1033,21 @@ pub struct AddAnInboundMessage {
 
 impl AddAnInboundMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ProcessMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ProcessMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ProcessMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ProcessMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/messages/inbound", "v3")
+        let request = Request::post("/conversations/messages/inbound", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1226,27 +1065,21 @@ pub struct AddAnOutboundMessage {
 
 impl AddAnOutboundMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ProcessMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ProcessMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ProcessMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ProcessMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/messages/outbound", "v3")
+        let request = Request::post("/conversations/messages/outbound", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1264,29 +1097,21 @@ pub struct SendReviewReply {
 
 impl SendReviewReply {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/review-reply",
-                "v3",
-            )
+        let request = Request::post("/conversations/messages/review-reply", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1304,25 +1129,21 @@ pub struct UploadFileAttachments {
 
 impl UploadFileAttachments {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UploadFilesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UploadFilesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UploadFilesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UploadFilesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/messages/upload", "v3")
+        let request = Request::post("/conversations/messages/upload", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -1347,31 +1168,21 @@ pub struct CompleteFileUpload {
 
 impl CompleteFileUpload {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CompleteFileUploadResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CompleteFileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CompleteFileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CompleteFileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/upload/complete",
-                "v3",
-            )
+        let request = Request::post("/conversations/messages/upload/complete", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1389,31 +1200,21 @@ pub struct InitiateFileUpload {
 
 impl InitiateFileUpload {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::InitiateFileUploadResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::InitiateFileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::InitiateFileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::InitiateFileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/upload/initiate",
-                "v3",
-            )
+        let request = Request::post("/conversations/messages/upload/initiate", "v3")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1431,25 +1232,21 @@ pub struct GetMessage {
 
 impl GetMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/conversations/messages/{id}", "v3")
+        let request = Request::get("/conversations/messages/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1468,22 +1265,19 @@ pub struct AddMessageAttachments {
 
 impl AddMessageAttachments {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/conversations/messages/{messageId}/attachments",
                 "v3",
             )
@@ -1507,22 +1301,19 @@ pub struct GetMessageRecording {
 
 impl GetMessageRecording {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/messages/{messageId}/locations/{locationId}/recording",
                 "v3",
             )
@@ -1545,28 +1336,21 @@ pub struct CancelScheduledMessage {
 
 impl CancelScheduledMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CancelScheduledResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CancelScheduledResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CancelScheduledResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CancelScheduledResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/conversations/messages/{messageId}/schedule",
                 "v3",
             )
@@ -1588,29 +1372,21 @@ pub struct UpdateMessageStatus {
 
 impl UpdateMessageStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/conversations/messages/{messageId}/status",
-                "v3",
-            )
+        let request = Request::put("/conversations/messages/{messageId}/status", "v3")
             .path_param("messageId", &message_id)
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1629,33 +1405,21 @@ pub struct LiveChatAgentTyping {
 
 impl LiveChatAgentTyping {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLiveChatMessageFeedbackResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLiveChatMessageFeedbackResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLiveChatMessageFeedbackResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLiveChatMessageFeedbackResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/providers/live-chat/typing",
-                "v3",
-            )
+        let request = Request::post("/conversations/providers/live-chat/typing", "v3")
             .scopes(&["conversations/livechat.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1831,21 +1595,15 @@ impl SearchConversation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SendConversationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendConversationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendConversationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendConversationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1874,7 +1632,7 @@ impl SearchConversation {
             start_date,
             end_date,
         } = self;
-        let request = Request::to(Method::GET, "/conversations/search", "v3")
+        let request = Request::get("/conversations/search", "v3")
             .query("locationId", &location_id)
             .query_opt("contactId", contact_id.as_ref())
             .query_opt("assignedTo", assigned_to.as_ref())
@@ -1912,33 +1670,21 @@ pub struct DeleteConversation {
 
 impl DeleteConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteConversationSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteConversationSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteConversationSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteConversationSuccessfulResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/conversations/{conversationId}",
-                "v3",
-            )
+        let request = Request::delete("/conversations/{conversationId}", "v3")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1956,27 +1702,21 @@ pub struct GetConversation {
 
 impl GetConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetConversationByIdResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetConversationByIdResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetConversationByIdResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetConversationByIdResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let request = Request::to(Method::GET, "/conversations/{conversationId}", "v3")
+        let request = Request::get("/conversations/{conversationId}", "v3")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1995,27 +1735,21 @@ pub struct UpdateConversation {
 
 impl UpdateConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetConversationSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetConversationSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetConversationSuccessfulResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetConversationSuccessfulResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, body } = self;
-        let request = Request::to(Method::PUT, "/conversations/{conversationId}", "v3")
+        let request = Request::put("/conversations/{conversationId}", "v3")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2055,23 +1789,15 @@ impl GetMessages {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetMessagesByConversationEnvelopeDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessagesByConversationEnvelopeDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetMessagesByConversationEnvelopeDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessagesByConversationEnvelopeDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2103,11 +1829,7 @@ impl GetMessages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, last_message_id, limit, type_ } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversations/{conversationId}/messages",
-                "v3",
-            )
+        let request = Request::get("/conversations/{conversationId}/messages", "v3")
             .path_param("conversationId", &conversation_id)
             .query_opt("lastMessageId", last_message_id.as_ref())
             .query_opt("limit", limit.as_ref())

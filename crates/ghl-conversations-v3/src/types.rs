@@ -25,23 +25,15 @@ impl AddMessageAttachmentsDto {
 /// The `call` field of [`ProcessMessageBodyDto`] and the `call` field of [`ProcessOutboundMessageBodyDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/CallDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallDataDto {
-    /// Phone number of the receiver
-    ///
-    /// Example: `+15037081210`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the receiver. Example: `+15037081210`.
     pub to: Option<String>,
-    /// Phone number of the dialer
-    ///
-    /// Example: `+15037081210`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the dialer. Example: `+15037081210`.
     pub from: Option<String>,
-    /// Call status
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call status. Example: `completed`.
     pub status: Option<CallStatus>,
 }
 
@@ -82,13 +74,9 @@ pub use ghl_common::types::CallStatus;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CancelScheduledResponseDto {
-    /// HTTP Status code of the request
-    ///
-    /// Example: `404`
+    /// HTTP Status code of the request. Example: `404`.
     pub status: f64,
-    /// Error message of the request
-    ///
-    /// Example: `Failed cancel the scheduled message`
+    /// Error message of the request. Example: `Failed cancel the scheduled message`.
     pub message: String,
 }
 
@@ -99,25 +87,15 @@ pub struct CancelScheduledResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompleteFileUploadDto {
-    /// Upload ID from request response
-    ///
-    /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
+    /// Upload ID from request response. Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`.
     pub upload_id: String,
-    /// File path from request response
-    ///
-    /// Example: `location/loc123/conversations/conv456/uuid.mp4`
+    /// File path from request response. Example: `location/loc123/conversations/conv456/uuid.mp4`.
     pub file_path: String,
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Conversation ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Original filename (for response mapping)
-    ///
-    /// Example: `video.mp4`
+    /// Original filename (for response mapping). Example: `video.mp4`.
     pub filename: String,
 }
 
@@ -156,108 +134,60 @@ pub struct CompleteFileUploadResponseDto {
 /// The `conversation` field of [`CreateConversationSuccessResponse`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ConversationCreateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationCreateResponseDto {
-    /// Unique identifier for the conversation
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Unique identifier for the conversation. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub id: String,
-    /// Date when the conversation was last updated
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date when the conversation was last updated. Example: `2023-10-01T12:00:00Z`.
     pub date_updated: String,
-    /// Date when the conversation was created
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date when the conversation was created. Example: `2023-10-01T12:00:00Z`.
     pub date_added: String,
-    /// Flag indicating if this conversation has been deleted
-    ///
-    /// Example: `false`
+    /// Flag indicating if this conversation has been deleted. Example: `false`.
     pub deleted: bool,
-    /// Unique identifier of the contact associated with this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the contact associated with this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub contact_id: String,
-    /// Unique identifier of the business location where this conversation takes place
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the business location where this conversation takes place. Example: `ve9EPM428kjkvShlRW1KT`.
     pub location_id: String,
-    /// Date of the last message in the conversation
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date of the last message in the conversation. Example: `2023-10-01T12:00:00Z`.
     pub last_message_date: String,
-    /// Unique identifier of the team member assigned to this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the team member assigned to this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub assigned_to: Option<String>,
 }
 
 /// The `conversation` field of [`GetConversationSuccessfulResponse`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ConversationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationDto {
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub id: Option<String>,
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub contact_id: String,
-    /// Assigned User ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub assigned_to: Option<String>,
-    /// User ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub user_id: Option<String>,
-    /// Last message body as string
-    ///
-    /// Example: `Hello, this is the message body`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last message body as string. Example: `Hello, this is the message body`.
     pub last_message_body: Option<String>,
-    /// Last message date as UTC
-    ///
-    /// Example: `1628008053263`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last message date as UTC. Example: `1628008053263`.
     pub last_message_date: Option<String>,
-    /// Type of the last message sent/received in the conversation.
-    ///
-    /// Example: `TYPE_CALL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of the last message sent/received in the conversation. Example: `TYPE_CALL`.
     pub last_message_type: Option<LastMessageType>,
-    /// Count of unread messages in the conversation
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count of unread messages in the conversation. Example: `1`.
     pub unread_count: Option<i64>,
-    /// Inbox status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Inbox status of the conversation. Example: `true`.
     pub inbox: Option<bool>,
-    /// Starred status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Starred status of the conversation. Example: `true`.
     pub starred: Option<bool>,
-    /// Deleted status of the conversation.
-    ///
-    /// Example: `false`
+    /// Deleted status of the conversation. Example: `false`.
     pub deleted: bool,
 }
 
@@ -268,49 +198,27 @@ pub struct ConversationDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationSchema {
-    /// Conversation Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Conversation Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub id: String,
-    /// Contact Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Contact Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub contact_id: String,
-    /// Location Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Location Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub location_id: String,
-    /// Content of the most recent message in the conversation
-    ///
-    /// Example: `This is a sample message body`
+    /// Content of the most recent message in the conversation. Example: `This is a sample message body`.
     pub last_message_body: String,
-    /// Channel/type of the most recent message (SMS, Email, Call, etc)
-    ///
-    /// Example: `TYPE_SMS`
+    /// Channel/type of the most recent message (SMS, Email, Call, etc). Example: `TYPE_SMS`.
     pub last_message_type: LastMessageType,
-    /// Primary channel/type of the conversation (Phone, Email, etc)
-    ///
-    /// Example: `TYPE_PHONE`
+    /// Primary channel/type of the conversation (Phone, Email, etc). Example: `TYPE_PHONE`.
     pub type_: ConversationSchemaType,
-    /// Number of unread messages in this conversation
-    ///
-    /// Example: `1`
+    /// Number of unread messages in this conversation. Example: `1`.
     pub unread_count: i64,
-    /// Complete name of the contact (first and last name)
-    ///
-    /// Example: `John Doe`
+    /// Complete name of the contact (first and last name). Example: `John Doe`.
     pub full_name: String,
-    /// Alternative display name for the contact - used when full name is not available
-    ///
-    /// Example: `John Doe Company`
+    /// Alternative display name for the contact - used when full name is not available. Example: `John Doe Company`.
     pub contact_name: String,
-    /// Primary email address of the contact
-    ///
-    /// Example: `johndoe@mailingdomain.com`
+    /// Primary email address of the contact. Example: `johndoe@mailingdomain.com`.
     pub email: String,
-    /// Primary phone number of the contact
-    ///
-    /// Example: `+15550001234`
+    /// Primary phone number of the contact. Example: `+15550001234`.
     pub phone: String,
 }
 
@@ -323,13 +231,9 @@ pub use ghl_common::types::ConversationSchemaType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub contact_id: String,
 }
 
@@ -349,9 +253,7 @@ impl CreateConversationDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateConversationSuccessResponse {
-    /// Indicates whether the API request was successful.
-    ///
-    /// Example: `true`
+    /// Indicates whether the API request was successful. Example: `true`.
     pub success: bool,
     /// Conversation data of the provided conversation ID.
     pub conversation: ConversationCreateResponseDto,
@@ -363,9 +265,7 @@ pub struct CreateConversationSuccessResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateLiveChatMessageFeedbackResponse {
-    /// Whether the live chat feedback was recorded successfully
-    ///
-    /// Example: `true`
+    /// Whether the live chat feedback was recorded successfully. Example: `true`.
     pub success: bool,
 }
 
@@ -379,58 +279,29 @@ pub use ghl_common::types::GetEmailMessageResponseDtoDirection as Direction;
 /// Aggregate delivery event counters for the email message. Values are merged into existing stored counters (additive update, not replacement). A value of `0` is treated as a no-op and will not reset the stored counter. Only include fields you want to update. Provider-specific counters such as `permanent_fail`, `temporary_fail`, and `esp_isp_block` may be sent using those snake_case keys.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/EmailEventsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EmailEventsDto {
-    /// Number of successful deliveries — the recipient mail server accepted the message. Automatically inferred (set to 1) when `opened`, `clicked`, `complained`, `unsubscribed`, or `replied` events are reported.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of successful deliveries — the recipient mail server accepted the message. Automatically inferred (set to 1) when `opened`, `clicked`, `complained`, `unsubscribed`, or `replied` events are reported. Example: `1`.
     pub delivered: Option<i64>,
-    /// Number of unique open events (typically tracked via a tracking pixel). Automatically inferred (set to 1) when `clicked`, `complained`, `unsubscribed`, or `replied` events are reported, provided open tracking is enabled on the email.
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of unique open events (typically tracked via a tracking pixel). Automatically inferred (set to 1) when `clicked`, `complained`, `unsubscribed`, or `replied` events are reported, provided open tracking is enabled on the email. Example: `3`.
     pub opened: Option<i64>,
-    /// Number of link click events within the email body. Triggers automatic inference of both `opened` and `delivered`.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of link click events within the email body. Triggers automatic inference of both `opened` and `delivered`. Example: `1`.
     pub clicked: Option<i64>,
-    /// Number of reply events. Triggers automatic inference of both `opened` (if open tracking is enabled) and `delivered`.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of reply events. Triggers automatic inference of both `opened` (if open tracking is enabled) and `delivered`. Example: `1`.
     pub replied: Option<i64>,
-    /// Total number of delivery failures (includes both permanent and temporary). For more granular failure tracking, use `permanent_fail` and `temporary_fail` instead.
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of delivery failures (includes both permanent and temporary). For more granular failure tracking, use `permanent_fail` and `temporary_fail` instead. Example: `0`.
     pub failed: Option<i64>,
-    /// Number of messages accepted by the receiving mail server for delivery. Automatically inferred (set to 1) when `delivered`, `permanent_fail`, or `temporary_fail` events are reported.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of messages accepted by the receiving mail server for delivery. Automatically inferred (set to 1) when `delivered`, `permanent_fail`, or `temporary_fail` events are reported. Example: `1`.
     pub accepted: Option<i64>,
-    /// Number of messages rejected outright by the receiving mail server (before acceptance).
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of messages rejected outright by the receiving mail server (before acceptance). Example: `0`.
     pub rejected: Option<i64>,
-    /// Number of unsubscribe events triggered by the recipient. Triggers automatic inference of `opened` and `delivered`.
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of unsubscribe events triggered by the recipient. Triggers automatic inference of `opened` and `delivered`. Example: `0`.
     pub unsubscribed: Option<i64>,
-    /// Number of spam complaint events (e.g., recipient marked the email as spam). Triggers automatic inference of `opened` and `delivered`.
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of spam complaint events (e.g., recipient marked the email as spam). Triggers automatic inference of `opened` and `delivered`. Example: `0`.
     pub complained: Option<i64>,
-    /// Number of messages stored by the email service provider (ESP-specific event).
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of messages stored by the email service provider (ESP-specific event). Example: `0`.
     pub stored: Option<i64>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -523,17 +394,11 @@ impl EmailEventsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ErrorDto {
-    /// Error Code
-    ///
-    /// Example: `1`
+    /// Error Code. Example: `1`.
     pub code: String,
-    /// Error Type
-    ///
-    /// Example: `saas`
+    /// Error Type. Example: `saas`.
     pub type_: String,
-    /// Error Message
-    ///
-    /// Example: `There was an error from the provider`
+    /// Error Message. Example: `There was an error from the provider`.
     pub message: String,
 }
 
@@ -561,73 +426,44 @@ pub use ghl_common::types::Direction as ExportMessagesByLocationSortOrder;
 /// The response to `GET /conversations/messages/export`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ExportMessagesResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExportMessagesResponseDto {
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
-    /// Cursor for fetching next page. Null if no more results.
-    ///
-    /// Example: `a748514c-f49e-4fa8-9954-b53afc78d81d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cursor for fetching next page. Null if no more results. Example: `a748514c-f49e-4fa8-9954-b53afc78d81d`.
     pub next_cursor: Option<String>,
-    /// Total number of messages matching the query
-    ///
-    /// Example: `1234`
+    /// Total number of messages matching the query. Example: `1234`.
     pub total: i64,
 }
 
 /// The `forward` field of [`SendMessageBodyDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ForwardConfigDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardConfigDto {
-    /// Specify if this is a forwarded email
-    ///
-    /// Example: `true`
+    /// Specify if this is a forwarded email. Example: `true`.
     pub is_forwarded: bool,
-    /// Specify if forwarding the whole thread or just a single email
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Specify if forwarding the whole thread or just a single email. Example: `false`.
     pub forward_whole_thread: Option<bool>,
-    /// Message ID of the email thread being forwarded (source) - REQUIRED for forwarding
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message ID of the email thread being forwarded (source) - REQUIRED for forwarding. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: Option<String>,
-    /// Email Message ID of the specific email being forwarded (source) - Required for single email forward, ignored for thread forward
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email Message ID of the specific email being forwarded (source) - Required for single email forward, ignored for thread forward. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// Contact ID where the forwarded email originated from (source) - Auto-populated if not provided
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID where the forwarded email originated from (source) - Auto-populated if not provided. Example: `ABC12h2F6uBrIkfXYazb`.
     pub source_contact_id: Option<String>,
-    /// Conversation ID where the forwarded email originated from (source) - Auto-populated if not provided
-    ///
-    /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID where the forwarded email originated from (source) - Auto-populated if not provided. Example: `XYZ12h2F6uBrIkfXYacd`.
     pub source_conversation_id: Option<String>,
-    /// Email address to forward to (destination)
-    ///
-    /// Example: `forward@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to forward to (destination). Example: `forward@example.com`.
     pub to_email: Option<String>,
-    /// Contact ID of recipient when forwarding (destination)
-    ///
-    /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID of recipient when forwarding (destination). Example: `DEF56h2F6uBrIkfXYacd`.
     pub recipient_contact_id: Option<String>,
-    /// Conversation ID of recipient when forwarding (destination)
-    ///
-    /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID of recipient when forwarding (destination). Example: `GHI78h2F6uBrIkfXYefg`.
     pub recipient_conversation_id: Option<String>,
 }
 
@@ -708,96 +544,54 @@ impl ForwardConfigDto {
 /// The `forwardData` field of [`SendMessageResponseDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ForwardResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardResponseDto {
-    /// Whether the entire thread was forwarded
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the entire thread was forwarded. Example: `false`.
     pub forward_whole_thread: Option<bool>,
-    /// Message ID of the forwarded message (source)
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message ID of the forwarded message (source). Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: Option<String>,
-    /// Email Message ID of the forwarded email (source)
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email Message ID of the forwarded email (source). Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// Contact ID where the forwarded email originated from (source)
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID where the forwarded email originated from (source). Example: `ABC12h2F6uBrIkfXYazb`.
     pub source_contact_id: Option<String>,
-    /// Conversation ID where the forwarded email originated from (source)
-    ///
-    /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID where the forwarded email originated from (source). Example: `XYZ12h2F6uBrIkfXYacd`.
     pub source_conversation_id: Option<String>,
-    /// Email address the message was forwarded to (destination)
-    ///
-    /// Example: `recipient@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address the message was forwarded to (destination). Example: `recipient@example.com`.
     pub forward_to_email: Option<String>,
-    /// Contact ID of the recipient of the forwarded email (destination)
-    ///
-    /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID of the recipient of the forwarded email (destination). Example: `DEF56h2F6uBrIkfXYacd`.
     pub recipient_contact_id: Option<String>,
-    /// Conversation ID of the recipient of the forwarded email (destination)
-    ///
-    /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID of the recipient of the forwarded email (destination). Example: `GHI78h2F6uBrIkfXYefg`.
     pub recipient_conversation_id: Option<String>,
 }
 
 /// The response to `GET /conversations/{conversationId}`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetConversationByIdResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConversationByIdResponse {
-    /// Unique identifier of the contact associated with this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the contact associated with this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub contact_id: String,
-    /// Unique identifier of the business location where this conversation takes place
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the business location where this conversation takes place. Example: `ve9EPM428kjkvShlRW1KT`.
     pub location_id: String,
-    /// Flag indicating if this conversation has been moved to trash/deleted
-    ///
-    /// Example: `false`
+    /// Flag indicating if this conversation has been moved to trash/deleted. Example: `false`.
     pub deleted: bool,
-    /// Flag indicating if this conversation is currently in the main inbox view
-    ///
-    /// Example: `true`
+    /// Flag indicating if this conversation is currently in the main inbox view. Example: `true`.
     pub inbox: bool,
-    /// Communication channel type for this conversation: 1 (Phone), 2 (Email), 3 (Facebook Messenger), 4 (Review), 5 (Group SMS), 6 (Internal Chat - coming soon)
-    ///
-    /// Example: `2`
+    /// Communication channel type for this conversation: 1 (Phone), 2 (Email), 3 (Facebook Messenger), 4 (Review), 5 (Group SMS), 6 (Internal Chat - coming soon). Example: `2`.
     pub type_: f64,
-    /// Number of messages in this conversation that have not been read by the user
-    ///
-    /// Example: `1`
+    /// Number of messages in this conversation that have not been read by the user. Example: `1`.
     pub unread_count: i64,
-    /// Unique identifier of the team member currently responsible for handling this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the team member currently responsible for handling this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub assigned_to: Option<String>,
-    /// Unique identifier for this specific conversation thread
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier for this specific conversation thread. Example: `ve9EPM428kjkvShlRW1KT`.
     pub id: String,
-    /// Flag indicating if this conversation has been marked as important/starred by the user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if this conversation has been marked as important/starred by the user. Example: `true`.
     pub starred: Option<bool>,
 }
 
@@ -807,9 +601,7 @@ pub struct GetConversationByIdResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetConversationSuccessfulResponse {
-    /// Boolean value as the API response.
-    ///
-    /// Example: `true`
+    /// Boolean value as the API response. Example: `true`.
     pub success: bool,
     /// Conversation data of the provided conversation ID.
     pub conversation: ConversationDto,
@@ -818,95 +610,52 @@ pub struct GetConversationSuccessfulResponse {
 /// The response to `GET /conversations/messages/email/{id}`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailMessageResponseDto {
-    /// Unique identifier for the email message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Unique identifier for the email message. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: String,
-    /// External Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// External Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub alt_id: Option<String>,
-    /// Message Id or thread Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Message Id or thread Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub thread_id: String,
-    /// Location ID associated with the email message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID associated with the email message. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Contact ID associated with the email message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact ID associated with the email message. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
-    /// Conversation ID associated with the email message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID associated with the email message. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Timestamp when the email message was created
-    ///
-    /// Example: `2024-03-27T18:13:49.000Z`
+    /// Timestamp when the email message was created. Example: `2024-03-27T18:13:49.000Z`.
     pub date_added: String,
-    /// Subject line of the email message
-    ///
-    /// Example: `Order confirm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject line of the email message. Example: `Order confirm`.
     pub subject: Option<String>,
-    /// Body content of the email message
-    ///
-    /// Example: `Hi there`
+    /// Body content of the email message. Example: `Hi there`.
     pub body: String,
-    /// Direction of the email message
-    ///
-    /// Example: `outbound`
+    /// Direction of the email message. Example: `outbound`.
     pub direction: Direction,
-    /// Delivery status of the email message
-    ///
-    /// Example: `delivered`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery status of the email message. Example: `delivered`.
     pub status: Option<GetEmailMessageResponseDtoStatus>,
-    /// Content type of the email body
-    ///
-    /// Example: `text/plain`
+    /// Content type of the email body. Example: `text/plain`.
     pub content_type: String,
     /// An array of attachment URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Email provider used to send or receive the message
-    ///
-    /// Example: `Leadconnector Gmail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email provider used to send or receive the message. Example: `Leadconnector Gmail`.
     pub provider: Option<String>,
-    /// Name and Email Id of the sender
-    ///
-    /// Example: `Support Team <support@example.com>`
+    /// Name and Email Id of the sender. Example: `Support Team <support@example.com>`.
     pub from: String,
     /// List of email Ids of the receivers
     pub to: Vec<String>,
     /// List of email Ids of the people in the cc field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<String>>,
     /// List of email Ids of the people in the bcc field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bcc: Option<Vec<String>>,
-    /// In case of reply, email message Id of the reply to email
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// In case of reply, email message Id of the reply to email. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub reply_to_message_id: Option<String>,
-    /// Email source
-    ///
-    /// Example: `api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email source. Example: `api`.
     pub source: Option<Source>,
-    /// Conversation provider ID
-    ///
-    /// Example: `cI08i1Bls3iTB9bKgF01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation provider ID. Example: `cI08i1Bls3iTB9bKgF01`.
     pub conversation_provider_id: Option<String>,
 }
 
@@ -915,81 +664,44 @@ pub use ghl_common::types::GetEmailMessageResponseDtoStatus;
 /// The response to `GET /conversations/messages/{id}`, an item of the `messages` field of [`ExportMessagesResponseDto`] and an item of the `messages` field of [`GetMessagesByConversationResponseDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessageResponseDto {
-    /// Unique identifier for the message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Unique identifier for the message. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: String,
-    /// Numeric message type code
-    ///
-    /// Example: `1`
+    /// Numeric message type code. Example: `1`.
     pub type_: f64,
-    /// Type of the message as a string
-    ///
-    /// Example: `SMS`
+    /// Type of the message as a string. Example: `SMS`.
     pub message_type: LastMessageType,
-    /// Location ID associated with the message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID associated with the message. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Contact ID associated with the message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact ID associated with the message. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
-    /// Conversation ID associated with the message
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID associated with the message. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Timestamp when the message was created
-    ///
-    /// Example: `2024-03-27T18:13:49.000Z`
+    /// Timestamp when the message was created. Example: `2024-03-27T18:13:49.000Z`.
     pub date_added: String,
-    /// Body content of the message
-    ///
-    /// Example: `Hi there`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Body content of the message. Example: `Hi there`.
     pub body: Option<String>,
-    /// Direction of the message
-    ///
-    /// Example: `outbound`
+    /// Direction of the message. Example: `outbound`.
     pub direction: Direction,
-    /// Delivery status of the message
-    ///
-    /// Example: `delivered`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery status of the message. Example: `delivered`.
     pub status: Option<GetMessageResponseDtoStatus>,
-    /// Content type of the message body
-    ///
-    /// Example: `text/plain`
+    /// Content type of the message body. Example: `text/plain`.
     pub content_type: String,
     /// An array of attachment URLs. Attachments will be empty for Call and Voicemails, type 1 and 10. Please use get call recording API to fetch call recording and voicemails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MessageMeta>,
-    /// Message source
-    ///
-    /// Example: `api`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message source. Example: `api`.
     pub source: Option<Source>,
-    /// User Id
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id. Example: `ve9EPM428kjkvShlRW1KT`.
     pub user_id: Option<String>,
-    /// Conversation Provider Id
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation Provider Id. Example: `ve9EPM428kjkvShlRW1KT`.
     pub conversation_provider_id: Option<String>,
-    /// Chat Widget Id
-    ///
-    /// Example: `67b0cc8cf14b19d85ace7s35`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Chat Widget Id. Example: `67b0cc8cf14b19d85ace7s35`.
     pub chat_widget_id: Option<String>,
 }
 
@@ -1002,35 +714,24 @@ pub use ghl_common::types::GetMessageResponseDtoStatus;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessageTranscriptionResponseDto {
-    /// Media channel describes the user interaction channel
-    ///
-    /// Example: `1`
+    /// Media channel describes the user interaction channel. Example: `1`.
     pub media_channel: f64,
-    /// Index of the sentence in the transcription
-    ///
-    /// Example: `1`
+    /// Index of the sentence in the transcription. Example: `1`.
     pub sentence_index: f64,
-    /// Start time of the sentence in milliseconds
-    ///
-    /// Example: `34`
+    /// Start time of the sentence in milliseconds. Example: `34`.
     pub start_time: f64,
-    /// End time of the sentence in milliseconds
-    ///
-    /// Example: `45`
+    /// End time of the sentence in milliseconds. Example: `45`.
     pub end_time: f64,
-    /// Transcript of the sentence
-    ///
-    /// Example: `This call may be recorded for quality assurance purposes.`
+    /// Transcript of the sentence. Example: `This call may be recorded for quality assurance purposes.`.
     pub transcript: String,
-    /// Confidence of the transcription
-    ///
-    /// Example: `0.5`
+    /// Confidence of the transcription. Example: `0.5`.
     pub confidence: f64,
 }
 
 /// Body of GET /conversations/{conversationId}/messages as the server sends it: the page sits under `messages`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1038,7 +739,6 @@ pub struct GetMessagesByConversationEnvelopeDto {
     /// The `messages` field.
     pub messages: GetMessagesByConversationResponseDto,
     /// Request trace id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -1049,13 +749,9 @@ pub struct GetMessagesByConversationEnvelopeDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessagesByConversationResponseDto {
-    /// Id of the last message in the messages array
-    ///
-    /// Example: `p1mRSHeLDhAms5q0LMr4`
+    /// Id of the last message in the messages array. Example: `p1mRSHeLDhAms5q0LMr4`.
     pub last_message_id: String,
-    /// Next page value true indicates only 20 message is in the response. Rest of the messages are in the next page. Please use the lastMessageId value in the query to get the next page messages
-    ///
-    /// Example: `true`
+    /// Next page value true indicates only 20 message is in the response. Rest of the messages are in the next page. Please use the lastMessageId value in the query to get the next page messages. Example: `true`.
     pub next_page: bool,
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
@@ -1066,34 +762,22 @@ pub use ghl_common::types::GetMessagesType;
 /// The body of `POST /conversations/messages/upload/initiate`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/InitiateFileUploadDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadDto {
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Conversation ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Original filename with extension
-    ///
-    /// Example: `video.mp4`
+    /// Original filename with extension. Example: `video.mp4`.
     pub filename: String,
-    /// MIME type of the file
-    ///
-    /// Example: `video/mp4`
+    /// MIME type of the file. Example: `video/mp4`.
     pub content_type: String,
-    /// File size in bytes (optional, for pre-validation)
-    ///
-    /// Example: `52428800`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File size in bytes (optional, for pre-validation). Example: `52428800`.
     pub file_size: Option<f64>,
-    /// Channel type for size limits (WHATSAPP for 100MB limit, others for 5MB)
-    ///
-    /// Example: `WHATSAPP`
+    /// Channel type for size limits (WHATSAPP for 100MB limit, others for 5MB). Example: `WHATSAPP`.
     pub channel: String,
 }
 
@@ -1130,25 +814,15 @@ impl InitiateFileUploadDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadResponseDto {
-    /// Signed URL for direct upload to GCS. Use PUT request with file content.
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...`
+    /// Signed URL for direct upload to GCS. Use PUT request with file content. Example: `https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...`.
     pub upload_url: String,
-    /// Unique upload ID for tracking and completing the upload
-    ///
-    /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
+    /// Unique upload ID for tracking and completing the upload. Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`.
     pub upload_id: String,
-    /// File path in GCS bucket (needed for confirmation endpoint)
-    ///
-    /// Example: `location/loc123/conversations/conv456/uuid.mp4`
+    /// File path in GCS bucket (needed for confirmation endpoint). Example: `location/loc123/conversations/conv456/uuid.mp4`.
     pub file_path: String,
-    /// URL expiration timestamp (Unix milliseconds)
-    ///
-    /// Example: `1701619200000`
+    /// URL expiration timestamp (Unix milliseconds). Example: `1701619200000`.
     pub expires_at: f64,
-    /// Maximum allowed file size in bytes
-    ///
-    /// Example: `104857600`
+    /// Maximum allowed file size in bytes. Example: `104857600`.
     pub max_file_size: f64,
 }
 
@@ -1157,104 +831,60 @@ pub use ghl_common::types::LastMessageType;
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/MessageMeta`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MessageMeta {
-    /// Call duration in seconds
-    ///
-    /// Example: `120`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call duration in seconds. Example: `120`.
     pub call_duration: Option<String>,
-    /// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail. Example: `completed`.
     pub call_status: Option<CallStatus>,
     /// meta will contain email, for message type 3 (email). messageIds is list of all email message ids under the message thread
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<serde_json::Value>,
 }
 
 /// The body of `POST /conversations/messages/inbound`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ProcessMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageBodyDto {
-    /// Message Type
-    ///
-    /// Example: `SMS`
+    /// Message Type. Example: `SMS`.
     pub type_: ProcessMessageBodyDtoType,
     /// Array of attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Message Body
-    ///
-    /// Example: `Hello from the contact.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message Body. Example: `Hello from the contact.`.
     pub message: Option<String>,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Contact Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
-    /// Conversation Provider Id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
+    /// Conversation Provider Id. Example: `61d6d1f9cdac7612faf80753`.
     pub conversation_provider_id: String,
-    /// HTML Body of Email
-    ///
-    /// Example: `<p>Hello from the contact.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTML Body of Email. Example: `<p>Hello from the contact.</p>`.
     pub html: Option<String>,
-    /// Subject of the Email
-    ///
-    /// Example: `Welcome email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject of the Email. Example: `Welcome email`.
     pub subject: Option<String>,
-    /// Email address to send from. This field is associated with the contact record and cannot be dynamically changed.
-    ///
-    /// Example: `sender@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send from. This field is associated with the contact record and cannot be dynamically changed. Example: `sender@company.com`.
     pub email_from: Option<String>,
-    /// Recipient email address. This field is associated with the contact record and cannot be dynamically changed.
-    ///
-    /// Example: `recipient@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient email address. This field is associated with the contact record and cannot be dynamically changed. Example: `recipient@example.com`.
     pub email_to: Option<String>,
     /// List of email address to CC
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// List of email address to BCC
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
-    /// Send the email message id for which this email should be threaded. This is for replying to a specific email
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send the email message id for which this email should be threaded. This is for replying to a specific email. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// external mail provider's message id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// external mail provider's message id. Example: `61d6d1f9cdac7612faf80753`.
     pub alt_id: Option<String>,
-    /// Message direction, if required can be set manually, default is outbound
-    ///
-    /// Example: `outbound`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message direction, if required can be set manually, default is outbound. Example: `outbound`.
     pub direction: Option<Direction>,
-    /// Date of the inbound message
-    ///
-    /// Example: `2024-03-27T18:13:49.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date of the inbound message. Example: `2024-03-27T18:13:49.000Z`.
     pub date: Option<String>,
     /// Phone call dialer and receiver information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
 }
 
@@ -1371,77 +1001,48 @@ pub use ghl_common::types::ProcessMessageBodyDtoType;
 /// The response to `POST /conversations/messages/inbound` and the response to `POST /conversations/messages/outbound`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ProcessMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageResponseDto {
-    /// Whether the message processing succeeded
-    ///
-    /// Example: `true`
+    /// Whether the message processing succeeded. Example: `true`.
     pub success: bool,
-    /// Conversation ID.
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
+    /// Conversation ID. Example: `ABC12h2F6uBrIkfXYazb`.
     pub conversation_id: String,
-    /// This is the main Message ID
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
+    /// This is the main Message ID. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: String,
-    /// Result message returned after processing
-    ///
-    /// Example: `Message queued successfully.`
+    /// Result message returned after processing. Example: `Message queued successfully.`.
     pub message: String,
-    /// Contact ID associated with the processed message
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID associated with the processed message. Example: `ABC12h2F6uBrIkfXYazb`.
     pub contact_id: Option<String>,
-    /// Timestamp when the processed message was created
-    ///
-    /// Example: `2024-03-27T18:13:49.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when the processed message was created. Example: `2024-03-27T18:13:49.000Z`.
     pub date_added: Option<String>,
-    /// Email message ID created for email conversations
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email message ID created for email conversations. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
 }
 
 /// The body of `POST /conversations/messages/outbound`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ProcessOutboundMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessOutboundMessageBodyDto {
-    /// Message Type
-    ///
-    /// Example: `Call`
+    /// Message Type. Example: `Call`.
     pub type_: ProcessOutboundMessageBodyDtoType,
     /// Array of attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Conversation Provider Id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
+    /// Conversation Provider Id. Example: `61d6d1f9cdac7612faf80753`.
     pub conversation_provider_id: String,
-    /// external mail provider's message id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// external mail provider's message id. Example: `61d6d1f9cdac7612faf80753`.
     pub alt_id: Option<String>,
-    /// Date of the outbound message
-    ///
-    /// Example: `2024-03-27T18:13:49.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date of the outbound message. Example: `2024-03-27T18:13:49.000Z`.
     pub date: Option<String>,
     /// Phone call dialer and receiver information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
 }
 
@@ -1504,133 +1105,67 @@ pub use ghl_common::types::SearchConversationStatus;
 pub struct SendConversationResponseDto {
     /// The list of all conversations found for the given query
     pub conversations: Vec<ConversationSchema>,
-    /// Total Number of results found for the given query
-    ///
-    /// Example: `100`
+    /// Total Number of results found for the given query. Example: `100`.
     pub total: i64,
 }
 
 /// The body of `POST /conversations/messages`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageBodyDto {
-    /// Type of message being sent
-    ///
-    /// Example: `Email`
+    /// Type of message being sent. Example: `Email`.
     pub type_: SendMessageBodyDtoType,
-    /// Type of message being sent
-    ///
-    /// Example: `Email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of message being sent. Example: `Email`.
     pub sub_type: Option<String>,
-    /// ID of the contact receiving the message
-    ///
-    /// Example: `abc123def456`
+    /// ID of the contact receiving the message. Example: `abc123def456`.
     pub contact_id: String,
-    /// ID of the associated appointment
-    ///
-    /// Example: `appt123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the associated appointment. Example: `appt123`.
     pub appointment_id: Option<String>,
     /// Array of attachment URLs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Email address to send from
-    ///
-    /// Example: `sender@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send from. Example: `sender@company.com`.
     pub email_from: Option<String>,
     /// Array of CC email addresses
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// Array of BCC email addresses
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
-    /// HTML content of the message
-    ///
-    /// Example: `<p>Hello World</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTML content of the message. Example: `<p>Hello World</p>`.
     pub html: Option<String>,
-    /// Text content of the message
-    ///
-    /// Example: `Hello, how can I help you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Text content of the message. Example: `Hello, how can I help you today?`.
     pub message: Option<String>,
-    /// Subject line for email messages
-    ///
-    /// Example: `Important Update`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject line for email messages. Example: `Important Update`.
     pub subject: Option<String>,
-    /// ID of message being replied to
-    ///
-    /// Example: `msg123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message being replied to. Example: `msg123`.
     pub reply_message_id: Option<String>,
-    /// ID of message template
-    ///
-    /// Example: `template123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message template. Example: `template123`.
     pub template_id: Option<String>,
-    /// ID of message thread. For email messages, this is the message ID that contains multiple email messages in the thread
-    ///
-    /// Example: `thread123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message thread. For email messages, this is the message ID that contains multiple email messages in the thread. Example: `thread123`.
     pub thread_id: Option<String>,
-    /// UTC Timestamp (in seconds) at which the message should be scheduled
-    ///
-    /// Example: `1669287863`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// UTC Timestamp (in seconds) at which the message should be scheduled. Example: `1669287863`.
     pub scheduled_timestamp: Option<f64>,
-    /// ID of conversation provider
-    ///
-    /// Example: `provider123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of conversation provider. Example: `provider123`.
     pub conversation_provider_id: Option<String>,
-    /// Email address to send to, if different from contact's primary email. This should be a valid email address associated with the contact.
-    ///
-    /// Example: `recipient@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send to, if different from contact's primary email. This should be a valid email address associated with the contact. Example: `recipient@company.com`.
     pub email_to: Option<String>,
-    /// Custom subtype ID for email unsubscription preferences. Only applies to email messages.
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom subtype ID for email unsubscription preferences. Only applies to email messages. Example: `507f1f77bcf86cd799439011`.
     pub custom_subtype_id: Option<String>,
-    /// Mode for email replies
-    ///
-    /// Example: `reply_all`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mode for email replies. Example: `reply_all`.
     pub email_reply_mode: Option<SendMessageBodyDtoEmailReplyMode>,
-    /// Phone number used as the sender number for outbound messages
-    ///
-    /// Example: `+1499499299`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number used as the sender number for outbound messages. Example: `+1499499299`.
     pub from_number: Option<String>,
-    /// Recipient phone number for outbound messages
-    ///
-    /// Example: `+1439499299`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient phone number for outbound messages. Example: `+1439499299`.
     pub to_number: Option<String>,
     /// Forwarding configuration for emails
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<ForwardConfigDto>,
-    /// Message status
-    ///
-    /// Example: `delivered`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message status. Example: `delivered`.
     pub status: Option<Status>,
-    /// Whether the scheduled email uses native AI for the email scheduling
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the scheduled email uses native AI for the email scheduling. Example: `false`.
     pub uses_native_scheduling_ai: Option<bool>,
-    /// Optimization period in hours (24h, 48h, or 72h)
-    ///
-    /// Example: `24h`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optimization period in hours (24h, 48h, or 72h). Example: `24h`.
     pub optimization_period: Option<SendMessageBodyDtoOptimizationPeriod>,
 }
 
@@ -1823,37 +1358,24 @@ pub use ghl_common::types::SendMessageBodyDtoType;
 /// The response to `POST /conversations/messages`, the response to `POST /conversations/messages/review-reply` and the response to `PUT /conversations/messages/{messageId}/status`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/SendMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageResponseDto {
-    /// Conversation ID.
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
+    /// Conversation ID. Example: `ABC12h2F6uBrIkfXYazb`.
     pub conversation_id: String,
-    /// This contains the email message ID (only for Email type). Use this ID to send inbound replies through this API to create a threaded email.
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// This contains the email message ID (only for Email type). Use this ID to send inbound replies through this API to create a threaded email. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// This is the main Message ID
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
+    /// This is the main Message ID. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: String,
     /// When sending via the GMB channel, we will be returning list of `messageIds` instead of single `messageId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_ids: Option<Vec<String>>,
-    /// Additional response message when sending a workflow message
-    ///
-    /// Example: `Message queued successfully.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Additional response message when sending a workflow message. Example: `Message queued successfully.`.
     pub msg: Option<String>,
     /// Optional metadata for forwarded email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_data: Option<ForwardResponseDto>,
-    /// Message status
-    ///
-    /// Example: `delivered`
+    /// Message status. Example: `delivered`.
     pub status: Status,
 }
 
@@ -1864,17 +1386,11 @@ pub struct SendMessageResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendReviewReplyDto {
-    /// Conversation ID (must have reviewId)
-    ///
-    /// Example: `conv123`
+    /// Conversation ID (must have reviewId). Example: `conv123`.
     pub conversation_id: String,
-    /// Location ID
-    ///
-    /// Example: `loc123`
+    /// Location ID. Example: `loc123`.
     pub location_id: String,
-    /// Review reply message text
-    ///
-    /// Example: `Thank you for your review!`
+    /// Review reply message text. Example: `Thank you for your review!`.
     pub message: String,
 }
 
@@ -1898,26 +1414,24 @@ pub use ghl_common::types::GetEmailMessageResponseDtoSource as Source;
 /// The `StartAfterArrayNumberSchema` schema.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/StartAfterArrayNumberSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterArrayNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_date: Option<Vec<String>>,
 }
 
 /// The `StartAfterNumberSchema` schema.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/StartAfterNumberSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterNumberSchema {
-    /// Search to begin after the specified date - should contain the sort value of the last document
-    ///
-    /// Example: `1600854`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search to begin after the specified date - should contain the sort value of the last document. Example: `1600854`.
     pub start_after_date: Option<f64>,
 }
 
@@ -1926,28 +1440,18 @@ pub use ghl_common::types::SendMessageBodyDtoStatus as Status;
 /// The body of `PUT /conversations/{conversationId}`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateConversationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateConversationDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Count of unread messages in the conversation
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count of unread messages in the conversation. Example: `1`.
     pub unread_count: Option<i64>,
-    /// Starred status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Starred status of the conversation. Example: `true`.
     pub starred: Option<bool>,
-    /// Live chat feedback value for the conversation
-    ///
-    /// Example: `positive`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Live chat feedback value for the conversation. Example: `positive`.
     pub feedback: Option<UpdateConversationDtoFeedback>,
 }
 
@@ -2003,18 +1507,15 @@ ghl_runtime::string_enum! {
 /// Multiple calls are additive — event counters are merged, recipient statuses are upserted, and the message status is overwritten.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateEmailMessageStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateEmailMessageStatusDto {
     /// Aggregate delivery event counters. Counters are merged into existing values. The API automatically infers related events (e.g., reporting `clicked` will also set `opened` and `delivered` if not already present). See the endpoint description for the full inference rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EmailEventsDto>,
     /// Per-recipient delivery statuses. Each entry maps a recipient email address to a delivery status. Entries are upserted — if a recipient already has a status, it will be overwritten with the new value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<UpdateRecipientMessageStatusDto>>,
-    /// The overall status of the email message. Required on every request. For emails with multiple recipients, consider using the `recipients` array for granular tracking and this field for the aggregate status.
-    ///
-    /// Example: `delivered`
+    /// The overall status of the email message. Required on every request. For emails with multiple recipients, consider using the `recipients` array for granular tracking and this field for the aggregate status. Example: `delivered`.
     pub status: UpdateEmailMessageStatusDtoStatus,
 }
 
@@ -2068,37 +1569,27 @@ ghl_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateEmailMessageStatusResponseDto {
-    /// Whether the status update was persisted successfully.
-    ///
-    /// Example: `true`
+    /// Whether the status update was persisted successfully. Example: `true`.
     pub success: bool,
-    /// Human-readable result message.
-    ///
-    /// Example: `Updated email message successfully`
+    /// Human-readable result message. Example: `Updated email message successfully`.
     pub message: String,
 }
 
 /// The body of `PUT /conversations/messages/{messageId}/status`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateMessageStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMessageStatusDto {
-    /// Message status
-    ///
-    /// Example: `read`
+    /// Message status. Example: `read`.
     pub status: Status,
     /// Error object from the conversation provider
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDto>,
-    /// Email message Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email message Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub email_message_id: Option<String>,
     /// Email delivery status for additional email recipients.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<String>>,
 }
 
@@ -2135,22 +1626,16 @@ impl UpdateMessageStatusDto {
 /// Delivery status for an individual recipient of a multi-recipient email. Each entry is keyed by the recipient's email address and tracks their specific delivery outcome independently from the aggregate event counters.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateRecipientMessageStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRecipientMessageStatusDto {
-    /// The recipient's email address. This is used as the key to store and update the per-recipient status. Must match one of the original recipients of the email.
-    ///
-    /// Example: `john@doe.com`
+    /// The recipient's email address. This is used as the key to store and update the per-recipient status. Must match one of the original recipients of the email. Example: `john@doe.com`.
     pub email_id: String,
-    /// The delivery status for this specific recipient. Common values for status updates: `delivered` (successfully delivered), `failed` (delivery failed — provide `failReason`), `opened` (recipient opened the email), `clicked` (recipient clicked a link).
-    ///
-    /// Example: `delivered`
+    /// The delivery status for this specific recipient. Common values for status updates: `delivered` (successfully delivered), `failed` (delivery failed — provide `failReason`), `opened` (recipient opened the email), `clicked` (recipient clicked a link). Example: `delivered`.
     pub status: UpdateEmailMessageStatusDtoStatus,
-    /// Human-readable reason for the delivery failure. Only applicable when `status` is `failed`. Examples: "Mailbox not found", "Quota exceeded", "Blocked by recipient server".
-    ///
-    /// Example: `Mailbox not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-readable reason for the delivery failure. Only applicable when `status` is `failed`. Examples: "Mailbox not found", "Quota exceeded", "Blocked by recipient server". Example: `Mailbox not found`.
     pub fail_reason: Option<String>,
 }
 
@@ -2177,33 +1662,22 @@ impl UpdateRecipientMessageStatusDto {
 /// The body of `POST /conversations/messages/upload`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UploadFilesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFilesDto {
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Contact Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
-    /// Location ID associated with the upload request
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID associated with the upload request. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
     /// Array of attachment URLs to upload for the conversation
     pub attachment_urls: Vec<String>,
-    /// Twilio chat service SID for group SMS uploads
-    ///
-    /// Example: `ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twilio chat service SID for group SMS uploads. Example: `ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`.
     pub chat_service_sid: Option<String>,
-    /// Flag to indicate group SMS upload flow. When true, only 1 file upload is allowed per request.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to indicate group SMS upload flow. When true, only 1 file upload is allowed per request. Example: `true`.
     pub is_group_sms: Option<String>,
 }
 
@@ -2246,6 +1720,7 @@ pub type UploadFilesErrorResponseDto = CancelScheduledResponseDto;
 /// The response to `POST /conversations/messages/upload`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/UploadFilesResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2253,7 +1728,6 @@ pub struct UploadFilesResponseDto {
     /// Map of uploaded file names to their accessible URLs
     pub uploaded_files: serde_json::Value,
     /// Twilio media SIDs for group SMS (when isGroupSms=true)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_media_sids: Option<Vec<String>>,
 }
 
@@ -2264,21 +1738,13 @@ pub struct UploadFilesResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserTypingBody {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Typing status
-    ///
-    /// Example: `true`
+    /// Typing status. Example: `true`.
     pub is_typing: String,
-    /// Unique ID assigned to each live chat visitor.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Unique ID assigned to each live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
     pub visitor_id: String,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Conversations API: one method per operation of `apps/conversations.json`.
@@ -31,11 +31,7 @@ impl ConversationsClient {
     ///
     /// Creates a new conversation with the data provided
     ///
-    /// `POST /conversations/` (operation `create-conversation`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/` (operation `create-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -54,11 +50,7 @@ impl ConversationsClient {
     ///
     /// Get the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetMessageTranscription`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -84,11 +76,7 @@ impl ConversationsClient {
     ///
     /// Download the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DownloadMessageTranscription`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -114,11 +102,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to send a new message.
     ///
-    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`SendANewMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -139,8 +123,6 @@ impl ConversationsClient {
     ///
     /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`).
     ///
-    /// Returns a [`CancelScheduledEmailMessage`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `email_message_id`: Email Message Id
@@ -157,8 +139,6 @@ impl ConversationsClient {
     /// Get email by Id
     ///
     /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetEmailById`]: `.send().await` runs the call.
     pub fn get_email_by_id(&self, id: impl Into<String>) -> GetEmailById {
         GetEmailById {
             client: self.client.clone(),
@@ -170,11 +150,7 @@ impl ConversationsClient {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`).
-    ///
-    /// Returns a [`ExportMessagesByLocation`] to set optional inputs on ([`limit`](ExportMessagesByLocation::limit), [`cursor`](ExportMessagesByLocation::cursor), [`sort_by`](ExportMessagesByLocation::sort_by), [`sort_order`](ExportMessagesByLocation::sort_order), [`conversation_id`](ExportMessagesByLocation::conversation_id), [`contact_id`](ExportMessagesByLocation::contact_id), [`channel`](ExportMessagesByLocation::channel), [`start_date`](ExportMessagesByLocation::start_date), [`end_date`](ExportMessagesByLocation::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExportMessagesByLocation`] ([`limit`](ExportMessagesByLocation::limit), [`cursor`](ExportMessagesByLocation::cursor), [`sort_by`](ExportMessagesByLocation::sort_by), [`sort_order`](ExportMessagesByLocation::sort_order), [`conversation_id`](ExportMessagesByLocation::conversation_id), [`contact_id`](ExportMessagesByLocation::contact_id), [`channel`](ExportMessagesByLocation::channel), [`start_date`](ExportMessagesByLocation::start_date), [`end_date`](ExportMessagesByLocation::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -206,11 +182,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to add a new inbound message. <br />
     ///
-    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`AddAnInboundMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -229,11 +201,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to add a new outbound call.
     ///
-    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`AddAnOutboundMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -252,11 +220,7 @@ impl ConversationsClient {
     ///
     /// Post a reply to a customer review on Google My Business
     ///
-    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `2021-04-15`).
-    ///
-    /// Returns a [`SendReviewReply`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -272,11 +236,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "fileAttachment". <br /><br /> The allowed file types are: <br/> <ul><li>JPG</li><li>JPEG</li><li>PNG</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>PDF</li><li>DOC</li><li>DOCX</li><li>TXT</li><li>MP3</li><li>WAV</li></ul> <br /><br /> The API will return an object with the URLs
     ///
-    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UploadFileAttachments`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -295,11 +255,7 @@ impl ConversationsClient {
     ///
     /// Validates the uploaded file in GCS and returns the public URL. Call this endpoint after successfully uploading the file to the signed URL.
     ///
-    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CompleteFileUpload`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -318,11 +274,7 @@ impl ConversationsClient {
     ///
     /// Generates a signed URL for direct file upload to Google Cloud Storage. Returns a signed URL valid for 15 minutes. Upload file via PUT request, then call /complete to finalize.
     ///
-    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `2021-04-15`).
-    ///
-    /// Returns a [`InitiateFileUpload`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -341,11 +293,7 @@ impl ConversationsClient {
     ///
     /// Get message by message id.
     ///
-    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -361,11 +309,7 @@ impl ConversationsClient {
     ///
     /// Set attachments on an existing message (replaces existing). Maximum 5 URLs. Supported for TYPE_CUSTOM_CALL (34) and TYPE_CALL (1) with subType EXTERNAL_CALL.
     ///
-    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `2021-04-15`).
-    ///
-    /// Returns a [`AddMessageAttachments`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -390,11 +334,7 @@ impl ConversationsClient {
     ///
     /// Get the recording for a message by passing the message id
     ///
-    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetMessageRecording`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -420,11 +360,7 @@ impl ConversationsClient {
     ///
     /// Post the messageId for the API to delete a scheduled message. <br />
     ///
-    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CancelScheduledMessage`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -447,11 +383,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to update message status.
     ///
-    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateMessageStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -478,8 +410,6 @@ impl ConversationsClient {
     ///
     /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`).
     ///
-    /// Returns a [`GetAllCustomSubtypes`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
@@ -502,8 +432,6 @@ impl ConversationsClient {
     /// Create a new custom subtype for a location. Requires agency or account admin role.
     ///
     /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`).
-    ///
-    /// Returns a [`CreateCustomSubtype`]: `.send().await` runs the call.
     ///
     /// # Arguments
     ///
@@ -529,8 +457,6 @@ impl ConversationsClient {
     /// Update or archive a custom subtype. Requires agency or account admin role.
     ///
     /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateCustomSubtype`]: `.send().await` runs the call.
     ///
     /// # Arguments
     ///
@@ -558,9 +484,7 @@ impl ConversationsClient {
     ///
     /// Get all subscription statuses for a contact (all emails or specific email)
     ///
-    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetContactUnsubscriptionStatus`] to set optional inputs on ([`email`](GetContactUnsubscriptionStatus::email)); `.send().await` runs the call.
+    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set optional inputs on the returned [`GetContactUnsubscriptionStatus`] ([`email`](GetContactUnsubscriptionStatus::email)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -589,8 +513,6 @@ impl ConversationsClient {
     ///
     /// `POST /conversations/preferences/unsubscriptions/user-change` (operation `user-subscription-change`, API version `2021-04-15`).
     ///
-    /// Returns a [`UserSubscriptionChange`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
@@ -608,11 +530,7 @@ impl ConversationsClient {
     ///
     /// Agent/AI-Bot will call this when they are typing a message in live chat message
     ///
-    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `2021-04-15`).
-    ///
-    /// Returns a [`LiveChatAgentTyping`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `2021-04-15`). Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -631,11 +549,7 @@ impl ConversationsClient {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`).
-    ///
-    /// Returns a [`SearchConversation`] to set optional inputs on ([`contact_id`](SearchConversation::contact_id), [`assigned_to`](SearchConversation::assigned_to), [`followers`](SearchConversation::followers), [`mentions`](SearchConversation::mentions), [`query`](SearchConversation::query), [`sort`](SearchConversation::sort), [`start_after_date`](SearchConversation::start_after_date), [`id`](SearchConversation::id), [`limit`](SearchConversation::limit), [`last_message_type`](SearchConversation::last_message_type), [`last_message_action`](SearchConversation::last_message_action), [`last_message_direction`](SearchConversation::last_message_direction), [`status`](SearchConversation::status), [`sort_by`](SearchConversation::sort_by), [`sort_score_profile`](SearchConversation::sort_score_profile), [`score_profile`](SearchConversation::score_profile), [`score_profile_min`](SearchConversation::score_profile_min), [`score_profile_max`](SearchConversation::score_profile_max), [`start_date`](SearchConversation::start_date), [`end_date`](SearchConversation::end_date)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchConversation`] ([`contact_id`](SearchConversation::contact_id), [`assigned_to`](SearchConversation::assigned_to), [`followers`](SearchConversation::followers), [`mentions`](SearchConversation::mentions), [`query`](SearchConversation::query), [`sort`](SearchConversation::sort), [`start_after_date`](SearchConversation::start_after_date), [`id`](SearchConversation::id), [`limit`](SearchConversation::limit), [`last_message_type`](SearchConversation::last_message_type), [`last_message_action`](SearchConversation::last_message_action), [`last_message_direction`](SearchConversation::last_message_direction), [`status`](SearchConversation::status), [`sort_by`](SearchConversation::sort_by), [`sort_score_profile`](SearchConversation::sort_score_profile), [`score_profile`](SearchConversation::score_profile), [`score_profile_min`](SearchConversation::score_profile_min), [`score_profile_max`](SearchConversation::score_profile_max), [`start_date`](SearchConversation::start_date), [`end_date`](SearchConversation::end_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -678,11 +592,7 @@ impl ConversationsClient {
     ///
     /// Delete the conversation details based on the conversation ID
     ///
-    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `2021-04-15`).
-    ///
-    /// Returns a [`DeleteConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -705,11 +615,7 @@ impl ConversationsClient {
     ///
     /// Get the conversation details based on the conversation ID
     ///
-    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -732,11 +638,7 @@ impl ConversationsClient {
     ///
     /// Update the conversation details based on the conversation ID
     ///
-    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateConversation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -761,11 +663,7 @@ impl ConversationsClient {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetMessages`] to set optional inputs on ([`last_message_id`](GetMessages::last_message_id), [`limit`](GetMessages::limit), [`type_`](GetMessages::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`] ([`last_message_id`](GetMessages::last_message_id), [`limit`](GetMessages::limit), [`type_`](GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -795,27 +693,21 @@ pub struct CreateConversation {
 
 impl CreateConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateConversationSuccessResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateConversationSuccessResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateConversationSuccessResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateConversationSuccessResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/", "2021-04-15")
+        let request = Request::post("/conversations/", "2021-04-15")
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -834,28 +726,21 @@ pub struct GetMessageTranscription {
 
 impl GetMessageTranscription {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetMessageTranscriptionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessageTranscriptionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetMessageTranscriptionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessageTranscriptionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription",
                 "2021-04-15",
             )
@@ -878,22 +763,19 @@ pub struct DownloadMessageTranscription {
 
 impl DownloadMessageTranscription {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, message_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
                 "2021-04-15",
             )
@@ -916,25 +798,21 @@ pub struct SendANewMessage {
 
 impl SendANewMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/conversations/messages", "2021-04-15")
+        let request = Request::post("/conversations/messages", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -952,28 +830,21 @@ pub struct CancelScheduledEmailMessage {
 
 impl CancelScheduledEmailMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CancelScheduledResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CancelScheduledResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CancelScheduledResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CancelScheduledResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, email_message_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/conversations/messages/email/{emailMessageId}/schedule",
                 "2021-04-15",
             )
@@ -992,31 +863,21 @@ pub struct GetEmailById {
 
 impl GetEmailById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetEmailMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetEmailMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetEmailMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetEmailMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversations/messages/email/{id}",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversations/messages/email/{id}", "2021-04-15")
             .path_param("id", &id);
         Ok((client, request))
     }
@@ -1104,21 +965,15 @@ impl ExportMessagesByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ExportMessagesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ExportMessagesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ExportMessagesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ExportMessagesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1178,11 +1033,7 @@ impl ExportMessagesByLocation {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
-                "/conversations/messages/export",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversations/messages/export", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("cursor", cursor.as_ref())
@@ -1209,31 +1060,21 @@ pub struct AddAnInboundMessage {
 
 impl AddAnInboundMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ProcessMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ProcessMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ProcessMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ProcessMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/inbound",
-                "2021-04-15",
-            )
+        let request = Request::post("/conversations/messages/inbound", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1251,31 +1092,21 @@ pub struct AddAnOutboundMessage {
 
 impl AddAnOutboundMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ProcessMessageResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ProcessMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ProcessMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ProcessMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/outbound",
-                "2021-04-15",
-            )
+        let request = Request::post("/conversations/messages/outbound", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1293,29 +1124,21 @@ pub struct SendReviewReply {
 
 impl SendReviewReply {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/review-reply",
-                "2021-04-15",
-            )
+        let request = Request::post("/conversations/messages/review-reply", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1333,29 +1156,21 @@ pub struct UploadFileAttachments {
 
 impl UploadFileAttachments {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UploadFilesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UploadFilesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UploadFilesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UploadFilesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/conversations/messages/upload",
-                "2021-04-15",
-            )
+        let request = Request::post("/conversations/messages/upload", "2021-04-15")
             .scopes(&["conversations/message.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -1380,28 +1195,21 @@ pub struct CompleteFileUpload {
 
 impl CompleteFileUpload {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CompleteFileUploadResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CompleteFileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CompleteFileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CompleteFileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversations/messages/upload/complete",
                 "2021-04-15",
             )
@@ -1422,28 +1230,21 @@ pub struct InitiateFileUpload {
 
 impl InitiateFileUpload {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::InitiateFileUploadResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::InitiateFileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::InitiateFileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::InitiateFileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversations/messages/upload/initiate",
                 "2021-04-15",
             )
@@ -1464,29 +1265,21 @@ pub struct GetMessage {
 
 impl GetMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversations/messages/{id}",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversations/messages/{id}", "2021-04-15")
             .path_param("id", &id)
             .scopes(&["conversations/message.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1505,22 +1298,19 @@ pub struct AddMessageAttachments {
 
 impl AddMessageAttachments {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/conversations/messages/{messageId}/attachments",
                 "2021-04-15",
             )
@@ -1544,22 +1334,19 @@ pub struct GetMessageRecording {
 
 impl GetMessageRecording {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/messages/{messageId}/locations/{locationId}/recording",
                 "2021-04-15",
             )
@@ -1582,28 +1369,21 @@ pub struct CancelScheduledMessage {
 
 impl CancelScheduledMessage {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CancelScheduledResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CancelScheduledResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CancelScheduledResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CancelScheduledResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/conversations/messages/{messageId}/schedule",
                 "2021-04-15",
             )
@@ -1625,26 +1405,21 @@ pub struct UpdateMessageStatus {
 
 impl UpdateMessageStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendMessageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendMessageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendMessageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendMessageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, message_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/conversations/messages/{messageId}/status",
                 "2021-04-15",
             )
@@ -1666,22 +1441,19 @@ pub struct GetAllCustomSubtypes {
 
 impl GetAllCustomSubtypes {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/preferences/custom-subtypes",
                 "2021-04-15",
             )
@@ -1702,22 +1474,19 @@ pub struct CreateCustomSubtype {
 
 impl CreateCustomSubtype {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversations/preferences/custom-subtypes",
                 "2021-04-15",
             )
@@ -1740,22 +1509,19 @@ pub struct UpdateCustomSubtype {
 
 impl UpdateCustomSubtype {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/conversations/preferences/custom-subtypes/{id}",
                 "2021-04-15",
             )
@@ -1785,22 +1551,19 @@ impl GetContactUnsubscriptionStatus {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, contact_id, email } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/preferences/unsubscriptions/status",
                 "2021-04-15",
             )
@@ -1822,22 +1585,19 @@ pub struct UserSubscriptionChange {
 
 impl UserSubscriptionChange {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversations/preferences/unsubscriptions/user-change",
                 "2021-04-15",
             )
@@ -1857,30 +1617,21 @@ pub struct LiveChatAgentTyping {
 
 impl LiveChatAgentTyping {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLiveChatMessageFeedbackResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLiveChatMessageFeedbackResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLiveChatMessageFeedbackResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLiveChatMessageFeedbackResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/conversations/providers/live-chat/typing",
                 "2021-04-15",
             )
@@ -2059,21 +1810,15 @@ impl SearchConversation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SendConversationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendConversationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendConversationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendConversationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2102,7 +1847,7 @@ impl SearchConversation {
             start_date,
             end_date,
         } = self;
-        let request = Request::to(Method::GET, "/conversations/search", "2021-04-15")
+        let request = Request::get("/conversations/search", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("contactId", contact_id.as_ref())
             .query_opt("assignedTo", assigned_to.as_ref())
@@ -2140,33 +1885,21 @@ pub struct DeleteConversation {
 
 impl DeleteConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteConversationSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteConversationSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteConversationSuccessfulResponse>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteConversationSuccessfulResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/conversations/{conversationId}",
-                "2021-04-15",
-            )
+        let request = Request::delete("/conversations/{conversationId}", "2021-04-15")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2184,31 +1917,21 @@ pub struct GetConversation {
 
 impl GetConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetConversationByIdResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetConversationByIdResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetConversationByIdResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetConversationByIdResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/conversations/{conversationId}",
-                "2021-04-15",
-            )
+        let request = Request::get("/conversations/{conversationId}", "2021-04-15")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2227,31 +1950,21 @@ pub struct UpdateConversation {
 
 impl UpdateConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetConversationSuccessfulResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetConversationSuccessfulResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetConversationSuccessfulResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetConversationSuccessfulResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/conversations/{conversationId}",
-                "2021-04-15",
-            )
+        let request = Request::put("/conversations/{conversationId}", "2021-04-15")
             .path_param("conversationId", &conversation_id)
             .scopes(&["conversations.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2291,23 +2004,15 @@ impl GetMessages {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetMessagesByConversationEnvelopeDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetMessagesByConversationEnvelopeDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetMessagesByConversationEnvelopeDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetMessagesByConversationEnvelopeDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2339,8 +2044,7 @@ impl GetMessages {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, conversation_id, last_message_id, limit, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/conversations/{conversationId}/messages",
                 "2021-04-15",
             )

@@ -25,23 +25,15 @@ impl AddMessageAttachmentsDto {
 /// The `call` field of [`ProcessMessageBodyDto`] and the `call` field of [`ProcessOutboundMessageBodyDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallDataDto {
-    /// Phone number of the receiver
-    ///
-    /// Example: `+15037081210`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the receiver. Example: `+15037081210`.
     pub to: Option<String>,
-    /// Phone number of the dialer
-    ///
-    /// Example: `+15037081210`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the dialer. Example: `+15037081210`.
     pub from: Option<String>,
-    /// Call status
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call status. Example: `completed`.
     pub status: Option<CallStatus>,
 }
 
@@ -82,13 +74,9 @@ pub use ghl_common::types::CallStatus;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CancelScheduledResponseDto {
-    /// HTTP Status code of the request
-    ///
-    /// Example: `404`
+    /// HTTP Status code of the request. Example: `404`.
     pub status: f64,
-    /// Error message of the request
-    ///
-    /// Example: `Failed cancel the scheduled message`
+    /// Error message of the request. Example: `Failed cancel the scheduled message`.
     pub message: String,
 }
 
@@ -99,25 +87,15 @@ pub struct CancelScheduledResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CompleteFileUploadDto {
-    /// Upload ID from request response
-    ///
-    /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
+    /// Upload ID from request response. Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`.
     pub upload_id: String,
-    /// File path from request response
-    ///
-    /// Example: `location/loc123/conversations/conv456/uuid.mp4`
+    /// File path from request response. Example: `location/loc123/conversations/conv456/uuid.mp4`.
     pub file_path: String,
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Conversation ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Original filename (for response mapping)
-    ///
-    /// Example: `video.mp4`
+    /// Original filename (for response mapping). Example: `video.mp4`.
     pub filename: String,
 }
 
@@ -156,108 +134,60 @@ pub struct CompleteFileUploadResponseDto {
 /// The `conversation` field of [`CreateConversationSuccessResponse`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationCreateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationCreateResponseDto {
-    /// Unique identifier for the conversation
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Unique identifier for the conversation. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub id: String,
-    /// Date when the conversation was last updated
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date when the conversation was last updated. Example: `2023-10-01T12:00:00Z`.
     pub date_updated: String,
-    /// Date when the conversation was created
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date when the conversation was created. Example: `2023-10-01T12:00:00Z`.
     pub date_added: String,
-    /// Flag indicating if this conversation has been deleted
-    ///
-    /// Example: `false`
+    /// Flag indicating if this conversation has been deleted. Example: `false`.
     pub deleted: bool,
-    /// Unique identifier of the contact associated with this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the contact associated with this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub contact_id: String,
-    /// Unique identifier of the business location where this conversation takes place
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the business location where this conversation takes place. Example: `ve9EPM428kjkvShlRW1KT`.
     pub location_id: String,
-    /// Date of the last message in the conversation
-    ///
-    /// Example: `2023-10-01T12:00:00Z`
+    /// Date of the last message in the conversation. Example: `2023-10-01T12:00:00Z`.
     pub last_message_date: String,
-    /// Unique identifier of the team member assigned to this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the team member assigned to this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub assigned_to: Option<String>,
 }
 
 /// The `conversation` field of [`GetConversationSuccessfulResponse`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationDto {
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub id: Option<String>,
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub contact_id: String,
-    /// Assigned User ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned User ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub assigned_to: Option<String>,
-    /// User ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub user_id: Option<String>,
-    /// Last message body as string
-    ///
-    /// Example: `Hello, this is the message body`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last message body as string. Example: `Hello, this is the message body`.
     pub last_message_body: Option<String>,
-    /// Last message date as UTC
-    ///
-    /// Example: `1628008053263`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last message date as UTC. Example: `1628008053263`.
     pub last_message_date: Option<String>,
-    /// Type of the last message sent/received in the conversation.
-    ///
-    /// Example: `TYPE_CALL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of the last message sent/received in the conversation. Example: `TYPE_CALL`.
     pub last_message_type: Option<LastMessageType>,
-    /// Count of unread messages in the conversation
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count of unread messages in the conversation. Example: `1`.
     pub unread_count: Option<i64>,
-    /// Inbox status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Inbox status of the conversation. Example: `true`.
     pub inbox: Option<bool>,
-    /// Starred status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Starred status of the conversation. Example: `true`.
     pub starred: Option<bool>,
-    /// Deleted status of the conversation.
-    ///
-    /// Example: `false`
+    /// Deleted status of the conversation. Example: `false`.
     pub deleted: bool,
 }
 
@@ -268,49 +198,27 @@ pub struct ConversationDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationSchema {
-    /// Conversation Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Conversation Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub id: String,
-    /// Contact Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Contact Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub contact_id: String,
-    /// Location Id
-    ///
-    /// Example: `ABCHkzuJQ8ZMd4Te84GK`
+    /// Location Id. Example: `ABCHkzuJQ8ZMd4Te84GK`.
     pub location_id: String,
-    /// Content of the most recent message in the conversation
-    ///
-    /// Example: `This is a sample message body`
+    /// Content of the most recent message in the conversation. Example: `This is a sample message body`.
     pub last_message_body: String,
-    /// Channel/type of the most recent message (SMS, Email, Call, etc)
-    ///
-    /// Example: `TYPE_SMS`
+    /// Channel/type of the most recent message (SMS, Email, Call, etc). Example: `TYPE_SMS`.
     pub last_message_type: LastMessageType,
-    /// Primary channel/type of the conversation (Phone, Email, etc)
-    ///
-    /// Example: `TYPE_PHONE`
+    /// Primary channel/type of the conversation (Phone, Email, etc). Example: `TYPE_PHONE`.
     pub type_: ConversationSchemaType,
-    /// Number of unread messages in this conversation
-    ///
-    /// Example: `1`
+    /// Number of unread messages in this conversation. Example: `1`.
     pub unread_count: i64,
-    /// Complete name of the contact (first and last name)
-    ///
-    /// Example: `John Doe`
+    /// Complete name of the contact (first and last name). Example: `John Doe`.
     pub full_name: String,
-    /// Alternative display name for the contact - used when full name is not available
-    ///
-    /// Example: `John Doe Company`
+    /// Alternative display name for the contact - used when full name is not available. Example: `John Doe Company`.
     pub contact_name: String,
-    /// Primary email address of the contact
-    ///
-    /// Example: `johndoe@mailingdomain.com`
+    /// Primary email address of the contact. Example: `johndoe@mailingdomain.com`.
     pub email: String,
-    /// Primary phone number of the contact
-    ///
-    /// Example: `+15550001234`
+    /// Primary phone number of the contact. Example: `+15550001234`.
     pub phone: String,
 }
 
@@ -323,13 +231,9 @@ pub use ghl_common::types::ConversationSchemaType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateConversationDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Contact ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Contact ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub contact_id: String,
 }
 
@@ -349,9 +253,7 @@ impl CreateConversationDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateConversationSuccessResponse {
-    /// Indicates whether the API request was successful.
-    ///
-    /// Example: `true`
+    /// Indicates whether the API request was successful. Example: `true`.
     pub success: bool,
     /// Conversation data of the provided conversation ID.
     pub conversation: ConversationCreateResponseDto,
@@ -360,25 +262,17 @@ pub struct CreateConversationSuccessResponse {
 /// The body of `POST /conversations/preferences/custom-subtypes`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateCustomSubtypeDto {
-    /// Name of the custom subtype (max 100 characters)
-    ///
-    /// Example: `Newsletter Subscription`
+    /// Name of the custom subtype (max 100 characters). Example: `Newsletter Subscription`.
     pub name: String,
-    /// Description of the custom subtype (max 100 characters)
-    ///
-    /// Example: `Weekly newsletter subscription preferences`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the custom subtype (max 100 characters). Example: `Weekly newsletter subscription preferences`.
     pub description: Option<String>,
-    /// Communication channel
-    ///
-    /// Example: `email`
+    /// Communication channel. Example: `email`.
     pub channel: CreateCustomSubtypeDtoChannel,
-    /// Language code
-    ///
-    /// Example: `en`
+    /// Language code. Example: `en`.
     pub language: String,
 }
 
@@ -438,17 +332,11 @@ pub use ghl_common::types::GetEmailMessageResponseDtoDirection as Direction;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ErrorDto {
-    /// Error Code
-    ///
-    /// Example: `1`
+    /// Error Code. Example: `1`.
     pub code: String,
-    /// Error Type
-    ///
-    /// Example: `saas`
+    /// Error Type. Example: `saas`.
     pub type_: String,
-    /// Error Message
-    ///
-    /// Example: `There was an error from the provider`
+    /// Error Message. Example: `There was an error from the provider`.
     pub message: String,
 }
 
@@ -476,73 +364,44 @@ pub use ghl_common::types::Direction as ExportMessagesByLocationSortOrder;
 /// The response to `GET /conversations/messages/export`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ExportMessagesResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExportMessagesResponseDto {
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
-    /// Cursor for fetching next page. Null if no more results.
-    ///
-    /// Example: `eyJwaXRJZCI6ImFiYy0xMjMiLCJsYXN0U29ydCI6WzE2NDY4NjQ0MDBdLCJsYXN0SWQiOiIxMjMifQ==`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cursor for fetching next page. Null if no more results. Example: `eyJwaXRJZCI6ImFiYy0xMjMiLCJsYXN0U29ydCI6WzE2NDY4NjQ0MDBdLCJsYXN0SWQiOiIxMjMifQ==`.
     pub next_cursor: Option<String>,
-    /// Total number of messages matching the query
-    ///
-    /// Example: `1234`
+    /// Total number of messages matching the query. Example: `1234`.
     pub total: i64,
 }
 
 /// The `forward` field of [`SendMessageBodyDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardConfigDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardConfigDto {
-    /// Specify if this is a forwarded email
-    ///
-    /// Example: `true`
+    /// Specify if this is a forwarded email. Example: `true`.
     pub is_forwarded: bool,
-    /// Specify if forwarding the whole thread or just a single email
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Specify if forwarding the whole thread or just a single email. Example: `false`.
     pub forward_whole_thread: Option<bool>,
-    /// Message ID of the email thread being forwarded (source) - REQUIRED for forwarding
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message ID of the email thread being forwarded (source) - REQUIRED for forwarding. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: Option<String>,
-    /// Email Message ID of the specific email being forwarded (source) - Required for single email forward, ignored for thread forward
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email Message ID of the specific email being forwarded (source) - Required for single email forward, ignored for thread forward. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// Contact ID where the forwarded email originated from (source) - Auto-populated if not provided
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID where the forwarded email originated from (source) - Auto-populated if not provided. Example: `ABC12h2F6uBrIkfXYazb`.
     pub source_contact_id: Option<String>,
-    /// Conversation ID where the forwarded email originated from (source) - Auto-populated if not provided
-    ///
-    /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID where the forwarded email originated from (source) - Auto-populated if not provided. Example: `XYZ12h2F6uBrIkfXYacd`.
     pub source_conversation_id: Option<String>,
-    /// Email address to forward to (destination)
-    ///
-    /// Example: `forward@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to forward to (destination). Example: `forward@example.com`.
     pub to_email: Option<String>,
-    /// Contact ID of recipient when forwarding (destination)
-    ///
-    /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID of recipient when forwarding (destination). Example: `DEF56h2F6uBrIkfXYacd`.
     pub recipient_contact_id: Option<String>,
-    /// Conversation ID of recipient when forwarding (destination)
-    ///
-    /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID of recipient when forwarding (destination). Example: `GHI78h2F6uBrIkfXYefg`.
     pub recipient_conversation_id: Option<String>,
 }
 
@@ -623,94 +482,54 @@ impl ForwardConfigDto {
 /// The `forwardData` field of [`SendMessageResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ForwardResponseDto {
-    /// Whether the entire thread was forwarded
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the entire thread was forwarded. Example: `false`.
     pub forward_whole_thread: Option<bool>,
-    /// Message ID of the forwarded message (source)
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message ID of the forwarded message (source). Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: Option<String>,
-    /// Email Message ID of the forwarded email (source)
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email Message ID of the forwarded email (source). Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// Contact ID where the forwarded email originated from (source)
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID where the forwarded email originated from (source). Example: `ABC12h2F6uBrIkfXYazb`.
     pub source_contact_id: Option<String>,
-    /// Conversation ID where the forwarded email originated from (source)
-    ///
-    /// Example: `XYZ12h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID where the forwarded email originated from (source). Example: `XYZ12h2F6uBrIkfXYacd`.
     pub source_conversation_id: Option<String>,
-    /// Email address the message was forwarded to (destination)
-    ///
-    /// Example: `recipient@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address the message was forwarded to (destination). Example: `recipient@example.com`.
     pub forward_to_email: Option<String>,
-    /// Contact ID of the recipient of the forwarded email (destination)
-    ///
-    /// Example: `DEF56h2F6uBrIkfXYacd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact ID of the recipient of the forwarded email (destination). Example: `DEF56h2F6uBrIkfXYacd`.
     pub recipient_contact_id: Option<String>,
-    /// Conversation ID of the recipient of the forwarded email (destination)
-    ///
-    /// Example: `GHI78h2F6uBrIkfXYefg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation ID of the recipient of the forwarded email (destination). Example: `GHI78h2F6uBrIkfXYefg`.
     pub recipient_conversation_id: Option<String>,
 }
 
 /// The response to `GET /conversations/{conversationId}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationByIdResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetConversationByIdResponse {
-    /// Unique identifier of the contact associated with this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the contact associated with this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub contact_id: String,
-    /// Unique identifier of the business location where this conversation takes place
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier of the business location where this conversation takes place. Example: `ve9EPM428kjkvShlRW1KT`.
     pub location_id: String,
-    /// Flag indicating if this conversation has been moved to trash/deleted
-    ///
-    /// Example: `false`
+    /// Flag indicating if this conversation has been moved to trash/deleted. Example: `false`.
     pub deleted: bool,
-    /// Flag indicating if this conversation is currently in the main inbox view
-    ///
-    /// Example: `true`
+    /// Flag indicating if this conversation is currently in the main inbox view. Example: `true`.
     pub inbox: bool,
     /// Communication channel type for this conversation: 1 (Phone), 2 (Email), 3 (Facebook Messenger), 4 (Review), 5 (Group SMS), 6 (Internal Chat - coming soon)
     pub type_: f64,
-    /// Number of messages in this conversation that have not been read by the user
-    ///
-    /// Example: `1`
+    /// Number of messages in this conversation that have not been read by the user. Example: `1`.
     pub unread_count: i64,
-    /// Unique identifier of the team member currently responsible for handling this conversation
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the team member currently responsible for handling this conversation. Example: `ve9EPM428kjkvShlRW1KT`.
     pub assigned_to: Option<String>,
-    /// Unique identifier for this specific conversation thread
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
+    /// Unique identifier for this specific conversation thread. Example: `ve9EPM428kjkvShlRW1KT`.
     pub id: String,
-    /// Flag indicating if this conversation has been marked as important/starred by the user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if this conversation has been marked as important/starred by the user. Example: `true`.
     pub starred: Option<bool>,
 }
 
@@ -720,9 +539,7 @@ pub struct GetConversationByIdResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetConversationSuccessfulResponse {
-    /// Boolean value as the API response.
-    ///
-    /// Example: `true`
+    /// Boolean value as the API response. Example: `true`.
     pub success: bool,
     /// Conversation data of the provided conversation ID.
     pub conversation: ConversationDto,
@@ -731,20 +548,16 @@ pub struct GetConversationSuccessfulResponse {
 /// The response to `GET /conversations/messages/email/{id}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailMessageResponseDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
-    /// External Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// External Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub alt_id: Option<String>,
-    /// Message Id or thread Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Message Id or thread Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub thread_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
@@ -755,43 +568,32 @@ pub struct GetEmailMessageResponseDto {
     /// Example: `2024-03-27T18:13:49.000Z`
     pub date_added: String,
     /// Example: `Order confirm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Example: `Hi there`
     pub body: String,
     /// The `direction` field.
     pub direction: Direction,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetEmailMessageResponseDtoStatus>,
     /// Example: `text/plain`
     pub content_type: String,
     /// An array of attachment URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// The `provider` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Name and Email Id of the sender
     pub from: String,
     /// List of email Ids of the receivers
     pub to: Vec<String>,
     /// List of email Ids of the people in the cc field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<String>>,
     /// List of email Ids of the people in the bcc field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bcc: Option<Vec<String>>,
     /// In case of reply, email message Id of the reply to email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_message_id: Option<String>,
     /// Email source
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    /// Conversation provider ID
-    ///
-    /// Example: `cI08i1Bls3iTB9bKgF01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation provider ID. Example: `cI08i1Bls3iTB9bKgF01`.
     pub conversation_provider_id: Option<String>,
 }
 
@@ -800,6 +602,7 @@ pub use ghl_common::types::GetEmailMessageResponseDtoStatus;
 /// The response to `GET /conversations/messages/{id}`, an item of the `messages` field of [`ExportMessagesResponseDto`] and an item of the `messages` field of [`GetMessagesByConversationResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -808,9 +611,7 @@ pub struct GetMessageResponseDto {
     pub id: String,
     /// Example: `1`
     pub type_: f64,
-    /// Type of the message as a string
-    ///
-    /// Example: `SMS`
+    /// Type of the message as a string. Example: `SMS`.
     pub message_type: LastMessageType,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
@@ -821,38 +622,24 @@ pub struct GetMessageResponseDto {
     /// Example: `2024-03-27T18:13:49.000Z`
     pub date_added: String,
     /// Example: `Hi there`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The `direction` field.
     pub direction: Direction,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetMessageResponseDtoStatus>,
     /// Example: `text/plain`
     pub content_type: String,
     /// An array of attachment URLs. Attachments will be empty for Call and Voicemails, type 1 and 10. Please use get call recording API to fetch call recording and voicemails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MessageMeta>,
     /// Message source
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-    /// User Id
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id. Example: `ve9EPM428kjkvShlRW1KT`.
     pub user_id: Option<String>,
-    /// Conversation Provider Id
-    ///
-    /// Example: `ve9EPM428kjkvShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Conversation Provider Id. Example: `ve9EPM428kjkvShlRW1KT`.
     pub conversation_provider_id: Option<String>,
-    /// Chat Widget Id
-    ///
-    /// Example: `67b0cc8cf14b19d85ace7s35`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Chat Widget Id. Example: `67b0cc8cf14b19d85ace7s35`.
     pub chat_widget_id: Option<String>,
 }
 
@@ -865,35 +652,24 @@ pub use ghl_common::types::GetMessageResponseDtoStatus;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessageTranscriptionResponseDto {
-    /// Media channel describes the user interaction channel
-    ///
-    /// Example: `1`
+    /// Media channel describes the user interaction channel. Example: `1`.
     pub media_channel: f64,
-    /// Index of the sentence in the transcription
-    ///
-    /// Example: `1`
+    /// Index of the sentence in the transcription. Example: `1`.
     pub sentence_index: f64,
-    /// Start time of the sentence in milliseconds
-    ///
-    /// Example: `34`
+    /// Start time of the sentence in milliseconds. Example: `34`.
     pub start_time: f64,
-    /// End time of the sentence in milliseconds
-    ///
-    /// Example: `45`
+    /// End time of the sentence in milliseconds. Example: `45`.
     pub end_time: f64,
-    /// Transcript of the sentence
-    ///
-    /// Example: `This call may be recorded for quality assurance purposes.`
+    /// Transcript of the sentence. Example: `This call may be recorded for quality assurance purposes.`.
     pub transcript: String,
-    /// Confidence of the transcription
-    ///
-    /// Example: `0.5`
+    /// Confidence of the transcription. Example: `0.5`.
     pub confidence: f64,
 }
 
 /// Body of GET /conversations/{conversationId}/messages as the server sends it: the page sits under `messages`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -901,7 +677,6 @@ pub struct GetMessagesByConversationEnvelopeDto {
     /// The `messages` field.
     pub messages: GetMessagesByConversationResponseDto,
     /// Request trace id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
@@ -912,13 +687,9 @@ pub struct GetMessagesByConversationEnvelopeDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetMessagesByConversationResponseDto {
-    /// Id of the last message in the messages array
-    ///
-    /// Example: `p1mRSHeLDhAms5q0LMr4`
+    /// Id of the last message in the messages array. Example: `p1mRSHeLDhAms5q0LMr4`.
     pub last_message_id: String,
-    /// Next page value true indicates only 20 message is in the response. Rest of the messages are in the next page. Please use the lastMessageId value in the query to get the next page messages
-    ///
-    /// Example: `true`
+    /// Next page value true indicates only 20 message is in the response. Rest of the messages are in the next page. Please use the lastMessageId value in the query to get the next page messages. Example: `true`.
     pub next_page: bool,
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
@@ -929,34 +700,22 @@ pub use ghl_common::types::GetMessagesType;
 /// The body of `POST /conversations/messages/upload/initiate`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadDto {
-    /// Location ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Conversation ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Original filename with extension
-    ///
-    /// Example: `video.mp4`
+    /// Original filename with extension. Example: `video.mp4`.
     pub filename: String,
-    /// MIME type of the file
-    ///
-    /// Example: `video/mp4`
+    /// MIME type of the file. Example: `video/mp4`.
     pub content_type: String,
-    /// File size in bytes (optional, for pre-validation)
-    ///
-    /// Example: `52428800`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File size in bytes (optional, for pre-validation). Example: `52428800`.
     pub file_size: Option<f64>,
-    /// Channel type for size limits (WHATSAPP for 100MB limit, others for 5MB)
-    ///
-    /// Example: `WHATSAPP`
+    /// Channel type for size limits (WHATSAPP for 100MB limit, others for 5MB). Example: `WHATSAPP`.
     pub channel: String,
 }
 
@@ -993,25 +752,15 @@ impl InitiateFileUploadDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InitiateFileUploadResponseDto {
-    /// Signed URL for direct upload to GCS. Use PUT request with file content.
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...`
+    /// Signed URL for direct upload to GCS. Use PUT request with file content. Example: `https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...`.
     pub upload_url: String,
-    /// Unique upload ID for tracking and completing the upload
-    ///
-    /// Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`
+    /// Unique upload ID for tracking and completing the upload. Example: `a1b2c3d4-e5f6-7890-abcd-ef1234567890`.
     pub upload_id: String,
-    /// File path in GCS bucket (needed for confirmation endpoint)
-    ///
-    /// Example: `location/loc123/conversations/conv456/uuid.mp4`
+    /// File path in GCS bucket (needed for confirmation endpoint). Example: `location/loc123/conversations/conv456/uuid.mp4`.
     pub file_path: String,
-    /// URL expiration timestamp (Unix milliseconds)
-    ///
-    /// Example: `1701619200000`
+    /// URL expiration timestamp (Unix milliseconds). Example: `1701619200000`.
     pub expires_at: f64,
-    /// Maximum allowed file size in bytes
-    ///
-    /// Example: `104857600`
+    /// Maximum allowed file size in bytes. Example: `104857600`.
     pub max_file_size: f64,
 }
 
@@ -1020,92 +769,60 @@ pub use ghl_common::types::LastMessageType;
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/MessageMeta`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MessageMeta {
-    /// Call duration in seconds
-    ///
-    /// Example: `120`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call duration in seconds. Example: `120`.
     pub call_duration: Option<String>,
-    /// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail. Example: `completed`.
     pub call_status: Option<CallStatus>,
     /// meta will contain email, for message type 3 (email). messageIds is list of all email message ids under the message thread
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<serde_json::Value>,
 }
 
 /// The body of `POST /conversations/messages/inbound`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageBodyDto {
-    /// Message Type
-    ///
-    /// Example: `SMS`
+    /// Message Type. Example: `SMS`.
     pub type_: ProcessMessageBodyDtoType,
     /// Array of attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// Message Body
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Contact Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
-    /// Conversation Provider Id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
+    /// Conversation Provider Id. Example: `61d6d1f9cdac7612faf80753`.
     pub conversation_provider_id: String,
     /// HTML Body of Email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// Subject of the Email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// Email address to send from. This field is associated with the contact record and cannot be dynamically changed.
-    ///
-    /// Example: `sender@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send from. This field is associated with the contact record and cannot be dynamically changed. Example: `sender@company.com`.
     pub email_from: Option<String>,
     /// Recipient email address. This field is associated with the contact record and cannot be dynamically changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_to: Option<String>,
     /// List of email address to CC
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// List of email address to BCC
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
     /// Send the email message id for which this email should be threaded. This is for replying to a specific email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
-    /// external mail provider's message id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// external mail provider's message id. Example: `61d6d1f9cdac7612faf80753`.
     pub alt_id: Option<String>,
-    /// Message direction, if required can be set manually, default is outbound
-    ///
-    /// Example: `outbound`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message direction, if required can be set manually, default is outbound. Example: `outbound`.
     pub direction: Option<Direction>,
     /// Date of the inbound message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Phone call dialer and receiver information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
 }
 
@@ -1222,65 +939,48 @@ pub use ghl_common::types::ProcessMessageBodyDtoType;
 /// The response to `POST /conversations/messages/inbound` and the response to `POST /conversations/messages/outbound`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessMessageResponseDto {
     /// The `success` field.
     pub success: bool,
-    /// Conversation ID.
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
+    /// Conversation ID. Example: `ABC12h2F6uBrIkfXYazb`.
     pub conversation_id: String,
-    /// This is the main Message ID
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
+    /// This is the main Message ID. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: String,
     /// The `message` field.
     pub message: String,
     /// The `contactId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// The `dateAdded` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `emailMessageId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
 }
 
 /// The body of `POST /conversations/messages/outbound`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessOutboundMessageBodyDto {
-    /// Message Type
-    ///
-    /// Example: `Call`
+    /// Message Type. Example: `Call`.
     pub type_: ProcessOutboundMessageBodyDtoType,
     /// Array of attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Conversation Provider Id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
+    /// Conversation Provider Id. Example: `61d6d1f9cdac7612faf80753`.
     pub conversation_provider_id: String,
-    /// external mail provider's message id
-    ///
-    /// Example: `61d6d1f9cdac7612faf80753`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// external mail provider's message id. Example: `61d6d1f9cdac7612faf80753`.
     pub alt_id: Option<String>,
     /// Date of the outbound message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Phone call dialer and receiver information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
 }
 
@@ -1343,133 +1043,67 @@ pub use ghl_common::types::SearchConversationStatus;
 pub struct SendConversationResponseDto {
     /// The list of all conversations found for the given query
     pub conversations: Vec<ConversationSchema>,
-    /// Total Number of results found for the given query
-    ///
-    /// Example: `100`
+    /// Total Number of results found for the given query. Example: `100`.
     pub total: i64,
 }
 
 /// The body of `POST /conversations/messages`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageBodyDto {
-    /// Type of message being sent
-    ///
-    /// Example: `Email`
+    /// Type of message being sent. Example: `Email`.
     pub type_: SendMessageBodyDtoType,
-    /// Type of message being sent
-    ///
-    /// Example: `Email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of message being sent. Example: `Email`.
     pub sub_type: Option<String>,
-    /// ID of the contact receiving the message
-    ///
-    /// Example: `abc123def456`
+    /// ID of the contact receiving the message. Example: `abc123def456`.
     pub contact_id: String,
-    /// ID of the associated appointment
-    ///
-    /// Example: `appt123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the associated appointment. Example: `appt123`.
     pub appointment_id: Option<String>,
     /// Array of attachment URLs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// Email address to send from
-    ///
-    /// Example: `sender@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send from. Example: `sender@company.com`.
     pub email_from: Option<String>,
     /// Array of CC email addresses
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// Array of BCC email addresses
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
-    /// HTML content of the message
-    ///
-    /// Example: `<p>Hello World</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTML content of the message. Example: `<p>Hello World</p>`.
     pub html: Option<String>,
-    /// Text content of the message
-    ///
-    /// Example: `Hello, how can I help you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Text content of the message. Example: `Hello, how can I help you today?`.
     pub message: Option<String>,
-    /// Subject line for email messages
-    ///
-    /// Example: `Important Update`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject line for email messages. Example: `Important Update`.
     pub subject: Option<String>,
-    /// ID of message being replied to
-    ///
-    /// Example: `msg123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message being replied to. Example: `msg123`.
     pub reply_message_id: Option<String>,
-    /// ID of message template
-    ///
-    /// Example: `template123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message template. Example: `template123`.
     pub template_id: Option<String>,
-    /// ID of message thread. For email messages, this is the message ID that contains multiple email messages in the thread
-    ///
-    /// Example: `thread123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of message thread. For email messages, this is the message ID that contains multiple email messages in the thread. Example: `thread123`.
     pub thread_id: Option<String>,
-    /// UTC Timestamp (in seconds) at which the message should be scheduled
-    ///
-    /// Example: `1669287863`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// UTC Timestamp (in seconds) at which the message should be scheduled. Example: `1669287863`.
     pub scheduled_timestamp: Option<f64>,
-    /// ID of conversation provider
-    ///
-    /// Example: `provider123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of conversation provider. Example: `provider123`.
     pub conversation_provider_id: Option<String>,
-    /// Email address to send to, if different from contact's primary email. This should be a valid email address associated with the contact.
-    ///
-    /// Example: `recipient@company.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to send to, if different from contact's primary email. This should be a valid email address associated with the contact. Example: `recipient@company.com`.
     pub email_to: Option<String>,
-    /// Custom subtype ID for email unsubscription preferences. Only applies to email messages.
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom subtype ID for email unsubscription preferences. Only applies to email messages. Example: `507f1f77bcf86cd799439011`.
     pub custom_subtype_id: Option<String>,
-    /// Mode for email replies
-    ///
-    /// Example: `reply_all`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mode for email replies. Example: `reply_all`.
     pub email_reply_mode: Option<SendMessageBodyDtoEmailReplyMode>,
-    /// Phone number used as the sender number for outbound messages
-    ///
-    /// Example: `+1499499299`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number used as the sender number for outbound messages. Example: `+1499499299`.
     pub from_number: Option<String>,
-    /// Recipient phone number for outbound messages
-    ///
-    /// Example: `+1439499299`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient phone number for outbound messages. Example: `+1439499299`.
     pub to_number: Option<String>,
     /// Forwarding configuration for emails
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<ForwardConfigDto>,
-    /// Message status
-    ///
-    /// Example: `delivered`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message status. Example: `delivered`.
     pub status: Option<Status>,
-    /// Whether the scheduled email uses native AI for the email scheduling
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the scheduled email uses native AI for the email scheduling. Example: `false`.
     pub uses_native_scheduling_ai: Option<bool>,
-    /// Optimization period in hours (24h, 48h, or 72h)
-    ///
-    /// Example: `24h`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optimization period in hours (24h, 48h, or 72h). Example: `24h`.
     pub optimization_period: Option<SendMessageBodyDtoOptimizationPeriod>,
 }
 
@@ -1662,37 +1296,24 @@ pub use ghl_common::types::SendMessageBodyDtoType;
 /// The response to `POST /conversations/messages`, the response to `POST /conversations/messages/review-reply` and the response to `PUT /conversations/messages/{messageId}/status`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageResponseDto {
-    /// Conversation ID.
-    ///
-    /// Example: `ABC12h2F6uBrIkfXYazb`
+    /// Conversation ID. Example: `ABC12h2F6uBrIkfXYazb`.
     pub conversation_id: String,
-    /// This contains the email message id (only for Email type). Use this ID to send inbound replies to GHL to create a threaded email.
-    ///
-    /// Example: `rnGyqh2F6uBrIkfhFo9A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// This contains the email message id (only for Email type). Use this ID to send inbound replies to GHL to create a threaded email. Example: `rnGyqh2F6uBrIkfhFo9A`.
     pub email_message_id: Option<String>,
-    /// This is the main Message ID
-    ///
-    /// Example: `t22c6DQcTDf3MjRhwf77`
+    /// This is the main Message ID. Example: `t22c6DQcTDf3MjRhwf77`.
     pub message_id: String,
     /// When sending via the GMB channel, we will be returning list of `messageIds` instead of single `messageId`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_ids: Option<Vec<String>>,
-    /// Additional response message when sending a workflow message
-    ///
-    /// Example: `Message queued successfully.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Additional response message when sending a workflow message. Example: `Message queued successfully.`.
     pub msg: Option<String>,
     /// Optional metadata for forwarded email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_data: Option<ForwardResponseDto>,
-    /// Message status
-    ///
-    /// Example: `delivered`
+    /// Message status. Example: `delivered`.
     pub status: Status,
 }
 
@@ -1703,17 +1324,11 @@ pub struct SendMessageResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendReviewReplyDto {
-    /// Conversation ID (must have reviewId)
-    ///
-    /// Example: `conv123`
+    /// Conversation ID (must have reviewId). Example: `conv123`.
     pub conversation_id: String,
-    /// Location ID
-    ///
-    /// Example: `loc123`
+    /// Location ID. Example: `loc123`.
     pub location_id: String,
-    /// Review reply message text
-    ///
-    /// Example: `Thank you for your review!`
+    /// Review reply message text. Example: `Thank you for your review!`.
     pub message: String,
 }
 
@@ -1737,26 +1352,24 @@ pub use ghl_common::types::GetEmailMessageResponseDtoSource as Source;
 /// The `StartAfterArrayNumberSchema` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterArrayNumberSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterArrayNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_date: Option<Vec<String>>,
 }
 
 /// The `StartAfterNumberSchema` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterNumberSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartAfterNumberSchema {
-    /// Search to begin after the specified date - should contain the sort value of the last document
-    ///
-    /// Example: `1600854`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search to begin after the specified date - should contain the sort value of the last document. Example: `1600854`.
     pub start_after_date: Option<f64>,
 }
 
@@ -1765,27 +1378,18 @@ pub use ghl_common::types::SendMessageBodyDtoStatus as Status;
 /// The `subscription_action` field of [`UserSubscriptionChangeDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SubscriptionActionDto {
-    /// Type of subscription action
-    ///
-    /// Example: `custom`
+    /// Type of subscription action. Example: `custom`.
     #[serde(rename = "type")]
     pub type_: SubscriptionActionDtoType,
-    /// Subscription type name (required for default types: "One on One")
-    ///
-    /// Example: `One on One`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription type name (required for default types: "One on One"). Example: `One on One`.
     pub subtype_name: Option<SubscriptionActionDtoSubtypeName>,
-    /// Custom subscription type ID (required for custom types)
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom subscription type ID (required for custom types). Example: `ve9EPM428h8vShlRW1KT`.
     pub subtype_id: Option<String>,
-    /// Subscription status
-    ///
-    /// Example: `unsubscribed`
+    /// Subscription status. Example: `unsubscribed`.
     pub subtype_status: SubscriptionActionDtoSubtypeStatus,
 }
 
@@ -1852,26 +1456,18 @@ ghl_runtime::string_enum! {
 /// The body of `PUT /conversations/{conversationId}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateConversationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateConversationDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Count of unread messages in the conversation
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count of unread messages in the conversation. Example: `1`.
     pub unread_count: Option<i64>,
-    /// Starred status of the conversation.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Starred status of the conversation. Example: `true`.
     pub starred: Option<bool>,
     /// The `feedback` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<serde_json::Value>,
 }
 
@@ -1908,28 +1504,17 @@ impl UpdateConversationDto {
 /// The body of `PUT /conversations/preferences/custom-subtypes/{id}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateCustomSubtypeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateCustomSubtypeDto {
-    /// Name of the custom subtype (max 100 characters)
-    ///
-    /// Example: `Newsletter Subscription`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the custom subtype (max 100 characters). Example: `Newsletter Subscription`.
     pub name: Option<String>,
-    /// Description of the custom subtype (max 100 characters)
-    ///
-    /// Example: `Updated weekly newsletter subscription preferences`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the custom subtype (max 100 characters). Example: `Updated weekly newsletter subscription preferences`.
     pub description: Option<String>,
-    /// Whether the custom subtype is archived
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the custom subtype is archived. Example: `false`.
     pub archived: Option<bool>,
-    /// Resubscription legal form ID (optional when archiving)
-    ///
-    /// Example: `form_123456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Resubscription legal form ID (optional when archiving). Example: `form_123456`.
     pub resubscription_legal_form_id: Option<String>,
 }
 
@@ -1975,24 +1560,18 @@ impl UpdateCustomSubtypeDto {
 /// The body of `PUT /conversations/messages/{messageId}/status`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateMessageStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMessageStatusDto {
-    /// Message status
-    ///
-    /// Example: `read`
+    /// Message status. Example: `read`.
     pub status: Status,
     /// Error object from the conversation provider
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDto>,
-    /// Email message Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email message Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub email_message_id: Option<String>,
     /// Email delivery status for additional email recipients.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<String>>,
 }
 
@@ -2029,31 +1608,22 @@ impl UpdateMessageStatusDto {
 /// The body of `POST /conversations/messages/upload`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFilesDto {
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
-    /// Contact Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Contact Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub contact_id: String,
     /// The `locationId` field.
     pub location_id: String,
     /// The `attachmentUrls` field.
     pub attachment_urls: Vec<String>,
-    /// Twilio chat service SID for group SMS uploads
-    ///
-    /// Example: `ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twilio chat service SID for group SMS uploads. Example: `ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`.
     pub chat_service_sid: Option<String>,
-    /// Flag to indicate group SMS upload flow. When true, only 1 file upload is allowed per request.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to indicate group SMS upload flow. When true, only 1 file upload is allowed per request. Example: `true`.
     pub is_group_sms: Option<String>,
 }
 
@@ -2096,6 +1666,7 @@ pub type UploadFilesErrorResponseDto = CancelScheduledResponseDto;
 /// The response to `POST /conversations/messages/upload`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2103,41 +1674,29 @@ pub struct UploadFilesResponseDto {
     /// The `uploadedFiles` field.
     pub uploaded_files: serde_json::Value,
     /// Twilio media SIDs for group SMS (when isGroupSms=true)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_media_sids: Option<Vec<String>>,
 }
 
 /// The body of `POST /conversations/preferences/unsubscriptions/user-change`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UserSubscriptionChangeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserSubscriptionChangeDto {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// Contact Id
-    ///
-    /// Example: `OP7z4LCyPACyH5fcEIZa`
+    /// Contact Id. Example: `OP7z4LCyPACyH5fcEIZa`.
     #[serde(rename = "contactId")]
     pub contact_id: String,
-    /// Email address
-    ///
-    /// Example: `user@example.com`
+    /// Email address. Example: `user@example.com`.
     pub email: String,
     /// Subscription action details
     pub subscription_action: SubscriptionActionDto,
-    /// Legal reason for the change (required only for resubscribe and resub_all actions)
-    ///
-    /// Example: `User requested resubscribe via customer service`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legal reason for the change (required only for resubscribe and resub_all actions). Example: `User requested resubscribe via customer service`.
     pub legal_reason: Option<String>,
-    /// Legal description/details
-    ///
-    /// Example: `Customer called support on 2024-01-15 requesting to be removed from newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legal description/details. Example: `Customer called support on 2024-01-15 requesting to be removed from newsletter`.
     pub legal_description: Option<String>,
 }
 
@@ -2179,21 +1738,13 @@ impl UserSubscriptionChangeDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserTypingBody {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Typing status
-    ///
-    /// Example: `true`
+    /// Typing status. Example: `true`.
     pub is_typing: String,
-    /// visitorId is the Unique ID assigned to each Live chat visitor. visitorId will be added soon in <a href="<https://highlevel.stoplight.io/docs/integrations/00c5ff21f0030-get-contact>" target="_blank">GET Contact API</a>
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// visitorId is the Unique ID assigned to each Live chat visitor. visitorId will be added soon in <a href="https://highlevel.stoplight.io/docs/integrations/00c5ff21f0030-get-contact" target="_blank">GET Contact API</a>. Example: `ve9EPM428h8vShlRW1KT`.
     pub visitor_id: String,
-    /// Conversation Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Conversation Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub conversation_id: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the MEMBERSHIPS API: one method per operation of `apps/v3/courses-v3.json`.
@@ -31,11 +31,7 @@ impl CoursesV3Client {
     ///
     /// Import Courses through public channels
     ///
-    /// `POST /courses/courses-exporter/public/import` (operation `import-courses`, API version `v3`).
-    ///
-    /// Returns a [`ImportCourses`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /courses/courses-exporter/public/import` (operation `import-courses`, API version `v3`). Takes a sub-account (location) token.
     pub fn import_courses(&self, body: types::PublicExporterPayload) -> ImportCourses {
         ImportCourses {
             client: self.client.clone(),
@@ -54,25 +50,19 @@ pub struct ImportCourses {
 
 impl ImportCourses {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/courses/courses-exporter/public/import",
-                "v3",
-            )
+        let request = Request::post("/courses/courses-exporter/public/import", "v3")
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// An item of the `categories` field of [`ProductInterface`].
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/CategoryInterface`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -17,13 +18,10 @@ pub struct CategoryInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<PostInterface>>,
     /// The `subCategories` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_categories: Option<Vec<SubCategoryInterface>>,
 }
 
@@ -88,6 +86,7 @@ impl InstructorDetails {
 /// An item of the `posts` field of [`CategoryInterface`] and an item of the `posts` field of [`SubCategoryInterface`].
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PostInterface`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -97,17 +96,14 @@ pub struct PostInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `contentType` field.
     pub content_type: ContentType,
     /// The `description` field.
     pub description: String,
     /// The `bucketVideoUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_video_url: Option<String>,
     /// The `postMaterials` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_materials: Option<Vec<PostMaterialInterface>>,
 }
 
@@ -181,6 +177,7 @@ impl PostMaterialInterface {
 /// An item of the `products` field of [`PublicExporterPayload`].
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/ProductInterface`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -190,12 +187,10 @@ pub struct ProductInterface {
     /// The `description` field.
     pub description: String,
     /// The `imageUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// The `categories` field.
     pub categories: Vec<CategoryInterface>,
     /// The `instructorDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructor_details: Option<InstructorDetails>,
 }
 
@@ -234,6 +229,7 @@ impl ProductInterface {
 /// The body of `POST /courses/courses-exporter/public/import`.
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PublicExporterPayload`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -241,7 +237,6 @@ pub struct PublicExporterPayload {
     /// The `locationId` field.
     pub location_id: String,
     /// The `userId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The `products` field.
     pub products: Vec<ProductInterface>,
@@ -267,6 +262,7 @@ impl PublicExporterPayload {
 /// An item of the `subCategories` field of [`CategoryInterface`].
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/SubCategoryInterface`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -276,10 +272,8 @@ pub struct SubCategoryInterface {
     /// The `visibility` field.
     pub visibility: Visibility,
     /// The `thumbnailUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
     /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<PostInterface>>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Custom Fields V2 API: one method per operation of `apps/v3/custom-fields-v3.json`.
@@ -36,11 +36,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `POST /custom-fields/` (operation `create-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`CreateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/` (operation `create-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -64,11 +60,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `v3`).
-    ///
-    /// Returns a [`CreateCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -92,11 +84,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -126,11 +114,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -156,11 +140,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomFieldsByObjectKey`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -190,11 +170,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -215,11 +191,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomFieldById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -240,11 +212,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -272,27 +240,21 @@ pub struct CreateCustomField {
 
 impl CreateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/custom-fields/", "v3")
+        let request = Request::post("/custom-fields/", "v3")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -310,25 +272,21 @@ pub struct CreateCustomFieldFolder {
 
 impl CreateCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ICustomFieldFolder>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ICustomFieldFolder> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ICustomFieldFolder>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ICustomFieldFolder>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/custom-fields/folder", "v3")
+        let request = Request::post("/custom-fields/folder", "v3")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -347,27 +305,21 @@ pub struct DeleteCustomFieldFolder {
 
 impl DeleteCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFolderDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFolderDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let request = Request::to(Method::DELETE, "/custom-fields/folder/{id}", "v3")
+        let request = Request::delete("/custom-fields/folder/{id}", "v3")
             .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
@@ -387,25 +339,21 @@ pub struct UpdateCustomFieldFolder {
 
 impl UpdateCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ICustomFieldFolder>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ICustomFieldFolder> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ICustomFieldFolder>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ICustomFieldFolder>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/custom-fields/folder/{id}", "v3")
+        let request = Request::put("/custom-fields/folder/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -425,29 +373,21 @@ pub struct GetCustomFieldsByObjectKey {
 
 impl GetCustomFieldsByObjectKey {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CustomFieldsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/custom-fields/object-key/{objectKey}",
-                "v3",
-            )
+        let request = Request::get("/custom-fields/object-key/{objectKey}", "v3")
             .path_param("objectKey", &object_key)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.readonly"])
@@ -466,27 +406,21 @@ pub struct DeleteCustomField {
 
 impl DeleteCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFolderDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFolderDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::DELETE, "/custom-fields/{id}", "v3")
+        let request = Request::delete("/custom-fields/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -504,27 +438,21 @@ pub struct GetCustomFieldById {
 
 impl GetCustomFieldById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/custom-fields/{id}", "v3")
+        let request = Request::get("/custom-fields/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -543,27 +471,21 @@ pub struct UpdateCustomField {
 
 impl UpdateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/custom-fields/{id}", "v3")
+        let request = Request::put("/custom-fields/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -10,52 +10,34 @@ pub use ghl_common::types::AcceptedFormats;
 /// The body of `POST /custom-fields/`.
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/CreateCustomFieldsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomFieldsDto {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Field name
-    ///
-    /// Example: `Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Field name. Example: `Name`.
     pub name: Option<String>,
     /// Description of the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Placeholder text for the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
     /// Type of field that you are trying to create
     pub data_type: CreateCustomFieldsDtoDataType,
-    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldKey}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
-    ///
-    /// Example: `custom_object.pet.name`
+    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldKey}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object. Example: `custom_object.pet.name`.
     pub field_key: String,
-    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
-    ///
-    /// Example: `custom_object.pet`
+    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets. Example: `custom_object.pet`.
     pub object_key: String,
-    /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD.
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD. Example: `2`.
     pub max_file_limit: Option<f64>,
-    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records. Example: `true`.
     pub allow_custom_option: Option<bool>,
     /// ID of the parent folder
     pub parent_id: String,
@@ -143,17 +125,11 @@ pub use ghl_common::types::CreateCustomFieldsDtoDataType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFolder {
-    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
-    ///
-    /// Example: `custom_object.pet`
+    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets. Example: `custom_object.pet`.
     pub object_key: String,
-    /// Field name
-    ///
-    /// Example: `Name`
+    /// Field name. Example: `Name`.
     pub name: String,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
 }
 
@@ -175,25 +151,24 @@ impl CreateFolder {
 /// The response to `POST /custom-fields/`, the response to `GET /custom-fields/{id}` and the response to `PUT /custom-fields/{id}`.
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/CustomFieldSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `field` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<ICustomField>,
 }
 
 /// The response to `GET /custom-fields/object-key/{objectKey}`.
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/CustomFieldsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsResponseDto {
     /// Custom Fields for the object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ICustomField>>,
     /// Custom Fields folder for the object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folders: Option<Vec<ICustomField>>,
 }
 
@@ -214,58 +189,38 @@ pub struct CustomFolderDeleteResponseDto {
 /// The `field` field of [`CustomFieldSuccessfulResponseDto`], an item of the `fields` field of [`CustomFieldsResponseDto`] and an item of the `folders` field of [`CustomFieldsResponseDto`].
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/ICustomField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomField {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Field name
-    ///
-    /// Example: `Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Field name. Example: `Name`.
     pub name: Option<String>,
     /// Description of the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Placeholder text for the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
     /// Unique identifier of the object
     pub id: String,
-    /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
-    ///
-    /// Example: `custom_object.pet`
+    /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets. Example: `custom_object.pet`.
     pub object_key: String,
     /// Type of field that you are trying to create
     pub data_type: ICustomFieldDataType,
-    /// ID of the parent folder
-    ///
-    /// Example: `3v34PM428h8vShlRW1KT`
+    /// ID of the parent folder. Example: `3v34PM428h8vShlRW1KT`.
     pub parent_id: String,
-    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
-    ///
-    /// Example: `custom_object.pet.name`
+    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object. Example: `custom_object.pet.name`.
     pub field_key: String,
-    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records. Example: `true`.
     pub allow_custom_option: Option<bool>,
-    /// Maximum file limit for uploads
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum file limit for uploads. Example: `2`.
     pub max_file_limit: Option<f64>,
     /// Date and time when the object was added
     pub date_added: String,
@@ -284,23 +239,18 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 pub struct ICustomFieldFolder {
     /// Unique identifier of the object
     pub id: String,
-    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
-    ///
-    /// Example: `custom_object.pet`
+    /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets. Example: `custom_object.pet`.
     pub object_key: String,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Field name
-    ///
-    /// Example: `Name`
+    /// Field name. Example: `Name`.
     pub name: String,
 }
 
 /// An item of the `options` field of [`CreateCustomFieldsDto`], an item of the `options` field of [`ICustomField`] and an item of the `options` field of [`UpdateCustomFieldsDto`].
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/OptionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OptionDto {
@@ -309,7 +259,6 @@ pub struct OptionDto {
     /// Value of the option
     pub label: String,
     /// URL associated with the option (Optional, valid only for RADIO type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -333,37 +282,26 @@ impl OptionDto {
 /// The body of `PUT /custom-fields/{id}`.
 ///
 /// Schema: `apps/v3/custom-fields-v3.json#/components/schemas/UpdateCustomFieldsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Field name
-    ///
-    /// Example: `Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Field name. Example: `Name`.
     pub name: Option<String>,
     /// Description of the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Placeholder text for the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
     pub show_in_forms: bool,
     /// Options for the field. Important: Providing options will completely replace the existing options array. You must include all existing options alongside any new options you wish to add. Removal of options is not supported through this update. Applicable only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<AcceptedFormats>,
-    /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD.
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD. Example: `2`.
     pub max_file_limit: Option<f64>,
 }
 
@@ -429,13 +367,9 @@ impl UpdateCustomFieldsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateFolder {
-    /// Field name
-    ///
-    /// Example: `Name`
+    /// Field name. Example: `Name`.
     pub name: String,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
 }
 

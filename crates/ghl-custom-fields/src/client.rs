@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Custom Fields V2 API: one method per operation of `apps/custom-fields.json`.
@@ -53,11 +53,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /custom-fields/` (operation `create-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/` (operation `create-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -98,11 +94,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -143,11 +135,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -194,11 +182,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateCustomFieldFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -241,11 +225,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomFieldsByObjectKey`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -292,11 +272,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -334,11 +310,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomFieldById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -376,11 +348,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -408,27 +376,21 @@ pub struct CreateCustomField {
 
 impl CreateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/custom-fields/", "2021-07-28")
+        let request = Request::post("/custom-fields/", "2021-07-28")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -446,25 +408,21 @@ pub struct CreateCustomFieldFolder {
 
 impl CreateCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ICustomFieldFolder>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ICustomFieldFolder> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ICustomFieldFolder>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ICustomFieldFolder>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/custom-fields/folder", "2021-07-28")
+        let request = Request::post("/custom-fields/folder", "2021-07-28")
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -483,31 +441,21 @@ pub struct DeleteCustomFieldFolder {
 
 impl DeleteCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFolderDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFolderDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/custom-fields/folder/{id}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/custom-fields/folder/{id}", "2021-07-28")
             .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
@@ -527,29 +475,21 @@ pub struct UpdateCustomFieldFolder {
 
 impl UpdateCustomFieldFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ICustomFieldFolder>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ICustomFieldFolder> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ICustomFieldFolder>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ICustomFieldFolder>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/custom-fields/folder/{id}",
-                "2021-07-28",
-            )
+        let request = Request::put("/custom-fields/folder/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -569,29 +509,21 @@ pub struct GetCustomFieldsByObjectKey {
 
 impl GetCustomFieldsByObjectKey {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CustomFieldsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, object_key, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/custom-fields/object-key/{objectKey}",
-                "2021-07-28",
-            )
+        let request = Request::get("/custom-fields/object-key/{objectKey}", "2021-07-28")
             .path_param("objectKey", &object_key)
             .query("locationId", &location_id)
             .scopes(&["locations/customFields.readonly"])
@@ -610,27 +542,21 @@ pub struct DeleteCustomField {
 
 impl DeleteCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFolderDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFolderDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFolderDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::DELETE, "/custom-fields/{id}", "2021-07-28")
+        let request = Request::delete("/custom-fields/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -648,27 +574,21 @@ pub struct GetCustomFieldById {
 
 impl GetCustomFieldById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/custom-fields/{id}", "2021-07-28")
+        let request = Request::get("/custom-fields/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["locations/customFields.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -687,27 +607,21 @@ pub struct UpdateCustomField {
 
 impl UpdateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/custom-fields/{id}", "2021-07-28")
+        let request = Request::put("/custom-fields/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Custom menus API: one method per operation of `apps/v3/custom-menus-v3.json`.
@@ -31,11 +31,7 @@ impl CustomMenusV3Client {
     ///
     /// Fetches a collection of custom menus based on specified criteria. This endpoint allows clients to retrieve custom menu configurations, which may include menu items, categories, and associated metadata. The response can be tailored using query parameters for filtering, sorting, and pagination.
     ///
-    /// `GET /custom-menus/` (operation `get-custom-menus`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomMenus`] to set optional inputs on ([`location_id`](GetCustomMenus::location_id), [`skip`](GetCustomMenus::skip), [`limit`](GetCustomMenus::limit), [`query`](GetCustomMenus::query), [`show_on_company`](GetCustomMenus::show_on_company)); `.send().await` runs the call.
-    ///
-    /// Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
+    /// `GET /custom-menus/` (operation `get-custom-menus`, API version `v3`). Requires scope `custom-menu-link.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetCustomMenus`] ([`location_id`](GetCustomMenus::location_id), [`skip`](GetCustomMenus::skip), [`limit`](GetCustomMenus::limit), [`query`](GetCustomMenus::query), [`show_on_company`](GetCustomMenus::show_on_company)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -55,11 +51,7 @@ impl CustomMenusV3Client {
     ///
     /// Creates a new custom menu for a company. Requires authentication and proper permissions. For Icon Usage Details please refer to  <https://doc.clickup.com/8631005/d/h/87cpx-243696/d60fa70db6b92b2>
     ///
-    /// `POST /custom-menus/` (operation `create-custom-menu`, API version `v3`).
-    ///
-    /// Returns a [`CreateCustomMenu`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `POST /custom-menus/` (operation `create-custom-menu`, API version `v3`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -78,11 +70,7 @@ impl CustomMenusV3Client {
     ///
     /// Removes a specific custom menu from the system. This operation requires authentication and proper permissions. The custom menu is identified by its unique ID, and the operation is performed within the context of a specific company.
     ///
-    /// `DELETE /custom-menus/{customMenuId}` (operation `delete-custom-menu`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCustomMenu`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `DELETE /custom-menus/{customMenuId}` (operation `delete-custom-menu`, API version `v3`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -105,11 +93,7 @@ impl CustomMenusV3Client {
     ///
     /// Fetches a single custom menus based on id. This endpoint allows clients to retrieve custom menu configurations, which may include menu items, categories, and associated metadata
     ///
-    /// `GET /custom-menus/{customMenuId}` (operation `get-custom-menu-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomMenuById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
+    /// `GET /custom-menus/{customMenuId}` (operation `get-custom-menu-by-id`, API version `v3`). Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -132,11 +116,7 @@ impl CustomMenusV3Client {
     ///
     /// Updates an existing custom menu for a given company. Requires authentication and proper permissions.
     ///
-    /// `PUT /custom-menus/{customMenuId}` (operation `update-custom-menu`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCustomMenu`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `PUT /custom-menus/{customMenuId}` (operation `update-custom-menu`, API version `v3`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -202,21 +182,15 @@ impl GetCustomMenus {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCustomMenusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCustomMenusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetCustomMenusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCustomMenusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -258,7 +232,7 @@ impl GetCustomMenus {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/custom-menus/", "v3")
+        let request = Request::get("/custom-menus/", "v3")
             .query_opt("locationId", location_id.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -280,29 +254,23 @@ pub struct CreateCustomMenu {
 
 impl CreateCustomMenu {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSingleCustomMenusSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/custom-menus/", "v3")
+        let request = Request::post("/custom-menus/", "v3")
             .scopes(&["custom-menu-link.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -320,29 +288,21 @@ pub struct DeleteCustomMenu {
 
 impl DeleteCustomMenu {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteCustomMenuSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCustomMenuSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteCustomMenuSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCustomMenuSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, custom_menu_id } = self;
-        let request = Request::to(Method::DELETE, "/custom-menus/{customMenuId}", "v3")
+        let request = Request::delete("/custom-menus/{customMenuId}", "v3")
             .path_param("customMenuId", &custom_menu_id)
             .scopes(&["custom-menu-link.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -360,29 +320,23 @@ pub struct GetCustomMenuById {
 
 impl GetCustomMenuById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSingleCustomMenusSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, custom_menu_id } = self;
-        let request = Request::to(Method::GET, "/custom-menus/{customMenuId}", "v3")
+        let request = Request::get("/custom-menus/{customMenuId}", "v3")
             .path_param("customMenuId", &custom_menu_id)
             .scopes(&["custom-menu-link.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -401,27 +355,21 @@ pub struct UpdateCustomMenu {
 
 impl UpdateCustomMenu {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateCustomMenuLinkResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateCustomMenuLinkResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateCustomMenuLinkResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateCustomMenuLinkResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, custom_menu_id, body } = self;
-        let request = Request::to(Method::PUT, "/custom-menus/{customMenuId}", "v3")
+        let request = Request::put("/custom-menus/{customMenuId}", "v3")
             .path_param("customMenuId", &custom_menu_id)
             .scopes(&["custom-menu-link.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);

@@ -8,31 +8,22 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /custom-menus/`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomMenuDto {
-    /// Title of the custom menu
-    ///
-    /// Example: `Custom Menu`
+    /// Title of the custom menu. Example: `Custom Menu`.
     pub title: String,
-    /// URL of the custom menu
-    ///
-    /// Example: `https://custom-menus.com/`
+    /// URL of the custom menu. Example: `https://custom-menus.com/`.
     pub url: String,
     /// Icon information for the custom menu
     pub icon: IconSchema,
-    /// Whether the menu must be displayed on the agency's level
-    ///
-    /// Example: `true`
+    /// Whether the menu must be displayed on the agency's level. Example: `true`.
     pub show_on_company: bool,
-    /// Whether the menu must be displayed for sub-accounts level
-    ///
-    /// Example: `true`
+    /// Whether the menu must be displayed for sub-accounts level. Example: `true`.
     pub show_on_location: bool,
-    /// Whether the menu must be displayed to all sub-accounts
-    ///
-    /// Example: `true`
+    /// Whether the menu must be displayed to all sub-accounts. Example: `true`.
     pub show_to_all_locations: bool,
     /// Mode for opening the menu link
     pub open_mode: OpenMode,
@@ -40,15 +31,9 @@ pub struct CreateCustomMenuDto {
     pub locations: Vec<String>,
     /// Which user-roles should the menu be accessible to?
     pub user_role: UserRole,
-    /// Whether to allow camera access (only for iframe mode)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to allow camera access (only for iframe mode). Example: `false`.
     pub allow_camera: Option<bool>,
-    /// Whether to allow microphone access (only for iframe mode)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to allow microphone access (only for iframe mode). Example: `false`.
     pub allow_microphone: Option<bool>,
 }
 
@@ -96,95 +81,54 @@ impl CreateCustomMenuDto {
 /// An item of the `customMenus` field of [`GetCustomMenusResponseDto`], the `customMenu` field of [`GetSingleCustomMenusSuccessfulResponseDto`] and the `customMenu` field of [`UpdateCustomMenuLinkResponseDto`].
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomMenuSchema {
-    /// Unique identifier for the custom menu
-    ///
-    /// Example: `12345`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the custom menu. Example: `12345`.
     pub id: Option<String>,
     /// Icon information for the menu item
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<IconSchemaOptional>,
-    /// Title of the custom menu
-    ///
-    /// Example: `Dashboard`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the custom menu. Example: `Dashboard`.
     pub title: Option<String>,
-    /// URL of the custom menu
-    ///
-    /// Example: `/dashboard`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the custom menu. Example: `/dashboard`.
     pub url: Option<String>,
-    /// Order of the custom menu
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order of the custom menu. Example: `1`.
     pub order: Option<f64>,
-    /// Filter to show only agency-level menu links. When omitted, fetches both agency and sub-account menu links. Ignored if locationId is provided
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter to show only agency-level menu links. When omitted, fetches both agency and sub-account menu links. Ignored if locationId is provided. Example: `true`.
     pub show_on_company: Option<bool>,
-    /// Whether the menu must be displayed for sub-accounts level
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the menu must be displayed for sub-accounts level. Example: `true`.
     pub show_on_location: Option<bool>,
-    /// Whether the menu must be displayed to all sub-accounts
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the menu must be displayed to all sub-accounts. Example: `true`.
     pub show_to_all_locations: Option<bool>,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Mode for opening the menu link
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_mode: Option<OpenMode>,
     /// Which user-roles should the menu be accessible to?
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_role: Option<UserRole>,
-    /// Indicates if camera access is allowed for this menu
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if camera access is allowed for this menu. Example: `false`.
     pub allow_camera: Option<bool>,
-    /// Indicates if microphone access is allowed for this menu
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if microphone access is allowed for this menu. Example: `false`.
     pub allow_microphone: Option<bool>,
 }
 
 /// The response to `DELETE /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/DeleteCustomMenuSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomMenuSuccessfulResponseDto {
-    /// Indicates whether the custom menu was successfully deleted
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the custom menu was successfully deleted. Example: `true`.
     pub success: Option<bool>,
-    /// A message providing additional information about the deletion operation
-    ///
-    /// Example: `Custom menu successfully deleted`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message providing additional information about the deletion operation. Example: `Custom menu successfully deleted`.
     pub message: Option<String>,
-    /// The ID of the deleted custom menu
-    ///
-    /// Example: `12345abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the deleted custom menu. Example: `12345abcde`.
     pub deleted_menu_id: Option<String>,
-    /// Timestamp of when the deletion was performed
-    ///
-    /// Example: `2023-09-12T15:30:45.123Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp of when the deletion was performed. Example: `2023-09-12T15:30:45.123Z`.
     pub deleted_at: Option<String>,
 }
 
@@ -193,29 +137,26 @@ pub use ghl_common::types::FontFamily;
 /// The response to `GET /custom-menus/`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetCustomMenusResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCustomMenusResponseDto {
     /// Array of custom menu links
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menus: Option<Vec<CustomMenuSchema>>,
-    /// Total number of custom menu records
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of custom menu records. Example: `100`.
     pub total_links: Option<i64>,
 }
 
 /// The response to `POST /custom-menus/` and the response to `GET /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSingleCustomMenusSuccessfulResponseDto {
     /// Single Custom menu link object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menu: Option<CustomMenuSchema>,
 }
 
@@ -226,9 +167,7 @@ pub struct GetSingleCustomMenusSuccessfulResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IconSchema {
-    /// Name of the icon
-    ///
-    /// Example: `yin-yang`
+    /// Name of the icon. Example: `yin-yang`.
     pub name: String,
     /// Font family of the icon
     pub font_family: FontFamily,
@@ -247,17 +186,14 @@ impl IconSchema {
 /// The `icon` field of [`CustomMenuSchema`] and the `icon` field of [`UpdateCustomMenuDto`].
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchemaOptional`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IconSchemaOptional {
-    /// Name of the icon
-    ///
-    /// Example: `yin-yang`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the icon. Example: `yin-yang`.
     pub name: Option<String>,
     /// Font family of the icon
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font_family: Option<FontFamily>,
 }
 
@@ -288,56 +224,32 @@ pub use ghl_common::types::OpenMode;
 /// The body of `PUT /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomMenuDto {
-    /// Title of the custom menu
-    ///
-    /// Example: `Custom Menu`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title of the custom menu. Example: `Custom Menu`.
     pub title: Option<String>,
-    /// URL of the custom menu
-    ///
-    /// Example: `https://custom-menus.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the custom menu. Example: `https://custom-menus.com/`.
     pub url: Option<String>,
     /// Icon information for the custom menu
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<IconSchemaOptional>,
-    /// Whether the menu must be displayed on the agency's level
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the menu must be displayed on the agency's level. Example: `true`.
     pub show_on_company: Option<bool>,
-    /// Whether the menu must be displayed for sub-accounts level
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the menu must be displayed for sub-accounts level. Example: `true`.
     pub show_on_location: Option<bool>,
-    /// Whether the menu must be displayed to all sub-accounts
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the menu must be displayed to all sub-accounts. Example: `true`.
     pub show_to_all_locations: Option<bool>,
     /// Mode for opening the menu link
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_mode: Option<OpenMode>,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Which user-roles should the menu be accessible to?
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_role: Option<UserRole>,
-    /// Whether to allow camera access (only for iframe mode)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to allow camera access (only for iframe mode). Example: `false`.
     pub allow_camera: Option<bool>,
-    /// Whether to allow microphone access (only for iframe mode)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to allow microphone access (only for iframe mode). Example: `false`.
     pub allow_microphone: Option<bool>,
 }
 
@@ -429,15 +341,14 @@ impl UpdateCustomMenuDto {
 /// The response to `PUT /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuLinkResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomMenuLinkResponseDto {
     /// Status of update
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
     /// Updated custom menu link
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_menu: Option<CustomMenuSchema>,
 }
 

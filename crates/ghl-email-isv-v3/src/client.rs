@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Email ISV API v3 API: one method per operation of `apps/v3/email-isv-v3.json`.
@@ -31,11 +31,7 @@ impl EmailIsvV3Client {
     ///
     /// Verify Email
     ///
-    /// `POST /email/verify` (operation `verify-email`, API version `v3`).
-    ///
-    /// Returns a [`VerifyEmail`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `lc-email.readonly`. Takes a sub-account (location) token.
+    /// `POST /email/verify` (operation `verify-email`, API version `v3`). Requires scope `lc-email.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -68,25 +64,21 @@ pub struct VerifyEmail {
 
 impl VerifyEmail {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::VerifyEmailResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::VerifyEmailResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::VerifyEmailResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::VerifyEmailResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::POST, "/email/verify", "v3")
+        let request = Request::post("/email/verify", "v3")
             .query("locationId", &location_id)
             .scopes(&["lc-email.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -8,49 +8,35 @@ use serde::{Deserialize, Serialize};
 /// A variant of [`VerifyEmailResponse`].
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/EmailNotVerifiedResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EmailNotVerifiedResponseDto {
-    /// Email verification not processed
-    ///
-    /// Example: `false`
+    /// Email verification not processed. Example: `false`.
     pub verified: bool,
-    /// Email verification failure message
-    ///
-    /// Example: `Validation is disabled / proper config not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email verification failure message. Example: `Validation is disabled / proper config not found`.
     pub message: Option<String>,
-    /// Email address
-    ///
-    /// Example: `abc@xyz.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address. Example: `abc@xyz.com`.
     pub address: Option<String>,
 }
 
 /// A variant of [`VerifyEmailResponse`].
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailVerifiedV3ResponseDto {
     /// Reason for email verification failure
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Vec<String>>,
-    /// Email verification result
-    ///
-    /// Example: `undeliverable`
+    /// Email verification result. Example: `undeliverable`.
     pub result: EmailVerifiedV3ResponseDtoResult,
-    /// Risk level of email sending to bounce
-    ///
-    /// Example: `low`
+    /// Risk level of email sending to bounce. Example: `low`.
     pub risk: EmailVerifiedV3ResponseDtoRisk,
-    /// Email address
-    ///
-    /// Example: `abc@xyz.com`
+    /// Email address. Example: `abc@xyz.com`.
     pub address: String,
     /// Lead Connector email verification recommendation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_connector_recommendation: Option<LeadConnectorRecommendationDto>,
 }
 
@@ -61,14 +47,12 @@ pub use ghl_common::types::Risk as EmailVerifiedV3ResponseDtoRisk;
 /// The `leadConnectorRecommendation` field of [`EmailVerifiedV3ResponseDto`] and a variant of [`VerifyEmailResponse`].
 ///
 /// Schema: `apps/v3/email-isv-v3.json#/components/schemas/LeadConnectorRecommendationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LeadConnectorRecommendationDto {
-    /// Email verification status
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email verification status. Example: `false`.
     pub is_email_valid: Option<bool>,
 }
 
@@ -79,13 +63,9 @@ pub struct LeadConnectorRecommendationDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VerificationBodyDto {
-    /// Email Verification type
-    ///
-    /// Example: `email`
+    /// Email Verification type. Example: `email`.
     pub type_: VerificationBodyDtoType,
-    /// Email Verification recepient (email address / contactId)
-    ///
-    /// Example: `abc@xyz.com`
+    /// Email Verification recepient (email address / contactId). Example: `abc@xyz.com`.
     pub verify: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Email API v3 API: one method per operation of `apps/v3/emails-v3.json`.
@@ -31,11 +31,7 @@ impl EmailsV3Client {
     ///
     /// Get list of bulk action campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`).
-    ///
-    /// Returns a [`ListBulkActionCampaigns`] to set optional inputs on ([`limit`](ListBulkActionCampaigns::limit), [`offset`](ListBulkActionCampaigns::offset), [`search`](ListBulkActionCampaigns::search), [`date_from`](ListBulkActionCampaigns::date_from), [`date_to`](ListBulkActionCampaigns::date_to), [`status`](ListBulkActionCampaigns::status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListBulkActionCampaigns`] ([`limit`](ListBulkActionCampaigns::limit), [`offset`](ListBulkActionCampaigns::offset), [`search`](ListBulkActionCampaigns::search), [`date_from`](ListBulkActionCampaigns::date_from), [`date_to`](ListBulkActionCampaigns::date_to), [`status`](ListBulkActionCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -64,11 +60,7 @@ impl EmailsV3Client {
     ///
     /// Get a single bulk action campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}` (operation `get-bulk-action-campaign`, API version `v3`).
-    ///
-    /// Returns a [`GetBulkActionCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}` (operation `get-bulk-action-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -94,11 +86,7 @@ impl EmailsV3Client {
     ///
     /// Get list of email campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`).
-    ///
-    /// Returns a [`ListEmailCampaigns`] to set optional inputs on ([`limit`](ListEmailCampaigns::limit), [`offset`](ListEmailCampaigns::offset), [`search`](ListEmailCampaigns::search), [`status`](ListEmailCampaigns::status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailCampaigns`] ([`limit`](ListEmailCampaigns::limit), [`offset`](ListEmailCampaigns::offset), [`search`](ListEmailCampaigns::search), [`status`](ListEmailCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -125,11 +113,7 @@ impl EmailsV3Client {
     ///
     /// Create a new email campaign
     ///
-    /// `POST /emails/locations/{locationId}/campaigns/emails` (operation `create-email-campaign`, API version `v3`).
-    ///
-    /// Returns a [`CreateEmailCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/campaigns/emails` (operation `create-email-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -154,11 +138,7 @@ impl EmailsV3Client {
     ///
     /// Delete a campaign
     ///
-    /// `DELETE /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `delete-campaign`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `DELETE /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `delete-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -184,11 +164,7 @@ impl EmailsV3Client {
     ///
     /// Get a single email campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `get-email-campaign`, API version `v3`).
-    ///
-    /// Returns a [`GetEmailCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `get-email-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -214,11 +190,7 @@ impl EmailsV3Client {
     ///
     /// Update an email campaign draft
     ///
-    /// `PATCH /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `update-email-campaign`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEmailCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `PATCH /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `update-email-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -246,11 +218,7 @@ impl EmailsV3Client {
     ///
     /// Schedule or start an email campaign. The campaign must be in draft, cancelled, or paused status.
     ///
-    /// `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule` (operation `schedule-campaign`, API version `v3`).
-    ///
-    /// Returns a [`ScheduleCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule` (operation `schedule-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -278,11 +246,7 @@ impl EmailsV3Client {
     ///
     /// Get statistics for email campaigns, workflows, or bulk actions
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`).
-    ///
-    /// Returns a [`GetCampaignStats`] to set optional inputs on ([`sub_source_id`](GetCampaignStats::sub_source_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/stats.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`). Requires scope `emails/stats.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaignStats`] ([`sub_source_id`](GetCampaignStats::sub_source_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -312,11 +276,7 @@ impl EmailsV3Client {
     ///
     /// Get list of workflow campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`).
-    ///
-    /// Returns a [`ListWorkflowCampaigns`] to set optional inputs on ([`limit`](ListWorkflowCampaigns::limit), [`offset`](ListWorkflowCampaigns::offset), [`search`](ListWorkflowCampaigns::search), [`status`](ListWorkflowCampaigns::status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListWorkflowCampaigns`] ([`limit`](ListWorkflowCampaigns::limit), [`offset`](ListWorkflowCampaigns::offset), [`search`](ListWorkflowCampaigns::search), [`status`](ListWorkflowCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -343,11 +303,7 @@ impl EmailsV3Client {
     ///
     /// Get a single workflow campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/workflows/{campaignId}` (operation `get-workflow-campaign`, API version `v3`).
-    ///
-    /// Returns a [`GetWorkflowCampaign`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/workflows/{campaignId}` (operation `get-workflow-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -373,11 +329,7 @@ impl EmailsV3Client {
     ///
     /// Get list of templates by location
     ///
-    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`).
-    ///
-    /// Returns a [`ListEmailTemplates`] to set optional inputs on ([`limit`](ListEmailTemplates::limit), [`offset`](ListEmailTemplates::offset), [`search`](ListEmailTemplates::search), [`sort_by`](ListEmailTemplates::sort_by), [`sort_order`](ListEmailTemplates::sort_order), [`archived`](ListEmailTemplates::archived), [`folder_id`](ListEmailTemplates::folder_id), [`include`](ListEmailTemplates::include)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailTemplates`] ([`limit`](ListEmailTemplates::limit), [`offset`](ListEmailTemplates::offset), [`search`](ListEmailTemplates::search), [`sort_by`](ListEmailTemplates::sort_by), [`sort_order`](ListEmailTemplates::sort_order), [`archived`](ListEmailTemplates::archived), [`folder_id`](ListEmailTemplates::folder_id), [`include`](ListEmailTemplates::include)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -408,11 +360,7 @@ impl EmailsV3Client {
     ///
     /// Create a new email template
     ///
-    /// `POST /emails/locations/{locationId}/templates` (operation `create-email-template`, API version `v3`).
-    ///
-    /// Returns a [`CreateEmailTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates` (operation `create-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -437,11 +385,7 @@ impl EmailsV3Client {
     ///
     /// Create a new template folder
     ///
-    /// `POST /emails/locations/{locationId}/templates/folders` (operation `create-template-folder`, API version `v3`).
-    ///
-    /// Returns a [`CreateTemplateFolder`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates/folders` (operation `create-template-folder`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -466,11 +410,7 @@ impl EmailsV3Client {
     ///
     /// Import a template from a provider URL
     ///
-    /// `POST /emails/locations/{locationId}/templates/import` (operation `import-email-template`, API version `v3`).
-    ///
-    /// Returns a [`ImportEmailTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates/import` (operation `import-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -493,11 +433,7 @@ impl EmailsV3Client {
 
     /// Delete a template
     ///
-    /// `DELETE /emails/locations/{locationId}/templates/{templateId}` (operation `delete-email-template`, API version `v3`).
-    ///
-    /// Returns a [`DeleteEmailTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `DELETE /emails/locations/{locationId}/templates/{templateId}` (operation `delete-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -523,11 +459,7 @@ impl EmailsV3Client {
     ///
     /// Get a single email template by its ID
     ///
-    /// `GET /emails/locations/{locationId}/templates/{templateId}` (operation `get-email-template`, API version `v3`).
-    ///
-    /// Returns a [`GetEmailTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/templates/{templateId}` (operation `get-email-template`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -553,11 +485,7 @@ impl EmailsV3Client {
     ///
     /// Update email template
     ///
-    /// `PATCH /emails/locations/{locationId}/templates/{templateId}` (operation `update-email-template`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEmailTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `PATCH /emails/locations/{locationId}/templates/{templateId}` (operation `update-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -637,23 +565,19 @@ impl ListBulkActionCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::ListBulkActionCampaignsPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::ListBulkActionCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ListBulkActionCampaignsPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::ListBulkActionCampaignsPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -712,8 +636,7 @@ impl ListBulkActionCampaigns {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/bulk-actions",
                 "v3",
             )
@@ -741,30 +664,21 @@ pub struct GetBulkActionCampaign {
 
 impl GetBulkActionCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetBulkActionCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetBulkActionCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetBulkActionCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetBulkActionCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}",
                 "v3",
             )
@@ -814,23 +728,15 @@ impl ListEmailCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListEmailCampaignsPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListEmailCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ListEmailCampaignsPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListEmailCampaignsPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -880,8 +786,7 @@ impl ListEmailCampaigns {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/emails",
                 "v3",
             )
@@ -907,30 +812,21 @@ pub struct CreateEmailCampaign {
 
 impl CreateEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateEmailCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateEmailCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateEmailCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/emails/locations/{locationId}/campaigns/emails",
                 "v3",
             )
@@ -953,28 +849,21 @@ pub struct DeleteCampaign {
 
 impl DeleteCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteCampaignPublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/emails/locations/{locationId}/campaigns/emails/{campaignId}",
                 "v3",
             )
@@ -997,30 +886,21 @@ pub struct GetEmailCampaign {
 
 impl GetEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetEmailCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetEmailCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetEmailCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/emails/{campaignId}",
                 "v3",
             )
@@ -1044,30 +924,21 @@ pub struct UpdateEmailCampaign {
 
 impl UpdateEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateEmailCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateEmailCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateEmailCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/emails/locations/{locationId}/campaigns/emails/{campaignId}",
                 "v3",
             )
@@ -1092,30 +963,21 @@ pub struct ScheduleCampaign {
 
 impl ScheduleCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ScheduleCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ScheduleCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule",
                 "v3",
             )
@@ -1147,30 +1009,21 @@ impl GetCampaignStats {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCampaignStatsPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCampaignStatsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetCampaignStatsPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCampaignStatsPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, source, source_id, sub_source_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}",
                 "v3",
             )
@@ -1225,23 +1078,15 @@ impl ListWorkflowCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListWorkflowCampaignsPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListWorkflowCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ListWorkflowCampaignsPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListWorkflowCampaignsPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1291,8 +1136,7 @@ impl ListWorkflowCampaigns {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/workflows",
                 "v3",
             )
@@ -1318,30 +1162,21 @@ pub struct GetWorkflowCampaign {
 
 impl GetWorkflowCampaign {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetWorkflowCampaignPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetWorkflowCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetWorkflowCampaignPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetWorkflowCampaignPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, campaign_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/campaigns/workflows/{campaignId}",
                 "v3",
             )
@@ -1428,21 +1263,15 @@ impl ListEmailTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListTemplatesPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListTemplatesPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListTemplatesPublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListTemplatesPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1503,11 +1332,7 @@ impl ListEmailTemplates {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
-                "/emails/locations/{locationId}/templates",
-                "v3",
-            )
+        let request = Request::get("/emails/locations/{locationId}/templates", "v3")
             .path_param("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -1534,31 +1359,21 @@ pub struct CreateEmailTemplate {
 
 impl CreateEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateTemplatePublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateTemplatePublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/emails/locations/{locationId}/templates",
-                "v3",
-            )
+        let request = Request::post("/emails/locations/{locationId}/templates", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["emails/templates.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1578,30 +1393,21 @@ pub struct CreateTemplateFolder {
 
 impl CreateTemplateFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateTemplateFolderPublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateTemplateFolderPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateTemplateFolderPublicV2ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateTemplateFolderPublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/emails/locations/{locationId}/templates/folders",
                 "v3",
             )
@@ -1624,28 +1430,21 @@ pub struct ImportEmailTemplate {
 
 impl ImportEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ImportTemplatePublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ImportTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ImportTemplatePublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ImportTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/emails/locations/{locationId}/templates/import",
                 "v3",
             )
@@ -1668,28 +1467,21 @@ pub struct DeleteEmailTemplate {
 
 impl DeleteEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteTemplatePublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteTemplatePublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, template_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/emails/locations/{locationId}/templates/{templateId}",
                 "v3",
             )
@@ -1712,28 +1504,21 @@ pub struct GetEmailTemplate {
 
 impl GetEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTemplatePublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTemplatePublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, template_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/emails/locations/{locationId}/templates/{templateId}",
                 "v3",
             )
@@ -1757,28 +1542,21 @@ pub struct UpdateEmailTemplate {
 
 impl UpdateEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateTemplatePublicV2ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateTemplatePublicV2ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, template_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/emails/locations/{locationId}/templates/{templateId}",
                 "v3",
             )

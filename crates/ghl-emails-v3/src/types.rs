@@ -8,44 +8,31 @@ use serde::{Deserialize, Serialize};
 /// A value of the `templateSettings` field of [`BuilderEditorContentPublicV2Dto`] and an item of the `attributes` field of [`BuilderNodeAttrsPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderAttributePublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BuilderAttributePublicV2Dto {
-    /// Attribute name
-    ///
-    /// Example: `padding`
+    /// Attribute name. Example: `padding`.
     pub name: String,
-    /// Attribute default value
-    ///
-    /// Example: `10px`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Attribute default value. Example: `10px`.
     pub default: Option<serde_json::Value>,
-    /// Attribute unit
-    ///
-    /// Example: `px`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Attribute unit. Example: `px`.
     pub unit: Option<String>,
 }
 
 /// The `customFlags` field of [`BuilderNodeAttrsPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderCustomFlagsPublicV2Dto {
-    /// Layout ID
-    ///
-    /// Example: `hero-layout`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Layout ID. Example: `hero-layout`.
     pub layout_id: Option<serde_json::Value>,
-    /// Theme name
-    ///
-    /// Example: `clean`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Theme name. Example: `clean`.
     pub theme: Option<String>,
     /// Social element rendering type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_element_type: Option<BuilderCustomFlagsPublicV2DtoSocialElementType>,
 }
 
@@ -63,18 +50,16 @@ ghl_runtime::string_enum! {
 /// The `BuilderEditorContentPublicV2Dto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderEditorContentPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderEditorContentPublicV2Dto {
     /// Builder elements
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elements: Option<Vec<BuilderElementNodePublicV2Dto>>,
     /// Builder attributes map keyed by element ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attrs: Option<std::collections::BTreeMap<String, BuilderNodeAttrsPublicV2Dto>>,
     /// Template-level settings map keyed by setting group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_settings: Option<
         std::collections::BTreeMap<String, Vec<BuilderAttributePublicV2Dto>>,
     >,
@@ -83,126 +68,84 @@ pub struct BuilderEditorContentPublicV2Dto {
 /// An item of the `elements` field of [`BuilderEditorContentPublicV2Dto`] and an item of the `children` field of [`BuilderElementNodePublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderElementNodePublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderElementNodePublicV2Dto {
-    /// Element ID
-    ///
-    /// Example: `mj-text-123`
+    /// Element ID. Example: `mj-text-123`.
     pub id: String,
-    /// Tag name
-    ///
-    /// Example: `mj-text`
+    /// Tag name. Example: `mj-text`.
     pub tag_name: String,
     /// Child elements
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<BuilderElementNodePublicV2Dto>>,
 }
 
 /// A value of the `attrs` field of [`BuilderEditorContentPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderNodeAttrsPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderNodeAttrsPublicV2Dto {
-    /// Tag name
-    ///
-    /// Example: `mj-text`
+    /// Tag name. Example: `mj-text`.
     pub tag_name: String,
     /// Element attributes
     pub attributes: Vec<BuilderAttributePublicV2Dto>,
-    /// Element content
-    ///
-    /// Example: `Hello world`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Element content. Example: `Hello world`.
     pub content: Option<String>,
     /// Custom flags
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_flags: Option<BuilderCustomFlagsPublicV2Dto>,
 }
 
 /// The `BuilderUpdateSuccessfulDTO` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BuilderUpdateSuccessfulDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderUpdateSuccessfulDto {
-    /// ok
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ok. Example: `true`.
     pub ok: Option<String>,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-32332ss`.
     pub trace_id: Option<String>,
-    /// preview url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// preview url. Example: `https://example.com`.
     pub preview_url: Option<String>,
-    /// template data download url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// template data download url. Example: `https://example.com`.
     pub template_download_url: Option<String>,
-    /// version id of the saved template
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// version id of the saved template. Example: `507f1f77bcf86cd799439011`.
     pub version_id: Option<String>,
 }
 
 /// An item of the `campaigns` field of [`GetBulkActionCampaignsResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignDto {
-    /// Campaign ID
-    ///
-    /// Example: `OI72xYec4Mho6VBykTvj`
+    /// Campaign ID. Example: `OI72xYec4Mho6VBykTvj`.
     pub id: String,
-    /// Campaign name
-    ///
-    /// Example: `Test Mail`
+    /// Campaign name. Example: `Test Mail`.
     pub name: String,
-    /// Campaign status
-    ///
-    /// Example: `complete`
+    /// Campaign status. Example: `complete`.
     pub status: BulkActionCampaignDtoStatus,
-    /// Schedule type (NOW or SCHEDULED)
-    ///
-    /// Example: `NOW`
+    /// Schedule type (NOW or SCHEDULED). Example: `NOW`.
     pub schedule_type: String,
-    /// User who created the campaign
-    ///
-    /// Example: `John Doe`
+    /// User who created the campaign. Example: `John Doe`.
     pub created_by: String,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
-    /// Processing completion timestamp
-    ///
-    /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Processing completion timestamp. Example: `2025-07-24T11:55:48.000Z`.
     pub completed_at: Option<String>,
     /// Email metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_metadata: Option<BulkActionCampaignEmailDetailsDto>,
 }
 
@@ -222,92 +165,57 @@ ghl_runtime::string_enum! {
 /// The `emailMetadata` field of [`BulkActionCampaignDto`] and the `emailMetadata` field of [`BulkActionCampaignPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignEmailDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignEmailDetailsDto {
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our platform`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our platform`.
     pub subject: Option<String>,
-    /// Sender (name and email)
-    ///
-    /// Example: `John Doe <john@example.com>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender (name and email). Example: `John Doe <john@example.com>`.
     pub from: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub name: Option<String>,
-    /// Email template ID
-    ///
-    /// Example: `6790aeb53c8d1288f555f92b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email template ID. Example: `6790aeb53c8d1288f555f92b`.
     pub template_id: Option<String>,
 }
 
 /// An item of the `campaigns` field of [`ListBulkActionCampaignsPublicV2ResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkActionCampaignPublicV2Dto {
-    /// Campaign ID
-    ///
-    /// Example: `OI72xYec4Mho6VBykTvj`
+    /// Campaign ID. Example: `OI72xYec4Mho6VBykTvj`.
     pub id: String,
-    /// Source of the campaign
-    ///
-    /// Example: `email-marketing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `email-marketing`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `115b9030-907c-474c-90a5-2debd838a024`.
     pub source_id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `Test Mail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Test Mail`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `complete`
+    /// Campaign status. Example: `complete`.
     pub status: BulkActionCampaignDtoStatus,
-    /// Schedule type (NOW, SCHEDULED, or DRIP)
-    ///
-    /// Example: `SCHEDULED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule type (NOW, SCHEDULED, or DRIP). Example: `SCHEDULED`.
     pub schedule_type: Option<ScheduleType>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
-    /// Processing completion timestamp
-    ///
-    /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Processing completion timestamp. Example: `2025-07-24T11:55:48.000Z`.
     pub completed_at: Option<String>,
     /// Email metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_metadata: Option<BulkActionCampaignEmailDetailsDto>,
 }
 
 /// The `CreateBuilderDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -315,47 +223,35 @@ pub struct CreateBuilderDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
     /// Example: `template title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The `type` field.
     pub type_: CreateBuilderDtoType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// The `builderVersion` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder_version: Option<CreateBuilderDtoBuilderVersion>,
     /// Example: `Template1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The `templateDataUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_data_url: Option<String>,
     /// The `importProvider` field.
     pub import_provider: CreateBuilderDtoImportProvider,
     /// Example: `https://tplshare.com/fhYJ3Mi`
-    #[serde(rename = "importURL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importURL")]
     pub import_url: Option<String>,
     /// Example: `template_library`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_source: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
     /// Example: `Email Subject`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_line: Option<String>,
     /// Example: `Name of sender`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
     /// Example: `test@abc.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_email: Option<String>,
     /// Example: `preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
 }
 
@@ -396,58 +292,35 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderSuccesfulResponseDto {
-    /// template id
-    ///
-    /// Example: `66e811229245fc098765590`
+    /// template id. Example: `66e811229245fc098765590`.
     pub redirect: String,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`.
     pub trace_id: String,
 }
 
 /// The body of `POST /emails/locations/{locationId}/campaigns/emails`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmailCampaignPublicV2BodyDto {
-    /// Campaign name
-    ///
-    /// Example: `Untitled campaign name`
+    /// Campaign name. Example: `Untitled campaign name`.
     pub name: String,
-    /// Editor type for the campaign content. Use `html` for code-editor campaigns or `text` for plain-text campaigns.
-    ///
-    /// Example: `html`
+    /// Editor type for the campaign content. Use `html` for code-editor campaigns or `text` for plain-text campaigns. Example: `html`.
     pub editor_type: EditorType,
-    /// Existing template ID to create the campaign from. Omit this field to create a blank campaign.
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Existing template ID to create the campaign from. Omit this field to create a blank campaign. Example: `507f1f77bcf86cd799439011`.
     pub template_id: Option<String>,
-    /// Optional initial editor content to persist immediately after campaign creation. Provide HTML or plain-text string content.
-    ///
-    /// Example: `<html><body>Hello World</body></html>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional initial editor content to persist immediately after campaign creation. Provide HTML or plain-text string content. Example: `<html><body>Hello World</body></html>`.
     pub editor_content: Option<String>,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// Timezone for the campaign
-    ///
-    /// Example: `Asia/Kolkata`
+    /// Timezone for the campaign. Example: `Asia/Kolkata`.
     pub time_zone: String,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439099`
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439099`.
     pub user_id: String,
-    /// Name of the user performing this action
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the user performing this action. Example: `John Doe`.
     pub user_name: Option<String>,
 }
 
@@ -499,81 +372,48 @@ impl CreateEmailCampaignPublicV2BodyDto {
 /// The response to `POST /emails/locations/{locationId}/campaigns/emails`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEmailCampaignPublicV2ResponseDto {
-    /// Campaign ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Campaign ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub id: String,
-    /// Source of the campaign
-    ///
-    /// Example: `email-campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `email-campaign`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `bulkRequest_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `bulkRequest_abc123`.
     pub source_id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `February Newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `February Newsletter`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `sent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign status. Example: `sent`.
     pub status: Option<Status>,
-    /// Campaign type
-    ///
-    /// Example: `bulk-email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign type. Example: `bulk-email`.
     pub campaign_type: Option<String>,
-    /// Campaign category
-    ///
-    /// Example: `email-campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign category. Example: `email-campaign`.
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<EmailCampaignVariationPublicV2Dto>>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The body of `POST /emails/locations/{locationId}/templates/folders`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplateFolderPublicV2BodyDto {
-    /// Folder name
-    ///
-    /// Example: `Spring Campaigns`
+    /// Folder name. Example: `Spring Campaigns`.
     pub name: String,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439011`.
     pub user_id: Option<String>,
 }
 
@@ -596,84 +436,48 @@ impl CreateTemplateFolderPublicV2BodyDto {
 /// The response to `POST /emails/locations/{locationId}/templates/folders`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplateFolderPublicV2ResponseDto {
-    /// Folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Folder ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub id: String,
-    /// Folder name
-    ///
-    /// Example: `Spring Campaigns`
+    /// Folder name. Example: `Spring Campaigns`.
     pub name: String,
-    /// Created timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: Option<String>,
-    /// Updated timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub updated_at: Option<String>,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The body of `POST /emails/locations/{locationId}/templates`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplatePublicV2BodyDto {
-    /// Template name
-    ///
-    /// Example: `Newsletter Template`
+    /// Template name. Example: `Newsletter Template`.
     pub name: String,
-    /// Editor type for the new template. Use `html` for code-editor templates or `text` for plain-text templates.
-    ///
-    /// Example: `html`
+    /// Editor type for the new template. Use `html` for code-editor templates or `text` for plain-text templates. Example: `html`.
     pub editor_type: EditorType,
-    /// Optional initial editor content. Provide HTML or plain-text string content.
-    ///
-    /// Example: `<html><body>Hello World</body></html>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Optional initial editor content. Provide HTML or plain-text string content. Example: `<html><body>Hello World</body></html>`.
     pub editor_content: Option<String>,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Email preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Email preview text`.
     pub preview_text: Option<String>,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439011`.
     pub user_id: Option<String>,
 }
 
@@ -739,107 +543,64 @@ impl CreateTemplatePublicV2BodyDto {
 /// The response to `POST /emails/locations/{locationId}/templates`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTemplatePublicV2ResponseDto {
-    /// Template ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Template ID. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Template name
-    ///
-    /// Example: `Newsletter Template`
+    /// Template name. Example: `Newsletter Template`.
     pub name: String,
-    /// Editor type
-    ///
-    /// Example: `html`
+    /// Editor type. Example: `html`.
     pub editor_type: EditorType,
-    /// Whether template is plain text
-    ///
-    /// Example: `false`
+    /// Whether template is plain text. Example: `false`.
     pub is_plain_text: bool,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Email preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Email preview text`.
     pub preview_text: Option<String>,
-    /// Preview URL
-    ///
-    /// Example: `https://example.com/preview/template123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview URL. Example: `https://example.com/preview/template123`.
     pub preview_url: Option<String>,
-    /// Created timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: Option<String>,
-    /// Updated timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub updated_at: Option<String>,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The `DeleteBuilderSuccesfulResponseDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBuilderSuccesfulResponseDto {
-    /// ok
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ok. Example: `true`.
     pub ok: Option<String>,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-32332ss`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `DELETE /emails/locations/{locationId}/campaigns/emails/{campaignId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/DeleteCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCampaignPublicV2ResponseDto {
-    /// Whether the campaign was deleted successfully
-    ///
-    /// Example: `true`
+    /// Whether the campaign was deleted successfully. Example: `true`.
     pub deleted: bool,
-    /// Trace ID of the request
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `0c52e980-41f6-4be7-8c4b-32332ss`.
     pub trace_id: Option<String>,
 }
 
@@ -872,58 +633,32 @@ ghl_runtime::string_enum! {
 /// An item of the `campaigns` field of [`ListEmailCampaignsPublicV2ResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/EmailCampaignPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailCampaignPublicV2Dto {
-    /// Campaign ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Campaign ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub id: String,
-    /// Source of the campaign
-    ///
-    /// Example: `email-campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `email-campaign`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `bulkRequest_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `bulkRequest_abc123`.
     pub source_id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `February Newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `February Newsletter`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `sent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign status. Example: `sent`.
     pub status: Option<Status>,
-    /// Campaign type
-    ///
-    /// Example: `bulk-email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign type. Example: `bulk-email`.
     pub campaign_type: Option<String>,
-    /// Campaign category
-    ///
-    /// Example: `email-campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign category. Example: `email-campaign`.
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<EmailCampaignVariationPublicV2Dto>>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
 }
 
@@ -934,13 +669,9 @@ pub struct EmailCampaignPublicV2Dto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailCampaignVariationPublicV2Dto {
-    /// Variation source ID for stats lookup
-    ///
-    /// Example: `9MhVcU7dTdLI7XOU1Vdt`
+    /// Variation source ID for stats lookup. Example: `9MhVcU7dTdLI7XOU1Vdt`.
     pub source_id: String,
-    /// Whether this is the winning variation
-    ///
-    /// Example: `true`
+    /// Whether this is the winning variation. Example: `true`.
     pub is_winner: bool,
 }
 
@@ -951,45 +682,25 @@ pub struct EmailCampaignVariationPublicV2Dto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailStatsNumbersDto {
-    /// Emails delivered
-    ///
-    /// Example: `1000`
+    /// Emails delivered. Example: `1000`.
     pub delivered: f64,
-    /// Emails opened
-    ///
-    /// Example: `450`
+    /// Emails opened. Example: `450`.
     pub opened: f64,
-    /// Links clicked
-    ///
-    /// Example: `120`
+    /// Links clicked. Example: `120`.
     pub clicked: f64,
-    /// Unsubscribes
-    ///
-    /// Example: `5`
+    /// Unsubscribes. Example: `5`.
     pub unsubscribed: f64,
-    /// Spam complaints
-    ///
-    /// Example: `2`
+    /// Spam complaints. Example: `2`.
     pub complained: f64,
-    /// Hard bounces
-    ///
-    /// Example: `15`
+    /// Hard bounces. Example: `15`.
     pub permanent_fail: f64,
-    /// Soft bounces
-    ///
-    /// Example: `3`
+    /// Soft bounces. Example: `3`.
     pub temporary_fail: f64,
-    /// Rejected emails
-    ///
-    /// Example: `10`
+    /// Rejected emails. Example: `10`.
     pub rejected: f64,
-    /// Failed emails
-    ///
-    /// Example: `5`
+    /// Failed emails. Example: `5`.
     pub failed: f64,
-    /// Replies received
-    ///
-    /// Example: `25`
+    /// Replies received. Example: `25`.
     pub replied: f64,
 }
 
@@ -1000,230 +711,117 @@ pub struct EmailStatsNumbersDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EmailStatsNumbersPublicV2Dto {
-    /// Total emails sent (delivered + accepted + bounced)
-    ///
-    /// Example: `1020`
+    /// Total emails sent (delivered + accepted + bounced). Example: `1020`.
     pub sent: f64,
-    /// Emails accepted by the mail server
-    ///
-    /// Example: `5`
+    /// Emails accepted by the mail server. Example: `5`.
     pub accepted: f64,
-    /// Emails delivered to inbox
-    ///
-    /// Example: `1000`
+    /// Emails delivered to inbox. Example: `1000`.
     pub delivered: f64,
-    /// Emails opened
-    ///
-    /// Example: `450`
+    /// Emails opened. Example: `450`.
     pub opened: f64,
-    /// Links clicked
-    ///
-    /// Example: `120`
+    /// Links clicked. Example: `120`.
     pub clicked: f64,
-    /// Unsubscribes
-    ///
-    /// Example: `5`
+    /// Unsubscribes. Example: `5`.
     pub unsubscribed: f64,
-    /// Spam complaints
-    ///
-    /// Example: `2`
+    /// Spam complaints. Example: `2`.
     pub complained: f64,
-    /// Hard bounces
-    ///
-    /// Example: `15`
+    /// Hard bounces. Example: `15`.
     pub permanent_fail: f64,
-    /// Soft bounces
-    ///
-    /// Example: `3`
+    /// Soft bounces. Example: `3`.
     pub temporary_fail: f64,
-    /// Rejected emails
-    ///
-    /// Example: `10`
+    /// Rejected emails. Example: `10`.
     pub rejected: f64,
-    /// Failed emails
-    ///
-    /// Example: `5`
+    /// Failed emails. Example: `5`.
     pub failed: f64,
-    /// Replies received
-    ///
-    /// Example: `25`
+    /// Replies received. Example: `25`.
     pub replied: f64,
-    /// Open rate as percentage of delivered
-    ///
-    /// Example: `45`
+    /// Open rate as percentage of delivered. Example: `45`.
     pub open_rate: f64,
-    /// Click rate as percentage of delivered
-    ///
-    /// Example: `12`
+    /// Click rate as percentage of delivered. Example: `12`.
     pub click_rate: f64,
-    /// Unsubscribe rate as percentage of delivered
-    ///
-    /// Example: `0.5`
+    /// Unsubscribe rate as percentage of delivered. Example: `0.5`.
     pub unsubscribe_rate: f64,
-    /// Complaint rate as percentage of delivered
-    ///
-    /// Example: `0.2`
+    /// Complaint rate as percentage of delivered. Example: `0.2`.
     pub complaint_rate: f64,
-    /// Bounce rate as percentage of sent
-    ///
-    /// Example: `1.76`
+    /// Bounce rate as percentage of sent. Example: `1.76`.
     pub bounce_rate: f64,
-    /// Reply rate as percentage of delivered
-    ///
-    /// Example: `2.5`
+    /// Reply rate as percentage of delivered. Example: `2.5`.
     pub reply_rate: f64,
 }
 
 /// The `FetchBuilderSuccesfulResponseDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchBuilderSuccesfulResponseDto {
-    /// template name
-    ///
-    /// Example: `New Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// template name. Example: `New Template`.
     pub name: Option<String>,
-    /// updated by
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated by. Example: `John Doe`.
     pub updated_by: Option<String>,
-    /// plain text based template
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// plain text based template. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// last updated
-    ///
-    /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// last updated. Example: `2024-11-12T12:34:36.070Z`.
     pub last_updated: Option<String>,
-    /// date added
-    ///
-    /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// date added. Example: `2024-11-12T12:34:36.070Z`.
     pub date_added: Option<String>,
-    /// preview url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// preview url. Example: `https://example.com`.
     pub preview_url: Option<String>,
-    /// id
-    ///
-    /// Example: `67334b231f2fad724062f52b5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// id. Example: `67334b231f2fad724062f52b5`.
     pub id: Option<String>,
-    /// version
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// version. Example: `1`.
     pub version: Option<String>,
-    /// type
-    ///
-    /// Example: `builder`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type. Example: `builder`.
     pub template_type: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetBulkActionCampaignPublicV2ResponseDto {
-    /// Campaign ID
-    ///
-    /// Example: `OI72xYec4Mho6VBykTvj`
+    /// Campaign ID. Example: `OI72xYec4Mho6VBykTvj`.
     pub id: String,
-    /// Source of the campaign
-    ///
-    /// Example: `email-marketing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `email-marketing`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `115b9030-907c-474c-90a5-2debd838a024`.
     pub source_id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `Test Mail`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Test Mail`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `complete`
+    /// Campaign status. Example: `complete`.
     pub status: BulkActionCampaignDtoStatus,
-    /// Schedule type (NOW, SCHEDULED, or DRIP)
-    ///
-    /// Example: `SCHEDULED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule type (NOW, SCHEDULED, or DRIP). Example: `SCHEDULED`.
     pub schedule_type: Option<ScheduleType>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject: Option<String>,
-    /// Reply-to email address
-    ///
-    /// Example: `reply@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Reply-to email address. Example: `reply@example.com`.
     pub reply_to_address: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Check out our latest updates`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Check out our latest updates`.
     pub preview_text: Option<String>,
-    /// Editor type for this campaign
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor type for this campaign. Example: `html`.
     pub editor_type: Option<EditorType2>,
-    /// Whether the campaign uses plain text
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign uses plain text. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body.
-    ///
-    /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body. Example: `https://storage.googleapis.com/email-templates/abc123.html`.
     pub editor_content_url: Option<String>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
-    /// Processing completion timestamp
-    ///
-    /// Example: `2025-07-24T11:55:48.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Processing completion timestamp. Example: `2025-07-24T11:55:48.000Z`.
     pub completed_at: Option<String>,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
@@ -1235,68 +833,47 @@ pub struct GetBulkActionCampaignPublicV2ResponseDto {
 pub struct GetBulkActionCampaignsResponseDto {
     /// List of bulk action campaigns
     pub campaigns: Vec<BulkActionCampaignDto>,
-    /// Total count of bulk action campaigns
-    ///
-    /// Example: `25`
+    /// Total count of bulk action campaigns. Example: `25`.
     pub total: f64,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCampaignStatsPublicV2ResponseDto {
-    /// Location ID
-    ///
-    /// Example: `abc123`
+    /// Location ID. Example: `abc123`.
     pub location_id: String,
-    /// Source type
-    ///
-    /// Example: `email-campaigns`
+    /// Source type. Example: `email-campaigns`.
     pub source: Source,
-    /// Source ID
-    ///
-    /// Example: `campaign123`
+    /// Source ID. Example: `campaign123`.
     pub source_id: String,
-    /// Workflow action ID
-    ///
-    /// Example: `step001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Workflow action ID. Example: `step001`.
     pub sub_source_id: Option<String>,
     /// Email performance metrics
     pub stats: EmailStatsNumbersPublicV2Dto,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The `GetCampaignStatsResponseDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCampaignStatsResponseDto {
-    /// Location ID
-    ///
-    /// Example: `abc123`
+    /// Location ID. Example: `abc123`.
     pub location_id: String,
-    /// Source type
-    ///
-    /// Example: `email-campaigns`
+    /// Source type. Example: `email-campaigns`.
     pub source: Source,
-    /// Source ID
-    ///
-    /// Example: `campaign123`
+    /// Source ID. Example: `campaign123`.
     pub source_id: String,
-    /// Workflow action ID
-    ///
-    /// Example: `step001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Workflow action ID. Example: `step001`.
     pub sub_source_id: Option<String>,
     /// Email performance metrics
     pub stats: EmailStatsNumbersDto,
@@ -1305,231 +882,118 @@ pub struct GetCampaignStatsResponseDto {
 /// The response to `GET /emails/locations/{locationId}/campaigns/emails/{campaignId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetEmailCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailCampaignPublicV2ResponseDto {
-    /// Campaign ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Campaign ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub id: String,
-    /// Source of the campaign
-    ///
-    /// Example: `email-campaign`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `email-campaign`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `bulkRequest_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `bulkRequest_abc123`.
     pub source_id: Option<String>,
-    /// Campaign name
-    ///
-    /// Example: `February Newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `February Newsletter`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `sent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign status. Example: `sent`.
     pub status: Option<Status>,
-    /// Campaign delivery type
-    ///
-    /// Example: `bulk-email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign delivery type. Example: `bulk-email`.
     pub campaign_type: Option<String>,
-    /// Campaign category
-    ///
-    /// Example: `normal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign category. Example: `normal`.
     pub campaign_category: Option<String>,
     /// AB test variation identifiers (available only for AB test campaigns)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<EmailCampaignVariationPublicV2Dto>>,
-    /// Original editor type the campaign was created with
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original editor type the campaign was created with. Example: `html`.
     pub editor_type: Option<EditorType2>,
-    /// Whether the campaign uses plain text
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign uses plain text. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body.
-    ///
-    /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL to fetch the rendered campaign content as HTML. Issue a GET against this URL to retrieve the body. Example: `https://storage.googleapis.com/email-templates/abc123.html`.
     pub editor_content_url: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject: Option<String>,
-    /// Reply-to email address
-    ///
-    /// Example: `reply@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Reply-to email address. Example: `reply@example.com`.
     pub reply_to_address: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Check out our latest updates`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Check out our latest updates`.
     pub preview_text: Option<String>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
+    /// Created at timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: String,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: String,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/templates/{templateId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetTemplatePublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTemplatePublicV2ResponseDto {
-    /// Template ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Template ID. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Template name
-    ///
-    /// Example: `Newsletter Template`
+    /// Template name. Example: `Newsletter Template`.
     pub name: String,
-    /// Editor type
-    ///
-    /// Example: `html`
+    /// Editor type. Example: `html`.
     pub editor_type: EditorType2,
-    /// Whether template is plain text
-    ///
-    /// Example: `false`
+    /// Whether template is plain text. Example: `false`.
     pub is_plain_text: bool,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Email preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Email preview text`.
     pub preview_text: Option<String>,
-    /// URL to fetch the rendered template content as HTML. Issue a GET against this URL to retrieve the body.
-    ///
-    /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL to fetch the rendered template content as HTML. Issue a GET against this URL to retrieve the body. Example: `https://storage.googleapis.com/email-templates/abc123.html`.
     pub editor_content_url: Option<String>,
-    /// Whether the template is deleted
-    ///
-    /// Example: `false`
+    /// Whether the template is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: Option<String>,
-    /// Updated timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub updated_at: Option<String>,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/workflows/{campaignId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/GetWorkflowCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetWorkflowCampaignPublicV2ResponseDto {
-    /// Campaign ID
-    ///
-    /// Example: `693bd14ea6b50a8df0180e9a`
+    /// Campaign ID. Example: `693bd14ea6b50a8df0180e9a`.
     pub id: String,
-    /// Campaign name
-    ///
-    /// Example: `sorting workflow`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `sorting workflow`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `published`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign status. Example: `published`.
     pub status: Option<GetWorkflowCampaignPublicV2ResponseDtoStatus>,
-    /// Source of the campaign
-    ///
-    /// Example: `workflow`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `workflow`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `115b9030-907c-474c-90a5-2debd838a024`.
     pub source_id: Option<String>,
     /// Sub-sources (email-sending steps) within this workflow. Each entry's `id` can be passed as the `subSourceId` query parameter to the campaign stats endpoint to retrieve per-step stats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_sources: Option<Vec<WorkflowCampaignSubSourcePublicV2Dto>>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-12-12T08:24:46.700Z`
+    /// Created at timestamp. Example: `2025-12-12T08:24:46.700Z`.
     pub created_at: String,
-    /// Updated at timestamp
-    ///
-    /// Example: `2026-01-23T05:58:48.453Z`
+    /// Updated at timestamp. Example: `2026-01-23T05:58:48.453Z`.
     pub updated_at: String,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
@@ -1543,9 +1007,7 @@ pub use ghl_common::types::Status as GetWorkflowCampaignPublicV2ResponseDtoStatu
 pub struct GetWorkflowCampaignsPublicResponseDto {
     /// List of workflow campaigns
     pub campaigns: Vec<WorkflowCampaignPublicDto>,
-    /// Total count of campaigns
-    ///
-    /// Example: `50`
+    /// Total count of campaigns. Example: `50`.
     pub total: f64,
 }
 
@@ -1567,32 +1029,20 @@ pub struct IBuilderJsonMapper {
 /// The body of `POST /emails/locations/{locationId}/templates/import`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ImportTemplatePublicV2BodyDto {
-    /// Import provider (URL-based providers only)
-    ///
-    /// Example: `mailchimp`
+    /// Import provider (URL-based providers only). Example: `mailchimp`.
     pub import_provider: ImportTemplatePublicV2BodyDtoImportProvider,
-    /// Public import URL
-    ///
-    /// Example: `https://templates.example.com/public/template-123`
+    /// Public import URL. Example: `https://templates.example.com/public/template-123`.
     pub import_url: String,
-    /// Template name
-    ///
-    /// Example: `Imported Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template name. Example: `Imported Template`.
     pub name: Option<String>,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439011`.
     pub user_id: Option<String>,
 }
 
@@ -1650,59 +1100,46 @@ pub use ghl_common::types::SleepTimeUnit as IntervalUnit;
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/InvalidLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
-    /// HTTP status code for invalid location access
-    ///
-    /// Example: `403`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTTP status code for invalid location access. Example: `403`.
     pub status_code: Option<f64>,
-    /// Error message describing the location access failure
-    ///
-    /// Example: `The token does not have access to this location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message describing the location access failure. Example: `The token does not have access to this location`.
     pub message: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/bulk-actions`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListBulkActionCampaignsPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListBulkActionCampaignsPublicV2ResponseDto {
     /// List of bulk action campaigns
     pub campaigns: Vec<BulkActionCampaignPublicV2Dto>,
-    /// Total count of bulk action campaigns
-    ///
-    /// Example: `25`
+    /// Total count of bulk action campaigns. Example: `25`.
     pub total: f64,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/emails`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListEmailCampaignsPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListEmailCampaignsPublicV2ResponseDto {
     /// List of email campaigns
     pub campaigns: Vec<EmailCampaignPublicV2Dto>,
-    /// Total count of email campaigns
-    ///
-    /// Example: `25`
+    /// Total count of email campaigns. Example: `25`.
     pub total: f64,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
@@ -1731,70 +1168,55 @@ pub use ghl_common::types::Direction as ListEmailTemplatesSortOrder;
 /// The response to `GET /emails/locations/{locationId}/templates`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListTemplatesPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListTemplatesPublicV2ResponseDto {
     /// List of template and folder resources
     pub items: Vec<TemplateListItemPublicV2Dto>,
-    /// Total count of templates and folders
-    ///
-    /// Example: `25`
+    /// Total count of templates and folders. Example: `25`.
     pub total: f64,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /emails/locations/{locationId}/campaigns/workflows`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ListWorkflowCampaignsPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListWorkflowCampaignsPublicV2ResponseDto {
     /// List of workflow campaigns
     pub campaigns: Vec<WorkflowCampaignPublicV2Dto>,
-    /// Total count of campaigns
-    ///
-    /// Example: `50`
+    /// Total count of campaigns. Example: `50`.
     pub total: f64,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/NotFoundDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
-    /// HTTP status code for not found
-    ///
-    /// Example: `404`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTTP status code for not found. Example: `404`.
     pub status_code: Option<f64>,
-    /// Error message describing the not found failure
-    ///
-    /// Example: `Not Found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message describing the not found failure. Example: `Not Found`.
     pub message: Option<String>,
-    /// Error type identifier
-    ///
-    /// Example: `The requested resource was not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error type identifier. Example: `The requested resource was not found`.
     pub error: Option<String>,
 }
 
 /// The `SaveBuilderDataDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/SaveBuilderDataDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1812,15 +1234,11 @@ pub struct SaveBuilderDataDto {
     /// The `editorType` field.
     pub editor_type: SaveBuilderDataDtoEditorType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
-    /// Whether Email AI was used
-    ///
-    /// Example: `false`
-    #[serde(rename = "usedEmailAI", default, skip_serializing_if = "Option::is_none")]
+    /// Whether Email AI was used. Example: `false`.
+    #[serde(rename = "usedEmailAI")]
     pub used_email_ai: Option<bool>,
 }
 
@@ -1833,25 +1251,15 @@ pub use ghl_common::types::EditorType as SaveBuilderDataDtoEditorType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignAbTestConfigPublicV2Dto {
-    /// What is being tested
-    ///
-    /// Example: `subjectLine`
+    /// What is being tested. Example: `subjectLine`.
     pub test_type: ScheduleCampaignAbTestConfigPublicV2DtoTestType,
-    /// Seconds to run the test before picking a winner
-    ///
-    /// Example: `3600`
+    /// Seconds to run the test before picking a winner. Example: `3600`.
     pub test_duration: f64,
-    /// Number of variations
-    ///
-    /// Example: `2`
+    /// Number of variations. Example: `2`.
     pub variation_count: f64,
-    /// Percentage of contacts in the test group (0-100)
-    ///
-    /// Example: `30`
+    /// Percentage of contacts in the test group (0-100). Example: `30`.
     pub test_size: f64,
-    /// How to pick the winner
-    ///
-    /// Example: `openRate`
+    /// How to pick the winner. Example: `openRate`.
     pub winning_criteria: WinningCriteria,
     /// A/B test variations
     pub variations: Vec<ScheduleCampaignAbTestVariationPublicV2Dto>,
@@ -1891,19 +1299,14 @@ ghl_runtime::string_enum! {
 /// An item of the `variations` field of [`ScheduleCampaignAbTestConfigPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestVariationPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignAbTestVariationPublicV2Dto {
-    /// Subject line for this variation
-    ///
-    /// Example: `Subject A`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject line for this variation. Example: `Subject A`.
     pub subject: Option<String>,
-    /// Template/document ID for this variation
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template/document ID for this variation. Example: `507f1f77bcf86cd799439011`.
     pub document_id: Option<String>,
 }
 
@@ -1932,34 +1335,22 @@ impl ScheduleCampaignAbTestVariationPublicV2Dto {
 /// The `batch` field of [`ScheduleCampaignScheduleConfigPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignBatchConfigPublicV2Dto {
-    /// Number of contacts to process per batch
-    ///
-    /// Example: `100`
+    /// Number of contacts to process per batch. Example: `100`.
     pub batch_size: f64,
-    /// Delay between batches
-    ///
-    /// Example: `2`
+    /// Delay between batches. Example: `2`.
     pub interval: f64,
-    /// Unit for the interval
-    ///
-    /// Example: `hours`
+    /// Unit for the interval. Example: `hours`.
     pub interval_unit: IntervalUnit,
     /// Days to skip sending
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_days: Option<Vec<SendDaysItem>>,
-    /// Earliest time to send batches
-    ///
-    /// Example: `09:00 AM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Earliest time to send batches. Example: `09:00 AM`.
     pub window_start: Option<String>,
-    /// Latest time to send batches
-    ///
-    /// Example: `05:00 PM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Latest time to send batches. Example: `05:00 PM`.
     pub window_end: Option<String>,
 }
 
@@ -1998,34 +1389,22 @@ impl ScheduleCampaignBatchConfigPublicV2Dto {
 /// The `emailMeta` field of [`ScheduleCampaignPublicV2BodyDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignEmailMetaPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignEmailMetaPublicV2Dto {
-    /// Email subject line
-    ///
-    /// Example: `Our February Newsletter`
+    /// Email subject line. Example: `Our February Newsletter`.
     pub subject: String,
-    /// Sender display name
-    ///
-    /// Example: `John Doe`
+    /// Sender display name. Example: `John Doe`.
     pub from_name: String,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: String,
-    /// Reply-to email address
-    ///
-    /// Example: `reply@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Reply-to email address. Example: `reply@example.com`.
     pub reply_to_address: Option<String>,
-    /// Preview text shown in inbox after subject
-    ///
-    /// Example: `Check out our latest news`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text shown in inbox after subject. Example: `Check out our latest news`.
     pub preview_text: Option<String>,
     /// Attachment download URLs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
 }
 
@@ -2068,42 +1447,30 @@ impl ScheduleCampaignEmailMetaPublicV2Dto {
 /// The body of `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignPublicV2BodyDto {
-    /// How to schedule the campaign
-    ///
-    /// Example: `immediate`
+    /// How to schedule the campaign. Example: `immediate`.
     pub schedule_type: ScheduleCampaignPublicV2BodyDtoScheduleType,
-    /// IANA timezone
-    ///
-    /// Example: `America/New_York`
+    /// IANA timezone. Example: `America/New_York`.
     pub time_zone: String,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439099`
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439099`.
     pub user_id: String,
-    /// Name of the user performing this action
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the user performing this action. Example: `John Doe`.
     pub user_name: Option<String>,
     /// Email subject, sender, and content metadata
     pub email_meta: ScheduleCampaignEmailMetaPublicV2Dto,
     /// Who receives the email. Must provide either contactIds or filter.
     pub recipients: ScheduleCampaignRecipientsPublicV2Dto,
     /// Days of the week to allow sending. Used for batch and RSS scheduleTypes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_days: Option<Vec<SendDaysItem>>,
     /// Schedule configuration for immediate, scheduled, batch, and smart_send types. Required when scheduleType is not rss.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_config: Option<ScheduleCampaignScheduleConfigPublicV2Dto>,
     /// RSS feed configuration. Required when scheduleType is rss.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_config: Option<ScheduleCampaignRssConfigPublicV2Dto>,
     /// A/B test configuration. Can be combined with any scheduleType except rss.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ab_test_config: Option<ScheduleCampaignAbTestConfigPublicV2Dto>,
 }
 
@@ -2186,51 +1553,37 @@ ghl_runtime::string_enum! {
 /// The response to `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignPublicV2ResponseDto {
-    /// Campaign ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Campaign ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub campaign_id: String,
-    /// Source ID for fetching campaign statistics
-    ///
-    /// Example: `B67vyPIAfq3Bnk3FVioE`
+    /// Source ID for fetching campaign statistics. Example: `B67vyPIAfq3Bnk3FVioE`.
+    #[serialize_always]
     pub source_id: Option<String>,
-    /// Trace ID of the request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of the request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
 /// The `recipients` field of [`ScheduleCampaignPublicV2BodyDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignRecipientsPublicV2Dto {
-    /// Recipient selection type
-    ///
-    /// Example: `contact`
+    /// Recipient selection type. Example: `contact`.
     pub type_: ScheduleCampaignRecipientsPublicV2DtoType,
     /// Contact IDs to send to. Required when type is contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Tag IDs to filter recipients by. Required when type is tag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
-    /// Segment type for pre-built segments. Required when type is segment.
-    ///
-    /// Example: `engaged_last_7_days`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Segment type for pre-built segments. Required when type is segment. Example: `engaged_last_7_days`.
     pub segment: Option<ScheduleCampaignRecipientsPublicV2DtoSegment>,
-    /// Freeze the contact list at schedule time — new matching contacts will not be added later
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Freeze the contact list at schedule time — new matching contacts will not be added later. Example: `true`.
     pub freeze_list: Option<bool>,
 }
 
@@ -2301,24 +1654,16 @@ ghl_runtime::string_enum! {
 /// The `resend` field of [`ScheduleCampaignScheduleConfigPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignResendPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignResendPublicV2Dto {
-    /// Enable resend to contacts who did not open
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable resend to contacts who did not open. Example: `false`.
     pub enabled: Option<bool>,
-    /// Hours to wait before resending. Required when enabled is true.
-    ///
-    /// Example: `12`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Hours to wait before resending. Required when enabled is true. Example: `12`.
     pub wait_hours: Option<f64>,
-    /// Override subject line for the resend email
-    ///
-    /// Example: `Did you miss this?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Override subject line for the resend email. Example: `Did you miss this?`.
     pub subject: Option<String>,
 }
 
@@ -2354,46 +1699,27 @@ impl ScheduleCampaignResendPublicV2Dto {
 /// The `rssConfig` field of [`ScheduleCampaignPublicV2BodyDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignRssConfigPublicV2Dto {
-    /// RSS schedule name
-    ///
-    /// Example: `Weekly Digest`
+    /// RSS schedule name. Example: `Weekly Digest`.
     pub name: String,
-    /// RSS feed URL
-    ///
-    /// Example: `https://example.com/rss`
+    /// RSS feed URL. Example: `https://example.com/rss`.
     #[serde(rename = "rssFeedURL")]
     pub rss_feed_url: String,
-    /// How often to check the feed
-    ///
-    /// Example: `every_day`
+    /// How often to check the feed. Example: `every_day`.
     pub repeat_after: ScheduleCampaignRssConfigPublicV2DtoRepeatAfter,
-    /// Time of day to execute
-    ///
-    /// Example: `09:00 AM`
+    /// Time of day to execute. Example: `09:00 AM`.
     pub repeat_after_time: String,
-    /// Max number of RSS items per email
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of RSS items per email. Example: `10`.
     pub rss_feed_limit: Option<f64>,
-    /// Day of week for weekly RSS
-    ///
-    /// Example: `Monday`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Day of week for weekly RSS. Example: `Monday`.
     pub start_at_day: Option<ScheduleCampaignRssConfigPublicV2DtoStartAtDay>,
-    /// Day of month for monthly RSS
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Day of month for monthly RSS. Example: `15`.
     pub start_at_month_day: Option<String>,
-    /// Override first execution date/time
-    ///
-    /// Example: `2026-04-01 10:00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Override first execution date/time. Example: `2026-04-01 10:00:00`.
     pub first_execution_date: Option<String>,
 }
 
@@ -2477,28 +1803,20 @@ ghl_runtime::string_enum! {
 /// The `scheduleConfig` field of [`ScheduleCampaignPublicV2BodyDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignScheduleConfigPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignScheduleConfigPublicV2Dto {
-    /// Date/time to send. Required for scheduled, batch, and smart_send. Ignored for immediate.
-    ///
-    /// Example: `2026-04-01 09:00 AM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date/time to send. Required for scheduled, batch, and smart_send. Ignored for immediate. Example: `2026-04-01 09:00 AM`.
     pub send_at: Option<String>,
     /// Batch/drip configuration. Required when scheduleType is batch. Ignored otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<ScheduleCampaignBatchConfigPublicV2Dto>,
     /// Click and UTM tracking options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<ScheduleCampaignTrackingPublicV2Dto>,
     /// Auto-resend to contacts who did not open
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<ScheduleCampaignResendPublicV2Dto>,
-    /// Email preference type ID for categorizing this campaign
-    ///
-    /// Example: `preference-type-id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email preference type ID for categorizing this campaign. Example: `preference-type-id`.
     pub email_preference_id: Option<String>,
 }
 
@@ -2560,19 +1878,14 @@ impl ScheduleCampaignScheduleConfigPublicV2Dto {
 /// The `tracking` field of [`ScheduleCampaignScheduleConfigPublicV2Dto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignTrackingPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleCampaignTrackingPublicV2Dto {
-    /// Enable click tracking on links
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable click tracking on links. Example: `true`.
     pub click_tracking: Option<bool>,
-    /// Enable UTM parameters on links
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable UTM parameters on links. Example: `false`.
     pub utm_tracking: Option<bool>,
 }
 
@@ -2735,61 +2048,32 @@ ghl_runtime::string_enum! {
 /// An item of the `items` field of [`ListTemplatesPublicV2ResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListItemPublicV2Dto {
-    /// Resource ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f3`
+    /// Resource ID. Example: `67f15c2ae99226d5bcccb8f3`.
     pub id: String,
-    /// Resource name
-    ///
-    /// Example: `February Newsletter`
+    /// Resource name. Example: `February Newsletter`.
     pub name: String,
-    /// Resource type
-    ///
-    /// Example: `template`
+    /// Resource type. Example: `template`.
     pub type_: TemplateListItemPublicV2DtoType,
-    /// Whether template is plain text
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether template is plain text. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// Last updated timestamp
-    ///
-    /// Example: `2026-02-09T04:49:12.322Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last updated timestamp. Example: `2026-02-09T04:49:12.322Z`.
     pub updated_at: Option<String>,
-    /// Created timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: Option<String>,
-    /// Preview URL
-    ///
-    /// Example: `https://example.com/preview`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview URL. Example: `https://example.com/preview`.
     pub preview_url: Option<String>,
-    /// Editor type for template resources
-    ///
-    /// Example: `builder`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor type for template resources. Example: `builder`.
     pub editor_type: Option<EditorType2>,
-    /// Children count for folder resources
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Children count for folder resources. Example: `3`.
     pub child_count: Option<f64>,
-    /// Whether folder has child resources
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether folder has child resources. Example: `true`.
     pub has_children: Option<bool>,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
 }
 
@@ -2811,29 +2095,18 @@ pub type TemplateSettings = serde_json::Value;
 /// The body of `PATCH /emails/locations/{locationId}/campaigns/emails/{campaignId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailCampaignPublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailCampaignPublicV2BodyDto {
-    /// Campaign name
-    ///
-    /// Example: `Untitled campaign name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `Untitled campaign name`.
     pub name: Option<String>,
-    /// Editor content to update. Required only when updating campaign content, and must be provided together with editorType. Provide HTML or plain-text string content.
-    ///
-    /// Example: `<html><body>Hello World</body></html>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor content to update. Required only when updating campaign content, and must be provided together with editorType. Provide HTML or plain-text string content. Example: `<html><body>Hello World</body></html>`.
     pub editor_content: Option<String>,
-    /// Editor type for campaign content. Required only when updating campaign content, and must be provided together with editorContent.
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor type for campaign content. Required only when updating campaign content, and must be provided together with editorContent. Example: `html`.
     pub editor_type: Option<EditorType>,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439011`.
     pub user_id: Option<String>,
 }
 
@@ -2881,59 +2154,32 @@ pub type UpdateEmailCampaignPublicV2ResponseDto = CreateEmailCampaignPublicV2Res
 /// The `UpdateEmailTemplateDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailTemplateDto {
-    /// Location ID where the template belongs
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID where the template belongs. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// User ID who is updating the template
-    ///
-    /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who is updating the template. Example: `zYy3YOUuHxgomU1uYJty`.
     pub updated_by: Option<String>,
     /// Editor content - can be HTML string, plain text string, or DND builder object depending on editorType. When editorType is "html" or "text", this should be a string. When editorType is "builder", this should be a DND object with elements, attrs, and templateSettings. Must be provided together with editorType.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor_content: Option<UpdateEmailTemplateDtoEditorContent>,
-    /// Type of editor content: "html" for HTML content, "text" for plain text content, "builder" for drag-and-drop builder content. Must be provided together with editorContent.
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of editor content: "html" for HTML content, "text" for plain text content, "builder" for drag-and-drop builder content. Must be provided together with editorContent. Example: `html`.
     pub editor_type: Option<EditorType2>,
-    /// Preview text shown in email clients before opening
-    ///
-    /// Example: `Email preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text shown in email clients before opening. Example: `Email preview text`.
     pub preview_text: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: Option<String>,
-    /// Sender name displayed in email
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name displayed in email. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Template name
-    ///
-    /// Example: `Newsletter Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template name. Example: `Newsletter Template`.
     pub name: Option<String>,
-    /// Whether the template is archived
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the template is archived. Example: `false`.
     pub archived: Option<bool>,
     /// Field-level default values for custom variables in template fields (fromName, subjectLine, previewText)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_defaults: Option<serde_json::Value>,
 }
 
@@ -2953,127 +2199,70 @@ pub enum UpdateEmailTemplateDtoEditorContent {
 /// The `UpdateEmailTemplateResponseDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEmailTemplateResponseDto {
-    /// Indicates if the update was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the update was successful. Example: `true`.
     pub ok: bool,
-    /// Unique template identifier
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Unique template identifier. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Template name
-    ///
-    /// Example: `My Email Template`
+    /// Template name. Example: `My Email Template`.
     pub name: String,
-    /// Whether the template is archived
-    ///
-    /// Example: `false`
+    /// Whether the template is archived. Example: `false`.
     pub archived: bool,
-    /// Builder version used for the template
-    ///
-    /// Example: `2`
+    /// Builder version used for the template. Example: `2`.
     pub builder_version: String,
-    /// Sender name displayed in email
-    ///
-    /// Example: `John Doe`
+    /// Sender name displayed in email. Example: `John Doe`.
     pub from_name: String,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: String,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: String,
-    /// Preview text shown in email clients
-    ///
-    /// Example: `Check out our latest updates`
+    /// Preview text shown in email clients. Example: `Check out our latest updates`.
     pub preview_text: String,
-    /// URL to preview the rendered template
-    ///
-    /// Example: `https://example.com/preview/template123`
+    /// URL to preview the rendered template. Example: `https://example.com/preview/template123`.
     pub preview_url: String,
-    /// Type of template editor used
-    ///
-    /// Example: `builder`
+    /// Type of template editor used. Example: `builder`.
     pub type_: SaveBuilderDataDtoEditorType,
-    /// Timestamp of last update
-    ///
-    /// Example: `2024-01-15T10:30:00Z`
+    /// Timestamp of last update. Example: `2024-01-15T10:30:00Z`.
     pub last_updated: String,
-    /// Timestamp when template was created
-    ///
-    /// Example: `2024-01-01T08:00:00Z`
+    /// Timestamp when template was created. Example: `2024-01-01T08:00:00Z`.
     pub created_at: String,
-    /// Whether the template contains plain text content (true) or HTML content (false)
-    ///
-    /// Example: `false`
+    /// Whether the template contains plain text content (true) or HTML content (false). Example: `false`.
     pub is_plain_text: bool,
     /// Field-level default values for custom variables in template fields
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_defaults: Option<serde_json::Value>,
 }
 
 /// The body of `PATCH /emails/locations/{locationId}/templates/{templateId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2BodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTemplatePublicV2BodyDto {
-    /// Template name
-    ///
-    /// Example: `Newsletter Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template name. Example: `Newsletter Template`.
     pub name: Option<String>,
-    /// Editor content to update. Required only when updating template content, and must be provided together with editorType. Provide HTML or plain-text string content.
-    ///
-    /// Example: `<html><body>Hello World</body></html>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor content to update. Required only when updating template content, and must be provided together with editorType. Provide HTML or plain-text string content. Example: `<html><body>Hello World</body></html>`.
     pub editor_content: Option<String>,
-    /// Type of editor content. Required only when updating template content, and must be provided together with editorContent.
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of editor content. Required only when updating template content, and must be provided together with editorContent. Example: `html`.
     pub editor_type: Option<EditorType>,
-    /// Preview text
-    ///
-    /// Example: `Email preview text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Email preview text`.
     pub preview_text: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Whether template is archived
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether template is archived. Example: `false`.
     pub archived: Option<bool>,
-    /// Parent folder ID. Pass `null` to move template to the root level.
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Pass `null` to move template to the root level. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// ID of the user performing this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user performing this action. Example: `507f1f77bcf86cd799439011`.
     pub user_id: Option<String>,
 }
 
@@ -3158,71 +2347,38 @@ impl UpdateTemplatePublicV2BodyDto {
 /// The response to `PATCH /emails/locations/{locationId}/templates/{templateId}`.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateTemplatePublicV2ResponseDto {
-    /// Template ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Template ID. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Template name
-    ///
-    /// Example: `My Email Template`
+    /// Template name. Example: `My Email Template`.
     pub name: String,
-    /// Whether template is archived
-    ///
-    /// Example: `false`
+    /// Whether template is archived. Example: `false`.
     pub archived: bool,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
+    /// Sender name. Example: `John Doe`.
     pub from_name: String,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: String,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject_line: String,
-    /// Preview text
-    ///
-    /// Example: `Check out our latest updates`
+    /// Preview text. Example: `Check out our latest updates`.
     pub preview_text: String,
-    /// Preview URL
-    ///
-    /// Example: `https://example.com/preview/template123`
+    /// Preview URL. Example: `https://example.com/preview/template123`.
     pub preview_url: String,
-    /// Template type
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template type. Example: `html`.
     pub editor_type: Option<EditorType>,
-    /// Whether template is plain text
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether template is plain text. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// Parent folder ID
-    ///
-    /// Example: `67f15c2ae99226d5bcccb8f0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent folder ID. Example: `67f15c2ae99226d5bcccb8f0`.
     pub parent_folder_id: Option<String>,
-    /// Last updated timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last updated timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub updated_at: Option<String>,
-    /// Created timestamp
-    ///
-    /// Example: `2025-07-24T11:55:43.598Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created timestamp. Example: `2025-07-24T11:55:43.598Z`.
     pub created_at: Option<String>,
-    /// Trace ID of request
-    ///
-    /// Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID of request. Example: `019e4ef5-a65e-4198-8cf9-8e93dca9bda4`.
     pub trace_id: Option<String>,
 }
 
@@ -3243,141 +2399,76 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignPublicDto {
-    /// Campaign ID
-    ///
-    /// Example: `693bd14ea6b50a8df0180e9a`
+    /// Campaign ID. Example: `693bd14ea6b50a8df0180e9a`.
     pub id: String,
-    /// Campaign name
-    ///
-    /// Example: `sorting workflow`
+    /// Campaign name. Example: `sorting workflow`.
     pub name: String,
-    /// Campaign status
-    ///
-    /// Example: `published`
+    /// Campaign status. Example: `published`.
     pub status: GetWorkflowCampaignPublicV2ResponseDtoStatus,
-    /// Source ID
-    ///
-    /// Example: `115b9030-907c-474c-90a5-2debd838a024`
+    /// Source ID. Example: `115b9030-907c-474c-90a5-2debd838a024`.
     pub source_id: String,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: bool,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-12-12T08:24:46.700Z`
+    /// Created at timestamp. Example: `2025-12-12T08:24:46.700Z`.
     pub created_at: String,
-    /// Updated at timestamp
-    ///
-    /// Example: `2026-01-23T05:58:48.453Z`
+    /// Updated at timestamp. Example: `2026-01-23T05:58:48.453Z`.
     pub updated_at: String,
 }
 
 /// An item of the `campaigns` field of [`ListWorkflowCampaignsPublicV2ResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignPublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignPublicV2Dto {
-    /// Campaign ID
-    ///
-    /// Example: `693bd14ea6b50a8df0180e9a`
+    /// Campaign ID. Example: `693bd14ea6b50a8df0180e9a`.
     pub id: String,
-    /// Campaign name
-    ///
-    /// Example: `sorting workflow`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign name. Example: `sorting workflow`.
     pub name: Option<String>,
-    /// Campaign status
-    ///
-    /// Example: `published`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Campaign status. Example: `published`.
     pub status: Option<GetWorkflowCampaignPublicV2ResponseDtoStatus>,
-    /// Source of the campaign
-    ///
-    /// Example: `workflow`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source of the campaign. Example: `workflow`.
     pub source: Option<String>,
-    /// Source ID of the campaign
-    ///
-    /// Example: `115b9030-907c-474c-90a5-2debd838a024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source ID of the campaign. Example: `115b9030-907c-474c-90a5-2debd838a024`.
     pub source_id: Option<String>,
-    /// Whether the campaign is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the campaign is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Created at timestamp
-    ///
-    /// Example: `2025-12-12T08:24:46.700Z`
+    /// Created at timestamp. Example: `2025-12-12T08:24:46.700Z`.
     pub created_at: String,
-    /// Updated at timestamp
-    ///
-    /// Example: `2026-01-23T05:58:48.453Z`
+    /// Updated at timestamp. Example: `2026-01-23T05:58:48.453Z`.
     pub updated_at: String,
 }
 
 /// An item of the `subSources` field of [`GetWorkflowCampaignPublicV2ResponseDto`].
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignSubSourcePublicV2Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowCampaignSubSourcePublicV2Dto {
-    /// Sub-source identifier (workflow step). Pass this value as the `subSourceId` query parameter on the campaign stats endpoint to retrieve stats scoped to this step.
-    ///
-    /// Example: `a3f1c0e2-6d4b-4f3a-9c1e-7b2d8f5a4c01`
+    /// Sub-source identifier (workflow step). Pass this value as the `subSourceId` query parameter on the campaign stats endpoint to retrieve stats scoped to this step. Example: `a3f1c0e2-6d4b-4f3a-9c1e-7b2d8f5a4c01`.
     pub id: String,
-    /// Workflow step name
-    ///
-    /// Example: `Send welcome email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Workflow step name. Example: `Send welcome email`.
     pub name: Option<String>,
-    /// Email subject line
-    ///
-    /// Example: `Welcome to our newsletter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email subject line. Example: `Welcome to our newsletter`.
     pub subject: Option<String>,
-    /// Sender name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name. Example: `John Doe`.
     pub from_name: Option<String>,
-    /// Sender email address
-    ///
-    /// Example: `john@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender email address. Example: `john@example.com`.
     pub from_email: Option<String>,
-    /// Preview text
-    ///
-    /// Example: `Check out our latest updates`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Preview text. Example: `Check out our latest updates`.
     pub preview_text: Option<String>,
-    /// Editor type for this step
-    ///
-    /// Example: `html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Editor type for this step. Example: `html`.
     pub editor_type: Option<EditorType2>,
-    /// Whether this step uses plain text
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this step uses plain text. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// URL to fetch the rendered step content as HTML. Issue a GET against this URL to retrieve the body.
-    ///
-    /// Example: `https://storage.googleapis.com/email-templates/abc123.html`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL to fetch the rendered step content as HTML. Issue a GET against this URL to retrieve the body. Example: `https://storage.googleapis.com/email-templates/abc123.html`.
     pub editor_content_url: Option<String>,
-    /// Timestamp when this step was added to the workflow
-    ///
-    /// Example: `2025-12-12T08:24:46.700Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when this step was added to the workflow. Example: `2025-12-12T08:24:46.700Z`.
     pub created_at: Option<String>,
-    /// Timestamp when this step was last updated
-    ///
-    /// Example: `2026-01-23T05:58:48.453Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when this step was last updated. Example: `2026-01-23T05:58:48.453Z`.
     pub updated_at: Option<String>,
 }

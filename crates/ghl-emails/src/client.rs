@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Email API: one method per operation of `apps/emails.json`.
@@ -31,11 +31,7 @@ impl EmailsClient {
     ///
     /// Fetch email templates by location id
     ///
-    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FetchTemplate`] to set optional inputs on ([`limit`](FetchTemplate::limit), [`offset`](FetchTemplate::offset), [`search`](FetchTemplate::search), [`sort_by_date`](FetchTemplate::sort_by_date), [`archived`](FetchTemplate::archived), [`builder_version`](FetchTemplate::builder_version), [`name`](FetchTemplate::name), [`parent_id`](FetchTemplate::parent_id), [`origin_id`](FetchTemplate::origin_id), [`templates_only`](FetchTemplate::templates_only)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/builder.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchTemplate`] ([`limit`](FetchTemplate::limit), [`offset`](FetchTemplate::offset), [`search`](FetchTemplate::search), [`sort_by_date`](FetchTemplate::sort_by_date), [`archived`](FetchTemplate::archived), [`builder_version`](FetchTemplate::builder_version), [`name`](FetchTemplate::name), [`parent_id`](FetchTemplate::parent_id), [`origin_id`](FetchTemplate::origin_id), [`templates_only`](FetchTemplate::templates_only)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -59,11 +55,7 @@ impl EmailsClient {
 
     /// Create a new template
     ///
-    /// `POST /emails/builder` (operation `create-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/builder.write`. Takes a sub-account (location) token.
+    /// `POST /emails/builder` (operation `create-template`, API version `2021-07-28`). Requires scope `emails/builder.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,11 +69,7 @@ impl EmailsClient {
 
     /// Update a template
     ///
-    /// `POST /emails/builder/data` (operation `update-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/builder.write`. Takes a sub-account (location) token.
+    /// `POST /emails/builder/data` (operation `update-template`, API version `2021-07-28`). Requires scope `emails/builder.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -95,11 +83,7 @@ impl EmailsClient {
 
     /// Delete a template
     ///
-    /// `DELETE /emails/builder/{locationId}/{templateId}` (operation `delete-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteTemplate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /emails/builder/{locationId}/{templateId}` (operation `delete-template`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -118,11 +102,7 @@ impl EmailsClient {
 
     /// Get Campaigns
     ///
-    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FetchCampaigns`] to set optional inputs on ([`limit`](FetchCampaigns::limit), [`offset`](FetchCampaigns::offset), [`status`](FetchCampaigns::status), [`email_status`](FetchCampaigns::email_status), [`name`](FetchCampaigns::name), [`parent_id`](FetchCampaigns::parent_id), [`limited_fields`](FetchCampaigns::limited_fields), [`archived`](FetchCampaigns::archived), [`campaigns_only`](FetchCampaigns::campaigns_only), [`show_stats`](FetchCampaigns::show_stats)); `.send().await` runs the call.
-    ///
-    /// Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchCampaigns`] ([`limit`](FetchCampaigns::limit), [`offset`](FetchCampaigns::offset), [`status`](FetchCampaigns::status), [`email_status`](FetchCampaigns::email_status), [`name`](FetchCampaigns::name), [`parent_id`](FetchCampaigns::parent_id), [`limited_fields`](FetchCampaigns::limited_fields), [`archived`](FetchCampaigns::archived), [`campaigns_only`](FetchCampaigns::campaigns_only), [`show_stats`](FetchCampaigns::show_stats)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -232,21 +212,15 @@ impl FetchTemplate {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FetchBuilderSuccesfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FetchBuilderSuccesfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FetchBuilderSuccesfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FetchBuilderSuccesfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -265,7 +239,7 @@ impl FetchTemplate {
             origin_id,
             templates_only,
         } = self;
-        let request = Request::to(Method::GET, "/emails/builder", "2021-07-28")
+        let request = Request::get("/emails/builder", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -293,27 +267,21 @@ pub struct CreateTemplate {
 
 impl CreateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateBuilderSuccesfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateBuilderSuccesfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateBuilderSuccesfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateBuilderSuccesfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/emails/builder", "2021-07-28")
+        let request = Request::post("/emails/builder", "2021-07-28")
             .scopes(&["emails/builder.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -331,27 +299,21 @@ pub struct UpdateTemplate {
 
 impl UpdateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BuilderUpdateSuccessfulDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BuilderUpdateSuccessfulDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BuilderUpdateSuccessfulDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BuilderUpdateSuccessfulDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/emails/builder/data", "2021-07-28")
+        let request = Request::post("/emails/builder/data", "2021-07-28")
             .scopes(&["emails/builder.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -370,28 +332,21 @@ pub struct DeleteTemplate {
 
 impl DeleteTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteBuilderSuccesfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteBuilderSuccesfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteBuilderSuccesfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteBuilderSuccesfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, template_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/emails/builder/{locationId}/{templateId}",
                 "2021-07-28",
             )
@@ -485,21 +440,15 @@ impl FetchCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ScheduleFetchSuccessfulDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleFetchSuccessfulDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleFetchSuccessfulDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleFetchSuccessfulDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -535,7 +484,7 @@ impl FetchCampaigns {
             campaigns_only,
             show_stats,
         } = self;
-        let request = Request::to(Method::GET, "/emails/schedule", "2021-07-28")
+        let request = Request::get("/emails/schedule", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())

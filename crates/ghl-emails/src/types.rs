@@ -8,29 +8,18 @@ use serde::{Deserialize, Serialize};
 /// The response to `POST /emails/builder/data`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/BuilderUpdateSuccessfulDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BuilderUpdateSuccessfulDto {
-    /// ok
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ok. Example: `true`.
     pub ok: Option<String>,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-32332ss`.
     pub trace_id: Option<String>,
-    /// preview url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// preview url. Example: `https://example.com`.
     pub preview_url: Option<String>,
-    /// template data download url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// template data download url. Example: `https://example.com`.
     pub template_download_url: Option<String>,
 }
 
@@ -39,6 +28,7 @@ pub use ghl_common::types::BuilderVersion;
 /// The body of `POST /emails/builder`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -46,35 +36,27 @@ pub struct CreateBuilderDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
     /// Example: `template title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The `type` field.
     pub type_: CreateBuilderDtoType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
     /// The `builderVersion` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builder_version: Option<BuilderVersion>,
     /// Example: `Template1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The `templateDataUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_data_url: Option<String>,
     /// The `importProvider` field.
     pub import_provider: CreateBuilderDtoImportProvider,
     /// Example: `https://tplshare.com/fhYJ3Mi`
-    #[serde(rename = "importURL", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "importURL")]
     pub import_url: Option<String>,
     /// Example: `template_library`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_source: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
 }
 
@@ -190,86 +172,51 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateBuilderSuccesfulResponseDto {
-    /// template id
-    ///
-    /// Example: `66e811229245fc098765590`
+    /// template id. Example: `66e811229245fc098765590`.
     pub redirect: String,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2`.
     pub trace_id: String,
 }
 
 /// The response to `DELETE /emails/builder/{locationId}/{templateId}`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteBuilderSuccesfulResponseDto {
-    /// ok
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ok. Example: `true`.
     pub ok: Option<String>,
-    /// trace id
-    ///
-    /// Example: `0c52e980-41f6-4be7-8c4b-32332ss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// trace id. Example: `0c52e980-41f6-4be7-8c4b-32332ss`.
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /emails/builder`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchBuilderSuccesfulResponseDto {
-    /// template name
-    ///
-    /// Example: `New Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// template name. Example: `New Template`.
     pub name: Option<String>,
-    /// updated by
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated by. Example: `John Doe`.
     pub updated_by: Option<String>,
-    /// plain text based template
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// plain text based template. Example: `false`.
     pub is_plain_text: Option<bool>,
-    /// last updated
-    ///
-    /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// last updated. Example: `2024-11-12T12:34:36.070Z`.
     pub last_updated: Option<String>,
-    /// date added
-    ///
-    /// Example: `2024-11-12T12:34:36.070Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// date added. Example: `2024-11-12T12:34:36.070Z`.
     pub date_added: Option<String>,
-    /// preview url
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// preview url. Example: `https://example.com`.
     pub preview_url: Option<String>,
-    /// id
-    ///
-    /// Example: `67334b231f2fad724062f52b5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// id. Example: `67334b231f2fad724062f52b5`.
     pub id: Option<String>,
-    /// version
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// version. Example: `1`.
     pub version: Option<String>,
-    /// type
-    ///
-    /// Example: `builder`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type. Example: `builder`.
     pub template_type: Option<String>,
 }
 
@@ -344,39 +291,37 @@ impl IBuilderJsonMapper {
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/emails.json#/components/schemas/InvalidLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `The token does not have access to this location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/emails.json#/components/schemas/NotFoundDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Not Found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `The requested resource was not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// The body of `POST /emails/builder/data`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -388,18 +333,14 @@ pub struct SaveBuilderDataDto {
     /// Example: `zYy3YOUuHxgomU1uYJty`
     pub updated_by: String,
     /// Example: `{elements:[], attrs:{}, templateSettings:{}}`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<IBuilderJsonMapper>,
     /// The `html` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// The `editorType` field.
     pub editor_type: SaveBuilderDataDtoEditorType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview_text: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
 }
 

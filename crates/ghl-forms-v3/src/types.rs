@@ -8,215 +8,173 @@ use serde::{Deserialize, Serialize};
 /// The `contactSessionIds` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/ContactSessionIds`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactSessionIds {
     /// The `ids` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 
 /// The `eventData` field of [`OthersSchema`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/EventDataSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventDataSchema {
     /// Example: `fb.1.123456789.987654321`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbc: Option<String>,
     /// Example: `fbp.1.987654321.123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
     /// The `page` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageDetailsSchema>,
     /// Example: `page-visit`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Example: `form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// Example: `Direct traffic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `v3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Example: `example-ad-source`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_source: Option<String>,
     /// Example: `medium-id-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
     /// Example: `parent-id-456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Example: `https://staging.gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     /// Example: `event-id-789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<f64>,
     /// Example: `Parent Form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_name: Option<String>,
     /// Example: `example-fingerprint`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
     /// Example: `form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_visit_type: Option<String>,
     /// The `contactSessionIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_session_ids: Option<ContactSessionIds>,
 }
 
 /// An item of the `forms` field of [`FormsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/FormsParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormsParams {
     /// Example: `YSWdvS4Is98wtIDGnpmI`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `Form 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
 /// An item of the `submissions` field of [`FormsSubmissionsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/FormsSubmissionsSubmissionsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormsSubmissionsSubmissionsSchema {
     /// Example: `38303ec7-629a-49e2-888a-cf8bf0b1f97e`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `DWQ45t2IPVxi9LDu1wBl`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `2021-06-23T06:07:04.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `YSWdvS4Is98wtIDGnpmI`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `test@test.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `others` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others: Option<OthersSchema>,
 }
 
 /// The response to `GET /forms/submissions`.
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/FormsSubmissionsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FormsSubmissionsSuccessfulResponseDto {
     /// The `submissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submissions: Option<Vec<FormsSubmissionsSubmissionsSchema>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaSchema>,
 }
 
 /// The response to `GET /forms/`.
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/FormsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FormsSuccessfulResponseDto {
     /// The `forms` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forms: Option<Vec<FormsParams>>,
-    /// Total number of forms
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of forms. Example: `20`.
     pub total: Option<i64>,
 }
 
 /// The `meta` field of [`FormsSubmissionsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/metaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaSchema {
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// The `nextPage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// The `prevPage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
 /// The `others` field of [`FormsSubmissionsSubmissionsSchema`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/othersSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OthersSchema {
     /// Example: `john@deo.com`
-    #[serde(
-        rename = "__submissions_other_field__",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "__submissions_other_field__")]
     pub submissions_other_field: Option<String>,
     /// Example: `20`
-    #[serde(
-        rename = "__custom_field_id__",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "__custom_field_id__")]
     pub custom_field_id: Option<String>,
     /// The `eventData` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_data: Option<EventDataSchema>,
     /// The `fieldsOriSequance` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields_ori_sequance: Option<Vec<String>>,
 }
 
 /// The `page` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/v3/forms-v3.json#/components/schemas/PageDetailsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PageDetailsSchema {
     /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Example: `Example Page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Forms API: one method per operation of `apps/forms.json`.
@@ -29,11 +29,7 @@ impl FormsClient {
 
     /// Get Forms
     ///
-    /// `GET /forms/` (operation `get-forms`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetForms`] to set optional inputs on ([`skip`](GetForms::skip), [`limit`](GetForms::limit), [`type_`](GetForms::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `forms.readonly`. Takes a sub-account (location) token.
+    /// `GET /forms/` (operation `get-forms`, API version `2021-07-28`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetForms`] ([`skip`](GetForms::skip), [`limit`](GetForms::limit), [`type_`](GetForms::type_)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -50,11 +46,7 @@ impl FormsClient {
 
     /// Get Forms Submissions
     ///
-    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetFormsSubmissions`] to set optional inputs on ([`page`](GetFormsSubmissions::page), [`limit`](GetFormsSubmissions::limit), [`form_id`](GetFormsSubmissions::form_id), [`q`](GetFormsSubmissions::q), [`start_at`](GetFormsSubmissions::start_at), [`end_at`](GetFormsSubmissions::end_at)); `.send().await` runs the call.
-    ///
-    /// Requires scope `forms.readonly`. Takes a sub-account (location) token.
+    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `2021-07-28`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetFormsSubmissions`] ([`page`](GetFormsSubmissions::page), [`limit`](GetFormsSubmissions::limit), [`form_id`](GetFormsSubmissions::form_id), [`q`](GetFormsSubmissions::q), [`start_at`](GetFormsSubmissions::start_at), [`end_at`](GetFormsSubmissions::end_at)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -79,11 +71,7 @@ impl FormsClient {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "< custom_field_id >_< file_id >". <br /> Here custom field id is the ID of your custom field and file id is a randomly generated id (or uuid) <br /> There is support for multiple file uploads as well. Have multiple fields in the format mentioned.<br />File size is limited to 50 MB.<br /><br /> The allowed file types are: <br/> <ul><li>PDF</li><li>DOCX</li><li>DOC</li><li>JPG</li><li>JPEG</li><li>PNG</li><li>GIF</li><li>CSV</li><li>XLSX</li><li>XLS</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>TXT</li><li>SVG</li></ul> <br /><br /> The API will return the updated contact object.
     ///
-    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UploadToCustomFields`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `forms.write`. Takes a sub-account (location) token.
+    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `2021-07-28`). Requires scope `forms.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -139,21 +127,15 @@ impl GetForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FormsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FormsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FormsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FormsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -176,7 +158,7 @@ impl GetForms {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, type_ } = self;
-        let request = Request::to(Method::GET, "/forms/", "2021-07-28")
+        let request = Request::get("/forms/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -239,23 +221,15 @@ impl GetFormsSubmissions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FormsSubmissionsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FormsSubmissionsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::FormsSubmissionsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FormsSubmissionsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -282,7 +256,7 @@ impl GetFormsSubmissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page, limit, form_id, q, start_at, end_at } = self;
-        let request = Request::to(Method::GET, "/forms/submissions", "2021-07-28")
+        let request = Request::get("/forms/submissions", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -308,25 +282,19 @@ pub struct UploadToCustomFields {
 
 impl UploadToCustomFields {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, contact_id, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/forms/upload-custom-files",
-                "2021-07-28",
-            )
+        let request = Request::post("/forms/upload-custom-files", "2021-07-28")
             .query("contactId", &contact_id)
             .query("locationId", &location_id)
             .ignore_body()

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Funnels API: one method per operation of `apps/v3/funnels-v3.json`.
@@ -31,11 +31,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnels based on the given query parameters.
     ///
-    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetFunnels`] to set optional inputs on ([`type_`](GetFunnels::type_), [`category`](GetFunnels::category), [`offset`](GetFunnels::offset), [`limit`](GetFunnels::limit), [`parent_id`](GetFunnels::parent_id), [`name`](GetFunnels::name)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetFunnels`] ([`type_`](GetFunnels::type_), [`category`](GetFunnels::category), [`offset`](GetFunnels::offset), [`limit`](GetFunnels::limit), [`parent_id`](GetFunnels::parent_id), [`name`](GetFunnels::name)), then `.send().await` it.
     pub fn get_funnels(&self, location_id: impl Into<String>) -> GetFunnels {
         GetFunnels {
             client: self.client.clone(),
@@ -53,11 +49,7 @@ impl FunnelsV3Client {
     ///
     /// The "Create Redirect" API Allows adding a new url redirect to the system. Use this endpoint to create a url redirect with the specified details. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /funnels/lookup/redirect` (operation `create-redirect`, API version `v3`).
-    ///
-    /// Returns a [`CreateRedirect`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `POST /funnels/lookup/redirect` (operation `create-redirect`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -73,11 +65,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all URL redirects based on the given query parameters.
     ///
-    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`).
-    ///
-    /// Returns a [`FetchRedirectsList`] to set optional inputs on ([`search`](FetchRedirectsList::search)); `.send().await` runs the call.
-    ///
-    /// Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token.
+    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchRedirectsList`] ([`search`](FetchRedirectsList::search)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -101,11 +89,7 @@ impl FunnelsV3Client {
     ///
     /// The "Delete Redirect By Id" API Allows deletion of a URL redirect from the system using its unique identifier. Use this endpoint to delete a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`).
-    ///
-    /// Returns a [`DeleteRedirectById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -126,11 +110,7 @@ impl FunnelsV3Client {
     ///
     /// The "Update Redirect By Id" API Allows updating an existing URL redirect in the system. Use this endpoint to modify a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `PATCH /funnels/lookup/redirect/{id}` (operation `update-redirect-by-id`, API version `v3`).
-    ///
-    /// Returns a [`UpdateRedirectById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `PATCH /funnels/lookup/redirect/{id}` (operation `update-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -151,11 +131,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPagesByFunnelId`] to set optional inputs on ([`name`](GetPagesByFunnelId::name)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetPagesByFunnelId`] ([`name`](GetPagesByFunnelId::name)), then `.send().await` it.
     pub fn get_pages_by_funnel_id(
         &self,
         location_id: impl Into<String>,
@@ -177,11 +153,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves count of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPagesCountByFunnelId`] to set optional inputs on ([`name`](GetPagesCountByFunnelId::name)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetPagesCountByFunnelId`] ([`name`](GetPagesCountByFunnelId::name)), then `.send().await` it.
     pub fn get_pages_count_by_funnel_id(
         &self,
         location_id: impl Into<String>,
@@ -248,19 +220,15 @@ impl GetFunnels {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::FunnelListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FunnelListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FunnelListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FunnelListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -275,7 +243,7 @@ impl GetFunnels {
             parent_id,
             name,
         } = self;
-        let request = Request::to(Method::GET, "/funnels/funnel/list", "2021-07-28")
+        let request = Request::get("/funnels/funnel/list", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("type", type_.as_ref())
             .query_opt("category", category.as_ref())
@@ -298,27 +266,21 @@ pub struct CreateRedirect {
 
 impl CreateRedirect {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateRedirectResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateRedirectResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateRedirectResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateRedirectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/funnels/lookup/redirect", "v3")
+        let request = Request::post("/funnels/lookup/redirect", "v3")
             .scopes(&["funnels/redirect.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -345,25 +307,21 @@ impl FetchRedirectsList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::RedirectListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RedirectListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RedirectListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RedirectListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, limit, offset, search } = self;
-        let request = Request::to(Method::GET, "/funnels/lookup/redirect/list", "v3")
+        let request = Request::get("/funnels/lookup/redirect/list", "v3")
             .query("locationId", &location_id)
             .query("limit", &limit)
             .query("offset", &offset)
@@ -385,27 +343,21 @@ pub struct DeleteRedirectById {
 
 impl DeleteRedirectById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteRedirectResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteRedirectResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteRedirectResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteRedirectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, location_id } = self;
-        let request = Request::to(Method::DELETE, "/funnels/lookup/redirect/{id}", "v3")
+        let request = Request::delete("/funnels/lookup/redirect/{id}", "v3")
             .path_param("id", &id)
             .query("locationId", &location_id)
             .scopes(&["funnels/redirect.write"])
@@ -425,27 +377,21 @@ pub struct UpdateRedirectById {
 
 impl UpdateRedirectById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateRedirectResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateRedirectResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateRedirectResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateRedirectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PATCH, "/funnels/lookup/redirect/{id}", "v3")
+        let request = Request::patch("/funnels/lookup/redirect/{id}", "v3")
             .path_param("id", &id)
             .scopes(&["funnels/redirect.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -474,25 +420,21 @@ impl GetPagesByFunnelId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::FunnelPageResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FunnelPageResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FunnelPageResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FunnelPageResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, funnel_id, name, limit, offset } = self;
-        let request = Request::to(Method::GET, "/funnels/page", "2021-07-28")
+        let request = Request::get("/funnels/page", "2021-07-28")
             .query("locationId", &location_id)
             .query("funnelId", &funnel_id)
             .query_opt("name", name.as_ref())
@@ -521,27 +463,21 @@ impl GetPagesCountByFunnelId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::FunnelPageCountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FunnelPageCountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FunnelPageCountResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FunnelPageCountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, funnel_id, name } = self;
-        let request = Request::to(Method::GET, "/funnels/page/count", "2021-07-28")
+        let request = Request::get("/funnels/page/count", "2021-07-28")
             .query("locationId", &location_id)
             .query("funnelId", &funnel_id)
             .query_opt("name", name.as_ref())

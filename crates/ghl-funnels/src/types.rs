@@ -126,37 +126,21 @@ pub type RedirectListResponseDto = DeleteRedirectResponseDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RedirectResponseDto {
-    /// Unique identifier of the redirect
-    ///
-    /// Example: `6p2RxpgtMKQwO3E6IUaT`
+    /// Unique identifier of the redirect. Example: `6p2RxpgtMKQwO3E6IUaT`.
     pub id: String,
-    /// Identifier of the location associated with the redirect
-    ///
-    /// Example: `6p2RxpgtMKQwO3E6IUaT`
+    /// Identifier of the location associated with the redirect. Example: `6p2RxpgtMKQwO3E6IUaT`.
     pub location_id: String,
-    /// Domain where the redirect occurs
-    ///
-    /// Example: `www.example.com`
+    /// Domain where the redirect occurs. Example: `www.example.com`.
     pub domain: String,
-    /// Original path that will be redirected
-    ///
-    /// Example: `/old-path`
+    /// Original path that will be redirected. Example: `/old-path`.
     pub path: String,
-    /// Lowercase version of the original path
-    ///
-    /// Example: `/old-path`
+    /// Lowercase version of the original path. Example: `/old-path`.
     pub path_lowercase: String,
-    /// Type of redirect (e.g., Permanent, Temporary)
-    ///
-    /// Example: `Permanent`
+    /// Type of redirect (e.g., Permanent, Temporary). Example: `Permanent`.
     pub type_: String,
-    /// Target URL to which the original path will be redirected
-    ///
-    /// Example: `https://www.example.com/new-path`
+    /// Target URL to which the original path will be redirected. Example: `https://www.example.com/new-path`.
     pub target: String,
-    /// Action performed by the redirect
-    ///
-    /// Example: `url`
+    /// Action performed by the redirect. Example: `url`.
     pub action: String,
 }
 

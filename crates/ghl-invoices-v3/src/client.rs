@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Invoice API: one method per operation of `apps/v3/invoices-v3.json`.
@@ -31,11 +31,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of invoices
     ///
-    /// `GET /invoices/` (operation `list-invoices`, API version `v3`).
-    ///
-    /// Returns a [`ListInvoices`] to set optional inputs on ([`status`](ListInvoices::status), [`start_at`](ListInvoices::start_at), [`end_at`](ListInvoices::end_at), [`search`](ListInvoices::search), [`payment_mode`](ListInvoices::payment_mode), [`contact_id`](ListInvoices::contact_id), [`sort_field`](ListInvoices::sort_field), [`sort_order`](ListInvoices::sort_order)); `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoices`] ([`status`](ListInvoices::status), [`start_at`](ListInvoices::start_at), [`end_at`](ListInvoices::end_at), [`search`](ListInvoices::search), [`payment_mode`](ListInvoices::payment_mode), [`contact_id`](ListInvoices::contact_id), [`sort_field`](ListInvoices::sort_field), [`sort_order`](ListInvoices::sort_order)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -75,11 +71,7 @@ impl InvoicesV3Client {
     ///
     /// API to create an invoice
     ///
-    /// `POST /invoices/` (operation `create-invoice`, API version `v3`).
-    ///
-    /// Returns a [`CreateInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/` (operation `create-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -95,11 +87,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new estimate with the provided details
     ///
-    /// `POST /invoices/estimate` (operation `create-new-estimate`, API version `v3`).
-    ///
-    /// Returns a [`CreateNewEstimate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate` (operation `create-new-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -118,11 +106,7 @@ impl InvoicesV3Client {
     ///
     /// Get a paginated list of estimates
     ///
-    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`).
-    ///
-    /// Returns a [`ListEstimates`] to set optional inputs on ([`start_at`](ListEstimates::start_at), [`end_at`](ListEstimates::end_at), [`search`](ListEstimates::search), [`status`](ListEstimates::status), [`contact_id`](ListEstimates::contact_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListEstimates`] ([`start_at`](ListEstimates::start_at), [`end_at`](ListEstimates::end_at), [`search`](ListEstimates::search), [`status`](ListEstimates::status), [`contact_id`](ListEstimates::contact_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -158,11 +142,7 @@ impl InvoicesV3Client {
     ///
     /// Get the next estimate number for the given location
     ///
-    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`).
-    ///
-    /// Returns a [`GenerateEstimateNumber`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -187,11 +167,7 @@ impl InvoicesV3Client {
     ///
     /// API to update estimate last visited at by estimate id
     ///
-    /// `PATCH /invoices/estimate/stats/last-visited-at` (operation `update-estimate-last-visited-at`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEstimateLastVisitedAt`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `PATCH /invoices/estimate/stats/last-visited-at` (operation `update-estimate-last-visited-at`, API version `v3`). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -210,11 +186,7 @@ impl InvoicesV3Client {
     ///
     /// Get a list of estimate templates or a specific template by ID
     ///
-    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`).
-    ///
-    /// Returns a [`ListEstimateTemplates`] to set optional inputs on ([`search`](ListEstimateTemplates::search)); `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListEstimateTemplates`] ([`search`](ListEstimateTemplates::search)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -246,11 +218,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new estimate template
     ///
-    /// `POST /invoices/estimate/template` (operation `create-estimate-template`, API version `v3`).
-    ///
-    /// Returns a [`CreateEstimateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/template` (operation `create-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -269,11 +237,7 @@ impl InvoicesV3Client {
     ///
     /// Get a preview of an estimate template
     ///
-    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`).
-    ///
-    /// Returns a [`PreviewEstimateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -301,11 +265,7 @@ impl InvoicesV3Client {
     ///
     /// Delete an existing estimate template
     ///
-    /// `DELETE /invoices/estimate/template/{templateId}` (operation `delete-estimate-template`, API version `v3`).
-    ///
-    /// Returns a [`DeleteEstimateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/estimate/template/{templateId}` (operation `delete-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -330,11 +290,7 @@ impl InvoicesV3Client {
     ///
     /// Update an existing estimate template
     ///
-    /// `PUT /invoices/estimate/template/{templateId}` (operation `update-estimate-template`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEstimateTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/estimate/template/{templateId}` (operation `update-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -359,11 +315,7 @@ impl InvoicesV3Client {
     ///
     /// Delete an existing estimate
     ///
-    /// `DELETE /invoices/estimate/{estimateId}` (operation `delete-estimate`, API version `v3`).
-    ///
-    /// Returns a [`DeleteEstimate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/estimate/{estimateId}` (operation `delete-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -388,11 +340,7 @@ impl InvoicesV3Client {
     ///
     /// Update an existing estimate with new details
     ///
-    /// `PUT /invoices/estimate/{estimateId}` (operation `update-estimate`, API version `v3`).
-    ///
-    /// Returns a [`UpdateEstimate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/estimate/{estimateId}` (operation `update-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -417,11 +365,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new invoice from an existing estimate
     ///
-    /// `POST /invoices/estimate/{estimateId}/invoice` (operation `create-invoice-from-estimate`, API version `v3`).
-    ///
-    /// Returns a [`CreateInvoiceFromEstimate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/{estimateId}/invoice` (operation `create-invoice-from-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -446,11 +390,7 @@ impl InvoicesV3Client {
     ///
     /// API to send estimate by estimate id
     ///
-    /// `POST /invoices/estimate/{estimateId}/send` (operation `send-estimate`, API version `v3`).
-    ///
-    /// Returns a [`SendEstimate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/{estimateId}/send` (operation `send-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -475,11 +415,7 @@ impl InvoicesV3Client {
     ///
     /// Get the next invoice number for the given location
     ///
-    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`).
-    ///
-    /// Returns a [`GenerateInvoiceNumber`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -504,11 +440,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of schedules
     ///
-    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`).
-    ///
-    /// Returns a [`ListInvoiceSchedules`] to set optional inputs on ([`status`](ListInvoiceSchedules::status), [`start_at`](ListInvoiceSchedules::start_at), [`end_at`](ListInvoiceSchedules::end_at), [`search`](ListInvoiceSchedules::search), [`payment_mode`](ListInvoiceSchedules::payment_mode)); `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoiceSchedules`] ([`status`](ListInvoiceSchedules::status), [`start_at`](ListInvoiceSchedules::start_at), [`end_at`](ListInvoiceSchedules::end_at), [`search`](ListInvoiceSchedules::search), [`payment_mode`](ListInvoiceSchedules::payment_mode)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -545,11 +477,7 @@ impl InvoicesV3Client {
     ///
     /// API to create an invoice Schedule
     ///
-    /// `POST /invoices/schedule` (operation `create-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`CreateInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule` (operation `create-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -568,11 +496,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete an schedule by schedule id
     ///
-    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`DeleteInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -601,11 +525,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an schedule by schedule id
     ///
-    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`GetInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -634,11 +554,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an schedule by schedule id
     ///
-    /// `PUT /invoices/schedule/{scheduleId}` (operation `update-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/schedule/{scheduleId}` (operation `update-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -663,11 +579,7 @@ impl InvoicesV3Client {
     ///
     /// API to manage auto payment for a schedule
     ///
-    /// `POST /invoices/schedule/{scheduleId}/auto-payment` (operation `auto-payment-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`AutoPaymentInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/auto-payment` (operation `auto-payment-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -692,11 +604,7 @@ impl InvoicesV3Client {
     ///
     /// API to cancel a scheduled invoice by schedule id
     ///
-    /// `POST /invoices/schedule/{scheduleId}/cancel` (operation `cancel-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`CancelInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/cancel` (operation `cancel-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -721,11 +629,7 @@ impl InvoicesV3Client {
     ///
     /// API to schedule an schedule invoice to start sending to the customer
     ///
-    /// `POST /invoices/schedule/{scheduleId}/schedule` (operation `schedule-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`ScheduleInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/schedule` (operation `schedule-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -750,11 +654,7 @@ impl InvoicesV3Client {
     ///
     /// API to update scheduled recurring invoice
     ///
-    /// `POST /invoices/schedule/{scheduleId}/updateAndSchedule` (operation `update-and-schedule-invoice-schedule`, API version `v3`).
-    ///
-    /// Returns a [`UpdateAndScheduleInvoiceSchedule`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/updateAndSchedule` (operation `update-and-schedule-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -777,11 +677,7 @@ impl InvoicesV3Client {
     ///
     /// Get the invoice settings for the given location
     ///
-    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`).
-    ///
-    /// Returns a [`GetInvoiceSettings`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -806,11 +702,7 @@ impl InvoicesV3Client {
     ///
     /// API to update invoice last visited at by invoice id
     ///
-    /// `PATCH /invoices/stats/last-visited-at` (operation `update-invoice-last-visited-at`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoiceLastVisitedAt`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `PATCH /invoices/stats/last-visited-at` (operation `update-invoice-last-visited-at`, API version `v3`). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -829,11 +721,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of templates
     ///
-    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`).
-    ///
-    /// Returns a [`ListInvoiceTemplates`] to set optional inputs on ([`status`](ListInvoiceTemplates::status), [`start_at`](ListInvoiceTemplates::start_at), [`end_at`](ListInvoiceTemplates::end_at), [`search`](ListInvoiceTemplates::search), [`payment_mode`](ListInvoiceTemplates::payment_mode)); `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoiceTemplates`] ([`status`](ListInvoiceTemplates::status), [`start_at`](ListInvoiceTemplates::start_at), [`end_at`](ListInvoiceTemplates::end_at), [`search`](ListInvoiceTemplates::search), [`payment_mode`](ListInvoiceTemplates::payment_mode)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -870,11 +758,7 @@ impl InvoicesV3Client {
     ///
     /// API to create a template
     ///
-    /// `POST /invoices/template` (operation `create-invoice-template`, API version `v3`).
-    ///
-    /// Returns a [`CreateInvoiceTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/template` (operation `create-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -893,11 +777,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`).
-    ///
-    /// Returns a [`DeleteInvoiceTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -926,11 +806,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an template by template id
     ///
-    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`).
-    ///
-    /// Returns a [`GetInvoiceTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -959,11 +835,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `PUT /invoices/template/{templateId}` (operation `update-invoice-template`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoiceTemplate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/template/{templateId}` (operation `update-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -988,11 +860,7 @@ impl InvoicesV3Client {
     ///
     /// API to update template late fees configuration by template id
     ///
-    /// `PATCH /invoices/template/{templateId}/late-fees-configuration` (operation `update-invoice-template-late-fees-configuration`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoiceTemplateLateFeesConfiguration`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `PATCH /invoices/template/{templateId}/late-fees-configuration` (operation `update-invoice-template-late-fees-configuration`, API version `v3`). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1017,11 +885,7 @@ impl InvoicesV3Client {
     ///
     /// API to update template late fees configuration by template id
     ///
-    /// `PATCH /invoices/template/{templateId}/payment-methods-configuration` (operation `update-invoice-payment-methods-configuration`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoicePaymentMethodsConfiguration`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `PATCH /invoices/template/{templateId}/payment-methods-configuration` (operation `update-invoice-payment-methods-configuration`, API version `v3`). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1046,11 +910,7 @@ impl InvoicesV3Client {
     ///
     /// API to create or update a text2pay invoice
     ///
-    /// `POST /invoices/text2pay` (operation `text2pay-invoice`, API version `v3`).
-    ///
-    /// Returns a [`Text2payInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) token.
+    /// `POST /invoices/text2pay` (operation `text2pay-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1066,11 +926,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`).
-    ///
-    /// Returns a [`DeleteInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1099,11 +955,7 @@ impl InvoicesV3Client {
     ///
     /// API to get invoice by invoice id
     ///
-    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`).
-    ///
-    /// Returns a [`GetInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1132,11 +984,7 @@ impl InvoicesV3Client {
     ///
     /// API to update invoice by invoice id
     ///
-    /// `PUT /invoices/{invoiceId}` (operation `update-invoice`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/{invoiceId}` (operation `update-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1161,11 +1009,7 @@ impl InvoicesV3Client {
     ///
     /// API to update invoice late fees configuration by invoice id
     ///
-    /// `PATCH /invoices/{invoiceId}/late-fees-configuration` (operation `update-invoice-late-fees-configuration`, API version `v3`).
-    ///
-    /// Returns a [`UpdateInvoiceLateFeesConfiguration`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `PATCH /invoices/{invoiceId}/late-fees-configuration` (operation `update-invoice-late-fees-configuration`, API version `v3`). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1190,11 +1034,7 @@ impl InvoicesV3Client {
     ///
     /// API to record manual payment for an invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/record-payment` (operation `record-invoice`, API version `v3`).
-    ///
-    /// Returns a [`RecordInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/record-payment` (operation `record-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1219,11 +1059,7 @@ impl InvoicesV3Client {
     ///
     /// API to send invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/send` (operation `send-invoice`, API version `v3`).
-    ///
-    /// Returns a [`SendInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/send` (operation `send-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1248,11 +1084,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/void` (operation `void-invoice`, API version `v3`).
-    ///
-    /// Returns a [`VoidInvoice`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/void` (operation `void-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1352,19 +1184,15 @@ impl ListInvoices {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListInvoicesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListInvoicesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListInvoicesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListInvoicesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1404,7 +1232,7 @@ impl ListInvoices {
             sort_field,
             sort_order,
         } = self;
-        let request = Request::to(Method::GET, "/invoices/", "v3")
+        let request = Request::get("/invoices/", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -1433,25 +1261,21 @@ pub struct CreateInvoice {
 
 impl CreateInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/", "v3")
+        let request = Request::post("/invoices/", "v3")
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1469,25 +1293,21 @@ pub struct CreateNewEstimate {
 
 impl CreateNewEstimate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EstimateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/estimate", "v3")
+        let request = Request::post("/invoices/estimate", "v3")
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1543,19 +1363,15 @@ impl ListEstimates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListEstimatesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListEstimatesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListEstimatesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListEstimatesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1589,7 +1405,7 @@ impl ListEstimates {
             limit,
             offset,
         } = self;
-        let request = Request::to(Method::GET, "/invoices/estimate/list", "v3")
+        let request = Request::get("/invoices/estimate/list", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("startAt", start_at.as_ref())
@@ -1616,31 +1432,21 @@ pub struct GenerateEstimateNumber {
 
 impl GenerateEstimateNumber {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GenerateEstimateNumberResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GenerateEstimateNumberResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GenerateEstimateNumberResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GenerateEstimateNumberResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
-                "/invoices/estimate/number/generate",
-                "v3",
-            )
+        let request = Request::get("/invoices/estimate/number/generate", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices/estimate.readonly"])
@@ -1659,25 +1465,19 @@ pub struct UpdateEstimateLastVisitedAt {
 
 impl UpdateEstimateLastVisitedAt {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PATCH,
-                "/invoices/estimate/stats/last-visited-at",
-                "v3",
-            )
+        let request = Request::patch("/invoices/estimate/stats/last-visited-at", "v3")
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1705,21 +1505,15 @@ impl ListEstimateTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListEstimateTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListEstimateTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListEstimateTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListEstimateTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1742,7 +1536,7 @@ impl ListEstimateTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, search, limit, offset } = self;
-        let request = Request::to(Method::GET, "/invoices/estimate/template", "v3")
+        let request = Request::get("/invoices/estimate/template", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("search", search.as_ref())
@@ -1764,27 +1558,21 @@ pub struct CreateEstimateTemplate {
 
 impl CreateEstimateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EstimateTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/estimate/template", "v3")
+        let request = Request::post("/invoices/estimate/template", "v3")
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1804,31 +1592,21 @@ pub struct PreviewEstimateTemplate {
 
 impl PreviewEstimateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EstimateTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, template_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/invoices/estimate/template/preview",
-                "v3",
-            )
+        let request = Request::get("/invoices/estimate/template/preview", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query("templateId", &template_id)
@@ -1849,31 +1627,21 @@ pub struct DeleteEstimateTemplate {
 
 impl DeleteEstimateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EstimateTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/invoices/estimate/template/{templateId}",
-                "v3",
-            )
+        let request = Request::delete("/invoices/estimate/template/{templateId}", "v3")
             .path_param("templateId", &template_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -1893,31 +1661,21 @@ pub struct UpdateEstimateTemplate {
 
 impl UpdateEstimateTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::EstimateTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/invoices/estimate/template/{templateId}",
-                "v3",
-            )
+        let request = Request::put("/invoices/estimate/template/{templateId}", "v3")
             .path_param("templateId", &template_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -1937,29 +1695,21 @@ pub struct DeleteEstimate {
 
 impl DeleteEstimate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EstimateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/invoices/estimate/{estimateId}",
-                "v3",
-            )
+        let request = Request::delete("/invoices/estimate/{estimateId}", "v3")
             .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -1979,25 +1729,21 @@ pub struct UpdateEstimate {
 
 impl UpdateEstimate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EstimateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let request = Request::to(Method::PUT, "/invoices/estimate/{estimateId}", "v3")
+        let request = Request::put("/invoices/estimate/{estimateId}", "v3")
             .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2017,33 +1763,21 @@ pub struct CreateInvoiceFromEstimate {
 
 impl CreateInvoiceFromEstimate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateInvoiceFromEstimateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateInvoiceFromEstimateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateInvoiceFromEstimateResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateInvoiceFromEstimateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/estimate/{estimateId}/invoice",
-                "v3",
-            )
+        let request = Request::post("/invoices/estimate/{estimateId}/invoice", "v3")
             .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2063,29 +1797,21 @@ pub struct SendEstimate {
 
 impl SendEstimate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EstimateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EstimateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EstimateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EstimateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, estimate_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/estimate/{estimateId}/send",
-                "v3",
-            )
+        let request = Request::post("/invoices/estimate/{estimateId}/send", "v3")
             .path_param("estimateId", &estimate_id)
             .scopes(&["invoices/estimate.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2105,27 +1831,21 @@ pub struct GenerateInvoiceNumber {
 
 impl GenerateInvoiceNumber {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GenerateInvoiceNumberResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GenerateInvoiceNumberResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GenerateInvoiceNumberResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GenerateInvoiceNumberResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/invoices/generate-invoice-number", "v3")
+        let request = Request::get("/invoices/generate-invoice-number", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.readonly"])
@@ -2185,19 +1905,15 @@ impl ListInvoiceSchedules {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListSchedulesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListSchedulesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListSchedulesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListSchedulesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2234,7 +1950,7 @@ impl ListInvoiceSchedules {
             limit,
             offset,
         } = self;
-        let request = Request::to(Method::GET, "/invoices/schedule", "v3")
+        let request = Request::get("/invoices/schedule", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -2260,27 +1976,21 @@ pub struct CreateInvoiceSchedule {
 
 impl CreateInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateInvoiceScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/schedule", "v3")
+        let request = Request::post("/invoices/schedule", "v3")
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2300,31 +2010,21 @@ pub struct DeleteInvoiceSchedule {
 
 impl DeleteInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteInvoiceScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/invoices/schedule/{scheduleId}",
-                "v3",
-            )
+        let request = Request::delete("/invoices/schedule/{scheduleId}", "v3")
             .path_param("scheduleId", &schedule_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2346,25 +2046,21 @@ pub struct GetInvoiceSchedule {
 
 impl GetInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetScheduleResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/invoices/schedule/{scheduleId}", "v3")
+        let request = Request::get("/invoices/schedule/{scheduleId}", "v3")
             .path_param("scheduleId", &schedule_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2385,27 +2081,21 @@ pub struct UpdateInvoiceSchedule {
 
 impl UpdateInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let request = Request::to(Method::PUT, "/invoices/schedule/{scheduleId}", "v3")
+        let request = Request::put("/invoices/schedule/{scheduleId}", "v3")
             .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2425,33 +2115,21 @@ pub struct AutoPaymentInvoiceSchedule {
 
 impl AutoPaymentInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AutoPaymentInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AutoPaymentInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::AutoPaymentInvoiceScheduleResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AutoPaymentInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/schedule/{scheduleId}/auto-payment",
-                "v3",
-            )
+        let request = Request::post("/invoices/schedule/{scheduleId}/auto-payment", "v3")
             .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2471,31 +2149,21 @@ pub struct CancelInvoiceSchedule {
 
 impl CancelInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CancelInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CancelInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CancelInvoiceScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CancelInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/schedule/{scheduleId}/cancel",
-                "v3",
-            )
+        let request = Request::post("/invoices/schedule/{scheduleId}/cancel", "v3")
             .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2515,31 +2183,21 @@ pub struct ScheduleInvoiceSchedule {
 
 impl ScheduleInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ScheduleInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ScheduleInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ScheduleInvoiceScheduleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ScheduleInvoiceScheduleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/schedule/{scheduleId}/schedule",
-                "v3",
-            )
+        let request = Request::post("/invoices/schedule/{scheduleId}/schedule", "v3")
             .path_param("scheduleId", &schedule_id)
             .scopes(&["invoices/schedule.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2558,30 +2216,25 @@ pub struct UpdateAndScheduleInvoiceSchedule {
 
 impl UpdateAndScheduleInvoiceSchedule {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::UpdateAndScheduleInvoiceScheduleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::UpdateAndScheduleInvoiceScheduleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateAndScheduleInvoiceScheduleResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::UpdateAndScheduleInvoiceScheduleResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schedule_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/invoices/schedule/{scheduleId}/updateAndSchedule",
                 "v3",
             )
@@ -2603,27 +2256,21 @@ pub struct GetInvoiceSettings {
 
 impl GetInvoiceSettings {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetInvoiceSettingsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetInvoiceSettingsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetInvoiceSettingsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetInvoiceSettingsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/invoices/settings", "v3")
+        let request = Request::get("/invoices/settings", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .scopes(&["invoices.readonly"])
@@ -2642,21 +2289,19 @@ pub struct UpdateInvoiceLastVisitedAt {
 
 impl UpdateInvoiceLastVisitedAt {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PATCH, "/invoices/stats/last-visited-at", "v3")
+        let request = Request::patch("/invoices/stats/last-visited-at", "v3")
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2715,19 +2360,15 @@ impl ListInvoiceTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListTemplatesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListTemplatesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListTemplatesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListTemplatesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2764,7 +2405,7 @@ impl ListInvoiceTemplates {
             limit,
             offset,
         } = self;
-        let request = Request::to(Method::GET, "/invoices/template", "v3")
+        let request = Request::get("/invoices/template", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("status", status.as_ref())
@@ -2790,27 +2431,21 @@ pub struct CreateInvoiceTemplate {
 
 impl CreateInvoiceTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateInvoiceTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateInvoiceTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateInvoiceTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateInvoiceTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/template", "v3")
+        let request = Request::post("/invoices/template", "v3")
             .scopes(&["invoices/template.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -2830,31 +2465,21 @@ pub struct DeleteInvoiceTemplate {
 
 impl DeleteInvoiceTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteInvoiceTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteInvoiceTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteInvoiceTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteInvoiceTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/invoices/template/{templateId}",
-                "v3",
-            )
+        let request = Request::delete("/invoices/template/{templateId}", "v3")
             .path_param("templateId", &template_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2876,25 +2501,21 @@ pub struct GetInvoiceTemplate {
 
 impl GetInvoiceTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetTemplateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/invoices/template/{templateId}", "v3")
+        let request = Request::get("/invoices/template/{templateId}", "v3")
             .path_param("templateId", &template_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2915,27 +2536,21 @@ pub struct UpdateInvoiceTemplate {
 
 impl UpdateInvoiceTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateInvoiceTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let request = Request::to(Method::PUT, "/invoices/template/{templateId}", "v3")
+        let request = Request::put("/invoices/template/{templateId}", "v3")
             .path_param("templateId", &template_id)
             .scopes(&["invoices/template.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2955,28 +2570,21 @@ pub struct UpdateInvoiceTemplateLateFeesConfiguration {
 
 impl UpdateInvoiceTemplateLateFeesConfiguration {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateInvoiceTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/invoices/template/{templateId}/late-fees-configuration",
                 "v3",
             )
@@ -2998,28 +2606,21 @@ pub struct UpdateInvoicePaymentMethodsConfiguration {
 
 impl UpdateInvoicePaymentMethodsConfiguration {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateInvoiceTemplateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, template_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/invoices/template/{templateId}/payment-methods-configuration",
                 "v3",
             )
@@ -3040,27 +2641,21 @@ pub struct Text2payInvoice {
 
 impl Text2payInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::Text2PayInvoiceResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::Text2PayInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::Text2PayInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::Text2PayInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/invoices/text2pay", "v3")
+        let request = Request::post("/invoices/text2pay", "v3")
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -3080,25 +2675,21 @@ pub struct DeleteInvoice {
 
 impl DeleteInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, alt_id, alt_type } = self;
-        let request = Request::to(Method::DELETE, "/invoices/{invoiceId}", "v3")
+        let request = Request::delete("/invoices/{invoiceId}", "v3")
             .path_param("invoiceId", &invoice_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -3120,25 +2711,21 @@ pub struct GetInvoice {
 
 impl GetInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/invoices/{invoiceId}", "v3")
+        let request = Request::get("/invoices/{invoiceId}", "v3")
             .path_param("invoiceId", &invoice_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -3159,25 +2746,21 @@ pub struct UpdateInvoice {
 
 impl UpdateInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let request = Request::to(Method::PUT, "/invoices/{invoiceId}", "v3")
+        let request = Request::put("/invoices/{invoiceId}", "v3")
             .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -3197,26 +2780,21 @@ pub struct UpdateInvoiceLateFeesConfiguration {
 
 impl UpdateInvoiceLateFeesConfiguration {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/invoices/{invoiceId}/late-fees-configuration",
                 "v3",
             )
@@ -3238,29 +2816,21 @@ pub struct RecordInvoice {
 
 impl RecordInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::RecordPaymentResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecordPaymentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecordPaymentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecordPaymentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/invoices/{invoiceId}/record-payment",
-                "v3",
-            )
+        let request = Request::post("/invoices/{invoiceId}/record-payment", "v3")
             .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -3280,25 +2850,21 @@ pub struct SendInvoice {
 
 impl SendInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendInvoicesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendInvoicesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendInvoicesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendInvoicesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let request = Request::to(Method::POST, "/invoices/{invoiceId}/send", "v3")
+        let request = Request::post("/invoices/{invoiceId}/send", "v3")
             .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -3318,25 +2884,21 @@ pub struct VoidInvoice {
 
 impl VoidInvoice {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::VoidInvoiceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::VoidInvoiceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::VoidInvoiceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::VoidInvoiceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, invoice_id, body } = self;
-        let request = Request::to(Method::POST, "/invoices/{invoiceId}/void", "v3")
+        let request = Request::post("/invoices/{invoiceId}/void", "v3")
             .path_param("invoiceId", &invoice_id)
             .scopes(&["invoices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);

@@ -27,27 +27,22 @@ impl AdditionalEmailsDto {
 /// The `address` field of [`InvoiceSettingsBusinessDetailsDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/Address`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Address {
     /// The `addressLine1` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line1: Option<String>,
     /// The `addressLine2` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
     /// The `city` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// The `state` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The `countryCode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<AddressCountryCode>,
     /// The `postalCode` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
 }
 
@@ -56,39 +51,22 @@ pub use ghl_common::types::Country as AddressCountryCode;
 /// The `address` field of [`BusinessDetailsDto`] and the `address` field of [`ContactDetailsDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AddressDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddressDto {
-    /// Address Line 1
-    ///
-    /// Example: `9931 Beechwood`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address Line 1. Example: `9931 Beechwood`.
     pub address_line1: Option<String>,
-    /// Address Line 2
-    ///
-    /// Example: `Beechwood`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address Line 2. Example: `Beechwood`.
     pub address_line2: Option<String>,
-    /// City
-    ///
-    /// Example: `St. Houston`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City. Example: `St. Houston`.
     pub city: Option<String>,
-    /// State
-    ///
-    /// Example: `TX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State. Example: `TX`.
     pub state: Option<String>,
-    /// Country Code
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Country Code. Example: `US`.
     pub country_code: Option<String>,
-    /// Postal Code
-    ///
-    /// Example: `559-6993`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal Code. Example: `559-6993`.
     pub postal_code: Option<String>,
 }
 
@@ -149,9 +127,7 @@ impl AddressDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AltDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
@@ -176,23 +152,15 @@ pub use ghl_common::types::AltType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachmentsDto {
-    /// Id of the file selected
-    ///
-    /// Example: `6241712be68f7a98102ba272`
+    /// Id of the file selected. Example: `6241712be68f7a98102ba272`.
     pub id: String,
-    /// Name of the file
-    ///
-    /// Example: `Electronics.pdf`
+    /// Name of the file. Example: `Electronics.pdf`.
     pub name: String,
-    /// URL of the file
-    ///
-    /// Example: `https://example.com/digital-delivery`
+    /// URL of the file. Example: `https://example.com/digital-delivery`.
     pub url: String,
     /// Type of the file
     pub type_: String,
-    /// Size of the file
-    ///
-    /// Example: `10000`
+    /// Size of the file. Example: `10000`.
     pub size: f64,
 }
 
@@ -223,18 +191,14 @@ pub type AutoInvoice = serde_json::Value;
 /// The `autoInvoice` field of [`CreateEstimatesDto`] and the `autoInvoice` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoInvoicingDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoInvoicingDto {
-    /// Enable Auto Invoice
-    ///
-    /// Example: `true`
+    /// Enable Auto Invoice. Example: `true`.
     pub enabled: bool,
-    /// Direct Payments
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Direct Payments. Example: `true`.
     pub direct_payments: Option<bool>,
 }
 
@@ -257,6 +221,7 @@ impl AutoInvoicingDto {
 /// The `autoPayment` field of [`AutoPaymentScheduleDto`], the `autoPayment` field of [`ScheduleInvoiceScheduleDto`] and the `autoPayment` field of [`SendInvoiceDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoPaymentDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -264,34 +229,24 @@ pub struct AutoPaymentDetailsDto {
     /// The `enable` field.
     pub enable: bool,
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `paymentMethodId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_method_id: Option<String>,
     /// The `customerId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// The `card` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
     /// The `usBankAccount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_bank_account: Option<UsBankAccountDto>,
     /// The `sepaDirectDebit` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sepa_direct_debit: Option<SepaDirectDebitDto>,
     /// The `bacsDirectDebit` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bacs_direct_debit: Option<BacsDirectDebitDto>,
     /// The `becsDirectDebit` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub becs_direct_debit: Option<BecsDirectDebitDto>,
     /// The `cardId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
     /// The `provider` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<serde_json::Value>,
 }
 
@@ -389,74 +344,49 @@ impl AutoPaymentDetailsDto {
 /// The response to `POST /invoices/schedule/{scheduleId}/auto-payment`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoPaymentInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Schedule Id. Example: `6578278e879ad2646715ba9c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
+    /// Schedule Status. Example: `draft`.
     pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
+    /// Live Mode. Example: `false`.
     pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
+    /// Name of the invoice. Example: `New Invoice`.
     pub name: String,
     /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
     pub invoices: Vec<DefaultInvoiceResponseDto>,
     /// Business Details
     pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
     /// Contact Details
     pub contact_details: ContactDetailsDto,
     /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// Invoice Items
     pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
+    /// Total Amount. Example: `999`.
     pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
+    /// Title. Example: `INVOICE`.
     pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
+    /// Terms notes. Example: `Confidential`.
     pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
+    /// Compiled terms notes. Example: `Confidential`.
     pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
@@ -467,13 +397,9 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AutoPaymentScheduleDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `id` field.
     pub id: String,
@@ -550,37 +476,22 @@ pub type BusinessDetails = serde_json::Value;
 /// The `businessDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `businessDetails` field of [`CreateEstimatesDto`], the `businessDetails` field of [`CreateInvoiceDto`] and 9 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/BusinessDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessDetailsDto {
-    /// Business Logo URL
-    ///
-    /// Example: `https://example.com/logo.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Logo URL. Example: `https://example.com/logo.png`.
     pub logo_url: Option<String>,
-    /// Business Name
-    ///
-    /// Example: `ABC Corp.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Name. Example: `ABC Corp.`.
     pub name: Option<String>,
-    /// Business Phone Number
-    ///
-    /// Example: `+1-214-559-6993`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Phone Number. Example: `+1-214-559-6993`.
     pub phone_no: Option<String>,
-    /// Business Address
-    ///
-    /// Example: `9931 Beechwood, TX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Address. Example: `9931 Beechwood, TX`.
     pub address: Option<AddressDto>,
-    /// Business Website Link
-    ///
-    /// Example: `wwww.example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Website Link. Example: `wwww.example.com`.
     pub website: Option<String>,
     /// Custom Values
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<String>>,
 }
 
@@ -672,9 +583,7 @@ impl CardDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChequeDto {
-    /// check number
-    ///
-    /// Example: `129-129-129-912`
+    /// check number. Example: `129-129-129-912`.
     pub number: String,
 }
 
@@ -693,39 +602,26 @@ pub type ContactDetails = serde_json::Value;
 /// The `contactDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `contactDetails` field of [`CreateEstimatesDto`], the `contactDetails` field of [`CreateInvoiceDto`] and 5 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ContactDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactDetailsDto {
-    /// Contact ID
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Contact ID. Example: `6578278e879ad2646715ba9c`.
     pub id: String,
-    /// Contact Name
-    ///
-    /// Example: `Alex`
+    /// Contact Name. Example: `Alex`.
     pub name: String,
-    /// Contact Phone Number
-    ///
-    /// Example: `+1234567890`
+    /// Contact Phone Number. Example: `+1234567890`.
     pub phone_no: String,
-    /// Contact Email
-    ///
-    /// Example: `alex@example.com`
+    /// Contact Email. Example: `alex@example.com`.
     pub email: String,
     /// Secondary email addresses for the contact to be saved
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_emails: Option<Vec<AdditionalEmailsDto>>,
-    /// Contact Company Name
-    ///
-    /// Example: `ABC Corp.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Company Name. Example: `ABC Corp.`.
     pub company_name: Option<String>,
     /// The `address` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressDto>,
     /// Custom Values
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<String>>,
 }
 
@@ -780,99 +676,60 @@ impl ContactDetailsDto {
 /// The body of `POST /invoices/estimate`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateEstimatesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateEstimatesDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Estimate Name
-    ///
-    /// Example: `Home Service Estimate`
+    /// Estimate Name. Example: `Home Service Estimate`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// An array of items for the estimate.
     pub items: Vec<EstimateLineItemDto>,
-    /// livemode for estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// livemode for estimate. Example: `true`.
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
-    /// Title for the estimate
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the estimate. Example: `ESTIMATE`.
     pub title: Option<String>,
     /// Contact information to send the estimate to
     pub contact_details: ContactDetailsDto,
-    /// Estimate Number, if not specified will take in the next valid estimate number
-    ///
-    /// Example: `1001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimate Number, if not specified will take in the next valid estimate number. Example: `1001`.
     pub estimate_number: Option<f64>,
-    /// issue date estimate
-    ///
-    /// Example: `2024-08-07`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// issue date estimate. Example: `2024-08-07`.
     pub issue_date: Option<String>,
-    /// expiry date estimate
-    ///
-    /// Example: `2024-08-10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// expiry date estimate. Example: `2024-08-10`.
     pub expiry_date: Option<String>,
     /// Email and sent to details for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_to: Option<SentToDto>,
-    /// Automatic taxes enabled for the Estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Estimate. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
     /// frequency settings for the estimate
     pub frequency_settings: FrequencySettingsDto,
-    /// Prefix for the estimate number
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefix for the estimate number. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
-    /// User Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id. Example: `6578278e879ad2646715ba9c`.
     pub user_id: Option<String>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// Auto invoice for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoicingDto>,
     /// miscellaneous charges for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// Payment Schedule Config for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
 }
 
@@ -1030,89 +887,56 @@ impl CreateEstimatesDto {
 /// The body of `POST /invoices/`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Invoice Name
-    ///
-    /// Example: `New Invoice`
+    /// Invoice Name. Example: `New Invoice`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// An array of items for the invoice.
     pub items: Vec<InvoiceItemDto>,
     /// The `discount` field.
     pub discount: DiscountDto,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
-    /// Title for the invoice
-    ///
-    /// Example: `INVOICE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the invoice. Example: `INVOICE`.
     pub title: Option<String>,
     /// Contact information to send the invoice to
     pub contact_details: ContactDetailsDto,
-    /// Invoice Number
-    ///
-    /// Example: `1001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice Number. Example: `1001`.
     pub invoice_number: Option<String>,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Issue date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-14`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Due date in YYYY-MM-DD format. Example: `2023-01-14`.
     pub due_date: Option<String>,
     /// The `sentTo` field.
     pub sent_to: SentToDto,
     /// The `liveMode` field.
     pub live_mode: bool,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// late fees configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// tips configuration for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1252,24 +1076,18 @@ impl CreateInvoiceDto {
 /// The body of `POST /invoices/estimate/{estimateId}/invoice`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceFromEstimateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Mark Estimate as Invoiced
-    ///
-    /// Example: `true`
+    /// Mark Estimate as Invoiced. Example: `true`.
     pub mark_as_invoiced: bool,
-    /// Version of the update request
-    ///
-    /// Example: `v2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version of the update request. Example: `v2`.
     pub version: Option<CreateInvoiceFromEstimateDtoVersion>,
 }
 
@@ -1315,111 +1133,71 @@ pub struct CreateInvoiceFromEstimateResponseDto {
 /// The response to `POST /invoices/`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Invoice Id. Example: `6578278e879ad2646715ba9c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
+    /// Invoice Status. Example: `draft`.
     pub status: Status,
-    /// Live Mode
-    ///
-    /// Example: `false`
+    /// Live Mode. Example: `false`.
     pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
+    /// Amount Paid. Example: `0`.
     pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
+    /// Name of the invoice. Example: `New Invoice`.
     pub name: String,
     /// Business Details
     pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
+    /// Invoice Number. Example: `19`.
     pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
     /// Contact Details
     pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Issue date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Due date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub due_date: String,
     /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<serde_json::Value>,
     /// Invoice Items
     pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
+    /// Total Amount. Example: `999`.
     pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
+    /// Title. Example: `INVOICE`.
     pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
+    /// Total Amount Due. Example: `999`.
     pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is Automatic taxes calculated for the Invoice items. Example: `true`.
     pub automatic_taxes_calculated: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<serde_json::Value>,
 }
 
 /// The body of `POST /invoices/schedule`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceScheduleDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceScheduleDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
@@ -1435,38 +1213,25 @@ pub struct CreateInvoiceScheduleDto {
     pub currency: String,
     /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
     /// The `termsNotes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// The `title` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Configuration for tips on invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Late fees configuration for the invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1585,24 +1350,18 @@ pub type CreateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 /// The body of `POST /invoices/template`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceTemplateDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `internal` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
-    /// Name of the template
-    ///
-    /// Example: `New Template`
+    /// Name of the template. Example: `New Template`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
@@ -1610,41 +1369,25 @@ pub struct CreateInvoiceTemplateDto {
     pub currency: String,
     /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// The `discount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `termsNotes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
-    /// Template title
-    ///
-    /// Example: `New Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template title. Example: `New Template`.
     pub title: Option<String>,
     /// Configuration for tips on invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Late fees configuration for the invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -1764,52 +1507,35 @@ impl CreateInvoiceTemplateDto {
 /// The response to `POST /invoices/template`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateInvoiceTemplateResponseDto {
-    /// Template Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Template Id. Example: `6578278e879ad2646715ba9c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the Template
-    ///
-    /// Example: `New Template`
+    /// Name of the Template. Example: `New Template`.
     pub name: String,
     /// Business Details
     pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
     /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// Invoice Items
     pub items: Vec<String>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
+    /// Total Amount. Example: `999`.
     pub total: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
@@ -1857,6 +1583,7 @@ pub struct CustomNotificationDto {
 /// The `customerSendInvoice` field of [`CustomNotificationDto`], the `teamPaymentSuccess` field of [`CustomNotificationDto`], the `customerPaymentSuccess` field of [`CustomNotificationDto`] and 13 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CustomNotificationItemDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1867,31 +1594,20 @@ pub struct CustomNotificationItemDto {
     pub email_template: String,
     /// Template to be used for sending sms
     pub sms_template: String,
-    /// Name to be used while sending email
-    ///
-    /// Example: `Alex`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name to be used while sending email. Example: `Alex`.
     pub from_name: Option<String>,
-    /// Email address to be used for sending email
-    ///
-    /// Example: `alex@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address to be used for sending email. Example: `alex@example.com`.
     pub from_email: Option<String>,
-    /// Subject of email which is sent out
-    ///
-    /// Example: `Thank you for purchasing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subject of email which is sent out. Example: `Thank you for purchasing`.
     pub email_subject: Option<String>,
-    /// Default email TemplateId to be used for sending via email
-    ///
-    /// Example: `dhwjqi2899012990w2u`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Default email TemplateId to be used for sending via email. Example: `dhwjqi2899012990w2u`.
     pub default_email_template_id: Option<String>,
 }
 
 /// The `rrule` field of [`ScheduleOptionsDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/CustomRRuleOptionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1900,60 +1616,29 @@ pub struct CustomRRuleOptionsDto {
     pub interval_type: IntervalType,
     /// Example: `2`
     pub interval: f64,
-    /// Start date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Start date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub start_date: String,
-    /// Start time in HH:mm:ss format
-    ///
-    /// Example: `20:45:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start time in HH:mm:ss format. Example: `20:45:00`.
     pub start_time: Option<String>,
-    /// End date in YYYY-MM-DD format
-    ///
-    /// Example: `2029-11-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date in YYYY-MM-DD format. Example: `2029-11-01`.
     pub end_date: Option<String>,
-    /// End time in HH:mm:ss format
-    ///
-    /// Example: `18:45:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End time in HH:mm:ss format. Example: `18:45:00`.
     pub end_time: Option<String>,
-    /// -1, 1, 2, 3, ..., 27, 28
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// -1, 1, 2, 3, ..., 27, 28. Example: `15`.
     pub day_of_month: Option<f64>,
     /// Example: `mo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRuleOptionsDtoDayOfWeek>,
-    /// -1, 1, 2, 3, 4
-    ///
-    /// Example: `-1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// -1, 1, 2, 3, 4. Example: `-1`.
     pub num_of_week: Option<f64>,
     /// Example: `jan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<CustomRRuleOptionsDtoMonthOfYear>,
-    /// Max number of task executions
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of task executions. Example: `10`.
     pub count: Option<i64>,
-    /// Execute task number of days before
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Execute task number of days before. Example: `5`.
     pub days_before: Option<f64>,
-    /// Start as primary user accepted date
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start as primary user accepted date. Example: `true`.
     pub use_start_as_primary_user_accepted: Option<bool>,
-    /// End type like after, by, count
-    ///
-    /// Example: `by`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End type like after, by, count. Example: `by`.
     pub end_type: Option<String>,
 }
 
@@ -2080,9 +1765,7 @@ pub type DeleteInvoiceResponseDto = CreateInvoiceResponseDto;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteInvoiceScheduleResponseDto {
-    /// success
-    ///
-    /// Example: `true`
+    /// success. Example: `true`.
     pub success: bool,
 }
 
@@ -2094,23 +1777,16 @@ pub type DeleteInvoiceTemplateResponseDto = DeleteInvoiceScheduleResponseDto;
 /// The `discount` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `discount` field of [`CreateEstimatesDto`], the `discount` field of [`CreateInvoiceDto`] and 11 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/DiscountDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscountDto {
-    /// Discount Value
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Discount Value. Example: `10`.
     pub value: Option<f64>,
-    /// Discount type
-    ///
-    /// Example: `percentage`
+    /// Discount type. Example: `percentage`.
     pub type_: Type,
-    /// Product Ids on which discount is applicable
-    ///
-    /// Example: `[ '6579751d56f60276e5bd4154' ]`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product Ids on which discount is applicable. Example: `[ '6579751d56f60276e5bd4154' ]`.
     pub valid_on_product_ids: Option<Vec<String>>,
 }
 
@@ -2147,9 +1823,7 @@ impl DiscountDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateIdParam {
-    /// Estimate Id
-    ///
-    /// Example: `5f9d6d8b1b2d2c001f2d9e4b`
+    /// Estimate Id. Example: `5f9d6d8b1b2d2c001f2d9e4b`.
     pub estimate_id: String,
 }
 
@@ -2165,64 +1839,36 @@ impl EstimateIdParam {
 /// An item of the `items` field of [`CreateEstimatesDto`] and an item of the `items` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateLineItemDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateLineItemDto {
-    /// Invoice Item Name
-    ///
-    /// Example: `ABC Product`
+    /// Invoice Item Name. Example: `ABC Product`.
     pub name: String,
-    /// Invoice descriptions
-    ///
-    /// Example: `ABC Corp.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice descriptions. Example: `ABC Corp.`.
     pub description: Option<String>,
-    /// Product Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product Id. Example: `6578278e879ad2646715ba9c`.
     pub product_id: Option<String>,
-    /// Price Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price Id. Example: `6578278e879ad2646715ba9c`.
     pub price_id: Option<String>,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
-    /// Product amount
-    ///
-    /// Example: `999`
+    /// Product amount. Example: `999`.
     pub amount: f64,
-    /// Product Quantity
-    ///
-    /// Example: `1`
+    /// Product Quantity. Example: `1`.
     pub qty: f64,
     /// Tax
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<ItemTaxDto>>,
-    /// Tax category id for calculating automatic tax
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category id for calculating automatic tax. Example: `6578278e879ad2646715ba9c`.
     pub automatic_tax_category_id: Option<String>,
     /// Setupfee item, only created when 1st invoice of recurring schedule is generated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_setup_fee_item: Option<bool>,
-    /// Price type of the item
-    ///
-    /// Example: `one_time`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price type of the item. Example: `one_time`.
     pub type_: Option<EstimateLineItemDtoType>,
-    /// true if item amount is tax inclusive
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// true if item amount is tax inclusive. Example: `true`.
     pub tax_inclusive: Option<bool>,
     /// Attachments for the line item
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
 }
 
@@ -2314,36 +1960,25 @@ pub use ghl_common::types::DefaultPriceResponseDtoType as EstimateLineItemDtoTyp
 /// The response to `POST /invoices/estimate`, the response to `DELETE /invoices/estimate/{estimateId}`, the response to `PUT /invoices/estimate/{estimateId}` and 2 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateResponseDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Unique identifier
-    ///
-    /// Example: `67ac9a51106ee8311e911XXXX`
+    /// Unique identifier. Example: `67ac9a51106ee8311e911XXXX`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Indicates if it is in live mode
-    ///
-    /// Example: `true`
+    /// Indicates if it is in live mode. Example: `true`.
     pub live_mode: bool,
-    /// Indicates if deleted
-    ///
-    /// Example: `false`
+    /// Indicates if deleted. Example: `false`.
     pub deleted: bool,
-    /// Name
-    ///
-    /// Example: `Estimate Name`
+    /// Name. Example: `Estimate Name`.
     pub name: String,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// Business details associated with the estimate
     pub business_details: BusinessDetails,
@@ -2351,72 +1986,38 @@ pub struct EstimateResponseDto {
     pub items: Vec<Vec<serde_json::Value>>,
     /// Discount details for the estimate template
     pub discount: DiscountDto,
-    /// Title
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `ESTIMATE`.
     pub title: Option<String>,
-    /// Estimate number prefix
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimate number prefix. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
     /// Attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
-    /// User Id of who last updated
-    ///
-    /// Example: `3HIpOF9NIc5ltriQXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id of who last updated. Example: `3HIpOF9NIc5ltriQXXXX`.
     pub updated_by: Option<String>,
-    /// Total amount
-    ///
-    /// Example: `1222.03`
+    /// Total amount. Example: `1222.03`.
     pub total: f64,
-    /// Timestamp when created
-    ///
-    /// Example: `2025-02-12T13:17:47.416Z`
+    /// Timestamp when created. Example: `2025-02-12T13:17:47.416Z`.
     pub created_at: String,
-    /// Timestamp when last updated
-    ///
-    /// Example: `2025-02-12T13:17:47.416Z`
+    /// Timestamp when last updated. Example: `2025-02-12T13:17:47.416Z`.
     pub updated_at: String,
-    /// Version number
-    ///
-    /// Example: `0`
+    /// Version number. Example: `0`.
     #[serde(rename = "__v")]
     pub v: f64,
-    /// Indicates if automatic taxes are enabled for this estimate
-    ///
-    /// Example: `false`
+    /// Indicates if automatic taxes are enabled for this estimate. Example: `false`.
     pub automatic_taxes_enabled: bool,
-    /// Terms and conditions for the estimate, supports HTML markup
-    ///
-    /// Example: `<p>All services are subject to availability.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms and conditions for the estimate, supports HTML markup. Example: `<p>All services are subject to availability.</p>`.
     pub terms_notes: Option<String>,
-    /// Company identifier associated with the estimate
-    ///
-    /// Example: `COMP12345`
+    /// Company identifier associated with the estimate. Example: `COMP12345`.
     pub company_id: String,
     /// Contact details for the estimate
     pub contact_details: ContactDetails,
-    /// Date when the estimate was issued
-    ///
-    /// Example: `2023-06-15T00:00:00.000Z`
+    /// Date when the estimate was issued. Example: `2023-06-15T00:00:00.000Z`.
     pub issue_date: String,
-    /// Date when the estimate expires
-    ///
-    /// Example: `2023-07-15T00:00:00.000Z`
+    /// Date when the estimate expires. Example: `2023-07-15T00:00:00.000Z`.
     pub expiry_date: String,
-    /// User who sent the estimate
-    ///
-    /// Example: `user@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User who sent the estimate. Example: `user@example.com`.
     pub sent_by: Option<String>,
-    /// Indicates if automatic taxes were calculated
-    ///
-    /// Example: `true`
+    /// Indicates if automatic taxes were calculated. Example: `true`.
     pub automatic_taxes_calculated: bool,
     /// Additional metadata associated with the estimate
     pub meta: serde_json::Value,
@@ -2426,21 +2027,14 @@ pub struct EstimateResponseDto {
     pub sent_to: SentTo,
     /// Frequency settings for recurring estimates
     pub frequency_settings: FrequencySettingsDto,
-    /// Timestamp when the estimate was last visited
-    ///
-    /// Example: `2023-06-20T08:30:00.000Z`
+    /// Timestamp when the estimate was last visited. Example: `2023-06-20T08:30:00.000Z`.
     pub last_visited_at: String,
-    /// Total amount in USD
-    ///
-    /// Example: `1500.75`
+    /// Total amount in USD. Example: `1500.75`.
     #[serde(rename = "totalamountInUSD")]
     pub totalamount_in_usd: f64,
     /// Auto-invoice settings for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoice>,
-    /// Trace ID for logging and debugging
-    ///
-    /// Example: `010c7a01-857f-4619-970d-xyxyxyxy`
+    /// Trace ID for logging and debugging. Example: `010c7a01-857f-4619-970d-xyxyxyxy`.
     pub trace_id: String,
 }
 
@@ -2449,36 +2043,25 @@ pub use ghl_common::types::EstimateStatus;
 /// The response to `POST /invoices/estimate/template`, the response to `GET /invoices/estimate/template/preview`, the response to `DELETE /invoices/estimate/template/{templateId}` and 1 more place.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateTemplateResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateTemplateResponseDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Unique identifier
-    ///
-    /// Example: `67ac9a51106ee8311e911XXXX`
+    /// Unique identifier. Example: `67ac9a51106ee8311e911XXXX`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Indicates if it is in live mode
-    ///
-    /// Example: `true`
+    /// Indicates if it is in live mode. Example: `true`.
     pub live_mode: bool,
-    /// Indicates if deleted
-    ///
-    /// Example: `false`
+    /// Indicates if deleted. Example: `false`.
     pub deleted: bool,
-    /// Name
-    ///
-    /// Example: `Estimate Name`
+    /// Name. Example: `Estimate Name`.
     pub name: String,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// Business details associated with the estimate
     pub business_details: BusinessDetails,
@@ -2486,115 +2069,68 @@ pub struct EstimateTemplateResponseDto {
     pub items: Vec<Vec<serde_json::Value>>,
     /// Discount details for the estimate template
     pub discount: DiscountDto,
-    /// Title
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `ESTIMATE`.
     pub title: Option<String>,
-    /// Estimate number prefix
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimate number prefix. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
     /// Attachments
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
-    /// User Id of who last updated
-    ///
-    /// Example: `3HIpOF9NIc5ltriQXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id of who last updated. Example: `3HIpOF9NIc5ltriQXXXX`.
     pub updated_by: Option<String>,
-    /// Total amount
-    ///
-    /// Example: `1222.03`
+    /// Total amount. Example: `1222.03`.
     pub total: f64,
-    /// Timestamp when created
-    ///
-    /// Example: `2025-02-12T13:17:47.416Z`
+    /// Timestamp when created. Example: `2025-02-12T13:17:47.416Z`.
     pub created_at: String,
-    /// Timestamp when last updated
-    ///
-    /// Example: `2025-02-12T13:17:47.416Z`
+    /// Timestamp when last updated. Example: `2025-02-12T13:17:47.416Z`.
     pub updated_at: String,
-    /// Version number
-    ///
-    /// Example: `0`
+    /// Version number. Example: `0`.
     #[serde(rename = "__v")]
     pub v: f64,
-    /// Indicates if automatic taxes are enabled for this estimate
-    ///
-    /// Example: `false`
+    /// Indicates if automatic taxes are enabled for this estimate. Example: `false`.
     pub automatic_taxes_enabled: bool,
-    /// Terms and conditions for the estimate, supports HTML markup
-    ///
-    /// Example: `<p>All services are subject to availability.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms and conditions for the estimate, supports HTML markup. Example: `<p>All services are subject to availability.</p>`.
     pub terms_notes: Option<String>,
 }
 
 /// The body of `POST /invoices/estimate/template` and the body of `PUT /invoices/estimate/template/{templateId}`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/EstimateTemplatesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateTemplatesDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Estimate Name
-    ///
-    /// Example: `Home Service Estimate Template`
+    /// Estimate Name. Example: `Home Service Estimate Template`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// An array of items for the estimate.
     pub items: Vec<Vec<serde_json::Value>>,
-    /// livemode for estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// livemode for estimate. Example: `true`.
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
-    /// Title for the estimate
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the estimate. Example: `ESTIMATE`.
     pub title: Option<String>,
-    /// Automatic taxes enabled for the Estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Estimate. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
-    /// Prefix for the estimate number
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefix for the estimate number. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -2699,9 +2235,7 @@ impl EstimateTemplatesDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FrequencySettingsDto {
-    /// enabled for the frequency settings
-    ///
-    /// Example: `true`
+    /// enabled for the frequency settings. Example: `true`.
     pub enabled: bool,
     /// schedule setting for the estimate
     pub schedule: ScheduleOptionsDto,
@@ -2730,204 +2264,123 @@ pub struct GenerateEstimateNumberResponse {
 /// The response to `GET /invoices/generate-invoice-number`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GenerateInvoiceNumberResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GenerateInvoiceNumberResponseDto {
-    /// Invoice Number
-    ///
-    /// Example: `19`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice Number. Example: `19`.
     pub invoice_number: Option<f64>,
 }
 
 /// The response to `GET /invoices/{invoiceId}` and an item of the `invoices` field of [`ListInvoicesResponseDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GetInvoiceResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Invoice Id. Example: `6578278e879ad2646715ba9c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
+    /// Invoice Status. Example: `draft`.
     pub status: Status,
-    /// Live Mode
-    ///
-    /// Example: `false`
+    /// Live Mode. Example: `false`.
     pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
+    /// Amount Paid. Example: `0`.
     pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
+    /// Name of the invoice. Example: `New Invoice`.
     pub name: String,
     /// Business Details
     pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
+    /// Invoice Number. Example: `19`.
     pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
     /// Contact Details
     pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Issue date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Due date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub due_date: String,
     /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<serde_json::Value>,
     /// Invoice Items
     pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
+    /// Total Amount. Example: `999`.
     pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
+    /// Title. Example: `INVOICE`.
     pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
+    /// Total Amount Due. Example: `999`.
     pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is Automatic taxes calculated for the Invoice items. Example: `true`.
     pub automatic_taxes_calculated: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<serde_json::Value>,
     /// The `totalSummary` field.
     pub total_summary: TotalSummaryDto,
     /// Reminders Configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders_configuration: Option<RemindersConfigurationDto>,
 }
 
 /// The response to `GET /invoices/settings`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/GetInvoiceSettingsResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInvoiceSettingsResponseDto {
-    /// Sub-Account Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sub-Account Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: Option<String>,
-    /// Alt Type
-    ///
-    /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Alt Type. Example: `location`.
     pub alt_type: Option<AltType>,
-    /// Terms and conditions for invoices
-    ///
-    /// Example: `Payment is due within 30 days.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms and conditions for invoices. Example: `Payment is due within 30 days.`.
     pub terms_note: Option<String>,
-    /// Terms and conditions for estimates
-    ///
-    /// Example: `This estimate is valid for 30 days.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms and conditions for estimates. Example: `This estimate is valid for 30 days.`.
     pub estimates_terms_note: Option<String>,
-    /// Title for invoices
-    ///
-    /// Example: `INVOICE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for invoices. Example: `INVOICE`.
     pub title: Option<String>,
-    /// Title for estimates
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for estimates. Example: `ESTIMATE`.
     pub estimates_title: Option<String>,
-    /// Prefix for invoice numbers
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefix for invoice numbers. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
-    /// Prefix for estimate numbers
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefix for estimate numbers. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
-    /// Number of days after which invoice is due
-    ///
-    /// Example: `30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of days after which invoice is due. Example: `30`.
     pub due_after_x_days: Option<f64>,
-    /// Number of days after which estimate expires
-    ///
-    /// Example: `30`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of days after which estimate expires. Example: `30`.
     pub estimates_expire_after_x_days: Option<f64>,
-    /// Minimum percentage for partial payment
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Minimum percentage for partial payment. Example: `25`.
     pub minimum_percentage_partial_payment: Option<f64>,
     /// Custom fields array
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<String>>,
     /// Custom notification settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_notification: Option<CustomNotificationDto>,
     /// Business details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<InvoiceSettingsBusinessDetailsDto>,
     /// Sender configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_configuration: Option<InvoiceSettingsSenderConfigurationDto>,
     /// Product settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_settings: Option<InvoiceProductSettingsDto>,
     /// Reminder settings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_settings: Option<ReminderSettingsDto>,
     /// Late fees configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// Tips configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// Payment methods configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
 }
 
@@ -2946,61 +2399,34 @@ pub use ghl_common::types::IntervalType;
 /// An item of the `items` field of [`CreateInvoiceDto`], an item of the `items` field of [`CreateInvoiceScheduleDto`], an item of the `items` field of [`CreateInvoiceTemplateDto`] and 4 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceItemDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceItemDto {
-    /// Invoice Item Name
-    ///
-    /// Example: `ABC Product`
+    /// Invoice Item Name. Example: `ABC Product`.
     pub name: String,
-    /// Invoice descriptions
-    ///
-    /// Example: `ABC Corp.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice descriptions. Example: `ABC Corp.`.
     pub description: Option<String>,
-    /// Product Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product Id. Example: `6578278e879ad2646715ba9c`.
     pub product_id: Option<String>,
-    /// Price Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price Id. Example: `6578278e879ad2646715ba9c`.
     pub price_id: Option<String>,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
-    /// Product amount
-    ///
-    /// Example: `999`
+    /// Product amount. Example: `999`.
     pub amount: f64,
-    /// Product Quantity
-    ///
-    /// Example: `1`
+    /// Product Quantity. Example: `1`.
     pub qty: f64,
     /// Tax
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<ItemTaxDto>>,
-    /// Tax category id for calculating automatic tax
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category id for calculating automatic tax. Example: `6578278e879ad2646715ba9c`.
     pub automatic_tax_category_id: Option<String>,
     /// Setupfee item, only created when 1st invoice of recurring schedule is generated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_setup_fee_item: Option<bool>,
-    /// Price type of the item
-    ///
-    /// Example: `one_time`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price type of the item. Example: `one_time`.
     pub type_: Option<EstimateLineItemDtoType>,
-    /// true if item amount is tax inclusive
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// true if item amount is tax inclusive. Example: `true`.
     pub tax_inclusive: Option<bool>,
 }
 
@@ -3083,64 +2509,50 @@ impl InvoiceItemDto {
 /// The `productSettings` field of [`GetInvoiceSettingsResponseDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceProductSettingsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceProductSettingsDto {
-    /// Flag indicating if the product description import is enabled or not
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if the product description import is enabled or not. Example: `true`.
     pub enable_import_product_description: Option<bool>,
-    /// Flag indicating if the product description is optional or not
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if the product description is optional or not. Example: `true`.
     pub description_optional: Option<bool>,
 }
 
 /// The `businessDetails` field of [`GetInvoiceSettingsResponseDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceSettingsBusinessDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceSettingsBusinessDetailsDto {
     /// The `logoUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// The `name` field.
     pub name: String,
     /// The `phoneNo` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<String>,
     /// The `address` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// The `website` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// The `customValues` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<String>>,
 }
 
 /// The `senderConfiguration` field of [`GetInvoiceSettingsResponseDto`], the `sentFrom` field of [`SendEstimateDto`] and the `sentFrom` field of [`SendInvoiceDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/InvoiceSettingsSenderConfigurationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InvoiceSettingsSenderConfigurationDto {
-    /// Sender name to be used while sending email notification
-    ///
-    /// Example: `Alex`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sender name to be used while sending email notification. Example: `Alex`.
     pub from_name: Option<String>,
-    /// Email id to be used while sending email notification
-    ///
-    /// Example: `alex@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email id to be used while sending email notification. Example: `alex@example.com`.
     pub from_email: Option<String>,
 }
 
@@ -3169,6 +2581,7 @@ impl InvoiceSettingsSenderConfigurationDto {
 /// An item of the `taxes` field of [`EstimateLineItemDto`] and an item of the `taxes` field of [`InvoiceItemDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ItemTaxDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3181,13 +2594,10 @@ pub struct ItemTaxDto {
     /// The `rate` field.
     pub rate: f64,
     /// The `calculation` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calculation: Option<ItemTaxDtoCalculation>,
     /// The `description` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `taxId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
 }
 
@@ -3228,29 +2638,22 @@ pub use ghl_common::types::Calculation as ItemTaxDtoCalculation;
 /// The `lateFeesConfiguration` field of [`CreateInvoiceDto`], the `lateFeesConfiguration` field of [`CreateInvoiceScheduleDto`], the `lateFeesConfiguration` field of [`CreateInvoiceTemplateDto`] and 3 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/LateFeesConfigurationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesConfigurationDto {
-    /// Enable late fees
-    ///
-    /// Example: `true`
+    /// Enable late fees. Example: `true`.
     pub enable: bool,
-    /// Late Fees Value
-    ///
-    /// Example: `10`
+    /// Late Fees Value. Example: `10`.
     pub value: f64,
-    /// Late Fees Type
-    ///
-    /// Example: `fixed`
+    /// Late Fees Type. Example: `fixed`.
     pub type_: Type,
     /// Late Fees Frequency
     pub frequency: LateFeesFrequencyDto,
     /// Late Fees Grace
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace: Option<LateFeesGraceDto>,
     /// Max late fees payable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_late_fees: Option<LateFeesMaxFeesDto>,
 }
 
@@ -3295,13 +2698,9 @@ impl LateFeesConfigurationDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesFrequencyDto {
-    /// Late fees interval count
-    ///
-    /// Example: `10`
+    /// Late fees interval count. Example: `10`.
     pub interval_count: f64,
-    /// Late fees interval
-    ///
-    /// Example: `day`
+    /// Late fees interval. Example: `day`.
     pub interval: LateFeesFrequencyDtoInterval,
 }
 
@@ -3321,13 +2720,9 @@ pub use ghl_common::types::LateFeesFrequencyDtoInterval;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LateFeesGraceDto {
-    /// Late fees grace interval count
-    ///
-    /// Example: `10`
+    /// Late fees grace interval count. Example: `10`.
     pub interval_count: f64,
-    /// Late fees grace interval
-    ///
-    /// Example: `day`
+    /// Late fees grace interval. Example: `day`.
     pub interval: LateFeesGraceDtoInterval,
 }
 
@@ -3349,9 +2744,7 @@ pub use ghl_common::types::LateFeesGraceDtoInterval;
 pub struct LateFeesMaxFeesDto {
     /// Example: `fixed`
     pub type_: LateFeesMaxFeesDtoType,
-    /// Max late fees to pay
-    ///
-    /// Example: `10`
+    /// Max late fees to pay. Example: `10`.
     pub value: f64,
 }
 
@@ -3402,9 +2795,7 @@ pub struct ListEstimatesResponseDto {
 pub struct ListInvoicesResponseDto {
     /// The `invoices` field.
     pub invoices: Vec<GetInvoiceResponseDto>,
-    /// Total number of invoices
-    ///
-    /// Example: `100`
+    /// Total number of invoices. Example: `100`.
     pub total: i64,
 }
 
@@ -3422,9 +2813,7 @@ pub use ghl_common::types::ListPaymentMode;
 pub struct ListSchedulesResponseDto {
     /// The `schedules` field.
     pub schedules: Vec<GetScheduleResponseDto>,
-    /// Total number of Schedules
-    ///
-    /// Example: `100`
+    /// Total number of Schedules. Example: `100`.
     pub total: i64,
 }
 
@@ -3437,9 +2826,7 @@ pub struct ListSchedulesResponseDto {
 pub struct ListTemplatesResponseDto {
     /// The `data` field.
     pub data: Vec<GetTemplateResponseDto>,
-    /// Total number of Templates
-    ///
-    /// Example: `100`
+    /// Total number of Templates. Example: `100`.
     pub total_count: i64,
 }
 
@@ -3455,9 +2842,7 @@ pub type OldCreateInvoiceDto = serde_json::Value;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PatchInvoiceStatsLastViewedDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Invoice Id. Example: `6578278e879ad2646715ba9c`.
     pub invoice_id: String,
 }
 
@@ -3494,9 +2879,7 @@ impl PaymentMethodDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleConfigDto {
-    /// Payment Schedule Type
-    ///
-    /// Example: `fixed`
+    /// Payment Schedule Type. Example: `fixed`.
     pub type_: Type,
     /// Due date type configuration
     pub date_config: PaymentScheduleDateConfigDto,
@@ -3526,13 +2909,9 @@ impl PaymentScheduleConfigDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleDateConfigDto {
-    /// Deposit date type
-    ///
-    /// Example: `estimate_accepted`
+    /// Deposit date type. Example: `estimate_accepted`.
     pub deposit_date_type: PaymentScheduleDateConfigDtoDepositDateType,
-    /// Payment Schedule Date Type
-    ///
-    /// Example: `regular_interval`
+    /// Payment Schedule Date Type. Example: `regular_interval`.
     pub schedule_date_type: PaymentScheduleDateConfigDtoScheduleDateType,
 }
 
@@ -3560,9 +2939,7 @@ pub use ghl_common::types::ScheduleDateType as PaymentScheduleDateConfigDtoSched
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PaymentScheduleDto {
-    /// Payment schedule type
-    ///
-    /// Example: `percentage`
+    /// Payment schedule type. Example: `percentage`.
     pub type_: Type,
     /// payment schedule item
     pub schedules: Vec<String>,
@@ -3578,19 +2955,16 @@ impl PaymentScheduleDto {
 /// The `miscellaneousCharges` field of [`CreateEstimatesDto`], the `miscellaneousCharges` field of [`CreateInvoiceDto`], the `miscellaneousCharges` field of [`CreateInvoiceScheduleDto`] and 7 more places.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ProcessingFeeDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProcessingFeeDto {
     /// charges for the processing fee
     pub charges: Vec<Vec<serde_json::Value>>,
-    /// collected miscellaneous charges
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// collected miscellaneous charges. Example: `10`.
     pub collected_miscellaneous_charges: Option<f64>,
     /// paid miscellaneous charges
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_charges: Option<Vec<ProcessingFeePaidChargeDto>>,
 }
 
@@ -3629,21 +3003,13 @@ impl ProcessingFeeDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProcessingFeePaidChargeDto {
-    /// name of the processing fee
-    ///
-    /// Example: `Processing Fee`
+    /// name of the processing fee. Example: `Processing Fee`.
     pub name: String,
-    /// charge for the processing fee
-    ///
-    /// Example: `10`
+    /// charge for the processing fee. Example: `10`.
     pub charge: f64,
-    /// amount of the processing fee
-    ///
-    /// Example: `10`
+    /// amount of the processing fee. Example: `10`.
     pub amount: f64,
-    /// id of the processing fee
-    ///
-    /// Example: `673d01d7d547648a8dab6211`
+    /// id of the processing fee. Example: `673d01d7d547648a8dab6211`.
     #[serde(rename = "_id")]
     pub id: String,
 }
@@ -3668,47 +3034,30 @@ impl ProcessingFeePaidChargeDto {
 /// The body of `POST /invoices/{invoiceId}/record-payment`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/RecordPaymentDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordPaymentDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// manual payment method
-    ///
-    /// Example: `card`
+    /// manual payment method. Example: `card`.
     pub mode: RecordPaymentDtoMode,
     /// The `card` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
     /// The `cheque` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cheque: Option<ChequeDto>,
-    /// Any note to be recorded with the transaction
-    ///
-    /// Example: `This was a direct payment`
+    /// Any note to be recorded with the transaction. Example: `This was a direct payment`.
     pub notes: String,
-    /// Amount to be paid against the invoice.
-    ///
-    /// Example: `999`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Amount to be paid against the invoice. Example: `999`.
     pub amount: Option<f64>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Payment Schedule Ids to be recorded against the invoice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_ids: Option<Vec<String>>,
-    /// Updated At to be recorded against the invoice.
-    ///
-    /// Example: `2025-03-19T05:03:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Updated At to be recorded against the invoice. Example: `2025-03-19T05:03:00.000Z`.
     pub fulfilled_at: Option<String>,
 }
 
@@ -3782,9 +3131,7 @@ pub use ghl_common::types::Mode as RecordPaymentDtoMode;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordPaymentResponseDto {
-    /// status
-    ///
-    /// Example: `true`
+    /// status. Example: `true`.
     pub success: bool,
     /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
@@ -3793,68 +3140,38 @@ pub struct RecordPaymentResponseDto {
 /// An item of the `reminders` field of [`ReminderSettingsDto`].
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ReminderDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReminderDto {
-    /// Flag indicating if the reminder is enabled or not
-    ///
-    /// Example: `true`
+    /// Flag indicating if the reminder is enabled or not. Example: `true`.
     pub enabled: bool,
-    /// Email template to be used for sending reminders
-    ///
-    /// Example: `default`
+    /// Email template to be used for sending reminders. Example: `default`.
     pub email_template: String,
-    /// SMS template to be used for sending reminders
-    ///
-    /// Example: `default`
+    /// SMS template to be used for sending reminders. Example: `default`.
     pub sms_template: String,
-    /// Subject of the reminder
-    ///
-    /// Example: `Reminder`
+    /// Subject of the reminder. Example: `Reminder`.
     pub email_subject: String,
-    /// Unique identifier for the reminder
-    ///
-    /// Example: `9333e45f-a27d-4659-90e5-76c5ef06d094`
+    /// Unique identifier for the reminder. Example: `9333e45f-a27d-4659-90e5-76c5ef06d094`.
     pub reminder_id: String,
-    /// Name of the reminder
-    ///
-    /// Example: `Special Reminder`
+    /// Name of the reminder. Example: `Special Reminder`.
     pub reminder_name: String,
-    /// Time condition for the reminder
-    ///
-    /// Example: `before`
+    /// Time condition for the reminder. Example: `before`.
     pub reminder_time: ReminderDtoReminderTime,
-    /// Interval type for the reminder
-    ///
-    /// Example: `daily`
+    /// Interval type for the reminder. Example: `daily`.
     pub interval_type: IntervalType,
-    /// Maximum number of reminders that can be sent
-    ///
-    /// Example: `3`
+    /// Maximum number of reminders that can be sent. Example: `3`.
     pub max_reminders: f64,
-    /// Condition for sending the reminder
-    ///
-    /// Example: `invoice_sent`
+    /// Condition for sending the reminder. Example: `invoice_sent`.
     pub reminder_invoice_condition: ReminderDtoReminderInvoiceCondition,
-    /// frequency gap of the reminder to exeucte
-    ///
-    /// Example: `10`
+    /// frequency gap of the reminder to exeucte. Example: `10`.
     pub reminder_number: f64,
-    /// Business Hour Start Time
-    ///
-    /// Example: `9:00 AM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Hour Start Time. Example: `9:00 AM`.
     pub start_time: Option<String>,
-    /// Business Hour End Time
-    ///
-    /// Example: `5:00 PM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Hour End Time. Example: `5:00 PM`.
     pub end_time: Option<String>,
-    /// Timezone at which reminder will be sent
-    ///
-    /// Example: `businessTZ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone at which reminder will be sent. Example: `businessTZ`.
     pub timezone: Option<String>,
 }
 
@@ -3874,9 +3191,7 @@ pub type ReminderExecutionDetailsList = serde_json::Value;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ReminderSettingsDto {
-    /// default template Id of reminder
-    ///
-    /// Example: `dhwjqi2899012990w2u`
+    /// default template Id of reminder. Example: `dhwjqi2899012990w2u`.
     pub default_email_template_id: String,
     /// List of reminders
     pub reminders: Vec<ReminderDto>,
@@ -3898,22 +3213,18 @@ pub struct RemindersConfigurationDto {
 /// The body of `POST /invoices/schedule/{scheduleId}/schedule`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ScheduleInvoiceScheduleDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleInvoiceScheduleDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `liveMode` field.
     pub live_mode: bool,
     /// auto-payment configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
@@ -3946,15 +3257,14 @@ pub type ScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponse
 /// The `schedule` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `schedule` field of [`CreateInvoiceScheduleDto`], the `schedule` field of [`FrequencySettingsDto`] and 1 more place.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/ScheduleOptionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
     /// The `rrule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
@@ -3983,33 +3293,24 @@ impl ScheduleOptionsDto {
 /// The body of `POST /invoices/estimate/{estimateId}/send`, the `sendEstimateDetails` field of [`CreateEstimatesDto`], the `sendEstimateDetails` field of [`EstimateTemplatesDto`] and 1 more place.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SendEstimateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendEstimateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
     /// The `action` field.
     pub action: Action,
-    /// livemode for estimate
-    ///
-    /// Example: `true`
+    /// livemode for estimate. Example: `true`.
     pub live_mode: bool,
-    /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates. Example: `6578278e879ad2646715ba9c`.
     pub user_id: String,
     /// sender details for invoice, valid only if invoice is not sent manually
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_from: Option<InvoiceSettingsSenderConfigurationDto>,
-    /// estimate name
-    ///
-    /// Example: `Estimate`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// estimate name. Example: `Estimate`.
     pub estimate_name: Option<String>,
 }
 
@@ -4052,31 +3353,24 @@ impl SendEstimateDto {
 /// The body of `POST /invoices/{invoiceId}/send`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SendInvoiceDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendInvoiceDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates. Example: `6578278e879ad2646715ba9c`.
     pub user_id: String,
     /// The `action` field.
     pub action: Action,
     /// The `liveMode` field.
     pub live_mode: bool,
     /// sender details for invoice, valid only if invoice is not sent manually
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_from: Option<InvoiceSettingsSenderConfigurationDto>,
     /// auto-payment configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
@@ -4142,6 +3436,7 @@ pub type SentTo = serde_json::Value;
 /// The `sentTo` field of [`CreateEstimatesDto`], the `sentTo` field of [`CreateInvoiceDto`], the `sentTo` field of [`Text2PayDto`] and 1 more place.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/SentToDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -4149,13 +3444,10 @@ pub struct SentToDto {
     /// Email Address
     pub email: Vec<String>,
     /// cc to be kept in any sent out emails
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_cc: Option<Vec<String>>,
     /// bcc to be kept in any sent out emails
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_bcc: Option<Vec<String>>,
     /// Contact Phone Number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<Vec<String>>,
 }
 
@@ -4227,9 +3519,7 @@ pub use ghl_common::types::CreateInvoiceResponseDtoStatus as Status;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StripePaymentMethodDto {
-    /// Enable Bank Debit Only
-    ///
-    /// Example: `false`
+    /// Enable Bank Debit Only. Example: `false`.
     pub enable_bank_debit_only: bool,
 }
 
@@ -4243,105 +3533,64 @@ impl StripePaymentMethodDto {
 /// The body of `POST /invoices/text2pay`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/Text2PayDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Text2PayDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Invoice Name
-    ///
-    /// Example: `New Invoice`
+    /// Invoice Name. Example: `New Invoice`.
     pub name: String,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// An array of items for the invoice.
     pub items: Vec<InvoiceItemDto>,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
-    /// Title for the invoice
-    ///
-    /// Example: `INVOICE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the invoice. Example: `INVOICE`.
     pub title: Option<String>,
     /// Contact information to send the invoice to
     pub contact_details: ContactDetailsDto,
-    /// Invoice Number
-    ///
-    /// Example: `1001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice Number. Example: `1001`.
     pub invoice_number: Option<String>,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Issue date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-14`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Due date in YYYY-MM-DD format. Example: `2023-01-14`.
     pub due_date: Option<String>,
     /// The `sentTo` field.
     pub sent_to: SentToDto,
     /// The `liveMode` field.
     pub live_mode: bool,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// late fees configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fees_configuration: Option<LateFeesConfigurationDto>,
     /// tips configuration for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// id of invoice to update. If skipped, a new invoice will be created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// include terms & notes with receipts
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// include terms & notes with receipts. Example: `true`.
     pub include_terms_note: Option<bool>,
-    /// create invoice in draft mode or send mode
-    ///
-    /// Example: `draft`
+    /// create invoice in draft mode or send mode. Example: `draft`.
     pub action: Text2PayDtoAction,
     /// id of user generating invoice
     pub user_id: String,
     /// The `discount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `businessDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<BusinessDetailsDto>,
 }
 
@@ -4533,9 +3782,7 @@ pub struct Text2PayInvoiceResponseDto {
 pub struct TipsConfigurationDto {
     /// Percentage of tips allowed
     pub tips_percentage: Vec<String>,
-    /// Tips enabled status
-    ///
-    /// Example: `true`
+    /// Tips enabled status. Example: `true`.
     pub tips_enabled: bool,
 }
 
@@ -4556,17 +3803,11 @@ impl TipsConfigurationDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TotalSummaryDto {
-    /// subTotal
-    ///
-    /// Example: `999`
+    /// subTotal. Example: `999`.
     pub sub_total: f64,
-    /// discount
-    ///
-    /// Example: `0`
+    /// discount. Example: `0`.
     pub discount: f64,
-    /// tax
-    ///
-    /// Example: `0`
+    /// tax. Example: `0`.
     pub tax: f64,
 }
 
@@ -4580,104 +3821,62 @@ pub type UpdateAndScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceSchedul
 /// The body of `PUT /invoices/estimate/{estimateId}`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateEstimateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateEstimateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Estimate Name
-    ///
-    /// Example: `Home Service Estimate`
+    /// Estimate Name. Example: `Home Service Estimate`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
-    /// Currency code
-    ///
-    /// Example: `USD`
+    /// Currency code. Example: `USD`.
     pub currency: String,
     /// An array of items for the estimate.
     pub items: Vec<EstimateLineItemDto>,
-    /// livemode for estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// livemode for estimate. Example: `true`.
     pub live_mode: Option<bool>,
     /// The `discount` field.
     pub discount: DiscountDto,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
-    /// Title for the estimate
-    ///
-    /// Example: `ESTIMATE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the estimate. Example: `ESTIMATE`.
     pub title: Option<String>,
     /// Contact information to send the estimate to
     pub contact_details: ContactDetailsDto,
-    /// Estimate Number, if not specified will take in the next valid estimate number
-    ///
-    /// Example: `1001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimate Number, if not specified will take in the next valid estimate number. Example: `1001`.
     pub estimate_number: Option<f64>,
-    /// issue date estimate
-    ///
-    /// Example: `2024-08-07`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// issue date estimate. Example: `2024-08-07`.
     pub issue_date: Option<String>,
-    /// expiry date estimate
-    ///
-    /// Example: `2024-08-10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// expiry date estimate. Example: `2024-08-10`.
     pub expiry_date: Option<String>,
     /// Email and sent to details for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_to: Option<SentToDto>,
-    /// Automatic taxes enabled for the Estimate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Estimate. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// Meta data for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// When sending estimate directly while saving
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_estimate_details: Option<SendEstimateDto>,
     /// frequency settings for the estimate
     pub frequency_settings: FrequencySettingsDto,
-    /// Prefix for the estimate number
-    ///
-    /// Example: `EST-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prefix for the estimate number. Example: `EST-`.
     pub estimate_number_prefix: Option<String>,
-    /// User Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id. Example: `6578278e879ad2646715ba9c`.
     pub user_id: Option<String>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// Auto invoice for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_invoice: Option<AutoInvoicingDto>,
     /// miscellaneous charges for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
     /// Payment Schedule Config for the estimate
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
-    /// Estimate Status
-    ///
-    /// Example: `sent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimate Status. Example: `sent`.
     pub estimate_status: Option<EstimateStatus>,
 }
 
@@ -4845,100 +4044,58 @@ impl UpdateEstimateDto {
 /// The body of `PUT /invoices/{invoiceId}`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Name to be updated
-    ///
-    /// Example: `New Invoice`
+    /// Name to be updated. Example: `New Invoice`.
     pub name: String,
-    /// Title for the invoice
-    ///
-    /// Example: `INVOICE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the invoice. Example: `INVOICE`.
     pub title: Option<String>,
-    /// Currency
-    ///
-    /// Example: `USD`
+    /// Currency. Example: `USD`.
     pub currency: String,
-    /// Description
-    ///
-    /// Example: `ABC Corp payments`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description. Example: `ABC Corp payments`.
     pub description: Option<String>,
     /// Business details which need to be updated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_details: Option<BusinessDetailsDto>,
-    /// Invoice Number
-    ///
-    /// Example: `1001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice Number. Example: `1001`.
     pub invoice_number: Option<String>,
-    /// Id of the contact which you need to send the invoice
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id of the contact which you need to send the invoice. Example: `6578278e879ad2646715ba9c`.
     pub contact_id: Option<String>,
     /// The `contactDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_details: Option<ContactDetailsDto>,
-    /// Terms notes, Also supports HTML markups
-    ///
-    /// Example: `<p>This is a default terms.</p>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms notes, Also supports HTML markups. Example: `<p>This is a default terms.</p>`.
     pub terms_notes: Option<String>,
     /// The `discount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `invoiceItems` field.
     pub invoice_items: Vec<InvoiceItemDto>,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes enabled for the Invoice. Example: `true`.
     pub automatic_taxes_enabled: Option<bool>,
     /// Payment mode
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Issue date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-14`
+    /// Due date in YYYY-MM-DD format. Example: `2023-01-14`.
     pub due_date: String,
     /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_schedule: Option<PaymentScheduleDto>,
     /// tips configuration for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tips_configuration: Option<TipsConfigurationDto>,
     /// The `xeroDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xero_details: Option<serde_json::Value>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// prefix for invoice number. Example: `INV-`.
     pub invoice_number_prefix: Option<String>,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5112,13 +4269,9 @@ impl UpdateInvoiceDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceLateFeesConfigurationDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// late fees configuration
     pub late_fees_configuration: LateFeesConfigurationDto,
@@ -5147,17 +4300,14 @@ pub type UpdateInvoiceResponseDto = CreateInvoiceResponseDto;
 /// The body of `PUT /invoices/schedule/{scheduleId}`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceScheduleDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceScheduleDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
@@ -5176,16 +4326,12 @@ pub struct UpdateInvoiceScheduleDto {
     /// The `discount` field.
     pub discount: DiscountDto,
     /// The `termsNotes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// The `title` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// attachments for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentsDto>>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5257,24 +4403,18 @@ pub type UpdateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 /// The body of `PUT /invoices/template/{templateId}`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceTemplateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInvoiceTemplateDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// The `internal` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
-    /// Name of the template
-    ///
-    /// Example: `New Template`
+    /// Name of the template. Example: `New Template`.
     pub name: String,
     /// The `businessDetails` field.
     pub business_details: BusinessDetailsDto,
@@ -5283,18 +4423,12 @@ pub struct UpdateInvoiceTemplateDto {
     /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
     /// The `discount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
     /// The `termsNotes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
-    /// Template title
-    ///
-    /// Example: `New Template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template title. Example: `New Template`.
     pub title: Option<String>,
     /// miscellaneous charges for the invoice
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
@@ -5365,20 +4499,16 @@ pub type UpdateInvoiceTemplateResponseDto = CreateInvoiceTemplateResponseDto;
 /// The body of `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
 ///
 /// Schema: `apps/v3/invoices-v3.json#/components/schemas/UpdatePaymentMethodsConfigurationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodsConfigurationDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
     /// Payment Methods for Invoices
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Knowledge Base API: one method per operation of `apps/v3/knowledge-base-v3.json`.
@@ -29,11 +29,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get all knowledge bases for a location by location Id (paginated)
     ///
-    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`).
-    ///
-    /// Returns a [`ListAllKnowledgeBasesPaginated`] to set optional inputs on ([`query`](ListAllKnowledgeBasesPaginated::query), [`limit`](ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](ListAllKnowledgeBasesPaginated::last_knowledge_base_id)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListAllKnowledgeBasesPaginated`] ([`query`](ListAllKnowledgeBasesPaginated::query), [`limit`](ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -53,11 +49,7 @@ impl KnowledgeBaseV3Client {
 
     /// Create a new knowledge base (max 15 knowledge bases per location)
     ///
-    /// `POST /knowledge-bases/` (operation `createKnowledgeBase`, API version `v3`).
-    ///
-    /// Returns a [`CreateKnowledgeBase`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /knowledge-bases/` (operation `createKnowledgeBase`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -74,11 +66,7 @@ impl KnowledgeBaseV3Client {
 
     /// Delete trained pages
     ///
-    /// `DELETE /knowledge-bases/crawler` (operation `deleteTrainedUrlsForKnowledgeBase`, API version `v3`).
-    ///
-    /// Returns a [`DeleteTrainedUrlsForKnowledgeBase`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /knowledge-bases/crawler` (operation `deleteTrainedUrlsForKnowledgeBase`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -95,11 +83,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get all trained page links by knowledge base
     ///
-    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`).
-    ///
-    /// Returns a [`GetAllWebsiteUrlsDataByKnowledgeBase`] to set optional inputs on ([`page`](GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](GetAllWebsiteUrlsDataByKnowledgeBase::query)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`] ([`page`](GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -126,11 +110,7 @@ impl KnowledgeBaseV3Client {
 
     /// Start crawling and discover pages for training
     ///
-    /// `POST /knowledge-bases/crawler` (operation `discoverWebsite`, API version `v3`).
-    ///
-    /// Returns a [`DiscoverWebsite`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /knowledge-bases/crawler` (operation `discoverWebsite`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -147,11 +127,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get crawling status for the latest operation
     ///
-    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`).
-    ///
-    /// Returns a [`GetCrawlingStatusForLatestOperation`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -178,11 +154,7 @@ impl KnowledgeBaseV3Client {
 
     /// Train discovered website pages and ingest into the knowledge base
     ///
-    /// `POST /knowledge-bases/crawler/train` (operation `trainDiscoveredUrls`, API version `v3`).
-    ///
-    /// Returns a [`TrainDiscoveredUrls`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /knowledge-bases/crawler/train` (operation `trainDiscoveredUrls`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -201,11 +173,7 @@ impl KnowledgeBaseV3Client {
     ///
     /// Retrieves FAQs for a knowledge base. Supports pagination using limit and lastFaqId parameters.
     ///
-    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`).
-    ///
-    /// Returns a [`List`] to set optional inputs on ([`limit`](List::limit), [`last_faq_id`](List::last_faq_id)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`List`] ([`limit`](List::limit), [`last_faq_id`](List::last_faq_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -231,11 +199,7 @@ impl KnowledgeBaseV3Client {
 
     /// Create a new FAQ inside knowledge base
     ///
-    /// `POST /knowledge-bases/faqs` (operation `create`, API version `v3`).
-    ///
-    /// Returns a [`Create`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /knowledge-bases/faqs` (operation `create`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -249,11 +213,7 @@ impl KnowledgeBaseV3Client {
 
     /// Delete an existing knowledge base FAQ
     ///
-    /// `DELETE /knowledge-bases/faqs/{id}` (operation `delete`, API version `v3`).
-    ///
-    /// Returns a [`Delete`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /knowledge-bases/faqs/{id}` (operation `delete`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -271,11 +231,7 @@ impl KnowledgeBaseV3Client {
 
     /// Update an existing knowledge base FAQ
     ///
-    /// `PUT /knowledge-bases/faqs/{id}` (operation `update`, API version `v3`).
-    ///
-    /// Returns a [`Update`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /knowledge-bases/faqs/{id}` (operation `update`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -298,11 +254,7 @@ impl KnowledgeBaseV3Client {
 
     /// Update a knowledge base
     ///
-    /// `PUT /knowledge-bases/{id}` (operation `updateKnowledgeBase`, API version `v3`).
-    ///
-    /// Returns a [`UpdateKnowledgeBase`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /knowledge-bases/{id}` (operation `updateKnowledgeBase`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -321,11 +273,7 @@ impl KnowledgeBaseV3Client {
 
     /// Delete a knowledge base
     ///
-    /// `DELETE /knowledge-bases/{knowledgeBaseId}` (operation `deleteKnowledgeBase`, API version `v3`).
-    ///
-    /// Returns a [`DeleteKnowledgeBase`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /knowledge-bases/{knowledgeBaseId}` (operation `deleteKnowledgeBase`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -342,11 +290,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get knowledge base by ID
     ///
-    /// `GET /knowledge-bases/{knowledgeBaseId}` (operation `getKnowledgeBaseById`, API version `v3`).
-    ///
-    /// Returns a [`GetKnowledgeBaseById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /knowledge-bases/{knowledgeBaseId}` (operation `getKnowledgeBaseById`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -396,29 +340,21 @@ impl ListAllKnowledgeBasesPaginated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAllKnowledgeBasesPaginatedResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAllKnowledgeBasesPaginatedResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetAllKnowledgeBasesPaginatedResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAllKnowledgeBasesPaginatedResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, limit, last_knowledge_base_id } = self;
-        let request = Request::to(Method::GET, "/knowledge-bases/", "v3")
+        let request = Request::get("/knowledge-bases/", "v3")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -438,27 +374,21 @@ pub struct CreateKnowledgeBase {
 
 impl CreateKnowledgeBase {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateKnowledgeBaseResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateKnowledgeBaseResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateKnowledgeBaseResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateKnowledgeBaseResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/knowledge-bases/", "v3")
+        let request = Request::post("/knowledge-bases/", "v3")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -475,27 +405,21 @@ pub struct DeleteTrainedUrlsForKnowledgeBase {
 
 impl DeleteTrainedUrlsForKnowledgeBase {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteWebsiteUrlResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteWebsiteUrlResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteWebsiteUrlResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteWebsiteUrlResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::DELETE, "/knowledge-bases/crawler", "v3")
+        let request = Request::delete("/knowledge-bases/crawler", "v3")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -534,23 +458,15 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAllUrlsByKnowledgeBaseResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAllUrlsByKnowledgeBaseResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetAllUrlsByKnowledgeBaseResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAllUrlsByKnowledgeBaseResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -577,7 +493,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id, location_id, page, page_length, query } = self;
-        let request = Request::to(Method::GET, "/knowledge-bases/crawler", "v3")
+        let request = Request::get("/knowledge-bases/crawler", "v3")
             .query("knowledgeBaseId", &knowledge_base_id)
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
@@ -598,27 +514,21 @@ pub struct DiscoverWebsite {
 
 impl DiscoverWebsite {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DiscoverWebsiteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DiscoverWebsiteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DiscoverWebsiteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DiscoverWebsiteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/knowledge-bases/crawler", "v3")
+        let request = Request::post("/knowledge-bases/crawler", "v3")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -637,27 +547,21 @@ pub struct GetCrawlingStatusForLatestOperation {
 
 impl GetCrawlingStatusForLatestOperation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CrawlingStatusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CrawlingStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CrawlingStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CrawlingStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, operation_id, knowledge_base_id } = self;
-        let request = Request::to(Method::GET, "/knowledge-bases/crawler/status", "v3")
+        let request = Request::get("/knowledge-bases/crawler/status", "v3")
             .query("locationId", &location_id)
             .query("operationId", &operation_id)
             .query("knowledgeBaseId", &knowledge_base_id)
@@ -676,27 +580,21 @@ pub struct TrainDiscoveredUrls {
 
 impl TrainDiscoveredUrls {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TrainDiscoveredUrlsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TrainDiscoveredUrlsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TrainDiscoveredUrlsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TrainDiscoveredUrlsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/knowledge-bases/crawler/train", "v3")
+        let request = Request::post("/knowledge-bases/crawler/train", "v3")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -728,25 +626,21 @@ impl List {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListFaqsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListFaqsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListFaqsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListFaqsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id, location_id, limit, last_faq_id } = self;
-        let request = Request::to(Method::GET, "/knowledge-bases/faqs", "v3")
+        let request = Request::get("/knowledge-bases/faqs", "v3")
             .query("knowledgeBaseId", &knowledge_base_id)
             .query("locationId", &location_id)
             .query_opt("limit", limit.as_ref())
@@ -766,25 +660,21 @@ pub struct Create {
 
 impl Create {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateFaqResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateFaqResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateFaqResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateFaqResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/knowledge-bases/faqs", "v3")
+        let request = Request::post("/knowledge-bases/faqs", "v3")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -801,25 +691,21 @@ pub struct Delete {
 
 impl Delete {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteFaqResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteFaqResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteFaqResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteFaqResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::DELETE, "/knowledge-bases/faqs/{id}", "v3")
+        let request = Request::delete("/knowledge-bases/faqs/{id}", "v3")
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -837,25 +723,21 @@ pub struct Update {
 
 impl Update {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateFaqResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateFaqResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateFaqResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateFaqResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/knowledge-bases/faqs/{id}", "v3")
+        let request = Request::put("/knowledge-bases/faqs/{id}", "v3")
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -874,27 +756,21 @@ pub struct UpdateKnowledgeBase {
 
 impl UpdateKnowledgeBase {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateKnowledgeBaseResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateKnowledgeBaseResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateKnowledgeBaseResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateKnowledgeBaseResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/knowledge-bases/{id}", "v3")
+        let request = Request::put("/knowledge-bases/{id}", "v3")
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -912,31 +788,21 @@ pub struct DeleteKnowledgeBase {
 
 impl DeleteKnowledgeBase {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteKnowledgeBaseResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteKnowledgeBaseResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteKnowledgeBaseResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteKnowledgeBaseResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/knowledge-bases/{knowledgeBaseId}",
-                "v3",
-            )
+        let request = Request::delete("/knowledge-bases/{knowledgeBaseId}", "v3")
             .path_param("knowledgeBaseId", &knowledge_base_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))
@@ -953,31 +819,21 @@ pub struct GetKnowledgeBaseById {
 
 impl GetKnowledgeBaseById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetKnowledgeBaseByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetKnowledgeBaseByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetKnowledgeBaseByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetKnowledgeBaseByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/knowledge-bases/{knowledgeBaseId}",
-                "v3",
-            )
+        let request = Request::get("/knowledge-bases/{knowledgeBaseId}", "v3")
             .path_param("knowledgeBaseId", &knowledge_base_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         Ok((client, request))

@@ -12,21 +12,13 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AddFaqDto {
-    /// location ID as string
-    ///
-    /// Example: `HqDZpF8GH3qvgJTmKCoL`
+    /// location ID as string. Example: `HqDZpF8GH3qvgJTmKCoL`.
     pub location_id: String,
-    /// faq question as a string
-    ///
-    /// Example: `What is the capital of France?`
+    /// faq question as a string. Example: `What is the capital of France?`.
     pub question: String,
-    /// faq answer as a string
-    ///
-    /// Example: `The capital of France is Paris.`
+    /// faq answer as a string. Example: `The capital of France is Paris.`.
     pub answer: String,
-    /// knowledge base ID as string
-    ///
-    /// Example: `710KoEzy793Fxubft0bc`
+    /// knowledge base ID as string. Example: `710KoEzy793Fxubft0bc`.
     pub knowledge_base_id: String,
 }
 
@@ -50,15 +42,14 @@ impl AddFaqDto {
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/BadRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -69,39 +60,23 @@ pub struct BadRequestDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CrawledUrlDto {
-    /// Unique identifier for the URL
-    ///
-    /// Example: `688c73a25275c513f5f3a7de`
+    /// Unique identifier for the URL. Example: `688c73a25275c513f5f3a7de`.
     pub id: String,
-    /// The actual URL that was crawled
-    ///
-    /// Example: `https://developer.mozilla.org/en-US/blog`
+    /// The actual URL that was crawled. Example: `https://developer.mozilla.org/en-US/blog`.
     pub url: String,
-    /// Title of the webpage
-    ///
-    /// Example: `MDN Blog`
+    /// Title of the webpage. Example: `MDN Blog`.
     pub title: String,
-    /// Current processing status of the URL
-    ///
-    /// Example: `Successful`
+    /// Current processing status of the URL. Example: `Successful`.
     pub status: Status,
-    /// Location ID associated with this URL
-    ///
-    /// Example: `qIyivCmsuEOSnyoFYEej`
+    /// Location ID associated with this URL. Example: `qIyivCmsuEOSnyoFYEej`.
     pub location_id: String,
-    /// Knowledge base ID this URL belongs to
-    ///
-    /// Example: `Arc9QRauPKkSuMJO8D0m`
+    /// Knowledge base ID this URL belongs to. Example: `Arc9QRauPKkSuMJO8D0m`.
     pub knowledge_base_id: String,
     /// URL to the stored content file
     pub content: String,
-    /// Whether the content was edited by user
-    ///
-    /// Example: `false`
+    /// Whether the content was edited by user. Example: `false`.
     pub content_edited_by_user: bool,
-    /// Last updated timestamp
-    ///
-    /// Example: `2025-08-01T07:58:29.858Z`
+    /// Last updated timestamp. Example: `2025-08-01T07:58:29.858Z`.
     pub updated_at: String,
 }
 
@@ -111,9 +86,7 @@ pub struct CrawledUrlDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CrawlingAggregateDto {
-    /// Status grouping identifier
-    ///
-    /// Example: `Failed`
+    /// Status grouping identifier. Example: `Failed`.
     #[serde(rename = "_id")]
     pub id: Status,
     /// Array of records for this status
@@ -123,24 +96,17 @@ pub struct CrawlingAggregateDto {
 /// An item of the `records` field of [`CrawlingAggregateDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingRecordDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CrawlingRecordDto {
-    /// URL being crawled
-    ///
-    /// Example: `https://developer.mozilla.org/en-US/blog/rss.xml`
+    /// URL being crawled. Example: `https://developer.mozilla.org/en-US/blog/rss.xml`.
     pub url: String,
-    /// Unique record identifier
-    ///
-    /// Example: `688e41118a188704914d13c0`
+    /// Unique record identifier. Example: `688e41118a188704914d13c0`.
     pub id: String,
-    /// Page title (for successful/pending records)
-    ///
-    /// Example: `JavaScript Temporal is coming | MDN Blog`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Page title (for successful/pending records). Example: `JavaScript Temporal is coming | MDN Blog`.
     pub title: Option<String>,
     /// Error details (for failed records)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetailsDto>,
 }
 
@@ -163,9 +129,7 @@ pub struct CrawlingStatusDataDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CrawlingStatusResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the operation was successful. Example: `true`.
     pub success: bool,
     /// Detailed crawling status data
     pub data: CrawlingStatusDataDto,
@@ -177,9 +141,7 @@ pub struct CrawlingStatusResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateFaqResponseDto {
-    /// Success status of the operation
-    ///
-    /// Example: `true`
+    /// Success status of the operation. Example: `true`.
     pub success: bool,
     /// Created FAQ details
     pub faq: FaqResponseDto,
@@ -188,6 +150,7 @@ pub struct CreateFaqResponseDto {
 /// The body of `POST /knowledge-bases/`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -195,7 +158,6 @@ pub struct CreateKnowledgeBaseDto {
     /// The `name` field.
     pub name: String,
     /// The `description` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The `locationId` field.
     pub location_id: String,
@@ -224,9 +186,7 @@ impl CreateKnowledgeBaseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateKnowledgeBaseResponseDto {
-    /// Success status of the operation
-    ///
-    /// Example: `true`
+    /// Success status of the operation. Example: `true`.
     pub success: bool,
     /// Created knowledge base details
     pub data: KnowledgeBaseDataDto,
@@ -238,9 +198,7 @@ pub struct CreateKnowledgeBaseResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteFaqResponseDto {
-    /// Success status of the delete operation
-    ///
-    /// Example: `true`
+    /// Success status of the delete operation. Example: `true`.
     pub success: bool,
 }
 
@@ -256,17 +214,11 @@ pub type DeleteKnowledgeBaseResponseDto = DeleteFaqResponseDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteWebsiteUrlRequestDto {
-    /// knowledge base ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// knowledge base ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub knowledge_base_id: String,
-    /// location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// List of trained urls ids ( fetched from the Get all trained page links by knowledge base endpoint)
-    ///
-    /// Example: `[tDtDnQdgm2LXpyiqYvZ6]`
+    /// List of trained urls ids ( fetched from the Get all trained page links by knowledge base endpoint). Example: `[tDtDnQdgm2LXpyiqYvZ6]`.
     pub url_ids: Vec<String>,
 }
 
@@ -297,17 +249,11 @@ pub type DeleteWebsiteUrlResponseDto = DeleteFaqResponseDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscoverWebsiteDataDto {
-    /// Operation ID for tracking the discovery process
-    ///
-    /// Example: `688e410c8a18870ecf4d13bb`
+    /// Operation ID for tracking the discovery process. Example: `688e410c8a18870ecf4d13bb`.
     pub operation_id: String,
-    /// Current status of the website discovery operation
-    ///
-    /// Example: `Processing`
+    /// Current status of the website discovery operation. Example: `Processing`.
     pub status: Status,
-    /// The URL being discovered/crawled
-    ///
-    /// Example: `https://developer.mozilla.org/en-US/blog/`
+    /// The URL being discovered/crawled. Example: `https://developer.mozilla.org/en-US/blog/`.
     pub url: String,
 }
 
@@ -318,21 +264,13 @@ pub struct DiscoverWebsiteDataDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscoverWebsiteRequestDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Website URL as string
-    ///
-    /// Example: `https://kubernetes.io/tDtDnQdgm2LXpyiqYvZ6`
+    /// Website URL as string. Example: `https://kubernetes.io/tDtDnQdgm2LXpyiqYvZ6`.
     pub url: String,
-    /// Mode as string
-    ///
-    /// Example: `Exact`
+    /// Mode as string. Example: `Exact`.
     pub option: Mode,
-    /// knowledge base ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// knowledge base ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub knowledge_base_id: String,
 }
 
@@ -359,9 +297,7 @@ impl DiscoverWebsiteRequestDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DiscoverWebsiteResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the operation was successful. Example: `true`.
     pub success: bool,
     /// Data containing operation details
     pub data: DiscoverWebsiteDataDto,
@@ -370,29 +306,21 @@ pub struct DiscoverWebsiteResponseDto {
 /// The `error` field of [`CrawlingRecordDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ErrorDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ErrorDetailsDto {
     /// Error stack trace
     pub stack: String,
-    /// Error response message
-    ///
-    /// Example: `Failed to fetch HTML content`
+    /// Error response message. Example: `Failed to fetch HTML content`.
     pub response: String,
-    /// HTTP status code
-    ///
-    /// Example: `500`
+    /// HTTP status code. Example: `500`.
     pub status: f64,
     /// Additional options (nullable)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
-    /// Error message
-    ///
-    /// Example: `Failed to fetch HTML content`
+    /// Error message. Example: `Failed to fetch HTML content`.
     pub message: String,
-    /// Error name/type
-    ///
-    /// Example: `HttpException`
+    /// Error name/type. Example: `HttpException`.
     pub name: String,
 }
 
@@ -403,69 +331,43 @@ pub struct ErrorDetailsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FaqResponseDto {
-    /// FAQ ID as string
-    ///
-    /// Example: `3rzeElC1FOVY91veVBkp`
+    /// FAQ ID as string. Example: `3rzeElC1FOVY91veVBkp`.
     pub id: String,
-    /// FAQ question
-    ///
-    /// Example: `What is 1+2?`
+    /// FAQ question. Example: `What is 1+2?`.
     pub question: String,
-    /// FAQ question in lowercase
-    ///
-    /// Example: `what is 1+2?`
+    /// FAQ question in lowercase. Example: `what is 1+2?`.
     pub question_lower_case: String,
-    /// FAQ answer
-    ///
-    /// Example: `3`
+    /// FAQ answer. Example: `3`.
     pub answer: String,
-    /// Knowledge base ID
-    ///
-    /// Example: `I1rITlYLJofFosIqC4Np`
+    /// Knowledge base ID. Example: `I1rITlYLJofFosIqC4Np`.
     pub knowledge_base_id: String,
-    /// Location ID
-    ///
-    /// Example: `qIyivCmsuEOSnyoFYEej`
+    /// Location ID. Example: `qIyivCmsuEOSnyoFYEej`.
     pub location_id: String,
-    /// Trained URL ID
-    ///
-    /// Example: `688e6b6d8a1887e6d94d1475`
+    /// Trained URL ID. Example: `688e6b6d8a1887e6d94d1475`.
     pub trained_url_id: String,
-    /// Whether the FAQ is deleted
-    ///
-    /// Example: `false`
+    /// Whether the FAQ is deleted. Example: `false`.
     pub deleted: bool,
-    /// Date when FAQ was created
-    ///
-    /// Example: `2025-08-02T19:47:57.243Z`
+    /// Date when FAQ was created. Example: `2025-08-02T19:47:57.243Z`.
     pub created_at: String,
-    /// Date when FAQ was last updated
-    ///
-    /// Example: `2025-08-02T19:47:57.243Z`
+    /// Date when FAQ was last updated. Example: `2025-08-02T19:47:57.243Z`.
     pub updated_at: String,
 }
 
 /// The `data` field of [`GetAllKnowledgeBasesPaginatedResponseDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAllKnowledgeBasesPaginatedDataDto {
     /// Array of knowledge bases
     pub knowledge_bases: Vec<KnowledgeBaseListItemDto>,
-    /// Total count of all active knowledge bases
-    ///
-    /// Example: `16`
+    /// Total count of all active knowledge bases. Example: `16`.
     pub active_count: i64,
-    /// Whether there are more knowledge bases available
-    ///
-    /// Example: `true`
+    /// Whether there are more knowledge bases available. Example: `true`.
     pub has_more: bool,
-    /// ID of the last knowledge base in this page (use for next page request)
-    ///
-    /// Example: `ZwTB8S0yo0FIBY6OPZTD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the last knowledge base in this page (use for next page request). Example: `ZwTB8S0yo0FIBY6OPZTD`.
     pub last_knowledge_base_id: Option<String>,
 }
 
@@ -475,9 +377,7 @@ pub struct GetAllKnowledgeBasesPaginatedDataDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetAllKnowledgeBasesPaginatedResponseDto {
-    /// Success status of the operation
-    ///
-    /// Example: `true`
+    /// Success status of the operation. Example: `true`.
     pub success: bool,
     /// Paginated knowledge bases data
     pub data: GetAllKnowledgeBasesPaginatedDataDto,
@@ -489,9 +389,7 @@ pub struct GetAllKnowledgeBasesPaginatedResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetAllUrlsByKnowledgeBaseResponseDto {
-    /// Total count of URLs in the knowledge base
-    ///
-    /// Example: `64`
+    /// Total count of URLs in the knowledge base. Example: `64`.
     pub count: i64,
     /// Array of crawled URLs with their details
     pub urls: Vec<CrawledUrlDto>,
@@ -500,44 +398,28 @@ pub struct GetAllUrlsByKnowledgeBaseResponseDto {
 /// The `data` field of [`GetKnowledgeBaseByIdResponseDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdDataDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetKnowledgeBaseByIdDataDto {
-    /// Knowledge base ID
-    ///
-    /// Example: `Arc9QRauPKkSuMJO8D0m`
+    /// Knowledge base ID. Example: `Arc9QRauPKkSuMJO8D0m`.
     pub id: String,
-    /// Knowledge base name
-    ///
-    /// Example: `KB for Bot Training`
+    /// Knowledge base name. Example: `KB for Bot Training`.
     pub name: String,
-    /// Knowledge base name in lowercase
-    ///
-    /// Example: `kb for bot training`
+    /// Knowledge base name in lowercase. Example: `kb for bot training`.
     pub name_lower_case: String,
-    /// Location ID
-    ///
-    /// Example: `qIyivCmsuEOSnyoFYEej`
+    /// Location ID. Example: `qIyivCmsuEOSnyoFYEej`.
     pub location_id: String,
-    /// Whether the knowledge base is deleted
-    ///
-    /// Example: `false`
+    /// Whether the knowledge base is deleted. Example: `false`.
     pub deleted: bool,
-    /// Date when knowledge base was created
-    ///
-    /// Example: `2025-08-01T07:50:41.244Z`
+    /// Date when knowledge base was created. Example: `2025-08-01T07:50:41.244Z`.
     pub created_at: String,
-    /// Date when knowledge base was last updated
-    ///
-    /// Example: `2025-08-01T10:05:58.694Z`
+    /// Date when knowledge base was last updated. Example: `2025-08-01T10:05:58.694Z`.
     pub updated_at: String,
     /// Knowledge base metadata with content counts
     pub kb_metadata: KnowledgeBaseMetadataDto,
-    /// Whether the knowledge base is default or not
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the knowledge base is default or not. Example: `false`.
     pub is_default: Option<bool>,
 }
 
@@ -547,9 +429,7 @@ pub struct GetKnowledgeBaseByIdDataDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetKnowledgeBaseByIdResponseDto {
-    /// Success status of the operation
-    ///
-    /// Example: `true`
+    /// Success status of the operation. Example: `true`.
     pub success: bool,
     /// Knowledge base details
     pub data: GetKnowledgeBaseByIdDataDto,
@@ -567,35 +447,21 @@ pub type InternalServerErrorDto = BadRequestDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseDataDto {
-    /// Knowledge base ID
-    ///
-    /// Example: `ZwTB8S0yo0FIBY6OPZTD`
+    /// Knowledge base ID. Example: `ZwTB8S0yo0FIBY6OPZTD`.
     pub id: String,
-    /// Knowledge base name
-    ///
-    /// Example: `KB for Bot Training`
+    /// Knowledge base name. Example: `KB for Bot Training`.
     pub name: String,
-    /// Knowledge base name in lowercase
-    ///
-    /// Example: `kb for bot training`
+    /// Knowledge base name in lowercase. Example: `kb for bot training`.
     pub name_lower_case: String,
-    /// Location ID
-    ///
-    /// Example: `qIyivCmsuEOSnyoFYEej`
+    /// Location ID. Example: `qIyivCmsuEOSnyoFYEej`.
     pub location_id: String,
     /// Knowledge base metadata
     pub kb_metadata: serde_json::Value,
-    /// Whether the knowledge base is deleted
-    ///
-    /// Example: `false`
+    /// Whether the knowledge base is deleted. Example: `false`.
     pub deleted: bool,
-    /// Date when knowledge base was created
-    ///
-    /// Example: `2025-08-02T20:26:57.057Z`
+    /// Date when knowledge base was created. Example: `2025-08-02T20:26:57.057Z`.
     pub created_at: String,
-    /// Date when knowledge base was last updated
-    ///
-    /// Example: `2025-08-02T20:26:57.057Z`
+    /// Date when knowledge base was last updated. Example: `2025-08-02T20:26:57.057Z`.
     pub updated_at: String,
 }
 
@@ -606,17 +472,11 @@ pub struct KnowledgeBaseDataDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseListItemDto {
-    /// Knowledge base ID
-    ///
-    /// Example: `ZwTB8S0yo0FIBY6OPZTD`
+    /// Knowledge base ID. Example: `ZwTB8S0yo0FIBY6OPZTD`.
     pub id: String,
-    /// Knowledge base name
-    ///
-    /// Example: `bot training kb`
+    /// Knowledge base name. Example: `bot training kb`.
     pub name: String,
-    /// Date when knowledge base was created
-    ///
-    /// Example: `2025-08-02T20:26:57.057Z`
+    /// Date when knowledge base was created. Example: `2025-08-02T20:26:57.057Z`.
     pub created_at: String,
 }
 
@@ -627,54 +487,35 @@ pub struct KnowledgeBaseListItemDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseMetadataDto {
-    /// Number of FAQs in the knowledge base
-    ///
-    /// Example: `2`
+    /// Number of FAQs in the knowledge base. Example: `2`.
     pub faqs: i64,
-    /// Number of URLs in the knowledge base
-    ///
-    /// Example: `64`
+    /// Number of URLs in the knowledge base. Example: `64`.
     pub urls: i64,
-    /// Number of rich text documents in the knowledge base
-    ///
-    /// Example: `0`
+    /// Number of rich text documents in the knowledge base. Example: `0`.
     pub rich_text: i64,
-    /// Number of files in the knowledge base
-    ///
-    /// Example: `0`
+    /// Number of files in the knowledge base. Example: `0`.
     pub files: i64,
-    /// Number of web searche configs in the knowledge base
-    ///
-    /// Example: `0`
+    /// Number of web searche configs in the knowledge base. Example: `0`.
     pub web_searches: i64,
-    /// Number of tables in the knowledge base
-    ///
-    /// Example: `0`
+    /// Number of tables in the knowledge base. Example: `0`.
     pub tables: i64,
 }
 
 /// The response to `GET /knowledge-bases/faqs`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ListFaqsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListFaqsResponseDto {
-    /// Total count of all FAQs in the knowledge base
-    ///
-    /// Example: `150`
+    /// Total count of all FAQs in the knowledge base. Example: `150`.
     pub count: i64,
     /// Array of FAQ objects
     pub faqs: Vec<FaqResponseDto>,
-    /// Last FAQ ID for pagination (use as lastFaqId in next request)
-    ///
-    /// Example: `3rzeElC1FOVY91veVBkp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last FAQ ID for pagination (use as lastFaqId in next request). Example: `3rzeElC1FOVY91veVBkp`.
     pub last_faq_id: Option<String>,
-    /// Whether there are more FAQs available
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether there are more FAQs available. Example: `true`.
     pub has_more: Option<bool>,
 }
 
@@ -683,58 +524,36 @@ pub use ghl_common::types::DiscoverWebsiteRequestDtoOption as Mode;
 /// The `operationDetails` field of [`CrawlingStatusDataDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OperationDetailsDto {
-    /// Number of URLs discovered
-    ///
-    /// Example: `66`
+    /// Number of URLs discovered. Example: `66`.
     pub discovered_urls_count: i64,
-    /// Number of URLs successfully trained
-    ///
-    /// Example: `0`
+    /// Number of URLs successfully trained. Example: `0`.
     pub trained_urls_count: i64,
-    /// Operation unique identifier
-    ///
-    /// Example: `688e410c8a18870ecf4d13bb`
+    /// Operation unique identifier. Example: `688e410c8a18870ecf4d13bb`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Associated location ID
-    ///
-    /// Example: `nnAzVJqSv6PJ1p6zrhvC`
+    /// Associated location ID. Example: `nnAzVJqSv6PJ1p6zrhvC`.
     pub location_id: String,
-    /// Current operation status
-    ///
-    /// Example: `Pending`
+    /// Current operation status. Example: `Pending`.
     pub status: Status,
-    /// Base URL being crawled
-    ///
-    /// Example: `https://developer.mozilla.org/en-US/blog/`
+    /// Base URL being crawled. Example: `https://developer.mozilla.org/en-US/blog/`.
     pub url: String,
-    /// Crawling mode used
-    ///
-    /// Example: `Path`
+    /// Crawling mode used. Example: `Path`.
     pub mode: Mode,
-    /// Knowledge base ID
-    ///
-    /// Example: `CCNPhKqSCkTOG8O7dtbq`
+    /// Knowledge base ID. Example: `CCNPhKqSCkTOG8O7dtbq`.
     pub knowledge_base_id: String,
-    /// Operation creation timestamp
-    ///
-    /// Example: `2025-08-02T16:47:08.182Z`
+    /// Operation creation timestamp. Example: `2025-08-02T16:47:08.182Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-08-02T16:48:43.635Z`
+    /// Last update timestamp. Example: `2025-08-02T16:48:43.635Z`.
     pub updated_at: String,
-    /// Version field
-    ///
-    /// Example: `0`
+    /// Version field. Example: `0`.
     #[serde(rename = "__v")]
     pub v: f64,
     /// Robots.txt file content
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robots_file_data: Option<String>,
 }
 
@@ -747,19 +566,13 @@ pub use ghl_common::types::CrawledUrlDtoStatus as Status;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TrainDiscoveredUrlsDto {
-    /// Location ID as string
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location ID as string. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
     /// List of Object ids of the discovered urls
     pub url_ids: Vec<String>,
-    /// knowledge base id
-    ///
-    /// Example: `jjkkxftgvbhjmn,`
+    /// knowledge base id. Example: `jjkkxftgvbhjmn,`.
     pub knowledge_base_id: String,
-    /// operation id as string
-    ///
-    /// Example: `688b640bcb02d498102a13f0,`
+    /// operation id as string. Example: `688b640bcb02d498102a13f0,`.
     pub operation_id: String,
 }
 
@@ -788,36 +601,32 @@ pub type TrainDiscoveredUrlsResponseDto = DeleteFaqResponseDto;
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnauthorizedDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Invalid token: access token is invalid`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `Unauthorized`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// The `UnprocessableDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnprocessableDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// The `message` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Vec<String>>,
     /// Example: `Unprocessable Entity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -827,13 +636,9 @@ pub struct UnprocessableDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateFaqBodyDto {
-    /// faq question as a string
-    ///
-    /// Example: `What is the capital of France?`
+    /// faq question as a string. Example: `What is the capital of France?`.
     pub question: String,
-    /// faq answer as a string
-    ///
-    /// Example: `The capital of France is Paris.`
+    /// faq answer as a string. Example: `The capital of France is Paris.`.
     pub answer: String,
 }
 
@@ -855,14 +660,13 @@ pub type UpdateFaqResponseDto = DeleteFaqResponseDto;
 /// The body of `PUT /knowledge-bases/{id}`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateKnowledgeBaseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateKnowledgeBaseDto {
     /// field to update the name of the knowledge base
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// field to update the description of the knowledge base
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 

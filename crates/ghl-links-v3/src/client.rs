@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Trigger Links API: one method per operation of `apps/v3/links-v3.json`.
@@ -29,11 +29,7 @@ impl LinksV3Client {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `v3`).
-    ///
-    /// Returns a [`GetLinks`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.readonly`. Takes a sub-account (location) token.
+    /// `GET /links/` (operation `get-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -51,11 +47,7 @@ impl LinksV3Client {
 
     /// Create Link
     ///
-    /// `POST /links/` (operation `create-link`, API version `v3`).
-    ///
-    /// Returns a [`CreateLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `POST /links/` (operation `create-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,11 +63,7 @@ impl LinksV3Client {
     ///
     /// Get a single link by its ID
     ///
-    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetLinkById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.readonly`. Takes a sub-account (location) token.
+    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -101,11 +89,7 @@ impl LinksV3Client {
     ///
     /// Get list of links by searching
     ///
-    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`).
-    ///
-    /// Returns a [`SearchTriggerLinks`] to set optional inputs on ([`query`](SearchTriggerLinks::query), [`skip`](SearchTriggerLinks::skip), [`limit`](SearchTriggerLinks::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `links.readonly`. Takes a sub-account (location) token.
+    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchTriggerLinks`] ([`query`](SearchTriggerLinks::query), [`skip`](SearchTriggerLinks::skip), [`limit`](SearchTriggerLinks::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -129,11 +113,7 @@ impl LinksV3Client {
 
     /// Delete Link
     ///
-    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `v3`).
-    ///
-    /// Returns a [`DeleteLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -151,11 +131,7 @@ impl LinksV3Client {
 
     /// Update Link
     ///
-    /// `PUT /links/{linkId}` (operation `update-link`, API version `v3`).
-    ///
-    /// Returns a [`UpdateLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `PUT /links/{linkId}` (operation `update-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -187,27 +163,21 @@ pub struct GetLinks {
 
 impl GetLinks {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/links/", "v3")
+        let request = Request::get("/links/", "v3")
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -225,27 +195,21 @@ pub struct CreateLink {
 
 impl CreateLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/links/", "v3")
+        let request = Request::post("/links/", "v3")
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -264,27 +228,21 @@ pub struct GetLinkById {
 
 impl GetLinkById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, location_id } = self;
-        let request = Request::to(Method::GET, "/links/id/{linkId}", "v3")
+        let request = Request::get("/links/id/{linkId}", "v3")
             .path_param("linkId", &link_id)
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
@@ -324,21 +282,15 @@ impl SearchTriggerLinks {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -364,7 +316,7 @@ impl SearchTriggerLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, skip, limit } = self;
-        let request = Request::to(Method::GET, "/links/search", "v3")
+        let request = Request::get("/links/search", "v3")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -385,27 +337,21 @@ pub struct DeleteLink {
 
 impl DeleteLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id } = self;
-        let request = Request::to(Method::DELETE, "/links/{linkId}", "v3")
+        let request = Request::delete("/links/{linkId}", "v3")
             .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -424,27 +370,21 @@ pub struct UpdateLink {
 
 impl UpdateLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, body } = self;
-        let request = Request::to(Method::PUT, "/links/{linkId}", "v3")
+        let request = Request::put("/links/{linkId}", "v3")
             .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -8,74 +8,55 @@ use serde::{Deserialize, Serialize};
 /// The response to `DELETE /links/{linkId}`.
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/DeleteLinksSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteLinksSuccessfulResponseDto {
-    /// Indicates whether the link was successfully deleted (legacy field, misspelled). Use `succeeded` with x-api-version: v3.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the link was successfully deleted (legacy field, misspelled). Use `succeeded` with x-api-version: v3. Example: `true`.
     pub succeded: Option<bool>,
-    /// Indicates whether the link was successfully deleted.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the link was successfully deleted. Example: `true`.
     pub succeeded: Option<bool>,
 }
 
 /// The response to `POST /links/`, the response to `GET /links/id/{linkId}` and the response to `PUT /links/{linkId}`.
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/GetLinkSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinkSuccessfulResponseDto {
     /// The trigger link object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkSchema>,
 }
 
 /// The response to `GET /links/` and the response to `GET /links/search`.
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/GetLinksSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinksSuccessfulResponseDto {
     /// List of trigger links
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkSchema>>,
 }
 
 /// The `link` field of [`GetLinkSuccessfulResponseDto`] and an item of the `links` field of [`GetLinksSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/links-v3.json#/components/schemas/LinkSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkSchema {
-    /// Unique identifier of the trigger link
-    ///
-    /// Example: `n4AriwEnFrGh3tu08W0U`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the trigger link. Example: `n4AriwEnFrGh3tu08W0U`.
     pub id: Option<String>,
-    /// Display name of the trigger link
-    ///
-    /// Example: `first tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the trigger link. Example: `first tag`.
     pub name: Option<String>,
-    /// URL or variable to redirect to when the trigger link is clicked
-    ///
-    /// Example: `https://www.google.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL or variable to redirect to when the trigger link is clicked. Example: `https://www.google.com/`.
     pub redirect_to: Option<String>,
-    /// Template variable key used to reference this trigger link
-    ///
-    /// Example: `{{trigger_link.n4AriwEnFrGh3tu08W0U}}`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Template variable key used to reference this trigger link. Example: `{{trigger_link.n4AriwEnFrGh3tu08W0U}}`.
     pub field_key: Option<String>,
-    /// Location ID this trigger link belongs to
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID this trigger link belongs to. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
 }
 
@@ -86,13 +67,9 @@ pub struct LinkSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkUpdateDto {
-    /// Display name of the trigger link
-    ///
-    /// Example: `first tag`
+    /// Display name of the trigger link. Example: `first tag`.
     pub name: String,
-    /// URL or variable to redirect to when the trigger link is clicked
-    ///
-    /// Example: `https://www.google.com/`
+    /// URL or variable to redirect to when the trigger link is clicked. Example: `https://www.google.com/`.
     pub redirect_to: String,
 }
 
@@ -113,17 +90,11 @@ impl LinkUpdateDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinksDto {
-    /// Location ID of the business profile
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location ID of the business profile. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Display name of the trigger link
-    ///
-    /// Example: `first tag`
+    /// Display name of the trigger link. Example: `first tag`.
     pub name: String,
-    /// URL or variable to redirect to when the trigger link is clicked
-    ///
-    /// Example: `https://www.google.com/`
+    /// URL or variable to redirect to when the trigger link is clicked. Example: `https://www.google.com/`.
     pub redirect_to: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Trigger Links API: one method per operation of `apps/links.json`.
@@ -29,11 +29,7 @@ impl LinksClient {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLinks`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.readonly`. Takes a sub-account (location) token.
+    /// `GET /links/` (operation `get-links`, API version `2021-07-28`). Requires scope `links.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -47,11 +43,7 @@ impl LinksClient {
 
     /// Create Link
     ///
-    /// `POST /links/` (operation `create-link`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `POST /links/` (operation `create-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -67,11 +59,7 @@ impl LinksClient {
     ///
     /// Get a single link by its ID
     ///
-    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLinkById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -97,11 +85,7 @@ impl LinksClient {
     ///
     /// Get list of links by searching
     ///
-    /// `GET /links/search` (operation `search-trigger-links`, API version `2021-04-15`).
-    ///
-    /// Returns a [`SearchTriggerLinks`] to set optional inputs on ([`query`](SearchTriggerLinks::query), [`skip`](SearchTriggerLinks::skip), [`limit`](SearchTriggerLinks::limit)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /links/search` (operation `search-trigger-links`, API version `2021-04-15`). Takes a sub-account (location) token. Set optional inputs on the returned [`SearchTriggerLinks`] ([`query`](SearchTriggerLinks::query), [`skip`](SearchTriggerLinks::skip), [`limit`](SearchTriggerLinks::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -125,11 +109,7 @@ impl LinksClient {
 
     /// Delete Link
     ///
-    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -147,11 +127,7 @@ impl LinksClient {
 
     /// Update Link
     ///
-    /// `PUT /links/{linkId}` (operation `update-link`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateLink`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `PUT /links/{linkId}` (operation `update-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -183,27 +159,21 @@ pub struct GetLinks {
 
 impl GetLinks {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/links/", "2021-07-28")
+        let request = Request::get("/links/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["links.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -221,27 +191,21 @@ pub struct CreateLink {
 
 impl CreateLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/links/", "2021-07-28")
+        let request = Request::post("/links/", "2021-07-28")
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -260,27 +224,21 @@ pub struct GetLinkById {
 
 impl GetLinkById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, location_id } = self;
-        let request = Request::to(Method::GET, "/links/id/{linkId}", "2021-07-28")
+        let request = Request::get("/links/id/{linkId}", "2021-07-28")
             .path_param("linkId", &link_id)
             .query("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -319,21 +277,15 @@ impl SearchTriggerLinks {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -359,7 +311,7 @@ impl SearchTriggerLinks {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, skip, limit } = self;
-        let request = Request::to(Method::GET, "/links/search", "2021-04-15")
+        let request = Request::get("/links/search", "2021-04-15")
             .query("locationId", &location_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -379,27 +331,21 @@ pub struct DeleteLink {
 
 impl DeleteLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteLinksSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteLinksSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id } = self;
-        let request = Request::to(Method::DELETE, "/links/{linkId}", "2021-07-28")
+        let request = Request::delete("/links/{linkId}", "2021-07-28")
             .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -418,27 +364,21 @@ pub struct UpdateLink {
 
 impl UpdateLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, link_id, body } = self;
-        let request = Request::to(Method::PUT, "/links/{linkId}", "2021-07-28")
+        let request = Request::put("/links/{linkId}", "2021-07-28")
             .path_param("linkId", &link_id)
             .scopes(&["links.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

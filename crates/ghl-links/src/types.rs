@@ -8,57 +8,53 @@ use serde::{Deserialize, Serialize};
 /// The response to `DELETE /links/{linkId}`.
 ///
 /// Schema: `apps/links.json#/components/schemas/DeleteLinksSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteLinksSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
 }
 
 /// The response to `POST /links/`, the response to `GET /links/id/{linkId}` and the response to `PUT /links/{linkId}`.
 ///
 /// Schema: `apps/links.json#/components/schemas/GetLinkSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinkSuccessfulResponseDto {
     /// The `link` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkSchema>,
 }
 
 /// The response to `GET /links/` and the response to `GET /links/search`.
 ///
 /// Schema: `apps/links.json#/components/schemas/GetLinksSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinksSuccessfulResponseDto {
     /// The `links` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkSchema>>,
 }
 
 /// The `link` field of [`GetLinkSuccessfulResponseDto`] and an item of the `links` field of [`GetLinksSuccessfulResponseDto`].
 ///
 /// Schema: `apps/links.json#/components/schemas/LinkSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkSchema {
     /// Example: `n4AriwEnFrGh3tu08W0U`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `first tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `https://www.google.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_to: Option<String>,
     /// Example: `{{trigger_link.n4AriwEnFrGh3tu08W0U}}`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 

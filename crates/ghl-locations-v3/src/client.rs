@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Sub-Account (Formerly location) API: one method per operation of `apps/v3/locations-v3.json`.
@@ -40,11 +40,7 @@ impl LocationsV3Client {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /locations/` (operation `create-location`, API version `v3`).
-    ///
-    /// Returns a [`CreateLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.write`. Takes an agency (company) token.
+    /// `POST /locations/` (operation `create-location`, API version `v3`). Requires scope `locations.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -60,11 +56,7 @@ impl LocationsV3Client {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `v3`).
-    ///
-    /// Returns a [`SearchLocations`] to set optional inputs on ([`company_id`](SearchLocations::company_id), [`skip`](SearchLocations::skip), [`limit`](SearchLocations::limit), [`order`](SearchLocations::order), [`email`](SearchLocations::email)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes an agency (company) token.
+    /// `GET /locations/search` (operation `search-locations`, API version `v3`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`] ([`company_id`](SearchLocations::company_id), [`skip`](SearchLocations::skip), [`limit`](SearchLocations::limit), [`order`](SearchLocations::order), [`email`](SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -84,11 +76,7 @@ impl LocationsV3Client {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`).
-    ///
-    /// Returns a [`DeleteLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.internal-access-only`. Takes an agency (company) token.
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`). Requires scope `locations.internal-access-only`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -114,11 +102,7 @@ impl LocationsV3Client {
     ///
     /// Get details of a Sub-Account (Formerly Location) by passing the sub-account id
     ///
-    /// `GET /locations/{locationId}` (operation `get-location`, API version `v3`).
-    ///
-    /// Returns a [`GetLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /locations/{locationId}` (operation `get-location`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -138,11 +122,7 @@ impl LocationsV3Client {
     ///
     /// Update a Sub-Account (Formerly Location) based on the data provided
     ///
-    /// `PUT /locations/{locationId}` (operation `put-location`, API version `v3`).
-    ///
-    /// Returns a [`PutLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}` (operation `put-location`, API version `v3`). Requires scope `locations.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -167,11 +147,7 @@ impl LocationsV3Client {
     ///
     /// Get the conversation channel providers configured for a location by type (SMS or Email)
     ///
-    /// `GET /locations/{locationId}/conversationChannels/{type}` (operation `get-conversation-channel`, API version `v3`).
-    ///
-    /// Returns a [`GetConversationChannel`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/conversationChannels/{type}` (operation `get-conversation-channel`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -195,11 +171,7 @@ impl LocationsV3Client {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomFields`] to set optional inputs on ([`model`](GetCustomFields::model)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`] ([`model`](GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -218,11 +190,7 @@ impl LocationsV3Client {
 
     /// Create Custom Field
     ///
-    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`CreateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -245,11 +213,7 @@ impl LocationsV3Client {
 
     /// Uploads File to customFields
     ///
-    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `v3`).
-    ///
-    /// Returns a [`UploadFileCustomFields`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -268,11 +232,7 @@ impl LocationsV3Client {
 
     /// Delete Custom Field
     ///
-    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -296,11 +256,7 @@ impl LocationsV3Client {
 
     /// Get Custom Field
     ///
-    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -324,11 +280,7 @@ impl LocationsV3Client {
 
     /// Update Custom Field
     ///
-    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -354,11 +306,7 @@ impl LocationsV3Client {
 
     /// Get Custom Values
     ///
-    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomValues`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `v3`). Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -376,11 +324,7 @@ impl LocationsV3Client {
 
     /// Create Custom Value
     ///
-    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `v3`).
-    ///
-    /// Returns a [`CreateCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `v3`). Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -403,11 +347,7 @@ impl LocationsV3Client {
 
     /// Delete Custom Value
     ///
-    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -431,11 +371,7 @@ impl LocationsV3Client {
 
     /// Get Custom Value
     ///
-    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -459,11 +395,7 @@ impl LocationsV3Client {
 
     /// Update Custom Value
     ///
-    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -491,11 +423,7 @@ impl LocationsV3Client {
     ///
     /// Get Sub-Account (Formerly Location) permissions
     ///
-    /// `GET /locations/{locationId}/permissions` (operation `get-location-permissions`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationPermissions`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/write`. Takes an agency (company) token.
+    /// `GET /locations/{locationId}/permissions` (operation `get-location-permissions`, API version `v3`). Requires scope `locations/write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -518,11 +446,7 @@ impl LocationsV3Client {
     ///
     /// Update Sub-Account (Formerly Location) permissions
     ///
-    /// `PUT /locations/{locationId}/permissions` (operation `update-location-permissions`, API version `v3`).
-    ///
-    /// Returns a [`UpdateLocationPermissions`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}/permissions` (operation `update-location-permissions`, API version `v3`). Requires scope `locations/write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -545,11 +469,7 @@ impl LocationsV3Client {
 
     /// Create Recurring Task
     ///
-    /// `POST /locations/{locationId}/recurring-tasks` (operation `create-recurring-task`, API version `v3`).
-    ///
-    /// Returns a [`CreateRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/recurring-tasks` (operation `create-recurring-task`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -568,11 +488,7 @@ impl LocationsV3Client {
 
     /// Delete Recurring Task
     ///
-    /// `DELETE /locations/{locationId}/recurring-tasks/{id}` (operation `delete-recurring-task`, API version `v3`).
-    ///
-    /// Returns a [`DeleteRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/recurring-tasks/{id}` (operation `delete-recurring-task`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -596,11 +512,7 @@ impl LocationsV3Client {
 
     /// Get Recurring Task By Id
     ///
-    /// `GET /locations/{locationId}/recurring-tasks/{id}` (operation `get-recurring-task-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetRecurringTaskById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/recurring-tasks/{id}` (operation `get-recurring-task-by-id`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -624,11 +536,7 @@ impl LocationsV3Client {
 
     /// Update Recurring Task
     ///
-    /// `PUT /locations/{locationId}/recurring-tasks/{id}` (operation `update-recurring-task`, API version `v3`).
-    ///
-    /// Returns a [`UpdateRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/recurring-tasks/{id}` (operation `update-recurring-task`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -656,11 +564,7 @@ impl LocationsV3Client {
     ///
     /// Get Sub-Account (Formerly Location) Tags
     ///
-    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `v3`). Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -680,11 +584,7 @@ impl LocationsV3Client {
     ///
     /// Create tag
     ///
-    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `v3`).
-    ///
-    /// Returns a [`CreateTag`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tags.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `v3`). Requires scope `locations/tags.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -707,11 +607,7 @@ impl LocationsV3Client {
 
     /// Delete tag
     ///
-    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `v3`).
-    ///
-    /// Returns a [`DeleteTag`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -735,11 +631,7 @@ impl LocationsV3Client {
 
     /// Get tag by id
     ///
-    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetTagById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -763,11 +655,7 @@ impl LocationsV3Client {
 
     /// Update tag
     ///
-    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `v3`).
-    ///
-    /// Returns a [`UpdateTag`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -795,11 +683,7 @@ impl LocationsV3Client {
     ///
     /// Task Search
     ///
-    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `v3`).
-    ///
-    /// Returns a [`TaskSearch`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `v3`). Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -822,11 +706,7 @@ impl LocationsV3Client {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `v3`).
-    ///
-    /// Returns a [`GetAllOrEmailSmsTemplates`] to set optional inputs on ([`deleted`](GetAllOrEmailSmsTemplates::deleted), [`skip`](GetAllOrEmailSmsTemplates::skip), [`limit`](GetAllOrEmailSmsTemplates::limit), [`type_`](GetAllOrEmailSmsTemplates::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/templates.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllOrEmailSmsTemplates`] ([`deleted`](GetAllOrEmailSmsTemplates::deleted), [`skip`](GetAllOrEmailSmsTemplates::skip), [`limit`](GetAllOrEmailSmsTemplates::limit), [`type_`](GetAllOrEmailSmsTemplates::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -854,11 +734,7 @@ impl LocationsV3Client {
 
     /// DELETE an email/sms template
     ///
-    /// `DELETE /locations/{locationId}/templates/{id}` (operation `DELETE-an-email-sms-template`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAnEmailSmsTemplate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/templates/{id}` (operation `DELETE-an-email-sms-template`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -884,11 +760,7 @@ impl LocationsV3Client {
     ///
     /// Fetch the available timezones
     ///
-    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `v3`).
-    ///
-    /// Returns a [`GetTimezones`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -911,29 +783,21 @@ pub struct CreateLocation {
 
 impl CreateLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLocationSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/locations/", "v3")
+        let request = Request::post("/locations/", "v3")
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -985,21 +849,15 @@ impl SearchLocations {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1025,7 +883,7 @@ impl SearchLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, skip, limit, order, email } = self;
-        let request = Request::to(Method::GET, "/locations/search", "v3")
+        let request = Request::get("/locations/search", "v3")
             .query_opt("companyId", company_id.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -1048,29 +906,21 @@ pub struct DeleteLocation {
 
 impl DeleteLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationDeletedSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationDeletedSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, delete_twilio_account } = self;
-        let request = Request::to(Method::DELETE, "/locations/{locationId}", "v3")
+        let request = Request::delete("/locations/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .query("deleteTwilioAccount", &delete_twilio_account)
             .scopes(&["locations.internal-access-only"])
@@ -1089,29 +939,21 @@ pub struct GetLocation {
 
 impl GetLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLocationByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLocationByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/locations/{locationId}", "v3")
+        let request = Request::get("/locations/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -1130,29 +972,21 @@ pub struct PutLocation {
 
 impl PutLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLocationSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::PUT, "/locations/{locationId}", "v3")
+        let request = Request::put("/locations/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1172,30 +1006,25 @@ pub struct GetConversationChannel {
 
 impl GetConversationChannel {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetConversationChannelListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetConversationChannelListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetConversationChannelListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetConversationChannelListSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, type_ } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/locations/{locationId}/conversationChannels/{type}",
                 "v3",
             )
@@ -1224,33 +1053,21 @@ impl GetCustomFields {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldsListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldsListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, model } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customFields",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/customFields", "v3")
             .path_param("locationId", &location_id)
             .query_opt("model", model.as_ref())
             .scopes(&["locations/customFields.readonly"])
@@ -1270,31 +1087,21 @@ pub struct CreateCustomField {
 
 impl CreateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/customFields",
-                "v3",
-            )
+        let request = Request::post("/locations/{locationId}/customFields", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1314,29 +1121,21 @@ pub struct UploadFileCustomFields {
 
 impl UploadFileCustomFields {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::FileUploadResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/customFields/upload",
-                "v3",
-            )
+        let request = Request::post("/locations/{locationId}/customFields/upload", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1359,33 +1158,21 @@ pub struct DeleteCustomField {
 
 impl DeleteCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/locations/{locationId}/customFields/{id}",
-                "v3",
-            )
+        let request = Request::delete("/locations/{locationId}/customFields/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1404,31 +1191,21 @@ pub struct GetCustomField {
 
 impl GetCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customFields/{id}",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/customFields/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1448,31 +1225,21 @@ pub struct UpdateCustomField {
 
 impl UpdateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/customFields/{id}",
-                "v3",
-            )
+        let request = Request::put("/locations/{locationId}/customFields/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1491,33 +1258,21 @@ pub struct GetCustomValues {
 
 impl GetCustomValues {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValuesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValuesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customValues",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/customValues", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1536,31 +1291,21 @@ pub struct CreateCustomValue {
 
 impl CreateCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/customValues",
-                "v3",
-            )
+        let request = Request::post("/locations/{locationId}/customValues", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1580,33 +1325,21 @@ pub struct DeleteCustomValue {
 
 impl DeleteCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/locations/{locationId}/customValues/{id}",
-                "v3",
-            )
+        let request = Request::delete("/locations/{locationId}/customValues/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1625,31 +1358,21 @@ pub struct GetCustomValue {
 
 impl GetCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customValues/{id}",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/customValues/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1669,31 +1392,21 @@ pub struct UpdateCustomValue {
 
 impl UpdateCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/customValues/{id}",
-                "v3",
-            )
+        let request = Request::put("/locations/{locationId}/customValues/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1712,29 +1425,21 @@ pub struct GetLocationPermissions {
 
 impl GetLocationPermissions {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::PermissionsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PermissionsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PermissionsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PermissionsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/permissions",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/permissions", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1753,29 +1458,21 @@ pub struct UpdateLocationPermissions {
 
 impl UpdateLocationPermissions {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::PermissionsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PermissionsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PermissionsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PermissionsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/permissions",
-                "v3",
-            )
+        let request = Request::put("/locations/{locationId}/permissions", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1795,31 +1492,21 @@ pub struct CreateRecurringTask {
 
 impl CreateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/recurring-tasks",
-                "v3",
-            )
+        let request = Request::post("/locations/{locationId}/recurring-tasks", "v3")
             .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1838,28 +1525,21 @@ pub struct DeleteRecurringTask {
 
 impl DeleteRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteRecurringTaskResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteRecurringTaskResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/recurring-tasks/{id}",
                 "v3",
             )
@@ -1881,31 +1561,21 @@ pub struct GetRecurringTaskById {
 
 impl GetRecurringTaskById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/recurring-tasks/{id}",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/recurring-tasks/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1925,31 +1595,21 @@ pub struct UpdateRecurringTask {
 
 impl UpdateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/recurring-tasks/{id}",
-                "v3",
-            )
+        let request = Request::put("/locations/{locationId}/recurring-tasks/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1968,27 +1628,21 @@ pub struct GetLocationTags {
 
 impl GetLocationTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/locations/{locationId}/tags", "v3")
+        let request = Request::get("/locations/{locationId}/tags", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tags.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2007,27 +1661,21 @@ pub struct CreateTag {
 
 impl CreateTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::POST, "/locations/{locationId}/tags", "v3")
+        let request = Request::post("/locations/{locationId}/tags", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tags.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2047,33 +1695,21 @@ pub struct DeleteTag {
 
 impl DeleteTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/locations/{locationId}/tags/{tagId}",
-                "v3",
-            )
+        let request = Request::delete("/locations/{locationId}/tags/{tagId}", "v3")
             .path_param("locationId", &location_id)
             .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2092,31 +1728,21 @@ pub struct GetTagById {
 
 impl GetTagById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/tags/{tagId}",
-                "v3",
-            )
+        let request = Request::get("/locations/{locationId}/tags/{tagId}", "v3")
             .path_param("locationId", &location_id)
             .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2136,31 +1762,21 @@ pub struct UpdateTag {
 
 impl UpdateTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/tags/{tagId}",
-                "v3",
-            )
+        let request = Request::put("/locations/{locationId}/tags/{tagId}", "v3")
             .path_param("locationId", &location_id)
             .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2180,23 +1796,15 @@ pub struct TaskSearch {
 
 impl TaskSearch {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTaskListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTaskListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2222,11 +1830,7 @@ impl TaskSearch {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/tasks/search",
-                "v3",
-            )
+        let request = Request::post("/locations/{locationId}/tasks/search", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tasks.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2277,21 +1881,15 @@ impl GetAllOrEmailSmsTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTemplatesSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTemplatesSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2317,7 +1915,7 @@ impl GetAllOrEmailSmsTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, deleted, skip, limit, type_, origin_id } = self;
-        let request = Request::to(Method::GET, "/locations/{locationId}/templates", "v3")
+        let request = Request::get("/locations/{locationId}/templates", "v3")
             .path_param("locationId", &location_id)
             .query_opt("deleted", deleted.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -2341,25 +1939,19 @@ pub struct DeleteAnEmailSmsTemplate {
 
 impl DeleteAnEmailSmsTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/locations/{locationId}/templates/{id}",
-                "v3",
-            )
+        let request = Request::delete("/locations/{locationId}/templates/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .ignore_body()
@@ -2378,21 +1970,19 @@ pub struct GetTimezones {
 
 impl GetTimezones {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/locations/{locationId}/timezones", "v3")
+        let request = Request::get("/locations/{locationId}/timezones", "v3")
             .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["locations.readonly"])

@@ -8,36 +8,28 @@ use serde::{Deserialize, Serialize};
 /// The `business` field of [`GetLocationByIdSchema`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/BusinessSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BusinessSchema {
     /// Example: `dentist`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `MIG 14, Delhi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `delhi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `delhi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `IN`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `America/Chicago`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
 }
 
@@ -55,14 +47,15 @@ pub struct ConversationChannelEntrySchema {
 /// The `conversationChannel` field of [`GetConversationChannelListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/ConversationChannelSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ConversationChannelSchema {
     /// List of SMS providers configured for this location
-    #[serde(rename = "SMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SMS")]
     pub sms: Option<Vec<ConversationChannelEntrySchema>>,
     /// List of Email providers configured for this location
-    #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Email")]
     pub email: Option<Vec<ConversationChannelEntrySchema>>,
 }
 
@@ -73,22 +66,14 @@ pub struct ConversationChannelSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConversationProviderSchema {
-    /// Provider ID
-    ///
-    /// Example: `twilio_provider`
+    /// Provider ID. Example: `twilio_provider`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Provider name
-    ///
-    /// Example: `Twilio`
+    /// Provider name. Example: `Twilio`.
     pub name: String,
-    /// Provider type
-    ///
-    /// Example: `SMS`
+    /// Provider type. Example: `SMS`.
     pub type_: Type,
-    /// Whether this is the default provider
-    ///
-    /// Example: `true`
+    /// Whether this is the default provider. Example: `true`.
     pub default: bool,
 }
 
@@ -97,6 +82,7 @@ pub use ghl_common::types::Country;
 /// The body of `POST /locations/{locationId}/customFields`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateCustomFieldsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -106,27 +92,18 @@ pub struct CreateCustomFieldsDto {
     /// Example: `TEXT`
     pub data_type: String,
     /// Example: `Placeholder Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
-    /// Model of the custom field you want to create
-    ///
-    /// Example: `opportunity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Model of the custom field you want to create. Example: `opportunity`.
     pub model: Option<Model>,
 }
 
@@ -195,77 +172,42 @@ impl CreateCustomFieldsDto {
 /// The body of `POST /locations/`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateLocationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationDto {
-    /// The name for the sub-account/location
-    ///
-    /// Example: `Mark Shoes`
+    /// The name for the sub-account/location. Example: `Mark Shoes`.
     pub name: String,
-    /// The phone number of the business for which sub-account is created with the appropriate country-code
-    ///
-    /// Example: `+1410039940`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The phone number of the business for which sub-account is created with the appropriate country-code. Example: `+1410039940`.
     pub phone: Option<String>,
-    /// Company/Agency Id
-    ///
-    /// Example: `UAXssdawIWAWD`
+    /// Company/Agency Id. Example: `UAXssdawIWAWD`.
     pub company_id: String,
-    /// The address of the business for which sub-account is created
-    ///
-    /// Example: `4th fleet street`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The address of the business for which sub-account is created. Example: `4th fleet street`.
     pub address: Option<String>,
-    /// The city where the business is located for which sub-account is created
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The city where the business is located for which sub-account is created. Example: `New York`.
     pub city: Option<String>,
-    /// The state in which the business operates for which sub-account is created
-    ///
-    /// Example: `Illinois`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The state in which the business operates for which sub-account is created. Example: `Illinois`.
     pub state: Option<String>,
-    /// The 2 letter country-code in which the business is present for which sub-account is created
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The 2 letter country-code in which the business is present for which sub-account is created. Example: `US`.
     pub country: Option<Country>,
-    /// The postal code of the business for which sub-account is created
-    ///
-    /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The postal code of the business for which sub-account is created. Example: `567654`.
     pub postal_code: Option<String>,
-    /// The website of the business for which sub-account is created
-    ///
-    /// Example: `https://yourwebsite.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The website of the business for which sub-account is created. Example: `https://yourwebsite.com`.
     pub website: Option<String>,
-    /// The timezone of the business for which sub-account is created
-    ///
-    /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone of the business for which sub-account is created. Example: `US/Central`.
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
     /// The social media links for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
     /// (DEPRECATED) The twilio credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio: Option<TwilioSchema>,
     /// The mailgun credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailgun: Option<MailgunSchema>,
-    /// The snapshot ID to be loaded into the location.
-    ///
-    /// Example: `XXXXXXXXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The snapshot ID to be loaded into the location. Example: `XXXXXXXXXXX`.
     pub snapshot_id: Option<String>,
 }
 
@@ -380,169 +322,118 @@ impl CreateLocationDto {
 /// The response to `POST /locations/` and the response to `PUT /locations/{locationId}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateLocationSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateLocationSuccessfulResponseDto {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// Company/Agency Id
-    ///
-    /// Example: `UAXssdawIWAWD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company/Agency Id. Example: `UAXssdawIWAWD`.
     pub company_id: Option<String>,
-    /// The name for the sub-account/location
-    ///
-    /// Example: `Mark Shoes`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The name for the sub-account/location. Example: `Mark Shoes`.
     pub name: Option<String>,
-    /// The phone number of the business for which sub-account is created
-    ///
-    /// Example: `+1410039940`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The phone number of the business for which sub-account is created. Example: `+1410039940`.
     pub phone: Option<String>,
-    /// The email for the sub-account/location
-    ///
-    /// Example: `john.doe@mail.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The email for the sub-account/location. Example: `john.doe@mail.com`.
     pub email: Option<String>,
-    /// The address of the business for which sub-account is created
-    ///
-    /// Example: `4th fleet street`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The address of the business for which sub-account is created. Example: `4th fleet street`.
     pub address: Option<String>,
-    /// The city where the business is located for which sub-account is created
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The city where the business is located for which sub-account is created. Example: `New York`.
     pub city: Option<String>,
-    /// The state in which the business operates for which sub-account is created
-    ///
-    /// Example: `Illinois`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The state in which the business operates for which sub-account is created. Example: `Illinois`.
     pub state: Option<String>,
     /// Example: `test.msgsndr.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// The country in which the business is present for which sub-account is created
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The country in which the business is present for which sub-account is created. Example: `US`.
     pub country: Option<Country>,
-    /// The postal code of the business for which sub-account is created
-    ///
-    /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The postal code of the business for which sub-account is created. Example: `567654`.
     pub postal_code: Option<String>,
-    /// The website of the business for which sub-account is created
-    ///
-    /// Example: `https://yourwebsite.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The website of the business for which sub-account is created. Example: `https://yourwebsite.com`.
     pub website: Option<String>,
-    /// The timezone of the business for which sub-account is created
-    ///
-    /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone of the business for which sub-account is created. Example: `US/Central`.
     pub timezone: Option<String>,
     /// The default settings for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
     /// The social media links for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
 }
 
 /// The response to `DELETE /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldDeleteSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldDeleteSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
 }
 
 /// The `customField` field of [`CustomFieldSuccessfulResponseDto`] and an item of the `customFields` field of [`CustomFieldsListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `pincode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `contact.pincode`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Pin code`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Example: `TEXT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
     /// The `picklistOptions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_options: Option<Vec<String>>,
     /// The `picklistImageOptions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picklist_image_options: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_allowed_custom_option: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multi_file_allowed: Option<bool>,
     /// Example: `4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    /// Model of the custom field
-    ///
-    /// Example: `opportunity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Model of the custom field. Example: `opportunity`.
     pub model: Option<Model>,
 }
 
 /// The response to `POST /locations/{locationId}/customFields`, the response to `GET /locations/{locationId}/customFields/{id}` and the response to `PUT /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `customField` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldSchema>,
 }
 
 /// The response to `GET /locations/{locationId}/customFields`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomFieldsListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsListSuccessfulResponseDto {
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
 }
 
 /// The `rruleOptions` field of [`RecurringTaskCreateDto`], the `rruleOptions` field of [`RecurringTaskResponseDto`] and the `rruleOptions` field of [`RecurringTaskUpdateDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -551,41 +442,21 @@ pub struct CustomRRulesOptions {
     pub interval_type: CustomRRulesOptionsIntervalType,
     /// Example: `2`
     pub interval: f64,
-    /// Start Date
-    ///
-    /// Example: `2021-09-30T00:00:00.000Z`
+    /// Start Date. Example: `2021-09-30T00:00:00.000Z`.
     pub start_date: String,
-    /// End Date
-    ///
-    /// Example: `2021-09-30T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End Date. Example: `2021-09-30T00:00:00.000Z`.
     pub end_date: Option<String>,
-    /// 1, 2, 3, ..., 27, 31
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// 1, 2, 3, ..., 27, 31. Example: `15`.
     pub day_of_month: Option<f64>,
     /// Example: `MO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRulesOptionsDayOfWeek>,
-    /// 1, 2, ....., 11, 12
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// 1, 2, ....., 11, 12. Example: `1`.
     pub month_of_year: Option<f64>,
-    /// Max number of task executions
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of task executions. Example: `10`.
     pub count: Option<i64>,
-    /// Create Task If Over Due
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Create Task If Over Due. Example: `true`.
     pub create_task_if_over_due: Option<bool>,
-    /// Due after seconds
-    ///
-    /// Example: `23404000`
+    /// Due after seconds. Example: `23404000`.
     pub due_after_seconds: f64,
 }
 
@@ -663,36 +534,32 @@ pub type CustomValueDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 /// The response to `POST /locations/{locationId}/customValues`, the response to `GET /locations/{locationId}/customValues/{id}` and the response to `PUT /locations/{locationId}/customValues/{id}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValueIdSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueIdSuccessfulResponseDto {
     /// The `customValue` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_value: Option<CustomValueSchema>,
 }
 
 /// The `customValue` field of [`CustomValueIdSuccessfulResponseDto`] and an item of the `customValues` field of [`CustomValuesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValueSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValueSchema {
     /// Example: `rWQ709Pb62syqGLceg1x`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `Custom Field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `{{ custom_values.custom_field }}`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_key: Option<String>,
     /// Example: `Value`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Example: `rWQ709Pb6dasyqGLceg1x`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
@@ -721,12 +588,12 @@ impl CustomValuesDto {
 /// The response to `GET /locations/{locationId}/customValues`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CustomValuesListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomValuesListSuccessfulResponseDto {
     /// The `customValues` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<CustomValueSchema>>,
 }
 
@@ -736,49 +603,38 @@ pub struct CustomValuesListSuccessfulResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteRecurringTaskResponseDto {
-    /// Recurring Task Id
-    ///
-    /// Example: `sx6wyHhbFdRXh302Lunr`
+    /// Recurring Task Id. Example: `sx6wyHhbFdRXh302Lunr`.
     pub id: String,
-    /// Success
-    ///
-    /// Example: `true`
+    /// Success. Example: `true`.
     pub success: bool,
 }
 
 /// The `template` field of [`GetEmailTemplateResponseSchema`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/EmailTemplateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct EmailTemplateSchema {
     /// Example: `subject text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The `attachments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<Vec<serde_json::Value>>>,
     /// Example: `<html><head><style>body{font-family: sans-serif;}</style></head><body>testing</body></html>`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
 
 /// The body of `POST /locations/{locationId}/customFields/upload`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/FileUploadBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadBody {
-    /// Id(Contact Id/Opportunity Id/Custom Field Id)
-    ///
-    /// Example: `aWdODOBVOlH1RUFKWQke`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id(Contact Id/Opportunity Id/Custom Field Id). Example: `aWdODOBVOlH1RUFKWQke`.
     pub id: Option<String>,
-    /// Max number of files
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of files. Example: `15`.
     pub max_files: Option<String>,
 }
 
@@ -804,15 +660,14 @@ impl FileUploadBody {
 /// The response to `POST /locations/{locationId}/customFields/upload`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/FileUploadResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FileUploadResponseDto {
     /// Uploaded files
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploaded_files: Option<serde_json::Value>,
     /// Meta data of uploaded files
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Vec<String>>,
 }
 
@@ -834,222 +689,157 @@ pub use ghl_common::types::GetCustomFieldsModel;
 /// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetEmailTemplateResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetEmailTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `email template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// The `template` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<EmailTemplateSchema>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
 /// The `location` field of [`GetLocationByIdSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetLocationByIdSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationByIdSchema {
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `5DP4iH6HLkQsiKESj6rh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// Example: `dentist`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `test.msgsndr.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Example: `ganthi nagar, gyanbabu chauk motihati`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Example: `motihari`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// Example: `Loca`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Example: `https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `IN`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Example: `https://gohighlevel.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Example: `America/Chicago`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Example: `Dr. Rane`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `rane@due.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `+919039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The `business` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<BusinessSchema>,
     /// The `social` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
     /// The `settings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
     /// The `reseller` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reseller: Option<serde_json::Value>,
 }
 
 /// The response to `GET /locations/{locationId}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetLocationByIdSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLocationByIdSuccessfulResponseDto {
     /// The `location` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GetLocationByIdSchema>,
 }
 
 /// An item of the `locations` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationSchema {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// The name for the sub-account/location
-    ///
-    /// Example: `Mark Shoes`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The name for the sub-account/location. Example: `Mark Shoes`.
     pub name: Option<String>,
-    /// The phone number of the business for which sub-account is created
-    ///
-    /// Example: `+1410039940`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The phone number of the business for which sub-account is created. Example: `+1410039940`.
     pub phone: Option<String>,
-    /// The email for the sub-account/location
-    ///
-    /// Example: `john.doe@mail.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The email for the sub-account/location. Example: `john.doe@mail.com`.
     pub email: Option<String>,
-    /// The address of the business for which sub-account is created
-    ///
-    /// Example: `4th fleet street`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The address of the business for which sub-account is created. Example: `4th fleet street`.
     pub address: Option<String>,
-    /// The city where the business is located for which sub-account is created
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The city where the business is located for which sub-account is created. Example: `New York`.
     pub city: Option<String>,
-    /// The state in which the business operates for which sub-account is created
-    ///
-    /// Example: `Illinois`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The state in which the business operates for which sub-account is created. Example: `Illinois`.
     pub state: Option<String>,
-    /// The country in which the business is present for which sub-account is created
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The country in which the business is present for which sub-account is created. Example: `US`.
     pub country: Option<String>,
-    /// The postal code of the business for which sub-account is created
-    ///
-    /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The postal code of the business for which sub-account is created. Example: `567654`.
     pub postal_code: Option<String>,
-    /// The website of the business for which sub-account is created
-    ///
-    /// Example: `https://yourwebsite.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The website of the business for which sub-account is created. Example: `https://yourwebsite.com`.
     pub website: Option<String>,
-    /// The timezone of the business for which sub-account is created
-    ///
-    /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone of the business for which sub-account is created. Example: `US/Central`.
     pub timezone: Option<String>,
     /// The default settings for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
     /// The social media links for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
 }
 
 /// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetSmsTemplateResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSmsTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `sms template`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `sms`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// The `template` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<SmsTemplateSchema>,
     /// Example: `2022-01-27T12:31:19.679Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `urlAttachments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_attachments: Option<Vec<String>>,
 }
 
 /// The response to `GET /locations/{locationId}/templates`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/GetTemplatesSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTemplatesSuccessfulResponseDto {
     /// The `templates` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<GetTemplatesSuccessfulResponseDtoTemplatesItem>>,
     /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
 }
 
@@ -1132,13 +922,9 @@ impl<'de> Deserialize<'de> for GetTemplatesSuccessfulResponseDtoTemplatesItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationDeletedSuccessfulResponseDto {
-    /// Success status of the API
-    ///
-    /// Example: `true`
+    /// Success status of the API. Example: `true`.
     pub success: bool,
-    /// Success message of the API
-    ///
-    /// Example: `Deleted location with id: ve9EPM428h8vShlRW1KT`
+    /// Success message of the API. Example: `Deleted location with id: ve9EPM428h8vShlRW1KT`.
     pub message: String,
 }
 
@@ -1150,51 +936,49 @@ pub type LocationTagDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 /// The response to `POST /locations/{locationId}/tags`, the response to `GET /locations/{locationId}/tags/{tagId}` and the response to `PUT /locations/{locationId}/tags/{tagId}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationTagSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationTagSuccessfulResponseDto {
     /// The `tag` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<LocationTagsSchema>,
 }
 
 /// The `tag` field of [`LocationTagSuccessfulResponseDto`] and an item of the `tags` field of [`LocationTagsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationTagsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationTagsSchema {
     /// Example: `minim aliquip anim`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `flGwEuzsfJOia1i1ikRN`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// The response to `GET /locations/{locationId}/tags`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationTagsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationTagsSuccessfulResponseDto {
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<LocationTagsSchema>>,
 }
 
 /// The response to `POST /locations/{locationId}/tasks/search`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationTaskListSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationTaskListSuccessfulResponseDto {
     /// The `tasks` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<Vec<serde_json::Value>>>,
 }
 
@@ -1205,13 +989,9 @@ pub struct LocationTaskListSuccessfulResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MailgunSchema {
-    /// API key provided by Mailgun
-    ///
-    /// Example: `key-XXXXXXXXXXX`
+    /// API key provided by Mailgun. Example: `key-XXXXXXXXXXX`.
     pub api_key: String,
-    /// Domain connected with Mailgun
-    ///
-    /// Example: `replies.yourdomain.com`
+    /// Domain connected with Mailgun. Example: `replies.yourdomain.com`.
     pub domain: String,
 }
 
@@ -1284,17 +1064,11 @@ impl PermissionsResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProspectInfoDto {
-    /// First name of the prospect
-    ///
-    /// Example: `John`
+    /// First name of the prospect. Example: `John`.
     pub first_name: String,
-    /// Last name of the prospect
-    ///
-    /// Example: `Doe`
+    /// Last name of the prospect. Example: `Doe`.
     pub last_name: String,
-    /// Email of the prospect
-    ///
-    /// Example: `john.doe@mail.com`
+    /// Email of the prospect. Example: `john.doe@mail.com`.
     pub email: String,
 }
 
@@ -1316,31 +1090,22 @@ impl ProspectInfoDto {
 /// The body of `POST /locations/{locationId}/recurring-tasks`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskCreateDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskCreateDto {
-    /// Name of the task
-    ///
-    /// Example: `Task Name`
+    /// Name of the task. Example: `Task Name`.
     pub title: String,
-    /// Description of the task
-    ///
-    /// Example: `Task Description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the task. Example: `Task Description`.
     pub description: Option<String>,
     /// Contact Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
     pub rrule_options: CustomRRulesOptions,
-    /// Create initial task or not
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Create initial task or not. Example: `true`.
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1385,53 +1150,32 @@ impl RecurringTaskCreateDto {
 /// The `recurringTask` field of [`RecurringTaskSingleResponseDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskResponseDto {
-    /// Recurring Task Id
-    ///
-    /// Example: `sx6wyHhbFdRXh302Lunr`
+    /// Recurring Task Id. Example: `sx6wyHhbFdRXh302Lunr`.
     pub id: String,
-    /// Name of the task
-    ///
-    /// Example: `Task Name`
+    /// Name of the task. Example: `Task Name`.
     pub title: String,
-    /// Description of the task
-    ///
-    /// Example: `Task Description`
+    /// Description of the task. Example: `Task Description`.
     pub description: String,
-    /// Location Id
-    ///
-    /// Example: `sx6wyHhbFdRXh302Lunr`
+    /// Location Id. Example: `sx6wyHhbFdRXh302Lunr`.
     pub location_id: String,
-    /// Updated At
-    ///
-    /// Example: `2021-04-15T10:00:00.000Z`
+    /// Updated At. Example: `2021-04-15T10:00:00.000Z`.
     pub updated_at: String,
-    /// Created At
-    ///
-    /// Example: `2021-04-15T10:00:00.000Z`
+    /// Created At. Example: `2021-04-15T10:00:00.000Z`.
     pub created_at: String,
     /// Recurring rules
     pub rrule_options: CustomRRulesOptions,
-    /// Total Occurrence
-    ///
-    /// Example: `10`
+    /// Total Occurrence. Example: `10`.
     pub total_occurrence: i64,
-    /// Deleted
-    ///
-    /// Example: `false`
+    /// Deleted. Example: `false`.
     pub deleted: bool,
-    /// Assigned To
-    ///
-    /// Example: `sx6wyHhbFdRXh302Lunr`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Assigned To. Example: `sx6wyHhbFdRXh302Lunr`.
     pub assigned_to: Option<String>,
-    /// Contact Id
-    ///
-    /// Example: `v5cEPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact Id. Example: `v5cEPM428h8vShlRW1KT`.
     pub contact_id: Option<String>,
 }
 
@@ -1449,33 +1193,22 @@ pub struct RecurringTaskSingleResponseDto {
 /// The body of `PUT /locations/{locationId}/recurring-tasks/{id}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/RecurringTaskUpdateDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringTaskUpdateDto {
-    /// Name of the task
-    ///
-    /// Example: `Task Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the task. Example: `Task Name`.
     pub title: Option<String>,
-    /// Description of the task
-    ///
-    /// Example: `Task Description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description of the task. Example: `Task Description`.
     pub description: Option<String>,
     /// Contact Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_ids: Option<Vec<String>>,
     /// Assigned To
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
     /// Recurring rules
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule_options: Option<CustomRRulesOptions>,
-    /// Create initial task or not
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Create initial task or not. Example: `true`.
     pub ignore_task_creation: Option<bool>,
 }
 
@@ -1535,32 +1268,29 @@ impl RecurringTaskUpdateDto {
 /// The response to `GET /locations/search`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// The `locations` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<GetLocationSchema>>,
 }
 
 /// The `settings` field of [`CreateLocationDto`], the `settings` field of [`CreateLocationSuccessfulResponseDto`], the `settings` field of [`GetLocationByIdSchema`] and 2 more places.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SettingsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SettingsSchema {
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_contact: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_duplicate_opportunity: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_facebook_name_merge: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_contact_timezone: Option<bool>,
 }
 
@@ -1606,32 +1336,27 @@ impl SettingsSchema {
 /// The `template` field of [`GetSmsTemplateResponseSchema`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SmsTemplateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SmsTemplateSchema {
     /// Example: `sms body`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The `attachments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<Vec<serde_json::Value>>>,
 }
 
 /// The `snapshot` field of [`UpdateLocationDto`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SnapshotPutSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotPutSchema {
-    /// Snaptshot ID
-    ///
-    /// Example: `XXXXXXXXXXX`
+    /// Snaptshot ID. Example: `XXXXXXXXXXX`.
     pub id: String,
-    /// If you want override all conflicted assets then pass true. Default value is false.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If you want override all conflicted assets then pass true. Default value is false. Example: `false`.
     pub override_: Option<bool>,
 }
 
@@ -1654,64 +1379,32 @@ impl SnapshotPutSchema {
 /// The `social` field of [`CreateLocationDto`], the `social` field of [`CreateLocationSuccessfulResponseDto`], the `social` field of [`GetLocationByIdSchema`] and 2 more places.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/SocialSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialSchema {
-    /// Facebook URL
-    ///
-    /// Example: `https://www.facebook.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook URL. Example: `https://www.facebook.com/`.
     pub facebook_url: Option<String>,
-    /// Googleplus URL
-    ///
-    /// Example: `https://www.googleplus.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Googleplus URL. Example: `https://www.googleplus.com/`.
     pub google_plus: Option<String>,
-    /// LinkedIn URL
-    ///
-    /// Example: `https://www.linkedIn.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn URL. Example: `https://www.linkedIn.com/`.
     pub linked_in: Option<String>,
-    /// Foursquare URL
-    ///
-    /// Example: `https://www.foursquare.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Foursquare URL. Example: `https://www.foursquare.com/`.
     pub foursquare: Option<String>,
-    /// Twitter URL
-    ///
-    /// Example: `https://www.foutwitterrsquare.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twitter URL. Example: `https://www.foutwitterrsquare.com/`.
     pub twitter: Option<String>,
-    /// Yelp URL
-    ///
-    /// Example: `https://www.yelp.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Yelp URL. Example: `https://www.yelp.com/`.
     pub yelp: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://www.instagram.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram URL. Example: `https://www.instagram.com/`.
     pub instagram: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://www.youtube.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram URL. Example: `https://www.youtube.com/`.
     pub youtube: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://www.pinterest.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram URL. Example: `https://www.pinterest.com/`.
     pub pinterest: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://www.blogRss.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram URL. Example: `https://www.blogRss.com/`.
     pub blog_rss: Option<String>,
-    /// Google Business Places ID
-    ///
-    /// Example: `ChIJJGPdVbQTrjsRGUkefteUeFk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Business Places ID. Example: `ChIJJGPdVbQTrjsRGUkefteUeFk`.
     pub google_places_id: Option<String>,
 }
 
@@ -1806,9 +1499,7 @@ impl SocialSchema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TagBody {
-    /// Tag name
-    ///
-    /// Example: `Tag`
+    /// Tag name. Example: `Tag`.
     pub name: String,
 }
 
@@ -1822,40 +1513,24 @@ impl TagBody {
 /// The body of `POST /locations/{locationId}/tasks/search`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/TaskSearchParamsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskSearchParamsDto {
     /// Contact Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<Vec<String>>,
-    /// Task Completed Or Pending
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Task Completed Or Pending. Example: `true`.
     pub completed: Option<bool>,
     /// Assigned User Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<Vec<String>>,
-    /// Search Value
-    ///
-    /// Example: `Task Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search Value. Example: `Task Name`.
     pub query: Option<String>,
-    /// Limit To Api
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Limit To Api. Example: `10`.
     pub limit: Option<i64>,
-    /// Number Of Tasks To Skip
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number Of Tasks To Skip. Example: `10`.
     pub skip: Option<i64>,
-    /// Bussiness Id
-    ///
-    /// Example: `6348240b98722079e5417332`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bussiness Id. Example: `6348240b98722079e5417332`.
     pub business_id: Option<String>,
 }
 
@@ -1984,15 +1659,14 @@ impl<'de> Deserialize<'de> for TextBoxListOptionsItem {
 /// A variant of [`TextBoxListOptionsItem`] and a variant of [`TextBoxListOptionsItem`].
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/textBoxListOptionsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TextBoxListOptionsSchema {
     /// Example: `First`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The `prefillValue` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_value: Option<String>,
 }
 
@@ -2025,13 +1699,9 @@ impl TextBoxListOptionsSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwilioSchema {
-    /// SID provided by Twilio
-    ///
-    /// Example: `AC_XXXXXXXXXXX`
+    /// SID provided by Twilio. Example: `AC_XXXXXXXXXXX`.
     pub sid: String,
-    /// Auth token provided by Twilio
-    ///
-    /// Example: `77_XXXXXXXXXXX`
+    /// Auth token provided by Twilio. Example: `77_XXXXXXXXXXX`.
     pub auth_token: String,
 }
 
@@ -2058,6 +1728,7 @@ ghl_runtime::string_enum! {
 /// The body of `PUT /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/UpdateCustomFieldsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2065,27 +1736,18 @@ pub struct UpdateCustomFieldsDto {
     /// Example: `Custom Field`
     pub name: String,
     /// Example: `Placeholder Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// The `acceptedFormat` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_multiple_file: Option<bool>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_number_of_files: Option<f64>,
     /// The `textBoxListOptions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
-    /// Model of the custom field you want to update
-    ///
-    /// Example: `opportunity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Model of the custom field you want to update. Example: `opportunity`.
     pub model: Option<Model>,
 }
 
@@ -2153,76 +1815,42 @@ impl UpdateCustomFieldsDto {
 /// The body of `PUT /locations/{locationId}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/UpdateLocationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateLocationDto {
-    /// The name for the sub-account/location
-    ///
-    /// Example: `Mark Shoes`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The name for the sub-account/location. Example: `Mark Shoes`.
     pub name: Option<String>,
-    /// The phone number of the business for which sub-account is created
-    ///
-    /// Example: `+1410039940`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The phone number of the business for which sub-account is created. Example: `+1410039940`.
     pub phone: Option<String>,
-    /// Company/Agency Id
-    ///
-    /// Example: `UAXssdawIWAWD`
+    /// Company/Agency Id. Example: `UAXssdawIWAWD`.
     pub company_id: String,
-    /// The address of the business for which sub-account is created
-    ///
-    /// Example: `4th fleet street`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The address of the business for which sub-account is created. Example: `4th fleet street`.
     pub address: Option<String>,
-    /// The city where the business is located for which sub-account is created
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The city where the business is located for which sub-account is created. Example: `New York`.
     pub city: Option<String>,
-    /// The state in which the business operates for which sub-account is created
-    ///
-    /// Example: `Illinois`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The state in which the business operates for which sub-account is created. Example: `Illinois`.
     pub state: Option<String>,
-    /// The country in which the business is present for which sub-account is created
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The country in which the business is present for which sub-account is created. Example: `US`.
     pub country: Option<Country>,
-    /// The postal code of the business for which sub-account is created
-    ///
-    /// Example: `567654`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The postal code of the business for which sub-account is created. Example: `567654`.
     pub postal_code: Option<String>,
-    /// The website of the business for which sub-account is created
-    ///
-    /// Example: `https://yourwebsite.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The website of the business for which sub-account is created. Example: `https://yourwebsite.com`.
     pub website: Option<String>,
-    /// The timezone of the business for which sub-account is created
-    ///
-    /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone of the business for which sub-account is created. Example: `US/Central`.
     pub timezone: Option<String>,
     /// The `prospectInfo` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
     /// The social media links for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
     /// (DEPRECATED) The twilio credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio: Option<TwilioSchema>,
     /// The mailgun credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailgun: Option<MailgunSchema>,
     /// The snapshot to be updated in the location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotPutSchema>,
 }
 

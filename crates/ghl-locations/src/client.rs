@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Sub-Account (Formerly location) API: one method per operation of `apps/locations.json`.
@@ -53,11 +53,7 @@ impl LocationsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /locations/` (operation `create-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.write`. Takes an agency (company) token.
+    /// `POST /locations/` (operation `create-location`, API version `2021-07-28`). Requires scope `locations.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -73,11 +69,7 @@ impl LocationsClient {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchLocations`] to set optional inputs on ([`company_id`](SearchLocations::company_id), [`skip`](SearchLocations::skip), [`limit`](SearchLocations::limit), [`order`](SearchLocations::order), [`email`](SearchLocations::email)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes an agency (company) token.
+    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`] ([`company_id`](SearchLocations::company_id), [`skip`](SearchLocations::skip), [`limit`](SearchLocations::limit), [`order`](SearchLocations::order), [`email`](SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -97,11 +89,7 @@ impl LocationsClient {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.internal-access-only`. Takes an agency (company) token.
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -127,11 +115,7 @@ impl LocationsClient {
     ///
     /// Get details of a Sub-Account (Formerly Location) by passing the sub-account id
     ///
-    /// `GET /locations/{locationId}` (operation `get-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /locations/{locationId}` (operation `get-location`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -151,11 +135,7 @@ impl LocationsClient {
     ///
     /// Update a Sub-Account (Formerly Location) based on the data provided
     ///
-    /// `PUT /locations/{locationId}` (operation `put-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`PutLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}` (operation `put-location`, API version `2021-07-28`). Requires scope `locations.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -178,11 +158,7 @@ impl LocationsClient {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomFields`] to set optional inputs on ([`model`](GetCustomFields::model)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`] ([`model`](GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -201,11 +177,7 @@ impl LocationsClient {
 
     /// Create Custom Field
     ///
-    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -228,11 +200,7 @@ impl LocationsClient {
 
     /// Uploads File to customFields
     ///
-    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UploadFileCustomFields`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -251,11 +219,7 @@ impl LocationsClient {
 
     /// Delete Custom Field
     ///
-    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -279,11 +243,7 @@ impl LocationsClient {
 
     /// Get Custom Field
     ///
-    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -307,11 +267,7 @@ impl LocationsClient {
 
     /// Update Custom Field
     ///
-    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateCustomField`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -337,11 +293,7 @@ impl LocationsClient {
 
     /// Get Custom Values
     ///
-    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomValues`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `2021-07-28`). Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -359,11 +311,7 @@ impl LocationsClient {
 
     /// Create Custom Value
     ///
-    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `2021-07-28`). Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -386,11 +334,7 @@ impl LocationsClient {
 
     /// Delete Custom Value
     ///
-    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -414,11 +358,7 @@ impl LocationsClient {
 
     /// Get Custom Value
     ///
-    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -442,11 +382,7 @@ impl LocationsClient {
 
     /// Update Custom Value
     ///
-    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateCustomValue`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -472,11 +408,7 @@ impl LocationsClient {
 
     /// Create Recurring Task
     ///
-    /// `POST /locations/{locationId}/recurring-tasks` (operation `create-recurring-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/recurring-tasks` (operation `create-recurring-task`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -495,11 +427,7 @@ impl LocationsClient {
 
     /// Delete Recurring Task
     ///
-    /// `DELETE /locations/{locationId}/recurring-tasks/{id}` (operation `delete-recurring-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/recurring-tasks/{id}` (operation `delete-recurring-task`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -523,11 +451,7 @@ impl LocationsClient {
 
     /// Get Recurring Task By Id
     ///
-    /// `GET /locations/{locationId}/recurring-tasks/{id}` (operation `get-recurring-task-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetRecurringTaskById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/recurring-tasks/{id}` (operation `get-recurring-task-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -551,11 +475,7 @@ impl LocationsClient {
 
     /// Update Recurring Task
     ///
-    /// `PUT /locations/{locationId}/recurring-tasks/{id}` (operation `update-recurring-task`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateRecurringTask`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/recurring-tasks/{id}` (operation `update-recurring-task`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -583,11 +503,7 @@ impl LocationsClient {
     ///
     /// Get Sub-Account (Formerly Location) Tags
     ///
-    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLocationTags`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `2021-07-28`). Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -607,11 +523,7 @@ impl LocationsClient {
     ///
     /// Create tag
     ///
-    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateTag`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tags.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `2021-07-28`). Requires scope `locations/tags.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -634,11 +546,7 @@ impl LocationsClient {
 
     /// Delete tag
     ///
-    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteTag`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -662,11 +570,7 @@ impl LocationsClient {
 
     /// Get tag by id
     ///
-    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTagById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -690,11 +594,7 @@ impl LocationsClient {
 
     /// Update tag
     ///
-    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateTag`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -722,11 +622,7 @@ impl LocationsClient {
     ///
     /// Task Search
     ///
-    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `2021-07-28`).
-    ///
-    /// Returns a [`TaskSearch`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `2021-07-28`). Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -749,11 +645,7 @@ impl LocationsClient {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAllOrEmailSmsTemplates`] to set optional inputs on ([`deleted`](GetAllOrEmailSmsTemplates::deleted), [`skip`](GetAllOrEmailSmsTemplates::skip), [`limit`](GetAllOrEmailSmsTemplates::limit), [`type_`](GetAllOrEmailSmsTemplates::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `locations/templates.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllOrEmailSmsTemplates`] ([`deleted`](GetAllOrEmailSmsTemplates::deleted), [`skip`](GetAllOrEmailSmsTemplates::skip), [`limit`](GetAllOrEmailSmsTemplates::limit), [`type_`](GetAllOrEmailSmsTemplates::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -781,11 +673,7 @@ impl LocationsClient {
 
     /// DELETE an email/sms template
     ///
-    /// `DELETE /locations/{locationId}/templates/{id}` (operation `DELETE-an-email-sms-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteAnEmailSmsTemplate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/templates/{id}` (operation `DELETE-an-email-sms-template`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -811,11 +699,7 @@ impl LocationsClient {
     ///
     /// Fetch the available timezones
     ///
-    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTimezones`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -838,29 +722,21 @@ pub struct CreateLocation {
 
 impl CreateLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLocationSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/locations/", "2021-07-28")
+        let request = Request::post("/locations/", "2021-07-28")
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -912,21 +788,15 @@ impl SearchLocations {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -952,7 +822,7 @@ impl SearchLocations {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, skip, limit, order, email } = self;
-        let request = Request::to(Method::GET, "/locations/search", "2021-07-28")
+        let request = Request::get("/locations/search", "2021-07-28")
             .query_opt("companyId", company_id.as_ref())
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -975,33 +845,21 @@ pub struct DeleteLocation {
 
 impl DeleteLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationDeletedSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationDeletedSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, delete_twilio_account } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/locations/{locationId}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/locations/{locationId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .query("deleteTwilioAccount", &delete_twilio_account)
             .scopes(&["locations.internal-access-only"])
@@ -1020,29 +878,21 @@ pub struct GetLocation {
 
 impl GetLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLocationByIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLocationByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/locations/{locationId}", "2021-07-28")
+        let request = Request::get("/locations/{locationId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -1061,29 +911,21 @@ pub struct PutLocation {
 
 impl PutLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateLocationSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::PUT, "/locations/{locationId}", "2021-07-28")
+        let request = Request::put("/locations/{locationId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1109,33 +951,21 @@ impl GetCustomFields {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldsListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldsListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, model } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customFields",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/customFields", "2021-07-28")
             .path_param("locationId", &location_id)
             .query_opt("model", model.as_ref())
             .scopes(&["locations/customFields.readonly"])
@@ -1155,31 +985,21 @@ pub struct CreateCustomField {
 
 impl CreateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/customFields",
-                "2021-07-28",
-            )
+        let request = Request::post("/locations/{locationId}/customFields", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customFields.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1199,26 +1019,21 @@ pub struct UploadFileCustomFields {
 
 impl UploadFileCustomFields {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::FileUploadResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FileUploadResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FileUploadResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/locations/{locationId}/customFields/upload",
                 "2021-07-28",
             )
@@ -1244,30 +1059,21 @@ pub struct DeleteCustomField {
 
 impl DeleteCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/customFields/{id}",
                 "2021-07-28",
             )
@@ -1289,28 +1095,21 @@ pub struct GetCustomField {
 
 impl GetCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/locations/{locationId}/customFields/{id}",
                 "2021-07-28",
             )
@@ -1333,28 +1132,21 @@ pub struct UpdateCustomField {
 
 impl UpdateCustomField {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomFieldSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/locations/{locationId}/customFields/{id}",
                 "2021-07-28",
             )
@@ -1376,33 +1168,21 @@ pub struct GetCustomValues {
 
 impl GetCustomValues {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValuesListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValuesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/customValues",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/customValues", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1421,31 +1201,21 @@ pub struct CreateCustomValue {
 
 impl CreateCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/customValues",
-                "2021-07-28",
-            )
+        let request = Request::post("/locations/{locationId}/customValues", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/customValues.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1465,30 +1235,21 @@ pub struct DeleteCustomValue {
 
 impl DeleteCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/customValues/{id}",
                 "2021-07-28",
             )
@@ -1510,28 +1271,21 @@ pub struct GetCustomValue {
 
 impl GetCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/locations/{locationId}/customValues/{id}",
                 "2021-07-28",
             )
@@ -1554,28 +1308,21 @@ pub struct UpdateCustomValue {
 
 impl UpdateCustomValue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomValueIdSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/locations/{locationId}/customValues/{id}",
                 "2021-07-28",
             )
@@ -1598,28 +1345,21 @@ pub struct CreateRecurringTask {
 
 impl CreateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/locations/{locationId}/recurring-tasks",
                 "2021-07-28",
             )
@@ -1641,28 +1381,21 @@ pub struct DeleteRecurringTask {
 
 impl DeleteRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteRecurringTaskResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteRecurringTaskResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/recurring-tasks/{id}",
                 "2021-07-28",
             )
@@ -1684,28 +1417,21 @@ pub struct GetRecurringTaskById {
 
 impl GetRecurringTaskById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/locations/{locationId}/recurring-tasks/{id}",
                 "2021-07-28",
             )
@@ -1728,28 +1454,21 @@ pub struct UpdateRecurringTask {
 
 impl UpdateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::RecurringTaskSingleResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/locations/{locationId}/recurring-tasks/{id}",
                 "2021-07-28",
             )
@@ -1771,31 +1490,21 @@ pub struct GetLocationTags {
 
 impl GetLocationTags {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/tags",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/tags", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tags.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1814,31 +1523,21 @@ pub struct CreateTag {
 
 impl CreateTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/tags",
-                "2021-07-28",
-            )
+        let request = Request::post("/locations/{locationId}/tags", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tags.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1858,30 +1557,21 @@ pub struct DeleteTag {
 
 impl DeleteTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagDeleteSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/tags/{tagId}",
                 "2021-07-28",
             )
@@ -1903,31 +1593,21 @@ pub struct GetTagById {
 
 impl GetTagById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/tags/{tagId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/tags/{tagId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1947,31 +1627,21 @@ pub struct UpdateTag {
 
 impl UpdateTag {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTagSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, tag_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/locations/{locationId}/tags/{tagId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/locations/{locationId}/tags/{tagId}", "2021-07-28")
             .path_param("locationId", &location_id)
             .path_param("tagId", &tag_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1991,23 +1661,15 @@ pub struct TaskSearch {
 
 impl TaskSearch {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationTaskListSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationTaskListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2033,11 +1695,7 @@ impl TaskSearch {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/locations/{locationId}/tasks/search",
-                "2021-07-28",
-            )
+        let request = Request::post("/locations/{locationId}/tasks/search", "2021-07-28")
             .path_param("locationId", &location_id)
             .scopes(&["locations/tasks.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2088,21 +1746,15 @@ impl GetAllOrEmailSmsTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTemplatesSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTemplatesSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2128,11 +1780,7 @@ impl GetAllOrEmailSmsTemplates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, deleted, skip, limit, type_, origin_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/templates",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/templates", "2021-07-28")
             .path_param("locationId", &location_id)
             .query_opt("deleted", deleted.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -2156,22 +1804,19 @@ pub struct DeleteAnEmailSmsTemplate {
 
 impl DeleteAnEmailSmsTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/locations/{locationId}/templates/{id}",
                 "2021-07-28",
             )
@@ -2193,25 +1838,19 @@ pub struct GetTimezones {
 
 impl GetTimezones {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/locations/{locationId}/timezones",
-                "2021-07-28",
-            )
+        let request = Request::get("/locations/{locationId}/timezones", "2021-07-28")
             .path_param("locationId", &location_id)
             .ignore_body()
             .scopes(&["locations.readonly"])

@@ -8,133 +8,79 @@ use serde::{Deserialize, Serialize};
 /// The response to `POST /marketplace/billing/charges`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/post/responses/201/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChargeResponse {
-    /// Indicates whether the charge was created successfully
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the charge was created successfully. Example: `true`.
     pub success: Option<bool>,
-    /// Unique identifier of the created charge
-    ///
-    /// Example: `charge_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the created charge. Example: `charge_123`.
     pub charge_id: Option<String>,
 }
 
 /// The response to `GET /marketplace/billing/charges/{chargeId}` and an item of the `charges` field of [`GetChargesResponse`].
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items` and 1 identical schema (`apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`)
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ChargesItem {
-    /// Value is 'true' if the charge has subsequently been refunded.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Value is 'true' if the charge has subsequently been refunded. Example: `false`.
     pub refunded: Option<bool>,
-    /// Currency of the transaction. We currently support USD only.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency of the transaction. We currently support USD only. Example: `USD`.
     pub currency: Option<String>,
-    /// App ID
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// App ID. Example: `6578278e879ad2646715ba9c`.
     pub app_id: Option<String>,
-    /// Billing Meter ID (you can find this on your app's pricing page)
-    ///
-    /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Billing Meter ID (you can find this on your app's pricing page). Example: `680b97022b4a34420f5f9b93`.
     pub meter_id: Option<String>,
-    /// Charge ID
-    ///
-    /// Example: `charge_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Charge ID. Example: `charge_123`.
     pub charge_id: Option<String>,
-    /// Indicates who was charged? Currently, we support charges for 'location' only
-    ///
-    /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates who was charged? Currently, we support charges for 'location' only. Example: `location`.
     pub entity_type: Option<String>,
-    /// If the entityType is Location, entityld would be locationld.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If the entityType is Location, entityld would be locationld. Example: `ve9EPM428h8vShlRW1KT`.
     pub entity_id: Option<String>,
-    /// Total amount charged
-    ///
-    /// Example: `0.1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total amount charged. Example: `0.1`.
     pub amount_charged: Option<f64>,
-    /// Price per unit for the charge
-    ///
-    /// Example: `0.01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price per unit for the charge. Example: `0.01`.
     pub price_per_unit: Option<f64>,
-    /// This can be one of two values - 'charge' or 'refund'
-    ///
-    /// Example: `charge`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// This can be one of two values - 'charge' or 'refund'. Example: `charge`.
     pub transaction_type: Option<String>,
-    /// Number of units that the sub-account was charged for
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of units that the sub-account was charged for. Example: `10`.
     pub units: Option<f64>,
     /// meta object contains details that were sent while creating the charge via the API - eventID, description, eventTime, userld
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Timestamp when the charge was created in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when the charge was created in our system. Example: `2025-03-26T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Timestamp when the charge was last updated in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when the charge was last updated in our system. Example: `2025-03-26T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
 /// The response to `DELETE /marketplace/billing/charges/{chargeId}`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/delete/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteChargeResponse {
-    /// Indicates whether the charge was deleted successfully
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the charge was deleted successfully. Example: `true`.
     pub success: Option<bool>,
 }
 
 /// The body of `DELETE /marketplace/app/{appId}/installations`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/DeleteIntegrationBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteIntegrationBodyDto {
-    /// The company id from which the application is to be uninstalled. If you pass agency token, then companyId is required. It will uninstall application from agency as well as all sub-accounts.
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The company id from which the application is to be uninstalled. If you pass agency token, then companyId is required. It will uninstall application from agency as well as all sub-accounts. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub company_id: Option<String>,
-    /// The location id from which the application is to be uninstalled. If you pass location token, then locationId is required. It will uninstall application from that location only.
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The location id from which the application is to be uninstalled. If you pass location token, then locationId is required. It will uninstall application from that location only. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: Option<String>,
-    /// The reason for uninstalling the application. Reason is required if you are uninstalling the application as a developer.
-    ///
-    /// Example: `Application is not working as expected`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The reason for uninstalling the application. Reason is required if you are uninstalling the application as a developer. Example: `Application is not working as expected`.
     pub reason: Option<String>,
 }
 
@@ -173,51 +119,37 @@ impl DeleteIntegrationBodyDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteIntegrationResponse {
-    /// The status of the uninstallation of the application
-    ///
-    /// Example: `true`
+    /// The status of the uninstallation of the application. Example: `true`.
     pub success: bool,
 }
 
 /// The response to `GET /marketplace/billing/charges`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetChargesResponse {
     /// List of wallet charges
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charges: Option<Vec<ChargesItem>>,
-    /// Total number of charges
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of charges. Example: `100`.
     pub count: Option<i64>,
     /// Pagination metadata for the charges list
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<GetChargesResponsePagination>,
 }
 
 /// Pagination metadata for the charges list
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/pagination`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetChargesResponsePagination {
-    /// Total number of charges
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of charges. Example: `100`.
     pub total: Option<i64>,
-    /// Number of records to skip
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of records to skip. Example: `0`.
     pub skip: Option<i64>,
-    /// Maximum number of records to return
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum number of records to return. Example: `10`.
     pub limit: Option<i64>,
 }
 
@@ -245,165 +177,98 @@ pub struct GetRebillingConfigResponseDto {
 /// The response to `GET /marketplace/billing/charges/has-funds`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1has-funds/get/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct HasFundsResponse {
-    /// Indicates whether the sub-account has sufficient funds to be charged
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the sub-account has sufficient funds to be charged. Example: `true`.
     pub has_funds: Option<bool>,
 }
 
 /// The `installationDetails` field of [`GetInstallerDetailsResponseDto`].
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/InstallerDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstallerDetailsDto {
-    /// Company ID
-    ///
-    /// Example: `company123`
+    /// Company ID. Example: `company123`.
     pub company_id: String,
-    /// Location ID (if applicable)
-    ///
-    /// Example: `location123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID (if applicable). Example: `location123`.
     pub location_id: Option<String>,
-    /// Company name
-    ///
-    /// Example: `Example Company`
+    /// Company name. Example: `Example Company`.
     pub company_name: String,
-    /// Company relationship number
-    ///
-    /// Example: `0-002-230`
+    /// Company relationship number. Example: `0-002-230`.
     pub relationship_number: String,
-    /// Company email. Will be null for sub-account installations due to PII concerns.
-    ///
-    /// Example: `contact@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company email. Will be null for sub-account installations due to PII concerns. Example: `contact@example.com`.
     pub company_email: Option<String>,
-    /// Company owner full name. Will be null for sub-account installations due to PII concerns.
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company owner full name. Will be null for sub-account installations due to PII concerns. Example: `John Doe`.
     pub company_owner_full_name: Option<String>,
-    /// User ID who installed the app
-    ///
-    /// Example: `user123`
+    /// User ID who installed the app. Example: `user123`.
     pub user_id: String,
-    /// Whether the company is a whitelabel company
-    ///
-    /// Example: `false`
+    /// Whether the company is a whitelabel company. Example: `false`.
     pub is_whitelabel_company: bool,
-    /// Company plan. Will be null for sub-account installations due to business sensitivity.
-    ///
-    /// Example: `agency_monthly_497`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company plan. Will be null for sub-account installations due to business sensitivity. Example: `agency_monthly_497`.
     pub company_plan: Option<String>,
-    /// Company plan. Will be null for sub-account installations due to business sensitivity.
-    ///
-    /// Example: `agency_monthly_497`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company plan. Will be null for sub-account installations due to business sensitivity. Example: `agency_monthly_497`.
     pub company_high_level_plan: Option<String>,
-    /// Marketplace app plan ID for paid apps
-    ///
-    /// Example: `plan123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Marketplace app plan ID for paid apps. Example: `plan123`.
     pub marketplace_app_plan_id: Option<String>,
     /// Whitelabel details (only present if isWhitelabelCompany is true)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whitelabel_details: Option<WhitelabelDetailsDto>,
 }
 
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/InternalServerErrorDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InternalServerErrorDto {
-    /// HTTP status code
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HTTP status code. Example: `500`.
     pub status_code: Option<f64>,
-    /// Error message describing the internal server error
-    ///
-    /// Example: `Internal Server Error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message describing the internal server error. Example: `Internal Server Error`.
     pub message: Option<String>,
 }
 
 /// The body of `POST /marketplace/external-auth/migration`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MigrateConnectionDto {
-    /// Type of authentication - basic or oauth2
-    ///
-    /// Example: `oauth2`
+    /// Type of authentication - basic or oauth2. Example: `oauth2`.
     pub type_: MigrateConnectionDtoType,
-    /// Location ID
-    ///
-    /// Example: `location_12345`
+    /// Location ID. Example: `location_12345`.
     pub location_id: String,
-    /// App ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// App ID. Example: `507f1f77bcf86cd799439011`.
     pub app_id: String,
-    /// App Version ID
-    ///
-    /// Example: `507f1f77bcf86cd799439012`
+    /// App Version ID. Example: `507f1f77bcf86cd799439012`.
     pub app_version_id: String,
-    /// Connection identifier
-    ///
-    /// Example: `my-connection-identifier`
+    /// Connection identifier. Example: `my-connection-identifier`.
     pub account_id: String,
-    /// API Key (supported when type is basic)
-    ///
-    /// Example: `sk_test_1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// API Key (supported when type is basic). Example: `sk_test_1234567890`.
     pub api_key: Option<String>,
     /// Basic auth credentials as key/value pairs (supported when type is basic). Keys are validated against the app version externalAuthConfig.fields.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_credentials: Option<serde_json::Value>,
-    /// Access token (required when type is oauth2)
-    ///
-    /// Example: `ya29.a0AfH6SMBx...`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Access token (required when type is oauth2). Example: `ya29.a0AfH6SMBx...`.
     pub access_token: Option<String>,
-    /// Refresh token (required when type is oauth2)
-    ///
-    /// Example: `1//0gHq5F...`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Refresh token (required when type is oauth2). Example: `1//0gHq5F...`.
     pub refresh_token: Option<String>,
-    /// Access token expiry time in milliseconds (optional for oauth2)
-    ///
-    /// Example: `3600000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Access token expiry time in milliseconds (optional for oauth2). Example: `3600000`.
     pub expiry_in: Option<f64>,
-    /// Timestamp for access token expiry (optional for oauth2)
-    ///
-    /// Example: `1735689600000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp for access token expiry (optional for oauth2). Example: `1735689600000`.
     pub expiry_at: Option<f64>,
     /// OAuth2 scopes (optional for oauth2)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
-    /// Display name for the connection (optional, defaults to accountId)
-    ///
-    /// Example: `My Connection Display Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name for the connection (optional, defaults to accountId). Example: `My Connection Display Name`.
     pub display_name: Option<String>,
-    /// Whether this is the default connection for the location (optional, defaults to false)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is the default connection for the location (optional, defaults to false). Example: `false`.
     pub is_default: Option<bool>,
 }
 
@@ -497,21 +362,15 @@ pub use ghl_common::types::MigrateConnectionDtoType;
 /// The response to `POST /marketplace/external-auth/migration`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MigrateConnectionResponseDto {
-    /// Indicates if the migration was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the migration was successful. Example: `true`.
     pub success: bool,
-    /// Unique identifier for the migrated connection
-    ///
-    /// Example: `migration_12345`
+    /// Unique identifier for the migrated connection. Example: `migration_12345`.
     pub identifier: String,
-    /// Message describing the result
-    ///
-    /// Example: `Connection migrated successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message describing the result. Example: `Connection migrated successfully`.
     pub message: Option<String>,
 }
 
@@ -530,52 +389,30 @@ pub struct PlansDto {
 /// The body of `POST /marketplace/billing/charges`.
 ///
 /// Schema: `apps/v3/marketplace-v3.json#/components/schemas/RaiseChargeBodyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RaiseChargeBodyDto {
-    /// App ID of the App
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// App ID of the App. Example: `6578278e879ad2646715ba9c`.
     pub app_id: String,
-    /// Billing Meter ID (you can find this on your app's pricing page)
-    ///
-    /// Example: `680b97022b4a34420f5f9b93`
+    /// Billing Meter ID (you can find this on your app's pricing page). Example: `680b97022b4a34420f5f9b93`.
     pub meter_id: String,
-    /// Event ID / Transaction ID on your server's side. This will help you maintain the reference of the event/transaction on your end that you charged the customer for.
-    ///
-    /// Example: `evt_abc123`
+    /// Event ID / Transaction ID on your server's side. This will help you maintain the reference of the event/transaction on your end that you charged the customer for. Example: `evt_abc123`.
     pub event_id: String,
-    /// User ID
-    ///
-    /// Example: `user_abc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID. Example: `user_abc123`.
     pub user_id: Option<String>,
-    /// ID of the Sub-Account to be charged
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// ID of the Sub-Account to be charged. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// ID of the Agency the Sub-account belongs to
-    ///
-    /// Example: `company_abc123`
+    /// ID of the Agency the Sub-account belongs to. Example: `company_abc123`.
     pub company_id: String,
-    /// Description of the charge
-    ///
-    /// Example: `Charge for sending 10 SMS messages`
+    /// Description of the charge. Example: `Charge for sending 10 SMS messages`.
     pub description: String,
-    /// Price per unit to charge
-    ///
-    /// Example: `0.01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price per unit to charge. Example: `0.01`.
     pub price: Option<f64>,
-    /// Number of units to charge
-    ///
-    /// Example: `10`
+    /// Number of units to charge. Example: `10`.
     pub units: f64,
-    /// The timestamp when the event/transaction was performed. If blank, the billing timestamp will be set as the event time. ISO8601 Format.
-    ///
-    /// Example: `2025-03-26T00:00:000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timestamp when the event/transaction was performed. If blank, the billing timestamp will be set as the event time. ISO8601 Format. Example: `2025-03-26T00:00:000Z`.
     pub event_time: Option<String>,
 }
 
@@ -630,31 +467,19 @@ impl RaiseChargeBodyDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubscriptionPlanDto {
-    /// The reselling amount
-    ///
-    /// Example: `0`
+    /// The reselling amount. Example: `0`.
     pub reselling_amount: f64,
-    /// The base amount
-    ///
-    /// Example: `0`
+    /// The base amount. Example: `0`.
     pub base_amount: f64,
-    /// The plan id
-    ///
-    /// Example: `5ae000000000000000000000`
+    /// The plan id. Example: `5ae000000000000000000000`.
     pub plan_id: String,
     /// The features
     pub features: Vec<String>,
-    /// The payment time
-    ///
-    /// Example: `month`
+    /// The payment time. Example: `month`.
     pub payment_type: String,
-    /// The plan name
-    ///
-    /// Example: `Monthly Plan - 999`
+    /// The plan name. Example: `Monthly Plan - 999`.
     pub name: String,
-    /// The payment time
-    ///
-    /// Example: `month`
+    /// The payment time. Example: `month`.
     pub payment_time: String,
 }
 
@@ -665,45 +490,25 @@ pub struct SubscriptionPlanDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UsagePlanDto {
-    /// The product type
-    ///
-    /// Example: `workflow_action`
+    /// The product type. Example: `workflow_action`.
     pub product_type: String,
-    /// The product name
-    ///
-    /// Example: `Send Group iMessage`
+    /// The product name. Example: `Send Group iMessage`.
     pub product_name: String,
-    /// The usage unit for the meter
-    ///
-    /// Example: `action / message`
+    /// The usage unit for the meter. Example: `action / message`.
     pub usage_unit: String,
-    /// The meter id
-    ///
-    /// Example: `680b97022b4a34420f5f9b93`
+    /// The meter id. Example: `680b97022b4a34420f5f9b93`.
     pub meter_id: String,
-    /// The meter name
-    ///
-    /// Example: `Send Group iMessage`
+    /// The meter name. Example: `Send Group iMessage`.
     pub meter_name: String,
-    /// The fixed price per unit, applicable for fixed price type
-    ///
-    /// Example: `0.01001`
+    /// The fixed price per unit, applicable for fixed price type. Example: `0.01001`.
     pub fixed_price_per_unit: f64,
-    /// The price type
-    ///
-    /// Example: `fixed`
+    /// The price type. Example: `fixed`.
     pub price_type: UsagePlanDtoPriceType,
-    /// The min price per unit, applicable for dynamic price type
-    ///
-    /// Example: `0.01001`
+    /// The min price per unit, applicable for dynamic price type. Example: `0.01001`.
     pub min_price_per_unit: String,
-    /// The max price per unit, applicable for dynamic price type
-    ///
-    /// Example: `0.01001`
+    /// The max price per unit, applicable for dynamic price type. Example: `0.01001`.
     pub max_price_per_unit: String,
-    /// The execution limit per cycle
-    ///
-    /// Example: `1000`
+    /// The execution limit per cycle. Example: `1000`.
     pub execution_limit_per_cycle: f64,
 }
 
@@ -716,12 +521,8 @@ pub use ghl_common::types::PriceType as UsagePlanDtoPriceType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WhitelabelDetailsDto {
-    /// Domain of the whitelabel company
-    ///
-    /// Example: `example.com`
+    /// Domain of the whitelabel company. Example: `example.com`.
     pub domain: String,
-    /// Logo URL of the whitelabel company
-    ///
-    /// Example: `https://example.com/logo.png`
+    /// Logo URL of the whitelabel company. Example: `https://example.com/logo.png`.
     pub logo_url: String,
 }

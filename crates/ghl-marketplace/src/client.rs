@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Developer marketplace API: one method per operation of `apps/marketplace.json`.
@@ -31,11 +31,7 @@ impl MarketplaceClient {
     ///
     /// Uninstalls an application from your company or a specific location. This will remove the application`s access and stop all its functionalities
     ///
-    /// `DELETE /marketplace/app/{appId}/installations` (operation `uninstall-application`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UninstallApplication`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /marketplace/app/{appId}/installations` (operation `uninstall-application`, API version `2021-07-28`). Requires scope `oauth.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -60,11 +56,7 @@ impl MarketplaceClient {
     ///
     /// Fetches installer details for the authenticated user. This endpoint returns information about the company, location, user, and installation details associated with the current OAuth token.
     ///
-    /// `GET /marketplace/app/{appId}/installations` (operation `get-installer-details`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetInstallerDetails`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `marketplace-installer-details.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /marketplace/app/{appId}/installations` (operation `get-installer-details`, API version `2021-07-28`). Requires scope `marketplace-installer-details.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -87,11 +79,7 @@ impl MarketplaceClient {
     ///
     /// Get rebilling config for an app subscription and usage plans for the authenticated sub-account. This endpoint returns the subscription and usage plans for an app.
     ///
-    /// `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}` (operation `get-rebilling-config-for-app`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetRebillingConfigForApp`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}` (operation `get-rebilling-config-for-app`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -115,11 +103,7 @@ impl MarketplaceClient {
 
     /// Get all wallet charges
     ///
-    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCharges`] to set optional inputs on ([`meter_id`](GetCharges::meter_id), [`event_id`](GetCharges::event_id), [`user_id`](GetCharges::user_id), [`start_date`](GetCharges::start_date), [`end_date`](GetCharges::end_date), [`skip`](GetCharges::skip), [`limit`](GetCharges::limit)); `.send().await` runs the call.
-    ///
-    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCharges`] ([`meter_id`](GetCharges::meter_id), [`event_id`](GetCharges::event_id), [`user_id`](GetCharges::user_id), [`start_date`](GetCharges::start_date), [`end_date`](GetCharges::end_date), [`skip`](GetCharges::skip), [`limit`](GetCharges::limit)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -139,11 +123,7 @@ impl MarketplaceClient {
 
     /// Create a new wallet charge
     ///
-    /// `POST /marketplace/billing/charges` (operation `charge`, API version `2021-07-28`).
-    ///
-    /// Returns a [`Charge`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `charges.write`. Takes a sub-account (location) token.
+    /// `POST /marketplace/billing/charges` (operation `charge`, API version `2021-07-28`). Requires scope `charges.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -157,11 +137,7 @@ impl MarketplaceClient {
 
     /// Check if account has sufficient funds
     ///
-    /// `GET /marketplace/billing/charges/has-funds` (operation `hasFunds`, API version `2021-07-28`).
-    ///
-    /// Returns a [`HasFunds`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/billing/charges/has-funds` (operation `hasFunds`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -174,11 +150,7 @@ impl MarketplaceClient {
 
     /// Delete a wallet charge
     ///
-    /// `DELETE /marketplace/billing/charges/{chargeId}` (operation `deleteCharge`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCharge`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `charges.write`. Takes a sub-account (location) token.
+    /// `DELETE /marketplace/billing/charges/{chargeId}` (operation `deleteCharge`, API version `2021-07-28`). Requires scope `charges.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -196,11 +168,7 @@ impl MarketplaceClient {
 
     /// Get specific wallet charge details
     ///
-    /// `GET /marketplace/billing/charges/{chargeId}` (operation `getSpecificCharge`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetSpecificCharge`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/billing/charges/{chargeId}` (operation `getSpecificCharge`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -223,11 +191,7 @@ impl MarketplaceClient {
     ///
     /// Migrates an external authentication connection credentials (basic or oauth2) for a specific app and location. This endpoint validates the app configuration, stores credentials safely in CRM's native encrypted storage. With this the lifecycle of the token is managed by CRM.
     ///
-    /// `POST /marketplace/external-auth/migration` (operation `migrateConnection`, API version `2021-07-28`).
-    ///
-    /// Returns a [`MigrateConnection`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `marketplace-external-auth-migration.write`. Takes a sub-account (location) token.
+    /// `POST /marketplace/external-auth/migration` (operation `migrateConnection`, API version `2021-07-28`). Requires scope `marketplace-external-auth-migration.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -254,28 +218,21 @@ pub struct UninstallApplication {
 
 impl UninstallApplication {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteIntegrationResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteIntegrationResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteIntegrationResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteIntegrationResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id, body } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/marketplace/app/{appId}/installations",
                 "2021-07-28",
             )
@@ -297,28 +254,21 @@ pub struct GetInstallerDetails {
 
 impl GetInstallerDetails {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetInstallerDetailsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetInstallerDetailsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetInstallerDetailsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetInstallerDetailsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/marketplace/app/{appId}/installations",
                 "2021-07-28",
             )
@@ -340,28 +290,21 @@ pub struct GetRebillingConfigForApp {
 
 impl GetRebillingConfigForApp {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetRebillingConfigResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetRebillingConfigResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetRebillingConfigResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetRebillingConfigResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, app_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/marketplace/app/{appId}/rebilling-config/location/{locationId}",
                 "2021-07-28",
             )
@@ -431,19 +374,15 @@ impl GetCharges {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetChargesResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetChargesResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetChargesResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetChargesResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -475,11 +414,7 @@ impl GetCharges {
             skip,
             limit,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/marketplace/billing/charges",
-                "2021-07-28",
-            )
+        let request = Request::get("/marketplace/billing/charges", "2021-07-28")
             .query_opt("meterId", meter_id.as_ref())
             .query_opt("eventId", event_id.as_ref())
             .query_opt("userId", user_id.as_ref())
@@ -503,29 +438,21 @@ pub struct Charge {
 
 impl Charge {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ChargeResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ChargeResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ChargeResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ChargeResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/marketplace/billing/charges",
-                "2021-07-28",
-            )
+        let request = Request::post("/marketplace/billing/charges", "2021-07-28")
             .scopes(&["charges.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -542,26 +469,21 @@ pub struct HasFunds {
 
 impl HasFunds {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::HasFundsResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::HasFundsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::HasFundsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::HasFundsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/marketplace/billing/charges/has-funds",
                 "2021-07-28",
             )
@@ -581,26 +503,21 @@ pub struct DeleteCharge {
 
 impl DeleteCharge {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteChargeResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteChargeResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteChargeResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteChargeResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, charge_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/marketplace/billing/charges/{chargeId}",
                 "2021-07-28",
             )
@@ -621,26 +538,21 @@ pub struct GetSpecificCharge {
 
 impl GetSpecificCharge {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ChargesItem>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ChargesItem> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ChargesItem>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ChargesItem>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, charge_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/marketplace/billing/charges/{chargeId}",
                 "2021-07-28",
             )
@@ -661,31 +573,21 @@ pub struct MigrateConnection {
 
 impl MigrateConnection {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::MigrateConnectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::MigrateConnectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::MigrateConnectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::MigrateConnectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/marketplace/external-auth/migration",
-                "2021-07-28",
-            )
+        let request = Request::post("/marketplace/external-auth/migration", "2021-07-28")
             .scopes(&["marketplace-external-auth-migration.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

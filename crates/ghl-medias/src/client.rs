@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Media Storage API: one method per operation of `apps/medias.json`.
@@ -31,11 +31,7 @@ impl MediasClient {
     ///
     /// Soft-deletes or trashes multiple files and folders in a single request
     ///
-    /// `PUT /medias/delete-files` (operation `bulk-delete-media-objects`, API version `2021-07-28`).
-    ///
-    /// Returns a [`BulkDeleteMediaObjects`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /medias/delete-files` (operation `bulk-delete-media-objects`, API version `2021-07-28`). Takes a sub-account (location) token.
     pub fn bulk_delete_media_objects(
         &self,
         body: types::DeleteMediaObjectsBodyParams,
@@ -50,11 +46,7 @@ impl MediasClient {
     ///
     /// Fetches list of files and folders from the media storage
     ///
-    /// `GET /medias/files` (operation `fetch-media-content`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FetchMediaContent`] to set optional inputs on ([`offset`](FetchMediaContent::offset), [`limit`](FetchMediaContent::limit), [`query`](FetchMediaContent::query), [`parent_id`](FetchMediaContent::parent_id), [`fetch_all`](FetchMediaContent::fetch_all)); `.send().await` runs the call.
-    ///
-    /// Requires scope `medias.readonly`. Takes a sub-account (location) token.
+    /// `GET /medias/files` (operation `fetch-media-content`, API version `2021-07-28`). Requires scope `medias.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchMediaContent`] ([`offset`](FetchMediaContent::offset), [`limit`](FetchMediaContent::limit), [`query`](FetchMediaContent::query), [`parent_id`](FetchMediaContent::parent_id), [`fetch_all`](FetchMediaContent::fetch_all)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -90,11 +82,7 @@ impl MediasClient {
     ///
     /// Creates a new folder in the media storage
     ///
-    /// `POST /medias/folder` (operation `create-media-folder`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateMediaFolder`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /medias/folder` (operation `create-media-folder`, API version `2021-07-28`). Takes a sub-account (location) token.
     pub fn create_media_folder(
         &self,
         body: types::CreateFolderParams,
@@ -109,11 +97,7 @@ impl MediasClient {
     ///
     /// Updates metadata or status of multiple files and folders
     ///
-    /// `PUT /medias/update-files` (operation `bulk-update-media-objects`, API version `2021-07-28`).
-    ///
-    /// Returns a [`BulkUpdateMediaObjects`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /medias/update-files` (operation `bulk-update-media-objects`, API version `2021-07-28`). Takes a sub-account (location) token.
     pub fn bulk_update_media_objects(
         &self,
         body: types::UpdateMediaObjects,
@@ -128,11 +112,7 @@ impl MediasClient {
     ///
     /// If hosted is set to true then fileUrl is required. Else file is required. If adding a file, maximum allowed is 25 MB
     ///
-    /// `POST /medias/upload-file` (operation `upload-media-content`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UploadMediaContent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `medias.write`. Takes a sub-account (location) token.
+    /// `POST /medias/upload-file` (operation `upload-media-content`, API version `2021-07-28`). Requires scope `medias.write`. Takes a sub-account (location) token.
     pub fn upload_media_content(
         &self,
         body: types::UploadMediaContentBody,
@@ -147,11 +127,7 @@ impl MediasClient {
     ///
     /// Deletes specific file or folder from the media storage
     ///
-    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteMediaContent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `medias.write`. Takes a sub-account (location) token.
+    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `2021-07-28`). Requires scope `medias.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -175,11 +151,7 @@ impl MediasClient {
     ///
     /// Updates a single file or folder by ID
     ///
-    /// `POST /medias/{id}` (operation `update-media-object`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateMediaObject`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /medias/{id}` (operation `update-media-object`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -207,25 +179,21 @@ pub struct BulkDeleteMediaObjects {
 
 impl BulkDeleteMediaObjects {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<serde_json::Value>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<serde_json::Value> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<serde_json::Value>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PUT, "/medias/delete-files", "2021-07-28")
+        let request = Request::put("/medias/delete-files", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -281,19 +249,15 @@ impl FetchMediaContent {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetFilesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetFilesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetFilesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetFilesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -326,7 +290,7 @@ impl FetchMediaContent {
             parent_id,
             fetch_all,
         } = self;
-        let request = Request::to(Method::GET, "/medias/files", "2021-07-28")
+        let request = Request::get("/medias/files", "2021-07-28")
             .query_opt("offset", offset.as_ref())
             .query_opt("limit", limit.as_ref())
             .query("sortBy", &sort_by)
@@ -353,25 +317,21 @@ pub struct CreateMediaFolder {
 
 impl CreateMediaFolder {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::FolderDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::FolderDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::FolderDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::FolderDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/medias/folder", "2021-07-28")
+        let request = Request::post("/medias/folder", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -388,25 +348,21 @@ pub struct BulkUpdateMediaObjects {
 
 impl BulkUpdateMediaObjects {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<serde_json::Value>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<serde_json::Value> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<serde_json::Value>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PUT, "/medias/update-files", "2021-07-28")
+        let request = Request::put("/medias/update-files", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -423,25 +379,21 @@ pub struct UploadMediaContent {
 
 impl UploadMediaContent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UploadFileResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UploadFileResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UploadFileResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UploadFileResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/medias/upload-file", "2021-07-28")
+        let request = Request::post("/medias/upload-file", "2021-07-28")
             .scopes(&["medias.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
@@ -472,21 +424,19 @@ pub struct DeleteMediaContent {
 
 impl DeleteMediaContent {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, alt_type, alt_id } = self;
-        let request = Request::to(Method::DELETE, "/medias/{id}", "2021-07-28")
+        let request = Request::delete("/medias/{id}", "2021-07-28")
             .path_param("id", &id)
             .query("altType", &alt_type)
             .query("altId", &alt_id)
@@ -508,25 +458,21 @@ pub struct UpdateMediaObject {
 
 impl UpdateMediaObject {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<serde_json::Value>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<serde_json::Value> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<serde_json::Value>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::POST, "/medias/{id}", "2021-07-28")
+        let request = Request::post("/medias/{id}", "2021-07-28")
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);

@@ -10,26 +10,18 @@ pub use ghl_common::types::AltType;
 /// The body of `POST /medias/folder`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/CreateFolderParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFolderParams {
-    /// Location Id
-    ///
-    /// Example: `sx6wyHhbFdRXh302LLNR`
+    /// Location Id. Example: `sx6wyHhbFdRXh302LLNR`.
     pub alt_id: String,
-    /// Type of entity (location only)
-    ///
-    /// Example: `location`
+    /// Type of entity (location only). Example: `location`.
     pub alt_type: AltType,
-    /// Name of the folder to be created
-    ///
-    /// Example: `New Folder`
+    /// Name of the folder to be created. Example: `New Folder`.
     pub name: String,
-    /// ID of the parent folder (optional)
-    ///
-    /// Example: `64af50c42d567a3b4f5989e0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the parent folder (optional). Example: `64af50c42d567a3b4f5989e0`.
     pub parent_id: Option<String>,
 }
 
@@ -61,9 +53,7 @@ impl CreateFolderParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteMediaObjectItem {
-    /// Unique identifier of the file or folder to be deleted
-    ///
-    /// Example: `686f630df0d3166d68fbcec2`
+    /// Unique identifier of the file or folder to be deleted. Example: `686f630df0d3166d68fbcec2`.
     #[serde(rename = "_id")]
     pub id: String,
 }
@@ -84,17 +74,11 @@ impl DeleteMediaObjectItem {
 pub struct DeleteMediaObjectsBodyParams {
     /// Array of file objects to be deleted or trashed
     pub files_to_be_deleted: Vec<DeleteMediaObjectItem>,
-    /// Type of entity that owns the files
-    ///
-    /// Example: `location`
+    /// Type of entity that owns the files. Example: `location`.
     pub alt_type: AltType,
-    /// Location identifier
-    ///
-    /// Example: `sx6wyHhbFdRXh302LLNR`
+    /// Location identifier. Example: `sx6wyHhbFdRXh302LLNR`.
     pub alt_id: String,
-    /// Status to set for the files (deleted or trashed)
-    ///
-    /// Example: `deleted`
+    /// Status to set for the files (deleted or trashed). Example: `deleted`.
     pub status: DeleteMediaObjectsBodyParamsStatus,
 }
 
@@ -120,83 +104,42 @@ pub use ghl_common::types::DeleteMediaObjectsBodyParamsStatus;
 /// The response to `POST /medias/folder`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/FolderDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FolderDto {
-    /// Location identifier that owns this folder
-    ///
-    /// Example: `sx6wyHhbFdRXh302LLNR`
+    /// Location identifier that owns this folder. Example: `sx6wyHhbFdRXh302LLNR`.
     pub alt_id: String,
-    /// Type of entity that owns the folder
-    ///
-    /// Example: `location`
+    /// Type of entity that owns the folder. Example: `location`.
     pub alt_type: AltType,
-    /// Name of the folder
-    ///
-    /// Example: `New Folder`
+    /// Name of the folder. Example: `New Folder`.
     pub name: String,
-    /// ID of the parent folder (null for root folders)
-    ///
-    /// Example: `64af50c42d567a3b4f5989e0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the parent folder (null for root folders). Example: `64af50c42d567a3b4f5989e0`.
     pub parent_id: Option<String>,
-    /// Type of the object (always 'folder' for folders)
-    ///
-    /// Example: `folder`
+    /// Type of the object (always 'folder' for folders). Example: `folder`.
     pub type_: String,
-    /// Whether the folder has been deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the folder has been deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Whether there are pending uploads to this folder
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether there are pending uploads to this folder. Example: `false`.
     pub pending_upload: Option<bool>,
-    /// Primary category of content stored in the folder
-    ///
-    /// Example: `image`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary category of content stored in the folder. Example: `image`.
     pub category: Option<String>,
-    /// Sub-category of content stored in the folder
-    ///
-    /// Example: `logo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sub-category of content stored in the folder. Example: `logo`.
     pub sub_category: Option<String>,
-    /// Whether the folder is private and not publicly accessible
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the folder is private and not publicly accessible. Example: `false`.
     pub is_private: Option<bool>,
-    /// Whether the folder has been moved from its original location
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the folder has been moved from its original location. Example: `false`.
     pub relocated_folder: Option<bool>,
-    /// Whether the data migration process has been completed for this folder
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the data migration process has been completed for this folder. Example: `true`.
     pub migration_completed: Option<bool>,
-    /// Whether this is a system-generated application folder
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is a system-generated application folder. Example: `false`.
     pub app_folder: Option<bool>,
-    /// Whether the folder is essential and should not be deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the folder is essential and should not be deleted. Example: `false`.
     pub is_essential: Option<bool>,
     /// Current status of the folder
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// ID of the user who last updated the folder
-    ///
-    /// Example: `user-uuid-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user who last updated the folder. Example: `user-uuid-123`.
     pub last_updated_by: Option<String>,
 }
 
@@ -229,17 +172,13 @@ pub struct MoveOrDeleteObjectParams {
 /// An item of the `filesToBeUpdated` field of [`UpdateMediaObjects`].
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObject`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateMediaObject {
-    /// Unique identifier of the file or folder to be updated
-    ///
-    /// Example: `686f9817f0d3165be9fbcef6`
+    /// Unique identifier of the file or folder to be updated. Example: `686f9817f0d3165be9fbcef6`.
     pub id: String,
-    /// New name for the file or folder
-    ///
-    /// Example: `Updated File Name.pdf`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// New name for the file or folder. Example: `Updated File Name.pdf`.
     pub name: Option<String>,
 }
 
@@ -263,13 +202,9 @@ impl UpdateMediaObject {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateMediaObjects {
-    /// Location identifier
-    ///
-    /// Example: `sx6wyHhbFdRXh302LLNR`
+    /// Location identifier. Example: `sx6wyHhbFdRXh302LLNR`.
     pub alt_id: String,
-    /// Type of entity that owns the files
-    ///
-    /// Example: `location`
+    /// Type of entity that owns the files. Example: `location`.
     pub alt_type: AltType,
     /// Array of file objects to be updated
     pub files_to_be_updated: Vec<UpdateMediaObject>,
@@ -297,17 +232,11 @@ impl UpdateMediaObjects {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateObject {
-    /// New name for the file or folder
-    ///
-    /// Example: `Updated File Name.pdf`
+    /// New name for the file or folder. Example: `Updated File Name.pdf`.
     pub name: String,
-    /// Type of entity that owns the file or folder
-    ///
-    /// Example: `location`
+    /// Type of entity that owns the file or folder. Example: `location`.
     pub alt_type: AltType,
-    /// Location identifier that owns the file or folder
-    ///
-    /// Example: `sx6wyHhbFdRXh302LLNR`
+    /// Location identifier that owns the file or folder. Example: `sx6wyHhbFdRXh302LLNR`.
     pub alt_id: String,
 }
 
@@ -333,46 +262,35 @@ impl UpdateObject {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
-    /// ID of the uploaded file
-    ///
-    /// Example: `file.pdf`
+    /// ID of the uploaded file. Example: `file.pdf`.
     pub file_id: String,
-    /// Google Cloud Storage URL of the uploaded file
-    ///
-    /// Example: `https://storage.googleapis.com/bucket-name/path/to/file.pdf`
+    /// Google Cloud Storage URL of the uploaded file. Example: `https://storage.googleapis.com/bucket-name/path/to/file.pdf`.
     pub url: String,
 }
 
 /// The body of `POST /medias/upload-file`.
 ///
 /// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadMediaContentBody {
     /// The file's bytes: at most 25 MB, or 500 MB for a video.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
     /// The `hosted` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted: Option<bool>,
     /// The `fileUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
     /// The `name` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `parentId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The sub-account (location) id the file goes to; needed with agency and company tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// What `altId` names: `location`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
     /// The sub-account (location) id the file goes to, instead of `altId` and `altType`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the OAuth 2.0 v3 API: one method per operation of `apps/v3/oauth-v3.json`.
@@ -31,11 +31,7 @@ impl OauthV3Client {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`).
-    ///
-    /// Returns a [`GetInstalledLocation`] to set optional inputs on ([`page_size`](GetInstalledLocation::page_size), [`page_token`](GetInstalledLocation::page_token), [`query`](GetInstalledLocation::query), [`is_installed`](GetInstalledLocation::is_installed), [`restrict_to_user_locations`](GetInstalledLocation::restrict_to_user_locations), [`version_id`](GetInstalledLocation::version_id), [`on_trial`](GetInstalledLocation::on_trial), [`plan_id`](GetInstalledLocation::plan_id), [`location_id`](GetInstalledLocation::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.readonly`. Takes an agency (company) token.
+    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetInstalledLocation`] ([`page_size`](GetInstalledLocation::page_size), [`page_token`](GetInstalledLocation::page_token), [`query`](GetInstalledLocation::query), [`is_installed`](GetInstalledLocation::is_installed), [`restrict_to_user_locations`](GetInstalledLocation::restrict_to_user_locations), [`version_id`](GetInstalledLocation::version_id), [`on_trial`](GetInstalledLocation::on_trial), [`plan_id`](GetInstalledLocation::plan_id), [`location_id`](GetInstalledLocation::location_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -70,11 +66,7 @@ impl OauthV3Client {
     ///
     /// This API allows you to generate locationAccessToken from AgencyAccessToken
     ///
-    /// `POST /oauth/location-token` (operation `get-location-access-token`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationAccessToken`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.write`. Takes an agency (company) token.
+    /// `POST /oauth/location-token` (operation `get-location-access-token`, API version `v3`). Requires scope `oauth.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -94,8 +86,6 @@ impl OauthV3Client {
     /// Use Access Tokens to access CRM resources on behalf of an authenticated location/company.
     ///
     /// `POST /oauth/token` (operation `get-access-token`, API version `v3`).
-    ///
-    /// Returns a [`GetAccessToken`]: `.send().await` runs the call.
     ///
     /// # Errors
     ///
@@ -188,23 +178,19 @@ impl GetInstalledLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetInstalledLocationsV3SuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetInstalledLocationsV3SuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetInstalledLocationsV3SuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetInstalledLocationsV3SuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -223,7 +209,7 @@ impl GetInstalledLocation {
             plan_id,
             location_id,
         } = self;
-        let request = Request::to(Method::GET, "/oauth/installed-locations", "v3")
+        let request = Request::get("/oauth/installed-locations", "v3")
             .query_opt("pageSize", page_size.as_ref())
             .query_opt("pageToken", page_token.as_ref())
             .query_opt("query", query.as_ref())
@@ -251,29 +237,25 @@ pub struct GetLocationAccessToken {
 
 impl GetLocationAccessToken {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetLocationAccessTokenV3SuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetLocationAccessTokenV3SuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetLocationAccessTokenV3SuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetLocationAccessTokenV3SuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/oauth/location-token", "v3")
+        let request = Request::post("/oauth/location-token", "v3")
             .scopes(&["oauth.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.form(&body);
@@ -291,29 +273,21 @@ pub struct GetAccessToken {
 
 impl GetAccessToken {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAccessTokenSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAccessTokenSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetAccessTokenSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAccessTokenSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/oauth/token", "v3").without_auth();
+        let request = Request::post("/oauth/token", "v3").without_auth();
         let request = request.json(&body);
         Ok((client, request))
     }

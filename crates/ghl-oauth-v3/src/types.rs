@@ -8,24 +8,17 @@ use serde::{Deserialize, Serialize};
 /// The `error` field of [`AipErrorResponseDto`].
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/AipErrorBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AipErrorBodyDto {
-    /// Machine-readable error code (see AipErrorCode enum in @platform-core/aip-framework)
-    ///
-    /// Example: `RESOURCE_NOT_FOUND`
+    /// Machine-readable error code (see AipErrorCode enum in @platform-core/aip-framework). Example: `RESOURCE_NOT_FOUND`.
     pub code: String,
-    /// Human-readable error message
-    ///
-    /// Example: `The requested App 'abc' was not found.`
+    /// Human-readable error message. Example: `The requested App 'abc' was not found.`.
     pub message: String,
     /// Additional error context (field name, identifier, etc.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    /// Suggested resolution for the caller
-    ///
-    /// Example: `Verify the App exists and you have permission to access it.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Suggested resolution for the caller. Example: `Verify the App exists and you have permission to access it.`.
     pub resolution: Option<String>,
 }
 
@@ -42,41 +35,24 @@ pub struct AipErrorResponseDto {
 /// The body of `POST /oauth/token`.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenBodyDto {
-    /// The ID provided by CRM for your integration
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// The ID provided by CRM for your integration. Example: `6578278e879ad2646715ba9c`.
     pub client_id: String,
-    /// The client secret provided by CRM for your integration
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
+    /// The client secret provided by CRM for your integration. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
     pub client_secret: String,
-    /// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials
-    ///
-    /// Example: `authorization_code`
+    /// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials. Example: `authorization_code`.
     pub grant_type: GetAccessTokenBodyDtoGrantType,
-    /// The authorization code received from the authorization endpoint (required for authorization_code grant)
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The authorization code received from the authorization endpoint (required for authorization_code grant). Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
     pub code: Option<String>,
-    /// The refresh token used to obtain a new access token (required for refresh_token grant)
-    ///
-    /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The refresh token used to obtain a new access token (required for refresh_token grant). Example: `xy34dc0ae1234a4858f9ff06d4f66ba`.
     pub refresh_token: Option<String>,
-    /// The type of token to be requested
-    ///
-    /// Example: `Location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The type of token to be requested. Example: `Location`.
     pub user_type: Option<GetAccessTokenBodyDtoUserType>,
-    /// The redirect URI for your application
-    ///
-    /// Example: `https://myapp.com/oauth/callback/crm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The redirect URI for your application. Example: `https://myapp.com/oauth/callback/crm`.
     pub redirect_uri: Option<String>,
 }
 
@@ -133,104 +109,61 @@ pub use ghl_common::types::UserType as GetAccessTokenBodyDtoUserType;
 /// The response to `POST /oauth/token`.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenSuccessfulResponseDto {
-    /// The OAuth2 access token
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth2 access token. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
     pub access_token: Option<String>,
-    /// The token type (always Bearer)
-    ///
-    /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The token type (always Bearer). Example: `Bearer`.
     pub token_type: Option<String>,
-    /// Time in seconds until the access token expires
-    ///
-    /// Example: `86399`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time in seconds until the access token expires. Example: `86399`.
     pub expires_in: Option<f64>,
-    /// The OAuth2 refresh token used to obtain a new access token
-    ///
-    /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth2 refresh token used to obtain a new access token. Example: `xy34dc0ae1234a4858f9ff06d4f66ba`.
     pub refresh_token: Option<String>,
-    /// Space-separated list of scopes the access token has access to
-    ///
-    /// Example: `conversations/message.readonly conversations/message.write`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Space-separated list of scopes the access token has access to. Example: `conversations/message.readonly conversations/message.write`.
     pub scope: Option<String>,
-    /// The user type associated with the token (Location or Company)
-    ///
-    /// Example: `Location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The user type associated with the token (Location or Company). Example: `Location`.
     pub user_type: Option<String>,
-    /// Location ID - Present only for Sub-Account Access Token
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID - Present only for Sub-Account Access Token. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `l1C08ntBrFjLS0elLIYU`.
     pub company_id: Option<String>,
     /// Approved locations to generate location access token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_locations: Option<Vec<String>>,
-    /// USER ID - Represent user id of person who performed installation
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// USER ID - Represent user id of person who performed installation. Example: `l1C08ntBrFjLS0elLIYU`.
     pub user_id: String,
-    /// Plan Id of the subscribed plan in paid apps.
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plan Id of the subscribed plan in paid apps. Example: `l1C08ntBrFjLS0elLIYU`.
     pub plan_id: Option<String>,
-    /// Indicates whether the installation was performed as a bulk installation
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the installation was performed as a bulk installation. Example: `false`.
     pub is_bulk_installation: Option<bool>,
-    /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens). Example: `true`.
     pub install_to_future_locations: Option<bool>,
-    /// Boolean indicating if user approved all locations during bulk installation (only for company tokens)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating if user approved all locations during bulk installation (only for company tokens). Example: `true`.
     pub approve_all_locations: Option<bool>,
 }
 
 /// The `GetInstalledLocationsSuccessfulResponseDto` schema.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// List of locations with their installation status for the requested app
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<InstalledLocationSchema>>,
-    /// Total location count under the company
-    ///
-    /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total location count under the company. Example: `1231`.
     pub count: Option<i64>,
-    /// Boolean to control if user wants app to be automatically installed to future locations
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean to control if user wants app to be automatically installed to future locations. Example: `true`.
     pub install_to_future_locations: Option<bool>,
 }
 
 /// The response to `GET /oauth/installed-locations`.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsV3SuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -240,12 +173,8 @@ pub struct GetInstalledLocationsV3SuccessfulResponseDto {
     /// Pagination metadata (AIP-158)
     pub pagination: V3PaginationMetaDto,
     /// Query metadata (filters and sort applied)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<V3InstalledLocationsListMetadataDto>,
-    /// Boolean to control if user wants app to be automatically installed to future locations
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean to control if user wants app to be automatically installed to future locations. Example: `true`.
     pub install_to_future_locations: Option<bool>,
 }
 
@@ -256,13 +185,9 @@ pub struct GetInstalledLocationsV3SuccessfulResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessCodeBodyDto {
-    /// Company Id of location you want to request token for
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Company Id of location you want to request token for. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub company_id: String,
-    /// The location ID for which you want to obtain accessToken
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// The location ID for which you want to obtain accessToken. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: String,
 }
 
@@ -279,204 +204,124 @@ impl GetLocationAccessCodeBodyDto {
 /// The `GetLocationAccessTokenSuccessfulResponseDto` schema.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
-    /// Location access token which can be used to authenticate & authorize API under following scope
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
+    /// Location access token which can be used to authenticate & authorize API under following scope. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
+    #[serde(rename = "access_token")]
     pub access_token: Option<String>,
-    /// The token type (always Bearer)
-    ///
-    /// Example: `Bearer`
-    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
+    /// The token type (always Bearer). Example: `Bearer`.
+    #[serde(rename = "token_type")]
     pub token_type: Option<String>,
-    /// Time in seconds remaining for token to expire
-    ///
-    /// Example: `86399`
-    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
+    /// Time in seconds remaining for token to expire. Example: `86399`.
+    #[serde(rename = "expires_in")]
     pub expires_in: Option<f64>,
-    /// Scopes the following accessToken have access to
-    ///
-    /// Example: `conversations/message.readonly conversations/message.write`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Scopes the following accessToken have access to. Example: `conversations/message.readonly conversations/message.write`.
     pub scope: Option<String>,
-    /// Location ID - Present only for Sub-Account Access Token
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID - Present only for Sub-Account Access Token. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: Option<String>,
-    /// Plan Id of the subscribed plan in paid apps.
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plan Id of the subscribed plan in paid apps. Example: `l1C08ntBrFjLS0elLIYU`.
     pub plan_id: Option<String>,
-    /// USER ID - Represent user id of person who performed installation
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// USER ID - Represent user id of person who performed installation. Example: `l1C08ntBrFjLS0elLIYU`.
     pub user_id: String,
-    /// App ID of the installed application
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// App ID of the installed application. Example: `6578278e879ad2646715ba9c`.
     pub app_id: Option<String>,
-    /// Version ID of the installed app version
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version ID of the installed app version. Example: `6578278e879ad2646715ba9c`.
     pub version_id: Option<String>,
     /// The OAuth2 refresh token used to obtain a new access token for this specific location
-    #[serde(rename = "refresh_token", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refresh_token")]
     pub refresh_token: Option<String>,
 }
 
 /// The response to `POST /oauth/location-token`.
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenV3SuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenV3SuccessfulResponseDto {
-    /// Location access token which can be used to authenticate & authorize API under following scope
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location access token which can be used to authenticate & authorize API under following scope. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
     pub access_token: Option<String>,
-    /// The token type (always Bearer)
-    ///
-    /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The token type (always Bearer). Example: `Bearer`.
     pub token_type: Option<String>,
-    /// Time in seconds remaining for token to expire
-    ///
-    /// Example: `86399`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time in seconds remaining for token to expire. Example: `86399`.
     pub expires_in: Option<f64>,
-    /// Scopes the following accessToken have access to
-    ///
-    /// Example: `conversations/message.readonly conversations/message.write`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Scopes the following accessToken have access to. Example: `conversations/message.readonly conversations/message.write`.
     pub scope: Option<String>,
-    /// Location ID - Present only for Sub-Account Access Token
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID - Present only for Sub-Account Access Token. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: Option<String>,
-    /// Plan Id of the subscribed plan in paid apps.
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plan Id of the subscribed plan in paid apps. Example: `l1C08ntBrFjLS0elLIYU`.
     pub plan_id: Option<String>,
-    /// USER ID - Represent user id of person who performed installation
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// USER ID - Represent user id of person who performed installation. Example: `l1C08ntBrFjLS0elLIYU`.
     pub user_id: String,
-    /// App ID of the installed application
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// App ID of the installed application. Example: `6578278e879ad2646715ba9c`.
     pub app_id: Option<String>,
-    /// Version ID of the installed app version
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version ID of the installed app version. Example: `6578278e879ad2646715ba9c`.
     pub version_id: Option<String>,
     /// The OAuth2 refresh token used to obtain a new access token for this specific location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 
 /// An item of the `locations` field of [`GetInstalledLocationsSuccessfulResponseDto`] and an item of the `items` field of [`GetInstalledLocationsV3SuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/InstalledLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstalledLocationSchema {
-    /// Location ID
-    ///
-    /// Example: `0IHuJvc2ofPAAA8GzTRi`
+    /// Location ID. Example: `0IHuJvc2ofPAAA8GzTRi`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name of the location
-    ///
-    /// Example: `John Deo`
+    /// Name of the location. Example: `John Deo`.
     pub name: String,
-    /// Address linked to location
-    ///
-    /// Example: `47 W 13th St, New York, NY 10011, USA`
+    /// Address linked to location. Example: `47 W 13th St, New York, NY 10011, USA`.
     pub address: String,
-    /// Check if the requested app is installed for following location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Check if the requested app is installed for following location. Example: `true`.
     pub is_installed: Option<bool>,
-    /// Version ID of the installed app version for this location
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version ID of the installed app version for this location. Example: `6578278e879ad2646715ba9c`.
     pub version_id: Option<String>,
-    /// Timestamp when the app was installed on this location
-    ///
-    /// Example: `2024-01-15T10:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when the app was installed on this location. Example: `2024-01-15T10:30:00.000Z`.
     pub installed_at: Option<String>,
 }
 
 /// The `metadata` field of [`GetInstalledLocationsV3SuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/V3InstalledLocationsListMetadataDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct V3InstalledLocationsListMetadataDto {
     /// Filters that were applied to the query
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_applied: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     /// Sort order that was applied to the query
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_applied: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// The `pagination` field of [`GetInstalledLocationsV3SuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/V3PaginationMetaDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct V3PaginationMetaDto {
-    /// Total number of records matching the query across all pages
-    ///
-    /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of records matching the query across all pages. Example: `1231`.
     pub total_records: Option<f64>,
-    /// True when a next page is available
-    ///
-    /// Example: `true`
+    /// True when a next page is available. Example: `true`.
     pub has_next_page: bool,
-    /// True when a previous page is available
-    ///
-    /// Example: `false`
+    /// True when a previous page is available. Example: `false`.
     pub has_prev_page: bool,
-    /// Opaque token to fetch the next page
-    ///
-    /// Example: `eyJvZmZzZXQiOjIwfQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Opaque token to fetch the next page. Example: `eyJvZmZzZXQiOjIwfQ`.
     pub next_page_token: Option<String>,
-    /// Opaque token to fetch the previous page
-    ///
-    /// Example: `eyJvZmZzZXQiOjB9`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Opaque token to fetch the previous page. Example: `eyJvZmZzZXQiOjB9`.
     pub prev_page_token: Option<String>,
-    /// Number of items returned in the current page
-    ///
-    /// Example: `20`
+    /// Number of items returned in the current page. Example: `20`.
     pub current_page_size: f64,
-    /// Estimated total records; present when exact total is unknown
-    ///
-    /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Estimated total records; present when exact total is unknown. Example: `1231`.
     pub estimated_total_records: Option<f64>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the OAuth 2.0 API: one method per operation of `apps/oauth.json`.
@@ -31,11 +31,7 @@ impl OauthClient {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetInstalledLocation`] to set optional inputs on ([`skip`](GetInstalledLocation::skip), [`limit`](GetInstalledLocation::limit), [`query`](GetInstalledLocation::query), [`is_installed`](GetInstalledLocation::is_installed), [`version_id`](GetInstalledLocation::version_id), [`on_trial`](GetInstalledLocation::on_trial), [`plan_id`](GetInstalledLocation::plan_id), [`location_id`](GetInstalledLocation::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.readonly`. Takes an agency (company) token.
+    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetInstalledLocation`] ([`skip`](GetInstalledLocation::skip), [`limit`](GetInstalledLocation::limit), [`query`](GetInstalledLocation::query), [`is_installed`](GetInstalledLocation::is_installed), [`version_id`](GetInstalledLocation::version_id), [`on_trial`](GetInstalledLocation::on_trial), [`plan_id`](GetInstalledLocation::plan_id), [`location_id`](GetInstalledLocation::location_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -69,11 +65,7 @@ impl OauthClient {
     ///
     /// This API allows you to generate locationAccessToken from AgencyAccessToken
     ///
-    /// `POST /oauth/locationToken` (operation `get-location-access-token`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLocationAccessToken`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `oauth.write`. Takes an agency (company) token.
+    /// `POST /oauth/locationToken` (operation `get-location-access-token`, API version `2021-07-28`). Requires scope `oauth.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -93,8 +85,6 @@ impl OauthClient {
     /// Use Access Tokens to access GoHighLevel resources on behalf of an authenticated location/company.
     ///
     /// `POST /oauth/token` (operation `get-access-token`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAccessToken`]: `.send().await` runs the call.
     ///
     /// # Errors
     ///
@@ -174,23 +164,19 @@ impl GetInstalledLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetInstalledLocationsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetInstalledLocationsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetInstalledLocationsSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetInstalledLocationsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -228,7 +214,7 @@ impl GetInstalledLocation {
             plan_id,
             location_id,
         } = self;
-        let request = Request::to(Method::GET, "/oauth/installedLocations", "2021-07-28")
+        let request = Request::get("/oauth/installedLocations", "2021-07-28")
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
             .query_opt("query", query.as_ref())
@@ -255,29 +241,25 @@ pub struct GetLocationAccessToken {
 
 impl GetLocationAccessToken {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetLocationAccessTokenSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetLocationAccessTokenSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetLocationAccessTokenSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetLocationAccessTokenSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/oauth/locationToken", "2021-07-28")
+        let request = Request::post("/oauth/locationToken", "2021-07-28")
             .scopes(&["oauth.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.form(&body);
@@ -295,28 +277,21 @@ pub struct GetAccessToken {
 
 impl GetAccessToken {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAccessCodeSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAccessCodeSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAccessCodeSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAccessCodeSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/oauth/token", "2021-07-28")
-            .without_auth();
+        let request = Request::post("/oauth/token", "2021-07-28").without_auth();
         let request = request.form(&body);
         Ok((client, request))
     }

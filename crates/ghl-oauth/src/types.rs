@@ -8,68 +8,49 @@ use serde::{Deserialize, Serialize};
 /// The response to `POST /oauth/token`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodeSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessCodeSuccessfulResponseDto {
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "access_token")]
     pub access_token: Option<String>,
     /// Example: `Bearer`
-    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "token_type")]
     pub token_type: Option<String>,
     /// Example: `86399`
-    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "expires_in")]
     pub expires_in: Option<f64>,
     /// Example: `xy34dc0ae1234a4858f9ff06d4f66ba`
-    #[serde(rename = "refresh_token", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "refresh_token")]
     pub refresh_token: Option<String>,
     /// Example: `conversations/message.readonly conversations/message.write`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Example: `Location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_type: Option<String>,
-    /// Location ID - Present only for Sub-Account Access Token
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID - Present only for Sub-Account Access Token. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `l1C08ntBrFjLS0elLIYU`.
     pub company_id: Option<String>,
     /// Approved locations to generate location access token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_locations: Option<Vec<String>>,
-    /// USER ID - Represent user id of person who performed installation
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// USER ID - Represent user id of person who performed installation. Example: `l1C08ntBrFjLS0elLIYU`.
     pub user_id: String,
-    /// Plan Id of the subscribed plan in paid apps.
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plan Id of the subscribed plan in paid apps. Example: `l1C08ntBrFjLS0elLIYU`.
     pub plan_id: Option<String>,
     /// Example: `Bearer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_bulk_installation: Option<bool>,
-    /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean to control if user wants app to be automatically installed to future locations (only for company tokens). Example: `true`.
     pub install_to_future_locations: Option<bool>,
-    /// Boolean indicating if user approved all locations during bulk installation (only for company tokens)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean indicating if user approved all locations during bulk installation (only for company tokens). Example: `true`.
     pub approve_all_locations: Option<bool>,
 }
 
 /// The body of `POST /oauth/token`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetAccessCodebodyDto {
@@ -80,20 +61,12 @@ pub struct GetAccessCodebodyDto {
     /// The `grant_type` field.
     pub grant_type: GetAccessCodebodyDtoGrantType,
     /// The `code` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The `refresh_token` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    /// The type of token to be requested
-    ///
-    /// Example: `Location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The type of token to be requested. Example: `Location`.
     pub user_type: Option<GetAccessCodebodyDtoUserType>,
-    /// The redirect URI for your application
-    ///
-    /// Example: `https://myapp.com/oauth/callback/gohighlevel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The redirect URI for your application. Example: `https://myapp.com/oauth/callback/gohighlevel`.
     pub redirect_uri: Option<String>,
 }
 
@@ -150,22 +123,16 @@ pub use ghl_common::types::UserType as GetAccessCodebodyDtoUserType;
 /// The response to `GET /oauth/installedLocations`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// The `locations` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<InstalledLocationSchema>>,
-    /// Total location count under the company
-    ///
-    /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total location count under the company. Example: `1231`.
     pub count: Option<i64>,
-    /// Boolean to control if user wants app to be automatically installed to future locations
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boolean to control if user wants app to be automatically installed to future locations. Example: `true`.
     pub install_to_future_locations: Option<bool>,
 }
 
@@ -195,87 +162,53 @@ impl GetLocationAccessCodeBodyDto {
 /// The response to `POST /oauth/locationToken`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
-    /// Location access token which can be used to authenticate & authorize API under following scope
-    ///
-    /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
-    #[serde(rename = "access_token", default, skip_serializing_if = "Option::is_none")]
+    /// Location access token which can be used to authenticate & authorize API under following scope. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
+    #[serde(rename = "access_token")]
     pub access_token: Option<String>,
     /// Example: `Bearer`
-    #[serde(rename = "token_type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "token_type")]
     pub token_type: Option<String>,
-    /// Time in seconds remaining for token to expire
-    ///
-    /// Example: `86399`
-    #[serde(rename = "expires_in", default, skip_serializing_if = "Option::is_none")]
+    /// Time in seconds remaining for token to expire. Example: `86399`.
+    #[serde(rename = "expires_in")]
     pub expires_in: Option<f64>,
-    /// Scopes the following accessToken have access to
-    ///
-    /// Example: `conversations/message.readonly conversations/message.write`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Scopes the following accessToken have access to. Example: `conversations/message.readonly conversations/message.write`.
     pub scope: Option<String>,
-    /// Location ID - Present only for Sub-Account Access Token
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID - Present only for Sub-Account Access Token. Example: `l1C08ntBrFjLS0elLIYU`.
     pub location_id: Option<String>,
-    /// Plan Id of the subscribed plan in paid apps.
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plan Id of the subscribed plan in paid apps. Example: `l1C08ntBrFjLS0elLIYU`.
     pub plan_id: Option<String>,
-    /// USER ID - Represent user id of person who performed installation
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU`
+    /// USER ID - Represent user id of person who performed installation. Example: `l1C08ntBrFjLS0elLIYU`.
     pub user_id: String,
-    /// App ID of the installed application
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// App ID of the installed application. Example: `6578278e879ad2646715ba9c`.
     pub app_id: Option<String>,
-    /// Version ID of the installed app version
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version ID of the installed app version. Example: `6578278e879ad2646715ba9c`.
     pub version_id: Option<String>,
 }
 
 /// An item of the `locations` field of [`GetInstalledLocationsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/oauth.json#/components/schemas/InstalledLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstalledLocationSchema {
-    /// Location ID
-    ///
-    /// Example: `0IHuJvc2ofPAAA8GzTRi`
+    /// Location ID. Example: `0IHuJvc2ofPAAA8GzTRi`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name of the location
-    ///
-    /// Example: `John Deo`
+    /// Name of the location. Example: `John Deo`.
     pub name: String,
-    /// Address linked to location
-    ///
-    /// Example: `47 W 13th St, New York, NY 10011, USA`
+    /// Address linked to location. Example: `47 W 13th St, New York, NY 10011, USA`.
     pub address: String,
-    /// Check if the requested app is installed for following location
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Check if the requested app is installed for following location. Example: `true`.
     pub is_installed: Option<bool>,
-    /// Version ID of the installed app version for this location
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Version ID of the installed app version for this location. Example: `6578278e879ad2646715ba9c`.
     pub version_id: Option<String>,
-    /// Timestamp when the app was installed on this location
-    ///
-    /// Example: `2024-01-15T10:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp when the app was installed on this location. Example: `2024-01-15T10:30:00.000Z`.
     pub installed_at: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the CUSTOM_OBJECTS API: one method per operation of `apps/objects.json`.
@@ -31,11 +31,7 @@ impl ObjectsClient {
     ///
     /// Get all objects for a location. Supported Objects are contact, opportunity, business and custom objects.To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetObjectByLocationId`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
+    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -58,11 +54,7 @@ impl ObjectsClient {
     ///
     /// Allows you to create a custom object schema. To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `POST /objects/` (operation `create-custom-object-schema`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateCustomObjectSchema`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/schema.write`. Takes an agency (company) token.
+    /// `POST /objects/` (operation `create-custom-object-schema`, API version `2021-07-28`). Requires scope `objects/schema.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -81,11 +73,7 @@ impl ObjectsClient {
     ///
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetObjectSchemaByKey`] to set optional inputs on ([`fetch_properties`](GetObjectSchemaByKey::fetch_properties)); `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
+    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetObjectSchemaByKey`] ([`fetch_properties`](GetObjectSchemaByKey::fetch_properties)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -112,11 +100,7 @@ impl ObjectsClient {
     ///
     /// Update Custom Object Schema  or standard object's like contact, opportunity, business searchable fields. To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `PUT /objects/{key}` (operation `update-custom-object`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateCustomObject`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/schema.write`. Takes a sub-account (location) token.
+    /// `PUT /objects/{key}` (operation `update-custom-object`, API version `2021-07-28`). Requires scope `objects/schema.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -141,11 +125,7 @@ impl ObjectsClient {
     ///
     /// Create a Custom Object Record. Supported Objects business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `POST /objects/{schemaKey}/records` (operation `create-object-record`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateObjectRecord`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/record.write`. Takes a sub-account (location) token.
+    /// `POST /objects/{schemaKey}/records` (operation `create-object-record`, API version `2021-07-28`). Requires scope `objects/record.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -170,11 +150,7 @@ impl ObjectsClient {
     ///
     /// Supported Objects are custom objects and standard objects like "business". Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-379336>
     ///
-    /// `POST /objects/{schemaKey}/records/search` (operation `search-object-records`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchObjectRecords`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `objects/record.readonly`. Takes a sub-account (location) token.
+    /// `POST /objects/{schemaKey}/records/search` (operation `search-object-records`, API version `2021-07-28`). Requires scope `objects/record.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -199,11 +175,7 @@ impl ObjectsClient {
     ///
     /// Delete Record By Id . Supported Objects are business and custom objects.
     ///
-    /// `DELETE /objects/{schemaKey}/records/{id}` (operation `delete-object-record`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteObjectRecord`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /objects/{schemaKey}/records/{id}` (operation `delete-object-record`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -229,11 +201,7 @@ impl ObjectsClient {
     ///
     /// Allows you to get a Standard Object like business and custom object record by Id
     ///
-    /// `GET /objects/{schemaKey}/records/{id}` (operation `get-record-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetRecordById`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /objects/{schemaKey}/records/{id}` (operation `get-record-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -259,11 +227,7 @@ impl ObjectsClient {
     ///
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateObjectRecord`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -300,27 +264,21 @@ pub struct GetObjectByLocationId {
 
 impl GetObjectByLocationId {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomObjectListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomObjectListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomObjectListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomObjectListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/objects/", "2021-07-28")
+        let request = Request::get("/objects/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["objects/schema.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -338,25 +296,21 @@ pub struct CreateCustomObjectSchema {
 
 impl CreateCustomObjectSchema {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CustomObjectResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomObjectResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomObjectResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomObjectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/objects/", "2021-07-28")
+        let request = Request::post("/objects/", "2021-07-28")
             .scopes(&["objects/schema.write"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -382,27 +336,21 @@ impl GetObjectSchemaByKey {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CustomObjectByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomObjectByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomObjectByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomObjectByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key, location_id, fetch_properties } = self;
-        let request = Request::to(Method::GET, "/objects/{key}", "2021-07-28")
+        let request = Request::get("/objects/{key}", "2021-07-28")
             .path_param("key", &key)
             .query("locationId", &location_id)
             .query_opt("fetchProperties", fetch_properties.as_ref())
@@ -423,25 +371,21 @@ pub struct UpdateCustomObject {
 
 impl UpdateCustomObject {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CustomObjectResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CustomObjectResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CustomObjectResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CustomObjectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, key, body } = self;
-        let request = Request::to(Method::PUT, "/objects/{key}", "2021-07-28")
+        let request = Request::put("/objects/{key}", "2021-07-28")
             .path_param("key", &key)
             .scopes(&["objects/schema.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -461,29 +405,21 @@ pub struct CreateObjectRecord {
 
 impl CreateObjectRecord {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::RecordByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecordByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/objects/{schemaKey}/records",
-                "2021-07-28",
-            )
+        let request = Request::post("/objects/{schemaKey}/records", "2021-07-28")
             .path_param("schemaKey", &schema_key)
             .scopes(&["objects/record.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -503,19 +439,15 @@ pub struct SearchObjectRecords {
 
 impl SearchObjectRecords {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SearchRecordResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchRecordResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchRecordResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchRecordResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -542,11 +474,7 @@ impl SearchObjectRecords {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/objects/{schemaKey}/records/search",
-                "2021-07-28",
-            )
+        let request = Request::post("/objects/{schemaKey}/records/search", "2021-07-28")
             .path_param("schemaKey", &schema_key)
             .scopes(&["objects/record.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -566,31 +494,21 @@ pub struct DeleteObjectRecord {
 
 impl DeleteObjectRecord {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ObjectRecordDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ObjectRecordDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ObjectRecordDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ObjectRecordDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/objects/{schemaKey}/records/{id}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/objects/{schemaKey}/records/{id}", "2021-07-28")
             .path_param("schemaKey", &schema_key)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -609,29 +527,21 @@ pub struct GetRecordById {
 
 impl GetRecordById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::RecordByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecordByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/objects/{schemaKey}/records/{id}",
-                "2021-07-28",
-            )
+        let request = Request::get("/objects/{schemaKey}/records/{id}", "2021-07-28")
             .path_param("schemaKey", &schema_key)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -652,29 +562,21 @@ pub struct UpdateObjectRecord {
 
 impl UpdateObjectRecord {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::RecordByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::RecordByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, id, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/objects/{schemaKey}/records/{id}",
-                "2021-07-28",
-            )
+        let request = Request::put("/objects/{schemaKey}/records/{id}", "2021-07-28")
             .path_param("schemaKey", &schema_key)
             .path_param("id", &id)
             .query("locationId", &location_id)

@@ -13,24 +13,18 @@ pub type CreateCustomObjectRecordDto = serde_json::Value;
 /// The body of `POST /objects/`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CreateCustomObjectSchemaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomObjectSchemaDto {
     /// This is what your custom object will be called. These labels will be used to display your custom object on the UI
     pub labels: CustomObjectLabelDto,
-    /// key that would be used to refer the Custom Object internally (lowercase + underscore_separated). 'custom_objects.' would be added as prefix by default
-    ///
-    /// Example: `custom_objects.pet`
+    /// key that would be used to refer the Custom Object internally (lowercase + underscore_separated). 'custom_objects.' would be added as prefix by default. Example: `custom_objects.pet`.
     pub key: String,
-    /// Pet Object`s description
-    ///
-    /// Example: `These are non vaccinated pets`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pet Object`s description. Example: `These are non vaccinated pets`.
     pub description: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
     /// Primary property which will be displayed on the record page
     pub primary_display_property_details: CustomObjectDisplayPropertyDetails,
@@ -67,39 +61,28 @@ impl CreateCustomObjectSchemaDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedByResponseDto {
-    /// Creation Channel
-    ///
-    /// Example: `WEB_USER`
+    /// Creation Channel. Example: `WEB_USER`.
     pub channel: String,
-    /// Created At
-    ///
-    /// Example: `2025-01-02T09:35:39.032Z`
+    /// Created At. Example: `2025-01-02T09:35:39.032Z`.
     pub created_at: String,
-    /// From where the record was created
-    ///
-    /// Example: `PUBLIC_API`
+    /// From where the record was created. Example: `PUBLIC_API`.
     pub source: String,
-    /// User/Resource Id
-    ///
-    /// Example: `26653146-ec82-435d-8a99-84ecdb7fde13`
+    /// User/Resource Id. Example: `26653146-ec82-435d-8a99-84ecdb7fde13`.
     pub source_id: String,
 }
 
 /// The response to `GET /objects/{key}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomObjectByIdResponseDto {
     /// The `object` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<ICustomObjectSchema>,
-    /// Is the response served from cache
-    ///
-    /// Example: `true`
+    /// Is the response served from cache. Example: `true`.
     pub cache: bool,
     /// The `fields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ICustomField>>,
 }
 
@@ -110,17 +93,11 @@ pub struct CustomObjectByIdResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomObjectDisplayPropertyDetails {
-    /// key that would be used to refer the custom field internally (lowercase + underscore_separated). 'custom_objects.{{objectKey}}' would be added as prefix by default is not passed
-    ///
-    /// Example: `custom_objects.pet.name`
+    /// key that would be used to refer the custom field internally (lowercase + underscore_separated). 'custom_objects.{{objectKey}}' would be added as prefix by default is not passed. Example: `custom_objects.pet.name`.
     pub key: String,
-    /// Name of the Primary property name which will be displayed on the record page
-    ///
-    /// Example: `Pet name`
+    /// Name of the Primary property name which will be displayed on the record page. Example: `Pet name`.
     pub name: String,
-    /// Primary property data Type (it can either be TEXT or NUMERICAL type)
-    ///
-    /// Example: `TEXT`
+    /// Primary property data Type (it can either be TEXT or NUMERICAL type). Example: `TEXT`.
     pub data_type: String,
 }
 
@@ -145,13 +122,9 @@ impl CustomObjectDisplayPropertyDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomObjectLabelDto {
-    /// Singular name of the custom object
-    ///
-    /// Example: `Pet`
+    /// Singular name of the custom object. Example: `Pet`.
     pub singular: String,
-    /// Plural name of the custom object
-    ///
-    /// Example: `Pets`
+    /// Plural name of the custom object. Example: `Pets`.
     pub plural: String,
 }
 
@@ -168,18 +141,13 @@ impl CustomObjectLabelDto {
 /// The `labels` field of [`UpdateCustomObjectSchemaDto`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectLabelUpdateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomObjectLabelUpdateDto {
-    /// Singular name of the custom object
-    ///
-    /// Example: `Car`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Singular name of the custom object. Example: `Car`.
     pub singular: Option<String>,
-    /// Plural name of the custom object
-    ///
-    /// Example: `Cars`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Plural name of the custom object. Example: `Cars`.
     pub plural: Option<String>,
 }
 
@@ -208,80 +176,60 @@ impl CustomObjectLabelUpdateDto {
 /// The response to `GET /objects/`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomObjectListResponseDto {
     /// The `objects` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects: Option<Vec<ICustomObjectSchema>>,
 }
 
 /// The response to `POST /objects/` and the response to `PUT /objects/{key}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomObjectResponseDto {
     /// The `object` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<ICustomObjectSchema>,
 }
 
 /// An item of the `fields` field of [`CustomObjectByIdResponseDto`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomField {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Field name
-    ///
-    /// Example: `Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Field name. Example: `Name`.
     pub name: Option<String>,
     /// Description of the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Placeholder text for the field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
     /// Whether the field should be shown in forms
     pub show_in_forms: bool,
     /// Options for the field (Optional, valid only for SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, CHECKBOX, TEXTBOX_LIST type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionDto>>,
     /// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<ICustomFieldAcceptedFormats>,
     /// Unique identifier of the object
     pub id: String,
-    /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
-    ///
-    /// Example: `custom_object.pet`
+    /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets. Example: `custom_object.pet`.
     pub object_key: String,
     /// Type of field that you are trying to create
     pub data_type: ICustomFieldDataType,
-    /// ID of the parent folder
-    ///
-    /// Example: `3v34PM428h8vShlRW1KT`
+    /// ID of the parent folder. Example: `3v34PM428h8vShlRW1KT`.
     pub parent_id: String,
-    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object.
-    ///
-    /// Example: `custom_object.pet.name`
+    /// Field key. For Custom Object it's formatted as "custom_object.{objectKey}.{fieldKey}". "custom_object" is a fixed prefix, "{objectKey}" is your custom object's identifier, and "{fieldName}" is the unique field name within that object. Example: "custom_object.pet.name" for a "name" field in a "pet" custom object. Example: `custom_object.pet.name`.
     pub field_key: String,
-    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Determines if users can add a custom option value different from the predefined options in records for RADIO type fields. A custom value added in one record does not automatically become an option and will not appear as an option for other records. Example: `true`.
     pub allow_custom_option: Option<bool>,
-    /// Maximum file limit for uploads
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum file limit for uploads. Example: `2`.
     pub max_file_limit: Option<f64>,
     /// Date and time when the object was added
     pub date_added: String,
@@ -296,45 +244,30 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 /// The `object` field of [`CustomObjectByIdResponseDto`], an item of the `objects` field of [`CustomObjectListResponseDto`] and the `object` field of [`CustomObjectResponseDto`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomObjectSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ICustomObjectSchema {
-    /// id of the custom / standard object schema
-    ///
-    /// Example: `661c06b4ffde146bdb469442`
+    /// id of the custom / standard object schema. Example: `661c06b4ffde146bdb469442`.
     pub id: String,
-    /// false in case of custom objects and true in case of standard objects like contacts and opportunities
-    ///
-    /// Example: `false`
+    /// false in case of custom objects and true in case of standard objects like contacts and opportunities. Example: `false`.
     pub standard: bool,
-    /// key that would be used to refer the custom / standard Object internally (lowercase + underscore_separated). For custom objects, 'custom_objects.' would be added as prefix by default
-    ///
-    /// Example: `custom_objects.pet`
+    /// key that would be used to refer the custom / standard Object internally (lowercase + underscore_separated). For custom objects, 'custom_objects.' would be added as prefix by default. Example: `custom_objects.pet`.
     pub key: String,
     /// This is what your custom / standard  object will be called. These labels will be used to display your custom object on the UI
     pub labels: CustomObjectLabelDto,
-    /// Custom / Standard  Object Descriptions for example , Pet Object`s description
-    ///
-    /// Example: `These are non vaccinated pets`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom / Standard  Object Descriptions for example , Pet Object`s description. Example: `These are non vaccinated pets`.
     pub description: Option<String>,
-    /// location's id
-    ///
-    /// Example: `Q9DT3OAqEXDLYuob1G32`
+    /// location's id. Example: `Q9DT3OAqEXDLYuob1G32`.
     pub location_id: String,
-    /// Primary property for the custom / standard  Object. This would be used as primary data when rendering the UI. 'custom_objects.{{object_key}} or business.{{object_key}} (for company)' would be added as prefix by default for all the custom / standard objects
-    ///
-    /// Example: `custom_objects.pet.name`
+    /// Primary property for the custom / standard  Object. This would be used as primary data when rendering the UI. 'custom_objects.{{object_key}} or business.{{object_key}} (for company)' would be added as prefix by default for all the custom / standard objects. Example: `custom_objects.pet.name`.
     pub primary_display_property: String,
     /// Date and time when the object was added
     pub date_added: String,
     /// Date and time when the object was last updated
     pub date_updated: String,
-    /// Object`s Type
-    ///
-    /// Example: `USER_DEFINED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Object`s Type. Example: `USER_DEFINED`.
     pub type_: Option<ICustomObjectSchemaType>,
 }
 
@@ -347,9 +280,7 @@ pub use ghl_common::types::AssociationType as ICustomObjectSchemaType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IRecordSchema {
-    /// id of the record
-    ///
-    /// Example: `661c06b4ffde146bdb469442`
+    /// id of the record. Example: `661c06b4ffde146bdb469442`.
     pub id: String,
     /// Owner (User's id). Limited to 1 for now. Only Supported with custom objects
     pub owner: Vec<String>,
@@ -366,24 +297,20 @@ pub struct IRecordSchema {
 /// The response to `DELETE /objects/{schemaKey}/records/{id}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/ObjectRecordDeleteResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ObjectRecordDeleteResponseDto {
-    /// id of the deleted object
-    ///
-    /// Example: `661c06b4ffde146bdb469442`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// id of the deleted object. Example: `661c06b4ffde146bdb469442`.
     pub id: Option<String>,
-    /// boolean that defines if the operation was a success or not
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// boolean that defines if the operation was a success or not. Example: `true`.
     pub success: Option<bool>,
 }
 
 /// An item of the `options` field of [`ICustomField`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/OptionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OptionDto {
@@ -392,18 +319,17 @@ pub struct OptionDto {
     /// Value of the option
     pub label: String,
     /// URL associated with the option (Optional, valid only for RADIO type)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 /// The response to `POST /objects/{schemaKey}/records`, the response to `GET /objects/{schemaKey}/records/{id}` and the response to `PUT /objects/{schemaKey}/records/{id}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/RecordByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecordByIdResponseDto {
     /// The `record` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<IRecordSchema>,
 }
 
@@ -414,9 +340,7 @@ pub struct RecordByIdResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordResponseDto {
-    /// id of the record
-    ///
-    /// Example: `661c06b4ffde146bdb469442`
+    /// id of the record. Example: `661c06b4ffde146bdb469442`.
     pub id: String,
     /// Owner (User's id). Limited to 1 for now . Only supported for custom objects for now
     pub owner: Vec<String>,
@@ -428,17 +352,11 @@ pub struct RecordResponseDto {
     pub created_at: String,
     /// Date and time when the object was last updated
     pub updated_at: String,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// ObjectId Id
-    ///
-    /// Example: `6d6f6e676f5f6576656e7473`
+    /// ObjectId Id. Example: `6d6f6e676f5f6576656e7473`.
     pub object_id: String,
-    /// ObjectId key
-    ///
-    /// Example: `custom_objects.pet`
+    /// ObjectId key. Example: `custom_objects.pet`.
     pub object_key: String,
     /// Created By Meta
     pub created_by: CreatedByResponseDto,
@@ -451,15 +369,13 @@ pub struct RecordResponseDto {
 /// The response to `POST /objects/{schemaKey}/records/search`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchRecordResponseDto {
     /// Records
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<RecordResponseDto>>,
-    /// Total Number of records
-    ///
-    /// Example: `20`
+    /// Total Number of records. Example: `20`.
     pub total: i64,
 }
 
@@ -470,21 +386,13 @@ pub struct SearchRecordResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchRecordsBody {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Page
-    ///
-    /// Example: `1`
+    /// Page. Example: `1`.
     pub page: i64,
-    /// Page Limit
-    ///
-    /// Example: `10`
+    /// Page Limit. Example: `10`.
     pub page_limit: i64,
-    /// Pass this query parameter to search using your searchable properties. For example, if you have a custom object called “Pets” and have configured “name” as a searchable property, you can pass name:Buddy to search for pets with the name “Buddy.”
-    ///
-    /// Example: `Buddy`
+    /// Pass this query parameter to search using your searchable properties. For example, if you have a custom object called “Pets” and have configured “name” as a searchable property, you can pass name:Buddy to search for pets with the name “Buddy.”. Example: `Buddy`.
     pub query: String,
     /// The `searchAfter` field.
     pub search_after: Vec<String>,
@@ -517,21 +425,16 @@ pub type UpdateCustomObjectRecordDto = serde_json::Value;
 /// The body of `PUT /objects/{key}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectSchemaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomObjectSchemaDto {
     /// This is how your custom object will  be  displayed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<CustomObjectLabelUpdateDto>,
-    /// Pet Object`s description
-    ///
-    /// Example: `These are non vaccinated pets`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pet Object`s description. Example: `These are non vaccinated pets`.
     pub description: Option<String>,
-    /// location id
-    ///
-    /// Example: `632c34b4c9b7da3358ac9891`
+    /// location id. Example: `632c34b4c9b7da3358ac9891`.
     pub location_id: String,
     /// Searchable Fields: Provide the field key of your object that you want to search on, using the format (custom_object.<object_name>.<field_key>).
     pub searchable_properties: Vec<String>,

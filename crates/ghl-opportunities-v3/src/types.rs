@@ -12,21 +12,13 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AdditionalDetailsDto {
-    /// Include notes in the response
-    ///
-    /// Example: `false`
+    /// Include notes in the response. Example: `false`.
     pub notes: bool,
-    /// Include tasks in the response
-    ///
-    /// Example: `false`
+    /// Include tasks in the response. Example: `false`.
     pub tasks: bool,
-    /// Include calendar events in the response
-    ///
-    /// Example: `false`
+    /// Include calendar events in the response. Example: `false`.
     pub calendar_events: bool,
-    /// Include unread conversations count in the response
-    ///
-    /// Example: `false`
+    /// Include unread conversations count in the response. Example: `false`.
     pub un_read_conversations: bool,
 }
 
@@ -50,72 +42,46 @@ impl AdditionalDetailsDto {
 /// The response to `POST /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// Current list of all follower user IDs after the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// User IDs that were successfully added as followers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
 /// The body of `POST /opportunities/`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateDtoV3 {
-    /// pipeline Id
-    ///
-    /// Example: `VDm7RPYC2GLUvdpKmBfC`
+    /// pipeline Id. Example: `VDm7RPYC2GLUvdpKmBfC`.
     pub pipeline_id: String,
-    /// Identifier of the location (sub-account)
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Identifier of the location (sub-account). Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Name of the opportunity
-    ///
-    /// Example: `First Opps`
+    /// Name of the opportunity. Example: `First Opps`.
     pub name: String,
-    /// Identifier of the pipeline stage
-    ///
-    /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the pipeline stage. Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`.
     pub pipeline_stage_id: Option<String>,
-    /// Current status of the opportunity
-    ///
-    /// Example: `open`
+    /// Current status of the opportunity. Example: `open`.
     pub status: Status,
-    /// Identifier of the contact linked to the opportunity
-    ///
-    /// Example: `mTkSCb1UBjb5tk4OvB69`
+    /// Identifier of the contact linked to the opportunity. Example: `mTkSCb1UBjb5tk4OvB69`.
     pub contact_id: String,
-    /// Monetary value of the opportunity
-    ///
-    /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monetary value of the opportunity. Example: `220`.
     pub monetary_value: Option<f64>,
-    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
-    ///
-    /// Example: `2026-04-23`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601. Example: `2026-04-23`.
     pub forecast_expected_close_date: Option<String>,
-    /// Forecast probability
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Forecast probability. Example: `20`.
     pub forecast_probability: Option<f64>,
-    /// Identifier of the user the opportunity is assigned to
-    ///
-    /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the user the opportunity is assigned to. Example: `082goXVW3lIExEQPOnd3`.
     pub assigned_to: Option<String>,
     /// Add custom fields to opportunities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -193,13 +159,9 @@ impl CreateDtoV3 {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldResponseSchema {
-    /// Unique identifier of the custom field
-    ///
-    /// Example: `MgobCB14YMVKuE4Ka8p1`
+    /// Unique identifier of the custom field. Example: `MgobCB14YMVKuE4Ka8p1`.
     pub id: String,
-    /// The value of the custom field
-    ///
-    /// Example: `custom field value`
+    /// The value of the custom field. Example: `custom field value`.
     pub field_value: CustomFieldResponseSchemaFieldValue,
 }
 
@@ -223,21 +185,16 @@ pub enum CustomFieldResponseSchemaFieldValue {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputArraySchemaV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputArraySchemaV3 {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Value of the custom field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
@@ -267,21 +224,16 @@ impl CustomFieldsInputArraySchemaV3 {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputObjectSchemaV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchemaV3 {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Value of the custom field
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
@@ -311,24 +263,16 @@ impl CustomFieldsInputObjectSchemaV3 {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputStringSchemaV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchemaV3 {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: Option<String>,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
-    /// Value of the custom field
-    ///
-    /// Example: `9039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Value of the custom field. Example: `9039160788`.
     pub field_value: Option<String>,
 }
 
@@ -432,33 +376,27 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// Current list of all follower user IDs after the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// User IDs that were successfully removed as followers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
 /// The response to `DELETE /opportunities/{id}` and the response to `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/DeleteUpdateOpportunitySuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
-    /// Indicates whether the operation was successful. Deprecated — use `success` instead.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the operation was successful. Deprecated — use `success` instead. Example: `true`.
     pub succeded: Option<bool>,
-    /// Indicates whether the operation was successful
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the operation was successful. Example: `true`.
     pub success: Option<bool>,
 }
 
@@ -482,73 +420,56 @@ impl FollowersDto {
 /// The response to `GET /opportunities/pipelines`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/GetPipelinesSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPipelinesSuccessfulResponseDto {
     /// List of pipelines for the location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipelines: Option<Vec<PipelinesResponseSchema>>,
 }
 
 /// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/GetPostOpportunitySuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPostOpportunitySuccessfulResponseDto {
     /// The created or retrieved opportunity object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity: Option<SearchOpportunitiesResponseSchema>,
 }
 
 /// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/LostReasonResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonResponseSchema {
-    /// lost reason id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason id. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// lost reason name
-    ///
-    /// Example: `lost reason`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason name. Example: `lost reason`.
     pub name: Option<String>,
-    /// location id
-    ///
-    /// Example: `location_id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// location id. Example: `location_id`.
     pub location_id: Option<String>,
-    /// updated at
-    ///
-    /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated at. Example: `2023-06-19T12:04:22.488Z`.
     pub updated_at: Option<String>,
-    /// created at
-    ///
-    /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created at. Example: `2023-06-19T12:04:22.488Z`.
     pub created_at: Option<String>,
 }
 
 /// The response to `GET /opportunities/lost-reason`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/LostReasonsResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonsResponseSchema {
     /// List of lost reasons for the location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
-    /// Total number of lost reasons matching the query
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of lost reasons matching the query. Example: `100`.
     pub total: Option<i64>,
 }
 
@@ -559,21 +480,13 @@ pub struct LostReasonsResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpportunitySearchBodyDto {
-    /// Location Id
-    ///
-    /// Example: `i2SpAtBVHSVea1sL6oah`
+    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
     pub location_id: String,
-    /// Full-text search query string (max 75 characters)
-    ///
-    /// Example: `john@deo.com`
+    /// Full-text search query string (max 75 characters). Example: `john@deo.com`.
     pub query: String,
-    /// Maximum number of results to return per page
-    ///
-    /// Example: `20`
+    /// Maximum number of results to return per page. Example: `20`.
     pub limit: i64,
-    /// Page number (0-indexed)
-    ///
-    /// Example: `0`
+    /// Page number (0-indexed). Example: `0`.
     pub page: i64,
     /// Search-after cursor values for deep pagination
     pub search_after: Vec<String>,
@@ -605,47 +518,26 @@ impl OpportunitySearchBodyDto {
 /// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PipelinesResponseSchema {
-    /// Unique identifier of the pipeline
-    ///
-    /// Example: `aWdODOBVOlH1RUFKWQke`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the pipeline. Example: `aWdODOBVOlH1RUFKWQke`.
     pub id: Option<String>,
-    /// Name of the pipeline
-    ///
-    /// Example: `new pipeline`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the pipeline. Example: `new pipeline`.
     pub name: Option<String>,
     /// Stages belonging to this pipeline
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<Vec<serde_json::Value>>>,
-    /// Whether the pipeline is shown in the funnel view
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the pipeline is shown in the funnel view. Example: `false`.
     pub show_in_funnel: Option<bool>,
-    /// Whether the pipeline is shown in the pie chart view
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the pipeline is shown in the pie chart view. Example: `true`.
     pub show_in_pie_chart: Option<bool>,
-    /// Identifier of the location (sub-account) this pipeline belongs to
-    ///
-    /// Example: `dsjddjkndadqaja`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the location (sub-account) this pipeline belongs to. Example: `dsjddjkndadqaja`.
     pub location_id: Option<String>,
-    /// Whether stage-level win probability is enabled for this pipeline
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether stage-level win probability is enabled for this pipeline. Example: `true`.
     pub use_opportunity_probability: Option<bool>,
-    /// How pipeline/stage colors are rendered
-    ///
-    /// Example: `dot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How pipeline/stage colors are rendered. Example: `dot`.
     pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
 }
 
@@ -654,268 +546,151 @@ pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRender
 /// The response to `POST /opportunities/search`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PostSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSearchSuccessfulResponseDto {
     /// List of opportunities matching the search criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
-    /// Total number of opportunities matching the query
-    ///
-    /// Example: `100`
+    /// Total number of opportunities matching the query. Example: `100`.
     pub total: i64,
     /// Per-stage totals when pipeline filter is present
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_aggregations: Option<Vec<StageAggregationResponseDto>>,
     /// Aggregation results keyed by aggregation name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
 /// The `meta` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchMetaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchMetaResponseSchema {
-    /// Total number of opportunities matching the query
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of opportunities matching the query. Example: `1`.
     pub total: Option<i64>,
     /// URL to retrieve the next page of results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
-    /// Cursor id to use for pagination (startAfterId param)
-    ///
-    /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cursor id to use for pagination (startAfterId param). Example: `yWQobCRIhRguQtD2llvk`.
     pub start_after_id: Option<String>,
-    /// Cursor timestamp to use for pagination (startAfter param)
-    ///
-    /// Example: `1625203104328`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cursor timestamp to use for pagination (startAfter param). Example: `1625203104328`.
     pub start_after: Option<i64>,
-    /// Current page number
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current page number. Example: `2`.
     pub current_page: Option<i64>,
-    /// Next page number
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Next page number. Example: `3`.
     pub next_page: Option<i64>,
-    /// Previous page number
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Previous page number. Example: `1`.
     pub prev_page: Option<i64>,
 }
 
 /// The `contact` field of [`SearchOpportunitiesResponseSchema`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesContactResponseSchema {
-    /// Unique identifier of the contact
-    ///
-    /// Example: `byMEV0NQinDhq8ZfiOi2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the contact. Example: `byMEV0NQinDhq8ZfiOi2`.
     pub id: Option<String>,
-    /// Full name of the contact
-    ///
-    /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the contact. Example: `John Deo`.
     pub name: Option<String>,
-    /// Company name associated with the contact
-    ///
-    /// Example: `Tesla Inc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company name associated with the contact. Example: `Tesla Inc`.
     pub company_name: Option<String>,
-    /// Email address of the contact
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the contact. Example: `john@deo.com`.
     pub email: Option<String>,
-    /// Phone number of the contact
-    ///
-    /// Example: `+1202-555-0107`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the contact. Example: `+1202-555-0107`.
     pub phone: Option<String>,
     /// Tags associated with the contact
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesResponseSchema {
-    /// Unique identifier of the opportunity
-    ///
-    /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the opportunity. Example: `yWQobCRIhRguQtD2llvk`.
     pub id: Option<String>,
-    /// Name of the opportunity
-    ///
-    /// Example: `testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the opportunity. Example: `testing`.
     pub name: Option<String>,
-    /// Monetary value of the opportunity
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monetary value of the opportunity. Example: `500`.
     pub monetary_value: Option<f64>,
-    /// Identifier of the pipeline the opportunity belongs to
-    ///
-    /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the pipeline the opportunity belongs to. Example: `VDm7RPYC2GLUvdpKmBfC`.
     pub pipeline_id: Option<String>,
-    /// Identifier of the pipeline stage the opportunity is in
-    ///
-    /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the pipeline stage the opportunity is in. Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`.
     pub pipeline_stage_id: Option<String>,
-    /// Identifier of the user the opportunity is assigned to
-    ///
-    /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the user the opportunity is assigned to. Example: `zT46WSCPbudrq4zhWMk6`.
     pub assigned_to: Option<String>,
-    /// Current status of the opportunity
-    ///
-    /// Example: `open`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current status of the opportunity. Example: `open`.
     pub status: Option<String>,
     /// Source of the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// ISO 8601 timestamp of the last status change
-    ///
-    /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp of the last status change. Example: `2021-08-03T04:55:17.355Z`.
     pub last_status_change_at: Option<String>,
-    /// ISO 8601 timestamp of the last stage change
-    ///
-    /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp of the last stage change. Example: `2021-08-03T04:55:17.355Z`.
     pub last_stage_change_at: Option<String>,
-    /// ISO 8601 timestamp of the last action on the opportunity
-    ///
-    /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp of the last action on the opportunity. Example: `2021-08-03T04:55:17.355Z`.
     pub last_action_date: Option<String>,
-    /// Index version of the opportunity record
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Index version of the opportunity record. Example: `1`.
     pub index_version: Option<String>,
-    /// ISO 8601 timestamp when the opportunity was created
-    ///
-    /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp when the opportunity was created. Example: `2021-08-03T04:55:17.355Z`.
     pub created_at: Option<String>,
-    /// ISO 8601 timestamp when the opportunity was last updated
-    ///
-    /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp when the opportunity was last updated. Example: `2021-08-03T04:55:17.355Z`.
     pub updated_at: Option<String>,
-    /// Expected close date for the forecast (YYYY-MM-DD)
-    ///
-    /// Example: `2026-05-20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expected close date for the forecast (YYYY-MM-DD). Example: `2026-05-20`.
     pub forecast_expected_close_date: Option<String>,
-    /// Original forecast close date before any slippage (YYYY-MM-DD)
-    ///
-    /// Example: `2026-05-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original forecast close date before any slippage (YYYY-MM-DD). Example: `2026-05-01`.
     pub forecast_original_close_date: Option<String>,
-    /// Number of times the close date has slipped
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of times the close date has slipped. Example: `2`.
     pub forecast_slippage_count: Option<f64>,
-    /// Total days the close date has slipped
-    ///
-    /// Example: `19`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total days the close date has slipped. Example: `19`.
     pub forecast_days_slipped: Option<f64>,
-    /// ISO 8601 timestamp of the last close-date slip
-    ///
-    /// Example: `2026-05-22T10:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 8601 timestamp of the last close-date slip. Example: `2026-05-22T10:30:00.000Z`.
     pub forecast_last_slipped_at: Option<String>,
-    /// Forecast win probability percentage (0–100)
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Forecast win probability percentage (0–100). Example: `20`.
     pub forecast_probability: Option<f64>,
-    /// Effective win probability after stage and forecast adjustments (0–100)
-    ///
-    /// Example: `40`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Effective win probability after stage and forecast adjustments (0–100). Example: `40`.
     pub effective_probability: Option<f64>,
-    /// Identifier of the contact linked to the opportunity
-    ///
-    /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the contact linked to the opportunity. Example: `zT46WSCPbudrq4zhWMk6`.
     pub contact_id: Option<String>,
-    /// Identifier of the location (sub-account) the opportunity belongs to
-    ///
-    /// Example: `zT46WSCPbudrq4zhW`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the location (sub-account) the opportunity belongs to. Example: `zT46WSCPbudrq4zhW`.
     pub location_id: Option<String>,
     /// Contact details associated with the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<SearchOpportunitiesContactResponseSchema>,
     /// Notes attached to the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<serde_json::Value>>,
     /// Tasks attached to the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<serde_json::Value>>,
     /// Calendar events attached to the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_events: Option<Vec<serde_json::Value>>,
-    /// Identifier of the lost reason if the opportunity was marked lost
-    ///
-    /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the lost reason if the opportunity was marked lost. Example: `zT46WSCPbudrq4zhWMk6`.
     pub lost_reason_id: Option<String>,
     /// Custom fields associated with the opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
     /// User IDs following this opportunity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// External object identifier for integrations
-    ///
-    /// Example: `ext_obj_12345`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// External object identifier for integrations. Example: `ext_obj_12345`.
     pub external_object_id: Option<String>,
 }
 
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// List of opportunities matching the search criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
     /// Pagination metadata for the result set
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<SearchMetaResponseSchema>,
     /// Aggregation results keyed by aggregation name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
@@ -926,33 +701,19 @@ pub struct SearchSuccessfulResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StageAggregationResponseDto {
-    /// Identifier of the pipeline stage being aggregated
-    ///
-    /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
+    /// Identifier of the pipeline stage being aggregated. Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`.
     pub pipeline_stage_id: String,
-    /// Total number of opportunities in this stage
-    ///
-    /// Example: `12`
+    /// Total number of opportunities in this stage. Example: `12`.
     pub total_count: f64,
-    /// Total monetary value of all opportunities in this stage
-    ///
-    /// Example: `24500`
+    /// Total monetary value of all opportunities in this stage. Example: `24500`.
     pub total_value: f64,
-    /// Probability-weighted total value of opportunities in this stage
-    ///
-    /// Example: `14700`
+    /// Probability-weighted total value of opportunities in this stage. Example: `14700`.
     pub weighted_value: f64,
-    /// Total value of open opportunities in this stage
-    ///
-    /// Example: `18000`
+    /// Total value of open opportunities in this stage. Example: `18000`.
     pub open_value: f64,
-    /// Probability-weighted value of open opportunities in this stage
-    ///
-    /// Example: `10800`
+    /// Probability-weighted value of open opportunities in this stage. Example: `10800`.
     pub open_weighted_value: f64,
-    /// Total value of won opportunities in this stage
-    ///
-    /// Example: `6500`
+    /// Total value of won opportunities in this stage. Example: `6500`.
     pub won_value: f64,
 }
 
@@ -961,52 +722,28 @@ pub use ghl_common::types::UpdateStatusDtoStatus as Status;
 /// The body of `PUT /opportunities/{id}`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateOpportunityDtoV3 {
-    /// pipeline Id
-    ///
-    /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// pipeline Id. Example: `bCkKGpDsyPP4peuKowkG`.
     pub pipeline_id: Option<String>,
-    /// Name of the opportunity
-    ///
-    /// Example: `First Opps`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the opportunity. Example: `First Opps`.
     pub name: Option<String>,
-    /// Identifier of the pipeline stage
-    ///
-    /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the pipeline stage. Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`.
     pub pipeline_stage_id: Option<String>,
-    /// Current status of the opportunity
-    ///
-    /// Example: `open`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current status of the opportunity. Example: `open`.
     pub status: Option<Status>,
-    /// Monetary value of the opportunity
-    ///
-    /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monetary value of the opportunity. Example: `220`.
     pub monetary_value: Option<f64>,
-    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
-    ///
-    /// Example: `2026-04-23`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601. Example: `2026-04-23`.
     pub forecast_expected_close_date: Option<String>,
-    /// Forecast probability
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Forecast probability. Example: `20`.
     pub forecast_probability: Option<f64>,
-    /// Identifier of the user the opportunity is assigned to
-    ///
-    /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the user the opportunity is assigned to. Example: `082goXVW3lIExEQPOnd3`.
     pub assigned_to: Option<String>,
     /// Update custom fields to opportunities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -1090,18 +827,14 @@ impl UpdateOpportunityDtoV3 {
 /// The body of `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpdateStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateStatusDto {
-    /// New status for the opportunity
-    ///
-    /// Example: `open`
+    /// New status for the opportunity. Example: `open`.
     pub status: Status,
-    /// lost reason Id
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason Id. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub lost_reason_id: Option<String>,
 }
 
@@ -1124,74 +857,38 @@ impl UpdateStatusDto {
 /// The body of `POST /opportunities/upsert`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertOpportunityDto {
-    /// opportunityId
-    ///
-    /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// opportunityId. Example: `yWQobCRIhRguQtD2llvk`.
     pub id: Option<String>,
-    /// pipeline Id
-    ///
-    /// Example: `bCkKGpDsyPP4peuKowkG`
+    /// pipeline Id. Example: `bCkKGpDsyPP4peuKowkG`.
     pub pipeline_id: String,
-    /// locationId
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
+    /// locationId. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub location_id: String,
-    /// contactId
-    ///
-    /// Example: `LiKJ2vnRg5ETM8Z19K7`
+    /// contactId. Example: `LiKJ2vnRg5ETM8Z19K7`.
     pub followers: Vec<String>,
-    /// isRemoveAllFollowers
-    ///
-    /// Example: `true`
+    /// isRemoveAllFollowers. Example: `true`.
     pub is_remove_all_followers: bool,
-    /// followers action type
-    ///
-    /// Example: `add`
+    /// followers action type. Example: `add`.
     pub followers_action_type: UpsertOpportunityDtoFollowersActionType,
-    /// name
-    ///
-    /// Example: `opportunity name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// name. Example: `opportunity name`.
     pub name: Option<String>,
-    /// Current status of the opportunity
-    ///
-    /// Example: `open`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current status of the opportunity. Example: `open`.
     pub status: Option<Status>,
-    /// Identifier of the pipeline stage
-    ///
-    /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the pipeline stage. Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`.
     pub pipeline_stage_id: Option<String>,
-    /// Monetary value of the opportunity
-    ///
-    /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monetary value of the opportunity. Example: `220`.
     pub monetary_value: Option<f64>,
-    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601
-    ///
-    /// Example: `2026-04-23`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Expected close date. Supported formats: YYYY/MM/DD, MM/DD/YYYY, YYYY-MM-DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, or ISO 8601. Example: `2026-04-23`.
     pub forecast_expected_close_date: Option<String>,
-    /// Forecast probability
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Forecast probability. Example: `20`.
     pub forecast_probability: Option<f64>,
-    /// Identifier of the user the opportunity is assigned to
-    ///
-    /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of the user the opportunity is assigned to. Example: `082goXVW3lIExEQPOnd3`.
     pub assigned_to: Option<String>,
-    /// lost reason Id
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason Id. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub lost_reason_id: Option<String>,
 }
 
@@ -1290,8 +987,6 @@ pub use ghl_common::types::FollowersActionType as UpsertOpportunityDtoFollowersA
 pub struct UpsertOpportunitySuccessfulResponseDto {
     /// Updated / New Opportunity
     pub opportunity: serde_json::Value,
-    /// Indicates whether the opportunity was newly created (true) or updated (false)
-    ///
-    /// Example: `true`
+    /// Indicates whether the opportunity was newly created (true) or updated (false). Example: `true`.
     pub new: bool,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Opportunities API: one method per operation of `apps/opportunities.json`.
@@ -29,11 +29,7 @@ impl OpportunitiesClient {
 
     /// Create Opportunity
     ///
-    /// `POST /opportunities/` (operation `create-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/` (operation `create-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -47,11 +43,7 @@ impl OpportunitiesClient {
 
     /// Get lost reason
     ///
-    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLostReason`] to set optional inputs on ([`name`](GetLostReason::name), [`deleted`](GetLostReason::deleted), [`query`](GetLostReason::query), [`skip`](GetLostReason::skip), [`limit`](GetLostReason::limit), [`get_count`](GetLostReason::get_count)); `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetLostReason`] ([`name`](GetLostReason::name), [`deleted`](GetLostReason::deleted), [`query`](GetLostReason::query), [`skip`](GetLostReason::skip), [`limit`](GetLostReason::limit), [`get_count`](GetLostReason::get_count)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -71,11 +63,7 @@ impl OpportunitiesClient {
 
     /// Get Pipelines
     ///
-    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPipelines`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -89,11 +77,7 @@ impl OpportunitiesClient {
 
     /// Search Opportunity
     ///
-    /// `GET /opportunities/search` (operation `search-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchOpportunity`] to set optional inputs on ([`q`](SearchOpportunity::q), [`pipeline_id`](SearchOpportunity::pipeline_id), [`pipeline_stage_id`](SearchOpportunity::pipeline_stage_id), [`contact_id`](SearchOpportunity::contact_id), [`status`](SearchOpportunity::status), [`assigned_to`](SearchOpportunity::assigned_to), [`campaign_id`](SearchOpportunity::campaign_id), [`id`](SearchOpportunity::id), [`order`](SearchOpportunity::order), [`end_date`](SearchOpportunity::end_date), [`start_after`](SearchOpportunity::start_after), [`start_after_id`](SearchOpportunity::start_after_id), [`date`](SearchOpportunity::date), [`country`](SearchOpportunity::country), [`page`](SearchOpportunity::page), [`limit`](SearchOpportunity::limit), [`get_tasks`](SearchOpportunity::get_tasks), [`get_notes`](SearchOpportunity::get_notes), [`get_calendar_events`](SearchOpportunity::get_calendar_events)); `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `GET /opportunities/search` (operation `search-opportunity`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchOpportunity`] ([`q`](SearchOpportunity::q), [`pipeline_id`](SearchOpportunity::pipeline_id), [`pipeline_stage_id`](SearchOpportunity::pipeline_stage_id), [`contact_id`](SearchOpportunity::contact_id), [`status`](SearchOpportunity::status), [`assigned_to`](SearchOpportunity::assigned_to), [`campaign_id`](SearchOpportunity::campaign_id), [`id`](SearchOpportunity::id), [`order`](SearchOpportunity::order), [`end_date`](SearchOpportunity::end_date), [`start_after`](SearchOpportunity::start_after), [`start_after_id`](SearchOpportunity::start_after_id), [`date`](SearchOpportunity::date), [`country`](SearchOpportunity::country), [`page`](SearchOpportunity::page), [`limit`](SearchOpportunity::limit), [`get_tasks`](SearchOpportunity::get_tasks), [`get_notes`](SearchOpportunity::get_notes), [`get_calendar_events`](SearchOpportunity::get_calendar_events)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -135,11 +119,7 @@ impl OpportunitiesClient {
     ///
     /// Search Opportunities based on combinations of advanced filters. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-424216/7bf11bc9b94f80f>
     ///
-    /// `POST /opportunities/search` (operation `search-opportunities-advanced`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchOpportunitiesAdvanced`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `POST /opportunities/search` (operation `search-opportunities-advanced`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -156,11 +136,7 @@ impl OpportunitiesClient {
 
     /// Upsert Opportunity
     ///
-    /// `POST /opportunities/upsert` (operation `Upsert-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpsertOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/upsert` (operation `Upsert-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -177,11 +153,7 @@ impl OpportunitiesClient {
 
     /// Delete Opportunity
     ///
-    /// `DELETE /opportunities/{id}` (operation `delete-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `DELETE /opportunities/{id}` (operation `delete-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -199,11 +171,7 @@ impl OpportunitiesClient {
 
     /// Get Opportunity
     ///
-    /// `GET /opportunities/{id}` (operation `get-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `GET /opportunities/{id}` (operation `get-opportunity`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -221,11 +189,7 @@ impl OpportunitiesClient {
 
     /// Update Opportunity
     ///
-    /// `PUT /opportunities/{id}` (operation `update-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `PUT /opportunities/{id}` (operation `update-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -250,11 +214,7 @@ impl OpportunitiesClient {
     ///
     /// Allows removal of one or all followers from an opportunity.
     ///
-    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`RemoveFollowersOpportunity`] to set optional inputs on ([`is_remove_all_followers`](RemoveFollowersOpportunity::is_remove_all_followers)); `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`RemoveFollowersOpportunity`] ([`is_remove_all_followers`](RemoveFollowersOpportunity::is_remove_all_followers)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -278,11 +238,7 @@ impl OpportunitiesClient {
 
     /// Add Followers
     ///
-    /// `POST /opportunities/{id}/followers` (operation `add-followers-opportunity`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AddFollowersOpportunity`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/{id}/followers` (operation `add-followers-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -305,11 +261,7 @@ impl OpportunitiesClient {
 
     /// Update Opportunity Status
     ///
-    /// `PUT /opportunities/{id}/status` (operation `update-opportunity-status`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateOpportunityStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `PUT /opportunities/{id}/status` (operation `update-opportunity-status`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -341,29 +293,21 @@ pub struct CreateOpportunity {
 
 impl CreateOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/opportunities/", "2021-07-28")
+        let request = Request::post("/opportunities/", "2021-07-28")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -423,21 +367,15 @@ impl GetLostReason {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LostReasonsResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LostReasonsResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LostReasonsResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LostReasonsResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -463,11 +401,7 @@ impl GetLostReason {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, name, deleted, query, skip, limit, get_count } = self;
-        let request = Request::to(
-                Method::GET,
-                "/opportunities/lost-reason",
-                "2021-07-28",
-            )
+        let request = Request::get("/opportunities/lost-reason", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("name", name.as_ref())
             .query_opt("deleted", deleted.as_ref())
@@ -491,27 +425,21 @@ pub struct GetPipelines {
 
 impl GetPipelines {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPipelinesSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPipelinesSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPipelinesSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPipelinesSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/opportunities/pipelines", "2021-07-28")
+        let request = Request::get("/opportunities/pipelines", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -662,21 +590,15 @@ impl SearchOpportunity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -725,7 +647,7 @@ impl SearchOpportunity {
             get_notes,
             get_calendar_events,
         } = self;
-        let request = Request::to(Method::GET, "/opportunities/search", "2021-07-28")
+        let request = Request::get("/opportunities/search", "2021-07-28")
             .query_opt("q", q.as_ref())
             .query("location_id", &location_id)
             .query_opt("pipeline_id", pipeline_id.as_ref())
@@ -762,21 +684,15 @@ pub struct SearchOpportunitiesAdvanced {
 
 impl SearchOpportunitiesAdvanced {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PostSearchSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PostSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PostSearchSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PostSearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -803,7 +719,7 @@ impl SearchOpportunitiesAdvanced {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/opportunities/search", "2021-07-28")
+        let request = Request::post("/opportunities/search", "2021-07-28")
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -821,29 +737,21 @@ pub struct UpsertOpportunity {
 
 impl UpsertOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpsertOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpsertOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpsertOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpsertOpportunitySuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/opportunities/upsert", "2021-07-28")
+        let request = Request::post("/opportunities/upsert", "2021-07-28")
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -861,29 +769,25 @@ pub struct DeleteOpportunity {
 
 impl DeleteOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::DELETE, "/opportunities/{id}", "2021-07-28")
+        let request = Request::delete("/opportunities/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -901,29 +805,21 @@ pub struct GetOpportunity {
 
 impl GetOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id } = self;
-        let request = Request::to(Method::GET, "/opportunities/{id}", "2021-07-28")
+        let request = Request::get("/opportunities/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["opportunities.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -942,29 +838,21 @@ pub struct UpdateOpportunity {
 
 impl UpdateOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(Method::PUT, "/opportunities/{id}", "2021-07-28")
+        let request = Request::put("/opportunities/{id}", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -991,33 +879,21 @@ impl RemoveFollowersOpportunity {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, is_remove_all_followers, body } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/opportunities/{id}/followers",
-                "2021-07-28",
-            )
+        let request = Request::delete("/opportunities/{id}/followers", "2021-07-28")
             .path_param("id", &id)
             .query_opt("isRemoveAllFollowers", is_remove_all_followers.as_ref())
             .scopes(&["opportunities.write"])
@@ -1038,33 +914,21 @@ pub struct AddFollowersOpportunity {
 
 impl AddFollowersOpportunity {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateAddFollowersSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/opportunities/{id}/followers",
-                "2021-07-28",
-            )
+        let request = Request::post("/opportunities/{id}/followers", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1084,33 +948,25 @@ pub struct UpdateOpportunityStatus {
 
 impl UpdateOpportunityStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/opportunities/{id}/status",
-                "2021-07-28",
-            )
+        let request = Request::put("/opportunities/{id}/status", "2021-07-28")
             .path_param("id", &id)
             .scopes(&["opportunities.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -42,48 +42,42 @@ impl AdditionalDetailsDto {
 /// The response to `POST /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersAdded` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
 /// The body of `POST /opportunities/`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateDto {
-    /// pipeline Id
-    ///
-    /// Example: `VDm7RPYC2GLUvdpKmBfC`
+    /// pipeline Id. Example: `VDm7RPYC2GLUvdpKmBfC`.
     pub pipeline_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub location_id: String,
     /// Example: `First Opps`
     pub name: String,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
     pub status: Status,
     /// Example: `mTkSCb1UBjb5tk4OvB69`
     pub contact_id: String,
     /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Add custom fields to opportunities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -170,16 +164,15 @@ pub enum CustomFieldResponseSchemaFieldValue {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsInputArraySchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
@@ -209,16 +202,15 @@ impl CustomFieldsInputArraySchema {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputObjectSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
@@ -248,21 +240,15 @@ impl CustomFieldsInputObjectSchema {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputStringSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: Option<String>,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
     pub key: Option<String>,
     /// Example: `9039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
 
@@ -366,26 +352,25 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `followersRemoved` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers_removed: Option<Vec<String>>,
 }
 
 /// The response to `DELETE /opportunities/{id}` and the response to `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteUpdateOpportunitySuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
 }
 
@@ -409,71 +394,56 @@ impl FollowersDto {
 /// The response to `GET /opportunities/pipelines`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPipelinesSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPipelinesSuccessfulResponseDto {
     /// The `pipelines` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipelines: Option<Vec<PipelinesResponseSchema>>,
 }
 
 /// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPostOpportunitySuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPostOpportunitySuccessfulResponseDto {
     /// The `opportunity` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity: Option<SearchOpportunitiesResponseSchema>,
 }
 
 /// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonResponseSchema {
-    /// lost reason id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason id. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// lost reason name
-    ///
-    /// Example: `lost reason`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason name. Example: `lost reason`.
     pub name: Option<String>,
-    /// location id
-    ///
-    /// Example: `location_id`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// location id. Example: `location_id`.
     pub location_id: Option<String>,
-    /// updated at
-    ///
-    /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated at. Example: `2023-06-19T12:04:22.488Z`.
     pub updated_at: Option<String>,
-    /// created at
-    ///
-    /// Example: `2023-06-19T12:04:22.488Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created at. Example: `2023-06-19T12:04:22.488Z`.
     pub created_at: Option<String>,
 }
 
 /// The response to `GET /opportunities/lost-reason`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonsResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LostReasonsResponseSchema {
     /// The `lostReasons` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
     /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
 
@@ -484,9 +454,7 @@ pub struct LostReasonsResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpportunitySearchBodyDto {
-    /// Location Id
-    ///
-    /// Example: `i2SpAtBVHSVea1sL6oah`
+    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
     pub location_id: String,
     /// The `query` field.
     pub query: String,
@@ -524,30 +492,24 @@ impl OpportunitySearchBodyDto {
 /// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PipelinesResponseSchema {
     /// Example: `aWdODOBVOlH1RUFKWQke`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `new pipeline`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `stages` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<Vec<serde_json::Value>>>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_funnel: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_in_pie_chart: Option<bool>,
     /// Example: `dsjddjkndadqaja`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// How pipeline/stage colors are rendered
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
 }
 
@@ -556,171 +518,134 @@ pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRender
 /// The response to `POST /opportunities/search`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/PostSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PostSearchSuccessfulResponseDto {
     /// The `opportunities` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
     /// Example: `100`
     pub total: i64,
     /// The `aggregations` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
 /// The `meta` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchMetaResponseSchema {
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// The `nextPageUrl` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after_id: Option<String>,
     /// Example: `1625203104328`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_after: Option<i64>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
 /// The `contact` field of [`SearchOpportunitiesResponseSchema`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesContactResponseSchema {
     /// Example: `byMEV0NQinDhq8ZfiOi2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `Tesla Inc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `+1202-555-0107`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchOpportunitiesResponseSchema {
     /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `testing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `VDm7RPYC2GLUvdpKmBfC`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_id: Option<String>,
     /// Example: `e93ba61a-53b3-45e7-985a-c7732dbcdb69`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Example: `open`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The `source` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_status_change_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_stage_change_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action_date: Option<String>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index_version: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `zT46WSCPbudrq4zhW`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// The `contact` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<SearchOpportunitiesContactResponseSchema>,
     /// The `notes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<serde_json::Value>>,
     /// The `tasks` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<serde_json::Value>>,
     /// The `calendarEvents` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar_events: Option<Vec<serde_json::Value>>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
     /// The `customFields` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
     /// The `externalObjectId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_object_id: Option<String>,
 }
 
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// The `opportunities` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<SearchMetaResponseSchema>,
     /// The `aggregations` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
@@ -729,32 +654,24 @@ pub use ghl_common::types::UpdateStatusDtoStatus as Status;
 /// The body of `PUT /opportunities/{id}`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateOpportunityDto {
-    /// pipeline Id
-    ///
-    /// Example: `bCkKGpDsyPP4peuKowkG`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// pipeline Id. Example: `bCkKGpDsyPP4peuKowkG`.
     pub pipeline_id: Option<String>,
     /// Example: `First Opps`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
     /// Update custom fields to opportunities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
@@ -821,16 +738,14 @@ impl UpdateOpportunityDto {
 /// The body of `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateStatusDto {
     /// The `status` field.
     pub status: Status,
-    /// lost reason Id
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason Id. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub lost_reason_id: Option<String>,
 }
 
@@ -853,56 +768,34 @@ impl UpdateStatusDto {
 /// The body of `POST /opportunities/upsert`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpsertOpportunityDto {
-    /// opportunityId
-    ///
-    /// Example: `yWQobCRIhRguQtD2llvk`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// opportunityId. Example: `yWQobCRIhRguQtD2llvk`.
     pub id: Option<String>,
-    /// pipeline Id
-    ///
-    /// Example: `bCkKGpDsyPP4peuKowkG`
+    /// pipeline Id. Example: `bCkKGpDsyPP4peuKowkG`.
     pub pipeline_id: String,
-    /// locationId
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
+    /// locationId. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub location_id: String,
-    /// contactId
-    ///
-    /// Example: `LiKJ2vnRg5ETM8Z19K7`
+    /// contactId. Example: `LiKJ2vnRg5ETM8Z19K7`.
     pub followers: Vec<String>,
-    /// isRemoveAllFollowers
-    ///
-    /// Example: `true`
+    /// isRemoveAllFollowers. Example: `true`.
     pub is_remove_all_followers: bool,
-    /// followers action type
-    ///
-    /// Example: `add`
+    /// followers action type. Example: `add`.
     pub followers_action_type: UpsertOpportunityDtoFollowersActionType,
-    /// name
-    ///
-    /// Example: `opportunity name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// name. Example: `opportunity name`.
     pub name: Option<String>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline_stage_id: Option<String>,
     /// Example: `220`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
-    /// lost reason Id
-    ///
-    /// Example: `CLu7BaljjqrEjBGKTNNe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// lost reason Id. Example: `CLu7BaljjqrEjBGKTNNe`.
     pub lost_reason_id: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Payments API: one method per operation of `apps/v3/payments-v3.json`.
@@ -31,11 +31,7 @@ impl PaymentsV3Client {
     ///
     /// The "Delete Coupon" API allows you to permanently remove a coupon from your system using its unique identifier. Use this endpoint to discontinue promotional offers or clean up unused coupons. Note that this action cannot be undone.
     ///
-    /// `DELETE /payments/coupon` (operation `delete-coupon`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCoupon`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `DELETE /payments/coupon` (operation `delete-coupon`, API version `v3`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl PaymentsV3Client {
     ///
     /// The "Get Coupon Details" API enables you to retrieve comprehensive information about a specific coupon using either its unique identifier or promotional code. Use this endpoint to view coupon parameters, usage statistics, validity periods, and other promotional details.
     ///
-    /// `GET /payments/coupon` (operation `get-coupon`, API version `v3`).
-    ///
-    /// Returns a [`GetCoupon`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/coupon` (operation `get-coupon`, API version `v3`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -87,11 +79,7 @@ impl PaymentsV3Client {
     ///
     /// The "Create Coupon" API allows you to create a new promotional coupon with customizable parameters such as discount amount, validity period, usage limits, and applicable products. Use this endpoint to set up promotional offers and special discounts for your customers.
     ///
-    /// `POST /payments/coupon` (operation `create-coupon`, API version `v3`).
-    ///
-    /// Returns a [`CreateCoupon`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `POST /payments/coupon` (operation `create-coupon`, API version `v3`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -107,11 +95,7 @@ impl PaymentsV3Client {
     ///
     /// The "Update Coupon" API enables you to modify existing coupon details such as discount values, validity periods, usage limits, and other promotional parameters. Use this endpoint to adjust or extend promotional offers for your customers.
     ///
-    /// `PUT /payments/coupon` (operation `update-coupon`, API version `v3`).
-    ///
-    /// Returns a [`UpdateCoupon`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `PUT /payments/coupon` (operation `update-coupon`, API version `v3`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -127,11 +111,7 @@ impl PaymentsV3Client {
     ///
     /// The "List Coupons" API allows you to retrieve a list of all coupons available in your location. Use this endpoint to view all promotional offers and special discounts for your customers.
     ///
-    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `v3`).
-    ///
-    /// Returns a [`ListCoupons`] to set optional inputs on ([`limit`](ListCoupons::limit), [`offset`](ListCoupons::offset), [`status`](ListCoupons::status), [`search`](ListCoupons::search)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `v3`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCoupons`] ([`limit`](ListCoupons::limit), [`offset`](ListCoupons::offset), [`status`](ListCoupons::status), [`search`](ListCoupons::search)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -161,11 +141,7 @@ impl PaymentsV3Client {
     ///
     /// Toggle capabilities for the marketplace app tied to the OAuth client
     ///
-    /// `PUT /payments/custom-provider/capabilities` (operation `custom-provider-marketplace-app-update-capabilities`, API version `v3`).
-    ///
-    /// Returns a [`CustomProviderMarketplaceAppUpdateCapabilities`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `PUT /payments/custom-provider/capabilities` (operation `custom-provider-marketplace-app-update-capabilities`, API version `v3`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -184,11 +160,7 @@ impl PaymentsV3Client {
     ///
     /// API for fetching an existing payment config for given location
     ///
-    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `v3`).
-    ///
-    /// Returns a [`FetchConfig`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `v3`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -208,11 +180,7 @@ impl PaymentsV3Client {
     ///
     /// API to create a new payment config for given location
     ///
-    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `v3`).
-    ///
-    /// Returns a [`CreateConfig`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `v3`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -237,11 +205,7 @@ impl PaymentsV3Client {
     ///
     /// API to disconnect an existing payment config for given location
     ///
-    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `v3`).
-    ///
-    /// Returns a [`DisconnectConfig`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `v3`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -266,11 +230,7 @@ impl PaymentsV3Client {
     ///
     /// API to delete an association for an app and location
     ///
-    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `v3`).
-    ///
-    /// Returns a [`DeleteIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `v3`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -293,11 +253,7 @@ impl PaymentsV3Client {
     ///
     /// API to create a new association for an app and location
     ///
-    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `v3`).
-    ///
-    /// Returns a [`CreateIntegration`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `v3`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -322,11 +278,7 @@ impl PaymentsV3Client {
     ///
     /// The "List White-label Integration Providers" API allows to retrieve a paginated list of integration providers. Customize your results by filtering whitelabel integration providers(which are built directly on top of Authorize.net or NMI) based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve integration provider information.
     ///
-    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `v3`).
-    ///
-    /// Returns a [`ListIntegrationProviders`] to set optional inputs on ([`limit`](ListIntegrationProviders::limit), [`offset`](ListIntegrationProviders::offset)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/integration.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `v3`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListIntegrationProviders`] ([`limit`](ListIntegrationProviders::limit), [`offset`](ListIntegrationProviders::offset)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -354,11 +306,7 @@ impl PaymentsV3Client {
     ///
     /// The "Create White-label Integration Provider" API allows adding a new payment provider integration to the system which is built on top of Authorize.net or NMI. Use this endpoint to create a integration provider with the specified details. Ensure that the required information is provided in the request payload. This endpoint can be only invoked using marketplace-app token
     ///
-    /// `POST /payments/integrations/provider/whitelabel` (operation `create-integration provider`, API version `v3`).
-    ///
-    /// Returns a [`CreateIntegrationProvider`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/integration.write`. Takes a sub-account (location) token.
+    /// `POST /payments/integrations/provider/whitelabel` (operation `create-integration provider`, API version `v3`). Requires scope `payments/integration.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -377,11 +325,7 @@ impl PaymentsV3Client {
     ///
     /// The "List Orders" API allows to retrieve a paginated list of orders. Customize your results by filtering orders based on name, alt type, order status, payment mode, date range, type of source, contact, funnel products or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve order information.
     ///
-    /// `GET /payments/orders` (operation `list-orders`, API version `v3`).
-    ///
-    /// Returns a [`ListOrders`] to set optional inputs on ([`location_id`](ListOrders::location_id), [`status`](ListOrders::status), [`payment_status`](ListOrders::payment_status), [`payment_mode`](ListOrders::payment_mode), [`start_at`](ListOrders::start_at), [`end_at`](ListOrders::end_at), [`search`](ListOrders::search), [`contact_id`](ListOrders::contact_id), [`funnel_product_ids`](ListOrders::funnel_product_ids), [`source_id`](ListOrders::source_id), [`limit`](ListOrders::limit), [`offset`](ListOrders::offset)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/orders` (operation `list-orders`, API version `v3`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListOrders`] ([`location_id`](ListOrders::location_id), [`status`](ListOrders::status), [`payment_status`](ListOrders::payment_status), [`payment_mode`](ListOrders::payment_mode), [`start_at`](ListOrders::start_at), [`end_at`](ListOrders::end_at), [`search`](ListOrders::search), [`contact_id`](ListOrders::contact_id), [`funnel_product_ids`](ListOrders::funnel_product_ids), [`source_id`](ListOrders::source_id), [`limit`](ListOrders::limit), [`offset`](ListOrders::offset)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -413,11 +357,7 @@ impl PaymentsV3Client {
     ///
     /// The "Get Order by ID" API allows to retrieve information for a specific order using its unique identifier. Use this endpoint to fetch details for a single order based on the provided order ID.
     ///
-    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetOrderById`] to set optional inputs on ([`location_id`](GetOrderById::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `v3`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetOrderById`] ([`location_id`](GetOrderById::location_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -444,11 +384,7 @@ impl PaymentsV3Client {
     ///
     /// List all fulfillment history of an order
     ///
-    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `v3`).
-    ///
-    /// Returns a [`ListOrderFulfillment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `v3`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -476,11 +412,7 @@ impl PaymentsV3Client {
     ///
     /// The "Order Fulfillment" API facilitates the process of fulfilling an order.
     ///
-    /// `POST /payments/orders/{orderId}/fulfillments` (operation `create-order-fulfillment`, API version `v3`).
-    ///
-    /// Returns a [`CreateOrderFulfillment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/orders.write`. Takes a sub-account (location) token.
+    /// `POST /payments/orders/{orderId}/fulfillments` (operation `create-order-fulfillment`, API version `v3`). Requires scope `payments/orders.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -505,11 +437,7 @@ impl PaymentsV3Client {
     ///
     /// List all notes of an order
     ///
-    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `v3`).
-    ///
-    /// Returns a [`ListOrderNotes`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -537,11 +465,7 @@ impl PaymentsV3Client {
     ///
     /// The "Record Order Payment" API allows to record a payment for an order. Use this endpoint to record payment for an order and update the order status to "Paid".
     ///
-    /// `POST /payments/orders/{orderId}/record-payment` (operation `record-order-payment`, API version `v3`).
-    ///
-    /// Returns a [`RecordOrderPayment`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/orders.collectPayment`. Takes a sub-account (location) token.
+    /// `POST /payments/orders/{orderId}/record-payment` (operation `record-order-payment`, API version `v3`). Requires scope `payments/orders.collectPayment`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -566,11 +490,7 @@ impl PaymentsV3Client {
     ///
     /// The "List Subscriptions" API allows to retrieve a paginated list of subscriptions. Customize your results by filtering subscriptions based on name, alt type, subscription status, payment mode, date range, type of source, contact, subscription id, entity id, contact or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve subscription information.
     ///
-    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `v3`).
-    ///
-    /// Returns a [`ListSubscriptions`] to set optional inputs on ([`entity_id`](ListSubscriptions::entity_id), [`payment_mode`](ListSubscriptions::payment_mode), [`start_at`](ListSubscriptions::start_at), [`end_at`](ListSubscriptions::end_at), [`entity_source_type`](ListSubscriptions::entity_source_type), [`search`](ListSubscriptions::search), [`contact_id`](ListSubscriptions::contact_id), [`id`](ListSubscriptions::id), [`limit`](ListSubscriptions::limit), [`offset`](ListSubscriptions::offset), [`get_payments_collected_count`](ListSubscriptions::get_payments_collected_count)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `v3`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListSubscriptions`] ([`entity_id`](ListSubscriptions::entity_id), [`payment_mode`](ListSubscriptions::payment_mode), [`start_at`](ListSubscriptions::start_at), [`end_at`](ListSubscriptions::end_at), [`entity_source_type`](ListSubscriptions::entity_source_type), [`search`](ListSubscriptions::search), [`contact_id`](ListSubscriptions::contact_id), [`id`](ListSubscriptions::id), [`limit`](ListSubscriptions::limit), [`offset`](ListSubscriptions::offset), [`get_payments_collected_count`](ListSubscriptions::get_payments_collected_count)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -607,11 +527,7 @@ impl PaymentsV3Client {
     ///
     /// The "Get Subscription by ID" API allows to retrieve information for a specific subscription using its unique identifier. Use this endpoint to fetch details for a single subscription based on the provided subscription ID.
     ///
-    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetSubscriptionById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `v3`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -640,11 +556,7 @@ impl PaymentsV3Client {
     ///
     /// The "List Transactions" API allows to retrieve a paginated list of transactions. Customize your results by filtering transactions based on name, alt type, transaction status, payment mode, date range, type of source, contact, subscription id, entity id or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve transaction information.
     ///
-    /// `GET /payments/transactions` (operation `list-transactions`, API version `v3`).
-    ///
-    /// Returns a [`ListTransactions`] to set optional inputs on ([`location_id`](ListTransactions::location_id), [`payment_mode`](ListTransactions::payment_mode), [`start_at`](ListTransactions::start_at), [`end_at`](ListTransactions::end_at), [`entity_source_type`](ListTransactions::entity_source_type), [`entity_source_sub_type`](ListTransactions::entity_source_sub_type), [`search`](ListTransactions::search), [`subscription_id`](ListTransactions::subscription_id), [`entity_id`](ListTransactions::entity_id), [`contact_id`](ListTransactions::contact_id), [`limit`](ListTransactions::limit), [`offset`](ListTransactions::offset)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/transactions` (operation `list-transactions`, API version `v3`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListTransactions`] ([`location_id`](ListTransactions::location_id), [`payment_mode`](ListTransactions::payment_mode), [`start_at`](ListTransactions::start_at), [`end_at`](ListTransactions::end_at), [`entity_source_type`](ListTransactions::entity_source_type), [`entity_source_sub_type`](ListTransactions::entity_source_sub_type), [`search`](ListTransactions::search), [`subscription_id`](ListTransactions::subscription_id), [`entity_id`](ListTransactions::entity_id), [`contact_id`](ListTransactions::contact_id), [`limit`](ListTransactions::limit), [`offset`](ListTransactions::offset)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -682,11 +594,7 @@ impl PaymentsV3Client {
     ///
     /// The "Get Transaction by ID" API allows to retrieve information for a specific transaction using its unique identifier. Use this endpoint to fetch details for a single transaction based on the provided transaction ID.
     ///
-    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `v3`).
-    ///
-    /// Returns a [`GetTransactionById`] to set optional inputs on ([`location_id`](GetTransactionById::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `v3`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetTransactionById`] ([`location_id`](GetTransactionById::location_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -723,25 +631,21 @@ pub struct DeleteCoupon {
 
 impl DeleteCoupon {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteCouponResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCouponResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteCouponResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCouponResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::DELETE, "/payments/coupon", "v3")
+        let request = Request::delete("/payments/coupon", "v3")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -762,25 +666,21 @@ pub struct GetCoupon {
 
 impl GetCoupon {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, id, code } = self;
-        let request = Request::to(Method::GET, "/payments/coupon", "v3")
+        let request = Request::get("/payments/coupon", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query("id", &id)
@@ -801,25 +701,21 @@ pub struct CreateCoupon {
 
 impl CreateCoupon {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/payments/coupon", "v3")
+        let request = Request::post("/payments/coupon", "v3")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -837,25 +733,21 @@ pub struct UpdateCoupon {
 
 impl UpdateCoupon {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::PUT, "/payments/coupon", "v3")
+        let request = Request::put("/payments/coupon", "v3")
             .scopes(&["payments/coupons.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -902,19 +794,15 @@ impl ListCoupons {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListCouponsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListCouponsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListCouponsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListCouponsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -937,7 +825,7 @@ impl ListCoupons {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, status, search } = self;
-        let request = Request::to(Method::GET, "/payments/coupon/list", "v3")
+        let request = Request::get("/payments/coupon/list", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -960,33 +848,25 @@ pub struct CustomProviderMarketplaceAppUpdateCapabilities {
 
 impl CustomProviderMarketplaceAppUpdateCapabilities {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::UpdateCustomProviderCapabilitiesResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::UpdateCustomProviderCapabilitiesResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::UpdateCustomProviderCapabilitiesResponseSchema>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::UpdateCustomProviderCapabilitiesResponseSchema>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/payments/custom-provider/capabilities",
-                "v3",
-            )
+        let request = Request::put("/payments/custom-provider/capabilities", "v3")
             .scopes(&["payments/custom-provider.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1004,27 +884,21 @@ pub struct FetchConfig {
 
 impl FetchConfig {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetCustomProvidersResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCustomProvidersResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetCustomProvidersResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCustomProvidersResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/payments/custom-provider/connect", "v3")
+        let request = Request::get("/payments/custom-provider/connect", "v3")
             .query("locationId", &location_id)
             .scopes(&["payments/custom-provider.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1043,33 +917,21 @@ pub struct CreateConfig {
 
 impl CreateConfig {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ConnectCustomProvidersResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ConnectCustomProvidersResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ConnectCustomProvidersResponseSchema>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ConnectCustomProvidersResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/custom-provider/connect",
-                "v3",
-            )
+        let request = Request::post("/payments/custom-provider/connect", "v3")
             .query("locationId", &location_id)
             .scopes(&["payments/custom-provider.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1089,33 +951,21 @@ pub struct DisconnectConfig {
 
 impl DisconnectConfig {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DisconnectCustomProvidersResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DisconnectCustomProvidersResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DisconnectCustomProvidersResponseSchema>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DisconnectCustomProvidersResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/custom-provider/disconnect",
-                "v3",
-            )
+        let request = Request::post("/payments/custom-provider/disconnect", "v3")
             .query("locationId", &location_id)
             .scopes(&["payments/custom-provider.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1134,33 +984,21 @@ pub struct DeleteIntegration {
 
 impl DeleteIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteCustomProvidersResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCustomProvidersResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::DeleteCustomProvidersResponseSchema>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCustomProvidersResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/payments/custom-provider/provider",
-                "v3",
-            )
+        let request = Request::delete("/payments/custom-provider/provider", "v3")
             .query("locationId", &location_id)
             .scopes(&["payments/custom-provider.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1179,33 +1017,21 @@ pub struct CreateIntegration {
 
 impl CreateIntegration {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateCustomProvidersResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateCustomProvidersResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateCustomProvidersResponseSchema>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateCustomProvidersResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/custom-provider/provider",
-                "v3",
-            )
+        let request = Request::post("/payments/custom-provider/provider", "v3")
             .query("locationId", &location_id)
             .scopes(&["payments/custom-provider.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1239,33 +1065,25 @@ impl ListIntegrationProviders {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::ListWhitelabelIntegrationProviderResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::ListWhitelabelIntegrationProviderResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::ListWhitelabelIntegrationProviderResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::ListWhitelabelIntegrationProviderResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset } = self;
-        let request = Request::to(
-                Method::GET,
-                "/payments/integrations/provider/whitelabel",
-                "v3",
-            )
+        let request = Request::get("/payments/integrations/provider/whitelabel", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -1286,33 +1104,21 @@ pub struct CreateIntegrationProvider {
 
 impl CreateIntegrationProvider {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateWhitelabelIntegrationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateWhitelabelIntegrationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateWhitelabelIntegrationResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateWhitelabelIntegrationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/integrations/provider/whitelabel",
-                "v3",
-            )
+        let request = Request::post("/payments/integrations/provider/whitelabel", "v3")
             .scopes(&["payments/integration.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1417,19 +1223,15 @@ impl ListOrders {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListOrdersResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListOrdersResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListOrdersResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListOrdersResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1470,7 +1272,7 @@ impl ListOrders {
             limit,
             offset,
         } = self;
-        let request = Request::to(Method::GET, "/payments/orders", "v3")
+        let request = Request::get("/payments/orders", "v3")
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .query_opt("status", status.as_ref())
@@ -1508,25 +1310,21 @@ impl GetOrderById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetOrderResponseSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetOrderResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetOrderResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetOrderResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, location_id, alt_id } = self;
-        let request = Request::to(Method::GET, "/payments/orders/{orderId}", "v3")
+        let request = Request::get("/payments/orders/{orderId}", "v3")
             .path_param("orderId", &order_id)
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
@@ -1548,31 +1346,21 @@ pub struct ListOrderFulfillment {
 
 impl ListOrderFulfillment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListFulfillmentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListFulfillmentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListFulfillmentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListFulfillmentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
-                "/payments/orders/{orderId}/fulfillments",
-                "v3",
-            )
+        let request = Request::get("/payments/orders/{orderId}/fulfillments", "v3")
             .path_param("orderId", &order_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -1593,31 +1381,21 @@ pub struct CreateOrderFulfillment {
 
 impl CreateOrderFulfillment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateFulfillmentResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateFulfillmentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateFulfillmentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateFulfillmentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/orders/{orderId}/fulfillments",
-                "v3",
-            )
+        let request = Request::post("/payments/orders/{orderId}/fulfillments", "v3")
             .path_param("orderId", &order_id)
             .scopes(&["payments/orders.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1638,21 +1416,19 @@ pub struct ListOrderNotes {
 
 impl ListOrderNotes {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/payments/orders/{orderId}/notes", "v3")
+        let request = Request::get("/payments/orders/{orderId}/notes", "v3")
             .path_param("orderId", &order_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -1673,31 +1449,21 @@ pub struct RecordOrderPayment {
 
 impl RecordOrderPayment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PostRecordOrderPaymentResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PostRecordOrderPaymentResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PostRecordOrderPaymentResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PostRecordOrderPaymentResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, order_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/payments/orders/{orderId}/record-payment",
-                "v3",
-            )
+        let request = Request::post("/payments/orders/{orderId}/record-payment", "v3")
             .path_param("orderId", &order_id)
             .scopes(&["payments/orders.collectPayment"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1797,21 +1563,15 @@ impl ListSubscriptions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListSubscriptionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListSubscriptionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListSubscriptionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListSubscriptionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1852,7 +1612,7 @@ impl ListSubscriptions {
             offset,
             get_payments_collected_count,
         } = self;
-        let request = Request::to(Method::GET, "/payments/subscriptions", "v3")
+        let request = Request::get("/payments/subscriptions", "v3")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("entityId", entity_id.as_ref())
@@ -1887,31 +1647,21 @@ pub struct GetSubscriptionById {
 
 impl GetSubscriptionById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSubscriptionResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSubscriptionResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSubscriptionResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSubscriptionResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, subscription_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
-                "/payments/subscriptions/{subscriptionId}",
-                "v3",
-            )
+        let request = Request::get("/payments/subscriptions/{subscriptionId}", "v3")
             .path_param("subscriptionId", &subscription_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2019,19 +1769,15 @@ impl ListTransactions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListTxnsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListTxnsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListTxnsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListTxnsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2070,7 +1816,7 @@ impl ListTransactions {
             limit,
             offset,
         } = self;
-        let request = Request::to(Method::GET, "/payments/transactions", "v3")
+        let request = Request::get("/payments/transactions", "v3")
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2110,29 +1856,21 @@ impl GetTransactionById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetTxnResponseSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTxnResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTxnResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTxnResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, transaction_id, location_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
-                "/payments/transactions/{transactionId}",
-                "v3",
-            )
+        let request = Request::get("/payments/transactions/{transactionId}", "v3")
             .path_param("transactionId", &transaction_id)
             .query_opt("locationId", location_id.as_ref())
             .query("altId", &alt_id)

@@ -10,17 +10,13 @@ pub use ghl_common::types::AltType;
 /// The `amountSummary` field of [`GetOrderResponseSchema`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/AmountSummary`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AmountSummary {
-    /// Order sub-total value.
-    ///
-    /// Example: `100`
+    /// Order sub-total value. Example: `100`.
     pub subtotal: f64,
-    /// Discount value on order.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Discount value on order. Example: `10`.
     pub discount: Option<f64>,
 }
 
@@ -31,17 +27,11 @@ pub struct AmountSummary {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfig {
-    /// Type of the config
-    ///
-    /// Example: `forever | fixed`
+    /// Type of the config. Example: `forever | fixed`.
     pub type_: Type,
-    /// Duration the coupon to be applied in a subscription
-    ///
-    /// Example: `5`
+    /// Duration the coupon to be applied in a subscription. Example: `5`.
     pub duration: f64,
-    /// Type of the duration
-    ///
-    /// Example: `months`
+    /// Type of the duration. Example: `months`.
     pub duration_type: ApplyToFuturePaymentsConfigDurationType,
 }
 
@@ -63,23 +53,16 @@ impl ApplyToFuturePaymentsConfig {
 /// The `applyToFuturePaymentsConfig` field of [`CouponDto`] and the `applyToFuturePaymentsConfig` field of [`CreateCouponResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfigDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfigDto {
-    /// Type of future payments configuration
-    ///
-    /// Example: `fixed`
+    /// Type of future payments configuration. Example: `fixed`.
     pub type_: Type,
-    /// Duration value for fixed type configurations
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration value for fixed type configurations. Example: `3`.
     pub duration: Option<f64>,
-    /// Duration type for fixed configurations (e.g. months)
-    ///
-    /// Example: `months`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Duration type for fixed configurations (e.g. months). Example: `months`.
     pub duration_type: Option<String>,
 }
 
@@ -94,9 +77,7 @@ pub use ghl_common::types::DurationType as ApplyToFuturePaymentsConfigDurationTy
 pub struct CardDto {
     /// Example: `mastercard`
     pub type_: CardDtoType,
-    /// Last 4 digit of the card
-    ///
-    /// Example: `1234`
+    /// Last 4 digit of the card. Example: `1234`.
     pub last4: String,
 }
 
@@ -115,9 +96,7 @@ pub use ghl_common::types::CardDtoType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChequeDto {
-    /// check number
-    ///
-    /// Example: `129-129-129-912`
+    /// check number. Example: `129-129-129-912`.
     pub number: String,
 }
 
@@ -150,218 +129,128 @@ impl ConnectCustomProvidersConfigDto {
 /// The response to `POST /payments/custom-provider/connect`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/ConnectCustomProvidersResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ConnectCustomProvidersResponseSchema {
-    /// The name of the custom provider
-    ///
-    /// Example: `Company Paypal Integration`
+    /// The name of the custom provider. Example: `Company Paypal Integration`.
     pub name: String,
-    /// Description of payment gateway. Shown on the payments integrations page as subtext
-    ///
-    /// Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`
+    /// Description of payment gateway. Shown on the payments integrations page as subtext. Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`.
     pub description: String,
-    /// This url will be loaded in iFrame to start a payment session.
-    ///
-    /// Example: `https://testpayment.paypal.com`
+    /// This url will be loaded in iFrame to start a payment session. Example: `https://testpayment.paypal.com`.
     pub payments_url: String,
-    /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
+    /// The url used for querying payments related events. Ex. verify, refund, subscription etc. Example: `https://testsubscription.paypal.com`.
     pub query_url: String,
-    /// Public image url for logo of the payment gateway displayed on the payments integrations page.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
+    /// Public image url for logo of the payment gateway displayed on the payments integrations page. Example: `https://testsubscription.paypal.com`.
     pub image_url: String,
-    /// The unique identifier for the custom provider.
-    ///
-    /// Example: `662a44ad19a2a44d3cd9d749`
+    /// The unique identifier for the custom provider. Example: `662a44ad19a2a44d3cd9d749`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location id
-    ///
-    /// Example: `Lk3nlfk4lxlelVEwcW`
+    /// Location id. Example: `Lk3nlfk4lxlelVEwcW`.
     pub location_id: String,
-    /// The application id of marketplace
-    ///
-    /// Example: `65f0b217a05c774da7f1efa5`
+    /// The application id of marketplace. Example: `65f0b217a05c774da7f1efa5`.
     pub marketplace_app_id: String,
     /// Payment provider details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider: Option<serde_json::Value>,
-    /// Whether the config is deleted or not. true represents config is deleted
-    ///
-    /// Example: `true`
+    /// Whether the config is deleted or not. true represents config is deleted. Example: `true`.
     pub deleted: bool,
-    /// The creation timestamp of the custom provider.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the custom provider. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the custom provider.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the custom provider. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// Trace id of the custom provider.
-    ///
-    /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace id of the custom provider. Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`.
     pub trace_id: Option<String>,
 }
 
 /// An item of the `data` field of [`ListCouponsResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/CouponDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CouponDto {
-    /// Unique MongoDB identifier for the coupon
-    ///
-    /// Example: `67f6c132d9485f9dacd5f123`
+    /// Unique MongoDB identifier for the coupon. Example: `67f6c132d9485f9dacd5f123`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Number of times the coupon has been used
-    ///
-    /// Example: `12`
+    /// Number of times the coupon has been used. Example: `12`.
     pub usage_count: i64,
-    /// Maximum number of times a customer can use this coupon (0 for unlimited)
-    ///
-    /// Example: `5`
+    /// Maximum number of times a customer can use this coupon (0 for unlimited). Example: `5`.
     pub limit_per_customer: f64,
-    /// Location Id
-    ///
-    /// Example: `79t07PzK8Tvf73d12312`
+    /// Location Id. Example: `79t07PzK8Tvf73d12312`.
     pub alt_id: String,
-    /// Type of entity
-    ///
-    /// Example: `location`
+    /// Type of entity. Example: `location`.
     pub alt_type: String,
-    /// Display name of the coupon
-    ///
-    /// Example: `NEWT6`
+    /// Display name of the coupon. Example: `NEWT6`.
     pub name: String,
-    /// Redemption code for the coupon
-    ///
-    /// Example: `NEWT6`
+    /// Redemption code for the coupon. Example: `NEWT6`.
     pub code: String,
-    /// Type of discount (percentage or amount)
-    ///
-    /// Example: `percentage`
+    /// Type of discount (percentage or amount). Example: `percentage`.
     pub discount_type: DiscountType,
-    /// Value of the discount (percentage or fixed amount)
-    ///
-    /// Example: `25`
+    /// Value of the discount (percentage or fixed amount). Example: `25`.
     pub discount_value: f64,
-    /// Current status of the coupon
-    ///
-    /// Example: `scheduled`
+    /// Current status of the coupon. Example: `scheduled`.
     pub status: Status,
-    /// Date when the coupon becomes active
-    ///
-    /// Example: `2025-04-30T18:30:00.000Z`
+    /// Date when the coupon becomes active. Example: `2025-04-30T18:30:00.000Z`.
     pub start_date: String,
-    /// End date when the coupon expires
-    ///
-    /// Example: `2025-05-30T18:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date when the coupon expires. Example: `2025-05-30T18:30:00.000Z`.
     pub end_date: Option<String>,
-    /// Indicates if the coupon applies to future recurring payments
-    ///
-    /// Example: `true`
+    /// Indicates if the coupon applies to future recurring payments. Example: `true`.
     pub apply_to_future_payments: bool,
     /// Configuration for how the coupon applies to future payments
     pub apply_to_future_payments_config: ApplyToFuturePaymentsConfigDto,
     /// Product Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
     /// Price Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ids: Option<Vec<String>>,
     /// Variant Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_ids: Option<Vec<String>>,
-    /// User ID associated with the coupon (if applicable)
-    ///
-    /// Example: `q0m15dTLGeiGOXG123123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID associated with the coupon (if applicable). Example: `q0m15dTLGeiGOXG123123`.
     pub user_id: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2025-04-09T18:49:22.026Z`
+    /// Creation timestamp. Example: `2025-04-09T18:49:22.026Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-04-09T18:49:22.026Z`
+    /// Last update timestamp. Example: `2025-04-09T18:49:22.026Z`.
     pub updated_at: String,
 }
 
 /// The body of `POST /payments/coupon`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/CreateCouponParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCouponParams {
-    /// Location Id
-    ///
-    /// Example: `BQdAwxa0ky1iK2sstLGJ`
+    /// Location Id. Example: `BQdAwxa0ky1iK2sstLGJ`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Coupon Name
-    ///
-    /// Example: `New Year Sale`
+    /// Coupon Name. Example: `New Year Sale`.
     pub name: String,
-    /// Coupon Code
-    ///
-    /// Example: `LEVELUPDAY2022`
+    /// Coupon Code. Example: `LEVELUPDAY2022`.
     pub code: String,
-    /// Discount Type
-    ///
-    /// Example: `amount`
+    /// Discount Type. Example: `amount`.
     pub discount_type: DiscountType,
-    /// Discount Value
-    ///
-    /// Example: `10`
+    /// Discount Value. Example: `10`.
     pub discount_value: f64,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2023-01-01T22:45:00.000Z`
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2023-01-01T22:45:00.000Z`.
     pub start_date: String,
-    /// End date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2023-01-31T22:45:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2023-01-31T22:45:00.000Z`.
     pub end_date: Option<String>,
-    /// Max number of times coupon can be used
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of times coupon can be used. Example: `10`.
     pub usage_limit: Option<f64>,
     /// Product Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
     /// Price Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ids: Option<Vec<String>>,
     /// Variant Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_ids: Option<Vec<String>>,
-    /// Is Coupon applicable on upcoming subscription transactions
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is Coupon applicable on upcoming subscription transactions. Example: `true`.
     pub apply_to_future_payments: Option<bool>,
     /// If coupon is applicable on upcoming subscription transactions, how many months should it be applicable for a subscription
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments_config: Option<ApplyToFuturePaymentsConfig>,
-    /// Limits whether a coupon can be redeemed only once per customer.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Limits whether a coupon can be redeemed only once per customer. Example: `true`.
     pub limit_per_customer: Option<bool>,
 }
 
@@ -452,82 +341,47 @@ impl CreateCouponParams {
 /// The response to `GET /payments/coupon`, the response to `POST /payments/coupon` and the response to `PUT /payments/coupon`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/CreateCouponResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCouponResponseDto {
-    /// Unique MongoDB identifier for the coupon
-    ///
-    /// Example: `67f6c132d9485f9dacd5f123`
+    /// Unique MongoDB identifier for the coupon. Example: `67f6c132d9485f9dacd5f123`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Number of times the coupon has been used
-    ///
-    /// Example: `12`
+    /// Number of times the coupon has been used. Example: `12`.
     pub usage_count: i64,
-    /// Maximum number of times a customer can use this coupon (0 for unlimited)
-    ///
-    /// Example: `5`
+    /// Maximum number of times a customer can use this coupon (0 for unlimited). Example: `5`.
     pub limit_per_customer: f64,
-    /// Location Id
-    ///
-    /// Example: `79t07PzK8Tvf73d12312`
+    /// Location Id. Example: `79t07PzK8Tvf73d12312`.
     pub alt_id: String,
-    /// Type of entity
-    ///
-    /// Example: `location`
+    /// Type of entity. Example: `location`.
     pub alt_type: String,
-    /// Display name of the coupon
-    ///
-    /// Example: `NEWT6`
+    /// Display name of the coupon. Example: `NEWT6`.
     pub name: String,
-    /// Redemption code for the coupon
-    ///
-    /// Example: `NEWT6`
+    /// Redemption code for the coupon. Example: `NEWT6`.
     pub code: String,
-    /// Type of discount (percentage or amount)
-    ///
-    /// Example: `percentage`
+    /// Type of discount (percentage or amount). Example: `percentage`.
     pub discount_type: DiscountType,
-    /// Value of the discount (percentage or fixed amount)
-    ///
-    /// Example: `25`
+    /// Value of the discount (percentage or fixed amount). Example: `25`.
     pub discount_value: f64,
-    /// Current status of the coupon
-    ///
-    /// Example: `scheduled`
+    /// Current status of the coupon. Example: `scheduled`.
     pub status: Status,
-    /// Date when the coupon becomes active
-    ///
-    /// Example: `2025-04-30T18:30:00.000Z`
+    /// Date when the coupon becomes active. Example: `2025-04-30T18:30:00.000Z`.
     pub start_date: String,
-    /// End date when the coupon expires
-    ///
-    /// Example: `2025-05-30T18:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date when the coupon expires. Example: `2025-05-30T18:30:00.000Z`.
     pub end_date: Option<String>,
-    /// Indicates if the coupon applies to future recurring payments
-    ///
-    /// Example: `true`
+    /// Indicates if the coupon applies to future recurring payments. Example: `true`.
     pub apply_to_future_payments: bool,
     /// Configuration for how the coupon applies to future payments
     pub apply_to_future_payments_config: ApplyToFuturePaymentsConfigDto,
-    /// User ID associated with the coupon (if applicable)
-    ///
-    /// Example: `q0m15dTLGeiGOXG123123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID associated with the coupon (if applicable). Example: `q0m15dTLGeiGOXG123123`.
     pub user_id: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2025-04-09T18:49:22.026Z`
+    /// Creation timestamp. Example: `2025-04-09T18:49:22.026Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-04-09T18:49:22.026Z`
+    /// Last update timestamp. Example: `2025-04-09T18:49:22.026Z`.
     pub updated_at: String,
-    /// Unique identifier for tracing this API request
-    ///
-    /// Example: `c667b18d-8f5e-44cf-a914`
+    /// Unique identifier for tracing this API request. Example: `c667b18d-8f5e-44cf-a914`.
     pub trace_id: String,
 }
 
@@ -538,29 +392,17 @@ pub struct CreateCouponResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCustomProvidersDto {
-    /// The name of the custom provider
-    ///
-    /// Example: `Company Paypal Integration`
+    /// The name of the custom provider. Example: `Company Paypal Integration`.
     pub name: String,
-    /// Description of payment gateway. Shown on the payments integrations page as subtext
-    ///
-    /// Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`
+    /// Description of payment gateway. Shown on the payments integrations page as subtext. Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`.
     pub description: String,
-    /// This url will be loaded in iFrame to start a payment session.
-    ///
-    /// Example: `https://testpayment.paypal.com`
+    /// This url will be loaded in iFrame to start a payment session. Example: `https://testpayment.paypal.com`.
     pub payments_url: String,
-    /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
+    /// The url used for querying payments related events. Ex. verify, refund, subscription etc. Example: `https://testsubscription.paypal.com`.
     pub query_url: String,
-    /// Public image url for logo of the payment gateway displayed on the payments integrations page.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
+    /// Public image url for logo of the payment gateway displayed on the payments integrations page. Example: `https://testsubscription.paypal.com`.
     pub image_url: String,
-    /// Whether the config supports subscription schedule or not. true represents config supports subscription schedule
-    ///
-    /// Example: `true`
+    /// Whether the config supports subscription schedule or not. true represents config supports subscription schedule. Example: `true`.
     pub supports_subscription_schedule: bool,
 }
 
@@ -597,9 +439,7 @@ pub type CreateCustomProvidersResponseSchema = ConnectCustomProvidersResponseSch
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateFulfillmentDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
@@ -607,9 +447,7 @@ pub struct CreateFulfillmentDto {
     pub trackings: Vec<FulfillmentTracking>,
     /// Fulfilled items
     pub items: Vec<FulfillmentItems>,
-    /// Need to send a notification to customer
-    ///
-    /// Example: `true`
+    /// Need to send a notification to customer. Example: `true`.
     pub notify_customer: bool,
 }
 
@@ -638,9 +476,7 @@ impl CreateFulfillmentDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateFulfillmentResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
     /// fulfillment data
     pub data: FulfillmentSchema,
@@ -653,31 +489,19 @@ pub struct CreateFulfillmentResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWhiteLabelIntegrationProviderDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// A unique name given to the integration provider, uniqueName must start and end with a character. Only lowercase characters and hyphens (-) are supported
-    ///
-    /// Example: `easy-direct`
+    /// A unique name given to the integration provider, uniqueName must start and end with a character. Only lowercase characters and hyphens (-) are supported. Example: `easy-direct`.
     pub unique_name: String,
-    /// The title or name of the integration provider.
-    ///
-    /// Example: `Title`
+    /// The title or name of the integration provider. Example: `Title`.
     pub title: String,
     /// The type of payment provider associated with the integration provider.
     pub provider: CreateWhiteLabelIntegrationProviderDtoProvider,
-    /// A brief description providing additional information about the integration provider.
-    ///
-    /// Example: `Description`
+    /// A brief description providing additional information about the integration provider. Example: `Description`.
     pub description: String,
-    /// The URL to an image representing the integration provider. The imageUrl should start with "<https://>" and ensure that this URL is publicly accessible.
-    ///
-    /// Example: `https://example.com/image.jpg`
+    /// The URL to an image representing the integration provider. The imageUrl should start with "<https://>" and ensure that this URL is publicly accessible. Example: `https://example.com/image.jpg`.
     pub image_url: String,
 }
 
@@ -713,46 +537,26 @@ pub use ghl_common::types::Provider as CreateWhiteLabelIntegrationProviderDtoPro
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateWhitelabelIntegrationResponseDto {
-    /// The unique identifier of the integration provider.
-    ///
-    /// Example: `65cb47dda50f4f13ced4b870`
+    /// The unique identifier of the integration provider. Example: `65cb47dda50f4f13ced4b870`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// The altId / locationId of the integration provider.
-    ///
-    /// Example: `Z4Bxl8J4SaPEPLq9IQ8g`
+    /// The altId / locationId of the integration provider. Example: `Z4Bxl8J4SaPEPLq9IQ8g`.
     pub alt_id: String,
-    /// The altType of the integration provider.
-    ///
-    /// Example: `location`
+    /// The altType of the integration provider. Example: `location`.
     pub alt_type: String,
-    /// The title or name of the integration provider.
-    ///
-    /// Example: `Example`
+    /// The title or name of the integration provider. Example: `Example`.
     pub title: String,
-    /// The route name associated with the integration provider.
-    ///
-    /// Example: `epd`
+    /// The route name associated with the integration provider. Example: `epd`.
     pub route: String,
-    /// The payment provider associated with the integration provider.
-    ///
-    /// Example: `nmi`
+    /// The payment provider associated with the integration provider. Example: `nmi`.
     pub provider: String,
-    /// A brief description providing additional information about the integration provider.
-    ///
-    /// Example: `Lorem`
+    /// A brief description providing additional information about the integration provider. Example: `Lorem`.
     pub description: String,
-    /// The URL to an image representing the integration provider.
-    ///
-    /// Example: `https://example.com/assets/pmd/img/payments/nmi-logo.webp`
+    /// The URL to an image representing the integration provider. Example: `https://example.com/assets/pmd/img/payments/nmi-logo.webp`.
     pub image_url: String,
-    /// The timestamp when the integration provider was created.
-    ///
-    /// Example: `2024-02-13T10:43:41.026Z`
+    /// The timestamp when the integration provider was created. Example: `2024-02-13T10:43:41.026Z`.
     pub created_at: String,
-    /// The timestamp when the integration provider was last updated.
-    ///
-    /// Example: `2024-02-13T10:43:41.026Z`
+    /// The timestamp when the integration provider was last updated. Example: `2024-02-13T10:43:41.026Z`.
     pub updated_at: String,
 }
 
@@ -763,13 +567,9 @@ pub struct CreateWhitelabelIntegrationResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomProviderKeys {
-    /// Api-key for custom payment provider config
-    ///
-    /// Example: `y5ZQxryRFXZHvUJZdLeXXXXX`
+    /// Api-key for custom payment provider config. Example: `y5ZQxryRFXZHvUJZdLeXXXXX`.
     pub api_key: String,
-    /// Publishable-key for custom payment provider config
-    ///
-    /// Example: `rzp_test_zPRoVMLOa0XXXX`
+    /// Publishable-key for custom payment provider config. Example: `rzp_test_zPRoVMLOa0XXXX`.
     pub publishable_key: String,
 }
 
@@ -786,6 +586,7 @@ impl CustomProviderKeys {
 /// The `rrule` field of [`ScheduleOptionsDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/CustomRRuleOptionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -794,50 +595,25 @@ pub struct CustomRRuleOptionsDto {
     pub interval_type: CustomRRuleOptionsDtoIntervalType,
     /// Example: `2`
     pub interval: f64,
-    /// Start date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
+    /// Start date in YYYY-MM-DD format. Example: `2023-01-01`.
     pub start_date: String,
-    /// Start time in HH:mm:ss format
-    ///
-    /// Example: `20:45:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start time in HH:mm:ss format. Example: `20:45:00`.
     pub start_time: Option<String>,
-    /// End date in YYYY-MM-DD format
-    ///
-    /// Example: `2029-11-01`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date in YYYY-MM-DD format. Example: `2029-11-01`.
     pub end_date: Option<String>,
-    /// End time in HH:mm:ss format
-    ///
-    /// Example: `18:45:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End time in HH:mm:ss format. Example: `18:45:00`.
     pub end_time: Option<String>,
-    /// -1, 1, 2, 3, ..., 27, 28
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// -1, 1, 2, 3, ..., 27, 28. Example: `15`.
     pub day_of_month: Option<f64>,
     /// Example: `mo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_of_week: Option<CustomRRuleOptionsDtoDayOfWeek>,
-    /// -1, 1, 2, 3, 4
-    ///
-    /// Example: `-1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// -1, 1, 2, 3, 4. Example: `-1`.
     pub num_of_week: Option<f64>,
     /// Example: `jan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_of_year: Option<CustomRRuleOptionsDtoMonthOfYear>,
-    /// Max number of task executions
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of task executions. Example: `10`.
     pub count: Option<i64>,
-    /// Execute task number of days before
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Execute task number of days before. Example: `5`.
     pub days_before: Option<f64>,
 }
 
@@ -850,82 +626,45 @@ pub use ghl_common::types::MonthOfYear as CustomRRuleOptionsDtoMonthOfYear;
 /// The `price` field of [`FulfilledItem`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/DefaultPriceResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DefaultPriceResponseDto {
-    /// The unique identifier for the price.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
+    /// The unique identifier for the price. Example: `655b33aa2209e60b6adb87a7`.
     #[serde(rename = "_id")]
     pub id: String,
     /// An array of membership offers associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
     /// An array of variant option IDs associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: Option<String>,
-    /// The unique identifier for the associated product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the associated product. Example: `655b33a82209e60b6adb87a5`.
     pub product: Option<String>,
-    /// The unique identifier for the user.
-    ///
-    /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the user. Example: `6YAtzfzpmHAdj0e8GkKp`.
     pub user_id: Option<String>,
-    /// The name of the price.
-    ///
-    /// Example: `Red / S`
+    /// The name of the price. Example: `Red / S`.
     pub name: String,
-    /// The type of the price (e.g., one_time).
-    ///
-    /// Example: `one_time`
+    /// The type of the price (e.g., one_time). Example: `one_time`.
     pub type_: DefaultPriceResponseDtoType,
-    /// The currency code for the price.
-    ///
-    /// Example: `INR`
+    /// The currency code for the price. Example: `INR`.
     pub currency: String,
-    /// The amount of the price.
-    ///
-    /// Example: `199999`
+    /// The amount of the price. Example: `199999`.
     pub amount: f64,
     /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<RecurringDto>,
-    /// The creation timestamp of the price.
-    ///
-    /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The creation timestamp of the price. Example: `2023-11-20T10:23:38.645Z`.
     pub created_at: Option<String>,
-    /// The last update timestamp of the price.
-    ///
-    /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The last update timestamp of the price. Example: `2024-01-23T09:57:04.852Z`.
     pub updated_at: Option<String>,
-    /// The compare-at price for comparison purposes.
-    ///
-    /// Example: `2000000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compare-at price for comparison purposes. Example: `2000000`.
     pub compare_at_price: Option<f64>,
     /// Indicates whether inventory tracking is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Available inventory stock quantity. Example: `5`.
     pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Continue selling when out of stock. Example: `true`.
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
@@ -934,81 +673,45 @@ pub use ghl_common::types::DefaultPriceResponseDtoType;
 /// The `product` field of [`FulfilledItem`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/DefaultProductResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DefaultProductResponseDto {
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// product description
-    ///
-    /// Example: `This is a really awesome product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// product description. Example: `This is a really awesome product`.
     pub description: Option<String>,
     /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: String,
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
+    /// The name of the product. Example: `Awesome Product`.
     pub name: String,
-    /// The type of the product (e.g., PHYSICAL).
-    ///
-    /// Example: `PHYSICAL`
+    /// The type of the product (e.g., PHYSICAL). Example: `PHYSICAL`.
     pub product_type: String,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the product is available in-store. Example: `true`.
     pub available_in_store: Option<bool>,
-    /// The creation timestamp of the product.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the product. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the product.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the product. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The statement descriptor for the product. Example: `abcde`.
     pub statement_descriptor: Option<String>,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL for the product image. Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`.
     pub image: Option<String>,
     /// An array of category Ids for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// The field indicates whether taxes are enabled for the product or not.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The field indicates whether taxes are enabled for the product or not. Example: `true`.
     pub is_taxes_enabled: Option<bool>,
     /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category ID for Automatic taxes calculation. Example: `65d71377c326ea78e1c47df5`.
     pub automatic_tax_category_id: Option<String>,
     /// The Product label details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ProductLabelDto>,
-    /// The slug of the product by which the product will be navigated
-    ///
-    /// Example: `washing-machine`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The slug of the product by which the product will be navigated. Example: `washing-machine`.
     pub slug: Option<String>,
 }
 
@@ -1019,17 +722,11 @@ pub struct DefaultProductResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCouponParams {
-    /// Location Id
-    ///
-    /// Example: `BQdAwxa0ky1iK2sstLGJ`
+    /// Location Id. Example: `BQdAwxa0ky1iK2sstLGJ`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Coupon Id
-    ///
-    /// Example: `6241712be68f7a98102ba272`
+    /// Coupon Id. Example: `6241712be68f7a98102ba272`.
     pub id: String,
 }
 
@@ -1055,13 +752,9 @@ impl DeleteCouponParams {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCouponResponseDto {
-    /// Indicates whether the delete was successful
-    ///
-    /// Example: `true`
+    /// Indicates whether the delete was successful. Example: `true`.
     pub success: bool,
-    /// Unique identifier for tracing this API request
-    ///
-    /// Example: `c667b18d-8f5e-44cf-a914`
+    /// Unique identifier for tracing this API request. Example: `c667b18d-8f5e-44cf-a914`.
     pub trace_id: String,
 }
 
@@ -1072,9 +765,7 @@ pub struct DeleteCouponResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCustomProvidersConfigDto {
-    /// Whether the config is for test mode or live mode. true represents config is for live payments
-    ///
-    /// Example: `true`
+    /// Whether the config is for test mode or live mode. true represents config is for live payments. Example: `true`.
     pub live_mode: bool,
 }
 
@@ -1091,9 +782,7 @@ impl DeleteCustomProvidersConfigDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteCustomProvidersResponseSchema {
-    /// Whether the custom provider config is disconnect or not. true represents config is disconnect
-    ///
-    /// Example: `true`
+    /// Whether the custom provider config is disconnect or not. true represents config is disconnect. Example: `true`.
     pub success: bool,
 }
 
@@ -1110,22 +799,16 @@ pub use ghl_common::types::DiscountType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FulfilledItem {
-    /// The id of product price
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// The id of product price. Example: `6578278e879ad2646715ba9c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name
-    ///
-    /// Example: `Iphone 15 pro`
+    /// Name. Example: `Iphone 15 pro`.
     pub name: String,
     /// Product details
     pub product: DefaultProductResponseDto,
     /// Price details
     pub price: DefaultPriceResponseDto,
-    /// The no of quantity of the current fulfilled item
-    ///
-    /// Example: `1`
+    /// The no of quantity of the current fulfilled item. Example: `1`.
     pub qty: f64,
 }
 
@@ -1136,13 +819,9 @@ pub struct FulfilledItem {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentItems {
-    /// The id of product price
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// The id of product price. Example: `6578278e879ad2646715ba9c`.
     pub price_id: String,
-    /// The no of quantity of the item
-    ///
-    /// Example: `1`
+    /// The no of quantity of the item. Example: `1`.
     pub qty: f64,
 }
 
@@ -1163,52 +842,36 @@ impl FulfillmentItems {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentSchema {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
     /// Fulfillment tracking information
     pub trackings: Vec<FulfillmentTracking>,
-    /// The unique identifier for the fulfillment item.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the fulfillment item. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
     /// Fulfilled items
     pub items: Vec<FulfilledItem>,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
 /// An item of the `trackings` field of [`CreateFulfillmentDto`] and an item of the `trackings` field of [`FulfillmentSchema`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/FulfillmentTracking`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FulfillmentTracking {
-    /// Tracking number provided by the shipping carrier
-    ///
-    /// Example: `40012345678`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tracking number provided by the shipping carrier. Example: `40012345678`.
     pub tracking_number: Option<String>,
-    /// Shipping carrier name
-    ///
-    /// Example: `FedEx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Shipping carrier name. Example: `FedEx`.
     pub shipping_carrier: Option<String>,
-    /// Tracking URL
-    ///
-    /// Example: `https://www.fedex.com/wtrk/track/?trknbr=40012345678`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tracking URL. Example: `https://www.fedex.com/wtrk/track/?trknbr=40012345678`.
     pub tracking_url: Option<String>,
 }
 
@@ -1249,406 +912,197 @@ pub type GetCustomProvidersResponseSchema = ConnectCustomProvidersResponseSchema
 /// The response to `GET /payments/orders/{orderId}`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/GetOrderResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetOrderResponseSchema {
-    /// The unique identifier for the order.
-    ///
-    /// Example: `653f5e0cde5a1314e62a837c`
+    /// The unique identifier for the order. Example: `653f5e0cde5a1314e62a837c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: String,
-    /// Contact id corresponding to the order.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the order. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
-    /// Currency in which order was created.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which order was created. Example: `USD`.
     pub currency: Option<String>,
-    /// Order value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order value. Example: `100`.
     pub amount: Option<f64>,
-    /// The status of the order (e.g., completed).
-    ///
-    /// Example: `completed`
+    /// The status of the order (e.g., completed). Example: `completed`.
     pub status: String,
-    /// Order is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// The creation timestamp of the order.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the order. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the order.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the order. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// Fulfillment status of the order.
-    ///
-    /// Example: `unfulfilled`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Fulfillment status of the order. Example: `unfulfilled`.
     pub fulfillment_status: Option<String>,
     /// Contact details of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
-    /// Amount details of the order.
-    ///
-    /// Example: `{ subtotal: 100, discount: 5 }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Amount details of the order. Example: `{ subtotal: 100, discount: 5 }`.
     pub amount_summary: Option<AmountSummary>,
-    /// Source details of the order.
-    ///
-    /// Example: `{ type: "invoice", id: "61dd48ff65b013bc39bb09c6" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source details of the order. Example: `{ type: "invoice", id: "61dd48ff65b013bc39bb09c6" }`.
     pub source: Option<OrderSource>,
     /// Item details of the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<String>>,
-    /// Coupon details of the order.
-    ///
-    /// Example: `{ code: "FEST10", _id: "63455e48901b43d4ef364a20" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Coupon details of the order. Example: `{ code: "FEST10", _id: "63455e48901b43d4ef364a20" }`.
     pub coupon: Option<serde_json::Value>,
-    /// Tracking id of the order.
-    ///
-    /// Example: `63319ef9-de0a-4c84-aebd-3585fb4a0cdf`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tracking id of the order. Example: `63319ef9-de0a-4c84-aebd-3585fb4a0cdf`.
     pub tracking_id: Option<String>,
-    /// Fingerprint id of the order.
-    ///
-    /// Example: `5d51db5a-42b0-4b04-ba88-2c046c982a3a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Fingerprint id of the order. Example: `5d51db5a-42b0-4b04-ba88-2c046c982a3a`.
     pub fingerprint: Option<String>,
-    /// Meta details of the order.
-    ///
-    /// Example: `{ couponSessionExpired: true }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Meta details of the order. Example: `{ couponSessionExpired: true }`.
     pub meta: Option<serde_json::Value>,
-    /// Is test order.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is test order. Example: `false`.
     pub mark_as_test: Option<bool>,
-    /// Trace id of the order.
-    ///
-    /// Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace id of the order. Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`.
     pub trace_id: Option<String>,
-    /// Automatic taxes applied for the Order
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic taxes applied for the Order. Example: `true`.
     pub automatic_taxes_calculated: Option<bool>,
-    /// Provider name for automatic tax calculation
-    ///
-    /// Example: `taxjar`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider name for automatic tax calculation. Example: `taxjar`.
     pub tax_calculation_provider: Option<String>,
-    /// User ID who created the order.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the order. Example: `user123`.
     pub created_by: Option<String>,
 }
 
 /// The response to `GET /payments/subscriptions/{subscriptionId}`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/GetSubscriptionResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSubscriptionResponseSchema {
-    /// The unique identifier for the subscription.
-    ///
-    /// Example: `64bf78af39118e4011926cba`
+    /// The unique identifier for the subscription. Example: `64bf78af39118e4011926cba`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// Contact id corresponding to the subscription.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the subscription. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
     /// Contact details of the subscriber.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
     /// Coupon details of the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coupon: Option<serde_json::Value>,
-    /// Currency in which subscription was made.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which subscription was made. Example: `USD`.
     pub currency: Option<String>,
-    /// Subscription value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription value. Example: `100`.
     pub amount: Option<f64>,
-    /// Subscription status.
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription status. Example: `active`.
     pub status: Option<String>,
-    /// Subscription is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// Entity type of subscription (eg: order).
-    ///
-    /// Example: `order`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity type of subscription (eg: order). Example: `order`.
     pub entity_type: Option<String>,
-    /// Entity id for the subscription. e.g: order id
-    ///
-    /// Example: `62f4db0f3059ecee61379012`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity id for the subscription. e.g: order id. Example: `62f4db0f3059ecee61379012`.
     pub entity_id: Option<String>,
-    /// Entity source details for the subscription.
-    ///
-    /// Example: `{ type: "funnel", id: "lx6ROqruHGVQD2PZwFxK", subType: "upsell", name: "test funnel" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source details for the subscription. Example: `{ type: "funnel", id: "lx6ROqruHGVQD2PZwFxK", subType: "upsell", name: "test funnel" }`.
     pub entity_source: Option<OrderSource>,
-    /// Subscription id for subscription.
-    ///
-    /// Example: `I-0UE609H8E43P`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription id for subscription. Example: `I-0UE609H8E43P`.
     pub subscription_id: Option<String>,
     /// Snapshot of subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_snapshot: Option<serde_json::Value>,
     /// Payment provider details for the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_provider: Option<serde_json::Value>,
-    /// Ip address from where subscription was initiated.
-    ///
-    /// Example: `103.100.16.82`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ip address from where subscription was initiated. Example: `103.100.16.82`.
     pub ip_address: Option<String>,
-    /// The creation timestamp of the subscription.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the subscription. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the subscription.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the subscription. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// Meta details of the subscription.
-    ///
-    /// Example: `{ collection: "transactionsv2", id: "6320652f0f664b6632006920" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Meta details of the subscription. Example: `{ collection: "transactionsv2", id: "6320652f0f664b6632006920" }`.
     pub meta: Option<serde_json::Value>,
-    /// Is test subscription.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is test subscription. Example: `false`.
     pub mark_as_test: Option<bool>,
-    /// Scedule details for the subscription.
-    ///
-    /// Example: `{ collection: "transactionsv2", id: "6320652f0f664b6632006920" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Scedule details for the subscription. Example: `{ collection: "transactionsv2", id: "6320652f0f664b6632006920" }`.
     pub schedule: Option<ScheduleOptionsDto>,
-    /// Auto payment details of the subscription.
-    ///
-    /// Example: `{ customerId: "908879612", paymentMethodId: "908646635" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Auto payment details of the subscription. Example: `{ customerId: "908879612", paymentMethodId: "908646635" }`.
     pub auto_payment: Option<serde_json::Value>,
     /// Recurring product details of the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_product: Option<serde_json::Value>,
-    /// Cancellation timestamp of the subscription.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cancellation timestamp of the subscription. Example: `2023-11-20T10:23:36.515Z`.
     pub canceled_at: Option<String>,
-    /// User id who cancelled the subscription.
-    ///
-    /// Example: `qUuXUiB2AiA2DIthEicP`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User id who cancelled the subscription. Example: `qUuXUiB2AiA2DIthEicP`.
     pub canceled_by: Option<String>,
-    /// Trace id of the subscription.
-    ///
-    /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace id of the subscription. Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`.
     pub trace_id: Option<String>,
-    /// User ID who created the subscription.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the subscription. Example: `user123`.
     pub created_by: Option<String>,
 }
 
 /// The response to `GET /payments/transactions/{transactionId}`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/GetTxnResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTxnResponseSchema {
-    /// The unique identifier for the transaction.
-    ///
-    /// Example: `61dd0feac077f72010f78804`
+    /// The unique identifier for the transaction. Example: `61dd0feac077f72010f78804`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// Contact id corresponding to the transaction.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the transaction. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
     /// Contact details of the transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_snapshot: Option<serde_json::Value>,
-    /// Currency in which transaction was made.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which transaction was made. Example: `USD`.
     pub currency: Option<String>,
-    /// Transaction value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction value. Example: `100`.
     pub amount: Option<f64>,
-    /// Transaction status.
-    ///
-    /// Example: `succeeded`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction status. Example: `succeeded`.
     pub status: Option<String>,
-    /// Transaction is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// The creation timestamp of the transaction.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the transaction. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the transaction.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the transaction. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// Entity type of transaction (eg: order).
-    ///
-    /// Example: `order`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity type of transaction (eg: order). Example: `order`.
     pub entity_type: Option<String>,
-    /// Entity id for the transaction. e.g: order id
-    ///
-    /// Example: `61dd0fe9c077f73e67f78803`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity id for the transaction. e.g: order id. Example: `61dd0fe9c077f73e67f78803`.
     pub entity_id: Option<String>,
-    /// Entity source details for the transaction.
-    ///
-    /// Example: `{ type: "funnel", id: "BDBMEghdIUaqMPEsK349", subType: "two_step_order_form", name: "new funnel" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source details for the transaction. Example: `{ type: "funnel", id: "BDBMEghdIUaqMPEsK349", subType: "two_step_order_form", name: "new funnel" }`.
     pub entity_source: Option<OrderSource>,
-    /// Charge id for transaction.
-    ///
-    /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Charge id for transaction. Example: `in_1KGcXDCScnf89tZohCsmImwE`.
     pub charge_id: Option<String>,
-    /// Charge snapshot of transaction.
-    ///
-    /// Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Charge snapshot of transaction. Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`.
     pub charge_snapshot: Option<serde_json::Value>,
-    /// Invoice id for the transaction.
-    ///
-    /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Invoice id for the transaction. Example: `in_1KGcXDCScnf89tZohCsmImwE`.
     pub invoice_id: Option<String>,
-    /// Subscription id for transaction.
-    ///
-    /// Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription id for transaction. Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`.
     pub subscription_id: Option<String>,
-    /// Payment provider details of the transaction.
-    ///
-    /// Example: `{ type: "stripe", connectedAccount: { _id: "612ca676b484b241fef9d962", accountId: "acct_1Ihw53CScnf89tZo" } }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payment provider details of the transaction. Example: `{ type: "stripe", connectedAccount: { _id: "612ca676b484b241fef9d962", accountId: "acct_1Ihw53CScnf89tZo" } }`.
     pub payment_provider: Option<serde_json::Value>,
-    /// Ip address from where transaction was initiated.
-    ///
-    /// Example: `107.178.194.224`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ip address from where transaction was initiated. Example: `107.178.194.224`.
     pub ip_address: Option<String>,
     /// Meta details of the transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Is test transaction.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is test transaction. Example: `false`.
     pub mark_as_test: Option<bool>,
-    /// Is parent transaction.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is parent transaction. Example: `false`.
     pub is_parent: Option<bool>,
-    /// Transaction amount refunded.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction amount refunded. Example: `10`.
     pub amount_refunded: Option<f64>,
-    /// Receipt id for transaction.
-    ///
-    /// Example: `6492fbea489bc07892c6defb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Receipt id for transaction. Example: `6492fbea489bc07892c6defb`.
     pub receipt_id: Option<String>,
-    /// Is transaction qbo synced.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is transaction qbo synced. Example: `false`.
     pub qbo_synced: Option<bool>,
-    /// Qbo details of the transaction.
-    ///
-    /// Example: `{ domain: "QBO", sparse: false, Id: "180", SyncToken: "0", TotalAmt: 25 }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Qbo details of the transaction. Example: `{ domain: "QBO", sparse: false, Id: "180", SyncToken: "0", TotalAmt: 25 }`.
     pub qbo_response: Option<serde_json::Value>,
-    /// Trace id of the transaction.
-    ///
-    /// Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace id of the transaction. Example: `d3b16a92-a8ed-4e6b-8467-844750f78ed5`.
     pub trace_id: Option<String>,
-    /// ID of the contact that was merged from.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the contact that was merged from. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub merged_from_contact_id: Option<String>,
-    /// User ID who created the transaction.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the transaction. Example: `user123`.
     pub created_by: Option<String>,
 }
 
@@ -1666,13 +1120,9 @@ pub type IntegrationProviderSchema = CreateWhitelabelIntegrationResponseDto;
 pub struct ListCouponsResponseDto {
     /// Array of coupon objects
     pub data: Vec<CouponDto>,
-    /// Total number of coupons matching the query criteria
-    ///
-    /// Example: `20`
+    /// Total number of coupons matching the query criteria. Example: `20`.
     pub total_count: i64,
-    /// Unique identifier for tracing this API request
-    ///
-    /// Example: `c667b18d-8f5e-44cf-a914`
+    /// Unique identifier for tracing this API request. Example: `c667b18d-8f5e-44cf-a914`.
     pub trace_id: String,
 }
 
@@ -1682,9 +1132,7 @@ pub struct ListCouponsResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListFulfillmentResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
     /// An array of fulfilled items
     pub data: Vec<FulfillmentSchema>,
@@ -1747,17 +1195,11 @@ pub struct ListWhitelabelIntegrationProviderResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MembershipOfferDto {
-    /// Membership offer label
-    ///
-    /// Example: `top_50`
+    /// Membership offer label. Example: `top_50`.
     pub label: String,
-    /// Membership offer label
-    ///
-    /// Example: `50`
+    /// Membership offer label. Example: `50`.
     pub value: String,
-    /// The unique identifier for the membership offer.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
+    /// The unique identifier for the membership offer. Example: `655b33aa2209e60b6adb87a7`.
     #[serde(rename = "_id")]
     pub id: String,
 }
@@ -1765,132 +1207,68 @@ pub struct MembershipOfferDto {
 /// An item of the `data` field of [`ListOrdersResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/OrderResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderResponseSchema {
-    /// The unique identifier for the order.
-    ///
-    /// Example: `653f5e0cde5a1314e62a837c`
+    /// The unique identifier for the order. Example: `653f5e0cde5a1314e62a837c`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: String,
-    /// Contact id corresponding to the order.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the order. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
-    /// Contact name corresponding to the order.
-    ///
-    /// Example: `James Bond`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact name corresponding to the order. Example: `James Bond`.
     pub contact_name: Option<String>,
-    /// Contact email corresponding to the order.
-    ///
-    /// Example: `james.bond@gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact email corresponding to the order. Example: `james.bond@gohighlevel.com`.
     pub contact_email: Option<String>,
-    /// Currency in which order was created.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which order was created. Example: `USD`.
     pub currency: Option<String>,
-    /// Order value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order value. Example: `100`.
     pub amount: Option<f64>,
-    /// Order sub-total value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order sub-total value. Example: `100`.
     pub subtotal: Option<f64>,
-    /// Discount value on order.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Discount value on order. Example: `10`.
     pub discount: Option<f64>,
-    /// The status of the order (e.g., completed).
-    ///
-    /// Example: `completed`
+    /// The status of the order (e.g., completed). Example: `completed`.
     pub status: String,
-    /// Order is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Order is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// Total products in an order.
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total products in an order. Example: `5`.
     pub total_products: Option<i64>,
-    /// Source type of order (eg: funnel).
-    ///
-    /// Example: `funnel`
+    /// Source type of order (eg: funnel). Example: `funnel`.
     pub source_type: String,
-    /// Source name for the order.
-    ///
-    /// Example: `onestep`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source name for the order. Example: `onestep`.
     pub source_name: Option<String>,
-    /// Source id for the order.
-    ///
-    /// Example: `kDj7BHej9Zyyq3QakJmz`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source id for the order. Example: `kDj7BHej9Zyyq3QakJmz`.
     pub source_id: Option<String>,
     /// Meta content for the source of order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_meta: Option<serde_json::Value>,
-    /// Coupon code for the order.
-    ///
-    /// Example: `100PER`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Coupon code for the order. Example: `100PER`.
     pub coupon_code: Option<String>,
-    /// The creation timestamp of the order.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the order. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the order.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the order. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// Source sub-type for the order.
-    ///
-    /// Example: `one_step_order_form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source sub-type for the order. Example: `one_step_order_form`.
     pub source_sub_type: Option<String>,
-    /// Fulfillment status of the order.
-    ///
-    /// Example: `unfulfilled`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Fulfillment status of the order. Example: `unfulfilled`.
     pub fulfillment_status: Option<String>,
-    /// Total one time products in an order.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total one time products in an order. Example: `1`.
     pub onetime_products: Option<f64>,
-    /// Total recurring time products in an order.
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total recurring time products in an order. Example: `1`.
     pub recurring_products: Option<f64>,
-    /// User ID who created the order.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the order. Example: `user123`.
     pub created_by: Option<String>,
 }
 
 /// The `source` field of [`GetOrderResponseSchema`], the `entitySource` field of [`GetSubscriptionResponseSchema`] and the `entitySource` field of [`GetTxnResponseSchema`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/OrderSource`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1898,15 +1276,12 @@ pub struct OrderSource {
     /// The `type` field.
     pub type_: OrderSourceType,
     /// The `subType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<OrderSourceSubType>,
     /// The `id` field.
     pub id: String,
     /// The `name` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
@@ -1917,43 +1292,28 @@ pub use ghl_common::types::OrderSourceType;
 /// The body of `POST /payments/orders/{orderId}/record-payment`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/PostRecordOrderPaymentBody`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostRecordOrderPaymentBody {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// location Id / company Id based on altType. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// manual payment method
-    ///
-    /// Example: `card`
+    /// manual payment method. Example: `card`.
     pub mode: PostRecordOrderPaymentBodyMode,
     /// Details of Card if used for payment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
     /// Details of the Cheque if used for payment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cheque: Option<ChequeDto>,
-    /// Any note to be recorded with the transaction
-    ///
-    /// Example: `This was a direct payment`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Any note to be recorded with the transaction. Example: `This was a direct payment`.
     pub notes: Option<String>,
-    /// Amount to be paid against the invoice.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Amount to be paid against the invoice. Example: `100`.
     pub amount: Option<f64>,
     /// Meta data to be recorded with the transaction
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Indicates if the order is intended to be a partial payment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_partial_payment: Option<bool>,
 }
 
@@ -2024,23 +1384,16 @@ pub type PostRecordOrderPaymentResponse = DeleteCustomProvidersResponseSchema;
 /// The `label` field of [`DefaultProductResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/ProductLabelDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductLabelDto {
-    /// The content for the product label.
-    ///
-    /// Example: `Featured`
+    /// The content for the product label. Example: `Featured`.
     pub title: String,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2024-06-26T05:43:35.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2024-06-26T05:43:35.000Z`.
     pub start_date: Option<String>,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2024-06-30T05:43:39.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2024-06-30T05:43:39.000Z`.
     pub end_date: Option<String>,
 }
 
@@ -2050,13 +1403,9 @@ pub struct ProductLabelDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProductVariantDto {
-    /// A unique identifier for the variant.
-    ///
-    /// Example: `38s63qmxfr4`
+    /// A unique identifier for the variant. Example: `38s63qmxfr4`.
     pub id: String,
-    /// The name of the variant.
-    ///
-    /// Example: `Size`
+    /// The name of the variant. Example: `Size`.
     pub name: String,
     /// An array of options for the variant.
     pub options: Vec<ProductVariantOptionDto>,
@@ -2068,13 +1417,9 @@ pub struct ProductVariantDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProductVariantOptionDto {
-    /// The unique identifier for the option.
-    ///
-    /// Example: `h4z7u0im2q8`
+    /// The unique identifier for the option. Example: `h4z7u0im2q8`.
     pub id: String,
-    /// The name of the option.
-    ///
-    /// Example: `XL`
+    /// The name of the option. Example: `XL`.
     pub name: String,
 }
 
@@ -2085,13 +1430,9 @@ pub struct ProductVariantOptionDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringDto {
-    /// The interval at which the recurring event occurs.
-    ///
-    /// Example: `day`
+    /// The interval at which the recurring event occurs. Example: `day`.
     pub interval: RecurringDtoInterval,
-    /// The number of intervals between each occurrence of the event.
-    ///
-    /// Example: `1`
+    /// The number of intervals between each occurrence of the event. Example: `1`.
     pub interval_count: f64,
 }
 
@@ -2100,15 +1441,14 @@ pub use ghl_common::types::Interval as RecurringDtoInterval;
 /// The `schedule` field of [`GetSubscriptionResponseSchema`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/ScheduleOptionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
     /// The `rrule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
@@ -2117,269 +1457,130 @@ pub use ghl_common::types::CouponDtoStatus as Status;
 /// An item of the `data` field of [`ListSubscriptionResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/SubscriptionResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubscriptionResponseSchema {
-    /// The unique identifier for the subscription.
-    ///
-    /// Example: `64bf78af39118e4011926cba`
+    /// The unique identifier for the subscription. Example: `64bf78af39118e4011926cba`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: AltType,
-    /// Contact id corresponding to the subscription.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the subscription. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
-    /// Contact name corresponding to the subscription.
-    ///
-    /// Example: `James Bond`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact name corresponding to the subscription. Example: `James Bond`.
     pub contact_name: Option<String>,
-    /// Contact email corresponding to the subscription.
-    ///
-    /// Example: `james.bond@gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact email corresponding to the subscription. Example: `james.bond@gohighlevel.com`.
     pub contact_email: Option<String>,
-    /// Currency in which subscription occurred.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which subscription occurred. Example: `USD`.
     pub currency: Option<String>,
-    /// Subscription value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription value. Example: `100`.
     pub amount: Option<f64>,
-    /// The status of the subscription (e.g., succeeded).
-    ///
-    /// Example: `active`
+    /// The status of the subscription (e.g., succeeded). Example: `active`.
     pub status: String,
-    /// Subscription is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// Entity type of subscription (eg: order).
-    ///
-    /// Example: `order`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity type of subscription (eg: order). Example: `order`.
     pub entity_type: Option<String>,
-    /// Entity id for the subscription. e.g: order id
-    ///
-    /// Example: `62f4db0f3059ecee61379012`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity id for the subscription. e.g: order id. Example: `62f4db0f3059ecee61379012`.
     pub entity_id: Option<String>,
-    /// Entity source type of subscription (eg: funnel).
-    ///
-    /// Example: `funnel`
+    /// Entity source type of subscription (eg: funnel). Example: `funnel`.
     pub entity_source_type: String,
-    /// Entity source name for the subscription.
-    ///
-    /// Example: `Attribution Funnel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source name for the subscription. Example: `Attribution Funnel`.
     pub entity_source_name: Option<String>,
-    /// Entity source id for the subscription.
-    ///
-    /// Example: `bevrkPbLaDNXFaqfLKMm`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source id for the subscription. Example: `bevrkPbLaDNXFaqfLKMm`.
     pub entity_source_id: Option<String>,
     /// Meta content for the entity source of subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_meta: Option<serde_json::Value>,
-    /// Subscription id for subscription.
-    ///
-    /// Example: `I-0UE609H8E43P`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription id for subscription. Example: `I-0UE609H8E43P`.
     pub subscription_id: Option<String>,
     /// Snapshot of subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_snapshot: Option<serde_json::Value>,
-    /// Payment provider for subscription.
-    ///
-    /// Example: `stripe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payment provider for subscription. Example: `stripe`.
     pub payment_provider_type: Option<String>,
-    /// Payment provider connected account id for subscription.
-    ///
-    /// Example: `ATn0CqrzrWS5ak185Bsb1xCpyzBDOZ8WdRxyFotppLYePTDhiuQ49H5QXO_L-4HKk1GBn7f9_QhbNK2s`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payment provider connected account id for subscription. Example: `ATn0CqrzrWS5ak185Bsb1xCpyzBDOZ8WdRxyFotppLYePTDhiuQ49H5QXO_L-4HKk1GBn7f9_QhbNK2s`.
     pub payment_provider_connected_account: Option<String>,
-    /// Ip address from where subscription was initiated.
-    ///
-    /// Example: `103.100.16.82`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ip address from where subscription was initiated. Example: `103.100.16.82`.
     pub ip_address: Option<String>,
-    /// The creation timestamp of the subscription.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the subscription. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The update timestamp of the subscription.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The update timestamp of the subscription. Example: `2023-11-20T10:23:36.515Z`.
     pub updated_at: String,
-    /// User ID who created the subscription.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the subscription. Example: `user123`.
     pub created_by: Option<String>,
 }
 
 /// An item of the `data` field of [`ListTxnsResponseDto`].
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/TxnResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TxnResponseSchema {
-    /// The unique identifier for the transaction.
-    ///
-    /// Example: `61dd0feac077f72010f78804`
+    /// The unique identifier for the transaction. Example: `61dd0feac077f72010f78804`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// AltId is the unique identifier eg: location id.
-    ///
-    /// Example: `3SwdhCu3svxI8AKsPJt6`
+    /// AltId is the unique identifier eg: location id. Example: `3SwdhCu3svxI8AKsPJt6`.
     pub alt_id: String,
-    /// AltType is the type of identifier.
-    ///
-    /// Example: `location`
+    /// AltType is the type of identifier. Example: `location`.
     pub alt_type: String,
-    /// Contact id corresponding to the transaction.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact id corresponding to the transaction. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub contact_id: Option<String>,
-    /// ID of the contact that was merged from.
-    ///
-    /// Example: `XPLSw2SVagl12LMDeTmQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the contact that was merged from. Example: `XPLSw2SVagl12LMDeTmQ`.
     pub merged_from_contact_id: Option<String>,
-    /// Contact name corresponding to the transaction.
-    ///
-    /// Example: `James Bond`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact name corresponding to the transaction. Example: `James Bond`.
     pub contact_name: Option<String>,
-    /// Contact email corresponding to the transaction.
-    ///
-    /// Example: `james.bond@gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact email corresponding to the transaction. Example: `james.bond@gohighlevel.com`.
     pub contact_email: Option<String>,
-    /// Currency in which transaction occurred.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency in which transaction occurred. Example: `USD`.
     pub currency: Option<String>,
-    /// Transaction value.
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction value. Example: `100`.
     pub amount: Option<f64>,
-    /// The status of the transaction (e.g., succeeded).
-    ///
-    /// Example: `succeeded`
+    /// The status of the transaction (e.g., succeeded). Example: `succeeded`.
     pub status: String,
-    /// Transaction is in live / test mode.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction is in live / test mode. Example: `false`.
     pub live_mode: Option<bool>,
-    /// Entity type of transaction (eg: order).
-    ///
-    /// Example: `order`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity type of transaction (eg: order). Example: `order`.
     pub entity_type: Option<String>,
-    /// Entity id for the transaction. e.g: order id
-    ///
-    /// Example: `61dd0fe9c077f73e67f78803`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity id for the transaction. e.g: order id. Example: `61dd0fe9c077f73e67f78803`.
     pub entity_id: Option<String>,
-    /// Entity source type of transaction (eg: funnel).
-    ///
-    /// Example: `funnel`
+    /// Entity source type of transaction (eg: funnel). Example: `funnel`.
     pub entity_source_type: String,
-    /// Entity source sub-type of the transactions.
-    ///
-    /// Example: `two_step_order_form`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source sub-type of the transactions. Example: `two_step_order_form`.
     pub entity_source_sub_type: Option<String>,
-    /// Entity source name for the transaction.
-    ///
-    /// Example: `new funnel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source name for the transaction. Example: `new funnel`.
     pub entity_source_name: Option<String>,
-    /// Entity source id for the transaction.
-    ///
-    /// Example: `BDBMEghdIUaqMPEsK349`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Entity source id for the transaction. Example: `BDBMEghdIUaqMPEsK349`.
     pub entity_source_id: Option<String>,
     /// Meta content for the entity source of transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_source_meta: Option<serde_json::Value>,
-    /// Subscription id for transaction.
-    ///
-    /// Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription id for transaction. Example: `sub_1KGcXDCScnf89tZoVkoEMCEL`.
     pub subscription_id: Option<String>,
-    /// Charge id for transaction.
-    ///
-    /// Example: `in_1KGcXDCScnf89tZohCsmImwE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Charge id for transaction. Example: `in_1KGcXDCScnf89tZohCsmImwE`.
     pub charge_id: Option<String>,
-    /// Charge snapshot of transaction.
-    ///
-    /// Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Charge snapshot of transaction. Example: `{ id: "in_1KGcXDCScnf89tZohCsmImwE", object: "invoice", account_country: "US",  account_name:  "GHL-Testing" }`.
     pub charge_snapshot: Option<serde_json::Value>,
-    /// Payment provider for transaction.
-    ///
-    /// Example: `stripe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payment provider for transaction. Example: `stripe`.
     pub payment_provider_type: Option<String>,
-    /// Payment provider  account id for transaction.
-    ///
-    /// Example: `612ca676b484b241fef9d962`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Payment provider  account id for transaction. Example: `612ca676b484b241fef9d962`.
     pub payment_provider_connected_account: Option<String>,
-    /// Ip address from where transaction was initiated.
-    ///
-    /// Example: `107.178.194.224`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Ip address from where transaction was initiated. Example: `107.178.194.224`.
     pub ip_address: Option<String>,
-    /// The creation timestamp of the transaction.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the transaction. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The update timestamp of the transaction.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The update timestamp of the transaction. Example: `2023-11-20T10:23:36.515Z`.
     pub updated_at: String,
-    /// Transaction amount refunded.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction amount refunded. Example: `10`.
     pub amount_refunded: Option<f64>,
-    /// Transaction payment method details.
-    ///
-    /// Example: `{ card: { "brand": "discover", "last4": "0012" } }`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Transaction payment method details. Example: `{ card: { "brand": "discover", "last4": "0012" } }`.
     pub payment_method: Option<serde_json::Value>,
-    /// The charged timestamp of the transaction.
-    ///
-    /// Example: `2023-11-20T10:27:36.515Z`
+    /// The charged timestamp of the transaction. Example: `2023-11-20T10:27:36.515Z`.
     pub fulfilled_at: String,
-    /// User ID who created the transaction.
-    ///
-    /// Example: `user123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the transaction. Example: `user123`.
     pub created_by: Option<String>,
 }
 
@@ -2388,73 +1589,42 @@ pub use ghl_common::types::ApplyToFuturePaymentsConfigDtoType as Type;
 /// The body of `PUT /payments/coupon`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/UpdateCouponParams`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCouponParams {
-    /// Location Id
-    ///
-    /// Example: `BQdAwxa0ky1iK2sstLGJ`
+    /// Location Id. Example: `BQdAwxa0ky1iK2sstLGJ`.
     pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
+    /// Alt Type. Example: `location`.
     pub alt_type: AltType,
-    /// Coupon Name
-    ///
-    /// Example: `New Year Sale`
+    /// Coupon Name. Example: `New Year Sale`.
     pub name: String,
-    /// Coupon Code
-    ///
-    /// Example: `LEVELUPDAY2022`
+    /// Coupon Code. Example: `LEVELUPDAY2022`.
     pub code: String,
-    /// Discount Type
-    ///
-    /// Example: `amount`
+    /// Discount Type. Example: `amount`.
     pub discount_type: DiscountType,
-    /// Discount Value
-    ///
-    /// Example: `10`
+    /// Discount Value. Example: `10`.
     pub discount_value: f64,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2023-01-01T22:45:00.000Z`
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2023-01-01T22:45:00.000Z`.
     pub start_date: String,
-    /// End date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2023-01-31T22:45:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2023-01-31T22:45:00.000Z`.
     pub end_date: Option<String>,
-    /// Max number of times coupon can be used
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Max number of times coupon can be used. Example: `10`.
     pub usage_limit: Option<f64>,
     /// Product Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_ids: Option<Vec<String>>,
     /// Price Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ids: Option<Vec<String>>,
     /// Variant Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_ids: Option<Vec<String>>,
-    /// Is Coupon applicable on upcoming subscription transactions
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is Coupon applicable on upcoming subscription transactions. Example: `true`.
     pub apply_to_future_payments: Option<bool>,
     /// If coupon is applicable on upcoming subscription transactions, how many months should it be applicable for a subscription
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_to_future_payments_config: Option<ApplyToFuturePaymentsConfig>,
-    /// Limits whether a coupon can be redeemed only once per customer.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Limits whether a coupon can be redeemed only once per customer. Example: `true`.
     pub limit_per_customer: Option<bool>,
-    /// Coupon Id
-    ///
-    /// Example: `6241712be68f7a98102ba272`
+    /// Coupon Id. Example: `6241712be68f7a98102ba272`.
     pub id: String,
 }
 
@@ -2547,23 +1717,16 @@ impl UpdateCouponParams {
 /// The body of `PUT /payments/custom-provider/capabilities`.
 ///
 /// Schema: `apps/v3/payments-v3.json#/components/schemas/UpdateCustomProviderCapabilitiesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCustomProviderCapabilitiesDto {
-    /// Whether the marketplace app supports subscription schedules or not
-    ///
-    /// Example: `true`
+    /// Whether the marketplace app supports subscription schedules or not. Example: `true`.
     pub supports_subscription_schedules: bool,
-    /// Company id. Mandatory if locationId is not provided
-    ///
-    /// Example: `Yjnwuduw83e8x30sm0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company id. Mandatory if locationId is not provided. Example: `Yjnwuduw83e8x30sm0`.
     pub company_id: Option<String>,
-    /// Location / Sub-account id. Mandatory if companyId is not provided
-    ///
-    /// Example: `Yjnwuduw83e8x30sm0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location / Sub-account id. Mandatory if companyId is not provided. Example: `Yjnwuduw83e8x30sm0`.
     pub location_id: Option<String>,
 }
 

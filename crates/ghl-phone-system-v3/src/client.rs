@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the LC Phone API v3 API: one method per operation of `apps/v3/phone-system-v3.json`.
@@ -31,11 +31,7 @@ impl PhoneSystemV3Client {
     ///
     /// Returns number pools for the location. Requires locationId as a query parameter.
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetNumberPoolList`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `numberpools.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -54,11 +50,7 @@ impl PhoneSystemV3Client {
     ///
     /// List active numbers. With `version: v3`, the HTTP 200 body is the standard success envelope (`status`, `data`, `message`, `statusCode`). The v3 list payload is under `data`; `isUnderGhl` is renamed to `isUnderLc` per AIP naming convention.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `v3`).
-    ///
-    /// Returns a [`ActiveNumbers`] to set optional inputs on ([`page_size`](ActiveNumbers::page_size), [`page`](ActiveNumbers::page), [`search_filter`](ActiveNumbers::search_filter), [`skip_number_pool`](ActiveNumbers::skip_number_pool), [`include_rcs_sender_ids`](ActiveNumbers::include_rcs_sender_ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `v3`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`] ([`page_size`](ActiveNumbers::page_size), [`page`](ActiveNumbers::page), [`search_filter`](ActiveNumbers::search_filter), [`skip_number_pool`](ActiveNumbers::skip_number_pool), [`include_rcs_sender_ids`](ActiveNumbers::include_rcs_sender_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -79,11 +71,7 @@ impl PhoneSystemV3Client {
     ///
     /// Search Twilio inventory for purchasable phone numbers in a country for the given location.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListAvailableNumbersForACountry`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -126,11 +114,7 @@ impl PhoneSystemV3Client {
     ///
     /// Purchase number for location. With `version: v3`, the HTTP 201 body is the standard success envelope (`status`, `data`, `message`, `statusCode`). The v3 purchase fields live under `data`: `number`, `locationId`, `id`, and `underLcAccount` (renamed from under_ghl_account).
     ///
-    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-number-for-location`, API version `v3`).
-    ///
-    /// Returns a [`PurchaseNumberForLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
+    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-number-for-location`, API version `v3`). Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -158,25 +142,19 @@ pub struct GetNumberPoolList {
 
 impl GetNumberPoolList {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/phone-system/number-pools",
-                "2021-07-28",
-            )
+        let request = Request::get("/phone-system/number-pools", "2021-07-28")
             .query("locationId", &location_id)
             .ignore_body()
             .scopes(&["numberpools.read"])
@@ -230,21 +208,15 @@ impl ActiveNumbers {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListNumbersV3Http200ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListNumbersV3Http200ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListNumbersV3Http200ResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListNumbersV3Http200ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -282,11 +254,7 @@ impl ActiveNumbers {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
-                "/phone-system/numbers/location/{locationId}",
-                "v3",
-            )
+        let request = Request::get("/phone-system/numbers/location/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .query_opt("pageSize", page_size.as_ref())
             .query_opt("page", page.as_ref())
@@ -317,15 +285,13 @@ pub struct ListAvailableNumbersForACountry {
 
 impl ListAvailableNumbersForACountry {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -342,8 +308,7 @@ impl ListAvailableNumbersForACountry {
             voice_enabled,
             country_code,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/phone-system/numbers/location/{locationId}/available",
                 "2021-07-28",
             )
@@ -374,30 +339,25 @@ pub struct PurchaseNumberForLocation {
 
 impl PurchaseNumberForLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::PurchaseNumberForLocationV3Http201ResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::PurchaseNumberForLocationV3Http201ResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::PurchaseNumberForLocationV3Http201ResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::PurchaseNumberForLocationV3Http201ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/phone-system/numbers/location/{locationId}/purchase",
                 "v3",
             )

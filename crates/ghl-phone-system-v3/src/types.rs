@@ -8,94 +8,48 @@ use serde::{Deserialize, Serialize};
 /// An item of the `numbers` field of [`ListNumbersV3ResponseDto`].
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumberItemResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumberItemResponseDto {
-    /// Phone number in E.164 format
-    ///
-    /// Example: `+17745678902`
+    /// Phone number in E.164 format. Example: `+17745678902`.
     pub phone_number: String,
-    /// Human-friendly label for the number
-    ///
-    /// Example: `Main line`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-friendly label for the number. Example: `Main line`.
     pub friendly_name: Option<String>,
-    /// Provider number identifier
-    ///
-    /// Example: `PNXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider number identifier. Example: `PNXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.
     pub sid: Option<String>,
-    /// ISO country code for the number
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO country code for the number. Example: `US`.
     pub country_code: Option<String>,
     /// Phone number capabilities
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<NumberCapabilitiesDto>,
-    /// Phone number type
-    ///
-    /// Example: `local`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number type. Example: `local`.
     pub type_: Option<String>,
-    /// Whether this is the default outbound number
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether this is the default outbound number. Example: `true`.
     pub is_default_number: Option<bool>,
-    /// Linked user ID if the number is assigned
-    ///
-    /// Example: `user-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Linked user ID if the number is assigned. Example: `user-123`.
     pub linked_user: Option<String>,
     /// Ring-all user IDs linked to the number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_ring_all_users: Option<Vec<String>>,
     /// Inbound call service metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
-    /// Forwarding number in E.164 format
-    ///
-    /// Example: `+17745678903`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Forwarding number in E.164 format. Example: `+17745678903`.
     pub forwarding_number: Option<String>,
-    /// Whether group conversations are enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether group conversations are enabled. Example: `true`.
     pub is_group_conversation_enabled: Option<bool>,
-    /// Address SID used for regulated number purchases
-    ///
-    /// Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address SID used for regulated number purchases. Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.
     pub address_sid: Option<String>,
-    /// Bundle SID used for regulated number purchases
-    ///
-    /// Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bundle SID used for regulated number purchases. Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.
     pub bundle_sid: Option<String>,
-    /// Date the number was added
-    ///
-    /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the number was added. Example: `2024-01-01T00:00:00.000Z`.
     pub date_added: Option<serde_json::Value>,
-    /// Date the number was last updated
-    ///
-    /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date the number was last updated. Example: `2024-01-01T00:00:00.000Z`.
     pub date_updated: Option<serde_json::Value>,
-    /// Legacy created-at field returned by some providers
-    ///
-    /// Example: `2024-01-01T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legacy created-at field returned by some providers. Example: `2024-01-01T00:00:00.000Z`.
     pub date_created: Option<serde_json::Value>,
-    /// Provider origin for the number
-    ///
-    /// Example: `twilio`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider origin for the number. Example: `twilio`.
     pub origin: Option<String>,
 }
 
@@ -106,86 +60,54 @@ pub struct ListNumberItemResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumbersV3Http200ResponseDto {
-    /// Outcome indicator from the shared success helper.
-    ///
-    /// Example: `success`
+    /// Outcome indicator from the shared success helper. Example: `success`.
     pub status: Status,
     /// V3 list payload: numbers, pagination fields, isUnderLc (renamed from isUnderGhl), etc.
     pub data: ListNumbersV3ResponseDto,
-    /// Human-readable success message.
-    ///
-    /// Example: `OK`
+    /// Human-readable success message. Example: `OK`.
     pub message: String,
-    /// HTTP status echoed in the response body.
-    ///
-    /// Example: `200`
+    /// HTTP status echoed in the response body. Example: `200`.
     pub status_code: f64,
 }
 
 /// The `data` field of [`ListNumbersV3Http200ResponseDto`].
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3ResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ListNumbersV3ResponseDto {
     /// Active numbers available for the location
     pub numbers: Vec<ListNumberItemResponseDto>,
-    /// Whether the account is managed under LC. Renamed from isUnderGhl.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the account is managed under LC. Renamed from isUnderGhl. Example: `true`.
     pub is_under_lc: Option<bool>,
-    /// The page size requested
-    ///
-    /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The page size requested. Example: `50`.
     pub page_size: Option<i64>,
-    /// The zero-based page index requested
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The zero-based page index requested. Example: `0`.
     pub page: Option<i64>,
-    /// Twilio account status for the location
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twilio account status for the location. Example: `active`.
     pub account_status: Option<String>,
     /// Optional RCS sender IDs returned with the number list
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcs_sender_ids: Option<Vec<RcsSenderIdResponseDto>>,
-    /// Total number of active numbers when available
-    ///
-    /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of active numbers when available. Example: `2`.
     pub total: Option<f64>,
 }
 
 /// The `capabilities` field of [`ListNumberItemResponseDto`].
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/NumberCapabilitiesDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NumberCapabilitiesDto {
-    /// Whether the number supports voice calls
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports voice calls. Example: `true`.
     pub voice: Option<bool>,
-    /// Whether the number supports SMS
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports SMS. Example: `true`.
     pub sms: Option<bool>,
-    /// Whether the number supports MMS
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports MMS. Example: `true`.
     pub mms: Option<bool>,
-    /// Whether the number supports fax
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports fax. Example: `false`.
     pub fax: Option<bool>,
 }
 
@@ -196,19 +118,13 @@ pub struct NumberCapabilitiesDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchaseNumberForLocationV3Http201ResponseDto {
-    /// Outcome indicator from the shared success helper.
-    ///
-    /// Example: `success`
+    /// Outcome indicator from the shared success helper. Example: `success`.
     pub status: Status,
     /// V3 purchase payload: purchased number, location, Twilio account id, and underLcAccount.
     pub data: PurchaseNumberForLocationV3ResponseDto,
-    /// Human-readable success message.
-    ///
-    /// Example: `Number purchase successful`
+    /// Human-readable success message. Example: `Number purchase successful`.
     pub message: String,
-    /// HTTP status echoed in the response body.
-    ///
-    /// Example: `201`
+    /// HTTP status echoed in the response body. Example: `201`.
     pub status_code: f64,
 }
 
@@ -219,21 +135,13 @@ pub struct PurchaseNumberForLocationV3Http201ResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchaseNumberForLocationV3ResponseDto {
-    /// E.164 phone number that was purchased (from the request body)
-    ///
-    /// Example: `+17745678902`
+    /// E.164 phone number that was purchased (from the request body). Example: `+17745678902`.
     pub number: String,
-    /// Location that owns the Twilio / numbers account
-    ///
-    /// Example: `tDtDnQdgm2LXpyiqYvZ6`
+    /// Location that owns the Twilio / numbers account. Example: `tDtDnQdgm2LXpyiqYvZ6`.
     pub location_id: String,
-    /// Twilio account document identifier
-    ///
-    /// Example: `twilio-account-123`
+    /// Twilio account document identifier. Example: `twilio-account-123`.
     pub id: String,
-    /// Whether the account is managed under LC. Renamed from under_ghl_account in the legacy document.
-    ///
-    /// Example: `false`
+    /// Whether the account is managed under LC. Renamed from under_ghl_account in the legacy document. Example: `false`.
     pub under_lc_account: bool,
 }
 
@@ -244,53 +152,29 @@ pub struct PurchaseNumberForLocationV3ResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchasePhoneNumberBodyDto {
-    /// phoneNumber to purchase
-    ///
-    /// Example: `830236932`
+    /// phoneNumber to purchase. Example: `830236932`.
     pub phone_number: String,
-    /// addressSid twilio address id
-    ///
-    /// Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
+    /// addressSid twilio address id. Example: `ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.
     pub address_sid: String,
-    /// bundleSid twilio bundle id
-    ///
-    /// Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`
+    /// bundleSid twilio bundle id. Example: `BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.
     pub bundle_sid: String,
-    /// country for which the phone numbers are being requested
-    ///
-    /// Example: `US`
+    /// country for which the phone numbers are being requested. Example: `US`.
     pub country_code: String,
-    /// type of phone number to be purchased
-    ///
-    /// Example: `local`
+    /// type of phone number to be purchased. Example: `local`.
     pub number_type: serde_json::Value,
-    /// stripe payment intent id
-    ///
-    /// Example: `pi_3Oxxxxxxxxxxxxxxxxxxxx`
+    /// stripe payment intent id. Example: `pi_3Oxxxxxxxxxxxxxxxxxxxx`.
     pub payment_intent_id: String,
-    /// stripe account id
-    ///
-    /// Example: `acct_1Oxxxxxxxxxxxxxxxx`
+    /// stripe account id. Example: `acct_1Oxxxxxxxxxxxxxxxx`.
     pub stripe_account_id: String,
-    /// stripe registered payment method id
-    ///
-    /// Example: `pm_1Oxxxxxxxxxxxxxxxx`
+    /// stripe registered payment method id. Example: `pm_1Oxxxxxxxxxxxxxxxx`.
     pub payment_method_id: String,
-    /// locality of the user in which number is being purchased
-    ///
-    /// Example: `Austin`
+    /// locality of the user in which number is being purchased. Example: `Austin`.
     pub locality: String,
-    /// region of the user in which number is being purchased
-    ///
-    /// Example: `TX`
+    /// region of the user in which number is being purchased. Example: `TX`.
     pub region: String,
-    /// fingerprintId is request id which is unique for every purchase number request
-    ///
-    /// Example: `purchase-req-abc-123`
+    /// fingerprintId is request id which is unique for every purchase number request. Example: `purchase-req-abc-123`.
     pub fingerprint_id: String,
-    /// Skip location-level KYC verification if agency-level compliance has already been verified
-    ///
-    /// Example: `false`
+    /// Skip location-level KYC verification if agency-level compliance has already been verified. Example: `false`.
     #[serde(rename = "skipLocationKYC")]
     pub skip_location_kyc: bool,
 }
@@ -331,25 +215,18 @@ impl PurchasePhoneNumberBodyDto {
 /// An item of the `rcsSenderIds` field of [`ListNumbersV3ResponseDto`].
 ///
 /// Schema: `apps/v3/phone-system-v3.json#/components/schemas/RcsSenderIdResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RcsSenderIdResponseDto {
-    /// RCS sender ID
-    ///
-    /// Example: `rcs-sender-id`
+    /// RCS sender ID. Example: `rcs-sender-id`.
     pub number: String,
-    /// Entry type
-    ///
-    /// Example: `rcsSenderId`
+    /// Entry type. Example: `rcsSenderId`.
     pub number_type: String,
-    /// Human-friendly label for the sender ID
-    ///
-    /// Example: `Brand Sender`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-friendly label for the sender ID. Example: `Brand Sender`.
     pub friendly_name: Option<String>,
     /// RCS sender metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcs_meta: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 

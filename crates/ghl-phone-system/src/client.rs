@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Phone System API: one method per operation of `apps/phone-system.json`.
@@ -31,11 +31,7 @@ impl PhoneSystemClient {
     ///
     /// Get list of number pools
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetNumberPoolList`] to set optional inputs on ([`location_id`](GetNumberPoolList::location_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `numberpools.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetNumberPoolList`] ([`location_id`](GetNumberPoolList::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl PhoneSystemClient {
     ///
     /// Retrieve a paginated list of active phone numbers for a specific location. Supports filtering, pagination, and optional exclusion of number pool assignments.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ActiveNumbers`] to set optional inputs on ([`page_size`](ActiveNumbers::page_size), [`page`](ActiveNumbers::page), [`search_filter`](ActiveNumbers::search_filter), [`skip_number_pool`](ActiveNumbers::skip_number_pool)); `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`] ([`page_size`](ActiveNumbers::page_size), [`page`](ActiveNumbers::page), [`search_filter`](ActiveNumbers::search_filter), [`skip_number_pool`](ActiveNumbers::skip_number_pool)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -79,11 +71,7 @@ impl PhoneSystemClient {
     ///
     /// Search for available phone numbers to purchase for a specific location. Supports filtering by number pattern, type, and capabilities.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AvailableNumbers`] to set optional inputs on ([`number_types`](AvailableNumbers::number_types), [`first_part`](AvailableNumbers::first_part), [`last_part`](AvailableNumbers::last_part), [`anywhere`](AvailableNumbers::anywhere), [`sms_enabled`](AvailableNumbers::sms_enabled), [`mms_enabled`](AvailableNumbers::mms_enabled), [`voice_enabled`](AvailableNumbers::voice_enabled)); `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`AvailableNumbers`] ([`number_types`](AvailableNumbers::number_types), [`first_part`](AvailableNumbers::first_part), [`last_part`](AvailableNumbers::last_part), [`anywhere`](AvailableNumbers::anywhere), [`sms_enabled`](AvailableNumbers::sms_enabled), [`mms_enabled`](AvailableNumbers::mms_enabled), [`voice_enabled`](AvailableNumbers::voice_enabled)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -116,11 +104,7 @@ impl PhoneSystemClient {
     ///
     /// Purchase a phone number for a specific location.
     ///
-    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-phone-number`, API version `2021-07-28`).
-    ///
-    /// Returns a [`PurchasePhoneNumber`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
+    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-phone-number`, API version `2021-07-28`). Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -158,31 +142,21 @@ impl GetNumberPoolList {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetNumberPoolListResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetNumberPoolListResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetNumberPoolListResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetNumberPoolListResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/phone-system/number-pools",
-                "2021-07-28",
-            )
+        let request = Request::get("/phone-system/number-pools", "2021-07-28")
             .query_opt("locationId", location_id.as_ref())
             .scopes(&["numberpools.read"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -228,19 +202,15 @@ impl ActiveNumbers {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ActiveNumbersResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ActiveNumbersResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ActiveNumbersResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ActiveNumbersResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -298,8 +268,7 @@ impl ActiveNumbers {
                 ),
             );
         }
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/phone-system/numbers/location/{locationId}",
                 "2021-07-28",
             )
@@ -374,21 +343,15 @@ impl AvailableNumbers {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AvailableNumbersResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AvailableNumbersResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AvailableNumbersResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AvailableNumbersResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -405,8 +368,7 @@ impl AvailableNumbers {
             mms_enabled,
             voice_enabled,
         } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/phone-system/numbers/location/{locationId}/available",
                 "2021-07-28",
             )
@@ -436,26 +398,21 @@ pub struct PurchasePhoneNumber {
 
 impl PurchasePhoneNumber {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::TwilioAccountResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TwilioAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TwilioAccountResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TwilioAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/phone-system/numbers/location/{locationId}/purchase",
                 "2021-07-28",
             )

@@ -14,21 +14,13 @@ use serde::{Deserialize, Serialize};
 pub struct ActiveNumbersResponse {
     /// Array of phone number objects with detailed configuration
     pub numbers: Vec<DetailedPhoneNumberDto>,
-    /// Whether this account is manged by LeadconnectorHQ
-    ///
-    /// Example: `true`
+    /// Whether this account is manged by LeadconnectorHQ. Example: `true`.
     pub is_under_ghl: bool,
-    /// Number of items requested per page
-    ///
-    /// Example: `100`
+    /// Number of items requested per page. Example: `100`.
     pub page_size: i64,
-    /// Current page index (0-based)
-    ///
-    /// Example: `0`
+    /// Current page index (0-based). Example: `0`.
     pub page: i64,
-    /// Current status of the account
-    ///
-    /// Example: `active`
+    /// Current status of the account. Example: `active`.
     pub account_status: ActiveNumbersResponseAccountStatus,
 }
 
@@ -50,9 +42,7 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableNumbersResponseDto {
-    /// Unique fingerprint ID for this search result, required when purchasing one of the returned numbers
-    ///
-    /// Example: `1773314252953`
+    /// Unique fingerprint ID for this search result, required when purchasing one of the returned numbers. Example: `1773314252953`.
     pub fingerprint_id: String,
     /// List of available phone numbers matching the search criteria
     pub numbers: Vec<AvailablePhoneNumberDto>,
@@ -61,69 +51,38 @@ pub struct AvailableNumbersResponseDto {
 /// An item of the `numbers` field of [`AvailableNumbersResponseDto`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailablePhoneNumberDto {
-    /// E.164 formatted phone number
-    ///
-    /// Example: `+18705871861`
+    /// E.164 formatted phone number. Example: `+18705871861`.
     pub phone_number: String,
-    /// Human-readable formatted phone number
-    ///
-    /// Example: `(870) 587-1861`
+    /// Human-readable formatted phone number. Example: `(870) 587-1861`.
     pub friendly_name: String,
-    /// ISO 3166-1 alpha-2 country code
-    ///
-    /// Example: `US`
+    /// ISO 3166-1 alpha-2 country code. Example: `US`.
     pub iso_country: String,
-    /// Local Access and Transport Area code
-    ///
-    /// Example: `528`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Local Access and Transport Area code. Example: `528`.
     pub lata: Option<String>,
-    /// City or locality of the number
-    ///
-    /// Example: `Wynne`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City or locality of the number. Example: `Wynne`.
     pub locality: Option<String>,
-    /// Rate center of the number
-    ///
-    /// Example: `WYNNE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rate center of the number. Example: `WYNNE`.
     pub rate_center: Option<String>,
-    /// Latitude coordinate of the number's location
-    ///
-    /// Example: `35.241800`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Latitude coordinate of the number's location. Example: `35.241800`.
     pub latitude: Option<String>,
-    /// Longitude coordinate of the number's location
-    ///
-    /// Example: `-90.846000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Longitude coordinate of the number's location. Example: `-90.846000`.
     pub longitude: Option<String>,
-    /// State or region abbreviation
-    ///
-    /// Example: `AR`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State or region abbreviation. Example: `AR`.
     pub region: Option<String>,
-    /// Postal code of the number
-    ///
-    /// Example: `72396`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Postal code of the number. Example: `72396`.
     pub postal_code: Option<String>,
-    /// Address requirements for purchasing this number
-    ///
-    /// Example: `none`
+    /// Address requirements for purchasing this number. Example: `none`.
     pub address_requirements: AvailablePhoneNumberDtoAddressRequirements,
-    /// Whether this is a beta number
-    ///
-    /// Example: `false`
+    /// Whether this is a beta number. Example: `false`.
     pub beta: bool,
     /// Communication capabilities supported by this number
     pub capabilities: AvailablePhoneNumberDtoCapabilities,
     /// Pricing information for this number
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<AvailablePhoneNumberDtoPrice>,
 }
 
@@ -142,167 +101,107 @@ ghl_runtime::string_enum! {
 /// Communication capabilities supported by this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/capabilities`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AvailablePhoneNumberDtoCapabilities {
     /// Example: `true`
-    #[serde(rename = "MMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MMS")]
     pub mms: Option<bool>,
     /// Example: `true`
-    #[serde(rename = "SMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "SMS")]
     pub sms: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<bool>,
 }
 
 /// Pricing information for this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/price`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AvailablePhoneNumberDtoPrice {
-    /// Type of number for billing purposes
-    ///
-    /// Example: `local`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of number for billing purposes. Example: `local`.
     pub number_type: Option<String>,
-    /// Monthly price for this number
-    ///
-    /// Example: `1.15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Monthly price for this number. Example: `1.15`.
     pub price: Option<f64>,
-    /// Currency unit for the price
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency unit for the price. Example: `USD`.
     pub price_unit: Option<String>,
 }
 
 /// An item of the `numbers` field of [`ActiveNumbersResponse`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DetailedPhoneNumberDto {
-    /// E.164 formatted phone number
-    ///
-    /// Example: `+14155552671`
+    /// E.164 formatted phone number. Example: `+14155552671`.
     pub phone_number: String,
-    /// Human-readable name assigned to the number
-    ///
-    /// Example: `Sales Line 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-readable name assigned to the number. Example: `Sales Line 1`.
     pub friendly_name: Option<String>,
-    /// Phone number SID (unique identifier)
-    ///
-    /// Example: `PN1234567890abcdef1234567890abcde`
+    /// Phone number SID (unique identifier). Example: `PN1234567890abcdef1234567890abcde`.
     pub sid: String,
-    /// ISO 3166-1 alpha-2 country code
-    ///
-    /// Example: `US`
+    /// ISO 3166-1 alpha-2 country code. Example: `US`.
     pub country_code: String,
     /// Communication capabilities supported by this number
     pub capabilities: DetailedPhoneNumberDtoCapabilities,
-    /// Type of phone number (local, toll-free, mobile, etc.)
-    ///
-    /// Example: `local`
+    /// Type of phone number (local, toll-free, mobile, etc.). Example: `local`.
     pub type_: DetailedPhoneNumberDtoType,
-    /// Whether this is the default outbound number for the location
-    ///
-    /// Example: `false`
+    /// Whether this is the default outbound number for the location. Example: `false`.
     pub is_default_number: bool,
-    /// User ID of the user assigned to this number
-    ///
-    /// Example: `user_123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID of the user assigned to this number. Example: `user_123456789`.
     pub linked_user: Option<String>,
     /// Array of user IDs that should ring when this number is called
     pub linked_ring_all_users: Vec<String>,
     /// Configuration for inbound call handling service
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<DetailedPhoneNumberDtoInboundCallService>,
-    /// Phone number to forward calls to
-    ///
-    /// Example: `+14155552672`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number to forward calls to. Example: `+14155552672`.
     pub forwarding_number: Option<String>,
-    /// Whether group conversations are enabled for this number (US/CA numbers with SMS/MMS only)
-    ///
-    /// Example: `true`
+    /// Whether group conversations are enabled for this number (US/CA numbers with SMS/MMS only). Example: `true`.
     pub is_group_conversation_enabled: bool,
-    /// Address SID for compliance purposes
-    ///
-    /// Example: `AD1234567890abcdef1234567890abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address SID for compliance purposes. Example: `AD1234567890abcdef1234567890abcde`.
     pub address_sid: Option<String>,
-    /// Bundle SID for regulatory compliance
-    ///
-    /// Example: `BU1234567890abcdef1234567890abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bundle SID for regulatory compliance. Example: `BU1234567890abcdef1234567890abcde`.
     pub bundle_sid: Option<String>,
-    /// When the number was originally purchased/added
-    ///
-    /// Example: `2023-01-15T10:30:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the number was originally purchased/added. Example: `2023-01-15T10:30:00Z`.
     pub date_added: Option<String>,
-    /// When the number configuration was last updated
-    ///
-    /// Example: `2023-02-20T14:45:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the number configuration was last updated. Example: `2023-02-20T14:45:00Z`.
     pub date_updated: Option<String>,
-    /// Source or origin of the phone number
-    ///
-    /// Example: `twilio`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source or origin of the phone number. Example: `twilio`.
     pub origin: Option<DetailedPhoneNumberDtoOrigin>,
 }
 
 /// Communication capabilities supported by this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/capabilities`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DetailedPhoneNumberDtoCapabilities {
-    /// Whether the number supports voice calls
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports voice calls. Example: `true`.
     pub voice: Option<bool>,
-    /// Whether the number supports SMS messaging
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports SMS messaging. Example: `true`.
     pub sms: Option<bool>,
-    /// Whether the number supports MMS messaging
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports MMS messaging. Example: `true`.
     pub mms: Option<bool>,
-    /// Whether the number supports fax transmission
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number supports fax transmission. Example: `false`.
     pub fax: Option<bool>,
 }
 
 /// Configuration for inbound call handling service
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DetailedPhoneNumberDtoInboundCallService {
-    /// Type of inbound call service
-    ///
-    /// Example: `voice_ai`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of inbound call service. Example: `voice_ai`.
     pub type_: Option<DetailedPhoneNumberDtoInboundCallServiceType>,
-    /// Service configuration value or ID
-    ///
-    /// Example: `68e381b296a83800a27cd1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Service configuration value or ID. Example: `68e381b296a83800a27cd1`.
     pub value: Option<String>,
 }
 
@@ -343,171 +242,102 @@ ghl_runtime::string_enum! {
 /// The response to `GET /phone-system/number-pools`.
 ///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1number-pools/get/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetNumberPoolListResponse {
-    /// Indicates if the request was successful
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the request was successful. Example: `true`.
     pub success: Option<bool>,
     /// Array of number pool objects
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<NumberPoolDto>>,
-    /// Total number of pools returned
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of pools returned. Example: `5`.
     pub total: Option<i64>,
 }
 
 /// An item of the `data` field of [`GetNumberPoolListResponse`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDto {
-    /// Unique identifier for the number pool
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the number pool. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// Human-readable name of the number pool
-    ///
-    /// Example: `Sales Team Pool`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-readable name of the number pool. Example: `Sales Team Pool`.
     pub name: Option<String>,
-    /// Location ID this pool belongs to
-    ///
-    /// Example: `loc123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID this pool belongs to. Example: `loc123`.
     pub location_id: Option<String>,
     /// Phone numbers in this pool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numbers: Option<Vec<NumberPoolDtoNumbersItem>>,
-    /// Number to forward calls to
-    ///
-    /// Example: `+14155552671`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number to forward calls to. Example: `+14155552671`.
     pub forwarding_number: Option<String>,
-    /// Whether whisper is enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether whisper is enabled. Example: `true`.
     pub whisper: Option<bool>,
-    /// Message played during whisper
-    ///
-    /// Example: `Incoming call from sales line`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message played during whisper. Example: `Incoming call from sales line`.
     pub whisper_message: Option<String>,
-    /// Whether call recording is enabled
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether call recording is enabled. Example: `true`.
     pub call_recording: Option<bool>,
-    /// Whether the number pool is active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the number pool is active. Example: `true`.
     pub is_active: Option<bool>,
     /// Inbound call service configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inbound_call_service: Option<NumberPoolDtoInboundCallService>,
 }
 
 /// Inbound call service configuration
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/inboundCallService`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDtoInboundCallService {
-    /// Type of inbound call service
-    ///
-    /// Example: `voice_ai`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of inbound call service. Example: `voice_ai`.
     pub type_: Option<String>,
-    /// Service configuration value/ID
-    ///
-    /// Example: `68e381b296a83800a27cd1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Service configuration value/ID. Example: `68e381b296a83800a27cd1`.
     pub value: Option<String>,
 }
 
 /// An item of the `numbers` field of [`NumberPoolDto`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/numbers/items`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct NumberPoolDtoNumbersItem {
-    /// E.164 formatted phone number
-    ///
-    /// Example: `+14155552671`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// E.164 formatted phone number. Example: `+14155552671`.
     pub phone_number: Option<String>,
-    /// Human-readable name for the number
-    ///
-    /// Example: `Sales Line 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Human-readable name for the number. Example: `Sales Line 1`.
     pub friendly_name: Option<String>,
 }
 
 /// The body of `POST /phone-system/numbers/location/{locationId}/purchase`.
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchasePhoneNumberBodyDto {
-    /// The phone number to purchase
-    ///
-    /// Example: `+18305551234`
+    /// The phone number to purchase. Example: `+18305551234`.
     pub phone_number: String,
-    /// ISO 3166-1 alpha-2 country code of the number
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 3166-1 alpha-2 country code of the number. Example: `US`.
     pub country_code: Option<String>,
-    /// Type of phone number
-    ///
-    /// Example: `local`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of phone number. Example: `local`.
     pub number_type: Option<PurchasePhoneNumberBodyDtoNumberType>,
-    /// Twilio address SID for compliance
-    ///
-    /// Example: `AD1234567890abcdef1234567890abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twilio address SID for compliance. Example: `AD1234567890abcdef1234567890abcde`.
     pub address_sid: Option<String>,
-    /// Twilio bundle SID for regulatory compliance
-    ///
-    /// Example: `BU1234567890abcdef1234567890abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twilio bundle SID for regulatory compliance. Example: `BU1234567890abcdef1234567890abcde`.
     pub bundle_sid: Option<String>,
-    /// Locality where the number is being purchased
-    ///
-    /// Example: `San Antonio`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Locality where the number is being purchased. Example: `San Antonio`.
     pub locality: Option<String>,
-    /// Region where the number is being purchased
-    ///
-    /// Example: `TX`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Region where the number is being purchased. Example: `TX`.
     pub region: Option<String>,
-    /// Unique request ID for idempotency (fingerprint of the purchase request)
-    ///
-    /// Example: `fp_abc123def456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique request ID for idempotency (fingerprint of the purchase request). Example: `fp_abc123def456`.
     pub fingerprint_id: Option<String>,
-    /// Skip location-level KYC verification if agency-level compliance has already been verified
-    ///
-    /// Example: `false`
-    #[serde(
-        rename = "skipLocationKYC",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Skip location-level KYC verification if agency-level compliance has already been verified. Example: `false`.
+    #[serde(rename = "skipLocationKYC")]
     pub skip_location_kyc: Option<bool>,
 }
 
@@ -593,46 +423,30 @@ ghl_runtime::string_enum! {
 /// The response to `POST /phone-system/numbers/location/{locationId}/purchase`.
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/TwilioAccountResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TwilioAccountResponseDto {
-    /// Unique identifier of the Twilio account record
-    ///
-    /// Example: `8xMPW85D2z5jgcTa5L1p`
+    /// Unique identifier of the Twilio account record. Example: `8xMPW85D2z5jgcTa5L1p`.
     pub id: String,
-    /// Twilio Account SID
-    ///
-    /// Example: `ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`
+    /// Twilio Account SID. Example: `ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`.
     pub account_sid: String,
-    /// Whether this location is under a GHL-managed Twilio account
-    ///
-    /// Example: `true`
+    /// Whether this location is under a GHL-managed Twilio account. Example: `true`.
     pub under_ghl_account: bool,
-    /// Whether SMS validation is enabled
-    ///
-    /// Example: `true`
+    /// Whether SMS validation is enabled. Example: `true`.
     pub validate_sms: bool,
-    /// The location ID this Twilio account belongs to
-    ///
-    /// Example: `aa4PBpxnPc9bs4LSdiW7`
+    /// The location ID this Twilio account belongs to. Example: `aa4PBpxnPc9bs4LSdiW7`.
     pub location_id: String,
-    /// Current migration status of the account
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current migration status of the account. Example: `completed`.
     pub migration_status: Option<String>,
     /// List of numbers being migrated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migration_numbers: Option<Vec<String>>,
     /// Map of phone numbers to assigned user IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_to_numbers: Option<std::collections::BTreeMap<String, String>>,
     /// Map of phone numbers to their service type (e.g. 'conversation')
     pub numbers: std::collections::BTreeMap<String, String>,
     /// Map of phone numbers to their friendly names
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_name: Option<std::collections::BTreeMap<String, String>>,
     /// New account SID if the account has been migrated to new credentials
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_account_sid: Option<String>,
 }

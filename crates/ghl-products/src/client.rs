@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Products API: one method per operation of `apps/products.json`.
@@ -31,11 +31,7 @@ impl ProductsClient {
     ///
     /// The "List Products" API allows to retrieve a paginated list of products. Customize your results by filtering products based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve product information.
     ///
-    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListInvoices`] to set optional inputs on ([`limit`](ListInvoices::limit), [`offset`](ListInvoices::offset), [`search`](ListInvoices::search), [`collection_ids`](ListInvoices::collection_ids), [`collection_slug`](ListInvoices::collection_slug), [`expand`](ListInvoices::expand), [`product_ids`](ListInvoices::product_ids), [`store_id`](ListInvoices::store_id), [`included_in_store`](ListInvoices::included_in_store), [`available_in_store`](ListInvoices::available_in_store), [`sort_order`](ListInvoices::sort_order)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoices`] ([`limit`](ListInvoices::limit), [`offset`](ListInvoices::offset), [`search`](ListInvoices::search), [`collection_ids`](ListInvoices::collection_ids), [`collection_slug`](ListInvoices::collection_slug), [`expand`](ListInvoices::expand), [`product_ids`](ListInvoices::product_ids), [`store_id`](ListInvoices::store_id), [`included_in_store`](ListInvoices::included_in_store), [`available_in_store`](ListInvoices::available_in_store), [`sort_order`](ListInvoices::sort_order)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -66,11 +62,7 @@ impl ProductsClient {
     ///
     /// The "Create Product" API allows adding a new product to the system. Use this endpoint to create a product with the specified details. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /products/` (operation `create-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateProduct`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/` (operation `create-product`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -86,11 +78,7 @@ impl ProductsClient {
     ///
     /// API to bulk update products (price, availability, collections, delete)
     ///
-    /// `POST /products/bulk-update` (operation `bulkUpdate`, API version `2021-07-28`).
-    ///
-    /// Returns a [`BulkUpdate`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/bulk-update` (operation `bulkUpdate`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -108,8 +96,6 @@ impl ProductsClient {
     ///
     /// `POST /products/bulk-update/edit` (operation `bulkEdit`, API version `2021-07-28`).
     ///
-    /// Returns a [`BulkEdit`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
@@ -124,11 +110,7 @@ impl ProductsClient {
     ///
     /// Internal API to fetch the Product Collections
     ///
-    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetProductCollection`] to set optional inputs on ([`limit`](GetProductCollection::limit), [`offset`](GetProductCollection::offset), [`collection_ids`](GetProductCollection::collection_ids), [`name`](GetProductCollection::name)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductCollection`] ([`limit`](GetProductCollection::limit), [`offset`](GetProductCollection::offset), [`collection_ids`](GetProductCollection::collection_ids), [`name`](GetProductCollection::name)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -158,11 +140,7 @@ impl ProductsClient {
     ///
     /// Create a new Product Collection for a specific location
     ///
-    /// `POST /products/collections` (operation `create-product-collection`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateProductCollection`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `POST /products/collections` (operation `create-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -181,11 +159,7 @@ impl ProductsClient {
     ///
     /// Delete specific product collection with Id :collectionId
     ///
-    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteProductCollection`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -212,11 +186,7 @@ impl ProductsClient {
 
     /// Get Details about individual product collection
     ///
-    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetProductCollectionId`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -242,11 +212,7 @@ impl ProductsClient {
     ///
     /// Update a specific product collection with Id :collectionId
     ///
-    /// `PUT /products/collections/{collectionId}` (operation `update-product-collection`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateProductCollection`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `PUT /products/collections/{collectionId}` (operation `update-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -271,11 +237,7 @@ impl ProductsClient {
     ///
     /// The "List Inventory API allows the user to retrieve a paginated list of inventory items. Use this endpoint to fetch details for multiple items in the inventory based on the provided query parameters.
     ///
-    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetListInventory`] to set optional inputs on ([`limit`](GetListInventory::limit), [`offset`](GetListInventory::offset), [`search`](GetListInventory::search)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`GetListInventory`] ([`limit`](GetListInventory::limit), [`offset`](GetListInventory::offset), [`search`](GetListInventory::search)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -303,11 +265,7 @@ impl ProductsClient {
     ///
     /// The Update Inventory API allows the user to bulk update the inventory for multiple items. Use this endpoint to update the available quantity and out-of-stock purchase settings for multiple items in the inventory.
     ///
-    /// `POST /products/inventory` (operation `update-inventory`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateInventory`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/inventory` (operation `update-inventory`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -323,11 +281,7 @@ impl ProductsClient {
     ///
     /// API to fetch the Product Reviews
     ///
-    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetProductReviews`] to set optional inputs on ([`limit`](GetProductReviews::limit), [`offset`](GetProductReviews::offset), [`sort_field`](GetProductReviews::sort_field), [`sort_order`](GetProductReviews::sort_order), [`rating`](GetProductReviews::rating), [`start_date`](GetProductReviews::start_date), [`end_date`](GetProductReviews::end_date), [`product_id`](GetProductReviews::product_id), [`store_id`](GetProductReviews::store_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductReviews`] ([`limit`](GetProductReviews::limit), [`offset`](GetProductReviews::offset), [`sort_field`](GetProductReviews::sort_field), [`sort_order`](GetProductReviews::sort_order), [`rating`](GetProductReviews::rating), [`start_date`](GetProductReviews::start_date), [`end_date`](GetProductReviews::end_date), [`product_id`](GetProductReviews::product_id), [`store_id`](GetProductReviews::store_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -361,11 +315,7 @@ impl ProductsClient {
     ///
     /// Update one or multiple product reviews: status, reply, etc.
     ///
-    /// `POST /products/reviews/bulk-update` (operation `bulk-update-product-review`, API version `2021-07-28`).
-    ///
-    /// Returns a [`BulkUpdateProductReview`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/reviews/bulk-update` (operation `bulk-update-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -384,11 +334,7 @@ impl ProductsClient {
     ///
     /// API to fetch the Review Count as per status
     ///
-    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetReviewsCount`] to set optional inputs on ([`rating`](GetReviewsCount::rating), [`start_date`](GetReviewsCount::start_date), [`end_date`](GetReviewsCount::end_date), [`product_id`](GetReviewsCount::product_id), [`store_id`](GetReviewsCount::store_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetReviewsCount`] ([`rating`](GetReviewsCount::rating), [`start_date`](GetReviewsCount::start_date), [`end_date`](GetReviewsCount::end_date), [`product_id`](GetReviewsCount::product_id), [`store_id`](GetReviewsCount::store_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -418,11 +364,7 @@ impl ProductsClient {
     ///
     /// Delete specific product review
     ///
-    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteProductReview`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -453,11 +395,7 @@ impl ProductsClient {
     ///
     /// Update status, reply, etc of a particular review
     ///
-    /// `PUT /products/reviews/{reviewId}` (operation `update-product-review`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateProductReview`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `PUT /products/reviews/{reviewId}` (operation `update-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -482,11 +420,7 @@ impl ProductsClient {
     ///
     /// API to update the status of products in a particular store
     ///
-    /// `POST /products/store/{storeId}` (operation `update-store-status`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateStoreStatus`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/store/{storeId}` (operation `update-store-status`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -511,11 +445,7 @@ impl ProductsClient {
     ///
     /// API to set the display priority of products in a store
     ///
-    /// `POST /products/store/{storeId}/priority` (operation `update-display-priority`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateDisplayPriority`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /products/store/{storeId}/priority` (operation `update-display-priority`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -540,11 +470,7 @@ impl ProductsClient {
     ///
     /// API to fetch the total number of products, included in the store, and excluded from the store and other stats
     ///
-    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetProductStoreStats`] to set optional inputs on ([`search`](GetProductStoreStats::search), [`collection_ids`](GetProductStoreStats::collection_ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductStoreStats`] ([`search`](GetProductStoreStats::search), [`collection_ids`](GetProductStoreStats::collection_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -574,11 +500,7 @@ impl ProductsClient {
     ///
     /// The "Delete Product by ID" API allows deleting a specific product using its unique identifier. Use this endpoint to remove a product from the system.
     ///
-    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteProductById`] to set optional inputs on ([`send_wishlist_status`](DeleteProductById::send_wishlist_status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`DeleteProductById`] ([`send_wishlist_status`](DeleteProductById::send_wishlist_status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -605,11 +527,7 @@ impl ProductsClient {
     ///
     /// The "Get Product by ID" API allows to retrieve information for a specific product using its unique identifier. Use this endpoint to fetch details for a single product based on the provided product ID.
     ///
-    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetProductById`] to set optional inputs on ([`send_wishlist_status`](GetProductById::send_wishlist_status)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`GetProductById`] ([`send_wishlist_status`](GetProductById::send_wishlist_status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -636,11 +554,7 @@ impl ProductsClient {
     ///
     /// The "Update Product by ID" API allows modifying information for a specific product using its unique identifier. Use this endpoint to update details for a single product based on the provided product ID.
     ///
-    /// `PUT /products/{productId}` (operation `update-product-by-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateProductById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /products/{productId}` (operation `update-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -665,11 +579,7 @@ impl ProductsClient {
     ///
     /// The "List Prices for a Product" API allows retrieving a paginated list of prices associated with a specific product. Customize your results by filtering prices or paginate through the list using the provided query parameters.
     ///
-    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListPricesForProduct`] to set optional inputs on ([`limit`](ListPricesForProduct::limit), [`offset`](ListPricesForProduct::offset), [`ids`](ListPricesForProduct::ids)); `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListPricesForProduct`] ([`limit`](ListPricesForProduct::limit), [`offset`](ListPricesForProduct::offset), [`ids`](ListPricesForProduct::ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -698,11 +608,7 @@ impl ProductsClient {
     ///
     /// The "Create Price for a Product" API allows adding a new price associated with a specific product to the system. Use this endpoint to create a price with the specified details for a particular product. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /products/{productId}/price` (operation `create-price-for-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreatePriceForProduct`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/{productId}/price` (operation `create-price-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -727,11 +633,7 @@ impl ProductsClient {
     ///
     /// The "Delete Price by ID for a Product" API allows deleting a specific price associated with a particular product using its unique identifier. Use this endpoint to remove a price from the system.
     ///
-    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeletePriceByIdForProduct`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -760,11 +662,7 @@ impl ProductsClient {
     ///
     /// The "Get Price by ID for a Product" API allows retrieving information for a specific price associated with a particular product using its unique identifier. Use this endpoint to fetch details for a single price based on the provided price ID and product ID.
     ///
-    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPriceByIdForProduct`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -793,11 +691,7 @@ impl ProductsClient {
     ///
     /// The "Update Price by ID for a Product" API allows modifying information for a specific price associated with a particular product using its unique identifier. Use this endpoint to update details for a single price based on the provided price ID and product ID.
     ///
-    /// `PUT /products/{productId}/price/{priceId}` (operation `update-price-by-id-for-product`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdatePriceByIdForProduct`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /products/{productId}/price/{priceId}` (operation `update-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -912,19 +806,15 @@ impl ListInvoices {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListProductsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListProductsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListProductsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListProductsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -964,7 +854,7 @@ impl ListInvoices {
             available_in_store,
             sort_order,
         } = self;
-        let request = Request::to(Method::GET, "/products/", "2021-07-28")
+        let request = Request::get("/products/", "2021-07-28")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("locationId", &location_id)
@@ -993,25 +883,21 @@ pub struct CreateProduct {
 
 impl CreateProduct {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateProductResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateProductResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateProductResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateProductResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/products/", "2021-07-28")
+        let request = Request::post("/products/", "2021-07-28")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1029,25 +915,21 @@ pub struct BulkUpdate {
 
 impl BulkUpdate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::BulkUpdateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkUpdateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkUpdateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkUpdateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/products/bulk-update", "2021-07-28")
+        let request = Request::post("/products/bulk-update", "2021-07-28")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1065,29 +947,21 @@ pub struct BulkEdit {
 
 impl BulkEdit {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::BulkEditResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkEditResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkEditResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkEditResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-            Method::POST,
-            "/products/bulk-update/edit",
-            "2021-07-28",
-        );
+        let request = Request::post("/products/bulk-update/edit", "2021-07-28");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -1132,21 +1006,15 @@ impl GetProductCollection {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListCollectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListCollectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListCollectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListCollectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1172,7 +1040,7 @@ impl GetProductCollection {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, limit, offset, alt_id, alt_type, collection_ids, name } = self;
-        let request = Request::to(Method::GET, "/products/collections", "2021-07-28")
+        let request = Request::get("/products/collections", "2021-07-28")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("altId", &alt_id)
@@ -1195,27 +1063,21 @@ pub struct CreateProductCollection {
 
 impl CreateProductCollection {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateCollectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateCollectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateCollectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateCollectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/products/collections", "2021-07-28")
+        let request = Request::post("/products/collections", "2021-07-28")
             .scopes(&["products/collection.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1235,28 +1097,21 @@ pub struct DeleteProductCollection {
 
 impl DeleteProductCollection {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteProductCollectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteProductCollectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteProductCollectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteProductCollectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/products/collections/{collectionId}",
                 "2021-07-28",
             )
@@ -1280,31 +1135,21 @@ pub struct GetProductCollectionId {
 
 impl GetProductCollectionId {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DefaultCollectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DefaultCollectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DefaultCollectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DefaultCollectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, alt_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/products/collections/{collectionId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/products/collections/{collectionId}", "2021-07-28")
             .path_param("collectionId", &collection_id)
             .query("altId", &alt_id)
             .scopes(&["products/collection.readonly"])
@@ -1324,31 +1169,21 @@ pub struct UpdateProductCollection {
 
 impl UpdateProductCollection {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateProductCollectionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateProductCollectionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateProductCollectionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateProductCollectionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, collection_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/products/collections/{collectionId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/products/collections/{collectionId}", "2021-07-28")
             .path_param("collectionId", &collection_id)
             .scopes(&["products/collection.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1389,19 +1224,15 @@ impl GetListInventory {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetInventoryResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetInventoryResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetInventoryResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetInventoryResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1427,7 +1258,7 @@ impl GetListInventory {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, limit, offset, alt_id, alt_type, search } = self;
-        let request = Request::to(Method::GET, "/products/inventory", "2021-07-28")
+        let request = Request::get("/products/inventory", "2021-07-28")
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
             .query("altId", &alt_id)
@@ -1449,27 +1280,21 @@ pub struct UpdateInventory {
 
 impl UpdateInventory {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateInventoryResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateInventoryResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateInventoryResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateInventoryResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/products/inventory", "2021-07-28")
+        let request = Request::post("/products/inventory", "2021-07-28")
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -1557,21 +1382,15 @@ impl GetProductReviews {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListProductReviewsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListProductReviewsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListProductReviewsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListProductReviewsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1610,7 +1429,7 @@ impl GetProductReviews {
             product_id,
             store_id,
         } = self;
-        let request = Request::to(Method::GET, "/products/reviews", "2021-07-28")
+        let request = Request::get("/products/reviews", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -1638,31 +1457,21 @@ pub struct BulkUpdateProductReview {
 
 impl BulkUpdateProductReview {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateProductReviewsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateProductReviewsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateProductReviewsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateProductReviewsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/products/reviews/bulk-update",
-                "2021-07-28",
-            )
+        let request = Request::post("/products/reviews/bulk-update", "2021-07-28")
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1716,21 +1525,15 @@ impl GetReviewsCount {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CountReviewsByStatusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CountReviewsByStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CountReviewsByStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CountReviewsByStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1745,7 +1548,7 @@ impl GetReviewsCount {
             product_id,
             store_id,
         } = self;
-        let request = Request::to(Method::GET, "/products/reviews/count", "2021-07-28")
+        let request = Request::get("/products/reviews/count", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("rating", rating.as_ref())
@@ -1772,31 +1575,21 @@ pub struct DeleteProductReview {
 
 impl DeleteProductReview {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteProductReviewResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteProductReviewResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteProductReviewResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteProductReviewResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, review_id, alt_id, alt_type, product_id } = self;
-        let request = Request::to(
-                Method::DELETE,
-                "/products/reviews/{reviewId}",
-                "2021-07-28",
-            )
+        let request = Request::delete("/products/reviews/{reviewId}", "2021-07-28")
             .path_param("reviewId", &review_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -1818,31 +1611,21 @@ pub struct UpdateProductReview {
 
 impl UpdateProductReview {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateProductReviewsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateProductReviewsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateProductReviewsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateProductReviewsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, review_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/products/reviews/{reviewId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/products/reviews/{reviewId}", "2021-07-28")
             .path_param("reviewId", &review_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1862,31 +1645,21 @@ pub struct UpdateStoreStatus {
 
 impl UpdateStoreStatus {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateProductStoreResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateProductStoreResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateProductStoreResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateProductStoreResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/products/store/{storeId}",
-                "2021-07-28",
-            )
+        let request = Request::post("/products/store/{storeId}", "2021-07-28")
             .path_param("storeId", &store_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1906,25 +1679,19 @@ pub struct UpdateDisplayPriority {
 
 impl UpdateDisplayPriority {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/products/store/{storeId}/priority",
-                "2021-07-28",
-            )
+        let request = Request::post("/products/store/{storeId}/priority", "2021-07-28")
             .path_param("storeId", &store_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1959,31 +1726,21 @@ impl GetProductStoreStats {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetProductStatsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetProductStatsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetProductStatsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetProductStatsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, store_id, alt_id, alt_type, search, collection_ids } = self;
-        let request = Request::to(
-                Method::GET,
-                "/products/store/{storeId}/stats",
-                "2021-07-28",
-            )
+        let request = Request::get("/products/store/{storeId}/stats", "2021-07-28")
             .path_param("storeId", &store_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -2013,25 +1770,21 @@ impl DeleteProductById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteProductResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteProductResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteProductResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteProductResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, location_id, send_wishlist_status } = self;
-        let request = Request::to(Method::DELETE, "/products/{productId}", "2021-07-28")
+        let request = Request::delete("/products/{productId}", "2021-07-28")
             .path_param("productId", &product_id)
             .query("locationId", &location_id)
             .query_opt("sendWishlistStatus", send_wishlist_status.as_ref())
@@ -2059,25 +1812,21 @@ impl GetProductById {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetProductResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetProductResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetProductResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetProductResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, location_id, send_wishlist_status } = self;
-        let request = Request::to(Method::GET, "/products/{productId}", "2021-07-28")
+        let request = Request::get("/products/{productId}", "2021-07-28")
             .path_param("productId", &product_id)
             .query("locationId", &location_id)
             .query_opt("sendWishlistStatus", send_wishlist_status.as_ref())
@@ -2098,25 +1847,21 @@ pub struct UpdateProductById {
 
 impl UpdateProductById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateProductResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateProductResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateProductResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateProductResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, body } = self;
-        let request = Request::to(Method::PUT, "/products/{productId}", "2021-07-28")
+        let request = Request::put("/products/{productId}", "2021-07-28")
             .path_param("productId", &product_id)
             .scopes(&["products.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2157,19 +1902,15 @@ impl ListPricesForProduct {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::ListPricesResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListPricesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListPricesResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListPricesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2195,11 +1936,7 @@ impl ListPricesForProduct {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, limit, offset, location_id, ids } = self;
-        let request = Request::to(
-                Method::GET,
-                "/products/{productId}/price",
-                "2021-07-28",
-            )
+        let request = Request::get("/products/{productId}/price", "2021-07-28")
             .path_param("productId", &product_id)
             .query_opt("limit", limit.as_ref())
             .query_opt("offset", offset.as_ref())
@@ -2222,29 +1959,21 @@ pub struct CreatePriceForProduct {
 
 impl CreatePriceForProduct {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreatePriceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreatePriceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreatePriceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreatePriceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/products/{productId}/price",
-                "2021-07-28",
-            )
+        let request = Request::post("/products/{productId}/price", "2021-07-28")
             .path_param("productId", &product_id)
             .scopes(&["products/prices.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -2265,26 +1994,21 @@ pub struct DeletePriceByIdForProduct {
 
 impl DeletePriceByIdForProduct {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeletePriceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePriceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePriceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePriceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/products/{productId}/price/{priceId}",
                 "2021-07-28",
             )
@@ -2309,29 +2033,21 @@ pub struct GetPriceByIdForProduct {
 
 impl GetPriceByIdForProduct {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPriceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPriceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPriceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPriceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/products/{productId}/price/{priceId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/products/{productId}/price/{priceId}", "2021-07-28")
             .path_param("productId", &product_id)
             .path_param("priceId", &price_id)
             .query("locationId", &location_id)
@@ -2353,29 +2069,21 @@ pub struct UpdatePriceByIdForProduct {
 
 impl UpdatePriceByIdForProduct {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdatePriceResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdatePriceResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdatePriceResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdatePriceResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, product_id, price_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/products/{productId}/price/{priceId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/products/{productId}/price/{priceId}", "2021-07-28")
             .path_param("productId", &product_id)
             .path_param("priceId", &price_id)
             .scopes(&["products/prices.write"])

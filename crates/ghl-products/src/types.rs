@@ -10,75 +10,39 @@ pub use ghl_common::types::AltType;
 /// An item of the `prices` field of [`BulkEditProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditPriceDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditPriceDto {
-    /// Price ID
-    ///
-    /// Example: `64a1b2c3d4e5f67890123456`
+    /// Price ID. Example: `64a1b2c3d4e5f67890123456`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Price name
-    ///
-    /// Example: `Standard Plan`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price name. Example: `Standard Plan`.
     pub name: Option<String>,
-    /// Price amount
-    ///
-    /// Example: `99.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price amount. Example: `99.99`.
     pub amount: Option<f64>,
-    /// Price currency
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price currency. Example: `USD`.
     pub currency: Option<String>,
-    /// Compare at price
-    ///
-    /// Example: `129.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Compare at price. Example: `129.99`.
     pub compare_at_price: Option<f64>,
-    /// Available quantity
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Available quantity. Example: `100`.
     pub available_quantity: Option<f64>,
-    /// Track inventory
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Track inventory. Example: `true`.
     pub track_inventory: Option<bool>,
-    /// Allow out of stock purchases
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow out of stock purchases. Example: `false`.
     pub allow_out_of_stock_purchases: Option<bool>,
-    /// SKU
-    ///
-    /// Example: `SKU-001`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// SKU. Example: `SKU-001`.
     pub sku: Option<String>,
-    /// Trial period in days
-    ///
-    /// Example: `7`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trial period in days. Example: `7`.
     pub trial_period: Option<f64>,
-    /// Total billing cycles
-    ///
-    /// Example: `12`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total billing cycles. Example: `12`.
     pub total_cycles: Option<f64>,
-    /// Setup fee
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Setup fee. Example: `25`.
     pub setup_fee: Option<f64>,
     /// Shipping options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_options: Option<ShippingOptionsDto>,
     /// Recurring details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<RecurringDto>,
 }
 
@@ -191,77 +155,43 @@ impl BulkEditPriceDto {
 /// An item of the `products` field of [`BulkEditRequestDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditProductDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditProductDto {
-    /// Product ID
-    ///
-    /// Example: `64a1b2c3d4e5f67890123456`
+    /// Product ID. Example: `64a1b2c3d4e5f67890123456`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Product name
-    ///
-    /// Example: `Premium Product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product name. Example: `Premium Product`.
     pub name: Option<String>,
-    /// Product description
-    ///
-    /// Example: `A high-quality premium product with excellent features and durability`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product description. Example: `A high-quality premium product with excellent features and durability`.
     pub description: Option<String>,
-    /// Product image
-    ///
-    /// Example: `https://example.com/product-image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product image. Example: `https://example.com/product-image.jpg`.
     pub image: Option<String>,
-    /// Product availability in store
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product availability in store. Example: `true`.
     pub available_in_store: Option<bool>,
     /// Array of price variants for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<BulkEditPriceDto>>,
     /// Collection IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// Enable product label
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable product label. Example: `true`.
     pub is_label_enabled: Option<bool>,
-    /// Enable taxes
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable taxes. Example: `true`.
     pub is_taxes_enabled: Option<bool>,
     /// SEO metadata for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<ProductSeoDto>,
-    /// Product URL slug
-    ///
-    /// Example: `premium-product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product URL slug. Example: `premium-product`.
     pub slug: Option<String>,
-    /// Automatic tax category ID
-    ///
-    /// Example: `64a1b2c3d4e5f67890123460`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Automatic tax category ID. Example: `64a1b2c3d4e5f67890123460`.
     pub automatic_tax_category_id: Option<String>,
-    /// Tax inclusive pricing
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax inclusive pricing. Example: `false`.
     pub tax_inclusive: Option<bool>,
     /// Product taxes
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<serde_json::Value>>,
     /// Product media
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<serde_json::Value>>,
     /// Product label
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<serde_json::Value>,
 }
 
@@ -389,9 +319,7 @@ impl BulkEditProductDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditRequestDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
@@ -421,58 +349,41 @@ impl BulkEditRequestDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEditResponseDto {
-    /// Success message
-    ///
-    /// Example: `Products updated successfully`
+    /// Success message. Example: `Products updated successfully`.
     pub message: String,
-    /// Operation status
-    ///
-    /// Example: `true`
+    /// Operation status. Example: `true`.
     pub status: bool,
-    /// Number of products updated
-    ///
-    /// Example: `5`
+    /// Number of products updated. Example: `5`.
     pub updated_count: i64,
 }
 
 /// The body of `POST /products/bulk-update`.
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkUpdateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Type of bulk update operation
-    ///
-    /// Example: `bulk-update-price`
+    /// Type of bulk update operation. Example: `bulk-update-price`.
     pub type_: BulkUpdateDtoType,
     /// Array of product IDs
     pub product_ids: Vec<String>,
     /// Filters to apply when selectAll is true
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<BulkUpdateFilters>,
     /// Price update configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceUpdateField>,
     /// Compare at price update configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<PriceUpdateField>,
     /// New availability status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<bool>,
     /// Array of collection IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// Currency code
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency code. Example: `USD`.
     pub currency: Option<String>,
 }
 
@@ -543,27 +454,18 @@ pub use ghl_common::types::BulkUpdateDtoType;
 /// The `filters` field of [`BulkUpdateDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateFilters`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkUpdateFilters {
     /// Filter by collection IDs
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// Filter by product type
-    ///
-    /// Example: `one-time`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter by product type. Example: `one-time`.
     pub product_type: Option<String>,
-    /// Filter by availability status
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter by availability status. Example: `true`.
     pub available_in_store: Option<bool>,
-    /// Filter by search term
-    ///
-    /// Example: `blue t-shirt`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter by search term. Example: `blue t-shirt`.
     pub search: Option<String>,
 }
 
@@ -606,17 +508,13 @@ impl BulkUpdateFilters {
 /// The response to `POST /products/bulk-update`.
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BulkUpdateResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
 }
 
@@ -627,50 +525,33 @@ pub struct BulkUpdateResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CollectionSchema {
-    /// The unique identifier for the collection
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the collection. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Location Id to which the collection is associated
-    ///
-    /// Example: `Z4Bxl8J4SaPEPLq9IQ8g`
+    /// Location Id to which the collection is associated. Example: `Z4Bxl8J4SaPEPLq9IQ8g`.
     pub alt_id: String,
-    /// Name of the collection
-    ///
-    /// Example: `Best Sellers`
+    /// Name of the collection. Example: `Best Sellers`.
     pub name: String,
-    /// Slug of the collection with which navigation is established. Special Characters and spacing is not allowed and should be unique
-    ///
-    /// Example: `best-sellers`
+    /// Slug of the collection with which navigation is established. Special Characters and spacing is not allowed and should be unique. Example: `best-sellers`.
     pub slug: String,
-    /// The URL of the image that is going to be displayed as the collection Thumbnail
-    ///
-    /// Example: `http://example.com/watermark.png`
+    /// The URL of the image that is going to be displayed as the collection Thumbnail. Example: `http://example.com/watermark.png`.
     pub image: String,
     /// The information which will be displayed in SEO previews
     pub seo: CollectionSeoDto,
-    /// Date at which the collection was created
-    ///
-    /// Example: `2024-02-22T09:27:19.728Z`
+    /// Date at which the collection was created. Example: `2024-02-22T09:27:19.728Z`.
     pub created_at: String,
 }
 
 /// The `seo` field of [`CollectionSchema`], the `seo` field of [`CreateProductCollectionsDto`] and the `seo` field of [`UpdateProductCollectionsDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/CollectionSEODto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CollectionSeoDto {
-    /// The title which will be displayed as an SEO format
-    ///
-    /// Example: `Best Sellers`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The title which will be displayed as an SEO format. Example: `Best Sellers`.
     pub title: Option<String>,
-    /// The description which would be displayed in preview purposes
-    ///
-    /// Example: `Collections where all the best products are available`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The description which would be displayed in preview purposes. Example: `Collections where all the best products are available`.
     pub description: Option<String>,
 }
 
@@ -719,100 +600,54 @@ pub struct CreateCollectionResponseDto {
 /// The body of `POST /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePriceDto {
-    /// The name of the price.
-    ///
-    /// Example: `Price Name`
+    /// The name of the price. Example: `Price Name`.
     pub name: String,
-    /// The type of the price.
-    ///
-    /// Example: `one_time`
+    /// The type of the price. Example: `one_time`.
     pub type_: Type,
-    /// The currency of the price.
-    ///
-    /// Example: `USD`
+    /// The currency of the price. Example: `USD`.
     pub currency: String,
-    /// The amount of the price. ( min: 0 )
-    ///
-    /// Example: `99.99`
+    /// The amount of the price. ( min: 0 ). Example: `99.99`.
     pub amount: f64,
     /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<RecurringDto>,
     /// A brief description of the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// An array of membership offers associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
-    /// The trial period duration in days (if applicable).
-    ///
-    /// Example: `7`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The trial period duration in days (if applicable). Example: `7`.
     pub trial_period: Option<f64>,
-    /// The total number of billing cycles for the price. ( min: 1 )
-    ///
-    /// Example: `12`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The total number of billing cycles for the price. ( min: 1 ). Example: `12`.
     pub total_cycles: Option<f64>,
-    /// The setup fee for the price.
-    ///
-    /// Example: `10.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The setup fee for the price. Example: `10.99`.
     pub setup_fee: Option<f64>,
     /// An array of variant option IDs associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
-    /// The compare at price for the price.
-    ///
-    /// Example: `19.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compare at price for the price. Example: `19.99`.
     pub compare_at_price: Option<f64>,
-    /// The unique identifier of the location associated with the price.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// The unique identifier of the location associated with the price. Example: `6578278e879ad2646715ba9c`.
     pub location_id: String,
-    /// The unique identifier of the user who created the price.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the user who created the price. Example: `6578278e879ad2646715ba9c`.
     pub user_id: Option<String>,
     /// Additional metadata associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<PriceMetaDto>,
-    /// Need to track inventory stock quantity
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Need to track inventory stock quantity. Example: `true`.
     pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Available inventory stock quantity. Example: `5`.
     pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Continue selling when out of stock. Example: `true`.
     pub allow_out_of_stock_purchases: Option<bool>,
-    /// The unique identifier of the SKU associated with the price
-    ///
-    /// Example: `sku_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the SKU associated with the price. Example: `sku_123`.
     pub sku: Option<String>,
     /// Shipping options of the Price
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_options: Option<ShippingOptionsDto>,
-    /// Is the product a digital product
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is the product a digital product. Example: `true`.
     pub is_digital_product: Option<bool>,
     /// Digital delivery options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digital_delivery: Option<Vec<String>>,
 }
 
@@ -969,120 +804,69 @@ impl CreatePriceDto {
 /// The response to `POST /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePriceResponseDto {
-    /// The unique identifier for the price.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
+    /// The unique identifier for the price. Example: `655b33aa2209e60b6adb87a7`.
     #[serde(rename = "_id")]
     pub id: String,
     /// An array of membership offers associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_offers: Option<Vec<MembershipOfferDto>>,
     /// An array of variant option IDs associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_option_ids: Option<Vec<String>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: Option<String>,
-    /// The unique identifier for the associated product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the associated product. Example: `655b33a82209e60b6adb87a5`.
     pub product: Option<String>,
-    /// The unique identifier for the user.
-    ///
-    /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier for the user. Example: `6YAtzfzpmHAdj0e8GkKp`.
     pub user_id: Option<String>,
-    /// The name of the price.
-    ///
-    /// Example: `Red / S`
+    /// The name of the price. Example: `Red / S`.
     pub name: String,
-    /// The type of the price (e.g., one_time).
-    ///
-    /// Example: `one_time`
+    /// The type of the price (e.g., one_time). Example: `one_time`.
     pub type_: Type,
-    /// The currency code for the price.
-    ///
-    /// Example: `INR`
+    /// The currency code for the price. Example: `INR`.
     pub currency: String,
-    /// The amount of the price.
-    ///
-    /// Example: `199999`
+    /// The amount of the price. Example: `199999`.
     pub amount: f64,
     /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<RecurringDto>,
-    /// The creation timestamp of the price.
-    ///
-    /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The creation timestamp of the price. Example: `2023-11-20T10:23:38.645Z`.
     pub created_at: Option<String>,
-    /// The last update timestamp of the price.
-    ///
-    /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The last update timestamp of the price. Example: `2024-01-23T09:57:04.852Z`.
     pub updated_at: Option<String>,
-    /// The compare-at price for comparison purposes.
-    ///
-    /// Example: `2000000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The compare-at price for comparison purposes. Example: `2000000`.
     pub compare_at_price: Option<f64>,
     /// Indicates whether inventory tracking is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Available inventory stock quantity. Example: `5`.
     pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Continue selling when out of stock. Example: `true`.
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
 /// The body of `POST /products/collections`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductCollectionsDto {
-    /// Location Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// The type of alt. For now it is only LOCATION
-    ///
-    /// Example: `LOCATION`
+    /// The type of alt. For now it is only LOCATION. Example: `LOCATION`.
     pub alt_type: AltType,
-    /// Unique Identifier of the Product Collection, Mongo Id
-    ///
-    /// Example: `66057f9d28536eae584ec047`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique Identifier of the Product Collection, Mongo Id. Example: `66057f9d28536eae584ec047`.
     pub collection_id: Option<String>,
-    /// Name of the Product Collection
-    ///
-    /// Example: `Best Sellers`
+    /// Name of the Product Collection. Example: `Best Sellers`.
     pub name: String,
-    /// Slug of the Product Collection which helps in navigation
-    ///
-    /// Example: `best-sellers`
+    /// Slug of the Product Collection which helps in navigation. Example: `best-sellers`.
     pub slug: String,
-    /// The URL of the image that is going to be displayed as the collection Thumbnail
-    ///
-    /// Example: `http://example.com/watermark.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL of the image that is going to be displayed as the collection Thumbnail. Example: `http://example.com/watermark.png`.
     pub image: Option<String>,
     /// The metadata information which will be displayed in SEO previews
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<CollectionSeoDto>,
 }
 
@@ -1127,82 +911,46 @@ impl CreateProductCollectionsDto {
 /// The body of `POST /products/`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductDto {
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
+    /// The name of the product. Example: `Awesome Product`.
     pub name: String,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: String,
-    /// A brief description of the product.
-    ///
-    /// Example: `Product description goes here.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A brief description of the product. Example: `Product description goes here.`.
     pub description: Option<String>,
     /// The `productType` field.
     pub product_type: ProductType,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL for the product image. Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`.
     pub image: Option<String>,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The statement descriptor for the product. Example: `abcde`.
     pub statement_descriptor: Option<String>,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the product is available in-store. Example: `true`.
     pub available_in_store: Option<bool>,
     /// An array of medias for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<ProductMediaDto>>,
     /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
     /// An array of category Ids for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty. Example: `true`.
     pub is_taxes_enabled: Option<bool>,
     /// List of ids of Taxes attached to the Product. If taxes are passed, isTaxesEnabled should be true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category ID for Automatic taxes calculation. Example: `65d71377c326ea78e1c47df5`.
     pub automatic_tax_category_id: Option<String>,
-    /// Is the product label enabled. If this is true, label object cannot be empty.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is the product label enabled. If this is true, label object cannot be empty. Example: `true`.
     pub is_label_enabled: Option<bool>,
     /// Details for Product Label
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ProductLabelDto>,
-    /// The slug using which the product navigation will be handled
-    ///
-    /// Example: `awesome-product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The slug using which the product navigation will be handled. Example: `awesome-product`.
     pub slug: Option<String>,
     /// SEO data for the product that will be displayed in the preview
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<ProductSeoDto>,
-    /// Whether the taxes should be included in the purchase price
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the taxes should be included in the purchase price. Example: `true`.
     pub tax_inclusive: Option<bool>,
 }
 
@@ -1335,81 +1083,45 @@ impl CreateProductDto {
 /// The response to `POST /products/`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateProductResponseDto {
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// product description
-    ///
-    /// Example: `This is a really awesome product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// product description. Example: `This is a really awesome product`.
     pub description: Option<String>,
     /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: String,
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
+    /// The name of the product. Example: `Awesome Product`.
     pub name: String,
-    /// The type of the product (e.g., PHYSICAL).
-    ///
-    /// Example: `PHYSICAL`
+    /// The type of the product (e.g., PHYSICAL). Example: `PHYSICAL`.
     pub product_type: String,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the product is available in-store. Example: `true`.
     pub available_in_store: Option<bool>,
-    /// The creation timestamp of the product.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
+    /// The creation timestamp of the product. Example: `2023-11-20T10:23:36.515Z`.
     pub created_at: String,
-    /// The last update timestamp of the product.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
+    /// The last update timestamp of the product. Example: `2024-01-23T09:57:04.846Z`.
     pub updated_at: String,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The statement descriptor for the product. Example: `abcde`.
     pub statement_descriptor: Option<String>,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL for the product image. Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`.
     pub image: Option<String>,
     /// An array of category Ids for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// The field indicates whether taxes are enabled for the product or not.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The field indicates whether taxes are enabled for the product or not. Example: `true`.
     pub is_taxes_enabled: Option<bool>,
     /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category ID for Automatic taxes calculation. Example: `65d71377c326ea78e1c47df5`.
     pub automatic_tax_category_id: Option<String>,
     /// The Product label details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ProductLabelDto>,
-    /// The slug of the product by which the product will be navigated
-    ///
-    /// Example: `washing-machine`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The slug of the product by which the product will be navigated. Example: `washing-machine`.
     pub slug: Option<String>,
 }
 
@@ -1421,9 +1133,7 @@ pub struct CreateProductResponseDto {
 pub struct DefaultCollectionResponseDto {
     /// Collection Data
     pub data: ProductCategories,
-    /// Status of the operation
-    ///
-    /// Example: `true`
+    /// Status of the operation. Example: `true`.
     pub status: bool,
 }
 
@@ -1443,9 +1153,7 @@ pub type DefaultProductResponseDto = CreateProductResponseDto;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeletePriceResponseDto {
-    /// returns true if the price is successfully deleted
-    ///
-    /// Example: `true`
+    /// returns true if the price is successfully deleted. Example: `true`.
     pub status: bool,
 }
 
@@ -1497,65 +1205,40 @@ pub use ghl_common::types::Direction as GetProductReviewsSortOrder;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetProductStatsResponseDto {
-    /// Total number of products
-    ///
-    /// Example: `100`
+    /// Total number of products. Example: `100`.
     pub total_products: i64,
-    /// Number of products included in the store
-    ///
-    /// Example: `80`
+    /// Number of products included in the store. Example: `80`.
     pub included_in_store: i64,
-    /// Number of products excluded from the store
-    ///
-    /// Example: `20`
+    /// Number of products excluded from the store. Example: `20`.
     pub excluded_from_store: i64,
 }
 
 /// An item of the `inventory` field of [`GetInventoryResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/InventoryItemDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InventoryItemDto {
-    /// The unique identifier for the price
-    ///
-    /// Example: `6241712be68f7a98102ba272`
+    /// The unique identifier for the price. Example: `6241712be68f7a98102ba272`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name of the price/variant
-    ///
-    /// Example: `Medium T-shirt`
+    /// Name of the price/variant. Example: `Medium T-shirt`.
     pub name: String,
-    /// Available quantity in inventory
-    ///
-    /// Example: `50`
+    /// Available quantity in inventory. Example: `50`.
     pub available_quantity: f64,
-    /// SKU for the product variant
-    ///
-    /// Example: `TSHIRT-MED-001`
+    /// SKU for the product variant. Example: `TSHIRT-MED-001`.
     pub sku: String,
-    /// Whether out of stock purchases are allowed
-    ///
-    /// Example: `false`
+    /// Whether out of stock purchases are allowed. Example: `false`.
     pub allow_out_of_stock_purchases: bool,
-    /// Product ID this price belongs to
-    ///
-    /// Example: `6241712be68f7a98102ba270`
+    /// Product ID this price belongs to. Example: `6241712be68f7a98102ba270`.
     pub product: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// Last update timestamp. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
-    /// Product image URL
-    ///
-    /// Example: `https://example.com/images/product.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product image URL. Example: `https://example.com/images/product.jpg`.
     pub image: Option<String>,
-    /// Product name
-    ///
-    /// Example: `T-shirt`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product name. Example: `T-shirt`.
     pub product_name: Option<String>,
 }
 
@@ -1606,9 +1289,7 @@ pub struct ListProductsResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListProductsStats {
-    /// Total number of products
-    ///
-    /// Example: `20`
+    /// Total number of products. Example: `20`.
     pub total: i64,
 }
 
@@ -1618,17 +1299,11 @@ pub struct ListProductsStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MembershipOfferDto {
-    /// Membership offer label
-    ///
-    /// Example: `top_50`
+    /// Membership offer label. Example: `top_50`.
     pub label: String,
-    /// Membership offer label
-    ///
-    /// Example: `50`
+    /// Membership offer label. Example: `50`.
     pub value: String,
-    /// The unique identifier for the membership offer.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
+    /// The unique identifier for the membership offer. Example: `655b33aa2209e60b6adb87a7`.
     #[serde(rename = "_id")]
     pub id: String,
 }
@@ -1654,21 +1329,13 @@ impl MembershipOfferDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PriceDimensionsDto {
-    /// Height of the price
-    ///
-    /// Example: `10`
+    /// Height of the price. Example: `10`.
     pub height: f64,
-    /// Width of the price
-    ///
-    /// Example: `10`
+    /// Width of the price. Example: `10`.
     pub width: f64,
-    /// Length of the price
-    ///
-    /// Example: `10`
+    /// Length of the price. Example: `10`.
     pub length: f64,
-    /// Unit of the price dimensions
-    ///
-    /// Example: `cm`
+    /// Unit of the price dimensions. Example: `cm`.
     pub unit: PriceDimensionsDtoUnit,
 }
 
@@ -1694,26 +1361,18 @@ pub use ghl_common::types::Unit as PriceDimensionsDtoUnit;
 /// The `meta` field of [`CreatePriceDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PriceMetaDto {
-    /// The source of the price.
-    ///
-    /// Example: `stripe`
+    /// The source of the price. Example: `stripe`.
     pub source: PriceMetaDtoSource,
-    /// The id of the source of the price from where it is imported
-    ///
-    /// Example: `123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The id of the source of the price from where it is imported. Example: `123`.
     pub source_id: Option<String>,
-    /// The Stripe price ID associated with the price.
-    ///
-    /// Example: `price_123`
+    /// The Stripe price ID associated with the price. Example: `price_123`.
     pub stripe_price_id: String,
-    /// The internal source of the price.
-    ///
-    /// Example: `agency_plan`
+    /// The internal source of the price. Example: `agency_plan`.
     pub internal_source: PriceMetaDtoInternalSource,
 }
 
@@ -1746,22 +1405,16 @@ pub use ghl_common::types::PriceMetaDtoSource;
 /// The `price` field of [`BulkUpdateDto`] and the `compareAtPrice` field of [`BulkUpdateDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceUpdateField`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PriceUpdateField {
-    /// Type of price update
-    ///
-    /// Example: `INCREASE_BY_AMOUNT`
+    /// Type of price update. Example: `INCREASE_BY_AMOUNT`.
     pub type_: PriceUpdateFieldType,
-    /// Value to update (amount or percentage based on type)
-    ///
-    /// Example: `100`
+    /// Value to update (amount or percentage based on type). Example: `100`.
     pub value: f64,
-    /// Round to nearest whole number
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Round to nearest whole number. Example: `true`.
     pub round_to_whole: Option<bool>,
 }
 
@@ -1792,23 +1445,16 @@ pub type ProductCategories = serde_json::Value;
 /// The `label` field of [`CreateProductDto`], the `label` field of [`CreateProductResponseDto`] and the `label` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductLabelDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductLabelDto {
-    /// The content for the product label.
-    ///
-    /// Example: `Featured`
+    /// The content for the product label. Example: `Featured`.
     pub title: String,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2024-06-26T05:43:35.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2024-06-26T05:43:35.000Z`.
     pub start_date: Option<String>,
-    /// Start date in YYYY-MM-DDTHH:mm:ssZ format
-    ///
-    /// Example: `2024-06-30T05:43:39.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date in YYYY-MM-DDTHH:mm:ssZ format. Example: `2024-06-30T05:43:39.000Z`.
     pub end_date: Option<String>,
 }
 
@@ -1838,36 +1484,22 @@ impl ProductLabelDto {
 /// An item of the `medias` field of [`CreateProductDto`] and an item of the `medias` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductMediaDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProductMediaDto {
-    /// The unique identifier for the media.
-    ///
-    /// Example: `fzrgusiuu0m`
+    /// The unique identifier for the media. Example: `fzrgusiuu0m`.
     pub id: String,
-    /// The title of the media file.
-    ///
-    /// Example: `1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The title of the media file. Example: `1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png`.
     pub title: Option<String>,
-    /// The URL where the media file is stored.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png`
+    /// The URL where the media file is stored. Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png`.
     pub url: String,
-    /// The type of the media file (e.g., image, video will be supporting soon).
-    ///
-    /// Example: `image`
+    /// The type of the media file (e.g., image, video will be supporting soon). Example: `image`.
     pub type_: ProductMediaDtoType,
-    /// Indicates whether the media is featured.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the media is featured. Example: `true`.
     pub is_featured: Option<bool>,
-    /// Mongo ObjectIds of the prices for which the media is assigned
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mongo ObjectIds of the prices for which the media is assigned. Example: `6578278e879ad2646715ba9c`.
     pub price_ids: Option<Vec<Vec<serde_json::Value>>>,
 }
 
@@ -1918,13 +1550,9 @@ pub use ghl_common::types::Type as ProductMediaDtoType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProductReviewDto {
-    /// Headline of the Review
-    ///
-    /// Example: `Amazing product with great quality`
+    /// Headline of the Review. Example: `Amazing product with great quality`.
     pub headline: String,
-    /// Detailed Review of the product
-    ///
-    /// Example: `This product exceeded my expectations in terms of quality and performance. Highly recommended!`
+    /// Detailed Review of the product. Example: `This product exceeded my expectations in terms of quality and performance. Highly recommended!`.
     pub comment: String,
     /// User who is giving the review/reply
     pub user: UserDetailsDto,
@@ -1958,13 +1586,9 @@ pub use ghl_common::types::ProductType;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProductVariantDto {
-    /// A unique identifier for the variant.
-    ///
-    /// Example: `38s63qmxfr4`
+    /// A unique identifier for the variant. Example: `38s63qmxfr4`.
     pub id: String,
-    /// The name of the variant.
-    ///
-    /// Example: `Size`
+    /// The name of the variant. Example: `Size`.
     pub name: String,
     /// An array of options for the variant.
     pub options: Vec<ProductVariantOptionDto>,
@@ -1991,13 +1615,9 @@ impl ProductVariantDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProductVariantOptionDto {
-    /// The unique identifier for the option.
-    ///
-    /// Example: `h4z7u0im2q8`
+    /// The unique identifier for the option. Example: `h4z7u0im2q8`.
     pub id: String,
-    /// The name of the option.
-    ///
-    /// Example: `XL`
+    /// The name of the option. Example: `XL`.
     pub name: String,
 }
 
@@ -2018,13 +1638,9 @@ impl ProductVariantOptionDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecurringDto {
-    /// The interval at which the recurring event occurs.
-    ///
-    /// Example: `day`
+    /// The interval at which the recurring event occurs. Example: `day`.
     pub interval: RecurringDtoInterval,
-    /// The number of intervals between each occurrence of the event.
-    ///
-    /// Example: `1`
+    /// The number of intervals between each occurrence of the event. Example: `1`.
     pub interval_count: f64,
 }
 
@@ -2040,14 +1656,13 @@ pub use ghl_common::types::Interval as RecurringDtoInterval;
 /// The `shippingOptions` field of [`BulkEditPriceDto`] and the `shippingOptions` field of [`CreatePriceDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ShippingOptionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ShippingOptionsDto {
     /// Weight options of the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<WeightOptionsDto>,
     /// Dimensions of the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<PriceDimensionsDto>,
 }
 
@@ -2082,9 +1697,7 @@ pub use ghl_common::types::DefaultPriceResponseDtoType as Type;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateDisplayPriorityBodyDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
@@ -2114,9 +1727,7 @@ impl UpdateDisplayPriorityBodyDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInventoryDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
@@ -2142,23 +1753,16 @@ impl UpdateInventoryDto {
 /// An item of the `items` field of [`UpdateInventoryDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryItemDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateInventoryItemDto {
-    /// The unique identifier for the price, in MongoDB ID format.
-    ///
-    /// Example: `5e9f8f8f8f8f8f8f8f8f8f8`
+    /// The unique identifier for the price, in MongoDB ID format. Example: `5e9f8f8f8f8f8f8f8f8f8f8`.
     pub price_id: String,
-    /// The available quantity of the item.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The available quantity of the item. Example: `10`.
     pub available_quantity: Option<f64>,
-    /// Whether to continue selling the item when out of stock.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to continue selling the item when out of stock. Example: `false`.
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
@@ -2211,35 +1815,22 @@ pub type UpdateProductCollectionResponseDto = BulkUpdateResponseDto;
 /// The body of `PUT /products/collections/{collectionId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductCollectionsDto {
-    /// Location Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
-    /// The type of alt. For now it is only LOCATION
-    ///
-    /// Example: `LOCATION`
+    /// The type of alt. For now it is only LOCATION. Example: `LOCATION`.
     pub alt_type: AltType,
-    /// Name of the Product Collection
-    ///
-    /// Example: `Best Sellers`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the Product Collection. Example: `Best Sellers`.
     pub name: Option<String>,
-    /// Slug of the Product Collection which helps in navigation
-    ///
-    /// Example: `best-sellers`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Slug of the Product Collection which helps in navigation. Example: `best-sellers`.
     pub slug: Option<String>,
-    /// The URL of the image that is going to be displayed as the collection Thumbnail
-    ///
-    /// Example: `http://example.com/watermark.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL of the image that is going to be displayed as the collection Thumbnail. Example: `http://example.com/watermark.png`.
     pub image: Option<String>,
     /// The metadata information which will be displayed in SEO previews
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<CollectionSeoDto>,
 }
 
@@ -2284,85 +1875,48 @@ impl UpdateProductCollectionsDto {
 /// The body of `PUT /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductDto {
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
+    /// The name of the product. Example: `Awesome Product`.
     pub name: String,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
+    /// The unique identifier for the location. Example: `3SwdhCsvxI8Au3KsPJt6`.
     pub location_id: String,
-    /// A brief description of the product.
-    ///
-    /// Example: `Product description goes here.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A brief description of the product. Example: `Product description goes here.`.
     pub description: Option<String>,
     /// The `productType` field.
     pub product_type: ProductType,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL for the product image. Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`.
     pub image: Option<String>,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The statement descriptor for the product. Example: `abcde`.
     pub statement_descriptor: Option<String>,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the product is available in-store. Example: `true`.
     pub available_in_store: Option<bool>,
     /// An array of medias for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<ProductMediaDto>>,
     /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variants: Option<Vec<ProductVariantDto>>,
     /// An array of category Ids for the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection_ids: Option<Vec<String>>,
-    /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Are there any taxes attached to the product. If this is true, taxes array cannot be empty. Example: `true`.
     pub is_taxes_enabled: Option<bool>,
     /// List of ids of Taxes attached to the Product. If taxes are passed, isTaxesEnabled should be true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tax category ID for Automatic taxes calculation. Example: `65d71377c326ea78e1c47df5`.
     pub automatic_tax_category_id: Option<String>,
-    /// Is the product label enabled. If this is true, label object cannot be empty.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is the product label enabled. If this is true, label object cannot be empty. Example: `true`.
     pub is_label_enabled: Option<bool>,
     /// Details for Product Label
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ProductLabelDto>,
-    /// The slug using which the product navigation will be handled
-    ///
-    /// Example: `awesome-product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The slug using which the product navigation will be handled. Example: `awesome-product`.
     pub slug: Option<String>,
     /// SEO data for the product that will be displayed in the preview
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<ProductSeoDto>,
-    /// Whether the taxes should be included in the purchase price
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the taxes should be included in the purchase price. Example: `true`.
     pub tax_inclusive: Option<bool>,
     /// The prices of the product
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<Vec<String>>,
 }
 
@@ -2507,41 +2061,26 @@ pub type UpdateProductResponseDto = CreateProductResponseDto;
 /// The body of `PUT /products/reviews/{reviewId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Product Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Product Id. Example: `6578278e879ad2646715ba9c`.
     pub product_id: String,
-    /// Status of the review
-    ///
-    /// Example: `approved`
+    /// Status of the review. Example: `approved`.
     pub status: String,
     /// Reply of the review
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Vec<ProductReviewDto>>,
-    /// Rating of the product
-    ///
-    /// Example: `4.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Rating of the product. Example: `4.5`.
     pub rating: Option<f64>,
-    /// Headline of the Review
-    ///
-    /// Example: `Amazing product with great quality`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Headline of the Review. Example: `Amazing product with great quality`.
     pub headline: Option<String>,
-    /// Detailed Review of the product
-    ///
-    /// Example: `The product is for sure a must and recommended buy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Detailed Review of the product. Example: `The product is for sure a must and recommended buy`.
     pub detail: Option<String>,
 }
 
@@ -2597,17 +2136,11 @@ impl UpdateProductReviewDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewObjectDto {
-    /// Review Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Review Id. Example: `6578278e879ad2646715ba9c`.
     pub review_id: String,
-    /// Product Id
-    ///
-    /// Example: `6578278e879ad2646715ba9d`
+    /// Product Id. Example: `6578278e879ad2646715ba9d`.
     pub product_id: String,
-    /// Store Id
-    ///
-    /// Example: `a1b2c3d4e5f6g7h8i9j0k1l2`
+    /// Store Id. Example: `a1b2c3d4e5f6g7h8i9j0k1l2`.
     pub store_id: String,
 }
 
@@ -2633,17 +2166,13 @@ impl UpdateProductReviewObjectDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductReviewsDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
     /// Array of Product Reviews
     pub reviews: Vec<UpdateProductReviewObjectDto>,
-    /// Status of the review
-    ///
-    /// Example: `approved`
+    /// Status of the review. Example: `approved`.
     pub status: String,
 }
 
@@ -2676,15 +2205,11 @@ pub type UpdateProductReviewsResponseDto = BulkUpdateResponseDto;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateProductStoreDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Action to include or exclude the product from the store
-    ///
-    /// Example: `include`
+    /// Action to include or exclude the product from the store. Example: `include`.
     pub action: UpdateProductStoreDtoAction,
     /// Array of product IDs
     pub product_ids: Vec<String>,
@@ -2717,27 +2242,18 @@ pub type UpdateProductStoreResponseDto = BulkUpdateResponseDto;
 /// The `user` field of [`ProductReviewDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/UserDetailsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserDetailsDto {
-    /// Name of the customer
-    ///
-    /// Example: `John Doe`
+    /// Name of the customer. Example: `John Doe`.
     pub name: String,
-    /// Email of the customer
-    ///
-    /// Example: `example@example.com`
+    /// Email of the customer. Example: `example@example.com`.
     pub email: String,
-    /// Phone no of the customer
-    ///
-    /// Example: `+1-555-555-5555`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone no of the customer. Example: `+1-555-555-5555`.
     pub phone: Option<String>,
-    /// Is the person an admin or customer
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is the person an admin or customer. Example: `true`.
     pub is_customer: Option<bool>,
 }
 
@@ -2771,13 +2287,9 @@ impl UserDetailsDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WeightOptionsDto {
-    /// Actual weight of the product
-    ///
-    /// Example: `10`
+    /// Actual weight of the product. Example: `10`.
     pub value: f64,
-    /// Weight unit of the product
-    ///
-    /// Example: `kg`
+    /// Weight unit of the product. Example: `kg`.
     pub unit: WeightOptionsDtoUnit,
 }
 

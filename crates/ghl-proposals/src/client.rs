@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Documents and Contracts API: one method per operation of `apps/proposals.json`.
@@ -31,11 +31,7 @@ impl ProposalsClient {
     ///
     /// List documents for a location
     ///
-    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListDocumentsContracts`] to set optional inputs on ([`status`](ListDocumentsContracts::status), [`payment_status`](ListDocumentsContracts::payment_status), [`limit`](ListDocumentsContracts::limit), [`skip`](ListDocumentsContracts::skip), [`query`](ListDocumentsContracts::query), [`date_from`](ListDocumentsContracts::date_from), [`date_to`](ListDocumentsContracts::date_to)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `2021-07-28`). Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListDocumentsContracts`] ([`status`](ListDocumentsContracts::status), [`payment_status`](ListDocumentsContracts::payment_status), [`limit`](ListDocumentsContracts::limit), [`skip`](ListDocumentsContracts::skip), [`query`](ListDocumentsContracts::query), [`date_from`](ListDocumentsContracts::date_from), [`date_to`](ListDocumentsContracts::date_to)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -65,11 +61,7 @@ impl ProposalsClient {
     ///
     /// Send document to a client
     ///
-    /// `POST /proposals/document/send` (operation `send-documents-contracts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SendDocumentsContracts`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `POST /proposals/document/send` (operation `send-documents-contracts`, API version `2021-07-28`). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -88,11 +80,7 @@ impl ProposalsClient {
     ///
     /// List document contract templates for a location
     ///
-    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListDocumentsContractsTemplates`] to set optional inputs on ([`date_from`](ListDocumentsContractsTemplates::date_from), [`date_to`](ListDocumentsContractsTemplates::date_to), [`type_`](ListDocumentsContractsTemplates::type_), [`name`](ListDocumentsContractsTemplates::name), [`is_public_document`](ListDocumentsContractsTemplates::is_public_document), [`user_id`](ListDocumentsContractsTemplates::user_id), [`limit`](ListDocumentsContractsTemplates::limit), [`skip`](ListDocumentsContractsTemplates::skip)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `2021-07-28`). Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListDocumentsContractsTemplates`] ([`date_from`](ListDocumentsContractsTemplates::date_from), [`date_to`](ListDocumentsContractsTemplates::date_to), [`type_`](ListDocumentsContractsTemplates::type_), [`name`](ListDocumentsContractsTemplates::name), [`is_public_document`](ListDocumentsContractsTemplates::is_public_document), [`user_id`](ListDocumentsContractsTemplates::user_id), [`limit`](ListDocumentsContractsTemplates::limit), [`skip`](ListDocumentsContractsTemplates::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -123,11 +111,7 @@ impl ProposalsClient {
     ///
     /// Send template to a client
     ///
-    /// `POST /proposals/templates/send` (operation `send-documents-contracts-template`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SendDocumentsContractsTemplate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) or agency token.
+    /// `POST /proposals/templates/send` (operation `send-documents-contracts-template`, API version `2021-07-28`). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -205,19 +189,15 @@ impl ListDocumentsContracts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DocumentListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DocumentListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DocumentListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DocumentListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -250,7 +230,7 @@ impl ListDocumentsContracts {
             date_from,
             date_to,
         } = self;
-        let request = Request::to(Method::GET, "/proposals/document", "2021-07-28")
+        let request = Request::get("/proposals/document", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("status", status.as_ref())
             .query_opt("paymentStatus", payment_status.as_ref())
@@ -274,25 +254,21 @@ pub struct SendDocumentsContracts {
 
 impl SendDocumentsContracts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendDocumentResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendDocumentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendDocumentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendDocumentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/proposals/document/send", "2021-07-28")
+        let request = Request::post("/proposals/document/send", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))
@@ -365,21 +341,15 @@ impl ListDocumentsContractsTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::TemplateListPaginationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::TemplateListPaginationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::TemplateListPaginationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::TemplateListPaginationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -416,7 +386,7 @@ impl ListDocumentsContractsTemplates {
             limit,
             skip,
         } = self;
-        let request = Request::to(Method::GET, "/proposals/templates", "2021-07-28")
+        let request = Request::get("/proposals/templates", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("dateFrom", date_from.as_ref())
             .query_opt("dateTo", date_to.as_ref())
@@ -441,29 +411,21 @@ pub struct SendDocumentsContractsTemplate {
 
 impl SendDocumentsContractsTemplate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SendTemplateResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SendTemplateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SendTemplateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SendTemplateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/proposals/templates/send",
-                "2021-07-28",
-            )
+        let request = Request::post("/proposals/templates/send", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
         Ok((client, request))

@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/BadRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Bad Request`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
@@ -27,29 +26,17 @@ pub struct BadRequestDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CcRecipientItem {
-    /// Email
-    ///
-    /// Example: `jim@gmail.com`
+    /// Email. Example: `jim@gmail.com`.
     pub email: String,
-    /// Contact ID
-    ///
-    /// Example: `contactId`
+    /// Contact ID. Example: `contactId`.
     pub id: String,
-    /// Contact Image URL
-    ///
-    /// Example: `https://example.com/image.jpg`
+    /// Contact Image URL. Example: `https://example.com/image.jpg`.
     pub image_url: String,
-    /// Contact Name
-    ///
-    /// Example: `Jim Anton`
+    /// Contact Name. Example: `Jim Anton`.
     pub contact_name: String,
-    /// First Name
-    ///
-    /// Example: `Jim`
+    /// First Name. Example: `Jim`.
     pub first_name: String,
-    /// Last Name
-    ///
-    /// Example: `Anton`
+    /// Last Name. Example: `Anton`.
     pub last_name: String,
 }
 
@@ -81,17 +68,11 @@ impl CcRecipientItem {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscountDto {
-    /// Unique identifier for the discount
-    ///
-    /// Example: `123456`
+    /// Unique identifier for the discount. Example: `123456`.
     pub id: String,
-    /// Discount value (either a percentage or custom amount)
-    ///
-    /// Example: `10`
+    /// Discount value (either a percentage or custom amount). Example: `10`.
     pub value: f64,
-    /// Type of discount
-    ///
-    /// Example: `percentage`
+    /// Type of discount. Example: `percentage`.
     pub type_: DiscountDtoType,
 }
 
@@ -104,91 +85,58 @@ pub use ghl_common::types::Type2 as DiscountDtoType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DocumentDto {
-    /// Location Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Location Id. Example: `hTlkh7t8gujsahgg93`.
     pub location_id: String,
-    /// Document Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Document Id. Example: `hTlkh7t8gujsahgg93`.
     pub document_id: String,
-    /// Unique identifier
-    ///
-    /// Example: `67ac9a51106ee8311e911XXXX`
+    /// Unique identifier. Example: `67ac9a51106ee8311e911XXXX`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Name of the document
-    ///
-    /// Example: `Document Name`
+    /// Name of the document. Example: `Document Name`.
     pub name: String,
-    /// Type of the document
-    ///
-    /// Example: `proposal`
+    /// Type of the document. Example: `proposal`.
     pub type_: String,
-    /// Whether the document is deleted
-    ///
-    /// Example: `false`
+    /// Whether the document is deleted. Example: `false`.
     pub deleted: bool,
-    /// Whether the document is expired
-    ///
-    /// Example: `false`
+    /// Whether the document is expired. Example: `false`.
     pub is_expired: bool,
-    /// Number of times document is moved to draft state
-    ///
-    /// Example: `1`
+    /// Number of times document is moved to draft state. Example: `1`.
     pub document_revision: f64,
     /// Fillable fields
     pub fillable_fields: Vec<FillableFieldsDto>,
     /// Grand total object of the document
     pub grand_total: GrandTotalDto,
-    /// Locale of the location
-    ///
-    /// Example: `en-US`
+    /// Locale of the location. Example: `en-US`.
     pub locale: String,
-    /// Document status
-    ///
-    /// Example: `draft`
+    /// Document status. Example: `draft`.
     pub status: Vec<StatusItem>,
-    /// Payment status
-    ///
-    /// Example: `paid`
+    /// Payment status. Example: `paid`.
     pub payment_status: Vec<PaymentStatusItem>,
     /// Recipients
     pub recipients: Vec<RecipientItem>,
     /// Links for the document if its sent
     pub links: Vec<ProposalEstimateLinksDto>,
-    /// Date start from (ISO 8601)
-    ///
-    /// Example: `2025-02-03T18:30:00.000Z`
+    /// Date start from (ISO 8601). Example: `2025-02-03T18:30:00.000Z`.
     pub updated_at: String,
-    /// Date to (ISO 8601)
-    ///
-    /// Example: `2025-02-14T18:29:59.999Z`
+    /// Date to (ISO 8601). Example: `2025-02-14T18:29:59.999Z`.
     pub created_at: String,
 }
 
 /// The response to `GET /proposals/document`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentListResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DocumentListResponseDto {
     /// List of documents
     pub documents: Vec<DocumentDto>,
-    /// Total records available
-    ///
-    /// Example: `10`
+    /// Total records available. Example: `10`.
     pub total: i64,
-    /// WhiteLabel url for document
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// WhiteLabel url for document. Example: `https://example.com`.
     pub white_label_base_url: Option<f64>,
-    /// WhiteLabel url for invoice
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// WhiteLabel url for invoice. Example: `https://example.com`.
     pub white_label_base_url_for_invoice: Option<f64>,
 }
 
@@ -203,33 +151,21 @@ pub use ghl_common::types::EntityReference;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FillableFieldsDto {
-    /// Field Id
-    ///
-    /// Example: `text_field_1`
+    /// Field Id. Example: `text_field_1`.
     pub field_id: String,
-    /// Is the field required
-    ///
-    /// Example: `true`
+    /// Is the field required. Example: `true`.
     pub is_required: bool,
-    /// Has the field been completed
-    ///
-    /// Example: `true`
+    /// Has the field been completed. Example: `true`.
     pub has_completed: bool,
-    /// Recipient
-    ///
-    /// Example: `John Doe`
+    /// Recipient. Example: `John Doe`.
     pub recipient: String,
     /// The `entityType` field.
     pub entity_type: EntityReference,
-    /// Id
-    ///
-    /// Example: `2d0a6fe1-d519-4198-8785-3da1d7cab925`
+    /// Id. Example: `2d0a6fe1-d519-4198-8785-3da1d7cab925`.
     pub id: String,
     /// The `type` field.
     pub type_: ElementsLookup,
-    /// Value of the field
-    ///
-    /// Example: `John Doe`
+    /// Value of the field. Example: `John Doe`.
     pub value: String,
 }
 
@@ -240,17 +176,11 @@ pub struct FillableFieldsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GrandTotalDto {
-    /// Total amount before discounts
-    ///
-    /// Example: `100`
+    /// Total amount before discounts. Example: `100`.
     pub amount: f64,
-    /// Currency of the total amount
-    ///
-    /// Example: `USD`
+    /// Currency of the total amount. Example: `USD`.
     pub currency: String,
-    /// Total discount percentage applied
-    ///
-    /// Example: `15`
+    /// Total discount percentage applied. Example: `15`.
     pub discount_percentage: f64,
     /// List of applied discounts
     pub discounts: Vec<DiscountDto>,
@@ -333,37 +263,21 @@ pub use ghl_common::types::PaymentStatusItem;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ProposalEstimateLinksDto {
-    /// Reference ID
-    ///
-    /// Example: `550e8400-e29b-41d4-a716-446655440000`
+    /// Reference ID. Example: `550e8400-e29b-41d4-a716-446655440000`.
     pub reference_id: String,
-    /// Document ID
-    ///
-    /// Example: `c1e87a91-93b2-4b78-821f-85cf0e1f925b`
+    /// Document ID. Example: `c1e87a91-93b2-4b78-821f-85cf0e1f925b`.
     pub document_id: String,
-    /// Recipient ID
-    ///
-    /// Example: `u240JcS0E5qE0ziHnwMm`
+    /// Recipient ID. Example: `u240JcS0E5qE0ziHnwMm`.
     pub recipient_id: String,
-    /// Entity name that the recipient belongs to
-    ///
-    /// Example: `contacts`
+    /// Entity name that the recipient belongs to. Example: `contacts`.
     pub entity_name: EntityReference,
-    /// Recipient category (recipient, cc, or bcc)
-    ///
-    /// Example: `recipient`
+    /// Recipient category (recipient, cc, or bcc). Example: `recipient`.
     pub recipient_category: ProposalEstimateLinksDtoRecipientCategory,
-    /// Document revision number
-    ///
-    /// Example: `1`
+    /// Document revision number. Example: `1`.
     pub document_revision: f64,
-    /// Created by user ID
-    ///
-    /// Example: `b6d8fa28-1112-4dc7-b9d2-f22b75a477ea`
+    /// Created by user ID. Example: `b6d8fa28-1112-4dc7-b9d2-f22b75a477ea`.
     pub created_by: String,
-    /// Whether the document is deleted
-    ///
-    /// Example: `false`
+    /// Whether the document is deleted. Example: `false`.
     pub deleted: bool,
 }
 
@@ -372,103 +286,50 @@ pub use ghl_common::types::RecipientCategory as ProposalEstimateLinksDtoRecipien
 /// An item of the `recipients` field of [`DocumentDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/RecipientItem`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecipientItem {
-    /// Recipient Id
-    ///
-    /// Example: `u240JcS0E5qE0ziHnwMm`
+    /// Recipient Id. Example: `u240JcS0E5qE0ziHnwMm`.
     pub id: String,
-    /// Recipient First Name
-    ///
-    /// Example: `Jim`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient First Name. Example: `Jim`.
     pub first_name: Option<String>,
-    /// Recipient Last Name
-    ///
-    /// Example: `Anton`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient Last Name. Example: `Anton`.
     pub last_name: Option<String>,
-    /// Recipient Email
-    ///
-    /// Example: `jim@gmail.com`
+    /// Recipient Email. Example: `jim@gmail.com`.
     pub email: String,
-    /// Recipient Phone Number
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient Phone Number. Example: `+1234567890`.
     pub phone_number: Option<String>,
-    /// Recipient Phone
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient Phone. Example: `1234567890`.
     pub phone: Option<String>,
-    /// Recipient has completed the document
-    ///
-    /// Example: `true`
+    /// Recipient has completed the document. Example: `true`.
     pub has_completed: bool,
-    /// Recipient role
-    ///
-    /// Example: `signer`
+    /// Recipient role. Example: `signer`.
     pub role: RecipientItemRole,
-    /// Recipient is primary
-    ///
-    /// Example: `true`
+    /// Recipient is primary. Example: `true`.
     pub is_primary: bool,
-    /// Recipient signing order
-    ///
-    /// Example: `1`
+    /// Recipient signing order. Example: `1`.
     pub signing_order: f64,
-    /// Recipient image url
-    ///
-    /// Example: `base64 image url`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient image url. Example: `base64 image url`.
     pub img_url: Option<String>,
-    /// Recipient ip
-    ///
-    /// Example: `123.123.123.123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient ip. Example: `123.123.123.123`.
     pub ip: Option<String>,
-    /// Recipient user agent
-    ///
-    /// Example: `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient user agent. Example: `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36`.
     pub user_agent: Option<String>,
-    /// Recipient signed date
-    ///
-    /// Example: `2025-02-03T18:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient signed date. Example: `2025-02-03T18:30:00.000Z`.
     pub signed_date: Option<String>,
-    /// Recipient contact name
-    ///
-    /// Example: `Jim Anton`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient contact name. Example: `Jim Anton`.
     pub contact_name: Option<String>,
-    /// Recipient country
-    ///
-    /// Example: `United States`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient country. Example: `United States`.
     pub country: Option<String>,
-    /// Recipient entity name
-    ///
-    /// Example: `Jim Anton`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient entity name. Example: `Jim Anton`.
     pub entity_name: Option<String>,
-    /// Recipient initials image url
-    ///
-    /// Example: `base64 image url`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient initials image url. Example: `base64 image url`.
     pub initials_img_url: Option<String>,
-    /// Recipient last viewed date
-    ///
-    /// Example: `2025-02-03T18:30:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Recipient last viewed date. Example: `2025-02-03T18:30:00.000Z`.
     pub last_viewed_at: Option<String>,
-    /// Share link
-    ///
-    /// Example: `https://www.google.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Share link. Example: `https://www.google.com`.
     pub share_link: Option<String>,
 }
 
@@ -477,37 +338,24 @@ pub use ghl_common::types::Role as RecipientItemRole;
 /// The body of `POST /proposals/document/send`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendDocumentDto {
-    /// Location Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Location Id. Example: `hTlkh7t8gujsahgg93`.
     pub location_id: String,
-    /// Document Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Document Id. Example: `hTlkh7t8gujsahgg93`.
     pub document_id: String,
-    /// Document Name
-    ///
-    /// Example: `new Document`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Document Name. Example: `new Document`.
     pub document_name: Option<String>,
-    /// Medium to be used for sending the document
-    ///
-    /// Example: `email`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Medium to be used for sending the document. Example: `email`.
     pub medium: Option<SendDocumentDtoMedium>,
     /// CC Recipient
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc_recipients: Option<Vec<CcRecipientItem>>,
     /// The `notificationSettings` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_settings: Option<NotificationSettingsDto>,
-    /// Sent ByUser Id
-    ///
-    /// Example: `1234567890`
+    /// Sent ByUser Id. Example: `1234567890`.
     pub sent_by: String,
 }
 
@@ -565,35 +413,22 @@ pub use ghl_common::types::Medium as SendDocumentDtoMedium;
 /// The body of `POST /proposals/templates/send`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentFromPublicApiBodyDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendDocumentFromPublicApiBodyDto {
-    /// Template Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Template Id. Example: `hTlkh7t8gujsahgg93`.
     pub template_id: String,
-    /// User Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// User Id. Example: `hTlkh7t8gujsahgg93`.
     pub user_id: String,
-    /// Send Document
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send Document. Example: `true`.
     pub send_document: Option<bool>,
-    /// Location Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Location Id. Example: `hTlkh7t8gujsahgg93`.
     pub location_id: String,
-    /// Contact Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
+    /// Contact Id. Example: `hTlkh7t8gujsahgg93`.
     pub contact_id: String,
-    /// Opportunity Id
-    ///
-    /// Example: `hTlkh7t8gujsahgg93`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Opportunity Id. Example: `hTlkh7t8gujsahgg93`.
     pub opportunity_id: Option<String>,
 }
 
@@ -634,9 +469,7 @@ impl SendDocumentFromPublicApiBodyDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SendDocumentResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
+    /// Success status. Example: `true`.
     pub success: bool,
     /// Links for all recipients
     pub links: Vec<ProposalEstimateLinksDto>,
@@ -652,84 +485,53 @@ pub use ghl_common::types::StatusItem;
 /// The response to `GET /proposals/templates`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListPaginationResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListPaginationResponseDto {
     /// Array of templates
     pub data: Vec<TemplateListResponseDto>,
-    /// Total number of templates
-    ///
-    /// Example: `2`
+    /// Total number of templates. Example: `2`.
     pub total: i64,
-    /// Trace ID for request tracking
-    ///
-    /// Example: `d5656876-86a5-46fb-84df-788f1da7937a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID for request tracking. Example: `d5656876-86a5-46fb-84df-788f1da7937a`.
     pub trace_id: Option<String>,
 }
 
 /// An item of the `data` field of [`TemplateListPaginationResponseDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TemplateListResponseDto {
-    /// Template ID
-    ///
-    /// Example: `685d11c371c22e636e9c04b2`
+    /// Template ID. Example: `685d11c371c22e636e9c04b2`.
     #[serde(rename = "_id")]
     pub underscore_id: String,
-    /// Whether the template is deleted
-    ///
-    /// Example: `false`
+    /// Whether the template is deleted. Example: `false`.
     pub deleted: bool,
-    /// Template version
-    ///
-    /// Example: `2`
+    /// Template version. Example: `2`.
     pub version: f64,
-    /// Template name
-    ///
-    /// Example: `New Template`
+    /// Template name. Example: `New Template`.
     pub name: String,
-    /// Location ID
-    ///
-    /// Example: `5rORm9p7RtxWQPzBIbTG`
+    /// Location ID. Example: `5rORm9p7RtxWQPzBIbTG`.
     pub location_id: String,
-    /// Template type
-    ///
-    /// Example: `proposal`
+    /// Template type. Example: `proposal`.
     pub type_: TemplateListResponseDtoType,
-    /// User ID who last updated the template
-    ///
-    /// Example: `K9PSPnWjfNoE8DCf5LJZ`
+    /// User ID who last updated the template. Example: `K9PSPnWjfNoE8DCf5LJZ`.
     pub updated_by: String,
-    /// Whether the template is a public document
-    ///
-    /// Example: `true`
+    /// Whether the template is a public document. Example: `true`.
     pub is_public_document: bool,
-    /// Template creation date
-    ///
-    /// Example: `2025-06-26T09:24:19.305Z`
+    /// Template creation date. Example: `2025-06-26T09:24:19.305Z`.
     pub created_at: String,
-    /// Template last update date
-    ///
-    /// Example: `2025-06-26T09:27:32.119Z`
+    /// Template last update date. Example: `2025-06-26T09:27:32.119Z`.
     pub updated_at: String,
-    /// Template ID (alias for _id)
-    ///
-    /// Example: `685d11c371c22e636e9c04b2`
+    /// Template ID (alias for _id). Example: `685d11c371c22e636e9c04b2`.
     pub id: String,
-    /// Document count (only present when isPublicDocument is true)
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Document count (only present when isPublicDocument is true). Example: `0`.
     pub document_count: Option<i64>,
-    /// Document form URL (only present when isPublicDocument is true)
-    ///
-    /// Example: `https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Document form URL (only present when isPublicDocument is true). Example: `https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US`.
     pub doc_form_url: Option<String>,
 }
 
@@ -738,17 +540,15 @@ pub use ghl_common::types::TemplateListResponseDtoType;
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/UnauthorizedDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
     /// Example: `Invalid token: access token is invalid`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `Unauthorized`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the SaaS API: one method per operation of `apps/saas-api.json`.
@@ -31,11 +31,7 @@ impl SaasApiClient {
     ///
     /// Fetch all agency subscription plans for a given company ID
     ///
-    /// `GET /saas-api/public-api/agency-plans/{companyId}` (operation `get-agency-plans-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgencyPlansDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/agency-plans/{companyId}` (operation `get-agency-plans-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -59,11 +55,7 @@ impl SaasApiClient {
     ///
     /// Disable SaaS for locations for given locationIds
     ///
-    /// `POST /saas-api/public-api/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`BulkDisableSaasDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -89,11 +81,7 @@ impl SaasApiClient {
     ///
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
-    /// `POST /saas-api/public-api/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`BulkEnableSaasDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -141,11 +129,7 @@ impl SaasApiClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /saas-api/public-api/enable-saas/{locationId}` (operation `enable-saas-location-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`EnableSaasLocationDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/enable-saas/{locationId}` (operation `enable-saas-location-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -171,11 +155,7 @@ impl SaasApiClient {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetLocationSubscriptionDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -202,11 +182,7 @@ impl SaasApiClient {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`LocationsDeprecated`] to set optional inputs on ([`customer_id`](LocationsDeprecated::customer_id), [`subscription_id`](LocationsDeprecated::subscription_id)); `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set optional inputs on the returned [`LocationsDeprecated`] ([`customer_id`](LocationsDeprecated::customer_id), [`subscription_id`](LocationsDeprecated::subscription_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -232,11 +208,7 @@ impl SaasApiClient {
     ///
     /// Pause Sub account for given locationId
     ///
-    /// `POST /saas-api/public-api/pause/{locationId}` (operation `pause-location-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`PauseLocationDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/pause/{locationId}` (operation `pause-location-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -262,11 +234,7 @@ impl SaasApiClient {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas-api/public-api/saas-locations/{companyId}` (operation `get-saas-locations-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetSaasLocationsDeprecated`] to set optional inputs on ([`page`](GetSaasLocationsDeprecated::page)); `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/saas-locations/{companyId}` (operation `get-saas-locations-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set optional inputs on the returned [`GetSaasLocationsDeprecated`] ([`page`](GetSaasLocationsDeprecated::page)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -291,11 +259,7 @@ impl SaasApiClient {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetSaasPlanDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -322,11 +286,7 @@ impl SaasApiClient {
     ///
     /// Bulk update rebilling for given locationIds
     ///
-    /// `POST /saas-api/public-api/update-rebilling/{companyId}` (operation `update-rebilling-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateRebillingDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/update-rebilling/{companyId}` (operation `update-rebilling-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -352,11 +312,7 @@ impl SaasApiClient {
     ///
     /// Update SaaS subscription for given locationId and customerId
     ///
-    /// `PUT /saas-api/public-api/update-saas-subscription/{locationId}` (operation `update-saas-subscription-deprecated`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateSaasSubscriptionDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `PUT /saas-api/public-api/update-saas-subscription/{locationId}` (operation `update-saas-subscription-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -382,11 +338,7 @@ impl SaasApiClient {
     ///
     /// Fetch all agency subscription plans for a given company ID
     ///
-    /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetAgencyPlans`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn get_agency_plans(&self, company_id: impl Into<String>) -> GetAgencyPlans {
         GetAgencyPlans {
             client: self.client.clone(),
@@ -398,11 +350,7 @@ impl SaasApiClient {
     ///
     /// Disable SaaS for locations for given locationIds
     ///
-    /// `POST /saas/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas`, API version `2021-04-15`).
-    ///
-    /// Returns a [`BulkDisableSaas`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn bulk_disable_saas(
         &self,
         company_id: impl Into<String>,
@@ -419,11 +367,7 @@ impl SaasApiClient {
     ///
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
-    /// `POST /saas/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas`, API version `2021-04-15`).
-    ///
-    /// Returns a [`BulkEnableSaas`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn bulk_enable_saas(
         &self,
         company_id: impl Into<String>,
@@ -462,11 +406,7 @@ impl SaasApiClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /saas/enable-saas/{locationId}` (operation `enable-saas-location`, API version `2021-04-15`).
-    ///
-    /// Returns a [`EnableSaasLocation`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/enable-saas/{locationId}` (operation `enable-saas-location`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn enable_saas_location(
         &self,
         location_id: impl Into<String>,
@@ -483,11 +423,7 @@ impl SaasApiClient {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetLocationSubscription`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn get_location_subscription(
         &self,
         location_id: impl Into<String>,
@@ -504,11 +440,7 @@ impl SaasApiClient {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas/locations` (operation `locations`, API version `2021-04-15`).
-    ///
-    /// Returns a [`Locations`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/locations` (operation `locations`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn locations(
         &self,
         customer_id: impl Into<String>,
@@ -527,11 +459,7 @@ impl SaasApiClient {
     ///
     /// Pause Sub account for given locationId
     ///
-    /// `POST /saas/pause/{locationId}` (operation `pause-location`, API version `2021-04-15`).
-    ///
-    /// Returns a [`PauseLocation`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/pause/{locationId}` (operation `pause-location`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn pause_location(
         &self,
         location_id: impl Into<String>,
@@ -548,11 +476,7 @@ impl SaasApiClient {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetSaasLocations`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn get_saas_locations(
         &self,
         company_id: impl Into<String>,
@@ -569,11 +493,7 @@ impl SaasApiClient {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GetSaasPlan`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn get_saas_plan(
         &self,
         plan_id: impl Into<String>,
@@ -590,11 +510,7 @@ impl SaasApiClient {
     ///
     /// Bulk update rebilling for given locationIds
     ///
-    /// `POST /saas/update-rebilling/{companyId}` (operation `update-rebilling`, API version `2021-04-15`).
-    ///
-    /// Returns a [`UpdateRebilling`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/update-rebilling/{companyId}` (operation `update-rebilling`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn update_rebilling(
         &self,
         company_id: impl Into<String>,
@@ -611,11 +527,7 @@ impl SaasApiClient {
     ///
     /// Update SaaS subscription for given locationId and customerId
     ///
-    /// `PUT /saas/update-saas-subscription/{locationId}` (operation `generate-payment-link`, API version `2021-04-15`).
-    ///
-    /// Returns a [`GeneratePaymentLink`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `PUT /saas/update-saas-subscription/{locationId}` (operation `generate-payment-link`, API version `2021-04-15`). Takes an agency (company) token.
     pub fn generate_payment_link(
         &self,
         location_id: impl Into<String>,
@@ -639,28 +551,21 @@ pub struct GetAgencyPlansDeprecated {
 
 impl GetAgencyPlansDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::AgencyPlanResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::AgencyPlanResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<Vec<types::AgencyPlanResponseDto>>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::AgencyPlanResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/agency-plans/{companyId}",
                 "2021-04-15",
             )
@@ -681,28 +586,21 @@ pub struct BulkDisableSaasDeprecated {
 
 impl BulkDisableSaasDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BulkDisableSaasResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkDisableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkDisableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkDisableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/bulk-disable-saas/{companyId}",
                 "2021-04-15",
             )
@@ -724,28 +622,21 @@ pub struct BulkEnableSaasDeprecated {
 
 impl BulkEnableSaasDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BulkEnableSaasResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkEnableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkEnableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkEnableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/bulk-enable-saas/{companyId}",
                 "2021-04-15",
             )
@@ -767,26 +658,21 @@ pub struct EnableSaasLocationDeprecated {
 
 impl EnableSaasLocationDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EnableSaasResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EnableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EnableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EnableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/enable-saas/{locationId}",
                 "2021-04-15",
             )
@@ -808,28 +694,21 @@ pub struct GetLocationSubscriptionDeprecated {
 
 impl GetLocationSubscriptionDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationSubscriptionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationSubscriptionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationSubscriptionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationSubscriptionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/get-saas-subscription/{locationId}",
                 "2021-04-15",
             )
@@ -864,27 +743,19 @@ impl LocationsDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<String>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<Vec<String>>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<Vec<String>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas-api/public-api/locations",
-                "2021-04-15",
-            )
+        let request = Request::get("/saas-api/public-api/locations", "2021-04-15")
             .query_opt("customerId", customer_id.as_ref())
             .query_opt("subscriptionId", subscription_id.as_ref())
             .query("companyId", &company_id)
@@ -904,22 +775,19 @@ pub struct PauseLocationDeprecated {
 
 impl PauseLocationDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<bool>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<bool> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<bool>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<bool>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/pause/{locationId}",
                 "2021-04-15",
             )
@@ -947,21 +815,15 @@ impl GetSaasLocationsDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSaasLocationsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSaasLocationsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSaasLocationsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSaasLocationsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -988,8 +850,7 @@ impl GetSaasLocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/saas-locations/{companyId}",
                 "2021-04-15",
             )
@@ -1011,26 +872,21 @@ pub struct GetSaasPlanDeprecated {
 
 impl GetSaasPlanDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SaasPlanResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SaasPlanResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SaasPlanResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SaasPlanResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/saas-plan/{planId}",
                 "2021-04-15",
             )
@@ -1052,28 +908,21 @@ pub struct UpdateRebillingDeprecated {
 
 impl UpdateRebillingDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateRebillingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateRebillingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateRebillingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateRebillingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/update-rebilling/{companyId}",
                 "2021-04-15",
             )
@@ -1095,22 +944,19 @@ pub struct UpdateSaasSubscriptionDeprecated {
 
 impl UpdateSaasSubscriptionDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<String>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<String> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<String>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<String>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/saas-api/public-api/update-saas-subscription/{locationId}",
                 "2021-04-15",
             )
@@ -1131,25 +977,19 @@ pub struct GetAgencyPlans {
 
 impl GetAgencyPlans {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas/agency-plans/{companyId}",
-                "2021-04-15",
-            )
+        let request = Request::get("/saas/agency-plans/{companyId}", "2021-04-15")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1168,25 +1008,19 @@ pub struct BulkDisableSaas {
 
 impl BulkDisableSaas {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/bulk-disable-saas/{companyId}",
-                "2021-04-15",
-            )
+        let request = Request::post("/saas/bulk-disable-saas/{companyId}", "2021-04-15")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1206,25 +1040,19 @@ pub struct BulkEnableSaas {
 
 impl BulkEnableSaas {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/bulk-enable-saas/{companyId}",
-                "2021-04-15",
-            )
+        let request = Request::post("/saas/bulk-enable-saas/{companyId}", "2021-04-15")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1244,25 +1072,19 @@ pub struct EnableSaasLocation {
 
 impl EnableSaasLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/enable-saas/{locationId}",
-                "2021-04-15",
-            )
+        let request = Request::post("/saas/enable-saas/{locationId}", "2021-04-15")
             .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1282,22 +1104,19 @@ pub struct GetLocationSubscription {
 
 impl GetLocationSubscription {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas/get-saas-subscription/{locationId}",
                 "2021-04-15",
             )
@@ -1321,21 +1140,19 @@ pub struct Locations {
 
 impl Locations {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::to(Method::GET, "/saas/locations", "2021-04-15")
+        let request = Request::get("/saas/locations", "2021-04-15")
             .query("customerId", &customer_id)
             .query("subscriptionId", &subscription_id)
             .query("companyId", &company_id)
@@ -1356,21 +1173,19 @@ pub struct PauseLocation {
 
 impl PauseLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::POST, "/saas/pause/{locationId}", "2021-04-15")
+        let request = Request::post("/saas/pause/{locationId}", "2021-04-15")
             .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1390,25 +1205,19 @@ pub struct GetSaasLocations {
 
 impl GetSaasLocations {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas/saas-locations/{companyId}",
-                "2021-04-15",
-            )
+        let request = Request::get("/saas/saas-locations/{companyId}", "2021-04-15")
             .path_param("companyId", &company_id)
             .query("page", &page)
             .ignore_body()
@@ -1428,21 +1237,19 @@ pub struct GetSaasPlan {
 
 impl GetSaasPlan {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let request = Request::to(Method::GET, "/saas/saas-plan/{planId}", "2021-04-15")
+        let request = Request::get("/saas/saas-plan/{planId}", "2021-04-15")
             .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .ignore_body()
@@ -1462,25 +1269,19 @@ pub struct UpdateRebilling {
 
 impl UpdateRebilling {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/update-rebilling/{companyId}",
-                "2021-04-15",
-            )
+        let request = Request::post("/saas/update-rebilling/{companyId}", "2021-04-15")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1500,22 +1301,19 @@ pub struct GeneratePaymentLink {
 
 impl GeneratePaymentLink {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/saas/update-saas-subscription/{locationId}",
                 "2021-04-15",
             )

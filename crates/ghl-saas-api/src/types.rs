@@ -8,98 +8,59 @@ use serde::{Deserialize, Serialize};
 /// An item of the response to `GET /saas-api/public-api/agency-plans/{companyId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgencyPlanResponseDto {
-    /// Unique identifier for the plan
-    ///
-    /// Example: `66c4d36534f21f900dc2a265`
+    /// Unique identifier for the plan. Example: `66c4d36534f21f900dc2a265`.
     pub plan_id: String,
-    /// Title of the plan
-    ///
-    /// Example: `AED 1.5 changed`
+    /// Title of the plan. Example: `AED 1.5 changed`.
     pub title: String,
-    /// Description of the plan
-    ///
-    /// Example: `AED 1.5`
+    /// Description of the plan. Example: `AED 1.5`.
     pub description: String,
     /// Array of SaaS products included in the plan
     pub saas_products: Vec<String>,
     /// Array of add-ons included in the plan
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Vec<String>>,
-    /// Level of the plan (0-4)
-    ///
-    /// Example: `0`
+    /// Level of the plan (0-4). Example: `0`.
     pub plan_level: f64,
-    /// Trial period in days
-    ///
-    /// Example: `16`
+    /// Trial period in days. Example: `16`.
     pub trial_period: f64,
-    /// User limit for the plan
-    ///
-    /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User limit for the plan. Example: `50`.
     pub user_limit: Option<f64>,
-    /// Contact limit for the plan
-    ///
-    /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact limit for the plan. Example: `50`.
     pub contact_limit: Option<f64>,
     /// Pricing information for the plan
     pub prices: Vec<PricesItem>,
-    /// Category ID for the plan
-    ///
-    /// Example: `66911cdc98508ec2731979b9`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category ID for the plan. Example: `66911cdc98508ec2731979b9`.
     pub category_id: Option<String>,
-    /// Snapshot ID for the plan
-    ///
-    /// Example: `G8KmpIeLnZc7ZMoJoxDx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Snapshot ID for the plan. Example: `G8KmpIeLnZc7ZMoJoxDx`.
     pub snapshot_id: Option<String>,
-    /// Product ID for the plan
-    ///
-    /// Example: `66a9edbfcc6c5090bedb7974`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product ID for the plan. Example: `66a9edbfcc6c5090bedb7974`.
     pub product_id: Option<String>,
-    /// Indicates if this is a SaaS V2 plan
-    ///
-    /// Example: `true`
+    /// Indicates if this is a SaaS V2 plan. Example: `true`.
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
-    /// Provider location ID
-    ///
-    /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider location ID. Example: `r06mdj4OrrERzYDvsOdh`.
     pub provider_location_id: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-07-31T07:54:41.885Z`
+    /// Creation timestamp. Example: `2024-07-31T07:54:41.885Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-04-01T12:27:29.167Z`
+    /// Last update timestamp. Example: `2025-04-01T12:27:29.167Z`.
     pub updated_at: String,
 }
 
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BadRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BadRequestDto {
-    /// Status code
-    ///
-    /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status code. Example: `400`.
     pub status_code: Option<f64>,
-    /// Error message
-    ///
-    /// Example: `Bad Request`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message. Example: `Bad Request`.
     pub message: Option<String>,
 }
 
@@ -136,28 +97,18 @@ pub struct BulkDisableSaasResponseDto {
 /// The `actionPayload` field of [`BulkEnableSaasRequestDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasActionPayloadDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEnableSaasActionPayloadDto {
-    /// Price ID for the SaaS plan
-    ///
-    /// Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price ID for the SaaS plan. Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub price_id: Option<String>,
-    /// Stripe account ID
-    ///
-    /// Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Stripe account ID. Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub stripe_account_id: Option<String>,
-    /// SaaS plan ID
-    ///
-    /// Example: `66c4d36534f21f900dc2a265`
+    /// SaaS plan ID. Example: `66c4d36534f21f900dc2a265`.
     pub saas_plan_id: String,
-    /// Provider location ID
-    ///
-    /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider location ID. Example: `r06mdj4OrrERzYDvsOdh`.
     pub provider_location_id: Option<String>,
 }
 
@@ -203,9 +154,7 @@ impl BulkEnableSaasActionPayloadDto {
 pub struct BulkEnableSaasRequestDto {
     /// Array of location IDs to enable SaaS for
     pub location_ids: Vec<String>,
-    /// Indicates if the SaaS is V2
-    ///
-    /// Example: `true`
+    /// Indicates if the SaaS is V2. Example: `true`.
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
     /// Action payload for the bulk enable SaaS operation
@@ -230,83 +179,49 @@ impl BulkEnableSaasRequestDto {
 /// The response to `POST /saas-api/public-api/bulk-enable-saas/{companyId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkEnableSaasResponseDto {
-    /// Indicates if the bulk enable SaaS operation was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the bulk enable SaaS operation was successful. Example: `true`.
     pub success: bool,
-    /// Message indicating the bulk enable SaaS operation
-    ///
-    /// Example: `Bulk enable SaaS operation completed successfully`
+    /// Message indicating the bulk enable SaaS operation. Example: `Bulk enable SaaS operation completed successfully`.
     pub message: String,
-    /// URL for the bulk enable SaaS operation
-    ///
-    /// Example: `https://example.com/bulk-enable-saas`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL for the bulk enable SaaS operation. Example: `https://example.com/bulk-enable-saas`.
     pub bulk_action_url: Option<String>,
 }
 
 /// The body of `POST /saas-api/public-api/enable-saas/{locationId}` and the body of `POST /saas/enable-saas/{locationId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EnableSaasDto {
-    /// Stripe account id(Required only for SaaS V1)
-    ///
-    /// Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Stripe account id(Required only for SaaS V1). Example: `acct_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub stripe_account_id: Option<String>,
-    /// Name of the stripe customer(Required only for SaaS V1)
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the stripe customer(Required only for SaaS V1). Example: `John Doe`.
     pub name: Option<String>,
-    /// Email of the stripe customer(Required only for SaaS V1)
-    ///
-    /// Example: `john.doe@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email of the stripe customer(Required only for SaaS V1). Example: `john.doe@example.com`.
     pub email: Option<String>,
-    /// Stripe customer id if exists(Required only for SaaS V1)
-    ///
-    /// Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Stripe customer id if exists(Required only for SaaS V1). Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub stripe_customer_id: Option<String>,
     /// The `companyId` field.
     pub company_id: String,
-    /// Denotes if it is a saas v2 or v1 sub-account
-    ///
-    /// Example: `true`
+    /// Denotes if it is a saas v2 or v1 sub-account. Example: `true`.
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
-    /// Agency subaccount used for payment provider integration(Required Only for SaaS V2)
-    ///
-    /// Example: `1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Agency subaccount used for payment provider integration(Required Only for SaaS V2). Example: `1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub contact_id: Option<String>,
-    /// Agency Subaccount ID
-    ///
-    /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Agency Subaccount ID. Example: `r06mdj4OrrERzYDvsOdh`.
     pub provider_location_id: Option<String>,
-    /// Description
-    ///
-    /// Example: `Description`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description. Example: `Description`.
     pub description: Option<String>,
-    /// Required only while pre-configuring saas subscription
-    ///
-    /// Example: `1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Required only while pre-configuring saas subscription. Example: `1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub saas_plan_id: Option<String>,
-    /// Required only while pre-configuring saas subscription
-    ///
-    /// Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Required only while pre-configuring saas subscription. Example: `price_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub price_id: Option<String>,
 }
 
@@ -406,39 +321,22 @@ pub struct GetSaasLocationsResponseDto {
 /// The `pagination` field of [`GetSaasLocationsResponseDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/GetSaasLocationsResponseDto/properties/pagination`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSaasLocationsResponseDtoPagination {
-    /// Page number
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Page number. Example: `1`.
     pub page: Option<i64>,
-    /// Number of items per page
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items per page. Example: `10`.
     pub limit: Option<i64>,
-    /// Total number of items
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of items. Example: `100`.
     pub total: Option<i64>,
-    /// Total number of pages
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of pages. Example: `10`.
     pub total_pages: Option<i64>,
-    /// Indicates if there is a next page
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if there is a next page. Example: `true`.
     pub has_next: Option<bool>,
-    /// Indicates if there is a previous page
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if there is a previous page. Example: `true`.
     pub has_prev: Option<bool>,
 }
 
@@ -450,57 +348,31 @@ pub type InternalServerErrorDto = BadRequestDto;
 /// The response to `GET /saas-api/public-api/get-saas-subscription/{locationId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/LocationSubscriptionResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationSubscriptionResponseDto {
-    /// Location ID
-    ///
-    /// Example: `locationId1`
+    /// Location ID. Example: `locationId1`.
     pub location_id: String,
-    /// Indicates if the SaaS is V2
-    ///
-    /// Example: `true`
+    /// Indicates if the SaaS is V2. Example: `true`.
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
-    /// Company ID
-    ///
-    /// Example: `companyId1`
+    /// Company ID. Example: `companyId1`.
     pub company_id: String,
-    /// SaaS mode
-    ///
-    /// Example: `saasV2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// SaaS mode. Example: `saasV2`.
     pub saas_mode: Option<String>,
-    /// Subscription ID
-    ///
-    /// Example: `subscriptionId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription ID. Example: `subscriptionId1`.
     pub subscription_id: Option<String>,
-    /// Customer ID
-    ///
-    /// Example: `customerId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer ID. Example: `customerId1`.
     pub customer_id: Option<String>,
-    /// Product ID
-    ///
-    /// Example: `productId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product ID. Example: `productId1`.
     pub product_id: Option<String>,
-    /// Price ID
-    ///
-    /// Example: `priceId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Price ID. Example: `priceId1`.
     pub price_id: Option<String>,
-    /// SaaS plan ID
-    ///
-    /// Example: `saasPlanId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// SaaS plan ID. Example: `saasPlanId1`.
     pub saas_plan_id: Option<String>,
-    /// Subscription status
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Subscription status. Example: `active`.
     pub subscription_status: Option<String>,
 }
 
@@ -511,13 +383,9 @@ pub struct LocationSubscriptionResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PauseLocationDto {
-    /// Paused
-    ///
-    /// Example: `true`
+    /// Paused. Example: `true`.
     pub paused: bool,
-    /// Company ID
-    ///
-    /// Example: `companyId1`
+    /// Company ID. Example: `companyId1`.
     pub company_id: String,
 }
 
@@ -534,39 +402,22 @@ impl PauseLocationDto {
 /// An item of the `prices` field of [`AgencyPlanResponseDto`] and an item of the `prices` field of [`SaasPlanResponseDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items` and 1 identical schema (`apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`)
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PricesItem {
-    /// ID of the price
-    ///
-    /// Example: `66a9edbfcc6c505a22db7976`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the price. Example: `66a9edbfcc6c505a22db7976`.
     pub id: Option<String>,
-    /// Billing interval for the plan
-    ///
-    /// Example: `month`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Billing interval for the plan. Example: `month`.
     pub billing_interval: Option<BillingInterval>,
-    /// Indicates if the price is active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the price is active. Example: `true`.
     pub active: Option<bool>,
-    /// Amount of the price
-    ///
-    /// Example: `150`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Amount of the price. Example: `150`.
     pub amount: Option<f64>,
-    /// Currency of the price
-    ///
-    /// Example: `AED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Currency of the price. Example: `AED`.
     pub currency: Option<String>,
-    /// Symbol of the price
-    ///
-    /// Example: `$`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Symbol of the price. Example: `$`.
     pub symbol: Option<String>,
 }
 
@@ -578,165 +429,96 @@ pub type ResourceNotFoundDto = BadRequestDto;
 /// An item of the `locations` field of [`GetSaasLocationsResponseDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasLocationDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaasLocationDto {
-    /// Location ID
-    ///
-    /// Example: `locationId1`
+    /// Location ID. Example: `locationId1`.
     pub location_id: String,
-    /// Company ID
-    ///
-    /// Example: `companyId1`
+    /// Company ID. Example: `companyId1`.
     pub company_id: String,
-    /// SaaS mode
-    ///
-    /// Example: `saasV2`
+    /// SaaS mode. Example: `saasV2`.
     pub saas_mode: String,
-    /// Subscription ID
-    ///
-    /// Example: `subscriptionId1`
+    /// Subscription ID. Example: `subscriptionId1`.
     pub subscription_id: String,
-    /// Customer ID
-    ///
-    /// Example: `customerId1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Customer ID. Example: `customerId1`.
     pub customer_id: Option<String>,
-    /// Name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name. Example: `John Doe`.
     pub name: Option<String>,
-    /// Email
-    ///
-    /// Example: `john.doe@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email. Example: `john.doe@example.com`.
     pub email: Option<String>,
-    /// Provider location ID
-    ///
-    /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider location ID. Example: `r06mdj4OrrERzYDvsOdh`.
     pub provider_location_id: Option<String>,
-    /// Indicates if the SaaS is V2
-    ///
-    /// Example: `true`
-    #[serde(rename = "isSaaSV2", default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the SaaS is V2. Example: `true`.
+    #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: Option<bool>,
     /// Subscription information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_info: Option<serde_json::Value>,
 }
 
 /// The response to `GET /saas-api/public-api/saas-plan/{planId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SaasPlanResponseDto {
-    /// Unique identifier for the SaaS plan
-    ///
-    /// Example: `66c4d36534f21f900dc2a265`
+    /// Unique identifier for the SaaS plan. Example: `66c4d36534f21f900dc2a265`.
     pub plan_id: String,
-    /// Company ID associated with the SaaS plan
-    ///
-    /// Example: `66c4d36534f21f900dc2a265`
+    /// Company ID associated with the SaaS plan. Example: `66c4d36534f21f900dc2a265`.
     pub company_id: String,
-    /// Title of the SaaS plan
-    ///
-    /// Example: `AED 1.5 changed`
+    /// Title of the SaaS plan. Example: `AED 1.5 changed`.
     pub title: String,
-    /// Description of the SaaS plan
-    ///
-    /// Example: `AED 1.5`
+    /// Description of the SaaS plan. Example: `AED 1.5`.
     pub description: String,
     /// Array of SaaS products included in the plan
     pub saas_products: Vec<String>,
     /// Array of add-ons included in the plan
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add_ons: Option<Vec<String>>,
-    /// Level of the plan (0-4)
-    ///
-    /// Example: `0`
+    /// Level of the plan (0-4). Example: `0`.
     pub plan_level: f64,
-    /// Trial period in days
-    ///
-    /// Example: `16`
+    /// Trial period in days. Example: `16`.
     pub trial_period: f64,
-    /// Setup fee for the plan
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Setup fee for the plan. Example: `100`.
     pub setup_fee: Option<f64>,
-    /// User limit for the plan
-    ///
-    /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User limit for the plan. Example: `50`.
     pub user_limit: Option<f64>,
-    /// Contact limit for the plan
-    ///
-    /// Example: `50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Contact limit for the plan. Example: `50`.
     pub contact_limit: Option<f64>,
     /// Prices for the plan
     pub prices: Vec<PricesItem>,
-    /// Category ID for the plan
-    ///
-    /// Example: `66911cdc98508ec2731979b9`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category ID for the plan. Example: `66911cdc98508ec2731979b9`.
     pub category_id: Option<String>,
-    /// Snapshot ID for the plan
-    ///
-    /// Example: `G8KmpIeLnZc7ZMoJoxDx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Snapshot ID for the plan. Example: `G8KmpIeLnZc7ZMoJoxDx`.
     pub snapshot_id: Option<String>,
-    /// Provider location ID
-    ///
-    /// Example: `r06mdj4OrrERzYDvsOdh`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Provider location ID. Example: `r06mdj4OrrERzYDvsOdh`.
     pub provider_location_id: Option<String>,
-    /// Product ID for the plan
-    ///
-    /// Example: `66a9edbfcc6c5090bedb7974`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Product ID for the plan. Example: `66a9edbfcc6c5090bedb7974`.
     pub product_id: Option<String>,
-    /// Indicates if this is a SaaS V2 plan
-    ///
-    /// Example: `true`
+    /// Indicates if this is a SaaS V2 plan. Example: `true`.
     #[serde(rename = "isSaaSV2")]
     pub is_saa_sv2: bool,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-07-31T07:54:41.885Z`
+    /// Creation timestamp. Example: `2024-07-31T07:54:41.885Z`.
     pub created_at: String,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-04-01T12:27:29.167Z`
+    /// Last update timestamp. Example: `2025-04-01T12:27:29.167Z`.
     pub updated_at: String,
 }
 
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UnauthorizedDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UnauthorizedDto {
-    /// Status code
-    ///
-    /// Example: `401`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status code. Example: `401`.
     pub status_code: Option<f64>,
-    /// Error message
-    ///
-    /// Example: `Invalid token: access token is invalid`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message. Example: `Invalid token: access token is invalid`.
     pub message: Option<String>,
-    /// Error message
-    ///
-    /// Example: `Unauthorized`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error message. Example: `Unauthorized`.
     pub error: Option<String>,
 }
 
@@ -747,9 +529,7 @@ pub struct UnauthorizedDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRebillingDto {
-    /// The product to update rebilling for
-    ///
-    /// Example: `contentAI`
+    /// The product to update rebilling for. Example: `contentAI`.
     pub product: UpdateRebillingDtoProduct,
     /// Array of location IDs to update rebilling for
     pub location_ids: Vec<String>,
@@ -775,24 +555,16 @@ impl UpdateRebillingDto {
 /// Configuration for rebilling settings
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/config`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateRebillingDtoConfig {
-    /// Enable the product for the locations
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable the product for the locations. Example: `true`.
     pub opt_in: Option<bool>,
-    /// Enable the rebilling for the locations
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable the rebilling for the locations. Example: `true`.
     pub enabled: Option<bool>,
-    /// Additional value to be added in terms of percentage. For example, if the product price is $100 and the markup is 5, the amount charged to will be $105.
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Additional value to be added in terms of percentage. For example, if the product price is $100 and the markup is 5, the amount charged to will be $105. Example: `5`.
     pub markup: Option<f64>,
 }
 
@@ -833,9 +605,7 @@ pub use ghl_common::types::Product as UpdateRebillingDtoProduct;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateRebillingResponseDto {
-    /// Indicates if the rebilling update was successful
-    ///
-    /// Example: `true`
+    /// Indicates if the rebilling update was successful. Example: `true`.
     pub success: bool,
 }
 
@@ -846,17 +616,11 @@ pub struct UpdateRebillingResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateSubscriptionDto {
-    /// Subscription ID
-    ///
-    /// Example: `sub_1QDPY5FpU9DlKp7RQ8BXfywx`
+    /// Subscription ID. Example: `sub_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub subscription_id: String,
-    /// Customer ID
-    ///
-    /// Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`
+    /// Customer ID. Example: `cus_1QDPY5FpU9DlKp7RQ8BXfywx`.
     pub customer_id: String,
-    /// Company ID
-    ///
-    /// Example: `companyId1`
+    /// Company ID. Example: `companyId1`.
     pub company_id: String,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the SaaS API: one method per operation of `apps/v3/saas-v3.json`.
@@ -31,11 +31,7 @@ impl SaasV3Client {
     ///
     /// Fetch all agency subscription plans for a given company ID
     ///
-    /// `GET /saas-api/public-api/agency-plans/{companyId}` (operation `get-agency-plans-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`GetAgencyPlansDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/agency-plans/{companyId}` (operation `get-agency-plans-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -59,11 +55,7 @@ impl SaasV3Client {
     ///
     /// Disable SaaS for locations for given locationIds
     ///
-    /// `POST /saas-api/public-api/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`BulkDisableSaasDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -89,11 +81,7 @@ impl SaasV3Client {
     ///
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
-    /// `POST /saas-api/public-api/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`BulkEnableSaasDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -119,11 +107,7 @@ impl SaasV3Client {
     ///
     /// Fetch the wallet balance for a specific location. Returns a resource object with balance details.
     ///
-    /// `GET /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance` (operation `getLocationWalletBalance`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationWalletBalance`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `saas/company.read`. Takes an agency (company) token.
+    /// `GET /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance` (operation `getLocationWalletBalance`, API version `v3`). Requires scope `saas/company.read`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -149,11 +133,7 @@ impl SaasV3Client {
     ///
     /// Update the wallet balance or complimentary credit settings for a specific location. Supports partial updates via updateMask field (AIP-134 compliant).
     ///
-    /// `POST /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits` (operation `updateLocationWalletBalance`, API version `v3`).
-    ///
-    /// Returns a [`UpdateLocationWalletBalance`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `saas/company.write`. Takes an agency (company) token.
+    /// `POST /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits` (operation `updateLocationWalletBalance`, API version `v3`). Requires scope `saas/company.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -190,11 +170,7 @@ impl SaasV3Client {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /saas-api/public-api/enable-saas/{locationId}` (operation `enable-saas-location-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`EnableSaasLocationDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/enable-saas/{locationId}` (operation `enable-saas-location-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -220,11 +196,7 @@ impl SaasV3Client {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationSubscriptionDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -251,11 +223,7 @@ impl SaasV3Client {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`LocationsDeprecated`] to set optional inputs on ([`customer_id`](LocationsDeprecated::customer_id), [`subscription_id`](LocationsDeprecated::subscription_id)); `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `v3`). Takes an agency (company) token. Set optional inputs on the returned [`LocationsDeprecated`] ([`customer_id`](LocationsDeprecated::customer_id), [`subscription_id`](LocationsDeprecated::subscription_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -281,11 +249,7 @@ impl SaasV3Client {
     ///
     /// Pause Sub account for given locationId
     ///
-    /// `POST /saas-api/public-api/pause/{locationId}` (operation `pause-location-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`PauseLocationDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/pause/{locationId}` (operation `pause-location-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -311,11 +275,7 @@ impl SaasV3Client {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas-api/public-api/saas-locations/{companyId}` (operation `get-saas-locations-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`GetSaasLocationsDeprecated`] to set optional inputs on ([`page`](GetSaasLocationsDeprecated::page)); `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/saas-locations/{companyId}` (operation `get-saas-locations-deprecated`, API version `v3`). Takes an agency (company) token. Set optional inputs on the returned [`GetSaasLocationsDeprecated`] ([`page`](GetSaasLocationsDeprecated::page)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -340,11 +300,7 @@ impl SaasV3Client {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`GetSaasPlanDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -371,11 +327,7 @@ impl SaasV3Client {
     ///
     /// Bulk update rebilling for given locationIds
     ///
-    /// `POST /saas-api/public-api/update-rebilling/{companyId}` (operation `update-rebilling-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`UpdateRebillingDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas-api/public-api/update-rebilling/{companyId}` (operation `update-rebilling-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -401,11 +353,7 @@ impl SaasV3Client {
     ///
     /// Update SaaS subscription for given locationId and customerId
     ///
-    /// `PUT /saas-api/public-api/update-saas-subscription/{locationId}` (operation `generate-payment-link-deprecated`, API version `v3`).
-    ///
-    /// Returns a [`GeneratePaymentLinkDeprecated`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `PUT /saas-api/public-api/update-saas-subscription/{locationId}` (operation `generate-payment-link-deprecated`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -431,11 +379,7 @@ impl SaasV3Client {
     ///
     /// Fetch all agency subscription plans for a given company ID
     ///
-    /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `v3`).
-    ///
-    /// Returns a [`GetAgencyPlans`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `v3`). Takes an agency (company) token.
     pub fn get_agency_plans(&self, company_id: impl Into<String>) -> GetAgencyPlans {
         GetAgencyPlans {
             client: self.client.clone(),
@@ -447,11 +391,7 @@ impl SaasV3Client {
     ///
     /// Marks a SaaS sub-account as awaiting rebilling attach and optionally stores the rebilling configuration that should be applied when the rebilling config is created. Sets payment_pending on the sub-account. Only allowed when the sub-account is in setup_pending state.
     ///
-    /// `POST /saas/allow-attach-rebilling/{locationId}` (operation `allow-attach-rebilling`, API version `v3`).
-    ///
-    /// Returns a [`AllowAttachRebilling`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `saas/company.read`. Takes an agency (company) token.
+    /// `POST /saas/allow-attach-rebilling/{locationId}` (operation `allow-attach-rebilling`, API version `v3`). Requires scope `saas/company.read`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -476,11 +416,7 @@ impl SaasV3Client {
     ///
     /// Disable SaaS for locations for given locationIds
     ///
-    /// `POST /saas/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas`, API version `v3`).
-    ///
-    /// Returns a [`BulkDisableSaas`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas`, API version `v3`). Takes an agency (company) token.
     pub fn bulk_disable_saas(
         &self,
         company_id: impl Into<String>,
@@ -497,11 +433,7 @@ impl SaasV3Client {
     ///
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
-    /// `POST /saas/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas`, API version `v3`).
-    ///
-    /// Returns a [`BulkEnableSaas`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas`, API version `v3`). Takes an agency (company) token.
     pub fn bulk_enable_saas(
         &self,
         company_id: impl Into<String>,
@@ -527,11 +459,7 @@ impl SaasV3Client {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /saas/enable-saas/{locationId}` (operation `enable-saas-location`, API version `v3`).
-    ///
-    /// Returns a [`EnableSaasLocation`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/enable-saas/{locationId}` (operation `enable-saas-location`, API version `v3`). Takes an agency (company) token.
     pub fn enable_saas_location(
         &self,
         location_id: impl Into<String>,
@@ -548,11 +476,7 @@ impl SaasV3Client {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `v3`).
-    ///
-    /// Returns a [`GetLocationSubscription`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `v3`). Takes an agency (company) token.
     pub fn get_location_subscription(
         &self,
         location_id: impl Into<String>,
@@ -569,11 +493,7 @@ impl SaasV3Client {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas/locations` (operation `locations`, API version `v3`).
-    ///
-    /// Returns a [`Locations`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/locations` (operation `locations`, API version `v3`). Takes an agency (company) token.
     pub fn locations(
         &self,
         customer_id: impl Into<String>,
@@ -592,11 +512,7 @@ impl SaasV3Client {
     ///
     /// Pause Sub account for given locationId
     ///
-    /// `POST /saas/pause/{locationId}` (operation `pause-location`, API version `v3`).
-    ///
-    /// Returns a [`PauseLocation`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/pause/{locationId}` (operation `pause-location`, API version `v3`). Takes an agency (company) token.
     pub fn pause_location(
         &self,
         location_id: impl Into<String>,
@@ -613,11 +529,7 @@ impl SaasV3Client {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `v3`).
-    ///
-    /// Returns a [`GetSaasLocations`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `v3`). Takes an agency (company) token.
     pub fn get_saas_locations(
         &self,
         company_id: impl Into<String>,
@@ -634,11 +546,7 @@ impl SaasV3Client {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `v3`).
-    ///
-    /// Returns a [`GetSaasPlan`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `v3`). Takes an agency (company) token.
     pub fn get_saas_plan(
         &self,
         plan_id: impl Into<String>,
@@ -655,11 +563,7 @@ impl SaasV3Client {
     ///
     /// Bulk update rebilling for given locationIds
     ///
-    /// `POST /saas/update-rebilling/{companyId}` (operation `update-rebilling`, API version `v3`).
-    ///
-    /// Returns a [`UpdateRebilling`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /saas/update-rebilling/{companyId}` (operation `update-rebilling`, API version `v3`). Takes an agency (company) token.
     pub fn update_rebilling(
         &self,
         company_id: impl Into<String>,
@@ -676,11 +580,7 @@ impl SaasV3Client {
     ///
     /// Update SaaS subscription for given locationId and customerId
     ///
-    /// `PUT /saas/update-saas-subscription/{locationId}` (operation `generate-payment-link`, API version `v3`).
-    ///
-    /// Returns a [`GeneratePaymentLink`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `PUT /saas/update-saas-subscription/{locationId}` (operation `generate-payment-link`, API version `v3`). Takes an agency (company) token.
     pub fn generate_payment_link(
         &self,
         location_id: impl Into<String>,
@@ -704,31 +604,21 @@ pub struct GetAgencyPlansDeprecated {
 
 impl GetAgencyPlansDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<Vec<types::AgencyPlanResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<types::AgencyPlanResponseDto>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<Vec<types::AgencyPlanResponseDto>>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<Vec<types::AgencyPlanResponseDto>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas-api/public-api/agency-plans/{companyId}",
-                "v3",
-            )
+        let request = Request::get("/saas-api/public-api/agency-plans/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -746,28 +636,21 @@ pub struct BulkDisableSaasDeprecated {
 
 impl BulkDisableSaasDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BulkDisableSaasResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkDisableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkDisableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkDisableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/bulk-disable-saas/{companyId}",
                 "v3",
             )
@@ -789,28 +672,21 @@ pub struct BulkEnableSaasDeprecated {
 
 impl BulkEnableSaasDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::BulkEnableSaasResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkEnableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkEnableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkEnableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/bulk-enable-saas/{companyId}",
                 "v3",
             )
@@ -832,26 +708,21 @@ pub struct GetLocationWalletBalance {
 
 impl GetLocationWalletBalance {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::LocationWalletBalanceDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationWalletBalanceDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationWalletBalanceDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationWalletBalanceDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance",
                 "v3",
             )
@@ -875,26 +746,21 @@ pub struct UpdateLocationWalletBalance {
 
 impl UpdateLocationWalletBalance {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::LocationWalletBalanceDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationWalletBalanceDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationWalletBalanceDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationWalletBalanceDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits",
                 "v3",
             )
@@ -918,26 +784,21 @@ pub struct EnableSaasLocationDeprecated {
 
 impl EnableSaasLocationDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::EnableSaasResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::EnableSaasResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::EnableSaasResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::EnableSaasResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/enable-saas/{locationId}",
                 "v3",
             )
@@ -959,28 +820,21 @@ pub struct GetLocationSubscriptionDeprecated {
 
 impl GetLocationSubscriptionDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationSubscriptionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationSubscriptionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationSubscriptionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationSubscriptionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/get-saas-subscription/{locationId}",
                 "v3",
             )
@@ -1015,23 +869,19 @@ impl LocationsDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<Vec<String>> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<Vec<String>>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<Vec<String>>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::to(Method::GET, "/saas-api/public-api/locations", "v3")
+        let request = Request::get("/saas-api/public-api/locations", "v3")
             .query_opt("customerId", customer_id.as_ref())
             .query_opt("subscriptionId", subscription_id.as_ref())
             .query("companyId", &company_id)
@@ -1051,25 +901,19 @@ pub struct PauseLocationDeprecated {
 
 impl PauseLocationDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<bool>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<bool> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<bool>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<bool>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas-api/public-api/pause/{locationId}",
-                "v3",
-            )
+        let request = Request::post("/saas-api/public-api/pause/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -1094,21 +938,15 @@ impl GetSaasLocationsDeprecated {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSaasLocationsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSaasLocationsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSaasLocationsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSaasLocationsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1135,8 +973,7 @@ impl GetSaasLocationsDeprecated {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/saas-api/public-api/saas-locations/{companyId}",
                 "v3",
             )
@@ -1158,29 +995,21 @@ pub struct GetSaasPlanDeprecated {
 
 impl GetSaasPlanDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SaasPlanResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SaasPlanResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SaasPlanResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SaasPlanResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas-api/public-api/saas-plan/{planId}",
-                "v3",
-            )
+        let request = Request::get("/saas-api/public-api/saas-plan/{planId}", "v3")
             .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1199,28 +1028,21 @@ pub struct UpdateRebillingDeprecated {
 
 impl UpdateRebillingDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateRebillingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateRebillingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateRebillingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateRebillingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/saas-api/public-api/update-rebilling/{companyId}",
                 "v3",
             )
@@ -1242,22 +1064,19 @@ pub struct GeneratePaymentLinkDeprecated {
 
 impl GeneratePaymentLinkDeprecated {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<String>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<String> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<String>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<String>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/saas-api/public-api/update-saas-subscription/{locationId}",
                 "v3",
             )
@@ -1278,21 +1097,19 @@ pub struct GetAgencyPlans {
 
 impl GetAgencyPlans {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(Method::GET, "/saas/agency-plans/{companyId}", "v3")
+        let request = Request::get("/saas/agency-plans/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1311,31 +1128,21 @@ pub struct AllowAttachRebilling {
 
 impl AllowAttachRebilling {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AllowAttachRebillingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AllowAttachRebillingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AllowAttachRebillingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AllowAttachRebillingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/allow-attach-rebilling/{locationId}",
-                "v3",
-            )
+        let request = Request::post("/saas/allow-attach-rebilling/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["saas/company.read"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1355,25 +1162,19 @@ pub struct BulkDisableSaas {
 
 impl BulkDisableSaas {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/bulk-disable-saas/{companyId}",
-                "v3",
-            )
+        let request = Request::post("/saas/bulk-disable-saas/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1393,25 +1194,19 @@ pub struct BulkEnableSaas {
 
 impl BulkEnableSaas {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/bulk-enable-saas/{companyId}",
-                "v3",
-            )
+        let request = Request::post("/saas/bulk-enable-saas/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1431,21 +1226,19 @@ pub struct EnableSaasLocation {
 
 impl EnableSaasLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::POST, "/saas/enable-saas/{locationId}", "v3")
+        let request = Request::post("/saas/enable-saas/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1465,25 +1258,19 @@ pub struct GetLocationSubscription {
 
 impl GetLocationSubscription {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/saas/get-saas-subscription/{locationId}",
-                "v3",
-            )
+        let request = Request::get("/saas/get-saas-subscription/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .query("companyId", &company_id)
             .ignore_body()
@@ -1504,21 +1291,19 @@ pub struct Locations {
 
 impl Locations {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, customer_id, subscription_id, company_id } = self;
-        let request = Request::to(Method::GET, "/saas/locations", "v3")
+        let request = Request::get("/saas/locations", "v3")
             .query("customerId", &customer_id)
             .query("subscriptionId", &subscription_id)
             .query("companyId", &company_id)
@@ -1539,21 +1324,19 @@ pub struct PauseLocation {
 
 impl PauseLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(Method::POST, "/saas/pause/{locationId}", "v3")
+        let request = Request::post("/saas/pause/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1573,21 +1356,19 @@ pub struct GetSaasLocations {
 
 impl GetSaasLocations {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, page } = self;
-        let request = Request::to(Method::GET, "/saas/saas-locations/{companyId}", "v3")
+        let request = Request::get("/saas/saas-locations/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .query("page", &page)
             .ignore_body()
@@ -1607,21 +1388,19 @@ pub struct GetSaasPlan {
 
 impl GetSaasPlan {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, plan_id, company_id } = self;
-        let request = Request::to(Method::GET, "/saas/saas-plan/{planId}", "v3")
+        let request = Request::get("/saas/saas-plan/{planId}", "v3")
             .path_param("planId", &plan_id)
             .query("companyId", &company_id)
             .ignore_body()
@@ -1641,25 +1420,19 @@ pub struct UpdateRebilling {
 
 impl UpdateRebilling {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/saas/update-rebilling/{companyId}",
-                "v3",
-            )
+        let request = Request::post("/saas/update-rebilling/{companyId}", "v3")
             .path_param("companyId", &company_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
@@ -1679,25 +1452,19 @@ pub struct GeneratePaymentLink {
 
 impl GeneratePaymentLink {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/saas/update-saas-subscription/{locationId}",
-                "v3",
-            )
+        let request = Request::put("/saas/update-saas-subscription/{locationId}", "v3")
             .path_param("locationId", &location_id)
             .ignore_body()
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);

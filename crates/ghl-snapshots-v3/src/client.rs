@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Snapshots API: one method per operation of `apps/v3/snapshots-v3.json`.
@@ -31,11 +31,7 @@ impl SnapshotsV3Client {
     ///
     /// Get a list of all own and imported Snapshots
     ///
-    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`).
-    ///
-    /// Returns a [`GetCustomSnapshots`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -58,11 +54,7 @@ impl SnapshotsV3Client {
     ///
     /// Create a share link for snapshot
     ///
-    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `v3`).
-    ///
-    /// Returns a [`CreateSnapshotShareLink`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -83,11 +75,7 @@ impl SnapshotsV3Client {
     ///
     /// Get list of sub-accounts snapshot pushed in time period
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `v3`).
-    ///
-    /// Returns a [`GetSnapshotPush`] to set optional inputs on ([`limit`](GetSnapshotPush::limit)); `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `v3`). Takes an agency (company) token. Set optional inputs on the returned [`GetSnapshotPush`] ([`limit`](GetSnapshotPush::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -121,11 +109,7 @@ impl SnapshotsV3Client {
     ///
     /// Get Latest Snapshot Push Status for a location id
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `v3`).
-    ///
-    /// Returns a [`GetLatestSnapshotPush`]: `.send().await` runs the call.
-    ///
-    /// Takes an agency (company) token.
+    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `v3`). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -155,27 +139,21 @@ pub struct GetCustomSnapshots {
 
 impl GetCustomSnapshots {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSnapshotsSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSnapshotsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSnapshotsSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSnapshotsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id } = self;
-        let request = Request::to(Method::GET, "/snapshots/", "v3")
+        let request = Request::get("/snapshots/", "v3")
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
@@ -193,29 +171,25 @@ pub struct CreateSnapshotShareLink {
 
 impl CreateSnapshotShareLink {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::CreateSnapshotShareLinkSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, body } = self;
-        let request = Request::to(Method::POST, "/snapshots/share/link", "v3")
+        let request = Request::post("/snapshots/share/link", "v3")
             .query("companyId", &company_id)
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -244,33 +218,25 @@ impl GetSnapshotPush {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetSnapshotPushStatusSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetSnapshotPushStatusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetSnapshotPushStatusSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetSnapshotPushStatusSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, snapshot_id, company_id, from, to, last_doc, limit } = self;
-        let request = Request::to(
-                Method::GET,
-                "/snapshots/snapshot-status/{snapshotId}",
-                "v3",
-            )
+        let request = Request::get("/snapshots/snapshot-status/{snapshotId}", "v3")
             .path_param("snapshotId", &snapshot_id)
             .query("companyId", &company_id)
             .query("from", &from)
@@ -294,32 +260,25 @@ pub struct GetLatestSnapshotPush {
 
 impl GetLatestSnapshotPush {
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::GetLatestSnapshotPushStatusSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::GetLatestSnapshotPushStatusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<
-                types::GetLatestSnapshotPushStatusSuccessfulResponseDto,
-            >,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetLatestSnapshotPushStatusSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, snapshot_id, location_id, company_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/snapshots/snapshot-status/{snapshotId}/location/{locationId}",
                 "v3",
             )

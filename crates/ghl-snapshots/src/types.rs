@@ -8,26 +8,17 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /snapshots/share/link`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateSnapshotShareLinkRequestDto {
-    /// id for snapshot to be shared
-    ///
-    /// Example: `1eM2UgkfaECOYyUdCo9Pa`
+    /// id for snapshot to be shared. Example: `1eM2UgkfaECOYyUdCo9Pa`.
     pub snapshot_id: String,
-    /// Type of share link to generate
-    ///
-    /// Example: `permanent_link`
+    /// Type of share link to generate. Example: `permanent_link`.
     pub share_type: CreateSnapshotShareLinkRequestDtoShareType,
-    /// Comma separated Relationship number of Agencies to create agency restricted share link
-    ///
-    /// Example: `0-128-926,1-208-926,2-008-926`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Comma separated Relationship number of Agencies to create agency restricted share link. Example: `0-128-926,1-208-926,2-008-926`.
     pub relationship_number: Option<String>,
-    /// Comma separated Sub-Account ids to create sub-account restricted share link
-    ///
-    /// Example: `l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Comma separated Sub-Account ids to create sub-account restricted share link. Example: `l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP`.
     pub share_location_id: Option<String>,
 }
 
@@ -66,138 +57,100 @@ pub use ghl_common::types::ShareType as CreateSnapshotShareLinkRequestDtoShareTy
 /// The response to `POST /snapshots/share/link`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
-    /// id for shared snapshot
-    ///
-    /// Example: `1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// id for shared snapshot. Example: `1eM2UgkfaECOYyUdCo9Pa`.
     pub id: Option<String>,
-    /// Share Link for snapshot
-    ///
-    /// Example: `https://affiliates.gohighlevel.com/?share=1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Share Link for snapshot. Example: `https://affiliates.gohighlevel.com/?share=1eM2UgkfaECOYyUdCo9Pa`.
     pub share_link: Option<String>,
 }
 
 /// The response to `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetLatestSnapshotPushStatusSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLatestSnapshotPushStatusSuccessfulResponseDto {
     /// The `data` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<SnapshotStatusSchemaWithAssets>,
 }
 
 /// The response to `GET /snapshots/snapshot-status/{snapshotId}`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotPushStatusSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSnapshotPushStatusSuccessfulResponseDto {
     /// The `data` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SnapshotStatusSchema>>,
 }
 
 /// The response to `GET /snapshots/`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotsSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSnapshotsSuccessfulResponseDto {
     /// The `snapshots` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<SnapshotsSchema>>,
 }
 
 /// An item of the `data` field of [`GetSnapshotPushStatusSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotStatusSchema {
-    /// Document id
-    ///
-    /// Example: `1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Document id. Example: `1eM2UgkfaECOYyUdCo9Pa`.
     pub id: Option<String>,
-    /// Sub-account id
-    ///
-    /// Example: `BrKClvyvdxhJ9Mxz2pzQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sub-account id. Example: `BrKClvyvdxhJ9Mxz2pzQ`.
     pub location_id: Option<String>,
-    /// Status of snapshot push
-    ///
-    /// Example: `processing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of snapshot push. Example: `processing`.
     pub status: Option<String>,
-    /// Timestamp of when snapshot processing starts for sub-account
-    ///
-    /// Example: `10/28/2022, 6:24:54 PM`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp of when snapshot processing starts for sub-account. Example: `10/28/2022, 6:24:54 PM`.
     pub date_added: Option<String>,
 }
 
 /// The `data` field of [`GetLatestSnapshotPushStatusSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchemaWithAssets`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotStatusSchemaWithAssets {
-    /// Document id
-    ///
-    /// Example: `1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Document id. Example: `1eM2UgkfaECOYyUdCo9Pa`.
     pub id: Option<String>,
-    /// Sub-account id
-    ///
-    /// Example: `BrKClvyvdxhJ9Mxz2pzQ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sub-account id. Example: `BrKClvyvdxhJ9Mxz2pzQ`.
     pub location_id: Option<String>,
-    /// Status of snapshot push
-    ///
-    /// Example: `processing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of snapshot push. Example: `processing`.
     pub status: Option<String>,
-    /// List of completed assets
-    ///
-    /// Example: `['forms', 'surveys', 'funnels', 'workflows']`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// List of completed assets. Example: `['forms', 'surveys', 'funnels', 'workflows']`.
     pub completed: Option<Vec<String>>,
-    /// List of pending assets
-    ///
-    /// Example: `['custom_fields','custom_values','tags']`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// List of pending assets. Example: `['custom_fields','custom_values','tags']`.
     pub pending: Option<Vec<String>>,
 }
 
 /// An item of the `snapshots` field of [`GetSnapshotsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SnapshotsSchema {
-    /// Snapshot Id.
-    ///
-    /// Example: `1eM2UgkfaECOYyUdCo9Pa`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Snapshot Id. Example: `1eM2UgkfaECOYyUdCo9Pa`.
     pub id: Option<String>,
-    /// Name of the snapshot
-    ///
-    /// Example: `Martial Arts Snapshot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the snapshot. Example: `Martial Arts Snapshot`.
     pub name: Option<String>,
-    /// Type of snapshot - own or imported.
-    ///
-    /// Example: `own`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of snapshot - own or imported. Example: `own`.
     pub type_: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Social Media Posting API: one method per operation of `apps/social-media-posting.json`.
@@ -56,11 +56,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartFacebookOauth`] to set optional inputs on ([`page`](StartFacebookOauth::page), [`reconnect`](StartFacebookOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`StartFacebookOauth`] ([`page`](StartFacebookOauth::page), [`reconnect`](StartFacebookOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -113,11 +109,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartGoogleOauth`] to set optional inputs on ([`page`](StartGoogleOauth::page), [`reconnect`](StartGoogleOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartGoogleOauth`] ([`page`](StartGoogleOauth::page), [`reconnect`](StartGoogleOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -170,11 +162,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartInstagramOauth`] to set optional inputs on ([`page`](StartInstagramOauth::page), [`reconnect`](StartInstagramOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartInstagramOauth`] ([`page`](StartInstagramOauth::page), [`reconnect`](StartInstagramOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -227,11 +215,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartLinkedinOauth`] to set optional inputs on ([`page`](StartLinkedinOauth::page), [`reconnect`](StartLinkedinOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`StartLinkedinOauth`] ([`page`](StartLinkedinOauth::page), [`reconnect`](StartLinkedinOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -284,11 +268,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartTiktokBusinessOauth`] to set optional inputs on ([`page`](StartTiktokBusinessOauth::page), [`reconnect`](StartTiktokBusinessOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTiktokBusinessOauth`] ([`page`](StartTiktokBusinessOauth::page), [`reconnect`](StartTiktokBusinessOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -341,11 +321,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartTiktokOauth`] to set optional inputs on ([`page`](StartTiktokOauth::page), [`reconnect`](StartTiktokOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTiktokOauth`] ([`page`](StartTiktokOauth::page), [`reconnect`](StartTiktokOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -388,11 +364,7 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartTwitterOauth`] to set optional inputs on ([`page`](StartTwitterOauth::page), [`reconnect`](StartTwitterOauth::reconnect)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTwitterOauth`] ([`page`](StartTwitterOauth::page), [`reconnect`](StartTwitterOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -419,11 +391,7 @@ impl SocialMediaPostingClient {
 
     /// Get facebook pages
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `get-facebook-page-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetFacebookPageGroup`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `get-facebook-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -447,11 +415,7 @@ impl SocialMediaPostingClient {
 
     /// Attach facebook pages
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `attach-facebook-page-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AttachFacebookPageGroup`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `attach-facebook-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -477,11 +441,7 @@ impl SocialMediaPostingClient {
 
     /// Get google business locations
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `get-google-locations`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetGoogleLocations`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `get-google-locations`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -505,11 +465,7 @@ impl SocialMediaPostingClient {
 
     /// Set google business locations
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `set-google-locations`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SetGoogleLocations`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `set-google-locations`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -535,11 +491,7 @@ impl SocialMediaPostingClient {
 
     /// Get Instagram Professional Accounts
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `get-instagram-page-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetInstagramPageGroup`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `get-instagram-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -563,11 +515,7 @@ impl SocialMediaPostingClient {
 
     /// Attach Instagram Professional Accounts
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `attach-instagram-page-group`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AttachInstagramPageGroup`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `attach-instagram-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -593,11 +541,7 @@ impl SocialMediaPostingClient {
 
     /// Get Linkedin pages and profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `get-linkedin-page-profile`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetLinkedinPageProfile`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `get-linkedin-page-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -621,11 +565,7 @@ impl SocialMediaPostingClient {
 
     /// Attach linkedin pages and profile
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `attach-linkedin-page-profile`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AttachLinkedinPageProfile`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `attach-linkedin-page-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -651,11 +591,7 @@ impl SocialMediaPostingClient {
 
     /// Get Tiktok Business profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}` (operation `get-tiktok-business-profile`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTiktokBusinessProfile`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}` (operation `get-tiktok-business-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -679,11 +615,7 @@ impl SocialMediaPostingClient {
 
     /// Get Tiktok profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `get-tiktok-profile`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTiktokProfile`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `get-tiktok-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -707,11 +639,7 @@ impl SocialMediaPostingClient {
 
     /// Attach Tiktok profile
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `attach-tiktok-profile`, API version `2021-07-28`).
-    ///
-    /// Returns a [`AttachTiktokProfile`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `attach-tiktok-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -756,8 +684,6 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `get-twitter-profile`, API version `2021-07-28`).
     ///
-    /// Returns a [`GetTwitterProfile`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `location_id`: Account Location Id
@@ -800,8 +726,6 @@ impl SocialMediaPostingClient {
     ///
     /// `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `attach-twitter-profile`, API version `2021-07-28`).
     ///
-    /// Returns a [`AttachTwitterProfile`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `location_id`: Account Location Id
@@ -829,9 +753,7 @@ impl SocialMediaPostingClient {
     ///
     /// Retrieve analytics data for multiple social media accounts. Provides metrics for the last 7 days with comparison to the previous 7 days. Supports filtering by platforms and specific connected accounts.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetSocialMediaStatistics`] to set optional inputs on ([`body`](GetSocialMediaStatistics::body)); `.send().await` runs the call.
+    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set optional inputs on the returned [`GetSocialMediaStatistics`] ([`body`](GetSocialMediaStatistics::body)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -855,11 +777,7 @@ impl SocialMediaPostingClient {
     ///
     /// Get list of accounts and groups
     ///
-    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `2021-07-28`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -879,11 +797,7 @@ impl SocialMediaPostingClient {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteAccount`] to set optional inputs on ([`company_id`](DeleteAccount::company_id), [`user_id`](DeleteAccount::user_id)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`] ([`company_id`](DeleteAccount::company_id), [`user_id`](DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -909,11 +823,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by location id
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCategoriesLocationId`] to set optional inputs on ([`search_text`](GetCategoriesLocationId::search_text), [`limit`](GetCategoriesLocationId::limit), [`skip`](GetCategoriesLocationId::skip)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`] ([`search_text`](GetCategoriesLocationId::search_text), [`limit`](GetCategoriesLocationId::limit), [`skip`](GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -937,11 +847,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by id
     ///
-    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCategoriesId`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -965,11 +871,7 @@ impl SocialMediaPostingClient {
 
     /// Get Upload Status
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetUploadStatus`] to set optional inputs on ([`skip`](GetUploadStatus::skip), [`limit`](GetUploadStatus::limit), [`include_users`](GetUploadStatus::include_users), [`user_id`](GetUploadStatus::user_id)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`] ([`skip`](GetUploadStatus::skip), [`limit`](GetUploadStatus::limit), [`include_users`](GetUploadStatus::include_users), [`user_id`](GetUploadStatus::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -991,11 +893,7 @@ impl SocialMediaPostingClient {
 
     /// Upload CSV
     ///
-    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UploadCsv`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `2021-07-28`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1018,11 +916,7 @@ impl SocialMediaPostingClient {
 
     /// Delete CSV Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCsvPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1048,11 +942,7 @@ impl SocialMediaPostingClient {
 
     /// Delete CSV
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteCsv`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1075,11 +965,7 @@ impl SocialMediaPostingClient {
 
     /// Get CSV Post
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetCsvPost`] to set optional inputs on ([`skip`](GetCsvPost::skip), [`limit`](GetCsvPost::limit)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`] ([`skip`](GetCsvPost::skip), [`limit`](GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1104,11 +990,7 @@ impl SocialMediaPostingClient {
 
     /// Start CSV Finalize
     ///
-    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `2021-07-28`).
-    ///
-    /// Returns a [`StartCsvFinalize`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1139,11 +1021,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreatePost`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `2021-07-28`). Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1178,8 +1056,6 @@ impl SocialMediaPostingClient {
     ///
     /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `2021-07-28`).
     ///
-    /// Returns a [`BulkDeleteSocialPlannerPosts`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
@@ -1199,11 +1075,7 @@ impl SocialMediaPostingClient {
     ///
     /// Get Posts
     ///
-    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPosts`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `2021-07-28`). Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1226,11 +1098,7 @@ impl SocialMediaPostingClient {
 
     /// Delete Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeletePost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1254,11 +1122,7 @@ impl SocialMediaPostingClient {
 
     /// Get post
     ///
-    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1288,11 +1152,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`).
-    ///
-    /// Returns a [`EditPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1318,11 +1178,7 @@ impl SocialMediaPostingClient {
 
     /// Set Accounts
     ///
-    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SetAccounts`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `2021-07-28`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1345,11 +1201,7 @@ impl SocialMediaPostingClient {
 
     /// Get tags by location id
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTagsLocationId`] to set optional inputs on ([`search_text`](GetTagsLocationId::search_text), [`limit`](GetTagsLocationId::limit), [`skip`](GetTagsLocationId::skip)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`] ([`search_text`](GetTagsLocationId::search_text), [`limit`](GetTagsLocationId::limit), [`skip`](GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1373,11 +1225,7 @@ impl SocialMediaPostingClient {
 
     /// Get tags by ids
     ///
-    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetTagsByIds`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1424,22 +1272,19 @@ impl StartFacebookOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/facebook/start",
                 "2021-07-28",
             )
@@ -1478,22 +1323,19 @@ impl StartGoogleOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/google/start",
                 "2021-07-28",
             )
@@ -1533,22 +1375,19 @@ impl StartInstagramOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/instagram/start",
                 "2021-07-28",
             )
@@ -1588,22 +1427,19 @@ impl StartLinkedinOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/linkedin/start",
                 "2021-07-28",
             )
@@ -1642,22 +1478,19 @@ impl StartTiktokBusinessOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/tiktok-business/start",
                 "2021-07-28",
             )
@@ -1697,22 +1530,19 @@ impl StartTiktokOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/tiktok/start",
                 "2021-07-28",
             )
@@ -1752,22 +1582,19 @@ impl StartTwitterOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/twitter/start",
                 "2021-07-28",
             )
@@ -1793,28 +1620,21 @@ pub struct GetFacebookPageGroup {
 
 impl GetFacebookPageGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetFacebookAccountsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetFacebookAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetFacebookAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetFacebookAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -1837,28 +1657,21 @@ pub struct AttachFacebookPageGroup {
 
 impl AttachFacebookPageGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaFbAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaFbAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SocialMediaFbAccountResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaFbAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -1881,28 +1694,21 @@ pub struct GetGoogleLocations {
 
 impl GetGoogleLocations {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetGoogleLocationResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetGoogleLocationResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetGoogleLocationResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetGoogleLocationResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
                 "2021-07-28",
             )
@@ -1925,28 +1731,21 @@ pub struct SetGoogleLocations {
 
 impl SetGoogleLocations {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaGmbAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaGmbAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SocialMediaGmbAccountResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaGmbAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
                 "2021-07-28",
             )
@@ -1969,28 +1768,21 @@ pub struct GetInstagramPageGroup {
 
 impl GetInstagramPageGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetInstagramAccountsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetInstagramAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetInstagramAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetInstagramAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2013,30 +1805,21 @@ pub struct AttachInstagramPageGroup {
 
 impl AttachInstagramPageGroup {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaInstagramAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaInstagramAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::SocialMediaInstagramAccountResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaInstagramAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2059,28 +1842,21 @@ pub struct GetLinkedinPageProfile {
 
 impl GetLinkedinPageProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetLinkedInAccountsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetLinkedInAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetLinkedInAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetLinkedInAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2103,30 +1879,21 @@ pub struct AttachLinkedinPageProfile {
 
 impl AttachLinkedinPageProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaLinkedInAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaLinkedInAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::SocialMediaLinkedInAccountResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaLinkedInAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2149,30 +1916,21 @@ pub struct GetTiktokBusinessProfile {
 
 impl GetTiktokBusinessProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTiktokBusinessAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTiktokBusinessAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetTiktokBusinessAccountResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTiktokBusinessAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2194,28 +1952,21 @@ pub struct GetTiktokProfile {
 
 impl GetTiktokProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTiktokAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTiktokAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTiktokAccountResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTiktokAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2238,30 +1989,21 @@ pub struct AttachTiktokProfile {
 
 impl AttachTiktokProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaTiktokAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaTiktokAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::SocialMediaTiktokAccountResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaTiktokAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2284,28 +2026,21 @@ pub struct GetTwitterProfile {
 
 impl GetTwitterProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTwitterAccountsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTwitterAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTwitterAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTwitterAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2327,30 +2062,21 @@ pub struct AttachTwitterProfile {
 
 impl AttachTwitterProfile {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SocialMediaTwitterAccountResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SocialMediaTwitterAccountResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::SocialMediaTwitterAccountResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SocialMediaTwitterAccountResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
                 "2021-07-28",
             )
@@ -2378,31 +2104,21 @@ impl GetSocialMediaStatistics {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSocialMediaStatisticsResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSocialMediaStatisticsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSocialMediaStatisticsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSocialMediaStatisticsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/statistics",
-                "2021-07-28",
-            )
+        let request = Request::post("/social-media-posting/statistics", "2021-07-28")
             .query("locationId", &location_id);
         let request = match &body {
             Some(body) => request.json(body),
@@ -2422,26 +2138,21 @@ pub struct GetAccount {
 
 impl GetAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::AccountsListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AccountsListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AccountsListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AccountsListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/accounts",
                 "2021-07-28",
             )
@@ -2477,30 +2188,21 @@ impl DeleteAccount {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationAndAccountDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationAndAccountDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationAndAccountDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationAndAccountDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, company_id, user_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/accounts/{id}",
                 "2021-07-28",
             )
@@ -2544,21 +2246,15 @@ impl GetCategoriesLocationId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetByLocationIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetByLocationIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetByLocationIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetByLocationIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2584,8 +2280,7 @@ impl GetCategoriesLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/categories",
                 "2021-07-28",
             )
@@ -2610,26 +2305,21 @@ pub struct GetCategoriesId {
 
 impl GetCategoriesId {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/categories/{id}",
                 "2021-07-28",
             )
@@ -2678,28 +2368,21 @@ impl GetUploadStatus {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetUploadStatusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetUploadStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetUploadStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetUploadStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, include_users, user_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/csv",
                 "2021-07-28",
             )
@@ -2724,26 +2407,21 @@ pub struct UploadCsv {
 
 impl UploadCsv {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UploadFileResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UploadFileResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UploadFileResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UploadFileResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/csv",
                 "2021-07-28",
             )
@@ -2768,26 +2446,21 @@ pub struct DeleteCsvPost {
 
 impl DeleteCsvPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeletePostResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePostResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePostResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePostResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, csv_id, post_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
                 "2021-07-28",
             )
@@ -2810,26 +2483,21 @@ pub struct DeleteCsv {
 
 impl DeleteCsv {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteCsvResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCsvResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteCsvResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCsvResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/csv/{id}",
                 "2021-07-28",
             )
@@ -2865,26 +2533,21 @@ impl GetCsvPost {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetCsvPostResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCsvPostResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetCsvPostResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCsvPostResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, skip, limit } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/csv/{id}",
                 "2021-07-28",
             )
@@ -2909,26 +2572,21 @@ pub struct StartCsvFinalize {
 
 impl StartCsvFinalize {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CsvPostStatusResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CsvPostStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CsvPostStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CsvPostStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
+        let request = Request::patch(
                 "/social-media-posting/{locationId}/csv/{id}",
                 "2021-07-28",
             )
@@ -2951,26 +2609,21 @@ pub struct CreatePost {
 
 impl CreatePost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPostFormattedSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostFormattedSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostFormattedSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostFormattedSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/posts",
                 "2021-07-28",
             )
@@ -2994,19 +2647,15 @@ pub struct BulkDeleteSocialPlannerPosts {
 
 impl BulkDeleteSocialPlannerPosts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::BulkDeleteResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3020,8 +2669,7 @@ impl BulkDeleteSocialPlannerPosts {
                 ),
             );
         }
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/posts/bulk-delete",
                 "2021-07-28",
             )
@@ -3042,21 +2690,15 @@ pub struct GetPosts {
 
 impl GetPosts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PostSuccessfulResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PostSuccessfulResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PostSuccessfulResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PostSuccessfulResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3082,8 +2724,7 @@ impl GetPosts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/posts/list",
                 "2021-07-28",
             )
@@ -3107,28 +2748,21 @@ pub struct DeletePost {
 
 impl DeletePost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeletePostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/posts/{id}",
                 "2021-07-28",
             )
@@ -3150,26 +2784,21 @@ pub struct GetPost {
 
 impl GetPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPostFormattedSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostFormattedSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostFormattedSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostFormattedSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/posts/{id}",
                 "2021-07-28",
             )
@@ -3193,28 +2822,21 @@ pub struct EditPost {
 
 impl EditPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdatePostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdatePostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdatePostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdatePostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/social-media-posting/{locationId}/posts/{id}",
                 "2021-07-28",
             )
@@ -3237,26 +2859,21 @@ pub struct SetAccounts {
 
 impl SetAccounts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SetAccountsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SetAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SetAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SetAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/set-accounts",
                 "2021-07-28",
             )
@@ -3299,21 +2916,15 @@ impl GetTagsLocationId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTagsByLocationIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTagsByLocationIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTagsByLocationIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTagsByLocationIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3339,8 +2950,7 @@ impl GetTagsLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/tags",
                 "2021-07-28",
             )
@@ -3364,26 +2974,21 @@ pub struct GetTagsByIds {
 
 impl GetTagsByIds {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetTagsByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTagsByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTagsByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTagsByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/tags/details",
                 "2021-07-28",
             )

@@ -8,64 +8,51 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /social-media-posting/{locationId}/accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AccountsListResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Accounts`
+    /// Message. Example: `Fetched Accounts`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<AccountsListResponseSchema>,
 }
 
 /// The `results` field of [`AccountsListResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AccountsListResponseSchema {
     /// The `accounts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<GetAccountSchema>>,
     /// The `groups` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GetGroupSchema>>,
 }
 
 /// The body of `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachFBAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachFbAccountDto {
     /// Example: `page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -115,20 +102,16 @@ impl AttachFbAccountDto {
 /// The body of `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachGMBLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachGmbLocationDto {
     /// The `location` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Value>,
     /// The `account` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -164,25 +147,20 @@ impl AttachGmbLocationDto {
 /// The body of `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachIGAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachIgAccountDto {
     /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `avatar` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `234234234242sd`
     pub page_id: String,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -226,29 +204,22 @@ impl AttachIgAccountDto {
 /// The body of `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachLinkedinAccountDto {
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `avatar` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The `urn` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -305,32 +276,24 @@ impl AttachLinkedinAccountDto {
 /// The body of `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTiktokAccountDto {
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `avatar` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -394,32 +357,24 @@ impl AttachTiktokAccountDto {
 /// The body of `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTwitterAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTwitterAccountDto {
     /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `user_name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The `avatar` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
@@ -483,12 +438,12 @@ impl AttachTwitterAccountDto {
 /// The `BulkDeletePostSuccessfulResponseSchema` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeletePostSuccessfulResponseSchema {
     /// The `deletedCount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_count: Option<i64>,
 }
 
@@ -499,17 +454,11 @@ pub struct BulkDeletePostSuccessfulResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeleteResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Posts Deleted Successfully`
+    /// Message. Example: `Posts Deleted Successfully`.
     pub message: String,
     /// Message and deleted count
     pub results: serde_json::Value,
@@ -518,55 +467,36 @@ pub struct BulkDeleteResponseDto {
 /// An item of the `categories` field of [`GetByLocationIdResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CategorySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategorySchema {
-    /// Category Name
-    ///
-    /// Example: `Primary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category Name. Example: `Primary`.
     pub name: Option<String>,
-    /// Color For Category
-    ///
-    /// Example: `#FFFFFF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Color For Category. Example: `#FFFFFF`.
     pub primary_color: Option<String>,
-    /// Secondary Color
-    ///
-    /// Example: `#FFFFFF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary Color. Example: `#FFFFFF`.
     pub secondary_color: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted Value
-    ///
-    /// Example: `false`
+    /// Deleted Value. Example: `false`.
     pub deleted: bool,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/{locationId}/posts` and the body of `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -584,48 +514,30 @@ pub struct CreatePostDto {
     /// The `status` field.
     pub status: SocialPostStatus,
     /// Schedule Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Created By
     pub created_by: String,
-    /// Follow Up Comment on platform. It is not allowed on Tiktok and GMB accounts and there is a limit of 280 charecters for twitter account
-    ///
-    /// Example: `First comment`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Follow Up Comment on platform. It is not allowed on Tiktok and GMB accounts and there is a limit of 280 charecters for twitter account. Example: `First comment`.
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// The `type` field.
     pub type_: SocialPostType,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
-    /// if schedule datetime is updated
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// if schedule datetime is updated. Example: `true`.
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag Value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Category Id
-    ///
-    /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category Id. Example: `65f151c99bc2bf3aaf970d72`.
     pub category_id: Option<String>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
+    /// User ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: String,
     /// The `instagramPostDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -741,49 +653,41 @@ impl CreatePostDto {
 /// The `CreatePostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Created Post`
+    /// Message. Example: `Created Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<CreatePostSuccessfulResponseSchema>,
 }
 
 /// The `results` field of [`CreatePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseSchema {
     /// Post Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
 }
 
 /// The body of `PATCH /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVDefaultDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvDefaultDto {
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: Option<String>,
 }
 
@@ -803,233 +707,123 @@ impl CsvDefaultDto {
 /// The `csv` field of [`GetCsvPostResponseSchema`] and the `csvs` field of [`GetUploadStatusResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVImportSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvImportSchema {
-    /// Csv Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Csv Id. Example: `ve9EPM428h8vShlRW1KT`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// locationId
-    ///
-    /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// locationId. Example: `iVrVJ2uoXNF0wzcBzgl5`.
     pub location_id: Option<String>,
-    /// File Name
-    ///
-    /// Example: `sample.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File Name. Example: `sample.csv`.
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// File path
-    ///
-    /// Example: `File`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File path. Example: `File`.
     pub file: Option<String>,
-    /// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted. Example: `completed`.
     pub status: Option<String>,
-    /// Posts count
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Posts count. Example: `5`.
     pub count: Option<i64>,
-    /// Created By Id
-    ///
-    /// Example: `SDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By Id. Example: `SDsdfdf45Dgs4w3ssss`.
     pub created_by: Option<String>,
-    /// Trace Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub trace_id: Option<String>,
-    /// Origin Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Origin Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub origin_id: Option<String>,
-    /// Approver Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub approver: Option<String>,
-    /// Date Created
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Created. Example: `2023-08-02T00:00:00.000Z`.
     pub created_at: Option<String>,
 }
 
 /// An item of the `medias` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVMediaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvMediaResponseSchema {
-    /// Media Url
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Url. Example: `https://storage.googleapis.com/ghl-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png`.
     pub url: Option<String>,
-    /// Media Type
-    ///
-    /// Example: `image/webp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Type. Example: `image/webp`.
     pub type_: Option<String>,
-    /// Media Size
-    ///
-    /// Example: `18362`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Size. Example: `18362`.
     pub size: Option<f64>,
-    /// Media Width
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Width. Example: `500`.
     pub width: Option<f64>,
-    /// Media Height
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Height. Example: `500`.
     pub height: Option<f64>,
-    /// Media Aspect Ratio
-    ///
-    /// Example: `1.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Aspect Ratio. Example: `1.5`.
     pub aspect_ratio: Option<f64>,
-    /// Media Aspect Ratio
-    ///
-    /// Example: `60`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Aspect Ratio. Example: `60`.
     pub duration: Option<f64>,
-    /// Media format
-    ///
-    /// Example: `jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media format. Example: `jpg`.
     pub format: Option<String>,
-    /// Video Codec
-    ///
-    /// Example: `h264`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Video Codec. Example: `h264`.
     pub video_codec_name: Option<String>,
-    /// Video Frame Rate
-    ///
-    /// Example: `21`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Video Frame Rate. Example: `21`.
     pub frame_rate: Option<f64>,
-    /// Audio Codec
-    ///
-    /// Example: `aac`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audio Codec. Example: `aac`.
     pub audio_codec_name: Option<String>,
-    /// Audio Channel
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audio Channel. Example: `1`.
     pub audio_channels: Option<f64>,
-    /// Display Aspect Ratio
-    ///
-    /// Example: `250 : 167`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display Aspect Ratio. Example: `250 : 167`.
     pub display_aspect_ratio: Option<String>,
     /// List of frames
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<Vec<String>>,
-    /// Selected Poster
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected Poster. Example: `0`.
     pub selected_poster: Option<f64>,
-    /// Error
-    ///
-    /// Example: `Image is larger than 10MB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error. Example: `Image is larger than 10MB`.
     pub error: Option<String>,
-    /// Instagram media error. It can we one of the following errors: imageSize, imageType, imageAspectRatio, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate
-    ///
-    /// Example: `imageSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram media error. It can we one of the following errors: imageSize, imageType, imageAspectRatio, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate. Example: `imageSize`.
     pub instagram_error: Option<String>,
-    /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType
-    ///
-    /// Example: `imageDimension`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType. Example: `imageDimension`.
     pub gmb_error: Option<String>,
-    /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize
-    ///
-    /// Example: `videoDuration`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize. Example: `videoDuration`.
     pub facebook_error: Option<String>,
-    /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize
-    ///
-    /// Example: `imageType`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize. Example: `imageType`.
     pub linkedin_error: Option<String>,
-    /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize
-    ///
-    /// Example: `videoSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize. Example: `videoSize`.
     pub twitter_error: Option<String>,
-    /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
-    ///
-    /// Example: `videoFrameRate`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate. Example: `videoFrameRate`.
     pub tiktok_error: Option<String>,
-    /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
-    ///
-    /// Example: `videoType`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate. Example: `videoType`.
     pub tiktok_business_error: Option<String>,
-    /// Media error. It can be one of the following values: imageSize, imageWidth
-    ///
-    /// Example: `imageSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media error. It can be one of the following values: imageSize, imageWidth. Example: `imageSize`.
     pub invalid_error: Option<String>,
 }
 
 /// An item of the `posts` field of [`GetCsvPostResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostSchema {
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// OG Tag
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<IOgTagsSchema>,
     /// Post Media List
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<CsvMediaResponseSchema>>,
     /// Example: `2022-11-23T05:53:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Example: `First post`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Example: `Initial Comment`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Example: `post`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// Error Description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 
@@ -1040,69 +834,52 @@ pub struct CsvPostSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostStatusResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Updated Successfully`
+    /// Message. Example: `Updated Successfully`.
     pub message: String,
 }
 
 /// The `csv` field of [`CsvResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvResponse {
     /// Example: `Location Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `File Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Example: `File`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted. Example: `completed`.
     pub status: Option<CsvResponseStatus>,
     /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// Example: `AccountId_SDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
 }
 
 /// The `results` field of [`DeleteCsvResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CsvResponseSchema {
     /// CSV Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvResponse>,
 }
 
@@ -1132,67 +909,50 @@ impl DateSchema {
 /// The `results` field of [`LocationAndAccountDeleteResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteAccountResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteAccountResponseSchema {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
-    /// Id
-    ///
-    /// Example: `65fac446d599990d1313c1dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id. Example: `65fac446d599990d1313c1dd`.
     pub id: Option<String>,
 }
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCsvResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Post`
+    /// Message. Example: `Deleted Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<CsvResponseSchema>,
 }
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Post`
+    /// Message. Example: `Deleted Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeletePostResponseSchema>,
 }
 
@@ -1210,48 +970,42 @@ pub struct DeletePostResponseSchema {
 /// The response to `DELETE /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Post`
+    /// Message. Example: `Deleted Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeletePostSuccessfulResponseSchema>,
 }
 
 /// The `results` field of [`DeletePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseSchema {
     /// The `postId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/{locationId}/posts/bulk-delete`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostsDto {
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_ids: Option<Vec<String>>,
 }
 
@@ -1271,15 +1025,14 @@ impl DeletePostsDto {
 /// The `endDate` field of [`GmbPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/EndDateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EndDateSchema {
     /// End Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<DateSchema>,
     /// End Time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<TimeSchema>,
 }
 
@@ -1308,222 +1061,161 @@ impl EndDateSchema {
 /// An item of the `pages` field of [`GetFacebookAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FacebookPageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookPageSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `FB Page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_owned: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
 /// The `male` field of [`GetSocialMediaStatisticsResponseGenderTotals`], the `female` field of [`GetSocialMediaStatisticsResponseGenderTotals`] and the `unknown` field of [`GetSocialMediaStatisticsResponseGenderTotals`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Female {
     /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The `percentage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<f64>,
 }
 
 /// A value of the `impressions` field of [`GetSocialMediaStatisticsResponsePlatformTotals`], a value of the `followers` field of [`GetSocialMediaStatisticsResponsePlatformTotals`] and a value of the `likes` field of [`GetSocialMediaStatisticsResponsePlatformTotals`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FollowersValue {
     /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The `series` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<f64>>,
 }
 
 /// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FormatedApprovalDetails {
-    /// Approver
-    ///
-    /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver. Example: `iVrVJ2uoXNF0wzcBzgl5`.
     pub approver: Option<String>,
-    /// Requester Notes
-    ///
-    /// Example: `Test suggestion`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Requester Notes. Example: `Test suggestion`.
     pub requester_note: Option<String>,
-    /// Approver Notes
-    ///
-    /// Example: `Test suggestion`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver Notes. Example: `Test suggestion`.
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_user: Option<PostUserSchema>,
 }
 
 /// An item of the `accounts` field of [`AccountsListResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountSchema {
     /// Example: `aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_id: Option<String>,
     /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_id: Option<String>,
     /// Example: `Sample Account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok. Example: `google`.
     pub platform: Option<String>,
     /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `2024-03-11T19:29:59.785Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire: Option<String>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_expired: Option<bool>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Category`
+    /// Message. Example: `Fetched Category`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetCategorySchema>,
 }
 
 /// The `category` field of [`GetCategorySchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseSchema {
-    /// Category Name
-    ///
-    /// Example: `Primary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category Name. Example: `Primary`.
     pub name: Option<String>,
-    /// Color For Category
-    ///
-    /// Example: `#32a852`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Color For Category. Example: `#32a852`.
     pub primary_color: Option<String>,
-    /// Secondary Color
-    ///
-    /// Example: `#32a852`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary Color. Example: `#32a852`.
     pub secondary_color: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted Value
-    ///
-    /// Example: `false`
+    /// Deleted Value. Example: `false`.
     pub deleted: bool,
-    /// Message
-    ///
-    /// Example: `Category not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message. Example: `Category not found`.
     pub message: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/categories`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Categories by Location ID`
+    /// Message. Example: `Fetched Categories by Location ID`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetByLocationIdResponseSchema>,
 }
 
@@ -1533,9 +1225,7 @@ pub struct GetByLocationIdResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseSchema {
-    /// Count
-    ///
-    /// Example: `3`
+    /// Count. Example: `3`.
     pub count: i64,
     /// Meta Data
     pub categories: Vec<CategorySchema>,
@@ -1544,136 +1234,115 @@ pub struct GetByLocationIdResponseSchema {
 /// The `results` field of [`GetByIdResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCategorySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCategorySchema {
     /// Category Schema
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<GetByIdResponseSchema>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCsvPostResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched CSV Post`
+    /// Message. Example: `Fetched CSV Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetCsvPostResponseSchema>,
 }
 
 /// The `results` field of [`GetCsvPostResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCsvPostResponseSchema {
     /// CSV Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvImportSchema>,
     /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// CSV Posts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<CsvPostSchema>>,
 }
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFacebookAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Facebook Account`
+    /// Message. Example: `Fetched Facebook Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetFacebookAccountsSchema>,
 }
 
 /// The `results` field of [`GetFacebookAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetFacebookAccountsSchema {
     /// Facebook Pages Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<FacebookPageSchema>>,
 }
 
 /// The `results` field of [`GetGoogleLocationResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetGoogleLocationAccountSchema {
     /// Locations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<GetGoogleLocationSchema>,
 }
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGoogleLocationResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Google Business Account`
+    /// Message. Example: `Fetched Google Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetGoogleLocationAccountSchema>,
 }
 
 /// The `locations` field of [`GetGoogleLocationAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetGoogleLocationSchema {
     /// Google Location Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GoogleLocationSchema>,
     /// Google Account Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<GoogleAccountsSchema>,
 }
 
@@ -1684,13 +1353,9 @@ pub struct GetGoogleLocationSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSchema {
-    /// Group Id
-    ///
-    /// Example: `6284c43d519161e96cc09c13`
+    /// Group Id. Example: `6284c43d519161e96cc09c13`.
     pub id: String,
-    /// name of group
-    ///
-    /// Example: `Primary`
+    /// name of group. Example: `Primary`.
     pub name: String,
     /// The `accountIds` field.
     pub account_ids: Vec<String>,
@@ -1699,190 +1364,138 @@ pub struct GetGroupSchema {
 /// The response to `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstagramAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Instagram Account`
+    /// Message. Example: `Fetched Instagram Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetInstagramAccountsSchema>,
 }
 
 /// The `results` field of [`GetInstagramAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetInstagramAccountsSchema {
     /// Instagram Account Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<InstagramAccountSchema>>,
 }
 
 /// The `results` field of [`GetLinkedInAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinkedInAccountSchema {
     /// LinkedIn Pages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<LinkedInPageSchema>>,
     /// LinkedIn Profile Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<LinkedInProfileSchema>>,
 }
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLinkedInAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched LinkedIn Account`
+    /// Message. Example: `Fetched LinkedIn Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetLinkedInAccountSchema>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/posts`, the response to `GET /social-media-posting/{locationId}/posts/{id}`, the `post` field of [`CreatePostSuccessfulResponseSchema`] and 1 more place.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostFormattedSchema {
     /// Example: `61bb16833b3f2791f9715be2`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// source must be one of the following values: composer, recurring, csv
-    ///
-    /// Example: `composer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// source must be one of the following values: composer, recurring, csv. Example: `composer`.
     pub source: Option<GetPostFormattedSchemaSource>,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok. Example: `google`.
     pub platform: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_date: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    /// Account Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub account_id: Option<String>,
-    /// Error
-    ///
-    /// Example: `Failed due to auth token`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error. Example: `Failed due to auth token`.
     pub error: Option<String>,
     /// Example: `323534534435`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
     /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// Example: `Sample Summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Post Media Data
     ///  The limitations of media as per the platforms is provided through the reference link in API description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SocialPostStatus>,
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The `type` field.
     pub type_: SocialPostType,
     /// Tag Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// First comment posted after publishing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Category of the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Whether the post was (soft) deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// When the post is (or was) scheduled to publish, ISO 8601 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Channel the post belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The post this one was created from
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_post_id: Option<String>,
     /// Whether the server is syncing the post's comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_comment_syncing: Option<bool>,
     /// The `insights` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insights: Option<SocialPostInsights>,
     /// The `instagramPostDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Id of the user the post is published as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -1894,24 +1507,18 @@ pub use ghl_common::types::GetPostFormattedSchemaSource;
 /// The `GetPostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Post`
+    /// Message. Example: `Fetched Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetPostSuccessfulResponseSchema>,
 }
 
@@ -1923,6 +1530,7 @@ pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 /// The body of `POST /social-media-posting/statistics`.
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -1930,7 +1538,6 @@ pub struct GetSocialMediaStatisticsBody {
     /// Array of connected social media account IDs to fetch analytics for. This can be found as 'profileId' in /accounts api.
     pub profile_ids: Vec<String>,
     /// Array of social media platforms to filter analytics by. If not provided, all platforms will be included. NOTE: Linkedin (PAGE only) and Tiktok (BUSINESS only) are supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<Vec<GetSocialMediaStatisticsBodyPlatformsItem>>,
 }
 
@@ -1958,67 +1565,63 @@ pub use ghl_common::types::PlatformsItem as GetSocialMediaStatisticsBodyPlatform
 /// The response to `POST /social-media-posting/statistics`.
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponse {
     /// Analytics data grouped by metrics and platforms
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetSocialMediaStatisticsResponseResults>,
     /// Example: `Analytics Built Successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Example: `42fc8dd8-d55b-475f-944f-9efb90d77564`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The `totals` field of [`GetSocialMediaStatisticsResponseDemographicsAge`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseAgeTotals {
     /// The `13-17` field.
-    #[serde(rename = "13-17", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "13-17")]
     pub x13_17: Option<f64>,
     /// The `18-24` field.
-    #[serde(rename = "18-24", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "18-24")]
     pub x18_24: Option<f64>,
     /// The `25-34` field.
-    #[serde(rename = "25-34", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "25-34")]
     pub x25_34: Option<f64>,
     /// The `35-44` field.
-    #[serde(rename = "35-44", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "35-44")]
     pub x35_44: Option<f64>,
     /// The `45-54` field.
-    #[serde(rename = "45-54", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "45-54")]
     pub x45_54: Option<f64>,
     /// The `55-64` field.
-    #[serde(rename = "55-64", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "55-64")]
     pub x55_64: Option<f64>,
     /// The `65+` field.
-    #[serde(rename = "65+", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "65+")]
     pub x65_plus: Option<f64>,
 }
 
 /// Detailed breakdowns by metric and platform
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseBreakdowns {
     /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Impressions>,
     /// The `impressions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<Impressions>,
     /// The `reach` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reach: Option<Impressions>,
     /// The `engagement` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engagement: Option<
         std::collections::BTreeMap<
             String,
@@ -2030,298 +1633,249 @@ pub struct GetSocialMediaStatisticsResponseBreakdowns {
 /// Demographic data breakdown
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseDemographics {
     /// The `gender` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<GetSocialMediaStatisticsResponseGender>,
     /// The `age` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<GetSocialMediaStatisticsResponseDemographicsAge>,
 }
 
 /// The `age` field of [`GetSocialMediaStatisticsResponseDemographics`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseDemographicsAge {
     /// The `totals` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseAgeTotals>,
 }
 
 /// A value of the `engagement` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseEngagementValue {
     /// The `likes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<f64>,
     /// The `comments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<f64>,
     /// The `shares` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares: Option<f64>,
     /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
 
 /// The `gender` field of [`GetSocialMediaStatisticsResponseDemographics`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseGender {
     /// The `totals` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseGenderTotals>,
 }
 
 /// The `totals` field of [`GetSocialMediaStatisticsResponseGender`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseGenderTotals {
     /// The `male` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub male: Option<Female>,
     /// The `female` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub female: Option<Female>,
     /// The `unknown` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown: Option<Female>,
 }
 
 /// Platform-wise totals with time series data
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponsePlatformTotals {
     /// The `impressions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// The `likes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<std::collections::BTreeMap<String, FollowersValue>>,
 }
 
 /// Post performance metrics over time
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/postPerformance`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponsePostPerformance {
     /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<std::collections::BTreeMap<String, Vec<f64>>>,
     /// The `impressions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<Vec<f64>>,
     /// The `likes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<Vec<f64>>,
     /// The `comments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<f64>>,
 }
 
 /// Analytics data grouped by metrics and platforms
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseResults {
     /// Array of day names for the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_range: Option<Vec<String>>,
     /// Aggregated metrics totals
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseResultsTotals>,
     /// Post performance metrics over time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_performance: Option<GetSocialMediaStatisticsResponsePostPerformance>,
     /// Detailed breakdowns by metric and platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdowns: Option<GetSocialMediaStatisticsResponseBreakdowns>,
     /// Platform-wise totals with time series data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_totals: Option<GetSocialMediaStatisticsResponsePlatformTotals>,
     /// Demographic data breakdown
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demographics: Option<GetSocialMediaStatisticsResponseDemographics>,
 }
 
 /// Aggregated metrics totals
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseResultsTotals {
     /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<f64>,
     /// The `likes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<f64>,
     /// The `followers` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<f64>,
     /// The `impressions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<f64>,
     /// The `comments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<f64>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/tags/details`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tags by Tag IDs`
+    /// Message. Example: `Fetched Tags by Tag IDs`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTagsByIdResponseSchema>,
 }
 
 /// The `results` field of [`GetTagsByIdResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseSchema {
     /// Social Media Tag Data
     pub tags: Vec<SocialMediaTagSchema>,
-    /// Count
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count. Example: `3`.
     pub count: Option<i64>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/tags`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tags by Location ID`
+    /// Message. Example: `Fetched Tags by Location ID`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTagsByLocationIdResponseSchema>,
 }
 
 /// The `results` field of [`GetTagsByLocationIdResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseSchema {
     /// Tags Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<SocialMediaTagSchema>>,
-    /// Count
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count. Example: `3`.
     pub count: Option<i64>,
 }
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tiktok Account`
+    /// Message. Example: `Fetched Tiktok Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTiktokAccountSchema>,
 }
 
 /// The `results` field of [`GetTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTiktokAccountSchema {
     /// Tiktok Business Account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<TiktokProfileSchema>>,
 }
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokBusinessAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tiktok Business Account`
+    /// Message. Example: `Fetched Tiktok Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTiktokBusinessAccountSchema>,
 }
 
@@ -2333,59 +1887,47 @@ pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 /// The response to `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTwitterAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Twitter Account`
+    /// Message. Example: `Fetched Twitter Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTwitterAccountsSchema>,
 }
 
 /// The `results` field of [`GetTwitterAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTwitterAccountsSchema {
     /// Twitter Profile Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<TwitterProfileSchema>>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUploadStatusResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched CSV Upload Status`
+    /// Message. Example: `Fetched CSV Upload Status`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetUploadStatusResponseSchema>,
 }
 
@@ -2404,55 +1946,30 @@ pub struct GetUploadStatusResponseSchema {
 /// The `gmbPostDetails` field of [`CreatePostDto`], the `gmbPostDetails` field of [`CsvPostSchema`] and the `gmbPostDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GmbPostSchema {
-    /// gmbEventType must be one of the following values: STANDARD, EVENT, OFFER
-    ///
-    /// Example: `STANDARD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// gmbEventType must be one of the following values: STANDARD, EVENT, OFFER. Example: `STANDARD`.
     pub gmb_event_type: Option<String>,
-    /// Title
-    ///
-    /// Example: `Event Title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title. Example: `Event Title`.
     pub title: Option<String>,
-    /// Offer Title
-    ///
-    /// Example: `Hey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Offer Title. Example: `Hey`.
     pub offer_title: Option<String>,
     /// Start Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<StartDateSchema>,
     /// End Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<EndDateSchema>,
-    /// Terms Condition Url
-    ///
-    /// Example: `https://google.com/privacy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Terms Condition Url. Example: `https://google.com/privacy`.
     pub terms_conditions: Option<String>,
-    /// Url
-    ///
-    /// Example: `https://google.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Url. Example: `https://google.com`.
     pub url: Option<String>,
-    /// Coupon Code
-    ///
-    /// Example: `BOGO-50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Coupon Code. Example: `BOGO-50`.
     pub coupon_code: Option<String>,
-    /// Redeem Online Url
-    ///
-    /// Example: `https://google.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Redeem Online Url. Example: `https://google.com`.
     pub redeem_online_url: Option<String>,
-    /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
-    ///
-    /// Example: `book`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up. Example: `book`.
     pub action_type: Option<GmbPostSchemaActionType>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2546,176 +2063,128 @@ pub use ghl_common::types::GmbPostSchemaActionType;
 /// The `account` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAccountsSchema {
     /// Example: `accounts/114659701071209971352`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `Account Name Test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// Example: `PERSONAL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `UNVERIFIED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_state: Option<String>,
     /// Example: `NOT_VETTED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vetted_state: Option<String>,
 }
 
 /// The `location` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocationSchema {
     /// Example: `accounts/114659701071209971352`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
     /// Example: `Location Title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Meta data not related to User
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Store front address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// All locations and chain related to this one
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_data: Option<serde_json::Value>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_location: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
 /// The `link` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/IOgTagsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IOgTagsSchema {
-    /// Tag url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag url. Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`.
     pub url: Option<String>,
-    /// Tag description
-    ///
-    /// Example: `Social media as we know it has barely`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag description. Example: `Social media as we know it has barely`.
     pub og_description: Option<String>,
     /// Tag description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_image: Option<OgImageSchema>,
-    /// Tag Title
-    ///
-    /// Example: `The Impact of Social Media: Is it Irreplaceable?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Title. Example: `The Impact of Social Media: Is it Irreplaceable?`.
     pub og_title: Option<String>,
-    /// Tag Url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Url. Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`.
     pub og_url: Option<String>,
-    /// Site Name
-    ///
-    /// Example: `Knowledge at Wharton`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Site Name. Example: `Knowledge at Wharton`.
     pub og_site_name: Option<String>,
-    /// Og Tag Error
-    ///
-    /// Example: `InvalidLink`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Og Tag Error. Example: `InvalidLink`.
     pub error: Option<String>,
 }
 
 /// The `posts` field of [`GetSocialMediaStatisticsResponseBreakdowns`], the `impressions` field of [`GetSocialMediaStatisticsResponseBreakdowns`] and the `reach` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Impressions {
     /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The `totalChange` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
     /// The `platforms` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<std::collections::BTreeMap<String, PlatformsValue>>,
 }
 
 /// An item of the `accounts` field of [`GetInstagramAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/InstagramAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramAccountSchema {
     /// Example: `idu37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `Insta account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `avau37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `pidu37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_id: Option<String>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
 /// An item of the `pages` field of [`GetLinkedInAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInPageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInPageSchema {
-    /// Page ID
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Page ID. Example: `w37swmmLbA02zgqKPpxITe`.
     pub id: Option<String>,
-    /// LinkedIn Page Name
-    ///
-    /// Example: `Sample Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn Page Name. Example: `Sample Name`.
     pub name: Option<String>,
-    /// Profile Avatar url
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Profile Avatar url. Example: `w37swmmLbA02zgqKPpxITe`.
     pub avatar: Option<String>,
     /// URN
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
-    /// is connected to app
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is connected to app. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
@@ -2727,70 +2196,50 @@ pub type LinkedInProfileSchema = LinkedInPageSchema;
 /// The response to `DELETE /social-media-posting/{locationId}/accounts/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationAndAccountDeleteResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Account`
+    /// Message. Example: `Deleted Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeleteAccountResponseSchema>,
 }
 
 /// The `ogImage` field of [`IOgTagsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgImageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgImageSchema {
-    /// Image url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image url. Example: `https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg`.
     pub url: Option<String>,
-    /// Image width
-    ///
-    /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image width. Example: `400`.
     pub width: Option<f64>,
-    /// Image height
-    ///
-    /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image height. Example: `400`.
     pub height: Option<f64>,
-    /// Image Type
-    ///
-    /// Example: `image/jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image Type. Example: `image/jpg`.
     pub type_: Option<String>,
 }
 
 /// The `ogTagsDetails` field of [`CreatePostDto`] and the `ogTagsDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgTagsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgTagsSchema {
-    /// Meta Image
-    ///
-    /// Example: `https://wwww.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Meta Image. Example: `https://wwww.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`.
     pub meta_image: Option<String>,
     /// Meta Link
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_link: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2823,41 +2272,31 @@ impl OgTagsSchema {
 /// A value of the `platforms` field of [`Impressions`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlatformsValue {
     /// The `value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
 
 /// The `postApprovalDetails` field of [`CreatePostDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostApprovalSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostApprovalSchema {
-    /// Approver
-    ///
-    /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver. Example: `iVrVJ2uoXNF0wzcBzgl5`.
     pub approver: Option<String>,
-    /// Requester Notes
-    ///
-    /// Example: `Test suggestion`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Requester Notes. Example: `Test suggestion`.
     pub requester_note: Option<String>,
-    /// Approver Notes
-    ///
-    /// Example: `Test suggestion`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver Notes. Example: `Test suggestion`.
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
@@ -2903,6 +2342,7 @@ impl PostApprovalSchema {
 /// An item of the `media` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2910,57 +2350,45 @@ pub struct PostMediaSchema {
     /// Example: `https://i0.wp.com/www.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`
     pub url: String,
     /// Example: `Caption 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// Example: `video/mp4 or image/png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_thumb: Option<String>,
     /// Example: `Edf3323fsfsdsd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
 /// The `PostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Posts`
+    /// Message. Example: `Fetched Posts`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<PostSuccessfulResponseSchema>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/posts/list` and the `results` field of [`PostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseSchema {
     /// Post Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<GetPostFormattedSchema>>,
     /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 
@@ -2971,67 +2399,45 @@ pub struct PostSuccessfulResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostUserSchema {
-    /// User Id
-    ///
-    /// Example: `6284c43d519161e96cc09c13`
+    /// User Id. Example: `6284c43d519161e96cc09c13`.
     pub id: String,
-    /// Title
-    ///
-    /// Example: `Mr`
+    /// Title. Example: `Mr`.
     pub title: String,
-    /// First name
-    ///
-    /// Example: `Harry`
+    /// First name. Example: `Harry`.
     pub first_name: String,
-    /// Last name
-    ///
-    /// Example: `Spencer`
+    /// Last name. Example: `Spencer`.
     pub last_name: String,
-    /// Profile photo
-    ///
-    /// Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`
+    /// Profile photo. Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`.
     pub profile_photo: String,
-    /// Phone number
-    ///
-    /// Example: `901111119`
+    /// Phone number. Example: `901111119`.
     pub phone: String,
-    /// Email Id
-    ///
-    /// Example: `abc@xyc.com`
+    /// Email Id. Example: `abc@xyc.com`.
     pub email: String,
 }
 
 /// The body of `POST /social-media-posting/{locationId}/posts/list`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SearchPostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchPostDto {
-    /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress and deleted
-    ///
-    /// Example: `Filter type`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress and deleted. Example: `Filter type`.
     pub type_: Option<String>,
     /// The `postType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
     pub skip: i64,
     /// Maximum number of posts to return.
     pub limit: i64,
-    /// From Date
-    ///
-    /// Example: `2024-01-22T05:32:49.463Z`
+    /// From Date. Example: `2024-01-22T05:32:49.463Z`.
     pub from_date: String,
-    /// To Date
-    ///
-    /// Example: `2024-03-20T05:32:49.463Z`
+    /// To Date. Example: `2024-03-20T05:32:49.463Z`.
     pub to_date: String,
     /// Whether each post carries its user's details.
     pub include_users: bool,
     /// Accounts to list posts of (ids from the accounts list; opaque strings); empty for all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -3078,31 +2484,22 @@ impl SearchPostDto {
 /// The body of `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsDto {
     /// Account Ids
     pub account_ids: Vec<String>,
-    /// File path
-    ///
-    /// Example: `o6241QsiRwUIJHyjuhos/social-planner-import/a6d04a26-0401-4e52-8f48-dbb274050fab.csv`
+    /// File path. Example: `o6241QsiRwUIJHyjuhos/social-planner-import/a6d04a26-0401-4e52-8f48-dbb274050fab.csv`.
     pub file_path: String,
-    /// Entires Count. rowcCount must be between 1 and number of posts in CSV
-    ///
-    /// Example: `1`
+    /// Entires Count. rowcCount must be between 1 and number of posts in CSV. Example: `1`.
     pub rows_count: i64,
-    /// Name of file
-    ///
-    /// Example: `test.csv`
+    /// Name of file. Example: `test.csv`.
     pub file_name: String,
     /// Example: `o6241QsiRwUIJHyjuhos`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: Option<String>,
 }
 
@@ -3145,85 +2542,63 @@ pub type SetAccountsResponseDto = CsvPostStatusResponseDto;
 /// The `results` field of [`SocialMediaGmbAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialGoogleMediaAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialGoogleMediaAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
 /// Instagram settings of a post: its format, collaborators, user tags and the reel cover. Keys this client does not know yet are kept, so a read-modify-write sends them back.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialInstagramPostDetails`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialInstagramPostDetails {
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Users tagged in the media, as the server sent them (the shape is not documented; carried through unchanged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Vec<serde_json::Value>>,
     /// The reel's cover image, as the server sent it (the shape is not documented; carried through unchanged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_photo: Option<serde_json::Value>,
     /// Whether a reel also appears on the profile grid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
     /// Whether a story is published through a push notification instead of directly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_via_push_notification: Option<bool>,
     /// Note to the person publishing by push notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher_note: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3302,72 +2677,54 @@ pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 /// The response to `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFBAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaFbAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Facebook Account`
+    /// Message. Example: `Added Facebook Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaFacebookAccountSchema>,
 }
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaGmbAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Google Business Account`
+    /// Message. Example: `Added Google Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialGoogleMediaAccountSchema>,
 }
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaInstagramAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Instagram Account`
+    /// Message. Example: `Added Instagram Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaInstagramAccountSchema>,
 }
 
@@ -3379,81 +2736,57 @@ pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 /// The response to `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added LinkedIn Account`
+    /// Message. Example: `Added LinkedIn Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaLinkedInAccountSchema>,
 }
 
 /// The `results` field of [`SocialMediaLinkedInAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `linkedin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
-    /// type must be one of the following values: page, profile
-    ///
-    /// Example: `profile`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: page, profile. Example: `profile`.
     pub type_: Option<SocialMediaLinkedInAccountSchemaType>,
     /// Example: `Profile Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
@@ -3462,121 +2795,82 @@ pub use ghl_common::types::SocialMediaLinkedInAccountSchemaType;
 /// An item of the `tags` field of [`GetTagsByIdResponseSchema`] and an item of the `tags` field of [`GetTagsByLocationIdResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTagSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTagSchema {
-    /// Tag Name
-    ///
-    /// Example: `Primary Tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Name. Example: `Primary Tag`.
     pub tag: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User Id
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User Id. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted boolean value
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deleted boolean value. Example: `false`.
     pub deleted: Option<bool>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Tiktok Account`
+    /// Message. Example: `Added Tiktok Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaTiktokAccountSchema>,
 }
 
 /// The `results` field of [`SocialMediaTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "_id")]
     pub id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o_auth_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
     /// Example: `tiktok`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
-    /// type must be one of the following values: profile, business
-    ///
-    /// Example: `profile`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: profile, business. Example: `profile`.
     pub type_: Option<SocialMediaTiktokAccountSchemaType>,
     /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
@@ -3585,24 +2879,18 @@ pub use ghl_common::types::SocialMediaTiktokAccountSchemaType;
 /// The response to `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTwitterAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Twitter Account`
+    /// Message. Example: `Added Twitter Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaTwitterAccountSchema>,
 }
 
@@ -3616,17 +2904,15 @@ pub use ghl_common::types::ApprovalStatus as SocialPostApprovalStatus;
 /// Engagement counts of a published post, filled in asynchronously by the server.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostInsights`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SocialPostInsights {
     /// Likes (or the platform's reactions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like: Option<i64>,
     /// Shares or reposts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<i64>,
     /// Comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<i64>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3636,6 +2922,7 @@ pub struct SocialPostInsights {
 /// A media item as the create and update bodies take it: `type` is a real MIME type (`image/png`, `video/mp4`...); `thumbnail`, `id` and `type: image` from a read are refused with 422 `Invalid media format type`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostMediaWrite`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3645,7 +2932,6 @@ pub struct SocialPostMediaWrite {
     /// MIME type, e.g. `image/jpeg` or `video/mp4`.
     pub type_: String,
     /// Caption of the media item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
 }
 
@@ -3673,15 +2959,14 @@ pub use ghl_common::types::CreatePostDtoType as SocialPostType;
 /// The `startDate` field of [`GmbPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/StartDateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartDateSchema {
     /// Start Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateSchema>,
     /// Start Time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<TimeSchema>,
 }
 
@@ -3710,44 +2995,24 @@ impl StartDateSchema {
 /// The `tiktokPostDetails` field of [`CreatePostDto`], the `tiktokPostDetails` field of [`CsvPostSchema`] and the `tiktokPostDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokPostSchema {
-    /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
-    ///
-    /// Example: `PUBLIC_TO_EVERYONE`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY. Example: `PUBLIC_TO_EVERYONE`.
     pub privacy_level: Option<TiktokPostSchemaPrivacyLevel>,
-    /// promote other brand
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// promote other brand. Example: `true`.
     pub promote_other_brand: Option<bool>,
-    /// enable comment
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// enable comment. Example: `true`.
     pub enable_comment: Option<bool>,
-    /// enable duet
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// enable duet. Example: `true`.
     pub enable_duet: Option<bool>,
-    /// enable stitch
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// enable stitch. Example: `true`.
     pub enable_stitch: Option<bool>,
-    /// video disclosure
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// video disclosure. Example: `true`.
     pub video_disclosure: Option<bool>,
-    /// promote your brand
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// promote your brand. Example: `true`.
     pub promote_your_brand: Option<bool>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -3820,44 +3085,24 @@ pub use ghl_common::types::PrivacyLevel as TiktokPostSchemaPrivacyLevel;
 /// An item of the `profile` field of [`GetTiktokAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokProfileSchema {
-    /// Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub id: Option<String>,
-    /// Name of account
-    ///
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of account. Example: `Account Name`.
     pub name: Option<String>,
-    /// Username of account
-    ///
-    /// Example: `User_name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username of account. Example: `User_name`.
     pub username: Option<String>,
-    /// Avatar of profile account
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar of profile account. Example: `w37swmmLbA02zgqKPpxITe`.
     pub avatar: Option<String>,
-    /// Is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Is connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is connected. Example: `true`.
     pub is_connected: Option<bool>,
-    /// Tiktok Account Type must be one of the following values: business, profile
-    ///
-    /// Example: `BUSINESS`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tiktok Account Type must be one of the following values: business, profile. Example: `BUSINESS`.
     pub type_: Option<String>,
 }
 
@@ -3885,44 +3130,24 @@ impl TimeSchema {
 /// An item of the `profile` field of [`GetTwitterAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TwitterProfileSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwitterProfileSchema {
-    /// ID of profile
-    ///
-    /// Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of profile. Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`.
     pub id: Option<String>,
-    /// Name of profile
-    ///
-    /// Example: `Twitter Account name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of profile. Example: `Twitter Account name`.
     pub name: Option<String>,
-    /// Username of profile
-    ///
-    /// Example: `sample_user`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username of profile. Example: `sample_user`.
     pub username: Option<String>,
-    /// Avatar of profile
-    ///
-    /// Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar of profile. Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`.
     pub avatar: Option<String>,
-    /// Is protected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is protected. Example: `true`.
     pub protected: Option<bool>,
-    /// Is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Is connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is connected. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
@@ -3954,11 +3179,11 @@ impl UpdateTagDto {
 /// The body of `POST /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadCSVDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UploadCsvdto {
     /// The `file` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
 }
 
@@ -3978,41 +3203,33 @@ impl UploadCsvdto {
 /// The response to `POST /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Uploaded CSV`
+    /// Message. Example: `Uploaded CSV`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<UploadFileResponseSchema>,
 }
 
 /// The `results` field of [`UploadFileResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseSchema {
     /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
     /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_count: Option<i64>,
     /// Example: `CSV Import Sample - CSV Import Sample.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
 }

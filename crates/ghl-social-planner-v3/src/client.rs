@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Social Media Posting API: one method per operation of `apps/v3/social-planner-v3.json`.
@@ -31,11 +31,7 @@ impl SocialPlannerV3Client {
     ///
     /// Creates a queue in draft status for a category. Published posts are auto-added. Use update endpoint to activate.
     ///
-    /// `POST /social-media-posting/category/queues` (operation `createQueue`, API version `v3`).
-    ///
-    /// Returns a [`CreateQueue`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues` (operation `createQueue`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns categories with status: "available" (no queue), "in_queue" (active/paused queue), or "draft" (queue in draft).
     ///
-    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`).
-    ///
-    /// Returns a [`FetchAvailableCategories`] to set optional inputs on ([`skip`](FetchAvailableCategories::skip), [`limit`](FetchAvailableCategories::limit), [`q`](FetchAvailableCategories::q)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchAvailableCategories`] ([`skip`](FetchAvailableCategories::skip), [`limit`](FetchAvailableCategories::limit), [`q`](FetchAvailableCategories::q)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -81,11 +73,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves a paginated list of all category queues for a given location, excluding any that have been marked as deleted.
     ///
-    /// `POST /social-media-posting/category/queues/list` (operation `fetchQueues`, API version `v3`).
-    ///
-    /// Returns a [`FetchQueues`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/list` (operation `fetchQueues`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -101,11 +89,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns scheduled posts from active queues within a date range. Supports filtering by categories and accounts.
     ///
-    /// `POST /social-media-posting/category/queues/list/calendar` (operation `fetchCalendarList`, API version `v3`).
-    ///
-    /// Returns a [`FetchCalendarList`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/list/calendar` (operation `fetchCalendarList`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -124,11 +108,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes a post that is currently scheduled and automatically triggers the scheduling of the next available post in the queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCurrentActivePostAndScheduleNext`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -153,11 +133,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves the details of a single category queue by its unique ID. The response includes a count of posts within the queue that have errors.
     ///
-    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`).
-    ///
-    /// Returns a [`FetchQueueById`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -182,11 +158,7 @@ impl SocialPlannerV3Client {
     ///
     /// Updates queue status (active/paused/deleted), time slots, or skip dates.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}` (operation `updateQueue`, API version `v3`).
-    ///
-    /// Returns a [`UpdateQueue`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}` (operation `updateQueue`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -207,11 +179,7 @@ impl SocialPlannerV3Client {
     ///
     /// Adds a new post item to a queue. Use sessionId for edit session or directToQueue for immediate addition.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/create/item` (operation `createQueueItem`, API version `v3`).
-    ///
-    /// Returns a [`CreateQueueItem`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/create/item` (operation `createQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -232,11 +200,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves a calendar preview of scheduled posts based on draft items within an edit session. This shows how posts would be scheduled if changes were saved.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/calendar` (operation `fetchEditSessionCalendar`, API version `v3`).
-    ///
-    /// Returns a [`FetchEditSessionCalendar`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/calendar` (operation `fetchEditSessionCalendar`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -257,11 +221,7 @@ impl SocialPlannerV3Client {
     ///
     /// Cancels the edit session and deletes all staged changes without affecting the live queue.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/discard` (operation `discardEditSession`, API version `v3`).
-    ///
-    /// Returns a [`DiscardEditSession`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/discard` (operation `discardEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -282,11 +242,7 @@ impl SocialPlannerV3Client {
     ///
     /// Applies all staged changes to the live queue and closes the edit session.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/save` (operation `saveEditSession`, API version `v3`).
-    ///
-    /// Returns a [`SaveEditSession`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/save` (operation `saveEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -307,11 +263,7 @@ impl SocialPlannerV3Client {
     ///
     /// Creates a draft copy of queue items for editing. Changes are staged until saved or discarded.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/start` (operation `startEditSession`, API version `v3`).
-    ///
-    /// Returns a [`StartEditSession`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/start` (operation `startEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -332,11 +284,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns paginated queue items. Pass sessionId to get draft items from an edit session instead of live items.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/items` (operation `fetchQueueItems`, API version `v3`).
-    ///
-    /// Returns a [`FetchQueueItems`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/items` (operation `fetchQueueItems`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -357,11 +305,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes an item from a specific category queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`).
-    ///
-    /// Returns a [`DeleteQueueItem`] to set optional inputs on ([`session_id`](DeleteQueueItem::session_id)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteQueueItem`] ([`session_id`](DeleteQueueItem::session_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -389,11 +333,7 @@ impl SocialPlannerV3Client {
     ///
     /// Updates the content or variations of a specific item within a category queue.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `updateQueueItem`, API version `v3`).
-    ///
-    /// Returns a [`UpdateQueueItem`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `updateQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -416,11 +356,7 @@ impl SocialPlannerV3Client {
     ///
     /// Duplicates an existing queue item at a specified order position. Requires an active edit session.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/items/{itemId}/clone` (operation `cloneQueueItem`, API version `v3`).
-    ///
-    /// Returns a [`CloneQueueItem`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/items/{itemId}/clone` (operation `cloneQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -443,11 +379,7 @@ impl SocialPlannerV3Client {
     ///
     /// Resets a specific queue item to its original state, discarding any modifications made.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset` (operation `resetQueueItem`, API version `v3`).
-    ///
-    /// Returns a [`ResetQueueItem`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset` (operation `resetQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -470,11 +402,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns paginated slot information (scheduledDateTime, isSkipped) for queue items. Pass sessionId to get slots for draft items, or omit for live items. Call this after mutations to refresh slot data.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/slots` (operation `fetchSlots`, API version `v3`).
-    ///
-    /// Returns a [`FetchSlots`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/slots` (operation `fetchSlots`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -501,8 +429,6 @@ impl SocialPlannerV3Client {
     /// - `notifyAllGroupMembers` — supported on **Community** only. When `true`, all group members get a push/in-app notification (equivalent to an `@everyone` broadcast). Independent of the `mentions` array and of `@everyone` text in `content`. Default `false`.
     ///
     /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`).
-    ///
-    /// Returns a [`CreateComment`]: `.send().await` runs the call.
     ///
     /// # Arguments
     ///
@@ -531,8 +457,6 @@ impl SocialPlannerV3Client {
     /// Paginated list of comments scoped to a post (`parentId` = postId) or a comment thread (`parentId` = commentId). Use `skip`/`limit` for pagination, `sortBy` for ordering, `originIds` to filter by connected account, and `search` for keyword search.
     ///
     /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`).
-    ///
-    /// Returns a [`GetCommentList`]: `.send().await` runs the call.
     ///
     /// # Arguments
     ///
@@ -564,8 +488,6 @@ impl SocialPlannerV3Client {
     ///
     /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`).
     ///
-    /// Returns a [`DeleteLike`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `platform`: Platform that supports liking / unliking comments (Instagram is not supported)
@@ -596,8 +518,6 @@ impl SocialPlannerV3Client {
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
     /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`).
-    ///
-    /// Returns a [`CreateLike`]: `.send().await` runs the call.
     ///
     /// # Arguments
     ///
@@ -657,9 +577,7 @@ impl SocialPlannerV3Client {
     /// POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}
     /// ```
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` (operation `get-oauth-accounts`, API version `v3`).
-    ///
-    /// Returns a [`GetOauthAccounts`] to set optional inputs on ([`search`](GetOauthAccounts::search)); `.send().await` runs the call.
+    /// `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` (operation `get-oauth-accounts`, API version `v3`). Set optional inputs on the returned [`GetOauthAccounts`] ([`search`](GetOauthAccounts::search)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -773,8 +691,6 @@ impl SocialPlannerV3Client {
     ///
     /// `POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` (operation `attach-oauth-accounts`, API version `v3`).
     ///
-    /// Returns a [`AttachOauthAccounts`]: `.send().await` runs the call.
-    ///
     /// # Arguments
     ///
     /// - `location_id`: The Location ID where you want to connect this social account
@@ -850,9 +766,7 @@ impl SocialPlannerV3Client {
     /// - **bluesky**: Currently not supported, will return an error
     /// - **tiktok-business**: Uses a separate business OAuth flow
     ///
-    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`).
-    ///
-    /// Returns a [`StartOauth`] to set optional inputs on ([`page`](StartOauth::page), [`reconnect`](StartOauth::reconnect)); `.send().await` runs the call.
+    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set optional inputs on the returned [`StartOauth`] ([`page`](StartOauth::page), [`reconnect`](StartOauth::reconnect)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -883,11 +797,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve analytics data for multiple social media accounts. Supports custom date ranges for both the current period and a comparison period. If no date ranges are provided, defaults to the last 7 days (excluding today) with comparison to the previous 7 days.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`).
-    ///
-    /// Returns a [`GetStatistics`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -912,11 +822,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get list of accounts and groups
     ///
-    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `v3`).
-    ///
-    /// Returns a [`GetAccount`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `v3`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -936,11 +842,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAccount`] to set optional inputs on ([`company_id`](DeleteAccount::company_id), [`user_id`](DeleteAccount::user_id)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`] ([`company_id`](DeleteAccount::company_id), [`user_id`](DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -968,11 +870,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all categories for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`).
-    ///
-    /// Returns a [`GetCategoriesLocationId`] to set optional inputs on ([`search_text`](GetCategoriesLocationId::search_text), [`limit`](GetCategoriesLocationId::limit), [`skip`](GetCategoriesLocationId::skip)); `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`] ([`search_text`](GetCategoriesLocationId::search_text), [`limit`](GetCategoriesLocationId::limit), [`skip`](GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -998,11 +896,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve a specific category by its ID
     ///
-    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `v3`).
-    ///
-    /// Returns a [`GetCategoriesId`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1028,11 +922,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get the status of all CSV imports for a location
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`).
-    ///
-    /// Returns a [`GetUploadStatus`] to set optional inputs on ([`skip`](GetUploadStatus::skip), [`limit`](GetUploadStatus::limit), [`include_users`](GetUploadStatus::include_users), [`is_from_template`](GetUploadStatus::is_from_template)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`] ([`skip`](GetUploadStatus::skip), [`limit`](GetUploadStatus::limit), [`include_users`](GetUploadStatus::include_users), [`is_from_template`](GetUploadStatus::is_from_template)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1062,11 +952,7 @@ impl SocialPlannerV3Client {
     ///
     /// Upload a CSV file containing social media posts for bulk scheduling
     ///
-    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `v3`).
-    ///
-    /// Returns a [`UploadCsv`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `v3`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1091,11 +977,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete a specific post from a CSV import
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCsvPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1124,11 +1006,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete a CSV import and all its associated posts
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `v3`).
-    ///
-    /// Returns a [`DeleteCsv`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1154,11 +1032,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get details of a specific CSV import including its posts
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`).
-    ///
-    /// Returns a [`GetCsvPost`] to set optional inputs on ([`skip`](GetCsvPost::skip), [`limit`](GetCsvPost::limit)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`] ([`skip`](GetCsvPost::skip), [`limit`](GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1186,11 +1060,7 @@ impl SocialPlannerV3Client {
     ///
     /// Finalize a CSV import and schedule all posts for publishing
     ///
-    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `v3`).
-    ///
-    /// Returns a [`StartCsvFinalize`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1222,11 +1092,7 @@ impl SocialPlannerV3Client {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `v3`).
-    ///
-    /// Returns a [`CreatePost`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `v3`). Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1259,11 +1125,7 @@ impl SocialPlannerV3Client {
     /// 2.However, It will only get deleted in CRM database but still
     ///                    it is recommended to be cautious of this operation.
     ///
-    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `v3`).
-    ///
-    /// Returns a [`BulkDeleteSocialPlannerPosts`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1284,11 +1146,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get Posts
     ///
-    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `v3`).
-    ///
-    /// Returns a [`GetPosts`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `v3`). Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1311,11 +1169,7 @@ impl SocialPlannerV3Client {
 
     /// Delete Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `v3`).
-    ///
-    /// Returns a [`DeletePost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1339,11 +1193,7 @@ impl SocialPlannerV3Client {
 
     /// Get post
     ///
-    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `v3`).
-    ///
-    /// Returns a [`GetPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1373,11 +1223,7 @@ impl SocialPlannerV3Client {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `v3`).
-    ///
-    /// Returns a [`EditPost`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1405,11 +1251,7 @@ impl SocialPlannerV3Client {
     ///
     /// Set social media accounts for a CSV import to publish posts to
     ///
-    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `v3`).
-    ///
-    /// Returns a [`SetAccounts`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `v3`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1434,11 +1276,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all tags for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`).
-    ///
-    /// Returns a [`GetTagsLocationId`] to set optional inputs on ([`search_text`](GetTagsLocationId::search_text), [`limit`](GetTagsLocationId::limit), [`skip`](GetTagsLocationId::skip)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`] ([`search_text`](GetTagsLocationId::search_text), [`limit`](GetTagsLocationId::limit), [`skip`](GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1464,11 +1302,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve specific tags by their IDs
     ///
-    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `v3`).
-    ///
-    /// Returns a [`GetTagsByIds`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `v3`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1500,33 +1334,21 @@ pub struct CreateQueue {
 
 impl CreateQueue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedCreateCategoryQueueResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedCreateCategoryQueueResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedCreateCategoryQueueResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedCreateCategoryQueueResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/category/queues",
-                "v3",
-            )
+        let request = Request::post("/social-media-posting/category/queues", "v3")
             .scopes(&["socialplanner/category.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1565,30 +1387,25 @@ impl FetchAvailableCategories {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
+    pub async fn send(
         self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchAvailableCategoriesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    ) -> Result<types::WrappedFetchAvailableCategoriesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedFetchAvailableCategoriesResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::WrappedFetchAvailableCategoriesResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, q } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/category/queues/available-categories",
                 "v3",
             )
@@ -1612,33 +1429,21 @@ pub struct FetchQueues {
 
 impl FetchQueues {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchCategoryQueuesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedFetchCategoryQueuesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedFetchCategoryQueuesResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedFetchCategoryQueuesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/category/queues/list",
-                "v3",
-            )
+        let request = Request::post("/social-media-posting/category/queues/list", "v3")
             .scopes(&["socialplanner/category.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1656,30 +1461,21 @@ pub struct FetchCalendarList {
 
 impl FetchCalendarList {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchCalendarListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedFetchCalendarListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedFetchCalendarListResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedFetchCalendarListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/list/calendar",
                 "v3",
             )
@@ -1701,28 +1497,21 @@ pub struct DeleteCurrentActivePostAndScheduleNext {
 
 impl DeleteCurrentActivePostAndScheduleNext {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedDeleteActivePostResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedDeleteActivePostResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedDeleteActivePostResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedDeleteActivePostResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, post_id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/category/queues/{postId}/active-post",
                 "v3",
             )
@@ -1745,28 +1534,21 @@ pub struct FetchQueueById {
 
 impl FetchQueueById {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchQueueByIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedFetchQueueByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedFetchQueueByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedFetchQueueByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/category/queues/{queueId}",
                 "v3",
             )
@@ -1789,30 +1571,21 @@ pub struct UpdateQueue {
 
 impl UpdateQueue {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedUpdateCategoryQueueResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedUpdateCategoryQueueResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedUpdateCategoryQueueResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedUpdateCategoryQueueResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/social-media-posting/category/queues/{queueId}",
                 "v3",
             )
@@ -1835,28 +1608,21 @@ pub struct CreateQueueItem {
 
 impl CreateQueueItem {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedCreateQueueItemResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedCreateQueueItemResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedCreateQueueItemResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedCreateQueueItemResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/create/item",
                 "v3",
             )
@@ -1879,30 +1645,21 @@ pub struct FetchEditSessionCalendar {
 
 impl FetchEditSessionCalendar {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedEditSessionCalendarResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedEditSessionCalendarResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedEditSessionCalendarResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedEditSessionCalendarResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/edit/calendar",
                 "v3",
             )
@@ -1925,30 +1682,21 @@ pub struct DiscardEditSession {
 
 impl DiscardEditSession {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedDiscardEditSessionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedDiscardEditSessionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::WrappedDiscardEditSessionResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedDiscardEditSessionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/edit/discard",
                 "v3",
             )
@@ -1971,28 +1719,21 @@ pub struct SaveEditSession {
 
 impl SaveEditSession {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedSaveEditSessionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedSaveEditSessionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedSaveEditSessionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedSaveEditSessionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/edit/save",
                 "v3",
             )
@@ -2015,28 +1756,21 @@ pub struct StartEditSession {
 
 impl StartEditSession {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedStartEditSessionResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedStartEditSessionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedStartEditSessionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedStartEditSessionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/edit/start",
                 "v3",
             )
@@ -2059,28 +1793,21 @@ pub struct FetchQueueItems {
 
 impl FetchQueueItems {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchQueueItemsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedFetchQueueItemsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedFetchQueueItemsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedFetchQueueItemsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/items",
                 "v3",
             )
@@ -2111,28 +1838,21 @@ impl DeleteQueueItem {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedGeneralSuccessResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedGeneralSuccessResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedGeneralSuccessResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedGeneralSuccessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, location_id, session_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}",
                 "v3",
             )
@@ -2158,28 +1878,21 @@ pub struct UpdateQueueItem {
 
 impl UpdateQueueItem {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedUpdateQueueItemResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedUpdateQueueItemResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedUpdateQueueItemResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedUpdateQueueItemResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}",
                 "v3",
             )
@@ -2204,28 +1917,21 @@ pub struct CloneQueueItem {
 
 impl CloneQueueItem {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedCloneQueueItemResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedCloneQueueItemResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedCloneQueueItemResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedCloneQueueItemResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}/clone",
                 "v3",
             )
@@ -2250,28 +1956,21 @@ pub struct ResetQueueItem {
 
 impl ResetQueueItem {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedResetQueueItemResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedResetQueueItemResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedResetQueueItemResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedResetQueueItemResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, item_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/social-media-posting/category/queues/{queueId}/items/{itemId}/reset",
                 "v3",
             )
@@ -2295,28 +1994,21 @@ pub struct FetchSlots {
 
 impl FetchSlots {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::WrappedFetchSlotsResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::WrappedFetchSlotsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::WrappedFetchSlotsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::WrappedFetchSlotsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, queue_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/category/queues/{queueId}/slots",
                 "v3",
             )
@@ -2340,31 +2032,21 @@ pub struct CreateComment {
 
 impl CreateComment {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CommentsCreateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CommentsCreateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CommentsCreateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CommentsCreateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/comments/{platform}",
-                "v3",
-            )
+        let request = Request::post("/social-media-posting/comments/{platform}", "v3")
             .path_param("platform", &platform)
             .query("locationId", &location_id);
         let request = request.json(&body);
@@ -2384,28 +2066,21 @@ pub struct GetCommentList {
 
 impl GetCommentList {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CommentsGetListResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CommentsGetListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CommentsGetListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CommentsGetListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/comments/{platform}/list",
                 "v3",
             )
@@ -2428,26 +2103,21 @@ pub struct DeleteLike {
 
 impl DeleteLike {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteLikeResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteLikeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteLikeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteLikeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, id, location_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/comments/{platform}/{id}/like",
                 "v3",
             )
@@ -2470,26 +2140,21 @@ pub struct CreateLike {
 
 impl CreateLike {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CommentsLikeResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CommentsLikeResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CommentsLikeResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CommentsLikeResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, id, location_id } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/comments/{platform}/{id}/like",
                 "v3",
             )
@@ -2519,26 +2184,21 @@ impl GetOauthAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetOauthAccountsResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetOauthAccountsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetOauthAccountsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetOauthAccountsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, platform, account_id, search } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}",
                 "v3",
             )
@@ -2563,28 +2223,21 @@ pub struct AttachOauthAccounts {
 
 impl AttachOauthAccounts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::AttachOauthAccountsResponse>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AttachOauthAccountsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AttachOauthAccountsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AttachOauthAccountsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, platform, account_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}",
                 "v3",
             )
@@ -2622,25 +2275,19 @@ impl StartOauth {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, platform, location_id, user_id, page, reconnect } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/oauth/{platform}/start",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/oauth/{platform}/start", "v3")
             .path_param("platform", &platform)
             .query("locationId", &location_id)
             .query("userId", &user_id)
@@ -2662,19 +2309,15 @@ pub struct GetStatistics {
 
 impl GetStatistics {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetStatisticsResponse>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetStatisticsResponse> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetStatisticsResponse>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetStatisticsResponse>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2688,7 +2331,7 @@ impl GetStatistics {
                 ),
             );
         }
-        let request = Request::to(Method::POST, "/social-media-posting/statistics", "v3")
+        let request = Request::post("/social-media-posting/statistics", "v3")
             .query("locationId", &location_id)
             .scopes(&["socialplanner/statistics.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2707,29 +2350,21 @@ pub struct GetAccount {
 
 impl GetAccount {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::AccountsListResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::AccountsListResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::AccountsListResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::AccountsListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/accounts",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/accounts", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["socialplanner/account.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -2762,30 +2397,21 @@ impl DeleteAccount {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationAndAccountDeleteResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationAndAccountDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::LocationAndAccountDeleteResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationAndAccountDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, company_id, user_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/accounts/{id}",
                 "v3",
             )
@@ -2829,21 +2455,15 @@ impl GetCategoriesLocationId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetByLocationIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetByLocationIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetByLocationIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetByLocationIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2869,11 +2489,7 @@ impl GetCategoriesLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/categories",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/categories", "v3")
             .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -2895,26 +2511,21 @@ pub struct GetCategoriesId {
 
 impl GetCategoriesId {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/social-media-posting/{locationId}/categories/{id}",
                 "v3",
             )
@@ -2964,21 +2575,15 @@ impl GetUploadStatus {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetUploadStatusResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetUploadStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetUploadStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetUploadStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2992,11 +2597,7 @@ impl GetUploadStatus {
             is_from_template,
             user_id,
         } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/csv",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/csv", "v3")
             .path_param("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -3019,29 +2620,21 @@ pub struct UploadCsv {
 
 impl UploadCsv {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UploadFileResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UploadFileResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UploadFileResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UploadFileResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/{locationId}/csv",
-                "v3",
-            )
+        let request = Request::post("/social-media-posting/{locationId}/csv", "v3")
             .path_param("locationId", &location_id)
             .scopes(&["socialplanner/csv.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3063,26 +2656,21 @@ pub struct DeleteCsvPost {
 
 impl DeleteCsvPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeletePostResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePostResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePostResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePostResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, csv_id, post_id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
                 "v3",
             )
@@ -3105,26 +2693,21 @@ pub struct DeleteCsv {
 
 impl DeleteCsv {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::DeleteCsvResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteCsvResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteCsvResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteCsvResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/csv/{id}",
                 "v3",
             )
@@ -3160,29 +2743,21 @@ impl GetCsvPost {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetCsvPostResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetCsvPostResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetCsvPostResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetCsvPostResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, skip, limit } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/csv/{id}",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/csv/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .query_opt("skip", skip.as_ref())
@@ -3204,29 +2779,21 @@ pub struct StartCsvFinalize {
 
 impl StartCsvFinalize {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CsvPostStatusResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CsvPostStatusResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CsvPostStatusResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CsvPostStatusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PATCH,
-                "/social-media-posting/{locationId}/csv/{id}",
-                "v3",
-            )
+        let request = Request::patch("/social-media-posting/{locationId}/csv/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3246,29 +2813,21 @@ pub struct CreatePost {
 
 impl CreatePost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPostFormattedSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostFormattedSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostFormattedSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostFormattedSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/social-media-posting/{locationId}/posts",
-                "v3",
-            )
+        let request = Request::post("/social-media-posting/{locationId}/posts", "v3")
             .path_param("locationId", &location_id)
             .unwrap_at("/results/post")
             .scopes(&["socialplanner/post.write"])
@@ -3289,19 +2848,15 @@ pub struct BulkDeleteSocialPlannerPosts {
 
 impl BulkDeleteSocialPlannerPosts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::BulkDeleteResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::BulkDeleteResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::BulkDeleteResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::BulkDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3315,8 +2870,7 @@ impl BulkDeleteSocialPlannerPosts {
                 ),
             );
         }
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/posts/bulk-delete",
                 "v3",
             )
@@ -3338,21 +2892,15 @@ pub struct GetPosts {
 
 impl GetPosts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::PostSuccessfulResponseSchema>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PostSuccessfulResponseSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PostSuccessfulResponseSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PostSuccessfulResponseSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3378,8 +2926,7 @@ impl GetPosts {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/posts/list",
                 "v3",
             )
@@ -3403,28 +2950,21 @@ pub struct DeletePost {
 
 impl DeletePost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeletePostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeletePostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeletePostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeletePostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/social-media-posting/{locationId}/posts/{id}",
                 "v3",
             )
@@ -3446,29 +2986,21 @@ pub struct GetPost {
 
 impl GetPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetPostFormattedSchema>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetPostFormattedSchema> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetPostFormattedSchema>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetPostFormattedSchema>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/posts/{id}",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/posts/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .unwrap_at("/results/post")
@@ -3489,31 +3021,21 @@ pub struct EditPost {
 
 impl EditPost {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdatePostSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdatePostSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdatePostSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdatePostSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/social-media-posting/{locationId}/posts/{id}",
-                "v3",
-            )
+        let request = Request::put("/social-media-posting/{locationId}/posts/{id}", "v3")
             .path_param("locationId", &location_id)
             .path_param("id", &id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -3533,26 +3055,21 @@ pub struct SetAccounts {
 
 impl SetAccounts {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::SetAccountsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SetAccountsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SetAccountsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SetAccountsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/set-accounts",
                 "v3",
             )
@@ -3595,21 +3112,15 @@ impl GetTagsLocationId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetTagsByLocationIdResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTagsByLocationIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTagsByLocationIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTagsByLocationIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -3635,11 +3146,7 @@ impl GetTagsLocationId {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
-        let request = Request::to(
-                Method::GET,
-                "/social-media-posting/{locationId}/tags",
-                "v3",
-            )
+        let request = Request::get("/social-media-posting/{locationId}/tags", "v3")
             .path_param("locationId", &location_id)
             .query_opt("searchText", search_text.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -3660,26 +3167,21 @@ pub struct GetTagsByIds {
 
 impl GetTagsByIds {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetTagsByIdResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetTagsByIdResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetTagsByIdResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetTagsByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/social-media-posting/{locationId}/tags/details",
                 "v3",
             )

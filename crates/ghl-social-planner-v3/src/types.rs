@@ -8,38 +8,31 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /social-media-posting/{locationId}/accounts`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AccountsListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AccountsListResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Accounts`
+    /// Message. Example: `Fetched Accounts`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<AccountsListResponseSchema>,
 }
 
 /// The `results` field of [`AccountsListResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AccountsListResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AccountsListResponseSchema {
     /// Array of connected social media accounts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<GetAccountSchema>>,
     /// Array of account groups
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GetGroupSchema>>,
 }
 
@@ -50,21 +43,13 @@ pub struct AccountsListResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachFbAccountDto {
-    /// Type of Facebook account (must be page)
-    ///
-    /// Example: `page`
+    /// Type of Facebook account (must be page). Example: `page`.
     pub type_: AttachFbAccountDtoType,
-    /// Original Facebook platform identifier
-    ///
-    /// Example: `244405****11687`
+    /// Original Facebook platform identifier. Example: `244405****11687`.
     pub origin_id: String,
-    /// Name of the Facebook page or account
-    ///
-    /// Example: `JOHN_DEO`
+    /// Name of the Facebook page or account. Example: `JOHN_DEO`.
     pub name: String,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
+    /// Avatar or profile picture URL. Example: `https://storage.googleapis.com/2ad21ebc23/test`.
     pub avatar: String,
 }
 
@@ -157,6 +142,7 @@ impl AttachGmbLocationDto {
 /// The `location` field of [`AttachGmbLocationDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachGMBLocationLocationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -164,24 +150,18 @@ pub struct AttachGmbLocationLocationDto {
     /// Location name
     pub name: String,
     /// Store code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_code: Option<String>,
     /// Location title
     pub title: String,
     /// Storefront address details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// Additional metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Whether this is a max location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_location: Option<bool>,
     /// Whether the location is verified
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
     /// Whether the location is connected
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
 }
 
@@ -243,28 +223,18 @@ impl AttachGmbLocationLocationDto {
 /// Instagram
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachIGAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachIgAccountDto {
-    /// Original platform-specific account identifier
-    ///
-    /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original platform-specific account identifier. Example: `244405****11687`.
     pub origin_id: Option<String>,
-    /// Display name of the account
-    ///
-    /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the account. Example: `JOHN_DEO`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `https://storage.googleapis.com/2ad21ebc23/test`.
     pub avatar: Option<String>,
-    /// Facebook page ID associated with the Instagram account
-    ///
-    /// Example: `234234234242sd`
+    /// Facebook page ID associated with the Instagram account. Example: `234234234242sd`.
     pub page_id: String,
 }
 
@@ -305,25 +275,15 @@ impl AttachIgAccountDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachLinkedinAccountDto {
-    /// Type of LinkedIn account (must be one of: page, profile)
-    ///
-    /// Example: `page`
+    /// Type of LinkedIn account (must be one of: page, profile). Example: `page`.
     pub type_: AttachLinkedinAccountDtoType,
-    /// Original LinkedIn platform identifier
-    ///
-    /// Example: `244405****11687`
+    /// Original LinkedIn platform identifier. Example: `244405****11687`.
     pub origin_id: String,
-    /// Name of the LinkedIn page or profile
-    ///
-    /// Example: `JOHN_DEO`
+    /// Name of the LinkedIn page or profile. Example: `JOHN_DEO`.
     pub name: String,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
+    /// Avatar or profile picture URL. Example: `https://storage.googleapis.com/2ad21ebc23/test`.
     pub avatar: String,
-    /// LinkedIn URN (Uniform Resource Name) identifier
-    ///
-    /// Example: `urn:li:organization:80847980`
+    /// LinkedIn URN (Uniform Resource Name) identifier. Example: `urn:li:organization:80847980`.
     pub urn: String,
 }
 
@@ -578,47 +538,28 @@ impl<'de> Deserialize<'de> for AttachOauthAccountsResponse {
 /// Pinterest
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachPinterestAccountDto {
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Name
-    ///
-    /// Example: `Ayush`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name. Example: `Ayush`.
     pub name: Option<String>,
     /// Avatar URL
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// Verification status
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Verification status. Example: `true`.
     pub verified: Option<bool>,
-    /// Username
-    ///
-    /// Example: `@ayush`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username. Example: `@ayush`.
     pub username: Option<String>,
-    /// Website URL
-    ///
-    /// Example: `https://www.website.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Website URL. Example: `https://www.website.com`.
     pub website_url: Option<String>,
-    /// Company ID
-    ///
-    /// Example: `companyId`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `companyId`.
     pub company_id: Option<String>,
     /// Account type must be one of the following values: profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<Type>,
     /// Origin account type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_account_type: Option<String>,
 }
 
@@ -697,21 +638,13 @@ impl AttachPinterestAccountDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachThreadsAccountDto {
-    /// Account type
-    ///
-    /// Example: `profile`
+    /// Account type. Example: `profile`.
     pub type_: Type,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account name
-    ///
-    /// Example: `JOHN_DEO`
+    /// Account name. Example: `JOHN_DEO`.
     pub name: String,
-    /// Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
+    /// Avatar URL. Example: `https://storage.googleapis.com/2ad21ebc23/test`.
     pub avatar: String,
 }
 
@@ -735,35 +668,22 @@ impl AttachThreadsAccountDto {
 /// Tiktok
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachTiktokAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTiktokAccountDto {
-    /// Type of TikTok account
-    ///
-    /// Example: `profile`
+    /// Type of TikTok account. Example: `profile`.
     pub type_: AttachLinkedinAccountDtoType,
-    /// Original platform-specific account identifier
-    ///
-    /// Example: `244405****11687`
+    /// Original platform-specific account identifier. Example: `244405****11687`.
     pub origin_id: String,
-    /// Display name of the account
-    ///
-    /// Example: `JOHN_DEO`
+    /// Display name of the account. Example: `JOHN_DEO`.
     pub name: String,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `https://example.com/avatar.jpg`
+    /// Avatar or profile picture URL. Example: `https://example.com/avatar.jpg`.
     pub avatar: String,
-    /// Indicates if the TikTok account is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the TikTok account is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Username or handle of the TikTok account
-    ///
-    /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username or handle of the TikTok account. Example: `JOHN_DEO`.
     pub username: Option<String>,
 }
 
@@ -801,75 +721,46 @@ impl AttachTiktokAccountDto {
 /// The `AttachTwitterAccountDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachTwitterAccountDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachTwitterAccountDto {
-    /// Original Twitter platform identifier
-    ///
-    /// Example: `244405****11687`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original Twitter platform identifier. Example: `244405****11687`.
     pub origin_id: Option<String>,
-    /// Name of the Twitter account
-    ///
-    /// Example: `JOHN_DEO`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the Twitter account. Example: `JOHN_DEO`.
     pub name: Option<String>,
-    /// Username or handle of the Twitter account
-    ///
-    /// Example: `user_name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username or handle of the Twitter account. Example: `user_name`.
     pub username: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `https://storage.googleapis.com/2ad21ebc23/test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `https://storage.googleapis.com/2ad21ebc23/test`.
     pub avatar: Option<String>,
-    /// Indicates if the Twitter account is protected (private)
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the Twitter account is protected (private). Example: `true`.
     pub protected: Option<bool>,
-    /// Indicates if the Twitter account is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the Twitter account is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Company ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub company_id: Option<String>,
 }
 
 /// YouTube
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AttachYoutubeAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachYoutubeAccountResponseDto {
     /// Account type
     pub type_: Type,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Name
-    ///
-    /// Example: `Ayush`
+    /// Name. Example: `Ayush`.
     pub name: String,
     /// Avatar URL
     pub avatar: String,
-    /// Verification status
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Verification status. Example: `true`.
     pub verified: Option<bool>,
-    /// Username
-    ///
-    /// Example: `@ayush`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username. Example: `@ayush`.
     pub username: Option<String>,
 }
 
@@ -911,13 +802,9 @@ impl AttachYoutubeAccountResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AttachmentDto {
-    /// URL of the attachment
-    ///
-    /// Example: `https://example.com/image.jpg`
+    /// URL of the attachment. Example: `https://example.com/image.jpg`.
     pub url: String,
-    /// Type of the attachment
-    ///
-    /// Example: `image`
+    /// Type of the attachment. Example: `image`.
     pub type_: AttachmentDtoType,
 }
 
@@ -940,67 +827,35 @@ ghl_runtime::string_enum! {
 /// An item of the `categories` field of [`FetchAvailableCategoriesResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableCategoryDto {
-    /// Indicates if deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Category ID
-    ///
-    /// Example: `65cb3d2f68baa617aa0c286e`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Category ID. Example: `65cb3d2f68baa617aa0c286e`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Category name
-    ///
-    /// Example: `Facebook Reel`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category name. Example: `Facebook Reel`.
     pub name: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `fvg1TXIiVxGcdOaL0riG`.
     pub location_id: Option<String>,
-    /// Primary color (hex)
-    ///
-    /// Example: `#004EEB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary color (hex). Example: `#004EEB`.
     pub primary_color: Option<String>,
-    /// Secondary color (hex)
-    ///
-    /// Example: `#EFF4FF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary color (hex). Example: `#EFF4FF`.
     pub secondary_color: Option<String>,
-    /// Creator user ID
-    ///
-    /// Example: `SQ6d63Va2PUbWEZ9k0TD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creator user ID. Example: `SQ6d63Va2PUbWEZ9k0TD`.
     pub created_by: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-02-13T09:58:07.129Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2024-02-13T09:58:07.129Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-02-13T09:58:07.129Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2024-02-13T09:58:07.129Z`.
     pub updated_at: Option<String>,
-    /// Published posts count
-    ///
-    /// Example: `80`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Published posts count. Example: `80`.
     pub published_posts_count: Option<f64>,
-    /// Status: available (no queue), in_queue (active/paused), or draft
-    ///
-    /// Example: `in_queue`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status: available (no queue), in_queue (active/paused), or draft. Example: `in_queue`.
     pub status: Option<AvailableCategoryDtoStatus>,
     /// Queue details (present when in_queue or draft)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_details: Option<AvailableCategoryQueueDetailsDto>,
 }
 
@@ -1018,58 +873,44 @@ ghl_runtime::string_enum! {
 /// The `queueDetails` field of [`AvailableCategoryDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryQueueDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableCategoryQueueDetailsDto {
-    /// Queue ID
-    ///
-    /// Example: `67fc07c6d7657c9aee764762`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Queue ID. Example: `67fc07c6d7657c9aee764762`.
     pub queue_id: Option<String>,
-    /// Prioritize new content over older content
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize new content over older content. Example: `false`.
     pub prioritize_new_content: Option<bool>,
-    /// Enable posting future content
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable posting future content. Example: `true`.
     pub enable_future_posts: Option<bool>,
 }
 
 /// The `BaseOAuthAccountSchema` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BaseOAuthAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BaseOAuthAccountSchema {
-    /// Account Name
-    ///
-    /// Example: `John Doe`
+    /// Account Name. Example: `John Doe`.
     pub name: String,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Avatar URL. Example: `https://storage.googleapis.com/bucket/avatar.jpg`.
     pub avatar: Option<String>,
 }
 
 /// The `blueskyPostDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BlueskyPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BlueskyPostSchema {
     /// Shortened links for the post (auto-generated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortened_links: Option<Vec<String>>,
     /// Bluesky AT Protocol URI of a post to reply to.
     ///
@@ -1078,7 +919,6 @@ pub struct BlueskyPostSchema {
     /// **Use Case:** Create a reply thread to an existing Bluesky post.
     ///
     /// Example: `at://did:plc:abc123def456/app.bsky.feed.post/xyz789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
     /// Bluesky AT Protocol URI of a post to quote.
     ///
@@ -1087,43 +927,30 @@ pub struct BlueskyPostSchema {
     /// **Use Case:** Quote-post another user's post with your commentary.
     ///
     /// Example: `at://did:plc:abc123def456/app.bsky.feed.post/xyz789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote_post: Option<String>,
     /// ISO 639-1 language code for the post content.
     ///
     /// **Examples:** `en` (English), `es` (Spanish), `fr` (French), `de` (German)
     ///
     /// Example: `en`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    /// External URL to embed as a link card in the post.
-    ///
-    /// Example: `https://yoursite.com/article`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// External URL to embed as a link card in the post. Example: `https://yoursite.com/article`.
     pub external_link: Option<String>,
-    /// Title for the external link card. Displayed prominently in the embed.
-    ///
-    /// Example: `10 Tips for Better Social Media Marketing`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Title for the external link card. Displayed prominently in the embed. Example: `10 Tips for Better Social Media Marketing`.
     pub external_link_title: Option<String>,
-    /// Description for the external link card. Brief summary displayed below the title.
-    ///
-    /// Example: `Learn how to improve your social media presence with these proven strategies.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description for the external link card. Brief summary displayed below the title. Example: `Learn how to improve your social media presence with these proven strategies.`.
     pub external_link_description: Option<String>,
 }
 
 /// The `BulkDeletePostSuccessfulResponseSchema` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeletePostSuccessfulResponseSchema {
-    /// Number of posts successfully deleted
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of posts successfully deleted. Example: `10`.
     pub deleted_count: Option<i64>,
 }
 
@@ -1134,48 +961,33 @@ pub struct BulkDeletePostSuccessfulResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BulkDeleteResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Posts Deleted Successfully`
+    /// Message. Example: `Posts Deleted Successfully`.
     pub message: String,
-    /// Message and deleted count
-    ///
-    /// Example: `{ message: "Posts deleted successfully", deletedCount: 10 }`
+    /// Message and deleted count. Example: `{ message: "Posts deleted successfully", deletedCount: 10 }`.
     pub results: serde_json::Value,
 }
 
 /// The body of `POST /social-media-posting/category/queues/list/calendar`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CalendarListDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CalendarListDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Start Date in ISO format
-    ///
-    /// Example: `2023-10-01T00:00:00.000Z`
+    /// Start Date in ISO format. Example: `2023-10-01T00:00:00.000Z`.
     pub start_date: String,
-    /// End Date in ISO format
-    ///
-    /// Example: `2023-10-31T23:59:59.999Z`
+    /// End Date in ISO format. Example: `2023-10-31T23:59:59.999Z`.
     pub end_date: String,
     /// Category Id
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_ids: Option<Vec<String>>,
     /// Filter by Account IDs. If not provided or empty, returns all posts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -1211,276 +1023,146 @@ impl CalendarListDto {
 /// The `category` field of [`CategoryQueueWithCategoryDto`], the `category` field of [`EditSessionScheduledPostDto`] and the `category` field of [`ScheduledPostDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryInfoDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryInfoDto {
-    /// Category ID
-    ///
-    /// Example: `6756f381be2553245b08d30c`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Category ID. Example: `6756f381be2553245b08d30c`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Name of the category
-    ///
-    /// Example: `Category Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the category. Example: `Category Name`.
     pub name: Option<String>,
-    /// Primary color of the category
-    ///
-    /// Example: `#FFFFFF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary color of the category. Example: `#FFFFFF`.
     pub primary_color: Option<String>,
-    /// Secondary color of the category
-    ///
-    /// Example: `#000000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary color of the category. Example: `#000000`.
     pub secondary_color: Option<String>,
-    /// Indicates if the category is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the category is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Location ID
-    ///
-    /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `fvg1TXIiVxGcdOaL0riG`.
     pub location_id: Option<String>,
-    /// ID of the user who created the category
-    ///
-    /// Example: `SQ6d63Va2PUbWEZ9k0TD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user who created the category. Example: `SQ6d63Va2PUbWEZ9k0TD`.
     pub created_by: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2024-12-09T13:41:21.385Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2024-12-09T13:41:21.385Z`.
     pub updated_at: Option<String>,
 }
 
 /// The `queue` field of [`UpdateCategoryQueueResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryQueueDto {
-    /// Queue ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Queue ID. Example: `60af88475f1b2c001f5d5f4b`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `location-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `location-123`.
     pub location_id: Option<String>,
-    /// Category ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
-    /// Enable posting future content
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable posting future content. Example: `false`.
     pub enable_future_posts: Option<bool>,
-    /// Prioritize new content over older content
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize new content over older content. Example: `false`.
     pub prioritize_new_content: Option<bool>,
-    /// Current order number in the queue
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current order number in the queue. Example: `1000`.
     pub current_order: Option<f64>,
-    /// Status of the queue. Possible values: active, paused, draft.
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the queue. Possible values: active, paused, draft. Example: `active`.
     pub status: Option<Status>,
-    /// Start date of the queue
-    ///
-    /// Example: `2023-01-01T12:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date of the queue. Example: `2023-01-01T12:00:00Z`.
     pub start_date: Option<String>,
     /// Dates/times to skip posting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
-    /// ID of the currently scheduled post
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the currently scheduled post. Example: `60af88475f1b2c001f5d5f4b`.
     pub current_post_id: Option<String>,
-    /// Total number of posts in the queue
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of posts in the queue. Example: `10`.
     pub total_posts: Option<f64>,
-    /// Timestamp of the last scheduled post
-    ///
-    /// Example: `2023-01-01T12:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp of the last scheduled post. Example: `2023-01-01T12:00:00Z`.
     pub last_scheduled_time: Option<String>,
-    /// ID of the user who created the queue
-    ///
-    /// Example: `user-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user who created the queue. Example: `user-123`.
     pub created_by: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2023-01-01T00:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2023-01-01T00:00:00Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2023-01-01T00:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2023-01-01T00:00:00Z`.
     pub updated_at: Option<String>,
 }
 
 /// An item of the `queues` field of [`FetchCategoryQueuesResponseDto`] and the `queue` field of [`FetchQueueByIdResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueWithCategoryDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategoryQueueWithCategoryDto {
-    /// Queue ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Queue ID. Example: `60af88475f1b2c001f5d5f4b`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `location-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `location-123`.
     pub location_id: Option<String>,
-    /// Category ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
-    /// Enable posting future content
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable posting future content. Example: `false`.
     pub enable_future_posts: Option<bool>,
-    /// Prioritize new content over older content
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize new content over older content. Example: `false`.
     pub prioritize_new_content: Option<bool>,
-    /// Current order number in the queue
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Current order number in the queue. Example: `1000`.
     pub current_order: Option<f64>,
-    /// Status of the queue. Possible values: active, paused, draft.
-    ///
-    /// Example: `active`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the queue. Possible values: active, paused, draft. Example: `active`.
     pub status: Option<Status>,
-    /// Start date of the queue
-    ///
-    /// Example: `2023-01-01T12:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date of the queue. Example: `2023-01-01T12:00:00Z`.
     pub start_date: Option<String>,
     /// Dates/times to skip posting
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
-    /// ID of the currently scheduled post
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the currently scheduled post. Example: `60af88475f1b2c001f5d5f4b`.
     pub current_post_id: Option<String>,
-    /// Total number of posts in the queue
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of posts in the queue. Example: `10`.
     pub total_posts: Option<f64>,
-    /// Timestamp of the last scheduled post
-    ///
-    /// Example: `2023-01-01T12:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timestamp of the last scheduled post. Example: `2023-01-01T12:00:00Z`.
     pub last_scheduled_time: Option<String>,
-    /// ID of the user who created the queue
-    ///
-    /// Example: `user-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user who created the queue. Example: `user-123`.
     pub created_by: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2023-01-01T00:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2023-01-01T00:00:00Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2023-01-01T00:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2023-01-01T00:00:00Z`.
     pub updated_at: Option<String>,
     /// The category associated with the queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryInfoDto>,
 }
 
 /// An item of the `categories` field of [`GetByLocationIdResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CategorySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CategorySchema {
-    /// Category Name
-    ///
-    /// Example: `Primary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category Name. Example: `Primary`.
     pub name: Option<String>,
-    /// Color For Category
-    ///
-    /// Example: `#FFFFFF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Color For Category. Example: `#FFFFFF`.
     pub primary_color: Option<String>,
-    /// Secondary Color
-    ///
-    /// Example: `#FFFFFF`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary Color. Example: `#FFFFFF`.
     pub secondary_color: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted Value
-    ///
-    /// Example: `false`
+    /// Deleted Value. Example: `false`.
     pub deleted: bool,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -1491,17 +1173,11 @@ pub struct CategorySchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneQueueItemDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: String,
-    /// Order for the cloned item (typically between source and next item)
-    ///
-    /// Example: `1.5`
+    /// Order for the cloned item (typically between source and next item). Example: `1.5`.
     pub order: f64,
 }
 
@@ -1523,219 +1199,131 @@ impl CloneQueueItemDto {
 /// The `results` field of [`WrappedCloneQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CloneQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CloneQueueItemResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Queue item cloned successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Queue item cloned successfully`.
     pub message: Option<String>,
     /// The cloned queue item
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<CreatedQueueItemWithVariationsDto>,
 }
 
 /// An item of the `attachments` field of [`CommentItemDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentAttachmentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentAttachmentDto {
-    /// Attachment MIME type or platform-specific type
-    ///
-    /// Example: `image/jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Attachment MIME type or platform-specific type. Example: `image/jpeg`.
     pub type_: Option<String>,
-    /// Attachment URL
-    ///
-    /// Example: `https://example.com/image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Attachment URL. Example: `https://example.com/image.jpg`.
     pub url: Option<String>,
-    /// Thumbnail URL
-    ///
-    /// Example: `https://example.com/thumb.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Thumbnail URL. Example: `https://example.com/thumb.jpg`.
     pub thumbnail: Option<String>,
-    /// Video URL (when attachment is a video)
-    ///
-    /// Example: `https://example.com/video.mp4`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Video URL (when attachment is a video). Example: `https://example.com/video.mp4`.
     pub video_url: Option<String>,
 }
 
 /// The `author` field of [`CommentItemDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentAuthorDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentAuthorDto {
-    /// Platform author ID
-    ///
-    /// Example: `123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform author ID. Example: `123456789`.
     pub id: Option<String>,
-    /// Author display name
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Author display name. Example: `John Doe`.
     pub name: Option<String>,
-    /// Author profile picture URL
-    ///
-    /// Example: `https://example.com/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Author profile picture URL. Example: `https://example.com/avatar.jpg`.
     pub profile_pic: Option<String>,
 }
 
 /// The `results` field of [`CommentsCreateResponseDto`] and an item of the `comments` field of [`CommentsGetListResultsDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentItemDto {
-    /// Highlevel comment ID
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Highlevel comment ID. Example: `507f1f77bcf86cd799439011`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// Platform the comment was posted on
-    ///
-    /// Example: `facebook`
+    /// Platform the comment was posted on. Example: `facebook`.
     pub platform: String,
-    /// Native platform comment ID
-    ///
-    /// Example: `122129390871181019_974705035458625`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Native platform comment ID. Example: `122129390871181019_974705035458625`.
     pub platform_comment_id: Option<String>,
-    /// Native platform parent ID (the post or comment this is a reply to)
-    ///
-    /// Example: `956033194258752_122129390871181019`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Native platform parent ID (the post or comment this is a reply to). Example: `956033194258752_122129390871181019`.
     pub platform_parent_id: Option<String>,
-    /// Native platform post ID
-    ///
-    /// Example: `122129390871181019`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Native platform post ID. Example: `122129390871181019`.
     pub platform_post_id: Option<String>,
-    /// Highlevel post ID
-    ///
-    /// Example: `6a169db95c78177a5c24ef7c`
+    /// Highlevel post ID. Example: `6a169db95c78177a5c24ef7c`.
     pub post_id: String,
-    /// Connected account / page ID on the native platform
-    ///
-    /// Example: `956033194258752`
+    /// Connected account / page ID on the native platform. Example: `956033194258752`.
     pub origin_id: String,
-    /// True if this comment is a top-level comment on the post; false if it is a reply to another comment
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// True if this comment is a top-level comment on the post; false if it is a reply to another comment. Example: `true`.
     pub is_parent_thread: Option<bool>,
-    /// True if this record represents the root post (not a comment)
-    ///
-    /// Example: `false`
+    /// True if this record represents the root post (not a comment). Example: `false`.
     pub is_post: bool,
-    /// Comment content. May be empty or missing for attachment-only comments.
-    ///
-    /// Example: `Nice post!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Comment content. May be empty or missing for attachment-only comments. Example: `Nice post!`.
     pub content: Option<String>,
     /// Attachments on the comment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<CommentAttachmentDto>>,
     /// Author of the comment. May be partial or missing for some sync paths.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<CommentAuthorDto>,
-    /// Comment depth (0 = post, 1 = comment, 2 = reply)
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Comment depth (0 = post, 1 = comment, 2 = reply). Example: `1`.
     pub level: Option<f64>,
-    /// Number of likes on the comment
-    ///
-    /// Example: `0`
+    /// Number of likes on the comment. Example: `0`.
     pub like_count: f64,
-    /// Number of reactions on the comment
-    ///
-    /// Example: `0`
+    /// Number of reactions on the comment. Example: `0`.
     pub reaction_count: f64,
-    /// Number of replies to the comment
-    ///
-    /// Example: `0`
+    /// Number of replies to the comment. Example: `0`.
     pub reply_count: f64,
-    /// Number of shares of the comment
-    ///
-    /// Example: `0`
+    /// Number of shares of the comment. Example: `0`.
     pub share_count: f64,
-    /// Number of reposts of the comment (platform-specific)
-    ///
-    /// Example: `0`
+    /// Number of reposts of the comment (platform-specific). Example: `0`.
     pub repost_count: f64,
-    /// Number of quote posts (platform-specific)
-    ///
-    /// Example: `0`
+    /// Number of quote posts (platform-specific). Example: `0`.
     pub quote_count: f64,
-    /// Direct link to view the comment on the native platform
-    ///
-    /// Example: `https://www.facebook.com/.../posts/...`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Direct link to view the comment on the native platform. Example: `https://www.facebook.com/.../posts/...`.
     pub preview_link: Option<String>,
-    /// Whether the comment has been read
-    ///
-    /// Example: `false`
+    /// Whether the comment has been read. Example: `false`.
     pub is_read: bool,
-    /// Whether the comment was deleted
-    ///
-    /// Example: `false`
+    /// Whether the comment was deleted. Example: `false`.
     pub is_deleted: bool,
-    /// Whether the comment was edited
-    ///
-    /// Example: `false`
+    /// Whether the comment was edited. Example: `false`.
     pub is_edited: bool,
-    /// Time the comment was published on the native platform. May be missing for legacy or webhook-synced records.
-    ///
-    /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time the comment was published on the native platform. May be missing for legacy or webhook-synced records. Example: `2026-04-01T10:00:00.000Z`.
     pub published_at: Option<String>,
-    /// Time the comment record was created in Highlevel
-    ///
-    /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time the comment record was created in Highlevel. Example: `2026-04-01T10:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Time the comment record was last updated in Highlevel
-    ///
-    /// Example: `2026-04-01T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time the comment record was last updated in Highlevel. Example: `2026-04-01T10:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/comments/{platform}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsCreateBodyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsCreateBodyDto {
-    /// For top-level comments (`isParentThread: true`): pass the post ID returned by the posts API. For replies (`isParentThread: false`): pass the parent comment ID returned by the list-comments API. In both cases this must be a valid 24-character Highlevel ID — not the native platform ID.
-    ///
-    /// Example: `6975b186f3442844ec07665b`
+    /// For top-level comments (`isParentThread: true`): pass the post ID returned by the posts API. For replies (`isParentThread: false`): pass the parent comment ID returned by the list-comments API. In both cases this must be a valid 24-character Highlevel ID — not the native platform ID. Example: `6975b186f3442844ec07665b`.
     pub parent_id: String,
-    /// Set `true` to create a top-level comment on a post (parentId = post ID). Set `false` to create a reply to an existing comment (parentId = comment ID).
-    ///
-    /// Example: `true`
+    /// Set `true` to create a top-level comment on a post (parentId = post ID). Set `false` to create a reply to an existing comment (parentId = comment ID). Example: `true`.
     pub is_parent_thread: bool,
-    /// Content of the comment. Per-platform max length: Facebook 8000, Instagram 2200, Linkedin 3000, Community 8000, Tiktok 150, Bluesky 300, Youtube 10000, Threads 500.
-    ///
-    /// Example: `This is a comment`
+    /// Content of the comment. Per-platform max length: Facebook 8000, Instagram 2200, Linkedin 3000, Community 8000, Tiktok 150, Bluesky 300, Youtube 10000, Threads 500. Example: `This is a comment`.
     pub content: String,
     /// Attachments for the comment (max 1 image). **Supported on:** Facebook only. **Not supported on:** Instagram, LinkedIn, TikTok, Bluesky, Community — the field is accepted by the API but the attachment will not appear on the comment. (Community processes the field server-side, but external URLs are not rendered due to its bucket restriction.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentDto>>,
     /// Mentions for the comment. **Supported on:** Facebook, LinkedIn, Community. **Ignored on:** Instagram, TikTok, Bluesky — the field is accepted but mentions are not rendered on these platforms.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<MentionsDto>>,
     /// When `true`, all members of the Community group receive a push/in-app notification about this comment — equivalent to an `@everyone` broadcast.
     ///
@@ -1746,7 +1334,6 @@ pub struct CommentsCreateBodyDto {
     /// Defaults to `false` (no broadcast notification). Use `true` only when the comment is genuinely intended for every member of the group — overuse may cause members to mute the group.
     ///
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_all_group_members: Option<bool>,
 }
 
@@ -1793,17 +1380,11 @@ impl CommentsCreateBodyDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsCreateResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Created Comment`
+    /// Message. Example: `Created Comment`.
     pub message: String,
     /// The created comment
     pub results: CommentItemDto,
@@ -1812,46 +1393,26 @@ pub struct CommentsCreateResponseDto {
 /// The body of `POST /social-media-posting/comments/{platform}/list`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsGetListBodyDto {
-    /// Start of the published-date window (ISO 8601). If provided, `toDate` is also required, and `fromDate` must be ≤ `toDate`. Omit both to disable date filtering.
-    ///
-    /// Example: `2026-05-22T05:32:49.463Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start of the published-date window (ISO 8601). If provided, `toDate` is also required, and `fromDate` must be ≤ `toDate`. Omit both to disable date filtering. Example: `2026-05-22T05:32:49.463Z`.
     pub from_date: Option<String>,
-    /// End of the published-date window (ISO 8601). If provided, `fromDate` is also required.
-    ///
-    /// Example: `2026-05-29T05:32:49.463Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// End of the published-date window (ISO 8601). If provided, `fromDate` is also required. Example: `2026-05-29T05:32:49.463Z`.
     pub to_date: Option<String>,
     /// Origin IDs of connected accounts to filter by
     pub origin_ids: Vec<String>,
-    /// Sort by top comments or latest comments
-    ///
-    /// Example: `top`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sort by top comments or latest comments. Example: `top`.
     pub sort_by: Option<CommentsGetListBodyDtoSortBy>,
-    /// Search
-    ///
-    /// Example: `1234`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search. Example: `1234`.
     pub search: Option<String>,
-    /// Pagination offset — number of comments to skip (zero-based). Must be ≥ 0.
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pagination offset — number of comments to skip (zero-based). Must be ≥ 0. Example: `0`.
     pub skip: Option<i64>,
-    /// Pagination page size — number of comments to return. Must be between 1 and 100.
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pagination page size — number of comments to return. Must be between 1 and 100. Example: `10`.
     pub limit: Option<i64>,
-    /// Parent ID — pass the Highlevel post ID (for replies under a specific post) or the Highlevel comment ID (for replies under a specific comment). Omit to list all top-level comments for the location filtered by `originIds`. Must be a valid 24-character Highlevel ID, not the native platform ID.
-    ///
-    /// Example: `6975b186f3442844ec07665b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parent ID — pass the Highlevel post ID (for replies under a specific post) or the Highlevel comment ID (for replies under a specific comment). Omit to list all top-level comments for the location filtered by `originIds`. Must be a valid 24-character Highlevel ID, not the native platform ID. Example: `6975b186f3442844ec07665b`.
     pub parent_id: Option<String>,
 }
 
@@ -1930,17 +1491,11 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsGetListResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Comments`
+    /// Message. Example: `Fetched Comments`.
     pub message: String,
     /// Comments and pagination metadata
     pub results: CommentsGetListResultsDto,
@@ -1965,80 +1520,53 @@ pub struct CommentsGetListResultsDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsLikeResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Created Like`
+    /// Message. Example: `Created Like`.
     pub message: String,
 }
 
 /// The `meta` field of [`CommentsGetListResultsDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsListMetaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsListMetaDto {
-    /// Total comments matching the query
-    ///
-    /// Example: `42`
+    /// Total comments matching the query. Example: `42`.
     pub total: f64,
-    /// Total unread comments matching the query
-    ///
-    /// Example: `7`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total unread comments matching the query. Example: `7`.
     pub total_unread: Option<f64>,
-    /// Pagination skip
-    ///
-    /// Example: `0`
+    /// Pagination skip. Example: `0`.
     pub skip: i64,
-    /// Pagination limit
-    ///
-    /// Example: `10`
+    /// Pagination limit. Example: `10`.
     pub limit: i64,
-    /// True if more pages exist beyond this batch
-    ///
-    /// Example: `true`
+    /// True if more pages exist beyond this batch. Example: `true`.
     pub has_more: bool,
 }
 
 /// The body of `POST /social-media-posting/category/queues`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreateCategoryQueueDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateCategoryQueueDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Category ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
+    /// Category ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub category_id: String,
     /// The `timeSlots` field.
     pub time_slots: Vec<TimeSlotDto>,
-    /// Enable Future Posts. Defaults to false.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable Future Posts. Defaults to false. Example: `true`.
     pub enable_future_posts: Option<bool>,
-    /// Prioritize New Content. Defaults to false.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize New Content. Defaults to false. Example: `false`.
     pub prioritize_new_content: Option<bool>,
-    /// User id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
+    /// User id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub user_id: String,
 }
 
@@ -2076,16 +1604,13 @@ impl CreateCategoryQueueDto {
 /// The `results` field of [`WrappedCreateCategoryQueueResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreateCategoryQueueResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateCategoryQueueResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Queue created successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Queue created successfully`.
     pub message: Option<String>,
     /// The newly created queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<CreatedCategoryQueueDto>,
 }
 
@@ -2121,6 +1646,7 @@ ghl_runtime::string_enum! {
 /// The body of `POST /social-media-posting/{locationId}/posts` and the body of `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatePostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2155,15 +1681,9 @@ pub struct CreatePostDto {
     pub media: Vec<SocialPostMediaWrite>,
     /// The `status` field.
     pub status: SocialPostStatus,
-    /// Schedule Date
-    ///
-    /// Example: `2024-01-15T10:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule Date. Example: `2024-01-15T10:00:00Z`.
     pub schedule_date: Option<String>,
-    /// Selected Best Time slot for scheduling
-    ///
-    /// Example: `2024-01-15T10:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected Best Time slot for scheduling. Example: `2024-01-15T10:00:00Z`.
     pub selected_best_time: Option<String>,
     /// User ID of the creator who is creating/managing the post. Must be a valid MongoDB ObjectId.
     ///
@@ -2186,27 +1706,20 @@ pub struct CreatePostDto {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// The `type` field.
     pub type_: SocialPostType,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
-    /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts. Example: `true`.
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag IDs to associate with the post for organization and filtering.
     ///
     /// **Get Tag IDs from:** [Get Tags API](./social-planner/get-tags-location-id) — use the `_id` field from each tag.
     ///
     /// **Validation:** All IDs must be valid MongoDB ObjectIds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Category ID to organize the post. Categories help group related posts.
     ///
@@ -2215,24 +1728,18 @@ pub struct CreatePostDto {
     /// **Validation:** Must be a valid MongoDB ObjectId.
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Apply watermark to media in this post.
     ///
     /// **Note:** Watermarks are applied to images only. Videos are not watermarked.
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
-    /// User ID of the user creating/managing the post. Required for OAuth channel posts (non-draft).
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
+    /// User ID of the user creating/managing the post. Required for OAuth channel posts (non-draft). Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: String,
     /// LinkedIn-specific post configuration.
     ///
@@ -2246,7 +1753,6 @@ pub struct CreatePostDto {
     /// - Max PDF size: 100 MB
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest-specific post configuration. Required when posting to Pinterest accounts.
     ///
@@ -2264,7 +1770,6 @@ pub struct CreatePostDto {
     /// - Caption max 800 characters
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook-specific post configuration.
     ///
@@ -2277,10 +1782,8 @@ pub struct CreatePostDto {
     /// - Stories do not support captions
     ///
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// The `instagramPostDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// YouTube-specific post configuration.
     ///
@@ -2296,7 +1799,6 @@ pub struct CreatePostDto {
     /// **Requirements:**
     /// - Video is REQUIRED for YouTube posts
     /// - `type` field is required
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -2466,56 +1968,45 @@ impl CreatePostDto {
 /// The `CreatePostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatePostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Created Post`
+    /// Message. Example: `Created Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<CreatePostSuccessfulResponseSchema>,
 }
 
 /// The `results` field of [`CreatePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreatePostSuccessfulResponseSchema {
     /// Post Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
 }
 
 /// The body of `POST /social-media-posting/category/queues/{queueId}/create/item`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreateQueueItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateQueueItemDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: Option<String>,
     /// New post details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<QueueModifiedPostDto>,
     /// Order for the new item in the queue (cyclic-aware). Accepts:
     /// - A number: explicit order value calculated by FE as midpoint between adjacent items
@@ -2527,20 +2018,12 @@ pub struct CreateQueueItemDto {
     /// the order will be automatically calculated based on the queue's prioritizeNewContent setting.
     ///
     /// Example: `top`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<NewOrder>,
     /// Variations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationInputDto>>,
-    /// Primary media URL (image) for the post. Falls back to modifiedPostPayload.primaryImage if not set.
-    ///
-    /// Example: `http://example.com/media.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary media URL (image) for the post. Falls back to modifiedPostPayload.primaryImage if not set. Example: `http://example.com/media.png`.
     pub primary_image: Option<String>,
-    /// When true, creates the queue item directly without requiring an edit session, even for active/paused queues. The order field is ignored and the item position is determined by the queue's prioritizeNewContent setting: if true, the item is added to the top of the queue; if false, it is added to the bottom.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When true, creates the queue item directly without requiring an edit session, even for active/paused queues. The order field is ignored and the item position is determined by the queue's prioritizeNewContent setting: if true, the item is added to the top of the queue; if false, it is added to the bottom. Example: `false`.
     pub direct_to_queue: Option<bool>,
 }
 
@@ -2606,173 +2089,97 @@ pub type CreateQueueItemResponseDto = CloneQueueItemResponseDto;
 /// The `queue` field of [`CreateCategoryQueueResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedCategoryQueueDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedCategoryQueueDto {
-    /// Queue ID
-    ///
-    /// Example: `686ebf10c78c233e45c28d66`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Queue ID. Example: `686ebf10c78c233e45c28d66`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `Qp26qppJgfrTZis7jsBy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `Qp26qppJgfrTZis7jsBy`.
     pub location_id: Option<String>,
-    /// Category ID
-    ///
-    /// Example: `683702938b19583ce320e5eb`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category ID. Example: `683702938b19583ce320e5eb`.
     pub category_id: Option<String>,
     /// Time slots for scheduling posts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<CreatedTimeSlotDto>>,
-    /// Enable posting future content
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable posting future content. Example: `true`.
     pub enable_future_posts: Option<bool>,
-    /// Prioritize new content over older content
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize new content over older content. Example: `true`.
     pub prioritize_new_content: Option<bool>,
-    /// Status of the queue. Always "draft" for a new queue.
-    ///
-    /// Example: `draft`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the queue. Always "draft" for a new queue. Example: `draft`.
     pub status: Option<Status>,
-    /// Start date of the queue
-    ///
-    /// Example: `2025-07-09T19:12:16.363Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Start date of the queue. Example: `2025-07-09T19:12:16.363Z`.
     pub start_date: Option<String>,
     /// Dates/times to skip posting. Always empty for a new queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_date_time: Option<Vec<String>>,
-    /// Total number of posts in the queue. Always 0 for a new queue.
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of posts in the queue. Always 0 for a new queue. Example: `0`.
     pub total_posts: Option<f64>,
     /// Timestamp of the last scheduled post. Always null for a new queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
-    /// ID of the user who created the queue
-    ///
-    /// Example: `uefV3MmLHs2sjJr2KfmL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of the user who created the queue. Example: `uefV3MmLHs2sjJr2KfmL`.
     pub created_by: Option<String>,
-    /// Creation timestamp
-    ///
-    /// Example: `2025-07-09T19:12:16.366Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2025-07-09T19:12:16.366Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2025-07-09T19:12:16.366Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2025-07-09T19:12:16.366Z`.
     pub updated_at: Option<String>,
 }
 
 /// The `queueItem` field of [`CloneQueueItemResponseDto`] and the `queueItem` field of [`UpdateQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedQueueItemWithVariationsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedQueueItemWithVariationsDto {
-    /// The unique identifier of the queue item.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// The order of the item in the queue.
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order of the item in the queue. Example: `1000`.
     pub order: Option<f64>,
     /// A list of content variations for the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationDto>>,
-    /// The primary image URL for the post.
-    ///
-    /// Example: `https://example.com/images/post-image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary image URL for the post. Example: `https://example.com/images/post-image.png`.
     pub primary_image: Option<String>,
     /// Timestamp of the last scheduled post. Always null for a new queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled_time: Option<String>,
-    /// The ID of the queue this post belongs to
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the queue this post belongs to. Example: `60af88475f1b2c001f5d5f4a`.
     pub queue_id: Option<String>,
-    /// The ID of the original post, if any.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the original post, if any. Example: `60af88475f1b2c001f5d5f4d`.
     pub post_id: Option<String>,
     /// The formatted post data modified from original post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<GetModifiedPayloadFormattedSchema>,
-    /// The ID of the parent post before splitting to individual social posts.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4e`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the parent post before splitting to individual social posts. Example: `60af88475f1b2c001f5d5f4e`.
     pub parent_post_id: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
-    /// The index of the current variation being used for this post
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The index of the current variation being used for this post. Example: `0`.
     pub current_variation: Option<f64>,
-    /// Creation timestamp
-    ///
-    /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Creation timestamp. Example: `2024-12-09T13:41:21.385Z`.
     pub created_at: Option<String>,
-    /// Last update timestamp
-    ///
-    /// Example: `2024-12-09T13:41:21.385Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last update timestamp. Example: `2024-12-09T13:41:21.385Z`.
     pub updated_at: Option<String>,
-    /// Indicates if the item is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the item is deleted. Example: `false`.
     pub deleted: Option<bool>,
-    /// Location ID
-    ///
-    /// Example: `fvg1TXIiVxGcdOaL0riG`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `fvg1TXIiVxGcdOaL0riG`.
     pub location_id: Option<String>,
 }
 
 /// An item of the `timeSlots` field of [`CreatedCategoryQueueDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CreatedTimeSlotDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreatedTimeSlotDto {
-    /// Time slot ID
-    ///
-    /// Example: `686ebf10c78c23d665c28d67`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// Time slot ID. Example: `686ebf10c78c23d665c28d67`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Day of the week (0=Sunday, 1=Monday, ...)
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Day of the week (0=Sunday, 1=Monday, ...). Example: `0`.
     pub day_of_week: Option<f64>,
-    /// Time of the day (HH:mm format)
-    ///
-    /// Example: `00:00`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Time of the day (HH:mm format). Example: `00:00`.
     pub time: Option<String>,
 }
 
@@ -2783,9 +2190,7 @@ pub struct CreatedTimeSlotDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvDefaultDto {
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
+    /// User ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: String,
 }
 
@@ -2799,32 +2204,20 @@ impl CsvDefaultDto {
 /// The `CSVErrorResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvErrorResponseDto {
-    /// Error code for CSV processing errors
-    ///
-    /// Example: `CSV_HEADERS_NOT_MATCHING`
+    /// Error code for CSV processing errors. Example: `CSV_HEADERS_NOT_MATCHING`.
     pub code: CsvErrorResponseDtoCode,
-    /// Error message describing the CSV validation error
-    ///
-    /// Example: `CSV headers are not identical to sample file.`
+    /// Error message describing the CSV validation error. Example: `CSV headers are not identical to sample file.`.
     pub message: String,
-    /// File type detected
-    ///
-    /// Example: `CSV`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File type detected. Example: `CSV`.
     pub file_type: Option<CsvErrorResponseDtoFileType>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
-    /// Comma-separated list of missing headers from the file
-    ///
-    /// Example: `postAtSpecificTime (YYYY-MM-DD HH:mm:ss), content, link (OGmetaUrl)`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Comma-separated list of missing headers from the file. Example: `postAtSpecificTime (YYYY-MM-DD HH:mm:ss), content, link (OGmetaUrl)`.
     pub missing_headers: Option<String>,
 }
 
@@ -2857,37 +2250,24 @@ ghl_runtime::string_enum! {
 /// The `CSVFileRequiredBadRequestDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVFileRequiredBadRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvFileRequiredBadRequestDto {
-    /// HTTP Status
-    ///
-    /// Example: `400`
+    /// HTTP Status. Example: `400`.
     pub status: f64,
     /// Options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
-    /// Error message
-    ///
-    /// Example: `File is required`
+    /// Error message. Example: `File is required`.
     pub message: String,
-    /// Exception name
-    ///
-    /// Example: `BadRequestException`
+    /// Exception name. Example: `BadRequestException`.
     pub name: String,
-    /// Error type
-    ///
-    /// Example: `Bad Request`
+    /// Error type. Example: `Bad Request`.
     pub error: String,
-    /// HTTP Status Code
-    ///
-    /// Example: `400`
+    /// HTTP Status Code. Example: `400`.
     pub status_code: f64,
-    /// Trace ID for debugging
-    ///
-    /// Example: `376a2de3-a3a4-4588-a6b5-bafe828f614b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID for debugging. Example: `376a2de3-a3a4-4588-a6b5-bafe828f614b`.
     pub trace_id: Option<String>,
 }
 
@@ -2904,92 +2284,44 @@ ghl_runtime::string_enum! {
 /// The `csv` field of [`GetCsvPostResponseSchema`] and an item of the `csvs` field of [`GetUploadStatusResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVImportSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvImportSchema {
-    /// CSV Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub id: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `iVrVJ2uoXNF0wzcBzgl5`.
     pub location_id: Option<String>,
-    /// File Name
-    ///
-    /// Example: `sample.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File Name. Example: `sample.csv`.
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// File path
-    ///
-    /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File path. Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`.
     pub file: Option<String>,
-    /// CSV import status
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV import status. Example: `completed`.
     pub status: Option<CsvImportSchemaStatus>,
-    /// Posts count
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Posts count. Example: `5`.
     pub count: Option<i64>,
-    /// Created By Id
-    ///
-    /// Example: `SDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By Id. Example: `SDsdfdf45Dgs4w3ssss`.
     pub created_by: Option<String>,
-    /// Trace Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub trace_id: Option<String>,
-    /// Origin Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Origin Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub origin_id: Option<String>,
-    /// Approver Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub approver: Option<String>,
-    /// Date Created
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Created. Example: `2023-08-02T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
-    /// Media optimization flag
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media optimization flag. Example: `true`.
     pub media_optimization: Option<bool>,
-    /// Apply watermark flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Apply watermark flag. Example: `false`.
     pub apply_watermark: Option<bool>,
-    /// Channel
-    ///
-    /// Example: `oauth`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Channel. Example: `oauth`.
     pub channel: Option<String>,
-    /// Date Updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
@@ -2998,155 +2330,78 @@ pub use ghl_common::types::CsvResponseStatus as CsvImportSchemaStatus;
 /// An item of the `medias` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVMediaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvMediaResponseSchema {
-    /// Media Url
-    ///
-    /// Example: `https://storage.googleapis.com/crm-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Url. Example: `https://storage.googleapis.com/crm-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png`.
     pub url: Option<String>,
-    /// Media Type
-    ///
-    /// Example: `image/webp`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Type. Example: `image/webp`.
     pub type_: Option<String>,
-    /// Media Size
-    ///
-    /// Example: `18362`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Size. Example: `18362`.
     pub size: Option<f64>,
-    /// Media Width
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Width. Example: `500`.
     pub width: Option<f64>,
-    /// Media Height
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Height. Example: `500`.
     pub height: Option<f64>,
-    /// Media Aspect Ratio
-    ///
-    /// Example: `1.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Aspect Ratio. Example: `1.5`.
     pub aspect_ratio: Option<f64>,
-    /// Media Aspect Ratio
-    ///
-    /// Example: `60`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media Aspect Ratio. Example: `60`.
     pub duration: Option<f64>,
-    /// Media format
-    ///
-    /// Example: `jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media format. Example: `jpg`.
     pub format: Option<String>,
-    /// Video Codec
-    ///
-    /// Example: `h264`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Video Codec. Example: `h264`.
     pub video_codec_name: Option<String>,
-    /// Video Frame Rate
-    ///
-    /// Example: `21`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Video Frame Rate. Example: `21`.
     pub frame_rate: Option<f64>,
-    /// Audio Codec
-    ///
-    /// Example: `aac`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audio Codec. Example: `aac`.
     pub audio_codec_name: Option<String>,
-    /// Audio Channel
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Audio Channel. Example: `1`.
     pub audio_channels: Option<f64>,
-    /// Display Aspect Ratio
-    ///
-    /// Example: `250 : 167`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display Aspect Ratio. Example: `250 : 167`.
     pub display_aspect_ratio: Option<String>,
     /// List of frames
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<Vec<String>>,
-    /// Selected Poster
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected Poster. Example: `0`.
     pub selected_poster: Option<f64>,
-    /// Error
-    ///
-    /// Example: `Image is larger than 10MB`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error. Example: `Image is larger than 10MB`.
     pub error: Option<String>,
-    /// Instagram media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate
-    ///
-    /// Example: `imageSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize, videoAspectRatio, videoWidthHeight, audioCodec, audioCodecChannels, videoCodec, videoFrameRate. Example: `imageSize`.
     pub instagram_error: Option<String>,
-    /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType
-    ///
-    /// Example: `imageDimension`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// GMB media error. It can be one of the following errors: imageSize, imageDimension, imageType. Example: `imageDimension`.
     pub gmb_error: Option<String>,
-    /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize
-    ///
-    /// Example: `videoDuration`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook media error. It can be one of the following errors: imageSize, imageType, videoDuration, videoSize. Example: `videoDuration`.
     pub facebook_error: Option<String>,
-    /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize
-    ///
-    /// Example: `imageType`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn media error. It can be one of the following errors: imageSize, imageType, videoType, videoDuration, videoSize. Example: `imageType`.
     pub linkedin_error: Option<String>,
-    /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize
-    ///
-    /// Example: `videoSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Twitter media error. It can be one of the following errors: imageSize, videoType, videoDuration, videoSize. Example: `videoSize`.
     pub twitter_error: Option<String>,
-    /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
-    ///
-    /// Example: `videoFrameRate`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tiktok media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate. Example: `videoFrameRate`.
     pub tiktok_error: Option<String>,
-    /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate
-    ///
-    /// Example: `videoType`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tikok Business media error. It can be one of the following errors: videoType, videoDuration, videoSize, videoWidthHeight, videoCodec, videoFrameRate. Example: `videoType`.
     pub tiktok_business_error: Option<String>,
-    /// Media error. It can be one of the following values: imageSize, imageWidth
-    ///
-    /// Example: `imageSize`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media error. It can be one of the following values: imageSize, imageWidth. Example: `imageSize`.
     pub invalid_error: Option<String>,
 }
 
 /// An item of the `posts` field of [`GetCsvPostResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvPostSchema {
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
     /// OG Tag
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<IOgTagsSchema>,
     /// Post Media List
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medias: Option<Vec<CsvMediaResponseSchema>>,
-    /// Schedule date for the post in ISO format
-    ///
-    /// Example: `2022-11-23T05:53:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule date for the post in ISO format. Example: `2022-11-23T05:53:00.000Z`.
     pub schedule_date: Option<String>,
-    /// Post content/summary
-    ///
-    /// Example: `First post`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post content/summary. Example: `First post`.
     pub summary: Option<String>,
     /// Follow-up comment to be posted immediately after the main post is published.
     ///
@@ -3161,48 +2416,24 @@ pub struct CsvPostSchema {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
-    /// Post type - post, story, or reel
-    ///
-    /// Example: `post`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post type - post, story, or reel. Example: `post`.
     pub type_: Option<SocialPostType>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
-    /// Error Description
-    ///
-    /// Example: `Invalid media format`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error Description. Example: `Invalid media format`.
     pub error_message: Option<String>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
-    /// Media optimization flag
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media optimization flag. Example: `true`.
     pub media_optimization: Option<bool>,
-    /// Apply watermark flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Apply watermark flag. Example: `false`.
     pub apply_watermark: Option<bool>,
-    /// Post status
-    ///
-    /// Example: `pending`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post status. Example: `pending`.
     pub status: Option<CsvPostSchemaStatus>,
-    /// Date Updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
@@ -3226,88 +2457,49 @@ pub type CsvPostStatusResponseDto = CommentsLikeResponseDto;
 /// The `csv` field of [`CsvResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CsvResponse`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CsvResponse {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
-    /// Name of the CSV file
-    ///
-    /// Example: `sample.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the CSV file. Example: `sample.csv`.
     pub file_name: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// File path of the CSV
-    ///
-    /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File path of the CSV. Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`.
     pub file: Option<String>,
-    /// CSV import status
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV import status. Example: `completed`.
     pub status: Option<CsvImportSchemaStatus>,
-    /// Number of posts in the CSV
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of posts in the CSV. Example: `5`.
     pub count: Option<i64>,
-    /// User Id who created the CSV import
-    ///
-    /// Example: `AccountId_SDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User Id who created the CSV import. Example: `AccountId_SDsdfdf45Dgs4w3ssss`.
     pub created_by: Option<String>,
-    /// Trace Id for debugging
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace Id for debugging. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub trace_id: Option<String>,
-    /// Origin Id for tracking source
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Origin Id for tracking source. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub origin_id: Option<String>,
-    /// Approver User Id
-    ///
-    /// Example: `FSeSDsdfdf45Dgs4w3ssss`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver User Id. Example: `FSeSDsdfdf45Dgs4w3ssss`.
     pub approver: Option<String>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
-    /// Media optimization flag
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media optimization flag. Example: `true`.
     pub media_optimization: Option<bool>,
-    /// Apply watermark flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Apply watermark flag. Example: `false`.
     pub apply_watermark: Option<bool>,
-    /// Date Updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
 /// The `results` field of [`DeleteCsvResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CSVResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CsvResponseSchema {
     /// CSV Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvResponse>,
 }
 
@@ -3318,13 +2510,9 @@ pub struct CsvResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CurrentRange {
-    /// Start date in ISO 8601 format.
-    ///
-    /// Example: `2025-03-01T00:00:00.000Z`
+    /// Start date in ISO 8601 format. Example: `2025-03-01T00:00:00.000Z`.
     pub start_date: String,
-    /// End date in ISO 8601 format. Must be after startDate.
-    ///
-    /// Example: `2025-03-31T23:59:59.999Z`
+    /// End date in ISO 8601 format. Must be after startDate. Example: `2025-03-31T23:59:59.999Z`.
     pub end_date: String,
 }
 
@@ -3344,17 +2532,11 @@ impl CurrentRange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DateSchema {
-    /// Year component of the date
-    ///
-    /// Example: `2022`
+    /// Year component of the date. Example: `2022`.
     pub year: f64,
-    /// Month component of the date (1-12)
-    ///
-    /// Example: `1`
+    /// Month component of the date (1-12). Example: `1`.
     pub month: f64,
-    /// Day component of the date (1-31)
-    ///
-    /// Example: `1`
+    /// Day component of the date (1-31). Example: `1`.
     pub day: f64,
 }
 
@@ -3368,56 +2550,43 @@ impl DateSchema {
 /// The `results` field of [`LocationAndAccountDeleteResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteAccountResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteAccountResponseSchema {
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
-    /// Id
-    ///
-    /// Example: `65fac446d599990d1313c1dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id. Example: `65fac446d599990d1313c1dd`.
     pub id: Option<String>,
 }
 
 /// The `results` field of [`WrappedDeleteActivePostResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteActivePostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteActivePostResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Current post deleted and next post scheduled successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Current post deleted and next post scheduled successfully`.
     pub message: Option<String>,
 }
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeleteCsvResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted CSV`
+    /// Message. Example: `Deleted CSV`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<CsvResponseSchema>,
 }
 
@@ -3429,129 +2598,97 @@ pub type DeleteLikeResponseDto = CommentsLikeResponseDto;
 /// The `csv` field of [`DeletePostResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostCsvSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostCsvSchema {
-    /// CSV Id
-    ///
-    /// Example: `65f92e55cc884f0d0845e447`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// CSV Id. Example: `65f92e55cc884f0d0845e447`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
-    /// Media optimization flag
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Media optimization flag. Example: `true`.
     pub media_optimization: Option<bool>,
-    /// Apply watermark flag
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Apply watermark flag. Example: `false`.
     pub apply_watermark: Option<bool>,
-    /// CSV import status
-    ///
-    /// Example: `completed`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV import status. Example: `completed`.
     pub status: Option<CsvImportSchemaStatus>,
-    /// Date Updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date Updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted CSV Post`
+    /// Message. Example: `Deleted CSV Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeletePostResponseSchema>,
 }
 
 /// The `results` field of [`DeletePostResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostResponseSchema {
-    /// Post Id
-    ///
-    /// Example: `65f92e55cc884f0d0845e447`
+    /// Post Id. Example: `65f92e55cc884f0d0845e447`.
     pub post_id: String,
     /// CSV Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<DeletePostCsvSchema>,
 }
 
 /// The response to `DELETE /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Post`
+    /// Message. Example: `Deleted Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeletePostSuccessfulResponseSchema>,
 }
 
 /// The `results` field of [`DeletePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostSuccessfulResponseSchema {
-    /// Platform-specific post identifier
-    ///
-    /// Example: `323534534435`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform-specific post identifier. Example: `323534534435`.
     pub post_id: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/{locationId}/posts/bulk-delete`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DeletePostsDto {
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_ids: Option<Vec<String>>,
 }
 
@@ -3571,22 +2708,16 @@ impl DeletePostsDto {
 /// The body of `POST /social-media-posting/category/queues/{queueId}/edit/discard`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DiscardEditSessionDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DiscardEditSessionDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: String,
-    /// If true, keeps the queue in DRAFT state after saving instead of automatically activating it. Only applicable when the queue is currently in DRAFT status.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// If true, keeps the queue in DRAFT state after saving instead of automatically activating it. Only applicable when the queue is currently in DRAFT status. Example: `false`.
     pub keep_in_draft: Option<bool>,
 }
 
@@ -3615,28 +2746,20 @@ pub type DiscardEditSessionResponseDto = DeleteActivePostResponseDto;
 /// The body of `POST /social-media-posting/category/queues/{queueId}/edit/calendar`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionCalendarDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: String,
-    /// Start Date in ISO format
-    ///
-    /// Example: `2023-10-01T00:00:00.000Z`
+    /// Start Date in ISO format. Example: `2023-10-01T00:00:00.000Z`.
     pub start_date: String,
-    /// End Date in ISO format
-    ///
-    /// Example: `2023-10-31T23:59:59.999Z`
+    /// End Date in ISO format. Example: `2023-10-31T23:59:59.999Z`.
     pub end_date: String,
     /// Filter by Account IDs. If not provided or empty, returns all posts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -3667,102 +2790,68 @@ impl EditSessionCalendarDto {
 /// The `results` field of [`WrappedEditSessionCalendarResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionCalendarResponseDto {
     /// Example: `Edit session calendar fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `scheduledPosts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_posts: Option<Vec<EditSessionScheduledPostDto>>,
     /// Total number of scheduled posts returned
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The timezone used for scheduling, e.g., "Asia/Calcutta"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
 
 /// An item of the `scheduledPosts` field of [`EditSessionCalendarResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EditSessionScheduledPostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EditSessionScheduledPostDto {
-    /// The date and time the post is scheduled to be published
-    ///
-    /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The date and time the post is scheduled to be published. Example: `2023-10-15T10:00:00.000Z`.
     pub scheduled_date_time: Option<String>,
     /// The formatted post data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
-    /// The unique identifier of the queue item.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
     pub queue_item_id: Option<String>,
-    /// The ID of the queue this post belongs to
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the queue this post belongs to. Example: `60af88475f1b2c001f5d5f4a`.
     pub queue_id: Option<String>,
-    /// The order of the item in the queue.
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order of the item in the queue. Example: `1000`.
     pub order: Option<f64>,
     /// A list of content variations for the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationDto>>,
-    /// The primary image URL for the post.
-    ///
-    /// Example: `https://example.com/images/post-image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary image URL for the post. Example: `https://example.com/images/post-image.png`.
     pub primary_image: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
     /// The category associated with this post
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryInfoDto>,
-    /// The index of the current variation being used for this post
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The index of the current variation being used for this post. Example: `0`.
     pub current_variation: Option<f64>,
-    /// The timezone in which the post is scheduled
-    ///
-    /// Example: `America/New_York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone in which the post is scheduled. Example: `America/New_York`.
     pub timezone: Option<String>,
-    /// Indicates this is a draft item from an edit session
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates this is a draft item from an edit session. Example: `true`.
     pub is_draft: Option<bool>,
-    /// Original queue item ID if this draft was created from an existing item
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original queue item ID if this draft was created from an existing item. Example: `60af88475f1b2c001f5d5f4b`.
     pub original_item_id: Option<String>,
 }
 
 /// The `endDate` field of [`GmbPostSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/EndDateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EndDateSchema {
     /// End Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<DateSchema>,
     /// End Time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<TimeSchema>,
 }
 
@@ -3791,40 +2880,27 @@ impl EndDateSchema {
 /// An item of the `pages` field of [`GetFacebookAccountsSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FacebookPageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FacebookPageSchema {
-    /// Facebook page identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook page identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub id: Option<String>,
-    /// Name of the Facebook page
-    ///
-    /// Example: `FB Page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the Facebook page. Example: `FB Page`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL of the page
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL of the page. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub avatar: Option<String>,
-    /// Indicates if the user owns this page
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the user owns this page. Example: `true`.
     pub is_owned: Option<bool>,
-    /// Indicates if the page is currently connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the page is currently connected. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
 /// The `facebookPostDetails` field of [`CreatePostDto`], the `facebookPostDetails` field of [`GetModifiedPayloadFormattedSchema`], the `facebookPostDetails` field of [`GetPostFormattedSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FacebookPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3849,7 +2925,6 @@ pub struct FacebookPostSchema {
     /// - When set, `summary` must be 130 characters or fewer.
     ///
     /// Example: `303063890126415`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_format_preset_id: Option<String>,
 }
 
@@ -3875,79 +2950,62 @@ impl FacebookPostSchema {
 /// Female audience statistics
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Female {
-    /// Total number of female audience members
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of female audience members. Example: `0`.
     pub total: Option<f64>,
-    /// Percentage of female audience
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage of female audience. Example: `0`.
     pub percentage: Option<f64>,
 }
 
 /// The `results` field of [`WrappedFetchAvailableCategoriesResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchAvailableCategoriesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchAvailableCategoriesResponseDto {
     /// Example: `Available categories fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// List of categories with queue status
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<AvailableCategoryDto>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaDto>,
 }
 
 /// The `results` field of [`WrappedFetchCalendarListResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchCalendarListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchCalendarListResponseDto {
     /// Example: `Calendar list fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `scheduledPosts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_posts: Option<Vec<ScheduledPostDto>>,
     /// Total number of scheduled posts returned
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     /// The timezone used for scheduling, e.g., "Asia/Calcutta"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/category/queues/list`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchCategoryQueuesDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchCategoryQueuesDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Number of items to skip
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items to skip. Example: `0`.
     pub skip: Option<i64>,
-    /// Maximum number of items to return
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum number of items to return. Example: `10`.
     pub limit: Option<i64>,
 }
 
@@ -3977,71 +3035,50 @@ impl FetchCategoryQueuesDto {
 /// The `results` field of [`WrappedFetchCategoryQueuesResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchCategoryQueuesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchCategoryQueuesResponseDto {
     /// Example: `Queues fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `queues` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queues: Option<Vec<CategoryQueueWithCategoryDto>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaDto>,
 }
 
 /// The `results` field of [`WrappedFetchQueueByIdResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchQueueByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchQueueByIdResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Queue fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Queue fetched successfully`.
     pub message: Option<String>,
     /// The fetched queue along with its category metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<CategoryQueueWithCategoryDto>,
 }
 
 /// The body of `POST /social-media-posting/category/queues/{queueId}/items`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchQueueItemsDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: Option<String>,
-    /// Number of items to skip
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items to skip. Example: `0`.
     pub skip: Option<i64>,
-    /// Maximum number of items to return
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum number of items to return. Example: `10`.
     pub limit: Option<i64>,
-    /// To return only queue items with errors
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// To return only queue items with errors. Example: `true`.
     pub error_filter: Option<bool>,
-    /// Item ID to center the response around. When provided, the response will position this item in the center with items above and below based on limit. The skip parameter is ignored when itemId is provided.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Item ID to center the response around. When provided, the response will position this item in the center with items above and below based on limit. The skip parameter is ignored when itemId is provided. Example: `60af88475f1b2c001f5d5f4b`.
     pub item_id: Option<String>,
 }
 
@@ -4092,68 +3129,48 @@ impl FetchQueueItemsDto {
 /// The `meta` field of [`FetchQueueItemsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsMetaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchQueueItemsMetaDto {
-    /// Total count of items
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total count of items. Example: `100`.
     pub count: Option<String>,
-    /// Number of items skipped (offset from start)
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items skipped (offset from start). Example: `0`.
     pub skip: Option<i64>,
-    /// Maximum number of items returned
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum number of items returned. Example: `10`.
     pub limit: Option<i64>,
 }
 
 /// The `results` field of [`WrappedFetchQueueItemsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchQueueItemsResponseDto {
     /// Example: `Queue items fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The `items` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<QueueItemDto>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<FetchQueueItemsMetaDto>,
 }
 
 /// The body of `POST /social-media-posting/category/queues/{queueId}/slots`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchSlotsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FetchSlotsDto {
-    /// The location ID
-    ///
-    /// Example: `abc123`
+    /// The location ID. Example: `abc123`.
     pub location_id: String,
-    /// Session ID for edit mode. If not provided, calculates slots for live items.
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Session ID for edit mode. If not provided, calculates slots for live items. Example: `507f1f77bcf86cd799439011`.
     pub session_id: Option<String>,
-    /// Number of items to skip
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items to skip. Example: `0`.
     pub skip: Option<i64>,
-    /// Number of items to return
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items to return. Example: `20`.
     pub limit: Option<i64>,
 }
 
@@ -4190,56 +3207,41 @@ impl FetchSlotsDto {
 /// The `results` field of [`WrappedFetchSlotsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FetchSlotsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FetchSlotsResponseDto {
     /// Example: `Slots fetched successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Slot information for items in the requested range
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<Vec<UpdatedSlotInfoDto>>,
-    /// Total number of items in the queue
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of items in the queue. Example: `100`.
     pub total: Option<f64>,
-    /// Number of items skipped
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items skipped. Example: `0`.
     pub skip: Option<i64>,
-    /// Number of items returned
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items returned. Example: `20`.
     pub limit: Option<i64>,
-    /// Timezone used for slot calculations
-    ///
-    /// Example: `America/New_York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Timezone used for slot calculations. Example: `America/New_York`.
     pub timezone: Option<String>,
 }
 
 /// A value of the `impressions` field of [`GetStatisticsResponseResultsPlatformTotals`], a value of the `followers` field of [`GetStatisticsResponseResultsPlatformTotals`] and a value of the `likes` field of [`GetStatisticsResponseResultsPlatformTotals`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FollowersValue {
-    /// Total followers for this platform
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total followers for this platform. Example: `0`.
     pub total: Option<f64>,
     /// Daily follower counts over the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<f64>>,
 }
 
 /// The `postApprovalDetails` field of [`GetModifiedPayloadFormattedSchema`] and the `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -4249,199 +3251,125 @@ pub struct FormatedApprovalDetails {
     /// **Note:** The approver will receive a notification when a post is submitted for review.
     ///
     /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
-    /// Note from the post creator to the approver explaining the post or requesting specific feedback.
-    ///
-    /// Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note from the post creator to the approver explaining the post or requesting specific feedback. Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`.
     pub requester_note: Option<String>,
-    /// Note from the approver to the post creator with feedback or approval comments.
-    ///
-    /// Example: `Approved! Great content. Consider adding more hashtags for visibility.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note from the approver to the post creator with feedback or approval comments. Example: `Approved! Great content. Consider adding more hashtags for visibility.`.
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver_user: Option<PostUserSchema>,
 }
 
 /// The `results` field of [`WrappedGeneralSuccessResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GeneralSuccessResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeneralSuccessResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `The queue item has been successfully deleted.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `The queue item has been successfully deleted.`.
     pub message: Option<String>,
     /// Updated slot information for items affected by the operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_slots: Option<Vec<UpdatedSlotInfoDto>>,
-    /// Number of unique posts that had their slots changed
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of unique posts that had their slots changed. Example: `5`.
     pub total_posts_changed: Option<f64>,
 }
 
 /// An item of the `accounts` field of [`AccountsListResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccountSchema {
-    /// Unique identifier for the connected account
-    ///
-    /// Example: `aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the connected account. Example: `aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496`.
     pub id: Option<String>,
-    /// OAuth provider account identifier
-    ///
-    /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth provider account identifier. Example: `aF3KhyL8JIuBwzK3m7Ly`.
     pub oauth_id: Option<String>,
-    /// Profile identifier from the social media platform
-    ///
-    /// Example: `aF3KhyL8JIuBwzK3m7Ly`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Profile identifier from the social media platform. Example: `aF3KhyL8JIuBwzK3m7Ly`.
     pub profile_id: Option<String>,
-    /// Display name of the account
-    ///
-    /// Example: `Sample Account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the account. Example: `Sample Account`.
     pub name: Option<String>,
-    /// platform must be one of the following values: google, facebook, instagram, linkedin, tiktok
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// platform must be one of the following values: google, facebook, instagram, linkedin, tiktok. Example: `google`.
     pub platform: Option<String>,
-    /// Type of account (e.g., location, page, profile)
-    ///
-    /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of account (e.g., location, page, profile). Example: `location`.
     pub type_: Option<String>,
-    /// Token expiration date and time
-    ///
-    /// Example: `2024-03-11T19:29:59.785Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Token expiration date and time. Example: `2024-03-11T19:29:59.785Z`.
     pub expire: Option<String>,
-    /// Indicates if the account token has expired
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account token has expired. Example: `false`.
     pub is_expired: Option<bool>,
     /// Additional metadata for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Category`
+    /// Message. Example: `Fetched Category`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetCategorySchema>,
 }
 
 /// The `category` field of [`GetCategorySchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByIdResponseSchema {
-    /// Category Name
-    ///
-    /// Example: `Primary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Category Name. Example: `Primary`.
     pub name: Option<String>,
-    /// Color For Category
-    ///
-    /// Example: `#32a852`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Color For Category. Example: `#32a852`.
     pub primary_color: Option<String>,
-    /// Secondary Color
-    ///
-    /// Example: `#32a852`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Secondary Color. Example: `#32a852`.
     pub secondary_color: Option<String>,
-    /// Location ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted Value
-    ///
-    /// Example: `false`
+    /// Deleted Value. Example: `false`.
     pub deleted: bool,
-    /// Message
-    ///
-    /// Example: `Category not found`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message. Example: `Category not found`.
     pub message: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/categories`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Categories by Location ID`
+    /// Message. Example: `Fetched Categories by Location ID`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetByLocationIdResponseSchema>,
 }
 
@@ -4451,9 +3379,7 @@ pub struct GetByLocationIdResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetByLocationIdResponseSchema {
-    /// Count
-    ///
-    /// Example: `3`
+    /// Count. Example: `3`.
     pub count: i64,
     /// Meta Data
     pub categories: Vec<CategorySchema>,
@@ -4462,138 +3388,115 @@ pub struct GetByLocationIdResponseSchema {
 /// The `results` field of [`GetByIdResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategorySchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCategorySchema {
     /// Category Schema
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<GetByIdResponseSchema>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCsvPostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetCsvPostResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched CSV Post`
+    /// Message. Example: `Fetched CSV Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetCsvPostResponseSchema>,
 }
 
 /// The `results` field of [`GetCsvPostResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCsvPostResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetCsvPostResponseSchema {
     /// CSV Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvImportSchema>,
-    /// Total count of posts in CSV
-    ///
-    /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total count of posts in CSV. Example: `6`.
     pub count: Option<i64>,
     /// CSV Posts
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<CsvPostSchema>>,
 }
 
 /// Facebook
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetFacebookAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetFacebookAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Facebook Account`
+    /// Message. Example: `Fetched Facebook Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetFacebookAccountsSchema>,
 }
 
 /// The `results` field of [`GetFacebookAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetFacebookAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetFacebookAccountsSchema {
     /// Facebook Pages Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<FacebookPageSchema>>,
 }
 
 /// The `results` field of [`GetGoogleLocationResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetGoogleLocationAccountSchema {
     /// Locations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<GetGoogleLocationSchema>,
 }
 
 /// Google Business Account
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGoogleLocationResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Google Business Account`
+    /// Message. Example: `Fetched Google Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetGoogleLocationAccountSchema>,
 }
 
 /// The `locations` field of [`GetGoogleLocationAccountSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetGoogleLocationSchema {
     /// Google Location Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GoogleLocationSchema>,
     /// Google Account Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<GoogleAccountsSchema>,
 }
 
@@ -4604,13 +3507,9 @@ pub struct GetGoogleLocationSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetGroupSchema {
-    /// Group Id
-    ///
-    /// Example: `6284c43d519161e96cc09c13`
+    /// Group Id. Example: `6284c43d519161e96cc09c13`.
     pub id: String,
-    /// name of group
-    ///
-    /// Example: `Primary`
+    /// name of group. Example: `Primary`.
     pub name: String,
     /// Array of account IDs belonging to this group
     pub account_ids: Vec<String>,
@@ -4619,201 +3518,134 @@ pub struct GetGroupSchema {
 /// Instagram
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetInstagramAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetInstagramAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Instagram Account`
+    /// Message. Example: `Fetched Instagram Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetInstagramAccountsSchema>,
 }
 
 /// The `results` field of [`GetInstagramAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetInstagramAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetInstagramAccountsSchema {
     /// Instagram Account Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<InstagramAccountSchema>>,
 }
 
 /// The `results` field of [`GetLinkedInAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetLinkedInAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetLinkedInAccountSchema {
     /// LinkedIn Pages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<Vec<LinkedInPageSchema>>,
     /// LinkedIn Profile Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<LinkedInProfileSchema>>,
 }
 
 /// Linkedin
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetLinkedInAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetLinkedInAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched LinkedIn Account`
+    /// Message. Example: `Fetched LinkedIn Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetLinkedInAccountSchema>,
 }
 
 /// The `modifiedPostPayload` field of [`CreatedQueueItemWithVariationsDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetModifiedPayloadFormattedSchema {
-    /// MongoDB document ID of the post
-    ///
-    /// Example: `61bb16833b3f2791f9715be2`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID of the post. Example: `61bb16833b3f2791f9715be2`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// source must be one of the following values: composer, recurring, csv
-    ///
-    /// Example: `composer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// source must be one of the following values: composer, recurring, csv. Example: `composer`.
     pub source: Option<GetModifiedPayloadFormattedSchemaSource>,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// Display date for the post
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display date for the post. Example: `2023-08-02T00:00:00.000Z`.
     pub display_date: Option<String>,
-    /// Date when the post was created
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was created. Example: `2023-08-02T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Date when the post was last updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was last updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
-    /// Account Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub account_id: Option<String>,
-    /// Error
-    ///
-    /// Example: `Failed due to auth token`
+    /// Error. Example: `Failed due to auth token`.
     pub error: String,
-    /// Platform-specific post identifier
-    ///
-    /// Example: `323534534435`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform-specific post identifier. Example: `323534534435`.
     pub post_id: Option<String>,
-    /// Date when the post was published
-    ///
-    /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was published. Example: `2021-06-22T05:32:49.463Z`.
     pub published_at: Option<String>,
     /// Post-level cover image (thumbnail) URL.
     ///
     /// For posts that contain a video, this is the resolved cover image used for the first video in `media[]`. It is set automatically from the `thumbnail` provided on the first video media item at create/edit time, or auto-generated from the video when one is not supplied. Per-item thumbnails inside `media[]` are not retained on the response — the primary cover image lives on this field.
     ///
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// Content text of the post
-    ///
-    /// Example: `Sample Summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Content text of the post. Example: `Sample Summary`.
     pub summary: Option<String>,
     /// Post Media Data
     ///  The limitations of media as per the platforms is provided through the reference link in API description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
-    /// Status must be one of the following values: in_progress, draft, failed, published, scheduled, in_review, notification_sent, deleted
-    ///
-    /// Example: `published`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status must be one of the following values: in_progress, draft, failed, published, scheduled, in_review, notification_sent, deleted. Example: `published`.
     pub status: Option<serde_json::Value>,
-    /// User ID who created the post
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the post. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
+    /// Post Type must be one of the following values: - post, story, reel. Example: `post`.
     pub type_: serde_json::Value,
     /// Tag Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// User
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// Linkedin Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// Instagram Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<InstagramPostSchema>,
     /// Youtube Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
-    /// Pass this parameter to optimize the image media
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass this parameter to optimize the image media. Example: `true`.
     pub media_optimization: Option<bool>,
 }
 
@@ -4961,195 +3793,125 @@ impl<'de> Deserialize<'de> for GetOauthAccountsResponse {
 /// The `results` field of [`GetPinterestAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetPinterestAccountSchema {
     /// Pinterest Profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<PinterestProfileSchema>>,
 }
 
 /// Pinterest
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPinterestAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Pinterest Account`
+    /// Message. Example: `Fetched Pinterest Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetPinterestAccountSchema>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/posts`, the response to `GET /social-media-posting/{locationId}/posts/{id}`, the `post` field of [`CreatePostSuccessfulResponseSchema`] and 5 more places.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostFormattedSchema {
-    /// MongoDB document ID of the post
-    ///
-    /// Example: `61bb16833b3f2791f9715be2`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID of the post. Example: `61bb16833b3f2791f9715be2`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// source must be one of the following values: composer, recurring, csv
-    ///
-    /// Example: `composer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// source must be one of the following values: composer, recurring, csv. Example: `composer`.
     pub source: Option<GetPostFormattedSchemaSource>,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: String,
-    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// platform must be one of the following values: google, facebook, instagram, linkedin, twitter, tiktok. Example: `google`.
     pub platform: Option<String>,
     /// Post-level cover image (thumbnail) URL.
     ///
     /// For posts that contain a video, this is the resolved cover image used for the first video in `media[]`. It is set automatically from the `thumbnail` provided on the first video media item at create/edit time, or auto-generated from the video when one is not supplied. Per-item thumbnails inside `media[]` are not retained on the response — the primary cover image lives on this field.
     ///
     /// Example: `https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
-    /// Display date for the post
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display date for the post. Example: `2023-08-02T00:00:00.000Z`.
     pub display_date: Option<String>,
-    /// Date when the post was created
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was created. Example: `2023-08-02T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Date when the post was last updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was last updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
-    /// Account Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub account_id: Option<String>,
-    /// Error
-    ///
-    /// Example: `Failed due to auth token`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Error. Example: `Failed due to auth token`.
     pub error: Option<String>,
-    /// Platform-specific post identifier
-    ///
-    /// Example: `323534534435`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform-specific post identifier. Example: `323534534435`.
     pub post_id: Option<String>,
-    /// Date when the post was published
-    ///
-    /// Example: `2021-06-22T05:32:49.463Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the post was published. Example: `2021-06-22T05:32:49.463Z`.
     pub published_at: Option<String>,
     /// Account Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// Content text of the post
-    ///
-    /// Example: `Sample Summary`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Content text of the post. Example: `Sample Summary`.
     pub summary: Option<String>,
     /// Post Media Data
     ///  The limitations of media as per the platforms is provided through the reference link in API description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
     /// The `status` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SocialPostStatus>,
-    /// User ID who created the post
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID who created the post. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
     /// The `type` field.
     pub type_: SocialPostType,
     /// Tag Ids
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<FormatedApprovalDetails>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
     /// Bluesky Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bluesky_post_details: Option<BlueskyPostSchema>,
     /// User
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
     /// Linkedin Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// The `instagramPostDetails` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<SocialInstagramPostDetails>,
     /// Youtube Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
-    /// Pass this parameter to optimize the image media
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pass this parameter to optimize the image media. Example: `true`.
     pub media_optimization: Option<bool>,
     /// The `insights` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insights: Option<SocialPostInsights>,
     /// First comment posted after publishing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Category of the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Whether the post was (soft) deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// When the post is (or was) scheduled to publish, ISO 8601 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Channel the post belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// The post this one was created from
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_post_id: Option<String>,
     /// Whether the server is syncing the post's comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_comment_syncing: Option<bool>,
     /// Id of the user the post is published as.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -5161,24 +3923,18 @@ pub use ghl_common::types::GetPostFormattedSchemaSource;
 /// The `GetPostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Post`
+    /// Message. Example: `Fetched Post`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetPostSuccessfulResponseSchema>,
 }
 
@@ -5190,6 +3946,7 @@ pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 /// The body of `POST /social-media-posting/statistics`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -5197,13 +3954,10 @@ pub struct GetStatisticsBody {
     /// Array of connected social media account IDs to fetch analytics for. This can be found as 'profileId' in /accounts api.
     pub profile_ids: Vec<String>,
     /// Array of social media platforms to filter analytics by. If not provided, all platforms will be included. NOTE: Linkedin (PAGE only) and Tiktok (BUSINESS only) are supported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<Vec<GetStatisticsBodyPlatformsItem>>,
     /// Custom date range for the current analytics period. If omitted, defaults to the last 7 days (excluding today) with automatic comparison to the previous 7 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_range: Option<CurrentRange>,
     /// Comparison date range. Can only be provided when currentRange is also present. If omitted while currentRange is present, no comparison data is returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_range: Option<CurrentRange>,
 }
 
@@ -5245,157 +3999,117 @@ pub use ghl_common::types::PlatformsItem as GetStatisticsBodyPlatformsItem;
 /// The response to `POST /social-media-posting/statistics`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetStatisticsResponse {
     /// Analytics data grouped by metrics and platforms
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetStatisticsResponseResults>,
-    /// Success message indicating the analytics were built successfully
-    ///
-    /// Example: `Analytics Built Successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message indicating the analytics were built successfully. Example: `Analytics Built Successfully`.
     pub message: Option<String>,
-    /// Unique identifier for tracking this request
-    ///
-    /// Example: `42fc8dd8-d55b-475f-944f-9efb90d77564`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for tracking this request. Example: `42fc8dd8-d55b-475f-944f-9efb90d77564`.
     pub trace_id: Option<String>,
 }
 
 /// A value of the `engagement` field of [`GetStatisticsResponseResultsBreakdowns`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseBreakdownsEngagementValue {
-    /// Number of likes received on this platform
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of likes received on this platform. Example: `0`.
     pub likes: Option<f64>,
-    /// Number of comments received on this platform
-    ///
-    /// Example: `11`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of comments received on this platform. Example: `11`.
     pub comments: Option<f64>,
-    /// Number of shares on this platform
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of shares on this platform. Example: `0`.
     pub shares: Option<f64>,
-    /// Percentage change in engagement compared to previous period
-    ///
-    /// Example: `-66.67`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage change in engagement compared to previous period. Example: `-66.67`.
     pub change: Option<f64>,
 }
 
 /// Total counts by age group
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseDemographicsAgeTotals {
-    /// Number of audience members aged 13-17
-    ///
-    /// Example: `0`
-    #[serde(rename = "13-17", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 13-17. Example: `0`.
+    #[serde(rename = "13-17")]
     pub x13_17: Option<f64>,
-    /// Number of audience members aged 18-24
-    ///
-    /// Example: `0`
-    #[serde(rename = "18-24", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 18-24. Example: `0`.
+    #[serde(rename = "18-24")]
     pub x18_24: Option<f64>,
-    /// Number of audience members aged 25-34
-    ///
-    /// Example: `0`
-    #[serde(rename = "25-34", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 25-34. Example: `0`.
+    #[serde(rename = "25-34")]
     pub x25_34: Option<f64>,
-    /// Number of audience members aged 35-44
-    ///
-    /// Example: `0`
-    #[serde(rename = "35-44", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 35-44. Example: `0`.
+    #[serde(rename = "35-44")]
     pub x35_44: Option<f64>,
-    /// Number of audience members aged 45-54
-    ///
-    /// Example: `0`
-    #[serde(rename = "45-54", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 45-54. Example: `0`.
+    #[serde(rename = "45-54")]
     pub x45_54: Option<f64>,
-    /// Number of audience members aged 55-64
-    ///
-    /// Example: `0`
-    #[serde(rename = "55-64", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 55-64. Example: `0`.
+    #[serde(rename = "55-64")]
     pub x55_64: Option<f64>,
-    /// Number of audience members aged 65 and above
-    ///
-    /// Example: `0`
-    #[serde(rename = "65+", default, skip_serializing_if = "Option::is_none")]
+    /// Number of audience members aged 65 and above. Example: `0`.
+    #[serde(rename = "65+")]
     pub x65_plus: Option<f64>,
 }
 
 /// Total counts and percentages by gender
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseDemographicsGenderTotals {
     /// Male audience statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub male: Option<Female>,
     /// Female audience statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub female: Option<Female>,
     /// Unknown gender audience statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown: Option<Female>,
 }
 
 /// Analytics data grouped by metrics and platforms
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResults {
     /// Array of day names for the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day_range: Option<Vec<String>>,
     /// Aggregated metrics totals
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetStatisticsResponseResultsTotals>,
     /// Post performance metrics over time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_performance: Option<GetStatisticsResponseResultsPostPerformance>,
     /// Detailed breakdowns by metric and platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakdowns: Option<GetStatisticsResponseResultsBreakdowns>,
     /// Platform-wise totals with time series data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_totals: Option<GetStatisticsResponseResultsPlatformTotals>,
     /// Demographic data breakdown
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demographics: Option<GetStatisticsResponseResultsDemographics>,
 }
 
 /// Detailed breakdowns by metric and platform
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsBreakdowns {
     /// Post count breakdown by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Impressions>,
     /// Impressions breakdown by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<Impressions>,
     /// Reach breakdown by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reach: Option<Impressions>,
     /// Engagement metrics breakdown by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engagement: Option<
         std::collections::BTreeMap<
             String,
@@ -5407,244 +4121,195 @@ pub struct GetStatisticsResponseResultsBreakdowns {
 /// Demographic data breakdown
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsDemographics {
     /// Gender distribution of audience
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<GetStatisticsResponseResultsDemographicsGender>,
     /// Age distribution of audience
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<GetStatisticsResponseResultsDemographicsAge>,
 }
 
 /// Age distribution of audience
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsDemographicsAge {
     /// Total counts by age group
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetStatisticsResponseDemographicsAgeTotals>,
 }
 
 /// Gender distribution of audience
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsDemographicsGender {
     /// Total counts and percentages by gender
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetStatisticsResponseDemographicsGenderTotals>,
 }
 
 /// Platform-wise totals with time series data
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/platformTotals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsPlatformTotals {
     /// Daily impression counts by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// Daily follower counts by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// Daily like counts by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<std::collections::BTreeMap<String, FollowersValue>>,
 }
 
 /// Post performance metrics over time
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/postPerformance`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsPostPerformance {
     /// Number of posts published per day, organized by platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<serde_json::Value>,
     /// Daily impressions over the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<Vec<f64>>,
     /// Daily likes over the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<Vec<f64>>,
     /// Daily comments over the analytics period
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<f64>>,
 }
 
 /// Aggregated metrics totals
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/totals`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetStatisticsResponseResultsTotals {
-    /// Total number of posts published
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of posts published. Example: `0`.
     pub posts: Option<f64>,
-    /// Total number of likes received
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of likes received. Example: `0`.
     pub likes: Option<f64>,
-    /// Total number of followers across all platforms
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of followers across all platforms. Example: `0`.
     pub followers: Option<f64>,
-    /// Total number of impressions across all posts
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of impressions across all posts. Example: `0`.
     pub impressions: Option<f64>,
-    /// Total number of comments received
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of comments received. Example: `0`.
     pub comments: Option<f64>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/tags/details`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tags by Tag IDs`
+    /// Message. Example: `Fetched Tags by Tag IDs`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTagsByIdResponseSchema>,
 }
 
 /// The `results` field of [`GetTagsByIdResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTagsByIdResponseSchema {
     /// Social Media Tag Data
     pub tags: Vec<SocialMediaTagSchema>,
-    /// Count
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count. Example: `3`.
     pub count: Option<i64>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/tags`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByLocationIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tags by Location ID`
+    /// Message. Example: `Fetched Tags by Location ID`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTagsByLocationIdResponseSchema>,
 }
 
 /// The `results` field of [`GetTagsByLocationIdResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByLocationIdResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTagsByLocationIdResponseSchema {
     /// Tags Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<SocialMediaTagSchema>>,
-    /// Count
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Count. Example: `3`.
     pub count: Option<i64>,
 }
 
 /// Tiktok
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTiktokAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tiktok Account`
+    /// Message. Example: `Fetched Tiktok Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTiktokAccountSchema>,
 }
 
 /// The `results` field of [`GetTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTiktokAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTiktokAccountSchema {
     /// Tiktok Business Account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<TiktokProfileSchema>>,
 }
 
 /// Tiktok Business
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTiktokBusinessAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Tiktok Business Account`
+    /// Message. Example: `Fetched Tiktok Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTiktokBusinessAccountSchema>,
 }
 
@@ -5656,59 +4321,47 @@ pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 /// The `GetTwitterAccountsResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTwitterAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTwitterAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Twitter Account`
+    /// Message. Example: `Fetched Twitter Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetTwitterAccountsSchema>,
 }
 
 /// The `results` field of [`GetTwitterAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTwitterAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetTwitterAccountsSchema {
     /// Twitter Profile Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<TwitterProfileSchema>>,
 }
 
 /// The response to `GET /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetUploadStatusResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetUploadStatusResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched CSV Upload Status`
+    /// Message. Example: `Fetched CSV Upload Status`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetUploadStatusResponseSchema>,
 }
 
@@ -5720,50 +4373,43 @@ pub struct GetUploadStatusResponseDto {
 pub struct GetUploadStatusResponseSchema {
     /// CSV Data
     pub csvs: Vec<CsvImportSchema>,
-    /// Total count of CSV records
-    ///
-    /// Example: `6`
+    /// Total count of CSV records. Example: `6`.
     pub count: i64,
 }
 
 /// YouTube
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetYouTubeAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetYouTubeAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched YouTube Account`
+    /// Message. Example: `Fetched YouTube Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<GetYoutubeAccountSchema>,
 }
 
 /// The `results` field of [`GetYouTubeAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetYoutubeAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetYoutubeAccountSchema {
     /// Youtube Profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Vec<YoutubeProfileSchema>>,
 }
 
 /// The `gmbPostDetails` field of [`CreatePostDto`], the `gmbPostDetails` field of [`CsvPostSchema`], the `gmbPostDetails` field of [`GetModifiedPayloadFormattedSchema`] and 2 more places.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -5787,12 +4433,8 @@ pub struct GmbPostSchema {
     /// **Max length:** 58 characters
     ///
     /// Example: `Summer Sale Event 2024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Offer title. Required when `gmbEventType` is `OFFER`.
-    ///
-    /// Example: `50% Off All Products`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Offer title. Required when `gmbEventType` is `OFFER`. Example: `50% Off All Products`.
     pub offer_title: Option<String>,
     /// Start date and time for EVENT or OFFER posts.
     ///
@@ -5801,7 +4443,6 @@ pub struct GmbPostSchema {
     /// **Structure:**
     /// - `startDate`: { year, month, day }
     /// - `startTime`: { hours, minutes, seconds }
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<StartDateSchema>,
     /// End date and time for EVENT or OFFER posts.
     ///
@@ -5811,29 +4452,18 @@ pub struct GmbPostSchema {
     /// **Structure:**
     /// - `endDate`: { year, month, day }
     /// - `endTime`: { hours, minutes, seconds }
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<EndDateSchema>,
-    /// URL to terms and conditions page. Required for OFFER posts.
-    ///
-    /// Example: `https://yoursite.com/terms-and-conditions`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL to terms and conditions page. Required for OFFER posts. Example: `https://yoursite.com/terms-and-conditions`.
     pub terms_conditions: Option<String>,
     /// Call-to-action URL. Required when `actionType` is set (except `none` and `call`).
     ///
     /// **Required for:** STANDARD and EVENT posts with actionType other than `none` or `call`.
     ///
     /// Example: `https://yoursite.com/book-now`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Promotional coupon code. Required for OFFER posts.
-    ///
-    /// Example: `SAVE50`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Promotional coupon code. Required for OFFER posts. Example: `SAVE50`.
     pub coupon_code: Option<String>,
-    /// URL where customers can redeem the offer online. Required for OFFER posts.
-    ///
-    /// Example: `https://yoursite.com/redeem-offer`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL where customers can redeem the offer online. Required for OFFER posts. Example: `https://yoursite.com/redeem-offer`.
     pub redeem_online_url: Option<String>,
     /// Call-to-action button type for the post.
     ///
@@ -5849,7 +4479,6 @@ pub struct GmbPostSchema {
     /// **Note:** All actions except `none` and `call` require a `url`.
     ///
     /// Example: `book`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<GmbPostSchemaActionType>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -5958,186 +4587,115 @@ ghl_runtime::string_enum! {
 /// The `account` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GoogleAccountsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleAccountsSchema {
-    /// Google Business account identifier
-    ///
-    /// Example: `accounts/114659701071209971352`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Business account identifier. Example: `accounts/114659701071209971352`.
     pub name: Option<String>,
-    /// Display name of the Google Business account
-    ///
-    /// Example: `Account Name Test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the Google Business account. Example: `Account Name Test`.
     pub account_name: Option<String>,
-    /// Type of Google Business account
-    ///
-    /// Example: `PERSONAL`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of Google Business account. Example: `PERSONAL`.
     pub type_: Option<String>,
-    /// Verification state of the account
-    ///
-    /// Example: `UNVERIFIED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Verification state of the account. Example: `UNVERIFIED`.
     pub verification_state: Option<String>,
-    /// Vetted state of the account by Google
-    ///
-    /// Example: `NOT_VETTED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Vetted state of the account by Google. Example: `NOT_VETTED`.
     pub vetted_state: Option<String>,
 }
 
 /// The `location` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GoogleLocationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GoogleLocationSchema {
-    /// Google Business account identifier
-    ///
-    /// Example: `accounts/114659701071209971352`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google Business account identifier. Example: `accounts/114659701071209971352`.
     pub name: Option<String>,
-    /// Store code or location identifier
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Store code or location identifier. Example: `w37swmmLbA02zgqKPpxITe`.
     pub store_code: Option<String>,
-    /// Business location title or name
-    ///
-    /// Example: `Location Title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business location title or name. Example: `Location Title`.
     pub title: Option<String>,
     /// Meta data not related to User
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Store front address
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storefront_address: Option<serde_json::Value>,
     /// All locations and chain related to this one
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_data: Option<serde_json::Value>,
-    /// Indicates if location limit has been reached
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if location limit has been reached. Example: `true`.
     pub max_location: Option<bool>,
-    /// Indicates if the location is verified by Google
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the location is verified by Google. Example: `true`.
     pub is_verified: Option<bool>,
-    /// Indicates if the location is currently connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the location is currently connected. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
 /// The `link` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/IOgTagsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IOgTagsSchema {
-    /// Tag url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag url. Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`.
     pub url: Option<String>,
-    /// Tag description
-    ///
-    /// Example: `Social media as we know it has barely`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag description. Example: `Social media as we know it has barely`.
     pub og_description: Option<String>,
     /// OG Image data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_image: Option<OgImageSchema>,
-    /// Tag Title
-    ///
-    /// Example: `The Impact of Social Media: Is it Irreplaceable?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Title. Example: `The Impact of Social Media: Is it Irreplaceable?`.
     pub og_title: Option<String>,
-    /// Tag Url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Url. Example: `https://knowledge.wharton.upenn.edu/article/impact-of-social-media/`.
     pub og_url: Option<String>,
-    /// Site Name
-    ///
-    /// Example: `Knowledge at Wharton`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Site Name. Example: `Knowledge at Wharton`.
     pub og_site_name: Option<String>,
-    /// Og Tag Error
-    ///
-    /// Example: `InvalidLink`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Og Tag Error. Example: `InvalidLink`.
     pub error: Option<String>,
 }
 
 /// Impressions breakdown by platform
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Impressions {
-    /// Total impressions across all platforms
-    ///
-    /// Example: `944`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total impressions across all platforms. Example: `944`.
     pub total: Option<f64>,
-    /// Percentage change in total impressions compared to previous period
-    ///
-    /// Example: `-49.68`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage change in total impressions compared to previous period. Example: `-49.68`.
     pub total_change: Option<f64>,
     /// Platform-specific impression counts with change percentages
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<std::collections::BTreeMap<String, PlatformsValue>>,
 }
 
 /// An item of the `accounts` field of [`GetInstagramAccountsSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/InstagramAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InstagramAccountSchema {
-    /// Instagram account identifier
-    ///
-    /// Example: `idu37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Instagram account identifier. Example: `idu37swmmLbA02zgqKPpxITe2`.
     pub id: Option<String>,
-    /// Display name of the Instagram account
-    ///
-    /// Example: `Insta account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the Instagram account. Example: `Insta account`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `avau37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `avau37swmmLbA02zgqKPpxITe2`.
     pub avatar: Option<String>,
-    /// Facebook page ID associated with the Instagram account
-    ///
-    /// Example: `pidu37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Facebook page ID associated with the Instagram account. Example: `pidu37swmmLbA02zgqKPpxITe2`.
     pub page_id: Option<String>,
-    /// Indicates if the account is currently connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account is currently connected. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
 /// The `instagramPostDetails` field of [`GetModifiedPayloadFormattedSchema`] and the `instagramPostDetails` field of [`QueueModifiedPostDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/InstagramPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -6157,7 +4715,6 @@ pub struct InstagramPostSchema {
     /// Example: `post`
     pub type_: SocialPostType,
     /// Object mapping account IDs to arrays of associated usernames for collaboration. Only allowed for type "post" and "reels"
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<serde_json::Value>,
     /// Show Reel on profile grid/feed.
     ///
@@ -6167,17 +4724,10 @@ pub struct InstagramPostSchema {
     /// - `false` - Reel only appears in Reels tab
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
-    /// Send Instagram Story via Push  Notification instead of direct posting. Only applicable for Story type.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send Instagram Story via Push  Notification instead of direct posting. Only applicable for Story type. Example: `true`.
     pub publish_via_push_notification: Option<bool>,
-    /// Note to the publisher for manual posting guidance. Only used when publishViaPushNotification is true.
-    ///
-    /// Example: `When publishing, add swipe up link to the landing page so that we can direct them to the sales page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note to the publisher for manual posting guidance. Only used when publishViaPushNotification is true. Example: `When publishing, add swipe up link to the landing page so that we can direct them to the sales page`.
     pub publisher_note: Option<String>,
 }
 
@@ -6224,34 +4774,20 @@ impl InstagramPostSchema {
 /// An item of the `pages` field of [`GetLinkedInAccountSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedInPageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LinkedInPageSchema {
-    /// Page ID
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Page ID. Example: `w37swmmLbA02zgqKPpxITe`.
     pub id: Option<String>,
-    /// LinkedIn Page Name
-    ///
-    /// Example: `Sample Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// LinkedIn Page Name. Example: `Sample Name`.
     pub name: Option<String>,
-    /// Profile Avatar url
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Profile Avatar url. Example: `w37swmmLbA02zgqKPpxITe`.
     pub avatar: Option<String>,
-    /// URN
-    ///
-    /// Example: `urn:li:organization:80847980`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URN. Example: `urn:li:organization:80847980`.
     pub urn: Option<String>,
-    /// is connected to app
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is connected to app. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
@@ -6266,9 +4802,7 @@ pub type LinkedInProfileSchema = LinkedInPageSchema;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LinkedinPollDto {
-    /// Question for the poll. Max length: 140 characters.
-    ///
-    /// Example: `What is your favorite color?`
+    /// Question for the poll. Max length: 140 characters. Example: `What is your favorite color?`.
     pub question: String,
     /// Poll options. Minimum 2, maximum 4. Each option text max 30 characters. Option texts must be unique.
     pub options: Vec<LinkedinPollOptionDto>,
@@ -6297,9 +4831,7 @@ impl LinkedinPollDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LinkedinPollOptionDto {
-    /// Text describing the option. Max length: 30 characters.
-    ///
-    /// Example: `Red`
+    /// Text describing the option. Max length: 30 characters. Example: `Red`.
     pub text: String,
 }
 
@@ -6316,9 +4848,7 @@ impl LinkedinPollOptionDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LinkedinPollSettingsDto {
-    /// Duration the poll stays open for votes.
-    ///
-    /// Example: `SEVEN_DAYS`
+    /// Duration the poll stays open for votes. Example: `SEVEN_DAYS`.
     pub duration: LinkedinPollSettingsDtoDuration,
 }
 
@@ -6344,6 +4874,7 @@ ghl_runtime::string_enum! {
 /// The `linkedinPostDetails` field of [`CreatePostDto`], the `linkedinPostDetails` field of [`GetModifiedPayloadFormattedSchema`], the `linkedinPostDetails` field of [`GetPostFormattedSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LinkedinPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -6374,7 +4905,6 @@ pub struct LinkedinPostSchema {
     /// **LinkedIn restrictions:**
     /// - Polls cannot be edited after publishing.
     /// - A poll post cannot include `media` or a meta-link preview.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<LinkedinPollDto>,
 }
 
@@ -6398,53 +4928,37 @@ impl LinkedinPostSchema {
 /// The response to `DELETE /social-media-posting/{locationId}/accounts/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LocationAndAccountDeleteResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Deleted Account`
+    /// Message. Example: `Deleted Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<DeleteAccountResponseSchema>,
 }
 
 /// An item of the `mentions` field of [`CommentsCreateBodyDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/MentionsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MentionsDto {
-    /// Mention name
-    ///
-    /// Example: `Test`
+    /// Mention name. Example: `Test`.
     pub name: String,
-    /// Mention ID
-    ///
-    /// Example: `102694781978972`
+    /// Mention ID. Example: `102694781978972`.
     pub id: String,
-    /// Mention offset
-    ///
-    /// Example: `106`
+    /// Mention offset. Example: `106`.
     pub offset: i64,
-    /// Mention length
-    ///
-    /// Example: `106`
+    /// Mention length. Example: `106`.
     pub length: f64,
-    /// Mention slug for community profile link
-    ///
-    /// Example: `mohammed-marvan-8bRf3H`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Mention slug for community profile link. Example: `mohammed-marvan-8bRf3H`.
     pub slug: Option<String>,
 }
 
@@ -6475,13 +4989,11 @@ impl MentionsDto {
 /// The `meta` field of [`FetchAvailableCategoriesResponseDto`] and the `meta` field of [`FetchCategoryQueuesResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/MetaDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MetaDto {
-    /// Total count of items
-    ///
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total count of items. Example: `100`.
     pub count: Option<String>,
 }
 
@@ -6508,53 +5020,34 @@ pub enum NewOrder {
 /// The `ogImage` field of [`IOgTagsSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgImageSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgImageSchema {
-    /// Image url
-    ///
-    /// Example: `https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image url. Example: `https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg`.
     pub url: Option<String>,
-    /// Image width
-    ///
-    /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image width. Example: `400`.
     pub width: Option<f64>,
-    /// Image height
-    ///
-    /// Example: `400`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image height. Example: `400`.
     pub height: Option<f64>,
-    /// Image Type
-    ///
-    /// Example: `image/jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Image Type. Example: `image/jpg`.
     pub type_: Option<String>,
 }
 
 /// The `ogTags` field of [`VariationDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgTagsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OgTagsDto {
-    /// The canonical URL of the content.
-    ///
-    /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The canonical URL of the content. Example: `https://example.com`.
     pub meta_link: Option<serde_json::Value>,
-    /// URL of the content's primary image.
-    ///
-    /// Example: `https://example.com/image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the content's primary image. Example: `https://example.com/image.png`.
     pub meta_image: Option<serde_json::Value>,
-    /// The title of the content.
-    ///
-    /// Example: `Example Title`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The title of the content. Example: `Example Title`.
     pub og_title: Option<serde_json::Value>,
 }
 
@@ -6595,6 +5088,7 @@ pub type OgTagsInputDto = OgTagsDto;
 /// The `ogTagsDetails` field of [`CreatePostDto`], the `ogTagsDetails` field of [`GetModifiedPayloadFormattedSchema`], the `ogTagsDetails` field of [`GetPostFormattedSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/OgTagsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -6608,26 +5102,20 @@ pub struct OgTagsSchema {
     /// **Auto-fetch:** Use the Get Metatags API to fetch OG data from a URL.
     ///
     /// Example: `https://yoursite.com/images/og-image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_image: Option<String>,
-    /// URL of the webpage being shared. This is the destination when users click the link preview.
-    ///
-    /// Example: `https://yoursite.com/blog/amazing-article`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the webpage being shared. This is the destination when users click the link preview. Example: `https://yoursite.com/blog/amazing-article`.
     pub meta_link: Option<String>,
     /// Custom title for the link preview. Overrides the page's og:title meta tag.
     ///
     /// **Tip:** Keep titles concise (50-60 characters) for best display across platforms.
     ///
     /// Example: `How to Double Your Social Media Engagement`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_title: Option<String>,
     /// Custom description for the link preview. Overrides the page's og:description meta tag.
     ///
     /// **Tip:** Keep descriptions under 155 characters for optimal display.
     ///
     /// Example: `Learn proven strategies to boost your social media engagement and grow your audience.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_description: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -6678,9 +5166,7 @@ impl OgTagsSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestBoardSelection {
-    /// Connected Pinterest account ID. Must match one of the accounts referenced in the post's `userIds`.
-    ///
-    /// Example: `6887d6de1d8175813d50dab8`
+    /// Connected Pinterest account ID. Must match one of the accounts referenced in the post's `userIds`. Example: `6887d6de1d8175813d50dab8`.
     pub account_id: String,
     /// Pinterest board IDs to publish to on this account. Each board produces an independent child post. Capped at 25 boards per account.
     pub boards: Vec<String>,
@@ -6699,22 +5185,16 @@ impl PinterestBoardSelection {
 /// The `results` field of [`SocialMediaPinterestAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestOAuthAccountSchema {
-    /// Account Name
-    ///
-    /// Example: `John Doe`
+    /// Account Name. Example: `John Doe`.
     pub name: String,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Avatar URL. Example: `https://storage.googleapis.com/bucket/avatar.jpg`.
     pub avatar: Option<String>,
     /// Example: `pinterest`
     pub platform: PinterestOAuthAccountSchemaPlatform,
@@ -6732,6 +5212,7 @@ ghl_runtime::string_enum! {
 /// The `pinterestPostDetails` field of [`CreatePostDto`], the `pinterestPostDetails` field of [`GetModifiedPayloadFormattedSchema`], the `pinterestPostDetails` field of [`GetPostFormattedSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -6745,7 +5226,6 @@ pub struct PinterestPostSchema {
     /// - Be descriptive and engaging
     ///
     /// Example: `10 Easy Home Decor Ideas for 2024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Destination URL for the pin. Users clicking the pin will be directed to this URL.
     ///
@@ -6756,7 +5236,6 @@ pub struct PinterestPostSchema {
     /// - Track with UTM parameters for analytics
     ///
     /// Example: `https://yoursite.com/blog/home-decor-ideas`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// **DEPRECATED — use `pinterestBoards` instead.** Will be removed on July 31, 2026.
     ///
@@ -6764,15 +5243,12 @@ pub struct PinterestPostSchema {
     /// `{ accountOAuthId: "boardId" }`
     ///
     /// For multi-board posting, use `pinterestBoards`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board_ids: Option<std::collections::BTreeMap<String, String>>,
     /// Per-account Pinterest board selection. Each entry binds one connected Pinterest account to a list of boards on that account. Each board produces an independent child post tracked separately for success/failure. Capped at 25 boards per account.
     ///
     /// When supplied, this field takes precedence over the deprecated `boardIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_boards: Option<Vec<PinterestBoardSelection>>,
     /// Shortened links for the post (auto-generated).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortened_links: Option<Vec<String>>,
 }
 
@@ -6828,68 +5304,44 @@ impl PinterestPostSchema {
 /// An item of the `profile` field of [`GetPinterestAccountSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PinterestProfileSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PinterestProfileSchema {
-    /// Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub id: Option<String>,
-    /// Name of account
-    ///
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of account. Example: `Account Name`.
     pub name: Option<String>,
-    /// Username of account
-    ///
-    /// Example: `@username`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username of account. Example: `@username`.
     pub username: Option<String>,
-    /// Avatar of profile account
-    ///
-    /// Example: `https://i.pinimg.com/example-avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar of profile account. Example: `https://i.pinimg.com/example-avatar.jpg`.
     pub avatar: Option<String>,
-    /// Is connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is connected. Example: `true`.
     pub is_connected: Option<bool>,
-    /// Pinterest Account Type
-    ///
-    /// Example: `PINNER`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pinterest Account Type. Example: `PINNER`.
     pub type_: Option<String>,
-    /// Pinterest Account website Url
-    ///
-    /// Example: `https://www.pinterest.com/`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pinterest Account website Url. Example: `https://www.pinterest.com/`.
     pub website_url: Option<String>,
 }
 
 /// A value of the `platforms` field of [`Impressions`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties` and 2 identical schemas
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PlatformsValue {
-    /// Number of impressions for this platform
-    ///
-    /// Example: `239`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of impressions for this platform. Example: `239`.
     pub value: Option<f64>,
-    /// Percentage change compared to previous period
-    ///
-    /// Example: `83.85`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage change compared to previous period. Example: `83.85`.
     pub change: Option<f64>,
 }
 
 /// The `postApprovalDetails` field of [`CreatePostDto`] and the `postApprovalDetails` field of [`QueueModifiedPostDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostApprovalSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -6899,20 +5351,12 @@ pub struct PostApprovalSchema {
     /// **Note:** The approver will receive a notification when a post is submitted for review.
     ///
     /// Example: `iVrVJ2uoXNF0wzcBzgl5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
-    /// Note from the post creator to the approver explaining the post or requesting specific feedback.
-    ///
-    /// Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note from the post creator to the approver explaining the post or requesting specific feedback. Example: `Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.`.
     pub requester_note: Option<String>,
-    /// Note from the approver to the post creator with feedback or approval comments.
-    ///
-    /// Example: `Approved! Great content. Consider adding more hashtags for visibility.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Note from the approver to the post creator with feedback or approval comments. Example: `Approved! Great content. Consider adding more hashtags for visibility.`.
     pub approver_note: Option<String>,
     /// The `approvalStatus` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
@@ -6958,55 +5402,35 @@ impl PostApprovalSchema {
 /// Aggregated engagement metrics for a published post.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostInsightsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PostInsightsSchema {
-    /// Total number of likes (or platform-equivalent reactions) on the post.
-    ///
-    /// Example: `12`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of likes (or platform-equivalent reactions) on the post. Example: `12`.
     pub like: Option<f64>,
-    /// Total number of shares/reposts of the post.
-    ///
-    /// Example: `3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of shares/reposts of the post. Example: `3`.
     pub share: Option<f64>,
-    /// Total number of comments on the post.
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of comments on the post. Example: `5`.
     pub comment: Option<f64>,
 }
 
 /// An item of the `media` field of [`GetModifiedPayloadFormattedSchema`], an item of the `media` field of [`GetPostFormattedSchema`] and an item of the `media` field of [`QueueModifiedPostDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostMediaSchema {
-    /// Public URL of the media file. Must be a valid, accessible HTTPS URL.
-    ///
-    /// Example: `https://storage.googleapis.com/your-bucket/media/image.jpg`
+    /// Public URL of the media file. Must be a valid, accessible HTTPS URL. Example: `https://storage.googleapis.com/your-bucket/media/image.jpg`.
     pub url: String,
-    /// Alt text or caption for the media. Used for accessibility and SEO.
-    ///
-    /// Example: `Team meeting discussing Q4 marketing strategy`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Alt text or caption for the media. Used for accessibility and SEO. Example: `Team meeting discussing Q4 marketing strategy`.
     pub caption: Option<String>,
-    /// Original media URL before any processing (watermarking/optimization). Set automatically by the system.
-    ///
-    /// Example: `https://storage.googleapis.com/test/test/media/original.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original media URL before any processing (watermarking/optimization). Set automatically by the system. Example: `https://storage.googleapis.com/test/test/media/original.jpeg`.
     pub original_url: Option<String>,
-    /// URL of the media after watermarking. Set automatically when watermark is applied.
-    ///
-    /// Example: `https://storage.googleapis.com/test/test/media/watermarked.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the media after watermarking. Set automatically when watermark is applied. Example: `https://storage.googleapis.com/test/test/media/watermarked.jpeg`.
     pub watermarked_url: Option<String>,
-    /// MIME type of the media file. See Platform Limitations Guide for platform-specific format support.
-    ///
-    /// Example: `image/jpeg`
+    /// MIME type of the media file. See Platform Limitations Guide for platform-specific format support. Example: `image/jpeg`.
     pub type_: PostMediaSchemaType,
     /// Cover image URL for a video media item.
     ///
@@ -7025,34 +5449,20 @@ pub struct PostMediaSchema {
     /// - Recommended: an image matching the orientation of your video and ≤ 2 MB.
     ///
     /// Example: `https://storage.googleapis.com/test/test/media/test.jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
-    /// Unique identifier for the media item. Used for tracking and referencing.
-    ///
-    /// Example: `media_abc123xyz`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier for the media item. Used for tracking and referencing. Example: `media_abc123xyz`.
     pub id: Option<String>,
     /// URL of the optimized/compressed media. Set automatically when media optimization is enabled.
     ///
     /// **Enable Optimization:** Set `mediaOptimization: true` in the post request.
     ///
     /// Example: `https://storage.googleapis.com/your-bucket/media/optimized-image.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimized_url: Option<String>,
-    /// MIME type of the optimized media. May differ from original if format conversion occurred.
-    ///
-    /// Example: `image/jpeg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// MIME type of the optimized media. May differ from original if format conversion occurred. Example: `image/jpeg`.
     pub optimized_type: Option<String>,
-    /// Flag indicating if the media was modified (watermarked, optimized, or processed).
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if the media was modified (watermarked, optimized, or processed). Example: `true`.
     pub is_modified: Option<bool>,
-    /// Alt text for accessibility. Supported on Instagram, Threads, Pinterest, Bluesky, and LinkedIn image posts (ignored for video and other platforms). Auto-truncated per platform: Pinterest 500, Instagram/Threads 1000, Bluesky 2000, LinkedIn 4086 chars.
-    ///
-    /// Example: `A sunset over the ocean with silhouetted palm trees`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Alt text for accessibility. Supported on Instagram, Threads, Pinterest, Bluesky, and LinkedIn image posts (ignored for video and other platforms). Auto-truncated per platform: Pinterest 500, Instagram/Threads 1000, Bluesky 2000, LinkedIn 4086 chars. Example: `A sunset over the ocean with silhouetted palm trees`.
     pub alt_text: Option<String>,
 }
 
@@ -7147,40 +5557,31 @@ ghl_runtime::string_enum! {
 /// The `PostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostSuccessfulResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Fetched Posts`
+    /// Message. Example: `Fetched Posts`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<PostSuccessfulResponseSchema>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/posts/list` and the `results` field of [`PostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostSuccessfulResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PostSuccessfulResponseSchema {
     /// Post Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<GetPostFormattedSchema>>,
-    /// Total count of posts
-    ///
-    /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total count of posts. Example: `6`.
     pub count: Option<i64>,
 }
 
@@ -7191,164 +5592,99 @@ pub struct PostSuccessfulResponseSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PostUserSchema {
-    /// User Id
-    ///
-    /// Example: `6284c43d519161e96cc09c13`
+    /// User Id. Example: `6284c43d519161e96cc09c13`.
     pub id: String,
-    /// Title
-    ///
-    /// Example: `Mr`
+    /// Title. Example: `Mr`.
     pub title: String,
-    /// First name
-    ///
-    /// Example: `Harry`
+    /// First name. Example: `Harry`.
     pub first_name: String,
-    /// Last name
-    ///
-    /// Example: `Spencer`
+    /// Last name. Example: `Spencer`.
     pub last_name: String,
-    /// Profile photo
-    ///
-    /// Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`
+    /// Profile photo. Example: `https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg`.
     pub profile_photo: String,
-    /// Phone number
-    ///
-    /// Example: `901111119`
+    /// Phone number. Example: `901111119`.
     pub phone: String,
-    /// Email Id
-    ///
-    /// Example: `abc@xyc.com`
+    /// Email Id. Example: `abc@xyc.com`.
     pub email: String,
 }
 
 /// An item of the `items` field of [`FetchQueueItemsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueItemDto {
-    /// The unique identifier of the queue item.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// The order of the item in the queue.
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order of the item in the queue. Example: `1000`.
     pub order: Option<f64>,
     /// A list of content variations for the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationDto>>,
-    /// The primary image URL for the post.
-    ///
-    /// Example: `https://example.com/images/post-image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary image URL for the post. Example: `https://example.com/images/post-image.png`.
     pub primary_image: Option<String>,
-    /// The ID of the original post, if any.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the original post, if any. Example: `60af88475f1b2c001f5d5f4d`.
     pub post_id: Option<String>,
     /// The formatted post data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
-    /// The calculated date/time when this item is scheduled to be posted
-    ///
-    /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The calculated date/time when this item is scheduled to be posted. Example: `2023-10-15T10:00:00.000Z`.
     pub scheduled_date_time: Option<String>,
-    /// The variation index that will be used when this item is posted
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The variation index that will be used when this item is posted. Example: `0`.
     pub scheduled_variation_index: Option<f64>,
-    /// Indicates if this time slot is skipped and the post will not be published at this time
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if this time slot is skipped and the post will not be published at this time. Example: `false`.
     pub is_skipped: Option<bool>,
 }
 
 /// The `queueItem` field of [`ResetQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueItemWithVariationsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueItemWithVariationsDto {
-    /// The unique identifier of the queue item.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// The order of the item in the queue.
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order of the item in the queue. Example: `1000`.
     pub order: Option<f64>,
     /// A list of content variations for the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationDto>>,
-    /// The primary image URL for the post.
-    ///
-    /// Example: `https://example.com/images/post-image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary image URL for the post. Example: `https://example.com/images/post-image.png`.
     pub primary_image: Option<String>,
-    /// The ID of the original post, if any.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4d`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the original post, if any. Example: `60af88475f1b2c001f5d5f4d`.
     pub post_id: Option<String>,
     /// The formatted post data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
-    /// The calculated date/time when this item is scheduled to be posted
-    ///
-    /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The calculated date/time when this item is scheduled to be posted. Example: `2023-10-15T10:00:00.000Z`.
     pub scheduled_date_time: Option<String>,
-    /// The variation index that will be used when this item is posted
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The variation index that will be used when this item is posted. Example: `0`.
     pub scheduled_variation_index: Option<f64>,
-    /// Indicates if this time slot is skipped and the post will not be published at this time
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if this time slot is skipped and the post will not be published at this time. Example: `false`.
     pub is_skipped: Option<bool>,
-    /// The index of the current variation being used for this post
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The index of the current variation being used for this post. Example: `0`.
     pub current_variation: Option<f64>,
 }
 
 /// The `modifiedPostPayload` field of [`CreateQueueItemDto`] and the `modifiedPostPayload` field of [`UpdateQueueItemDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/QueueModifiedPostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct QueueModifiedPostDto {
     /// Account Ids (OAuth only)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
-    /// Post Content
-    ///
-    /// Example: `Hello World`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post Content. Example: `Hello World`.
     pub summary: Option<String>,
     /// Post Media
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
     /// Post status indicating the current state of the post.
     ///
@@ -7368,22 +5704,12 @@ pub struct QueueModifiedPostDto {
     /// - Draft posts skip most validations (accountIds, media requirements)
     ///
     /// Example: `scheduled`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<serde_json::Value>,
-    /// Schedule Date
-    ///
-    /// Example: `2024-01-15T10:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Schedule Date. Example: `2024-01-15T10:00:00Z`.
     pub schedule_date: Option<String>,
-    /// Selected Best Time slot for scheduling
-    ///
-    /// Example: `2024-01-15T10:00:00Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Selected Best Time slot for scheduling. Example: `2024-01-15T10:00:00Z`.
     pub selected_best_time: Option<String>,
-    /// Created By
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
     /// Follow-up comment to be posted immediately after the main post is published.
     ///
@@ -7398,30 +5724,20 @@ pub struct QueueModifiedPostDto {
     /// **Reference:** [Platform Limitations Guide](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations)
     ///
     /// Example: `What do you think? Let us know in the comments!`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_comment: Option<String>,
     /// Og Tags Meta Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Post Type must be one of the following values: - post, story, reel. Example: `post`.
     pub type_: Option<serde_json::Value>,
     /// Post Approval Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_approval_details: Option<PostApprovalSchema>,
-    /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag indicating if the schedule datetime was manually updated. Used for tracking rescheduled posts. Example: `true`.
     pub schedule_time_updated: Option<bool>,
     /// Array of Tag IDs to associate with the post for organization and filtering.
     ///
     /// **Get Tag IDs from:** [Get Tags API](./social-planner/get-tags-location-id) — use the `_id` field from each tag.
     ///
     /// **Validation:** All IDs must be valid MongoDB ObjectIds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Category ID to organize the post. Categories help group related posts.
     ///
@@ -7430,45 +5746,30 @@ pub struct QueueModifiedPostDto {
     /// **Validation:** Must be a valid MongoDB ObjectId.
     ///
     /// Example: `65f151c99bc2bf3aaf970d72`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
     /// Apply watermark to media in this post.
     ///
     /// **Note:** Watermarks are applied to images only. Videos are not watermarked.
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_watermark: Option<bool>,
     /// Tiktok Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmb_post_details: Option<GmbPostSchema>,
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User ID. Example: `sdfdsfdsfEWEsdfsdsW32dd`.
     pub user_id: Option<String>,
     /// Linkedin Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_post_details: Option<LinkedinPostSchema>,
     /// Pinterest Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinterest_post_details: Option<PinterestPostSchema>,
     /// Facebook Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_post_details: Option<FacebookPostSchema>,
     /// Instagram Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_post_details: Option<InstagramPostSchema>,
     /// Youtube Post Details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub youtube_post_details: Option<YoutubePostSchema>,
-    /// Location Id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `ve9EPM428h8vShlRW1KT`.
     pub location_id: Option<String>,
 }
 
@@ -7675,18 +5976,14 @@ impl QueueModifiedPostDto {
 /// The body of `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ResetQueueItemDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: Option<String>,
 }
 
@@ -7709,17 +6006,14 @@ impl ResetQueueItemDto {
 /// The `results` field of [`WrappedResetQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ResetQueueItemResponseDto {
-    /// A message indicating the result of the operation. Examples: "Queue item reset successfully", "Dummy queue item deleted successfully".
-    ///
-    /// Example: `Queue item reset successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Examples: "Queue item reset successfully", "Dummy queue item deleted successfully". Example: `Queue item reset successfully`.
     pub message: Option<String>,
     /// The reset queue item, including its current variation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<QueueItemWithVariationsDto>,
 }
 
@@ -7736,90 +6030,58 @@ pub type SaveEditSessionResponseDto = GeneralSuccessResponseDto;
 /// An item of the `scheduledPosts` field of [`FetchCalendarListResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/ScheduledPostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduledPostDto {
-    /// The date and time the post is scheduled to be published
-    ///
-    /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The date and time the post is scheduled to be published. Example: `2023-10-15T10:00:00.000Z`.
     pub scheduled_date_time: Option<String>,
     /// The formatted post data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<GetPostFormattedSchema>,
-    /// The unique identifier of the queue item.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unique identifier of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
     pub queue_item_id: Option<String>,
-    /// The ID of the queue this post belongs to
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4a`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the queue this post belongs to. Example: `60af88475f1b2c001f5d5f4a`.
     pub queue_id: Option<String>,
-    /// The order of the item in the queue.
-    ///
-    /// Example: `1000`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The order of the item in the queue. Example: `1000`.
     pub order: Option<f64>,
     /// A list of content variations for the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationDto>>,
-    /// The primary image URL for the post.
-    ///
-    /// Example: `https://example.com/images/post-image.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary image URL for the post. Example: `https://example.com/images/post-image.png`.
     pub primary_image: Option<String>,
     /// List of errors associated with the queue item. Possible values: INVALID_USER_ID, PIXABAY_MEDIA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<String>>,
     /// The category associated with this post
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<CategoryInfoDto>,
-    /// The index of the current variation being used for this post
-    ///
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The index of the current variation being used for this post. Example: `0`.
     pub current_variation: Option<f64>,
-    /// The timezone in which the post is scheduled
-    ///
-    /// Example: `America/New_York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The timezone in which the post is scheduled. Example: `America/New_York`.
     pub timezone: Option<String>,
 }
 
 /// The body of `POST /social-media-posting/{locationId}/posts/list`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SearchPostDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SearchPostDto {
-    /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress, pending and deleted
-    ///
-    /// Example: `all`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress, pending and deleted. Example: `all`.
     pub type_: Option<String>,
     /// The `postType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
     pub skip: i64,
     /// Maximum number of posts to return.
     pub limit: i64,
-    /// From Date
-    ///
-    /// Example: `2024-01-22T05:32:49.463Z`
+    /// From Date. Example: `2024-01-22T05:32:49.463Z`.
     pub from_date: String,
-    /// To Date
-    ///
-    /// Example: `2024-03-20T05:32:49.463Z`
+    /// To Date. Example: `2024-03-20T05:32:49.463Z`.
     pub to_date: String,
     /// Whether each post carries its user's details.
     pub include_users: bool,
     /// Accounts to list posts of (ids from the accounts list; opaque strings); empty for all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_ids: Option<Vec<String>>,
 }
 
@@ -7866,37 +6128,24 @@ impl SearchPostDto {
 /// The body of `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsDto {
     /// Account Ids
     pub account_ids: Vec<String>,
-    /// File path
-    ///
-    /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
+    /// File path. Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`.
     pub file_path: String,
-    /// Entries Count. rowsCount must be between 1 and number of posts in CSV
-    ///
-    /// Example: `1`
+    /// Entries Count. rowsCount must be between 1 and number of posts in CSV. Example: `1`.
     pub rows_count: i64,
-    /// Name of file
-    ///
-    /// Example: `test.csv`
+    /// Name of file. Example: `test.csv`.
     pub file_name: String,
-    /// Approver User Id
-    ///
-    /// Example: `o6241QsiRwUIJHyjuhos`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Approver User Id. Example: `o6241QsiRwUIJHyjuhos`.
     pub approver: Option<String>,
-    /// User ID
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// User ID. Example: `ve9EPM428h8vShlRW1KT`.
     pub user_id: String,
-    /// CSV file type - determines the format of the CSV file being imported
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type - determines the format of the CSV file being imported. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
 }
 
@@ -7936,24 +6185,18 @@ impl SetAccountsDto {
 /// The response to `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Accounts Set Successfully`
+    /// Message. Example: `Accounts Set Successfully`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SetAccountsResultSchema>,
 }
 
@@ -7964,151 +6207,94 @@ pub struct SetAccountsResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsResultSchema {
-    /// CSV Id
-    ///
-    /// Example: `6953a0be84b7ff10f6025d53`
+    /// CSV Id. Example: `6953a0be84b7ff10f6025d53`.
     pub csv_id: String,
 }
 
 /// The `SetAccountsUnprocessableDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SetAccountsUnprocessableDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SetAccountsUnprocessableDto {
-    /// HTTP Status
-    ///
-    /// Example: `422`
+    /// HTTP Status. Example: `422`.
     pub status: f64,
     /// Options
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<serde_json::Value>,
     /// Validation error messages
     pub message: Vec<String>,
-    /// Exception name
-    ///
-    /// Example: `UnprocessableEntityException`
+    /// Exception name. Example: `UnprocessableEntityException`.
     pub name: String,
-    /// Error type
-    ///
-    /// Example: `Unprocessable Entity`
+    /// Error type. Example: `Unprocessable Entity`.
     pub error: String,
-    /// HTTP Status Code
-    ///
-    /// Example: `422`
+    /// HTTP Status Code. Example: `422`.
     pub status_code: f64,
-    /// Trace ID for debugging
-    ///
-    /// Example: `22b1c520-258a-4473-b378-a97ddfd9d1bc`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Trace ID for debugging. Example: `22b1c520-258a-4473-b378-a97ddfd9d1bc`.
     pub trace_id: Option<String>,
 }
 
 /// The `results` field of [`SocialMediaGmbAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialGoogleMediaAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialGoogleMediaAccountSchema {
-    /// MongoDB document ID of the social media account
-    ///
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID of the social media account. Example: `65f2d989a4f2f1e5322c3856`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// OAuth provider account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth provider account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub o_auth_id: Option<String>,
-    /// Legacy account identifier for backward compatibility
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legacy account identifier for backward compatibility. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub old_id: Option<String>,
-    /// Location ID associated with this account
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID associated with this account. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub location_id: Option<String>,
-    /// Original platform-specific account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original platform-specific account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub origin_id: Option<String>,
-    /// Social media platform name
-    ///
-    /// Example: `google`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Social media platform name. Example: `google`.
     pub platform: Option<String>,
-    /// Type of account (e.g., location, page, profile)
-    ///
-    /// Example: `location`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of account (e.g., location, page, profile). Example: `location`.
     pub type_: Option<String>,
-    /// Display name of the account
-    ///
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the account. Example: `Account Name`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub avatar: Option<String>,
     /// Additional metadata for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Indicates if the account is currently active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account is currently active. Example: `true`.
     pub active: Option<bool>,
-    /// Indicates if the account has been deleted
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account has been deleted. Example: `true`.
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
 /// Instagram settings of a post: its format, collaborators, user tags and the reel cover. Keys this client does not know yet are kept, so a read-modify-write sends them back.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialInstagramPostDetails`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialInstagramPostDetails {
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<std::collections::BTreeMap<String, Vec<String>>>,
     /// Users tagged in the media, as the server sent them (the shape is not documented; carried through unchanged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_tags: Option<Vec<serde_json::Value>>,
     /// The reel's cover image, as the server sent it (the shape is not documented; carried through unchanged).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover_photo: Option<serde_json::Value>,
     /// Whether a reel also appears on the profile grid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_on_feed: Option<bool>,
     /// Whether a story is published through a push notification instead of directly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish_via_push_notification: Option<bool>,
     /// Note to the person publishing by push notification.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher_note: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -8187,72 +6373,54 @@ pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 /// Facebook
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaFBAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaFbAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Facebook Account`
+    /// Message. Example: `Added Facebook Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaFacebookAccountSchema>,
 }
 
 /// Google Business Account
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaGmbAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Google Business Account`
+    /// Message. Example: `Added Google Business Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialGoogleMediaAccountSchema>,
 }
 
 /// Instagram
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaInstagramAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Instagram Account`
+    /// Message. Example: `Added Instagram Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaInstagramAccountSchema>,
 }
 
@@ -8264,101 +6432,57 @@ pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 /// Linkedin
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
+    /// Status Code. Example: `200`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added LinkedIn Account`
+    /// Message. Example: `Added LinkedIn Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaLinkedInAccountSchema>,
 }
 
 /// The `results` field of [`SocialMediaLinkedInAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaLinkedInAccountSchema {
-    /// MongoDB document ID of the social media account
-    ///
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID of the social media account. Example: `65f2d989a4f2f1e5322c3856`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// OAuth provider account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth provider account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub o_auth_id: Option<String>,
-    /// Legacy account identifier for backward compatibility
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legacy account identifier for backward compatibility. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub old_id: Option<String>,
-    /// Location ID associated with this account
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID associated with this account. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub location_id: Option<String>,
-    /// Original platform-specific account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original platform-specific account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub origin_id: Option<String>,
-    /// Social media platform name
-    ///
-    /// Example: `linkedin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Social media platform name. Example: `linkedin`.
     pub platform: Option<String>,
-    /// type must be one of the following values: page, profile
-    ///
-    /// Example: `profile`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: page, profile. Example: `profile`.
     pub type_: Option<SocialMediaLinkedInAccountSchemaType>,
-    /// Display name of the account
-    ///
-    /// Example: `Profile Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the account. Example: `Profile Name`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub avatar: Option<String>,
     /// Additional metadata for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Indicates if the account is currently active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account is currently active. Example: `true`.
     pub active: Option<bool>,
-    /// Indicates if the account has been deleted
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account has been deleted. Example: `true`.
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
@@ -8367,114 +6491,77 @@ pub use ghl_common::types::SocialMediaLinkedInAccountSchemaType;
 /// Pinterest
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaPinterestAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaPinterestAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Pinterest Account`
+    /// Message. Example: `Added Pinterest Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<PinterestOAuthAccountSchema>,
 }
 
 /// An item of the `tags` field of [`GetTagsByIdResponseSchema`] and an item of the `tags` field of [`GetTagsByLocationIdResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTagSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTagSchema {
-    /// Tag Name
-    ///
-    /// Example: `Primary Tag`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tag Name. Example: `Primary Tag`.
     pub tag: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub location_id: Option<String>,
-    /// MongoDB document ID
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID. Example: `Lx1EI6YIgQYMQi0ytFXv`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// Created By User Id
-    ///
-    /// Example: `Lx1EI6YIgQYMQi0ytFXv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Created By User Id. Example: `Lx1EI6YIgQYMQi0ytFXv`.
     pub created_by: Option<String>,
-    /// Deleted boolean value
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deleted boolean value. Example: `false`.
     pub deleted: Option<bool>,
-    /// Date when the record was created
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the record was created. Example: `2023-08-02T00:00:00.000Z`.
     pub created_at: Option<String>,
-    /// Date when the record was last updated
-    ///
-    /// Example: `2023-08-02T00:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Date when the record was last updated. Example: `2023-08-02T00:00:00.000Z`.
     pub updated_at: Option<String>,
 }
 
 /// Threads
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaThreadsAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Threads Account`
+    /// Message. Example: `Added Threads Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaThreadsAccountSchema>,
 }
 
 /// The `results` field of [`SocialMediaThreadsAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaThreadsAccountSchema {
-    /// Account Name
-    ///
-    /// Example: `John Doe`
+    /// Account Name. Example: `John Doe`.
     pub name: String,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Avatar URL. Example: `https://storage.googleapis.com/bucket/avatar.jpg`.
     pub avatar: Option<String>,
     /// Example: `threads`
     pub platform: SocialMediaThreadsAccountSchemaPlatform,
@@ -8492,101 +6579,57 @@ ghl_runtime::string_enum! {
 /// Tiktok
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Tiktok Account`
+    /// Message. Example: `Added Tiktok Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaTiktokAccountSchema>,
 }
 
 /// The `results` field of [`SocialMediaTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokAccountSchema {
-    /// MongoDB document ID of the social media account
-    ///
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// MongoDB document ID of the social media account. Example: `65f2d989a4f2f1e5322c3856`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// OAuth provider account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// OAuth provider account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub o_auth_id: Option<String>,
-    /// Legacy account identifier for backward compatibility
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Legacy account identifier for backward compatibility. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub old_id: Option<String>,
-    /// Location ID associated with this account
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location ID associated with this account. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub location_id: Option<String>,
-    /// Original platform-specific account identifier
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Original platform-specific account identifier. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub origin_id: Option<String>,
-    /// Social media platform name
-    ///
-    /// Example: `tiktok`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Social media platform name. Example: `tiktok`.
     pub platform: Option<String>,
-    /// type must be one of the following values: profile, business
-    ///
-    /// Example: `profile`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// type must be one of the following values: profile, business. Example: `profile`.
     pub type_: Option<SocialMediaTiktokAccountSchemaType>,
-    /// Display name of the account
-    ///
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name of the account. Example: `Account Name`.
     pub name: Option<String>,
-    /// Avatar or profile picture URL
-    ///
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar or profile picture URL. Example: `u37swmmLbA02zgqKPpxITe2`.
     pub avatar: Option<String>,
     /// Additional metadata for the account
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Indicates if the account is currently active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account is currently active. Example: `true`.
     pub active: Option<bool>,
-    /// Indicates if the account has been deleted
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if the account has been deleted. Example: `true`.
     pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// created date. Example: `2024-03-14T11:03:37.015Z`.
     pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// updated date. Example: `2024-03-14T11:03:37.015Z`.
     pub updated_at: Option<String>,
 }
 
@@ -8595,48 +6638,36 @@ pub use ghl_common::types::SocialMediaTiktokAccountSchemaType;
 /// Tiktok Business
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokBusinessAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTiktokBusinessAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added TikTok Account`
+    /// Message. Example: `Added TikTok Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<TikTokOAuthAccountSchema>,
 }
 
 /// The `SocialMediaTwitterAccountResponseDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaTwitterAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added Twitter Account`
+    /// Message. Example: `Added Twitter Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<SocialMediaTwitterAccountSchema>,
 }
 
@@ -8648,24 +6679,18 @@ pub type SocialMediaTwitterAccountSchema = SocialGoogleMediaAccountSchema;
 /// YouTube
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialMediaYouTubeAccountResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SocialMediaYouTubeAccountResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Added YouTube Account`
+    /// Message. Example: `Added YouTube Account`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<YouTubeOAuthAccountSchema>,
 }
 
@@ -8674,17 +6699,15 @@ pub use ghl_common::types::ApprovalStatus as SocialPostApprovalStatus;
 /// Engagement counts of a published post, filled in asynchronously by the server.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialPostInsights`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SocialPostInsights {
     /// Likes (or the platform's reactions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like: Option<i64>,
     /// Shares or reposts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<i64>,
     /// Comments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<i64>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -8694,6 +6717,7 @@ pub struct SocialPostInsights {
 /// A media item as the create and update bodies take it: `type` is a real MIME type (`image/png`, `video/mp4`...); `thumbnail`, `id` and `type: image` from a read are refused with 422 `Invalid media format type`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/SocialPostMediaWrite`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -8703,7 +6727,6 @@ pub struct SocialPostMediaWrite {
     /// MIME type, e.g. `image/jpeg` or `video/mp4`.
     pub type_: String,
     /// Caption of the media item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
 }
 
@@ -8731,15 +6754,14 @@ pub use ghl_common::types::CreatePostDtoType as SocialPostType;
 /// The `startDate` field of [`GmbPostSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/StartDateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartDateSchema {
     /// Start Date
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<DateSchema>,
     /// Start Time
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<TimeSchema>,
 }
 
@@ -8772,9 +6794,7 @@ impl StartDateSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartEditSessionDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
 }
 
@@ -8790,24 +6810,16 @@ impl StartEditSessionDto {
 /// The `results` field of [`WrappedStartEditSessionResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/StartEditSessionResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StartEditSessionResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Edit session started successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Edit session started successfully`.
     pub message: Option<String>,
-    /// The ID of the edit session.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the edit session. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: Option<String>,
-    /// Number of items staged for editing.
-    ///
-    /// Example: `25`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of items staged for editing. Example: `25`.
     pub item_count: Option<f64>,
 }
 
@@ -8825,22 +6837,16 @@ ghl_runtime::string_enum! {
 /// The `results` field of [`SocialMediaTiktokBusinessAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TikTokOAuthAccountSchema {
-    /// Account Name
-    ///
-    /// Example: `John Doe`
+    /// Account Name. Example: `John Doe`.
     pub name: String,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Avatar URL. Example: `https://storage.googleapis.com/bucket/avatar.jpg`.
     pub avatar: Option<String>,
     /// Example: `tiktok`
     pub platform: TikTokOAuthAccountSchemaPlatform,
@@ -8858,6 +6864,7 @@ ghl_runtime::string_enum! {
 /// The `tiktokPostDetails` field of [`CreatePostDto`], the `tiktokPostDetails` field of [`CsvPostSchema`], the `tiktokPostDetails` field of [`GetModifiedPayloadFormattedSchema`] and 2 more places.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -8878,26 +6885,20 @@ pub struct TiktokPostSchema {
     /// **Required:** Must be `true` if `videoDisclosure` is enabled and you're promoting another brand.
     ///
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_other_brand: Option<bool>,
-    /// Allow users to comment on the video. Default is determined by account settings.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Allow users to comment on the video. Default is determined by account settings. Example: `true`.
     pub enable_comment: Option<bool>,
     /// Allow users to create Duet videos with your content.
     ///
     /// **Duet:** Side-by-side video featuring your content and the creator's reaction/addition.
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_duet: Option<bool>,
     /// Allow users to create Stitch videos with your content.
     ///
     /// **Stitch:** Clips up to 5 seconds of your video that creators can use in their own videos.
     ///
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_stitch: Option<bool>,
     /// Enable branded content disclosure. Required when video is promotional content.
     ///
@@ -8906,14 +6907,12 @@ pub struct TiktokPostSchema {
     /// - If enabled, at least one of `promoteYourBrand` or `promoteOtherBrand` must be `true`
     ///
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_disclosure: Option<bool>,
     /// Indicates if the video promotes your own brand or product.
     ///
     /// **Required:** Must be `true` if `videoDisclosure` is enabled and you're promoting your own brand.
     ///
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promote_your_brand: Option<bool>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -8977,44 +6976,24 @@ pub use ghl_common::types::PrivacyLevel as TiktokPostSchemaPrivacyLevel;
 /// An item of the `profile` field of [`GetTiktokAccountSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TiktokProfileSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TiktokProfileSchema {
-    /// Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Id. Example: `w37swmmLbA02zgqKPpxITe`.
     pub id: Option<String>,
-    /// Name of account
-    ///
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of account. Example: `Account Name`.
     pub name: Option<String>,
-    /// Username of account
-    ///
-    /// Example: `User_name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username of account. Example: `User_name`.
     pub username: Option<String>,
-    /// Avatar of profile account
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar of profile account. Example: `w37swmmLbA02zgqKPpxITe`.
     pub avatar: Option<String>,
-    /// Is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Is connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is connected. Example: `true`.
     pub is_connected: Option<bool>,
-    /// Tiktok Account Type must be one of the following values: business, profile
-    ///
-    /// Example: `BUSINESS`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Tiktok Account Type must be one of the following values: business, profile. Example: `BUSINESS`.
     pub type_: Option<String>,
 }
 
@@ -9024,17 +7003,11 @@ pub struct TiktokProfileSchema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TimeSchema {
-    /// Hour component of the time (0-23)
-    ///
-    /// Example: `23`
+    /// Hour component of the time (0-23). Example: `23`.
     pub hours: f64,
-    /// Minute component of the time (0-59)
-    ///
-    /// Example: `56`
+    /// Minute component of the time (0-59). Example: `56`.
     pub minutes: f64,
-    /// Second component of the time (0-59)
-    ///
-    /// Example: `34`
+    /// Second component of the time (0-59). Example: `34`.
     pub seconds: f64,
 }
 
@@ -9052,13 +7025,9 @@ impl TimeSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TimeSlotDto {
-    /// Day of the week (0-6)
-    ///
-    /// Example: `0`
+    /// Day of the week (0-6). Example: `0`.
     pub day_of_week: f64,
-    /// Time in HH:mm format
-    ///
-    /// Example: `09:00`
+    /// Time in HH:mm format. Example: `09:00`.
     pub time: String,
 }
 
@@ -9075,44 +7044,24 @@ impl TimeSlotDto {
 /// An item of the `profile` field of [`GetTwitterAccountsSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/TwitterProfileSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TwitterProfileSchema {
-    /// ID of profile
-    ///
-    /// Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ID of profile. Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`.
     pub id: Option<String>,
-    /// Name of profile
-    ///
-    /// Example: `Twitter Account name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of profile. Example: `Twitter Account name`.
     pub name: Option<String>,
-    /// Username of profile
-    ///
-    /// Example: `sample_user`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Username of profile. Example: `sample_user`.
     pub username: Option<String>,
-    /// Avatar of profile
-    ///
-    /// Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Avatar of profile. Example: `ZHl1OWpfZEMyeWc5UjJOOU51RVNOal`.
     pub avatar: Option<String>,
-    /// Is protected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is protected. Example: `true`.
     pub protected: Option<bool>,
-    /// Is verified
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is verified. Example: `true`.
     pub verified: Option<bool>,
-    /// Is connected
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Is connected. Example: `true`.
     pub is_connected: Option<bool>,
 }
 
@@ -9128,41 +7077,24 @@ ghl_runtime::string_enum! {
 /// The body of `PUT /social-media-posting/category/queues/{queueId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateCategoryQueueDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateCategoryQueueDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Skip legacy watermark cleanup when rescheduling posts
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Skip legacy watermark cleanup when rescheduling posts. Example: `false`.
     pub skip_legacy_watermark: Option<bool>,
-    /// Status of the Queue
-    ///
-    /// Example: `paused`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Status of the Queue. Example: `paused`.
     pub status: Option<serde_json::Value>,
-    /// Skip Date Time in ISO format
-    ///
-    /// Example: `2023-10-05T14:48:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Skip Date Time in ISO format. Example: `2023-10-05T14:48:00.000Z`.
     pub skip_date_time: Option<String>,
     /// The `timeSlots` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_slots: Option<Vec<TimeSlotDto>>,
-    /// Enable posting future content. Automatically Queue any New Posts Created in this Category.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enable posting future content. Automatically Queue any New Posts Created in this Category. Example: `true`.
     pub enable_future_posts: Option<bool>,
-    /// Prioritize new content over older content. When true, new items added via directToQueue will be placed at the top of the queue.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prioritize new content over older content. When true, new items added via directToQueue will be placed at the top of the queue. Example: `false`.
     pub prioritize_new_content: Option<bool>,
 }
 
@@ -9220,16 +7152,13 @@ impl UpdateCategoryQueueDto {
 /// The `results` field of [`WrappedUpdateCategoryQueueResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateCategoryQueueResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateCategoryQueueResponseDto {
-    /// A message indicating the result of the operation. Examples: "Queue updated successfully.", "Queue paused successfully.", "Queue activated successfully.", "Queue deleted successfully."
-    ///
-    /// Example: `Queue paused successfully.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Examples: "Queue updated successfully.", "Queue paused successfully.", "Queue activated successfully.", "Queue deleted successfully.". Example: `Queue paused successfully.`.
     pub message: Option<String>,
     /// The updated queue.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<CategoryQueueDto>,
 }
 
@@ -9241,21 +7170,16 @@ pub type UpdatePostSuccessfulResponseDto = CommentsLikeResponseDto;
 /// The body of `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateQueueItemDto {
-    /// Location ID
-    ///
-    /// Example: `609e126a1c4ae1001291e1b5`
+    /// Location ID. Example: `609e126a1c4ae1001291e1b5`.
     pub location_id: String,
-    /// Edit session ID
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Edit session ID. Example: `60af88475f1b2c001f5d5f4b`.
     pub session_id: Option<String>,
     /// Modifications to the original post
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_post_payload: Option<QueueModifiedPostDto>,
     /// New order value or position keyword (cyclic-aware). Accepts:
     /// - A number: explicit order value calculated by FE as midpoint between adjacent items
@@ -9265,15 +7189,10 @@ pub struct UpdateQueueItemDto {
     /// For positions between items, FE calculates: Math.floor((prevItem.order + nextItem.order) / 2)
     ///
     /// Example: `top`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_order: Option<NewOrder>,
     /// Variations
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variations: Option<Vec<VariationInputDto>>,
-    /// Primary media URL (image)
-    ///
-    /// Example: `http://example.com/media.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Primary media URL (image). Example: `http://example.com/media.png`.
     pub primary_image: Option<String>,
 }
 
@@ -9327,25 +7246,18 @@ impl UpdateQueueItemDto {
 /// The `results` field of [`WrappedUpdateQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateQueueItemResponseDto {
-    /// A message indicating the result of the operation.
-    ///
-    /// Example: `Queue item updated successfully`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A message indicating the result of the operation. Example: `Queue item updated successfully`.
     pub message: Option<String>,
     /// The updated queue item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_item: Option<CreatedQueueItemWithVariationsDto>,
     /// Updated slot information for items affected by reorder operation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_slots: Option<Vec<UpdatedSlotInfoDto>>,
-    /// Number of unique posts that had their slots changed
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of unique posts that had their slots changed. Example: `5`.
     pub total_posts_changed: Option<f64>,
 }
 
@@ -9370,24 +7282,16 @@ impl UpdateTagDto {
 /// An item of the `slots` field of [`FetchSlotsResponseDto`], an item of the `updatedSlots` field of [`GeneralSuccessResponseDto`] and an item of the `updatedSlots` field of [`UpdateQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdatedSlotInfoDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdatedSlotInfoDto {
-    /// The ID of the queue item
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4b`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the queue item. Example: `60af88475f1b2c001f5d5f4b`.
     pub item_id: Option<String>,
-    /// The updated scheduled date/time for this item
-    ///
-    /// Example: `2023-10-15T10:00:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The updated scheduled date/time for this item. Example: `2023-10-15T10:00:00.000Z`.
     pub scheduled_date_time: Option<String>,
-    /// Indicates if this time slot is skipped
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates if this time slot is skipped. Example: `false`.
     pub is_skipped: Option<bool>,
 }
 
@@ -9397,9 +7301,7 @@ pub struct UpdatedSlotInfoDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UploadCsvBody {
-    /// CSV file to upload containing social media posts
-    ///
-    /// Example: `sample.csv`
+    /// CSV file to upload containing social media posts. Example: `sample.csv`.
     pub file: ghl_runtime::FilePart,
 }
 
@@ -9413,114 +7315,84 @@ impl UploadCsvBody {
 /// The `UploadCSVDTO` schema.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadCSVDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UploadCsvdto {
     /// The `file` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
 }
 
 /// The response to `POST /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
+    /// Success or Failure. Example: `true`.
     pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
+    /// Status Code. Example: `201`.
     pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Uploaded CSV`
+    /// Message. Example: `Uploaded CSV`.
     pub message: String,
     /// Requested Results
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<UploadFileResponseSchema>,
 }
 
 /// The `results` field of [`UploadFileResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UploadFileResponseSchema {
-    /// File path of uploaded CSV
-    ///
-    /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File path of uploaded CSV. Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`.
     pub file_path: Option<String>,
-    /// Number of rows in the CSV
-    ///
-    /// Example: `6`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of rows in the CSV. Example: `6`.
     pub rows_count: Option<i64>,
-    /// Name of the uploaded file
-    ///
-    /// Example: `CSV Import Sample - CSV Import Sample.csv`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the uploaded file. Example: `CSV Import Sample - CSV Import Sample.csv`.
     pub file_name: Option<String>,
-    /// Size of the file in bytes
-    ///
-    /// Example: `1024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Size of the file in bytes. Example: `1024`.
     pub file_size: Option<f64>,
-    /// CSV file type
-    ///
-    /// Example: `basic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// CSV file type. Example: `basic`.
     pub csv_file_type: Option<CsvFileType>,
 }
 
 /// An item of the `variations` field of [`CreatedQueueItemWithVariationsDto`], an item of the `variations` field of [`EditSessionScheduledPostDto`], an item of the `variations` field of [`QueueItemDto`] and 2 more places.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/VariationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VariationDto {
-    /// The ID of the variation.
-    ///
-    /// Example: `60af88475f1b2c001f5d5f4c`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    /// The ID of the variation. Example: `60af88475f1b2c001f5d5f4c`.
+    #[serde(rename = "_id")]
     pub id: Option<String>,
-    /// The text content of the variation.
-    ///
-    /// Example: `Check out our latest blog post! #marketing #socialmedia`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The text content of the variation. Example: `Check out our latest blog post! #marketing #socialmedia`.
     pub content: Option<String>,
     /// Platform-specific mentions within the content (e.g., @username references).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<serde_json::Value>>,
     /// Open Graph tags for link previews.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags: Option<OgTagsDto>,
 }
 
 /// An item of the `variations` field of [`CreateQueueItemDto`] and an item of the `variations` field of [`UpdateQueueItemDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/VariationInputDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VariationInputDto {
-    /// The text content of the variation.
-    ///
-    /// Example: `Check out our latest blog post! #marketing #socialmedia`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The text content of the variation. Example: `Check out our latest blog post! #marketing #socialmedia`.
     pub content: Option<String>,
     /// Platform-specific mentions within the content (e.g., @username references).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Vec<serde_json::Value>>,
     /// Open Graph tags for link previews.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub og_tags: Option<OgTagsInputDto>,
 }
 
@@ -9556,6 +7428,7 @@ impl VariationInputDto {
 /// The response to `POST /social-media-posting/category/queues/{queueId}/items/{itemId}/clone`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCloneQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9567,13 +7440,13 @@ pub struct WrappedCloneQueueItemResponseDto {
     /// The `results` field.
     pub results: CloneQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateCategoryQueueResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9585,13 +7458,13 @@ pub struct WrappedCreateCategoryQueueResponseDto {
     /// The `results` field.
     pub results: CreateCategoryQueueResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/create/item`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9603,13 +7476,13 @@ pub struct WrappedCreateQueueItemResponseDto {
     /// The `results` field.
     pub results: CreateQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `DELETE /social-media-posting/category/queues/{postId}/active-post`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedDeleteActivePostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9621,13 +7494,13 @@ pub struct WrappedDeleteActivePostResponseDto {
     /// The `results` field.
     pub results: DeleteActivePostResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/edit/discard`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedDiscardEditSessionResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9639,13 +7512,13 @@ pub struct WrappedDiscardEditSessionResponseDto {
     /// The `results` field.
     pub results: DiscardEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/edit/calendar`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedEditSessionCalendarResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9657,13 +7530,13 @@ pub struct WrappedEditSessionCalendarResponseDto {
     /// The `results` field.
     pub results: EditSessionCalendarResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /social-media-posting/category/queues/available-categories`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchAvailableCategoriesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9675,13 +7548,13 @@ pub struct WrappedFetchAvailableCategoriesResponseDto {
     /// The `results` field.
     pub results: FetchAvailableCategoriesResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/list/calendar`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCalendarListResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9693,13 +7566,13 @@ pub struct WrappedFetchCalendarListResponseDto {
     /// The `results` field.
     pub results: FetchCalendarListResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/list`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCategoryQueuesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9711,13 +7584,13 @@ pub struct WrappedFetchCategoryQueuesResponseDto {
     /// The `results` field.
     pub results: FetchCategoryQueuesResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `GET /social-media-posting/category/queues/{queueId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueByIdResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9729,13 +7602,13 @@ pub struct WrappedFetchQueueByIdResponseDto {
     /// The `results` field.
     pub results: FetchQueueByIdResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/items`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueItemsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9747,13 +7620,13 @@ pub struct WrappedFetchQueueItemsResponseDto {
     /// The `results` field.
     pub results: FetchQueueItemsResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/slots`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchSlotsResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9765,13 +7638,13 @@ pub struct WrappedFetchSlotsResponseDto {
     /// The `results` field.
     pub results: FetchSlotsResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedGeneralSuccessResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9783,13 +7656,13 @@ pub struct WrappedGeneralSuccessResponseDto {
     /// The `results` field.
     pub results: GeneralSuccessResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedResetQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9801,13 +7674,13 @@ pub struct WrappedResetQueueItemResponseDto {
     /// The `results` field.
     pub results: ResetQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/edit/save`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedSaveEditSessionResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9819,13 +7692,13 @@ pub struct WrappedSaveEditSessionResponseDto {
     /// The `results` field.
     pub results: SaveEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `POST /social-media-posting/category/queues/{queueId}/edit/start`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedStartEditSessionResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9837,13 +7710,13 @@ pub struct WrappedStartEditSessionResponseDto {
     /// The `results` field.
     pub results: StartEditSessionResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `PUT /social-media-posting/category/queues/{queueId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateCategoryQueueResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9855,13 +7728,13 @@ pub struct WrappedUpdateCategoryQueueResponseDto {
     /// The `results` field.
     pub results: UpdateCategoryQueueResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The response to `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateQueueItemResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9873,29 +7746,22 @@ pub struct WrappedUpdateQueueItemResponseDto {
     /// The `results` field.
     pub results: UpdateQueueItemResponseDto,
     /// The `traceId` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
 /// The `results` field of [`SocialMediaYouTubeAccountResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct YouTubeOAuthAccountSchema {
-    /// Account Name
-    ///
-    /// Example: `John Doe`
+    /// Account Name. Example: `John Doe`.
     pub name: String,
-    /// Origin ID
-    ///
-    /// Example: `244405****11687`
+    /// Origin ID. Example: `244405****11687`.
     pub origin_id: String,
-    /// Account Avatar URL
-    ///
-    /// Example: `https://storage.googleapis.com/bucket/avatar.jpg`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Account Avatar URL. Example: `https://storage.googleapis.com/bucket/avatar.jpg`.
     pub avatar: Option<String>,
     /// Example: `youtube`
     pub platform: YouTubeOAuthAccountSchemaPlatform,
@@ -9913,6 +7779,7 @@ ghl_runtime::string_enum! {
 /// The `youtubePostDetails` field of [`CreatePostDto`], the `youtubePostDetails` field of [`GetModifiedPayloadFormattedSchema`], the `youtubePostDetails` field of [`GetPostFormattedSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -9927,7 +7794,6 @@ pub struct YoutubePostSchema {
     /// - Avoid clickbait
     ///
     /// Example: `How to Build a Successful Marketing Strategy in 2024`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Video visibility/privacy setting.
     ///
@@ -9937,7 +7803,6 @@ pub struct YoutubePostSchema {
     /// - `private` - Only you can view
     ///
     /// Example: `public`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_level: Option<YoutubePostSchemaPrivacyLevel>,
     /// YouTube video format type.
     ///

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Store API: one method per operation of `apps/store.json`.
@@ -31,11 +31,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListShippingCarriers`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -60,11 +56,7 @@ impl StoreClient {
     ///
     /// The "Create Shipping Carrier" API allows adding a new shipping carrier.
     ///
-    /// `POST /store/shipping-carrier` (operation `create-shipping-carrier`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateShippingCarrier`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /store/shipping-carrier` (operation `create-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -83,11 +75,7 @@ impl StoreClient {
     ///
     /// Delete specific shipping carrier with Id :shippingCarrierId
     ///
-    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteShippingCarrier`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -115,11 +103,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a paginated list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetShippingCarriers`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -147,11 +131,7 @@ impl StoreClient {
     ///
     /// The "update Shipping Carrier" API allows update a shipping carrier to the system.
     ///
-    /// `PUT /store/shipping-carrier/{shippingCarrierId}` (operation `update-shipping-carrier`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateShippingCarrier`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /store/shipping-carrier/{shippingCarrierId}` (operation `update-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -176,11 +156,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Zone" API allows to retrieve a list of shipping zone.
     ///
-    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListShippingZones`] to set optional inputs on ([`limit`](ListShippingZones::limit), [`offset`](ListShippingZones::offset), [`with_shipping_rate`](ListShippingZones::with_shipping_rate)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListShippingZones`] ([`limit`](ListShippingZones::limit), [`offset`](ListShippingZones::offset), [`with_shipping_rate`](ListShippingZones::with_shipping_rate)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -208,11 +184,7 @@ impl StoreClient {
     ///
     /// The "Create Shipping Zone" API allows adding a new shipping zone.
     ///
-    /// `POST /store/shipping-zone` (operation `create-shipping-zone`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateShippingZone`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /store/shipping-zone` (operation `create-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -233,8 +205,6 @@ impl StoreClient {
     ///
     /// `POST /store/shipping-zone/shipping-rates` (operation `get-available-shipping-zones`, API version `2021-07-28`).
     ///
-    /// Returns a [`GetAvailableShippingZones`]: `.send().await` runs the call.
-    ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
@@ -252,11 +222,7 @@ impl StoreClient {
     ///
     /// Delete specific shipping zone with Id :shippingZoneId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteShippingZone`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -284,11 +250,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Zone" API allows to retrieve a paginated list of shipping zone.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetShippingZones`] to set optional inputs on ([`with_shipping_rate`](GetShippingZones::with_shipping_rate)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetShippingZones`] ([`with_shipping_rate`](GetShippingZones::with_shipping_rate)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -317,11 +279,7 @@ impl StoreClient {
     ///
     /// The "update Shipping Zone" API allows update a shipping zone to the system.
     ///
-    /// `PUT /store/shipping-zone/{shippingZoneId}` (operation `update-shipping-zone`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateShippingZone`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /store/shipping-zone/{shippingZoneId}` (operation `update-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -346,11 +304,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Rate" API allows to retrieve a list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`).
-    ///
-    /// Returns a [`ListShippingRates`] to set optional inputs on ([`limit`](ListShippingRates::limit), [`offset`](ListShippingRates::offset)); `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListShippingRates`] ([`limit`](ListShippingRates::limit), [`offset`](ListShippingRates::offset)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -380,11 +334,7 @@ impl StoreClient {
     ///
     /// The "Create Shipping Rate" API allows adding a new shipping rate.
     ///
-    /// `POST /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `create-shipping-rate`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateShippingRate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `create-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -409,11 +359,7 @@ impl StoreClient {
     ///
     /// Delete specific shipping rate with Id :shippingRateId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteShippingRate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -444,11 +390,7 @@ impl StoreClient {
     ///
     /// The "List Shipping Rate" API allows to retrieve a paginated list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetShippingRates`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -479,11 +421,7 @@ impl StoreClient {
     ///
     /// The "update Shipping Rate" API allows update a shipping rate to the system.
     ///
-    /// `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `update-shipping-rate`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateShippingRate`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `update-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -511,11 +449,7 @@ impl StoreClient {
     ///
     /// Get store settings by altId and altType.
     ///
-    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetStoreSettings`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -540,11 +474,7 @@ impl StoreClient {
     ///
     /// Create or update store settings by altId and altType.
     ///
-    /// `POST /store/store-setting` (operation `create-store-setting`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateStoreSetting`]: `.send().await` runs the call.
-    ///
-    /// Takes a sub-account (location) token.
+    /// `POST /store/store-setting` (operation `create-store-setting`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -571,27 +501,21 @@ pub struct ListShippingCarriers {
 
 impl ListShippingCarriers {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListShippingCarrierResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListShippingCarrierResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListShippingCarrierResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListShippingCarrierResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/store/shipping-carrier", "2021-07-28")
+        let request = Request::get("/store/shipping-carrier", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -609,27 +533,21 @@ pub struct CreateShippingCarrier {
 
 impl CreateShippingCarrier {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateShippingCarrierResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateShippingCarrierResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateShippingCarrierResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateShippingCarrierResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/store/shipping-carrier", "2021-07-28")
+        let request = Request::post("/store/shipping-carrier", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -648,28 +566,21 @@ pub struct DeleteShippingCarrier {
 
 impl DeleteShippingCarrier {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteShippingCarrierResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteShippingCarrierResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteShippingCarrierResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteShippingCarrierResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/store/shipping-carrier/{shippingCarrierId}",
                 "2021-07-28",
             )
@@ -693,28 +604,21 @@ pub struct GetShippingCarriers {
 
 impl GetShippingCarriers {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetShippingCarrierResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetShippingCarrierResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetShippingCarrierResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetShippingCarrierResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/store/shipping-carrier/{shippingCarrierId}",
                 "2021-07-28",
             )
@@ -737,28 +641,21 @@ pub struct UpdateShippingCarrier {
 
 impl UpdateShippingCarrier {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateShippingCarrierResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateShippingCarrierResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateShippingCarrierResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateShippingCarrierResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_carrier_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/store/shipping-carrier/{shippingCarrierId}",
                 "2021-07-28",
             )
@@ -801,21 +698,15 @@ impl ListShippingZones {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListShippingZoneResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListShippingZoneResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListShippingZoneResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListShippingZoneResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -841,7 +732,7 @@ impl ListShippingZones {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, with_shipping_rate } = self;
-        let request = Request::to(Method::GET, "/store/shipping-zone", "2021-07-28")
+        let request = Request::get("/store/shipping-zone", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .query_opt("limit", limit.as_ref())
@@ -862,27 +753,21 @@ pub struct CreateShippingZone {
 
 impl CreateShippingZone {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateShippingZoneResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateShippingZoneResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateShippingZoneResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateShippingZoneResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/store/shipping-zone", "2021-07-28")
+        let request = Request::post("/store/shipping-zone", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))
@@ -899,33 +784,21 @@ pub struct GetAvailableShippingZones {
 
 impl GetAvailableShippingZones {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetAvailableShippingRatesResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAvailableShippingRatesResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetAvailableShippingRatesResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAvailableShippingRatesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-            Method::POST,
-            "/store/shipping-zone/shipping-rates",
-            "2021-07-28",
-        );
+        let request = Request::post("/store/shipping-zone/shipping-rates", "2021-07-28");
         let request = request.json(&body);
         Ok((client, request))
     }
@@ -943,28 +816,21 @@ pub struct DeleteShippingZone {
 
 impl DeleteShippingZone {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteShippingZoneResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteShippingZoneResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteShippingZoneResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteShippingZoneResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/store/shipping-zone/{shippingZoneId}",
                 "2021-07-28",
             )
@@ -995,31 +861,21 @@ impl GetShippingZones {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetShippingZoneResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetShippingZoneResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetShippingZoneResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetShippingZoneResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type, with_shipping_rate } = self;
-        let request = Request::to(
-                Method::GET,
-                "/store/shipping-zone/{shippingZoneId}",
-                "2021-07-28",
-            )
+        let request = Request::get("/store/shipping-zone/{shippingZoneId}", "2021-07-28")
             .path_param("shippingZoneId", &shipping_zone_id)
             .query("altId", &alt_id)
             .query("altType", &alt_type)
@@ -1040,31 +896,21 @@ pub struct UpdateShippingZone {
 
 impl UpdateShippingZone {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateShippingZoneResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateShippingZoneResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateShippingZoneResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateShippingZoneResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
-                "/store/shipping-zone/{shippingZoneId}",
-                "2021-07-28",
-            )
+        let request = Request::put("/store/shipping-zone/{shippingZoneId}", "2021-07-28")
             .path_param("shippingZoneId", &shipping_zone_id)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -1098,21 +944,15 @@ impl ListShippingRates {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::ListShippingRateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::ListShippingRateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::ListShippingRateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::ListShippingRateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1138,8 +978,7 @@ impl ListShippingRates {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, alt_id, alt_type, limit, offset } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate",
                 "2021-07-28",
             )
@@ -1164,28 +1003,21 @@ pub struct CreateShippingRate {
 
 impl CreateShippingRate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateShippingRateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateShippingRateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateShippingRateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateShippingRateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, body } = self;
-        let request = Request::to(
-                Method::POST,
+        let request = Request::post(
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate",
                 "2021-07-28",
             )
@@ -1209,28 +1041,21 @@ pub struct DeleteShippingRate {
 
 impl DeleteShippingRate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteShippingRateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteShippingRateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteShippingRateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteShippingRateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::DELETE,
+        let request = Request::delete(
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
                 "2021-07-28",
             )
@@ -1256,28 +1081,21 @@ pub struct GetShippingRates {
 
 impl GetShippingRates {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetShippingRateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetShippingRateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetShippingRateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetShippingRateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, alt_id, alt_type } = self;
-        let request = Request::to(
-                Method::GET,
+        let request = Request::get(
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
                 "2021-07-28",
             )
@@ -1302,28 +1120,21 @@ pub struct UpdateShippingRate {
 
 impl UpdateShippingRate {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UpdateShippingRateResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateShippingRateResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateShippingRateResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateShippingRateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, shipping_zone_id, shipping_rate_id, body } = self;
-        let request = Request::to(
-                Method::PUT,
+        let request = Request::put(
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
                 "2021-07-28",
             )
@@ -1346,27 +1157,21 @@ pub struct GetStoreSettings {
 
 impl GetStoreSettings {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetStoreSettingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetStoreSettingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetStoreSettingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetStoreSettingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type } = self;
-        let request = Request::to(Method::GET, "/store/store-setting", "2021-07-28")
+        let request = Request::get("/store/store-setting", "2021-07-28")
             .query("altId", &alt_id)
             .query("altType", &alt_type)
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -1384,27 +1189,21 @@ pub struct CreateStoreSetting {
 
 impl CreateStoreSetting {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::CreateStoreSettingResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateStoreSettingResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateStoreSettingResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateStoreSettingResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/store/store-setting", "2021-07-28")
+        let request = Request::post("/store/store-setting", "2021-07-28")
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

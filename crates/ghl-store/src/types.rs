@@ -10,52 +10,31 @@ pub use ghl_common::types::AltType;
 /// An item of the `data` field of [`GetAvailableShippingRatesResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/AvailableShippingRate`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AvailableShippingRate {
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: String,
-    /// Delivery description
-    ///
-    /// Example: `Ships next day`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery description. Example: `Ships next day`.
     pub description: Option<String>,
-    /// The currency of the amount of the rate / handling fee
-    ///
-    /// Example: `USD`
+    /// The currency of the amount of the rate / handling fee. Example: `USD`.
     pub currency: String,
-    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate).
-    ///
-    /// Example: `99.99`
+    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate). Example: `99.99`.
     pub amount: f64,
-    /// is this a carrier rate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is this a carrier rate. Example: `true`.
     pub is_carrier_rate: Option<bool>,
-    /// Shipping carrier id
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// Shipping carrier id. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_carrier_id: String,
-    /// Percentage of rate fee if it is a carrier rate.
-    ///
-    /// Example: `10.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage of rate fee if it is a carrier rate. Example: `10.99`.
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// The unique identifier for the shipping zone.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the shipping zone. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_zone_id: String,
 }
 
@@ -64,53 +43,28 @@ pub use ghl_common::types::ConditionType;
 /// The `address` field of [`GetAvailableShippingRates`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ContactAddress`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactAddress {
-    /// Name of the customer
-    ///
-    /// Example: `John Doe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the customer. Example: `John Doe`.
     pub name: Option<String>,
-    /// Name of the Company
-    ///
-    /// Example: `ABC Company`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the Company. Example: `ABC Company`.
     pub company_name: Option<String>,
-    /// Address line 1 of the customer
-    ///
-    /// Example: `123 Main St.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Address line 1 of the customer. Example: `123 Main St.`.
     pub address_line1: Option<String>,
-    /// Country code of the customer
-    ///
-    /// Example: `US`
+    /// Country code of the customer. Example: `US`.
     pub country: Country,
-    /// State code of the customer
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State code of the customer. Example: `US`.
     pub state: Option<State>,
-    /// City of the customer
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// City of the customer. Example: `New York`.
     pub city: Option<String>,
-    /// Zip code of the customer
-    ///
-    /// Example: `12345`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Zip code of the customer. Example: `12345`.
     pub zip: Option<String>,
-    /// Phone number of the customer
-    ///
-    /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the customer. Example: `1234567890`.
     pub phone: Option<String>,
-    /// Email of the customer
-    ///
-    /// Example: `abu@example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email of the customer. Example: `abu@example.com`.
     pub email: Option<String>,
 }
 
@@ -184,31 +138,22 @@ pub use ghl_common::types::Country;
 /// The body of `POST /store/shipping-carrier`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingCarrierDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping carrier
-    ///
-    /// Example: `FedEx`
+    /// Name of the shipping carrier. Example: `FedEx`.
     pub name: String,
-    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL.
-    ///
-    /// Example: `https://example.com/get-shipping-rates`
+    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL. Example: `https://example.com/get-shipping-rates`.
     pub callback_url: String,
     /// An array of available shipping carrier services
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<ShippingCarrierServiceDto>>,
-    /// The seller can choose multiple services while creating shipping rates if this is true.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The seller can choose multiple services while creating shipping rates if this is true. Example: `true`.
     pub allows_multiple_service_selection: Option<bool>,
 }
 
@@ -252,17 +197,13 @@ impl CreateShippingCarrierDto {
 /// The response to `POST /store/shipping-carrier`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateShippingCarrierResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// Shipping carrier data
     pub data: ShippingCarrierSchema,
@@ -271,61 +212,36 @@ pub struct CreateShippingCarrierResponseDto {
 /// The body of `POST /store/shipping-zone/{shippingZoneId}/shipping-rate`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingRateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: String,
-    /// Delivery description
-    ///
-    /// Example: `Ships next day`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery description. Example: `Ships next day`.
     pub description: Option<String>,
-    /// The currency of the amount of the rate / handling fee
-    ///
-    /// Example: `USD`
+    /// The currency of the amount of the rate / handling fee. Example: `USD`.
     pub currency: String,
-    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate).
-    ///
-    /// Example: `99.99`
+    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate). Example: `99.99`.
     pub amount: f64,
-    /// Type of condition to provide the conditional pricing
-    ///
-    /// Example: `price`
+    /// Type of condition to provide the conditional pricing. Example: `price`.
     pub condition_type: ConditionType,
-    /// Minimum condition for applying this price. set 0 or null if there is no minimum
-    ///
-    /// Example: `99.99`
+    /// Minimum condition for applying this price. set 0 or null if there is no minimum. Example: `99.99`.
     pub min_condition: f64,
-    /// Maximum condition for applying this price. set 0 or null if there is no maximum
-    ///
-    /// Example: `99.99`
+    /// Maximum condition for applying this price. set 0 or null if there is no maximum. Example: `99.99`.
     pub max_condition: f64,
-    /// is this a carrier rate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is this a carrier rate. Example: `true`.
     pub is_carrier_rate: Option<bool>,
-    /// Shipping carrier id
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// Shipping carrier id. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_carrier_id: String,
-    /// Percentage of rate fee if it is a carrier rate.
-    ///
-    /// Example: `10.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage of rate fee if it is a carrier rate. Example: `10.99`.
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
@@ -390,17 +306,13 @@ impl CreateShippingRateDto {
 /// The response to `POST /store/shipping-zone/{shippingZoneId}/shipping-rate`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateShippingRateResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// Shipping zone data
     pub data: ShippingRateSchema,
@@ -413,15 +325,11 @@ pub struct CreateShippingRateResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateShippingZoneDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: String,
     /// List of countries that are available
     pub countries: Vec<ShippingZoneCountryDto>,
@@ -447,17 +355,13 @@ impl CreateShippingZoneDto {
 /// The response to `POST /store/shipping-zone`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateShippingZoneResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// Shipping zone data
     pub data: ShippingZoneSchema,
@@ -466,23 +370,20 @@ pub struct CreateShippingZoneResponseDto {
 /// The body of `POST /store/store-setting`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateStoreSettingDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
     /// Shipping origin address
     pub shipping_origin: StoreShippingOriginDto,
     /// Store order notification email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_notification: Option<StoreOrderNotificationDto>,
     /// Store order fulfillment notification email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_fulfillment_notification: Option<
         StoreOrderFulfillmentNotificationDto,
     >,
@@ -530,17 +431,13 @@ impl CreateStoreSettingDto {
 /// The response to `POST /store/store-setting`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CreateStoreSettingResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// Shipping carrier data
     pub data: StoreSettingSchema,
@@ -549,17 +446,13 @@ pub struct CreateStoreSettingResponseDto {
 /// The response to `DELETE /store/shipping-carrier/{shippingCarrierId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/DeleteShippingCarrierResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteShippingCarrierResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
 }
 
@@ -576,49 +469,32 @@ pub type DeleteShippingZoneResponseDto = DeleteShippingCarrierResponseDto;
 /// The body of `POST /store/shipping-zone/shipping-rates`.
 ///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRates`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAvailableShippingRates {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Country code of the customer
-    ///
-    /// Example: `US`
+    /// Country code of the customer. Example: `US`.
     pub country: Country,
     /// Address of the customer
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<ContactAddress>,
-    /// it will not calculate the order amount form backend if it is true
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// it will not calculate the order amount form backend if it is true. Example: `US`.
     pub amount_available: Option<Country>,
-    /// The amount of the price. ( min: 0.01 )
-    ///
-    /// Example: `99.99`
+    /// The amount of the price. ( min: 0.01 ). Example: `99.99`.
     pub total_order_amount: f64,
-    /// Flag to pass when the weight is already calculated and should not calculate again
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Flag to pass when the weight is already calculated and should not calculate again. Example: `true`.
     pub weight_available: Option<bool>,
-    /// Estimated weight of the order calculated from the order creation side in kg(s)
-    ///
-    /// Example: `10`
+    /// Estimated weight of the order calculated from the order creation side in kg(s). Example: `10`.
     pub total_order_weight: f64,
     /// Source of the order
     pub source: OrderSource,
     /// An array of price IDs and quantity
     pub products: Vec<ProductItem>,
-    /// Coupon code
-    ///
-    /// Example: `TEST`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Coupon code. Example: `TEST`.
     pub coupon_code: Option<String>,
 }
 
@@ -676,17 +552,13 @@ impl GetAvailableShippingRates {
 /// The response to `POST /store/shipping-zone/shipping-rates`.
 ///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRatesResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetAvailableShippingRatesResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// Shipping rate data
     pub data: Vec<AvailableShippingRate>,
@@ -715,17 +587,13 @@ pub type GetStoreSettingResponseDto = CreateStoreSettingResponseDto;
 /// The response to `GET /store/shipping-carrier`.
 ///
 /// Schema: `apps/store.json#/components/schemas/ListShippingCarrierResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListShippingCarrierResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
+    /// Status of api action. Example: `true`.
     pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Success message. Example: `Successfully created`.
     pub message: Option<String>,
     /// An array of items
     pub data: Vec<ShippingCarrierSchema>,
@@ -737,9 +605,7 @@ pub struct ListShippingCarrierResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListShippingRateResponseDto {
-    /// Total number of items
-    ///
-    /// Example: `20`
+    /// Total number of items. Example: `20`.
     pub total: i64,
     /// An array of items
     pub data: Vec<ShippingRateSchema>,
@@ -751,9 +617,7 @@ pub struct ListShippingRateResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ListShippingZoneResponseDto {
-    /// Total number of items
-    ///
-    /// Example: `20`
+    /// Total number of items. Example: `20`.
     pub total: i64,
     /// An array of items
     pub data: Vec<ShippingZoneSchema>,
@@ -762,18 +626,14 @@ pub struct ListShippingZoneResponseDto {
 /// The `source` field of [`GetAvailableShippingRates`].
 ///
 /// Schema: `apps/store.json#/components/schemas/OrderSource`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderSource {
-    /// Source of order
-    ///
-    /// Example: `website`
+    /// Source of order. Example: `website`.
     pub type_: OrderSourceType,
-    /// Source subtype of order
-    ///
-    /// Example: `store`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Source subtype of order. Example: `store`.
     pub sub_type: Option<OrderSourceSubType>,
 }
 
@@ -816,48 +676,31 @@ impl ProductItem {
 /// The `data` field of [`CreateShippingCarrierResponseDto`] and an item of the `data` field of [`ListShippingCarrierResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingCarrierSchema {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping carrier
-    ///
-    /// Example: `FedEx`
+    /// Name of the shipping carrier. Example: `FedEx`.
     pub name: String,
-    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL.
-    ///
-    /// Example: `https://example.com/get-shipping-rates`
+    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL. Example: `https://example.com/get-shipping-rates`.
     pub callback_url: String,
     /// An array of available shipping carrier services
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<ShippingCarrierServiceDto>>,
-    /// The seller can choose multiple services while creating shipping rates if this is true.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The seller can choose multiple services while creating shipping rates if this is true. Example: `true`.
     pub allows_multiple_service_selection: Option<bool>,
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// The unique identifier for the marketplace app.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the marketplace app. Example: `655b33a82209e60b6adb87a5`.
     pub marketplace_app_id: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
@@ -867,13 +710,9 @@ pub struct ShippingCarrierSchema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ShippingCarrierServiceDto {
-    /// Name of the shipping carrier service
-    ///
-    /// Example: `Priority Mail Express International`
+    /// Name of the shipping carrier service. Example: `Priority Mail Express International`.
     pub name: String,
-    /// Value of the shipping carrier service
-    ///
-    /// Example: `PriorityMailExpressInternational`
+    /// Value of the shipping carrier service. Example: `PriorityMailExpressInternational`.
     pub value: String,
 }
 
@@ -890,93 +729,58 @@ impl ShippingCarrierServiceDto {
 /// The `data` field of [`CreateShippingRateResponseDto`], an item of the `data` field of [`ListShippingRateResponseDto`] and an item of the `shippingRates` field of [`ShippingZoneSchema`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingRateSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingRateSchema {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: String,
-    /// Delivery description
-    ///
-    /// Example: `Ships next day`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery description. Example: `Ships next day`.
     pub description: Option<String>,
-    /// The currency of the amount of the rate / handling fee
-    ///
-    /// Example: `USD`
+    /// The currency of the amount of the rate / handling fee. Example: `USD`.
     pub currency: String,
-    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate).
-    ///
-    /// Example: `99.99`
+    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate). Example: `99.99`.
     pub amount: f64,
-    /// Type of condition to provide the conditional pricing
-    ///
-    /// Example: `price`
+    /// Type of condition to provide the conditional pricing. Example: `price`.
     pub condition_type: ConditionType,
-    /// Minimum condition for applying this price. set 0 or null if there is no minimum
-    ///
-    /// Example: `99.99`
+    /// Minimum condition for applying this price. set 0 or null if there is no minimum. Example: `99.99`.
     pub min_condition: f64,
-    /// Maximum condition for applying this price. set 0 or null if there is no maximum
-    ///
-    /// Example: `99.99`
+    /// Maximum condition for applying this price. set 0 or null if there is no maximum. Example: `99.99`.
     pub max_condition: f64,
-    /// is this a carrier rate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is this a carrier rate. Example: `true`.
     pub is_carrier_rate: Option<bool>,
-    /// Shipping carrier id
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// Shipping carrier id. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_carrier_id: String,
-    /// Percentage of rate fee if it is a carrier rate.
-    ///
-    /// Example: `10.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage of rate fee if it is a carrier rate. Example: `10.99`.
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// The unique identifier for the shipping zone.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the shipping zone. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_zone_id: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
 /// An item of the `countries` field of [`CreateShippingZoneDto`], an item of the `countries` field of [`ShippingZoneSchema`] and an item of the `countries` field of [`UpdateShippingZoneDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneCountryDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ShippingZoneCountryDto {
-    /// Country code
-    ///
-    /// Example: `US`
+    /// Country code. Example: `US`.
     pub code: f64,
     /// List of states that are available. If states is empty, then all states are available
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub states: Option<Vec<ShippingZoneCountryStateDto>>,
 }
 
@@ -1002,9 +806,7 @@ impl ShippingZoneCountryDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ShippingZoneCountryStateDto {
-    /// State code
-    ///
-    /// Example: `VA`
+    /// State code. Example: `VA`.
     pub code: State,
 }
 
@@ -1018,37 +820,27 @@ impl ShippingZoneCountryStateDto {
 /// The `data` field of [`CreateShippingZoneResponseDto`] and an item of the `data` field of [`ListShippingZoneResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ShippingZoneSchema {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: String,
     /// List of countries that are available
     pub countries: Vec<ShippingZoneCountryDto>,
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the product. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
     /// Array of shipping rates under this shipping zone
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_rates: Option<Vec<ShippingRateSchema>>,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
@@ -1061,21 +853,13 @@ pub use ghl_common::types::State;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StoreOrderFulfillmentNotificationDto {
-    /// Store order fulfillment notification enabled
-    ///
-    /// Example: `true`
+    /// Store order fulfillment notification enabled. Example: `true`.
     pub enabled: bool,
-    /// Store order fulfillment email subject
-    ///
-    /// Example: `Order fulfilled`
+    /// Store order fulfillment email subject. Example: `Order fulfilled`.
     pub subject: String,
-    /// Email Template Id
-    ///
-    /// Example: `6788d542f0462ffd6bc29bb9`
+    /// Email Template Id. Example: `6788d542f0462ffd6bc29bb9`.
     pub email_template_id: String,
-    /// Default Email Template Id
-    ///
-    /// Example: `6788d542f0462ffd6bc29bb9`
+    /// Default Email Template Id. Example: `6788d542f0462ffd6bc29bb9`.
     pub default_email_template_id: String,
 }
 
@@ -1104,86 +888,56 @@ pub type StoreOrderNotificationDto = StoreOrderFulfillmentNotificationDto;
 /// The `data` field of [`CreateStoreSettingResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreSettingSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct StoreSettingSchema {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: String,
     /// The `altType` field.
     pub alt_type: AltType,
     /// Shipping origin address
     pub shipping_origin: StoreShippingOriginDto,
     /// Store order notification email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_notification: Option<StoreOrderNotificationDto>,
     /// Store order fulfillment notification email
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_order_fulfillment_notification: Option<
         StoreOrderFulfillmentNotificationDto,
     >,
-    /// The unique identifier for the settings.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
+    /// The unique identifier for the settings. Example: `655b33a82209e60b6adb87a5`.
     #[serde(rename = "_id")]
     pub id: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// created at. Example: `2023-12-12T09:27:42.355Z`.
     pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
+    /// updated at. Example: `2023-12-12T09:27:42.355Z`.
     pub updated_at: String,
 }
 
 /// The `shippingOrigin` field of [`CreateStoreSettingDto`] and the `shippingOrigin` field of [`StoreSettingSchema`].
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreShippingOriginDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StoreShippingOriginDto {
-    /// Name of the store / company
-    ///
-    /// Example: `ABC Store`
+    /// Name of the store / company. Example: `ABC Store`.
     pub name: String,
-    /// Country code
-    ///
-    /// Example: `US`
+    /// Country code. Example: `US`.
     pub country: f64,
-    /// State code
-    ///
-    /// Example: `VA`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// State code. Example: `VA`.
     pub state: Option<State>,
-    /// City name
-    ///
-    /// Example: `Tokyo`
+    /// City name. Example: `Tokyo`.
     pub city: String,
-    /// Street address line 1
-    ///
-    /// Example: `Street 1`
+    /// Street address line 1. Example: `Street 1`.
     pub street1: String,
-    /// Street address line 2
-    ///
-    /// Example: `Street 2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Street address line 2. Example: `Street 2`.
     pub street2: Option<String>,
-    /// Zip code
-    ///
-    /// Example: `674561`
+    /// Zip code. Example: `674561`.
     pub zip: String,
-    /// Business Phone Number
-    ///
-    /// Example: `+1-214-559-6993`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Business Phone Number. Example: `+1-214-559-6993`.
     pub phone: Option<String>,
-    /// Email
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email. Example: `john@deo.com`.
     pub email: Option<String>,
 }
 
@@ -1237,35 +991,22 @@ impl StoreShippingOriginDto {
 /// The body of `PUT /store/shipping-carrier/{shippingCarrierId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingCarrierDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
-    /// Name of the shipping carrier
-    ///
-    /// Example: `FedEx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the shipping carrier. Example: `FedEx`.
     pub name: Option<String>,
-    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL.
-    ///
-    /// Example: `https://example.com/get-shipping-rates`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL endpoint that GHL needs to retrieve shipping rates. This must be a public URL. Example: `https://example.com/get-shipping-rates`.
     pub callback_url: Option<String>,
     /// An array of available shipping carrier services
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<ShippingCarrierServiceDto>>,
-    /// The seller can choose multiple services while creating shipping rates if this is true.
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The seller can choose multiple services while creating shipping rates if this is true. Example: `true`.
     pub allows_multiple_service_selection: Option<bool>,
 }
 
@@ -1333,70 +1074,36 @@ pub type UpdateShippingCarrierResponseDto = CreateShippingCarrierResponseDto;
 /// The body of `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingRateDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: Option<String>,
-    /// Delivery description
-    ///
-    /// Example: `Ships next day`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Delivery description. Example: `Ships next day`.
     pub description: Option<String>,
-    /// The currency of the amount of the rate / handling fee
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The currency of the amount of the rate / handling fee. Example: `USD`.
     pub currency: Option<String>,
-    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate).
-    ///
-    /// Example: `99.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The amount of the shipping rate if it is normal rate (0 means free ). Fixed Handling fee if it is a carrier rate (it will add to the carrier rate). Example: `99.99`.
     pub amount: Option<f64>,
-    /// Type of condition to provide the conditional pricing
-    ///
-    /// Example: `price`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Type of condition to provide the conditional pricing. Example: `price`.
     pub condition_type: Option<ConditionType>,
-    /// Minimum condition for applying this price. set 0 or null if there is no minimum
-    ///
-    /// Example: `99.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Minimum condition for applying this price. set 0 or null if there is no minimum. Example: `99.99`.
     pub min_condition: Option<f64>,
-    /// Maximum condition for applying this price. set 0 or null if there is no maximum
-    ///
-    /// Example: `99.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum condition for applying this price. set 0 or null if there is no maximum. Example: `99.99`.
     pub max_condition: Option<f64>,
-    /// is this a carrier rate
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// is this a carrier rate. Example: `true`.
     pub is_carrier_rate: Option<bool>,
-    /// Shipping carrier id
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Shipping carrier id. Example: `655b33a82209e60b6adb87a5`.
     pub shipping_carrier_id: Option<String>,
-    /// Percentage of rate fee if it is a carrier rate.
-    ///
-    /// Example: `10.99`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Percentage of rate fee if it is a carrier rate. Example: `10.99`.
     pub percentage_of_rate_fee: Option<f64>,
     /// An array of items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
@@ -1513,25 +1220,18 @@ pub type UpdateShippingRateResponseDto = CreateShippingRateResponseDto;
 /// The body of `PUT /store/shipping-zone/{shippingZoneId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingZoneDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateShippingZoneDto {
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Location Id or Agency Id. Example: `6578278e879ad2646715ba9c`.
     pub alt_id: Option<String>,
     /// The `altType` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<AltType>,
-    /// Name of the shipping zone
-    ///
-    /// Example: `North zone`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the shipping zone. Example: `North zone`.
     pub name: Option<String>,
     /// List of countries that are available
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub countries: Option<Vec<ShippingZoneCountryDto>>,
 }
 

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Surveys API: one method per operation of `apps/surveys.json`.
@@ -29,11 +29,7 @@ impl SurveysClient {
 
     /// Get Surveys
     ///
-    /// `GET /surveys/` (operation `get-surveys`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetSurveys`] to set optional inputs on ([`skip`](GetSurveys::skip), [`limit`](GetSurveys::limit), [`type_`](GetSurveys::type_)); `.send().await` runs the call.
-    ///
-    /// Requires scope `surveys.readonly`. Takes a sub-account (location) token.
+    /// `GET /surveys/` (operation `get-surveys`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSurveys`] ([`skip`](GetSurveys::skip), [`limit`](GetSurveys::limit), [`type_`](GetSurveys::type_)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -50,11 +46,7 @@ impl SurveysClient {
 
     /// Get Surveys Submissions
     ///
-    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetSurveysSubmissions`] to set optional inputs on ([`page`](GetSurveysSubmissions::page), [`limit`](GetSurveysSubmissions::limit), [`survey_id`](GetSurveysSubmissions::survey_id), [`q`](GetSurveysSubmissions::q), [`start_at`](GetSurveysSubmissions::start_at), [`end_at`](GetSurveysSubmissions::end_at)); `.send().await` runs the call.
-    ///
-    /// Requires scope `surveys.readonly`. Takes a sub-account (location) token.
+    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSurveysSubmissions`] ([`page`](GetSurveysSubmissions::page), [`limit`](GetSurveysSubmissions::limit), [`survey_id`](GetSurveysSubmissions::survey_id), [`q`](GetSurveysSubmissions::q), [`start_at`](GetSurveysSubmissions::start_at), [`end_at`](GetSurveysSubmissions::end_at)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -107,21 +99,15 @@ impl GetSurveys {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSurveysSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSurveysSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetSurveysSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetSurveysSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -147,7 +133,7 @@ impl GetSurveys {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, type_ } = self;
-        let request = Request::to(Method::GET, "/surveys/", "2021-07-28")
+        let request = Request::get("/surveys/", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("skip", skip.as_ref())
             .query_opt("limit", limit.as_ref())
@@ -210,23 +196,17 @@ impl GetSurveysSubmissions {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetSurveysSubmissionSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetSurveysSubmissionSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<
-            ghl_runtime::Response<types::GetSurveysSubmissionSuccessfulResponseDto>,
-        >,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<
+        ghl_runtime::Response<types::GetSurveysSubmissionSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -253,7 +233,7 @@ impl GetSurveysSubmissions {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, page, limit, survey_id, q, start_at, end_at } = self;
-        let request = Request::to(Method::GET, "/surveys/submissions", "2021-07-28")
+        let request = Request::get("/surveys/submissions", "2021-07-28")
             .query("locationId", &location_id)
             .query_opt("page", page.as_ref())
             .query_opt("limit", limit.as_ref())

@@ -8,215 +8,173 @@ use serde::{Deserialize, Serialize};
 /// The `contactSessionIds` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/ContactSessionIds`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactSessionIds {
     /// The `ids` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 
 /// The `eventData` field of [`OthersSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/EventDataSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EventDataSchema {
     /// Example: `fb.1.123456789.987654321`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbc: Option<String>,
     /// Example: `fbp.1.987654321.123456789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
     /// The `page` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageDetailsSchema>,
     /// Example: `page-visit`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Example: `survey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium: Option<String>,
     /// Example: `Direct traffic`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `v3`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Example: `example-ad-source`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_source: Option<String>,
     /// Example: `medium-id-123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medium_id: Option<String>,
     /// Example: `parent-id-456`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Example: `https://staging.gohighlevel.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
     /// Example: `event-id-789`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fb_event_id: Option<String>,
     /// Example: `1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<f64>,
     /// Example: `Parent Survey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_name: Option<String>,
     /// Example: `example-fingerprint`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
     /// Example: `survey`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_visit_type: Option<String>,
     /// The `contactSessionIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_session_ids: Option<ContactSessionIds>,
 }
 
 /// An item of the `surveys` field of [`GetSurveysSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetSurveysSchema {
     /// Example: `I5GFa3d3cKjojpe4VVUx`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `Survey 1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }
 
 /// The response to `GET /surveys/submissions`.
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSubmissionSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSurveysSubmissionSuccessfulResponseDto {
     /// The `submissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submissions: Option<Vec<SubmissionSchema>>,
     /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaSchema>,
 }
 
 /// The response to `GET /surveys/`.
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSurveysSuccessfulResponseDto {
     /// The `surveys` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub surveys: Option<Vec<GetSurveysSchema>>,
-    /// Number of surveys
-    ///
-    /// Example: `20`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Number of surveys. Example: `20`.
     pub total: Option<i64>,
 }
 
 /// The `meta` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/metaSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MetaSchema {
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
     /// The `nextPage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
     /// The `prevPage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
 /// The `others` field of [`SubmissionSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/othersSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OthersSchema {
     /// Example: `john@deo.com`
-    #[serde(
-        rename = "__submissions_other_field__",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "__submissions_other_field__")]
     pub submissions_other_field: Option<String>,
     /// Example: `20`
-    #[serde(
-        rename = "__custom_field_id__",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "__custom_field_id__")]
     pub custom_field_id: Option<String>,
     /// The `eventData` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_data: Option<EventDataSchema>,
     /// The `fieldsOriSequance` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields_ori_sequance: Option<Vec<String>>,
 }
 
 /// The `page` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/PageDetailsSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PageDetailsSchema {
     /// Example: `https://example.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Example: `Example Page`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
 /// An item of the `submissions` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/SubmissionSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SubmissionSchema {
     /// Example: `be759b9a-c3ec-4b29-ba07-fc3c89c77673`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `9NkT25Vor1v4aQatFsv2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
     /// Example: `2020-11-01T18:02:21.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `jjusM6EOngDExnbo2DbU`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_id: Option<String>,
     /// Example: `test`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `test@test.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The `others` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others: Option<OthersSchema>,
 }

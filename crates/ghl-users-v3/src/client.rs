@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Users API v3 API: one method per operation of `apps/v3/users-v3.json`.
@@ -29,11 +29,7 @@ impl UsersV3Client {
 
     /// Create User
     ///
-    /// `POST /users/` (operation `create-user`, API version `v3`).
-    ///
-    /// Returns a [`CreateUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `POST /users/` (operation `create-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -47,11 +43,7 @@ impl UsersV3Client {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `v3`).
-    ///
-    /// Returns a [`SearchUsers`] to set optional inputs on ([`query`](SearchUsers::query), [`skip`](SearchUsers::skip), [`limit`](SearchUsers::limit), [`location_id`](SearchUsers::location_id), [`type_`](SearchUsers::type_), [`role`](SearchUsers::role), [`ids`](SearchUsers::ids), [`sort`](SearchUsers::sort), [`sort_direction`](SearchUsers::sort_direction), [`enabled2way_sync`](SearchUsers::enabled2way_sync)); `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`SearchUsers`] ([`query`](SearchUsers::query), [`skip`](SearchUsers::skip), [`limit`](SearchUsers::limit), [`location_id`](SearchUsers::location_id), [`type_`](SearchUsers::type_), [`role`](SearchUsers::role), [`ids`](SearchUsers::ids), [`sort`](SearchUsers::sort), [`sort_direction`](SearchUsers::sort_direction), [`enabled2way_sync`](SearchUsers::enabled2way_sync)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -81,11 +73,7 @@ impl UsersV3Client {
     ///
     /// Filter users by company ID, deleted status, and email array
     ///
-    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `v3`).
-    ///
-    /// Returns a [`FilterUsersByEmail`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes an agency (company) token.
+    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `v3`). Requires scope `users.readonly`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -102,11 +90,7 @@ impl UsersV3Client {
 
     /// Delete User
     ///
-    /// `DELETE /users/{userId}` (operation `delete-user`, API version `v3`).
-    ///
-    /// Returns a [`DeleteUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /users/{userId}` (operation `delete-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -120,11 +104,7 @@ impl UsersV3Client {
 
     /// Get User
     ///
-    /// `GET /users/{userId}` (operation `get-user`, API version `v3`).
-    ///
-    /// Returns a [`GetUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/{userId}` (operation `get-user`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -142,11 +122,7 @@ impl UsersV3Client {
 
     /// Update User
     ///
-    /// `PUT /users/{userId}` (operation `update-user`, API version `v3`).
-    ///
-    /// Returns a [`UpdateUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /users/{userId}` (operation `update-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -174,27 +150,21 @@ pub struct CreateUser {
 
 impl CreateUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/users/", "v3")
+        let request = Request::post("/users/", "v3")
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -282,21 +252,15 @@ impl SearchUsers {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchUserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchUserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -335,7 +299,7 @@ impl SearchUsers {
             sort_direction,
             enabled2way_sync,
         } = self;
-        let request = Request::to(Method::GET, "/users/search", "v3")
+        let request = Request::get("/users/search", "v3")
             .query("companyId", &company_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -363,21 +327,15 @@ pub struct FilterUsersByEmail {
 
 impl FilterUsersByEmail {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchUserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchUserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -403,7 +361,7 @@ impl FilterUsersByEmail {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/users/search/filter-by-email", "v3")
+        let request = Request::post("/users/search/filter-by-email", "v3")
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -421,27 +379,21 @@ pub struct DeleteUser {
 
 impl DeleteUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteUserSuccessfulResponseV3Dto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteUserSuccessfulResponseV3Dto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteUserSuccessfulResponseV3Dto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteUserSuccessfulResponseV3Dto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let request = Request::to(Method::DELETE, "/users/{userId}", "v3")
+        let request = Request::delete("/users/{userId}", "v3")
             .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -459,27 +411,21 @@ pub struct GetUser {
 
 impl GetUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let request = Request::to(Method::GET, "/users/{userId}", "v3")
+        let request = Request::get("/users/{userId}", "v3")
             .path_param("userId", &user_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -498,27 +444,21 @@ pub struct UpdateUser {
 
 impl UpdateUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id, body } = self;
-        let request = Request::to(Method::PUT, "/users/{userId}", "v3")
+        let request = Request::put("/users/{userId}", "v3")
             .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);

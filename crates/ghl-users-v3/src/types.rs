@@ -8,17 +8,14 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /users/`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/CreateUserDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateUserDto {
-    /// Company/Agency ID to associate the user with
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
+    /// Company/Agency ID to associate the user with. Example: `ve9EPM428h8vShlRW1KT`.
     pub company_id: String,
-    /// Email address of the user (used for login)
-    ///
-    /// Example: `john@deo.com`
+    /// Email address of the user (used for login). Example: `john@deo.com`.
     pub email: String,
     /// Password for the user account. All passwords will be required to meet the following criteria:
     ///
@@ -30,50 +27,29 @@ pub struct CreateUserDto {
     ///
     /// Example: `************`
     pub password: String,
-    /// Phone number of the user in E.164 format
-    ///
-    /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the user in E.164 format. Example: `+18832327657`.
     pub phone: Option<String>,
-    /// User account type (account for sub-account users, agency for agency-level users)
-    ///
-    /// Example: `account`
+    /// User account type (account for sub-account users, agency for agency-level users). Example: `account`.
     pub type_: String,
-    /// User role within the account (admin or user)
-    ///
-    /// Example: `admin`
+    /// User role within the account (admin or user). Example: `admin`.
     pub role: String,
     /// List of location IDs to assign to the user
     pub location_ids: Vec<String>,
     /// User permissions controlling access to various features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. Note:- If passed empty all the scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
-    /// URL of the user profile photo
-    ///
-    /// Example: `https://img.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the user profile photo. Example: `https://img.png`.
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
-    /// First name of the user
-    ///
-    /// Example: `John`
+    /// First name of the user. Example: `John`.
     pub first_name: String,
-    /// Last name of the user
-    ///
-    /// Example: `Deo`
+    /// Last name of the user. Example: `Deo`.
     pub last_name: String,
 }
 
@@ -163,55 +139,35 @@ impl CreateUserDto {
 /// The response to `DELETE /users/{userId}`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/DeleteUserSuccessfulResponseV3Dto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteUserSuccessfulResponseV3Dto {
-    /// Indicates whether the user deletion was queued successfully
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Indicates whether the user deletion was queued successfully. Example: `true`.
     pub succeeded: Option<bool>,
-    /// Message describing the result of the deletion request
-    ///
-    /// Example: `Queued deleting user with e-mail john@deo.com and name John Deo. Will take effect in a few minutes.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message describing the result of the deletion request. Example: `Queued deleting user with e-mail john@deo.com and name John Deo. Will take effect in a few minutes.`.
     pub message: Option<String>,
 }
 
 /// The body of `POST /users/search/filter-by-email`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/FilterByEmailDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FilterByEmailDto {
-    /// Company ID to filter users
-    ///
-    /// Example: `5DP41231LkQsiKESj6rh`
+    /// Company ID to filter users. Example: `5DP41231LkQsiKESj6rh`.
     pub company_id: String,
-    /// Comma-separated list of email addresses to filter users
-    ///
-    /// Example: `user1@example.com,user2@example.com`
+    /// Comma-separated list of email addresses to filter users. Example: `user1@example.com,user2@example.com`.
     pub emails: String,
-    /// Filter deleted users
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter deleted users. Example: `false`.
     pub deleted: Option<bool>,
-    /// No of results to be skipped before returning the result
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// No of results to be skipped before returning the result. Example: `1`.
     pub skip: Option<i64>,
-    /// No of results to be limited before returning the result
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// No of results to be limited before returning the result. Example: `10`.
     pub limit: Option<i64>,
-    /// Projection fields to return. Use "all" for all fields, or specify comma-separated field names. Default returns only id and email
-    ///
-    /// Example: `all`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Projection fields to return. Use "all" for all fields, or specify comma-separated field names. Default returns only id and email. Example: `all`.
     pub projection: Option<String>,
 }
 
@@ -256,199 +212,86 @@ impl FilterByEmailDto {
 /// The `permissions` field of [`CreateUserDto`], the `permissions` field of [`UpdateUserDto`], the `permissions` field of [`UserSchema`] and 1 more place.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/PermissionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PermissionsDto {
-    /// Whether campaigns are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether campaigns are enabled for this user. Example: `true`.
     pub campaigns_enabled: Option<bool>,
-    /// Whether campaigns are in read-only mode for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether campaigns are in read-only mode for this user. Example: `false`.
     pub campaigns_read_only: Option<bool>,
-    /// Whether contacts are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether contacts are enabled for this user. Example: `true`.
     pub contacts_enabled: Option<bool>,
-    /// Whether workflows are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether workflows are enabled for this user. Example: `true`.
     pub workflows_enabled: Option<bool>,
-    /// Whether workflows are in read-only mode for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether workflows are in read-only mode for this user. Example: `true`.
     pub workflows_read_only: Option<bool>,
-    /// Whether triggers are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether triggers are enabled for this user. Example: `true`.
     pub triggers_enabled: Option<bool>,
-    /// Whether funnels are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether funnels are enabled for this user. Example: `true`.
     pub funnels_enabled: Option<bool>,
-    /// Whether websites are enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether websites are enabled for this user. Example: `false`.
     pub websites_enabled: Option<bool>,
-    /// Whether opportunities are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether opportunities are enabled for this user. Example: `true`.
     pub opportunities_enabled: Option<bool>,
-    /// Whether dashboard statistics are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether dashboard statistics are enabled for this user. Example: `true`.
     pub dashboard_stats_enabled: Option<bool>,
-    /// Whether bulk requests are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether bulk requests are enabled for this user. Example: `true`.
     pub bulk_requests_enabled: Option<bool>,
-    /// Whether appointments are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether appointments are enabled for this user. Example: `true`.
     pub appointments_enabled: Option<bool>,
-    /// Whether reviews are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether reviews are enabled for this user. Example: `true`.
     pub reviews_enabled: Option<bool>,
-    /// Whether online listings are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether online listings are enabled for this user. Example: `true`.
     pub online_listings_enabled: Option<bool>,
-    /// Whether phone calls are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether phone calls are enabled for this user. Example: `true`.
     pub phone_call_enabled: Option<bool>,
-    /// Whether conversations are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether conversations are enabled for this user. Example: `true`.
     pub conversations_enabled: Option<bool>,
-    /// Whether the user can only access data assigned to them
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the user can only access data assigned to them. Example: `false`.
     pub assigned_data_only: Option<bool>,
-    /// Whether AdWords reporting is enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether AdWords reporting is enabled for this user. Example: `false`.
     pub adwords_reporting_enabled: Option<bool>,
-    /// Whether membership features are enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether membership features are enabled for this user. Example: `false`.
     pub membership_enabled: Option<bool>,
-    /// Whether Facebook Ads reporting is enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Facebook Ads reporting is enabled for this user. Example: `false`.
     pub facebook_ads_reporting_enabled: Option<bool>,
-    /// Whether attributions reporting is enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether attributions reporting is enabled for this user. Example: `false`.
     pub attributions_reporting_enabled: Option<bool>,
-    /// Whether settings are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether settings are enabled for this user. Example: `true`.
     pub settings_enabled: Option<bool>,
-    /// Whether tags are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether tags are enabled for this user. Example: `true`.
     pub tags_enabled: Option<bool>,
-    /// Whether lead value features are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether lead value features are enabled for this user. Example: `true`.
     pub lead_value_enabled: Option<bool>,
-    /// Whether marketing features are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether marketing features are enabled for this user. Example: `true`.
     pub marketing_enabled: Option<bool>,
-    /// Whether agent reporting is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether agent reporting is enabled for this user. Example: `true`.
     pub agent_reporting_enabled: Option<bool>,
-    /// Whether the bot service is enabled for this user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the bot service is enabled for this user. Example: `false`.
     pub bot_service: Option<bool>,
-    /// Whether the social planner is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the social planner is enabled for this user. Example: `true`.
     pub social_planner: Option<bool>,
-    /// Whether blogging is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether blogging is enabled for this user. Example: `true`.
     pub blogging_enabled: Option<bool>,
-    /// Whether invoices are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether invoices are enabled for this user. Example: `true`.
     pub invoice_enabled: Option<bool>,
-    /// Whether the affiliate manager is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the affiliate manager is enabled for this user. Example: `true`.
     pub affiliate_manager_enabled: Option<bool>,
-    /// Whether Content AI is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether Content AI is enabled for this user. Example: `true`.
     pub content_ai_enabled: Option<bool>,
-    /// Whether refunds are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether refunds are enabled for this user. Example: `true`.
     pub refunds_enabled: Option<bool>,
-    /// Whether recording payments is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether recording payments is enabled for this user. Example: `true`.
     pub record_payment_enabled: Option<bool>,
-    /// Whether cancelling subscriptions is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether cancelling subscriptions is enabled for this user. Example: `true`.
     pub cancel_subscription_enabled: Option<bool>,
-    /// Whether payments are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether payments are enabled for this user. Example: `true`.
     pub payments_enabled: Option<bool>,
-    /// Whether communities are enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether communities are enabled for this user. Example: `true`.
     pub communities_enabled: Option<bool>,
-    /// Whether exporting payments is enabled for this user
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether exporting payments is enabled for this user. Example: `true`.
     pub export_payments_enabled: Option<bool>,
 }
 
@@ -740,27 +583,18 @@ pub use ghl_common::types::PlatformLanguage;
 /// The `roles` field of [`UserSchema`] and the `roles` field of [`UserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/RoleSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RoleSchema {
-    /// User account type (account for sub-account users, agency for agency-level users)
-    ///
-    /// Example: `account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User account type (account for sub-account users, agency for agency-level users). Example: `account`.
     pub type_: Option<String>,
-    /// User role within the account (admin or user)
-    ///
-    /// Example: `admin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User role within the account (admin or user). Example: `admin`.
     pub role: Option<String>,
     /// List of location IDs the user has access to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
-    /// Whether the user is restricted to specific sub-accounts only
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the user is restricted to specific sub-accounts only. Example: `true`.
     pub restrict_sub_account: Option<bool>,
 }
 
@@ -969,40 +803,29 @@ ghl_runtime::string_enum! {
 /// The response to `GET /users/search` and the response to `POST /users/search/filter-by-email`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/SearchUserSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchUserSuccessfulResponseDto {
     /// List of users matching the search criteria
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserSchema>>,
-    /// Total number of users matching the search criteria
-    ///
-    /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Total number of users matching the search criteria. Example: `1231`.
     pub count: Option<i64>,
 }
 
 /// The body of `PUT /users/{userId}`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UpdateUserDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserDto {
-    /// First name of the user
-    ///
-    /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the user. Example: `John`.
     pub first_name: Option<String>,
-    /// Last name of the user
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the user. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Email update is no longer supported due to security reasons.
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email update is no longer supported due to security reasons. Example: `john@deo.com`.
     pub email: Option<String>,
     /// New password for the user account. All passwords will be required to meet the following criteria:
     ///
@@ -1013,52 +836,28 @@ pub struct UpdateUserDto {
     /// - At least one special character (e.g., !, @, #, $)
     ///
     /// Example: `************`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// Phone number of the user in E.164 format
-    ///
-    /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the user in E.164 format. Example: `+18832327657`.
     pub phone: Option<String>,
-    /// User account type (account for sub-account users, agency for agency-level users)
-    ///
-    /// Example: `account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User account type (account for sub-account users, agency for agency-level users). Example: `account`.
     pub type_: Option<String>,
-    /// User role within the account (admin or user)
-    ///
-    /// Example: `admin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// User role within the account (admin or user). Example: `admin`.
     pub role: Option<String>,
-    /// Company/Agency Id. Required for Agency Level access
-    ///
-    /// Example: `UAXssdawIWAWD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company/Agency Id. Required for Agency Level access. Example: `UAXssdawIWAWD`.
     pub company_id: Option<String>,
     /// List of sub-account location IDs the user should have access to
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// User permissions controlling access to various features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
-    /// URL of the user profile photo
-    ///
-    /// Example: `https://img.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// URL of the user profile photo. Example: `https://img.png`.
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }
 
@@ -1187,122 +986,69 @@ impl UpdateUserDto {
 /// An item of the `users` field of [`SearchUserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UserSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSchema {
-    /// Unique identifier of the user
-    ///
-    /// Example: `0IHuJvc2ofPAAA8GzTRi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the user. Example: `0IHuJvc2ofPAAA8GzTRi`.
     pub id: Option<String>,
-    /// Full name of the user
-    ///
-    /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the user. Example: `John Deo`.
     pub name: Option<String>,
-    /// First name of the user
-    ///
-    /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the user. Example: `John`.
     pub first_name: Option<String>,
-    /// Last name of the user
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the user. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Email address of the user
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the user. Example: `john@deo.com`.
     pub email: Option<String>,
-    /// Phone number of the user
-    ///
-    /// Example: `+1 808-868-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the user. Example: `+1 808-868-8888`.
     pub phone: Option<String>,
     /// Phone extension of the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// User permissions controlling access to various features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// List of OAuth scopes granted to this user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
     /// Role and access configuration for the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
-    /// Whether the user has been deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the user has been deleted. Example: `false`.
     pub deleted: Option<bool>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }
 
 /// The response to `POST /users/`, the response to `GET /users/{userId}` and the response to `PUT /users/{userId}`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/UserSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSuccessfulResponseDto {
-    /// Unique identifier of the user
-    ///
-    /// Example: `0IHuJvc2ofPAAA8GzTRi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Unique identifier of the user. Example: `0IHuJvc2ofPAAA8GzTRi`.
     pub id: Option<String>,
-    /// Full name of the user
-    ///
-    /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name of the user. Example: `John Deo`.
     pub name: Option<String>,
-    /// First name of the user
-    ///
-    /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name of the user. Example: `John`.
     pub first_name: Option<String>,
-    /// Last name of the user
-    ///
-    /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name of the user. Example: `Deo`.
     pub last_name: Option<String>,
-    /// Email address of the user
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email address of the user. Example: `john@deo.com`.
     pub email: Option<String>,
-    /// Phone number of the user
-    ///
-    /// Example: `+1 808-868-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number of the user. Example: `+1 808-868-8888`.
     pub phone: Option<String>,
     /// Phone extension of the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// User permissions controlling access to various features
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// List of OAuth scopes granted to this user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
     /// Role and access configuration for the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }

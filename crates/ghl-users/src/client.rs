@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Users API: one method per operation of `apps/users.json`.
@@ -31,11 +31,7 @@ impl UsersClient {
     ///
     /// Deprecated. Use `GET /users/search` instead. Pass `locationId` as a query parameter to filter results by location, along with the required `companyId` and other search filters as needed.
     ///
-    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetUserByLocation`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes a sub-account (location) token.
+    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -53,11 +49,7 @@ impl UsersClient {
 
     /// Create User
     ///
-    /// `POST /users/` (operation `create-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`CreateUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `POST /users/` (operation `create-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -71,11 +63,7 @@ impl UsersClient {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`).
-    ///
-    /// Returns a [`SearchUsers`] to set optional inputs on ([`query`](SearchUsers::query), [`skip`](SearchUsers::skip), [`limit`](SearchUsers::limit), [`location_id`](SearchUsers::location_id), [`type_`](SearchUsers::type_), [`role`](SearchUsers::role), [`ids`](SearchUsers::ids), [`sort`](SearchUsers::sort), [`sort_direction`](SearchUsers::sort_direction), [`enabled2way_sync`](SearchUsers::enabled2way_sync)); `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`SearchUsers`] ([`query`](SearchUsers::query), [`skip`](SearchUsers::skip), [`limit`](SearchUsers::limit), [`location_id`](SearchUsers::location_id), [`type_`](SearchUsers::type_), [`role`](SearchUsers::role), [`ids`](SearchUsers::ids), [`sort`](SearchUsers::sort), [`sort_direction`](SearchUsers::sort_direction), [`enabled2way_sync`](SearchUsers::enabled2way_sync)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -105,11 +93,7 @@ impl UsersClient {
     ///
     /// Filter users by company ID, deleted status, and email array
     ///
-    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `2021-07-28`).
-    ///
-    /// Returns a [`FilterUsersByEmail`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes an agency (company) token.
+    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `2021-07-28`). Requires scope `users.readonly`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -126,11 +110,7 @@ impl UsersClient {
 
     /// Delete User
     ///
-    /// `DELETE /users/{userId}` (operation `delete-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`DeleteUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /users/{userId}` (operation `delete-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -144,11 +124,7 @@ impl UsersClient {
 
     /// Get User
     ///
-    /// `GET /users/{userId}` (operation `get-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/{userId}` (operation `get-user`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -166,11 +142,7 @@ impl UsersClient {
 
     /// Update User
     ///
-    /// `PUT /users/{userId}` (operation `update-user`, API version `2021-07-28`).
-    ///
-    /// Returns a [`UpdateUser`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /users/{userId}` (operation `update-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -198,27 +170,21 @@ pub struct GetUserByLocation {
 
 impl GetUserByLocation {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::LocationSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::LocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::LocationSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::LocationSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/users/", "2021-07-28")
+        let request = Request::get("/users/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -236,27 +202,21 @@ pub struct CreateUser {
 
 impl CreateUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/users/", "2021-07-28")
+        let request = Request::post("/users/", "2021-07-28")
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(&body);
@@ -344,21 +304,15 @@ impl SearchUsers {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchUserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchUserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -397,7 +351,7 @@ impl SearchUsers {
             sort_direction,
             enabled2way_sync,
         } = self;
-        let request = Request::to(Method::GET, "/users/search", "2021-07-28")
+        let request = Request::get("/users/search", "2021-07-28")
             .query("companyId", &company_id)
             .query_opt("query", query.as_ref())
             .query_opt("skip", skip.as_ref())
@@ -425,21 +379,15 @@ pub struct FilterUsersByEmail {
 
 impl FilterUsersByEmail {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::SearchUserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::SearchUserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -465,11 +413,7 @@ impl FilterUsersByEmail {
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(
-                Method::POST,
-                "/users/search/filter-by-email",
-                "2021-07-28",
-            )
+        let request = Request::post("/users/search/filter-by-email", "2021-07-28")
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(&body);
@@ -487,27 +431,21 @@ pub struct DeleteUser {
 
 impl DeleteUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::DeleteUserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::DeleteUserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::DeleteUserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::DeleteUserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let request = Request::to(Method::DELETE, "/users/{userId}", "2021-07-28")
+        let request = Request::delete("/users/{userId}", "2021-07-28")
             .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -525,27 +463,21 @@ pub struct GetUser {
 
 impl GetUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id } = self;
-        let request = Request::to(Method::GET, "/users/{userId}", "2021-07-28")
+        let request = Request::get("/users/{userId}", "2021-07-28")
             .path_param("userId", &user_id)
             .scopes(&["users.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);
@@ -564,27 +496,21 @@ pub struct UpdateUser {
 
 impl UpdateUser {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::UserSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UserSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UserSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, user_id, body } = self;
-        let request = Request::to(Method::PUT, "/users/{userId}", "2021-07-28")
+        let request = Request::put("/users/{userId}", "2021-07-28")
             .path_param("userId", &user_id)
             .scopes(&["users.write"])
             .token_kinds(ghl_runtime::TokenKinds::ANY);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /users/`.
 ///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -23,7 +24,6 @@ pub struct CreateUserDto {
     /// Example: `*******`
     pub password: String,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `account`
     pub type_: String,
@@ -32,24 +32,16 @@ pub struct CreateUserDto {
     /// The `locationIds` field.
     pub location_ids: Vec<String>,
     /// The `permissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. Note:- If passed empty all the scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// Example: `https://img.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }
 
@@ -139,51 +131,35 @@ impl CreateUserDto {
 /// The response to `DELETE /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/DeleteUserSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeleteUserSuccessfulResponseDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
     /// Example: `Queued deleting user with e-mail john@deo.com and name John Deo. Will take effect in a few minutes.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// The body of `POST /users/search/filter-by-email`.
 ///
 /// Schema: `apps/users.json#/components/schemas/FilterByEmailDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FilterByEmailDto {
-    /// Company ID to filter users
-    ///
-    /// Example: `5DP41231LkQsiKESj6rh`
+    /// Company ID to filter users. Example: `5DP41231LkQsiKESj6rh`.
     pub company_id: String,
-    /// Comma-separated list of email addresses to filter users
-    ///
-    /// Example: `user1@example.com,user2@example.com`
+    /// Comma-separated list of email addresses to filter users. Example: `user1@example.com,user2@example.com`.
     pub emails: String,
-    /// Filter deleted users
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Filter deleted users. Example: `false`.
     pub deleted: Option<bool>,
-    /// No of results to be skipped before returning the result
-    ///
-    /// Example: `1`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// No of results to be skipped before returning the result. Example: `1`.
     pub skip: Option<i64>,
-    /// No of results to be limited before returning the result
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// No of results to be limited before returning the result. Example: `10`.
     pub limit: Option<i64>,
-    /// Projection fields to return. Use "all" for all fields, or specify comma-separated field names. Default returns only id and email
-    ///
-    /// Example: `all`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Projection fields to return. Use "all" for all fields, or specify comma-separated field names. Default returns only id and email. Example: `all`.
     pub projection: Option<String>,
 }
 
@@ -228,134 +204,97 @@ impl FilterByEmailDto {
 /// The response to `GET /users/`.
 ///
 /// Schema: `apps/users.json#/components/schemas/LocationSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LocationSuccessfulResponseDto {
     /// The `users` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserSchema>>,
 }
 
 /// The `permissions` field of [`CreateUserDto`], the `permissions` field of [`UpdateUserDto`], the `permissions` field of [`UserSchema`] and 1 more place.
 ///
 /// Schema: `apps/users.json#/components/schemas/PermissionsDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PermissionsDto {
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns_read_only: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows_read_only: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triggers_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub funnels_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub websites_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dashboard_stats_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulk_requests_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointments_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online_listings_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_call_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversations_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_data_only: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adwords_reporting_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facebook_ads_reporting_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions_reporting_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_value_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketing_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_reporting_enabled: Option<bool>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_service: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_planner: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blogging_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliate_manager_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ai_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunds_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_payment_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_subscription_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payments_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub communities_enabled: Option<bool>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_payments_enabled: Option<bool>,
 }
 
@@ -647,21 +586,18 @@ pub use ghl_common::types::PlatformLanguage;
 /// The `roles` field of [`UserSchema`] and the `roles` field of [`UserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/users.json#/components/schemas/RoleSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RoleSchema {
     /// Example: `account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `admin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The `locationIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restrict_sub_account: Option<bool>,
 }
 
@@ -865,74 +801,53 @@ ghl_runtime::string_enum! {
 /// The response to `GET /users/search` and the response to `POST /users/search/filter-by-email`.
 ///
 /// Schema: `apps/users.json#/components/schemas/SearchUserSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchUserSuccessfulResponseDto {
     /// The `users` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserSchema>>,
     /// Example: `1231`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
 
 /// The body of `PUT /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUserDto {
     /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    /// Email update is no longer supported due to security reasons.
-    ///
-    /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Email update is no longer supported due to security reasons. Example: `john@deo.com`.
     pub email: Option<String>,
     /// Example: `*******`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// Example: `+18832327657`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Example: `account`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
     /// Example: `admin`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// Company/Agency Id. Required for Agency Level access
-    ///
-    /// Example: `UAXssdawIWAWD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Company/Agency Id. Required for Agency Level access. Example: `UAXssdawIWAWD`.
     pub company_id: Option<String>,
     /// The `locationIds` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// The `permissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// Example: `https://img.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
     /// Per-location inbound Twilio number in E.164 format, keyed by location id (Call and Voicemail Inbound Number for direct Twilio, not LC Phone). Replacement semantics: if you send twilioPhone in the request body, the stored map is replaced entirely with this object (not merged). Any location id omitted from the object is removed from the saved map. Omit the twilioPhone property entirely to leave existing numbers unchanged. Send an empty object {} to clear all per-location numbers. To clear a single location only, set that location id to an empty string "".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub twilio_phone: Option<std::collections::BTreeMap<String, String>>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }
 
@@ -1061,96 +976,69 @@ impl UpdateUserDto {
 /// An item of the `users` field of [`LocationSuccessfulResponseDto`] and an item of the `users` field of [`SearchUserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/users.json#/components/schemas/UserSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSchema {
     /// Example: `0IHuJvc2ofPAAA8GzTRi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `+1 808-868-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The `extension` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// The `permissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// The `scopes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
     /// The `roles` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }
 
 /// The response to `POST /users/`, the response to `GET /users/{userId}` and the response to `PUT /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UserSuccessfulResponseDto {
     /// Example: `0IHuJvc2ofPAAA8GzTRi`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `John Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `John`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Example: `Deo`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Example: `john@deo.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Example: `+1 808-868-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The `extension` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     /// The `permissions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// The `scopes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Scopes>,
     /// The `roles` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// LC Phone Inbound Phone Numbers
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lc_phone: Option<serde_json::Value>,
-    /// Platform language preference for the user
-    ///
-    /// Example: `en_US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Platform language preference for the user. Example: `en_US`.
     pub platform_language: Option<PlatformLanguage>,
 }

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the Voice AI API: one method per operation of `apps/v3/voice-ai-v3.json`.
@@ -31,11 +31,7 @@ impl VoiceAiV3Client {
     ///
     /// Create a new action for a voice AI agent. Actions define specific behaviors and capabilities for the agent during calls.
     ///
-    /// `POST /voice-ai/actions` (operation `create-action`, API version `v3`).
-    ///
-    /// Returns a [`CreateAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `POST /voice-ai/actions` (operation `create-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,11 +47,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete an existing action from a voice AI agent. This permanently removes the action and its configuration.
     ///
-    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -84,11 +76,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve details of a specific action by its ID. Returns the action configuration including actionParameters.
     ///
-    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`).
-    ///
-    /// Returns a [`GetAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -114,11 +102,7 @@ impl VoiceAiV3Client {
     ///
     /// Update an existing action for a voice AI agent. Modifies the behavior and configuration of an agent action.
     ///
-    /// `PUT /voice-ai/actions/{actionId}` (operation `update-action`, API version `v3`).
-    ///
-    /// Returns a [`UpdateAction`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `PUT /voice-ai/actions/{actionId}` (operation `update-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -143,11 +127,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve a paginated list of agents for given location.
     ///
-    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`).
-    ///
-    /// Returns a [`GetAgents`] to set optional inputs on ([`page`](GetAgents::page), [`page_size`](GetAgents::page_size), [`query`](GetAgents::query)); `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgents`] ([`page`](GetAgents::page), [`page_size`](GetAgents::page_size), [`query`](GetAgents::query)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -170,11 +150,7 @@ impl VoiceAiV3Client {
     ///
     /// Create a new voice AI agent configuration and settings
     ///
-    /// `POST /voice-ai/agents` (operation `create-agent`, API version `v3`).
-    ///
-    /// Returns a [`CreateAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `POST /voice-ai/agents` (operation `create-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -190,11 +166,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete a voice AI agent and all its configurations
     ///
-    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`).
-    ///
-    /// Returns a [`DeleteAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -220,11 +192,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve detailed configuration and settings for a specific voice AI agent
     ///
-    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`).
-    ///
-    /// Returns a [`GetAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -250,11 +218,7 @@ impl VoiceAiV3Client {
     ///
     /// Partially update an existing voice AI agent
     ///
-    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`).
-    ///
-    /// Returns a [`PatchAgent`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -282,11 +246,7 @@ impl VoiceAiV3Client {
     ///
     /// Returns call logs for Voice AI agents scoped to a location. Supports filtering by agent, contact, call type, action types, and date range (interpreted in the provided IANA timezone). Also supports sorting and 1-based pagination.
     ///
-    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`).
-    ///
-    /// Returns a [`GetCallLogs`] to set optional inputs on ([`agent_id`](GetCallLogs::agent_id), [`contact_id`](GetCallLogs::contact_id), [`call_type`](GetCallLogs::call_type), [`start_date`](GetCallLogs::start_date), [`end_date`](GetCallLogs::end_date), [`action_type`](GetCallLogs::action_type), [`sort_by`](GetCallLogs::sort_by), [`sort`](GetCallLogs::sort), [`page`](GetCallLogs::page), [`page_size`](GetCallLogs::page_size)); `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCallLogs`] ([`agent_id`](GetCallLogs::agent_id), [`contact_id`](GetCallLogs::contact_id), [`call_type`](GetCallLogs::call_type), [`start_date`](GetCallLogs::start_date), [`end_date`](GetCallLogs::end_date), [`action_type`](GetCallLogs::action_type), [`sort_by`](GetCallLogs::sort_by), [`sort`](GetCallLogs::sort), [`page`](GetCallLogs::page), [`page_size`](GetCallLogs::page_size)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -316,11 +276,7 @@ impl VoiceAiV3Client {
     ///
     /// Returns a call log by callId.
     ///
-    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`).
-    ///
-    /// Returns a [`GetCallLog`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -353,25 +309,21 @@ pub struct CreateAction {
 
 impl CreateAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
-        let request = Request::to(Method::POST, "/voice-ai/actions", "v3")
+        let request = Request::post("/voice-ai/actions", "v3")
             .scopes(&["voice-ai-agent-goals.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -391,21 +343,19 @@ pub struct DeleteAction {
 
 impl DeleteAction {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, location_id, agent_id } = self;
-        let request = Request::to(Method::DELETE, "/voice-ai/actions/{actionId}", "v3")
+        let request = Request::delete("/voice-ai/actions/{actionId}", "v3")
             .path_param("actionId", &action_id)
             .query("locationId", &location_id)
             .query("agentId", &agent_id)
@@ -427,25 +377,21 @@ pub struct GetAction {
 
 impl GetAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, location_id } = self;
-        let request = Request::to(Method::GET, "/voice-ai/actions/{actionId}", "v3")
+        let request = Request::get("/voice-ai/actions/{actionId}", "v3")
             .path_param("actionId", &action_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agent-goals.readonly"])
@@ -465,25 +411,21 @@ pub struct UpdateAction {
 
 impl UpdateAction {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::UpdateActionResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::UpdateActionResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::UpdateActionResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::UpdateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, action_id, body } = self;
-        let request = Request::to(Method::PUT, "/voice-ai/actions/{actionId}", "v3")
+        let request = Request::put("/voice-ai/actions/{actionId}", "v3")
             .path_param("actionId", &action_id)
             .scopes(&["voice-ai-agent-goals.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -523,19 +465,15 @@ impl GetAgents {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetAgentsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAgentsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAgentsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAgentsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -594,7 +532,7 @@ impl GetAgents {
                 ),
             );
         }
-        let request = Request::to(Method::GET, "/voice-ai/agents", "v3")
+        let request = Request::get("/voice-ai/agents", "v3")
             .query_opt("page", page.as_ref())
             .query_opt("pageSize", page_size.as_ref())
             .query("locationId", &location_id)
@@ -615,19 +553,15 @@ pub struct CreateAgent {
 
 impl CreateAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CreateAgentResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CreateAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CreateAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CreateAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -641,7 +575,7 @@ impl CreateAgent {
                 ),
             );
         }
-        let request = Request::to(Method::POST, "/voice-ai/agents", "v3")
+        let request = Request::post("/voice-ai/agents", "v3")
             .scopes(&["voice-ai-agents.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
@@ -660,21 +594,19 @@ pub struct DeleteAgent {
 
 impl DeleteAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<()> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
-        self,
-    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id } = self;
-        let request = Request::to(Method::DELETE, "/voice-ai/agents/{agentId}", "v3")
+        let request = Request::delete("/voice-ai/agents/{agentId}", "v3")
             .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .ignore_body()
@@ -695,25 +627,21 @@ pub struct GetAgent {
 
 impl GetAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::GetAgentResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, agent_id, location_id } = self;
-        let request = Request::to(Method::GET, "/voice-ai/agents/{agentId}", "v3")
+        let request = Request::get("/voice-ai/agents/{agentId}", "v3")
             .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agents.readonly"])
@@ -734,19 +662,15 @@ pub struct PatchAgent {
 
 impl PatchAgent {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::PatchAgentResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::PatchAgentResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::PatchAgentResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::PatchAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -760,7 +684,7 @@ impl PatchAgent {
                 ),
             );
         }
-        let request = Request::to(Method::PATCH, "/voice-ai/agents/{agentId}", "v3")
+        let request = Request::patch("/voice-ai/agents/{agentId}", "v3")
             .path_param("agentId", &agent_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-agents.write"])
@@ -853,19 +777,15 @@ impl GetCallLogs {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CallLogsResponseDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CallLogsResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CallLogsResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CallLogsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -902,7 +822,7 @@ impl GetCallLogs {
             page,
             page_size,
         } = self;
-        let request = Request::to(Method::GET, "/voice-ai/dashboard/call-logs", "v3")
+        let request = Request::get("/voice-ai/dashboard/call-logs", "v3")
             .query("locationId", &location_id)
             .query_opt("agentId", agent_id.as_ref())
             .query_opt("contactId", contact_id.as_ref())
@@ -931,29 +851,21 @@ pub struct GetCallLog {
 
 impl GetCallLog {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<Output = Result<types::CallLogDto>> + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::CallLogDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::CallLogDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::CallLogDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, call_id, location_id } = self;
-        let request = Request::to(
-                Method::GET,
-                "/voice-ai/dashboard/call-logs/{callId}",
-                "v3",
-            )
+        let request = Request::get("/voice-ai/dashboard/call-logs/{callId}", "v3")
             .path_param("callId", &call_id)
             .query("locationId", &location_id)
             .scopes(&["voice-ai-dashboard.readonly"])

@@ -120,17 +120,11 @@ pub use ghl_common::types::ActionType;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentActionResponseDto {
-    /// Unique identifier for this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Unique identifier for this action. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
+    /// Type of action. Example: `CALL_TRANSFER`.
     pub action_type: ActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
+    /// Human-readable name for this action. Example: `Transfer to Manager`.
     pub name: String,
     /// Action parameters - structure varies by actionType
     pub action_parameters: ActionParameters,
@@ -139,91 +133,48 @@ pub struct AgentActionResponseDto {
 /// The body of `POST /voice-ai/agents`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentCreationRequestDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentCreationRequestDto {
-    /// Unique identifier for the location where this agent will operate
-    ///
-    /// Example: `LOC123456789ABCDEF`
+    /// Unique identifier for the location where this agent will operate. Example: `LOC123456789ABCDEF`.
     pub location_id: String,
-    /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}"
-    ///
-    /// Example: `Customer Support Agent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}". Example: `Customer Support Agent`.
     pub agent_name: Option<String>,
-    /// Name of the business this agent represents. Default: Uses location name
-    ///
-    /// Example: `Acme Corporation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business this agent represents. Default: Uses location name. Example: `Acme Corporation`.
     pub business_name: Option<String>,
-    /// Initial greeting spoken when the agent answers calls. Default: Auto generated
-    ///
-    /// Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Initial greeting spoken when the agent answers calls. Default: Auto generated. Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`.
     pub welcome_message: Option<String>,
-    /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically
-    ///
-    /// Example: `You are a helpful customer service representative. Always be polite and professional.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically. Example: `You are a helpful customer service representative. Always be polite and professional.`.
     pub agent_prompt: Option<String>,
-    /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated. Example: `507f1f77bcf86cd799439011`.
     pub voice_id: Option<String>,
     /// The `language` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
     /// The `patienceLevel` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
-    /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
-    ///
-    /// Example: `600`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes). Example: `600`.
     pub max_call_duration: Option<f64>,
-    /// Enables automatic reminders when callers are silent. Default: true
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enables automatic reminders when callers are silent. Default: true. Example: `true`.
     pub send_user_idle_reminders: Option<bool>,
-    /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds. Example: `5`.
     pub reminder_after_idle_time_seconds: Option<f64>,
-    /// Phone number for receiving inbound calls to this agent. Default: null
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number for receiving inbound calls to this agent. Default: null. Example: `+1234567890`.
     pub inbound_number: Option<String>,
-    /// Identifier for the number pool managing phone number allocation. Default: null
-    ///
-    /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the number pool managing phone number allocation. Default: null. Example: `pool_507f1f77bcf86cd799439011`.
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Configuration for post-call email notifications to various recipients. Default: \[\]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
     /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
-    /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone
-    ///
-    /// Example: `America/New_York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone. Example: `America/New_York`.
     pub timezone: Option<String>,
-    /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent). Example: `false`.
     pub is_agent_as_backup_disabled: Option<bool>,
     /// Language translation settings including enablement flag and target language code. Rules: (1) translation.enabled can only be true if the agent's language is not en-US; (2) when enabled, translation.language must be either the agent's language or en-US; (3) when enabled, translation.language is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationDto>,
 }
 
@@ -386,9 +337,7 @@ impl AgentCreationRequestDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AgentWorkingHoursDto {
-    /// Day of the week for this working hours configuration (Monday=1 to Sunday=7)
-    ///
-    /// Example: `1`
+    /// Day of the week for this working hours configuration (Monday=1 to Sunday=7). Example: `1`.
     pub day_of_the_week: f64,
     /// Array of time intervals when the agent is available on this day
     pub intervals: Vec<IntervalDto>,
@@ -408,21 +357,13 @@ impl AgentWorkingHoursDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AppointmentBookingActionParameters {
-    /// Calendar ID to book appointments in
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Calendar ID to book appointments in. Example: `507f1f77bcf86cd799439011`.
     pub calendar_id: String,
-    /// Number of days ahead to offer booking dates
-    ///
-    /// Example: `3`
+    /// Number of days ahead to offer booking dates. Example: `3`.
     pub days_of_offering_dates: f64,
-    /// Number of available slots per day
-    ///
-    /// Example: `3`
+    /// Number of available slots per day. Example: `3`.
     pub slots_per_day: f64,
-    /// Hours between available slots
-    ///
-    /// Example: `1`
+    /// Hours between available slots. Example: `1`.
     pub hours_between_slots: f64,
 }
 
@@ -446,97 +387,60 @@ impl AppointmentBookingActionParameters {
 /// An item of the `executedCallActions` field of [`CallLogDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallActionSchema {
-    /// Action ID reference
-    ///
-    /// Example: `507f1f77bcf86cd799439015`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Action ID reference. Example: `507f1f77bcf86cd799439015`.
     pub action_id: Option<String>,
-    /// Action type
-    ///
-    /// Example: `SMS`
+    /// Action type. Example: `SMS`.
     pub action_type: ActionType,
-    /// Action name
-    ///
-    /// Example: `Send SMS Confirmation`
+    /// Action name. Example: `Send SMS Confirmation`.
     pub action_name: String,
     /// Action parameters - structure varies by actionType
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_parameters: Option<ActionParameters>,
-    /// When the action was executed
-    ///
-    /// Example: `2024-01-15T10:32:00.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the action was executed. Example: `2024-01-15T10:32:00.000Z`.
     pub executed_at: Option<String>,
-    /// When the trigger was received
-    ///
-    /// Example: `2024-01-15T10:31:45.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the trigger was received. Example: `2024-01-15T10:31:45.000Z`.
     pub trigger_received_at: Option<String>,
 }
 
 /// The response to `GET /voice-ai/dashboard/call-logs/{callId}` and an item of the `callLogs` field of [`CallLogsResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallLogDto {
-    /// Unique identifier for the call
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Unique identifier for the call. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Associated contact ID
-    ///
-    /// Example: `507f1f77bcf86cd799439012`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Associated contact ID. Example: `507f1f77bcf86cd799439012`.
     pub contact_id: Option<String>,
-    /// Agent ID associated with the call
-    ///
-    /// Example: `507f1f77bcf86cd799439013`
+    /// Agent ID associated with the call. Example: `507f1f77bcf86cd799439013`.
     pub agent_id: String,
-    /// Whether the agent is deleted
-    ///
-    /// Example: `false`
+    /// Whether the agent is deleted. Example: `false`.
     pub is_agent_deleted: bool,
-    /// Caller phone number
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Caller phone number. Example: `+1234567890`.
     pub from_number: Option<String>,
-    /// Timestamp when the call was created
-    ///
-    /// Example: `2024-01-15T10:30:00.000Z`
+    /// Timestamp when the call was created. Example: `2024-01-15T10:30:00.000Z`.
     pub created_at: String,
-    /// Call duration in seconds
-    ///
-    /// Example: `180`
+    /// Call duration in seconds. Example: `180`.
     pub duration: f64,
-    /// Whether this call was a trial call
-    ///
-    /// Example: `false`
+    /// Whether this call was a trial call. Example: `false`.
     pub trial_call: bool,
     /// Actions performed during the call. Note: The APPOINTMENT_BOOKING action will only be visible in executedCallActions from Sep 9th 2025.
     pub executed_call_actions: Vec<CallActionSchema>,
-    /// Call summary
-    ///
-    /// Example: `Customer called to inquire about product pricing and was transferred to sales team.`
+    /// Call summary. Example: `Customer called to inquire about product pricing and was transferred to sales team.`.
     pub summary: String,
     /// Call transcript
     pub transcript: String,
     /// Transcript translation details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationSchema>,
     /// Dynamic data extracted from the call based on agent configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extracted_data: Option<ExtractedDataSchema>,
-    /// Message identifier associated with the call
-    ///
-    /// Example: `507f1f77bcf86cd799439014`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Message identifier associated with the call. Example: `507f1f77bcf86cd799439014`.
     pub message_id: Option<String>,
 }
 
@@ -547,17 +451,11 @@ pub struct CallLogDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallLogsResponseDto {
-    /// Total number of items
-    ///
-    /// Example: `150`
+    /// Total number of items. Example: `150`.
     pub total: i64,
-    /// Page number starting from 1
-    ///
-    /// Example: `2`
+    /// Page number starting from 1. Example: `2`.
     pub page: i64,
-    /// Number of items per page
-    ///
-    /// Example: `10`
+    /// Number of items per page. Example: `10`.
     pub page_size: i64,
     /// Array of call logs
     pub call_logs: Vec<CallLogDto>,
@@ -566,30 +464,20 @@ pub struct CallLogsResponseDto {
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CallTransferActionParameters {
-    /// When to trigger this action during the call
-    ///
-    /// Example: `When the caller asks to speak to a manager`
+    /// When to trigger this action during the call. Example: `When the caller asks to speak to a manager`.
     pub trigger_prompt: String,
-    /// Type of transfer destination (currently only "number" is supported)
-    ///
-    /// Example: `number`
+    /// Type of transfer destination (currently only "number" is supported). Example: `number`.
     pub transfer_to_type: CallTransferActionParametersTransferToType,
-    /// Phone number to transfer to. Must start with +, include country code, contain only numbers, and be 11-16 characters long (e.g., +12345678901).
-    ///
-    /// Example: `+12345678901`
+    /// Phone number to transfer to. Must start with +, include country code, contain only numbers, and be 11-16 characters long (e.g., +12345678901). Example: `+12345678901`.
     pub transfer_to_value: String,
-    /// Message to tell the caller before transferring
-    ///
-    /// Example: `Let me transfer you to a manager right away`
+    /// Message to tell the caller before transferring. Example: `Let me transfer you to a manager right away`.
     pub trigger_message: String,
-    /// Whether to play whisper message to the receiving party
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to play whisper message to the receiving party. Example: `true`.
     pub hear_whisper_message: Option<bool>,
 }
 
@@ -627,87 +515,50 @@ pub type CreateActionResponseDto = AgentActionResponseDto;
 /// The response to `POST /voice-ai/agents`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateAgentResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateAgentResponseDto {
-    /// Unique identifier for the created agent
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Unique identifier for the created agent. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Unique identifier for the location where this agent operates
-    ///
-    /// Example: `LOC123456789ABCDEF`
+    /// Unique identifier for the location where this agent operates. Example: `LOC123456789ABCDEF`.
     pub location_id: String,
-    /// Display name of the voice AI agent
-    ///
-    /// Example: `Customer Support Agent`
+    /// Display name of the voice AI agent. Example: `Customer Support Agent`.
     pub agent_name: String,
-    /// Name of the business this agent represents
-    ///
-    /// Example: `Acme Corporation`
+    /// Name of the business this agent represents. Example: `Acme Corporation`.
     pub business_name: String,
-    /// Greeting message spoken when the agent answers calls
-    ///
-    /// Example: `Hello! Thank you for calling. How can I assist you today?`
+    /// Greeting message spoken when the agent answers calls. Example: `Hello! Thank you for calling. How can I assist you today?`.
     pub welcome_message: String,
-    /// Custom instructions defining the agent's behavior
-    ///
-    /// Example: `You are a helpful customer service representative.`
+    /// Custom instructions defining the agent's behavior. Example: `You are a helpful customer service representative.`.
     pub agent_prompt: String,
-    /// Identifier for the speech synthesis voice being used
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Identifier for the speech synthesis voice being used. Example: `507f1f77bcf86cd799439011`.
     pub voice_id: String,
-    /// Language code for the agent's speech and understanding
-    ///
-    /// Example: `en-US`
+    /// Language code for the agent's speech and understanding. Example: `en-US`.
     pub language: String,
-    /// Current tolerance level for caller response delays
-    ///
-    /// Example: `medium`
+    /// Current tolerance level for caller response delays. Example: `medium`.
     pub patience_level: String,
-    /// Maximum call duration in seconds, between 180-900
-    ///
-    /// Example: `600`
+    /// Maximum call duration in seconds, between 180-900. Example: `600`.
     pub max_call_duration: f64,
-    /// Indicates whether automatic idle reminders are enabled
-    ///
-    /// Example: `true`
+    /// Indicates whether automatic idle reminders are enabled. Example: `true`.
     pub send_user_idle_reminders: bool,
-    /// Seconds to wait before sending idle reminders, between 1-20
-    ///
-    /// Example: `5`
+    /// Seconds to wait before sending idle reminders, between 1-20. Example: `5`.
     pub reminder_after_idle_time_seconds: f64,
-    /// Phone number for receiving inbound calls
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number for receiving inbound calls. Example: `+1234567890`.
     pub inbound_number: Option<String>,
-    /// Identifier for the number pool managing this agent's phone allocation
-    ///
-    /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the number pool managing this agent's phone allocation. Example: `pool_507f1f77bcf86cd799439011`.
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs triggered automatically when calls end
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Current post-call notification settings including recipient configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationSchema>,
     /// Time intervals when the agent accepts calls, organized by day of week
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
-    /// IANA timezone identifier for working hours and scheduling
-    ///
-    /// Example: `America/New_York`
+    /// IANA timezone identifier for working hours and scheduling. Example: `America/New_York`.
     pub timezone: String,
-    /// Indicates whether this agent is excluded from backup scenarios
-    ///
-    /// Example: `false`
+    /// Indicates whether this agent is excluded from backup scenarios. Example: `false`.
     pub is_agent_as_backup_disabled: bool,
     /// Current language translation settings including enablement status and target language
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationSchema>,
 }
 
@@ -718,21 +569,13 @@ pub struct CreateAgentResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSingleActionDto {
-    /// Agent ID to attach the action to
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Agent ID to attach the action to. Example: `507f1f77bcf86cd799439011`.
     pub agent_id: String,
-    /// Location ID
-    ///
-    /// Example: `507f1f77bcf86cd799439012`
+    /// Location ID. Example: `507f1f77bcf86cd799439012`.
     pub location_id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
+    /// Type of action. Example: `CALL_TRANSFER`.
     pub action_type: ActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
+    /// Human-readable name for this action. Example: `Transfer to Manager`.
     pub name: String,
     /// Action parameters - structure varies by actionType
     pub action_parameters: ActionParameters,
@@ -760,33 +603,22 @@ impl CreateSingleActionDto {
 /// The `apiDetails` field of [`CustomActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionApiDetailsDto {
-    /// API endpoint URL
-    ///
-    /// Example: `https://api.example.com/orders`
+    /// API endpoint URL. Example: `https://api.example.com/orders`.
     pub url: String,
-    /// HTTP method
-    ///
-    /// Example: `GET`
+    /// HTTP method. Example: `GET`.
     pub method: CustomActionApiDetailsDtoMethod,
-    /// Whether authentication is required
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether authentication is required. Example: `true`.
     pub authentication_required: Option<bool>,
-    /// Authentication token or API key (required if authenticationRequired is true)
-    ///
-    /// Example: `token123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Authentication token or API key (required if authenticationRequired is true). Example: `token123`.
     pub authentication_value: Option<String>,
     /// HTTP headers to include
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<CustomActionHeaderDto>>,
     /// API parameters to send
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Vec<CustomActionParameterDto>>,
 }
 
@@ -842,13 +674,9 @@ pub use ghl_common::types::MethodModel as CustomActionApiDetailsDtoMethod;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CustomActionHeaderDto {
-    /// HTTP header name
-    ///
-    /// Example: `id`
+    /// HTTP header name. Example: `id`.
     pub key: String,
-    /// HTTP header value
-    ///
-    /// Example: `1234567890`
+    /// HTTP header value. Example: `1234567890`.
     pub value: String,
 }
 
@@ -865,28 +693,18 @@ impl CustomActionHeaderDto {
 /// An item of the `parameters` field of [`CustomActionApiDetailsDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameterDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionParameterDto {
-    /// Parameter name
-    ///
-    /// Example: `orderId`
+    /// Parameter name. Example: `orderId`.
     pub name: String,
-    /// Parameter description
-    ///
-    /// Example: `Order ID to look up`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parameter description. Example: `Order ID to look up`.
     pub description: Option<String>,
-    /// Parameter type
-    ///
-    /// Example: `string`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Parameter type. Example: `string`.
     pub type_: Option<String>,
-    /// Example parameter value
-    ///
-    /// Example: `ORD-12345`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Example parameter value. Example: `ORD-12345`.
     pub example: Option<String>,
 }
 
@@ -923,22 +741,18 @@ impl CustomActionParameterDto {
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameters`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomActionParameters {
-    /// When to call the custom API
-    ///
-    /// Example: `When caller provides order number`
+    /// When to call the custom API. Example: `When caller provides order number`.
     pub trigger_prompt: String,
-    /// Message to tell the caller
-    ///
-    /// Example: `Let me check that order status`
+    /// Message to tell the caller. Example: `Let me check that order status`.
     pub trigger_message: String,
     /// API endpoint configuration
     pub api_details: CustomActionApiDetailsDto,
     /// Selected response paths to extract from API response. Required: at least 1 value if the method is GET. Should be empty if the method is POST.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_paths: Option<Vec<String>>,
 }
 
@@ -967,24 +781,18 @@ impl CustomActionParameters {
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/DataExtractionActionParameters`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct DataExtractionActionParameters {
-    /// ID of the contact field to be updated with the extracted data
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// ID of the contact field to be updated with the extracted data. Example: `507f1f77bcf86cd799439011`.
     pub contact_field_id: String,
-    /// Description of what data to extract
-    ///
-    /// Example: `Caller's phone number`
+    /// Description of what data to extract. Example: `Caller's phone number`.
     pub description: String,
     /// Example values to help Agent understand the expected format. At least one example is required, maximum 5 examples allowed.
     pub examples: Vec<String>,
-    /// Whether to overwrite existing field value if already set, default is false
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether to overwrite existing field value if already set, default is false. Example: `false`.
     pub overwrite_existing_value: Option<bool>,
 }
 
@@ -1023,87 +831,50 @@ pub type GetActionResponseDto = AgentActionResponseDto;
 /// The response to `GET /voice-ai/agents/{agentId}` and an item of the `agents` field of [`GetAgentsResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentResponseDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentResponseDto {
-    /// Unique identifier for the created agent
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Unique identifier for the created agent. Example: `507f1f77bcf86cd799439011`.
     pub id: String,
-    /// Unique identifier for the location where this agent operates
-    ///
-    /// Example: `LOC123456789ABCDEF`
+    /// Unique identifier for the location where this agent operates. Example: `LOC123456789ABCDEF`.
     pub location_id: String,
-    /// Display name of the voice AI agent
-    ///
-    /// Example: `Customer Support Agent`
+    /// Display name of the voice AI agent. Example: `Customer Support Agent`.
     pub agent_name: String,
-    /// Name of the business this agent represents
-    ///
-    /// Example: `Acme Corporation`
+    /// Name of the business this agent represents. Example: `Acme Corporation`.
     pub business_name: String,
-    /// Greeting message spoken when the agent answers calls
-    ///
-    /// Example: `Hello! Thank you for calling. How can I assist you today?`
+    /// Greeting message spoken when the agent answers calls. Example: `Hello! Thank you for calling. How can I assist you today?`.
     pub welcome_message: String,
-    /// Custom instructions defining the agent's behavior
-    ///
-    /// Example: `You are a helpful customer service representative.`
+    /// Custom instructions defining the agent's behavior. Example: `You are a helpful customer service representative.`.
     pub agent_prompt: String,
-    /// Identifier for the speech synthesis voice being used
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Identifier for the speech synthesis voice being used. Example: `507f1f77bcf86cd799439011`.
     pub voice_id: String,
-    /// Language code for the agent's speech and understanding
-    ///
-    /// Example: `en-US`
+    /// Language code for the agent's speech and understanding. Example: `en-US`.
     pub language: String,
-    /// Current tolerance level for caller response delays
-    ///
-    /// Example: `medium`
+    /// Current tolerance level for caller response delays. Example: `medium`.
     pub patience_level: String,
-    /// Maximum call duration in seconds, between 180-900
-    ///
-    /// Example: `600`
+    /// Maximum call duration in seconds, between 180-900. Example: `600`.
     pub max_call_duration: f64,
-    /// Indicates whether automatic idle reminders are enabled
-    ///
-    /// Example: `true`
+    /// Indicates whether automatic idle reminders are enabled. Example: `true`.
     pub send_user_idle_reminders: bool,
-    /// Seconds to wait before sending idle reminders, between 1-20
-    ///
-    /// Example: `5`
+    /// Seconds to wait before sending idle reminders, between 1-20. Example: `5`.
     pub reminder_after_idle_time_seconds: f64,
-    /// Phone number for receiving inbound calls
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number for receiving inbound calls. Example: `+1234567890`.
     pub inbound_number: Option<String>,
-    /// Identifier for the number pool managing this agent's phone allocation
-    ///
-    /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the number pool managing this agent's phone allocation. Example: `pool_507f1f77bcf86cd799439011`.
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs triggered automatically when calls end
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Current post-call notification settings including recipient configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationSchema>,
     /// Time intervals when the agent accepts calls, organized by day of week
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
-    /// IANA timezone identifier for working hours and scheduling
-    ///
-    /// Example: `America/New_York`
+    /// IANA timezone identifier for working hours and scheduling. Example: `America/New_York`.
     pub timezone: String,
-    /// Indicates whether this agent is excluded from backup scenarios
-    ///
-    /// Example: `false`
+    /// Indicates whether this agent is excluded from backup scenarios. Example: `false`.
     pub is_agent_as_backup_disabled: bool,
     /// Current language translation settings including enablement status and target language
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationSchema>,
     /// Raw actions configured for this agent with complete actionParameters structure
     pub actions: Vec<AgentActionResponseDto>,
@@ -1116,17 +887,11 @@ pub struct GetAgentResponseDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAgentsResponseDto {
-    /// Total number of items
-    ///
-    /// Example: `150`
+    /// Total number of items. Example: `150`.
     pub total: i64,
-    /// Page number starting from 1
-    ///
-    /// Example: `2`
+    /// Page number starting from 1. Example: `2`.
     pub page: i64,
-    /// Number of items per page
-    ///
-    /// Example: `10`
+    /// Number of items per page. Example: `10`.
     pub page_size: i64,
     /// The `agents` field.
     pub agents: Vec<GetAgentResponseDto>,
@@ -1150,21 +915,13 @@ pub type InCallDataExtractionActionParameters = DataExtractionActionParameters;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntervalDto {
-    /// Starting hour of the working interval in 24-hour format (0-23)
-    ///
-    /// Example: `9`
+    /// Starting hour of the working interval in 24-hour format (0-23). Example: `9`.
     pub start_hour: f64,
-    /// Ending hour of the working interval in 24-hour format (0-23)
-    ///
-    /// Example: `17`
+    /// Ending hour of the working interval in 24-hour format (0-23). Example: `17`.
     pub end_hour: f64,
-    /// Starting minute of the working interval (0-59)
-    ///
-    /// Example: `0`
+    /// Starting minute of the working interval (0-59). Example: `0`.
     pub start_minute: f64,
-    /// Ending minute of the working interval (0-59)
-    ///
-    /// Example: `30`
+    /// Ending minute of the working interval (0-59). Example: `30`.
     pub end_minute: f64,
 }
 
@@ -1192,13 +949,9 @@ impl IntervalDto {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct KnowledgeBaseParameters {
-    /// When to query the knowledge base
-    ///
-    /// Example: `When caller asks about pricing`
+    /// When to query the knowledge base. Example: `When caller asks about pricing`.
     pub trigger_prompt: String,
-    /// Knowledge base ID to query
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Knowledge base ID to query. Example: `507f1f77bcf86cd799439011`.
     pub knowledge_base_id: String,
 }
 
@@ -1218,87 +971,46 @@ impl KnowledgeBaseParameters {
 /// The body of `PATCH /voice-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PatchAgentDto {
-    /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}"
-    ///
-    /// Example: `Customer Support Agent`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}". Example: `Customer Support Agent`.
     pub agent_name: Option<String>,
-    /// Name of the business this agent represents. Default: Uses location name
-    ///
-    /// Example: `Acme Corporation`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Name of the business this agent represents. Default: Uses location name. Example: `Acme Corporation`.
     pub business_name: Option<String>,
-    /// Initial greeting spoken when the agent answers calls. Default: Auto generated
-    ///
-    /// Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Initial greeting spoken when the agent answers calls. Default: Auto generated. Example: `Hello! Thank you for calling Acme Corporation. How can I assist you today?`.
     pub welcome_message: Option<String>,
-    /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically
-    ///
-    /// Example: `You are a helpful customer service representative. Always be polite and professional.`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom instructions defining the agent's behavior and personality. Default: Basic prompt generated automatically. Example: `You are a helpful customer service representative. Always be polite and professional.`.
     pub agent_prompt: Option<String>,
-    /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the speech synthesis voice from available voice options. Default: Auto generated. Example: `507f1f77bcf86cd799439011`.
     pub voice_id: Option<String>,
     /// The `language` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
     /// The `patienceLevel` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
-    /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
-    ///
-    /// Example: `600`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes). Example: `600`.
     pub max_call_duration: Option<f64>,
-    /// Enables automatic reminders when callers are silent. Default: true
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Enables automatic reminders when callers are silent. Default: true. Example: `true`.
     pub send_user_idle_reminders: Option<bool>,
-    /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds to wait before sending idle reminders, between 1-20. Default: 8 seconds. Example: `5`.
     pub reminder_after_idle_time_seconds: Option<f64>,
-    /// Phone number for receiving inbound calls to this agent. Default: null
-    ///
-    /// Example: `+1234567890`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Phone number for receiving inbound calls to this agent. Default: null. Example: `+1234567890`.
     pub inbound_number: Option<String>,
-    /// Identifier for the number pool managing phone number allocation. Default: null
-    ///
-    /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier for the number pool managing phone number allocation. Default: null. Example: `pool_507f1f77bcf86cd799439011`.
     pub number_pool_id: Option<String>,
     /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_end_workflow_ids: Option<Vec<String>>,
     /// Configuration for post-call email notifications to various recipients. Default: \[\]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
     /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
-    /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone
-    ///
-    /// Example: `America/New_York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// IANA timezone identifier affecting working hours and scheduling. Default: Location timezone. Example: `America/New_York`.
     pub timezone: Option<String>,
-    /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent)
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Prevents this agent from being used as a fallback option. Default: false (Available as backup agent). Example: `false`.
     pub is_agent_as_backup_disabled: Option<bool>,
     /// Language translation settings including enablement flag and target language code. Rules: (1) translation.enabled can only be true if the agent's language is not en-US; (2) when enabled, translation.language must be either the agent's language or en-US; (3) when enabled, translation.language is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translation: Option<TranslationDto>,
 }
 
@@ -1467,17 +1179,11 @@ pub use ghl_common::types::PatienceLevel;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendPostCallNotificationDto {
-    /// Enables post-call notifications to all admin users in the location. Default: true
-    ///
-    /// Example: `true`
+    /// Enables post-call notifications to all admin users in the location. Default: true. Example: `true`.
     pub admins: bool,
-    /// Enables post-call notifications to all users in the location. Default: false
-    ///
-    /// Example: `false`
+    /// Enables post-call notifications to all users in the location. Default: false. Example: `false`.
     pub all_users: bool,
-    /// Enables post-call notifications to the user assigned to the contact. Default: false
-    ///
-    /// Example: `false`
+    /// Enables post-call notifications to the user assigned to the contact. Default: false. Example: `false`.
     pub contact_assigned_user: bool,
     /// Array of specific user IDs to receive post-call notifications. Default: \[\]
     pub specific_users: Vec<String>,
@@ -1507,30 +1213,20 @@ impl SendPostCallNotificationDto {
 /// The `sendPostCallNotificationTo` field of [`CreateAgentResponseDto`] and the `sendPostCallNotificationTo` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendPostCallNotificationSchema {
-    /// Send notifications to admins
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send notifications to admins. Example: `true`.
     pub admins: Option<bool>,
-    /// Send notifications to all users
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send notifications to all users. Example: `false`.
     pub all_users: Option<bool>,
-    /// Send notifications to contact assigned user
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Send notifications to contact assigned user. Example: `false`.
     pub contact_assigned_user: Option<bool>,
     /// Specific user IDs to notify
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specific_users: Option<Vec<String>>,
     /// Custom email addresses to notify
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_emails: Option<Vec<String>>,
 }
 
@@ -1541,17 +1237,11 @@ pub struct SendPostCallNotificationSchema {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SmsParameters {
-    /// When to send the SMS
-    ///
-    /// Example: `When caller asks for booking confirmation`
+    /// When to send the SMS. Example: `When caller asks for booking confirmation`.
     pub trigger_prompt: String,
-    /// Message to tell the caller
-    ///
-    /// Example: `I'll send you a confirmation text`
+    /// Message to tell the caller. Example: `I'll send you a confirmation text`.
     pub trigger_message: String,
-    /// SMS message content to send
-    ///
-    /// Example: `Your appointment is confirmed for tomorrow at 2 PM`
+    /// SMS message content to send. Example: `Your appointment is confirmed for tomorrow at 2 PM`.
     pub message_body: String,
 }
 
@@ -1573,17 +1263,13 @@ impl SmsParameters {
 /// The `translation` field of [`AgentCreationRequestDto`] and the `translation` field of [`PatchAgentDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationDTO`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TranslationDto {
-    /// Enables language translation for agent conversations. Default: false
-    ///
-    /// Example: `false`
+    /// Enables language translation for agent conversations. Default: false. Example: `false`.
     pub enabled: bool,
-    /// Target language code for translation (e.g., "es" for Spanish, "fr" for French).
-    ///
-    /// Example: `es`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Target language code for translation (e.g., "es" for Spanish, "fr" for French). Example: `es`.
     pub language: Option<String>,
 }
 
@@ -1603,18 +1289,13 @@ impl TranslationDto {
 /// The `translation` field of [`CallLogDto`], the `translation` field of [`CreateAgentResponseDto`] and the `translation` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TranslationSchema {
-    /// Whether translation is enabled
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether translation is enabled. Example: `false`.
     pub enabled: Option<bool>,
-    /// Translation language code
-    ///
-    /// Example: `es`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Translation language code. Example: `es`.
     pub language: Option<String>,
 }
 
@@ -1637,17 +1318,11 @@ pub use ghl_common::types::VoiceAiLanguage;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowTriggerParameters {
-    /// When to trigger this workflow
-    ///
-    /// Example: `When caller requests a quote`
+    /// When to trigger this workflow. Example: `When caller requests a quote`.
     pub trigger_prompt: String,
-    /// Message to tell the caller
-    ///
-    /// Example: `Let me start that process for you`
+    /// Message to tell the caller. Example: `Let me start that process for you`.
     pub trigger_message: String,
-    /// Workflow ID to trigger
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
+    /// Workflow ID to trigger. Example: `507f1f77bcf86cd799439011`.
     pub workflow_id: String,
 }
 

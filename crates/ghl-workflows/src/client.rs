@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Method, Request, Result};
+use ghl_runtime::{Client, Request, Result};
 use crate::types;
 
 /// Client for the workflows API: one method per operation of `apps/workflows.json`.
@@ -29,11 +29,7 @@ impl WorkflowsClient {
 
     /// Get Workflow
     ///
-    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`).
-    ///
-    /// Returns a [`GetWorkflow`]: `.send().await` runs the call.
-    ///
-    /// Requires scope `workflows.readonly`. Takes a sub-account (location) token.
+    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`). Requires scope `workflows.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -56,27 +52,21 @@ pub struct GetWorkflow {
 
 impl GetWorkflow {
     /// Sends the call and decodes the answer.
-    pub fn send(
-        self,
-    ) -> impl Future<
-        Output = Result<types::GetWorkflowSuccessfulResponseDto>,
-    > + Send + 'static {
-        Client::send_prepared(self.into_request())
+    pub async fn send(self) -> Result<types::GetWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request()).await
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub fn send_with_response(
+    pub async fn send_with_response(
         self,
-    ) -> impl Future<
-        Output = Result<ghl_runtime::Response<types::GetWorkflowSuccessfulResponseDto>>,
-    > + Send + 'static {
-        Client::send_prepared_with_response(self.into_request())
+    ) -> Result<ghl_runtime::Response<types::GetWorkflowSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request()).await
     }
 
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id } = self;
-        let request = Request::to(Method::GET, "/workflows/", "2021-07-28")
+        let request = Request::get("/workflows/", "2021-07-28")
             .query("locationId", &location_id)
             .scopes(&["workflows.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

@@ -8,40 +8,34 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /workflows/`.
 ///
 /// Schema: `apps/workflows.json#/components/schemas/GetWorkflowSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetWorkflowSuccessfulResponseDto {
     /// The `workflows` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows: Option<Vec<WorkflowSchema>>,
 }
 
 /// An item of the `workflows` field of [`GetWorkflowSuccessfulResponseDto`].
 ///
 /// Schema: `apps/workflows.json#/components/schemas/WorkflowSchema`
+#[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WorkflowSchema {
     /// Example: `78559bb3-b920-461e-b010-7b2a2816d2a9`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Example: `First Workflow`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Example: `draft`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Example: `2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<f64>,
     /// Example: `2021-05-26T11:33:49.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Example: `2021-05-26T11:33:49.000Z`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Example: `eBG6WapS3v4ZqwA45MTxtYJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
 }

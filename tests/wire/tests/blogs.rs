@@ -606,8 +606,8 @@ fn there_is_no_single_post_read() {
 
     let client_rs = std::fs::read_to_string(format!("{crate_dir}/src/client.rs")).unwrap();
     let compact: String = client_rs.split_whitespace().collect();
-    assert!(compact.contains("Method::PUT,\"/blogs/posts/{postId}\""));
-    assert!(!compact.contains("Method::GET,\"/blogs/posts/{postId}\""));
+    assert!(compact.contains("Request::put(\"/blogs/posts/{postId}\""));
+    assert!(!compact.contains("Request::get(\"/blogs/posts/{postId}\""));
 }
 
 /// If the server is called on that route anyway (by hand), the runtime names the real cause.

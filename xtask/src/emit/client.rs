@@ -121,7 +121,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
     let types_import = uses_types.then(|| quote! { use crate::types; });
     quote! {
         //! The resource client and one builder per operation.
-        use ghl_runtime::{Client, Method, Request, Result};
+        use ghl_runtime::{Client, Request, Result};
         #types_import
 
         #client_doc
@@ -312,15 +312,13 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             #(#setters)*
 
             /// Sends the call and decodes the answer.
-            pub fn send(self) -> impl Future<Output = Result<#ret>> + Send + 'static {
-                Client::send_prepared(self.into_request())
+            pub async fn send(self) -> Result<#ret> {
+                Client::send_prepared(self.into_request()).await
             }
 
             /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-            pub fn send_with_response(
-                self,
-            ) -> impl Future<Output = Result<ghl_runtime::Response<#ret>>> + Send + 'static {
-                Client::send_prepared_with_response(self.into_request())
+            pub async fn send_with_response(self) -> Result<ghl_runtime::Response<#ret>> {
+                Client::send_prepared_with_response(self.into_request()).await
             }
 
             #paginate
@@ -450,8 +448,9 @@ fn method_doc(op: &Operation) -> String {
         text.push_str("\n\n");
     }
     if let Some(description) = &op.description {
-        if op.summary.as_deref().map(str::trim) != Some(description.trim()) {
-            text.push_str(&spec_markdown(description.trim()));
+        let description = without_summary(description.trim(), op.summary.as_deref());
+        if !description.is_empty() {
+            text.push_str(&spec_markdown(description));
             text.push_str("\n\n");
         }
     }
@@ -492,21 +491,17 @@ fn method_doc(op: &Operation) -> String {
                 .map(|_| format!("[`body`]({}::body)", op.builder)),
         )
         .collect();
-    text.push_str(&if optional.is_empty() {
-        format!(
-            "\n\nReturns a [`{}`]: `.send().await` runs the call.",
-            op.builder
-        )
-    } else {
-        format!(
-            "\n\nReturns a [`{}`] to set optional inputs on ({}); `.send().await` runs the call.",
+    // Where the call goes, what it needs and what it returns: one paragraph.
+    if let Some(access) = access_doc(&op.access) {
+        text.push(' ');
+        text.push_str(&access);
+    }
+    if !optional.is_empty() {
+        text.push_str(&format!(
+            " Set optional inputs on the returned [`{}`] ({}), then `.send().await` it.",
             op.builder,
             optional.join(", ")
-        )
-    });
-    if let Some(access) = access_doc(&op.access) {
-        text.push_str("\n\n");
-        text.push_str(&access);
+        ));
     }
     if !documented.is_empty() {
         text.push_str("\n\n# Arguments\n\n");
@@ -529,6 +524,17 @@ fn method_doc(op: &Operation) -> String {
     text
 }
 
+/// A description without its first line when that line only repeats the summary.
+fn without_summary<'a>(description: &'a str, summary: Option<&str>) -> &'a str {
+    let Some(summary) = summary.map(str::trim).filter(|summary| !summary.is_empty()) else {
+        return description;
+    };
+    match description.strip_prefix(summary) {
+        Some(rest) if rest.is_empty() || rest.starts_with('\n') => rest.trim_start(),
+        _ => description,
+    }
+}
+
 /// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token."
 fn access_doc(access: &Access) -> Option<String> {
     let mut sentences = Vec::new();
@@ -548,4 +554,25 @@ fn access_doc(access: &Access) -> Option<String> {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_summary;
+
+    #[test]
+    fn a_description_does_not_repeat_its_summary() {
+        let summary = Some("Get Contacts");
+        assert_eq!(
+            without_summary("Get Contacts\n\n**Note:** old", summary),
+            "**Note:** old"
+        );
+        assert_eq!(without_summary("Get Contacts", summary), "");
+        // Only a whole first line is a repeat.
+        assert_eq!(
+            without_summary("Get Contacts by id", summary),
+            "Get Contacts by id"
+        );
+        assert_eq!(without_summary("Lists contacts", None), "Lists contacts");
+    }
 }

@@ -113,6 +113,9 @@ fn inline_markdown(line: &str) -> String {
         } else if (rest.starts_with("https://") || rest.starts_with("http://"))
             && !out.ends_with('<')
             && !out.ends_with("](")
+            // An HTML attribute's value (`href="https://.."`) is a link already.
+            && !out.ends_with("=\"")
+            && !out.ends_with("='")
         {
             let end = rest
                 .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
@@ -279,6 +282,10 @@ mod tests {
         assert_eq!(
             spec_markdown("[docs](https://a.b) <https://c.d> `[x] https://e.f`"),
             "[docs](https://a.b) <https://c.d> `[x] https://e.f`"
+        );
+        assert_eq!(
+            spec_markdown("<a href=\"https://a.b/c\" target='_blank'>here</a> or 'https://d.e'"),
+            "<a href=\"https://a.b/c\" target='_blank'>here</a> or '<https://d.e>'"
         );
         assert_eq!(
             spec_markdown("ids [a, b] or string[]"),

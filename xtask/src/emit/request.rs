@@ -5,12 +5,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Access, Api, Body, Operation, ParamLocation, Response, Ty, TypeKind};
+use crate::ir::{Access, Api, Body, Method, Operation, ParamLocation, Response, Ty, TypeKind};
 
 /// The body of `into_request`: checks, then the request with its parameters, headers, access
 /// and body. The inputs are locals of the same names.
 pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
-    let method = format_ident!("{}", op.method.as_str());
     let template = &op.path;
     let version = &op.version;
     let mut chain = path_params(op);
@@ -84,11 +83,21 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
     } else {
         chain.extend(access_calls(&op.access));
     }
+    // `Request::get(..)` and the like, as a person would write it; `to` for the rest.
+    let constructor = match op.method {
+        Method::Options => {
+            quote! { Request::to(ghl_runtime::Method::OPTIONS, #template, #version) }
+        }
+        method => {
+            let name = format_ident!("{}", method.as_str().to_ascii_lowercase());
+            quote! { Request::#name(#template, #version) }
+        }
+    };
     let mut checks = bound_checks(op);
     checks.extend(body_item_checks(api, op));
     quote! {
         #(#checks)*
-        let request = Request::to(Method::#method, #template, #version) #(#chain)*;
+        let request = #constructor #(#chain)*;
         #(#optional_headers)*
         #body
     }

@@ -193,6 +193,12 @@ fn struct_def(
         .filter(|field| camel_case(&field.name) != field.wire)
         .count();
     let camel = renamed_camel < renamed_plain;
+    // A field that may be absent is not sent when `None` (serde reads an absent `Option` as
+    // `None` by itself): one attribute on the struct says it for all of them.
+    let skips_none = fields
+        .iter()
+        .any(|field| field.optional() && !field.required);
+    let skip_none = skips_none.then(|| quote! { #[ghl_runtime::skip_serializing_none] });
     let rename_all = camel.then(|| quote! { #[serde(rename_all = "camelCase")] });
     let rendered = fields.iter().map(|field| {
         let doc = doc_attrs(&match field.doc.as_deref().map(str::trim) {
@@ -207,16 +213,12 @@ fn struct_def(
         } else {
             field.name.clone()
         };
-        let rename = (implied != field.wire).then(|| quote! { rename = #wire, });
-        let serde = match (field.optional(), field.required) {
-            // May be absent: accept absence and don't send `null` for it.
-            (true, false) => {
-                quote! { #[serde(#rename default, skip_serializing_if = "Option::is_none")] }
-            }
-            _ if rename.is_some() => quote! { #[serde(rename = #wire)] },
-            _ => quote! {},
-        };
-        quote! { #doc #serde pub #ident: #ty, }
+        let rename = (implied != field.wire).then(|| quote! { #[serde(rename = #wire)] });
+        // `skip_serializing_none` leaves every `None` out; a required field that may be `null`
+        // is sent as `null` (it means "clear").
+        let always = (skips_none && field.optional() && field.required)
+            .then(|| quote! { #[serialize_always] });
+        quote! { #doc #rename #always pub #ident: #ty, }
     });
     let extra_ident = additional.map(|_| {
         let mut scope = Scope::with_reserved(&["new"]);
@@ -239,6 +241,7 @@ fn struct_def(
     let default = (input && fields.iter().all(Field::optional)).then(|| quote! { Default, });
     quote! {
         #doc
+        #skip_none
         #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
         #rename_all
         #[non_exhaustive]

@@ -453,6 +453,53 @@ fn doc_with_example(data: &openapiv3::SchemaData) -> Option<String> {
         (None, None) => None,
         (Some(text), None) => Some(text.to_owned()),
         (None, Some(example)) => Some(format!("Example: {example}")),
+        // A one-line description takes the example as its last sentence, so a field's doc
+        // stays one paragraph; longer prose keeps it apart.
+        (Some(text), Some(example)) if !text.contains('\n') => {
+            let text = text.trim_end_matches([',', ';', ':']);
+            Some(match text.chars().last() {
+                Some('.' | '!' | '?') => format!("{text} Example: {example}."),
+                _ => format!("{text}. Example: {example}."),
+            })
+        }
         (Some(text), Some(example)) => Some(format!("{text}\n\nExample: {example}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_with_example;
+
+    fn doc(description: Option<&str>, example: serde_json::Value) -> Option<String> {
+        let data = openapiv3::SchemaData {
+            description: description.map(str::to_owned),
+            example: Some(example),
+            ..Default::default()
+        };
+        doc_with_example(&data)
+    }
+
+    #[test]
+    fn a_one_line_description_takes_the_example_as_its_last_sentence() {
+        assert_eq!(
+            doc(Some("Location Id"), "abc".into()).unwrap(),
+            "Location Id. Example: `abc`."
+        );
+        assert_eq!(
+            doc(Some("The total."), 3.into()).unwrap(),
+            "The total. Example: `3`."
+        );
+        assert_eq!(
+            doc(Some("Sorted by:"), true.into()).unwrap(),
+            "Sorted by. Example: `true`."
+        );
+        assert_eq!(doc(None, "x".into()).unwrap(), "Example: `x`");
+        // Longer prose keeps the example in a paragraph of its own.
+        assert_eq!(
+            doc(Some("One.\n\nTwo"), 1.into()).unwrap(),
+            "One.\n\nTwo\n\nExample: `1`"
+        );
+        // Examples that would not read as one code span are left out.
+        assert_eq!(doc(Some("Notes"), "a`b".into()).unwrap(), "Notes");
     }
 }
