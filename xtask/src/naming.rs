@@ -27,6 +27,7 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "BTreeMap",
     "Value",
     "Client",
+    "CallFuture",
     "Error",
     "Request",
     "Multipart",

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Ad Manager API: one method per operation of `apps/v3/ad-publishing-v3.json`.
@@ -2496,13 +2496,13 @@ impl FbGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2532,13 +2532,13 @@ pub struct FbDeleteAdAccount {
 
 impl FbDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2575,13 +2575,13 @@ impl FbGetAdAccount {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2611,13 +2611,13 @@ pub struct FbUpsertAd {
 
 impl FbUpsertAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2643,13 +2643,13 @@ pub struct FbDeleteAd {
 
 impl FbDeleteAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2675,13 +2675,13 @@ pub struct FbDuplicateAd {
 
 impl FbDuplicateAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2710,13 +2710,13 @@ pub struct FbPauseAd {
 
 impl FbPauseAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2746,13 +2746,13 @@ pub struct FbResumeAd {
 
 impl FbResumeAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2781,13 +2781,13 @@ pub struct FbUpsertAdset {
 
 impl FbUpsertAdset {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2813,13 +2813,13 @@ pub struct FbDeleteAdset {
 
 impl FbDeleteAdset {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2848,13 +2848,13 @@ pub struct FbDuplicateAdset {
 
 impl FbDuplicateAdset {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2883,13 +2883,13 @@ pub struct FbPauseAdset {
 
 impl FbPauseAdset {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2919,13 +2919,13 @@ pub struct FbResumeAdset {
 
 impl FbResumeAdset {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2969,13 +2969,13 @@ impl FbGetCampaign {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3006,13 +3006,13 @@ pub struct FbUpsertCampaign {
 
 impl FbUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3038,13 +3038,13 @@ pub struct FbDeleteCampaign {
 
 impl FbDeleteCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3074,13 +3074,13 @@ pub struct FbDuplicateCampaign {
 
 impl FbDuplicateCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3110,13 +3110,13 @@ pub struct FbPauseCampaign {
 
 impl FbPauseCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3146,13 +3146,13 @@ pub struct FbPublishCampaign {
 
 impl FbPublishCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3189,15 +3189,15 @@ impl FbGetCampaignPublishingProgress {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::PublishingProgressResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::PublishingProgressResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::PublishingProgressResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::PublishingProgressResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3227,13 +3227,13 @@ pub struct FbResumeCampaign {
 
 impl FbResumeCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3269,13 +3269,13 @@ impl FbGetConversationForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3304,13 +3304,13 @@ pub struct FbCreateConversationForm {
 
 impl FbCreateConversationForm {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3350,13 +3350,13 @@ impl FbGetCustomAudiences {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3395,13 +3395,13 @@ impl FbDeleteCustomAudience {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3439,13 +3439,13 @@ impl FbGetCustomAudienceById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3476,13 +3476,13 @@ pub struct FbUpdateCustomAudience {
 
 impl FbUpdateCustomAudience {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3512,13 +3512,13 @@ pub struct FbRemoveCustomAudienceMember {
 
 impl FbRemoveCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3548,13 +3548,13 @@ pub struct FbAddCustomAudienceMember {
 
 impl FbAddCustomAudienceMember {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3584,13 +3584,13 @@ pub struct FbBatchUpdateAudienceMembers {
 
 impl FbBatchUpdateAudienceMembers {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3666,13 +3666,13 @@ impl FbGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3716,13 +3716,13 @@ pub struct FbDeleteIntegration {
 
 impl FbDeleteIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3757,13 +3757,13 @@ impl FbGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3789,13 +3789,13 @@ pub struct FbCreateIntegration {
 
 impl FbCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3828,13 +3828,13 @@ impl FbGetLeadForm {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3871,13 +3871,13 @@ impl FbGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3904,13 +3904,13 @@ pub struct FbDeletePage {
 
 impl FbDeletePage {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3944,13 +3944,13 @@ impl FbSetDefaultPage {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -3985,13 +3985,13 @@ impl FbGetPageLeadForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4022,13 +4022,13 @@ pub struct FbCreatePageLeadForm {
 
 impl FbCreatePageLeadForm {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4065,13 +4065,13 @@ impl FbGetInstagramAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4108,13 +4108,13 @@ impl FbGetPages {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4161,13 +4161,13 @@ impl FbGetPixels {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4195,13 +4195,13 @@ pub struct FbUpsertPixel {
 
 impl FbUpsertPixel {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4231,13 +4231,13 @@ pub struct FbGetReporting {
 
 impl FbGetReporting {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4278,13 +4278,13 @@ pub struct FbGetCampaignReporting {
 
 impl FbGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4326,13 +4326,13 @@ impl FbGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4388,13 +4388,13 @@ impl FbSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4432,13 +4432,13 @@ impl GoogleGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4465,13 +4465,13 @@ pub struct GoogleDeleteAdAccount {
 
 impl GoogleDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4508,13 +4508,13 @@ impl GoogleGetAdAccountDetails {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4544,13 +4544,13 @@ pub struct GoogleUpsertCampaign {
 
 impl GoogleUpsertCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4583,13 +4583,13 @@ impl GoogleGetCampaignById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4616,13 +4616,13 @@ pub struct GooglePublishAd {
 
 impl GooglePublishAd {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4665,13 +4665,13 @@ impl GoogleGetAssets {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4699,13 +4699,13 @@ pub struct GoogleUpsertAssets {
 
 impl GoogleUpsertAssets {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4737,13 +4737,13 @@ impl GoogleGetAudiences {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4769,13 +4769,13 @@ pub struct GoogleUpsertAudience {
 
 impl GoogleUpsertAudience {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4808,13 +4808,13 @@ impl GoogleGetAudienceById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4851,13 +4851,13 @@ impl GoogleGetConversionGoals {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4921,13 +4921,13 @@ impl GoogleGetConversions {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -4965,13 +4965,13 @@ pub struct GoogleUpsertConversion {
 
 impl GoogleUpsertConversion {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5004,13 +5004,13 @@ impl GoogleDeleteConversion {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5048,13 +5048,13 @@ impl GoogleGetConversionById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5131,13 +5131,13 @@ impl GoogleGetEntity {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5188,13 +5188,13 @@ impl GoogleGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5220,13 +5220,13 @@ pub struct GoogleCreateIntegration {
 
 impl GoogleCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5259,13 +5259,13 @@ impl GoogleGetKeywordIdeas {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5299,13 +5299,13 @@ impl GoogleGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5345,13 +5345,13 @@ impl GoogleGetReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5392,13 +5392,13 @@ pub struct GoogleGetCampaignReporting {
 
 impl GoogleGetCampaignReporting {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5440,13 +5440,13 @@ impl GoogleGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5491,13 +5491,13 @@ impl GoogleGetSegments {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5525,13 +5525,13 @@ pub struct GoogleUpsertSegment {
 
 impl GoogleUpsertSegment {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5558,13 +5558,13 @@ pub struct GoogleCreateOfflineUserListJob {
 
 impl GoogleCreateOfflineUserListJob {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5594,13 +5594,13 @@ pub struct GoogleDeleteSegment {
 
 impl GoogleDeleteSegment {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5632,13 +5632,13 @@ pub struct GoogleGetSegmentById {
 
 impl GoogleGetSegmentById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5670,13 +5670,13 @@ pub struct GoogleGetTargetInterests {
 
 impl GoogleGetTargetInterests {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5714,13 +5714,13 @@ impl GoogleSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5751,13 +5751,13 @@ pub struct LiDeleteAdAccount {
 
 impl LiDeleteAdAccount {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5784,13 +5784,13 @@ pub struct LiGetAdAccountDetails {
 
 impl LiGetAdAccountDetails {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5823,13 +5823,13 @@ impl LiGetAdAccounts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5855,13 +5855,13 @@ pub struct LiUpsertCampaignGroup {
 
 impl LiUpsertCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5894,13 +5894,13 @@ impl LiGetCampaignGroup {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5928,13 +5928,13 @@ pub struct LiPublishCampaignGroup {
 
 impl LiPublishCampaignGroup {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -5970,13 +5970,13 @@ impl LiGetIntegration {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6002,13 +6002,13 @@ pub struct LiCreateIntegration {
 
 impl LiCreateIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6040,13 +6040,13 @@ impl LiGetCurrentUser {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6105,13 +6105,13 @@ impl LiGetAdAnalytics {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6171,13 +6171,13 @@ impl LiGetCampaignGroupReporting {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6230,13 +6230,13 @@ impl LiGetReportingList {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6294,13 +6294,13 @@ impl LiSearchTargeting {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6340,13 +6340,13 @@ impl LiCreateLeadForm {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6385,13 +6385,13 @@ impl LiGetLeadForms {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -6430,13 +6430,13 @@ impl LiUpdateAdStatus {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Affiliate Manager API: one method per operation of `apps/v3/affiliate-manager-v3.json`.
@@ -196,15 +196,15 @@ impl ListAffiliates {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListAffiliatesResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ListAffiliatesResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListAffiliatesResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::ListAffiliatesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -266,15 +266,15 @@ pub struct GetAffiliate {
 
 impl GetAffiliate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetAffiliateResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetAffiliateResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetAffiliateResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetAffiliateResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -358,15 +358,15 @@ impl ListCommissions {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCommissionListResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetCommissionListResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCommissionListResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetCommissionListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -485,15 +485,15 @@ impl ListPayouts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetPayoutListResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetPayoutListResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetPayoutListResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetPayoutListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Business API: one method per operation of `apps/businesses.json`.
@@ -132,15 +132,17 @@ impl GetBusinessesByLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetBusinessByLocationResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetBusinessByLocationResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetBusinessByLocationResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetBusinessByLocationResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -186,15 +188,15 @@ pub struct CreateBusiness {
 
 impl CreateBusiness {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateBusinessResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateBusinessResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -218,15 +220,15 @@ pub struct DeleteBusiness {
 
 impl DeleteBusiness {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteBusinessResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteBusinessResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteBusinessResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::DeleteBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -250,15 +252,15 @@ pub struct GetBusiness {
 
 impl GetBusiness {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetBusinessByIdResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetBusinessByIdResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetBusinessByIdResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetBusinessByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -283,15 +285,15 @@ pub struct UpdateBusiness {
 
 impl UpdateBusiness {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateBusinessResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateBusinessResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UpdateBusinessResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

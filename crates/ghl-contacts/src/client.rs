@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Contacts API: one method per operation of `apps/contacts.json`.
@@ -784,15 +784,17 @@ impl GetContacts {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsSearchSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -850,15 +852,17 @@ pub struct CreateContact {
 
 impl CreateContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateContactsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateContactsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateContactsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -882,15 +886,15 @@ pub struct AddRemoveContactFromBusiness {
 
 impl AddRemoveContactFromBusiness {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsBulkUpateResponse> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsBulkUpateResponse> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -913,15 +917,15 @@ pub struct CreateAssociation {
 
 impl CreateAssociation {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateTagsResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateTagsResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateTagsResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UpdateTagsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -966,15 +970,17 @@ impl GetContactsByBusinessId {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsSearchSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsSearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ContactsSearchSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1022,15 +1028,15 @@ pub struct SearchContactsAdvanced {
 
 impl SearchContactsAdvanced {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactSearchResponse> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactSearchResponse> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactSearchResponse>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::ContactSearchResponse>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1089,13 +1095,13 @@ impl GetDuplicateContact {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1122,15 +1128,17 @@ pub struct UpsertContact {
 
 impl UpsertContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpsertContactsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpsertContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::UpsertContactsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1154,15 +1162,17 @@ pub struct DeleteContact {
 
 impl DeleteContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteContactsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::DeleteContactsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1186,15 +1196,17 @@ pub struct GetContact {
 
 impl GetContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsByIdSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ContactsByIdSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1219,15 +1231,17 @@ pub struct UpdateContact {
 
 impl UpdateContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateContactsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateContactsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::UpdateContactsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1252,15 +1266,15 @@ pub struct GetAppointmentsForContact {
 
 impl GetAppointmentsForContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetEventsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetEventsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetEventsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1284,19 +1298,19 @@ pub struct RemoveContactFromEveryCampaign {
 
 impl RemoveContactFromEveryCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1324,19 +1338,19 @@ pub struct RemoveContactFromCampaign {
 
 impl RemoveContactFromCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1366,19 +1380,19 @@ pub struct AddContactToCampaign {
 
 impl AddContactToCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1408,15 +1422,17 @@ pub struct RemoveFollowersContact {
 
 impl RemoveFollowersContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1442,15 +1458,19 @@ pub struct AddFollowersContact {
 
 impl AddFollowersContact {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::CreateAddFollowersSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1475,15 +1495,17 @@ pub struct GetAllNotes {
 
 impl GetAllNotes {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetNotesListSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetNotesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetNotesListSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1508,15 +1530,19 @@ pub struct CreateNote {
 
 impl CreateNote {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1542,15 +1568,15 @@ pub struct DeleteNote {
 
 impl DeleteNote {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteNoteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::DeleteNoteSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1576,15 +1602,19 @@ pub struct GetNote {
 
 impl GetNote {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1611,15 +1641,19 @@ pub struct UpdateNote {
 
 impl UpdateNote {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetCreateUpdateNoteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1646,15 +1680,17 @@ pub struct RemoveTags {
 
 impl RemoveTags {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateDeleteTagSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateDeleteTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateDeleteTagSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1680,15 +1716,17 @@ pub struct AddTags {
 
 impl AddTags {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateAddTagSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateAddTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateAddTagSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1713,15 +1751,15 @@ pub struct GetAllTasks {
 
 impl GetAllTasks {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TasksListSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::TasksListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::TasksListSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1746,15 +1784,15 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1780,15 +1818,15 @@ pub struct DeleteTask {
 
 impl DeleteTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteTaskSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteTaskSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::DeleteTaskSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1817,15 +1855,15 @@ pub struct GetTask {
 
 impl GetTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1852,15 +1890,15 @@ pub struct UpdateTask {
 
 impl UpdateTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1888,15 +1926,15 @@ pub struct UpdateTaskCompleted {
 
 impl UpdateTaskCompleted {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TaskByIsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1927,15 +1965,17 @@ pub struct DeleteContactFromWorkflow {
 
 impl DeleteContactFromWorkflow {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1966,15 +2006,17 @@ pub struct AddContactToWorkflow {
 
 impl AddContactToWorkflow {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ContactsWorkflowSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ContactsWorkflowSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

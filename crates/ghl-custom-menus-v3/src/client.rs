@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Custom menus API: one method per operation of `apps/v3/custom-menus-v3.json`.
@@ -182,15 +182,15 @@ impl GetCustomMenus {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCustomMenusResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetCustomMenusResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCustomMenusResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetCustomMenusResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -254,17 +254,19 @@ pub struct CreateCustomMenu {
 
 impl CreateCustomMenu {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetSingleCustomMenusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -288,15 +290,17 @@ pub struct DeleteCustomMenu {
 
 impl DeleteCustomMenu {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteCustomMenuSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteCustomMenuSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteCustomMenuSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::DeleteCustomMenuSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -320,17 +324,19 @@ pub struct GetCustomMenuById {
 
 impl GetCustomMenuById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetSingleCustomMenusSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::GetSingleCustomMenusSuccessfulResponseDto>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -355,15 +361,15 @@ pub struct UpdateCustomMenu {
 
 impl UpdateCustomMenu {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateCustomMenuLinkResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateCustomMenuLinkResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateCustomMenuLinkResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UpdateCustomMenuLinkResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

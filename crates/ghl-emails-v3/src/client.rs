@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Email API v3 API: one method per operation of `apps/v3/emails-v3.json`.
@@ -565,19 +565,19 @@ impl ListBulkActionCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::ListBulkActionCampaignsPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::ListBulkActionCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::ListBulkActionCampaignsPublicV2ResponseDto>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -664,15 +664,19 @@ pub struct GetBulkActionCampaign {
 
 impl GetBulkActionCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetBulkActionCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::GetBulkActionCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetBulkActionCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetBulkActionCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -728,15 +732,17 @@ impl ListEmailCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListEmailCampaignsPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ListEmailCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListEmailCampaignsPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ListEmailCampaignsPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -812,15 +818,17 @@ pub struct CreateEmailCampaign {
 
 impl CreateEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateEmailCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateEmailCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateEmailCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -849,15 +857,17 @@ pub struct DeleteCampaign {
 
 impl DeleteCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::DeleteCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -886,15 +896,17 @@ pub struct GetEmailCampaign {
 
 impl GetEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetEmailCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetEmailCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetEmailCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -924,15 +936,17 @@ pub struct UpdateEmailCampaign {
 
 impl UpdateEmailCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateEmailCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateEmailCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateEmailCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::UpdateEmailCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -963,15 +977,17 @@ pub struct ScheduleCampaign {
 
 impl ScheduleCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ScheduleCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ScheduleCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ScheduleCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ScheduleCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1009,15 +1025,17 @@ impl GetCampaignStats {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCampaignStatsPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetCampaignStatsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCampaignStatsPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetCampaignStatsPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1078,15 +1096,19 @@ impl ListWorkflowCampaigns {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListWorkflowCampaignsPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::ListWorkflowCampaignsPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListWorkflowCampaignsPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ListWorkflowCampaignsPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1162,15 +1184,17 @@ pub struct GetWorkflowCampaign {
 
 impl GetWorkflowCampaign {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetWorkflowCampaignPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetWorkflowCampaignPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetWorkflowCampaignPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetWorkflowCampaignPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1263,15 +1287,17 @@ impl ListEmailTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListTemplatesPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ListTemplatesPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListTemplatesPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ListTemplatesPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1359,15 +1385,17 @@ pub struct CreateEmailTemplate {
 
 impl CreateEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateTemplatePublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateTemplatePublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateTemplatePublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1393,15 +1421,19 @@ pub struct CreateTemplateFolder {
 
 impl CreateTemplateFolder {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateTemplateFolderPublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(
+        self,
+    ) -> impl CallFuture<types::CreateTemplateFolderPublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateTemplateFolderPublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateTemplateFolderPublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1430,15 +1462,17 @@ pub struct ImportEmailTemplate {
 
 impl ImportEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ImportTemplatePublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ImportTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ImportTemplatePublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::ImportTemplatePublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1467,15 +1501,17 @@ pub struct DeleteEmailTemplate {
 
 impl DeleteEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteTemplatePublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteTemplatePublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::DeleteTemplatePublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1504,15 +1540,15 @@ pub struct GetEmailTemplate {
 
 impl GetEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetTemplatePublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetTemplatePublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetTemplatePublicV2ResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1542,15 +1578,17 @@ pub struct UpdateEmailTemplate {
 
 impl UpdateEmailTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateTemplatePublicV2ResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateTemplatePublicV2ResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateTemplatePublicV2ResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::UpdateTemplatePublicV2ResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

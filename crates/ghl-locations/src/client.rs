@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Sub-Account (Formerly location) API: one method per operation of `apps/locations.json`.
@@ -722,15 +722,17 @@ pub struct CreateLocation {
 
 impl CreateLocation {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -788,15 +790,15 @@ impl SearchLocations {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::SearchSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::SearchSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -845,15 +847,17 @@ pub struct DeleteLocation {
 
 impl DeleteLocation {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationDeletedSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationDeletedSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationDeletedSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -878,15 +882,17 @@ pub struct GetLocation {
 
 impl GetLocation {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLocationByIdSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetLocationByIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetLocationByIdSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -911,15 +917,17 @@ pub struct PutLocation {
 
 impl PutLocation {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateLocationSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateLocationSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CreateLocationSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -951,15 +959,17 @@ impl GetCustomFields {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomFieldsListSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomFieldsListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomFieldsListSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -985,15 +995,17 @@ pub struct CreateCustomField {
 
 impl CreateCustomField {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1019,15 +1031,15 @@ pub struct UploadFileCustomFields {
 
 impl UploadFileCustomFields {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::FileUploadResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::FileUploadResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::FileUploadResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::FileUploadResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1059,15 +1071,17 @@ pub struct DeleteCustomField {
 
 impl DeleteCustomField {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomFieldDeleteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomFieldDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomFieldDeleteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1095,15 +1109,17 @@ pub struct GetCustomField {
 
 impl GetCustomField {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1132,15 +1148,17 @@ pub struct UpdateCustomField {
 
 impl UpdateCustomField {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomFieldSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomFieldSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomFieldSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1168,15 +1186,17 @@ pub struct GetCustomValues {
 
 impl GetCustomValues {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomValuesListSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomValuesListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomValuesListSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1201,15 +1221,17 @@ pub struct CreateCustomValue {
 
 impl CreateCustomValue {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1235,15 +1257,17 @@ pub struct DeleteCustomValue {
 
 impl DeleteCustomValue {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomValueDeleteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomValueDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomValueDeleteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1271,15 +1295,17 @@ pub struct GetCustomValue {
 
 impl GetCustomValue {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1308,15 +1334,17 @@ pub struct UpdateCustomValue {
 
 impl UpdateCustomValue {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomValueIdSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomValueIdSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::CustomValueIdSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1345,15 +1373,15 @@ pub struct CreateRecurringTask {
 
 impl CreateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1381,15 +1409,15 @@ pub struct DeleteRecurringTask {
 
 impl DeleteRecurringTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteRecurringTaskResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::DeleteRecurringTaskResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::DeleteRecurringTaskResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1417,15 +1445,15 @@ pub struct GetRecurringTaskById {
 
 impl GetRecurringTaskById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1454,15 +1482,15 @@ pub struct UpdateRecurringTask {
 
 impl UpdateRecurringTask {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecurringTaskSingleResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecurringTaskSingleResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecurringTaskSingleResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1490,15 +1518,17 @@ pub struct GetLocationTags {
 
 impl GetLocationTags {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTagsSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTagsSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTagsSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1523,15 +1553,17 @@ pub struct CreateTag {
 
 impl CreateTag {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1557,15 +1589,17 @@ pub struct DeleteTag {
 
 impl DeleteTag {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTagDeleteSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTagDeleteSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTagDeleteSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1593,15 +1627,17 @@ pub struct GetTagById {
 
 impl GetTagById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1627,15 +1663,17 @@ pub struct UpdateTag {
 
 impl UpdateTag {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTagSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTagSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTagSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1661,15 +1699,17 @@ pub struct TaskSearch {
 
 impl TaskSearch {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LocationTaskListSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::LocationTaskListSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::LocationTaskListSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1746,15 +1786,17 @@ impl GetAllOrEmailSmsTemplates {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetTemplatesSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetTemplatesSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1804,13 +1846,13 @@ pub struct DeleteAnEmailSmsTemplate {
 
 impl DeleteAnEmailSmsTemplate {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1838,13 +1880,13 @@ pub struct GetTimezones {
 
 impl GetTimezones {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Media Storage API: one method per operation of `apps/v3/medias-v3.json`.
@@ -179,15 +179,15 @@ pub struct BulkDeleteMediaObjects {
 
 impl BulkDeleteMediaObjects {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<serde_json::Value> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<serde_json::Value> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -249,15 +249,15 @@ impl FetchMediaContent {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetFilesResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetFilesResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetFilesResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetFilesResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -317,15 +317,15 @@ pub struct CreateMediaFolder {
 
 impl CreateMediaFolder {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::FolderDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::FolderDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::FolderDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::FolderDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -348,15 +348,15 @@ pub struct BulkUpdateMediaObjects {
 
 impl BulkUpdateMediaObjects {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<serde_json::Value> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<serde_json::Value> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -379,15 +379,15 @@ pub struct UploadMediaContent {
 
 impl UploadMediaContent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UploadFileResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UploadFileResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UploadFileResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UploadFileResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -424,13 +424,13 @@ pub struct DeleteMediaContent {
 
 impl DeleteMediaContent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -458,15 +458,15 @@ pub struct UpdateMediaObject {
 
 impl UpdateMediaObject {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<serde_json::Value> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<serde_json::Value> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<serde_json::Value>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<serde_json::Value>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the OAuth 2.0 v3 API: one method per operation of `apps/v3/oauth-v3.json`.
@@ -178,19 +178,19 @@ impl GetInstalledLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetInstalledLocationsV3SuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::GetInstalledLocationsV3SuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::GetInstalledLocationsV3SuccessfulResponseDto>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -237,19 +237,19 @@ pub struct GetLocationAccessToken {
 
 impl GetLocationAccessToken {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetLocationAccessTokenV3SuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    ) -> impl CallFuture<types::GetLocationAccessTokenV3SuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
+    ) -> impl CallFuture<
         ghl_runtime::Response<types::GetLocationAccessTokenV3SuccessfulResponseDto>,
     > {
-        Client::send_prepared_with_response(self.into_request()).await
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -273,15 +273,17 @@ pub struct GetAccessToken {
 
 impl GetAccessToken {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetAccessTokenSuccessfulResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetAccessTokenSuccessfulResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetAccessTokenSuccessfulResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<
+        ghl_runtime::Response<types::GetAccessTokenSuccessfulResponseDto>,
+    > {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the CUSTOM_OBJECTS API: one method per operation of `apps/v3/objects-v3.json`.
@@ -264,15 +264,15 @@ pub struct GetObjectByLocationId {
 
 impl GetObjectByLocationId {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomObjectListResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomObjectListResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomObjectListResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CustomObjectListResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -296,15 +296,15 @@ pub struct CreateCustomObjectSchema {
 
 impl CreateCustomObjectSchema {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomObjectResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomObjectResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomObjectResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CustomObjectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -336,15 +336,15 @@ impl GetObjectSchemaByKey {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomObjectByIdResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomObjectByIdResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomObjectByIdResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CustomObjectByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -371,15 +371,15 @@ pub struct UpdateCustomObject {
 
 impl UpdateCustomObject {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CustomObjectResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CustomObjectResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CustomObjectResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CustomObjectResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -405,15 +405,15 @@ pub struct CreateObjectRecord {
 
 impl CreateObjectRecord {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -439,15 +439,15 @@ pub struct SearchObjectRecords {
 
 impl SearchObjectRecords {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::SearchRecordResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::SearchRecordResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::SearchRecordResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::SearchRecordResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -494,15 +494,15 @@ pub struct DeleteObjectRecord {
 
 impl DeleteObjectRecord {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ObjectRecordDeleteResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::ObjectRecordDeleteResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ObjectRecordDeleteResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::ObjectRecordDeleteResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -527,15 +527,15 @@ pub struct GetRecordById {
 
 impl GetRecordById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -562,15 +562,15 @@ pub struct UpdateObjectRecord {
 
 impl UpdateObjectRecord {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::RecordByIdResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::RecordByIdResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::RecordByIdResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::RecordByIdResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -105,6 +105,27 @@ impl Inner {
     }
 }
 
+/// The future a generated call's `send()` returns: `.await` it for the decoded answer or an
+/// [`Error`](crate::Error). It owns everything it needs, so it can also be spawned
+/// (`Send + 'static`). Every such future implements this trait; there is nothing to implement.
+///
+/// ```
+/// # async fn run(client: ghl_runtime::Client) -> ghl_runtime::Result<()> {
+/// use ghl_runtime::{CallFuture, Client, Request};
+///
+/// fn list(client: &Client) -> impl CallFuture<serde_json::Value> {
+///     Client::send_prepared(Ok((client.clone(), Request::get("/blogs/authors", "2021-07-28"))))
+/// }
+///
+/// let authors = tokio::spawn(list(&client)).await.expect("the task ran")?;
+/// # let _ = authors;
+/// # Ok(())
+/// # }
+/// ```
+pub trait CallFuture<T>: Future<Output = crate::Result<T>> + Send + 'static {}
+
+impl<T, F> CallFuture<T> for F where F: Future<Output = crate::Result<T>> + Send + 'static {}
+
 /// The API client: cheap to clone (clones share one connection pool, token state, rate
 /// limiter and retry budget).
 ///

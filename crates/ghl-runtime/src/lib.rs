@@ -76,7 +76,7 @@ pub mod timestamp;
 pub mod webhooks;
 
 pub use app::{App, AppBuilder};
-pub use client::{Client, ClientBuilder};
+pub use client::{CallFuture, Client, ClientBuilder};
 pub use error::Error;
 /// Leaves `None` fields out of a struct's JSON instead of sending `null` (which this API reads
 /// as "clear this value"); `#[serialize_always]` opts a field out. Generated types put it on

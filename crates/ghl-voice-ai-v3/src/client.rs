@@ -3,7 +3,7 @@
 
 //! The resource client and one builder per operation.
 
-use ghl_runtime::{Client, Request, Result};
+use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
 /// Client for the Voice AI API: one method per operation of `apps/v3/voice-ai-v3.json`.
@@ -309,15 +309,15 @@ pub struct CreateAction {
 
 impl CreateAction {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateActionResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateActionResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateActionResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CreateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -343,13 +343,13 @@ pub struct DeleteAction {
 
 impl DeleteAction {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -377,15 +377,15 @@ pub struct GetAction {
 
 impl GetAction {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetActionResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetActionResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetActionResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -411,15 +411,15 @@ pub struct UpdateAction {
 
 impl UpdateAction {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpdateActionResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::UpdateActionResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpdateActionResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::UpdateActionResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -465,15 +465,15 @@ impl GetAgents {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetAgentsResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetAgentsResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetAgentsResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetAgentsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -553,15 +553,15 @@ pub struct CreateAgent {
 
 impl CreateAgent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateAgentResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CreateAgentResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateAgentResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CreateAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -594,13 +594,13 @@ pub struct DeleteAgent {
 
 impl DeleteAgent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<()> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<()>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -627,15 +627,15 @@ pub struct GetAgent {
 
 impl GetAgent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetAgentResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::GetAgentResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetAgentResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -662,15 +662,15 @@ pub struct PatchAgent {
 
 impl PatchAgent {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::PatchAgentResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::PatchAgentResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::PatchAgentResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::PatchAgentResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -777,15 +777,15 @@ impl GetCallLogs {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CallLogsResponseDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CallLogsResponseDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CallLogsResponseDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CallLogsResponseDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -851,15 +851,15 @@ pub struct GetCallLog {
 
 impl GetCallLog {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CallLogDto> {
-        Client::send_prepared(self.into_request()).await
+    pub fn send(self) -> impl CallFuture<types::CallLogDto> {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CallLogDto>> {
-        Client::send_prepared_with_response(self.into_request()).await
+    ) -> impl CallFuture<ghl_runtime::Response<types::CallLogDto>> {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

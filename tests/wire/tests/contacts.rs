@@ -111,8 +111,8 @@ async fn an_empty_search_parses() {
     assert_eq!(found.trace_id, None);
 }
 
-/// A call's future is `Send + 'static`: it runs on a spawned task, as a server would run it.
-/// (`send` is an `async fn`; this keeps the promise its signature no longer spells out.)
+/// A call's future is `Send + 'static` (`impl CallFuture<T>`): it runs on a spawned task, as a
+/// server would run it.
 #[tokio::test]
 async fn calls_run_on_spawned_tasks() {
     let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;

@@ -121,7 +121,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
     let types_import = uses_types.then(|| quote! { use crate::types; });
     quote! {
         //! The resource client and one builder per operation.
-        use ghl_runtime::{Client, Request, Result};
+        use ghl_runtime::{CallFuture, Client, Request, Result};
         #types_import
 
         #client_doc
@@ -312,13 +312,13 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             #(#setters)*
 
             /// Sends the call and decodes the answer.
-            pub async fn send(self) -> Result<#ret> {
-                Client::send_prepared(self.into_request()).await
+            pub fn send(self) -> impl CallFuture<#ret> {
+                Client::send_prepared(self.into_request())
             }
 
             /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-            pub async fn send_with_response(self) -> Result<ghl_runtime::Response<#ret>> {
-                Client::send_prepared_with_response(self.into_request()).await
+            pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<#ret>> {
+                Client::send_prepared_with_response(self.into_request())
             }
 
             #paginate
