@@ -193,8 +193,8 @@ fn struct_def(
         .filter(|field| camel_case(&field.name) != field.wire)
         .count();
     let camel = renamed_camel < renamed_plain;
-    // A field that may be absent is not sent when `None` (serde reads an absent `Option` as
-    // `None` by itself): one attribute on the struct says it for all of them.
+    // A field that may be absent reads as `None` when it is, and is not sent when `None`: one
+    // attribute on the struct gives each such field serde's `default` and `skip_serializing_if`.
     let skips_none = fields
         .iter()
         .any(|field| field.optional() && !field.required);
