@@ -37,6 +37,28 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// #[derive(serde::Serialize)]
 /// struct Pair(Option<u8>, u8);
 /// ```
+///
+/// So is `#[serialize_always]` on a field that is not an `Option`, or beside the field's own
+/// `skip_serializing_if`:
+///
+/// ```compile_fail
+/// #[ghl_runtime_macros::skip_serializing_none]
+/// #[derive(serde::Serialize)]
+/// struct Named {
+///     #[serialize_always]
+///     name: String,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// #[ghl_runtime_macros::skip_serializing_none]
+/// #[derive(serde::Serialize)]
+/// struct Named {
+///     #[serialize_always]
+///     #[serde(skip_serializing_if = "Option::is_none")]
+///     name: Option<String>,
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn skip_serializing_none(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(arg) = args.into_iter().next() {
