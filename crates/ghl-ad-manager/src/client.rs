@@ -2421,7 +2421,7 @@ impl FbGetAdAccounts {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_ad_account`] call: set optional inputs, then [`send`](FbDeleteAdAccount::send) it.
+/// A [`AdManagerClient::fb_delete_ad_account`] call, ready to [`send`](FbDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAdAccount {
@@ -2457,7 +2457,7 @@ impl FbDeleteAdAccount {
     }
 }
 
-/// A [`AdManagerClient::fb_get_ad_account`] call: set optional inputs, then [`send`](FbGetAdAccount::send) it.
+/// A [`AdManagerClient::fb_get_ad_account`] call, ready to [`send`](FbGetAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetAdAccount {
@@ -2493,7 +2493,7 @@ impl FbGetAdAccount {
     }
 }
 
-/// A [`AdManagerClient::fb_upsert_ad`] call: set optional inputs, then [`send`](FbUpsertAd::send) it.
+/// A [`AdManagerClient::fb_upsert_ad`] call, ready to [`send`](FbUpsertAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertAd {
@@ -2524,7 +2524,7 @@ impl FbUpsertAd {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_ad`] call: set optional inputs, then [`send`](FbDeleteAd::send) it.
+/// A [`AdManagerClient::fb_delete_ad`] call, ready to [`send`](FbDeleteAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAd {
@@ -2557,7 +2557,7 @@ impl FbDeleteAd {
     }
 }
 
-/// A [`AdManagerClient::fb_duplicate_ad`] call: set optional inputs, then [`send`](FbDuplicateAd::send) it.
+/// A [`AdManagerClient::fb_duplicate_ad`] call, ready to [`send`](FbDuplicateAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateAd {
@@ -2591,7 +2591,7 @@ impl FbDuplicateAd {
     }
 }
 
-/// A [`AdManagerClient::fb_pause_ad`] call: set optional inputs, then [`send`](FbPauseAd::send) it.
+/// A [`AdManagerClient::fb_pause_ad`] call, ready to [`send`](FbPauseAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseAd {
@@ -2627,7 +2627,7 @@ impl FbPauseAd {
     }
 }
 
-/// A [`AdManagerClient::fb_resume_ad`] call: set optional inputs, then [`send`](FbResumeAd::send) it.
+/// A [`AdManagerClient::fb_resume_ad`] call, ready to [`send`](FbResumeAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeAd {
@@ -2663,7 +2663,7 @@ impl FbResumeAd {
     }
 }
 
-/// A [`AdManagerClient::fb_upsert_adset`] call: set optional inputs, then [`send`](FbUpsertAdset::send) it.
+/// A [`AdManagerClient::fb_upsert_adset`] call, ready to [`send`](FbUpsertAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertAdset {
@@ -2694,7 +2694,7 @@ impl FbUpsertAdset {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_adset`] call: set optional inputs, then [`send`](FbDeleteAdset::send) it.
+/// A [`AdManagerClient::fb_delete_adset`] call, ready to [`send`](FbDeleteAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAdset {
@@ -2730,7 +2730,7 @@ impl FbDeleteAdset {
     }
 }
 
-/// A [`AdManagerClient::fb_duplicate_adset`] call: set optional inputs, then [`send`](FbDuplicateAdset::send) it.
+/// A [`AdManagerClient::fb_duplicate_adset`] call, ready to [`send`](FbDuplicateAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateAdset {
@@ -2764,7 +2764,7 @@ impl FbDuplicateAdset {
     }
 }
 
-/// A [`AdManagerClient::fb_pause_adset`] call: set optional inputs, then [`send`](FbPauseAdset::send) it.
+/// A [`AdManagerClient::fb_pause_adset`] call, ready to [`send`](FbPauseAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseAdset {
@@ -2800,7 +2800,7 @@ impl FbPauseAdset {
     }
 }
 
-/// A [`AdManagerClient::fb_resume_adset`] call: set optional inputs, then [`send`](FbResumeAdset::send) it.
+/// A [`AdManagerClient::fb_resume_adset`] call, ready to [`send`](FbResumeAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeAdset {
@@ -2888,7 +2888,7 @@ impl FbGetCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_upsert_campaign`] call: set optional inputs, then [`send`](FbUpsertCampaign::send) it.
+/// A [`AdManagerClient::fb_upsert_campaign`] call, ready to [`send`](FbUpsertCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertCampaign {
@@ -2919,7 +2919,7 @@ impl FbUpsertCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_campaign`] call: set optional inputs, then [`send`](FbDeleteCampaign::send) it.
+/// A [`AdManagerClient::fb_delete_campaign`] call, ready to [`send`](FbDeleteCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteCampaign {
@@ -2955,7 +2955,7 @@ impl FbDeleteCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_duplicate_campaign`] call: set optional inputs, then [`send`](FbDuplicateCampaign::send) it.
+/// A [`AdManagerClient::fb_duplicate_campaign`] call, ready to [`send`](FbDuplicateCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateCampaign {
@@ -2991,7 +2991,7 @@ impl FbDuplicateCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_pause_campaign`] call: set optional inputs, then [`send`](FbPauseCampaign::send) it.
+/// A [`AdManagerClient::fb_pause_campaign`] call, ready to [`send`](FbPauseCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseCampaign {
@@ -3027,7 +3027,7 @@ impl FbPauseCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_publish_campaign`] call: set optional inputs, then [`send`](FbPublishCampaign::send) it.
+/// A [`AdManagerClient::fb_publish_campaign`] call, ready to [`send`](FbPublishCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPublishCampaign {
@@ -3063,7 +3063,7 @@ impl FbPublishCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_resume_campaign`] call: set optional inputs, then [`send`](FbResumeCampaign::send) it.
+/// A [`AdManagerClient::fb_resume_campaign`] call, ready to [`send`](FbResumeCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeCampaign {
@@ -3099,7 +3099,7 @@ impl FbResumeCampaign {
     }
 }
 
-/// A [`AdManagerClient::fb_get_conversation_forms`] call: set optional inputs, then [`send`](FbGetConversationForms::send) it.
+/// A [`AdManagerClient::fb_get_conversation_forms`] call, ready to [`send`](FbGetConversationForms::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetConversationForms {
@@ -3133,7 +3133,7 @@ impl FbGetConversationForms {
     }
 }
 
-/// A [`AdManagerClient::fb_create_conversation_form`] call: set optional inputs, then [`send`](FbCreateConversationForm::send) it.
+/// A [`AdManagerClient::fb_create_conversation_form`] call, ready to [`send`](FbCreateConversationForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreateConversationForm {
@@ -3216,7 +3216,7 @@ impl FbGetCustomAudiences {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_custom_audience`] call: set optional inputs, then [`send`](FbDeleteCustomAudience::send) it.
+/// A [`AdManagerClient::fb_delete_custom_audience`] call, ready to [`send`](FbDeleteCustomAudience::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteCustomAudience {
@@ -3252,7 +3252,7 @@ impl FbDeleteCustomAudience {
     }
 }
 
-/// A [`AdManagerClient::fb_get_custom_audience_by_id`] call: set optional inputs, then [`send`](FbGetCustomAudienceById::send) it.
+/// A [`AdManagerClient::fb_get_custom_audience_by_id`] call, ready to [`send`](FbGetCustomAudienceById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetCustomAudienceById {
@@ -3288,7 +3288,7 @@ impl FbGetCustomAudienceById {
     }
 }
 
-/// A [`AdManagerClient::fb_update_custom_audience`] call: set optional inputs, then [`send`](FbUpdateCustomAudience::send) it.
+/// A [`AdManagerClient::fb_update_custom_audience`] call, ready to [`send`](FbUpdateCustomAudience::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpdateCustomAudience {
@@ -3324,7 +3324,7 @@ impl FbUpdateCustomAudience {
     }
 }
 
-/// A [`AdManagerClient::fb_remove_custom_audience_member`] call: set optional inputs, then [`send`](FbRemoveCustomAudienceMember::send) it.
+/// A [`AdManagerClient::fb_remove_custom_audience_member`] call, ready to [`send`](FbRemoveCustomAudienceMember::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbRemoveCustomAudienceMember {
@@ -3360,7 +3360,7 @@ impl FbRemoveCustomAudienceMember {
     }
 }
 
-/// A [`AdManagerClient::fb_add_custom_audience_member`] call: set optional inputs, then [`send`](FbAddCustomAudienceMember::send) it.
+/// A [`AdManagerClient::fb_add_custom_audience_member`] call, ready to [`send`](FbAddCustomAudienceMember::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbAddCustomAudienceMember {
@@ -3396,7 +3396,7 @@ impl FbAddCustomAudienceMember {
     }
 }
 
-/// A [`AdManagerClient::fb_batch_update_audience_members`] call: set optional inputs, then [`send`](FbBatchUpdateAudienceMembers::send) it.
+/// A [`AdManagerClient::fb_batch_update_audience_members`] call, ready to [`send`](FbBatchUpdateAudienceMembers::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbBatchUpdateAudienceMembers {
@@ -3529,7 +3529,7 @@ impl FbGetEntity {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_integration`] call: set optional inputs, then [`send`](FbDeleteIntegration::send) it.
+/// A [`AdManagerClient::fb_delete_integration`] call, ready to [`send`](FbDeleteIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteIntegration {
@@ -3563,7 +3563,7 @@ impl FbDeleteIntegration {
     }
 }
 
-/// A [`AdManagerClient::fb_get_integration`] call: set optional inputs, then [`send`](FbGetIntegration::send) it.
+/// A [`AdManagerClient::fb_get_integration`] call, ready to [`send`](FbGetIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetIntegration {
@@ -3594,7 +3594,7 @@ impl FbGetIntegration {
     }
 }
 
-/// A [`AdManagerClient::fb_create_integration`] call: set optional inputs, then [`send`](FbCreateIntegration::send) it.
+/// A [`AdManagerClient::fb_create_integration`] call, ready to [`send`](FbCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreateIntegration {
@@ -3625,7 +3625,7 @@ impl FbCreateIntegration {
     }
 }
 
-/// A [`AdManagerClient::fb_get_lead_form`] call: set optional inputs, then [`send`](FbGetLeadForm::send) it.
+/// A [`AdManagerClient::fb_get_lead_form`] call, ready to [`send`](FbGetLeadForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetLeadForm {
@@ -3661,7 +3661,7 @@ impl FbGetLeadForm {
     }
 }
 
-/// A [`AdManagerClient::fb_get_current_user`] call: set optional inputs, then [`send`](FbGetCurrentUser::send) it.
+/// A [`AdManagerClient::fb_get_current_user`] call, ready to [`send`](FbGetCurrentUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetCurrentUser {
@@ -3692,7 +3692,7 @@ impl FbGetCurrentUser {
     }
 }
 
-/// A [`AdManagerClient::fb_delete_page`] call: set optional inputs, then [`send`](FbDeletePage::send) it.
+/// A [`AdManagerClient::fb_delete_page`] call, ready to [`send`](FbDeletePage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeletePage {
@@ -3725,7 +3725,7 @@ impl FbDeletePage {
     }
 }
 
-/// A [`AdManagerClient::fb_set_default_page`] call: set optional inputs, then [`send`](FbSetDefaultPage::send) it.
+/// A [`AdManagerClient::fb_set_default_page`] call, ready to [`send`](FbSetDefaultPage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbSetDefaultPage {
@@ -3758,7 +3758,7 @@ impl FbSetDefaultPage {
     }
 }
 
-/// A [`AdManagerClient::fb_get_page_lead_forms`] call: set optional inputs, then [`send`](FbGetPageLeadForms::send) it.
+/// A [`AdManagerClient::fb_get_page_lead_forms`] call, ready to [`send`](FbGetPageLeadForms::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetPageLeadForms {
@@ -3794,7 +3794,7 @@ impl FbGetPageLeadForms {
     }
 }
 
-/// A [`AdManagerClient::fb_create_page_lead_form`] call: set optional inputs, then [`send`](FbCreatePageLeadForm::send) it.
+/// A [`AdManagerClient::fb_create_page_lead_form`] call, ready to [`send`](FbCreatePageLeadForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreatePageLeadForm {
@@ -3968,7 +3968,7 @@ impl FbGetPixels {
     }
 }
 
-/// A [`AdManagerClient::fb_upsert_pixel`] call: set optional inputs, then [`send`](FbUpsertPixel::send) it.
+/// A [`AdManagerClient::fb_upsert_pixel`] call, ready to [`send`](FbUpsertPixel::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertPixel {
@@ -3999,7 +3999,7 @@ impl FbUpsertPixel {
     }
 }
 
-/// A [`AdManagerClient::fb_get_reporting`] call: set optional inputs, then [`send`](FbGetReporting::send) it.
+/// A [`AdManagerClient::fb_get_reporting`] call, ready to [`send`](FbGetReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetReporting {
@@ -4048,7 +4048,7 @@ impl FbGetReporting {
     }
 }
 
-/// A [`AdManagerClient::fb_get_campaign_reporting`] call: set optional inputs, then [`send`](FbGetCampaignReporting::send) it.
+/// A [`AdManagerClient::fb_get_campaign_reporting`] call, ready to [`send`](FbGetCampaignReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetCampaignReporting {
@@ -4088,7 +4088,7 @@ impl FbGetCampaignReporting {
     }
 }
 
-/// A [`AdManagerClient::fb_get_reporting_list`] call: set optional inputs, then [`send`](FbGetReportingList::send) it.
+/// A [`AdManagerClient::fb_get_reporting_list`] call, ready to [`send`](FbGetReportingList::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetReportingList {
@@ -4222,7 +4222,7 @@ impl GoogleGetAdAccounts {
     }
 }
 
-/// A [`AdManagerClient::google_delete_ad_account`] call: set optional inputs, then [`send`](GoogleDeleteAdAccount::send) it.
+/// A [`AdManagerClient::google_delete_ad_account`] call, ready to [`send`](GoogleDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleDeleteAdAccount {
@@ -4258,7 +4258,7 @@ impl GoogleDeleteAdAccount {
     }
 }
 
-/// A [`AdManagerClient::google_get_ad_account_details`] call: set optional inputs, then [`send`](GoogleGetAdAccountDetails::send) it.
+/// A [`AdManagerClient::google_get_ad_account_details`] call, ready to [`send`](GoogleGetAdAccountDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetAdAccountDetails {
@@ -4294,7 +4294,7 @@ impl GoogleGetAdAccountDetails {
     }
 }
 
-/// A [`AdManagerClient::google_upsert_campaign`] call: set optional inputs, then [`send`](GoogleUpsertCampaign::send) it.
+/// A [`AdManagerClient::google_upsert_campaign`] call, ready to [`send`](GoogleUpsertCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertCampaign {
@@ -4325,7 +4325,7 @@ impl GoogleUpsertCampaign {
     }
 }
 
-/// A [`AdManagerClient::google_get_campaign_by_id`] call: set optional inputs, then [`send`](GoogleGetCampaignById::send) it.
+/// A [`AdManagerClient::google_get_campaign_by_id`] call, ready to [`send`](GoogleGetCampaignById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetCampaignById {
@@ -4358,7 +4358,7 @@ impl GoogleGetCampaignById {
     }
 }
 
-/// A [`AdManagerClient::google_publish_ad`] call: set optional inputs, then [`send`](GooglePublishAd::send) it.
+/// A [`AdManagerClient::google_publish_ad`] call, ready to [`send`](GooglePublishAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GooglePublishAd {
@@ -4441,7 +4441,7 @@ impl GoogleGetAssets {
     }
 }
 
-/// A [`AdManagerClient::google_upsert_assets`] call: set optional inputs, then [`send`](GoogleUpsertAssets::send) it.
+/// A [`AdManagerClient::google_upsert_assets`] call, ready to [`send`](GoogleUpsertAssets::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertAssets {
@@ -4472,7 +4472,7 @@ impl GoogleUpsertAssets {
     }
 }
 
-/// A [`AdManagerClient::google_get_audiences`] call: set optional inputs, then [`send`](GoogleGetAudiences::send) it.
+/// A [`AdManagerClient::google_get_audiences`] call, ready to [`send`](GoogleGetAudiences::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetAudiences {
@@ -4503,7 +4503,7 @@ impl GoogleGetAudiences {
     }
 }
 
-/// A [`AdManagerClient::google_upsert_audience`] call: set optional inputs, then [`send`](GoogleUpsertAudience::send) it.
+/// A [`AdManagerClient::google_upsert_audience`] call, ready to [`send`](GoogleUpsertAudience::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertAudience {
@@ -4534,7 +4534,7 @@ impl GoogleUpsertAudience {
     }
 }
 
-/// A [`AdManagerClient::google_get_audience_by_id`] call: set optional inputs, then [`send`](GoogleGetAudienceById::send) it.
+/// A [`AdManagerClient::google_get_audience_by_id`] call, ready to [`send`](GoogleGetAudienceById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetAudienceById {
@@ -4570,7 +4570,7 @@ impl GoogleGetAudienceById {
     }
 }
 
-/// A [`AdManagerClient::google_get_conversion_goals`] call: set optional inputs, then [`send`](GoogleGetConversionGoals::send) it.
+/// A [`AdManagerClient::google_get_conversion_goals`] call, ready to [`send`](GoogleGetConversionGoals::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetConversionGoals {
@@ -4683,7 +4683,7 @@ impl GoogleGetConversions {
     }
 }
 
-/// A [`AdManagerClient::google_upsert_conversion`] call: set optional inputs, then [`send`](GoogleUpsertConversion::send) it.
+/// A [`AdManagerClient::google_upsert_conversion`] call, ready to [`send`](GoogleUpsertConversion::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertConversion {
@@ -4714,7 +4714,7 @@ impl GoogleUpsertConversion {
     }
 }
 
-/// A [`AdManagerClient::google_delete_conversion`] call: set optional inputs, then [`send`](GoogleDeleteConversion::send) it.
+/// A [`AdManagerClient::google_delete_conversion`] call, ready to [`send`](GoogleDeleteConversion::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleDeleteConversion {
@@ -4750,7 +4750,7 @@ impl GoogleDeleteConversion {
     }
 }
 
-/// A [`AdManagerClient::google_get_conversion_by_id`] call: set optional inputs, then [`send`](GoogleGetConversionById::send) it.
+/// A [`AdManagerClient::google_get_conversion_by_id`] call, ready to [`send`](GoogleGetConversionById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetConversionById {
@@ -4883,7 +4883,7 @@ impl GoogleGetEntity {
     }
 }
 
-/// A [`AdManagerClient::google_get_integration`] call: set optional inputs, then [`send`](GoogleGetIntegration::send) it.
+/// A [`AdManagerClient::google_get_integration`] call, ready to [`send`](GoogleGetIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetIntegration {
@@ -4914,7 +4914,7 @@ impl GoogleGetIntegration {
     }
 }
 
-/// A [`AdManagerClient::google_create_integration`] call: set optional inputs, then [`send`](GoogleCreateIntegration::send) it.
+/// A [`AdManagerClient::google_create_integration`] call, ready to [`send`](GoogleCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleCreateIntegration {
@@ -4945,7 +4945,7 @@ impl GoogleCreateIntegration {
     }
 }
 
-/// A [`AdManagerClient::google_get_keyword_ideas`] call: set optional inputs, then [`send`](GoogleGetKeywordIdeas::send) it.
+/// A [`AdManagerClient::google_get_keyword_ideas`] call, ready to [`send`](GoogleGetKeywordIdeas::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetKeywordIdeas {
@@ -4978,7 +4978,7 @@ impl GoogleGetKeywordIdeas {
     }
 }
 
-/// A [`AdManagerClient::google_get_current_user`] call: set optional inputs, then [`send`](GoogleGetCurrentUser::send) it.
+/// A [`AdManagerClient::google_get_current_user`] call, ready to [`send`](GoogleGetCurrentUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetCurrentUser {
@@ -5067,7 +5067,7 @@ impl GoogleGetReporting {
     }
 }
 
-/// A [`AdManagerClient::google_get_campaign_reporting`] call: set optional inputs, then [`send`](GoogleGetCampaignReporting::send) it.
+/// A [`AdManagerClient::google_get_campaign_reporting`] call, ready to [`send`](GoogleGetCampaignReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetCampaignReporting {
@@ -5201,7 +5201,7 @@ impl GoogleGetSegments {
     }
 }
 
-/// A [`AdManagerClient::google_upsert_segment`] call: set optional inputs, then [`send`](GoogleUpsertSegment::send) it.
+/// A [`AdManagerClient::google_upsert_segment`] call, ready to [`send`](GoogleUpsertSegment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertSegment {
@@ -5236,7 +5236,7 @@ impl GoogleUpsertSegment {
     }
 }
 
-/// A [`AdManagerClient::google_create_offline_user_list_job`] call: set optional inputs, then [`send`](GoogleCreateOfflineUserListJob::send) it.
+/// A [`AdManagerClient::google_create_offline_user_list_job`] call, ready to [`send`](GoogleCreateOfflineUserListJob::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleCreateOfflineUserListJob {
@@ -5270,7 +5270,7 @@ impl GoogleCreateOfflineUserListJob {
     }
 }
 
-/// A [`AdManagerClient::google_delete_segment`] call: set optional inputs, then [`send`](GoogleDeleteSegment::send) it.
+/// A [`AdManagerClient::google_delete_segment`] call, ready to [`send`](GoogleDeleteSegment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleDeleteSegment {
@@ -5308,7 +5308,7 @@ impl GoogleDeleteSegment {
     }
 }
 
-/// A [`AdManagerClient::google_get_segment_by_id`] call: set optional inputs, then [`send`](GoogleGetSegmentById::send) it.
+/// A [`AdManagerClient::google_get_segment_by_id`] call, ready to [`send`](GoogleGetSegmentById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetSegmentById {
@@ -5346,7 +5346,7 @@ impl GoogleGetSegmentById {
     }
 }
 
-/// A [`AdManagerClient::google_get_target_interests`] call: set optional inputs, then [`send`](GoogleGetTargetInterests::send) it.
+/// A [`AdManagerClient::google_get_target_interests`] call, ready to [`send`](GoogleGetTargetInterests::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetTargetInterests {
@@ -5428,7 +5428,7 @@ impl GoogleSearchTargeting {
     }
 }
 
-/// A [`AdManagerClient::li_delete_ad_account`] call: set optional inputs, then [`send`](LiDeleteAdAccount::send) it.
+/// A [`AdManagerClient::li_delete_ad_account`] call, ready to [`send`](LiDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiDeleteAdAccount {
@@ -5461,7 +5461,7 @@ impl LiDeleteAdAccount {
     }
 }
 
-/// A [`AdManagerClient::li_get_ad_account_details`] call: set optional inputs, then [`send`](LiGetAdAccountDetails::send) it.
+/// A [`AdManagerClient::li_get_ad_account_details`] call, ready to [`send`](LiGetAdAccountDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetAdAccountDetails {
@@ -5494,7 +5494,7 @@ impl LiGetAdAccountDetails {
     }
 }
 
-/// A [`AdManagerClient::li_get_ad_accounts`] call: set optional inputs, then [`send`](LiGetAdAccounts::send) it.
+/// A [`AdManagerClient::li_get_ad_accounts`] call, ready to [`send`](LiGetAdAccounts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetAdAccounts {
@@ -5525,7 +5525,7 @@ impl LiGetAdAccounts {
     }
 }
 
-/// A [`AdManagerClient::li_upsert_campaign_group`] call: set optional inputs, then [`send`](LiUpsertCampaignGroup::send) it.
+/// A [`AdManagerClient::li_upsert_campaign_group`] call, ready to [`send`](LiUpsertCampaignGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiUpsertCampaignGroup {
@@ -5556,7 +5556,7 @@ impl LiUpsertCampaignGroup {
     }
 }
 
-/// A [`AdManagerClient::li_get_campaign_group`] call: set optional inputs, then [`send`](LiGetCampaignGroup::send) it.
+/// A [`AdManagerClient::li_get_campaign_group`] call, ready to [`send`](LiGetCampaignGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetCampaignGroup {
@@ -5589,7 +5589,7 @@ impl LiGetCampaignGroup {
     }
 }
 
-/// A [`AdManagerClient::li_publish_campaign_group`] call: set optional inputs, then [`send`](LiPublishCampaignGroup::send) it.
+/// A [`AdManagerClient::li_publish_campaign_group`] call, ready to [`send`](LiPublishCampaignGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiPublishCampaignGroup {
@@ -5625,7 +5625,7 @@ impl LiPublishCampaignGroup {
     }
 }
 
-/// A [`AdManagerClient::li_get_integration`] call: set optional inputs, then [`send`](LiGetIntegration::send) it.
+/// A [`AdManagerClient::li_get_integration`] call, ready to [`send`](LiGetIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetIntegration {
@@ -5656,7 +5656,7 @@ impl LiGetIntegration {
     }
 }
 
-/// A [`AdManagerClient::li_create_integration`] call: set optional inputs, then [`send`](LiCreateIntegration::send) it.
+/// A [`AdManagerClient::li_create_integration`] call, ready to [`send`](LiCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiCreateIntegration {
@@ -5687,7 +5687,7 @@ impl LiCreateIntegration {
     }
 }
 
-/// A [`AdManagerClient::li_get_current_user`] call: set optional inputs, then [`send`](LiGetCurrentUser::send) it.
+/// A [`AdManagerClient::li_get_current_user`] call, ready to [`send`](LiGetCurrentUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetCurrentUser {
@@ -5977,7 +5977,7 @@ impl LiSearchTargeting {
     }
 }
 
-/// A [`AdManagerClient::li_create_lead_form`] call: set optional inputs, then [`send`](LiCreateLeadForm::send) it.
+/// A [`AdManagerClient::li_create_lead_form`] call, ready to [`send`](LiCreateLeadForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiCreateLeadForm {
@@ -6015,7 +6015,7 @@ impl LiCreateLeadForm {
     }
 }
 
-/// A [`AdManagerClient::li_get_lead_forms`] call: set optional inputs, then [`send`](LiGetLeadForms::send) it.
+/// A [`AdManagerClient::li_get_lead_forms`] call, ready to [`send`](LiGetLeadForms::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetLeadForms {
@@ -6051,7 +6051,7 @@ impl LiGetLeadForms {
     }
 }
 
-/// A [`AdManagerClient::li_update_ad_status`] call: set optional inputs, then [`send`](LiUpdateAdStatus::send) it.
+/// A [`AdManagerClient::li_update_ad_status`] call, ready to [`send`](LiUpdateAdStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiUpdateAdStatus {

@@ -2521,7 +2521,7 @@ impl FbGetAdAccounts {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_ad_account`] call: set optional inputs, then [`send`](FbDeleteAdAccount::send) it.
+/// A [`AdPublishingV3Client::fb_delete_ad_account`] call, ready to [`send`](FbDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAdAccount {
@@ -2601,7 +2601,7 @@ impl FbGetAdAccount {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_upsert_ad`] call: set optional inputs, then [`send`](FbUpsertAd::send) it.
+/// A [`AdPublishingV3Client::fb_upsert_ad`] call, ready to [`send`](FbUpsertAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertAd {
@@ -2632,7 +2632,7 @@ impl FbUpsertAd {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_ad`] call: set optional inputs, then [`send`](FbDeleteAd::send) it.
+/// A [`AdPublishingV3Client::fb_delete_ad`] call, ready to [`send`](FbDeleteAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAd {
@@ -2665,7 +2665,7 @@ impl FbDeleteAd {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_duplicate_ad`] call: set optional inputs, then [`send`](FbDuplicateAd::send) it.
+/// A [`AdPublishingV3Client::fb_duplicate_ad`] call, ready to [`send`](FbDuplicateAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateAd {
@@ -2699,7 +2699,7 @@ impl FbDuplicateAd {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_pause_ad`] call: set optional inputs, then [`send`](FbPauseAd::send) it.
+/// A [`AdPublishingV3Client::fb_pause_ad`] call, ready to [`send`](FbPauseAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseAd {
@@ -2735,7 +2735,7 @@ impl FbPauseAd {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_resume_ad`] call: set optional inputs, then [`send`](FbResumeAd::send) it.
+/// A [`AdPublishingV3Client::fb_resume_ad`] call, ready to [`send`](FbResumeAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeAd {
@@ -2771,7 +2771,7 @@ impl FbResumeAd {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_upsert_adset`] call: set optional inputs, then [`send`](FbUpsertAdset::send) it.
+/// A [`AdPublishingV3Client::fb_upsert_adset`] call, ready to [`send`](FbUpsertAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertAdset {
@@ -2802,7 +2802,7 @@ impl FbUpsertAdset {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_adset`] call: set optional inputs, then [`send`](FbDeleteAdset::send) it.
+/// A [`AdPublishingV3Client::fb_delete_adset`] call, ready to [`send`](FbDeleteAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteAdset {
@@ -2838,7 +2838,7 @@ impl FbDeleteAdset {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_duplicate_adset`] call: set optional inputs, then [`send`](FbDuplicateAdset::send) it.
+/// A [`AdPublishingV3Client::fb_duplicate_adset`] call, ready to [`send`](FbDuplicateAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateAdset {
@@ -2872,7 +2872,7 @@ impl FbDuplicateAdset {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_pause_adset`] call: set optional inputs, then [`send`](FbPauseAdset::send) it.
+/// A [`AdPublishingV3Client::fb_pause_adset`] call, ready to [`send`](FbPauseAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseAdset {
@@ -2908,7 +2908,7 @@ impl FbPauseAdset {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_resume_adset`] call: set optional inputs, then [`send`](FbResumeAdset::send) it.
+/// A [`AdPublishingV3Client::fb_resume_adset`] call, ready to [`send`](FbResumeAdset::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeAdset {
@@ -2996,7 +2996,7 @@ impl FbGetCampaign {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_upsert_campaign`] call: set optional inputs, then [`send`](FbUpsertCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_upsert_campaign`] call, ready to [`send`](FbUpsertCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertCampaign {
@@ -3027,7 +3027,7 @@ impl FbUpsertCampaign {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_campaign`] call: set optional inputs, then [`send`](FbDeleteCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_delete_campaign`] call, ready to [`send`](FbDeleteCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteCampaign {
@@ -3063,7 +3063,7 @@ impl FbDeleteCampaign {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_duplicate_campaign`] call: set optional inputs, then [`send`](FbDuplicateCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_duplicate_campaign`] call, ready to [`send`](FbDuplicateCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDuplicateCampaign {
@@ -3099,7 +3099,7 @@ impl FbDuplicateCampaign {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_pause_campaign`] call: set optional inputs, then [`send`](FbPauseCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_pause_campaign`] call, ready to [`send`](FbPauseCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPauseCampaign {
@@ -3135,7 +3135,7 @@ impl FbPauseCampaign {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_publish_campaign`] call: set optional inputs, then [`send`](FbPublishCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_publish_campaign`] call, ready to [`send`](FbPublishCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbPublishCampaign {
@@ -3216,7 +3216,7 @@ impl FbGetCampaignPublishingProgress {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_resume_campaign`] call: set optional inputs, then [`send`](FbResumeCampaign::send) it.
+/// A [`AdPublishingV3Client::fb_resume_campaign`] call, ready to [`send`](FbResumeCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbResumeCampaign {
@@ -3294,7 +3294,7 @@ impl FbGetConversationForms {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_create_conversation_form`] call: set optional inputs, then [`send`](FbCreateConversationForm::send) it.
+/// A [`AdPublishingV3Client::fb_create_conversation_form`] call, ready to [`send`](FbCreateConversationForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreateConversationForm {
@@ -3465,7 +3465,7 @@ impl FbGetCustomAudienceById {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_update_custom_audience`] call: set optional inputs, then [`send`](FbUpdateCustomAudience::send) it.
+/// A [`AdPublishingV3Client::fb_update_custom_audience`] call, ready to [`send`](FbUpdateCustomAudience::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpdateCustomAudience {
@@ -3501,7 +3501,7 @@ impl FbUpdateCustomAudience {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_remove_custom_audience_member`] call: set optional inputs, then [`send`](FbRemoveCustomAudienceMember::send) it.
+/// A [`AdPublishingV3Client::fb_remove_custom_audience_member`] call, ready to [`send`](FbRemoveCustomAudienceMember::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbRemoveCustomAudienceMember {
@@ -3537,7 +3537,7 @@ impl FbRemoveCustomAudienceMember {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_add_custom_audience_member`] call: set optional inputs, then [`send`](FbAddCustomAudienceMember::send) it.
+/// A [`AdPublishingV3Client::fb_add_custom_audience_member`] call, ready to [`send`](FbAddCustomAudienceMember::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbAddCustomAudienceMember {
@@ -3573,7 +3573,7 @@ impl FbAddCustomAudienceMember {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_batch_update_audience_members`] call: set optional inputs, then [`send`](FbBatchUpdateAudienceMembers::send) it.
+/// A [`AdPublishingV3Client::fb_batch_update_audience_members`] call, ready to [`send`](FbBatchUpdateAudienceMembers::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbBatchUpdateAudienceMembers {
@@ -3706,7 +3706,7 @@ impl FbGetEntity {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_integration`] call: set optional inputs, then [`send`](FbDeleteIntegration::send) it.
+/// A [`AdPublishingV3Client::fb_delete_integration`] call, ready to [`send`](FbDeleteIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeleteIntegration {
@@ -3779,7 +3779,7 @@ impl FbGetIntegration {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_create_integration`] call: set optional inputs, then [`send`](FbCreateIntegration::send) it.
+/// A [`AdPublishingV3Client::fb_create_integration`] call, ready to [`send`](FbCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreateIntegration {
@@ -3893,7 +3893,7 @@ impl FbGetCurrentUser {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_delete_page`] call: set optional inputs, then [`send`](FbDeletePage::send) it.
+/// A [`AdPublishingV3Client::fb_delete_page`] call, ready to [`send`](FbDeletePage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbDeletePage {
@@ -4011,7 +4011,7 @@ impl FbGetPageLeadForms {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_create_page_lead_form`] call: set optional inputs, then [`send`](FbCreatePageLeadForm::send) it.
+/// A [`AdPublishingV3Client::fb_create_page_lead_form`] call, ready to [`send`](FbCreatePageLeadForm::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbCreatePageLeadForm {
@@ -4185,7 +4185,7 @@ impl FbGetPixels {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_upsert_pixel`] call: set optional inputs, then [`send`](FbUpsertPixel::send) it.
+/// A [`AdPublishingV3Client::fb_upsert_pixel`] call, ready to [`send`](FbUpsertPixel::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbUpsertPixel {
@@ -4216,7 +4216,7 @@ impl FbUpsertPixel {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_get_reporting`] call: set optional inputs, then [`send`](FbGetReporting::send) it.
+/// A [`AdPublishingV3Client::fb_get_reporting`] call, ready to [`send`](FbGetReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetReporting {
@@ -4265,7 +4265,7 @@ impl FbGetReporting {
     }
 }
 
-/// A [`AdPublishingV3Client::fb_get_campaign_reporting`] call: set optional inputs, then [`send`](FbGetCampaignReporting::send) it.
+/// A [`AdPublishingV3Client::fb_get_campaign_reporting`] call, ready to [`send`](FbGetCampaignReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FbGetCampaignReporting {
@@ -4454,7 +4454,7 @@ impl GoogleGetAdAccounts {
     }
 }
 
-/// A [`AdPublishingV3Client::google_delete_ad_account`] call: set optional inputs, then [`send`](GoogleDeleteAdAccount::send) it.
+/// A [`AdPublishingV3Client::google_delete_ad_account`] call, ready to [`send`](GoogleDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleDeleteAdAccount {
@@ -4534,7 +4534,7 @@ impl GoogleGetAdAccountDetails {
     }
 }
 
-/// A [`AdPublishingV3Client::google_upsert_campaign`] call: set optional inputs, then [`send`](GoogleUpsertCampaign::send) it.
+/// A [`AdPublishingV3Client::google_upsert_campaign`] call, ready to [`send`](GoogleUpsertCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertCampaign {
@@ -4606,7 +4606,7 @@ impl GoogleGetCampaignById {
     }
 }
 
-/// A [`AdPublishingV3Client::google_publish_ad`] call: set optional inputs, then [`send`](GooglePublishAd::send) it.
+/// A [`AdPublishingV3Client::google_publish_ad`] call, ready to [`send`](GooglePublishAd::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GooglePublishAd {
@@ -4689,7 +4689,7 @@ impl GoogleGetAssets {
     }
 }
 
-/// A [`AdPublishingV3Client::google_upsert_assets`] call: set optional inputs, then [`send`](GoogleUpsertAssets::send) it.
+/// A [`AdPublishingV3Client::google_upsert_assets`] call, ready to [`send`](GoogleUpsertAssets::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertAssets {
@@ -4759,7 +4759,7 @@ impl GoogleGetAudiences {
     }
 }
 
-/// A [`AdPublishingV3Client::google_upsert_audience`] call: set optional inputs, then [`send`](GoogleUpsertAudience::send) it.
+/// A [`AdPublishingV3Client::google_upsert_audience`] call, ready to [`send`](GoogleUpsertAudience::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertAudience {
@@ -4955,7 +4955,7 @@ impl GoogleGetConversions {
     }
 }
 
-/// A [`AdPublishingV3Client::google_upsert_conversion`] call: set optional inputs, then [`send`](GoogleUpsertConversion::send) it.
+/// A [`AdPublishingV3Client::google_upsert_conversion`] call, ready to [`send`](GoogleUpsertConversion::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertConversion {
@@ -5210,7 +5210,7 @@ impl GoogleGetIntegration {
     }
 }
 
-/// A [`AdPublishingV3Client::google_create_integration`] call: set optional inputs, then [`send`](GoogleCreateIntegration::send) it.
+/// A [`AdPublishingV3Client::google_create_integration`] call, ready to [`send`](GoogleCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleCreateIntegration {
@@ -5379,7 +5379,7 @@ impl GoogleGetReporting {
     }
 }
 
-/// A [`AdPublishingV3Client::google_get_campaign_reporting`] call: set optional inputs, then [`send`](GoogleGetCampaignReporting::send) it.
+/// A [`AdPublishingV3Client::google_get_campaign_reporting`] call, ready to [`send`](GoogleGetCampaignReporting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetCampaignReporting {
@@ -5513,7 +5513,7 @@ impl GoogleGetSegments {
     }
 }
 
-/// A [`AdPublishingV3Client::google_upsert_segment`] call: set optional inputs, then [`send`](GoogleUpsertSegment::send) it.
+/// A [`AdPublishingV3Client::google_upsert_segment`] call, ready to [`send`](GoogleUpsertSegment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleUpsertSegment {
@@ -5548,7 +5548,7 @@ impl GoogleUpsertSegment {
     }
 }
 
-/// A [`AdPublishingV3Client::google_create_offline_user_list_job`] call: set optional inputs, then [`send`](GoogleCreateOfflineUserListJob::send) it.
+/// A [`AdPublishingV3Client::google_create_offline_user_list_job`] call, ready to [`send`](GoogleCreateOfflineUserListJob::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleCreateOfflineUserListJob {
@@ -5582,7 +5582,7 @@ impl GoogleCreateOfflineUserListJob {
     }
 }
 
-/// A [`AdPublishingV3Client::google_delete_segment`] call: set optional inputs, then [`send`](GoogleDeleteSegment::send) it.
+/// A [`AdPublishingV3Client::google_delete_segment`] call, ready to [`send`](GoogleDeleteSegment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleDeleteSegment {
@@ -5620,7 +5620,7 @@ impl GoogleDeleteSegment {
     }
 }
 
-/// A [`AdPublishingV3Client::google_get_segment_by_id`] call: set optional inputs, then [`send`](GoogleGetSegmentById::send) it.
+/// A [`AdPublishingV3Client::google_get_segment_by_id`] call, ready to [`send`](GoogleGetSegmentById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetSegmentById {
@@ -5658,7 +5658,7 @@ impl GoogleGetSegmentById {
     }
 }
 
-/// A [`AdPublishingV3Client::google_get_target_interests`] call: set optional inputs, then [`send`](GoogleGetTargetInterests::send) it.
+/// A [`AdPublishingV3Client::google_get_target_interests`] call, ready to [`send`](GoogleGetTargetInterests::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GoogleGetTargetInterests {
@@ -5740,7 +5740,7 @@ impl GoogleSearchTargeting {
     }
 }
 
-/// A [`AdPublishingV3Client::li_delete_ad_account`] call: set optional inputs, then [`send`](LiDeleteAdAccount::send) it.
+/// A [`AdPublishingV3Client::li_delete_ad_account`] call, ready to [`send`](LiDeleteAdAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiDeleteAdAccount {
@@ -5773,7 +5773,7 @@ impl LiDeleteAdAccount {
     }
 }
 
-/// A [`AdPublishingV3Client::li_get_ad_account_details`] call: set optional inputs, then [`send`](LiGetAdAccountDetails::send) it.
+/// A [`AdPublishingV3Client::li_get_ad_account_details`] call, ready to [`send`](LiGetAdAccountDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiGetAdAccountDetails {
@@ -5845,7 +5845,7 @@ impl LiGetAdAccounts {
     }
 }
 
-/// A [`AdPublishingV3Client::li_upsert_campaign_group`] call: set optional inputs, then [`send`](LiUpsertCampaignGroup::send) it.
+/// A [`AdPublishingV3Client::li_upsert_campaign_group`] call, ready to [`send`](LiUpsertCampaignGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiUpsertCampaignGroup {
@@ -5917,7 +5917,7 @@ impl LiGetCampaignGroup {
     }
 }
 
-/// A [`AdPublishingV3Client::li_publish_campaign_group`] call: set optional inputs, then [`send`](LiPublishCampaignGroup::send) it.
+/// A [`AdPublishingV3Client::li_publish_campaign_group`] call, ready to [`send`](LiPublishCampaignGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiPublishCampaignGroup {
@@ -5992,7 +5992,7 @@ impl LiGetIntegration {
     }
 }
 
-/// A [`AdPublishingV3Client::li_create_integration`] call: set optional inputs, then [`send`](LiCreateIntegration::send) it.
+/// A [`AdPublishingV3Client::li_create_integration`] call, ready to [`send`](LiCreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiCreateIntegration {

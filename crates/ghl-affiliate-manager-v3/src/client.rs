@@ -255,7 +255,7 @@ impl ListAffiliates {
     }
 }
 
-/// A [`AffiliateManagerV3Client::get_affiliate`] call: set optional inputs, then [`send`](GetAffiliate::send) it.
+/// A [`AffiliateManagerV3Client::get_affiliate`] call, ready to [`send`](GetAffiliate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAffiliate {

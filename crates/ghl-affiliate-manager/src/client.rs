@@ -258,7 +258,7 @@ impl ListAffiliates {
     }
 }
 
-/// A [`AffiliateManagerClient::get_affiliate`] call: set optional inputs, then [`send`](GetAffiliate::send) it.
+/// A [`AffiliateManagerClient::get_affiliate`] call, ready to [`send`](GetAffiliate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAffiliate {

@@ -239,7 +239,7 @@ impl AssociationsV3Client {
     }
 }
 
-/// A [`AssociationsV3Client::find_associations`] call: set optional inputs, then [`send`](FindAssociations::send) it.
+/// A [`AssociationsV3Client::find_associations`] call, ready to [`send`](FindAssociations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FindAssociations {
@@ -275,7 +275,7 @@ impl FindAssociations {
     }
 }
 
-/// A [`AssociationsV3Client::create_association`] call: set optional inputs, then [`send`](CreateAssociation::send) it.
+/// A [`AssociationsV3Client::create_association`] call, ready to [`send`](CreateAssociation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAssociation {
@@ -307,7 +307,7 @@ impl CreateAssociation {
     }
 }
 
-/// A [`AssociationsV3Client::get_association_key_by_key_name`] call: set optional inputs, then [`send`](GetAssociationKeyByKeyName::send) it.
+/// A [`AssociationsV3Client::get_association_key_by_key_name`] call, ready to [`send`](GetAssociationKeyByKeyName::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAssociationKeyByKeyName {
@@ -381,7 +381,7 @@ impl GetAssociationByObjectKeys {
     }
 }
 
-/// A [`AssociationsV3Client::create_relation`] call: set optional inputs, then [`send`](CreateRelation::send) it.
+/// A [`AssociationsV3Client::create_relation`] call, ready to [`send`](CreateRelation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateRelation {
@@ -459,7 +459,7 @@ impl GetRelationsByRecordId {
     }
 }
 
-/// A [`AssociationsV3Client::delete_relation`] call: set optional inputs, then [`send`](DeleteRelation::send) it.
+/// A [`AssociationsV3Client::delete_relation`] call, ready to [`send`](DeleteRelation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteRelation {
@@ -493,7 +493,7 @@ impl DeleteRelation {
     }
 }
 
-/// A [`AssociationsV3Client::delete_association`] call: set optional inputs, then [`send`](DeleteAssociation::send) it.
+/// A [`AssociationsV3Client::delete_association`] call, ready to [`send`](DeleteAssociation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAssociation {
@@ -525,7 +525,7 @@ impl DeleteAssociation {
     }
 }
 
-/// A [`AssociationsV3Client::get_association_by_id`] call: set optional inputs, then [`send`](GetAssociationById::send) it.
+/// A [`AssociationsV3Client::get_association_by_id`] call, ready to [`send`](GetAssociationById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAssociationById {
@@ -557,7 +557,7 @@ impl GetAssociationById {
     }
 }
 
-/// A [`AssociationsV3Client::update_association`] call: set optional inputs, then [`send`](UpdateAssociation::send) it.
+/// A [`AssociationsV3Client::update_association`] call, ready to [`send`](UpdateAssociation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAssociation {

@@ -195,7 +195,7 @@ impl BlogsClient {
     }
 }
 
-/// A [`BlogsClient::get_all_blog_authors_by_location`] call: set optional inputs, then [`send`](GetAllBlogAuthorsByLocation::send) it.
+/// A [`BlogsClient::get_all_blog_authors_by_location`] call, ready to [`send`](GetAllBlogAuthorsByLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllBlogAuthorsByLocation {
@@ -260,7 +260,7 @@ impl GetAllBlogAuthorsByLocation {
     }
 }
 
-/// A [`BlogsClient::get_all_categories_by_location`] call: set optional inputs, then [`send`](GetAllCategoriesByLocation::send) it.
+/// A [`BlogsClient::get_all_categories_by_location`] call, ready to [`send`](GetAllCategoriesByLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllCategoriesByLocation {
@@ -328,7 +328,7 @@ impl GetAllCategoriesByLocation {
     }
 }
 
-/// A [`BlogsClient::create_blog_post`] call: set optional inputs, then [`send`](CreateBlogPost::send) it.
+/// A [`BlogsClient::create_blog_post`] call, ready to [`send`](CreateBlogPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBlogPost {
@@ -514,7 +514,7 @@ impl CheckUrlSlugExists {
     }
 }
 
-/// A [`BlogsClient::update_blog_post`] call: set optional inputs, then [`send`](UpdateBlogPost::send) it.
+/// A [`BlogsClient::update_blog_post`] call, ready to [`send`](UpdateBlogPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateBlogPost {

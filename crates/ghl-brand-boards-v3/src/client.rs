@@ -309,7 +309,7 @@ impl BrandBoardsV3Client {
     }
 }
 
-/// A [`BrandBoardsV3Client::create_brand_board`] call: set optional inputs, then [`send`](CreateBrandBoard::send) it.
+/// A [`BrandBoardsV3Client::create_brand_board`] call, ready to [`send`](CreateBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBrandBoard {
@@ -453,7 +453,7 @@ impl ListBrandVoices {
     }
 }
 
-/// A [`BrandBoardsV3Client::create_brand_voice`] call: set optional inputs, then [`send`](CreateBrandVoice::send) it.
+/// A [`BrandBoardsV3Client::create_brand_voice`] call, ready to [`send`](CreateBrandVoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBrandVoice {
@@ -491,7 +491,7 @@ impl CreateBrandVoice {
     }
 }
 
-/// A [`BrandBoardsV3Client::delete_brand_voice`] call: set optional inputs, then [`send`](DeleteBrandVoice::send) it.
+/// A [`BrandBoardsV3Client::delete_brand_voice`] call, ready to [`send`](DeleteBrandVoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteBrandVoice {
@@ -529,7 +529,7 @@ impl DeleteBrandVoice {
     }
 }
 
-/// A [`BrandBoardsV3Client::get_brand_voice`] call: set optional inputs, then [`send`](GetBrandVoice::send) it.
+/// A [`BrandBoardsV3Client::get_brand_voice`] call, ready to [`send`](GetBrandVoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBrandVoice {
@@ -567,7 +567,7 @@ impl GetBrandVoice {
     }
 }
 
-/// A [`BrandBoardsV3Client::update_brand_voice`] call: set optional inputs, then [`send`](UpdateBrandVoice::send) it.
+/// A [`BrandBoardsV3Client::update_brand_voice`] call, ready to [`send`](UpdateBrandVoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateBrandVoice {
@@ -607,7 +607,7 @@ impl UpdateBrandVoice {
     }
 }
 
-/// A [`BrandBoardsV3Client::set_default_brand_voice`] call: set optional inputs, then [`send`](SetDefaultBrandVoice::send) it.
+/// A [`BrandBoardsV3Client::set_default_brand_voice`] call, ready to [`send`](SetDefaultBrandVoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SetDefaultBrandVoice {
@@ -733,7 +733,7 @@ impl GetBrandBoardsByLocation {
     }
 }
 
-/// A [`BrandBoardsV3Client::delete_brand_board`] call: set optional inputs, then [`send`](DeleteBrandBoard::send) it.
+/// A [`BrandBoardsV3Client::delete_brand_board`] call, ready to [`send`](DeleteBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteBrandBoard {
@@ -767,7 +767,7 @@ impl DeleteBrandBoard {
     }
 }
 
-/// A [`BrandBoardsV3Client::get_brand_board_by_id`] call: set optional inputs, then [`send`](GetBrandBoardById::send) it.
+/// A [`BrandBoardsV3Client::get_brand_board_by_id`] call, ready to [`send`](GetBrandBoardById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBrandBoardById {
@@ -801,7 +801,7 @@ impl GetBrandBoardById {
     }
 }
 
-/// A [`BrandBoardsV3Client::update_brand_board`] call: set optional inputs, then [`send`](UpdateBrandBoard::send) it.
+/// A [`BrandBoardsV3Client::update_brand_board`] call, ready to [`send`](UpdateBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateBrandBoard {

@@ -150,7 +150,7 @@ impl BrandBoardsClient {
     }
 }
 
-/// A [`BrandBoardsClient::create_brand_board`] call: set optional inputs, then [`send`](CreateBrandBoard::send) it.
+/// A [`BrandBoardsClient::create_brand_board`] call, ready to [`send`](CreateBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBrandBoard {
@@ -268,7 +268,7 @@ impl GetBrandBoardsByLocation {
     }
 }
 
-/// A [`BrandBoardsClient::delete_brand_board`] call: set optional inputs, then [`send`](DeleteBrandBoard::send) it.
+/// A [`BrandBoardsClient::delete_brand_board`] call, ready to [`send`](DeleteBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteBrandBoard {
@@ -302,7 +302,7 @@ impl DeleteBrandBoard {
     }
 }
 
-/// A [`BrandBoardsClient::get_brand_board_by_id`] call: set optional inputs, then [`send`](GetBrandBoardById::send) it.
+/// A [`BrandBoardsClient::get_brand_board_by_id`] call, ready to [`send`](GetBrandBoardById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBrandBoardById {
@@ -336,7 +336,7 @@ impl GetBrandBoardById {
     }
 }
 
-/// A [`BrandBoardsClient::update_brand_board`] call: set optional inputs, then [`send`](UpdateBrandBoard::send) it.
+/// A [`BrandBoardsClient::update_brand_board`] call, ready to [`send`](UpdateBrandBoard::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateBrandBoard {

@@ -178,7 +178,7 @@ impl GetBusinessesByLocation {
     }
 }
 
-/// A [`BusinessesV3Client::create_business`] call: set optional inputs, then [`send`](CreateBusiness::send) it.
+/// A [`BusinessesV3Client::create_business`] call, ready to [`send`](CreateBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBusiness {
@@ -210,7 +210,7 @@ impl CreateBusiness {
     }
 }
 
-/// A [`BusinessesV3Client::delete_business`] call: set optional inputs, then [`send`](DeleteBusiness::send) it.
+/// A [`BusinessesV3Client::delete_business`] call, ready to [`send`](DeleteBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteBusiness {
@@ -242,7 +242,7 @@ impl DeleteBusiness {
     }
 }
 
-/// A [`BusinessesV3Client::get_business`] call: set optional inputs, then [`send`](GetBusiness::send) it.
+/// A [`BusinessesV3Client::get_business`] call, ready to [`send`](GetBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBusiness {
@@ -274,7 +274,7 @@ impl GetBusiness {
     }
 }
 
-/// A [`BusinessesV3Client::update_business`] call: set optional inputs, then [`send`](UpdateBusiness::send) it.
+/// A [`BusinessesV3Client::update_business`] call, ready to [`send`](UpdateBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateBusiness {

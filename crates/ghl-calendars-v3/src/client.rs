@@ -1462,7 +1462,7 @@ impl GetCalendars {
     }
 }
 
-/// A [`CalendarsV3Client::create_calendar`] call: set optional inputs, then [`send`](CreateCalendar::send) it.
+/// A [`CalendarsV3Client::create_calendar`] call, ready to [`send`](CreateCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendar {
@@ -1496,7 +1496,7 @@ impl CreateCalendar {
     }
 }
 
-/// A [`CalendarsV3Client::get_appointment_notes`] call: set optional inputs, then [`send`](GetAppointmentNotes::send) it.
+/// A [`CalendarsV3Client::get_appointment_notes`] call, ready to [`send`](GetAppointmentNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointmentNotes {
@@ -1570,7 +1570,7 @@ impl GetAppointmentNotes {
     }
 }
 
-/// A [`CalendarsV3Client::create_appointment_note`] call: set optional inputs, then [`send`](CreateAppointmentNote::send) it.
+/// A [`CalendarsV3Client::create_appointment_note`] call, ready to [`send`](CreateAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAppointmentNote {
@@ -1611,7 +1611,7 @@ impl CreateAppointmentNote {
     }
 }
 
-/// A [`CalendarsV3Client::delete_appointment_note`] call: set optional inputs, then [`send`](DeleteAppointmentNote::send) it.
+/// A [`CalendarsV3Client::delete_appointment_note`] call, ready to [`send`](DeleteAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAppointmentNote {
@@ -1648,7 +1648,7 @@ impl DeleteAppointmentNote {
     }
 }
 
-/// A [`CalendarsV3Client::update_appointment_note`] call: set optional inputs, then [`send`](UpdateAppointmentNote::send) it.
+/// A [`CalendarsV3Client::update_appointment_note`] call, ready to [`send`](UpdateAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAppointmentNote {
@@ -1831,7 +1831,7 @@ impl GetCalendarEvents {
     }
 }
 
-/// A [`CalendarsV3Client::create_appointment`] call: set optional inputs, then [`send`](CreateAppointment::send) it.
+/// A [`CalendarsV3Client::create_appointment`] call, ready to [`send`](CreateAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAppointment {
@@ -1863,7 +1863,7 @@ impl CreateAppointment {
     }
 }
 
-/// A [`CalendarsV3Client::get_appointment`] call: set optional inputs, then [`send`](GetAppointment::send) it.
+/// A [`CalendarsV3Client::get_appointment`] call, ready to [`send`](GetAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointment {
@@ -1897,7 +1897,7 @@ impl GetAppointment {
     }
 }
 
-/// A [`CalendarsV3Client::edit_appointment`] call: set optional inputs, then [`send`](EditAppointment::send) it.
+/// A [`CalendarsV3Client::edit_appointment`] call, ready to [`send`](EditAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditAppointment {
@@ -1931,7 +1931,7 @@ impl EditAppointment {
     }
 }
 
-/// A [`CalendarsV3Client::create_block_slot`] call: set optional inputs, then [`send`](CreateBlockSlot::send) it.
+/// A [`CalendarsV3Client::create_block_slot`] call, ready to [`send`](CreateBlockSlot::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBlockSlot {
@@ -1965,7 +1965,7 @@ impl CreateBlockSlot {
     }
 }
 
-/// A [`CalendarsV3Client::edit_block_slot`] call: set optional inputs, then [`send`](EditBlockSlot::send) it.
+/// A [`CalendarsV3Client::edit_block_slot`] call, ready to [`send`](EditBlockSlot::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditBlockSlot {
@@ -2001,7 +2001,7 @@ impl EditBlockSlot {
     }
 }
 
-/// A [`CalendarsV3Client::delete_event`] call: set optional inputs, then [`send`](DeleteEvent::send) it.
+/// A [`CalendarsV3Client::delete_event`] call, ready to [`send`](DeleteEvent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEvent {
@@ -2037,7 +2037,7 @@ impl DeleteEvent {
     }
 }
 
-/// A [`CalendarsV3Client::get_groups`] call: set optional inputs, then [`send`](GetGroups::send) it.
+/// A [`CalendarsV3Client::get_groups`] call, ready to [`send`](GetGroups::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetGroups {
@@ -2069,7 +2069,7 @@ impl GetGroups {
     }
 }
 
-/// A [`CalendarsV3Client::create_calendar_group`] call: set optional inputs, then [`send`](CreateCalendarGroup::send) it.
+/// A [`CalendarsV3Client::create_calendar_group`] call, ready to [`send`](CreateCalendarGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendarGroup {
@@ -2103,7 +2103,7 @@ impl CreateCalendarGroup {
     }
 }
 
-/// A [`CalendarsV3Client::validate_groups_slug`] call: set optional inputs, then [`send`](ValidateGroupsSlug::send) it.
+/// A [`CalendarsV3Client::validate_groups_slug`] call, ready to [`send`](ValidateGroupsSlug::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ValidateGroupsSlug {
@@ -2137,7 +2137,7 @@ impl ValidateGroupsSlug {
     }
 }
 
-/// A [`CalendarsV3Client::delete_group`] call: set optional inputs, then [`send`](DeleteGroup::send) it.
+/// A [`CalendarsV3Client::delete_group`] call, ready to [`send`](DeleteGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteGroup {
@@ -2169,7 +2169,7 @@ impl DeleteGroup {
     }
 }
 
-/// A [`CalendarsV3Client::edit_group`] call: set optional inputs, then [`send`](EditGroup::send) it.
+/// A [`CalendarsV3Client::edit_group`] call, ready to [`send`](EditGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditGroup {
@@ -2205,7 +2205,7 @@ impl EditGroup {
     }
 }
 
-/// A [`CalendarsV3Client::disable_group`] call: set optional inputs, then [`send`](DisableGroup::send) it.
+/// A [`CalendarsV3Client::disable_group`] call, ready to [`send`](DisableGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DisableGroup {
@@ -2239,7 +2239,7 @@ impl DisableGroup {
     }
 }
 
-/// A [`CalendarsV3Client::fetch_calendar_resources`] call: set optional inputs, then [`send`](FetchCalendarResources::send) it.
+/// A [`CalendarsV3Client::fetch_calendar_resources`] call, ready to [`send`](FetchCalendarResources::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchCalendarResources {
@@ -2299,7 +2299,7 @@ impl FetchCalendarResources {
     }
 }
 
-/// A [`CalendarsV3Client::create_calendar_resource`] call: set optional inputs, then [`send`](CreateCalendarResource::send) it.
+/// A [`CalendarsV3Client::create_calendar_resource`] call, ready to [`send`](CreateCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendarResource {
@@ -2341,7 +2341,7 @@ impl CreateCalendarResource {
     }
 }
 
-/// A [`CalendarsV3Client::delete_calendar_resource`] call: set optional inputs, then [`send`](DeleteCalendarResource::send) it.
+/// A [`CalendarsV3Client::delete_calendar_resource`] call, ready to [`send`](DeleteCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCalendarResource {
@@ -2375,7 +2375,7 @@ impl DeleteCalendarResource {
     }
 }
 
-/// A [`CalendarsV3Client::get_calendar_resource`] call: set optional inputs, then [`send`](GetCalendarResource::send) it.
+/// A [`CalendarsV3Client::get_calendar_resource`] call, ready to [`send`](GetCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCalendarResource {
@@ -2409,7 +2409,7 @@ impl GetCalendarResource {
     }
 }
 
-/// A [`CalendarsV3Client::update_calendar_resource`] call: set optional inputs, then [`send`](UpdateCalendarResource::send) it.
+/// A [`CalendarsV3Client::update_calendar_resource`] call, ready to [`send`](UpdateCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCalendarResource {
@@ -2453,7 +2453,7 @@ impl UpdateCalendarResource {
     }
 }
 
-/// A [`CalendarsV3Client::create_schedule`] call: set optional inputs, then [`send`](CreateSchedule::send) it.
+/// A [`CalendarsV3Client::create_schedule`] call, ready to [`send`](CreateSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateSchedule {
@@ -2485,7 +2485,7 @@ impl CreateSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::get_calendar_schedule`] call: set optional inputs, then [`send`](GetCalendarSchedule::send) it.
+/// A [`CalendarsV3Client::get_calendar_schedule`] call, ready to [`send`](GetCalendarSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCalendarSchedule {
@@ -2520,7 +2520,7 @@ impl GetCalendarSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::create_calendar_schedule`] call: set optional inputs, then [`send`](CreateCalendarSchedule::send) it.
+/// A [`CalendarsV3Client::create_calendar_schedule`] call, ready to [`send`](CreateCalendarSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendarSchedule {
@@ -2557,7 +2557,7 @@ impl CreateCalendarSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::update_calendar_schedule`] call: set optional inputs, then [`send`](UpdateCalendarSchedule::send) it.
+/// A [`CalendarsV3Client::update_calendar_schedule`] call, ready to [`send`](UpdateCalendarSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCalendarSchedule {
@@ -2696,7 +2696,7 @@ impl GetAllSchedules {
     }
 }
 
-/// A [`CalendarsV3Client::delete_schedule`] call: set optional inputs, then [`send`](DeleteSchedule::send) it.
+/// A [`CalendarsV3Client::delete_schedule`] call, ready to [`send`](DeleteSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteSchedule {
@@ -2728,7 +2728,7 @@ impl DeleteSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::get_schedule_by_id`] call: set optional inputs, then [`send`](GetScheduleById::send) it.
+/// A [`CalendarsV3Client::get_schedule_by_id`] call, ready to [`send`](GetScheduleById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetScheduleById {
@@ -2760,7 +2760,7 @@ impl GetScheduleById {
     }
 }
 
-/// A [`CalendarsV3Client::update_schedule`] call: set optional inputs, then [`send`](UpdateSchedule::send) it.
+/// A [`CalendarsV3Client::update_schedule`] call, ready to [`send`](UpdateSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateSchedule {
@@ -2794,7 +2794,7 @@ impl UpdateSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::remove_calendar_from_schedule`] call: set optional inputs, then [`send`](RemoveCalendarFromSchedule::send) it.
+/// A [`CalendarsV3Client::remove_calendar_from_schedule`] call, ready to [`send`](RemoveCalendarFromSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveCalendarFromSchedule {
@@ -2831,7 +2831,7 @@ impl RemoveCalendarFromSchedule {
     }
 }
 
-/// A [`CalendarsV3Client::add_calendar_to_schedule`] call: set optional inputs, then [`send`](AddCalendarToSchedule::send) it.
+/// A [`CalendarsV3Client::add_calendar_to_schedule`] call, ready to [`send`](AddCalendarToSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddCalendarToSchedule {
@@ -2982,7 +2982,7 @@ impl CreateServiceBooking {
     }
 }
 
-/// A [`CalendarsV3Client::delete_service_booking`] call: set optional inputs, then [`send`](DeleteServiceBooking::send) it.
+/// A [`CalendarsV3Client::delete_service_booking`] call, ready to [`send`](DeleteServiceBooking::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteServiceBooking {
@@ -3014,7 +3014,7 @@ impl DeleteServiceBooking {
     }
 }
 
-/// A [`CalendarsV3Client::get_service_booking_by_id`] call: set optional inputs, then [`send`](GetServiceBookingById::send) it.
+/// A [`CalendarsV3Client::get_service_booking_by_id`] call, ready to [`send`](GetServiceBookingById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetServiceBookingById {
@@ -3157,7 +3157,7 @@ impl GetServicesCatalog {
     }
 }
 
-/// A [`CalendarsV3Client::create_service_catalog`] call: set optional inputs, then [`send`](CreateServiceCatalog::send) it.
+/// A [`CalendarsV3Client::create_service_catalog`] call, ready to [`send`](CreateServiceCatalog::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateServiceCatalog {
@@ -3189,7 +3189,7 @@ impl CreateServiceCatalog {
     }
 }
 
-/// A [`CalendarsV3Client::delete_service_catalog`] call: set optional inputs, then [`send`](DeleteServiceCatalog::send) it.
+/// A [`CalendarsV3Client::delete_service_catalog`] call, ready to [`send`](DeleteServiceCatalog::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteServiceCatalog {
@@ -3221,7 +3221,7 @@ impl DeleteServiceCatalog {
     }
 }
 
-/// A [`CalendarsV3Client::get_service_catalog_by_id`] call: set optional inputs, then [`send`](GetServiceCatalogById::send) it.
+/// A [`CalendarsV3Client::get_service_catalog_by_id`] call, ready to [`send`](GetServiceCatalogById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetServiceCatalogById {
@@ -3253,7 +3253,7 @@ impl GetServiceCatalogById {
     }
 }
 
-/// A [`CalendarsV3Client::update_service_catalog`] call: set optional inputs, then [`send`](UpdateServiceCatalog::send) it.
+/// A [`CalendarsV3Client::update_service_catalog`] call, ready to [`send`](UpdateServiceCatalog::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateServiceCatalog {
@@ -3287,7 +3287,7 @@ impl UpdateServiceCatalog {
     }
 }
 
-/// A [`CalendarsV3Client::get_service_locations`] call: set optional inputs, then [`send`](GetServiceLocations::send) it.
+/// A [`CalendarsV3Client::get_service_locations`] call, ready to [`send`](GetServiceLocations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetServiceLocations {
@@ -3319,7 +3319,7 @@ impl GetServiceLocations {
     }
 }
 
-/// A [`CalendarsV3Client::create_service_location`] call: set optional inputs, then [`send`](CreateServiceLocation::send) it.
+/// A [`CalendarsV3Client::create_service_location`] call, ready to [`send`](CreateServiceLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateServiceLocation {
@@ -3351,7 +3351,7 @@ impl CreateServiceLocation {
     }
 }
 
-/// A [`CalendarsV3Client::delete_service_location`] call: set optional inputs, then [`send`](DeleteServiceLocation::send) it.
+/// A [`CalendarsV3Client::delete_service_location`] call, ready to [`send`](DeleteServiceLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteServiceLocation {
@@ -3388,7 +3388,7 @@ impl DeleteServiceLocation {
     }
 }
 
-/// A [`CalendarsV3Client::get_service_location_by_id`] call: set optional inputs, then [`send`](GetServiceLocationById::send) it.
+/// A [`CalendarsV3Client::get_service_location_by_id`] call, ready to [`send`](GetServiceLocationById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetServiceLocationById {
@@ -3423,7 +3423,7 @@ impl GetServiceLocationById {
     }
 }
 
-/// A [`CalendarsV3Client::update_service_location`] call: set optional inputs, then [`send`](UpdateServiceLocation::send) it.
+/// A [`CalendarsV3Client::update_service_location`] call, ready to [`send`](UpdateServiceLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateServiceLocation {
@@ -3460,7 +3460,7 @@ impl UpdateServiceLocation {
     }
 }
 
-/// A [`CalendarsV3Client::delete_calendar`] call: set optional inputs, then [`send`](DeleteCalendar::send) it.
+/// A [`CalendarsV3Client::delete_calendar`] call, ready to [`send`](DeleteCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCalendar {
@@ -3494,7 +3494,7 @@ impl DeleteCalendar {
     }
 }
 
-/// A [`CalendarsV3Client::get_calendar`] call: set optional inputs, then [`send`](GetCalendar::send) it.
+/// A [`CalendarsV3Client::get_calendar`] call, ready to [`send`](GetCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCalendar {
@@ -3528,7 +3528,7 @@ impl GetCalendar {
     }
 }
 
-/// A [`CalendarsV3Client::update_calendar`] call: set optional inputs, then [`send`](UpdateCalendar::send) it.
+/// A [`CalendarsV3Client::update_calendar`] call, ready to [`send`](UpdateCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCalendar {
@@ -3718,7 +3718,7 @@ impl GetEventNotification {
     }
 }
 
-/// A [`CalendarsV3Client::create_event_notification`] call: set optional inputs, then [`send`](CreateEventNotification::send) it.
+/// A [`CalendarsV3Client::create_event_notification`] call, ready to [`send`](CreateEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEventNotification {
@@ -3754,7 +3754,7 @@ impl CreateEventNotification {
     }
 }
 
-/// A [`CalendarsV3Client::delete_event_notification`] call: set optional inputs, then [`send`](DeleteEventNotification::send) it.
+/// A [`CalendarsV3Client::delete_event_notification`] call, ready to [`send`](DeleteEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEventNotification {
@@ -3793,7 +3793,7 @@ impl DeleteEventNotification {
     }
 }
 
-/// A [`CalendarsV3Client::find_event_notification`] call: set optional inputs, then [`send`](FindEventNotification::send) it.
+/// A [`CalendarsV3Client::find_event_notification`] call, ready to [`send`](FindEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FindEventNotification {
@@ -3830,7 +3830,7 @@ impl FindEventNotification {
     }
 }
 
-/// A [`CalendarsV3Client::update_event_notification`] call: set optional inputs, then [`send`](UpdateEventNotification::send) it.
+/// A [`CalendarsV3Client::update_event_notification`] call, ready to [`send`](UpdateEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEventNotification {

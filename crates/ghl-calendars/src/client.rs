@@ -1031,7 +1031,7 @@ impl GetCalendars {
     }
 }
 
-/// A [`CalendarsClient::create_calendar`] call: set optional inputs, then [`send`](CreateCalendar::send) it.
+/// A [`CalendarsClient::create_calendar`] call, ready to [`send`](CreateCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendar {
@@ -1065,7 +1065,7 @@ impl CreateCalendar {
     }
 }
 
-/// A [`CalendarsClient::get_appointment_notes`] call: set optional inputs, then [`send`](GetAppointmentNotes::send) it.
+/// A [`CalendarsClient::get_appointment_notes`] call, ready to [`send`](GetAppointmentNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointmentNotes {
@@ -1142,7 +1142,7 @@ impl GetAppointmentNotes {
     }
 }
 
-/// A [`CalendarsClient::create_appointment_note`] call: set optional inputs, then [`send`](CreateAppointmentNote::send) it.
+/// A [`CalendarsClient::create_appointment_note`] call, ready to [`send`](CreateAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAppointmentNote {
@@ -1183,7 +1183,7 @@ impl CreateAppointmentNote {
     }
 }
 
-/// A [`CalendarsClient::delete_appointment_note`] call: set optional inputs, then [`send`](DeleteAppointmentNote::send) it.
+/// A [`CalendarsClient::delete_appointment_note`] call, ready to [`send`](DeleteAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAppointmentNote {
@@ -1220,7 +1220,7 @@ impl DeleteAppointmentNote {
     }
 }
 
-/// A [`CalendarsClient::update_appointment_note`] call: set optional inputs, then [`send`](UpdateAppointmentNote::send) it.
+/// A [`CalendarsClient::update_appointment_note`] call, ready to [`send`](UpdateAppointmentNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAppointmentNote {
@@ -1403,7 +1403,7 @@ impl GetCalendarEvents {
     }
 }
 
-/// A [`CalendarsClient::create_appointment`] call: set optional inputs, then [`send`](CreateAppointment::send) it.
+/// A [`CalendarsClient::create_appointment`] call, ready to [`send`](CreateAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAppointment {
@@ -1435,7 +1435,7 @@ impl CreateAppointment {
     }
 }
 
-/// A [`CalendarsClient::get_appointment`] call: set optional inputs, then [`send`](GetAppointment::send) it.
+/// A [`CalendarsClient::get_appointment`] call, ready to [`send`](GetAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointment {
@@ -1472,7 +1472,7 @@ impl GetAppointment {
     }
 }
 
-/// A [`CalendarsClient::edit_appointment`] call: set optional inputs, then [`send`](EditAppointment::send) it.
+/// A [`CalendarsClient::edit_appointment`] call, ready to [`send`](EditAppointment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditAppointment {
@@ -1509,7 +1509,7 @@ impl EditAppointment {
     }
 }
 
-/// A [`CalendarsClient::create_block_slot`] call: set optional inputs, then [`send`](CreateBlockSlot::send) it.
+/// A [`CalendarsClient::create_block_slot`] call, ready to [`send`](CreateBlockSlot::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateBlockSlot {
@@ -1543,7 +1543,7 @@ impl CreateBlockSlot {
     }
 }
 
-/// A [`CalendarsClient::edit_block_slot`] call: set optional inputs, then [`send`](EditBlockSlot::send) it.
+/// A [`CalendarsClient::edit_block_slot`] call, ready to [`send`](EditBlockSlot::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditBlockSlot {
@@ -1582,7 +1582,7 @@ impl EditBlockSlot {
     }
 }
 
-/// A [`CalendarsClient::delete_event`] call: set optional inputs, then [`send`](DeleteEvent::send) it.
+/// A [`CalendarsClient::delete_event`] call, ready to [`send`](DeleteEvent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEvent {
@@ -1618,7 +1618,7 @@ impl DeleteEvent {
     }
 }
 
-/// A [`CalendarsClient::get_groups`] call: set optional inputs, then [`send`](GetGroups::send) it.
+/// A [`CalendarsClient::get_groups`] call, ready to [`send`](GetGroups::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetGroups {
@@ -1650,7 +1650,7 @@ impl GetGroups {
     }
 }
 
-/// A [`CalendarsClient::create_calendar_group`] call: set optional inputs, then [`send`](CreateCalendarGroup::send) it.
+/// A [`CalendarsClient::create_calendar_group`] call, ready to [`send`](CreateCalendarGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendarGroup {
@@ -1684,7 +1684,7 @@ impl CreateCalendarGroup {
     }
 }
 
-/// A [`CalendarsClient::validate_groups_slug`] call: set optional inputs, then [`send`](ValidateGroupsSlug::send) it.
+/// A [`CalendarsClient::validate_groups_slug`] call, ready to [`send`](ValidateGroupsSlug::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ValidateGroupsSlug {
@@ -1718,7 +1718,7 @@ impl ValidateGroupsSlug {
     }
 }
 
-/// A [`CalendarsClient::delete_group`] call: set optional inputs, then [`send`](DeleteGroup::send) it.
+/// A [`CalendarsClient::delete_group`] call, ready to [`send`](DeleteGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteGroup {
@@ -1750,7 +1750,7 @@ impl DeleteGroup {
     }
 }
 
-/// A [`CalendarsClient::edit_group`] call: set optional inputs, then [`send`](EditGroup::send) it.
+/// A [`CalendarsClient::edit_group`] call, ready to [`send`](EditGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditGroup {
@@ -1786,7 +1786,7 @@ impl EditGroup {
     }
 }
 
-/// A [`CalendarsClient::disable_group`] call: set optional inputs, then [`send`](DisableGroup::send) it.
+/// A [`CalendarsClient::disable_group`] call, ready to [`send`](DisableGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DisableGroup {
@@ -1820,7 +1820,7 @@ impl DisableGroup {
     }
 }
 
-/// A [`CalendarsClient::fetch_calendar_resources`] call: set optional inputs, then [`send`](FetchCalendarResources::send) it.
+/// A [`CalendarsClient::fetch_calendar_resources`] call, ready to [`send`](FetchCalendarResources::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchCalendarResources {
@@ -1880,7 +1880,7 @@ impl FetchCalendarResources {
     }
 }
 
-/// A [`CalendarsClient::create_calendar_resource`] call: set optional inputs, then [`send`](CreateCalendarResource::send) it.
+/// A [`CalendarsClient::create_calendar_resource`] call, ready to [`send`](CreateCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCalendarResource {
@@ -1922,7 +1922,7 @@ impl CreateCalendarResource {
     }
 }
 
-/// A [`CalendarsClient::delete_calendar_resource`] call: set optional inputs, then [`send`](DeleteCalendarResource::send) it.
+/// A [`CalendarsClient::delete_calendar_resource`] call, ready to [`send`](DeleteCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCalendarResource {
@@ -1959,7 +1959,7 @@ impl DeleteCalendarResource {
     }
 }
 
-/// A [`CalendarsClient::get_calendar_resource`] call: set optional inputs, then [`send`](GetCalendarResource::send) it.
+/// A [`CalendarsClient::get_calendar_resource`] call, ready to [`send`](GetCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCalendarResource {
@@ -1996,7 +1996,7 @@ impl GetCalendarResource {
     }
 }
 
-/// A [`CalendarsClient::update_calendar_resource`] call: set optional inputs, then [`send`](UpdateCalendarResource::send) it.
+/// A [`CalendarsClient::update_calendar_resource`] call, ready to [`send`](UpdateCalendarResource::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCalendarResource {
@@ -2043,7 +2043,7 @@ impl UpdateCalendarResource {
     }
 }
 
-/// A [`CalendarsClient::create_schedule`] call: set optional inputs, then [`send`](CreateSchedule::send) it.
+/// A [`CalendarsClient::create_schedule`] call, ready to [`send`](CreateSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateSchedule {
@@ -2177,7 +2177,7 @@ impl GetAllSchedules {
     }
 }
 
-/// A [`CalendarsClient::delete_schedule`] call: set optional inputs, then [`send`](DeleteSchedule::send) it.
+/// A [`CalendarsClient::delete_schedule`] call, ready to [`send`](DeleteSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteSchedule {
@@ -2209,7 +2209,7 @@ impl DeleteSchedule {
     }
 }
 
-/// A [`CalendarsClient::get_schedule_by_id`] call: set optional inputs, then [`send`](GetScheduleById::send) it.
+/// A [`CalendarsClient::get_schedule_by_id`] call, ready to [`send`](GetScheduleById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetScheduleById {
@@ -2241,7 +2241,7 @@ impl GetScheduleById {
     }
 }
 
-/// A [`CalendarsClient::update_schedule`] call: set optional inputs, then [`send`](UpdateSchedule::send) it.
+/// A [`CalendarsClient::update_schedule`] call, ready to [`send`](UpdateSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateSchedule {
@@ -2275,7 +2275,7 @@ impl UpdateSchedule {
     }
 }
 
-/// A [`CalendarsClient::remove_calendar_from_schedule`] call: set optional inputs, then [`send`](RemoveCalendarFromSchedule::send) it.
+/// A [`CalendarsClient::remove_calendar_from_schedule`] call, ready to [`send`](RemoveCalendarFromSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveCalendarFromSchedule {
@@ -2312,7 +2312,7 @@ impl RemoveCalendarFromSchedule {
     }
 }
 
-/// A [`CalendarsClient::add_calendar_to_schedule`] call: set optional inputs, then [`send`](AddCalendarToSchedule::send) it.
+/// A [`CalendarsClient::add_calendar_to_schedule`] call, ready to [`send`](AddCalendarToSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddCalendarToSchedule {
@@ -2349,7 +2349,7 @@ impl AddCalendarToSchedule {
     }
 }
 
-/// A [`CalendarsClient::delete_calendar`] call: set optional inputs, then [`send`](DeleteCalendar::send) it.
+/// A [`CalendarsClient::delete_calendar`] call, ready to [`send`](DeleteCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCalendar {
@@ -2383,7 +2383,7 @@ impl DeleteCalendar {
     }
 }
 
-/// A [`CalendarsClient::get_calendar`] call: set optional inputs, then [`send`](GetCalendar::send) it.
+/// A [`CalendarsClient::get_calendar`] call, ready to [`send`](GetCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCalendar {
@@ -2417,7 +2417,7 @@ impl GetCalendar {
     }
 }
 
-/// A [`CalendarsClient::update_calendar`] call: set optional inputs, then [`send`](UpdateCalendar::send) it.
+/// A [`CalendarsClient::update_calendar`] call, ready to [`send`](UpdateCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCalendar {
@@ -2607,7 +2607,7 @@ impl GetEventNotification {
     }
 }
 
-/// A [`CalendarsClient::create_event_notification`] call: set optional inputs, then [`send`](CreateEventNotification::send) it.
+/// A [`CalendarsClient::create_event_notification`] call, ready to [`send`](CreateEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEventNotification {
@@ -2646,7 +2646,7 @@ impl CreateEventNotification {
     }
 }
 
-/// A [`CalendarsClient::delete_event_notification`] call: set optional inputs, then [`send`](DeleteEventNotification::send) it.
+/// A [`CalendarsClient::delete_event_notification`] call, ready to [`send`](DeleteEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEventNotification {
@@ -2685,7 +2685,7 @@ impl DeleteEventNotification {
     }
 }
 
-/// A [`CalendarsClient::find_event_notification`] call: set optional inputs, then [`send`](FindEventNotification::send) it.
+/// A [`CalendarsClient::find_event_notification`] call, ready to [`send`](FindEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FindEventNotification {
@@ -2722,7 +2722,7 @@ impl FindEventNotification {
     }
 }
 
-/// A [`CalendarsClient::update_event_notification`] call: set optional inputs, then [`send`](UpdateEventNotification::send) it.
+/// A [`CalendarsClient::update_event_notification`] call, ready to [`send`](UpdateEventNotification::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEventNotification {

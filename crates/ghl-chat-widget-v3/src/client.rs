@@ -222,7 +222,7 @@ impl ChatWidgetV3Client {
     }
 }
 
-/// A [`ChatWidgetV3Client::create_chat_widget`] call: set optional inputs, then [`send`](CreateChatWidget::send) it.
+/// A [`ChatWidgetV3Client::create_chat_widget`] call, ready to [`send`](CreateChatWidget::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateChatWidget {
@@ -253,7 +253,7 @@ impl CreateChatWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::clone_chat_widget`] call: set optional inputs, then [`send`](CloneChatWidget::send) it.
+/// A [`ChatWidgetV3Client::clone_chat_widget`] call, ready to [`send`](CloneChatWidget::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CloneChatWidget {
@@ -284,7 +284,7 @@ impl CloneChatWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::get_chat_widget`] call: set optional inputs, then [`send`](GetChatWidget::send) it.
+/// A [`ChatWidgetV3Client::get_chat_widget`] call, ready to [`send`](GetChatWidget::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetChatWidget {
@@ -317,7 +317,7 @@ impl GetChatWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::patch_chat_widget`] call: set optional inputs, then [`send`](PatchChatWidget::send) it.
+/// A [`ChatWidgetV3Client::patch_chat_widget`] call, ready to [`send`](PatchChatWidget::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PatchChatWidget {
@@ -352,7 +352,7 @@ impl PatchChatWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::update_chat_widget`] call: set optional inputs, then [`send`](UpdateChatWidget::send) it.
+/// A [`ChatWidgetV3Client::update_chat_widget`] call, ready to [`send`](UpdateChatWidget::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateChatWidget {
@@ -509,7 +509,7 @@ impl GetWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::delete`] call: set optional inputs, then [`send`](Delete::send) it.
+/// A [`ChatWidgetV3Client::delete`] call, ready to [`send`](Delete::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Delete {

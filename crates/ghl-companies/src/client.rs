@@ -44,7 +44,7 @@ impl CompaniesClient {
     }
 }
 
-/// A [`CompaniesClient::get_company`] call: set optional inputs, then [`send`](GetCompany::send) it.
+/// A [`CompaniesClient::get_company`] call, ready to [`send`](GetCompany::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCompany {

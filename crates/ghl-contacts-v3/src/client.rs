@@ -731,7 +731,7 @@ impl ContactsV3Client {
     }
 }
 
-/// A [`ContactsV3Client::create_contact`] call: set optional inputs, then [`send`](CreateContact::send) it.
+/// A [`ContactsV3Client::create_contact`] call, ready to [`send`](CreateContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateContact {
@@ -765,7 +765,7 @@ impl CreateContact {
     }
 }
 
-/// A [`ContactsV3Client::add_remove_contact_from_business`] call: set optional inputs, then [`send`](AddRemoveContactFromBusiness::send) it.
+/// A [`ContactsV3Client::add_remove_contact_from_business`] call, ready to [`send`](AddRemoveContactFromBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddRemoveContactFromBusiness {
@@ -795,7 +795,7 @@ impl AddRemoveContactFromBusiness {
     }
 }
 
-/// A [`ContactsV3Client::create_association`] call: set optional inputs, then [`send`](CreateAssociation::send) it.
+/// A [`ContactsV3Client::create_association`] call, ready to [`send`](CreateAssociation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAssociation {
@@ -915,7 +915,7 @@ impl GetContactsByBusinessId {
     }
 }
 
-/// A [`ContactsV3Client::search_contacts_advanced`] call: set optional inputs, then [`send`](SearchContactsAdvanced::send) it.
+/// A [`ContactsV3Client::search_contacts_advanced`] call, ready to [`send`](SearchContactsAdvanced::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SearchContactsAdvanced {
@@ -1015,7 +1015,7 @@ impl GetDuplicateContact {
     }
 }
 
-/// A [`ContactsV3Client::upsert_contact`] call: set optional inputs, then [`send`](UpsertContact::send) it.
+/// A [`ContactsV3Client::upsert_contact`] call, ready to [`send`](UpsertContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpsertContact {
@@ -1049,7 +1049,7 @@ impl UpsertContact {
     }
 }
 
-/// A [`ContactsV3Client::delete_contact`] call: set optional inputs, then [`send`](DeleteContact::send) it.
+/// A [`ContactsV3Client::delete_contact`] call, ready to [`send`](DeleteContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteContact {
@@ -1083,7 +1083,7 @@ impl DeleteContact {
     }
 }
 
-/// A [`ContactsV3Client::get_contact`] call: set optional inputs, then [`send`](GetContact::send) it.
+/// A [`ContactsV3Client::get_contact`] call, ready to [`send`](GetContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetContact {
@@ -1117,7 +1117,7 @@ impl GetContact {
     }
 }
 
-/// A [`ContactsV3Client::update_contact`] call: set optional inputs, then [`send`](UpdateContact::send) it.
+/// A [`ContactsV3Client::update_contact`] call, ready to [`send`](UpdateContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateContact {
@@ -1153,7 +1153,7 @@ impl UpdateContact {
     }
 }
 
-/// A [`ContactsV3Client::get_appointments_for_contact`] call: set optional inputs, then [`send`](GetAppointmentsForContact::send) it.
+/// A [`ContactsV3Client::get_appointments_for_contact`] call, ready to [`send`](GetAppointmentsForContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointmentsForContact {
@@ -1185,7 +1185,7 @@ impl GetAppointmentsForContact {
     }
 }
 
-/// A [`ContactsV3Client::remove_contact_from_every_campaign`] call: set optional inputs, then [`send`](RemoveContactFromEveryCampaign::send) it.
+/// A [`ContactsV3Client::remove_contact_from_every_campaign`] call, ready to [`send`](RemoveContactFromEveryCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveContactFromEveryCampaign {
@@ -1221,7 +1221,7 @@ impl RemoveContactFromEveryCampaign {
     }
 }
 
-/// A [`ContactsV3Client::remove_contact_from_campaign`] call: set optional inputs, then [`send`](RemoveContactFromCampaign::send) it.
+/// A [`ContactsV3Client::remove_contact_from_campaign`] call, ready to [`send`](RemoveContactFromCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveContactFromCampaign {
@@ -1262,7 +1262,7 @@ impl RemoveContactFromCampaign {
     }
 }
 
-/// A [`ContactsV3Client::add_contact_to_campaign`] call: set optional inputs, then [`send`](AddContactToCampaign::send) it.
+/// A [`ContactsV3Client::add_contact_to_campaign`] call, ready to [`send`](AddContactToCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddContactToCampaign {
@@ -1302,7 +1302,7 @@ impl AddContactToCampaign {
     }
 }
 
-/// A [`ContactsV3Client::remove_followers_contact`] call: set optional inputs, then [`send`](RemoveFollowersContact::send) it.
+/// A [`ContactsV3Client::remove_followers_contact`] call, ready to [`send`](RemoveFollowersContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveFollowersContact {
@@ -1338,7 +1338,7 @@ impl RemoveFollowersContact {
     }
 }
 
-/// A [`ContactsV3Client::add_followers_contact`] call: set optional inputs, then [`send`](AddFollowersContact::send) it.
+/// A [`ContactsV3Client::add_followers_contact`] call, ready to [`send`](AddFollowersContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddFollowersContact {
@@ -1376,7 +1376,7 @@ impl AddFollowersContact {
     }
 }
 
-/// A [`ContactsV3Client::get_all_notes`] call: set optional inputs, then [`send`](GetAllNotes::send) it.
+/// A [`ContactsV3Client::get_all_notes`] call, ready to [`send`](GetAllNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllNotes {
@@ -1410,7 +1410,7 @@ impl GetAllNotes {
     }
 }
 
-/// A [`ContactsV3Client::create_note`] call: set optional inputs, then [`send`](CreateNote::send) it.
+/// A [`ContactsV3Client::create_note`] call, ready to [`send`](CreateNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateNote {
@@ -1448,7 +1448,7 @@ impl CreateNote {
     }
 }
 
-/// A [`ContactsV3Client::delete_note`] call: set optional inputs, then [`send`](DeleteNote::send) it.
+/// A [`ContactsV3Client::delete_note`] call, ready to [`send`](DeleteNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteNote {
@@ -1482,7 +1482,7 @@ impl DeleteNote {
     }
 }
 
-/// A [`ContactsV3Client::get_note`] call: set optional inputs, then [`send`](GetNote::send) it.
+/// A [`ContactsV3Client::get_note`] call, ready to [`send`](GetNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetNote {
@@ -1520,7 +1520,7 @@ impl GetNote {
     }
 }
 
-/// A [`ContactsV3Client::update_note`] call: set optional inputs, then [`send`](UpdateNote::send) it.
+/// A [`ContactsV3Client::update_note`] call, ready to [`send`](UpdateNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateNote {
@@ -1560,7 +1560,7 @@ impl UpdateNote {
     }
 }
 
-/// A [`ContactsV3Client::remove_tags`] call: set optional inputs, then [`send`](RemoveTags::send) it.
+/// A [`ContactsV3Client::remove_tags`] call, ready to [`send`](RemoveTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveTags {
@@ -1596,7 +1596,7 @@ impl RemoveTags {
     }
 }
 
-/// A [`ContactsV3Client::add_tags`] call: set optional inputs, then [`send`](AddTags::send) it.
+/// A [`ContactsV3Client::add_tags`] call, ready to [`send`](AddTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddTags {
@@ -1632,7 +1632,7 @@ impl AddTags {
     }
 }
 
-/// A [`ContactsV3Client::get_all_tasks`] call: set optional inputs, then [`send`](GetAllTasks::send) it.
+/// A [`ContactsV3Client::get_all_tasks`] call, ready to [`send`](GetAllTasks::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllTasks {
@@ -1664,7 +1664,7 @@ impl GetAllTasks {
     }
 }
 
-/// A [`ContactsV3Client::create_task`] call: set optional inputs, then [`send`](CreateTask::send) it.
+/// A [`ContactsV3Client::create_task`] call, ready to [`send`](CreateTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTask {
@@ -1698,7 +1698,7 @@ impl CreateTask {
     }
 }
 
-/// A [`ContactsV3Client::delete_task`] call: set optional inputs, then [`send`](DeleteTask::send) it.
+/// A [`ContactsV3Client::delete_task`] call, ready to [`send`](DeleteTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTask {
@@ -1732,7 +1732,7 @@ impl DeleteTask {
     }
 }
 
-/// A [`ContactsV3Client::get_task`] call: set optional inputs, then [`send`](GetTask::send) it.
+/// A [`ContactsV3Client::get_task`] call, ready to [`send`](GetTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTask {
@@ -1766,7 +1766,7 @@ impl GetTask {
     }
 }
 
-/// A [`ContactsV3Client::update_task`] call: set optional inputs, then [`send`](UpdateTask::send) it.
+/// A [`ContactsV3Client::update_task`] call, ready to [`send`](UpdateTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTask {
@@ -1802,7 +1802,7 @@ impl UpdateTask {
     }
 }
 
-/// A [`ContactsV3Client::update_task_completed`] call: set optional inputs, then [`send`](UpdateTaskCompleted::send) it.
+/// A [`ContactsV3Client::update_task_completed`] call, ready to [`send`](UpdateTaskCompleted::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTaskCompleted {
@@ -1841,7 +1841,7 @@ impl UpdateTaskCompleted {
     }
 }
 
-/// A [`ContactsV3Client::delete_contact_from_workflow`] call: set optional inputs, then [`send`](DeleteContactFromWorkflow::send) it.
+/// A [`ContactsV3Client::delete_contact_from_workflow`] call, ready to [`send`](DeleteContactFromWorkflow::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteContactFromWorkflow {
@@ -1882,7 +1882,7 @@ impl DeleteContactFromWorkflow {
     }
 }
 
-/// A [`ContactsV3Client::add_contact_to_workflow`] call: set optional inputs, then [`send`](AddContactToWorkflow::send) it.
+/// A [`ContactsV3Client::add_contact_to_workflow`] call, ready to [`send`](AddContactToWorkflow::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddContactToWorkflow {

@@ -842,7 +842,7 @@ impl GetContacts {
     }
 }
 
-/// A [`ContactsClient::create_contact`] call: set optional inputs, then [`send`](CreateContact::send) it.
+/// A [`ContactsClient::create_contact`] call, ready to [`send`](CreateContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateContact {
@@ -876,7 +876,7 @@ impl CreateContact {
     }
 }
 
-/// A [`ContactsClient::add_remove_contact_from_business`] call: set optional inputs, then [`send`](AddRemoveContactFromBusiness::send) it.
+/// A [`ContactsClient::add_remove_contact_from_business`] call, ready to [`send`](AddRemoveContactFromBusiness::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddRemoveContactFromBusiness {
@@ -906,7 +906,7 @@ impl AddRemoveContactFromBusiness {
     }
 }
 
-/// A [`ContactsClient::create_association`] call: set optional inputs, then [`send`](CreateAssociation::send) it.
+/// A [`ContactsClient::create_association`] call, ready to [`send`](CreateAssociation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAssociation {
@@ -1018,7 +1018,7 @@ impl GetContactsByBusinessId {
     }
 }
 
-/// A [`ContactsClient::search_contacts_advanced`] call: set optional inputs, then [`send`](SearchContactsAdvanced::send) it.
+/// A [`ContactsClient::search_contacts_advanced`] call, ready to [`send`](SearchContactsAdvanced::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SearchContactsAdvanced {
@@ -1118,7 +1118,7 @@ impl GetDuplicateContact {
     }
 }
 
-/// A [`ContactsClient::upsert_contact`] call: set optional inputs, then [`send`](UpsertContact::send) it.
+/// A [`ContactsClient::upsert_contact`] call, ready to [`send`](UpsertContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpsertContact {
@@ -1152,7 +1152,7 @@ impl UpsertContact {
     }
 }
 
-/// A [`ContactsClient::delete_contact`] call: set optional inputs, then [`send`](DeleteContact::send) it.
+/// A [`ContactsClient::delete_contact`] call, ready to [`send`](DeleteContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteContact {
@@ -1186,7 +1186,7 @@ impl DeleteContact {
     }
 }
 
-/// A [`ContactsClient::get_contact`] call: set optional inputs, then [`send`](GetContact::send) it.
+/// A [`ContactsClient::get_contact`] call, ready to [`send`](GetContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetContact {
@@ -1220,7 +1220,7 @@ impl GetContact {
     }
 }
 
-/// A [`ContactsClient::update_contact`] call: set optional inputs, then [`send`](UpdateContact::send) it.
+/// A [`ContactsClient::update_contact`] call, ready to [`send`](UpdateContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateContact {
@@ -1256,7 +1256,7 @@ impl UpdateContact {
     }
 }
 
-/// A [`ContactsClient::get_appointments_for_contact`] call: set optional inputs, then [`send`](GetAppointmentsForContact::send) it.
+/// A [`ContactsClient::get_appointments_for_contact`] call, ready to [`send`](GetAppointmentsForContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAppointmentsForContact {
@@ -1288,7 +1288,7 @@ impl GetAppointmentsForContact {
     }
 }
 
-/// A [`ContactsClient::remove_contact_from_every_campaign`] call: set optional inputs, then [`send`](RemoveContactFromEveryCampaign::send) it.
+/// A [`ContactsClient::remove_contact_from_every_campaign`] call, ready to [`send`](RemoveContactFromEveryCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveContactFromEveryCampaign {
@@ -1327,7 +1327,7 @@ impl RemoveContactFromEveryCampaign {
     }
 }
 
-/// A [`ContactsClient::remove_contact_from_campaign`] call: set optional inputs, then [`send`](RemoveContactFromCampaign::send) it.
+/// A [`ContactsClient::remove_contact_from_campaign`] call, ready to [`send`](RemoveContactFromCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveContactFromCampaign {
@@ -1368,7 +1368,7 @@ impl RemoveContactFromCampaign {
     }
 }
 
-/// A [`ContactsClient::add_contact_to_campaign`] call: set optional inputs, then [`send`](AddContactToCampaign::send) it.
+/// A [`ContactsClient::add_contact_to_campaign`] call, ready to [`send`](AddContactToCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddContactToCampaign {
@@ -1411,7 +1411,7 @@ impl AddContactToCampaign {
     }
 }
 
-/// A [`ContactsClient::remove_followers_contact`] call: set optional inputs, then [`send`](RemoveFollowersContact::send) it.
+/// A [`ContactsClient::remove_followers_contact`] call, ready to [`send`](RemoveFollowersContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveFollowersContact {
@@ -1447,7 +1447,7 @@ impl RemoveFollowersContact {
     }
 }
 
-/// A [`ContactsClient::add_followers_contact`] call: set optional inputs, then [`send`](AddFollowersContact::send) it.
+/// A [`ContactsClient::add_followers_contact`] call, ready to [`send`](AddFollowersContact::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddFollowersContact {
@@ -1485,7 +1485,7 @@ impl AddFollowersContact {
     }
 }
 
-/// A [`ContactsClient::get_all_notes`] call: set optional inputs, then [`send`](GetAllNotes::send) it.
+/// A [`ContactsClient::get_all_notes`] call, ready to [`send`](GetAllNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllNotes {
@@ -1519,7 +1519,7 @@ impl GetAllNotes {
     }
 }
 
-/// A [`ContactsClient::create_note`] call: set optional inputs, then [`send`](CreateNote::send) it.
+/// A [`ContactsClient::create_note`] call, ready to [`send`](CreateNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateNote {
@@ -1557,7 +1557,7 @@ impl CreateNote {
     }
 }
 
-/// A [`ContactsClient::delete_note`] call: set optional inputs, then [`send`](DeleteNote::send) it.
+/// A [`ContactsClient::delete_note`] call, ready to [`send`](DeleteNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteNote {
@@ -1591,7 +1591,7 @@ impl DeleteNote {
     }
 }
 
-/// A [`ContactsClient::get_note`] call: set optional inputs, then [`send`](GetNote::send) it.
+/// A [`ContactsClient::get_note`] call, ready to [`send`](GetNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetNote {
@@ -1629,7 +1629,7 @@ impl GetNote {
     }
 }
 
-/// A [`ContactsClient::update_note`] call: set optional inputs, then [`send`](UpdateNote::send) it.
+/// A [`ContactsClient::update_note`] call, ready to [`send`](UpdateNote::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateNote {
@@ -1669,7 +1669,7 @@ impl UpdateNote {
     }
 }
 
-/// A [`ContactsClient::remove_tags`] call: set optional inputs, then [`send`](RemoveTags::send) it.
+/// A [`ContactsClient::remove_tags`] call, ready to [`send`](RemoveTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RemoveTags {
@@ -1705,7 +1705,7 @@ impl RemoveTags {
     }
 }
 
-/// A [`ContactsClient::add_tags`] call: set optional inputs, then [`send`](AddTags::send) it.
+/// A [`ContactsClient::add_tags`] call, ready to [`send`](AddTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddTags {
@@ -1741,7 +1741,7 @@ impl AddTags {
     }
 }
 
-/// A [`ContactsClient::get_all_tasks`] call: set optional inputs, then [`send`](GetAllTasks::send) it.
+/// A [`ContactsClient::get_all_tasks`] call, ready to [`send`](GetAllTasks::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllTasks {
@@ -1773,7 +1773,7 @@ impl GetAllTasks {
     }
 }
 
-/// A [`ContactsClient::create_task`] call: set optional inputs, then [`send`](CreateTask::send) it.
+/// A [`ContactsClient::create_task`] call, ready to [`send`](CreateTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTask {
@@ -1807,7 +1807,7 @@ impl CreateTask {
     }
 }
 
-/// A [`ContactsClient::delete_task`] call: set optional inputs, then [`send`](DeleteTask::send) it.
+/// A [`ContactsClient::delete_task`] call, ready to [`send`](DeleteTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTask {
@@ -1844,7 +1844,7 @@ impl DeleteTask {
     }
 }
 
-/// A [`ContactsClient::get_task`] call: set optional inputs, then [`send`](GetTask::send) it.
+/// A [`ContactsClient::get_task`] call, ready to [`send`](GetTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTask {
@@ -1878,7 +1878,7 @@ impl GetTask {
     }
 }
 
-/// A [`ContactsClient::update_task`] call: set optional inputs, then [`send`](UpdateTask::send) it.
+/// A [`ContactsClient::update_task`] call, ready to [`send`](UpdateTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTask {
@@ -1914,7 +1914,7 @@ impl UpdateTask {
     }
 }
 
-/// A [`ContactsClient::update_task_completed`] call: set optional inputs, then [`send`](UpdateTaskCompleted::send) it.
+/// A [`ContactsClient::update_task_completed`] call, ready to [`send`](UpdateTaskCompleted::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTaskCompleted {
@@ -1953,7 +1953,7 @@ impl UpdateTaskCompleted {
     }
 }
 
-/// A [`ContactsClient::delete_contact_from_workflow`] call: set optional inputs, then [`send`](DeleteContactFromWorkflow::send) it.
+/// A [`ContactsClient::delete_contact_from_workflow`] call, ready to [`send`](DeleteContactFromWorkflow::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteContactFromWorkflow {
@@ -1994,7 +1994,7 @@ impl DeleteContactFromWorkflow {
     }
 }
 
-/// A [`ContactsClient::add_contact_to_workflow`] call: set optional inputs, then [`send`](AddContactToWorkflow::send) it.
+/// A [`ContactsClient::add_contact_to_workflow`] call, ready to [`send`](AddContactToWorkflow::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddContactToWorkflow {

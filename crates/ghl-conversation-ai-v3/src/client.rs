@@ -287,7 +287,7 @@ impl ConversationAiV3Client {
     }
 }
 
-/// A [`ConversationAiV3Client::create_agent`] call: set optional inputs, then [`send`](CreateAgent::send) it.
+/// A [`ConversationAiV3Client::create_agent`] call, ready to [`send`](CreateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAgent {
@@ -373,7 +373,7 @@ impl SearchAgent {
     }
 }
 
-/// A [`ConversationAiV3Client::delete_agent`] call: set optional inputs, then [`send`](DeleteAgent::send) it.
+/// A [`ConversationAiV3Client::delete_agent`] call, ready to [`send`](DeleteAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAgent {
@@ -405,7 +405,7 @@ impl DeleteAgent {
     }
 }
 
-/// A [`ConversationAiV3Client::get_agent`] call: set optional inputs, then [`send`](GetAgent::send) it.
+/// A [`ConversationAiV3Client::get_agent`] call, ready to [`send`](GetAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgent {
@@ -437,7 +437,7 @@ impl GetAgent {
     }
 }
 
-/// A [`ConversationAiV3Client::update_agent`] call: set optional inputs, then [`send`](UpdateAgent::send) it.
+/// A [`ConversationAiV3Client::update_agent`] call, ready to [`send`](UpdateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAgent {
@@ -471,7 +471,7 @@ impl UpdateAgent {
     }
 }
 
-/// A [`ConversationAiV3Client::create_action`] call: set optional inputs, then [`send`](CreateAction::send) it.
+/// A [`ConversationAiV3Client::create_action`] call, ready to [`send`](CreateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAction {
@@ -505,7 +505,7 @@ impl CreateAction {
     }
 }
 
-/// A [`ConversationAiV3Client::list_actions`] call: set optional inputs, then [`send`](ListActions::send) it.
+/// A [`ConversationAiV3Client::list_actions`] call, ready to [`send`](ListActions::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListActions {
@@ -542,7 +542,7 @@ impl ListActions {
     }
 }
 
-/// A [`ConversationAiV3Client::delete_action`] call: set optional inputs, then [`send`](DeleteAction::send) it.
+/// A [`ConversationAiV3Client::delete_action`] call, ready to [`send`](DeleteAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAction {
@@ -579,7 +579,7 @@ impl DeleteAction {
     }
 }
 
-/// A [`ConversationAiV3Client::get_action_by_id`] call: set optional inputs, then [`send`](GetActionById::send) it.
+/// A [`ConversationAiV3Client::get_action_by_id`] call, ready to [`send`](GetActionById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetActionById {
@@ -616,7 +616,7 @@ impl GetActionById {
     }
 }
 
-/// A [`ConversationAiV3Client::update_action`] call: set optional inputs, then [`send`](UpdateAction::send) it.
+/// A [`ConversationAiV3Client::update_action`] call, ready to [`send`](UpdateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAction {
@@ -655,7 +655,7 @@ impl UpdateAction {
     }
 }
 
-/// A [`ConversationAiV3Client::update_followup_settings`] call: set optional inputs, then [`send`](UpdateFollowupSettings::send) it.
+/// A [`ConversationAiV3Client::update_followup_settings`] call, ready to [`send`](UpdateFollowupSettings::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateFollowupSettings {
@@ -692,7 +692,7 @@ impl UpdateFollowupSettings {
     }
 }
 
-/// A [`ConversationAiV3Client::get_generation_details`] call: set optional inputs, then [`send`](GetGenerationDetails::send) it.
+/// A [`ConversationAiV3Client::get_generation_details`] call, ready to [`send`](GetGenerationDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetGenerationDetails {

@@ -287,7 +287,7 @@ impl ConversationAiClient {
     }
 }
 
-/// A [`ConversationAiClient::create_agent`] call: set optional inputs, then [`send`](CreateAgent::send) it.
+/// A [`ConversationAiClient::create_agent`] call, ready to [`send`](CreateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAgent {
@@ -373,7 +373,7 @@ impl SearchAgent {
     }
 }
 
-/// A [`ConversationAiClient::delete_agent`] call: set optional inputs, then [`send`](DeleteAgent::send) it.
+/// A [`ConversationAiClient::delete_agent`] call, ready to [`send`](DeleteAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAgent {
@@ -405,7 +405,7 @@ impl DeleteAgent {
     }
 }
 
-/// A [`ConversationAiClient::get_agent`] call: set optional inputs, then [`send`](GetAgent::send) it.
+/// A [`ConversationAiClient::get_agent`] call, ready to [`send`](GetAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgent {
@@ -437,7 +437,7 @@ impl GetAgent {
     }
 }
 
-/// A [`ConversationAiClient::update_agent`] call: set optional inputs, then [`send`](UpdateAgent::send) it.
+/// A [`ConversationAiClient::update_agent`] call, ready to [`send`](UpdateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAgent {
@@ -471,7 +471,7 @@ impl UpdateAgent {
     }
 }
 
-/// A [`ConversationAiClient::create_action`] call: set optional inputs, then [`send`](CreateAction::send) it.
+/// A [`ConversationAiClient::create_action`] call, ready to [`send`](CreateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAction {
@@ -508,7 +508,7 @@ impl CreateAction {
     }
 }
 
-/// A [`ConversationAiClient::list_actions`] call: set optional inputs, then [`send`](ListActions::send) it.
+/// A [`ConversationAiClient::list_actions`] call, ready to [`send`](ListActions::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListActions {
@@ -545,7 +545,7 @@ impl ListActions {
     }
 }
 
-/// A [`ConversationAiClient::delete_action`] call: set optional inputs, then [`send`](DeleteAction::send) it.
+/// A [`ConversationAiClient::delete_action`] call, ready to [`send`](DeleteAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAction {
@@ -582,7 +582,7 @@ impl DeleteAction {
     }
 }
 
-/// A [`ConversationAiClient::get_action_by_id`] call: set optional inputs, then [`send`](GetActionById::send) it.
+/// A [`ConversationAiClient::get_action_by_id`] call, ready to [`send`](GetActionById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetActionById {
@@ -619,7 +619,7 @@ impl GetActionById {
     }
 }
 
-/// A [`ConversationAiClient::update_action`] call: set optional inputs, then [`send`](UpdateAction::send) it.
+/// A [`ConversationAiClient::update_action`] call, ready to [`send`](UpdateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAction {
@@ -658,7 +658,7 @@ impl UpdateAction {
     }
 }
 
-/// A [`ConversationAiClient::update_followup_settings`] call: set optional inputs, then [`send`](UpdateFollowupSettings::send) it.
+/// A [`ConversationAiClient::update_followup_settings`] call, ready to [`send`](UpdateFollowupSettings::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateFollowupSettings {
@@ -695,7 +695,7 @@ impl UpdateFollowupSettings {
     }
 }
 
-/// A [`ConversationAiClient::get_generation_details`] call: set optional inputs, then [`send`](GetGenerationDetails::send) it.
+/// A [`ConversationAiClient::get_generation_details`] call, ready to [`send`](GetGenerationDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetGenerationDetails {

@@ -618,7 +618,7 @@ impl ConversationsV3Client {
     }
 }
 
-/// A [`ConversationsV3Client::create_conversation`] call: set optional inputs, then [`send`](CreateConversation::send) it.
+/// A [`ConversationsV3Client::create_conversation`] call, ready to [`send`](CreateConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateConversation {
@@ -652,7 +652,7 @@ impl CreateConversation {
     }
 }
 
-/// A [`ConversationsV3Client::get_message_transcription`] call: set optional inputs, then [`send`](GetMessageTranscription::send) it.
+/// A [`ConversationsV3Client::get_message_transcription`] call, ready to [`send`](GetMessageTranscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessageTranscription {
@@ -691,7 +691,7 @@ impl GetMessageTranscription {
     }
 }
 
-/// A [`ConversationsV3Client::download_message_transcription`] call: set optional inputs, then [`send`](DownloadMessageTranscription::send) it.
+/// A [`ConversationsV3Client::download_message_transcription`] call, ready to [`send`](DownloadMessageTranscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DownloadMessageTranscription {
@@ -727,7 +727,7 @@ impl DownloadMessageTranscription {
     }
 }
 
-/// A [`ConversationsV3Client::send_a_new_message`] call: set optional inputs, then [`send`](SendANewMessage::send) it.
+/// A [`ConversationsV3Client::send_a_new_message`] call, ready to [`send`](SendANewMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendANewMessage {
@@ -759,7 +759,7 @@ impl SendANewMessage {
     }
 }
 
-/// A [`ConversationsV3Client::cancel_scheduled_email_message`] call: set optional inputs, then [`send`](CancelScheduledEmailMessage::send) it.
+/// A [`ConversationsV3Client::cancel_scheduled_email_message`] call, ready to [`send`](CancelScheduledEmailMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelScheduledEmailMessage {
@@ -794,7 +794,7 @@ impl CancelScheduledEmailMessage {
     }
 }
 
-/// A [`ConversationsV3Client::get_email_by_id`] call: set optional inputs, then [`send`](GetEmailById::send) it.
+/// A [`ConversationsV3Client::get_email_by_id`] call, ready to [`send`](GetEmailById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetEmailById {
@@ -826,7 +826,7 @@ impl GetEmailById {
     }
 }
 
-/// A [`ConversationsV3Client::update_email_message_status`] call: set optional inputs, then [`send`](UpdateEmailMessageStatus::send) it.
+/// A [`ConversationsV3Client::update_email_message_status`] call, ready to [`send`](UpdateEmailMessageStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEmailMessageStatus {
@@ -1029,7 +1029,7 @@ impl ExportMessagesByLocation {
     }
 }
 
-/// A [`ConversationsV3Client::add_an_inbound_message`] call: set optional inputs, then [`send`](AddAnInboundMessage::send) it.
+/// A [`ConversationsV3Client::add_an_inbound_message`] call, ready to [`send`](AddAnInboundMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddAnInboundMessage {
@@ -1061,7 +1061,7 @@ impl AddAnInboundMessage {
     }
 }
 
-/// A [`ConversationsV3Client::add_an_outbound_message`] call: set optional inputs, then [`send`](AddAnOutboundMessage::send) it.
+/// A [`ConversationsV3Client::add_an_outbound_message`] call, ready to [`send`](AddAnOutboundMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddAnOutboundMessage {
@@ -1093,7 +1093,7 @@ impl AddAnOutboundMessage {
     }
 }
 
-/// A [`ConversationsV3Client::send_review_reply`] call: set optional inputs, then [`send`](SendReviewReply::send) it.
+/// A [`ConversationsV3Client::send_review_reply`] call, ready to [`send`](SendReviewReply::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendReviewReply {
@@ -1125,7 +1125,7 @@ impl SendReviewReply {
     }
 }
 
-/// A [`ConversationsV3Client::upload_file_attachments`] call: set optional inputs, then [`send`](UploadFileAttachments::send) it.
+/// A [`ConversationsV3Client::upload_file_attachments`] call, ready to [`send`](UploadFileAttachments::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadFileAttachments {
@@ -1164,7 +1164,7 @@ impl UploadFileAttachments {
     }
 }
 
-/// A [`ConversationsV3Client::complete_file_upload`] call: set optional inputs, then [`send`](CompleteFileUpload::send) it.
+/// A [`ConversationsV3Client::complete_file_upload`] call, ready to [`send`](CompleteFileUpload::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CompleteFileUpload {
@@ -1196,7 +1196,7 @@ impl CompleteFileUpload {
     }
 }
 
-/// A [`ConversationsV3Client::initiate_file_upload`] call: set optional inputs, then [`send`](InitiateFileUpload::send) it.
+/// A [`ConversationsV3Client::initiate_file_upload`] call, ready to [`send`](InitiateFileUpload::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct InitiateFileUpload {
@@ -1228,7 +1228,7 @@ impl InitiateFileUpload {
     }
 }
 
-/// A [`ConversationsV3Client::get_message`] call: set optional inputs, then [`send`](GetMessage::send) it.
+/// A [`ConversationsV3Client::get_message`] call, ready to [`send`](GetMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessage {
@@ -1260,7 +1260,7 @@ impl GetMessage {
     }
 }
 
-/// A [`ConversationsV3Client::add_message_attachments`] call: set optional inputs, then [`send`](AddMessageAttachments::send) it.
+/// A [`ConversationsV3Client::add_message_attachments`] call, ready to [`send`](AddMessageAttachments::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddMessageAttachments {
@@ -1296,7 +1296,7 @@ impl AddMessageAttachments {
     }
 }
 
-/// A [`ConversationsV3Client::get_message_recording`] call: set optional inputs, then [`send`](GetMessageRecording::send) it.
+/// A [`ConversationsV3Client::get_message_recording`] call, ready to [`send`](GetMessageRecording::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessageRecording {
@@ -1332,7 +1332,7 @@ impl GetMessageRecording {
     }
 }
 
-/// A [`ConversationsV3Client::cancel_scheduled_message`] call: set optional inputs, then [`send`](CancelScheduledMessage::send) it.
+/// A [`ConversationsV3Client::cancel_scheduled_message`] call, ready to [`send`](CancelScheduledMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelScheduledMessage {
@@ -1367,7 +1367,7 @@ impl CancelScheduledMessage {
     }
 }
 
-/// A [`ConversationsV3Client::update_message_status`] call: set optional inputs, then [`send`](UpdateMessageStatus::send) it.
+/// A [`ConversationsV3Client::update_message_status`] call, ready to [`send`](UpdateMessageStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateMessageStatus {
@@ -1401,7 +1401,7 @@ impl UpdateMessageStatus {
     }
 }
 
-/// A [`ConversationsV3Client::live_chat_agent_typing`] call: set optional inputs, then [`send`](LiveChatAgentTyping::send) it.
+/// A [`ConversationsV3Client::live_chat_agent_typing`] call, ready to [`send`](LiveChatAgentTyping::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiveChatAgentTyping {
@@ -1668,7 +1668,7 @@ impl SearchConversation {
     }
 }
 
-/// A [`ConversationsV3Client::delete_conversation`] call: set optional inputs, then [`send`](DeleteConversation::send) it.
+/// A [`ConversationsV3Client::delete_conversation`] call, ready to [`send`](DeleteConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteConversation {
@@ -1702,7 +1702,7 @@ impl DeleteConversation {
     }
 }
 
-/// A [`ConversationsV3Client::get_conversation`] call: set optional inputs, then [`send`](GetConversation::send) it.
+/// A [`ConversationsV3Client::get_conversation`] call, ready to [`send`](GetConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetConversation {
@@ -1734,7 +1734,7 @@ impl GetConversation {
     }
 }
 
-/// A [`ConversationsV3Client::update_conversation`] call: set optional inputs, then [`send`](UpdateConversation::send) it.
+/// A [`ConversationsV3Client::update_conversation`] call, ready to [`send`](UpdateConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateConversation {

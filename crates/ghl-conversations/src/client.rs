@@ -683,7 +683,7 @@ impl ConversationsClient {
     }
 }
 
-/// A [`ConversationsClient::create_conversation`] call: set optional inputs, then [`send`](CreateConversation::send) it.
+/// A [`ConversationsClient::create_conversation`] call, ready to [`send`](CreateConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateConversation {
@@ -717,7 +717,7 @@ impl CreateConversation {
     }
 }
 
-/// A [`ConversationsClient::get_message_transcription`] call: set optional inputs, then [`send`](GetMessageTranscription::send) it.
+/// A [`ConversationsClient::get_message_transcription`] call, ready to [`send`](GetMessageTranscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessageTranscription {
@@ -756,7 +756,7 @@ impl GetMessageTranscription {
     }
 }
 
-/// A [`ConversationsClient::download_message_transcription`] call: set optional inputs, then [`send`](DownloadMessageTranscription::send) it.
+/// A [`ConversationsClient::download_message_transcription`] call, ready to [`send`](DownloadMessageTranscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DownloadMessageTranscription {
@@ -792,7 +792,7 @@ impl DownloadMessageTranscription {
     }
 }
 
-/// A [`ConversationsClient::send_a_new_message`] call: set optional inputs, then [`send`](SendANewMessage::send) it.
+/// A [`ConversationsClient::send_a_new_message`] call, ready to [`send`](SendANewMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendANewMessage {
@@ -824,7 +824,7 @@ impl SendANewMessage {
     }
 }
 
-/// A [`ConversationsClient::cancel_scheduled_email_message`] call: set optional inputs, then [`send`](CancelScheduledEmailMessage::send) it.
+/// A [`ConversationsClient::cancel_scheduled_email_message`] call, ready to [`send`](CancelScheduledEmailMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelScheduledEmailMessage {
@@ -857,7 +857,7 @@ impl CancelScheduledEmailMessage {
     }
 }
 
-/// A [`ConversationsClient::get_email_by_id`] call: set optional inputs, then [`send`](GetEmailById::send) it.
+/// A [`ConversationsClient::get_email_by_id`] call, ready to [`send`](GetEmailById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetEmailById {
@@ -1054,7 +1054,7 @@ impl ExportMessagesByLocation {
     }
 }
 
-/// A [`ConversationsClient::add_an_inbound_message`] call: set optional inputs, then [`send`](AddAnInboundMessage::send) it.
+/// A [`ConversationsClient::add_an_inbound_message`] call, ready to [`send`](AddAnInboundMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddAnInboundMessage {
@@ -1086,7 +1086,7 @@ impl AddAnInboundMessage {
     }
 }
 
-/// A [`ConversationsClient::add_an_outbound_message`] call: set optional inputs, then [`send`](AddAnOutboundMessage::send) it.
+/// A [`ConversationsClient::add_an_outbound_message`] call, ready to [`send`](AddAnOutboundMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddAnOutboundMessage {
@@ -1118,7 +1118,7 @@ impl AddAnOutboundMessage {
     }
 }
 
-/// A [`ConversationsClient::send_review_reply`] call: set optional inputs, then [`send`](SendReviewReply::send) it.
+/// A [`ConversationsClient::send_review_reply`] call, ready to [`send`](SendReviewReply::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendReviewReply {
@@ -1150,7 +1150,7 @@ impl SendReviewReply {
     }
 }
 
-/// A [`ConversationsClient::upload_file_attachments`] call: set optional inputs, then [`send`](UploadFileAttachments::send) it.
+/// A [`ConversationsClient::upload_file_attachments`] call, ready to [`send`](UploadFileAttachments::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadFileAttachments {
@@ -1189,7 +1189,7 @@ impl UploadFileAttachments {
     }
 }
 
-/// A [`ConversationsClient::complete_file_upload`] call: set optional inputs, then [`send`](CompleteFileUpload::send) it.
+/// A [`ConversationsClient::complete_file_upload`] call, ready to [`send`](CompleteFileUpload::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CompleteFileUpload {
@@ -1224,7 +1224,7 @@ impl CompleteFileUpload {
     }
 }
 
-/// A [`ConversationsClient::initiate_file_upload`] call: set optional inputs, then [`send`](InitiateFileUpload::send) it.
+/// A [`ConversationsClient::initiate_file_upload`] call, ready to [`send`](InitiateFileUpload::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct InitiateFileUpload {
@@ -1259,7 +1259,7 @@ impl InitiateFileUpload {
     }
 }
 
-/// A [`ConversationsClient::get_message`] call: set optional inputs, then [`send`](GetMessage::send) it.
+/// A [`ConversationsClient::get_message`] call, ready to [`send`](GetMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessage {
@@ -1291,7 +1291,7 @@ impl GetMessage {
     }
 }
 
-/// A [`ConversationsClient::add_message_attachments`] call: set optional inputs, then [`send`](AddMessageAttachments::send) it.
+/// A [`ConversationsClient::add_message_attachments`] call, ready to [`send`](AddMessageAttachments::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddMessageAttachments {
@@ -1327,7 +1327,7 @@ impl AddMessageAttachments {
     }
 }
 
-/// A [`ConversationsClient::get_message_recording`] call: set optional inputs, then [`send`](GetMessageRecording::send) it.
+/// A [`ConversationsClient::get_message_recording`] call, ready to [`send`](GetMessageRecording::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetMessageRecording {
@@ -1363,7 +1363,7 @@ impl GetMessageRecording {
     }
 }
 
-/// A [`ConversationsClient::cancel_scheduled_message`] call: set optional inputs, then [`send`](CancelScheduledMessage::send) it.
+/// A [`ConversationsClient::cancel_scheduled_message`] call, ready to [`send`](CancelScheduledMessage::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelScheduledMessage {
@@ -1398,7 +1398,7 @@ impl CancelScheduledMessage {
     }
 }
 
-/// A [`ConversationsClient::update_message_status`] call: set optional inputs, then [`send`](UpdateMessageStatus::send) it.
+/// A [`ConversationsClient::update_message_status`] call, ready to [`send`](UpdateMessageStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateMessageStatus {
@@ -1435,7 +1435,7 @@ impl UpdateMessageStatus {
     }
 }
 
-/// A [`ConversationsClient::get_all_custom_subtypes`] call: set optional inputs, then [`send`](GetAllCustomSubtypes::send) it.
+/// A [`ConversationsClient::get_all_custom_subtypes`] call, ready to [`send`](GetAllCustomSubtypes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllCustomSubtypes {
@@ -1467,7 +1467,7 @@ impl GetAllCustomSubtypes {
     }
 }
 
-/// A [`ConversationsClient::create_custom_subtype`] call: set optional inputs, then [`send`](CreateCustomSubtype::send) it.
+/// A [`ConversationsClient::create_custom_subtype`] call, ready to [`send`](CreateCustomSubtype::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomSubtype {
@@ -1501,7 +1501,7 @@ impl CreateCustomSubtype {
     }
 }
 
-/// A [`ConversationsClient::update_custom_subtype`] call: set optional inputs, then [`send`](UpdateCustomSubtype::send) it.
+/// A [`ConversationsClient::update_custom_subtype`] call, ready to [`send`](UpdateCustomSubtype::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomSubtype {
@@ -1579,7 +1579,7 @@ impl GetContactUnsubscriptionStatus {
     }
 }
 
-/// A [`ConversationsClient::user_subscription_change`] call: set optional inputs, then [`send`](UserSubscriptionChange::send) it.
+/// A [`ConversationsClient::user_subscription_change`] call, ready to [`send`](UserSubscriptionChange::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UserSubscriptionChange {
@@ -1611,7 +1611,7 @@ impl UserSubscriptionChange {
     }
 }
 
-/// A [`ConversationsClient::live_chat_agent_typing`] call: set optional inputs, then [`send`](LiveChatAgentTyping::send) it.
+/// A [`ConversationsClient::live_chat_agent_typing`] call, ready to [`send`](LiveChatAgentTyping::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LiveChatAgentTyping {
@@ -1881,7 +1881,7 @@ impl SearchConversation {
     }
 }
 
-/// A [`ConversationsClient::delete_conversation`] call: set optional inputs, then [`send`](DeleteConversation::send) it.
+/// A [`ConversationsClient::delete_conversation`] call, ready to [`send`](DeleteConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteConversation {
@@ -1915,7 +1915,7 @@ impl DeleteConversation {
     }
 }
 
-/// A [`ConversationsClient::get_conversation`] call: set optional inputs, then [`send`](GetConversation::send) it.
+/// A [`ConversationsClient::get_conversation`] call, ready to [`send`](GetConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetConversation {
@@ -1947,7 +1947,7 @@ impl GetConversation {
     }
 }
 
-/// A [`ConversationsClient::update_conversation`] call: set optional inputs, then [`send`](UpdateConversation::send) it.
+/// A [`ConversationsClient::update_conversation`] call, ready to [`send`](UpdateConversation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateConversation {

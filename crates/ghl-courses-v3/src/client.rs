@@ -40,7 +40,7 @@ impl CoursesV3Client {
     }
 }
 
-/// A [`CoursesV3Client::import_courses`] call: set optional inputs, then [`send`](ImportCourses::send) it.
+/// A [`CoursesV3Client::import_courses`] call, ready to [`send`](ImportCourses::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ImportCourses {

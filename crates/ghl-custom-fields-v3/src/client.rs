@@ -230,7 +230,7 @@ impl CustomFieldsV3Client {
     }
 }
 
-/// A [`CustomFieldsV3Client::create_custom_field`] call: set optional inputs, then [`send`](CreateCustomField::send) it.
+/// A [`CustomFieldsV3Client::create_custom_field`] call, ready to [`send`](CreateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomField {
@@ -264,7 +264,7 @@ impl CreateCustomField {
     }
 }
 
-/// A [`CustomFieldsV3Client::create_custom_field_folder`] call: set optional inputs, then [`send`](CreateCustomFieldFolder::send) it.
+/// A [`CustomFieldsV3Client::create_custom_field_folder`] call, ready to [`send`](CreateCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomFieldFolder {
@@ -296,7 +296,7 @@ impl CreateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsV3Client::delete_custom_field_folder`] call: set optional inputs, then [`send`](DeleteCustomFieldFolder::send) it.
+/// A [`CustomFieldsV3Client::delete_custom_field_folder`] call, ready to [`send`](DeleteCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomFieldFolder {
@@ -330,7 +330,7 @@ impl DeleteCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsV3Client::update_custom_field_folder`] call: set optional inputs, then [`send`](UpdateCustomFieldFolder::send) it.
+/// A [`CustomFieldsV3Client::update_custom_field_folder`] call, ready to [`send`](UpdateCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomFieldFolder {
@@ -364,7 +364,7 @@ impl UpdateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsV3Client::get_custom_fields_by_object_key`] call: set optional inputs, then [`send`](GetCustomFieldsByObjectKey::send) it.
+/// A [`CustomFieldsV3Client::get_custom_fields_by_object_key`] call, ready to [`send`](GetCustomFieldsByObjectKey::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomFieldsByObjectKey {
@@ -398,7 +398,7 @@ impl GetCustomFieldsByObjectKey {
     }
 }
 
-/// A [`CustomFieldsV3Client::delete_custom_field`] call: set optional inputs, then [`send`](DeleteCustomField::send) it.
+/// A [`CustomFieldsV3Client::delete_custom_field`] call, ready to [`send`](DeleteCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomField {
@@ -430,7 +430,7 @@ impl DeleteCustomField {
     }
 }
 
-/// A [`CustomFieldsV3Client::get_custom_field_by_id`] call: set optional inputs, then [`send`](GetCustomFieldById::send) it.
+/// A [`CustomFieldsV3Client::get_custom_field_by_id`] call, ready to [`send`](GetCustomFieldById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomFieldById {
@@ -464,7 +464,7 @@ impl GetCustomFieldById {
     }
 }
 
-/// A [`CustomFieldsV3Client::update_custom_field`] call: set optional inputs, then [`send`](UpdateCustomField::send) it.
+/// A [`CustomFieldsV3Client::update_custom_field`] call, ready to [`send`](UpdateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomField {

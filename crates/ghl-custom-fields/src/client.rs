@@ -366,7 +366,7 @@ impl CustomFieldsClient {
     }
 }
 
-/// A [`CustomFieldsClient::create_custom_field`] call: set optional inputs, then [`send`](CreateCustomField::send) it.
+/// A [`CustomFieldsClient::create_custom_field`] call, ready to [`send`](CreateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomField {
@@ -400,7 +400,7 @@ impl CreateCustomField {
     }
 }
 
-/// A [`CustomFieldsClient::create_custom_field_folder`] call: set optional inputs, then [`send`](CreateCustomFieldFolder::send) it.
+/// A [`CustomFieldsClient::create_custom_field_folder`] call, ready to [`send`](CreateCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomFieldFolder {
@@ -432,7 +432,7 @@ impl CreateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsClient::delete_custom_field_folder`] call: set optional inputs, then [`send`](DeleteCustomFieldFolder::send) it.
+/// A [`CustomFieldsClient::delete_custom_field_folder`] call, ready to [`send`](DeleteCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomFieldFolder {
@@ -466,7 +466,7 @@ impl DeleteCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsClient::update_custom_field_folder`] call: set optional inputs, then [`send`](UpdateCustomFieldFolder::send) it.
+/// A [`CustomFieldsClient::update_custom_field_folder`] call, ready to [`send`](UpdateCustomFieldFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomFieldFolder {
@@ -500,7 +500,7 @@ impl UpdateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsClient::get_custom_fields_by_object_key`] call: set optional inputs, then [`send`](GetCustomFieldsByObjectKey::send) it.
+/// A [`CustomFieldsClient::get_custom_fields_by_object_key`] call, ready to [`send`](GetCustomFieldsByObjectKey::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomFieldsByObjectKey {
@@ -534,7 +534,7 @@ impl GetCustomFieldsByObjectKey {
     }
 }
 
-/// A [`CustomFieldsClient::delete_custom_field`] call: set optional inputs, then [`send`](DeleteCustomField::send) it.
+/// A [`CustomFieldsClient::delete_custom_field`] call, ready to [`send`](DeleteCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomField {
@@ -566,7 +566,7 @@ impl DeleteCustomField {
     }
 }
 
-/// A [`CustomFieldsClient::get_custom_field_by_id`] call: set optional inputs, then [`send`](GetCustomFieldById::send) it.
+/// A [`CustomFieldsClient::get_custom_field_by_id`] call, ready to [`send`](GetCustomFieldById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomFieldById {
@@ -600,7 +600,7 @@ impl GetCustomFieldById {
     }
 }
 
-/// A [`CustomFieldsClient::update_custom_field`] call: set optional inputs, then [`send`](UpdateCustomField::send) it.
+/// A [`CustomFieldsClient::update_custom_field`] call, ready to [`send`](UpdateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomField {

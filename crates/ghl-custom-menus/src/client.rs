@@ -244,7 +244,7 @@ impl GetCustomMenus {
     }
 }
 
-/// A [`CustomMenusClient::create_custom_menu`] call: set optional inputs, then [`send`](CreateCustomMenu::send) it.
+/// A [`CustomMenusClient::create_custom_menu`] call, ready to [`send`](CreateCustomMenu::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomMenu {
@@ -280,7 +280,7 @@ impl CreateCustomMenu {
     }
 }
 
-/// A [`CustomMenusClient::delete_custom_menu`] call: set optional inputs, then [`send`](DeleteCustomMenu::send) it.
+/// A [`CustomMenusClient::delete_custom_menu`] call, ready to [`send`](DeleteCustomMenu::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomMenu {
@@ -314,7 +314,7 @@ impl DeleteCustomMenu {
     }
 }
 
-/// A [`CustomMenusClient::get_custom_menu_by_id`] call: set optional inputs, then [`send`](GetCustomMenuById::send) it.
+/// A [`CustomMenusClient::get_custom_menu_by_id`] call, ready to [`send`](GetCustomMenuById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomMenuById {
@@ -350,7 +350,7 @@ impl GetCustomMenuById {
     }
 }
 
-/// A [`CustomMenusClient::update_custom_menu`] call: set optional inputs, then [`send`](UpdateCustomMenu::send) it.
+/// A [`CustomMenusClient::update_custom_menu`] call, ready to [`send`](UpdateCustomMenu::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomMenu {

@@ -53,7 +53,7 @@ impl EmailIsvV3Client {
     }
 }
 
-/// A [`EmailIsvV3Client::verify_email`] call: set optional inputs, then [`send`](VerifyEmail::send) it.
+/// A [`EmailIsvV3Client::verify_email`] call, ready to [`send`](VerifyEmail::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct VerifyEmail {

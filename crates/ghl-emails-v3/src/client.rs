@@ -653,7 +653,7 @@ impl ListBulkActionCampaigns {
     }
 }
 
-/// A [`EmailsV3Client::get_bulk_action_campaign`] call: set optional inputs, then [`send`](GetBulkActionCampaign::send) it.
+/// A [`EmailsV3Client::get_bulk_action_campaign`] call, ready to [`send`](GetBulkActionCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBulkActionCampaign {
@@ -807,7 +807,7 @@ impl ListEmailCampaigns {
     }
 }
 
-/// A [`EmailsV3Client::create_email_campaign`] call: set optional inputs, then [`send`](CreateEmailCampaign::send) it.
+/// A [`EmailsV3Client::create_email_campaign`] call, ready to [`send`](CreateEmailCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEmailCampaign {
@@ -846,7 +846,7 @@ impl CreateEmailCampaign {
     }
 }
 
-/// A [`EmailsV3Client::delete_campaign`] call: set optional inputs, then [`send`](DeleteCampaign::send) it.
+/// A [`EmailsV3Client::delete_campaign`] call, ready to [`send`](DeleteCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCampaign {
@@ -885,7 +885,7 @@ impl DeleteCampaign {
     }
 }
 
-/// A [`EmailsV3Client::get_email_campaign`] call: set optional inputs, then [`send`](GetEmailCampaign::send) it.
+/// A [`EmailsV3Client::get_email_campaign`] call, ready to [`send`](GetEmailCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetEmailCampaign {
@@ -924,7 +924,7 @@ impl GetEmailCampaign {
     }
 }
 
-/// A [`EmailsV3Client::update_email_campaign`] call: set optional inputs, then [`send`](UpdateEmailCampaign::send) it.
+/// A [`EmailsV3Client::update_email_campaign`] call, ready to [`send`](UpdateEmailCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEmailCampaign {
@@ -965,7 +965,7 @@ impl UpdateEmailCampaign {
     }
 }
 
-/// A [`EmailsV3Client::schedule_campaign`] call: set optional inputs, then [`send`](ScheduleCampaign::send) it.
+/// A [`EmailsV3Client::schedule_campaign`] call, ready to [`send`](ScheduleCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ScheduleCampaign {
@@ -1173,7 +1173,7 @@ impl ListWorkflowCampaigns {
     }
 }
 
-/// A [`EmailsV3Client::get_workflow_campaign`] call: set optional inputs, then [`send`](GetWorkflowCampaign::send) it.
+/// A [`EmailsV3Client::get_workflow_campaign`] call, ready to [`send`](GetWorkflowCampaign::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetWorkflowCampaign {
@@ -1374,7 +1374,7 @@ impl ListEmailTemplates {
     }
 }
 
-/// A [`EmailsV3Client::create_email_template`] call: set optional inputs, then [`send`](CreateEmailTemplate::send) it.
+/// A [`EmailsV3Client::create_email_template`] call, ready to [`send`](CreateEmailTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEmailTemplate {
@@ -1410,7 +1410,7 @@ impl CreateEmailTemplate {
     }
 }
 
-/// A [`EmailsV3Client::create_template_folder`] call: set optional inputs, then [`send`](CreateTemplateFolder::send) it.
+/// A [`EmailsV3Client::create_template_folder`] call, ready to [`send`](CreateTemplateFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTemplateFolder {
@@ -1451,7 +1451,7 @@ impl CreateTemplateFolder {
     }
 }
 
-/// A [`EmailsV3Client::import_email_template`] call: set optional inputs, then [`send`](ImportEmailTemplate::send) it.
+/// A [`EmailsV3Client::import_email_template`] call, ready to [`send`](ImportEmailTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ImportEmailTemplate {
@@ -1490,7 +1490,7 @@ impl ImportEmailTemplate {
     }
 }
 
-/// A [`EmailsV3Client::delete_email_template`] call: set optional inputs, then [`send`](DeleteEmailTemplate::send) it.
+/// A [`EmailsV3Client::delete_email_template`] call, ready to [`send`](DeleteEmailTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEmailTemplate {
@@ -1529,7 +1529,7 @@ impl DeleteEmailTemplate {
     }
 }
 
-/// A [`EmailsV3Client::get_email_template`] call: set optional inputs, then [`send`](GetEmailTemplate::send) it.
+/// A [`EmailsV3Client::get_email_template`] call, ready to [`send`](GetEmailTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetEmailTemplate {
@@ -1566,7 +1566,7 @@ impl GetEmailTemplate {
     }
 }
 
-/// A [`EmailsV3Client::update_email_template`] call: set optional inputs, then [`send`](UpdateEmailTemplate::send) it.
+/// A [`EmailsV3Client::update_email_template`] call, ready to [`send`](UpdateEmailTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEmailTemplate {

@@ -259,7 +259,7 @@ impl FetchTemplate {
     }
 }
 
-/// A [`EmailsClient::create_template`] call: set optional inputs, then [`send`](CreateTemplate::send) it.
+/// A [`EmailsClient::create_template`] call, ready to [`send`](CreateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTemplate {
@@ -293,7 +293,7 @@ impl CreateTemplate {
     }
 }
 
-/// A [`EmailsClient::update_template`] call: set optional inputs, then [`send`](UpdateTemplate::send) it.
+/// A [`EmailsClient::update_template`] call, ready to [`send`](UpdateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTemplate {
@@ -325,7 +325,7 @@ impl UpdateTemplate {
     }
 }
 
-/// A [`EmailsClient::delete_template`] call: set optional inputs, then [`send`](DeleteTemplate::send) it.
+/// A [`EmailsClient::delete_template`] call, ready to [`send`](DeleteTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTemplate {

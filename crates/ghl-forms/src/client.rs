@@ -272,7 +272,7 @@ impl GetFormsSubmissions {
     }
 }
 
-/// A [`FormsClient::upload_to_custom_fields`] call: set optional inputs, then [`send`](UploadToCustomFields::send) it.
+/// A [`FormsClient::upload_to_custom_fields`] call, ready to [`send`](UploadToCustomFields::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadToCustomFields {

@@ -256,7 +256,7 @@ impl GetFunnels {
     }
 }
 
-/// A [`FunnelsV3Client::create_redirect`] call: set optional inputs, then [`send`](CreateRedirect::send) it.
+/// A [`FunnelsV3Client::create_redirect`] call, ready to [`send`](CreateRedirect::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateRedirect {
@@ -332,7 +332,7 @@ impl FetchRedirectsList {
     }
 }
 
-/// A [`FunnelsV3Client::delete_redirect_by_id`] call: set optional inputs, then [`send`](DeleteRedirectById::send) it.
+/// A [`FunnelsV3Client::delete_redirect_by_id`] call, ready to [`send`](DeleteRedirectById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteRedirectById {
@@ -366,7 +366,7 @@ impl DeleteRedirectById {
     }
 }
 
-/// A [`FunnelsV3Client::update_redirect_by_id`] call: set optional inputs, then [`send`](UpdateRedirectById::send) it.
+/// A [`FunnelsV3Client::update_redirect_by_id`] call, ready to [`send`](UpdateRedirectById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRedirectById {

@@ -1251,7 +1251,7 @@ impl ListInvoices {
     }
 }
 
-/// A [`InvoicesV3Client::create_invoice`] call: set optional inputs, then [`send`](CreateInvoice::send) it.
+/// A [`InvoicesV3Client::create_invoice`] call, ready to [`send`](CreateInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoice {
@@ -1283,7 +1283,7 @@ impl CreateInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::create_new_estimate`] call: set optional inputs, then [`send`](CreateNewEstimate::send) it.
+/// A [`InvoicesV3Client::create_new_estimate`] call, ready to [`send`](CreateNewEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateNewEstimate {
@@ -1421,7 +1421,7 @@ impl ListEstimates {
     }
 }
 
-/// A [`InvoicesV3Client::generate_estimate_number`] call: set optional inputs, then [`send`](GenerateEstimateNumber::send) it.
+/// A [`InvoicesV3Client::generate_estimate_number`] call, ready to [`send`](GenerateEstimateNumber::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GenerateEstimateNumber {
@@ -1455,7 +1455,7 @@ impl GenerateEstimateNumber {
     }
 }
 
-/// A [`InvoicesV3Client::update_estimate_last_visited_at`] call: set optional inputs, then [`send`](UpdateEstimateLastVisitedAt::send) it.
+/// A [`InvoicesV3Client::update_estimate_last_visited_at`] call, ready to [`send`](UpdateEstimateLastVisitedAt::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimateLastVisitedAt {
@@ -1548,7 +1548,7 @@ impl ListEstimateTemplates {
     }
 }
 
-/// A [`InvoicesV3Client::create_estimate_template`] call: set optional inputs, then [`send`](CreateEstimateTemplate::send) it.
+/// A [`InvoicesV3Client::create_estimate_template`] call, ready to [`send`](CreateEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEstimateTemplate {
@@ -1580,7 +1580,7 @@ impl CreateEstimateTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::preview_estimate_template`] call: set optional inputs, then [`send`](PreviewEstimateTemplate::send) it.
+/// A [`InvoicesV3Client::preview_estimate_template`] call, ready to [`send`](PreviewEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PreviewEstimateTemplate {
@@ -1616,7 +1616,7 @@ impl PreviewEstimateTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::delete_estimate_template`] call: set optional inputs, then [`send`](DeleteEstimateTemplate::send) it.
+/// A [`InvoicesV3Client::delete_estimate_template`] call, ready to [`send`](DeleteEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEstimateTemplate {
@@ -1650,7 +1650,7 @@ impl DeleteEstimateTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::update_estimate_template`] call: set optional inputs, then [`send`](UpdateEstimateTemplate::send) it.
+/// A [`InvoicesV3Client::update_estimate_template`] call, ready to [`send`](UpdateEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimateTemplate {
@@ -1684,7 +1684,7 @@ impl UpdateEstimateTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::delete_estimate`] call: set optional inputs, then [`send`](DeleteEstimate::send) it.
+/// A [`InvoicesV3Client::delete_estimate`] call, ready to [`send`](DeleteEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEstimate {
@@ -1718,7 +1718,7 @@ impl DeleteEstimate {
     }
 }
 
-/// A [`InvoicesV3Client::update_estimate`] call: set optional inputs, then [`send`](UpdateEstimate::send) it.
+/// A [`InvoicesV3Client::update_estimate`] call, ready to [`send`](UpdateEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimate {
@@ -1752,7 +1752,7 @@ impl UpdateEstimate {
     }
 }
 
-/// A [`InvoicesV3Client::create_invoice_from_estimate`] call: set optional inputs, then [`send`](CreateInvoiceFromEstimate::send) it.
+/// A [`InvoicesV3Client::create_invoice_from_estimate`] call, ready to [`send`](CreateInvoiceFromEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceFromEstimate {
@@ -1788,7 +1788,7 @@ impl CreateInvoiceFromEstimate {
     }
 }
 
-/// A [`InvoicesV3Client::send_estimate`] call: set optional inputs, then [`send`](SendEstimate::send) it.
+/// A [`InvoicesV3Client::send_estimate`] call, ready to [`send`](SendEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendEstimate {
@@ -1822,7 +1822,7 @@ impl SendEstimate {
     }
 }
 
-/// A [`InvoicesV3Client::generate_invoice_number`] call: set optional inputs, then [`send`](GenerateInvoiceNumber::send) it.
+/// A [`InvoicesV3Client::generate_invoice_number`] call, ready to [`send`](GenerateInvoiceNumber::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GenerateInvoiceNumber {
@@ -1970,7 +1970,7 @@ impl ListInvoiceSchedules {
     }
 }
 
-/// A [`InvoicesV3Client::create_invoice_schedule`] call: set optional inputs, then [`send`](CreateInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::create_invoice_schedule`] call, ready to [`send`](CreateInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceSchedule {
@@ -2004,7 +2004,7 @@ impl CreateInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::delete_invoice_schedule`] call: set optional inputs, then [`send`](DeleteInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::delete_invoice_schedule`] call, ready to [`send`](DeleteInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoiceSchedule {
@@ -2042,7 +2042,7 @@ impl DeleteInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::get_invoice_schedule`] call: set optional inputs, then [`send`](GetInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::get_invoice_schedule`] call, ready to [`send`](GetInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceSchedule {
@@ -2078,7 +2078,7 @@ impl GetInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_schedule`] call: set optional inputs, then [`send`](UpdateInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::update_invoice_schedule`] call, ready to [`send`](UpdateInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceSchedule {
@@ -2114,7 +2114,7 @@ impl UpdateInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::auto_payment_invoice_schedule`] call: set optional inputs, then [`send`](AutoPaymentInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::auto_payment_invoice_schedule`] call, ready to [`send`](AutoPaymentInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AutoPaymentInvoiceSchedule {
@@ -2150,7 +2150,7 @@ impl AutoPaymentInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::cancel_invoice_schedule`] call: set optional inputs, then [`send`](CancelInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::cancel_invoice_schedule`] call, ready to [`send`](CancelInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelInvoiceSchedule {
@@ -2186,7 +2186,7 @@ impl CancelInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::schedule_invoice_schedule`] call: set optional inputs, then [`send`](ScheduleInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::schedule_invoice_schedule`] call, ready to [`send`](ScheduleInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ScheduleInvoiceSchedule {
@@ -2222,7 +2222,7 @@ impl ScheduleInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::update_and_schedule_invoice_schedule`] call: set optional inputs, then [`send`](UpdateAndScheduleInvoiceSchedule::send) it.
+/// A [`InvoicesV3Client::update_and_schedule_invoice_schedule`] call, ready to [`send`](UpdateAndScheduleInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAndScheduleInvoiceSchedule {
@@ -2261,7 +2261,7 @@ impl UpdateAndScheduleInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesV3Client::get_invoice_settings`] call: set optional inputs, then [`send`](GetInvoiceSettings::send) it.
+/// A [`InvoicesV3Client::get_invoice_settings`] call, ready to [`send`](GetInvoiceSettings::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceSettings {
@@ -2295,7 +2295,7 @@ impl GetInvoiceSettings {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_last_visited_at`] call: set optional inputs, then [`send`](UpdateInvoiceLastVisitedAt::send) it.
+/// A [`InvoicesV3Client::update_invoice_last_visited_at`] call, ready to [`send`](UpdateInvoiceLastVisitedAt::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceLastVisitedAt {
@@ -2437,7 +2437,7 @@ impl ListInvoiceTemplates {
     }
 }
 
-/// A [`InvoicesV3Client::create_invoice_template`] call: set optional inputs, then [`send`](CreateInvoiceTemplate::send) it.
+/// A [`InvoicesV3Client::create_invoice_template`] call, ready to [`send`](CreateInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceTemplate {
@@ -2471,7 +2471,7 @@ impl CreateInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::delete_invoice_template`] call: set optional inputs, then [`send`](DeleteInvoiceTemplate::send) it.
+/// A [`InvoicesV3Client::delete_invoice_template`] call, ready to [`send`](DeleteInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoiceTemplate {
@@ -2509,7 +2509,7 @@ impl DeleteInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::get_invoice_template`] call: set optional inputs, then [`send`](GetInvoiceTemplate::send) it.
+/// A [`InvoicesV3Client::get_invoice_template`] call, ready to [`send`](GetInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceTemplate {
@@ -2545,7 +2545,7 @@ impl GetInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_template`] call: set optional inputs, then [`send`](UpdateInvoiceTemplate::send) it.
+/// A [`InvoicesV3Client::update_invoice_template`] call, ready to [`send`](UpdateInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceTemplate {
@@ -2581,7 +2581,7 @@ impl UpdateInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_template_late_fees_configuration`] call: set optional inputs, then [`send`](UpdateInvoiceTemplateLateFeesConfiguration::send) it.
+/// A [`InvoicesV3Client::update_invoice_template_late_fees_configuration`] call, ready to [`send`](UpdateInvoiceTemplateLateFeesConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceTemplateLateFeesConfiguration {
@@ -2619,7 +2619,7 @@ impl UpdateInvoiceTemplateLateFeesConfiguration {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_payment_methods_configuration`] call: set optional inputs, then [`send`](UpdateInvoicePaymentMethodsConfiguration::send) it.
+/// A [`InvoicesV3Client::update_invoice_payment_methods_configuration`] call, ready to [`send`](UpdateInvoicePaymentMethodsConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoicePaymentMethodsConfiguration {
@@ -2657,7 +2657,7 @@ impl UpdateInvoicePaymentMethodsConfiguration {
     }
 }
 
-/// A [`InvoicesV3Client::text2pay_invoice`] call: set optional inputs, then [`send`](Text2payInvoice::send) it.
+/// A [`InvoicesV3Client::text2pay_invoice`] call, ready to [`send`](Text2payInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Text2payInvoice {
@@ -2689,7 +2689,7 @@ impl Text2payInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::delete_invoice`] call: set optional inputs, then [`send`](DeleteInvoice::send) it.
+/// A [`InvoicesV3Client::delete_invoice`] call, ready to [`send`](DeleteInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoice {
@@ -2725,7 +2725,7 @@ impl DeleteInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::get_invoice`] call: set optional inputs, then [`send`](GetInvoice::send) it.
+/// A [`InvoicesV3Client::get_invoice`] call, ready to [`send`](GetInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoice {
@@ -2761,7 +2761,7 @@ impl GetInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice`] call: set optional inputs, then [`send`](UpdateInvoice::send) it.
+/// A [`InvoicesV3Client::update_invoice`] call, ready to [`send`](UpdateInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoice {
@@ -2795,7 +2795,7 @@ impl UpdateInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::update_invoice_late_fees_configuration`] call: set optional inputs, then [`send`](UpdateInvoiceLateFeesConfiguration::send) it.
+/// A [`InvoicesV3Client::update_invoice_late_fees_configuration`] call, ready to [`send`](UpdateInvoiceLateFeesConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceLateFeesConfiguration {
@@ -2831,7 +2831,7 @@ impl UpdateInvoiceLateFeesConfiguration {
     }
 }
 
-/// A [`InvoicesV3Client::record_invoice`] call: set optional inputs, then [`send`](RecordInvoice::send) it.
+/// A [`InvoicesV3Client::record_invoice`] call, ready to [`send`](RecordInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RecordInvoice {
@@ -2865,7 +2865,7 @@ impl RecordInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::send_invoice`] call: set optional inputs, then [`send`](SendInvoice::send) it.
+/// A [`InvoicesV3Client::send_invoice`] call, ready to [`send`](SendInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendInvoice {
@@ -2899,7 +2899,7 @@ impl SendInvoice {
     }
 }
 
-/// A [`InvoicesV3Client::void_invoice`] call: set optional inputs, then [`send`](VoidInvoice::send) it.
+/// A [`InvoicesV3Client::void_invoice`] call, ready to [`send`](VoidInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct VoidInvoice {

@@ -1251,7 +1251,7 @@ impl ListInvoices {
     }
 }
 
-/// A [`InvoicesClient::create_invoice`] call: set optional inputs, then [`send`](CreateInvoice::send) it.
+/// A [`InvoicesClient::create_invoice`] call, ready to [`send`](CreateInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoice {
@@ -1283,7 +1283,7 @@ impl CreateInvoice {
     }
 }
 
-/// A [`InvoicesClient::create_new_estimate`] call: set optional inputs, then [`send`](CreateNewEstimate::send) it.
+/// A [`InvoicesClient::create_new_estimate`] call, ready to [`send`](CreateNewEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateNewEstimate {
@@ -1421,7 +1421,7 @@ impl ListEstimates {
     }
 }
 
-/// A [`InvoicesClient::generate_estimate_number`] call: set optional inputs, then [`send`](GenerateEstimateNumber::send) it.
+/// A [`InvoicesClient::generate_estimate_number`] call, ready to [`send`](GenerateEstimateNumber::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GenerateEstimateNumber {
@@ -1455,7 +1455,7 @@ impl GenerateEstimateNumber {
     }
 }
 
-/// A [`InvoicesClient::update_estimate_last_visited_at`] call: set optional inputs, then [`send`](UpdateEstimateLastVisitedAt::send) it.
+/// A [`InvoicesClient::update_estimate_last_visited_at`] call, ready to [`send`](UpdateEstimateLastVisitedAt::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimateLastVisitedAt {
@@ -1551,7 +1551,7 @@ impl ListEstimateTemplates {
     }
 }
 
-/// A [`InvoicesClient::create_estimate_template`] call: set optional inputs, then [`send`](CreateEstimateTemplate::send) it.
+/// A [`InvoicesClient::create_estimate_template`] call, ready to [`send`](CreateEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateEstimateTemplate {
@@ -1583,7 +1583,7 @@ impl CreateEstimateTemplate {
     }
 }
 
-/// A [`InvoicesClient::preview_estimate_template`] call: set optional inputs, then [`send`](PreviewEstimateTemplate::send) it.
+/// A [`InvoicesClient::preview_estimate_template`] call, ready to [`send`](PreviewEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PreviewEstimateTemplate {
@@ -1619,7 +1619,7 @@ impl PreviewEstimateTemplate {
     }
 }
 
-/// A [`InvoicesClient::delete_estimate_template`] call: set optional inputs, then [`send`](DeleteEstimateTemplate::send) it.
+/// A [`InvoicesClient::delete_estimate_template`] call, ready to [`send`](DeleteEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEstimateTemplate {
@@ -1656,7 +1656,7 @@ impl DeleteEstimateTemplate {
     }
 }
 
-/// A [`InvoicesClient::update_estimate_template`] call: set optional inputs, then [`send`](UpdateEstimateTemplate::send) it.
+/// A [`InvoicesClient::update_estimate_template`] call, ready to [`send`](UpdateEstimateTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimateTemplate {
@@ -1693,7 +1693,7 @@ impl UpdateEstimateTemplate {
     }
 }
 
-/// A [`InvoicesClient::delete_estimate`] call: set optional inputs, then [`send`](DeleteEstimate::send) it.
+/// A [`InvoicesClient::delete_estimate`] call, ready to [`send`](DeleteEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteEstimate {
@@ -1727,7 +1727,7 @@ impl DeleteEstimate {
     }
 }
 
-/// A [`InvoicesClient::update_estimate`] call: set optional inputs, then [`send`](UpdateEstimate::send) it.
+/// A [`InvoicesClient::update_estimate`] call, ready to [`send`](UpdateEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateEstimate {
@@ -1761,7 +1761,7 @@ impl UpdateEstimate {
     }
 }
 
-/// A [`InvoicesClient::create_invoice_from_estimate`] call: set optional inputs, then [`send`](CreateInvoiceFromEstimate::send) it.
+/// A [`InvoicesClient::create_invoice_from_estimate`] call, ready to [`send`](CreateInvoiceFromEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceFromEstimate {
@@ -1800,7 +1800,7 @@ impl CreateInvoiceFromEstimate {
     }
 }
 
-/// A [`InvoicesClient::send_estimate`] call: set optional inputs, then [`send`](SendEstimate::send) it.
+/// A [`InvoicesClient::send_estimate`] call, ready to [`send`](SendEstimate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendEstimate {
@@ -1834,7 +1834,7 @@ impl SendEstimate {
     }
 }
 
-/// A [`InvoicesClient::generate_invoice_number`] call: set optional inputs, then [`send`](GenerateInvoiceNumber::send) it.
+/// A [`InvoicesClient::generate_invoice_number`] call, ready to [`send`](GenerateInvoiceNumber::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GenerateInvoiceNumber {
@@ -1982,7 +1982,7 @@ impl ListInvoiceSchedules {
     }
 }
 
-/// A [`InvoicesClient::create_invoice_schedule`] call: set optional inputs, then [`send`](CreateInvoiceSchedule::send) it.
+/// A [`InvoicesClient::create_invoice_schedule`] call, ready to [`send`](CreateInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceSchedule {
@@ -2016,7 +2016,7 @@ impl CreateInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::delete_invoice_schedule`] call: set optional inputs, then [`send`](DeleteInvoiceSchedule::send) it.
+/// A [`InvoicesClient::delete_invoice_schedule`] call, ready to [`send`](DeleteInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoiceSchedule {
@@ -2054,7 +2054,7 @@ impl DeleteInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::get_invoice_schedule`] call: set optional inputs, then [`send`](GetInvoiceSchedule::send) it.
+/// A [`InvoicesClient::get_invoice_schedule`] call, ready to [`send`](GetInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceSchedule {
@@ -2090,7 +2090,7 @@ impl GetInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_schedule`] call: set optional inputs, then [`send`](UpdateInvoiceSchedule::send) it.
+/// A [`InvoicesClient::update_invoice_schedule`] call, ready to [`send`](UpdateInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceSchedule {
@@ -2126,7 +2126,7 @@ impl UpdateInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::auto_payment_invoice_schedule`] call: set optional inputs, then [`send`](AutoPaymentInvoiceSchedule::send) it.
+/// A [`InvoicesClient::auto_payment_invoice_schedule`] call, ready to [`send`](AutoPaymentInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AutoPaymentInvoiceSchedule {
@@ -2165,7 +2165,7 @@ impl AutoPaymentInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::cancel_invoice_schedule`] call: set optional inputs, then [`send`](CancelInvoiceSchedule::send) it.
+/// A [`InvoicesClient::cancel_invoice_schedule`] call, ready to [`send`](CancelInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CancelInvoiceSchedule {
@@ -2204,7 +2204,7 @@ impl CancelInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::schedule_invoice_schedule`] call: set optional inputs, then [`send`](ScheduleInvoiceSchedule::send) it.
+/// A [`InvoicesClient::schedule_invoice_schedule`] call, ready to [`send`](ScheduleInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ScheduleInvoiceSchedule {
@@ -2243,7 +2243,7 @@ impl ScheduleInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::update_and_schedule_invoice_schedule`] call: set optional inputs, then [`send`](UpdateAndScheduleInvoiceSchedule::send) it.
+/// A [`InvoicesClient::update_and_schedule_invoice_schedule`] call, ready to [`send`](UpdateAndScheduleInvoiceSchedule::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAndScheduleInvoiceSchedule {
@@ -2282,7 +2282,7 @@ impl UpdateAndScheduleInvoiceSchedule {
     }
 }
 
-/// A [`InvoicesClient::get_invoice_settings`] call: set optional inputs, then [`send`](GetInvoiceSettings::send) it.
+/// A [`InvoicesClient::get_invoice_settings`] call, ready to [`send`](GetInvoiceSettings::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceSettings {
@@ -2316,7 +2316,7 @@ impl GetInvoiceSettings {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_last_visited_at`] call: set optional inputs, then [`send`](UpdateInvoiceLastVisitedAt::send) it.
+/// A [`InvoicesClient::update_invoice_last_visited_at`] call, ready to [`send`](UpdateInvoiceLastVisitedAt::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceLastVisitedAt {
@@ -2458,7 +2458,7 @@ impl ListInvoiceTemplates {
     }
 }
 
-/// A [`InvoicesClient::create_invoice_template`] call: set optional inputs, then [`send`](CreateInvoiceTemplate::send) it.
+/// A [`InvoicesClient::create_invoice_template`] call, ready to [`send`](CreateInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateInvoiceTemplate {
@@ -2492,7 +2492,7 @@ impl CreateInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesClient::delete_invoice_template`] call: set optional inputs, then [`send`](DeleteInvoiceTemplate::send) it.
+/// A [`InvoicesClient::delete_invoice_template`] call, ready to [`send`](DeleteInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoiceTemplate {
@@ -2530,7 +2530,7 @@ impl DeleteInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesClient::get_invoice_template`] call: set optional inputs, then [`send`](GetInvoiceTemplate::send) it.
+/// A [`InvoicesClient::get_invoice_template`] call, ready to [`send`](GetInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoiceTemplate {
@@ -2566,7 +2566,7 @@ impl GetInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_template`] call: set optional inputs, then [`send`](UpdateInvoiceTemplate::send) it.
+/// A [`InvoicesClient::update_invoice_template`] call, ready to [`send`](UpdateInvoiceTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceTemplate {
@@ -2602,7 +2602,7 @@ impl UpdateInvoiceTemplate {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_template_late_fees_configuration`] call: set optional inputs, then [`send`](UpdateInvoiceTemplateLateFeesConfiguration::send) it.
+/// A [`InvoicesClient::update_invoice_template_late_fees_configuration`] call, ready to [`send`](UpdateInvoiceTemplateLateFeesConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceTemplateLateFeesConfiguration {
@@ -2640,7 +2640,7 @@ impl UpdateInvoiceTemplateLateFeesConfiguration {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_payment_methods_configuration`] call: set optional inputs, then [`send`](UpdateInvoicePaymentMethodsConfiguration::send) it.
+/// A [`InvoicesClient::update_invoice_payment_methods_configuration`] call, ready to [`send`](UpdateInvoicePaymentMethodsConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoicePaymentMethodsConfiguration {
@@ -2678,7 +2678,7 @@ impl UpdateInvoicePaymentMethodsConfiguration {
     }
 }
 
-/// A [`InvoicesClient::text2pay_invoice`] call: set optional inputs, then [`send`](Text2payInvoice::send) it.
+/// A [`InvoicesClient::text2pay_invoice`] call, ready to [`send`](Text2payInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Text2payInvoice {
@@ -2710,7 +2710,7 @@ impl Text2payInvoice {
     }
 }
 
-/// A [`InvoicesClient::delete_invoice`] call: set optional inputs, then [`send`](DeleteInvoice::send) it.
+/// A [`InvoicesClient::delete_invoice`] call, ready to [`send`](DeleteInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteInvoice {
@@ -2746,7 +2746,7 @@ impl DeleteInvoice {
     }
 }
 
-/// A [`InvoicesClient::get_invoice`] call: set optional inputs, then [`send`](GetInvoice::send) it.
+/// A [`InvoicesClient::get_invoice`] call, ready to [`send`](GetInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInvoice {
@@ -2782,7 +2782,7 @@ impl GetInvoice {
     }
 }
 
-/// A [`InvoicesClient::update_invoice`] call: set optional inputs, then [`send`](UpdateInvoice::send) it.
+/// A [`InvoicesClient::update_invoice`] call, ready to [`send`](UpdateInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoice {
@@ -2816,7 +2816,7 @@ impl UpdateInvoice {
     }
 }
 
-/// A [`InvoicesClient::update_invoice_late_fees_configuration`] call: set optional inputs, then [`send`](UpdateInvoiceLateFeesConfiguration::send) it.
+/// A [`InvoicesClient::update_invoice_late_fees_configuration`] call, ready to [`send`](UpdateInvoiceLateFeesConfiguration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInvoiceLateFeesConfiguration {
@@ -2852,7 +2852,7 @@ impl UpdateInvoiceLateFeesConfiguration {
     }
 }
 
-/// A [`InvoicesClient::record_invoice`] call: set optional inputs, then [`send`](RecordInvoice::send) it.
+/// A [`InvoicesClient::record_invoice`] call, ready to [`send`](RecordInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RecordInvoice {
@@ -2886,7 +2886,7 @@ impl RecordInvoice {
     }
 }
 
-/// A [`InvoicesClient::send_invoice`] call: set optional inputs, then [`send`](SendInvoice::send) it.
+/// A [`InvoicesClient::send_invoice`] call, ready to [`send`](SendInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendInvoice {
@@ -2920,7 +2920,7 @@ impl SendInvoice {
     }
 }
 
-/// A [`InvoicesClient::void_invoice`] call: set optional inputs, then [`send`](VoidInvoice::send) it.
+/// A [`InvoicesClient::void_invoice`] call, ready to [`send`](VoidInvoice::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct VoidInvoice {

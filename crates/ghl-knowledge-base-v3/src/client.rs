@@ -368,7 +368,7 @@ impl ListAllKnowledgeBasesPaginated {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::create_knowledge_base`] call: set optional inputs, then [`send`](CreateKnowledgeBase::send) it.
+/// A [`KnowledgeBaseV3Client::create_knowledge_base`] call, ready to [`send`](CreateKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateKnowledgeBase {
@@ -399,7 +399,7 @@ impl CreateKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::delete_trained_urls_for_knowledge_base`] call: set optional inputs, then [`send`](DeleteTrainedUrlsForKnowledgeBase::send) it.
+/// A [`KnowledgeBaseV3Client::delete_trained_urls_for_knowledge_base`] call, ready to [`send`](DeleteTrainedUrlsForKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTrainedUrlsForKnowledgeBase {
@@ -510,7 +510,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::discover_website`] call: set optional inputs, then [`send`](DiscoverWebsite::send) it.
+/// A [`KnowledgeBaseV3Client::discover_website`] call, ready to [`send`](DiscoverWebsite::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DiscoverWebsite {
@@ -541,7 +541,7 @@ impl DiscoverWebsite {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::get_crawling_status_for_latest_operation`] call: set optional inputs, then [`send`](GetCrawlingStatusForLatestOperation::send) it.
+/// A [`KnowledgeBaseV3Client::get_crawling_status_for_latest_operation`] call, ready to [`send`](GetCrawlingStatusForLatestOperation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCrawlingStatusForLatestOperation {
@@ -576,7 +576,7 @@ impl GetCrawlingStatusForLatestOperation {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::train_discovered_urls`] call: set optional inputs, then [`send`](TrainDiscoveredUrls::send) it.
+/// A [`KnowledgeBaseV3Client::train_discovered_urls`] call, ready to [`send`](TrainDiscoveredUrls::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct TrainDiscoveredUrls {
@@ -656,7 +656,7 @@ impl List {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::create`] call: set optional inputs, then [`send`](Create::send) it.
+/// A [`KnowledgeBaseV3Client::create`] call, ready to [`send`](Create::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Create {
@@ -687,7 +687,7 @@ impl Create {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::delete`] call: set optional inputs, then [`send`](Delete::send) it.
+/// A [`KnowledgeBaseV3Client::delete`] call, ready to [`send`](Delete::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Delete {
@@ -718,7 +718,7 @@ impl Delete {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::update`] call: set optional inputs, then [`send`](Update::send) it.
+/// A [`KnowledgeBaseV3Client::update`] call, ready to [`send`](Update::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Update {
@@ -751,7 +751,7 @@ impl Update {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::update_knowledge_base`] call: set optional inputs, then [`send`](UpdateKnowledgeBase::send) it.
+/// A [`KnowledgeBaseV3Client::update_knowledge_base`] call, ready to [`send`](UpdateKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateKnowledgeBase {
@@ -784,7 +784,7 @@ impl UpdateKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::delete_knowledge_base`] call: set optional inputs, then [`send`](DeleteKnowledgeBase::send) it.
+/// A [`KnowledgeBaseV3Client::delete_knowledge_base`] call, ready to [`send`](DeleteKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteKnowledgeBase {
@@ -815,7 +815,7 @@ impl DeleteKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseV3Client::get_knowledge_base_by_id`] call: set optional inputs, then [`send`](GetKnowledgeBaseById::send) it.
+/// A [`KnowledgeBaseV3Client::get_knowledge_base_by_id`] call, ready to [`send`](GetKnowledgeBaseById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetKnowledgeBaseById {

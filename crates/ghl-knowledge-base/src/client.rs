@@ -368,7 +368,7 @@ impl ListAllKnowledgeBasesPaginated {
     }
 }
 
-/// A [`KnowledgeBaseClient::create_knowledge_base`] call: set optional inputs, then [`send`](CreateKnowledgeBase::send) it.
+/// A [`KnowledgeBaseClient::create_knowledge_base`] call, ready to [`send`](CreateKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateKnowledgeBase {
@@ -399,7 +399,7 @@ impl CreateKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseClient::delete_trained_urls_for_knowledge_base`] call: set optional inputs, then [`send`](DeleteTrainedUrlsForKnowledgeBase::send) it.
+/// A [`KnowledgeBaseClient::delete_trained_urls_for_knowledge_base`] call, ready to [`send`](DeleteTrainedUrlsForKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTrainedUrlsForKnowledgeBase {
@@ -510,7 +510,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseClient::discover_website`] call: set optional inputs, then [`send`](DiscoverWebsite::send) it.
+/// A [`KnowledgeBaseClient::discover_website`] call, ready to [`send`](DiscoverWebsite::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DiscoverWebsite {
@@ -541,7 +541,7 @@ impl DiscoverWebsite {
     }
 }
 
-/// A [`KnowledgeBaseClient::get_crawling_status_for_latest_operation`] call: set optional inputs, then [`send`](GetCrawlingStatusForLatestOperation::send) it.
+/// A [`KnowledgeBaseClient::get_crawling_status_for_latest_operation`] call, ready to [`send`](GetCrawlingStatusForLatestOperation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCrawlingStatusForLatestOperation {
@@ -576,7 +576,7 @@ impl GetCrawlingStatusForLatestOperation {
     }
 }
 
-/// A [`KnowledgeBaseClient::train_discovered_urls`] call: set optional inputs, then [`send`](TrainDiscoveredUrls::send) it.
+/// A [`KnowledgeBaseClient::train_discovered_urls`] call, ready to [`send`](TrainDiscoveredUrls::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct TrainDiscoveredUrls {
@@ -656,7 +656,7 @@ impl List {
     }
 }
 
-/// A [`KnowledgeBaseClient::create`] call: set optional inputs, then [`send`](Create::send) it.
+/// A [`KnowledgeBaseClient::create`] call, ready to [`send`](Create::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Create {
@@ -687,7 +687,7 @@ impl Create {
     }
 }
 
-/// A [`KnowledgeBaseClient::delete`] call: set optional inputs, then [`send`](Delete::send) it.
+/// A [`KnowledgeBaseClient::delete`] call, ready to [`send`](Delete::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Delete {
@@ -718,7 +718,7 @@ impl Delete {
     }
 }
 
-/// A [`KnowledgeBaseClient::update`] call: set optional inputs, then [`send`](Update::send) it.
+/// A [`KnowledgeBaseClient::update`] call, ready to [`send`](Update::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Update {
@@ -751,7 +751,7 @@ impl Update {
     }
 }
 
-/// A [`KnowledgeBaseClient::update_knowledge_base`] call: set optional inputs, then [`send`](UpdateKnowledgeBase::send) it.
+/// A [`KnowledgeBaseClient::update_knowledge_base`] call, ready to [`send`](UpdateKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateKnowledgeBase {
@@ -784,7 +784,7 @@ impl UpdateKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseClient::delete_knowledge_base`] call: set optional inputs, then [`send`](DeleteKnowledgeBase::send) it.
+/// A [`KnowledgeBaseClient::delete_knowledge_base`] call, ready to [`send`](DeleteKnowledgeBase::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteKnowledgeBase {
@@ -815,7 +815,7 @@ impl DeleteKnowledgeBase {
     }
 }
 
-/// A [`KnowledgeBaseClient::get_knowledge_base_by_id`] call: set optional inputs, then [`send`](GetKnowledgeBaseById::send) it.
+/// A [`KnowledgeBaseClient::get_knowledge_base_by_id`] call, ready to [`send`](GetKnowledgeBaseById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetKnowledgeBaseById {

@@ -153,7 +153,7 @@ impl LinksV3Client {
     }
 }
 
-/// A [`LinksV3Client::get_links`] call: set optional inputs, then [`send`](GetLinks::send) it.
+/// A [`LinksV3Client::get_links`] call, ready to [`send`](GetLinks::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLinks {
@@ -185,7 +185,7 @@ impl GetLinks {
     }
 }
 
-/// A [`LinksV3Client::create_link`] call: set optional inputs, then [`send`](CreateLink::send) it.
+/// A [`LinksV3Client::create_link`] call, ready to [`send`](CreateLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateLink {
@@ -217,7 +217,7 @@ impl CreateLink {
     }
 }
 
-/// A [`LinksV3Client::get_link_by_id`] call: set optional inputs, then [`send`](GetLinkById::send) it.
+/// A [`LinksV3Client::get_link_by_id`] call, ready to [`send`](GetLinkById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLinkById {
@@ -327,7 +327,7 @@ impl SearchTriggerLinks {
     }
 }
 
-/// A [`LinksV3Client::delete_link`] call: set optional inputs, then [`send`](DeleteLink::send) it.
+/// A [`LinksV3Client::delete_link`] call, ready to [`send`](DeleteLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteLink {
@@ -361,7 +361,7 @@ impl DeleteLink {
     }
 }
 
-/// A [`LinksV3Client::update_link`] call: set optional inputs, then [`send`](UpdateLink::send) it.
+/// A [`LinksV3Client::update_link`] call, ready to [`send`](UpdateLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateLink {

@@ -149,7 +149,7 @@ impl LinksClient {
     }
 }
 
-/// A [`LinksClient::get_links`] call: set optional inputs, then [`send`](GetLinks::send) it.
+/// A [`LinksClient::get_links`] call, ready to [`send`](GetLinks::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLinks {
@@ -181,7 +181,7 @@ impl GetLinks {
     }
 }
 
-/// A [`LinksClient::create_link`] call: set optional inputs, then [`send`](CreateLink::send) it.
+/// A [`LinksClient::create_link`] call, ready to [`send`](CreateLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateLink {
@@ -213,7 +213,7 @@ impl CreateLink {
     }
 }
 
-/// A [`LinksClient::get_link_by_id`] call: set optional inputs, then [`send`](GetLinkById::send) it.
+/// A [`LinksClient::get_link_by_id`] call, ready to [`send`](GetLinkById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLinkById {
@@ -321,7 +321,7 @@ impl SearchTriggerLinks {
     }
 }
 
-/// A [`LinksClient::delete_link`] call: set optional inputs, then [`send`](DeleteLink::send) it.
+/// A [`LinksClient::delete_link`] call, ready to [`send`](DeleteLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteLink {
@@ -355,7 +355,7 @@ impl DeleteLink {
     }
 }
 
-/// A [`LinksClient::update_link`] call: set optional inputs, then [`send`](UpdateLink::send) it.
+/// A [`LinksClient::update_link`] call, ready to [`send`](UpdateLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateLink {

@@ -773,7 +773,7 @@ impl LocationsV3Client {
     }
 }
 
-/// A [`LocationsV3Client::create_location`] call: set optional inputs, then [`send`](CreateLocation::send) it.
+/// A [`LocationsV3Client::create_location`] call, ready to [`send`](CreateLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateLocation {
@@ -897,7 +897,7 @@ impl SearchLocations {
     }
 }
 
-/// A [`LocationsV3Client::delete_location`] call: set optional inputs, then [`send`](DeleteLocation::send) it.
+/// A [`LocationsV3Client::delete_location`] call, ready to [`send`](DeleteLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteLocation {
@@ -933,7 +933,7 @@ impl DeleteLocation {
     }
 }
 
-/// A [`LocationsV3Client::get_location`] call: set optional inputs, then [`send`](GetLocation::send) it.
+/// A [`LocationsV3Client::get_location`] call, ready to [`send`](GetLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocation {
@@ -967,7 +967,7 @@ impl GetLocation {
     }
 }
 
-/// A [`LocationsV3Client::put_location`] call: set optional inputs, then [`send`](PutLocation::send) it.
+/// A [`LocationsV3Client::put_location`] call, ready to [`send`](PutLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PutLocation {
@@ -1003,7 +1003,7 @@ impl PutLocation {
     }
 }
 
-/// A [`LocationsV3Client::get_conversation_channel`] call: set optional inputs, then [`send`](GetConversationChannel::send) it.
+/// A [`LocationsV3Client::get_conversation_channel`] call, ready to [`send`](GetConversationChannel::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetConversationChannel {
@@ -1086,7 +1086,7 @@ impl GetCustomFields {
     }
 }
 
-/// A [`LocationsV3Client::create_custom_field`] call: set optional inputs, then [`send`](CreateCustomField::send) it.
+/// A [`LocationsV3Client::create_custom_field`] call, ready to [`send`](CreateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomField {
@@ -1122,7 +1122,7 @@ impl CreateCustomField {
     }
 }
 
-/// A [`LocationsV3Client::upload_file_custom_fields`] call: set optional inputs, then [`send`](UploadFileCustomFields::send) it.
+/// A [`LocationsV3Client::upload_file_custom_fields`] call, ready to [`send`](UploadFileCustomFields::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadFileCustomFields {
@@ -1159,7 +1159,7 @@ impl UploadFileCustomFields {
     }
 }
 
-/// A [`LocationsV3Client::delete_custom_field`] call: set optional inputs, then [`send`](DeleteCustomField::send) it.
+/// A [`LocationsV3Client::delete_custom_field`] call, ready to [`send`](DeleteCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomField {
@@ -1194,7 +1194,7 @@ impl DeleteCustomField {
     }
 }
 
-/// A [`LocationsV3Client::get_custom_field`] call: set optional inputs, then [`send`](GetCustomField::send) it.
+/// A [`LocationsV3Client::get_custom_field`] call, ready to [`send`](GetCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomField {
@@ -1229,7 +1229,7 @@ impl GetCustomField {
     }
 }
 
-/// A [`LocationsV3Client::update_custom_field`] call: set optional inputs, then [`send`](UpdateCustomField::send) it.
+/// A [`LocationsV3Client::update_custom_field`] call, ready to [`send`](UpdateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomField {
@@ -1266,7 +1266,7 @@ impl UpdateCustomField {
     }
 }
 
-/// A [`LocationsV3Client::get_custom_values`] call: set optional inputs, then [`send`](GetCustomValues::send) it.
+/// A [`LocationsV3Client::get_custom_values`] call, ready to [`send`](GetCustomValues::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomValues {
@@ -1300,7 +1300,7 @@ impl GetCustomValues {
     }
 }
 
-/// A [`LocationsV3Client::create_custom_value`] call: set optional inputs, then [`send`](CreateCustomValue::send) it.
+/// A [`LocationsV3Client::create_custom_value`] call, ready to [`send`](CreateCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomValue {
@@ -1336,7 +1336,7 @@ impl CreateCustomValue {
     }
 }
 
-/// A [`LocationsV3Client::delete_custom_value`] call: set optional inputs, then [`send`](DeleteCustomValue::send) it.
+/// A [`LocationsV3Client::delete_custom_value`] call, ready to [`send`](DeleteCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomValue {
@@ -1371,7 +1371,7 @@ impl DeleteCustomValue {
     }
 }
 
-/// A [`LocationsV3Client::get_custom_value`] call: set optional inputs, then [`send`](GetCustomValue::send) it.
+/// A [`LocationsV3Client::get_custom_value`] call, ready to [`send`](GetCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomValue {
@@ -1406,7 +1406,7 @@ impl GetCustomValue {
     }
 }
 
-/// A [`LocationsV3Client::update_custom_value`] call: set optional inputs, then [`send`](UpdateCustomValue::send) it.
+/// A [`LocationsV3Client::update_custom_value`] call, ready to [`send`](UpdateCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomValue {
@@ -1443,7 +1443,7 @@ impl UpdateCustomValue {
     }
 }
 
-/// A [`LocationsV3Client::get_location_permissions`] call: set optional inputs, then [`send`](GetLocationPermissions::send) it.
+/// A [`LocationsV3Client::get_location_permissions`] call, ready to [`send`](GetLocationPermissions::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationPermissions {
@@ -1475,7 +1475,7 @@ impl GetLocationPermissions {
     }
 }
 
-/// A [`LocationsV3Client::update_location_permissions`] call: set optional inputs, then [`send`](UpdateLocationPermissions::send) it.
+/// A [`LocationsV3Client::update_location_permissions`] call, ready to [`send`](UpdateLocationPermissions::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateLocationPermissions {
@@ -1509,7 +1509,7 @@ impl UpdateLocationPermissions {
     }
 }
 
-/// A [`LocationsV3Client::create_recurring_task`] call: set optional inputs, then [`send`](CreateRecurringTask::send) it.
+/// A [`LocationsV3Client::create_recurring_task`] call, ready to [`send`](CreateRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateRecurringTask {
@@ -1542,7 +1542,7 @@ impl CreateRecurringTask {
     }
 }
 
-/// A [`LocationsV3Client::delete_recurring_task`] call: set optional inputs, then [`send`](DeleteRecurringTask::send) it.
+/// A [`LocationsV3Client::delete_recurring_task`] call, ready to [`send`](DeleteRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteRecurringTask {
@@ -1578,7 +1578,7 @@ impl DeleteRecurringTask {
     }
 }
 
-/// A [`LocationsV3Client::get_recurring_task_by_id`] call: set optional inputs, then [`send`](GetRecurringTaskById::send) it.
+/// A [`LocationsV3Client::get_recurring_task_by_id`] call, ready to [`send`](GetRecurringTaskById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetRecurringTaskById {
@@ -1611,7 +1611,7 @@ impl GetRecurringTaskById {
     }
 }
 
-/// A [`LocationsV3Client::update_recurring_task`] call: set optional inputs, then [`send`](UpdateRecurringTask::send) it.
+/// A [`LocationsV3Client::update_recurring_task`] call, ready to [`send`](UpdateRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRecurringTask {
@@ -1646,7 +1646,7 @@ impl UpdateRecurringTask {
     }
 }
 
-/// A [`LocationsV3Client::get_location_tags`] call: set optional inputs, then [`send`](GetLocationTags::send) it.
+/// A [`LocationsV3Client::get_location_tags`] call, ready to [`send`](GetLocationTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationTags {
@@ -1680,7 +1680,7 @@ impl GetLocationTags {
     }
 }
 
-/// A [`LocationsV3Client::create_tag`] call: set optional inputs, then [`send`](CreateTag::send) it.
+/// A [`LocationsV3Client::create_tag`] call, ready to [`send`](CreateTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTag {
@@ -1716,7 +1716,7 @@ impl CreateTag {
     }
 }
 
-/// A [`LocationsV3Client::delete_tag`] call: set optional inputs, then [`send`](DeleteTag::send) it.
+/// A [`LocationsV3Client::delete_tag`] call, ready to [`send`](DeleteTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTag {
@@ -1751,7 +1751,7 @@ impl DeleteTag {
     }
 }
 
-/// A [`LocationsV3Client::get_tag_by_id`] call: set optional inputs, then [`send`](GetTagById::send) it.
+/// A [`LocationsV3Client::get_tag_by_id`] call, ready to [`send`](GetTagById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTagById {
@@ -1786,7 +1786,7 @@ impl GetTagById {
     }
 }
 
-/// A [`LocationsV3Client::update_tag`] call: set optional inputs, then [`send`](UpdateTag::send) it.
+/// A [`LocationsV3Client::update_tag`] call, ready to [`send`](UpdateTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTag {
@@ -1823,7 +1823,7 @@ impl UpdateTag {
     }
 }
 
-/// A [`LocationsV3Client::task_search`] call: set optional inputs, then [`send`](TaskSearch::send) it.
+/// A [`LocationsV3Client::task_search`] call, ready to [`send`](TaskSearch::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct TaskSearch {
@@ -1970,7 +1970,7 @@ impl GetAllOrEmailSmsTemplates {
     }
 }
 
-/// A [`LocationsV3Client::delete_an_email_sms_template`] call: set optional inputs, then [`send`](DeleteAnEmailSmsTemplate::send) it.
+/// A [`LocationsV3Client::delete_an_email_sms_template`] call, ready to [`send`](DeleteAnEmailSmsTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAnEmailSmsTemplate {
@@ -2002,7 +2002,7 @@ impl DeleteAnEmailSmsTemplate {
     }
 }
 
-/// A [`LocationsV3Client::get_timezones`] call: set optional inputs, then [`send`](GetTimezones::send) it.
+/// A [`LocationsV3Client::get_timezones`] call, ready to [`send`](GetTimezones::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTimezones {

@@ -712,7 +712,7 @@ impl LocationsClient {
     }
 }
 
-/// A [`LocationsClient::create_location`] call: set optional inputs, then [`send`](CreateLocation::send) it.
+/// A [`LocationsClient::create_location`] call, ready to [`send`](CreateLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateLocation {
@@ -836,7 +836,7 @@ impl SearchLocations {
     }
 }
 
-/// A [`LocationsClient::delete_location`] call: set optional inputs, then [`send`](DeleteLocation::send) it.
+/// A [`LocationsClient::delete_location`] call, ready to [`send`](DeleteLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteLocation {
@@ -872,7 +872,7 @@ impl DeleteLocation {
     }
 }
 
-/// A [`LocationsClient::get_location`] call: set optional inputs, then [`send`](GetLocation::send) it.
+/// A [`LocationsClient::get_location`] call, ready to [`send`](GetLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocation {
@@ -906,7 +906,7 @@ impl GetLocation {
     }
 }
 
-/// A [`LocationsClient::put_location`] call: set optional inputs, then [`send`](PutLocation::send) it.
+/// A [`LocationsClient::put_location`] call, ready to [`send`](PutLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PutLocation {
@@ -984,7 +984,7 @@ impl GetCustomFields {
     }
 }
 
-/// A [`LocationsClient::create_custom_field`] call: set optional inputs, then [`send`](CreateCustomField::send) it.
+/// A [`LocationsClient::create_custom_field`] call, ready to [`send`](CreateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomField {
@@ -1020,7 +1020,7 @@ impl CreateCustomField {
     }
 }
 
-/// A [`LocationsClient::upload_file_custom_fields`] call: set optional inputs, then [`send`](UploadFileCustomFields::send) it.
+/// A [`LocationsClient::upload_file_custom_fields`] call, ready to [`send`](UploadFileCustomFields::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadFileCustomFields {
@@ -1060,7 +1060,7 @@ impl UploadFileCustomFields {
     }
 }
 
-/// A [`LocationsClient::delete_custom_field`] call: set optional inputs, then [`send`](DeleteCustomField::send) it.
+/// A [`LocationsClient::delete_custom_field`] call, ready to [`send`](DeleteCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomField {
@@ -1098,7 +1098,7 @@ impl DeleteCustomField {
     }
 }
 
-/// A [`LocationsClient::get_custom_field`] call: set optional inputs, then [`send`](GetCustomField::send) it.
+/// A [`LocationsClient::get_custom_field`] call, ready to [`send`](GetCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomField {
@@ -1136,7 +1136,7 @@ impl GetCustomField {
     }
 }
 
-/// A [`LocationsClient::update_custom_field`] call: set optional inputs, then [`send`](UpdateCustomField::send) it.
+/// A [`LocationsClient::update_custom_field`] call, ready to [`send`](UpdateCustomField::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomField {
@@ -1176,7 +1176,7 @@ impl UpdateCustomField {
     }
 }
 
-/// A [`LocationsClient::get_custom_values`] call: set optional inputs, then [`send`](GetCustomValues::send) it.
+/// A [`LocationsClient::get_custom_values`] call, ready to [`send`](GetCustomValues::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomValues {
@@ -1210,7 +1210,7 @@ impl GetCustomValues {
     }
 }
 
-/// A [`LocationsClient::create_custom_value`] call: set optional inputs, then [`send`](CreateCustomValue::send) it.
+/// A [`LocationsClient::create_custom_value`] call, ready to [`send`](CreateCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomValue {
@@ -1246,7 +1246,7 @@ impl CreateCustomValue {
     }
 }
 
-/// A [`LocationsClient::delete_custom_value`] call: set optional inputs, then [`send`](DeleteCustomValue::send) it.
+/// A [`LocationsClient::delete_custom_value`] call, ready to [`send`](DeleteCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomValue {
@@ -1284,7 +1284,7 @@ impl DeleteCustomValue {
     }
 }
 
-/// A [`LocationsClient::get_custom_value`] call: set optional inputs, then [`send`](GetCustomValue::send) it.
+/// A [`LocationsClient::get_custom_value`] call, ready to [`send`](GetCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomValue {
@@ -1322,7 +1322,7 @@ impl GetCustomValue {
     }
 }
 
-/// A [`LocationsClient::update_custom_value`] call: set optional inputs, then [`send`](UpdateCustomValue::send) it.
+/// A [`LocationsClient::update_custom_value`] call, ready to [`send`](UpdateCustomValue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomValue {
@@ -1362,7 +1362,7 @@ impl UpdateCustomValue {
     }
 }
 
-/// A [`LocationsClient::create_recurring_task`] call: set optional inputs, then [`send`](CreateRecurringTask::send) it.
+/// A [`LocationsClient::create_recurring_task`] call, ready to [`send`](CreateRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateRecurringTask {
@@ -1398,7 +1398,7 @@ impl CreateRecurringTask {
     }
 }
 
-/// A [`LocationsClient::delete_recurring_task`] call: set optional inputs, then [`send`](DeleteRecurringTask::send) it.
+/// A [`LocationsClient::delete_recurring_task`] call, ready to [`send`](DeleteRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteRecurringTask {
@@ -1434,7 +1434,7 @@ impl DeleteRecurringTask {
     }
 }
 
-/// A [`LocationsClient::get_recurring_task_by_id`] call: set optional inputs, then [`send`](GetRecurringTaskById::send) it.
+/// A [`LocationsClient::get_recurring_task_by_id`] call, ready to [`send`](GetRecurringTaskById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetRecurringTaskById {
@@ -1470,7 +1470,7 @@ impl GetRecurringTaskById {
     }
 }
 
-/// A [`LocationsClient::update_recurring_task`] call: set optional inputs, then [`send`](UpdateRecurringTask::send) it.
+/// A [`LocationsClient::update_recurring_task`] call, ready to [`send`](UpdateRecurringTask::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRecurringTask {
@@ -1508,7 +1508,7 @@ impl UpdateRecurringTask {
     }
 }
 
-/// A [`LocationsClient::get_location_tags`] call: set optional inputs, then [`send`](GetLocationTags::send) it.
+/// A [`LocationsClient::get_location_tags`] call, ready to [`send`](GetLocationTags::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationTags {
@@ -1542,7 +1542,7 @@ impl GetLocationTags {
     }
 }
 
-/// A [`LocationsClient::create_tag`] call: set optional inputs, then [`send`](CreateTag::send) it.
+/// A [`LocationsClient::create_tag`] call, ready to [`send`](CreateTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateTag {
@@ -1578,7 +1578,7 @@ impl CreateTag {
     }
 }
 
-/// A [`LocationsClient::delete_tag`] call: set optional inputs, then [`send`](DeleteTag::send) it.
+/// A [`LocationsClient::delete_tag`] call, ready to [`send`](DeleteTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteTag {
@@ -1616,7 +1616,7 @@ impl DeleteTag {
     }
 }
 
-/// A [`LocationsClient::get_tag_by_id`] call: set optional inputs, then [`send`](GetTagById::send) it.
+/// A [`LocationsClient::get_tag_by_id`] call, ready to [`send`](GetTagById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTagById {
@@ -1651,7 +1651,7 @@ impl GetTagById {
     }
 }
 
-/// A [`LocationsClient::update_tag`] call: set optional inputs, then [`send`](UpdateTag::send) it.
+/// A [`LocationsClient::update_tag`] call, ready to [`send`](UpdateTag::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateTag {
@@ -1688,7 +1688,7 @@ impl UpdateTag {
     }
 }
 
-/// A [`LocationsClient::task_search`] call: set optional inputs, then [`send`](TaskSearch::send) it.
+/// A [`LocationsClient::task_search`] call, ready to [`send`](TaskSearch::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct TaskSearch {
@@ -1835,7 +1835,7 @@ impl GetAllOrEmailSmsTemplates {
     }
 }
 
-/// A [`LocationsClient::delete_an_email_sms_template`] call: set optional inputs, then [`send`](DeleteAnEmailSmsTemplate::send) it.
+/// A [`LocationsClient::delete_an_email_sms_template`] call, ready to [`send`](DeleteAnEmailSmsTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAnEmailSmsTemplate {
@@ -1870,7 +1870,7 @@ impl DeleteAnEmailSmsTemplate {
     }
 }
 
-/// A [`LocationsClient::get_timezones`] call: set optional inputs, then [`send`](GetTimezones::send) it.
+/// A [`LocationsClient::get_timezones`] call, ready to [`send`](GetTimezones::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTimezones {

@@ -207,7 +207,7 @@ impl MarketplaceV3Client {
     }
 }
 
-/// A [`MarketplaceV3Client::uninstall_application`] call: set optional inputs, then [`send`](UninstallApplication::send) it.
+/// A [`MarketplaceV3Client::uninstall_application`] call, ready to [`send`](UninstallApplication::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UninstallApplication {
@@ -241,7 +241,7 @@ impl UninstallApplication {
     }
 }
 
-/// A [`MarketplaceV3Client::get_installer_details`] call: set optional inputs, then [`send`](GetInstallerDetails::send) it.
+/// A [`MarketplaceV3Client::get_installer_details`] call, ready to [`send`](GetInstallerDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInstallerDetails {
@@ -273,7 +273,7 @@ impl GetInstallerDetails {
     }
 }
 
-/// A [`MarketplaceV3Client::get_rebilling_config_for_app`] call: set optional inputs, then [`send`](GetRebillingConfigForApp::send) it.
+/// A [`MarketplaceV3Client::get_rebilling_config_for_app`] call, ready to [`send`](GetRebillingConfigForApp::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetRebillingConfigForApp {
@@ -422,7 +422,7 @@ impl GetCharges {
     }
 }
 
-/// A [`MarketplaceV3Client::charge`] call: set optional inputs, then [`send`](Charge::send) it.
+/// A [`MarketplaceV3Client::charge`] call, ready to [`send`](Charge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Charge {
@@ -454,7 +454,7 @@ impl Charge {
     }
 }
 
-/// A [`MarketplaceV3Client::has_funds`] call: set optional inputs, then [`send`](HasFunds::send) it.
+/// A [`MarketplaceV3Client::has_funds`] call, ready to [`send`](HasFunds::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct HasFunds {
@@ -487,7 +487,7 @@ impl HasFunds {
     }
 }
 
-/// A [`MarketplaceV3Client::delete_charge`] call: set optional inputs, then [`send`](DeleteCharge::send) it.
+/// A [`MarketplaceV3Client::delete_charge`] call, ready to [`send`](DeleteCharge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCharge {
@@ -522,7 +522,7 @@ impl DeleteCharge {
     }
 }
 
-/// A [`MarketplaceV3Client::get_specific_charge`] call: set optional inputs, then [`send`](GetSpecificCharge::send) it.
+/// A [`MarketplaceV3Client::get_specific_charge`] call, ready to [`send`](GetSpecificCharge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSpecificCharge {
@@ -557,7 +557,7 @@ impl GetSpecificCharge {
     }
 }
 
-/// A [`MarketplaceV3Client::migrate_connection`] call: set optional inputs, then [`send`](MigrateConnection::send) it.
+/// A [`MarketplaceV3Client::migrate_connection`] call, ready to [`send`](MigrateConnection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct MigrateConnection {

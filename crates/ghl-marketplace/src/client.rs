@@ -207,7 +207,7 @@ impl MarketplaceClient {
     }
 }
 
-/// A [`MarketplaceClient::uninstall_application`] call: set optional inputs, then [`send`](UninstallApplication::send) it.
+/// A [`MarketplaceClient::uninstall_application`] call, ready to [`send`](UninstallApplication::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UninstallApplication {
@@ -244,7 +244,7 @@ impl UninstallApplication {
     }
 }
 
-/// A [`MarketplaceClient::get_installer_details`] call: set optional inputs, then [`send`](GetInstallerDetails::send) it.
+/// A [`MarketplaceClient::get_installer_details`] call, ready to [`send`](GetInstallerDetails::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInstallerDetails {
@@ -279,7 +279,7 @@ impl GetInstallerDetails {
     }
 }
 
-/// A [`MarketplaceClient::get_rebilling_config_for_app`] call: set optional inputs, then [`send`](GetRebillingConfigForApp::send) it.
+/// A [`MarketplaceClient::get_rebilling_config_for_app`] call, ready to [`send`](GetRebillingConfigForApp::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetRebillingConfigForApp {
@@ -428,7 +428,7 @@ impl GetCharges {
     }
 }
 
-/// A [`MarketplaceClient::charge`] call: set optional inputs, then [`send`](Charge::send) it.
+/// A [`MarketplaceClient::charge`] call, ready to [`send`](Charge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Charge {
@@ -460,7 +460,7 @@ impl Charge {
     }
 }
 
-/// A [`MarketplaceClient::has_funds`] call: set optional inputs, then [`send`](HasFunds::send) it.
+/// A [`MarketplaceClient::has_funds`] call, ready to [`send`](HasFunds::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct HasFunds {
@@ -493,7 +493,7 @@ impl HasFunds {
     }
 }
 
-/// A [`MarketplaceClient::delete_charge`] call: set optional inputs, then [`send`](DeleteCharge::send) it.
+/// A [`MarketplaceClient::delete_charge`] call, ready to [`send`](DeleteCharge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCharge {
@@ -528,7 +528,7 @@ impl DeleteCharge {
     }
 }
 
-/// A [`MarketplaceClient::get_specific_charge`] call: set optional inputs, then [`send`](GetSpecificCharge::send) it.
+/// A [`MarketplaceClient::get_specific_charge`] call, ready to [`send`](GetSpecificCharge::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSpecificCharge {
@@ -563,7 +563,7 @@ impl GetSpecificCharge {
     }
 }
 
-/// A [`MarketplaceClient::migrate_connection`] call: set optional inputs, then [`send`](MigrateConnection::send) it.
+/// A [`MarketplaceClient::migrate_connection`] call, ready to [`send`](MigrateConnection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct MigrateConnection {

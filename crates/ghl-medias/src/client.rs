@@ -169,7 +169,7 @@ impl MediasClient {
     }
 }
 
-/// A [`MediasClient::bulk_delete_media_objects`] call: set optional inputs, then [`send`](BulkDeleteMediaObjects::send) it.
+/// A [`MediasClient::bulk_delete_media_objects`] call, ready to [`send`](BulkDeleteMediaObjects::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDeleteMediaObjects {
@@ -307,7 +307,7 @@ impl FetchMediaContent {
     }
 }
 
-/// A [`MediasClient::create_media_folder`] call: set optional inputs, then [`send`](CreateMediaFolder::send) it.
+/// A [`MediasClient::create_media_folder`] call, ready to [`send`](CreateMediaFolder::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateMediaFolder {
@@ -338,7 +338,7 @@ impl CreateMediaFolder {
     }
 }
 
-/// A [`MediasClient::bulk_update_media_objects`] call: set optional inputs, then [`send`](BulkUpdateMediaObjects::send) it.
+/// A [`MediasClient::bulk_update_media_objects`] call, ready to [`send`](BulkUpdateMediaObjects::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkUpdateMediaObjects {
@@ -369,7 +369,7 @@ impl BulkUpdateMediaObjects {
     }
 }
 
-/// A [`MediasClient::upload_media_content`] call: set optional inputs, then [`send`](UploadMediaContent::send) it.
+/// A [`MediasClient::upload_media_content`] call, ready to [`send`](UploadMediaContent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadMediaContent {
@@ -412,7 +412,7 @@ impl UploadMediaContent {
     }
 }
 
-/// A [`MediasClient::delete_media_content`] call: set optional inputs, then [`send`](DeleteMediaContent::send) it.
+/// A [`MediasClient::delete_media_content`] call, ready to [`send`](DeleteMediaContent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteMediaContent {
@@ -447,7 +447,7 @@ impl DeleteMediaContent {
     }
 }
 
-/// A [`MediasClient::update_media_object`] call: set optional inputs, then [`send`](UpdateMediaObject::send) it.
+/// A [`MediasClient::update_media_object`] call, ready to [`send`](UpdateMediaObject::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateMediaObject {

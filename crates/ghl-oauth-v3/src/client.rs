@@ -227,7 +227,7 @@ impl GetInstalledLocation {
     }
 }
 
-/// A [`OauthV3Client::get_location_access_token`] call: set optional inputs, then [`send`](GetLocationAccessToken::send) it.
+/// A [`OauthV3Client::get_location_access_token`] call, ready to [`send`](GetLocationAccessToken::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationAccessToken {
@@ -263,7 +263,7 @@ impl GetLocationAccessToken {
     }
 }
 
-/// A [`OauthV3Client::get_access_token`] call: set optional inputs, then [`send`](GetAccessToken::send) it.
+/// A [`OauthV3Client::get_access_token`] call, ready to [`send`](GetAccessToken::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAccessToken {

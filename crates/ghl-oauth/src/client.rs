@@ -231,7 +231,7 @@ impl GetInstalledLocation {
     }
 }
 
-/// A [`OauthClient::get_location_access_token`] call: set optional inputs, then [`send`](GetLocationAccessToken::send) it.
+/// A [`OauthClient::get_location_access_token`] call, ready to [`send`](GetLocationAccessToken::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationAccessToken {
@@ -267,7 +267,7 @@ impl GetLocationAccessToken {
     }
 }
 
-/// A [`OauthClient::get_access_token`] call: set optional inputs, then [`send`](GetAccessToken::send) it.
+/// A [`OauthClient::get_access_token`] call, ready to [`send`](GetAccessToken::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAccessToken {

@@ -254,7 +254,7 @@ impl ObjectsClient {
     }
 }
 
-/// A [`ObjectsClient::get_object_by_location_id`] call: set optional inputs, then [`send`](GetObjectByLocationId::send) it.
+/// A [`ObjectsClient::get_object_by_location_id`] call, ready to [`send`](GetObjectByLocationId::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetObjectByLocationId {
@@ -286,7 +286,7 @@ impl GetObjectByLocationId {
     }
 }
 
-/// A [`ObjectsClient::create_custom_object_schema`] call: set optional inputs, then [`send`](CreateCustomObjectSchema::send) it.
+/// A [`ObjectsClient::create_custom_object_schema`] call, ready to [`send`](CreateCustomObjectSchema::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCustomObjectSchema {
@@ -360,7 +360,7 @@ impl GetObjectSchemaByKey {
     }
 }
 
-/// A [`ObjectsClient::update_custom_object`] call: set optional inputs, then [`send`](UpdateCustomObject::send) it.
+/// A [`ObjectsClient::update_custom_object`] call, ready to [`send`](UpdateCustomObject::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCustomObject {
@@ -394,7 +394,7 @@ impl UpdateCustomObject {
     }
 }
 
-/// A [`ObjectsClient::create_object_record`] call: set optional inputs, then [`send`](CreateObjectRecord::send) it.
+/// A [`ObjectsClient::create_object_record`] call, ready to [`send`](CreateObjectRecord::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateObjectRecord {
@@ -428,7 +428,7 @@ impl CreateObjectRecord {
     }
 }
 
-/// A [`ObjectsClient::search_object_records`] call: set optional inputs, then [`send`](SearchObjectRecords::send) it.
+/// A [`ObjectsClient::search_object_records`] call, ready to [`send`](SearchObjectRecords::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SearchObjectRecords {
@@ -483,7 +483,7 @@ impl SearchObjectRecords {
     }
 }
 
-/// A [`ObjectsClient::delete_object_record`] call: set optional inputs, then [`send`](DeleteObjectRecord::send) it.
+/// A [`ObjectsClient::delete_object_record`] call, ready to [`send`](DeleteObjectRecord::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteObjectRecord {
@@ -516,7 +516,7 @@ impl DeleteObjectRecord {
     }
 }
 
-/// A [`ObjectsClient::get_record_by_id`] call: set optional inputs, then [`send`](GetRecordById::send) it.
+/// A [`ObjectsClient::get_record_by_id`] call, ready to [`send`](GetRecordById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetRecordById {
@@ -549,7 +549,7 @@ impl GetRecordById {
     }
 }
 
-/// A [`ObjectsClient::update_object_record`] call: set optional inputs, then [`send`](UpdateObjectRecord::send) it.
+/// A [`ObjectsClient::update_object_record`] call, ready to [`send`](UpdateObjectRecord::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateObjectRecord {

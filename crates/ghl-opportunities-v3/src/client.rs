@@ -291,7 +291,7 @@ impl OpportunitiesV3Client {
     }
 }
 
-/// A [`OpportunitiesV3Client::create_opportunity`] call: set optional inputs, then [`send`](CreateOpportunity::send) it.
+/// A [`OpportunitiesV3Client::create_opportunity`] call, ready to [`send`](CreateOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOpportunity {
@@ -427,7 +427,7 @@ impl GetLostReason {
     }
 }
 
-/// A [`OpportunitiesV3Client::get_pipelines`] call: set optional inputs, then [`send`](GetPipelines::send) it.
+/// A [`OpportunitiesV3Client::get_pipelines`] call, ready to [`send`](GetPipelines::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPipelines {
@@ -688,7 +688,7 @@ impl SearchOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::search_opportunities_advanced`] call: set optional inputs, then [`send`](SearchOpportunitiesAdvanced::send) it.
+/// A [`OpportunitiesV3Client::search_opportunities_advanced`] call, ready to [`send`](SearchOpportunitiesAdvanced::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SearchOpportunitiesAdvanced {
@@ -720,7 +720,7 @@ impl SearchOpportunitiesAdvanced {
     }
 }
 
-/// A [`OpportunitiesV3Client::upsert_opportunity`] call: set optional inputs, then [`send`](UpsertOpportunity::send) it.
+/// A [`OpportunitiesV3Client::upsert_opportunity`] call, ready to [`send`](UpsertOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpsertOpportunity {
@@ -754,7 +754,7 @@ impl UpsertOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::delete_opportunity`] call: set optional inputs, then [`send`](DeleteOpportunity::send) it.
+/// A [`OpportunitiesV3Client::delete_opportunity`] call, ready to [`send`](DeleteOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteOpportunity {
@@ -790,7 +790,7 @@ impl DeleteOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::get_opportunity`] call: set optional inputs, then [`send`](GetOpportunity::send) it.
+/// A [`OpportunitiesV3Client::get_opportunity`] call, ready to [`send`](GetOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetOpportunity {
@@ -826,7 +826,7 @@ impl GetOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::update_opportunity`] call: set optional inputs, then [`send`](UpdateOpportunity::send) it.
+/// A [`OpportunitiesV3Client::update_opportunity`] call, ready to [`send`](UpdateOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateOpportunity {
@@ -908,7 +908,7 @@ impl RemoveFollowersOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::add_followers_opportunity`] call: set optional inputs, then [`send`](AddFollowersOpportunity::send) it.
+/// A [`OpportunitiesV3Client::add_followers_opportunity`] call, ready to [`send`](AddFollowersOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddFollowersOpportunity {
@@ -946,7 +946,7 @@ impl AddFollowersOpportunity {
     }
 }
 
-/// A [`OpportunitiesV3Client::update_opportunity_status`] call: set optional inputs, then [`send`](UpdateOpportunityStatus::send) it.
+/// A [`OpportunitiesV3Client::update_opportunity_status`] call, ready to [`send`](UpdateOpportunityStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateOpportunityStatus {

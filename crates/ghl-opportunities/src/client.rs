@@ -283,7 +283,7 @@ impl OpportunitiesClient {
     }
 }
 
-/// A [`OpportunitiesClient::create_opportunity`] call: set optional inputs, then [`send`](CreateOpportunity::send) it.
+/// A [`OpportunitiesClient::create_opportunity`] call, ready to [`send`](CreateOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOpportunity {
@@ -419,7 +419,7 @@ impl GetLostReason {
     }
 }
 
-/// A [`OpportunitiesClient::get_pipelines`] call: set optional inputs, then [`send`](GetPipelines::send) it.
+/// A [`OpportunitiesClient::get_pipelines`] call, ready to [`send`](GetPipelines::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPipelines {
@@ -680,7 +680,7 @@ impl SearchOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::search_opportunities_advanced`] call: set optional inputs, then [`send`](SearchOpportunitiesAdvanced::send) it.
+/// A [`OpportunitiesClient::search_opportunities_advanced`] call, ready to [`send`](SearchOpportunitiesAdvanced::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SearchOpportunitiesAdvanced {
@@ -733,7 +733,7 @@ impl SearchOpportunitiesAdvanced {
     }
 }
 
-/// A [`OpportunitiesClient::upsert_opportunity`] call: set optional inputs, then [`send`](UpsertOpportunity::send) it.
+/// A [`OpportunitiesClient::upsert_opportunity`] call, ready to [`send`](UpsertOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpsertOpportunity {
@@ -767,7 +767,7 @@ impl UpsertOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::delete_opportunity`] call: set optional inputs, then [`send`](DeleteOpportunity::send) it.
+/// A [`OpportunitiesClient::delete_opportunity`] call, ready to [`send`](DeleteOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteOpportunity {
@@ -803,7 +803,7 @@ impl DeleteOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::get_opportunity`] call: set optional inputs, then [`send`](GetOpportunity::send) it.
+/// A [`OpportunitiesClient::get_opportunity`] call, ready to [`send`](GetOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetOpportunity {
@@ -839,7 +839,7 @@ impl GetOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::update_opportunity`] call: set optional inputs, then [`send`](UpdateOpportunity::send) it.
+/// A [`OpportunitiesClient::update_opportunity`] call, ready to [`send`](UpdateOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateOpportunity {
@@ -921,7 +921,7 @@ impl RemoveFollowersOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::add_followers_opportunity`] call: set optional inputs, then [`send`](AddFollowersOpportunity::send) it.
+/// A [`OpportunitiesClient::add_followers_opportunity`] call, ready to [`send`](AddFollowersOpportunity::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AddFollowersOpportunity {
@@ -959,7 +959,7 @@ impl AddFollowersOpportunity {
     }
 }
 
-/// A [`OpportunitiesClient::update_opportunity_status`] call: set optional inputs, then [`send`](UpdateOpportunityStatus::send) it.
+/// A [`OpportunitiesClient::update_opportunity_status`] call, ready to [`send`](UpdateOpportunityStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateOpportunityStatus {

@@ -621,7 +621,7 @@ impl PaymentsV3Client {
     }
 }
 
-/// A [`PaymentsV3Client::delete_coupon`] call: set optional inputs, then [`send`](DeleteCoupon::send) it.
+/// A [`PaymentsV3Client::delete_coupon`] call, ready to [`send`](DeleteCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCoupon {
@@ -653,7 +653,7 @@ impl DeleteCoupon {
     }
 }
 
-/// A [`PaymentsV3Client::get_coupon`] call: set optional inputs, then [`send`](GetCoupon::send) it.
+/// A [`PaymentsV3Client::get_coupon`] call, ready to [`send`](GetCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCoupon {
@@ -691,7 +691,7 @@ impl GetCoupon {
     }
 }
 
-/// A [`PaymentsV3Client::create_coupon`] call: set optional inputs, then [`send`](CreateCoupon::send) it.
+/// A [`PaymentsV3Client::create_coupon`] call, ready to [`send`](CreateCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCoupon {
@@ -723,7 +723,7 @@ impl CreateCoupon {
     }
 }
 
-/// A [`PaymentsV3Client::update_coupon`] call: set optional inputs, then [`send`](UpdateCoupon::send) it.
+/// A [`PaymentsV3Client::update_coupon`] call, ready to [`send`](UpdateCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCoupon {
@@ -838,7 +838,7 @@ impl ListCoupons {
     }
 }
 
-/// A [`PaymentsV3Client::custom_provider_marketplace_app_update_capabilities`] call: set optional inputs, then [`send`](CustomProviderMarketplaceAppUpdateCapabilities::send) it.
+/// A [`PaymentsV3Client::custom_provider_marketplace_app_update_capabilities`] call, ready to [`send`](CustomProviderMarketplaceAppUpdateCapabilities::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CustomProviderMarketplaceAppUpdateCapabilities {
@@ -874,7 +874,7 @@ impl CustomProviderMarketplaceAppUpdateCapabilities {
     }
 }
 
-/// A [`PaymentsV3Client::fetch_config`] call: set optional inputs, then [`send`](FetchConfig::send) it.
+/// A [`PaymentsV3Client::fetch_config`] call, ready to [`send`](FetchConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchConfig {
@@ -908,7 +908,7 @@ impl FetchConfig {
     }
 }
 
-/// A [`PaymentsV3Client::create_config`] call: set optional inputs, then [`send`](CreateConfig::send) it.
+/// A [`PaymentsV3Client::create_config`] call, ready to [`send`](CreateConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateConfig {
@@ -944,7 +944,7 @@ impl CreateConfig {
     }
 }
 
-/// A [`PaymentsV3Client::disconnect_config`] call: set optional inputs, then [`send`](DisconnectConfig::send) it.
+/// A [`PaymentsV3Client::disconnect_config`] call, ready to [`send`](DisconnectConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DisconnectConfig {
@@ -982,7 +982,7 @@ impl DisconnectConfig {
     }
 }
 
-/// A [`PaymentsV3Client::delete_integration`] call: set optional inputs, then [`send`](DeleteIntegration::send) it.
+/// A [`PaymentsV3Client::delete_integration`] call, ready to [`send`](DeleteIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteIntegration {
@@ -1016,7 +1016,7 @@ impl DeleteIntegration {
     }
 }
 
-/// A [`PaymentsV3Client::create_integration`] call: set optional inputs, then [`send`](CreateIntegration::send) it.
+/// A [`PaymentsV3Client::create_integration`] call, ready to [`send`](CreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateIntegration {
@@ -1106,7 +1106,7 @@ impl ListIntegrationProviders {
     }
 }
 
-/// A [`PaymentsV3Client::create_integration_provider`] call: set optional inputs, then [`send`](CreateIntegrationProvider::send) it.
+/// A [`PaymentsV3Client::create_integration_provider`] call, ready to [`send`](CreateIntegrationProvider::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateIntegrationProvider {
@@ -1348,7 +1348,7 @@ impl GetOrderById {
     }
 }
 
-/// A [`PaymentsV3Client::list_order_fulfillment`] call: set optional inputs, then [`send`](ListOrderFulfillment::send) it.
+/// A [`PaymentsV3Client::list_order_fulfillment`] call, ready to [`send`](ListOrderFulfillment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListOrderFulfillment {
@@ -1384,7 +1384,7 @@ impl ListOrderFulfillment {
     }
 }
 
-/// A [`PaymentsV3Client::create_order_fulfillment`] call: set optional inputs, then [`send`](CreateOrderFulfillment::send) it.
+/// A [`PaymentsV3Client::create_order_fulfillment`] call, ready to [`send`](CreateOrderFulfillment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOrderFulfillment {
@@ -1418,7 +1418,7 @@ impl CreateOrderFulfillment {
     }
 }
 
-/// A [`PaymentsV3Client::list_order_notes`] call: set optional inputs, then [`send`](ListOrderNotes::send) it.
+/// A [`PaymentsV3Client::list_order_notes`] call, ready to [`send`](ListOrderNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListOrderNotes {
@@ -1452,7 +1452,7 @@ impl ListOrderNotes {
     }
 }
 
-/// A [`PaymentsV3Client::record_order_payment`] call: set optional inputs, then [`send`](RecordOrderPayment::send) it.
+/// A [`PaymentsV3Client::record_order_payment`] call, ready to [`send`](RecordOrderPayment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RecordOrderPayment {
@@ -1649,7 +1649,7 @@ impl ListSubscriptions {
     }
 }
 
-/// A [`PaymentsV3Client::get_subscription_by_id`] call: set optional inputs, then [`send`](GetSubscriptionById::send) it.
+/// A [`PaymentsV3Client::get_subscription_by_id`] call, ready to [`send`](GetSubscriptionById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSubscriptionById {

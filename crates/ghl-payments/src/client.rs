@@ -621,7 +621,7 @@ impl PaymentsClient {
     }
 }
 
-/// A [`PaymentsClient::delete_coupon`] call: set optional inputs, then [`send`](DeleteCoupon::send) it.
+/// A [`PaymentsClient::delete_coupon`] call, ready to [`send`](DeleteCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCoupon {
@@ -653,7 +653,7 @@ impl DeleteCoupon {
     }
 }
 
-/// A [`PaymentsClient::get_coupon`] call: set optional inputs, then [`send`](GetCoupon::send) it.
+/// A [`PaymentsClient::get_coupon`] call, ready to [`send`](GetCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCoupon {
@@ -691,7 +691,7 @@ impl GetCoupon {
     }
 }
 
-/// A [`PaymentsClient::create_coupon`] call: set optional inputs, then [`send`](CreateCoupon::send) it.
+/// A [`PaymentsClient::create_coupon`] call, ready to [`send`](CreateCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateCoupon {
@@ -723,7 +723,7 @@ impl CreateCoupon {
     }
 }
 
-/// A [`PaymentsClient::update_coupon`] call: set optional inputs, then [`send`](UpdateCoupon::send) it.
+/// A [`PaymentsClient::update_coupon`] call, ready to [`send`](UpdateCoupon::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateCoupon {
@@ -838,7 +838,7 @@ impl ListCoupons {
     }
 }
 
-/// A [`PaymentsClient::custom_provider_marketplace_app_update_capabilities`] call: set optional inputs, then [`send`](CustomProviderMarketplaceAppUpdateCapabilities::send) it.
+/// A [`PaymentsClient::custom_provider_marketplace_app_update_capabilities`] call, ready to [`send`](CustomProviderMarketplaceAppUpdateCapabilities::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CustomProviderMarketplaceAppUpdateCapabilities {
@@ -877,7 +877,7 @@ impl CustomProviderMarketplaceAppUpdateCapabilities {
     }
 }
 
-/// A [`PaymentsClient::fetch_config`] call: set optional inputs, then [`send`](FetchConfig::send) it.
+/// A [`PaymentsClient::fetch_config`] call, ready to [`send`](FetchConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchConfig {
@@ -911,7 +911,7 @@ impl FetchConfig {
     }
 }
 
-/// A [`PaymentsClient::create_config`] call: set optional inputs, then [`send`](CreateConfig::send) it.
+/// A [`PaymentsClient::create_config`] call, ready to [`send`](CreateConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateConfig {
@@ -947,7 +947,7 @@ impl CreateConfig {
     }
 }
 
-/// A [`PaymentsClient::disconnect_config`] call: set optional inputs, then [`send`](DisconnectConfig::send) it.
+/// A [`PaymentsClient::disconnect_config`] call, ready to [`send`](DisconnectConfig::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DisconnectConfig {
@@ -985,7 +985,7 @@ impl DisconnectConfig {
     }
 }
 
-/// A [`PaymentsClient::delete_integration`] call: set optional inputs, then [`send`](DeleteIntegration::send) it.
+/// A [`PaymentsClient::delete_integration`] call, ready to [`send`](DeleteIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteIntegration {
@@ -1019,7 +1019,7 @@ impl DeleteIntegration {
     }
 }
 
-/// A [`PaymentsClient::create_integration`] call: set optional inputs, then [`send`](CreateIntegration::send) it.
+/// A [`PaymentsClient::create_integration`] call, ready to [`send`](CreateIntegration::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateIntegration {
@@ -1112,7 +1112,7 @@ impl ListIntegrationProviders {
     }
 }
 
-/// A [`PaymentsClient::create_integration_provider`] call: set optional inputs, then [`send`](CreateIntegrationProvider::send) it.
+/// A [`PaymentsClient::create_integration_provider`] call, ready to [`send`](CreateIntegrationProvider::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateIntegrationProvider {
@@ -1357,7 +1357,7 @@ impl GetOrderById {
     }
 }
 
-/// A [`PaymentsClient::list_order_fulfillment`] call: set optional inputs, then [`send`](ListOrderFulfillment::send) it.
+/// A [`PaymentsClient::list_order_fulfillment`] call, ready to [`send`](ListOrderFulfillment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListOrderFulfillment {
@@ -1396,7 +1396,7 @@ impl ListOrderFulfillment {
     }
 }
 
-/// A [`PaymentsClient::create_order_fulfillment`] call: set optional inputs, then [`send`](CreateOrderFulfillment::send) it.
+/// A [`PaymentsClient::create_order_fulfillment`] call, ready to [`send`](CreateOrderFulfillment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOrderFulfillment {
@@ -1433,7 +1433,7 @@ impl CreateOrderFulfillment {
     }
 }
 
-/// A [`PaymentsClient::list_order_notes`] call: set optional inputs, then [`send`](ListOrderNotes::send) it.
+/// A [`PaymentsClient::list_order_notes`] call, ready to [`send`](ListOrderNotes::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListOrderNotes {
@@ -1467,7 +1467,7 @@ impl ListOrderNotes {
     }
 }
 
-/// A [`PaymentsClient::record_order_payment`] call: set optional inputs, then [`send`](RecordOrderPayment::send) it.
+/// A [`PaymentsClient::record_order_payment`] call, ready to [`send`](RecordOrderPayment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct RecordOrderPayment {
@@ -1667,7 +1667,7 @@ impl ListSubscriptions {
     }
 }
 
-/// A [`PaymentsClient::get_subscription_by_id`] call: set optional inputs, then [`send`](GetSubscriptionById::send) it.
+/// A [`PaymentsClient::get_subscription_by_id`] call, ready to [`send`](GetSubscriptionById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSubscriptionById {

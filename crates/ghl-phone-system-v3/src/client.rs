@@ -132,7 +132,7 @@ impl PhoneSystemV3Client {
     }
 }
 
-/// A [`PhoneSystemV3Client::get_number_pool_list`] call: set optional inputs, then [`send`](GetNumberPoolList::send) it.
+/// A [`PhoneSystemV3Client::get_number_pool_list`] call, ready to [`send`](GetNumberPoolList::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetNumberPoolList {
@@ -267,7 +267,7 @@ impl ActiveNumbers {
     }
 }
 
-/// A [`PhoneSystemV3Client::list_available_numbers_for_a_country`] call: set optional inputs, then [`send`](ListAvailableNumbersForACountry::send) it.
+/// A [`PhoneSystemV3Client::list_available_numbers_for_a_country`] call, ready to [`send`](ListAvailableNumbersForACountry::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListAvailableNumbersForACountry {
@@ -328,7 +328,7 @@ impl ListAvailableNumbersForACountry {
     }
 }
 
-/// A [`PhoneSystemV3Client::purchase_number_for_location`] call: set optional inputs, then [`send`](PurchaseNumberForLocation::send) it.
+/// A [`PhoneSystemV3Client::purchase_number_for_location`] call, ready to [`send`](PurchaseNumberForLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PurchaseNumberForLocation {

@@ -387,7 +387,7 @@ impl AvailableNumbers {
     }
 }
 
-/// A [`PhoneSystemClient::purchase_phone_number`] call: set optional inputs, then [`send`](PurchasePhoneNumber::send) it.
+/// A [`PhoneSystemClient::purchase_phone_number`] call, ready to [`send`](PurchasePhoneNumber::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PurchasePhoneNumber {

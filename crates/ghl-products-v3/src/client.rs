@@ -873,7 +873,7 @@ impl ListInvoices {
     }
 }
 
-/// A [`ProductsV3Client::create_product`] call: set optional inputs, then [`send`](CreateProduct::send) it.
+/// A [`ProductsV3Client::create_product`] call, ready to [`send`](CreateProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateProduct {
@@ -905,7 +905,7 @@ impl CreateProduct {
     }
 }
 
-/// A [`ProductsV3Client::bulk_update`] call: set optional inputs, then [`send`](BulkUpdate::send) it.
+/// A [`ProductsV3Client::bulk_update`] call, ready to [`send`](BulkUpdate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkUpdate {
@@ -937,7 +937,7 @@ impl BulkUpdate {
     }
 }
 
-/// A [`ProductsV3Client::bulk_edit`] call: set optional inputs, then [`send`](BulkEdit::send) it.
+/// A [`ProductsV3Client::bulk_edit`] call, ready to [`send`](BulkEdit::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEdit {
@@ -1053,7 +1053,7 @@ impl GetProductCollection {
     }
 }
 
-/// A [`ProductsV3Client::create_product_collection`] call: set optional inputs, then [`send`](CreateProductCollection::send) it.
+/// A [`ProductsV3Client::create_product_collection`] call, ready to [`send`](CreateProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateProductCollection {
@@ -1085,7 +1085,7 @@ impl CreateProductCollection {
     }
 }
 
-/// A [`ProductsV3Client::delete_product_collection`] call: set optional inputs, then [`send`](DeleteProductCollection::send) it.
+/// A [`ProductsV3Client::delete_product_collection`] call, ready to [`send`](DeleteProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteProductCollection {
@@ -1123,7 +1123,7 @@ impl DeleteProductCollection {
     }
 }
 
-/// A [`ProductsV3Client::get_product_collection_id`] call: set optional inputs, then [`send`](GetProductCollectionId::send) it.
+/// A [`ProductsV3Client::get_product_collection_id`] call, ready to [`send`](GetProductCollectionId::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetProductCollectionId {
@@ -1157,7 +1157,7 @@ impl GetProductCollectionId {
     }
 }
 
-/// A [`ProductsV3Client::update_product_collection`] call: set optional inputs, then [`send`](UpdateProductCollection::send) it.
+/// A [`ProductsV3Client::update_product_collection`] call, ready to [`send`](UpdateProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductCollection {
@@ -1271,7 +1271,7 @@ impl GetListInventory {
     }
 }
 
-/// A [`ProductsV3Client::update_inventory`] call: set optional inputs, then [`send`](UpdateInventory::send) it.
+/// A [`ProductsV3Client::update_inventory`] call, ready to [`send`](UpdateInventory::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInventory {
@@ -1448,7 +1448,7 @@ impl GetProductReviews {
     }
 }
 
-/// A [`ProductsV3Client::bulk_update_product_review`] call: set optional inputs, then [`send`](BulkUpdateProductReview::send) it.
+/// A [`ProductsV3Client::bulk_update_product_review`] call, ready to [`send`](BulkUpdateProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkUpdateProductReview {
@@ -1563,7 +1563,7 @@ impl GetReviewsCount {
     }
 }
 
-/// A [`ProductsV3Client::delete_product_review`] call: set optional inputs, then [`send`](DeleteProductReview::send) it.
+/// A [`ProductsV3Client::delete_product_review`] call, ready to [`send`](DeleteProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteProductReview {
@@ -1601,7 +1601,7 @@ impl DeleteProductReview {
     }
 }
 
-/// A [`ProductsV3Client::update_product_review`] call: set optional inputs, then [`send`](UpdateProductReview::send) it.
+/// A [`ProductsV3Client::update_product_review`] call, ready to [`send`](UpdateProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductReview {
@@ -1635,7 +1635,7 @@ impl UpdateProductReview {
     }
 }
 
-/// A [`ProductsV3Client::update_store_status`] call: set optional inputs, then [`send`](UpdateStoreStatus::send) it.
+/// A [`ProductsV3Client::update_store_status`] call, ready to [`send`](UpdateStoreStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateStoreStatus {
@@ -1669,7 +1669,7 @@ impl UpdateStoreStatus {
     }
 }
 
-/// A [`ProductsV3Client::update_display_priority`] call: set optional inputs, then [`send`](UpdateDisplayPriority::send) it.
+/// A [`ProductsV3Client::update_display_priority`] call, ready to [`send`](UpdateDisplayPriority::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateDisplayPriority {
@@ -1837,7 +1837,7 @@ impl GetProductById {
     }
 }
 
-/// A [`ProductsV3Client::update_product_by_id`] call: set optional inputs, then [`send`](UpdateProductById::send) it.
+/// A [`ProductsV3Client::update_product_by_id`] call, ready to [`send`](UpdateProductById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductById {
@@ -1949,7 +1949,7 @@ impl ListPricesForProduct {
     }
 }
 
-/// A [`ProductsV3Client::create_price_for_product`] call: set optional inputs, then [`send`](CreatePriceForProduct::send) it.
+/// A [`ProductsV3Client::create_price_for_product`] call, ready to [`send`](CreatePriceForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreatePriceForProduct {
@@ -1983,7 +1983,7 @@ impl CreatePriceForProduct {
     }
 }
 
-/// A [`ProductsV3Client::delete_price_by_id_for_product`] call: set optional inputs, then [`send`](DeletePriceByIdForProduct::send) it.
+/// A [`ProductsV3Client::delete_price_by_id_for_product`] call, ready to [`send`](DeletePriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeletePriceByIdForProduct {
@@ -2019,7 +2019,7 @@ impl DeletePriceByIdForProduct {
     }
 }
 
-/// A [`ProductsV3Client::get_price_by_id_for_product`] call: set optional inputs, then [`send`](GetPriceByIdForProduct::send) it.
+/// A [`ProductsV3Client::get_price_by_id_for_product`] call, ready to [`send`](GetPriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPriceByIdForProduct {
@@ -2055,7 +2055,7 @@ impl GetPriceByIdForProduct {
     }
 }
 
-/// A [`ProductsV3Client::update_price_by_id_for_product`] call: set optional inputs, then [`send`](UpdatePriceByIdForProduct::send) it.
+/// A [`ProductsV3Client::update_price_by_id_for_product`] call, ready to [`send`](UpdatePriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdatePriceByIdForProduct {

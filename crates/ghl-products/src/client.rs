@@ -873,7 +873,7 @@ impl ListInvoices {
     }
 }
 
-/// A [`ProductsClient::create_product`] call: set optional inputs, then [`send`](CreateProduct::send) it.
+/// A [`ProductsClient::create_product`] call, ready to [`send`](CreateProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateProduct {
@@ -905,7 +905,7 @@ impl CreateProduct {
     }
 }
 
-/// A [`ProductsClient::bulk_update`] call: set optional inputs, then [`send`](BulkUpdate::send) it.
+/// A [`ProductsClient::bulk_update`] call, ready to [`send`](BulkUpdate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkUpdate {
@@ -937,7 +937,7 @@ impl BulkUpdate {
     }
 }
 
-/// A [`ProductsClient::bulk_edit`] call: set optional inputs, then [`send`](BulkEdit::send) it.
+/// A [`ProductsClient::bulk_edit`] call, ready to [`send`](BulkEdit::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEdit {
@@ -1053,7 +1053,7 @@ impl GetProductCollection {
     }
 }
 
-/// A [`ProductsClient::create_product_collection`] call: set optional inputs, then [`send`](CreateProductCollection::send) it.
+/// A [`ProductsClient::create_product_collection`] call, ready to [`send`](CreateProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateProductCollection {
@@ -1085,7 +1085,7 @@ impl CreateProductCollection {
     }
 }
 
-/// A [`ProductsClient::delete_product_collection`] call: set optional inputs, then [`send`](DeleteProductCollection::send) it.
+/// A [`ProductsClient::delete_product_collection`] call, ready to [`send`](DeleteProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteProductCollection {
@@ -1126,7 +1126,7 @@ impl DeleteProductCollection {
     }
 }
 
-/// A [`ProductsClient::get_product_collection_id`] call: set optional inputs, then [`send`](GetProductCollectionId::send) it.
+/// A [`ProductsClient::get_product_collection_id`] call, ready to [`send`](GetProductCollectionId::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetProductCollectionId {
@@ -1160,7 +1160,7 @@ impl GetProductCollectionId {
     }
 }
 
-/// A [`ProductsClient::update_product_collection`] call: set optional inputs, then [`send`](UpdateProductCollection::send) it.
+/// A [`ProductsClient::update_product_collection`] call, ready to [`send`](UpdateProductCollection::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductCollection {
@@ -1274,7 +1274,7 @@ impl GetListInventory {
     }
 }
 
-/// A [`ProductsClient::update_inventory`] call: set optional inputs, then [`send`](UpdateInventory::send) it.
+/// A [`ProductsClient::update_inventory`] call, ready to [`send`](UpdateInventory::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateInventory {
@@ -1451,7 +1451,7 @@ impl GetProductReviews {
     }
 }
 
-/// A [`ProductsClient::bulk_update_product_review`] call: set optional inputs, then [`send`](BulkUpdateProductReview::send) it.
+/// A [`ProductsClient::bulk_update_product_review`] call, ready to [`send`](BulkUpdateProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkUpdateProductReview {
@@ -1566,7 +1566,7 @@ impl GetReviewsCount {
     }
 }
 
-/// A [`ProductsClient::delete_product_review`] call: set optional inputs, then [`send`](DeleteProductReview::send) it.
+/// A [`ProductsClient::delete_product_review`] call, ready to [`send`](DeleteProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteProductReview {
@@ -1604,7 +1604,7 @@ impl DeleteProductReview {
     }
 }
 
-/// A [`ProductsClient::update_product_review`] call: set optional inputs, then [`send`](UpdateProductReview::send) it.
+/// A [`ProductsClient::update_product_review`] call, ready to [`send`](UpdateProductReview::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductReview {
@@ -1638,7 +1638,7 @@ impl UpdateProductReview {
     }
 }
 
-/// A [`ProductsClient::update_store_status`] call: set optional inputs, then [`send`](UpdateStoreStatus::send) it.
+/// A [`ProductsClient::update_store_status`] call, ready to [`send`](UpdateStoreStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateStoreStatus {
@@ -1672,7 +1672,7 @@ impl UpdateStoreStatus {
     }
 }
 
-/// A [`ProductsClient::update_display_priority`] call: set optional inputs, then [`send`](UpdateDisplayPriority::send) it.
+/// A [`ProductsClient::update_display_priority`] call, ready to [`send`](UpdateDisplayPriority::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateDisplayPriority {
@@ -1840,7 +1840,7 @@ impl GetProductById {
     }
 }
 
-/// A [`ProductsClient::update_product_by_id`] call: set optional inputs, then [`send`](UpdateProductById::send) it.
+/// A [`ProductsClient::update_product_by_id`] call, ready to [`send`](UpdateProductById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateProductById {
@@ -1952,7 +1952,7 @@ impl ListPricesForProduct {
     }
 }
 
-/// A [`ProductsClient::create_price_for_product`] call: set optional inputs, then [`send`](CreatePriceForProduct::send) it.
+/// A [`ProductsClient::create_price_for_product`] call, ready to [`send`](CreatePriceForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreatePriceForProduct {
@@ -1986,7 +1986,7 @@ impl CreatePriceForProduct {
     }
 }
 
-/// A [`ProductsClient::delete_price_by_id_for_product`] call: set optional inputs, then [`send`](DeletePriceByIdForProduct::send) it.
+/// A [`ProductsClient::delete_price_by_id_for_product`] call, ready to [`send`](DeletePriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeletePriceByIdForProduct {
@@ -2025,7 +2025,7 @@ impl DeletePriceByIdForProduct {
     }
 }
 
-/// A [`ProductsClient::get_price_by_id_for_product`] call: set optional inputs, then [`send`](GetPriceByIdForProduct::send) it.
+/// A [`ProductsClient::get_price_by_id_for_product`] call, ready to [`send`](GetPriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPriceByIdForProduct {
@@ -2061,7 +2061,7 @@ impl GetPriceByIdForProduct {
     }
 }
 
-/// A [`ProductsClient::update_price_by_id_for_product`] call: set optional inputs, then [`send`](UpdatePriceByIdForProduct::send) it.
+/// A [`ProductsClient::update_price_by_id_for_product`] call, ready to [`send`](UpdatePriceByIdForProduct::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdatePriceByIdForProduct {

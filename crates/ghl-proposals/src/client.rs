@@ -244,7 +244,7 @@ impl ListDocumentsContracts {
     }
 }
 
-/// A [`ProposalsClient::send_documents_contracts`] call: set optional inputs, then [`send`](SendDocumentsContracts::send) it.
+/// A [`ProposalsClient::send_documents_contracts`] call, ready to [`send`](SendDocumentsContracts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendDocumentsContracts {
@@ -403,7 +403,7 @@ impl ListDocumentsContractsTemplates {
     }
 }
 
-/// A [`ProposalsClient::send_documents_contracts_template`] call: set optional inputs, then [`send`](SendDocumentsContractsTemplate::send) it.
+/// A [`ProposalsClient::send_documents_contracts_template`] call, ready to [`send`](SendDocumentsContractsTemplate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SendDocumentsContractsTemplate {

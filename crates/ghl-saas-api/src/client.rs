@@ -541,7 +541,7 @@ impl SaasApiClient {
     }
 }
 
-/// A [`SaasApiClient::get_agency_plans_deprecated`] call: set optional inputs, then [`send`](GetAgencyPlansDeprecated::send) it.
+/// A [`SaasApiClient::get_agency_plans_deprecated`] call, ready to [`send`](GetAgencyPlansDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgencyPlansDeprecated {
@@ -575,7 +575,7 @@ impl GetAgencyPlansDeprecated {
     }
 }
 
-/// A [`SaasApiClient::bulk_disable_saas_deprecated`] call: set optional inputs, then [`send`](BulkDisableSaasDeprecated::send) it.
+/// A [`SaasApiClient::bulk_disable_saas_deprecated`] call, ready to [`send`](BulkDisableSaasDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDisableSaasDeprecated {
@@ -611,7 +611,7 @@ impl BulkDisableSaasDeprecated {
     }
 }
 
-/// A [`SaasApiClient::bulk_enable_saas_deprecated`] call: set optional inputs, then [`send`](BulkEnableSaasDeprecated::send) it.
+/// A [`SaasApiClient::bulk_enable_saas_deprecated`] call, ready to [`send`](BulkEnableSaasDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEnableSaasDeprecated {
@@ -647,7 +647,7 @@ impl BulkEnableSaasDeprecated {
     }
 }
 
-/// A [`SaasApiClient::enable_saas_location_deprecated`] call: set optional inputs, then [`send`](EnableSaasLocationDeprecated::send) it.
+/// A [`SaasApiClient::enable_saas_location_deprecated`] call, ready to [`send`](EnableSaasLocationDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EnableSaasLocationDeprecated {
@@ -683,7 +683,7 @@ impl EnableSaasLocationDeprecated {
     }
 }
 
-/// A [`SaasApiClient::get_location_subscription_deprecated`] call: set optional inputs, then [`send`](GetLocationSubscriptionDeprecated::send) it.
+/// A [`SaasApiClient::get_location_subscription_deprecated`] call, ready to [`send`](GetLocationSubscriptionDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscriptionDeprecated {
@@ -766,7 +766,7 @@ impl LocationsDeprecated {
     }
 }
 
-/// A [`SaasApiClient::pause_location_deprecated`] call: set optional inputs, then [`send`](PauseLocationDeprecated::send) it.
+/// A [`SaasApiClient::pause_location_deprecated`] call, ready to [`send`](PauseLocationDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PauseLocationDeprecated {
@@ -863,7 +863,7 @@ impl GetSaasLocationsDeprecated {
     }
 }
 
-/// A [`SaasApiClient::get_saas_plan_deprecated`] call: set optional inputs, then [`send`](GetSaasPlanDeprecated::send) it.
+/// A [`SaasApiClient::get_saas_plan_deprecated`] call, ready to [`send`](GetSaasPlanDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlanDeprecated {
@@ -899,7 +899,7 @@ impl GetSaasPlanDeprecated {
     }
 }
 
-/// A [`SaasApiClient::update_rebilling_deprecated`] call: set optional inputs, then [`send`](UpdateRebillingDeprecated::send) it.
+/// A [`SaasApiClient::update_rebilling_deprecated`] call, ready to [`send`](UpdateRebillingDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRebillingDeprecated {
@@ -935,7 +935,7 @@ impl UpdateRebillingDeprecated {
     }
 }
 
-/// A [`SaasApiClient::update_saas_subscription_deprecated`] call: set optional inputs, then [`send`](UpdateSaasSubscriptionDeprecated::send) it.
+/// A [`SaasApiClient::update_saas_subscription_deprecated`] call, ready to [`send`](UpdateSaasSubscriptionDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateSaasSubscriptionDeprecated {
@@ -969,7 +969,7 @@ impl UpdateSaasSubscriptionDeprecated {
     }
 }
 
-/// A [`SaasApiClient::get_agency_plans`] call: set optional inputs, then [`send`](GetAgencyPlans::send) it.
+/// A [`SaasApiClient::get_agency_plans`] call, ready to [`send`](GetAgencyPlans::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgencyPlans {
@@ -999,7 +999,7 @@ impl GetAgencyPlans {
     }
 }
 
-/// A [`SaasApiClient::bulk_disable_saas`] call: set optional inputs, then [`send`](BulkDisableSaas::send) it.
+/// A [`SaasApiClient::bulk_disable_saas`] call, ready to [`send`](BulkDisableSaas::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDisableSaas {
@@ -1031,7 +1031,7 @@ impl BulkDisableSaas {
     }
 }
 
-/// A [`SaasApiClient::bulk_enable_saas`] call: set optional inputs, then [`send`](BulkEnableSaas::send) it.
+/// A [`SaasApiClient::bulk_enable_saas`] call, ready to [`send`](BulkEnableSaas::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEnableSaas {
@@ -1063,7 +1063,7 @@ impl BulkEnableSaas {
     }
 }
 
-/// A [`SaasApiClient::enable_saas_location`] call: set optional inputs, then [`send`](EnableSaasLocation::send) it.
+/// A [`SaasApiClient::enable_saas_location`] call, ready to [`send`](EnableSaasLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EnableSaasLocation {
@@ -1095,7 +1095,7 @@ impl EnableSaasLocation {
     }
 }
 
-/// A [`SaasApiClient::get_location_subscription`] call: set optional inputs, then [`send`](GetLocationSubscription::send) it.
+/// A [`SaasApiClient::get_location_subscription`] call, ready to [`send`](GetLocationSubscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscription {
@@ -1130,7 +1130,7 @@ impl GetLocationSubscription {
     }
 }
 
-/// A [`SaasApiClient::locations`] call: set optional inputs, then [`send`](Locations::send) it.
+/// A [`SaasApiClient::locations`] call, ready to [`send`](Locations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Locations {
@@ -1164,7 +1164,7 @@ impl Locations {
     }
 }
 
-/// A [`SaasApiClient::pause_location`] call: set optional inputs, then [`send`](PauseLocation::send) it.
+/// A [`SaasApiClient::pause_location`] call, ready to [`send`](PauseLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PauseLocation {
@@ -1196,7 +1196,7 @@ impl PauseLocation {
     }
 }
 
-/// A [`SaasApiClient::get_saas_locations`] call: set optional inputs, then [`send`](GetSaasLocations::send) it.
+/// A [`SaasApiClient::get_saas_locations`] call, ready to [`send`](GetSaasLocations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasLocations {
@@ -1228,7 +1228,7 @@ impl GetSaasLocations {
     }
 }
 
-/// A [`SaasApiClient::get_saas_plan`] call: set optional inputs, then [`send`](GetSaasPlan::send) it.
+/// A [`SaasApiClient::get_saas_plan`] call, ready to [`send`](GetSaasPlan::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlan {
@@ -1260,7 +1260,7 @@ impl GetSaasPlan {
     }
 }
 
-/// A [`SaasApiClient::update_rebilling`] call: set optional inputs, then [`send`](UpdateRebilling::send) it.
+/// A [`SaasApiClient::update_rebilling`] call, ready to [`send`](UpdateRebilling::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRebilling {
@@ -1292,7 +1292,7 @@ impl UpdateRebilling {
     }
 }
 
-/// A [`SaasApiClient::generate_payment_link`] call: set optional inputs, then [`send`](GeneratePaymentLink::send) it.
+/// A [`SaasApiClient::generate_payment_link`] call, ready to [`send`](GeneratePaymentLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GeneratePaymentLink {

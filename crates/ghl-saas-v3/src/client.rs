@@ -594,7 +594,7 @@ impl SaasV3Client {
     }
 }
 
-/// A [`SaasV3Client::get_agency_plans_deprecated`] call: set optional inputs, then [`send`](GetAgencyPlansDeprecated::send) it.
+/// A [`SaasV3Client::get_agency_plans_deprecated`] call, ready to [`send`](GetAgencyPlansDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgencyPlansDeprecated {
@@ -625,7 +625,7 @@ impl GetAgencyPlansDeprecated {
     }
 }
 
-/// A [`SaasV3Client::bulk_disable_saas_deprecated`] call: set optional inputs, then [`send`](BulkDisableSaasDeprecated::send) it.
+/// A [`SaasV3Client::bulk_disable_saas_deprecated`] call, ready to [`send`](BulkDisableSaasDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDisableSaasDeprecated {
@@ -661,7 +661,7 @@ impl BulkDisableSaasDeprecated {
     }
 }
 
-/// A [`SaasV3Client::bulk_enable_saas_deprecated`] call: set optional inputs, then [`send`](BulkEnableSaasDeprecated::send) it.
+/// A [`SaasV3Client::bulk_enable_saas_deprecated`] call, ready to [`send`](BulkEnableSaasDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEnableSaasDeprecated {
@@ -697,7 +697,7 @@ impl BulkEnableSaasDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_location_wallet_balance`] call: set optional inputs, then [`send`](GetLocationWalletBalance::send) it.
+/// A [`SaasV3Client::get_location_wallet_balance`] call, ready to [`send`](GetLocationWalletBalance::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationWalletBalance {
@@ -734,7 +734,7 @@ impl GetLocationWalletBalance {
     }
 }
 
-/// A [`SaasV3Client::update_location_wallet_balance`] call: set optional inputs, then [`send`](UpdateLocationWalletBalance::send) it.
+/// A [`SaasV3Client::update_location_wallet_balance`] call, ready to [`send`](UpdateLocationWalletBalance::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateLocationWalletBalance {
@@ -773,7 +773,7 @@ impl UpdateLocationWalletBalance {
     }
 }
 
-/// A [`SaasV3Client::enable_saas_location_deprecated`] call: set optional inputs, then [`send`](EnableSaasLocationDeprecated::send) it.
+/// A [`SaasV3Client::enable_saas_location_deprecated`] call, ready to [`send`](EnableSaasLocationDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EnableSaasLocationDeprecated {
@@ -809,7 +809,7 @@ impl EnableSaasLocationDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_location_subscription_deprecated`] call: set optional inputs, then [`send`](GetLocationSubscriptionDeprecated::send) it.
+/// A [`SaasV3Client::get_location_subscription_deprecated`] call, ready to [`send`](GetLocationSubscriptionDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscriptionDeprecated {
@@ -892,7 +892,7 @@ impl LocationsDeprecated {
     }
 }
 
-/// A [`SaasV3Client::pause_location_deprecated`] call: set optional inputs, then [`send`](PauseLocationDeprecated::send) it.
+/// A [`SaasV3Client::pause_location_deprecated`] call, ready to [`send`](PauseLocationDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PauseLocationDeprecated {
@@ -986,7 +986,7 @@ impl GetSaasLocationsDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_saas_plan_deprecated`] call: set optional inputs, then [`send`](GetSaasPlanDeprecated::send) it.
+/// A [`SaasV3Client::get_saas_plan_deprecated`] call, ready to [`send`](GetSaasPlanDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlanDeprecated {
@@ -1019,7 +1019,7 @@ impl GetSaasPlanDeprecated {
     }
 }
 
-/// A [`SaasV3Client::update_rebilling_deprecated`] call: set optional inputs, then [`send`](UpdateRebillingDeprecated::send) it.
+/// A [`SaasV3Client::update_rebilling_deprecated`] call, ready to [`send`](UpdateRebillingDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRebillingDeprecated {
@@ -1055,7 +1055,7 @@ impl UpdateRebillingDeprecated {
     }
 }
 
-/// A [`SaasV3Client::generate_payment_link_deprecated`] call: set optional inputs, then [`send`](GeneratePaymentLinkDeprecated::send) it.
+/// A [`SaasV3Client::generate_payment_link_deprecated`] call, ready to [`send`](GeneratePaymentLinkDeprecated::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GeneratePaymentLinkDeprecated {
@@ -1089,7 +1089,7 @@ impl GeneratePaymentLinkDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_agency_plans`] call: set optional inputs, then [`send`](GetAgencyPlans::send) it.
+/// A [`SaasV3Client::get_agency_plans`] call, ready to [`send`](GetAgencyPlans::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgencyPlans {
@@ -1119,7 +1119,7 @@ impl GetAgencyPlans {
     }
 }
 
-/// A [`SaasV3Client::allow_attach_rebilling`] call: set optional inputs, then [`send`](AllowAttachRebilling::send) it.
+/// A [`SaasV3Client::allow_attach_rebilling`] call, ready to [`send`](AllowAttachRebilling::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AllowAttachRebilling {
@@ -1153,7 +1153,7 @@ impl AllowAttachRebilling {
     }
 }
 
-/// A [`SaasV3Client::bulk_disable_saas`] call: set optional inputs, then [`send`](BulkDisableSaas::send) it.
+/// A [`SaasV3Client::bulk_disable_saas`] call, ready to [`send`](BulkDisableSaas::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDisableSaas {
@@ -1185,7 +1185,7 @@ impl BulkDisableSaas {
     }
 }
 
-/// A [`SaasV3Client::bulk_enable_saas`] call: set optional inputs, then [`send`](BulkEnableSaas::send) it.
+/// A [`SaasV3Client::bulk_enable_saas`] call, ready to [`send`](BulkEnableSaas::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkEnableSaas {
@@ -1217,7 +1217,7 @@ impl BulkEnableSaas {
     }
 }
 
-/// A [`SaasV3Client::enable_saas_location`] call: set optional inputs, then [`send`](EnableSaasLocation::send) it.
+/// A [`SaasV3Client::enable_saas_location`] call, ready to [`send`](EnableSaasLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EnableSaasLocation {
@@ -1249,7 +1249,7 @@ impl EnableSaasLocation {
     }
 }
 
-/// A [`SaasV3Client::get_location_subscription`] call: set optional inputs, then [`send`](GetLocationSubscription::send) it.
+/// A [`SaasV3Client::get_location_subscription`] call, ready to [`send`](GetLocationSubscription::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscription {
@@ -1281,7 +1281,7 @@ impl GetLocationSubscription {
     }
 }
 
-/// A [`SaasV3Client::locations`] call: set optional inputs, then [`send`](Locations::send) it.
+/// A [`SaasV3Client::locations`] call, ready to [`send`](Locations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Locations {
@@ -1315,7 +1315,7 @@ impl Locations {
     }
 }
 
-/// A [`SaasV3Client::pause_location`] call: set optional inputs, then [`send`](PauseLocation::send) it.
+/// A [`SaasV3Client::pause_location`] call, ready to [`send`](PauseLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PauseLocation {
@@ -1347,7 +1347,7 @@ impl PauseLocation {
     }
 }
 
-/// A [`SaasV3Client::get_saas_locations`] call: set optional inputs, then [`send`](GetSaasLocations::send) it.
+/// A [`SaasV3Client::get_saas_locations`] call, ready to [`send`](GetSaasLocations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasLocations {
@@ -1379,7 +1379,7 @@ impl GetSaasLocations {
     }
 }
 
-/// A [`SaasV3Client::get_saas_plan`] call: set optional inputs, then [`send`](GetSaasPlan::send) it.
+/// A [`SaasV3Client::get_saas_plan`] call, ready to [`send`](GetSaasPlan::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlan {
@@ -1411,7 +1411,7 @@ impl GetSaasPlan {
     }
 }
 
-/// A [`SaasV3Client::update_rebilling`] call: set optional inputs, then [`send`](UpdateRebilling::send) it.
+/// A [`SaasV3Client::update_rebilling`] call, ready to [`send`](UpdateRebilling::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateRebilling {
@@ -1443,7 +1443,7 @@ impl UpdateRebilling {
     }
 }
 
-/// A [`SaasV3Client::generate_payment_link`] call: set optional inputs, then [`send`](GeneratePaymentLink::send) it.
+/// A [`SaasV3Client::generate_payment_link`] call, ready to [`send`](GeneratePaymentLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GeneratePaymentLink {

@@ -129,7 +129,7 @@ impl SnapshotsV3Client {
     }
 }
 
-/// A [`SnapshotsV3Client::get_custom_snapshots`] call: set optional inputs, then [`send`](GetCustomSnapshots::send) it.
+/// A [`SnapshotsV3Client::get_custom_snapshots`] call, ready to [`send`](GetCustomSnapshots::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomSnapshots {
@@ -162,7 +162,7 @@ impl GetCustomSnapshots {
     }
 }
 
-/// A [`SnapshotsV3Client::create_snapshot_share_link`] call: set optional inputs, then [`send`](CreateSnapshotShareLink::send) it.
+/// A [`SnapshotsV3Client::create_snapshot_share_link`] call, ready to [`send`](CreateSnapshotShareLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateSnapshotShareLink {
@@ -250,7 +250,7 @@ impl GetSnapshotPush {
     }
 }
 
-/// A [`SnapshotsV3Client::get_latest_snapshot_push`] call: set optional inputs, then [`send`](GetLatestSnapshotPush::send) it.
+/// A [`SnapshotsV3Client::get_latest_snapshot_push`] call, ready to [`send`](GetLatestSnapshotPush::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLatestSnapshotPush {

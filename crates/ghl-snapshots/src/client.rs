@@ -128,7 +128,7 @@ impl SnapshotsClient {
     }
 }
 
-/// A [`SnapshotsClient::get_custom_snapshots`] call: set optional inputs, then [`send`](GetCustomSnapshots::send) it.
+/// A [`SnapshotsClient::get_custom_snapshots`] call, ready to [`send`](GetCustomSnapshots::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomSnapshots {
@@ -161,7 +161,7 @@ impl GetCustomSnapshots {
     }
 }
 
-/// A [`SnapshotsClient::create_snapshot_share_link`] call: set optional inputs, then [`send`](CreateSnapshotShareLink::send) it.
+/// A [`SnapshotsClient::create_snapshot_share_link`] call, ready to [`send`](CreateSnapshotShareLink::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateSnapshotShareLink {
@@ -198,7 +198,7 @@ impl CreateSnapshotShareLink {
     }
 }
 
-/// A [`SnapshotsClient::get_snapshot_push`] call: set optional inputs, then [`send`](GetSnapshotPush::send) it.
+/// A [`SnapshotsClient::get_snapshot_push`] call, ready to [`send`](GetSnapshotPush::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSnapshotPush {
@@ -246,7 +246,7 @@ impl GetSnapshotPush {
     }
 }
 
-/// A [`SnapshotsClient::get_latest_snapshot_push`] call: set optional inputs, then [`send`](GetLatestSnapshotPush::send) it.
+/// A [`SnapshotsClient::get_latest_snapshot_push`] call, ready to [`send`](GetLatestSnapshotPush::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLatestSnapshotPush {

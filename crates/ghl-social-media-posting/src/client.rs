@@ -1609,7 +1609,7 @@ impl StartTwitterOauth {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_facebook_page_group`] call: set optional inputs, then [`send`](GetFacebookPageGroup::send) it.
+/// A [`SocialMediaPostingClient::get_facebook_page_group`] call, ready to [`send`](GetFacebookPageGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetFacebookPageGroup {
@@ -1645,7 +1645,7 @@ impl GetFacebookPageGroup {
     }
 }
 
-/// A [`SocialMediaPostingClient::attach_facebook_page_group`] call: set optional inputs, then [`send`](AttachFacebookPageGroup::send) it.
+/// A [`SocialMediaPostingClient::attach_facebook_page_group`] call, ready to [`send`](AttachFacebookPageGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachFacebookPageGroup {
@@ -1683,7 +1683,7 @@ impl AttachFacebookPageGroup {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_google_locations`] call: set optional inputs, then [`send`](GetGoogleLocations::send) it.
+/// A [`SocialMediaPostingClient::get_google_locations`] call, ready to [`send`](GetGoogleLocations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetGoogleLocations {
@@ -1719,7 +1719,7 @@ impl GetGoogleLocations {
     }
 }
 
-/// A [`SocialMediaPostingClient::set_google_locations`] call: set optional inputs, then [`send`](SetGoogleLocations::send) it.
+/// A [`SocialMediaPostingClient::set_google_locations`] call, ready to [`send`](SetGoogleLocations::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SetGoogleLocations {
@@ -1759,7 +1759,7 @@ impl SetGoogleLocations {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_instagram_page_group`] call: set optional inputs, then [`send`](GetInstagramPageGroup::send) it.
+/// A [`SocialMediaPostingClient::get_instagram_page_group`] call, ready to [`send`](GetInstagramPageGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInstagramPageGroup {
@@ -1795,7 +1795,7 @@ impl GetInstagramPageGroup {
     }
 }
 
-/// A [`SocialMediaPostingClient::attach_instagram_page_group`] call: set optional inputs, then [`send`](AttachInstagramPageGroup::send) it.
+/// A [`SocialMediaPostingClient::attach_instagram_page_group`] call, ready to [`send`](AttachInstagramPageGroup::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachInstagramPageGroup {
@@ -1835,7 +1835,7 @@ impl AttachInstagramPageGroup {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_linkedin_page_profile`] call: set optional inputs, then [`send`](GetLinkedinPageProfile::send) it.
+/// A [`SocialMediaPostingClient::get_linkedin_page_profile`] call, ready to [`send`](GetLinkedinPageProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLinkedinPageProfile {
@@ -1871,7 +1871,7 @@ impl GetLinkedinPageProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::attach_linkedin_page_profile`] call: set optional inputs, then [`send`](AttachLinkedinPageProfile::send) it.
+/// A [`SocialMediaPostingClient::attach_linkedin_page_profile`] call, ready to [`send`](AttachLinkedinPageProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachLinkedinPageProfile {
@@ -1911,7 +1911,7 @@ impl AttachLinkedinPageProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_tiktok_business_profile`] call: set optional inputs, then [`send`](GetTiktokBusinessProfile::send) it.
+/// A [`SocialMediaPostingClient::get_tiktok_business_profile`] call, ready to [`send`](GetTiktokBusinessProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTiktokBusinessProfile {
@@ -1949,7 +1949,7 @@ impl GetTiktokBusinessProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_tiktok_profile`] call: set optional inputs, then [`send`](GetTiktokProfile::send) it.
+/// A [`SocialMediaPostingClient::get_tiktok_profile`] call, ready to [`send`](GetTiktokProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTiktokProfile {
@@ -1985,7 +1985,7 @@ impl GetTiktokProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::attach_tiktok_profile`] call: set optional inputs, then [`send`](AttachTiktokProfile::send) it.
+/// A [`SocialMediaPostingClient::attach_tiktok_profile`] call, ready to [`send`](AttachTiktokProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachTiktokProfile {
@@ -2025,7 +2025,7 @@ impl AttachTiktokProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_twitter_profile`] call: set optional inputs, then [`send`](GetTwitterProfile::send) it.
+/// A [`SocialMediaPostingClient::get_twitter_profile`] call, ready to [`send`](GetTwitterProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTwitterProfile {
@@ -2060,7 +2060,7 @@ impl GetTwitterProfile {
     }
 }
 
-/// A [`SocialMediaPostingClient::attach_twitter_profile`] call: set optional inputs, then [`send`](AttachTwitterProfile::send) it.
+/// A [`SocialMediaPostingClient::attach_twitter_profile`] call, ready to [`send`](AttachTwitterProfile::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachTwitterProfile {
@@ -2142,7 +2142,7 @@ impl GetSocialMediaStatistics {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_account`] call: set optional inputs, then [`send`](GetAccount::send) it.
+/// A [`SocialMediaPostingClient::get_account`] call, ready to [`send`](GetAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAccount {
@@ -2310,7 +2310,7 @@ impl GetCategoriesLocationId {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_categories_id`] call: set optional inputs, then [`send`](GetCategoriesId::send) it.
+/// A [`SocialMediaPostingClient::get_categories_id`] call, ready to [`send`](GetCategoriesId::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCategoriesId {
@@ -2412,7 +2412,7 @@ impl GetUploadStatus {
     }
 }
 
-/// A [`SocialMediaPostingClient::upload_csv`] call: set optional inputs, then [`send`](UploadCsv::send) it.
+/// A [`SocialMediaPostingClient::upload_csv`] call, ready to [`send`](UploadCsv::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadCsv {
@@ -2450,7 +2450,7 @@ impl UploadCsv {
     }
 }
 
-/// A [`SocialMediaPostingClient::delete_csv_post`] call: set optional inputs, then [`send`](DeleteCsvPost::send) it.
+/// A [`SocialMediaPostingClient::delete_csv_post`] call, ready to [`send`](DeleteCsvPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCsvPost {
@@ -2488,7 +2488,7 @@ impl DeleteCsvPost {
     }
 }
 
-/// A [`SocialMediaPostingClient::delete_csv`] call: set optional inputs, then [`send`](DeleteCsv::send) it.
+/// A [`SocialMediaPostingClient::delete_csv`] call, ready to [`send`](DeleteCsv::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCsv {
@@ -2576,7 +2576,7 @@ impl GetCsvPost {
     }
 }
 
-/// A [`SocialMediaPostingClient::start_csv_finalize`] call: set optional inputs, then [`send`](StartCsvFinalize::send) it.
+/// A [`SocialMediaPostingClient::start_csv_finalize`] call, ready to [`send`](StartCsvFinalize::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct StartCsvFinalize {
@@ -2614,7 +2614,7 @@ impl StartCsvFinalize {
     }
 }
 
-/// A [`SocialMediaPostingClient::create_post`] call: set optional inputs, then [`send`](CreatePost::send) it.
+/// A [`SocialMediaPostingClient::create_post`] call, ready to [`send`](CreatePost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreatePost {
@@ -2652,7 +2652,7 @@ impl CreatePost {
     }
 }
 
-/// A [`SocialMediaPostingClient::bulk_delete_social_planner_posts`] call: set optional inputs, then [`send`](BulkDeleteSocialPlannerPosts::send) it.
+/// A [`SocialMediaPostingClient::bulk_delete_social_planner_posts`] call, ready to [`send`](BulkDeleteSocialPlannerPosts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDeleteSocialPlannerPosts {
@@ -2695,7 +2695,7 @@ impl BulkDeleteSocialPlannerPosts {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_posts`] call: set optional inputs, then [`send`](GetPosts::send) it.
+/// A [`SocialMediaPostingClient::get_posts`] call, ready to [`send`](GetPosts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPosts {
@@ -2753,7 +2753,7 @@ impl GetPosts {
     }
 }
 
-/// A [`SocialMediaPostingClient::delete_post`] call: set optional inputs, then [`send`](DeletePost::send) it.
+/// A [`SocialMediaPostingClient::delete_post`] call, ready to [`send`](DeletePost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeletePost {
@@ -2789,7 +2789,7 @@ impl DeletePost {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_post`] call: set optional inputs, then [`send`](GetPost::send) it.
+/// A [`SocialMediaPostingClient::get_post`] call, ready to [`send`](GetPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPost {
@@ -2826,7 +2826,7 @@ impl GetPost {
     }
 }
 
-/// A [`SocialMediaPostingClient::edit_post`] call: set optional inputs, then [`send`](EditPost::send) it.
+/// A [`SocialMediaPostingClient::edit_post`] call, ready to [`send`](EditPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditPost {
@@ -2864,7 +2864,7 @@ impl EditPost {
     }
 }
 
-/// A [`SocialMediaPostingClient::set_accounts`] call: set optional inputs, then [`send`](SetAccounts::send) it.
+/// A [`SocialMediaPostingClient::set_accounts`] call, ready to [`send`](SetAccounts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SetAccounts {
@@ -2979,7 +2979,7 @@ impl GetTagsLocationId {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_tags_by_ids`] call: set optional inputs, then [`send`](GetTagsByIds::send) it.
+/// A [`SocialMediaPostingClient::get_tags_by_ids`] call, ready to [`send`](GetTagsByIds::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTagsByIds {

@@ -1324,7 +1324,7 @@ impl SocialPlannerV3Client {
     }
 }
 
-/// A [`SocialPlannerV3Client::create_queue`] call: set optional inputs, then [`send`](CreateQueue::send) it.
+/// A [`SocialPlannerV3Client::create_queue`] call, ready to [`send`](CreateQueue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateQueue {
@@ -1421,7 +1421,7 @@ impl FetchAvailableCategories {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_queues`] call: set optional inputs, then [`send`](FetchQueues::send) it.
+/// A [`SocialPlannerV3Client::fetch_queues`] call, ready to [`send`](FetchQueues::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchQueues {
@@ -1455,7 +1455,7 @@ impl FetchQueues {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_calendar_list`] call: set optional inputs, then [`send`](FetchCalendarList::send) it.
+/// A [`SocialPlannerV3Client::fetch_calendar_list`] call, ready to [`send`](FetchCalendarList::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchCalendarList {
@@ -1492,7 +1492,7 @@ impl FetchCalendarList {
     }
 }
 
-/// A [`SocialPlannerV3Client::delete_current_active_post_and_schedule_next`] call: set optional inputs, then [`send`](DeleteCurrentActivePostAndScheduleNext::send) it.
+/// A [`SocialPlannerV3Client::delete_current_active_post_and_schedule_next`] call, ready to [`send`](DeleteCurrentActivePostAndScheduleNext::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCurrentActivePostAndScheduleNext {
@@ -1531,7 +1531,7 @@ impl DeleteCurrentActivePostAndScheduleNext {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_queue_by_id`] call: set optional inputs, then [`send`](FetchQueueById::send) it.
+/// A [`SocialPlannerV3Client::fetch_queue_by_id`] call, ready to [`send`](FetchQueueById::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchQueueById {
@@ -1570,7 +1570,7 @@ impl FetchQueueById {
     }
 }
 
-/// A [`SocialPlannerV3Client::update_queue`] call: set optional inputs, then [`send`](UpdateQueue::send) it.
+/// A [`SocialPlannerV3Client::update_queue`] call, ready to [`send`](UpdateQueue::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateQueue {
@@ -1609,7 +1609,7 @@ impl UpdateQueue {
     }
 }
 
-/// A [`SocialPlannerV3Client::create_queue_item`] call: set optional inputs, then [`send`](CreateQueueItem::send) it.
+/// A [`SocialPlannerV3Client::create_queue_item`] call, ready to [`send`](CreateQueueItem::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateQueueItem {
@@ -1648,7 +1648,7 @@ impl CreateQueueItem {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_edit_session_calendar`] call: set optional inputs, then [`send`](FetchEditSessionCalendar::send) it.
+/// A [`SocialPlannerV3Client::fetch_edit_session_calendar`] call, ready to [`send`](FetchEditSessionCalendar::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchEditSessionCalendar {
@@ -1687,7 +1687,7 @@ impl FetchEditSessionCalendar {
     }
 }
 
-/// A [`SocialPlannerV3Client::discard_edit_session`] call: set optional inputs, then [`send`](DiscardEditSession::send) it.
+/// A [`SocialPlannerV3Client::discard_edit_session`] call, ready to [`send`](DiscardEditSession::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DiscardEditSession {
@@ -1726,7 +1726,7 @@ impl DiscardEditSession {
     }
 }
 
-/// A [`SocialPlannerV3Client::save_edit_session`] call: set optional inputs, then [`send`](SaveEditSession::send) it.
+/// A [`SocialPlannerV3Client::save_edit_session`] call, ready to [`send`](SaveEditSession::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SaveEditSession {
@@ -1765,7 +1765,7 @@ impl SaveEditSession {
     }
 }
 
-/// A [`SocialPlannerV3Client::start_edit_session`] call: set optional inputs, then [`send`](StartEditSession::send) it.
+/// A [`SocialPlannerV3Client::start_edit_session`] call, ready to [`send`](StartEditSession::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct StartEditSession {
@@ -1804,7 +1804,7 @@ impl StartEditSession {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_queue_items`] call: set optional inputs, then [`send`](FetchQueueItems::send) it.
+/// A [`SocialPlannerV3Client::fetch_queue_items`] call, ready to [`send`](FetchQueueItems::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchQueueItems {
@@ -1892,7 +1892,7 @@ impl DeleteQueueItem {
     }
 }
 
-/// A [`SocialPlannerV3Client::update_queue_item`] call: set optional inputs, then [`send`](UpdateQueueItem::send) it.
+/// A [`SocialPlannerV3Client::update_queue_item`] call, ready to [`send`](UpdateQueueItem::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateQueueItem {
@@ -1933,7 +1933,7 @@ impl UpdateQueueItem {
     }
 }
 
-/// A [`SocialPlannerV3Client::clone_queue_item`] call: set optional inputs, then [`send`](CloneQueueItem::send) it.
+/// A [`SocialPlannerV3Client::clone_queue_item`] call, ready to [`send`](CloneQueueItem::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CloneQueueItem {
@@ -1974,7 +1974,7 @@ impl CloneQueueItem {
     }
 }
 
-/// A [`SocialPlannerV3Client::reset_queue_item`] call: set optional inputs, then [`send`](ResetQueueItem::send) it.
+/// A [`SocialPlannerV3Client::reset_queue_item`] call, ready to [`send`](ResetQueueItem::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ResetQueueItem {
@@ -2015,7 +2015,7 @@ impl ResetQueueItem {
     }
 }
 
-/// A [`SocialPlannerV3Client::fetch_slots`] call: set optional inputs, then [`send`](FetchSlots::send) it.
+/// A [`SocialPlannerV3Client::fetch_slots`] call, ready to [`send`](FetchSlots::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchSlots {
@@ -2052,7 +2052,7 @@ impl FetchSlots {
     }
 }
 
-/// A [`SocialPlannerV3Client::create_comment`] call: set optional inputs, then [`send`](CreateComment::send) it.
+/// A [`SocialPlannerV3Client::create_comment`] call, ready to [`send`](CreateComment::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateComment {
@@ -2086,7 +2086,7 @@ impl CreateComment {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_comment_list`] call: set optional inputs, then [`send`](GetCommentList::send) it.
+/// A [`SocialPlannerV3Client::get_comment_list`] call, ready to [`send`](GetCommentList::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCommentList {
@@ -2123,7 +2123,7 @@ impl GetCommentList {
     }
 }
 
-/// A [`SocialPlannerV3Client::delete_like`] call: set optional inputs, then [`send`](DeleteLike::send) it.
+/// A [`SocialPlannerV3Client::delete_like`] call, ready to [`send`](DeleteLike::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteLike {
@@ -2160,7 +2160,7 @@ impl DeleteLike {
     }
 }
 
-/// A [`SocialPlannerV3Client::create_like`] call: set optional inputs, then [`send`](CreateLike::send) it.
+/// A [`SocialPlannerV3Client::create_like`] call, ready to [`send`](CreateLike::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateLike {
@@ -2242,7 +2242,7 @@ impl GetOauthAccounts {
     }
 }
 
-/// A [`SocialPlannerV3Client::attach_oauth_accounts`] call: set optional inputs, then [`send`](AttachOauthAccounts::send) it.
+/// A [`SocialPlannerV3Client::attach_oauth_accounts`] call, ready to [`send`](AttachOauthAccounts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct AttachOauthAccounts {
@@ -2330,7 +2330,7 @@ impl StartOauth {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_statistics`] call: set optional inputs, then [`send`](GetStatistics::send) it.
+/// A [`SocialPlannerV3Client::get_statistics`] call, ready to [`send`](GetStatistics::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetStatistics {
@@ -2372,7 +2372,7 @@ impl GetStatistics {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_account`] call: set optional inputs, then [`send`](GetAccount::send) it.
+/// A [`SocialPlannerV3Client::get_account`] call, ready to [`send`](GetAccount::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAccount {
@@ -2534,7 +2534,7 @@ impl GetCategoriesLocationId {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_categories_id`] call: set optional inputs, then [`send`](GetCategoriesId::send) it.
+/// A [`SocialPlannerV3Client::get_categories_id`] call, ready to [`send`](GetCategoriesId::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCategoriesId {
@@ -2643,7 +2643,7 @@ impl GetUploadStatus {
     }
 }
 
-/// A [`SocialPlannerV3Client::upload_csv`] call: set optional inputs, then [`send`](UploadCsv::send) it.
+/// A [`SocialPlannerV3Client::upload_csv`] call, ready to [`send`](UploadCsv::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadCsv {
@@ -2678,7 +2678,7 @@ impl UploadCsv {
     }
 }
 
-/// A [`SocialPlannerV3Client::delete_csv_post`] call: set optional inputs, then [`send`](DeleteCsvPost::send) it.
+/// A [`SocialPlannerV3Client::delete_csv_post`] call, ready to [`send`](DeleteCsvPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCsvPost {
@@ -2716,7 +2716,7 @@ impl DeleteCsvPost {
     }
 }
 
-/// A [`SocialPlannerV3Client::delete_csv`] call: set optional inputs, then [`send`](DeleteCsv::send) it.
+/// A [`SocialPlannerV3Client::delete_csv`] call, ready to [`send`](DeleteCsv::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCsv {
@@ -2801,7 +2801,7 @@ impl GetCsvPost {
     }
 }
 
-/// A [`SocialPlannerV3Client::start_csv_finalize`] call: set optional inputs, then [`send`](StartCsvFinalize::send) it.
+/// A [`SocialPlannerV3Client::start_csv_finalize`] call, ready to [`send`](StartCsvFinalize::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct StartCsvFinalize {
@@ -2836,7 +2836,7 @@ impl StartCsvFinalize {
     }
 }
 
-/// A [`SocialPlannerV3Client::create_post`] call: set optional inputs, then [`send`](CreatePost::send) it.
+/// A [`SocialPlannerV3Client::create_post`] call, ready to [`send`](CreatePost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreatePost {
@@ -2871,7 +2871,7 @@ impl CreatePost {
     }
 }
 
-/// A [`SocialPlannerV3Client::bulk_delete_social_planner_posts`] call: set optional inputs, then [`send`](BulkDeleteSocialPlannerPosts::send) it.
+/// A [`SocialPlannerV3Client::bulk_delete_social_planner_posts`] call, ready to [`send`](BulkDeleteSocialPlannerPosts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct BulkDeleteSocialPlannerPosts {
@@ -2915,7 +2915,7 @@ impl BulkDeleteSocialPlannerPosts {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_posts`] call: set optional inputs, then [`send`](GetPosts::send) it.
+/// A [`SocialPlannerV3Client::get_posts`] call, ready to [`send`](GetPosts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPosts {
@@ -2973,7 +2973,7 @@ impl GetPosts {
     }
 }
 
-/// A [`SocialPlannerV3Client::delete_post`] call: set optional inputs, then [`send`](DeletePost::send) it.
+/// A [`SocialPlannerV3Client::delete_post`] call, ready to [`send`](DeletePost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeletePost {
@@ -3009,7 +3009,7 @@ impl DeletePost {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_post`] call: set optional inputs, then [`send`](GetPost::send) it.
+/// A [`SocialPlannerV3Client::get_post`] call, ready to [`send`](GetPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetPost {
@@ -3043,7 +3043,7 @@ impl GetPost {
     }
 }
 
-/// A [`SocialPlannerV3Client::edit_post`] call: set optional inputs, then [`send`](EditPost::send) it.
+/// A [`SocialPlannerV3Client::edit_post`] call, ready to [`send`](EditPost::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct EditPost {
@@ -3078,7 +3078,7 @@ impl EditPost {
     }
 }
 
-/// A [`SocialPlannerV3Client::set_accounts`] call: set optional inputs, then [`send`](SetAccounts::send) it.
+/// A [`SocialPlannerV3Client::set_accounts`] call, ready to [`send`](SetAccounts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct SetAccounts {
@@ -3190,7 +3190,7 @@ impl GetTagsLocationId {
     }
 }
 
-/// A [`SocialPlannerV3Client::get_tags_by_ids`] call: set optional inputs, then [`send`](GetTagsByIds::send) it.
+/// A [`SocialPlannerV3Client::get_tags_by_ids`] call, ready to [`send`](GetTagsByIds::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetTagsByIds {

@@ -490,7 +490,7 @@ impl StoreClient {
     }
 }
 
-/// A [`StoreClient::list_shipping_carriers`] call: set optional inputs, then [`send`](ListShippingCarriers::send) it.
+/// A [`StoreClient::list_shipping_carriers`] call, ready to [`send`](ListShippingCarriers::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListShippingCarriers {
@@ -523,7 +523,7 @@ impl ListShippingCarriers {
     }
 }
 
-/// A [`StoreClient::create_shipping_carrier`] call: set optional inputs, then [`send`](CreateShippingCarrier::send) it.
+/// A [`StoreClient::create_shipping_carrier`] call, ready to [`send`](CreateShippingCarrier::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateShippingCarrier {
@@ -556,7 +556,7 @@ impl CreateShippingCarrier {
     }
 }
 
-/// A [`StoreClient::delete_shipping_carrier`] call: set optional inputs, then [`send`](DeleteShippingCarrier::send) it.
+/// A [`StoreClient::delete_shipping_carrier`] call, ready to [`send`](DeleteShippingCarrier::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteShippingCarrier {
@@ -596,7 +596,7 @@ impl DeleteShippingCarrier {
     }
 }
 
-/// A [`StoreClient::get_shipping_carriers`] call: set optional inputs, then [`send`](GetShippingCarriers::send) it.
+/// A [`StoreClient::get_shipping_carriers`] call, ready to [`send`](GetShippingCarriers::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetShippingCarriers {
@@ -634,7 +634,7 @@ impl GetShippingCarriers {
     }
 }
 
-/// A [`StoreClient::update_shipping_carrier`] call: set optional inputs, then [`send`](UpdateShippingCarrier::send) it.
+/// A [`StoreClient::update_shipping_carrier`] call, ready to [`send`](UpdateShippingCarrier::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateShippingCarrier {
@@ -749,7 +749,7 @@ impl ListShippingZones {
     }
 }
 
-/// A [`StoreClient::create_shipping_zone`] call: set optional inputs, then [`send`](CreateShippingZone::send) it.
+/// A [`StoreClient::create_shipping_zone`] call, ready to [`send`](CreateShippingZone::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateShippingZone {
@@ -780,7 +780,7 @@ impl CreateShippingZone {
     }
 }
 
-/// A [`StoreClient::get_available_shipping_zones`] call: set optional inputs, then [`send`](GetAvailableShippingZones::send) it.
+/// A [`StoreClient::get_available_shipping_zones`] call, ready to [`send`](GetAvailableShippingZones::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAvailableShippingZones {
@@ -812,7 +812,7 @@ impl GetAvailableShippingZones {
     }
 }
 
-/// A [`StoreClient::delete_shipping_zone`] call: set optional inputs, then [`send`](DeleteShippingZone::send) it.
+/// A [`StoreClient::delete_shipping_zone`] call, ready to [`send`](DeleteShippingZone::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteShippingZone {
@@ -893,7 +893,7 @@ impl GetShippingZones {
     }
 }
 
-/// A [`StoreClient::update_shipping_zone`] call: set optional inputs, then [`send`](UpdateShippingZone::send) it.
+/// A [`StoreClient::update_shipping_zone`] call, ready to [`send`](UpdateShippingZone::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateShippingZone {
@@ -1000,7 +1000,7 @@ impl ListShippingRates {
     }
 }
 
-/// A [`StoreClient::create_shipping_rate`] call: set optional inputs, then [`send`](CreateShippingRate::send) it.
+/// A [`StoreClient::create_shipping_rate`] call, ready to [`send`](CreateShippingRate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateShippingRate {
@@ -1036,7 +1036,7 @@ impl CreateShippingRate {
     }
 }
 
-/// A [`StoreClient::delete_shipping_rate`] call: set optional inputs, then [`send`](DeleteShippingRate::send) it.
+/// A [`StoreClient::delete_shipping_rate`] call, ready to [`send`](DeleteShippingRate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteShippingRate {
@@ -1076,7 +1076,7 @@ impl DeleteShippingRate {
     }
 }
 
-/// A [`StoreClient::get_shipping_rates`] call: set optional inputs, then [`send`](GetShippingRates::send) it.
+/// A [`StoreClient::get_shipping_rates`] call, ready to [`send`](GetShippingRates::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetShippingRates {
@@ -1116,7 +1116,7 @@ impl GetShippingRates {
     }
 }
 
-/// A [`StoreClient::update_shipping_rate`] call: set optional inputs, then [`send`](UpdateShippingRate::send) it.
+/// A [`StoreClient::update_shipping_rate`] call, ready to [`send`](UpdateShippingRate::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateShippingRate {
@@ -1154,7 +1154,7 @@ impl UpdateShippingRate {
     }
 }
 
-/// A [`StoreClient::get_store_settings`] call: set optional inputs, then [`send`](GetStoreSettings::send) it.
+/// A [`StoreClient::get_store_settings`] call, ready to [`send`](GetStoreSettings::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetStoreSettings {
@@ -1187,7 +1187,7 @@ impl GetStoreSettings {
     }
 }
 
-/// A [`StoreClient::create_store_setting`] call: set optional inputs, then [`send`](CreateStoreSetting::send) it.
+/// A [`StoreClient::create_store_setting`] call, ready to [`send`](CreateStoreSetting::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateStoreSetting {

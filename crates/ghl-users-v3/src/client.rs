@@ -140,7 +140,7 @@ impl UsersV3Client {
     }
 }
 
-/// A [`UsersV3Client::create_user`] call: set optional inputs, then [`send`](CreateUser::send) it.
+/// A [`UsersV3Client::create_user`] call, ready to [`send`](CreateUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateUser {
@@ -317,7 +317,7 @@ impl SearchUsers {
     }
 }
 
-/// A [`UsersV3Client::filter_users_by_email`] call: set optional inputs, then [`send`](FilterUsersByEmail::send) it.
+/// A [`UsersV3Client::filter_users_by_email`] call, ready to [`send`](FilterUsersByEmail::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FilterUsersByEmail {
@@ -369,7 +369,7 @@ impl FilterUsersByEmail {
     }
 }
 
-/// A [`UsersV3Client::delete_user`] call: set optional inputs, then [`send`](DeleteUser::send) it.
+/// A [`UsersV3Client::delete_user`] call, ready to [`send`](DeleteUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteUser {
@@ -403,7 +403,7 @@ impl DeleteUser {
     }
 }
 
-/// A [`UsersV3Client::get_user`] call: set optional inputs, then [`send`](GetUser::send) it.
+/// A [`UsersV3Client::get_user`] call, ready to [`send`](GetUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetUser {
@@ -435,7 +435,7 @@ impl GetUser {
     }
 }
 
-/// A [`UsersV3Client::update_user`] call: set optional inputs, then [`send`](UpdateUser::send) it.
+/// A [`UsersV3Client::update_user`] call, ready to [`send`](UpdateUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateUser {

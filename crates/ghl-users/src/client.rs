@@ -160,7 +160,7 @@ impl UsersClient {
     }
 }
 
-/// A [`UsersClient::get_user_by_location`] call: set optional inputs, then [`send`](GetUserByLocation::send) it.
+/// A [`UsersClient::get_user_by_location`] call, ready to [`send`](GetUserByLocation::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetUserByLocation {
@@ -192,7 +192,7 @@ impl GetUserByLocation {
     }
 }
 
-/// A [`UsersClient::create_user`] call: set optional inputs, then [`send`](CreateUser::send) it.
+/// A [`UsersClient::create_user`] call, ready to [`send`](CreateUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateUser {
@@ -369,7 +369,7 @@ impl SearchUsers {
     }
 }
 
-/// A [`UsersClient::filter_users_by_email`] call: set optional inputs, then [`send`](FilterUsersByEmail::send) it.
+/// A [`UsersClient::filter_users_by_email`] call, ready to [`send`](FilterUsersByEmail::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FilterUsersByEmail {
@@ -421,7 +421,7 @@ impl FilterUsersByEmail {
     }
 }
 
-/// A [`UsersClient::delete_user`] call: set optional inputs, then [`send`](DeleteUser::send) it.
+/// A [`UsersClient::delete_user`] call, ready to [`send`](DeleteUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteUser {
@@ -453,7 +453,7 @@ impl DeleteUser {
     }
 }
 
-/// A [`UsersClient::get_user`] call: set optional inputs, then [`send`](GetUser::send) it.
+/// A [`UsersClient::get_user`] call, ready to [`send`](GetUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetUser {
@@ -485,7 +485,7 @@ impl GetUser {
     }
 }
 
-/// A [`UsersClient::update_user`] call: set optional inputs, then [`send`](UpdateUser::send) it.
+/// A [`UsersClient::update_user`] call, ready to [`send`](UpdateUser::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateUser {

@@ -299,7 +299,7 @@ impl VoiceAiV3Client {
     }
 }
 
-/// A [`VoiceAiV3Client::create_action`] call: set optional inputs, then [`send`](CreateAction::send) it.
+/// A [`VoiceAiV3Client::create_action`] call, ready to [`send`](CreateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAction {
@@ -331,7 +331,7 @@ impl CreateAction {
     }
 }
 
-/// A [`VoiceAiV3Client::delete_action`] call: set optional inputs, then [`send`](DeleteAction::send) it.
+/// A [`VoiceAiV3Client::delete_action`] call, ready to [`send`](DeleteAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAction {
@@ -366,7 +366,7 @@ impl DeleteAction {
     }
 }
 
-/// A [`VoiceAiV3Client::get_action`] call: set optional inputs, then [`send`](GetAction::send) it.
+/// A [`VoiceAiV3Client::get_action`] call, ready to [`send`](GetAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAction {
@@ -400,7 +400,7 @@ impl GetAction {
     }
 }
 
-/// A [`VoiceAiV3Client::update_action`] call: set optional inputs, then [`send`](UpdateAction::send) it.
+/// A [`VoiceAiV3Client::update_action`] call, ready to [`send`](UpdateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAction {
@@ -543,7 +543,7 @@ impl GetAgents {
     }
 }
 
-/// A [`VoiceAiV3Client::create_agent`] call: set optional inputs, then [`send`](CreateAgent::send) it.
+/// A [`VoiceAiV3Client::create_agent`] call, ready to [`send`](CreateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAgent {
@@ -583,7 +583,7 @@ impl CreateAgent {
     }
 }
 
-/// A [`VoiceAiV3Client::delete_agent`] call: set optional inputs, then [`send`](DeleteAgent::send) it.
+/// A [`VoiceAiV3Client::delete_agent`] call, ready to [`send`](DeleteAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAgent {
@@ -616,7 +616,7 @@ impl DeleteAgent {
     }
 }
 
-/// A [`VoiceAiV3Client::get_agent`] call: set optional inputs, then [`send`](GetAgent::send) it.
+/// A [`VoiceAiV3Client::get_agent`] call, ready to [`send`](GetAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgent {
@@ -650,7 +650,7 @@ impl GetAgent {
     }
 }
 
-/// A [`VoiceAiV3Client::patch_agent`] call: set optional inputs, then [`send`](PatchAgent::send) it.
+/// A [`VoiceAiV3Client::patch_agent`] call, ready to [`send`](PatchAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PatchAgent {
@@ -840,7 +840,7 @@ impl GetCallLogs {
     }
 }
 
-/// A [`VoiceAiV3Client::get_call_log`] call: set optional inputs, then [`send`](GetCallLog::send) it.
+/// A [`VoiceAiV3Client::get_call_log`] call, ready to [`send`](GetCallLog::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCallLog {

@@ -299,7 +299,7 @@ impl VoiceAiClient {
     }
 }
 
-/// A [`VoiceAiClient::create_action`] call: set optional inputs, then [`send`](CreateAction::send) it.
+/// A [`VoiceAiClient::create_action`] call, ready to [`send`](CreateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAction {
@@ -331,7 +331,7 @@ impl CreateAction {
     }
 }
 
-/// A [`VoiceAiClient::delete_action`] call: set optional inputs, then [`send`](DeleteAction::send) it.
+/// A [`VoiceAiClient::delete_action`] call, ready to [`send`](DeleteAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAction {
@@ -366,7 +366,7 @@ impl DeleteAction {
     }
 }
 
-/// A [`VoiceAiClient::get_action`] call: set optional inputs, then [`send`](GetAction::send) it.
+/// A [`VoiceAiClient::get_action`] call, ready to [`send`](GetAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAction {
@@ -400,7 +400,7 @@ impl GetAction {
     }
 }
 
-/// A [`VoiceAiClient::update_action`] call: set optional inputs, then [`send`](UpdateAction::send) it.
+/// A [`VoiceAiClient::update_action`] call, ready to [`send`](UpdateAction::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UpdateAction {
@@ -543,7 +543,7 @@ impl GetAgents {
     }
 }
 
-/// A [`VoiceAiClient::create_agent`] call: set optional inputs, then [`send`](CreateAgent::send) it.
+/// A [`VoiceAiClient::create_agent`] call, ready to [`send`](CreateAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateAgent {
@@ -583,7 +583,7 @@ impl CreateAgent {
     }
 }
 
-/// A [`VoiceAiClient::delete_agent`] call: set optional inputs, then [`send`](DeleteAgent::send) it.
+/// A [`VoiceAiClient::delete_agent`] call, ready to [`send`](DeleteAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAgent {
@@ -616,7 +616,7 @@ impl DeleteAgent {
     }
 }
 
-/// A [`VoiceAiClient::get_agent`] call: set optional inputs, then [`send`](GetAgent::send) it.
+/// A [`VoiceAiClient::get_agent`] call, ready to [`send`](GetAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgent {
@@ -650,7 +650,7 @@ impl GetAgent {
     }
 }
 
-/// A [`VoiceAiClient::patch_agent`] call: set optional inputs, then [`send`](PatchAgent::send) it.
+/// A [`VoiceAiClient::patch_agent`] call, ready to [`send`](PatchAgent::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct PatchAgent {
@@ -840,7 +840,7 @@ impl GetCallLogs {
     }
 }
 
-/// A [`VoiceAiClient::get_call_log`] call: set optional inputs, then [`send`](GetCallLog::send) it.
+/// A [`VoiceAiClient::get_call_log`] call, ready to [`send`](GetCallLog::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCallLog {

@@ -42,7 +42,7 @@ impl WorkflowsV3Client {
     }
 }
 
-/// A [`WorkflowsV3Client::get_workflow`] call: set optional inputs, then [`send`](GetWorkflow::send) it.
+/// A [`WorkflowsV3Client::get_workflow`] call, ready to [`send`](GetWorkflow::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetWorkflow {

@@ -270,12 +270,13 @@ fn method(op: &Operation) -> TokenStream {
 /// The builder of one operation: its inputs, a setter per optional one, and `send`.
 fn builder(api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.builder);
-    let doc = doc_attrs(&format!(
-        "A [`{client}::{method}`] call: set optional inputs, then [`send`]({name}::send) it.",
-        client = api.client_name,
-        method = op.fn_name,
-    ));
     let inputs = inputs(op);
+    let call = format!("A [`{}::{}`] call", api.client_name, op.fn_name);
+    let doc = doc_attrs(&if inputs.iter().any(|input| !input.required) {
+        format!("{call}: set optional inputs, then [`send`]({name}::send) it.")
+    } else {
+        format!("{call}, ready to [`send`]({name}::send).")
+    });
     let fields = inputs.iter().map(|input| {
         let (ident, stored) = (&input.ident, &input.stored);
         quote! { #ident: #stored, }
