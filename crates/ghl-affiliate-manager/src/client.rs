@@ -153,25 +153,25 @@ pub struct ListAffiliates {
 }
 
 impl ListAffiliates {
-    /// `query` (query)
+    /// The `query` query parameter.
     pub fn query(mut self, query: impl Into<String>) -> Self {
         self.query = Some(query.into());
         self
     }
 
-    /// `active` (query)
+    /// The `active` query parameter.
     pub fn active(mut self, active: impl Into<String>) -> Self {
         self.active = Some(active.into());
         self
     }
 
-    /// `campaignId` (query)
+    /// The `campaignId` query parameter.
     pub fn campaign_id(mut self, campaign_id: impl Into<String>) -> Self {
         self.campaign_id = Some(campaign_id.into());
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
@@ -183,13 +183,13 @@ impl ListAffiliates {
         self
     }
 
-    /// `fromDate` (query)
+    /// The `fromDate` query parameter.
     pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
         self.from_date = Some(from_date.into());
         self
     }
 
-    /// `toDate` (query)
+    /// The `toDate` query parameter.
     pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
         self.to_date = Some(to_date.into());
         self
@@ -336,7 +336,7 @@ impl ListCommissions {
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
@@ -348,13 +348,13 @@ impl ListCommissions {
         self
     }
 
-    /// `fromDate` (query)
+    /// The `fromDate` query parameter.
     pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
         self.from_date = Some(from_date.into());
         self
     }
 
-    /// `toDate` (query)
+    /// The `toDate` query parameter.
     pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
         self.to_date = Some(to_date.into());
         self
@@ -466,25 +466,25 @@ impl ListPayouts {
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
     }
 
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `start` (query)
+    /// The `start` query parameter.
     pub fn start(mut self, start: impl Into<String>) -> Self {
         self.start = Some(start.into());
         self
     }
 
-    /// `end` (query)
+    /// The `end` query parameter.
     pub fn end(mut self, end: impl Into<String>) -> Self {
         self.end = Some(end.into());
         self

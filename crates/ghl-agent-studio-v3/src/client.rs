@@ -308,7 +308,7 @@ impl GetAgents {
         self
     }
 
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -371,7 +371,7 @@ pub struct CreateAgent {
 }
 
 impl CreateAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -412,7 +412,7 @@ pub struct UpdateAgentVersion {
 }
 
 impl UpdateAgentVersion {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -454,7 +454,7 @@ pub struct PromoteAndPublish {
 }
 
 impl PromoteAndPublish {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -499,7 +499,7 @@ pub struct DeleteAgent {
 }
 
 impl DeleteAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -541,7 +541,7 @@ pub struct GetAgentById {
 }
 
 impl GetAgentById {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -583,7 +583,7 @@ pub struct UpdateAgentMetadata {
 }
 
 impl UpdateAgentMetadata {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -625,7 +625,7 @@ pub struct ExecuteAgent {
 }
 
 impl ExecuteAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -668,7 +668,7 @@ pub struct GetAgentsDeprecated {
 }
 
 impl GetAgentsDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -731,7 +731,7 @@ pub struct GetAgentByIdDeprecated {
 }
 
 impl GetAgentByIdDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -773,7 +773,7 @@ pub struct ExecuteAgentDeprecated {
 }
 
 impl ExecuteAgentDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self

@@ -308,7 +308,7 @@ impl GetAgents {
         self
     }
 
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -371,7 +371,7 @@ pub struct CreateAgent {
 }
 
 impl CreateAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -412,7 +412,7 @@ pub struct UpdateAgentVersion {
 }
 
 impl UpdateAgentVersion {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -457,7 +457,7 @@ pub struct PromoteAndPublish {
 }
 
 impl PromoteAndPublish {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -502,7 +502,7 @@ pub struct DeleteAgent {
 }
 
 impl DeleteAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -544,7 +544,7 @@ pub struct GetAgentById {
 }
 
 impl GetAgentById {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -586,7 +586,7 @@ pub struct UpdateAgentMetadata {
 }
 
 impl UpdateAgentMetadata {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -628,7 +628,7 @@ pub struct ExecuteAgent {
 }
 
 impl ExecuteAgent {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -674,7 +674,7 @@ pub struct GetAgentsDeprecated {
 }
 
 impl GetAgentsDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -737,7 +737,7 @@ pub struct GetAgentByIdDeprecated {
 }
 
 impl GetAgentByIdDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self
@@ -782,7 +782,7 @@ pub struct ExecuteAgentDeprecated {
 }
 
 impl ExecuteAgentDeprecated {
-    /// `source` (query)
+    /// The `source` query parameter.
     pub fn source(mut self, source: impl Into<String>) -> Self {
         self.source = Some(source.into());
         self

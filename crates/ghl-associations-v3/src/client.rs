@@ -351,7 +351,7 @@ pub struct GetAssociationByObjectKeys {
 }
 
 impl GetAssociationByObjectKeys {
-    /// `locationId` (query)
+    /// The `locationId` query parameter.
     pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
         self.location_id = Some(location_id.into());
         self

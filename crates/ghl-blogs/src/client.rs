@@ -386,7 +386,7 @@ impl GetBlogPost {
         self
     }
 
-    /// `status` (query)
+    /// The `status` query parameter.
     pub fn status(mut self, status: impl Into<types::BlogPostStatus>) -> Self {
         self.status = Some(status.into());
         self
@@ -479,7 +479,7 @@ pub struct CheckUrlSlugExists {
 }
 
 impl CheckUrlSlugExists {
-    /// `postId` (query)
+    /// The `postId` query parameter.
     pub fn post_id(mut self, post_id: impl Into<String>) -> Self {
         self.post_id = Some(post_id.into());
         self

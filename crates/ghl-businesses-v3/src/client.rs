@@ -119,13 +119,13 @@ pub struct GetBusinessesByLocation {
 }
 
 impl GetBusinessesByLocation {
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self

@@ -2534,13 +2534,13 @@ pub struct GetEventNotification {
 }
 
 impl GetEventNotification {
-    /// `isActive` (query)
+    /// The `isActive` query parameter.
     pub fn is_active(mut self, is_active: bool) -> Self {
         self.is_active = Some(is_active);
         self
     }
 
-    /// `deleted` (query)
+    /// The `deleted` query parameter.
     pub fn deleted(mut self, deleted: bool) -> Self {
         self.deleted = Some(deleted);
         self

@@ -53,7 +53,7 @@ pub struct GetCampaigns {
 }
 
 impl GetCampaigns {
-    /// `status` (query)
+    /// The `status` query parameter.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.status = Some(status.into());
         self

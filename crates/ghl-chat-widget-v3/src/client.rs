@@ -482,7 +482,7 @@ pub struct GetWidget {
 }
 
 impl GetWidget {
-    /// `version` (query)
+    /// The `version` query parameter.
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
         self

@@ -951,19 +951,19 @@ pub struct GetContactsByBusinessId {
 }
 
 impl GetContactsByBusinessId {
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
     }
 
-    /// `query` (query)
+    /// The `query` query parameter.
     pub fn query(mut self, query: impl Into<String>) -> Self {
         self.query = Some(query.into());
         self

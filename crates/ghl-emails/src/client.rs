@@ -148,37 +148,37 @@ pub struct FetchTemplate {
 }
 
 impl FetchTemplate {
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `offset` (query)
+    /// The `offset` query parameter.
     pub fn offset(mut self, offset: i64) -> Self {
         self.offset = Some(offset);
         self
     }
 
-    /// `search` (query)
+    /// The `search` query parameter.
     pub fn search(mut self, search: impl Into<String>) -> Self {
         self.search = Some(search.into());
         self
     }
 
-    /// `sortByDate` (query)
+    /// The `sortByDate` query parameter.
     pub fn sort_by_date(mut self, sort_by_date: impl Into<String>) -> Self {
         self.sort_by_date = Some(sort_by_date.into());
         self
     }
 
-    /// `archived` (query)
+    /// The `archived` query parameter.
     pub fn archived(mut self, archived: impl Into<String>) -> Self {
         self.archived = Some(archived.into());
         self
     }
 
-    /// `builderVersion` (query)
+    /// The `builderVersion` query parameter.
     pub fn builder_version(
         mut self,
         builder_version: impl Into<types::BuilderVersion>,
@@ -187,25 +187,25 @@ impl FetchTemplate {
         self
     }
 
-    /// `name` (query)
+    /// The `name` query parameter.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
-    /// `parentId` (query)
+    /// The `parentId` query parameter.
     pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
         self.parent_id = Some(parent_id.into());
         self
     }
 
-    /// `originId` (query)
+    /// The `originId` query parameter.
     pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
         self.origin_id = Some(origin_id.into());
         self
     }
 
-    /// `templatesOnly` (query)
+    /// The `templatesOnly` query parameter.
     pub fn templates_only(mut self, templates_only: impl Into<String>) -> Self {
         self.templates_only = Some(templates_only.into());
         self

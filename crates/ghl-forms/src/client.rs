@@ -108,7 +108,7 @@ pub struct GetForms {
 }
 
 impl GetForms {
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
@@ -120,7 +120,7 @@ impl GetForms {
         self
     }
 
-    /// `type` (query)
+    /// The `type` query parameter.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self

@@ -183,37 +183,37 @@ pub struct GetFunnels {
 }
 
 impl GetFunnels {
-    /// `type` (query)
+    /// The `type` query parameter.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
     }
 
-    /// `category` (query)
+    /// The `category` query parameter.
     pub fn category(mut self, category: impl Into<String>) -> Self {
         self.category = Some(category.into());
         self
     }
 
-    /// `offset` (query)
+    /// The `offset` query parameter.
     pub fn offset(mut self, offset: i64) -> Self {
         self.offset = Some(offset);
         self
     }
 
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `parentId` (query)
+    /// The `parentId` query parameter.
     pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
         self.parent_id = Some(parent_id.into());
         self
     }
 
-    /// `name` (query)
+    /// The `name` query parameter.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -300,7 +300,7 @@ pub struct FetchRedirectsList {
 }
 
 impl FetchRedirectsList {
-    /// `search` (query)
+    /// The `search` query parameter.
     pub fn search(mut self, search: impl Into<String>) -> Self {
         self.search = Some(search.into());
         self
@@ -413,7 +413,7 @@ pub struct GetPagesByFunnelId {
 }
 
 impl GetPagesByFunnelId {
-    /// `name` (query)
+    /// The `name` query parameter.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -456,7 +456,7 @@ pub struct GetPagesCountByFunnelId {
 }
 
 impl GetPagesCountByFunnelId {
-    /// `name` (query)
+    /// The `name` query parameter.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

@@ -783,7 +783,7 @@ impl SearchLocations {
         self
     }
 
-    /// `email` (query)
+    /// The `email` query parameter.
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
@@ -1758,25 +1758,25 @@ pub struct GetAllOrEmailSmsTemplates {
 }
 
 impl GetAllOrEmailSmsTemplates {
-    /// `deleted` (query)
+    /// The `deleted` query parameter.
     pub fn deleted(mut self, deleted: bool) -> Self {
         self.deleted = Some(deleted);
         self
     }
 
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
     }
 
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `type` (query)
+    /// The `type` query parameter.
     pub fn type_(
         mut self,
         type_: impl Into<types::GetAllOrEmailSmsTemplatesType>,

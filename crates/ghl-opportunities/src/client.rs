@@ -481,7 +481,7 @@ pub struct SearchOpportunity {
 }
 
 impl SearchOpportunity {
-    /// `q` (query)
+    /// The `q` query parameter.
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.q = Some(q.into());
         self
@@ -505,13 +505,13 @@ impl SearchOpportunity {
         self
     }
 
-    /// `status` (query)
+    /// The `status` query parameter.
     pub fn status(mut self, status: impl Into<types::Status>) -> Self {
         self.status = Some(status.into());
         self
     }
 
-    /// `assigned_to` (query)
+    /// The `assigned_to` query parameter.
     pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
         self.assigned_to = Some(assigned_to.into());
         self
@@ -529,7 +529,7 @@ impl SearchOpportunity {
         self
     }
 
-    /// `order` (query)
+    /// The `order` query parameter.
     pub fn order(mut self, order: impl Into<String>) -> Self {
         self.order = Some(order.into());
         self
@@ -559,13 +559,13 @@ impl SearchOpportunity {
         self
     }
 
-    /// `country` (query)
+    /// The `country` query parameter.
     pub fn country(mut self, country: impl Into<String>) -> Self {
         self.country = Some(country.into());
         self
     }
 
-    /// `page` (query)
+    /// The `page` query parameter.
     pub fn page(mut self, page: i64) -> Self {
         self.page = Some(page);
         self
@@ -888,7 +888,7 @@ pub struct RemoveFollowersOpportunity {
 }
 
 impl RemoveFollowersOpportunity {
-    /// `isRemoveAllFollowers` (query)
+    /// The `isRemoveAllFollowers` query parameter.
     pub fn is_remove_all_followers(mut self, is_remove_all_followers: bool) -> Self {
         self.is_remove_all_followers = Some(is_remove_all_followers);
         self

@@ -2359,19 +2359,19 @@ pub struct GetUploadStatus {
 }
 
 impl GetUploadStatus {
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
     }
 
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
 
-    /// `includeUsers` (query)
+    /// The `includeUsers` query parameter.
     pub fn include_users(mut self, include_users: impl Into<String>) -> Self {
         self.include_users = Some(include_users.into());
         self
@@ -2536,13 +2536,13 @@ pub struct GetCsvPost {
 }
 
 impl GetCsvPost {
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
     }
 
-    /// `limit` (query)
+    /// The `limit` query parameter.
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self

@@ -80,7 +80,7 @@ pub struct GetSurveys {
 }
 
 impl GetSurveys {
-    /// `skip` (query)
+    /// The `skip` query parameter.
     pub fn skip(mut self, skip: i64) -> Self {
         self.skip = Some(skip);
         self
@@ -92,7 +92,7 @@ impl GetSurveys {
         self
     }
 
-    /// `type` (query)
+    /// The `type` query parameter.
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self

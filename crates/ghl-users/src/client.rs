@@ -297,7 +297,7 @@ impl SearchUsers {
         self
     }
 
-    /// `enabled2waySync` (query)
+    /// The `enabled2waySync` query parameter.
     pub fn enabled2way_sync(mut self, enabled2way_sync: bool) -> Self {
         self.enabled2way_sync = Some(enabled2way_sync);
         self

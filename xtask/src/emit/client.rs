@@ -189,7 +189,7 @@ fn inputs(op: &Operation) -> Vec<Input> {
         };
         let doc = match &param.doc {
             Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
-            None => format!("`{}` ({where_})", param.wire),
+            None => format!("The `{}` {where_} parameter.", param.wire),
         };
         inputs.push(Input {
             stored: param.render_ty(&Code::OUTSIDE_TYPES),
