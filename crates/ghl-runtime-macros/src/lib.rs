@@ -65,14 +65,11 @@ pub fn skip_serializing_none(args: TokenStream, item: TokenStream) -> TokenStrea
         return error(arg.span(), "`skip_serializing_none` takes no arguments");
     }
     let mut tokens: Vec<TokenTree> = item.into_iter().collect();
-    let Some(body) = named_fields(&tokens) else {
+    let Some((body, group)) = named_fields(&tokens) else {
         return error(
             Span::call_site(),
             "`skip_serializing_none` applies to a struct with named fields",
         );
-    };
-    let TokenTree::Group(group) = &tokens[body] else {
-        return error(Span::call_site(), "expected the struct's fields");
     };
     let fields = match rewrite_fields(group.stream()) {
         Ok(fields) => fields,
@@ -84,20 +81,26 @@ pub fn skip_serializing_none(args: TokenStream, item: TokenStream) -> TokenStrea
     tokens.into_iter().collect()
 }
 
-/// The index of the brace group holding a struct's named fields, if the item is such a struct.
-fn named_fields(tokens: &[TokenTree]) -> Option<usize> {
+/// The brace group holding a struct's named fields, and its index, if the item is such a
+/// struct: the first group or `;` after `struct` decides (a tuple struct has parentheses, a
+/// unit struct a `;`).
+fn named_fields(tokens: &[TokenTree]) -> Option<(usize, Group)> {
     let start = tokens.iter().position(
         |token| matches!(token, TokenTree::Ident(ident) if ident.to_string() == "struct"),
     )?;
-    tokens[start..]
+    tokens
         .iter()
-        .position(|token| {
-            matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
-                || matches!(token, TokenTree::Punct(punct) if punct.as_char() == ';')
-                || matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis)
+        .enumerate()
+        .skip(start)
+        .find_map(|(index, token)| match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                Some(Some((index, group.clone())))
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => Some(None),
+            TokenTree::Punct(punct) if punct.as_char() == ';' => Some(None),
+            _ => None,
         })
-        .map(|offset| start + offset)
-        .filter(|&index| matches!(&tokens[index], TokenTree::Group(group) if group.delimiter() == Delimiter::Brace))
+        .flatten()
 }
 
 /// The fields again, each `Option` one with its `skip_serializing_if`.
