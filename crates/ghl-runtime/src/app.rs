@@ -363,14 +363,30 @@ impl App {
         Ok(self.mint_locations(company_id, &ids).await)
     }
 
-    /// Keeps the store in step with an `INSTALL` or `UNINSTALL` webhook: an uninstalled
-    /// location's or company's tokens are deleted (they are dead); a location installed
-    /// through an agency whose token is stored gets a location token minted and stored.
-    /// Other installations bring their tokens through the OAuth redirect
+    /// Keeps the store in step with an `INSTALL` or `UNINSTALL` webhook of this app: an
+    /// uninstalled location's or company's tokens are deleted (they are dead); a location
+    /// installed through an agency whose token is stored gets a location token minted and
+    /// stored. Other installations bring their tokens through the OAuth redirect
     /// ([`App::install`]).
+    ///
+    /// Install events of other apps are ignored (logged at debug): HighLevel signs every
+    /// app's deliveries with the same key, so a webhook URL shared by several apps receives
+    /// them all, and only the event's `appId` tells them apart. It must be this app's
+    /// ([`OAuthConfig::app_id`]); an event without one is ignored too.
     #[cfg(feature = "webhooks")]
     pub async fn apply_install_event(&self, event: &crate::webhooks::WebhookEvent) -> Result<()> {
         use crate::webhooks::{InstallTarget, WebhookEvent};
+        if let WebhookEvent::AppInstall(e) | WebhookEvent::AppUninstall(e) = event {
+            let app_id = self.inner.config.app_id();
+            if !e.is_for_app(app_id) {
+                tracing::debug!(
+                    event_app_id = e.app_id.as_deref().unwrap_or(""),
+                    app_id,
+                    "ghl: install event of another app ignored"
+                );
+                return Ok(());
+            }
+        }
         match event {
             WebhookEvent::AppUninstall(e) => {
                 if let Some(InstallTarget::Location(id) | InstallTarget::Company(id)) = e.target() {

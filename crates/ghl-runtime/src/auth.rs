@@ -378,6 +378,17 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b'_')
     .remove(b'~');
 
+/// The marketplace app id of an OAuth client id: its part before the first `-` (a client
+/// id is `{appId}-{suffix}`); the whole id when it has no `-`, so an app id passed here
+/// is returned unchanged.
+///
+/// HighLevel signs every app's webhooks with the same key, so the `appId` of an `INSTALL`
+/// or `UNINSTALL` delivery is what tells this app's installations from another app's.
+pub fn app_id_of(client_id: &str) -> &str {
+    let id = client_id.trim();
+    id.split_once('-').map_or(id, |(app, _)| app)
+}
+
 /// An OAuth app's credentials and refresh settings.
 #[derive(Clone)]
 pub struct OAuthConfig {
@@ -439,6 +450,18 @@ impl OAuthConfig {
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The marketplace app this client id belongs to: the `appId` HighLevel puts in the
+    /// app's `INSTALL` and `UNINSTALL` webhooks (see [`app_id_of`]).
+    ///
+    /// ```
+    /// use ghl_runtime::auth::OAuthConfig;
+    /// let config = OAuthConfig::new("66a0419a0dffa47fb5f8b22f-lz3k9d8q", "secret");
+    /// assert_eq!(config.app_id(), "66a0419a0dffa47fb5f8b22f");
+    /// ```
+    pub fn app_id(&self) -> &str {
+        app_id_of(&self.client_id)
     }
 
     /// The marketplace [`install_url`](OAuthConfig::install_url) points to: its scheme and

@@ -11,9 +11,11 @@ use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "client-SECRET-value";
+/// The marketplace app under test: its client id is `{APP_ID}-{suffix}`.
+const APP_ID: &str = "66a0419a0dffa47fb5f8b22f";
 
 fn config() -> OAuthConfig {
-    OAuthConfig::new("client-1", SECRET).redirect_uri("https://app.example/cb")
+    OAuthConfig::new(format!("{APP_ID}-lx4k2m1p"), SECRET).redirect_uri("https://app.example/cb")
 }
 
 fn app(server: &MockServer, store: Arc<dyn OwnerTokenStore>) -> App {
@@ -388,7 +390,7 @@ async fn installed_locations_are_listed_page_by_page_and_minted() {
 
 /// The webhook helper keeps the store in step: an UNINSTALL deletes the location's
 /// tokens, an INSTALL of a location under a stored agency mints and stores its token, and
-/// a forged delivery changes nothing.
+/// a forged delivery or another app's install event changes nothing.
 #[tokio::test]
 async fn install_webhooks_update_the_store() {
     use ed25519_dalek::Signer as _;
@@ -434,18 +436,46 @@ async fn install_webhooks_update_the_store() {
 
     let forged = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     let uninstall = serde_json::json!({
-        "type": "UNINSTALL", "appId": "app-1", "locationId": "loc-old", "companyId": "comp-1"
+        "type": "UNINSTALL", "appId": APP_ID, "locationId": "loc-old", "companyId": "comp-1"
     });
     let (h, body) = deliver(uninstall.clone(), &forged);
     assert!(app.verify_webhook(&verifier, &h, &body).await.is_err());
     assert!(store.get("loc-old").is_some());
+    // HighLevel signs every app's deliveries with the same key: another app's genuine
+    // UNINSTALL of the same location (or one naming no app) must not touch our tokens.
+    for other in [
+        serde_json::json!({
+            "type": "UNINSTALL", "appId": "77b0419a0dffa47fb5f8b999",
+            "locationId": "loc-old", "companyId": "comp-1"
+        }),
+        serde_json::json!({"type": "UNINSTALL", "locationId": "loc-old", "companyId": "comp-1"}),
+        serde_json::json!({"type": "UNINSTALL", "appId": "", "companyId": "comp-1"}),
+    ] {
+        let (h, body) = deliver(other, &key);
+        let delivery = app.verify_webhook(&verifier, &h, &body).await.unwrap();
+        assert!(matches!(
+            delivery.event,
+            ghl_runtime::webhooks::WebhookEvent::AppUninstall(_)
+        ));
+        assert!(store.get("loc-old").is_some());
+        assert!(store.get("comp-1").is_some());
+    }
+    let (h, body) = deliver(
+        serde_json::json!({
+            "type": "INSTALL", "appId": "77b0419a0dffa47fb5f8b999", "installType": "Location",
+            "locationId": "loc-other", "companyId": "comp-1"
+        }),
+        &key,
+    );
+    app.verify_webhook(&verifier, &h, &body).await.unwrap();
+    assert!(store.get("loc-other").is_none());
     let (h, body) = deliver(uninstall, &key);
     app.verify_webhook(&verifier, &h, &body).await.unwrap();
     assert!(store.get("loc-old").is_none());
 
     let (h, body) = deliver(
         serde_json::json!({
-            "type": "INSTALL", "appId": "app-1", "installType": "Location",
+            "type": "INSTALL", "appId": APP_ID, "installType": "Location",
             "locationId": "loc-new", "companyId": "comp-1"
         }),
         &key,

@@ -1181,3 +1181,148 @@ fn a_failing_install_hook_lets_the_redelivery_through() {
     ));
     assert_eq!(hook.calls().len(), 2);
 }
+
+/// HighLevel signs every app's deliveries with the same key: with `app_id` set, another
+/// app's install events (or one naming no app) reach the caller but not the hook.
+#[test]
+fn install_hook_sees_only_this_apps_events() {
+    // Given as the client id (`{appId}-{suffix}`) or as the app id: the same app.
+    for id in ["ve9EPM428h8vShlRW1KT-lx4k2m1p", "ve9EPM428h8vShlRW1KT"] {
+        let v = verifier().app_id(id);
+        let hook = RecordingHook::default();
+        let mut other_app = uninstall_location();
+        other_app["appId"] = json!("some0ther4pp");
+        other_app["webhookId"] = json!(format!("wh-other-{id}"));
+        let mut no_app = uninstall_company();
+        no_app.as_object_mut().unwrap().remove("appId");
+        no_app["webhookId"] = json!(format!("wh-none-{id}"));
+        for event in [other_app, no_app] {
+            let (h, body) = signed(&event);
+            let delivery = v.verify_with_hook(&h, &body, &hook).unwrap();
+            assert!(matches!(delivery.event, WebhookEvent::AppUninstall(_)));
+        }
+        assert!(hook.calls().is_empty());
+        let (h, body) = signed(&uninstall_location());
+        v.verify_with_hook(&h, &body, &hook).unwrap();
+        assert_eq!(hook.calls().len(), 1);
+        assert_eq!(hook.calls()[0].location_id.as_deref(), Some("loc-gone"));
+    }
+    let install = match deliver(install_location()) {
+        WebhookEvent::AppInstall(e) => e,
+        other => panic!("{other:?}"),
+    };
+    assert!(install.is_for_app("ve9EPM428h8vShlRW1KT"));
+    assert!(install.is_for_app("ve9EPM428h8vShlRW1KT-lx4k2m1p"));
+    assert!(!install.is_for_app("ve9EPM428h8vShlRW1K"));
+    assert!(!install.is_for_app(""));
+}
+
+/// Each rejection says which status to answer: 200 for a duplicate (anything else makes
+/// HighLevel deliver it again), 401 for forgeries and replays, 500 for a failed hook.
+#[test]
+fn rejections_name_the_status_to_answer() {
+    use ghl_runtime::webhooks::StatusCode;
+    let v = verifier().timestamp_window(Duration::from_secs(60), Duration::from_secs(10));
+    let body = contact_body("wh-status", -5);
+    let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
+    v.verify(&h, &body).unwrap();
+    let duplicate = v.verify(&h, &body).unwrap_err();
+    assert_eq!(duplicate.status(), StatusCode::OK);
+    assert_eq!(
+        VerifyWithHookError::Rejected(duplicate).status(),
+        StatusCode::OK
+    );
+    let forged = b64(&ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
+        .sign(&body)
+        .to_bytes());
+    let cases: Vec<(Result<_, WebhookError>, StatusCode)> = vec![
+        (v.verify(&HeaderMap::new(), &body), StatusCode::UNAUTHORIZED),
+        (
+            v.verify(&headers(&[("x-ghl-signature", forged)]), &body),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            v.verify(&headers(&[("x-ghl-signature", "abc".to_owned())]), &body),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            v.verify(
+                &headers(&[("x-ghl-signature", ed_sign(&contact_body("wh-old", -600)))]),
+                &contact_body("wh-old", -600),
+            ),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            v.verify(&headers(&[("x-ghl-signature", ed_sign(b"[1]"))]), b"[1]"),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            WebhookVerifier::new()
+                .require_webhook_id(true)
+                .ed25519_public_key(&ed_public_spki())
+                .unwrap()
+                .verify(&headers(&[("x-ghl-signature", ed_sign(b"{}"))]), b"{}"),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+    for (result, status) in cases {
+        let err = result.unwrap_err();
+        assert_eq!(err.status(), status, "{err}");
+    }
+    let bad_key = WebhookVerifier::new().ed25519_public_key("zz").unwrap_err();
+    assert_eq!(bad_key.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let hook = RecordingHook::default();
+    hook.fail_next.store(true, Ordering::SeqCst);
+    let (h, body) = signed(&uninstall_location());
+    let failed = v.verify_with_hook(&h, &body, &hook).unwrap_err();
+    assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// Keys given as hex, as the official SDKs accept them, beside PEM and base64.
+#[test]
+fn ed25519_keys_in_hex_are_accepted() {
+    let raw = ed_key().verifying_key().to_bytes();
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let body = contact_body("wh-hex", -5);
+    let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
+    for key in [hex.clone(), hex.to_uppercase(), format!("  {hex}\n")] {
+        let v = WebhookVerifier::new().ed25519_public_key(&key).unwrap();
+        assert!(
+            v.verify_signature(
+                h.get("x-ghl-signature").and_then(|v| v.to_str().ok()),
+                None,
+                &body
+            )
+            .is_ok()
+        );
+    }
+    // The SPKI DER in hex (88 digits) too.
+    let spki = base64::engine::general_purpose::STANDARD
+        .decode(ed_public_spki())
+        .unwrap();
+    let spki_hex: String = spki.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(spki_hex.len(), 88);
+    WebhookVerifier::new()
+        .ed25519_public_key(&spki_hex)
+        .unwrap()
+        .verify(&h, &body)
+        .unwrap();
+    // HighLevel's published key, in hex.
+    let published =
+        ghl_runtime::webhooks::parse_ed25519_public_key(HIGHLEVEL_ED25519_PUBLIC_KEY).unwrap();
+    let published_hex: String = published
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        ghl_runtime::webhooks::parse_ed25519_public_key(&published_hex).unwrap(),
+        published
+    );
+    // 63 digits, or a non-hex digit: refused with a reason.
+    for bad in [&hex[1..], &format!("{}g", &hex[1..])] {
+        let err = WebhookVerifier::new().ed25519_public_key(bad).unwrap_err();
+        assert!(matches!(err, WebhookError::InvalidKey { .. }), "{err}");
+    }
+}

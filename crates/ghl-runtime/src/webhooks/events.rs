@@ -234,6 +234,18 @@ impl AppInstallEvent {
         }
     }
 
+    /// True when this event is about the app `app_id`: its `appId` equals `app_id`, which
+    /// may also be given as the app's OAuth client id (see
+    /// [`app_id_of`](crate::auth::app_id_of)). An event without an `appId` belongs to no
+    /// app known here: false.
+    ///
+    /// HighLevel signs every app's deliveries with the same key, so a webhook URL shared by
+    /// several apps receives their installs and uninstalls alike: act on this app's only.
+    pub fn is_for_app(&self, app_id: &str) -> bool {
+        let want = crate::auth::app_id_of(app_id);
+        !want.is_empty() && self.app_id.as_deref().is_some_and(|id| id.trim() == want)
+    }
+
     /// Whose installation this is: the location for a location install, the company for
     /// an agency install (`installType` `Company`, or only a `companyId`). `None` when the
     /// payload names neither.

@@ -25,15 +25,21 @@
 //! ```no_run
 //! use ghl_runtime::webhooks::{WebhookEvent, WebhookVerifier};
 //!
-//! # fn handle(headers: &ghl_runtime::webhooks::HeaderMap, body: &[u8]) {
+//! # fn handle(headers: &ghl_runtime::webhooks::HeaderMap, body: &[u8]) -> ghl_runtime::webhooks::StatusCode {
 //! let verifier = WebhookVerifier::new(); // HighLevel's published Ed25519 key
 //! match verifier.verify(headers, body) {
 //!     Ok(delivery) => match delivery.event {
 //!         WebhookEvent::ContactCreate(contact) => println!("new contact {}", contact.id),
 //!         other => println!("event {}", other.event_type().unwrap_or("?")),
 //!     },
-//!     Err(e) => eprintln!("rejected webhook: {e}"), // answer 401
+//!     Err(e) => {
+//!         // 200 for a duplicate (answering anything else makes HighLevel send it again),
+//!         // 401 for a forgery or a replay, ...
+//!         eprintln!("webhook not processed: {e}");
+//!         return e.status();
+//!     }
 //! }
+//! ghl_runtime::webhooks::StatusCode::OK
 //! # }
 //! ```
 //!
@@ -65,12 +71,18 @@
 //!     }
 //! }
 //!
-//! # fn handle(headers: &ghl_runtime::webhooks::HeaderMap, body: &[u8]) {
-//! let verifier = WebhookVerifier::new();
+//! # fn handle(headers: &ghl_runtime::webhooks::HeaderMap, body: &[u8]) -> ghl_runtime::webhooks::StatusCode {
+//! // Only this app's installs reach the hook: every app's deliveries carry the same
+//! // signature, so another app's UNINSTALL must not delete this app's tokens.
+//! let verifier = WebhookVerifier::new().app_id("66a0419a0dffa47fb5f8b22f-lz3k9d8q");
 //! match verifier.verify_with_hook(headers, body, &Installations) {
 //!     Ok(delivery) => println!("event {}", delivery.event.event_type().unwrap_or("?")),
-//!     Err(e) => eprintln!("{e}"), // 401 when rejected, 5xx when the hook failed
+//!     Err(e) => {
+//!         eprintln!("{e}");
+//!         return e.status(); // 200 for a duplicate, 401 when rejected, 500 when the hook failed
+//!     }
 //! }
+//! ghl_runtime::webhooks::StatusCode::OK
 //! # }
 //! ```
 //!
@@ -87,6 +99,9 @@ use serde_json::Value;
 mod events;
 pub use events::*;
 
+/// The status code type [`WebhookError::status`] returns (the `http` crate's, which axum
+/// and hyper answer with).
+pub use reqwest::StatusCode;
 /// The header map type [`WebhookVerifier::verify`] takes (the `http` crate's, as used by
 /// axum, hyper, reqwest and most Rust web frameworks).
 pub use reqwest::header::HeaderMap;
@@ -192,6 +207,41 @@ impl fmt::Display for WebhookError {
 }
 
 impl std::error::Error for WebhookError {}
+
+impl WebhookError {
+    /// The HTTP status to answer HighLevel with for this rejection.
+    ///
+    /// - `200 OK` for a [`Duplicate`](WebhookError::Duplicate): the delivery was already
+    ///   accepted (by this process or, with a shared [`DedupeStore`], another one); any
+    ///   other answer makes HighLevel deliver it again.
+    /// - `400 Bad Request` for an [`InvalidBody`](WebhookError::InvalidBody): genuinely
+    ///   signed but not a JSON object; a retry brings the same bytes.
+    /// - `500 Internal Server Error` for an [`InvalidKey`](WebhookError::InvalidKey): the
+    ///   receiver is misconfigured, not the delivery; HighLevel retries once it is fixed.
+    /// - `401 Unauthorized` for everything else: no, malformed or wrong signature, a stale
+    ///   or missing timestamp, a missing `webhookId` (forged or replayed deliveries).
+    ///
+    /// ```
+    /// use ghl_runtime::webhooks::{StatusCode, WebhookError};
+    /// let duplicate = WebhookError::Duplicate { webhook_id: "wh-1".to_owned() };
+    /// assert_eq!(duplicate.status(), StatusCode::OK);
+    /// assert_eq!(WebhookError::MissingSignature.status(), StatusCode::UNAUTHORIZED);
+    /// ```
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebhookError::Duplicate { .. } => StatusCode::OK,
+            WebhookError::InvalidBody { .. } => StatusCode::BAD_REQUEST,
+            WebhookError::InvalidKey { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            WebhookError::MissingSignature
+            | WebhookError::NoLegacyKey
+            | WebhookError::MalformedSignature { .. }
+            | WebhookError::BadSignature { .. }
+            | WebhookError::StaleTimestamp { .. }
+            | WebhookError::MissingTimestamp
+            | WebhookError::MissingWebhookId => StatusCode::UNAUTHORIZED,
+        }
+    }
+}
 
 /// Remembers accepted `webhookId`s to drop duplicates and replays.
 pub trait DedupeStore: Send + Sync {
@@ -309,6 +359,8 @@ pub struct WebhookVerifier {
     require_timestamp: bool,
     require_webhook_id: bool,
     dedupe: Option<Arc<dyn DedupeStore>>,
+    /// The app whose install events the hook of `verify_with_hook` sees.
+    app_id: Option<String>,
 }
 
 impl fmt::Debug for WebhookVerifier {
@@ -321,6 +373,7 @@ impl fmt::Debug for WebhookVerifier {
             .field("require_timestamp", &self.require_timestamp)
             .field("require_webhook_id", &self.require_webhook_id)
             .field("dedupe", &self.dedupe.is_some())
+            .field("app_id", &self.app_id)
             .finish()
     }
 }
@@ -331,7 +384,18 @@ impl Default for WebhookVerifier {
     }
 }
 
-/// Parses an Ed25519 public key given as base64 SPKI DER, base64 raw 32 bytes, or PEM.
+/// Parses an Ed25519 public key given as PEM, base64 SubjectPublicKeyInfo DER, base64 raw
+/// 32 bytes, or hex (64 digits: the raw key; 88: the SPKI DER).
+///
+/// ```
+/// use ghl_runtime::webhooks::parse_ed25519_public_key;
+/// let b64 = parse_ed25519_public_key("MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=")?;
+/// let hex = parse_ed25519_public_key(
+///     "8b61d1d6cacbe28d7c3bc0516bb815258ec6edbba96cddc7f40c09ac708388e8",
+/// )?;
+/// assert_eq!(b64, hex);
+/// # Ok::<(), ghl_runtime::webhooks::WebhookError>(())
+/// ```
 pub fn parse_ed25519_public_key(key: &str) -> Result<ed25519_dalek::VerifyingKey, WebhookError> {
     let body: String = key
         .lines()
@@ -341,11 +405,19 @@ pub fn parse_ed25519_public_key(key: &str) -> Result<ed25519_dalek::VerifyingKey
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|e| WebhookError::InvalidKey {
-            reason: format!("not base64: {e}"),
-        })?;
+    let hex = (body.len() == 64 || body.len() == 88)
+        .then(|| decode_hex(&body))
+        .flatten();
+    let der = match hex {
+        Some(bytes) => bytes,
+        None => base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .map_err(|e| WebhookError::InvalidKey {
+                reason: format!(
+                    "not PEM, base64 or hex ({e}); give the key as HighLevel publishes it"
+                ),
+            })?,
+    };
     let raw: &[u8] = if der.len() == 44 && der[..12] == ED25519_SPKI_PREFIX {
         &der[12..]
     } else if der.len() == 32 {
@@ -378,7 +450,24 @@ impl WebhookVerifier {
             require_timestamp: false,
             require_webhook_id: false,
             dedupe: Some(Arc::new(MemoryDedupeStore::new())),
+            app_id: None,
         }
+    }
+
+    /// This app's id (or its OAuth client id, `{appId}-{suffix}`): the hook of
+    /// [`verify_with_hook`](Self::verify_with_hook) then sees only this app's `INSTALL` and
+    /// `UNINSTALL` deliveries; another app's (or one naming no app) are returned without
+    /// calling it, and logged at debug.
+    ///
+    /// Set it whenever a hook deletes or mints tokens: HighLevel signs every app's
+    /// deliveries with the same key, so a webhook URL shared by several apps receives all
+    /// their uninstalls, and only the `appId` tells them apart. Without it the hook sees
+    /// every app's install events and must check
+    /// [`AppInstallEvent::is_for_app`] itself. [`App::verify_webhook`](crate::App::verify_webhook)
+    /// always checks, with the app's own id.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> WebhookVerifier {
+        self.app_id = Some(crate::auth::app_id_of(&app_id.into()).to_owned());
+        self
     }
 
     /// Replaces the Ed25519 keys with this one (base64 SPKI, base64 raw, or PEM).
@@ -567,6 +656,18 @@ impl WebhookVerifier {
     }
 }
 
+/// The bytes of a string of hex digit pairs; `None` when it is not one.
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |b: u8| (b as char).to_digit(16);
+    hex.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+        .collect()
+}
+
 /// A `timestamp` as HighLevel sends it: an RFC 3339 string, or a number of seconds or
 /// milliseconds since the epoch.
 fn parse_timestamp(value: &Value) -> Option<SystemTime> {
@@ -652,6 +753,19 @@ impl std::error::Error for VerifyWithHookError {
     }
 }
 
+impl VerifyWithHookError {
+    /// The HTTP status to answer HighLevel with: the rejection's
+    /// ([`WebhookError::status`]: 200 for a duplicate, 401 for a forgery or replay, ...),
+    /// or `500 Internal Server Error` when the hook failed, so that HighLevel delivers the
+    /// event again (its id was released for that).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            VerifyWithHookError::Rejected(e) => e.status(),
+            VerifyWithHookError::Hook { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl From<WebhookError> for VerifyWithHookError {
     fn from(e: WebhookError) -> Self {
         VerifyWithHookError::Rejected(e)
@@ -699,6 +813,18 @@ impl WebhookVerifier {
         hook: &dyn InstallHook,
     ) -> Result<VerifiedWebhook, VerifyWithHookError> {
         let delivery = self.verify_parts(ghl_signature, wh_signature, body)?;
+        if let (WebhookEvent::AppInstall(event) | WebhookEvent::AppUninstall(event), Some(app)) =
+            (&delivery.event, &self.app_id)
+        {
+            if !event.is_for_app(app) {
+                tracing::debug!(
+                    event_app_id = event.app_id.as_deref().unwrap_or(""),
+                    app_id = %app,
+                    "ghl: install event of another app; the hook is not called"
+                );
+                return Ok(delivery);
+            }
+        }
         let outcome = match &delivery.event {
             WebhookEvent::AppInstall(event) => hook.on_install(event),
             WebhookEvent::AppUninstall(event) => hook.on_uninstall(event),
