@@ -429,11 +429,14 @@ impl App {
     {
         let delivery = verifier
             .verify(headers, body)
+            .await
             .map_err(crate::webhooks::VerifyWithHookError::Rejected)?;
         match self.apply_install_event(&delivery.event).await {
             Ok(()) => Ok(delivery),
             Err(source) => {
-                verifier.release(&delivery);
+                if let Err(e) = verifier.release(&delivery).await {
+                    tracing::warn!(error = %e, "ghl: a delivery whose install event failed could not be released");
+                }
                 Err(crate::webhooks::VerifyWithHookError::Hook {
                     delivery: Box::new(delivery),
                     source: Box::new(source),

@@ -6,7 +6,6 @@
 //! without it these tests fail under `CI=true` and are skipped with a message otherwise.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,38 +17,14 @@ use ghl_runtime::{App, Client, Method, Request, RetryPolicy};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
+mod support;
+use support::{redis_url, unique_prefix};
+
 /// The token lifetime the mock grants.
 const LIFETIME: Duration = Duration::from_secs(5);
 
 /// One fleet test at a time: they measure time and count requests.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// The Redis URL, or `None` (with a message) when the tests are to be skipped.
-fn redis_url() -> Option<String> {
-    match std::env::var("GHL_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
-            "GHL_TEST_REDIS_URL is not set under CI=true: .ci/run starts redis-server and sets it; the Redis-backed tests cannot run"
-        ),
-        _ => {
-            // Past the harness's capture, so that the skip is seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: set GHL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/) to run the Redis-backed tests"
-            );
-            None
-        }
-    }
-}
-
-/// A key prefix no other test or run uses.
-fn unique_prefix(test: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("ghl-test:{test}:{}:{nanos}", std::process::id())
-}
 
 // ---------------------------------------------------------------------------------------
 // The mock API

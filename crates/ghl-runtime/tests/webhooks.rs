@@ -138,11 +138,11 @@ fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
     h
 }
 
-#[test]
-fn genuine_ed25519_delivery_is_accepted_and_typed() {
+#[tokio::test]
+async fn genuine_ed25519_delivery_is_accepted_and_typed() {
     let body = contact_body("wh-1", -5);
     let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
-    let v = verifier().verify(&h, &body).unwrap();
+    let v = verifier().verify(&h, &body).await.unwrap();
     assert_eq!(v.signature, SignatureKind::Ed25519);
     assert_eq!(v.webhook_id.as_deref(), Some("wh-1"));
     assert!(v.timestamp.is_some());
@@ -160,16 +160,16 @@ fn genuine_ed25519_delivery_is_accepted_and_typed() {
     assert!(!dbg.contains("jane@example.com"), "{dbg}");
 }
 
-#[test]
-fn genuine_legacy_rsa_delivery_is_accepted_when_alone() {
+#[tokio::test]
+async fn genuine_legacy_rsa_delivery_is_accepted_when_alone() {
     let body = contact_body("wh-rsa", -5);
     let h = headers(&[("x-wh-signature", rsa_sign(&body))]);
-    let v = verifier().verify(&h, &body).unwrap();
+    let v = verifier().verify(&h, &body).await.unwrap();
     assert_eq!(v.signature, SignatureKind::LegacyRsa);
 }
 
-#[test]
-fn a_bad_ed25519_signature_does_not_fall_back_to_rsa() {
+#[tokio::test]
+async fn a_bad_ed25519_signature_does_not_fall_back_to_rsa() {
     let body = contact_body("wh-2", -5);
     let forged = b64(&ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
         .sign(&body)
@@ -178,7 +178,7 @@ fn a_bad_ed25519_signature_does_not_fall_back_to_rsa() {
         ("x-ghl-signature", forged),
         ("x-wh-signature", rsa_sign(&body)),
     ]);
-    let err = verifier().verify(&h, &body).unwrap_err();
+    let err = verifier().verify(&h, &body).await.unwrap_err();
     assert_eq!(
         err,
         WebhookError::BadSignature {
@@ -187,35 +187,39 @@ fn a_bad_ed25519_signature_does_not_fall_back_to_rsa() {
     );
 }
 
-#[test]
-fn forged_signature_is_rejected() {
+#[tokio::test]
+async fn forged_signature_is_rejected() {
     let body = contact_body("wh-3", -5);
     let forged = b64(&ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
         .sign(&body)
         .to_bytes());
     let err = verifier()
         .verify(&headers(&[("x-ghl-signature", forged)]), &body)
+        .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::BadSignature { .. }), "{err:?}");
     // The production verifier (HighLevel's key) rejects a body signed by anyone else.
     let err = WebhookVerifier::new()
         .verify(&headers(&[("x-ghl-signature", ed_sign(&body))]), &body)
+        .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::BadSignature { .. }), "{err:?}");
 }
 
-#[test]
-fn altered_body_is_rejected_for_both_schemes() {
+#[tokio::test]
+async fn altered_body_is_rejected_for_both_schemes() {
     let body = contact_body("wh-4", -5);
     let mut altered = body.clone();
     let pos = altered.iter().position(|b| *b == b'J').unwrap();
     altered[pos] = b'K';
     let err = verifier()
         .verify(&headers(&[("x-ghl-signature", ed_sign(&body))]), &altered)
+        .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::BadSignature { .. }));
     let err = verifier()
         .verify(&headers(&[("x-wh-signature", rsa_sign(&body))]), &altered)
+        .await
         .unwrap_err();
     assert!(matches!(
         err,
@@ -232,40 +236,47 @@ fn altered_body_is_rejected_for_both_schemes() {
                 &headers(&[("x-ghl-signature", ed_sign(&body))]),
                 &reserialized
             )
+            .await
             .is_err()
     );
 }
 
-#[test]
-fn unsigned_and_malformed_are_rejected() {
+#[tokio::test]
+async fn unsigned_and_malformed_are_rejected() {
     let body = contact_body("wh-5", -5);
-    let err = verifier().verify(&HeaderMap::new(), &body).unwrap_err();
+    let err = verifier()
+        .verify(&HeaderMap::new(), &body)
+        .await
+        .unwrap_err();
     assert_eq!(err, WebhookError::MissingSignature);
     let err = verifier()
         .verify(
             &headers(&[("x-ghl-signature", "not base64!".to_owned())]),
             &body,
         )
+        .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::MalformedSignature { .. }));
     let err = verifier()
         .verify(&headers(&[("x-ghl-signature", b64(b"short"))]), &body)
+        .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::MalformedSignature { .. }));
     // Legacy header with no RSA key configured.
     let err = WebhookVerifier::new()
         .verify(&headers(&[("x-wh-signature", rsa_sign(&body))]), &body)
+        .await
         .unwrap_err();
     assert_eq!(err, WebhookError::NoLegacyKey);
 }
 
-#[test]
-fn replayed_delivery_is_rejected() {
+#[tokio::test]
+async fn replayed_delivery_is_rejected() {
     let v = verifier();
     let body = contact_body("wh-6", -5);
     let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
-    v.verify(&h, &body).unwrap();
-    let err = v.verify(&h, &body).unwrap_err();
+    v.verify(&h, &body).await.unwrap();
+    let err = v.verify(&h, &body).await.unwrap_err();
     assert_eq!(
         err,
         WebhookError::Duplicate {
@@ -276,15 +287,15 @@ fn replayed_delivery_is_rejected() {
     let store = Arc::new(MemoryDedupeStore::new());
     let a = verifier().dedupe_store(store.clone());
     let b = verifier().dedupe_store(store);
-    a.verify(&h, &body).unwrap();
+    a.verify(&h, &body).await.unwrap();
     assert!(matches!(
-        b.verify(&h, &body),
+        b.verify(&h, &body).await,
         Err(WebhookError::Duplicate { .. })
     ));
 }
 
-#[test]
-fn a_forged_delivery_does_not_poison_the_dedupe_store() {
+#[tokio::test]
+async fn a_forged_delivery_does_not_poison_the_dedupe_store() {
     let v = verifier();
     let body = contact_body("wh-7", -5);
     let forged = b64(&ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
@@ -292,18 +303,21 @@ fn a_forged_delivery_does_not_poison_the_dedupe_store() {
         .to_bytes());
     assert!(
         v.verify(&headers(&[("x-ghl-signature", forged)]), &body)
+            .await
             .is_err()
     );
     v.verify(&headers(&[("x-ghl-signature", ed_sign(&body))]), &body)
+        .await
         .unwrap();
 }
 
-#[test]
-fn timestamps_outside_the_window_are_rejected() {
+#[tokio::test]
+async fn timestamps_outside_the_window_are_rejected() {
     let v = verifier().timestamp_window(Duration::from_secs(60), Duration::from_secs(10));
     let old = contact_body("wh-8", -600);
     let err = v
         .verify(&headers(&[("x-ghl-signature", ed_sign(&old))]), &old)
+        .await
         .unwrap_err();
     assert!(
         matches!(err, WebhookError::StaleTimestamp { age_secs } if age_secs >= 599),
@@ -312,6 +326,7 @@ fn timestamps_outside_the_window_are_rejected() {
     let future = contact_body("wh-9", 600);
     let err = v
         .verify(&headers(&[("x-ghl-signature", ed_sign(&future))]), &future)
+        .await
         .unwrap_err();
     assert!(
         matches!(err, WebhookError::StaleTimestamp { age_secs } if age_secs < 0),
@@ -319,13 +334,13 @@ fn timestamps_outside_the_window_are_rejected() {
     );
 }
 
-#[test]
-fn missing_id_or_timestamp_can_be_required() {
+#[tokio::test]
+async fn missing_id_or_timestamp_can_be_required() {
     let body = serde_json::to_vec(&serde_json::json!({"type": "CampaignStatusUpdate", "id": "c1"}))
         .unwrap();
     let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
     // Accepted by default, as an unknown event holding the JSON.
-    let ok = verifier().verify(&h, &body).unwrap();
+    let ok = verifier().verify(&h, &body).await.unwrap();
     match ok.event {
         WebhookEvent::Unknown {
             event_type,
@@ -340,6 +355,7 @@ fn missing_id_or_timestamp_can_be_required() {
         verifier()
             .require_webhook_id(true)
             .verify(&h, &body)
+            .await
             .unwrap_err(),
         WebhookError::MissingWebhookId
     );
@@ -347,18 +363,23 @@ fn missing_id_or_timestamp_can_be_required() {
         verifier()
             .require_timestamp(true)
             .verify(&h, &body)
+            .await
             .unwrap_err(),
         WebhookError::MissingTimestamp
     );
 }
 
-#[test]
-fn errors_never_contain_the_body() {
+#[tokio::test]
+async fn errors_never_contain_the_body() {
     let body = contact_body("wh-10", -5);
     let errs = [
-        verifier().verify(&HeaderMap::new(), &body).unwrap_err(),
+        verifier()
+            .verify(&HeaderMap::new(), &body)
+            .await
+            .unwrap_err(),
         verifier()
             .verify(&headers(&[("x-ghl-signature", ed_sign(b"other"))]), &body)
+            .await
             .unwrap_err(),
     ];
     for e in errs {
@@ -371,13 +392,14 @@ fn errors_never_contain_the_body() {
             &headers(&[("x-ghl-signature", ed_sign(&garbage))]),
             &garbage,
         )
+        .await
         .unwrap_err();
     assert!(matches!(e, WebhookError::InvalidBody { .. }));
     assert!(!format!("{e} {e:?}").contains("jane"));
 }
 
-#[test]
-fn published_key_is_the_default_and_keys_can_rotate() {
+#[tokio::test]
+async fn published_key_is_the_default_and_keys_can_rotate() {
     let default = WebhookVerifier::new();
     assert!(format!("{default:?}").contains("ed25519_keys: 1"));
     // Adding a key keeps the published one.
@@ -387,6 +409,7 @@ fn published_key_is_the_default_and_keys_can_rotate() {
     let body = contact_body("wh-11", -5);
     rotated
         .verify(&headers(&[("x-ghl-signature", ed_sign(&body))]), &body)
+        .await
         .unwrap();
     // PEM and raw forms are accepted too.
     let pem = format!(
@@ -409,10 +432,16 @@ fn signed(value: &serde_json::Value) -> (HeaderMap, Vec<u8>) {
     (headers(&[("x-ghl-signature", ed_sign(&body))]), body)
 }
 
-/// A genuine delivery of `value`, verified and parsed.
+/// A genuine delivery of `value`, verified and parsed (outside any runtime: the
+/// typed-event tests are synchronous).
 fn deliver(value: serde_json::Value) -> WebhookEvent {
     let (h, body) = signed(&value);
-    verifier().verify(&h, &body).unwrap().event
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(verifier().verify(&h, &body))
+        .unwrap()
+        .event
 }
 
 fn with_type(mut value: serde_json::Value, event_type: &str) -> serde_json::Value {
@@ -1014,22 +1043,22 @@ impl RecordingHook {
 }
 
 impl InstallHook for RecordingHook {
-    fn on_install(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
+    async fn on_install(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
         self.record("install", event)
     }
 
-    fn on_uninstall(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
+    async fn on_uninstall(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
         self.record("uninstall", event)
     }
 }
 
-#[test]
-fn install_hook_runs_once_for_install_and_uninstall_only() {
+#[tokio::test]
+async fn install_hook_runs_once_for_install_and_uninstall_only() {
     let v = verifier();
     let hook = RecordingHook::default();
 
     let (h, body) = signed(&install_location());
-    let delivery = v.verify_with_hook(&h, &body, &hook).unwrap();
+    let delivery = v.verify_with_hook(&h, &body, &hook).await.unwrap();
     assert!(matches!(delivery.event, WebhookEvent::AppInstall(_)));
     assert_eq!(
         hook.calls(),
@@ -1043,10 +1072,10 @@ fn install_hook_runs_once_for_install_and_uninstall_only() {
     );
 
     let (h, body) = signed(&uninstall_location());
-    let delivery = v.verify_with_hook(&h, &body, &hook).unwrap();
+    let delivery = v.verify_with_hook(&h, &body, &hook).await.unwrap();
     assert!(matches!(delivery.event, WebhookEvent::AppUninstall(_)));
     let (h, body) = signed(&uninstall_company());
-    v.verify_with_hook(&h, &body, &hook).unwrap();
+    v.verify_with_hook(&h, &body, &hook).await.unwrap();
     let calls = hook.calls();
     assert_eq!(calls.len(), 3);
     assert_eq!(calls[1].kind, "uninstall");
@@ -1065,7 +1094,7 @@ fn install_hook_runs_once_for_install_and_uninstall_only() {
         json!({"type": "install", "locationId": "lower-case-is-not-install"}),
     ] {
         let (h, body) = signed(&other);
-        let delivery = v.verify_with_hook(&h, &body, &hook).unwrap();
+        let delivery = v.verify_with_hook(&h, &body, &hook).await.unwrap();
         assert!(!matches!(
             delivery.event,
             WebhookEvent::AppInstall(_) | WebhookEvent::AppUninstall(_)
@@ -1078,13 +1107,14 @@ fn install_hook_runs_once_for_install_and_uninstall_only() {
     again["webhookId"] = json!("wh-install-parts");
     let (_, body) = signed(&again);
     v.verify_parts_with_hook(Some(&ed_sign(&body)), None, &body, &hook)
+        .await
         .unwrap();
     assert_eq!(hook.calls().len(), 4);
     assert_eq!(hook.calls()[3].kind, "install");
 }
 
-#[test]
-fn install_hook_is_not_called_for_rejected_deliveries() {
+#[tokio::test]
+async fn install_hook_is_not_called_for_rejected_deliveries() {
     let v = verifier().timestamp_window(Duration::from_secs(60), Duration::from_secs(10));
     let hook = RecordingHook::default();
     let body = serde_json::to_vec(&uninstall_location()).unwrap();
@@ -1095,6 +1125,7 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
         .to_bytes());
     let err = v
         .verify_with_hook(&headers(&[("x-ghl-signature", forged)]), &body, &hook)
+        .await
         .unwrap_err();
     assert!(matches!(
         err,
@@ -1103,6 +1134,7 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
     // Unsigned.
     let err = v
         .verify_with_hook(&HeaderMap::new(), &body, &hook)
+        .await
         .unwrap_err();
     assert!(matches!(
         err,
@@ -1119,6 +1151,7 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
             &altered,
             &hook,
         )
+        .await
         .unwrap_err();
     assert!(matches!(err, VerifyWithHookError::Rejected(_)));
     // Stale.
@@ -1126,7 +1159,7 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
     old["timestamp"] = json!(now_rfc3339_offset(-600));
     old["webhookId"] = json!("wh-old");
     let (h, old_body) = signed(&old);
-    let err = v.verify_with_hook(&h, &old_body, &hook).unwrap_err();
+    let err = v.verify_with_hook(&h, &old_body, &hook).await.unwrap_err();
     assert!(matches!(
         err,
         VerifyWithHookError::Rejected(WebhookError::StaleTimestamp { .. })
@@ -1135,8 +1168,8 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
 
     // The genuine delivery runs the hook once; its replay is rejected without a call.
     let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
-    v.verify_with_hook(&h, &body, &hook).unwrap();
-    let err = v.verify_with_hook(&h, &body, &hook).unwrap_err();
+    v.verify_with_hook(&h, &body, &hook).await.unwrap();
+    let err = v.verify_with_hook(&h, &body, &hook).await.unwrap_err();
     assert!(matches!(
         err,
         VerifyWithHookError::Rejected(WebhookError::Duplicate { .. })
@@ -1145,14 +1178,14 @@ fn install_hook_is_not_called_for_rejected_deliveries() {
     assert!(err.to_string().contains("already processed"), "{err}");
 }
 
-#[test]
-fn a_failing_install_hook_lets_the_redelivery_through() {
+#[tokio::test]
+async fn a_failing_install_hook_lets_the_redelivery_through() {
     let v = verifier();
     let hook = RecordingHook::default();
     hook.fail_next.store(true, Ordering::SeqCst);
     let (h, body) = signed(&uninstall_location());
 
-    let err = v.verify_with_hook(&h, &body, &hook).unwrap_err();
+    let err = v.verify_with_hook(&h, &body, &hook).await.unwrap_err();
     match &err {
         VerifyWithHookError::Hook { delivery, source } => {
             assert_eq!(delivery.webhook_id.as_deref(), Some("wh-uninstall-loc"));
@@ -1170,11 +1203,11 @@ fn a_failing_install_hook_lets_the_redelivery_through() {
     assert!(std::error::Error::source(&err).is_some());
 
     // HighLevel's redelivery (same webhookId) is accepted and runs the hook again.
-    v.verify_with_hook(&h, &body, &hook).unwrap();
+    v.verify_with_hook(&h, &body, &hook).await.unwrap();
     assert_eq!(hook.calls().len(), 2);
     // After a success, the id is remembered again.
     assert!(matches!(
-        v.verify_with_hook(&h, &body, &hook),
+        v.verify_with_hook(&h, &body, &hook).await,
         Err(VerifyWithHookError::Rejected(
             WebhookError::Duplicate { .. }
         ))
@@ -1184,8 +1217,8 @@ fn a_failing_install_hook_lets_the_redelivery_through() {
 
 /// HighLevel signs every app's deliveries with the same key: with `app_id` set, another
 /// app's install events (or one naming no app) reach the caller but not the hook.
-#[test]
-fn install_hook_sees_only_this_apps_events() {
+#[tokio::test]
+async fn install_hook_sees_only_this_apps_events() {
     // Given as the client id (`{appId}-{suffix}`) or as the app id: the same app.
     for id in ["ve9EPM428h8vShlRW1KT-lx4k2m1p", "ve9EPM428h8vShlRW1KT"] {
         let v = verifier().app_id(id);
@@ -1198,16 +1231,17 @@ fn install_hook_sees_only_this_apps_events() {
         no_app["webhookId"] = json!(format!("wh-none-{id}"));
         for event in [other_app, no_app] {
             let (h, body) = signed(&event);
-            let delivery = v.verify_with_hook(&h, &body, &hook).unwrap();
+            let delivery = v.verify_with_hook(&h, &body, &hook).await.unwrap();
             assert!(matches!(delivery.event, WebhookEvent::AppUninstall(_)));
         }
         assert!(hook.calls().is_empty());
         let (h, body) = signed(&uninstall_location());
-        v.verify_with_hook(&h, &body, &hook).unwrap();
+        v.verify_with_hook(&h, &body, &hook).await.unwrap();
         assert_eq!(hook.calls().len(), 1);
         assert_eq!(hook.calls()[0].location_id.as_deref(), Some("loc-gone"));
     }
-    let install = match deliver(install_location()) {
+    let (h, body) = signed(&install_location());
+    let install = match verifier().verify(&h, &body).await.unwrap().event {
         WebhookEvent::AppInstall(e) => e,
         other => panic!("{other:?}"),
     };
@@ -1219,14 +1253,14 @@ fn install_hook_sees_only_this_apps_events() {
 
 /// Each rejection says which status to answer: 200 for a duplicate (anything else makes
 /// HighLevel deliver it again), 401 for forgeries and replays, 500 for a failed hook.
-#[test]
-fn rejections_name_the_status_to_answer() {
+#[tokio::test]
+async fn rejections_name_the_status_to_answer() {
     use ghl_runtime::webhooks::StatusCode;
     let v = verifier().timestamp_window(Duration::from_secs(60), Duration::from_secs(10));
     let body = contact_body("wh-status", -5);
     let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
-    v.verify(&h, &body).unwrap();
-    let duplicate = v.verify(&h, &body).unwrap_err();
+    v.verify(&h, &body).await.unwrap();
+    let duplicate = v.verify(&h, &body).await.unwrap_err();
     assert_eq!(duplicate.status(), StatusCode::OK);
     assert_eq!(
         VerifyWithHookError::Rejected(duplicate).status(),
@@ -1236,24 +1270,31 @@ fn rejections_name_the_status_to_answer() {
         .sign(&body)
         .to_bytes());
     let cases: Vec<(Result<_, WebhookError>, StatusCode)> = vec![
-        (v.verify(&HeaderMap::new(), &body), StatusCode::UNAUTHORIZED),
         (
-            v.verify(&headers(&[("x-ghl-signature", forged)]), &body),
+            v.verify(&HeaderMap::new(), &body).await,
             StatusCode::UNAUTHORIZED,
         ),
         (
-            v.verify(&headers(&[("x-ghl-signature", "abc".to_owned())]), &body),
+            v.verify(&headers(&[("x-ghl-signature", forged)]), &body)
+                .await,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            v.verify(&headers(&[("x-ghl-signature", "abc".to_owned())]), &body)
+                .await,
             StatusCode::UNAUTHORIZED,
         ),
         (
             v.verify(
                 &headers(&[("x-ghl-signature", ed_sign(&contact_body("wh-old", -600)))]),
                 &contact_body("wh-old", -600),
-            ),
+            )
+            .await,
             StatusCode::UNAUTHORIZED,
         ),
         (
-            v.verify(&headers(&[("x-ghl-signature", ed_sign(b"[1]"))]), b"[1]"),
+            v.verify(&headers(&[("x-ghl-signature", ed_sign(b"[1]"))]), b"[1]")
+                .await,
             StatusCode::BAD_REQUEST,
         ),
         (
@@ -1261,7 +1302,8 @@ fn rejections_name_the_status_to_answer() {
                 .require_webhook_id(true)
                 .ed25519_public_key(&ed_public_spki())
                 .unwrap()
-                .verify(&headers(&[("x-ghl-signature", ed_sign(b"{}"))]), b"{}"),
+                .verify(&headers(&[("x-ghl-signature", ed_sign(b"{}"))]), b"{}")
+                .await,
             StatusCode::UNAUTHORIZED,
         ),
     ];
@@ -1275,13 +1317,13 @@ fn rejections_name_the_status_to_answer() {
     let hook = RecordingHook::default();
     hook.fail_next.store(true, Ordering::SeqCst);
     let (h, body) = signed(&uninstall_location());
-    let failed = v.verify_with_hook(&h, &body, &hook).unwrap_err();
+    let failed = v.verify_with_hook(&h, &body, &hook).await.unwrap_err();
     assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 /// Keys given as hex, as the official SDKs accept them, beside PEM and base64.
-#[test]
-fn ed25519_keys_in_hex_are_accepted() {
+#[tokio::test]
+async fn ed25519_keys_in_hex_are_accepted() {
     let raw = ed_key().verifying_key().to_bytes();
     let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     let body = contact_body("wh-hex", -5);
@@ -1307,6 +1349,7 @@ fn ed25519_keys_in_hex_are_accepted() {
         .ed25519_public_key(&spki_hex)
         .unwrap()
         .verify(&h, &body)
+        .await
         .unwrap();
     // HighLevel's published key, in hex.
     let published =
@@ -1325,4 +1368,80 @@ fn ed25519_keys_in_hex_are_accepted() {
         let err = WebhookVerifier::new().ed25519_public_key(bad).unwrap_err();
         assert!(matches!(err, WebhookError::InvalidKey { .. }), "{err}");
     }
+}
+
+/// `handle` runs the handler once per delivery, answers a duplicate with 200, and
+/// releases a delivery whose handler failed so that the redelivery runs it again.
+#[tokio::test]
+async fn handle_runs_once_and_again_after_a_failure() {
+    use ghl_runtime::webhooks::{Handled, StatusCode};
+    use std::sync::atomic::AtomicUsize;
+    let v = verifier();
+    let runs = AtomicUsize::new(0);
+    let handler = |fail: bool| {
+        let runs = &runs;
+        move |delivery: ghl_runtime::webhooks::VerifiedWebhook| async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            assert!(matches!(delivery.event, WebhookEvent::ContactCreate(_)));
+            if fail { Err("database down") } else { Ok(()) }
+        }
+    };
+    let body = contact_body("wh-handle", -5);
+    let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
+
+    let failed = v.handle(&h, &body, handler(true)).await;
+    assert!(matches!(failed, Handled::Failed("database down")));
+    assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        failed.reason().unwrap(),
+        "the webhook handler failed: database down"
+    );
+    let done = v.handle(&h, &body, handler(false)).await;
+    assert!(done.is_done());
+    assert_eq!(done.status(), StatusCode::OK);
+    assert_eq!(done.reason(), None);
+    let duplicate = v.handle(&h, &body, handler(false)).await;
+    assert!(matches!(
+        duplicate,
+        Handled::Rejected(WebhookError::Duplicate { .. })
+    ));
+    assert_eq!(duplicate.status(), StatusCode::OK);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+
+    let forged = headers(&[("x-ghl-signature", ed_sign(b"{}"))]);
+    let rejected = v.handle(&forged, &body, handler(false)).await;
+    assert_eq!(rejected.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// A dedupe store that cannot answer (Redis down) refuses the delivery with a 500, so that
+/// HighLevel sends it again later, rather than handling it without knowing whether it was.
+#[tokio::test]
+async fn a_failing_dedupe_store_refuses_with_500() {
+    use ghl_runtime::webhooks::{DedupeFuture, DedupeStore, StatusCode};
+    struct Down;
+    impl DedupeStore for Down {
+        fn claim<'a>(&'a self, _: &'a str, _: Duration) -> DedupeFuture<'a, bool> {
+            Box::pin(async {
+                Err(WebhookError::DedupeStore {
+                    reason: "redis: connection refused".to_owned(),
+                })
+            })
+        }
+        fn release<'a>(&'a self, _: &'a str) -> DedupeFuture<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+    let v = verifier().dedupe_store(Arc::new(Down));
+    let body = contact_body("wh-down", -5);
+    let h = headers(&[("x-ghl-signature", ed_sign(&body))]);
+    let handled = v
+        .handle(&h, &body, |_| async { Ok::<(), String>(()) })
+        .await;
+    assert_eq!(handled.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = handled.reason().unwrap();
+    assert!(
+        text.contains("connection refused") && text.contains("5xx"),
+        "{text}"
+    );
 }

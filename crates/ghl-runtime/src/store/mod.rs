@@ -39,6 +39,9 @@ pub(crate) mod dir;
 mod redis_store;
 
 pub use dir::DirTokenStore;
+/// For the Redis dedupe store of `webhooks`.
+#[cfg(all(feature = "redis", feature = "webhooks"))]
+pub(crate) use redis_store::RedisFailure;
 #[cfg(feature = "redis")]
 pub use redis_store::{RedisRateLimit, RedisTokenStore};
 

@@ -288,6 +288,11 @@ impl RedisTokenStore {
         &self.conn
     }
 
+    /// The prefix of its keys (see [`prefix`](Self::prefix)).
+    pub fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The key of `owner`'s token set.
     pub fn tokens_key(&self, owner: &str) -> String {
         format!("{}:tokens:{owner}", self.prefix)
