@@ -6,18 +6,15 @@ use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::auth::{OAuthConfig, OAuthSession, SessionStore, SharedStore, TokenSet, UserType};
+use crate::auth::{
+    LocationMinter, OAuthConfig, OAuthSession, SessionStore, SharedStore, TokenSet, UserType,
+};
 use crate::store::{OwnerTokenStore, StoreFuture};
 use crate::{Client, ClientBuilder, Error, Result};
 
 /// Default time to live of a refresh lock: longer than a token call takes, short enough
 /// that a crashed holder does not stall the others for long.
 const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(20);
-
-/// Mints a location token from the agency's (`POST /oauth/locationToken`).
-pub(crate) trait LocationMinter: Send + Sync {
-    fn mint<'a>(&'a self, company_id: &'a str, location_id: &'a str) -> StoreFuture<'a, TokenSet>;
-}
 
 /// An OAuth app's clients for every owner (location or company) it is installed in, on
 /// one connection pool, rate limiter and retry budget, with the token sets in an
@@ -191,9 +188,10 @@ impl App {
     }
 
     /// The client of a location (sub-account), rate limited as that location. Its token
-    /// set is the store's entry for `location_id`; an expired location token without a
-    /// refresh token (minted from an agency token) is minted again from the agency token
-    /// stored for its company.
+    /// set is the store's entry for `location_id`. When that token set expires without a
+    /// refresh token (minted from an agency token), or its refresh is refused (revoked,
+    /// spent elsewhere), a location token is minted again, once, from the agency token
+    /// stored for its company; when that fails too, the error names both causes.
     pub fn location(&self, location_id: &str) -> Client {
         self.client_for(location_id, false)
     }
@@ -223,19 +221,20 @@ impl App {
         } else {
             UserType::Location
         };
-        let session = Arc::new(OAuthSession::new(
+        let mut session = OAuthSession::new(
             inner.config.clone().user_type(user_type),
             SessionStore::Shared(SharedStore {
                 store: inner.store.clone(),
                 owner: key.0.clone(),
                 lock_ttl: inner.lock_ttl,
                 lock_wait: inner.lock_wait,
-                minter: (!company).then(|| {
-                    Arc::new(AppMinter(Arc::downgrade(&self.inner))) as Arc<dyn LocationMinter>
-                }),
             }),
             None,
-        ));
+        );
+        if !company {
+            session.minter = Some(Arc::new(AppMinter(Arc::downgrade(&self.inner))));
+        }
+        let session = Arc::new(session);
         sessions.insert(key.clone(), Arc::downgrade(&session));
         inner.base.with_session(session, key.0)
     }

@@ -632,9 +632,17 @@ pub(crate) struct SharedStore {
     pub(crate) owner: std::sync::Arc<str>,
     pub(crate) lock_ttl: Duration,
     pub(crate) lock_wait: Duration,
-    /// Mints a new location token from the agency's when the stored one expired without
-    /// a refresh token.
-    pub(crate) minter: Option<std::sync::Arc<dyn crate::app::LocationMinter>>,
+}
+
+/// Mints a location token from the agency's (`POST /oauth/locationToken`): how a location
+/// session whose token expired without a refresh token, or whose refresh was refused,
+/// gets a new one.
+pub(crate) trait LocationMinter: Send + Sync {
+    fn mint<'a>(
+        &'a self,
+        company_id: &'a str,
+        location_id: &'a str,
+    ) -> crate::store::StoreFuture<'a, TokenSet>;
 }
 
 /// The OAuth state one client (and its clones) share.
@@ -644,6 +652,9 @@ pub(crate) struct OAuthSession {
     current: std::sync::RwLock<Option<std::sync::Arc<ActiveTokens>>>,
     pub(crate) refresh_lock: tokio::sync::Mutex<()>,
     pub(crate) refreshes: AtomicU64,
+    /// For a location session: mints its token again from the agency's (see
+    /// [`LocationMinter`]).
+    pub(crate) minter: Option<std::sync::Arc<dyn LocationMinter>>,
 }
 
 impl OAuthSession {
@@ -660,6 +671,7 @@ impl OAuthSession {
             ),
             refresh_lock: tokio::sync::Mutex::new(()),
             refreshes: AtomicU64::new(0),
+            minter: None,
         }
     }
 

@@ -790,21 +790,17 @@ impl Client {
             session.set(current.clone());
             return Ok(current);
         }
-        let Some(refresh_token) = current.refresh_token.clone() else {
-            return Err(Error::config(
-                "the OAuth access token expired and there is no refresh token; authorize the app again",
-            ));
+        let owner = current
+            .owner()
+            .map_or_else(|| "this client".to_owned(), str::to_owned);
+        let mut tokens = match self.refresh_grant(session, &current).await {
+            Some(Ok(tokens)) => tokens,
+            Some(Err(e)) if is_refusal(&e) => {
+                self.mint_again(session, &owner, &current, Some(e)).await?
+            }
+            Some(Err(e)) => return Err(e),
+            None => self.mint_again(session, &owner, &current, None).await?,
         };
-        let mut tokens = self
-            .token_call(
-                &session
-                    .config
-                    .token_form(Grant::Refresh(refresh_token.expose())),
-            )
-            .await?;
-        if tokens.refresh_token.is_none() {
-            tokens.refresh_token = Some(refresh_token);
-        }
         if tokens.location_id.is_none() && tokens.company_id.is_none() {
             tokens.location_id = current.location_id.clone();
             tokens.company_id = current.company_id.clone();
@@ -890,46 +886,23 @@ impl Client {
             return Err(not_installed(owner));
         };
         let spent = current.fencing_token().clone();
-        let mut tokens = match current.refresh_token.clone() {
-            Some(refresh_token) => {
-                let answer = self
-                    .token_call(
-                        &session
-                            .config
-                            .token_form(Grant::Refresh(refresh_token.expose())),
-                    )
-                    .await;
-                match answer {
-                    Ok(mut tokens) => {
-                        if tokens.refresh_token.is_none() {
-                            tokens.refresh_token = Some(refresh_token);
-                        }
-                        tokens
-                    }
-                    Err(e) => {
-                        // Refused because another holder (after our lock expired) spent it
-                        // first? Then the store has the winner's tokens.
-                        if let Ok(Some(now)) = shared.store.load(owner).await {
-                            if now.fencing_token() != &spent {
-                                session.set(now.clone());
-                                return Ok(now);
-                            }
-                        }
-                        return Err(e);
+        let mut tokens = match self.refresh_grant(session, &current).await {
+            Some(Ok(tokens)) => tokens,
+            Some(Err(e)) => {
+                // Refused because another holder (after our lock expired) spent it first?
+                // Then the store has the winner's tokens.
+                if let Ok(Some(now)) = shared.store.load(owner).await {
+                    if now.fencing_token() != &spent {
+                        session.set(now.clone());
+                        return Ok(now);
                     }
                 }
+                if !is_refusal(&e) {
+                    return Err(e);
+                }
+                self.mint_again(session, owner, &current, Some(e)).await?
             }
-            None => match (&shared.minter, current.company_id.as_deref()) {
-                // A location token minted from the agency's: mint it again.
-                (Some(minter), Some(company_id)) if current.location_id.is_some() => {
-                    minter.mint(company_id, owner).await?
-                }
-                _ => {
-                    return Err(Error::config(format!(
-                        "the OAuth access token of {owner} expired and there is no refresh token; authorize the app again"
-                    )));
-                }
-            },
+            None => self.mint_again(session, owner, &current, None).await?,
         };
         if tokens.location_id.is_none() && tokens.company_id.is_none() {
             tokens.location_id = current.location_id.clone();
@@ -978,6 +951,79 @@ impl Client {
         Ok(tokens)
     }
 
+    /// Trades `current`'s refresh token for a new token set (keeping the refresh token
+    /// when the answer brings none); `None` when it has no refresh token.
+    async fn refresh_grant(
+        &self,
+        session: &OAuthSession,
+        current: &TokenSet,
+    ) -> Option<Result<TokenSet>> {
+        let refresh_token = current.refresh_token.clone()?;
+        let answer = self
+            .token_call(
+                &session
+                    .config
+                    .token_form(Grant::Refresh(refresh_token.expose())),
+            )
+            .await;
+        Some(answer.map(|mut tokens| {
+            if tokens.refresh_token.is_none() {
+                tokens.refresh_token = Some(refresh_token);
+            }
+            tokens
+        }))
+    }
+
+    /// A location's token minted again from its company's agency token, once: after its
+    /// refresh was `refused`, or when it expired without a refresh token (`None`). Fails
+    /// naming both causes when that is not possible or fails too.
+    async fn mint_again(
+        &self,
+        session: &OAuthSession,
+        owner: &str,
+        current: &TokenSet,
+        refused: Option<Error>,
+    ) -> Result<TokenSet> {
+        let why = match &refused {
+            Some(e) => format!("its refresh was refused ({e})"),
+            None => "it expired and there is no refresh token".to_owned(),
+        };
+        let target = (
+            &session.minter,
+            current.company_id.as_deref(),
+            current.location_id.as_deref(),
+        );
+        let (Some(minter), Some(company_id), Some(location_id)) = target else {
+            return match refused {
+                Some(e) => Err(e),
+                None => Err(Error::config(format!(
+                    "the OAuth access token of {owner} expired and there is no refresh token; authorize the app again"
+                ))),
+            };
+        };
+        match minter.mint(company_id, location_id).await {
+            Ok(mut tokens) => {
+                tracing::info!(
+                    owner,
+                    company_id,
+                    "ghl: location token minted again from the agency token ({})",
+                    if refused.is_some() {
+                        "refresh refused"
+                    } else {
+                        "no refresh token"
+                    }
+                );
+                if tokens.company_id.is_none() {
+                    tokens.company_id = Some(company_id.to_owned());
+                }
+                Ok(tokens)
+            }
+            Err(mint) => Err(Error::config(format!(
+                "the OAuth tokens of {owner} could not be renewed: {why}, and minting a location token from company {company_id}'s agency token failed too ({mint}); have the location (or the agency) authorize the app again"
+            ))),
+        }
+    }
+
     /// `POST /oauth/token` with a form; no Authorization header.
     async fn token_call(&self, form: &[(&'static str, String)]) -> Result<TokenSet> {
         let request = Request::new(
@@ -1020,20 +1066,27 @@ impl Client {
 
     /// Agency → location: a client for one location, sharing this client's connection
     /// pool, rate limiter and settings. The location token set is kept in `store` and
-    /// refreshed with this client's OAuth app credentials when it has a refresh token.
+    /// refreshed with this client's OAuth app credentials when it has a refresh token;
+    /// when it has none, or its refresh is refused, a new one is minted with this
+    /// (agency) client's token, so the location client keeps working as long as the
+    /// agency's installation does.
     pub async fn location_client(
         &self,
         company_id: &str,
         location_id: &str,
         store: Arc<dyn TokenStore>,
     ) -> Result<Client> {
-        let tokens = self.location_token(company_id, location_id).await?;
+        let mut tokens = self.location_token(company_id, location_id).await?;
+        if tokens.company_id.is_none() {
+            tokens.company_id = Some(company_id.to_owned());
+        }
         store.save(&tokens)?;
         let config = match &self.inner.auth {
             Credentials::OAuth(s) => s.config.clone().user_type(crate::auth::UserType::Location),
             _ => OAuthConfig::new("", "").user_type(crate::auth::UserType::Location),
         };
-        let session = OAuthSession::new(config, SessionStore::Single(store), Some(tokens));
+        let mut session = OAuthSession::new(config, SessionStore::Single(store), Some(tokens));
+        session.minter = Some(Arc::new(AgencyMinter(self.clone())));
         Ok(self.with_session(Arc::new(session), Arc::from(location_id)))
     }
 
@@ -1511,6 +1564,26 @@ fn split_response(mut response: reqwest::Response) -> (u16, HeaderMap, reqwest::
 
 /// No token set is stored for `owner`.
 #[cold]
+/// True when the token endpoint refused a grant (`invalid_grant`: a refresh token spent,
+/// revoked or unknown), as opposed to failing to answer.
+fn is_refusal(e: &Error) -> bool {
+    matches!(e.status(), Some(400 | 401 | 403 | 422))
+}
+
+/// Mints a location's token with an agency client's token (for
+/// [`Client::location_client`]).
+struct AgencyMinter(Client);
+
+impl crate::auth::LocationMinter for AgencyMinter {
+    fn mint<'a>(
+        &'a self,
+        company_id: &'a str,
+        location_id: &'a str,
+    ) -> crate::store::StoreFuture<'a, TokenSet> {
+        Box::pin(self.0.location_token(company_id, location_id))
+    }
+}
+
 fn not_installed(owner: &str) -> Error {
     Error::config(format!(
         "no OAuth tokens are stored for {owner}: the app is not installed there (App::install), or was uninstalled"

@@ -269,6 +269,68 @@ async fn an_expired_location_token_is_minted_again_from_the_agency_token() {
     assert_eq!(stored.company_id.as_deref(), Some("comp-1"));
 }
 
+/// A location whose refresh is refused (revoked, or spent by a process that crashed
+/// before saving) is minted again from the agency token, once, and the call goes through;
+/// when the agency token cannot mint either, the error names both causes.
+#[tokio::test]
+async fn a_refused_location_refresh_falls_back_to_the_agency_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=rt-dead"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_grant", "error_description": "Invalid grant: refresh token is invalid"
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/locationToken"))
+        .and(header("authorization", "Bearer agency-at"))
+        .and(body_string_contains("locationId=loc-7"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "access_token": "loc-at-2", "expires_in": 86399, "locationId": "loc-7"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer loc-at-2"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let store = Arc::new(MemoryOwnerStore::new());
+    let mut agency = TokenSet::new("agency-at", Duration::from_secs(86_399));
+    agency.company_id = Some("comp-1".to_owned());
+    store.insert("comp-1", agency);
+    let mut dead = stale("loc-at-1", "rt-dead", "loc-7");
+    dead.company_id = Some("comp-1".to_owned());
+    store.insert("loc-7", dead.clone());
+    let app = app(&server, store.clone());
+    let client = app.location("loc-7");
+    for _ in 0..3 {
+        client.send_empty(get()).await.unwrap();
+    }
+    let stored = store.get("loc-7").unwrap();
+    assert_eq!(stored.access_token.expose(), "loc-at-2");
+    assert_eq!(stored.company_id.as_deref(), Some("comp-1"));
+
+    // No agency token stored for the company: both causes are named, no secret.
+    let mut orphan = dead;
+    orphan.company_id = Some("comp-gone".to_owned());
+    store.insert("loc-8", orphan);
+    let err = app.location("loc-8").send_empty(get()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("its refresh was refused"), "{text}");
+    assert!(text.contains("POST /oauth/token"), "{text}");
+    assert!(text.contains("comp-gone"), "{text}");
+    assert!(text.contains("authorize the app again"), "{text}");
+    assert!(
+        !text.contains("rt-dead") && !text.contains(SECRET),
+        "{text}"
+    );
+}
+
 /// Bulk minting stores a token per location and reports the failures.
 #[tokio::test]
 async fn location_tokens_are_minted_in_bulk() {

@@ -376,6 +376,58 @@ async fn agency_token_mints_a_location_client() {
     );
 }
 
+/// `location_client` on an agency token (the README's way to reach a sub-account): when
+/// the location token expires, it is minted again with the agency token, not refused with
+/// "authorize the app again".
+#[tokio::test]
+async fn a_location_client_mints_again_when_its_token_expires() {
+    let server = MockServer::start().await;
+    let minted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let m = minted.clone();
+    Mock::given(method("POST"))
+        .and(path("/oauth/locationToken"))
+        .and(header("authorization", "Bearer agency-at"))
+        .and(body_string_contains("locationId=loc-9"))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = m.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // The first token is already stale; the second lives a day.
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({
+                "access_token": format!("loc-at-{n}"),
+                "expires_in": if n == 0 { 0 } else { 86399 },
+                "locationId": "loc-9"
+            }))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer loc-at-1"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let agency = Client::builder()
+        .oauth(
+            config().user_type(UserType::Company),
+            Arc::new(MemoryTokenStore::with_tokens(
+                TokenSet::new("agency-at", Duration::from_secs(80_000)).with_refresh_token("rt"),
+            )),
+        )
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let store = Arc::new(MemoryTokenStore::new());
+    let location = agency
+        .location_client("comp-1", "loc-9", store.clone())
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        location.send_empty(get()).await.unwrap();
+    }
+    assert_eq!(minted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let saved = store.current().unwrap();
+    assert_eq!(saved.access_token.expose(), "loc-at-1");
+    assert_eq!(saved.company_id.as_deref(), Some("comp-1"));
+}
+
 #[tokio::test]
 async fn failed_refresh_reports_without_secrets() {
     let server = MockServer::start().await;
