@@ -1261,8 +1261,8 @@ impl Client {
                         Some(admitted) => admitted,
                         None => Box::pin(slot.acquire()).await,
                     };
-                    if let Err(Refusal::Daily) = admitted {
-                        return Err(daily_quota_exhausted(request));
+                    if let Err(Refusal::Daily(retry_after)) = admitted {
+                        return Err(daily_quota_exhausted(request, retry_after));
                     }
                 }
                 // Built for every attempt (retries are rare, and wait far longer than
@@ -1593,11 +1593,11 @@ fn not_installed(owner: &str) -> Error {
 /// The daily quota of the call's owner is used up.
 #[cold]
 #[inline(never)]
-fn daily_quota_exhausted(request: &Request) -> Error {
+fn daily_quota_exhausted(request: &Request, retry_after: Option<Duration>) -> Error {
     Error::RateLimited {
         method: request.method.clone(),
         path: request.path_template,
-        retry_after: None,
+        retry_after,
         daily: true,
     }
 }

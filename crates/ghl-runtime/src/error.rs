@@ -58,7 +58,8 @@ pub enum Error {
         method: Method,
         /// Spec path template of the call.
         path: &'static str,
-        /// How long the server asked to wait (`Retry-After`), when it said.
+        /// How long the server asked to wait (`Retry-After`), or with `daily`, how long
+        /// until the daily quota returns (`X-RateLimit-Daily-Reset`), when it said.
         retry_after: Option<Duration>,
         /// True when the daily quota (`X-RateLimit-Daily-Remaining: 0`) is exhausted.
         daily: bool,
@@ -327,10 +328,17 @@ impl fmt::Display for Error {
                 daily,
             } => {
                 if *daily {
-                    write!(
-                        f,
-                        "{method} {path}: the daily request quota for this location/company is used up; wait until it resets (midnight) or spread calls over time"
-                    )
+                    match retry_after {
+                        Some(d) => write!(
+                            f,
+                            "{method} {path}: the daily request quota for this location/company is used up; it resets in {}; spread calls over the day",
+                            humantime::format_duration(Duration::from_secs(d.as_secs()))
+                        ),
+                        None => write!(
+                            f,
+                            "{method} {path}: the daily request quota for this location/company is used up; wait until it resets (midnight) or spread calls over time"
+                        ),
+                    }
                 } else {
                     match retry_after {
                         Some(d) => write!(
@@ -858,6 +866,16 @@ mod tests {
                 },
                 &["daily request quota", "wait until it resets"],
                 &[],
+            ),
+            (
+                Error::RateLimited {
+                    method: get(),
+                    path: "/contacts/",
+                    retry_after: Some(Duration::from_millis(7_200_400)),
+                    daily: true,
+                },
+                &["daily request quota", "it resets in 2h"],
+                &["midnight"],
             ),
             (
                 Error::Unauthorized {

@@ -9,7 +9,9 @@
 //!   the local quota is replaced by the server's;
 //! - `X-RateLimit-Remaining: 0`: calls for that owner wait one interval;
 //! - `X-RateLimit-Daily-Remaining: 0`: calls fail at once with
-//!   [`Error::RateLimited`](crate::Error::RateLimited) (`daily: true`) for a while.
+//!   [`Error::RateLimited`](crate::Error::RateLimited) (`daily: true`) until the time
+//!   `X-RateLimit-Daily-Reset` names (for a minute when it names none, then the next
+//!   answer says again).
 //!
 //! The last limits the server reported are readable with [`RateLimiter::snapshot`] or
 //! [`Client::rate_limits`](crate::Client::rate_limits). One limiter can be shared by several
@@ -32,8 +34,13 @@ type DirectLimiter = Gcra<
     governor::middleware::NoOpMiddleware<<DefaultClock as Clock>::Instant>,
 >;
 
-/// How long a daily-quota exhaustion blocks calls before the client tries again.
+/// How long a daily-quota exhaustion blocks calls before the client tries again, when the
+/// server does not say when the quota returns.
 const DAILY_BLOCK: Duration = Duration::from_secs(60);
+
+/// The longest a daily-quota exhaustion blocks calls, whatever the server says: a day and
+/// an hour (a reset further away is a misread header, not a quota).
+const DAILY_BLOCK_MAX: Duration = Duration::from_secs(25 * 3600);
 
 /// The local quota of a [`RateLimiter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +61,7 @@ impl Default for RateLimitConfig {
 }
 
 /// The rate-limit headers of the last response seen for one owner.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RateLimitSnapshot {
     /// `X-RateLimit-Max`: requests allowed per interval.
@@ -66,6 +74,9 @@ pub struct RateLimitSnapshot {
     pub daily_limit: Option<u64>,
     /// `X-RateLimit-Daily-Remaining`.
     pub daily_remaining: Option<u64>,
+    /// `X-RateLimit-Daily-Reset`: when the daily quota returns (see
+    /// [`parse_reset`](RateLimitSnapshot::parse_reset) for the forms read).
+    pub daily_reset: Option<SystemTime>,
     /// When the response was received.
     pub observed_at: SystemTime,
 }
@@ -87,6 +98,7 @@ impl RateLimitSnapshot {
         static INTERVAL: HeaderName = HeaderName::from_static("x-ratelimit-interval-milliseconds");
         static DAILY_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit-daily");
         static DAILY_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-daily-remaining");
+        static DAILY_RESET: HeaderName = HeaderName::from_static("x-ratelimit-daily-reset");
         fn num<T: std::str::FromStr>(headers: &HeaderMap, name: &HeaderName) -> Option<T> {
             headers
                 .get(name)
@@ -98,11 +110,17 @@ impl RateLimitSnapshot {
         let interval = num::<u64>(headers, &INTERVAL).map(Duration::from_millis);
         let daily_limit = num(headers, &DAILY_LIMIT);
         let daily_remaining = num(headers, &DAILY_REMAINING);
+        let observed_at = SystemTime::now();
+        let daily_reset = headers
+            .get(&DAILY_RESET)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| RateLimitSnapshot::parse_reset(v, observed_at));
         if max.is_none()
             && remaining.is_none()
             && interval.is_none()
             && daily_limit.is_none()
             && daily_remaining.is_none()
+            && daily_reset.is_none()
         {
             return None;
         }
@@ -112,8 +130,43 @@ impl RateLimitSnapshot {
             interval,
             daily_limit,
             daily_remaining,
-            observed_at: SystemTime::now(),
+            daily_reset,
+            observed_at,
         })
+    }
+
+    /// Reads a reset time as rate-limit headers give it (HighLevel does not document the
+    /// form of `X-RateLimit-Daily-Reset`, so every common one is read, each by its one
+    /// obvious reading): a Unix time in milliseconds (13 digits and more) or in seconds
+    /// (10 to 12 digits), a number of seconds from `now` (fewer digits), or an RFC 3339
+    /// time. `None` for anything else.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use ghl_runtime::ratelimit::RateLimitSnapshot;
+    /// let now = UNIX_EPOCH + Duration::from_secs(1_765_000_000);
+    /// let at = UNIX_EPOCH + Duration::from_secs(1_765_065_600);
+    /// assert_eq!(RateLimitSnapshot::parse_reset("1765065600000", now), Some(at));
+    /// assert_eq!(RateLimitSnapshot::parse_reset("1765065600", now), Some(at));
+    /// assert_eq!(RateLimitSnapshot::parse_reset("65600", now), Some(at));
+    /// assert_eq!(RateLimitSnapshot::parse_reset("2025-12-07T00:00:00Z", now), Some(at));
+    /// assert_eq!(RateLimitSnapshot::parse_reset("tomorrow", now), None);
+    /// ```
+    pub fn parse_reset(value: &str, now: SystemTime) -> Option<SystemTime> {
+        let value = value.trim();
+        if let Ok(n) = value.parse::<f64>() {
+            if !n.is_finite() || n < 0.0 {
+                return None;
+            }
+            return Some(if n >= 1e12 {
+                std::time::UNIX_EPOCH + Duration::from_secs_f64(n / 1000.0)
+            } else if n >= 1e9 {
+                std::time::UNIX_EPOCH + Duration::from_secs_f64(n)
+            } else {
+                now + Duration::from_secs_f64(n)
+            });
+        }
+        crate::timestamp::parse_timestamp(value)
     }
 }
 
@@ -151,8 +204,8 @@ pub trait SharedQuota: Send + Sync {
 /// Why [`RateLimiter::acquire`] refused a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// The daily quota is exhausted.
-    Daily,
+    /// The daily quota is exhausted; it returns after this long, when known.
+    Daily(Option<Duration>),
 }
 
 struct OwnerState {
@@ -160,7 +213,18 @@ struct OwnerState {
     gcra: Arc<DirectLimiter>,
     pause_until: Option<Instant>,
     daily_block_until: Option<Instant>,
+    /// Whether `daily_block_until` is the server's reset time (not a guess).
+    daily_reset_known: bool,
     snapshot: Option<RateLimitSnapshot>,
+}
+
+impl OwnerState {
+    /// How long until the daily quota returns, when the server said.
+    fn daily_retry_after(&self, now: Instant) -> Option<Duration> {
+        self.daily_block_until
+            .filter(|_| self.daily_reset_known)
+            .map(|until| until.saturating_duration_since(now))
+    }
 }
 
 /// The pacing state of one owner. A client whose owner is fixed keeps its slot and
@@ -181,6 +245,7 @@ impl OwnerSlot {
                 gcra: make_gcra(config.max_requests, config.interval),
                 pause_until: None,
                 daily_block_until: None,
+                daily_reset_known: false,
                 snapshot: None,
             }),
         }
@@ -202,7 +267,7 @@ impl OwnerSlot {
             let now = Instant::now();
             if let Some(until) = s.daily_block_until {
                 if until > now {
-                    return Some(Err(Refusal::Daily));
+                    return Some(Err(Refusal::Daily(s.daily_retry_after(now))));
                 }
                 s.daily_block_until = None;
             }
@@ -227,7 +292,7 @@ impl OwnerSlot {
                 let mut s = self.state();
                 if let Some(until) = s.daily_block_until {
                     if until > now {
-                        return Err(Refusal::Daily);
+                        return Err(Refusal::Daily(s.daily_retry_after(now)));
                     }
                     s.daily_block_until = None;
                 }
@@ -272,7 +337,7 @@ impl OwnerSlot {
             let (max, interval) = self.state().quota;
             match shared.admit(owner, max, interval).await {
                 Ok(Admission::Admitted) => return Ok(()),
-                Ok(Admission::DailyExhausted) => return Err(Refusal::Daily),
+                Ok(Admission::DailyExhausted) => return Err(Refusal::Daily(None)),
                 Ok(Admission::Wait(wait)) => {
                     tracing::trace!(
                         wait_ms = wait.as_millis() as u64,
@@ -323,7 +388,14 @@ impl OwnerSlot {
             self.share_pause(interval);
         }
         if snap.daily_remaining == Some(0) {
-            s.daily_block_until = Some(now + DAILY_BLOCK);
+            // Until the reset the server names (when it is ahead and plausible), else a
+            // minute, after which the next answer says again.
+            let until_reset = snap
+                .daily_reset
+                .and_then(|at| at.duration_since(snap.observed_at).ok())
+                .filter(|d| !d.is_zero() && *d <= DAILY_BLOCK_MAX);
+            s.daily_block_until = Some(now + until_reset.unwrap_or(DAILY_BLOCK));
+            s.daily_reset_known = until_reset.is_some();
         }
         s.snapshot = Some(snap);
     }
@@ -481,6 +553,38 @@ mod tests {
         h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("10"));
         loc.observe(&h);
-        assert_eq!(loc.acquire().await, Err(Refusal::Daily));
+        assert_eq!(loc.acquire().await, Err(Refusal::Daily(None)));
+    }
+
+    #[tokio::test]
+    async fn the_daily_reset_says_when_calls_resume() {
+        let l = RateLimiter::default();
+        let loc = l.slot("loc");
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-daily-reset", HeaderValue::from_static("7200"));
+        loc.observe(&h);
+        let snap = l.snapshot("loc").unwrap();
+        let ahead = snap
+            .daily_reset
+            .unwrap()
+            .duration_since(snap.observed_at)
+            .unwrap();
+        assert_eq!(ahead, Duration::from_secs(7200));
+        // Refused with the time left, not the one-minute guess.
+        match loc.try_acquire() {
+            Some(Err(Refusal::Daily(Some(left)))) => {
+                assert!(left > Duration::from_secs(7190) && left <= Duration::from_secs(7200));
+            }
+            other => panic!("{other:?}"),
+        }
+        // An absolute reset in the past, or days away, is not believed: a minute.
+        let l = RateLimiter::default();
+        let loc = l.slot("loc");
+        for reset in ["1000000000", "99999999"] {
+            h.insert("x-ratelimit-daily-reset", HeaderValue::from_static(reset));
+            loc.observe(&h);
+            assert_eq!(loc.try_acquire(), Some(Err(Refusal::Daily(None))));
+        }
     }
 }

@@ -365,3 +365,36 @@ async fn daily_quota_exhaustion_fails_fast() {
     assert!(err.to_string().contains("daily"));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// `X-RateLimit-Daily-Reset` says when the daily quota returns: calls are refused until
+/// then (not retried after a minute's guess), and the error says how long.
+#[tokio::test]
+async fn the_daily_reset_header_says_when_calls_resume() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-RateLimit-Daily-Remaining", "0")
+                .insert_header("X-RateLimit-Daily-Reset", "5400"),
+        )
+        .mount(&server)
+        .await;
+    let client = client_with(&server, fast_retries());
+    client.send_empty(get()).await.unwrap();
+    let err = client.send_empty(get()).await.unwrap_err();
+    match &err {
+        Error::RateLimited {
+            daily: true,
+            retry_after: Some(left),
+            ..
+        } => assert!(
+            *left > Duration::from_secs(5390) && *left <= Duration::from_secs(5400),
+            "{left:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("it resets in 1h 29m"), "{err}");
+    let snap = client.rate_limits().unwrap();
+    assert!(snap.daily_reset.is_some());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
