@@ -81,16 +81,10 @@ fn cargo_test(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Resu
 pub fn run() -> anyhow::Result<ExitCode> {
     let root = regen::workspace_root();
 
-    cargo(
-        &root,
-        &[
-            "build",
-            "--quiet",
-            "--manifest-path",
-            "tests/downstream/Cargo.toml",
-        ],
-    )?;
-    println!("downstream crate builds against ghl-blogs alone");
+    downstream_build(&root)?;
+    println!(
+        "downstream crate builds against ghl-blogs alone, dependencies resolved afresh, without a warning"
+    );
 
     // The fixture specs' crates are snapshotted by the tests; here they must also compile.
     let fixtures = root.join("target").join("fixture-specs");
@@ -145,6 +139,77 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // Last, so its summary closes the output.
     cargo_test(&root, &["test", "--workspace", "--locked"], &envs)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new user's first build: `tests/downstream` (a program depending on `ghl-blogs` alone)
+/// copied to `target/downstream-fresh`, its dependencies resolved afresh as `cargo add`
+/// would (the newest compatible releases, not the workspace's lock), then built. Fails when
+/// the build prints a warning: what a new user's build prints is what this sees.
+fn downstream_build(root: &Path) -> anyhow::Result<()> {
+    let from = root.join("tests").join("downstream");
+    // Two levels below the root, like the original, so its relative path dependency holds.
+    let dir = root.join("target").join("downstream-fresh");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    copy_tree(&from.join("src"), &dir.join("src"))?;
+    std::fs::copy(from.join("Cargo.toml"), dir.join("Cargo.toml"))
+        .with_context(|| format!("copying {}", from.join("Cargo.toml").display()))?;
+    let manifest = dir.join("Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    cargo(
+        root,
+        &["generate-lockfile", "--quiet", "--manifest-path", &manifest],
+    )
+    .context(
+        "resolving tests/downstream's dependencies afresh needs the crates.io index (network access to the registry)",
+    )?;
+    let output = cargo_command(
+        root,
+        &[
+            "build",
+            "--quiet",
+            "--message-format",
+            "short",
+            "--manifest-path",
+            &manifest,
+        ],
+    )
+    .output()
+    .context("running cargo build")?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprint!("{stderr}");
+    if !output.status.success() {
+        bail!("tests/downstream does not build with freshly resolved dependencies");
+    }
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("warning"))
+        .collect();
+    if !warnings.is_empty() {
+        bail!(
+            "a new user's build of tests/downstream (dependencies resolved afresh) prints {} warning line(s), first: {}",
+            warnings.len(),
+            warnings[0]
+        );
+    }
+    Ok(())
+}
+
+/// Copies the files under `from` into `to`, creating directories as needed.
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("listing {}", from.display()))? {
+        let entry = entry.with_context(|| format!("listing {}", from.display()))?;
+        let (path, target) = (entry.path(), to.join(entry.file_name()));
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)
+                .with_context(|| format!("copying {} to {}", path.display(), target.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// `regen --unlocked --no-overrides` of the release in `specs` into `out`, then `cargo check`

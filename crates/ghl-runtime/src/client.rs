@@ -373,10 +373,21 @@ fn token_owner_key(token: &Secret) -> String {
     format!("token-{:016x}", h.finish())
 }
 
+/// rustls' `ring` crypto provider, the one this crate uses.
+///
+/// rustls 0.23.48 deprecated it ("no support for post-quantum algorithms": its key
+/// exchange has no ML-KEM hybrid) in favour of `aws-lc-rs`, whose C build costs every
+/// user's first build about a minute of CPU. `ring` stays for now, on purpose: the
+/// deprecation is acknowledged here, once, rather than printed in every user's build.
+#[allow(deprecated)]
+pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 /// The reqwest client: rustls with the ring provider and the platform verifier, HTTP/2
 /// via ALPN, one pool.
 fn build_http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .map_err(|e| Error::config(format!("TLS setup failed: {e}")))?;
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)

@@ -94,7 +94,7 @@ pub use retry::RetryPolicy;
 /// the same process that builds other `reqwest` clients with the `rustls-no-provider`
 /// feature (reqwest panics without a provider). Calling it more than once is harmless.
 pub fn install_default_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = client::ring_provider().install_default();
 }
 
 /// The README's examples, compiled as doctests so they keep up with the API.
