@@ -6,15 +6,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::auth::{
-    LocationMinter, OAuthConfig, OAuthSession, SessionStore, SharedStore, TokenSet, UserType,
-};
+use crate::auth::{LocationMinter, OAuthConfig, OAuthSession, SharedStore, TokenSet, UserType};
 use crate::store::{OwnerTokenStore, StoreFuture};
 use crate::{Client, ClientBuilder, Error, Result};
 
 /// Default time to live of a refresh lock: longer than a token call takes, short enough
 /// that a crashed holder does not stall the others for long.
-const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(20);
+const DEFAULT_LOCK_TTL: Duration = SharedStore::DEFAULT_LOCK_TTL;
 
 /// An OAuth app's clients for every owner (location or company) it is installed in, on
 /// one connection pool, rate limiter and retry budget, with the token sets in an
@@ -223,12 +221,11 @@ impl App {
         };
         let mut session = OAuthSession::new(
             inner.config.clone().user_type(user_type),
-            SessionStore::Shared(SharedStore {
-                store: inner.store.clone(),
-                owner: key.0.clone(),
+            SharedStore {
                 lock_ttl: inner.lock_ttl,
                 lock_wait: inner.lock_wait,
-            }),
+                ..SharedStore::new(inner.store.clone(), key.0.clone(), true)
+            },
             None,
         );
         if !company {
@@ -263,7 +260,7 @@ impl App {
     }
 
     /// Stores a token set for `owner` (tokens obtained elsewhere, or a migration from a
-    /// [`TokenStore`](crate::auth::TokenStore)).
+    /// client's [`FileTokenStore`](crate::store::FileTokenStore)).
     pub async fn store_tokens(&self, owner: &str, tokens: &TokenSet) -> Result<()> {
         self.inner.store.save(owner, tokens).await
     }

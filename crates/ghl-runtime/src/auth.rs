@@ -2,17 +2,20 @@
 //!
 //! A PIT or a fixed access token is given with
 //! [`ClientBuilder::token`](crate::ClientBuilder::token). For OAuth, give the app's
-//! credentials and a [`TokenStore`] with [`ClientBuilder::oauth`](crate::ClientBuilder::oauth):
+//! credentials and a token store with [`ClientBuilder::oauth`](crate::ClientBuilder::oauth):
 //! the client then loads the token set from the store, refreshes the access token a few
 //! minutes before it expires (one refresh for all concurrent callers), and saves every new
 //! token set — HighLevel rotates the refresh token on every refresh — to the store
 //! *before* the new access token is used, so a crash can never lose the only valid refresh
-//! token.
+//! token. The store is an [`OwnerTokenStore`](crate::store::OwnerTokenStore), as for an
+//! [`App`](crate::App): [`FileTokenStore`] and [`MemoryTokenStore`] hold the one token set
+//! of such a client; processes sharing a `FileTokenStore` refresh one at a time.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use ghl_runtime::Client;
-//! use ghl_runtime::auth::{FileTokenStore, OAuthConfig, UserType};
+//! use ghl_runtime::auth::{OAuthConfig, UserType};
+//! use ghl_runtime::store::FileTokenStore;
 //!
 //! # async fn run() -> ghl_runtime::Result<()> {
 //! let store = Arc::new(FileTokenStore::new("/var/lib/my-app/ghl-tokens.json"));
@@ -25,7 +28,7 @@
 //!     )
 //!     .build()?;
 //! // First run only: exchange the code HighLevel sent to the redirect URI.
-//! if client.tokens().is_none() {
+//! if client.load_tokens().await?.is_none() {
 //!     client.exchange_code("code-from-callback").await?;
 //! }
 //! # Ok(())
@@ -33,9 +36,7 @@
 //! ```
 
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -98,7 +99,7 @@ impl UserType {
     }
 }
 
-/// An OAuth token set with its absolute expiry, as kept by a [`TokenStore`].
+/// An OAuth token set with its absolute expiry, as kept by a token store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
@@ -241,125 +242,9 @@ pub(crate) fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Where OAuth token sets are kept between runs.
-///
-/// [`save`](TokenStore::save) is called with every new token set (code exchange and each
-/// refresh) before the new access token is used; if it fails, the call that needed the
-/// token fails with [`Error::TokenStore`] and the new tokens are not used. The methods are
-/// synchronous and called rarely (about once a day per token).
-pub trait TokenStore: Send + Sync {
-    /// The stored token set, if any.
-    fn load(&self) -> Result<Option<TokenSet>>;
-    /// Replaces the stored token set.
-    fn save(&self, tokens: &TokenSet) -> Result<()>;
-}
-
-/// A [`TokenStore`] in memory (lost at exit: for tests and short-lived processes).
-#[derive(Debug, Default)]
-pub struct MemoryTokenStore {
-    tokens: Mutex<Option<TokenSet>>,
-    saves: AtomicU64,
-}
-
-impl MemoryTokenStore {
-    /// An empty store.
-    pub fn new() -> MemoryTokenStore {
-        MemoryTokenStore::default()
-    }
-
-    /// A store holding `tokens`.
-    pub fn with_tokens(tokens: TokenSet) -> MemoryTokenStore {
-        MemoryTokenStore {
-            tokens: Mutex::new(Some(tokens)),
-            saves: AtomicU64::new(0),
-        }
-    }
-
-    /// The stored token set.
-    pub fn current(&self) -> Option<TokenSet> {
-        match self.tokens.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-
-    /// How many times [`TokenStore::save`] was called.
-    pub fn save_count(&self) -> u64 {
-        self.saves.load(Ordering::SeqCst)
-    }
-}
-
-impl TokenStore for MemoryTokenStore {
-    fn load(&self) -> Result<Option<TokenSet>> {
-        Ok(self.current())
-    }
-
-    fn save(&self, tokens: &TokenSet) -> Result<()> {
-        match self.tokens.lock() {
-            Ok(mut g) => *g = Some(tokens.clone()),
-            Err(p) => *p.into_inner() = Some(tokens.clone()),
-        }
-        self.saves.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
-/// A [`TokenStore`] in a JSON file, replaced atomically (written to a temporary file in
-/// the same directory, synced, then renamed over the old one), readable only by its owner
-/// on Unix.
-#[derive(Debug, Clone)]
-pub struct FileTokenStore {
-    path: PathBuf,
-}
-
-impl FileTokenStore {
-    /// A store at `path` (the file need not exist yet; its directory must).
-    pub fn new(path: impl Into<PathBuf>) -> FileTokenStore {
-        FileTokenStore { path: path.into() }
-    }
-
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn store_error(&self, what: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
-        Error::TokenStore {
-            message: format!("{what} {}", self.path.display()),
-            source: Box::new(e),
-        }
-    }
-}
-
-impl TokenStore for FileTokenStore {
-    fn load(&self) -> Result<Option<TokenSet>> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.store_error("cannot read", e)),
-        };
-        // serde's error never quotes the input, so no token can leak into it.
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| self.store_error("cannot parse", e))
-    }
-
-    fn save(&self, tokens: &TokenSet) -> Result<()> {
-        let json =
-            serde_json::to_vec_pretty(tokens).map_err(|e| self.store_error("cannot encode", e))?;
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "tokens".to_owned());
-        crate::store::dir::write_atomically(&dir, &name, &self.path, &json)
-            .map_err(|e| self.store_error("cannot write", e))
-    }
-}
+/// The single-installation stores, at their home in [`store`](crate::store) since 0.2;
+/// kept here so that `ghl_runtime::auth::FileTokenStore` still resolves.
+pub use crate::store::{FileTokenStore, MemoryTokenStore};
 
 /// The marketplace where a location (or agency) installs an app: the base of
 /// [`OAuthConfig::install_url`] unless [`OAuthConfig::marketplace_url`] sets a white-label
@@ -615,23 +500,39 @@ impl ActiveTokens {
     }
 }
 
-/// Where an OAuth session keeps its token set.
-pub(crate) enum SessionStore {
-    /// One token set ([`ClientBuilder::oauth`](crate::ClientBuilder::oauth)); refreshes are
-    /// single-flight within the process.
-    Single(std::sync::Arc<dyn TokenStore>),
-    /// One owner's entry of a store shared by many owners and processes (an
-    /// [`App`](crate::App)); refreshes are single-flight across processes.
-    Shared(SharedStore),
-}
-
-/// An owner's place in an [`OwnerTokenStore`](crate::store::OwnerTokenStore), and how long
-/// to hold and wait for its refresh lock.
+/// Where an OAuth session keeps its token set: an owner's place in an
+/// [`OwnerTokenStore`](crate::store::OwnerTokenStore), and how long to hold and wait for
+/// its refresh lock.
 pub(crate) struct SharedStore {
     pub(crate) store: std::sync::Arc<dyn crate::store::OwnerTokenStore>,
     pub(crate) owner: std::sync::Arc<str>,
+    /// True when `owner` is the location or company the tokens must belong to (an
+    /// [`App`](crate::App)'s owner, a location client's location); false for the one
+    /// installation of [`ClientBuilder::oauth`](crate::ClientBuilder::oauth).
+    pub(crate) pinned: bool,
     pub(crate) lock_ttl: Duration,
     pub(crate) lock_wait: Duration,
+}
+
+impl SharedStore {
+    /// How long a refresh lock is held at most: a process that crashed holding it blocks
+    /// the others this long.
+    pub(crate) const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(20);
+
+    /// One owner's place in `store`, with the default lock times.
+    pub(crate) fn new(
+        store: std::sync::Arc<dyn crate::store::OwnerTokenStore>,
+        owner: std::sync::Arc<str>,
+        pinned: bool,
+    ) -> SharedStore {
+        SharedStore {
+            store,
+            owner,
+            pinned,
+            lock_ttl: SharedStore::DEFAULT_LOCK_TTL,
+            lock_wait: SharedStore::DEFAULT_LOCK_TTL * 2 + Duration::from_secs(5),
+        }
+    }
 }
 
 /// Mints a location token from the agency's (`POST /oauth/locationToken`): how a location
@@ -648,7 +549,7 @@ pub(crate) trait LocationMinter: Send + Sync {
 /// The OAuth state one client (and its clones) share.
 pub(crate) struct OAuthSession {
     pub(crate) config: OAuthConfig,
-    pub(crate) store: SessionStore,
+    pub(crate) store: SharedStore,
     current: std::sync::RwLock<Option<std::sync::Arc<ActiveTokens>>>,
     pub(crate) refresh_lock: tokio::sync::Mutex<()>,
     pub(crate) refreshes: AtomicU64,
@@ -660,7 +561,7 @@ pub(crate) struct OAuthSession {
 impl OAuthSession {
     pub(crate) fn new(
         config: OAuthConfig,
-        store: SessionStore,
+        store: SharedStore,
         initial: Option<TokenSet>,
     ) -> OAuthSession {
         OAuthSession {
@@ -714,31 +615,6 @@ mod tests {
         assert!(!format!("{c:?}").contains("SECRET"));
     }
 
-    #[test]
-    fn file_store_roundtrip_is_atomic() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tokens.json");
-        let store = FileTokenStore::new(&path);
-        assert!(store.load().unwrap().is_none());
-        let t = TokenSet::new("a1", Duration::from_secs(60)).with_refresh_token("r1");
-        store.save(&t).unwrap();
-        let t2 = TokenSet::new("a2", Duration::from_secs(60)).with_refresh_token("r2");
-        store.save(&t2).unwrap();
-        assert_eq!(store.load().unwrap(), Some(t2));
-        // No temporary files are left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
     /// A 60 s token with the default 300 s margin: fresh for its first 30 s, whatever the
     /// number of calls, then refreshed.
     #[test]
@@ -786,14 +662,5 @@ mod tests {
         t.expires_in = Some(86_399);
         let json = serde_json::to_value(&t).unwrap();
         assert_eq!(json["expiresIn"], 86_399);
-    }
-
-    #[test]
-    fn bad_file_does_not_leak_tokens() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("tokens.json");
-        std::fs::write(&path, "{\"accessToken\": \"at-SECRET\"").unwrap();
-        let err = FileTokenStore::new(&path).load().unwrap_err();
-        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 }

@@ -13,14 +13,14 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::auth::{
-    ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, SessionStore, SharedStore,
-    TokenResponse, TokenSet, TokenStore,
+    ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, SharedStore, TokenResponse, TokenSet,
 };
 use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
 use crate::request::{Answer, Body, TokenKinds, is_sensitive_header};
 use crate::response::Response;
 use crate::retry::{RetryBudget, RetryPolicy};
+use crate::store::OwnerTokenStore;
 use crate::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Error, Method, Request, Result,
 };
@@ -159,7 +159,7 @@ impl fmt::Debug for Client {
 /// Configures a [`Client`].
 pub struct ClientBuilder {
     token: Option<Secret>,
-    oauth: Option<(OAuthConfig, Arc<dyn TokenStore>)>,
+    oauth: Option<(OAuthConfig, Arc<dyn OwnerTokenStore>)>,
     base_url: String,
     user_agent: String,
     timeout: Duration,
@@ -212,10 +212,15 @@ impl ClientBuilder {
         self
     }
 
-    /// OAuth: the app's credentials and the store of its token set. The token set is
-    /// loaded from the store when the client is built, refreshed ahead of expiry, and every
-    /// new token set is saved to the store before use.
-    pub fn oauth(mut self, config: OAuthConfig, store: Arc<dyn TokenStore>) -> ClientBuilder {
+    /// OAuth: the app's credentials and the store of its one installation's token set
+    /// ([`FileTokenStore`](crate::store::FileTokenStore) or
+    /// [`MemoryTokenStore`](crate::store::MemoryTokenStore); a store of many owners keeps it
+    /// under the owner `oauth`). The token set is loaded from the store on the first call
+    /// (or [`Client::load_tokens`]), refreshed ahead of expiry, and every new token set is
+    /// saved to the store before use.
+    ///
+    /// For many installations, use an [`App`](crate::App).
+    pub fn oauth(mut self, config: OAuthConfig, store: Arc<dyn OwnerTokenStore>) -> ClientBuilder {
         self.oauth = Some((config, store));
         self
     }
@@ -324,14 +329,11 @@ impl ClientBuilder {
                 let owner = Arc::from(token_owner_key(&token));
                 Credentials::Static { bearer, owner }
             }
-            (None, Some((config, store))) => {
-                let initial = store.load()?;
-                Credentials::OAuth(Arc::new(OAuthSession::new(
-                    config,
-                    SessionStore::Single(store),
-                    initial,
-                )))
-            }
+            (None, Some((config, store))) => Credentials::OAuth(Arc::new(OAuthSession::new(
+                config,
+                SharedStore::new(store, Arc::from(OAUTH_OWNER), false),
+                None,
+            ))),
             (None, None) => Credentials::None,
         };
         let limiter = match (self.limiter, self.rate_limit) {
@@ -696,13 +698,42 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The OAuth token set currently in use (`None` without OAuth or before the first
-    /// code exchange). Its `Debug` redacts the tokens.
+    /// The OAuth token set currently in use: `None` without OAuth, and before the first
+    /// call, [`load_tokens`](Client::load_tokens) or code exchange. Its `Debug` redacts
+    /// the tokens.
     pub fn tokens(&self) -> Option<TokenSet> {
         match &self.inner.auth {
             Credentials::OAuth(s) => s.current(),
             _ => None,
         }
+    }
+
+    /// OAuth: the token set stored for this client, which it then uses (unless it already
+    /// uses a newer one); `None` when the store has none yet (exchange the code from the
+    /// OAuth redirect with [`exchange_code`](Client::exchange_code)).
+    ///
+    /// ```no_run
+    /// # async fn run(client: ghl_runtime::Client) -> ghl_runtime::Result<()> {
+    /// if client.load_tokens().await?.is_none() {
+    ///     client.exchange_code("code-from-callback").await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn load_tokens(&self) -> Result<Option<TokenSet>> {
+        let session = self.session()?;
+        let shared = &session.store;
+        let stored = shared.store.load(&shared.owner).await?;
+        if let Some(tokens) = &stored {
+            let newer = session.active().is_none_or(|a| {
+                a.tokens.access_token != tokens.access_token
+                    && tokens.expires_at >= a.tokens.expires_at
+            });
+            if newer {
+                session.set(tokens.clone());
+            }
+        }
+        Ok(stored)
     }
 
     /// How many OAuth refreshes this client (and its clones) performed.
@@ -743,19 +774,15 @@ impl Client {
         let tokens = self
             .token_call(&session.config.token_form(Grant::Code(code)))
             .await?;
-        match &session.store {
-            SessionStore::Single(store) => store.save(&tokens)?,
-            SessionStore::Shared(shared) => {
-                if tokens.owner().is_some_and(|o| o != &*shared.owner) {
-                    return Err(Error::config(format!(
-                        "the code was granted for {}, not for this client's {}; use App::install",
-                        tokens.owner().unwrap_or_default(),
-                        shared.owner
-                    )));
-                }
-                shared.store.save(&shared.owner, &tokens).await?;
-            }
+        let shared = &session.store;
+        if shared.pinned && tokens.owner().is_some_and(|o| o != &*shared.owner) {
+            return Err(Error::config(format!(
+                "the code was granted for {}, not for this client's {}; use App::install",
+                tokens.owner().unwrap_or_default(),
+                shared.owner
+            )));
         }
+        shared.store.save(&shared.owner, &tokens).await?;
         session.set(tokens.clone());
         Ok(tokens)
     }
@@ -769,62 +796,7 @@ impl Client {
 
     /// Refreshes; the caller holds `refresh_lock`.
     async fn refresh_locked(&self, session: &OAuthSession) -> Result<TokenSet> {
-        match &session.store {
-            SessionStore::Single(store) => self.refresh_single(session, store.as_ref()).await,
-            SessionStore::Shared(shared) => self.refresh_shared(session, shared).await,
-        }
-    }
-
-    /// Refreshes a session with one token set; the caller holds `refresh_lock`.
-    async fn refresh_single(
-        &self,
-        session: &OAuthSession,
-        store: &dyn TokenStore,
-    ) -> Result<TokenSet> {
-        // Another process may have refreshed and saved: the store has the newest refresh
-        // token.
-        let current = match store.load()? {
-            Some(stored) => Some(stored),
-            None => session.current(),
-        };
-        let Some(current) = current else {
-            return Err(Error::config(
-                "no OAuth tokens yet: call Client::exchange_code with the authorization code first",
-            ));
-        };
-        if current.is_fresh(current.refresh_margin(session.config.refresh_ahead))
-            && session
-                .current()
-                .is_none_or(|c| c.access_token != current.access_token)
-        {
-            // The store holds a newer, fresh token set (written by another process).
-            session.set(current.clone());
-            return Ok(current);
-        }
-        let owner = current
-            .owner()
-            .map_or_else(|| "this client".to_owned(), str::to_owned);
-        let mut tokens = match self.refresh_grant(session, &current).await {
-            Some(Ok(tokens)) => tokens,
-            Some(Err(e)) if is_refusal(&e) => {
-                self.mint_again(session, &owner, &current, Some(e)).await?
-            }
-            Some(Err(e)) => return Err(e),
-            None => self.mint_again(session, &owner, &current, None).await?,
-        };
-        if tokens.location_id.is_none() && tokens.company_id.is_none() {
-            tokens.location_id = current.location_id.clone();
-            tokens.company_id = current.company_id.clone();
-        }
-        // Persist the rotated refresh token before the new access token is used.
-        store.save(&tokens)?;
-        session.set(tokens.clone());
-        session.refreshes.fetch_add(1, Ordering::SeqCst);
-        tracing::info!(
-            expires_at = tokens.expires_at,
-            "ghl: OAuth access token refreshed"
-        );
-        Ok(tokens)
+        self.refresh_shared(session, &session.store).await
     }
 
     /// Adopts `stored` when it is fresh and not the token set this session already uses
@@ -1085,18 +1057,22 @@ impl Client {
         &self,
         company_id: &str,
         location_id: &str,
-        store: Arc<dyn TokenStore>,
+        store: Arc<dyn OwnerTokenStore>,
     ) -> Result<Client> {
         let mut tokens = self.location_token(company_id, location_id).await?;
         if tokens.company_id.is_none() {
             tokens.company_id = Some(company_id.to_owned());
         }
-        store.save(&tokens)?;
+        store.save(location_id, &tokens).await?;
         let config = match &self.inner.auth {
             Credentials::OAuth(s) => s.config.clone().user_type(crate::auth::UserType::Location),
             _ => OAuthConfig::new("", "").user_type(crate::auth::UserType::Location),
         };
-        let mut session = OAuthSession::new(config, SessionStore::Single(store), Some(tokens));
+        let mut session = OAuthSession::new(
+            config,
+            SharedStore::new(store, Arc::from(location_id), true),
+            Some(tokens),
+        );
         session.minter = Some(Arc::new(AgencyMinter(self.clone())));
         Ok(self.with_session(Arc::new(session), Arc::from(location_id)))
     }
@@ -1596,6 +1572,11 @@ impl crate::auth::LocationMinter for AgencyMinter {
 }
 
 fn not_installed(owner: &str) -> Error {
+    if owner == OAUTH_OWNER {
+        return Error::config(
+            "no OAuth tokens yet: call Client::exchange_code with the authorization code first",
+        );
+    }
     Error::config(format!(
         "no OAuth tokens are stored for {owner}: the app is not installed there (App::install), or was uninstalled"
     ))

@@ -217,7 +217,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// A [`TokenStore`](crate::auth::TokenStore) failed to load or save tokens.
+    /// A token store ([`OwnerTokenStore`](crate::store::OwnerTokenStore)) failed to load or
+    /// save tokens.
     TokenStore {
         /// What the store was doing.
         message: String,

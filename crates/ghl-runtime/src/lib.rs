@@ -12,8 +12,9 @@
 //!   `Bearer`); the app's install URL
 //!   ([`OAuthConfig::install_url`](auth::OAuthConfig::install_url)), OAuth code exchange,
 //!   refresh ahead of expiry with single-flight (and once more on a 401), rotated refresh
-//!   tokens persisted through a [`TokenStore`](auth::TokenStore) before use, agency →
-//!   location tokens.
+//!   tokens persisted through a token store ([`store`]: one async model for one
+//!   installation or many, in memory, files or Redis) before use, agency → location
+//!   tokens minted again when they expire or their refresh is refused.
 //! - **Rate limits and retries** ([`ratelimit`], [`RetryPolicy`]): 100 requests per 10 s
 //!   per location/company on the client side, adapting to the `X-RateLimit-*` headers;
 //!   exponential backoff with jitter on 429, 5xx and connection errors, with a retry budget.

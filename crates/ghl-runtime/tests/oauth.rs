@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ghl_runtime::auth::{
-    FileTokenStore, MemoryTokenStore, OAuthConfig, TokenSet, TokenStore, UserType,
+use ghl_runtime::auth::{OAuthConfig, Secret, TokenSet, UserType};
+use ghl_runtime::store::{
+    FileTokenStore, MemoryTokenStore, OwnerTokenStore, RefreshLock, StoreFuture,
 };
 use ghl_runtime::{Client, Error, Method, Request, RetryPolicy, TokenKinds};
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -151,16 +152,48 @@ struct OrderedStore {
     api_calls: Arc<AtomicUsize>,
 }
 
-impl TokenStore for OrderedStore {
-    fn load(&self) -> ghl_runtime::Result<Option<TokenSet>> {
-        self.inner.load()
-    }
-    fn save(&self, tokens: &TokenSet) -> ghl_runtime::Result<()> {
+/// Everything but `replace` (the refresh's save) goes to the inner store.
+macro_rules! delegate_but_replace {
+    ($inner:tt) => {
+        fn load<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<TokenSet>> {
+            self.$inner.load(owner)
+        }
+        fn save<'a>(&'a self, owner: &'a str, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
+            self.$inner.save(owner, tokens)
+        }
+        fn delete<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool> {
+            self.$inner.delete(owner)
+        }
+        fn owners(&self) -> StoreFuture<'_, Vec<String>> {
+            self.$inner.owners()
+        }
+        fn try_lock<'a>(
+            &'a self,
+            owner: &'a str,
+            ttl: Duration,
+        ) -> StoreFuture<'a, Option<RefreshLock>> {
+            self.$inner.try_lock(owner, ttl)
+        }
+        fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()> {
+            self.$inner.unlock(owner, lock)
+        }
+    };
+}
+
+impl OwnerTokenStore for OrderedStore {
+    delegate_but_replace!(inner);
+
+    fn replace<'a>(
+        &'a self,
+        owner: &'a str,
+        spent: &'a Secret,
+        tokens: &'a TokenSet,
+    ) -> StoreFuture<'a, bool> {
         self.server_calls_at_save
             .lock()
             .unwrap()
             .push(self.api_calls.load(Ordering::SeqCst));
-        self.inner.save(tokens)
+        self.inner.replace(owner, spent, tokens)
     }
 }
 
@@ -199,14 +232,15 @@ async fn rotated_refresh_token_is_saved_before_the_new_access_token_is_used() {
 /// A store whose save always fails: the new token must not be used.
 struct BrokenStore(MemoryTokenStore);
 
-impl TokenStore for BrokenStore {
-    fn load(&self) -> ghl_runtime::Result<Option<TokenSet>> {
-        self.0.load()
-    }
-    fn save(&self, _: &TokenSet) -> ghl_runtime::Result<()> {
-        Err(Error::TokenStore {
-            message: "disk full".to_owned(),
-            source: Box::new(std::io::Error::other("no space")),
+impl OwnerTokenStore for BrokenStore {
+    delegate_but_replace!(0);
+
+    fn replace<'a>(&'a self, _: &'a str, _: &'a Secret, _: &'a TokenSet) -> StoreFuture<'a, bool> {
+        Box::pin(async {
+            Err(Error::TokenStore {
+                message: "disk full".to_owned(),
+                source: Box::new(std::io::Error::other("no space")),
+            })
         })
     }
 }
@@ -245,7 +279,8 @@ async fn restart_resumes_from_the_file_store() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ghl-tokens.json");
     FileTokenStore::new(&file)
-        .save(&stale("at-1", "rt-1"))
+        .save("oauth", &stale("at-1", "rt-1"))
+        .await
         .unwrap();
 
     let server = MockServer::start().await;
@@ -277,7 +312,7 @@ async fn restart_resumes_from_the_file_store() {
             .unwrap();
         client.send_empty(get()).await.unwrap();
     }
-    let saved = FileTokenStore::new(&file).load().unwrap().unwrap();
+    let saved = FileTokenStore::new(&file).current().await.unwrap().unwrap();
     assert_eq!(saved.refresh_token.as_ref().unwrap().expose(), "rt-2");
 
     // Second process: starts from the file, the fresh at-2 is used without a refresh.
@@ -295,7 +330,7 @@ async fn restart_resumes_from_the_file_store() {
     );
     // And the next refresh uses the rotated rt-2.
     client.refresh_now().await.unwrap();
-    let saved = FileTokenStore::new(&file).load().unwrap().unwrap();
+    let saved = FileTokenStore::new(&file).current().await.unwrap().unwrap();
     assert_eq!(saved.refresh_token.as_ref().unwrap().expose(), "rt-3");
 }
 
@@ -644,7 +679,7 @@ async fn the_granted_lifetime_is_stored() {
         .unwrap();
     let tokens = client.exchange_code("code").await.unwrap();
     assert_eq!(tokens.expires_in, Some(120));
-    let saved = FileTokenStore::new(&file).load().unwrap().unwrap();
+    let saved = FileTokenStore::new(&file).current().await.unwrap().unwrap();
     assert_eq!(saved.expires_in, Some(120));
     assert_eq!(
         saved.refresh_margin(Duration::from_secs(300)),

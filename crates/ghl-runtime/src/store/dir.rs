@@ -1,62 +1,19 @@
 //! [`DirTokenStore`]: one JSON file per owner in one directory.
 
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use super::file::{
+    blocking, delete_file, file_error, read_tokens, release_lock, replace_tokens, take_lock,
+    write_tokens,
+};
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
 use crate::auth::{Secret, TokenSet};
 use crate::{Error, Result};
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// The longest owner id a [`DirTokenStore`] takes (encoded names stay well below the
 /// 255-byte limit of common file systems).
 const MAX_OWNER_LEN: usize = 64;
-
-/// Writes `bytes` to `path` atomically: to a new temporary file `.{name}.{pid}.{n}.tmp` in
-/// `dir` (mode 0600 on Unix), synced, renamed over `path`, then the directory synced where
-/// the platform allows it. The temporary file is removed on failure.
-pub(crate) fn write_atomically(
-    dir: &Path,
-    name: &str,
-    path: &Path,
-    bytes: &[u8],
-) -> std::io::Result<()> {
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut file = create_private(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        // Make the rename durable where the platform allows syncing a directory.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
-/// Creates a new file readable only by its owner (on Unix); fails if it exists.
-fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
 
 /// The file name stem of `owner`: `[a-z0-9-]` kept, an upper-case letter written `_` and
 /// its lower case (so ids differing only in case stay apart on case-insensitive file
@@ -153,133 +110,15 @@ impl DirTokenStore {
         })
     }
 
-    fn error(
-        &self,
-        what: &str,
-        path: &Path,
-        e: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
-        Error::TokenStore {
-            message: format!("{what} {}", path.display()),
-            source: Box::new(e),
-        }
-    }
-
-    fn read(&self, owner: &str) -> Result<Option<TokenSet>> {
-        let path = self.path_of(owner)?;
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.error("cannot read", &path, e)),
-        };
-        // serde's error never quotes the input, so no token can leak into it.
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| self.error("cannot parse", &path, e))
-    }
-
-    fn write(&self, owner: &str, tokens: &TokenSet) -> Result<()> {
-        let stem = self.stem(owner)?;
-        let path = self.dir.join(format!("{stem}.json"));
-        let json =
-            serde_json::to_vec_pretty(tokens).map_err(|e| self.error("cannot encode", &path, e))?;
-        self.ensure_dir()?;
-        write_atomically(&self.dir, &format!("{stem}.json"), &path, &json)
-            .map_err(|e| self.error("cannot write", &path, e))
-    }
-
-    fn ensure_dir(&self) -> Result<()> {
-        if self.dir.is_dir() {
-            return Ok(());
-        }
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt as _;
-            builder.mode(0o700);
-        }
-        builder
-            .create(&self.dir)
-            .map_err(|e| self.error("cannot create", &self.dir, e))
-    }
-
-    fn lock_path(&self, owner: &str) -> Result<PathBuf> {
-        Ok(self.dir.join(format!("{}.lock", self.stem(owner)?)))
-    }
-
-    fn lock(&self, owner: &str, ttl: Duration) -> Result<Option<RefreshLock>> {
-        let path = self.lock_path(owner)?;
-        self.ensure_dir()?;
-        // Two rounds: the second after breaking an expired lock.
-        for _ in 0..2 {
-            let lock = RefreshLock::random();
-            let until = unix_millis().saturating_add(ttl.as_millis() as u64);
-            match create_private(&path) {
-                Ok(mut file) => {
-                    file.write_all(format!("{} {until}", lock.id()).as_bytes())
-                        .map_err(|e| self.error("cannot write", &path, e))?;
-                    return Ok(Some(lock));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(self.error("cannot create", &path, e)),
-            }
-            let Some(seen) = read_small(&path) else {
-                // Released meanwhile: try again.
-                continue;
-            };
-            let expired = parse_lock(&seen).is_none_or(|(_, until)| until <= unix_millis());
-            if !expired {
-                return Ok(None);
-            }
-            // Break it: move it aside first, so that a lock taken by another process
-            // between our read and now is recognised and put back.
-            let aside = self.dir.join(format!(
-                ".{}.{}.{}.stale",
-                path.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default(),
-                std::process::id(),
-                TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
-            if std::fs::rename(&path, &aside).is_err() {
-                continue;
-            }
-            if read_small(&aside).is_some_and(|moved| moved != seen) {
-                // A live lock: put it back unless yet another one exists, and give up.
-                let _ = std::fs::hard_link(&aside, &path);
-                let _ = std::fs::remove_file(&aside);
-                return Ok(None);
-            }
-            let _ = std::fs::remove_file(&aside);
-        }
-        Ok(None)
-    }
-
-    fn release(&self, owner: &str, lock: &RefreshLock) -> Result<()> {
-        let path = self.lock_path(owner)?;
-        if read_small(&path)
-            .and_then(|seen| parse_lock(&seen).map(|(id, _)| id == lock.id()))
-            .unwrap_or(false)
-        {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(self.error("cannot remove", &path, e)),
-            }
-        }
-        Ok(())
-    }
-
     fn list(&self) -> Result<Vec<String>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.error("cannot list", &self.dir, e)),
+            Err(e) => return Err(file_error("cannot list", &self.dir, e)),
         };
         let mut owners = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| self.error("cannot list", &self.dir, e))?;
+            let entry = entry.map_err(|e| file_error("cannot list", &self.dir, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             if let Some(owner) = name.strip_suffix(".json").and_then(decode_owner) {
@@ -289,39 +128,25 @@ impl DirTokenStore {
         owners.sort();
         Ok(owners)
     }
-}
 
-fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// A lock file's content (a few dozen bytes); `None` when it cannot be read.
-fn read_small(path: &Path) -> Option<String> {
-    let mut s = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(256)
-        .read_to_string(&mut s)
-        .ok()?;
-    Some(s)
-}
-
-/// `"{id} {until_unix_millis}"`.
-fn parse_lock(content: &str) -> Option<(&str, u64)> {
-    let (id, until) = content.trim().split_once(' ')?;
-    Some((id, until.parse().ok()?))
+    fn lock_path(&self, owner: &str) -> Result<PathBuf> {
+        Ok(self.dir.join(format!("{}.lock", self.stem(owner)?)))
+    }
 }
 
 impl OwnerTokenStore for DirTokenStore {
     fn load<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<TokenSet>> {
-        Box::pin(async move { self.read(owner) })
+        Box::pin(async move {
+            let path = self.path_of(owner)?;
+            blocking(move || read_tokens(&path)).await
+        })
     }
 
     fn save<'a>(&'a self, owner: &'a str, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
-        Box::pin(async move { self.write(owner, tokens) })
+        Box::pin(async move {
+            let (dir, path, tokens) = (self.dir.clone(), self.path_of(owner)?, tokens.clone());
+            blocking(move || write_tokens(&dir, &path, &tokens)).await
+        })
     }
 
     fn replace<'a>(
@@ -331,29 +156,22 @@ impl OwnerTokenStore for DirTokenStore {
         tokens: &'a TokenSet,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            match self.read(owner)? {
-                Some(stored) if stored.fencing_token() == spent => {
-                    self.write(owner, tokens)?;
-                    Ok(true)
-                }
-                _ => Ok(false),
-            }
+            let (dir, path) = (self.dir.clone(), self.path_of(owner)?);
+            let (spent, tokens) = (spent.clone(), tokens.clone());
+            blocking(move || replace_tokens(&dir, &path, &spent, &tokens)).await
         })
     }
 
     fn delete<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let path = self.path_of(owner)?;
-            match std::fs::remove_file(&path) {
-                Ok(()) => Ok(true),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(self.error("cannot delete", &path, e)),
-            }
+            blocking(move || delete_file(&path)).await
         })
     }
 
     fn owners(&self) -> StoreFuture<'_, Vec<String>> {
-        Box::pin(async move { self.list() })
+        let store = self.clone();
+        Box::pin(blocking(move || store.list()))
     }
 
     fn try_lock<'a>(
@@ -361,11 +179,17 @@ impl OwnerTokenStore for DirTokenStore {
         owner: &'a str,
         ttl: Duration,
     ) -> StoreFuture<'a, Option<RefreshLock>> {
-        Box::pin(async move { self.lock(owner, ttl) })
+        Box::pin(async move {
+            let (dir, path) = (self.dir.clone(), self.lock_path(owner)?);
+            blocking(move || take_lock(&dir, &path, ttl)).await
+        })
     }
 
     fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()> {
-        Box::pin(async move { self.release(owner, lock) })
+        Box::pin(async move {
+            let (path, lock) = (self.lock_path(owner)?, lock.clone());
+            blocking(move || release_lock(&path, &lock)).await
+        })
     }
 }
 

@@ -7,6 +7,11 @@
 //! (feature `redis`: any number of processes and machines). An [`App`](crate::App) hands out
 //! a cheap [`Client`](crate::Client) per owner on top of it.
 //!
+//! A client with one installation ([`ClientBuilder::oauth`](crate::ClientBuilder::oauth))
+//! uses the same trait, with a store that holds one token set whatever owner it is asked
+//! for: [`FileTokenStore`] (one file) or [`MemoryTokenStore`]. Refreshes take the same
+//! path either way.
+//!
 //! Refresh tokens rotate on every refresh and a spent one is refused (`invalid_grant`), so
 //! two processes must never refresh the same installation at once. The store coordinates
 //! them:
@@ -24,21 +29,23 @@
 //! it answered; nothing the store holds is ever replaced by tokens that were not
 //! obtained with it.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Result;
 use crate::auth::{Secret, TokenSet};
 
 pub(crate) mod dir;
+pub(crate) mod file;
+mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
 
 pub use dir::DirTokenStore;
+pub use file::FileTokenStore;
+pub use memory::{MemoryOwnerStore, MemoryTokenStore};
 /// For the Redis dedupe store of `webhooks`.
 #[cfg(all(feature = "redis", feature = "webhooks"))]
 pub(crate) use redis_store::RedisFailure;
@@ -126,135 +133,9 @@ pub trait OwnerTokenStore: Send + Sync {
     fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()>;
 }
 
-/// An [`OwnerTokenStore`] in memory: for one process (its clients then share tokens and
-/// refreshes) and for tests.
-#[derive(Default)]
-pub struct MemoryOwnerStore {
-    state: Mutex<MemoryState>,
-}
-
-#[derive(Default)]
-struct MemoryState {
-    tokens: HashMap<String, TokenSet>,
-    locks: HashMap<String, (RefreshLock, Instant)>,
-    saves: u64,
-}
-
-impl fmt::Debug for MemoryOwnerStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let owners = self.state().tokens.len();
-        f.debug_struct("MemoryOwnerStore")
-            .field("owners", &owners)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MemoryOwnerStore {
-    /// An empty store.
-    pub fn new() -> MemoryOwnerStore {
-        MemoryOwnerStore::default()
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, MemoryState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    /// The token set stored for `owner` (synchronous, for tests).
-    pub fn get(&self, owner: &str) -> Option<TokenSet> {
-        self.state().tokens.get(owner).cloned()
-    }
-
-    /// Stores `tokens` for `owner` (synchronous, for setting up).
-    pub fn insert(&self, owner: &str, tokens: TokenSet) {
-        let mut s = self.state();
-        s.tokens.insert(owner.to_owned(), tokens);
-        s.saves += 1;
-    }
-
-    /// How many token sets were stored ([`save`](OwnerTokenStore::save), successful
-    /// [`replace`](OwnerTokenStore::replace) and [`insert`](MemoryOwnerStore::insert)).
-    pub fn save_count(&self) -> u64 {
-        self.state().saves
-    }
-}
-
-impl OwnerTokenStore for MemoryOwnerStore {
-    fn load<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<TokenSet>> {
-        let found = self.get(owner);
-        Box::pin(async move { Ok(found) })
-    }
-
-    fn save<'a>(&'a self, owner: &'a str, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
-        self.insert(owner, tokens.clone());
-        Box::pin(async { Ok(()) })
-    }
-
-    fn replace<'a>(
-        &'a self,
-        owner: &'a str,
-        spent: &'a Secret,
-        tokens: &'a TokenSet,
-    ) -> StoreFuture<'a, bool> {
-        let mut s = self.state();
-        let matches = s
-            .tokens
-            .get(owner)
-            .is_some_and(|t| t.fencing_token() == spent);
-        if matches {
-            s.tokens.insert(owner.to_owned(), tokens.clone());
-            s.saves += 1;
-        }
-        Box::pin(async move { Ok(matches) })
-    }
-
-    fn delete<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool> {
-        let removed = self.state().tokens.remove(owner).is_some();
-        Box::pin(async move { Ok(removed) })
-    }
-
-    fn owners(&self) -> StoreFuture<'_, Vec<String>> {
-        let mut owners: Vec<String> = self.state().tokens.keys().cloned().collect();
-        owners.sort();
-        Box::pin(async move { Ok(owners) })
-    }
-
-    fn try_lock<'a>(
-        &'a self,
-        owner: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, Option<RefreshLock>> {
-        let now = Instant::now();
-        let mut s = self.state();
-        let taken = match s.locks.get(owner) {
-            Some((_, until)) if *until > now => None,
-            _ => {
-                let lock = RefreshLock::random();
-                s.locks.insert(owner.to_owned(), (lock.clone(), now + ttl));
-                Some(lock)
-            }
-        };
-        Box::pin(async move { Ok(taken) })
-    }
-
-    fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()> {
-        let mut s = self.state();
-        if s.locks.get(owner).is_some_and(|(held, _)| held == lock) {
-            s.locks.remove(owner);
-        }
-        Box::pin(async { Ok(()) })
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    fn set(access: &str, refresh: &str) -> TokenSet {
-        TokenSet::new(access, Duration::from_secs(60)).with_refresh_token(refresh)
-    }
 
     /// What every backend's lock promises: exclusive per owner, other owners free, expired
     /// after its time to live, and never released by a holder whose lock has expired.
@@ -277,40 +158,5 @@ pub(crate) mod tests {
         assert!(store.try_lock("loc", ttl).await.unwrap().is_none());
         store.unlock("loc", &second).await.unwrap();
         assert!(store.try_lock("loc", ttl).await.unwrap().is_some());
-    }
-
-    #[tokio::test]
-    async fn memory_store_fences_and_locks() {
-        let store = MemoryOwnerStore::new();
-        assert!(store.load("loc").await.unwrap().is_none());
-        assert!(
-            !store
-                .replace("loc", &Secret::new("rt-0"), &set("a1", "rt-1"))
-                .await
-                .unwrap()
-        );
-        store.save("loc", &set("a1", "rt-1")).await.unwrap();
-        // Spending a token that is no longer stored changes nothing.
-        assert!(
-            !store
-                .replace("loc", &Secret::new("rt-0"), &set("a2", "rt-2"))
-                .await
-                .unwrap()
-        );
-        assert!(
-            store
-                .replace("loc", &Secret::new("rt-1"), &set("a2", "rt-2"))
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            store.get("loc").unwrap().refresh_token,
-            Some(Secret::new("rt-2"))
-        );
-
-        lock_contract(&store).await;
-        assert_eq!(store.owners().await.unwrap(), vec!["loc".to_owned()]);
-        assert!(store.delete("loc").await.unwrap());
-        assert!(!store.delete("loc").await.unwrap());
     }
 }
