@@ -26,7 +26,7 @@
 //!   requires ([`Request::scopes`]) and the kinds of token it accepts
 //!   ([`Request::token_kinds`], [`TokenKinds`]), which errors use to say what is wrong;
 //!   file size caps of uploads ([`Multipart::max_file_size`]), checked before sending.
-//! - **Webhooks** ([`webhooks`], feature `webhooks`, on by default): Ed25519
+//! - **Webhooks** (`webhooks`, feature `webhooks`, off by default): Ed25519
 //!   `X-GHL-Signature` verification with HighLevel's published key, legacy RSA
 //!   `X-WH-Signature`, replay and duplicate protection, typed events.
 //!

@@ -80,8 +80,10 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
     .map(|keyword| quoted(keyword))
     .collect::<Vec<_>>()
     .join(", ");
+    // The runtime's optional parts (webhook verification, Redis) stay off unless the user
+    // asks for them through this crate's features of the same names.
     let mut dependencies = vec![format!(
-        "ghl-runtime = {{ path = {}, version = {} }}",
+        "ghl-runtime = {{ path = {}, version = {}, default-features = false }}",
         quoted(&options.runtime_path),
         quoted(&meta.version)
     )];
@@ -116,7 +118,15 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
          test = false\n\
          \n\
          [dependencies]\n\
-         {dependencies}\n",
+         {dependencies}\n\
+         \n\
+         [features]\n\
+         # The runtime's optional parts; off by default, so a program that only calls the API\n\
+         # compiles no webhook crypto and no Redis client.\n\
+         ## Webhook signature verification and typed events (`ghl_runtime::webhooks`).\n\
+         webhooks = [\"ghl-runtime/webhooks\"]\n\
+         ## Token stores, refresh locks, rate limits and webhook replay protection in Redis.\n\
+         redis = [\"ghl-runtime/redis\"]\n",
         spec = api.spec_path,
         source = options.source,
         name = quoted(&api.crate_name),
