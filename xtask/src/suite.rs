@@ -30,9 +30,11 @@ fn cargo_command(root: &Path, args: &[&str]) -> Command {
 }
 
 fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let status = cargo_command(root, args)
         .status()
         .context("running cargo")?;
+    println!("    ({:.0} s)", started.elapsed().as_secs_f64());
     if !status.success() {
         bail!("`cargo {}` failed ({status})", args.join(" "));
     }
