@@ -268,3 +268,96 @@ impl WebhookError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Which variant an error is; exhaustive, so a new variant does not compile until it
+    /// has a sample below.
+    fn variant(e: &WebhookError) -> &'static str {
+        match e {
+            WebhookError::MissingSignature => "MissingSignature",
+            WebhookError::NoLegacyKey => "NoLegacyKey",
+            WebhookError::MalformedSignature { .. } => "MalformedSignature",
+            WebhookError::BadSignature { .. } => "BadSignature",
+            WebhookError::InvalidBody { .. } => "InvalidBody",
+            WebhookError::StaleTimestamp { .. } => "StaleTimestamp",
+            WebhookError::MissingTimestamp => "MissingTimestamp",
+            WebhookError::MissingWebhookId => "MissingWebhookId",
+            WebhookError::Duplicate { .. } => "Duplicate",
+            WebhookError::InvalidKey { .. } => "InvalidKey",
+            WebhookError::DedupeStore { .. } => "DedupeStore",
+        }
+    }
+
+    #[test]
+    fn every_variant_says_what_happened_and_what_to_answer() {
+        let header = "X-GHL-Signature";
+        let samples: Vec<(WebhookError, &str, u16)> = vec![
+            (
+                WebhookError::MissingSignature,
+                "unsigned deliveries are never accepted",
+                401,
+            ),
+            (WebhookError::NoLegacyKey, "legacy_rsa_public_key_pem", 401),
+            (
+                WebhookError::MalformedSignature { header },
+                "X-GHL-Signature header is not a base64 signature",
+                401,
+            ),
+            (
+                WebhookError::BadSignature { header },
+                "does not match the body",
+                401,
+            ),
+            (
+                WebhookError::InvalidBody {
+                    reason: "not an object".to_owned(),
+                },
+                "not a JSON object (not an object)",
+                400,
+            ),
+            (
+                WebhookError::StaleTimestamp { age_secs: 900 },
+                "900s away from now",
+                401,
+            ),
+            (WebhookError::MissingTimestamp, "no timestamp", 401),
+            (WebhookError::MissingWebhookId, "no webhookId", 401),
+            (
+                WebhookError::Duplicate {
+                    webhook_id: "wh-1".to_owned(),
+                },
+                "wh-1 already processed",
+                200,
+            ),
+            (
+                WebhookError::InvalidKey {
+                    reason: "not base64".to_owned(),
+                },
+                "invalid webhook public key: not base64",
+                500,
+            ),
+            (
+                WebhookError::DedupeStore {
+                    reason: "redis: refused".to_owned(),
+                },
+                "dedupe store failed (redis: refused); answer 5xx",
+                500,
+            ),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (error, text, status) in &samples {
+            seen.insert(variant(error));
+            assert!(
+                error.to_string().contains(text),
+                "{}: {error}",
+                variant(error)
+            );
+            assert_eq!(error.status().as_u16(), *status, "{}", variant(error));
+        }
+        assert_eq!(seen.len(), samples.len(), "one sample per variant");
+        assert_eq!(seen.len(), 11, "a variant has no sample: {seen:?}");
+    }
+}
