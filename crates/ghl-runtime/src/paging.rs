@@ -138,8 +138,10 @@ where
         self
     }
 
-    /// Stops after `count` items: the last request asks only for what is still missing (when
-    /// the operation takes a page size), and [`Paginator::items`] yields no more than `count`.
+    /// Stops after `count` items: [`Paginator::items`] yields no more than `count`, and the
+    /// last request of an offset or cursor walk asks only for what is still missing (when
+    /// the operation takes a page size). A page-number walk asks for its last page in full:
+    /// page 3 of a smaller size would be another slice of the list.
     pub fn max_items(mut self, count: u64) -> Self {
         self.max_items = Some(count);
         self
@@ -264,10 +266,14 @@ impl Walk {
                 return Ok(None);
             }
             let mut request = self.template.duplicate();
-            // The last page asks only for what is still missing.
-            let ask = match (self.size, remaining) {
-                (Some(size), Some(remaining)) => Some(size.min(remaining)),
-                (size, _) => size,
+            // The last page asks only for what is still missing, where the position does not
+            // depend on the page size: a page number is a slice of `size` items, and page 3
+            // of a smaller size is another slice (items the walk has already read). There the
+            // last page is asked in full and `items` yields what is missing of it.
+            let ask = match (self.size, remaining, self.paging.style) {
+                (Some(size), _, Style::Page { .. }) => Some(size),
+                (Some(size), Some(remaining), _) => Some(size.min(remaining)),
+                (size, _, _) => size,
             };
             if let (Some(slot), Some(ask)) = (self.paging.limit, ask) {
                 if self.resize || ask != self.size.unwrap_or(ask) {

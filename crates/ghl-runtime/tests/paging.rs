@@ -536,3 +536,68 @@ async fn an_item_that_does_not_decode_names_its_path() {
         other => panic!("expected one decode error, got {other:?}"),
     }
 }
+
+/// Every paging style under `max_items` yields exactly the first N items of the full walk,
+/// once each, and no request asks for a slice the walk has not reached: with pages of 5 and
+/// `max_items(12)`, a page-number walk asks pages 1, 2 and 3 of 5 (page 3 of 2 would be items
+/// 4-5 again), offset and cursor walks ask 5, 5 and the 2 still missing.
+#[tokio::test]
+async fn max_items_yields_the_first_n_items_in_every_style() {
+    static PAGE_IN_QUERY: Paging = Paging {
+        style: Style::Page {
+            page: Slot::Query("page"),
+            first: 1,
+        },
+        limit: Some(Slot::Query("limit")),
+        items: "/things",
+        total: None,
+    };
+    static CURSOR: Paging = Paging {
+        style: Style::Cursor {
+            next: &[(Slot::Query("startAfter"), Source::LastItem("/id"))],
+            more: None,
+        },
+        limit: Some(Slot::Query("limit")),
+        items: "/things",
+        total: None,
+    };
+    // 40 items; each style reads its position from the request as the real API does.
+    fn forty(request: &wiremock::Request) -> ResponseTemplate {
+        let limit = number(request, "limit").unwrap_or(10);
+        let start = if let Some(page) = number(request, "page") {
+            (page - 1) * limit
+        } else if let Some(after) = number(request, "startAfter") {
+            after + 1
+        } else {
+            number(request, "offset").unwrap_or(0)
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "things": things(start..(start + limit).min(40)) }))
+    }
+    for (paging, name) in [
+        (&PAGE_IN_QUERY, "page"),
+        (&OFFSET, "offset"),
+        (&CURSOR, "cursor"),
+    ] {
+        let server = serve(forty).await;
+        let paginator = Paginator::new(
+            Ok((client(&server), get("/things").query("limit", &5))),
+            paging,
+        )
+        .max_items(12);
+        assert_eq!(
+            ids(paginator).await.unwrap(),
+            (0..12).collect::<Vec<u64>>(),
+            "{name}"
+        );
+        let requests = server.received_requests().await.unwrap();
+        let limits = sent(&requests, "limit");
+        match name {
+            "page" => {
+                assert_eq!(limits, ["5", "5", "5"], "{name}");
+                assert_eq!(sent(&requests, "page"), ["", "2", "3"], "{name}");
+            }
+            _ => assert_eq!(limits, ["5", "5", "2"], "{name}"),
+        }
+    }
+}
