@@ -46,7 +46,7 @@ impl CreatePostDto {
     /// are not on the read: they are left unset unless the read carried them as unknown keys.
     /// `userId` and `createdBy` carry the same user, the post's `userId`, else its `createdBy`,
     /// else `fallback_user_id`. The body always has a `scheduleDate`: the post's own (its
-    /// `scheduleDate`, else its `displayDate`), or [`SCHEDULE_LEAD`] from now when it has none,
+    /// `scheduleDate`; its `displayDate` is no planned date), or [`SCHEDULE_LEAD`] from now when it has none,
     /// or when it is `scheduled` and its date is no longer in the future.
     pub fn from_read(post: &GetPostFormattedSchema, fallback_user_id: &str) -> CreatePostDto {
         CreatePostDto::from_read_at(post, fallback_user_id, SystemTime::now())
@@ -81,7 +81,9 @@ impl CreatePostDto {
                 .map(SocialPostMediaWrite::from_read)
                 .collect(),
             schedule_date: Some(keep_or_ahead(
-                &[post.schedule_date.as_deref(), post.display_date.as_deref()],
+                // Not the `displayDate`: a dateless draft's is no planned date (it can be
+                // its creation time, in the past).
+                &[post.schedule_date.as_deref()],
                 status == SocialPostStatus::Scheduled,
                 now,
                 SCHEDULE_LEAD,

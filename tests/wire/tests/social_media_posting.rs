@@ -63,6 +63,7 @@ fn read_post(status: &str) -> serde_json::Value {
         "error": "",
         "createdBy": "OriginalAuthor01",
         "tags": ["spring"],
+        "scheduleDate": "2030-03-01T10:00:00.000Z",
         "displayDate": "2030-03-01T10:00:00.000Z",
         "createdAt": "2024-02-20T08:00:00.000Z",
         "updatedAt": "2024-02-21T08:00:00.000Z",
@@ -664,11 +665,12 @@ async fn full_update_of_a_live_post_loses_nothing() {
 }
 
 /// Deviation: the update always sends a `scheduleDate`: a draft without one gets a future time
-/// (it would otherwise lose its place in the planner).
+/// (it would otherwise lose its place in the planner). Its `displayDate` is no planned date
+/// (here its creation time, in the past) and is not sent as one.
 #[tokio::test]
 async fn a_draft_without_a_date_is_given_one_in_the_future() {
     let mut post = live_post("draft", None);
-    post.as_object_mut().unwrap().remove("displayDate");
+    post["displayDate"] = json!("2026-01-15T08:00:00.000Z");
     let sent = read_modify_write(post, june_first()).await;
     // SCHEDULE_LEAD (10 minutes) after the clock given.
     assert_eq!(sent, live_post_update("draft", "2026-06-01T10:10:00.000Z"));

@@ -179,6 +179,18 @@ async fn a_passed_schedule_date_moves_into_the_future() {
     );
 }
 
+/// A dateless draft is given a future `scheduleDate`, not its `displayDate` (no planned date:
+/// here its creation time, in the past); a draft's own planned date is kept.
+#[tokio::test]
+async fn a_dateless_draft_is_not_given_its_display_date() {
+    let mut answer = read_answer("draft", None);
+    answer["results"]["post"]["displayDate"] = json!("2026-05-20T08:00:00.000Z");
+    let sent = read_modify_write(answer).await;
+    assert_eq!(sent, expected_update("draft", "2026-06-01T10:10:00.000Z"));
+    let sent = read_modify_write(read_answer("draft", Some("2026-07-04T09:30:00.000Z"))).await;
+    assert_eq!(sent, expected_update("draft", "2026-07-04T09:30:00.000Z"));
+}
+
 /// A read without a status, user or account list still gives a body the server takes: a
 /// draft, the fallback user in both user fields, the single `accountId`.
 #[test]
