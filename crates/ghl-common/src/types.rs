@@ -1682,7 +1682,7 @@ ghl_runtime::string_enum! {
 ghl_runtime::string_enum! {
     /// The OAuth2 grant type — authorization_code, refresh_token, or client_credentials
     ///
-    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/grantType`)
+    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/grant_type`)
     pub enum GrantType {
         AuthorizationCode = "authorization_code",
         RefreshToken = "refresh_token",
@@ -3640,7 +3640,7 @@ ghl_runtime::string_enum! {
 ghl_runtime::string_enum! {
     /// The type of token to be requested
     ///
-    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/user_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/userType`)
+    /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/user_type` and 1 identical schema (`apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto/properties/user_type`)
     pub enum UserType {
         Company = "Company",
         Location = "Location",

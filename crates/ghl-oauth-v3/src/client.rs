@@ -290,7 +290,7 @@ impl GetAccessToken {
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, body } = self;
         let request = Request::post("/oauth/token", "v3").without_auth();
-        let request = request.json(&body);
+        let request = request.form(&body);
         Ok((client, request))
     }
 }

@@ -37,7 +37,6 @@ pub struct AipErrorResponseDto {
 /// Schema: `apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetAccessTokenBodyDto {
     /// The ID provided by CRM for your integration. Example: `6578278e879ad2646715ba9c`.
@@ -115,12 +114,16 @@ pub use ghl_common::types::UserType as GetAccessTokenBodyDtoUserType;
 #[non_exhaustive]
 pub struct GetAccessTokenSuccessfulResponseDto {
     /// The OAuth2 access token. Example: `ab12dc0ae1234a7898f9ff06d4f69gh`.
+    #[serde(rename = "access_token")]
     pub access_token: Option<String>,
     /// The token type (always Bearer). Example: `Bearer`.
+    #[serde(rename = "token_type")]
     pub token_type: Option<String>,
     /// Time in seconds until the access token expires. Example: `86399`.
+    #[serde(rename = "expires_in")]
     pub expires_in: Option<f64>,
     /// The OAuth2 refresh token used to obtain a new access token. Example: `xy34dc0ae1234a4858f9ff06d4f66ba`.
+    #[serde(rename = "refresh_token")]
     pub refresh_token: Option<String>,
     /// Space-separated list of scopes the access token has access to. Example: `conversations/message.readonly conversations/message.write`.
     pub scope: Option<String>,

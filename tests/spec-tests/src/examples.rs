@@ -7555,13 +7555,13 @@ fn oauth_v3() {
         ghl_oauth_v3::types::GetAccessTokenBodyDto,
     >(
         "apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto",
-        "{\"clientId\":\"6578278e879ad2646715ba9c\",\"clientSecret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grantType\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"userType\":\"Location\",\"redirectUri\":\"https://myapp.com/oauth/callback/crm\"}",
+        "{\"client_id\":\"6578278e879ad2646715ba9c\",\"client_secret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grant_type\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refresh_token\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"user_type\":\"Location\",\"redirect_uri\":\"https://myapp.com/oauth/callback/crm\"}",
     );
     round_trip::<
         ghl_oauth_v3::types::GetAccessTokenSuccessfulResponseDto,
     >(
         "apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenSuccessfulResponseDto",
-        "{\"accessToken\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"tokenType\":\"Bearer\",\"expiresIn\":86399,\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"scope\":\"conversations/message.readonly conversations/message.write\",\"userType\":\"Location\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\",\"companyId\":\"l1C08ntBrFjLS0elLIYU\",\"approvedLocations\":[\"l1C08ntBrFjLS0elLIYU\"],\"userId\":\"l1C08ntBrFjLS0elLIYU\",\"planId\":\"l1C08ntBrFjLS0elLIYU\",\"isBulkInstallation\":false,\"installToFutureLocations\":true,\"approveAllLocations\":true}",
+        "{\"access_token\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"token_type\":\"Bearer\",\"expires_in\":86399,\"refresh_token\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"scope\":\"conversations/message.readonly conversations/message.write\",\"userType\":\"Location\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\",\"companyId\":\"l1C08ntBrFjLS0elLIYU\",\"approvedLocations\":[\"l1C08ntBrFjLS0elLIYU\"],\"userId\":\"l1C08ntBrFjLS0elLIYU\",\"planId\":\"l1C08ntBrFjLS0elLIYU\",\"isBulkInstallation\":false,\"installToFutureLocations\":true,\"approveAllLocations\":true}",
     );
     round_trip::<
         ghl_oauth_v3::types::GetInstalledLocationsSuccessfulResponseDto,

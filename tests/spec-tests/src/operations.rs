@@ -15061,7 +15061,7 @@ async fn oauth_v3() {
     let _ = api
         .get_access_token(
             value(
-                "{\"clientId\":\"6578278e879ad2646715ba9c\",\"clientSecret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grantType\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"userType\":\"Location\",\"redirectUri\":\"https://myapp.com/oauth/callback/crm\"}",
+                "{\"client_id\":\"6578278e879ad2646715ba9c\",\"client_secret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grant_type\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refresh_token\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"user_type\":\"Location\",\"redirect_uri\":\"https://myapp.com/oauth/callback/crm\"}",
             ),
         )
         .send()

@@ -128,3 +128,45 @@ async fn v3_contact_search_posts_the_filter_body_and_parses_contacts_and_total()
     assert_eq!(found.contacts[0].first_name.as_deref(), Some("Ada"));
     assert_eq!(found.trace_id.as_deref(), Some("t-1"));
 }
+
+/// Deviation (OAuth): the token endpoint is form-encoded. The v3 spec lists JSON beside
+/// the form, and the v3 crate sent JSON; an override keeps the form only. No
+/// `Authorization` header either: the client credentials are in the form.
+#[tokio::test]
+async fn v3_token_calls_are_form_encoded() {
+    use ghl_oauth_v3::OauthV3Client;
+    use ghl_oauth_v3::types::{GetAccessTokenBodyDto, GetAccessTokenBodyDtoGrantType};
+    let server = server_answering(
+        200,
+        json!({
+            "access_token": "at", "token_type": "Bearer", "expires_in": 86399,
+            "refresh_token": "rt-2", "userType": "Location", "locationId": "loc",
+            "userId": "user-1"
+        }),
+    )
+    .await;
+    let oauth = OauthV3Client::new(client(&server));
+    let body = GetAccessTokenBodyDto::new(
+        "client-1",
+        "secret-1",
+        GetAccessTokenBodyDtoGrantType::RefreshToken,
+    )
+    .refresh_token("rt-1");
+    let tokens = oauth.get_access_token(body).send().await.unwrap();
+    assert_eq!(tokens.refresh_token.as_deref(), Some("rt-2"));
+    let req = only_request(&server).await;
+    assert_eq!(
+        (req.method.as_str(), req.url.path()),
+        ("POST", "/oauth/token")
+    );
+    assert_eq!(header(&req, "version").as_deref(), Some("v3"));
+    assert_eq!(
+        header(&req, "content-type").as_deref(),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(header(&req, "authorization"), None);
+    assert_eq!(
+        String::from_utf8(req.body.clone()).unwrap(),
+        "client_id=client-1&client_secret=secret-1&grant_type=refresh_token&refresh_token=rt-1"
+    );
+}
