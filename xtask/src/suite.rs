@@ -41,6 +41,26 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo {command} --quiet --message-format short --manifest-path {manifest}`, its
+/// diagnostics captured: whether it succeeded, and what it printed on stderr.
+fn cargo_quiet(root: &Path, command: &str, manifest: &str) -> anyhow::Result<(bool, String)> {
+    let args = [
+        command,
+        "--quiet",
+        "--message-format",
+        "short",
+        "--manifest-path",
+        manifest,
+    ];
+    let output = cargo_command(root, &args)
+        .output()
+        .with_context(|| format!("running cargo {command}"))?;
+    Ok((
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
+}
+
 /// Passed and failed counts of one `test result: ok. 3 passed; 0 failed; ...` line.
 fn test_counts(line: &str) -> Option<(u64, u64)> {
     let rest = line.trim().strip_prefix("test result: ")?;
@@ -166,22 +186,9 @@ fn downstream_build(root: &Path) -> anyhow::Result<()> {
     .context(
         "resolving tests/downstream's dependencies afresh needs the crates.io index (network access to the registry)",
     )?;
-    let output = cargo_command(
-        root,
-        &[
-            "build",
-            "--quiet",
-            "--message-format",
-            "short",
-            "--manifest-path",
-            &manifest,
-        ],
-    )
-    .output()
-    .context("running cargo build")?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (success, stderr) = cargo_quiet(root, "build", &manifest)?;
     eprint!("{stderr}");
-    if !output.status.success() {
+    if !success {
         bail!("tests/downstream does not build with freshly resolved dependencies");
     }
     let warnings: Vec<&str> = stderr
@@ -288,25 +295,7 @@ fn semver_probes(root: &Path, older: &Path, old_out: &Path) -> anyhow::Result<()
     let report = crate::diff::diff_sets(OLDER_RELEASE, &old_set, "pinned", &new_set, &names)?;
     let old_apis = crate::diff::build(&old_set, &names)?;
     let check = |dir: &Path| -> anyhow::Result<(bool, String)> {
-        let manifest = dir.join("Cargo.toml");
-        let manifest = manifest.to_string_lossy();
-        let output = cargo_command(
-            root,
-            &[
-                "check",
-                "--quiet",
-                "--message-format",
-                "short",
-                "--manifest-path",
-                &manifest,
-            ],
-        )
-        .output()
-        .context("running cargo")?;
-        Ok((
-            output.status.success(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        ))
+        cargo_quiet(root, "check", &dir.join("Cargo.toml").to_string_lossy())
     };
     let outcome = crate::semver::run(
         &report,

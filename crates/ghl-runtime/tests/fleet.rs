@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::{TcpListener, TcpStream};
 
 mod support;
-use support::{redis_url, unique_prefix};
+use support::{child_runtime, redis_url, unique_prefix};
 
 /// The token lifetime the mock grants.
 const LIFETIME: Duration = Duration::from_secs(5);
@@ -368,12 +368,7 @@ fn fleet_child() {
     let Some(plan) = ChildPlan::from_env() else {
         return;
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    child_runtime().block_on(async move {
         let shared_limit = plan.mode == "rate";
         let app = child_app(
             &plan.base,

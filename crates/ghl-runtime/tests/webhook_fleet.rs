@@ -23,7 +23,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::TcpListener;
 
 mod support;
-use support::{redis_url, unique_prefix};
+use support::{child_runtime, redis_url, unique_prefix};
 
 fn key() -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
@@ -49,12 +49,7 @@ fn webhook_child() {
     ) else {
         return;
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    child_runtime().block_on(async move {
         let store = RedisTokenStore::connect(&url)
             .await
             .unwrap()

@@ -29,3 +29,12 @@ pub fn unique_prefix(test: &str) -> String {
         .unwrap_or(0);
     format!("ghl-test:{test}:{}:{nanos}", std::process::id())
 }
+
+/// The runtime a child process of a fleet test runs on: two workers, like the machine.
+pub fn child_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
