@@ -681,3 +681,27 @@ fn random_mutations_fail_cleanly_or_generate() {
         "{refused} refused, {generated} generated"
     );
 }
+
+/// A parameter style the generator does not write (`deepObject`, `pipeDelimited`,
+/// `spaceDelimited` in the query) is refused, naming the parameter, rather than sent in
+/// another style the server cannot read. `form` without `explode` is written (joined).
+#[test]
+fn a_parameter_style_the_generator_does_not_write_is_refused() {
+    for style in ["deepObject", "pipeDelimited", "spaceDelimited"] {
+        let case = Case::new();
+        let spec = case.json("blogs.json");
+        let (path, method) = first_operation(&spec);
+        case.edit("blogs.json", |spec| {
+            let operation = &mut spec["paths"][&path][&method];
+            let parameter = json!({
+                "name": "filter", "in": "query", "style": style,
+                "schema": { "type": "array", "items": { "type": "string" } }
+            });
+            match operation["parameters"].as_array_mut() {
+                Some(list) => list.push(parameter),
+                None => operation["parameters"] = json!([parameter]),
+            }
+        });
+        case.refused(&["apps/blogs.json", style, "`filter`"]);
+    }
+}

@@ -4040,7 +4040,7 @@ impl FbGetReporting {
             .query("startDate", &start_date)
             .query("endDate", &end_date)
             .query("type", &type_)
-            .query("fields", &fields)
+            .query_joined("fields", &fields)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
@@ -5059,7 +5059,7 @@ impl GoogleGetReporting {
             .query("startDate", &start_date)
             .query("endDate", &end_date)
             .query("type", &type_)
-            .query("fields", &fields)
+            .query_joined("fields", &fields)
             .ignore_body()
             .scopes(&["adPublishing.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);

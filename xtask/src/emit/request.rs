@@ -27,6 +27,10 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
                     None => request,
                 };
             }),
+            (_, true) if param.joined => chain.push(quote! { .query_joined(#wire, &#ident) }),
+            (_, false) if param.joined => {
+                chain.push(quote! { .query_joined_opt(#wire, #ident.as_ref()) })
+            }
             (_, true) => chain.push(quote! { .query(#wire, &#ident) }),
             (_, false) => chain.push(quote! { .query_opt(#wire, #ident.as_ref()) }),
         }

@@ -298,6 +298,9 @@ pub struct Param {
     /// Bounds the server enforces, checked before the request goes out.
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
+    /// A query parameter in `form` style without `explode` (`explode: false`): a sequence
+    /// goes as one comma-separated value instead of the key repeated.
+    pub joined: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -77,6 +77,7 @@ impl<'a> Builder<'a> {
                     );
                 };
                 let data = parameter.parameter_data_ref();
+                let joined = self.serialization_style(parameter, &parameter_pointer)?;
                 let location = match parameter {
                     Parameter::Query { .. } => ParamLocation::Query,
                     Parameter::Header { .. } => ParamLocation::Header,
@@ -125,6 +126,7 @@ impl<'a> Builder<'a> {
                         .filter(|text| !text.trim().is_empty()),
                     minimum: bound(&data.format, Bound::Minimum),
                     maximum: bound(&data.format, Bound::Maximum),
+                    joined,
                 };
                 if location == ParamLocation::Path {
                     path_params.push(param);
@@ -151,6 +153,7 @@ impl<'a> Builder<'a> {
                             doc: None,
                             minimum: None,
                             maximum: None,
+                            joined: false,
                         });
                     }
                 }
@@ -321,6 +324,42 @@ impl<'a> Builder<'a> {
             None => None,
         };
         Ok((ty, schema_pointer))
+    }
+
+    /// How a parameter is serialized: `true` for a query parameter in `form` style without
+    /// `explode` (one comma-separated value), `false` for the defaults (`form` with
+    /// `explode` in the query, `simple` in the path and headers). Any other style is refused,
+    /// naming the parameter: the runtime writes none of them, and sending one as another
+    /// would put values the server cannot read on the wire.
+    fn serialization_style(&self, parameter: &Parameter, pointer: &str) -> Result<bool, SpecError> {
+        use openapiv3::{HeaderStyle, PathStyle, QueryStyle};
+        let data = parameter.parameter_data_ref();
+        let unsupported = |style: &str| {
+            self.error(
+                pointer,
+                format!(
+                    "parameter `{}` has style `{style}`, which the generator does not write (it writes `form` in the query, with or without `explode`, and `simple` in the path and headers); give the parameter one of those in an override if the server takes it",
+                    data.name
+                ),
+            )
+        };
+        match parameter {
+            Parameter::Query { style, .. } => match style {
+                QueryStyle::Form => Ok(data.explode == Some(false)),
+                QueryStyle::SpaceDelimited => Err(unsupported("spaceDelimited")),
+                QueryStyle::PipeDelimited => Err(unsupported("pipeDelimited")),
+                QueryStyle::DeepObject => Err(unsupported("deepObject")),
+            },
+            Parameter::Path { style, .. } => match style {
+                PathStyle::Simple => Ok(false),
+                PathStyle::Label => Err(unsupported("label")),
+                PathStyle::Matrix => Err(unsupported("matrix")),
+            },
+            Parameter::Header { style, .. } => match style {
+                HeaderStyle::Simple => Ok(false),
+            },
+            Parameter::Cookie { .. } => Ok(false),
+        }
     }
 
     fn is_struct(&self, name: &str) -> bool {

@@ -161,6 +161,7 @@ mod tests {
             doc: None,
             minimum: None,
             maximum: None,
+            joined: false,
         };
         assert_eq!(param.render_ty(&Short), "Option<Value>");
     }

@@ -1,0 +1,50 @@
+//! Ad manager at the wire: the reporting `fields` the spec declares `explode: false`.
+
+mod common;
+
+use common::*;
+use ghl_ad_manager::AdManagerClient;
+use ghl_ad_manager::types::{FbGetEntityType, FbGetReportingFieldsItem, FbGetReportingGroupBy};
+use serde_json::json;
+
+const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
+
+/// `apps/ad-manager.json` declares the Facebook and Google reporting `fields` as
+/// `explode: false` ("Comma-separated reporting fields"): one `fields` value with the names
+/// joined by commas, not the key repeated; the other parameters as usual.
+#[tokio::test]
+async fn reporting_fields_go_comma_separated() {
+    let server = server_answering(200, json!({})).await;
+    let api = AdManagerClient::new(client(&server));
+    let _ = api
+        .fb_get_reporting(
+            LOCATION,
+            FbGetReportingGroupBy::Day,
+            "2026-11-01",
+            "2026-11-30",
+            FbGetEntityType::AdManager,
+            vec![
+                FbGetReportingFieldsItem::Impressions,
+                FbGetReportingFieldsItem::Clicks,
+                FbGetReportingFieldsItem::CostPerConversion,
+            ],
+        )
+        .send()
+        .await;
+    let req = only_request(&server).await;
+    assert_eq!(req.url.path(), "/ad-publishing/facebook/reporting");
+    let fields: Vec<String> = req
+        .url
+        .query_pairs()
+        .filter(|(key, _)| key == "fields")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    assert_eq!(fields, ["impressions,clicks,cost_per_conversion"]);
+    let group_by: Vec<String> = req
+        .url
+        .query_pairs()
+        .filter(|(key, _)| key == "groupBy")
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    assert_eq!(group_by, ["day"]);
+}
