@@ -45,6 +45,12 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "Method",
 ];
 
+/// Type names generated code uses unqualified (and `Self`): a builder or type must not take
+/// one of them.
+pub fn reserved_type_names() -> &'static [&'static str] {
+    RESERVED_TYPE_NAMES
+}
+
 /// The name of a schema the spec names itself: [`type_name`], cut at a word to
 /// [`MAX_TYPE_NAME`] (`...SuccessfulResponseDto` -> `...SuccessfulResponse`).
 pub fn schema_type_name(raw: &str) -> String {

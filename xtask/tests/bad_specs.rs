@@ -705,3 +705,37 @@ fn a_parameter_style_the_generator_does_not_write_is_refused() {
         case.refused(&["apps/blogs.json", style, "`filter`"]);
     }
 }
+
+/// Rust keywords are legal OpenAPI names: every one (and `Self`) as an operationId, a schema
+/// name and a property name gives a crate the generator accepts (it parses its own output
+/// with syn and refuses what is not Rust), with the names escaped where Rust needs it.
+#[test]
+fn rust_keywords_as_operation_schema_and_property_names_are_written() {
+    const KEYWORDS: &[&str] = &[
+        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+        "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+        "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+        "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try",
+        "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while",
+        "yield", "Request", "Client", "Value", "Option",
+    ];
+    for keyword in KEYWORDS {
+        let case = Case::new();
+        let spec = case.json("blogs.json");
+        let (path, method) = first_operation(&spec);
+        case.edit("blogs.json", |spec| {
+            spec["paths"][&path][&method]["operationId"] = json!(keyword);
+            spec["components"]["schemas"][*keyword] = json!({
+                "type": "object",
+                "properties": { *keyword: { "type": "string" } }
+            });
+        });
+        let run = case.regen();
+        assert!(
+            !run.panicked,
+            "`{keyword}`: regen panicked:\n{}",
+            run.stderr
+        );
+        assert!(run.ok, "`{keyword}`: regen refused it:\n{}", run.stderr);
+    }
+}

@@ -39,9 +39,12 @@ impl<'a> Builder<'a> {
         }
         found.sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
         let mut scope = Scope::with_reserved(&["new", "client"]);
-        // Builders sit beside the client and the runtime's re-exported names.
-        let mut builders =
-            Scope::with_reserved(&["Client", "Error", "Result", "Response", client_name]);
+        // Builders sit beside the client and the runtime's re-exported names, and must not
+        // take a name the generated code uses unqualified (`Request`, `Value`, ... and `Self`:
+        // an operationId `self` would otherwise make a builder called `Self`).
+        let mut reserved = vec!["Response", client_name];
+        reserved.extend_from_slice(naming::reserved_type_names());
+        let mut builders = Scope::with_reserved(&reserved);
         let mut operations = Vec::with_capacity(found.len());
         for (path, method, raw_method, item, operation, pointer) in found {
             let operation_id = operation
