@@ -1,16 +1,56 @@
-//! Lists a location's blog authors with the Blogs crate alone.
+//! Lists a location's blog authors with the Blogs crate alone, and type-checks the README's
+//! other snippets against the dependencies its `[dependencies]` block names.
 
+use std::sync::Arc;
+
+use futures_util::TryStreamExt as _;
 use ghl_blogs::{BlogsClient, Client};
+use ghl_runtime::auth::{OAuthConfig, UserType};
+use ghl_runtime::store::FileTokenStore;
+
+/// The README's paging snippet: every post of a blog, at most 500.
+async fn all_posts(
+    blogs: &BlogsClient,
+    location_id: &str,
+    blog_id: &str,
+) -> ghl_runtime::Result<usize> {
+    let posts: Vec<_> = blogs
+        .get_blog_post(location_id, blog_id, 50, 0)
+        .paginate()
+        .max_items(500)
+        .items()
+        .try_collect()
+        .await?;
+    Ok(posts.len())
+}
+
+/// The README's OAuth snippet: one installation, its tokens in a file.
+async fn oauth(code_from_redirect: &str) -> ghl_runtime::Result<BlogsClient> {
+    let config = OAuthConfig::new("client-id", "client-secret")
+        .redirect_uri("https://example.com/oauth/callback")
+        .user_type(UserType::Location);
+    let store = Arc::new(FileTokenStore::new("ghl-tokens.json"));
+    let client = ghl_runtime::Client::builder()
+        .oauth(config, store)
+        .build()?;
+    if client.load_tokens().await?.is_none() {
+        client.exchange_code(code_from_redirect).await?;
+    }
+    Ok(ghl_blogs::BlogsClient::new(client.clone()))
+}
 
 fn main() -> Result<(), ghl_blogs::Error> {
     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
     let blogs = BlogsClient::new(client);
     let location_id = std::env::var("GHL_LOCATION_ID").unwrap_or_default();
-    // Building the future type-checks the whole call; running it needs a token and the network.
+    // Building the futures type-checks the whole calls; running them needs a token and the
+    // network.
     let call = blogs
-        .get_all_blog_authors_by_location(location_id, 5, 0)
+        .get_all_blog_authors_by_location(location_id.as_str(), 5, 0)
         .send();
     drop(call);
+    drop(all_posts(&blogs, &location_id, "blog-id"));
+    drop(oauth("code-from-redirect"));
     println!("ghl-blogs links on its own");
     Ok(())
 }
