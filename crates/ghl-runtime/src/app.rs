@@ -10,10 +10,6 @@ use crate::auth::{LocationMinter, OAuthConfig, OAuthSession, SharedStore, TokenS
 use crate::store::{OwnerTokenStore, StoreFuture};
 use crate::{Client, ClientBuilder, Error, Result};
 
-/// Default time to live of a refresh lock: longer than a token call takes, short enough
-/// that a crashed holder does not stall the others for long.
-const DEFAULT_LOCK_TTL: Duration = SharedStore::DEFAULT_LOCK_TTL;
-
 /// An OAuth app's clients for every owner (location or company) it is installed in, on
 /// one connection pool, rate limiter and retry budget, with the token sets in an
 /// [`OwnerTokenStore`]. Cheap to clone.
@@ -142,7 +138,7 @@ impl AppBuilder {
                 lock_ttl: self.lock_ttl,
                 lock_wait: self
                     .lock_wait
-                    .unwrap_or(self.lock_ttl * 2 + Duration::from_secs(5)),
+                    .unwrap_or_else(|| SharedStore::default_lock_wait(self.lock_ttl)),
             }),
         })
     }
@@ -180,7 +176,7 @@ impl App {
             config,
             store,
             client: Client::builder(),
-            lock_ttl: DEFAULT_LOCK_TTL,
+            lock_ttl: SharedStore::DEFAULT_LOCK_TTL,
             lock_wait: None,
         }
     }
@@ -224,7 +220,7 @@ impl App {
             SharedStore {
                 lock_ttl: inner.lock_ttl,
                 lock_wait: inner.lock_wait,
-                ..SharedStore::new(inner.store.clone(), key.0.clone(), true)
+                ..SharedStore::new(inner.store.clone(), key.0.clone())
             },
             None,
         );

@@ -506,10 +506,6 @@ impl ActiveTokens {
 pub(crate) struct SharedStore {
     pub(crate) store: std::sync::Arc<dyn crate::store::OwnerTokenStore>,
     pub(crate) owner: std::sync::Arc<str>,
-    /// True when `owner` is the location or company the tokens must belong to (an
-    /// [`App`](crate::App)'s owner, a location client's location); false for the one
-    /// installation of [`ClientBuilder::oauth`](crate::ClientBuilder::oauth).
-    pub(crate) pinned: bool,
     pub(crate) lock_ttl: Duration,
     pub(crate) lock_wait: Duration,
 }
@@ -519,19 +515,34 @@ impl SharedStore {
     /// the others this long.
     pub(crate) const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(20);
 
-    /// One owner's place in `store`, with the default lock times.
+    /// The owner the one installation of [`ClientBuilder::oauth`](crate::ClientBuilder::oauth)
+    /// is kept under (no location or company id is known before the code exchange).
+    pub(crate) const SINGLE_OWNER: &'static str = "oauth";
+
+    /// How long a call waits for another process's refresh by default, for a lock held at
+    /// most `ttl`: twice that, plus 5 s.
+    pub(crate) fn default_lock_wait(ttl: Duration) -> Duration {
+        ttl * 2 + Duration::from_secs(5)
+    }
+
+    /// `owner`'s place in `store`, with the default lock times.
     pub(crate) fn new(
         store: std::sync::Arc<dyn crate::store::OwnerTokenStore>,
         owner: std::sync::Arc<str>,
-        pinned: bool,
     ) -> SharedStore {
         SharedStore {
             store,
             owner,
-            pinned,
             lock_ttl: SharedStore::DEFAULT_LOCK_TTL,
-            lock_wait: SharedStore::DEFAULT_LOCK_TTL * 2 + Duration::from_secs(5),
+            lock_wait: SharedStore::default_lock_wait(SharedStore::DEFAULT_LOCK_TTL),
         }
+    }
+
+    /// True when the owner is the location or company the tokens must belong to (an
+    /// [`App`](crate::App)'s owner, a location client's location), not the one
+    /// installation of [`ClientBuilder::oauth`](crate::ClientBuilder::oauth).
+    pub(crate) fn pinned(&self) -> bool {
+        &*self.owner != SharedStore::SINGLE_OWNER
     }
 }
 

@@ -63,7 +63,7 @@ impl Bearer {
 
 /// Rate-limit owner keys used when nothing more specific is known.
 const ANONYMOUS_OWNER: &str = "anonymous";
-const OAUTH_OWNER: &str = "oauth";
+const OAUTH_OWNER: &str = SharedStore::SINGLE_OWNER;
 
 struct Inner {
     http: reqwest::Client,
@@ -331,7 +331,7 @@ impl ClientBuilder {
             }
             (None, Some((config, store))) => Credentials::OAuth(Arc::new(OAuthSession::new(
                 config,
-                SharedStore::new(store, Arc::from(OAUTH_OWNER), false),
+                SharedStore::new(store, Arc::from(OAUTH_OWNER)),
                 None,
             ))),
             (None, None) => Credentials::None,
@@ -775,7 +775,7 @@ impl Client {
             .token_call(&session.config.token_form(Grant::Code(code)))
             .await?;
         let shared = &session.store;
-        if shared.pinned && tokens.owner().is_some_and(|o| o != &*shared.owner) {
+        if shared.pinned() && tokens.owner().is_some_and(|o| o != &*shared.owner) {
             return Err(Error::config(format!(
                 "the code was granted for {}, not for this client's {}; use App::install",
                 tokens.owner().unwrap_or_default(),
@@ -794,11 +794,6 @@ impl Client {
         self.refresh_locked(session).await
     }
 
-    /// Refreshes; the caller holds `refresh_lock`.
-    async fn refresh_locked(&self, session: &OAuthSession) -> Result<TokenSet> {
-        self.refresh_shared(session, &session.store).await
-    }
-
     /// Adopts `stored` when it is fresh and not the token set this session already uses
     /// (which is stale, or was just refused): another process refreshed it.
     fn adopt(&self, session: &OAuthSession, stored: &Option<TokenSet>) -> Option<TokenSet> {
@@ -815,15 +810,13 @@ impl Client {
         }
     }
 
-    /// Refreshes an owner's token set in a store shared with other processes; the caller
-    /// holds `refresh_lock` (single flight within the process). Across processes: whoever
-    /// takes the store's refresh lock refreshes; the others poll the store until the
-    /// winner's tokens appear (or the lock expires, and one of them takes it).
-    async fn refresh_shared(
-        &self,
-        session: &OAuthSession,
-        shared: &SharedStore,
-    ) -> Result<TokenSet> {
+    /// Refreshes the session's token set in its store, which other processes may share;
+    /// the caller holds `refresh_lock` (single flight within the process). Across
+    /// processes: whoever takes the store's refresh lock refreshes; the others poll the
+    /// store until the winner's tokens appear (or the lock expires, and one of them takes
+    /// it).
+    async fn refresh_locked(&self, session: &OAuthSession) -> Result<TokenSet> {
+        let shared = &session.store;
         let owner = &*shared.owner;
         let started = Instant::now();
         loop {
@@ -835,7 +828,7 @@ impl Client {
                 return Err(not_installed(owner));
             }
             if let Some(lock) = shared.store.try_lock(owner, shared.lock_ttl).await? {
-                let result = self.refresh_holding_lock(session, shared).await;
+                let result = self.refresh_holding_lock(session).await;
                 if let Err(e) = shared.store.unlock(owner, &lock).await {
                     tracing::warn!(owner, error = %e, "ghl: cannot release the refresh lock; it expires on its own");
                 }
@@ -854,11 +847,8 @@ impl Client {
     }
 
     /// Refreshes while holding the owner's refresh lock in the shared store.
-    async fn refresh_holding_lock(
-        &self,
-        session: &OAuthSession,
-        shared: &SharedStore,
-    ) -> Result<TokenSet> {
+    async fn refresh_holding_lock(&self, session: &OAuthSession) -> Result<TokenSet> {
+        let shared = &session.store;
         let owner = &*shared.owner;
         // The previous holder may have saved between our look and our lock.
         let stored = shared.store.load(owner).await?;
@@ -1070,7 +1060,7 @@ impl Client {
         };
         let mut session = OAuthSession::new(
             config,
-            SharedStore::new(store, Arc::from(location_id), true),
+            SharedStore::new(store, Arc::from(location_id)),
             Some(tokens),
         );
         session.minter = Some(Arc::new(AgencyMinter(self.clone())));

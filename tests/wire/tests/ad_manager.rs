@@ -33,18 +33,19 @@ async fn reporting_fields_go_comma_separated() {
         .await;
     let req = only_request(&server).await;
     assert_eq!(req.url.path(), "/ad-publishing/facebook/reporting");
-    let fields: Vec<String> = req
-        .url
-        .query_pairs()
-        .filter(|(key, _)| key == "fields")
-        .map(|(_, value)| value.into_owned())
-        .collect();
-    assert_eq!(fields, ["impressions,clicks,cost_per_conversion"]);
-    let group_by: Vec<String> = req
-        .url
-        .query_pairs()
-        .filter(|(key, _)| key == "groupBy")
-        .map(|(_, value)| value.into_owned())
-        .collect();
+    assert_eq!(
+        query_values(&req, "fields"),
+        ["impressions,clicks,cost_per_conversion"]
+    );
+    let group_by = query_values(&req, "groupBy");
     assert_eq!(group_by, ["day"]);
+}
+
+/// Every value of the query parameter `name`, in order.
+fn query_values(req: &wiremock::Request, name: &str) -> Vec<String> {
+    req.url
+        .query_pairs()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .collect()
 }

@@ -257,7 +257,12 @@ impl WebhookVerifier {
     /// accepted again: call it when handling a verified delivery failed (and answer 5xx).
     /// Nothing to do for a delivery without a `webhookId` or without a dedupe store.
     pub async fn release(&self, delivery: &VerifiedWebhook) -> Result<(), WebhookError> {
-        match (&delivery.webhook_id, &self.dedupe) {
+        self.release_id(delivery.webhook_id.as_deref()).await
+    }
+
+    /// [`release`](Self::release) by the delivery's `webhookId`.
+    async fn release_id(&self, webhook_id: Option<&str>) -> Result<(), WebhookError> {
+        match (webhook_id, &self.dedupe) {
             (Some(id), Some(store)) => store.release(id).await,
             _ => Ok(()),
         }
@@ -309,14 +314,12 @@ impl WebhookVerifier {
         match handler(delivery).await {
             Ok(()) => Handled::Done,
             Err(e) => {
-                if let (Some(id), Some(store)) = (&webhook_id, &self.dedupe) {
-                    if let Err(release) = store.release(id).await {
-                        tracing::warn!(
-                            webhook_id = %id,
-                            error = %release,
-                            "ghl: a failed webhook could not be released; its redelivery is refused until the claim expires"
-                        );
-                    }
+                if let Err(release) = self.release_id(webhook_id.as_deref()).await {
+                    tracing::warn!(
+                        webhook_id = webhook_id.as_deref().unwrap_or(""),
+                        error = %release,
+                        "ghl: a failed webhook could not be released; its redelivery is refused until the claim expires"
+                    );
                 }
                 Handled::Failed(e)
             }
