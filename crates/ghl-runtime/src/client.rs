@@ -451,8 +451,18 @@ impl CallInfo {
     fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T> {
         match self.answer {
             Answer::Body => decode(&self.method, self.path, body, self.redact),
-            Answer::Ignored => T::deserialize(serde_json::Value::Null)
-                .map_err(|e| decode_error(&self.method, self.path, ".".to_owned(), b"", false, e)),
+            Answer::Ignored => {
+                serde_path_to_error::deserialize(serde_json::Value::Null).map_err(|e| {
+                    decode_error(
+                        &self.method,
+                        self.path,
+                        ".".to_owned(),
+                        b"",
+                        false,
+                        e.into_inner(),
+                    )
+                })
+            }
             Answer::At(at) => {
                 let mut envelope: serde_json::Value =
                     decode(&self.method, self.path, body, self.redact)?;
@@ -652,7 +662,7 @@ impl Client {
             Some(serde_json::Value::Null) | None => serde_json::Value::Array(Vec::new()),
             Some(found) => found.clone(),
         };
-        let decoded = serde_path_to_error::deserialize(&items_json).map_err(|e| {
+        let decoded = serde_path_to_error::deserialize(items_json.clone()).map_err(|e| {
             let prefix = pointer_to_path(items);
             let json_path = match e.path().to_string().as_str() {
                 "." => prefix,
@@ -1621,8 +1631,23 @@ fn decode<T: DeserializeOwned>(
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
-    let mut de = serde_json::Deserializer::from_slice(data);
-    let result: std::result::Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    // The path comes from a second pass over the parsed value (not the bytes): every type's
+    // `Deserialize` is then compiled for two deserializers instead of four, as the other
+    // failure paths (`Answer::At`, `Answer::Ignored`, page items) read owned values too.
+    let value: serde_json::Value = match serde_json::from_slice(data) {
+        Ok(value) => value,
+        Err(_) => {
+            return Err(decode_error(
+                method,
+                path,
+                ".".to_owned(),
+                body,
+                redact,
+                first,
+            ));
+        }
+    };
+    let result: std::result::Result<T, _> = serde_path_to_error::deserialize(value);
     let (json_path, source) = match result {
         Ok(_) => (String::from("."), first),
         Err(e) => (e.path().to_string(), e.into_inner()),

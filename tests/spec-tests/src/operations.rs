@@ -8,8 +8,15 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// An argument built from JSON, so one helper serves every generated type.
+/// Read through `serde_path_to_error` from an owned value, as the examples are, so each
+/// type's `Deserialize` is compiled once for both modules.
 fn value<T: DeserializeOwned>(json: &str) -> T {
-    match serde_json::from_str(json) {
+    let parsed = serde_json::from_str::<serde_json::Value>(json)
+        .map_err(|error| error.to_string())
+        .and_then(|value| {
+            serde_path_to_error::deserialize(value).map_err(|error| error.to_string())
+        });
+    match parsed {
         Ok(value) => value,
         Err(error) => panic!("test argument {json} does not deserialize: {error}"),
     }
