@@ -20,7 +20,7 @@ enum Command {
     /// Regenerate `crates/` from the pinned specs.
     Regen(xtask::regen::RegenArgs),
     /// Run every test: the downstream build, the older release's crates, then `cargo test`.
-    Test,
+    Test(xtask::suite::TestArgs),
     /// Maintain the pinned specs.
     Specs {
         #[command(subcommand)]
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Regen(args) => xtask::regen::run(&args),
-        Command::Test => xtask::suite::run(),
+        Command::Test(args) => xtask::suite::run(&args),
         Command::Specs {
             command: SpecsCommand::Update(args),
         } => xtask::update::run(&args),

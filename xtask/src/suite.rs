@@ -1,9 +1,10 @@
 //! `cargo xtask test`: every test the project has, in one command. Besides `cargo test`, two
 //! checks need cargo itself and so cannot run inside a test: the downstream crate that depends on
 //! one resource crate alone, and the crates generated from an older release with `--out`.
+//! `--clippy` lints what `cargo test` compiles in the same build (CI's way of running clippy).
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
@@ -17,6 +18,15 @@ const OLDER_RELEASE: &str = "../shared/specs/highlevel-api-docs-2025-10-31";
 /// `common/common-schemas.json`).
 const FIXTURE_SPECS: &str = "tests/fixtures/specs";
 
+/// Where the workspace's builds go: `CARGO_TARGET_DIR` when set (CI keeps one outside the
+/// clone), otherwise `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
+}
+
 fn cargo_command(root: &Path, args: &[&str]) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     println!("\n==> cargo {}", args.join(" "));
@@ -24,8 +34,9 @@ fn cargo_command(root: &Path, args: &[&str]) -> Command {
     command
         .args(args)
         .current_dir(root)
-        // Share one target directory with the workspace, so nothing is compiled twice.
-        .env("CARGO_TARGET_DIR", root.join("target"));
+        // Share one target directory with the workspace, so nothing is compiled twice (the
+        // crates generated below live in `target/`, their builds wherever the workspace's go).
+        .env("CARGO_TARGET_DIR", target_dir(root));
     command
 }
 
@@ -100,8 +111,45 @@ fn cargo_test(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Resu
     Ok(())
 }
 
-pub fn run() -> anyhow::Result<ExitCode> {
+/// Options of `cargo xtask test`.
+#[derive(Debug, Default, clap::Args)]
+pub struct TestArgs {
+    /// Also lint every target `cargo test` builds with clippy, warnings denied, in the same
+    /// compile (CI runs this: one build of the workspace instead of a clippy check and a build).
+    #[arg(long)]
+    pub clippy: bool,
+}
+
+/// The environment that makes a build run clippy on the workspace's own crates: cargo hands
+/// each of them to `clippy-driver` (rustc with clippy's lints; dependencies go to plain rustc),
+/// the way `cargo clippy` does for a check. `CLIPPY_ARGS` is how `cargo clippy` passes its
+/// arguments to the driver, each followed by `__CLIPPY_HACKERY__`; the driver tracks it, so
+/// cargo rebuilds when it changes.
+fn clippy_build_env() -> anyhow::Result<Vec<(&'static str, String)>> {
+    let driver = Command::new("clippy-driver")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|output| output.status.success());
+    if driver.is_none() {
+        bail!("`clippy-driver` does not run: install clippy with `rustup component add clippy`");
+    }
+    Ok(vec![
+        ("RUSTC_WORKSPACE_WRAPPER", "clippy-driver".to_owned()),
+        (
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__".to_owned(),
+        ),
+    ])
+}
+
+pub fn run(args: &TestArgs) -> anyhow::Result<ExitCode> {
     let root = regen::workspace_root();
+    let clippy = if args.clippy {
+        clippy_build_env()?
+    } else {
+        Vec::new()
+    };
 
     downstream_build(&root)?;
     println!(
@@ -157,6 +205,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let envs: Vec<(&str, &str)> = redis
         .iter()
         .map(|server| (REDIS_URL_VAR, server.url.as_str()))
+        .chain(clippy.iter().map(|(name, value)| (*name, value.as_str())))
         .collect();
     // Last, so its summary closes the output.
     cargo_test(&root, &["test", "--workspace", "--locked"], &envs)?;
