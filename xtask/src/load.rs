@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::diagnostics::{SpecError, pointer_push};
 use crate::overrides::OverrideFile;
 use crate::specs::SpecFile;
+use crate::validate::ANY_TYPE;
 
 /// A parsed spec and what the pre-pass had to repair in it.
 #[derive(Debug)]
@@ -29,7 +30,6 @@ pub struct LoadedSpec {
     pub extension: Option<(String, String)>,
 }
 
-const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -366,12 +366,11 @@ fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>
     if object.contains_key("$ref") {
         return;
     }
-    // `type: any` and similar: the spec says nothing usable about the type.
-    if let Some(kind) = object.get("type").and_then(Value::as_str) {
-        if !SCHEMA_TYPES.contains(&kind) {
-            object.remove("type");
-            bump(repairs, "unknown schema type dropped");
-        }
+    // `type: any`: any JSON value, which OpenAPI says by declaring no type. `validate` has
+    // refused every other type outside OpenAPI's.
+    if object.get("type").and_then(Value::as_str) == Some(ANY_TYPE) {
+        object.remove("type");
+        bump(repairs, "schema type `any` read as no type (any value)");
     }
     // Enum values that cannot be of the declared type make the whole spec unparseable.
     let declared = object
@@ -462,17 +461,24 @@ mod tests {
     }
 
     #[test]
-    fn unknown_types_and_misfit_enum_values_are_dropped() {
-        let loaded = load_plain(&spec(serde_json::json!({
-            "openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
-            "components": {"schemas": {
-                "A": {"type": "any"},
-                "B": {"type": "number", "enum": [1, [2, 3]]}
-            }}
-        })))
-        .unwrap();
-        assert_eq!(loaded.repairs["unknown schema type dropped"], 1);
+    fn type_any_and_misfit_enum_values_are_dropped_other_types_refused() {
+        let with_type = |kind: &str| {
+            load_plain(&spec(serde_json::json!({
+                "openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
+                "components": {"schemas": {
+                    "A": {"type": kind},
+                    "B": {"type": "number", "enum": [1, [2, 3]]}
+                }}
+            })))
+        };
+        let loaded = with_type("any").unwrap();
+        assert_eq!(
+            loaded.repairs["schema type `any` read as no type (any value)"],
+            1
+        );
         assert_eq!(loaded.repairs["enum value of the wrong type dropped"], 1);
+        let refused = with_type("anything").unwrap_err().to_string();
+        assert!(refused.contains("#/components/schemas/A/type"), "{refused}");
     }
 
     #[test]

@@ -91,12 +91,12 @@ pub fn build_apis(
         overrides.iter().find(|file| file.resource == resource)
     };
     let mut overrides_applied = BTreeMap::new();
-    let common_file = common_of_both_surfaces(set)?;
+    let (common_file, only_in) = common_of_both_surfaces(set)?;
     let common_spec = load::load(&common_file, overrides_for(&common_file.path))?;
     if common_spec.overrides_applied > 0 {
         overrides_applied.insert(common_spec.resource.clone(), common_spec.overrides_applied);
     }
-    let common_types = CommonTypes::new(&common_spec);
+    let common_types = CommonTypes::new(&common_spec).defined_only_in(only_in);
     let mut common_api = ir::build(&common_spec, None, &names.places(COMMON_CRATE))?;
     common_api.crate_name = COMMON_CRATE.to_owned();
     common_api.title = "Common Schemas".to_owned();
@@ -170,8 +170,12 @@ pub fn build_apis(
 /// The shared schemas of both surfaces as one document, named [`COMMON_SPEC`]: the v2 file, plus
 /// the schemas only the v3 file ([`V3_COMMON_SPEC`]) has. Both surfaces' shared types then live
 /// once, in [`COMMON_CRATE`], and a v3 crate's `ForbiddenDTO` is the v2 crates' type too. A schema
-/// both files define must be the same in both: one name cannot be two types in one crate.
-fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
+/// both files define must be the same in both: one name cannot be two types in one crate. With
+/// it, each name only one of the two files defines, and that file: a spec may only refer to its
+/// own surface's.
+fn common_of_both_surfaces(
+    set: &SpecSet,
+) -> anyhow::Result<(SpecFile, BTreeMap<String, &'static str>)> {
     let file = |path: &str| set.files.iter().find(|file| file.path == path);
     let common = file(COMMON_SPEC).with_context(|| {
         format!(
@@ -180,7 +184,7 @@ fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
         )
     })?;
     let Some(v3) = file(V3_COMMON_SPEC) else {
-        return Ok(common.clone());
+        return Ok((common.clone(), BTreeMap::new()));
     };
     // On its own first, so a defect in it is reported against its own file.
     load::load(v3, None)?;
@@ -188,6 +192,19 @@ fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
     let extra = crate::validate::parse(&v3.path, &v3.bytes)?;
     let pointer = "/components/schemas";
     let mut added = serde_json::Map::new();
+    let names = |document: &serde_json::Value| -> Vec<String> {
+        document
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_object)
+            .map(|schemas| schemas.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let v3_names = names(&extra);
+    let mut only_in: BTreeMap<String, &'static str> = names(&merged)
+        .into_iter()
+        .filter(|name| !v3_names.contains(name))
+        .map(|name| (name, COMMON_SPEC))
+        .collect();
     if let Some(extra) = extra
         .pointer(pointer)
         .and_then(serde_json::Value::as_object)
@@ -206,13 +223,14 @@ fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
                     crate::diagnostics::pointer_push(pointer, name)
                 ),
                 None => {
+                    only_in.insert(name.clone(), V3_COMMON_SPEC);
                     added.insert(name.clone(), schema.clone());
                 }
             }
         }
     }
     if added.is_empty() {
-        return Ok(common.clone());
+        return Ok((common.clone(), only_in));
     }
     match merged
         .pointer_mut(pointer)
@@ -222,10 +240,11 @@ fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
         // The published v2 file always has schemas (the error bodies); one without is not it.
         None => bail!("{COMMON_SPEC}#{pointer} is missing or not an object"),
     }
-    Ok(SpecFile {
+    let file = SpecFile {
         path: COMMON_SPEC.to_owned(),
         bytes: serde_json::to_vec(&merged).context("cannot serialize the merged common schemas")?,
-    })
+    };
+    Ok((file, only_in))
 }
 
 /// The stack of every thread that reads or generates a spec: schemas nest as deep as

@@ -255,7 +255,67 @@ pub fn check(path: &str, raw: &Value) -> Result<(), SpecError> {
             ));
         }
     }
+    check_schema_types(raw, &error)?;
     check_refs(raw, &error)
+}
+
+/// The types a schema may declare (OpenAPI 3.0.3, 4.7.24: JSON Schema's, without `null`).
+pub const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
+
+/// The one schema type outside OpenAPI's the published specs use (`conversations.json`, twice):
+/// any JSON value, with one obvious reading. `load` drops it and counts the repair.
+pub const ANY_TYPE: &str = "any";
+
+/// Every schema's `type` is one of [`SCHEMA_TYPES`] or [`ANY_TYPE`]. The walk covers the whole
+/// document except values that are data, not schemas (examples, defaults, enums, `x-`
+/// extensions) and security schemes, whose `type` means something else (`http`, `oauth2`).
+fn check_schema_types(
+    raw: &Value,
+    error: &impl Fn(&str, String) -> SpecError,
+) -> Result<(), SpecError> {
+    const DATA: &[&str] = &["example", "examples", "default", "enum", "securitySchemes"];
+    // Pointers are spelled out only for the rare failing schema, as in `check_refs`.
+    fn first_bad(value: &Value) -> Option<(Vec<String>, &str)> {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(kind)) = object.get("type") {
+                    if kind != ANY_TYPE && !SCHEMA_TYPES.contains(&kind.as_str()) {
+                        return Some((vec!["type".to_owned()], kind));
+                    }
+                }
+                object
+                    .iter()
+                    .filter(|(key, _)| !key.starts_with("x-") && !DATA.contains(&key.as_str()))
+                    .find_map(|(key, child)| {
+                        first_bad(child).map(|(mut path, kind)| {
+                            path.push(key.clone());
+                            (path, kind)
+                        })
+                    })
+            }
+            Value::Array(items) => items.iter().enumerate().find_map(|(index, child)| {
+                first_bad(child).map(|(mut path, kind)| {
+                    path.push(index.to_string());
+                    (path, kind)
+                })
+            }),
+            _ => None,
+        }
+    }
+    let Some((path, kind)) = first_bad(raw) else {
+        return Ok(());
+    };
+    let pointer = path.iter().rev().fold(String::new(), |pointer, segment| {
+        pointer_push(&pointer, segment)
+    });
+    Err(error(
+        &pointer,
+        format!(
+            "schema type `{kind}` is not an OpenAPI 3.0 type (one of {}); a schema that may hold \
+             any value declares no `type`",
+            SCHEMA_TYPES.join(", ")
+        ),
+    ))
 }
 
 fn is_openapi_3_0(version: &str) -> bool {
@@ -516,6 +576,39 @@ mod tests {
             error.to_string().contains("#/paths/~1a/get/operationId"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn schema_types_outside_openapi_are_refused_where_they_stand() {
+        let schema = |kind: &str| {
+            json!({
+                "openapi": "3.0.0",
+                "paths": {},
+                "components": {
+                    "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+                    "schemas": {
+                        "Note": {
+                            "type": "object",
+                            "example": { "type": "reminder" },
+                            "properties": {
+                                "type": { "type": "string", "enum": ["a"], "x-note": { "type": 1 } },
+                                "body": { "type": kind }
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        for kind in ["string", "object", "any"] {
+            assert!(checked("apps/notes.json", schema(kind)).is_ok(), "{kind}");
+        }
+        let error = checked("apps/notes.json", schema("strin")).expect_err("refused");
+        let text = error.to_string();
+        assert!(
+            text.contains("#/components/schemas/Note/properties/body/type"),
+            "{text}"
+        );
+        assert!(text.contains("schema type `strin`"), "{text}");
     }
 
     #[test]

@@ -415,6 +415,84 @@ fn a_default_that_contradicts_its_type_is_dropped() {
     case.absorbed();
 }
 
+/// `type: any` (twice in the published specs) means any value and is absorbed; any other type
+/// outside OpenAPI's has no obvious reading and is refused where it stands.
+#[test]
+fn a_schema_type_outside_openapi_is_refused_unless_it_is_any() {
+    let with_type = |kind: &str| {
+        let case = Case::new();
+        case.edit("blogs.json", |spec| {
+            spec["components"]["schemas"]["Odd"] = json!({
+                "type": "object",
+                "properties": { "value": { "type": kind } }
+            });
+        });
+        case
+    };
+    with_type("any").absorbed();
+    with_type("strnig").refused(&[
+        "apps/blogs.json",
+        "#/components/schemas/Odd/properties/value/type",
+        "`strnig`",
+    ]);
+}
+
+/// The two surfaces' shared files become one crate, but a spec refers to its own surface's: a
+/// v2 reference to a schema only the v3 file defines dangles, and is named where it stands.
+#[test]
+fn a_v2_reference_to_a_schema_only_the_v3_common_file_defines_is_refused() {
+    let case = Case::new();
+    let v3_common = case.specs().join("apps/v3/common");
+    std::fs::create_dir_all(&v3_common).expect("apps/v3/common");
+    let common = json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Common", "version": "1.0" },
+        "paths": {},
+        "components": { "schemas": {
+            "OnlyInV3": { "type": "object", "properties": { "id": { "type": "string" } } }
+        } }
+    });
+    std::fs::write(
+        v3_common.join("common-schemas.json"),
+        serde_json::to_vec_pretty(&common).expect("json"),
+    )
+    .expect("write the v3 common file");
+    // A surface's shared file is read with its specs: one small v3 spec.
+    let v3_spec = json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Things", "version": "1.0" },
+        "paths": { "/things": { "get": {
+            "operationId": "list-things",
+            "responses": { "200": { "description": "The things", "content": {
+                "application/json": { "schema": {
+                    "$ref": "../common/common-schemas.json#/components/schemas/OnlyInV3"
+                } }
+            } } }
+        } } }
+    });
+    std::fs::write(
+        case.specs().join("apps/v3/things-v3.json"),
+        serde_json::to_vec_pretty(&v3_spec).expect("json"),
+    )
+    .expect("write the v3 spec");
+    // Both surfaces generate while nothing crosses over (the v3 spec's own reference resolves).
+    case.absorbed();
+    case.edit("blogs.json", |spec| {
+        spec["components"]["schemas"]["UsesV3"] = json!({
+            "type": "object",
+            "properties": { "only": {
+                "$ref": "../common/common-schemas.json#/components/schemas/OnlyInV3"
+            } }
+        });
+    });
+    case.refused(&[
+        "apps/blogs.json",
+        "#/components/schemas/UsesV3",
+        "`OnlyInV3`",
+        "apps/v3/common/common-schemas.json",
+    ]);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_spec_that_links_outside_the_spec_directory_is_refused() {

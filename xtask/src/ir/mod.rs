@@ -54,6 +54,9 @@ pub struct CommonTypes {
     /// Schema name in common-schemas.json -> Rust type name.
     pub(super) names: BTreeMap<String, String>,
     pub(super) schemas: BTreeMap<String, Schema>,
+    /// Schema name -> the one of the two surfaces' shared files that defines it, for the names
+    /// only one of them does (see [`CommonTypes::defined_only_in`]).
+    pub(super) only_in: BTreeMap<String, &'static str>,
 }
 
 impl CommonTypes {
@@ -69,6 +72,14 @@ impl CommonTypes {
             }
         }
         common
+    }
+
+    /// Records which names only one surface's shared file defines (`common/common-schemas.json`
+    /// or `apps/v3/common/common-schemas.json`): the two are generated as one crate, but a spec
+    /// refers to its own surface's file, and a name only the other defines dangles there.
+    pub fn defined_only_in(mut self, only_in: BTreeMap<String, &'static str>) -> CommonTypes {
+        self.only_in = only_in;
+        self
     }
 }
 

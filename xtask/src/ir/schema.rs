@@ -94,6 +94,19 @@ impl<'a> Builder<'a> {
         }
         // A dangling local reference whose name the shared schemas define is taken to mean those.
         let common = self.common;
+        let own_file = crate::specs::common_file_of(self.file);
+        if let Some(other) = common
+            .and_then(|common| common.only_in.get(name))
+            .filter(|&&defined_in| defined_in != own_file)
+        {
+            return Err(self.error(
+                pointer,
+                format!(
+                    "reference `{reference}` points nowhere: {own_file} has no schema `{name}` (only \
+                     {other}, the other surface's shared file, defines it)"
+                ),
+            ));
+        }
         if let Some((rust, schema)) = common.and_then(|common| {
             common
                 .names

@@ -61,6 +61,15 @@ pub const V3_DIR: &str = "apps/v3/";
 /// The v3 specs' shared schema file (they reference it as `../common/common-schemas.json` too).
 pub const V3_COMMON_SCHEMAS: &str = "apps/v3/common/common-schemas.json";
 
+/// The shared schema file a spec's `../common/common-schemas.json` names: its own surface's.
+pub fn common_file_of(spec: &str) -> &'static str {
+    if spec.starts_with(V3_DIR) {
+        V3_COMMON_SCHEMAS
+    } else {
+        COMMON_SCHEMAS
+    }
+}
+
 /// Whether `path` is one of the two shared schema files (v2 and v3), which hold components only.
 pub fn is_common(path: &str) -> bool {
     path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
