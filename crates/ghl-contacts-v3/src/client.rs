@@ -938,17 +938,22 @@ impl SearchContactsAdvanced {
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
     ///
-    /// This operation numbers pages with the body field `page` (from 1); the page size is the body field `pageLimit`; the items are at `/contacts` and the total at `/total`.
+    /// This operation sends the body field `searchAfter` from the last item's `/searchAfter` with the next request; the page size is the body field `pageLimit`; the items are at `/contacts` and the total at `/total`. (From `overrides/contacts-v3.yaml`: the spec does not say.)
     pub fn paginate(
         self,
     ) -> ghl_runtime::Paginator<
         types::ContactSearchResponse,
-        types::GetContactByIdSchemaV3,
+        types::ContactSearchResult,
     > {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
-            style: ghl_runtime::paging::Style::Page {
-                page: ghl_runtime::paging::Slot::Body("page"),
-                first: 1u64,
+            style: ghl_runtime::paging::Style::Cursor {
+                next: &[
+                    (
+                        ghl_runtime::paging::Slot::Body("searchAfter"),
+                        ghl_runtime::paging::Source::LastItem("/searchAfter"),
+                    ),
+                ],
+                more: None,
             },
             limit: Some(ghl_runtime::paging::Slot::Body("pageLimit")),
             items: "/contacts",

@@ -1,9 +1,9 @@
 //! Generated operations that page, at the wire: `paginate()` walks every page of a local
 //! server with the operation's own style: offset and limit in the query (blogs), skip and
-//! limit in a JSON body (social posts), the `meta` cursor of the deprecated contact list and
-//! `lastMessageId`/`nextPage` of conversation messages (both from `overrides/`, as
-//! api-deviations.md describes them). Every page keeps the operation's `Version` and forced
-//! headers.
+//! limit in a JSON body (social posts), and from `overrides/`, as api-deviations.md describes
+//! them: the `meta` cursor of the deprecated contact list, `lastMessageId`/`nextPage` of
+//! conversation messages, and the contact search's `searchAfter` past 10,000 records. Every
+//! page keeps the operation's `Version` and forced headers.
 
 mod common;
 
@@ -204,6 +204,93 @@ async fn the_contact_list_follows_the_meta_cursor() {
             format!("locationId={LOCATION}&limit=2&startAfter=1700000000001&startAfterId=c1"),
             format!("locationId={LOCATION}&limit=2&startAfter=1700000000003&startAfterId=c3"),
         ]
+    );
+}
+
+/// A contact of the advanced search, with its `searchAfter`: (sort key, id).
+fn searched_contact(index: usize) -> Value {
+    let id = format!("c{index:05}");
+    json!({ "id": id, "searchAfter": [1_700_000_000_000_u64 + index as u64, id] })
+}
+
+/// How many contacts the capped search server holds: past the 10,000 page numbers reach.
+const SEARCHABLE: usize = 10_250;
+
+/// The advanced search as the live API answers it: `page` only reaches the first 10,000
+/// records (a page beyond them is a 400), `searchAfter` continues after the contact it names,
+/// and the two together are refused.
+struct CappedSearch;
+
+impl Respond for CappedSearch {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let refuse = |status: u16, message: &str| {
+            ResponseTemplate::new(status)
+                .set_body_json(json!({ "statusCode": status, "message": message }))
+        };
+        let limit = body["pageLimit"].as_u64().unwrap_or(20) as usize;
+        let start = match (body.get("page"), body.get("searchAfter")) {
+            (Some(_), Some(_)) => return refuse(422, "page and searchAfter cannot be combined"),
+            (Some(page), None) => {
+                let start = (page.as_u64().unwrap_or(1) as usize - 1) * limit;
+                if start + limit > 10_000 {
+                    return refuse(400, "page beyond 10,000 records: use searchAfter");
+                }
+                start
+            }
+            (None, Some(after)) => {
+                match after[1]
+                    .as_str()
+                    .and_then(|id| id.trim_start_matches('c').parse::<usize>().ok())
+                {
+                    Some(index) => index + 1,
+                    None => return refuse(422, "searchAfter is not a cursor this server gave"),
+                }
+            }
+            (None, None) => 0,
+        };
+        let contacts: Vec<Value> = (start..(start + limit).min(SEARCHABLE))
+            .map(searched_contact)
+            .collect();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "contacts": contacts, "total": SEARCHABLE }))
+    }
+}
+
+/// The advanced search's page numbers stop at 10,000 records; `paginate()` walks by the
+/// `searchAfter` of each page's last contact (overrides/contacts.yaml) and returns every
+/// contact once, in order, on a server that enforces the cap.
+#[tokio::test]
+async fn a_contact_search_walk_crosses_ten_thousand_records_by_search_after() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(CappedSearch)
+        .mount(&server)
+        .await;
+    let search = ghl_contacts::types::ContactSearchBody::new(LOCATION, 500);
+    let ids: Vec<String> = ContactsClient::new(client(&server))
+        .search_contacts_advanced(search)
+        .paginate()
+        .items()
+        .map_ok(|contact| contact.id.unwrap_or_default())
+        .try_collect()
+        .await
+        .unwrap();
+    let expected: Vec<String> = (0..SEARCHABLE)
+        .map(|index| format!("c{index:05}"))
+        .collect();
+    assert_eq!(ids.len(), SEARCHABLE);
+    assert!(ids == expected, "every contact once, in order");
+    let requests = received(&server).await;
+    // 21 pages of 500, and not one request more: the total says when the walk is done.
+    assert_eq!(requests.len(), SEARCHABLE.div_ceil(500));
+    let first = body(&requests[0]);
+    assert_eq!(first, json!({ "locationId": LOCATION, "pageLimit": 500 }));
+    let last = body(&requests[requests.len() - 1]);
+    assert_eq!(
+        last,
+        json!({ "locationId": LOCATION, "pageLimit": 500,
+                "searchAfter": [1_700_000_000_000_u64 + 9_999, "c09999"] })
     );
 }
 
