@@ -654,9 +654,15 @@ fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
 fn mutate(spec: &mut Value, rng: &mut Rng) -> String {
     let mut all = Vec::new();
     pointers(spec, "", &mut all);
-    let pointer = all[rng.below(all.len())].clone();
+    let class = rng.below(11);
+    // A schema type outside OpenAPI's goes where a `type` stands (most are schemas' types).
+    let types: Vec<&String> = all.iter().filter(|p| p.ends_with("/type")).collect();
+    let pointer = match class {
+        9 if !types.is_empty() => types[rng.below(types.len())].clone(),
+        _ => all[rng.below(all.len())].clone(),
+    };
     let (parent, key) = pointer.rsplit_once('/').expect("not the root");
-    let replacement = match rng.below(9) {
+    let replacement = match class {
         0 => None,
         1 => Some(Value::Null),
         2 => Some(json!(-1)),
@@ -665,6 +671,11 @@ fn mutate(spec: &mut Value, rng: &mut Rng) -> String {
         5 => Some(json!({})),
         6 => Some(json!([])),
         7 => Some(json!({ "$ref": "#/components/schemas/Nowhere" })),
+        9 => Some(json!(["strnig", "any", "null", "file"][rng.below(4)])),
+        // A reference that only another file could resolve.
+        10 => Some(json!({
+            "$ref": "../common/common-schemas.json#/components/schemas/DefinedElsewhere"
+        })),
         _ => spec.pointer(&all[rng.below(all.len())]).cloned(),
     };
     let described = match &replacement {
