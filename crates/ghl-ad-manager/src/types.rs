@@ -5307,6 +5307,27 @@ impl<'de> Deserialize<'de> for UpsertAssetsDtoPayload {
     }
 }
 
+impl From<CallAssetPayloadDto> for UpsertAssetsDtoPayload {
+    /// The [`UpsertAssetsDtoPayload::CallAssetPayloadDto`] variant.
+    fn from(value: CallAssetPayloadDto) -> Self {
+        Self::CallAssetPayloadDto(value)
+    }
+}
+
+impl From<SitelinkAssetPayloadDto> for UpsertAssetsDtoPayload {
+    /// The [`UpsertAssetsDtoPayload::SitelinkAssetPayloadDto`] variant.
+    fn from(value: SitelinkAssetPayloadDto) -> Self {
+        Self::SitelinkAssetPayloadDto(value)
+    }
+}
+
+impl From<LeadFormAssetPayloadDto> for UpsertAssetsDtoPayload {
+    /// The [`UpsertAssetsDtoPayload::LeadFormAssetPayloadDto`] variant.
+    fn from(value: LeadFormAssetPayloadDto) -> Self {
+        Self::LeadFormAssetPayloadDto(value)
+    }
+}
+
 pub use ghl_common::types::UpsertAssetsDtoType;
 
 /// The body of `PUT /ad-publishing/google/audiences`.

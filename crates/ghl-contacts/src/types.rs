@@ -260,6 +260,20 @@ impl<'de> Deserialize<'de> for ContactSearchFilter {
     }
 }
 
+impl From<ContactSearchCondition> for ContactSearchFilter {
+    /// The [`ContactSearchFilter::ContactSearchCondition`] variant.
+    fn from(value: ContactSearchCondition) -> Self {
+        Self::ContactSearchCondition(value)
+    }
+}
+
+impl From<ContactSearchGroup> for ContactSearchFilter {
+    /// The [`ContactSearchFilter::ContactSearchGroup`] variant.
+    fn from(value: ContactSearchGroup) -> Self {
+        Self::ContactSearchGroup(value)
+    }
+}
+
 /// Filters joined by `AND` or `OR`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup`
@@ -1129,6 +1143,13 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
             }
         }
         Err(serde::de::Error::custom("the value matches no variant of CustomFieldsItem"))
+    }
+}
+
+impl From<FileField> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::FileField`] variant.
+    fn from(value: FileField) -> Self {
+        Self::FileField(value)
     }
 }
 

@@ -550,6 +550,55 @@ impl<'de> Deserialize<'de> for Details {
     }
 }
 
+impl From<TriggerWorkflowDto> for Details {
+    /// The [`Details::TriggerWorkflowDto`] variant.
+    fn from(value: TriggerWorkflowDto) -> Self {
+        Self::TriggerWorkflowDto(value)
+    }
+}
+
+impl From<UpdateContactFieldDto> for Details {
+    /// The [`Details::UpdateContactFieldDto`] variant.
+    fn from(value: UpdateContactFieldDto) -> Self {
+        Self::UpdateContactFieldDto(value)
+    }
+}
+
+impl From<AppointmentBookingDto> for Details {
+    /// The [`Details::AppointmentBookingDto`] variant.
+    fn from(value: AppointmentBookingDto) -> Self {
+        Self::AppointmentBookingDto(value)
+    }
+}
+
+impl From<StopBotDto> for Details {
+    /// The [`Details::StopBotDto`] variant.
+    fn from(value: StopBotDto) -> Self {
+        Self::StopBotDto(value)
+    }
+}
+
+impl From<HumanHandOverDto> for Details {
+    /// The [`Details::HumanHandOverDto`] variant.
+    fn from(value: HumanHandOverDto) -> Self {
+        Self::HumanHandOverDto(value)
+    }
+}
+
+impl From<AdvancedFollowupDto> for Details {
+    /// The [`Details::AdvancedFollowupDto`] variant.
+    fn from(value: AdvancedFollowupDto) -> Self {
+        Self::AdvancedFollowupDto(value)
+    }
+}
+
+impl From<TransferBotDto> for Details {
+    /// The [`Details::TransferBotDto`] variant.
+    fn from(value: TransferBotDto) -> Self {
+        Self::TransferBotDto(value)
+    }
+}
+
 /// An item of the `agents` field of [`SearchEmployeeResponseDto`].
 ///
 /// Schema: `apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeListItemDTO`

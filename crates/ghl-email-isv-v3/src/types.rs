@@ -152,3 +152,24 @@ impl<'de> Deserialize<'de> for VerifyEmailResponse {
         )
     }
 }
+
+impl From<EmailVerifiedV3ResponseDto> for VerifyEmailResponse {
+    /// The [`VerifyEmailResponse::EmailVerifiedV3ResponseDto`] variant.
+    fn from(value: EmailVerifiedV3ResponseDto) -> Self {
+        Self::EmailVerifiedV3ResponseDto(value)
+    }
+}
+
+impl From<EmailNotVerifiedResponseDto> for VerifyEmailResponse {
+    /// The [`VerifyEmailResponse::EmailNotVerifiedResponseDto`] variant.
+    fn from(value: EmailNotVerifiedResponseDto) -> Self {
+        Self::EmailNotVerifiedResponseDto(value)
+    }
+}
+
+impl From<LeadConnectorRecommendationDto> for VerifyEmailResponse {
+    /// The [`VerifyEmailResponse::LeadConnectorRecommendationDto`] variant.
+    fn from(value: LeadConnectorRecommendationDto) -> Self {
+        Self::LeadConnectorRecommendationDto(value)
+    }
+}

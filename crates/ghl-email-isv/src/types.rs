@@ -145,3 +145,17 @@ impl<'de> Deserialize<'de> for VerifyEmailResponse {
         )
     }
 }
+
+impl From<EmailVerifiedResponseDto> for VerifyEmailResponse {
+    /// The [`VerifyEmailResponse::EmailVerifiedResponseDto`] variant.
+    fn from(value: EmailVerifiedResponseDto) -> Self {
+        Self::EmailVerifiedResponseDto(value)
+    }
+}
+
+impl From<EmailNotVerifiedResponseDto> for VerifyEmailResponse {
+    /// The [`VerifyEmailResponse::EmailNotVerifiedResponseDto`] variant.
+    fn from(value: EmailNotVerifiedResponseDto) -> Self {
+        Self::EmailNotVerifiedResponseDto(value)
+    }
+}

@@ -2196,6 +2196,20 @@ pub enum UpdateEmailTemplateDtoEditorContent {
     IBuilderJsonMapper(IBuilderJsonMapper),
 }
 
+impl From<String> for UpdateEmailTemplateDtoEditorContent {
+    /// The [`UpdateEmailTemplateDtoEditorContent::String`] variant.
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<IBuilderJsonMapper> for UpdateEmailTemplateDtoEditorContent {
+    /// The [`UpdateEmailTemplateDtoEditorContent::IBuilderJsonMapper`] variant.
+    fn from(value: IBuilderJsonMapper) -> Self {
+        Self::IBuilderJsonMapper(value)
+    }
+}
+
 /// The `UpdateEmailTemplateResponseDto` schema.
 ///
 /// Schema: `apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateResponseDto`

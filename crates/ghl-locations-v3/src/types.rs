@@ -916,6 +916,22 @@ impl<'de> Deserialize<'de> for GetTemplatesSuccessfulResponseDtoTemplatesItem {
     }
 }
 
+impl From<GetSmsTemplateResponseSchema>
+for GetTemplatesSuccessfulResponseDtoTemplatesItem {
+    /// The [`GetTemplatesSuccessfulResponseDtoTemplatesItem::GetSmsTemplateResponseSchema`] variant.
+    fn from(value: GetSmsTemplateResponseSchema) -> Self {
+        Self::GetSmsTemplateResponseSchema(value)
+    }
+}
+
+impl From<GetEmailTemplateResponseSchema>
+for GetTemplatesSuccessfulResponseDtoTemplatesItem {
+    /// The [`GetTemplatesSuccessfulResponseDtoTemplatesItem::GetEmailTemplateResponseSchema`] variant.
+    fn from(value: GetEmailTemplateResponseSchema) -> Self {
+        Self::GetEmailTemplateResponseSchema(value)
+    }
+}
+
 /// The response to `DELETE /locations/{locationId}`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/LocationDeletedSuccessfulResponseDto`

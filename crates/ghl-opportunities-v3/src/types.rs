@@ -182,6 +182,34 @@ pub enum CustomFieldResponseSchemaFieldValue {
     List2(Vec<serde_json::Value>),
 }
 
+impl From<String> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::String`] variant.
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<serde_json::Value> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::Variant2`] variant.
+    fn from(value: serde_json::Value) -> Self {
+        Self::Variant2(value)
+    }
+}
+
+impl From<Vec<String>> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::List`] variant.
+    fn from(value: Vec<String>) -> Self {
+        Self::List(value)
+    }
+}
+
+impl From<Vec<serde_json::Value>> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::List2`] variant.
+    fn from(value: Vec<serde_json::Value>) -> Self {
+        Self::List2(value)
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputArraySchemaV3`
@@ -370,6 +398,27 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
             }
         }
         Err(serde::de::Error::custom("the value matches no variant of CustomFieldsItem"))
+    }
+}
+
+impl From<CustomFieldsInputStringSchemaV3> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputStringSchemaV3`] variant.
+    fn from(value: CustomFieldsInputStringSchemaV3) -> Self {
+        Self::CustomFieldsInputStringSchemaV3(value)
+    }
+}
+
+impl From<CustomFieldsInputArraySchemaV3> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputArraySchemaV3`] variant.
+    fn from(value: CustomFieldsInputArraySchemaV3) -> Self {
+        Self::CustomFieldsInputArraySchemaV3(value)
+    }
+}
+
+impl From<CustomFieldsInputObjectSchemaV3> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputObjectSchemaV3`] variant.
+    fn from(value: CustomFieldsInputObjectSchemaV3) -> Self {
+        Self::CustomFieldsInputObjectSchemaV3(value)
     }
 }
 

@@ -161,6 +161,34 @@ pub enum CustomFieldResponseSchemaFieldValue {
     List2(Vec<serde_json::Value>),
 }
 
+impl From<String> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::String`] variant.
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<serde_json::Value> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::Variant2`] variant.
+    fn from(value: serde_json::Value) -> Self {
+        Self::Variant2(value)
+    }
+}
+
+impl From<Vec<String>> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::List`] variant.
+    fn from(value: Vec<String>) -> Self {
+        Self::List(value)
+    }
+}
+
+impl From<Vec<serde_json::Value>> for CustomFieldResponseSchemaFieldValue {
+    /// The [`CustomFieldResponseSchemaFieldValue::List2`] variant.
+    fn from(value: Vec<serde_json::Value>) -> Self {
+        Self::List2(value)
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
@@ -346,6 +374,27 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
             }
         }
         Err(serde::de::Error::custom("the value matches no variant of CustomFieldsItem"))
+    }
+}
+
+impl From<CustomFieldsInputStringSchema> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputStringSchema`] variant.
+    fn from(value: CustomFieldsInputStringSchema) -> Self {
+        Self::CustomFieldsInputStringSchema(value)
+    }
+}
+
+impl From<CustomFieldsInputArraySchema> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputArraySchema`] variant.
+    fn from(value: CustomFieldsInputArraySchema) -> Self {
+        Self::CustomFieldsInputArraySchema(value)
+    }
+}
+
+impl From<CustomFieldsInputObjectSchema> for CustomFieldsItem {
+    /// The [`CustomFieldsItem::CustomFieldsInputObjectSchema`] variant.
+    fn from(value: CustomFieldsInputObjectSchema) -> Self {
+        Self::CustomFieldsInputObjectSchema(value)
     }
 }
 

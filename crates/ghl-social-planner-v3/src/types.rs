@@ -418,6 +418,62 @@ impl<'de> Deserialize<'de> for AttachOauthAccountsBody {
     }
 }
 
+impl From<AttachFbAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachFbAccountDto`] variant.
+    fn from(value: AttachFbAccountDto) -> Self {
+        Self::AttachFbAccountDto(value)
+    }
+}
+
+impl From<AttachIgAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachIgAccountDto`] variant.
+    fn from(value: AttachIgAccountDto) -> Self {
+        Self::AttachIgAccountDto(value)
+    }
+}
+
+impl From<AttachGmbLocationDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachGmbLocationDto`] variant.
+    fn from(value: AttachGmbLocationDto) -> Self {
+        Self::AttachGmbLocationDto(value)
+    }
+}
+
+impl From<AttachPinterestAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachPinterestAccountDto`] variant.
+    fn from(value: AttachPinterestAccountDto) -> Self {
+        Self::AttachPinterestAccountDto(value)
+    }
+}
+
+impl From<AttachTiktokAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachTiktokAccountDto`] variant.
+    fn from(value: AttachTiktokAccountDto) -> Self {
+        Self::AttachTiktokAccountDto(value)
+    }
+}
+
+impl From<AttachYoutubeAccountResponseDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachYoutubeAccountResponseDto`] variant.
+    fn from(value: AttachYoutubeAccountResponseDto) -> Self {
+        Self::AttachYoutubeAccountResponseDto(value)
+    }
+}
+
+impl From<AttachLinkedinAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachLinkedinAccountDto`] variant.
+    fn from(value: AttachLinkedinAccountDto) -> Self {
+        Self::AttachLinkedinAccountDto(value)
+    }
+}
+
+impl From<AttachThreadsAccountDto> for AttachOauthAccountsBody {
+    /// The [`AttachOauthAccountsBody::AttachThreadsAccountDto`] variant.
+    fn from(value: AttachThreadsAccountDto) -> Self {
+        Self::AttachThreadsAccountDto(value)
+    }
+}
+
 ghl_runtime::string_enum! {
     /// The `platform` parameter of `POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}`.
     ///
@@ -532,6 +588,55 @@ impl<'de> Deserialize<'de> for AttachOauthAccountsResponse {
                 "the value matches no variant of AttachOauthAccountsResponse",
             ),
         )
+    }
+}
+
+impl From<SocialMediaFbAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaFbAccountResponseDto`] variant.
+    fn from(value: SocialMediaFbAccountResponseDto) -> Self {
+        Self::SocialMediaFbAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaInstagramAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaInstagramAccountResponseDto`] variant.
+    fn from(value: SocialMediaInstagramAccountResponseDto) -> Self {
+        Self::SocialMediaInstagramAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaGmbAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaGmbAccountResponseDto`] variant.
+    fn from(value: SocialMediaGmbAccountResponseDto) -> Self {
+        Self::SocialMediaGmbAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaLinkedInAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaLinkedInAccountResponseDto`] variant.
+    fn from(value: SocialMediaLinkedInAccountResponseDto) -> Self {
+        Self::SocialMediaLinkedInAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaTiktokAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaTiktokAccountResponseDto`] variant.
+    fn from(value: SocialMediaTiktokAccountResponseDto) -> Self {
+        Self::SocialMediaTiktokAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaYouTubeAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaYouTubeAccountResponseDto`] variant.
+    fn from(value: SocialMediaYouTubeAccountResponseDto) -> Self {
+        Self::SocialMediaYouTubeAccountResponseDto(value)
+    }
+}
+
+impl From<SocialMediaPinterestAccountResponseDto> for AttachOauthAccountsResponse {
+    /// The [`AttachOauthAccountsResponse::SocialMediaPinterestAccountResponseDto`] variant.
+    fn from(value: SocialMediaPinterestAccountResponseDto) -> Self {
+        Self::SocialMediaPinterestAccountResponseDto(value)
     }
 }
 
@@ -3790,6 +3895,62 @@ impl<'de> Deserialize<'de> for GetOauthAccountsResponse {
     }
 }
 
+impl From<GetFacebookAccountsResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetFacebookAccountsResponseDto`] variant.
+    fn from(value: GetFacebookAccountsResponseDto) -> Self {
+        Self::GetFacebookAccountsResponseDto(value)
+    }
+}
+
+impl From<GetInstagramAccountsResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetInstagramAccountsResponseDto`] variant.
+    fn from(value: GetInstagramAccountsResponseDto) -> Self {
+        Self::GetInstagramAccountsResponseDto(value)
+    }
+}
+
+impl From<GetGoogleLocationResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetGoogleLocationResponseDto`] variant.
+    fn from(value: GetGoogleLocationResponseDto) -> Self {
+        Self::GetGoogleLocationResponseDto(value)
+    }
+}
+
+impl From<GetLinkedInAccountsResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetLinkedInAccountsResponseDto`] variant.
+    fn from(value: GetLinkedInAccountsResponseDto) -> Self {
+        Self::GetLinkedInAccountsResponseDto(value)
+    }
+}
+
+impl From<GetTiktokAccountResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetTiktokAccountResponseDto`] variant.
+    fn from(value: GetTiktokAccountResponseDto) -> Self {
+        Self::GetTiktokAccountResponseDto(value)
+    }
+}
+
+impl From<GetTiktokBusinessAccountResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetTiktokBusinessAccountResponseDto`] variant.
+    fn from(value: GetTiktokBusinessAccountResponseDto) -> Self {
+        Self::GetTiktokBusinessAccountResponseDto(value)
+    }
+}
+
+impl From<GetYouTubeAccountsResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetYouTubeAccountsResponseDto`] variant.
+    fn from(value: GetYouTubeAccountsResponseDto) -> Self {
+        Self::GetYouTubeAccountsResponseDto(value)
+    }
+}
+
+impl From<GetPinterestAccountsResponseDto> for GetOauthAccountsResponse {
+    /// The [`GetOauthAccountsResponse::GetPinterestAccountsResponseDto`] variant.
+    fn from(value: GetPinterestAccountsResponseDto) -> Self {
+        Self::GetPinterestAccountsResponseDto(value)
+    }
+}
+
 /// The `results` field of [`GetPinterestAccountsResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountSchema`
@@ -5015,6 +5176,20 @@ pub enum NewOrder {
     Number(f64),
     /// A `String` value.
     String(String),
+}
+
+impl From<f64> for NewOrder {
+    /// The [`NewOrder::Number`] variant.
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
+}
+
+impl From<String> for NewOrder {
+    /// The [`NewOrder::String`] variant.
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
 }
 
 /// The `ogImage` field of [`IOgTagsSchema`].

@@ -111,6 +111,48 @@ impl<'de> Deserialize<'de> for ActionParameters {
     }
 }
 
+impl From<CallTransferActionParameters> for ActionParameters {
+    /// The [`ActionParameters::CallTransferActionParameters`] variant.
+    fn from(value: CallTransferActionParameters) -> Self {
+        Self::CallTransferActionParameters(value)
+    }
+}
+
+impl From<WorkflowTriggerParameters> for ActionParameters {
+    /// The [`ActionParameters::WorkflowTriggerParameters`] variant.
+    fn from(value: WorkflowTriggerParameters) -> Self {
+        Self::WorkflowTriggerParameters(value)
+    }
+}
+
+impl From<SmsParameters> for ActionParameters {
+    /// The [`ActionParameters::SmsParameters`] variant.
+    fn from(value: SmsParameters) -> Self {
+        Self::SmsParameters(value)
+    }
+}
+
+impl From<AppointmentBookingActionParameters> for ActionParameters {
+    /// The [`ActionParameters::AppointmentBookingActionParameters`] variant.
+    fn from(value: AppointmentBookingActionParameters) -> Self {
+        Self::AppointmentBookingActionParameters(value)
+    }
+}
+
+impl From<CustomActionParameters> for ActionParameters {
+    /// The [`ActionParameters::CustomActionParameters`] variant.
+    fn from(value: CustomActionParameters) -> Self {
+        Self::CustomActionParameters(value)
+    }
+}
+
+impl From<KnowledgeBaseParameters> for ActionParameters {
+    /// The [`ActionParameters::KnowledgeBaseParameters`] variant.
+    fn from(value: KnowledgeBaseParameters) -> Self {
+        Self::KnowledgeBaseParameters(value)
+    }
+}
+
 pub use ghl_common::types::ActionType;
 
 /// An item of the `actions` field of [`GetAgentResponseDto`].

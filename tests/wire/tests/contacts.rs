@@ -209,16 +209,17 @@ async fn the_deprecated_list_pages_by_cursor_meta() {
 #[tokio::test]
 async fn the_search_body_is_typed_filters_groups_sort_and_cursor() {
     let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;
-    let condition = |field: &str, operator, value: serde_json::Value| {
-        ContactSearchFilter::ContactSearchCondition(
-            ContactSearchCondition::new(field, operator).value(value),
-        )
+    // Each filter is a condition or a group; `From` makes either one a filter.
+    let condition = |field: &str, operator, value: serde_json::Value| -> ContactSearchFilter {
+        ContactSearchCondition::new(field, operator)
+            .value(value)
+            .into()
     };
     let search = ContactSearchBody::new(LOCATION, 20)
         .search_after(vec![json!(1_717_000_000_000_i64), json!("c20")])
         .filters(vec![
             condition("dnd", ContactSearchOperator::Eq, json!(true)),
-            ContactSearchFilter::ContactSearchGroup(ContactSearchGroup::new(
+            ContactSearchGroup::new(
                 ContactSearchGroupGroup::Or,
                 vec![
                     condition(
@@ -232,11 +233,9 @@ async fn the_search_body_is_typed_filters_groups_sort_and_cursor() {
                         json!({ "gte": "2024-01-01", "lte": "2024-06-30" }),
                     ),
                 ],
-            )),
-            ContactSearchFilter::ContactSearchCondition(ContactSearchCondition::new(
-                "email",
-                ContactSearchOperator::Exists,
-            )),
+            )
+            .into(),
+            ContactSearchCondition::new("email", ContactSearchOperator::Exists).into(),
         ])
         .sort(vec![ContactSearchSort::new(
             "firstNameLowerCase",

@@ -92,6 +92,25 @@ fn variant_fields<'a>(api: &'a Api, ty: &Ty) -> Option<Vec<&'a str>> {
     }
 }
 
+/// `ty` with this crate's type aliases followed to the type they name.
+fn unaliased(api: &Api, ty: &Ty) -> Ty {
+    let mut ty = ty.clone();
+    // Bounded: a chain of aliases is never longer than the crate's list of types.
+    for _ in 0..=api.types.len() {
+        let Ty::Named(name) = &ty else { break };
+        match api
+            .types
+            .iter()
+            .find(|def| &def.name == name)
+            .map(|def| &def.kind)
+        {
+            Some(TypeKind::Alias(target)) => ty = target.clone(),
+            _ => break,
+        }
+    }
+    ty
+}
+
 /// `oneOf`/`anyOf`. serde's untagged enums take the first variant that deserializes, so a
 /// variant whose fields are all optional would swallow objects meant for a later one. When two
 /// or more variants are structs, they are tried in order of how many of the object's keys they
@@ -115,6 +134,7 @@ fn untagged_def(
         .iter()
         .map(|(_, ty)| variant_fields(api, ty))
         .collect();
+    let conversions = variant_conversions(api, name, variants);
     if fields.iter().filter(|fields| fields.is_some()).count() < 2 {
         return quote! {
             #doc
@@ -122,6 +142,8 @@ fn untagged_def(
             #[serde(untagged)]
             #[non_exhaustive]
             pub enum #name { #( #docs #idents(#tys), )* }
+
+            #conversions
         };
     }
     let field_lists = fields.iter().map(|fields| {
@@ -159,7 +181,43 @@ fn untagged_def(
                 Err(serde::de::Error::custom(#message))
             }
         }
+
+        #conversions
     }
+}
+
+/// `From` each variant's value, so a caller writes `condition.into()` where the one-of is
+/// expected. A type two variants hold (two shapes the spec names apart) gets none: which
+/// variant it means is the caller's to say.
+fn variant_conversions(
+    api: &Api,
+    name: &proc_macro2::Ident,
+    variants: &[(String, Ty)],
+) -> TokenStream {
+    // Through aliases (identical schemas merged into one type): `TextField` may be
+    // `LargeTextField`, and one type cannot convert into two variants.
+    let resolved: Vec<Ty> = variants.iter().map(|(_, ty)| unaliased(api, ty)).collect();
+    let held = |ty: &Ty| {
+        let ty = unaliased(api, ty);
+        resolved.iter().filter(|other| **other == ty).count()
+    };
+    let impls = variants
+        .iter()
+        .filter(|(_, ty)| held(ty) == 1)
+        .map(|(variant, ty)| {
+            let ident = format_ident!("{}", variant);
+            let ty_tokens = ty_tokens(ty, true);
+            let doc = doc_attrs(&format!("The [`{name}::{variant}`] variant."));
+            quote! {
+                impl From<#ty_tokens> for #name {
+                    #doc
+                    fn from(value: #ty_tokens) -> Self {
+                        Self::#ident(value)
+                    }
+                }
+            }
+        });
+    quote! { #(#impls)* }
 }
 
 /// One line for a variant of a `oneOf`/`anyOf`: what it holds.
