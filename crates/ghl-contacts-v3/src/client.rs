@@ -943,7 +943,7 @@ impl SearchContactsAdvanced {
         self,
     ) -> ghl_runtime::Paginator<
         types::ContactSearchResponse,
-        types::ContactSearchResult,
+        types::GetContactByIdSchemaV3,
     > {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Cursor {

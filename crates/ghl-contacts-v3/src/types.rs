@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/AddContactToCampaignDto`
 pub type AddContactToCampaignDto = serde_json::Value;
 
-/// The `attributionSource` field of [`ContactSearchResult`], the `lastAttributionSource` field of [`ContactSearchResult`], an item of the `attributions` field of [`ContactsSearchSchema`] and 2 more places.
+/// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContactByIdSchemaV3`] and the `lastAttributionSource` field of [`GetContactByIdSchemaV3`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/AttributionSource`
 #[ghl_runtime::skip_serializing_none]
@@ -319,98 +319,12 @@ pub use ghl_common::types::ContactSearchOperator;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
-    /// Matching contacts, each shaped like GET /contacts/{contactId} with its `searchAfter` cursor
-    pub contacts: Vec<ContactSearchResult>,
+    /// Matching contacts, shaped like GET /contacts/{contactId}, each with its `searchAfter` cursor
+    pub contacts: Vec<GetContactByIdSchemaV3>,
     /// Total number of contacts matching the filters. Example: `120`.
     pub total: i64,
     /// Request trace id
     pub trace_id: Option<String>,
-}
-
-/// One contact of a search answer: the contact, and the `searchAfter` cursor that continues the search after it.
-///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactSearchResult`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ContactSearchResult {
-    /// Unique identifier of the contact. Example: `seD4PfOuKoVMLkEZqohJ`.
-    pub id: Option<String>,
-    /// Full name of the contact. Example: `rubika deo`.
-    pub name: Option<String>,
-    /// Location Id the contact belongs to. Example: `ve9EPM428h8vShlRW1KT`.
-    pub location_id: Option<String>,
-    /// First name of the contact. Example: `rubika`.
-    pub first_name: Option<String>,
-    /// Last name of the contact. Example: `Deo`.
-    pub last_name: Option<String>,
-    /// Email address of the contact. Example: `rubika@deos.com`.
-    pub email: Option<String>,
-    /// Lowercase version of the contact email. Example: `rubika@deos.com`.
-    pub email_lower_case: Option<String>,
-    /// Timezone of the contact. Example: `Asia/Calcutta`.
-    pub timezone: Option<String>,
-    /// Company name of the contact. Example: `DGS VolMAX`.
-    pub company_name: Option<String>,
-    /// Phone number of the contact. Example: `+18832327657`.
-    pub phone: Option<String>,
-    /// Whether Do Not Disturb is enabled for the contact. Example: `true`.
-    pub dnd: Option<bool>,
-    /// Contact type classification. Example: `lead`.
-    pub type_: Option<String>,
-    /// Source from which the contact was created. Example: `public api`.
-    pub source: Option<String>,
-    /// User Id the contact is assigned to. Example: `ve9EPM428h8vShlRW1KT`.
-    pub assigned_to: Option<String>,
-    /// Street address of the contact. Example: `3535 1st St N`.
-    pub address1: Option<String>,
-    /// City of the contact. Example: `Birmingham`.
-    pub city: Option<String>,
-    /// State of the contact. Example: `AL`.
-    pub state: Option<String>,
-    /// Country of the contact. Example: `US`.
-    pub country: Option<String>,
-    /// Postal code of the contact. Example: `35061`.
-    pub postal_code: Option<String>,
-    /// Website URL of the contact. Example: `https://www.tesla.com`.
-    pub website: Option<String>,
-    /// List of tags associated with the contact
-    pub tags: Option<Vec<String>>,
-    /// Date of birth of the contact (YYYY-MM-DD). Example: `1990-09-25`.
-    pub date_of_birth: Option<String>,
-    /// Date and time the contact was added (ISO 8601). Example: `2021-07-02T05:18:26.704Z`.
-    pub date_added: Option<String>,
-    /// Date and time the contact was last updated (ISO 8601). Example: `2021-07-02T05:18:26.704Z`.
-    pub date_updated: Option<String>,
-    /// List of attachment URLs associated with the contact
-    pub attachments: Option<String>,
-    /// Social Security Number (if applicable). Example: `123-45-6789`.
-    pub ssn: Option<String>,
-    /// Search keyword associated with the contact. Example: `test`.
-    pub keyword: Option<String>,
-    /// Lowercase version of the contact first name. Example: `rubika`.
-    pub first_name_lower_case: Option<String>,
-    /// Lowercase version of the contact full name. Example: `rubika deo`.
-    pub full_name_lower_case: Option<String>,
-    /// Lowercase version of the contact last name. Example: `deo`.
-    pub last_name_lower_case: Option<String>,
-    /// Date and time of last activity on this contact (ISO 8601). Example: `2021-07-16T11:39:30.564Z`.
-    pub last_activity: Option<String>,
-    /// List of custom field values for the contact
-    pub custom_fields: Option<Vec<CustomFieldSchema>>,
-    /// Business Id the contact is associated with. Example: `641c094001436dbc2081e642`.
-    pub business_id: Option<String>,
-    /// First-touch attribution source details for the contact
-    pub attribution_source: Option<AttributionSource>,
-    /// Last-touch attribution source details for the contact
-    pub last_attribution_source: Option<AttributionSource>,
-    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
-    pub visitor_id: Option<String>,
-    /// Per-channel DND settings for the contact
-    pub dnd_settings: Option<DndSettingsSchemaV3>,
-    /// Where this contact sits in the sort order (a timestamp and an id, as the server sorts): sent back as the body's `searchAfter`, the next page starts after this contact.
-    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// One sort key.
@@ -917,7 +831,7 @@ impl CreateWorkflowDto {
     }
 }
 
-/// An item of the `customFields` field of [`ContactSearchResult`], an item of the `customFields` field of [`ContactsSearchSchema`] and an item of the `customFields` field of [`GetContactByIdSchemaV3`].
+/// An item of the `customFields` field of [`ContactsSearchSchema`] and an item of the `customFields` field of [`GetContactByIdSchemaV3`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/CustomFieldSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1168,7 +1082,7 @@ impl DndSettingSchema {
 
 pub use ghl_common::types::DndSettingSchemaStatus;
 
-/// The `dndSettings` field of [`ContactSearchResult`], the `dndSettings` field of [`CreateContactDtoV3`], the `dndSettings` field of [`GetContactByIdSchemaV3`] and 2 more places.
+/// The `dndSettings` field of [`CreateContactDtoV3`], the `dndSettings` field of [`GetContactByIdSchemaV3`], the `dndSettings` field of [`UpdateContactDtoV3`] and 1 more place.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/DndSettingsSchemaV3`
 #[ghl_runtime::skip_serializing_none]
@@ -1262,7 +1176,7 @@ impl FollowersDto {
     }
 }
 
-/// The `contact` field of [`ContactsByIdSuccessfulResponseDtoV3`], the `contact` field of [`UpdateContactsSuccessfulResponseDtoV3`] and the `contact` field of [`UpsertContactsSuccessfulResponseDtoV3`].
+/// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDtoV3`], the `contact` field of [`UpdateContactsSuccessfulResponseDtoV3`] and 1 more place.
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/GetContactByIdSchemaV3`
 #[ghl_runtime::skip_serializing_none]
@@ -1344,6 +1258,8 @@ pub struct GetContactByIdSchemaV3 {
     pub visitor_id: Option<String>,
     /// Per-channel DND settings for the contact
     pub dnd_settings: Option<DndSettingsSchemaV3>,
+    /// Where this contact sits in the search's sort order (the server's sort values, e.g. a timestamp and an id); only in search answers. Sent back as the search body's `searchAfter`, the next page starts after this contact.
+    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.

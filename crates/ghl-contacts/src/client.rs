@@ -1046,7 +1046,7 @@ impl SearchContactsAdvanced {
         self,
     ) -> ghl_runtime::Paginator<
         types::ContactSearchResponse,
-        types::ContactSearchResult,
+        types::GetContectByIdSchema,
     > {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Cursor {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Schema: `apps/contacts.json#/components/schemas/AddContactToCampaignDto`
 pub type AddContactToCampaignDto = serde_json::Value;
 
-/// The `attributionSource` field of [`ContactSearchResult`], the `lastAttributionSource` field of [`ContactSearchResult`], an item of the `attributions` field of [`ContactsSearchSchema`] and 2 more places.
+/// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContectByIdSchema`] and the `lastAttributionSource` field of [`GetContectByIdSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
 #[ghl_runtime::skip_serializing_none]
@@ -308,98 +308,12 @@ pub use ghl_common::types::ContactSearchOperator;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContactSearchResponse {
-    /// Matching contacts, each shaped like GET /contacts/{contactId} with its `searchAfter` cursor
-    pub contacts: Vec<ContactSearchResult>,
+    /// Matching contacts, shaped like GET /contacts/{contactId}, each with its `searchAfter` cursor
+    pub contacts: Vec<GetContectByIdSchema>,
     /// Total number of contacts matching the filters. Example: `120`.
     pub total: i64,
     /// Request trace id
     pub trace_id: Option<String>,
-}
-
-/// One contact of a search answer: the contact, and the `searchAfter` cursor that continues the search after it.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchResult`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ContactSearchResult {
-    /// Example: `seD4PfOuKoVMLkEZqohJ`
-    pub id: Option<String>,
-    /// Example: `rubika deo`
-    pub name: Option<String>,
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    pub location_id: Option<String>,
-    /// Example: `rubika`
-    pub first_name: Option<String>,
-    /// Example: `Deo`
-    pub last_name: Option<String>,
-    /// Example: `rubika@deos.com`
-    pub email: Option<String>,
-    /// Example: `rubika@deos.com`
-    pub email_lower_case: Option<String>,
-    /// Example: `Asia/Calcutta`
-    pub timezone: Option<String>,
-    /// Example: `DGS VolMAX`
-    pub company_name: Option<String>,
-    /// Example: `+18832327657`
-    pub phone: Option<String>,
-    /// Example: `true`
-    pub dnd: Option<bool>,
-    /// The `dndSettings` field.
-    pub dnd_settings: Option<DndSettingsSchema>,
-    /// Example: `read`
-    pub type_: Option<String>,
-    /// Example: `public api`
-    pub source: Option<String>,
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    pub assigned_to: Option<String>,
-    /// Example: `3535 1st St N`
-    pub address1: Option<String>,
-    /// Example: `ruDolomitebika`
-    pub city: Option<String>,
-    /// Example: `AL`
-    pub state: Option<String>,
-    /// Example: `US`
-    pub country: Option<String>,
-    /// Example: `35061`
-    pub postal_code: Option<String>,
-    /// Example: `https://www.tesla.com`
-    pub website: Option<String>,
-    /// The `tags` field.
-    pub tags: Option<Vec<String>>,
-    /// Example: `Date format YYYY-MM-DD`
-    pub date_of_birth: Option<String>,
-    /// Example: `2021-07-02T05:18:26.704Z`
-    pub date_added: Option<String>,
-    /// Example: `2021-07-02T05:18:26.704Z`
-    pub date_updated: Option<String>,
-    /// The `attachments` field.
-    pub attachments: Option<String>,
-    /// The `ssn` field.
-    pub ssn: Option<String>,
-    /// Example: `test`
-    pub keyword: Option<String>,
-    /// Example: `rubika`
-    pub first_name_lower_case: Option<String>,
-    /// Example: `rubika deo`
-    pub full_name_lower_case: Option<String>,
-    /// Example: `deo`
-    pub last_name_lower_case: Option<String>,
-    /// Example: `2021-07-16T11:39:30.564Z`
-    pub last_activity: Option<String>,
-    /// The `customFields` field.
-    pub custom_fields: Option<Vec<CustomFieldSchema>>,
-    /// Example: `641c094001436dbc2081e642`
-    pub business_id: Option<String>,
-    /// The `attributionSource` field.
-    pub attribution_source: Option<AttributionSource>,
-    /// The `lastAttributionSource` field.
-    pub last_attribution_source: Option<AttributionSource>,
-    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
-    pub visitor_id: Option<String>,
-    /// Where this contact sits in the sort order (a timestamp and an id, as the server sorts): sent back as the body's `searchAfter`, the next page starts after this contact.
-    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// One sort key.
@@ -992,7 +906,7 @@ impl CreateWorkflowDto {
     }
 }
 
-/// An item of the `customFields` field of [`ContactSearchResult`], an item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and 1 more place.
+/// An item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and an item of the `customFields` field of [`GetContectByIdSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CustomFieldSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1228,7 +1142,7 @@ impl DndSettingSchema {
 
 pub use ghl_common::types::DndSettingSchemaStatus;
 
-/// The `dndSettings` field of [`ContactSearchResult`], the `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`] and 3 more places.
+/// The `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`], the `dndSettings` field of [`GetContectByIdSchema`] and 2 more places.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingsSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1327,7 +1241,7 @@ impl FollowersDto {
     }
 }
 
-/// The `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and the `contact` field of [`UpsertContactsSuccessfulResponseDto`].
+/// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1409,6 +1323,8 @@ pub struct GetContectByIdSchema {
     pub last_attribution_source: Option<AttributionSource>,
     /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
     pub visitor_id: Option<String>,
+    /// Where this contact sits in the search's sort order (the server's sort values, e.g. a timestamp and an id); only in search answers. Sent back as the search body's `searchAfter`, the next page starts after this contact.
+    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
