@@ -5755,8 +5755,11 @@ impl LiGetAdAnalytics {
     }
 
     /// Comma-separated list of fields to retrieve (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5812,8 +5815,11 @@ pub struct LiGetCampaignGroupReporting {
 
 impl LiGetCampaignGroupReporting {
     /// Comma-separated list of fields to retrieve (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5880,8 +5886,11 @@ pub struct LiGetReportingList {
 
 impl LiGetReportingList {
     /// Comma-separated list of fields to retrieve (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<String>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 

@@ -6099,8 +6099,11 @@ impl LiGetAdAnalytics {
     }
 
     /// Reporting fields. Pass as comma-separated values on the wire (e.g. ?fields=impressions,clicks). (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<types::LiGetFieldsItem>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<types::LiGetFieldsItem>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -6156,8 +6159,11 @@ pub struct LiGetCampaignGroupReporting {
 
 impl LiGetCampaignGroupReporting {
     /// Reporting fields. Pass as comma-separated values on the wire (e.g. ?fields=impressions,clicks). (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<types::LiGetFieldsItem>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<types::LiGetFieldsItem>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -6224,8 +6230,11 @@ pub struct LiGetReportingList {
 
 impl LiGetReportingList {
     /// Reporting fields. Pass as comma-separated values on the wire (e.g. ?fields=impressions,clicks). (`fields`, query)
-    pub fn fields(mut self, fields: impl Into<Vec<types::LiGetFieldsItem>>) -> Self {
-        self.fields = Some(fields.into());
+    pub fn fields(
+        mut self,
+        fields: impl IntoIterator<Item = impl Into<types::LiGetFieldsItem>>,
+    ) -> Self {
+        self.fields = Some(fields.into_iter().map(Into::into).collect());
         self
     }
 

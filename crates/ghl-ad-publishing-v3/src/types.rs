@@ -128,8 +128,11 @@ impl AdCampaignDto {
     }
 
     /// Sets [`ads`](Self::ads).
-    pub fn ads(mut self, ads: impl Into<Vec<LinkedInAdDto>>) -> Self {
-        self.ads = Some(ads.into());
+    pub fn ads(
+        mut self,
+        ads: impl IntoIterator<Item = impl Into<LinkedInAdDto>>,
+    ) -> Self {
+        self.ads = Some(ads.into_iter().map(Into::into).collect());
         self
     }
 
@@ -217,8 +220,11 @@ impl AdCampaignGroupDataDto {
     }
 
     /// Sets [`ad_campaigns`](Self::ad_campaigns).
-    pub fn ad_campaigns(mut self, ad_campaigns: impl Into<Vec<AdCampaignDto>>) -> Self {
-        self.ad_campaigns = Some(ad_campaigns.into());
+    pub fn ad_campaigns(
+        mut self,
+        ad_campaigns: impl IntoIterator<Item = impl Into<AdCampaignDto>>,
+    ) -> Self {
+        self.ad_campaigns = Some(ad_campaigns.into_iter().map(Into::into).collect());
         self
     }
 
@@ -397,23 +403,31 @@ impl AudienceDimensionDto {
     }
 
     /// Sets [`age_ranges`](Self::age_ranges).
-    pub fn age_ranges(mut self, age_ranges: impl Into<Vec<String>>) -> Self {
-        self.age_ranges = Some(age_ranges.into());
+    pub fn age_ranges(
+        mut self,
+        age_ranges: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.age_ranges = Some(age_ranges.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`genders`](Self::genders).
-    pub fn genders(mut self, genders: impl Into<Vec<String>>) -> Self {
-        self.genders = Some(genders.into());
+    pub fn genders(
+        mut self,
+        genders: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.genders = Some(genders.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`parental_statuses`](Self::parental_statuses).
     pub fn parental_statuses(
         mut self,
-        parental_statuses: impl Into<Vec<String>>,
+        parental_statuses: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.parental_statuses = Some(parental_statuses.into());
+        self.parental_statuses = Some(
+            parental_statuses.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -453,9 +467,9 @@ impl AudienceDto {
     /// Sets [`geo_locations`](Self::geo_locations).
     pub fn geo_locations(
         mut self,
-        geo_locations: impl Into<Vec<GeoLocationDto>>,
+        geo_locations: impl IntoIterator<Item = impl Into<GeoLocationDto>>,
     ) -> Self {
-        self.geo_locations = Some(geo_locations.into());
+        self.geo_locations = Some(geo_locations.into_iter().map(Into::into).collect());
         self
     }
 
@@ -634,20 +648,29 @@ impl AudiencePlacementsDto {
     }
 
     /// Sets [`facebook`](Self::facebook).
-    pub fn facebook(mut self, facebook: impl Into<Vec<String>>) -> Self {
-        self.facebook = Some(facebook.into());
+    pub fn facebook(
+        mut self,
+        facebook: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.facebook = Some(facebook.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`instagram`](Self::instagram).
-    pub fn instagram(mut self, instagram: impl Into<Vec<String>>) -> Self {
-        self.instagram = Some(instagram.into());
+    pub fn instagram(
+        mut self,
+        instagram: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.instagram = Some(instagram.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`messenger`](Self::messenger).
-    pub fn messenger(mut self, messenger: impl Into<Vec<String>>) -> Self {
-        self.messenger = Some(messenger.into());
+    pub fn messenger(
+        mut self,
+        messenger: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.messenger = Some(messenger.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -679,20 +702,31 @@ impl AudienceSegmentsDto {
     }
 
     /// Sets [`custom_audiences`](Self::custom_audiences).
-    pub fn custom_audiences(mut self, custom_audiences: impl Into<Vec<String>>) -> Self {
-        self.custom_audiences = Some(custom_audiences.into());
+    pub fn custom_audiences(
+        mut self,
+        custom_audiences: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.custom_audiences = Some(
+            custom_audiences.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`user_lists`](Self::user_lists).
-    pub fn user_lists(mut self, user_lists: impl Into<Vec<String>>) -> Self {
-        self.user_lists = Some(user_lists.into());
+    pub fn user_lists(
+        mut self,
+        user_lists: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.user_lists = Some(user_lists.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`user_interests`](Self::user_interests).
-    pub fn user_interests(mut self, user_interests: impl Into<Vec<String>>) -> Self {
-        self.user_interests = Some(user_interests.into());
+    pub fn user_interests(
+        mut self,
+        user_interests: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.user_interests = Some(user_interests.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -791,9 +825,11 @@ impl CallAssetPayloadDto {
     /// Sets [`ad_schedule_targets`](Self::ad_schedule_targets).
     pub fn ad_schedule_targets(
         mut self,
-        ad_schedule_targets: impl Into<Vec<AdScheduleTargetDto>>,
+        ad_schedule_targets: impl IntoIterator<Item = impl Into<AdScheduleTargetDto>>,
     ) -> Self {
-        self.ad_schedule_targets = Some(ad_schedule_targets.into());
+        self.ad_schedule_targets = Some(
+            ad_schedule_targets.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -955,8 +991,11 @@ impl CampaignDto {
     }
 
     /// Sets [`ad_groups`](Self::ad_groups).
-    pub fn ad_groups(mut self, ad_groups: impl Into<Vec<GoogleAdGroupDto>>) -> Self {
-        self.ad_groups = Some(ad_groups.into());
+    pub fn ad_groups(
+        mut self,
+        ad_groups: impl IntoIterator<Item = impl Into<GoogleAdGroupDto>>,
+    ) -> Self {
+        self.ad_groups = Some(ad_groups.into_iter().map(Into::into).collect());
         self
     }
 
@@ -972,9 +1011,9 @@ impl CampaignDto {
     /// Sets [`ad_schedule`](Self::ad_schedule).
     pub fn ad_schedule(
         mut self,
-        ad_schedule: impl Into<Vec<GoogleAdScheduleDto>>,
+        ad_schedule: impl IntoIterator<Item = impl Into<GoogleAdScheduleDto>>,
     ) -> Self {
-        self.ad_schedule = Some(ad_schedule.into());
+        self.ad_schedule = Some(ad_schedule.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1377,8 +1416,11 @@ impl CreateOfflineUserListJobDto {
     }
 
     /// Sets [`smart_list_ids`](Self::smart_list_ids).
-    pub fn smart_list_ids(mut self, smart_list_ids: impl Into<Vec<String>>) -> Self {
-        self.smart_list_ids = Some(smart_list_ids.into());
+    pub fn smart_list_ids(
+        mut self,
+        smart_list_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.smart_list_ids = Some(smart_list_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1451,9 +1493,9 @@ impl CustomDisclaimer {
     /// Sets [`checkboxes`](Self::checkboxes).
     pub fn checkboxes(
         mut self,
-        checkboxes: impl Into<Vec<CustomDisclaimerCheckbox>>,
+        checkboxes: impl IntoIterator<Item = impl Into<CustomDisclaimerCheckbox>>,
     ) -> Self {
-        self.checkboxes = Some(checkboxes.into());
+        self.checkboxes = Some(checkboxes.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1564,8 +1606,11 @@ impl FacebookAudienceDto {
     }
 
     /// Sets [`locales`](Self::locales).
-    pub fn locales(mut self, locales: impl Into<Vec<AudienceLocaleDto>>) -> Self {
-        self.locales = Some(locales.into());
+    pub fn locales(
+        mut self,
+        locales: impl IntoIterator<Item = impl Into<AudienceLocaleDto>>,
+    ) -> Self {
+        self.locales = Some(locales.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1587,24 +1632,27 @@ impl FacebookAudienceDto {
     /// Sets [`lookalike`](Self::lookalike).
     pub fn lookalike(
         mut self,
-        lookalike: impl Into<Vec<AudienceCustomAudienceItemDto>>,
+        lookalike: impl IntoIterator<Item = impl Into<AudienceCustomAudienceItemDto>>,
     ) -> Self {
-        self.lookalike = Some(lookalike.into());
+        self.lookalike = Some(lookalike.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`retargeting`](Self::retargeting).
     pub fn retargeting(
         mut self,
-        retargeting: impl Into<Vec<AudienceCustomAudienceItemDto>>,
+        retargeting: impl IntoIterator<Item = impl Into<AudienceCustomAudienceItemDto>>,
     ) -> Self {
-        self.retargeting = Some(retargeting.into());
+        self.retargeting = Some(retargeting.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`interests`](Self::interests).
-    pub fn interests(mut self, interests: impl Into<Vec<AudienceInterestDto>>) -> Self {
-        self.interests = Some(interests.into());
+    pub fn interests(
+        mut self,
+        interests: impl IntoIterator<Item = impl Into<AudienceInterestDto>>,
+    ) -> Self {
+        self.interests = Some(interests.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1621,8 +1669,8 @@ impl FacebookAudienceDto {
     }
 
     /// Sets [`genders`](Self::genders).
-    pub fn genders(mut self, genders: impl Into<Vec<f64>>) -> Self {
-        self.genders = Some(genders.into());
+    pub fn genders(mut self, genders: impl IntoIterator<Item = f64>) -> Self {
+        self.genders = Some(genders.into_iter().collect());
         self
     }
 }
@@ -1783,8 +1831,11 @@ impl FormQuestion {
     }
 
     /// Sets [`options`](Self::options).
-    pub fn options(mut self, options: impl Into<Vec<FormQuestionOption>>) -> Self {
-        self.options = Some(options.into());
+    pub fn options(
+        mut self,
+        options: impl IntoIterator<Item = impl Into<FormQuestionOption>>,
+    ) -> Self {
+        self.options = Some(options.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1880,8 +1931,8 @@ impl GeoAddressComponentDto {
     }
 
     /// Sets [`types`](Self::types).
-    pub fn types(mut self, types: impl Into<Vec<String>>) -> Self {
-        self.types = Some(types.into());
+    pub fn types(mut self, types: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.types = Some(types.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2140,20 +2191,29 @@ impl GoogleAdContentDto {
     }
 
     /// Sets [`headlines`](Self::headlines).
-    pub fn headlines(mut self, headlines: impl Into<Vec<String>>) -> Self {
-        self.headlines = Some(headlines.into());
+    pub fn headlines(
+        mut self,
+        headlines: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.headlines = Some(headlines.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`long_headlines`](Self::long_headlines).
-    pub fn long_headlines(mut self, long_headlines: impl Into<Vec<String>>) -> Self {
-        self.long_headlines = Some(long_headlines.into());
+    pub fn long_headlines(
+        mut self,
+        long_headlines: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.long_headlines = Some(long_headlines.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`descriptions`](Self::descriptions).
-    pub fn descriptions(mut self, descriptions: impl Into<Vec<String>>) -> Self {
-        self.descriptions = Some(descriptions.into());
+    pub fn descriptions(
+        mut self,
+        descriptions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.descriptions = Some(descriptions.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2221,8 +2281,11 @@ impl GoogleAdContentDto {
     }
 
     /// Sets [`media`](Self::media).
-    pub fn media(mut self, media: impl Into<Vec<GoogleMediaDto>>) -> Self {
-        self.media = Some(media.into());
+    pub fn media(
+        mut self,
+        media: impl IntoIterator<Item = impl Into<GoogleMediaDto>>,
+    ) -> Self {
+        self.media = Some(media.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2244,24 +2307,31 @@ impl GoogleAdContentDto {
     /// Sets [`youtube_video_links`](Self::youtube_video_links).
     pub fn youtube_video_links(
         mut self,
-        youtube_video_links: impl Into<Vec<GoogleYouTubeVideoLinkDto>>,
+        youtube_video_links: impl IntoIterator<
+            Item = impl Into<GoogleYouTubeVideoLinkDto>,
+        >,
     ) -> Self {
-        self.youtube_video_links = Some(youtube_video_links.into());
+        self.youtube_video_links = Some(
+            youtube_video_links.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`carousel_cards`](Self::carousel_cards).
     pub fn carousel_cards(
         mut self,
-        carousel_cards: impl Into<Vec<GoogleCarouselCardDto>>,
+        carousel_cards: impl IntoIterator<Item = impl Into<GoogleCarouselCardDto>>,
     ) -> Self {
-        self.carousel_cards = Some(carousel_cards.into());
+        self.carousel_cards = Some(carousel_cards.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`placements`](Self::placements).
-    pub fn placements(mut self, placements: impl Into<Vec<PlacementsItem>>) -> Self {
-        self.placements = Some(placements.into());
+    pub fn placements(
+        mut self,
+        placements: impl IntoIterator<Item = impl Into<PlacementsItem>>,
+    ) -> Self {
+        self.placements = Some(placements.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2302,15 +2372,18 @@ impl GoogleAdGroupAudienceDto {
     /// Sets [`geo_locations`](Self::geo_locations).
     pub fn geo_locations(
         mut self,
-        geo_locations: impl Into<Vec<GoogleGeoLocationDto>>,
+        geo_locations: impl IntoIterator<Item = impl Into<GoogleGeoLocationDto>>,
     ) -> Self {
-        self.geo_locations = Some(geo_locations.into());
+        self.geo_locations = Some(geo_locations.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`locales`](Self::locales).
-    pub fn locales(mut self, locales: impl Into<Vec<GoogleLocaleDto>>) -> Self {
-        self.locales = Some(locales.into());
+    pub fn locales(
+        mut self,
+        locales: impl IntoIterator<Item = impl Into<GoogleLocaleDto>>,
+    ) -> Self {
+        self.locales = Some(locales.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2396,8 +2469,11 @@ impl GoogleAdGroupDto {
     }
 
     /// Sets [`ad_content`](Self::ad_content).
-    pub fn ad_content(mut self, ad_content: impl Into<Vec<GoogleAdContentDto>>) -> Self {
-        self.ad_content = Some(ad_content.into());
+    pub fn ad_content(
+        mut self,
+        ad_content: impl IntoIterator<Item = impl Into<GoogleAdContentDto>>,
+    ) -> Self {
+        self.ad_content = Some(ad_content.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2437,9 +2513,11 @@ impl GoogleAdGroupDto {
     /// Sets [`selected_channels`](Self::selected_channels).
     pub fn selected_channels(
         mut self,
-        selected_channels: impl Into<Vec<PlacementsItem>>,
+        selected_channels: impl IntoIterator<Item = impl Into<PlacementsItem>>,
     ) -> Self {
-        self.selected_channels = Some(selected_channels.into());
+        self.selected_channels = Some(
+            selected_channels.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -2569,14 +2647,17 @@ impl GoogleAssetsDto {
     }
 
     /// Sets [`calls`](Self::calls).
-    pub fn calls(mut self, calls: impl Into<Vec<String>>) -> Self {
-        self.calls = Some(calls.into());
+    pub fn calls(mut self, calls: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.calls = Some(calls.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`sitelinks`](Self::sitelinks).
-    pub fn sitelinks(mut self, sitelinks: impl Into<Vec<String>>) -> Self {
-        self.sitelinks = Some(sitelinks.into());
+    pub fn sitelinks(
+        mut self,
+        sitelinks: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.sitelinks = Some(sitelinks.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2587,8 +2668,11 @@ impl GoogleAssetsDto {
     }
 
     /// Sets [`images`](Self::images).
-    pub fn images(mut self, images: impl Into<Vec<GoogleAssetImageDto>>) -> Self {
-        self.images = Some(images.into());
+    pub fn images(
+        mut self,
+        images: impl IntoIterator<Item = impl Into<GoogleAssetImageDto>>,
+    ) -> Self {
+        self.images = Some(images.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2730,36 +2814,45 @@ impl GoogleCampaignAudienceDto {
     /// Sets [`geo_locations`](Self::geo_locations).
     pub fn geo_locations(
         mut self,
-        geo_locations: impl Into<Vec<GoogleGeoLocationDto>>,
+        geo_locations: impl IntoIterator<Item = impl Into<GoogleGeoLocationDto>>,
     ) -> Self {
-        self.geo_locations = Some(geo_locations.into());
+        self.geo_locations = Some(geo_locations.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`locales`](Self::locales).
-    pub fn locales(mut self, locales: impl Into<Vec<GoogleLocaleDto>>) -> Self {
-        self.locales = Some(locales.into());
+    pub fn locales(
+        mut self,
+        locales: impl IntoIterator<Item = impl Into<GoogleLocaleDto>>,
+    ) -> Self {
+        self.locales = Some(locales.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`gender`](Self::gender).
-    pub fn gender(mut self, gender: impl Into<Vec<GoogleDemographicTargetDto>>) -> Self {
-        self.gender = Some(gender.into());
+    pub fn gender(
+        mut self,
+        gender: impl IntoIterator<Item = impl Into<GoogleDemographicTargetDto>>,
+    ) -> Self {
+        self.gender = Some(gender.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`age_range`](Self::age_range).
     pub fn age_range(
         mut self,
-        age_range: impl Into<Vec<GoogleDemographicTargetDto>>,
+        age_range: impl IntoIterator<Item = impl Into<GoogleDemographicTargetDto>>,
     ) -> Self {
-        self.age_range = Some(age_range.into());
+        self.age_range = Some(age_range.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`segments`](Self::segments).
-    pub fn segments(mut self, segments: impl Into<Vec<GoogleSegmentTargetDto>>) -> Self {
-        self.segments = Some(segments.into());
+    pub fn segments(
+        mut self,
+        segments: impl IntoIterator<Item = impl Into<GoogleSegmentTargetDto>>,
+    ) -> Self {
+        self.segments = Some(segments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2865,8 +2958,11 @@ impl GoogleCarouselCardDto {
     }
 
     /// Sets [`media`](Self::media).
-    pub fn media(mut self, media: impl Into<Vec<GoogleMediaDto>>) -> Self {
-        self.media = Some(media.into());
+    pub fn media(
+        mut self,
+        media: impl IntoIterator<Item = impl Into<GoogleMediaDto>>,
+    ) -> Self {
+        self.media = Some(media.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3025,9 +3121,11 @@ impl GoogleGeoLocationDto {
     /// Sets [`address_components`](Self::address_components).
     pub fn address_components(
         mut self,
-        address_components: impl Into<Vec<GeoAddressComponentDto>>,
+        address_components: impl IntoIterator<Item = impl Into<GeoAddressComponentDto>>,
     ) -> Self {
-        self.address_components = Some(address_components.into());
+        self.address_components = Some(
+            address_components.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -3090,14 +3188,20 @@ impl GoogleKeywordsDto {
     }
 
     /// Sets [`positives`](Self::positives).
-    pub fn positives(mut self, positives: impl Into<Vec<GoogleKeywordItemDto>>) -> Self {
-        self.positives = Some(positives.into());
+    pub fn positives(
+        mut self,
+        positives: impl IntoIterator<Item = impl Into<GoogleKeywordItemDto>>,
+    ) -> Self {
+        self.positives = Some(positives.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`negatives`](Self::negatives).
-    pub fn negatives(mut self, negatives: impl Into<Vec<GoogleKeywordItemDto>>) -> Self {
-        self.negatives = Some(negatives.into());
+    pub fn negatives(
+        mut self,
+        negatives: impl IntoIterator<Item = impl Into<GoogleKeywordItemDto>>,
+    ) -> Self {
+        self.negatives = Some(negatives.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3300,14 +3404,20 @@ impl GoogleTargetInterestsDto {
     }
 
     /// Sets [`affinity`](Self::affinity).
-    pub fn affinity(mut self, affinity: impl Into<Vec<String>>) -> Self {
-        self.affinity = Some(affinity.into());
+    pub fn affinity(
+        mut self,
+        affinity: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.affinity = Some(affinity.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`in_market`](Self::in_market).
-    pub fn in_market(mut self, in_market: impl Into<Vec<String>>) -> Self {
-        self.in_market = Some(in_market.into());
+    pub fn in_market(
+        mut self,
+        in_market: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.in_market = Some(in_market.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3423,14 +3533,20 @@ impl KeywordSuggestionDto {
     }
 
     /// Sets [`locations`](Self::locations).
-    pub fn locations(mut self, locations: impl Into<Vec<String>>) -> Self {
-        self.locations = Some(locations.into());
+    pub fn locations(
+        mut self,
+        locations: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.locations = Some(locations.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`keywords`](Self::keywords).
-    pub fn keywords(mut self, keywords: impl Into<Vec<String>>) -> Self {
-        self.keywords = Some(keywords.into());
+    pub fn keywords(
+        mut self,
+        keywords: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.keywords = Some(keywords.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3540,9 +3656,13 @@ impl LeadFormAssetPayloadDto {
     /// Sets [`custom_question_fields`](Self::custom_question_fields).
     pub fn custom_question_fields(
         mut self,
-        custom_question_fields: impl Into<Vec<CustomQuestionFieldDto>>,
+        custom_question_fields: impl IntoIterator<
+            Item = impl Into<CustomQuestionFieldDto>,
+        >,
     ) -> Self {
-        self.custom_question_fields = Some(custom_question_fields.into());
+        self.custom_question_fields = Some(
+            custom_question_fields.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -3656,9 +3776,11 @@ impl LeadFormFieldDto {
     /// Sets [`single_choice_answers`](Self::single_choice_answers).
     pub fn single_choice_answers(
         mut self,
-        single_choice_answers: impl Into<Vec<String>>,
+        single_choice_answers: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.single_choice_answers = Some(single_choice_answers.into());
+        self.single_choice_answers = Some(
+            single_choice_answers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -3882,8 +4004,11 @@ impl LinkedInAdDto {
     }
 
     /// Sets [`media`](Self::media).
-    pub fn media(mut self, media: impl Into<Vec<LinkedInMediaDto>>) -> Self {
-        self.media = Some(media.into());
+    pub fn media(
+        mut self,
+        media: impl IntoIterator<Item = impl Into<LinkedInMediaDto>>,
+    ) -> Self {
+        self.media = Some(media.into_iter().map(Into::into).collect());
         self
     }
 
@@ -3991,9 +4116,9 @@ impl LinkedInCreateLeadFormBodyDto {
     /// Sets [`hidden_fields`](Self::hidden_fields).
     pub fn hidden_fields(
         mut self,
-        hidden_fields: impl Into<Vec<HiddenFieldDto>>,
+        hidden_fields: impl IntoIterator<Item = impl Into<HiddenFieldDto>>,
     ) -> Self {
-        self.hidden_fields = Some(hidden_fields.into());
+        self.hidden_fields = Some(hidden_fields.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4057,8 +4182,11 @@ impl LinkedInMediaDto {
     }
 
     /// Sets [`frames`](Self::frames).
-    pub fn frames(mut self, frames: impl Into<Vec<String>>) -> Self {
-        self.frames = Some(frames.into());
+    pub fn frames(
+        mut self,
+        frames: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.frames = Some(frames.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4704,9 +4832,11 @@ impl SitelinkAssetPayloadDto {
     /// Sets [`ad_schedule_targets`](Self::ad_schedule_targets).
     pub fn ad_schedule_targets(
         mut self,
-        ad_schedule_targets: impl Into<Vec<AdScheduleTargetDto>>,
+        ad_schedule_targets: impl IntoIterator<Item = impl Into<AdScheduleTargetDto>>,
     ) -> Self {
-        self.ad_schedule_targets = Some(ad_schedule_targets.into());
+        self.ad_schedule_targets = Some(
+            ad_schedule_targets.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -4778,18 +4908,18 @@ impl TargetAudienceDto {
     /// Sets [`include`](Self::include).
     pub fn include(
         mut self,
-        include: impl Into<Vec<Vec<SelectedAttributeDto>>>,
+        include: impl IntoIterator<Item = impl Into<Vec<SelectedAttributeDto>>>,
     ) -> Self {
-        self.include = Some(include.into());
+        self.include = Some(include.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`exclude`](Self::exclude).
     pub fn exclude(
         mut self,
-        exclude: impl Into<Vec<Vec<SelectedAttributeDto>>>,
+        exclude: impl IntoIterator<Item = impl Into<Vec<SelectedAttributeDto>>>,
     ) -> Self {
-        self.exclude = Some(exclude.into());
+        self.exclude = Some(exclude.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4917,8 +5047,11 @@ impl UpdateCustomAudienceBatchDto {
     }
 
     /// Sets [`smartlist_ids`](Self::smartlist_ids).
-    pub fn smartlist_ids(mut self, smartlist_ids: impl Into<Vec<String>>) -> Self {
-        self.smartlist_ids = Some(smartlist_ids.into());
+    pub fn smartlist_ids(
+        mut self,
+        smartlist_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.smartlist_ids = Some(smartlist_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5074,8 +5207,11 @@ impl UpsertAdDto {
     }
 
     /// Sets [`media`](Self::media).
-    pub fn media(mut self, media: impl Into<Vec<MediaDto>>) -> Self {
-        self.media = Some(media.into());
+    pub fn media(
+        mut self,
+        media: impl IntoIterator<Item = impl Into<MediaDto>>,
+    ) -> Self {
+        self.media = Some(media.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5201,9 +5337,13 @@ impl UpsertAdsetDto {
     /// Sets [`messaging_platforms`](Self::messaging_platforms).
     pub fn messaging_platforms(
         mut self,
-        messaging_platforms: impl Into<Vec<UpsertAdsetDtoMessagingPlatformsItem>>,
+        messaging_platforms: impl IntoIterator<
+            Item = impl Into<UpsertAdsetDtoMessagingPlatformsItem>,
+        >,
     ) -> Self {
-        self.messaging_platforms = Some(messaging_platforms.into());
+        self.messaging_platforms = Some(
+            messaging_platforms.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -5515,9 +5655,13 @@ impl UpsertCampaignDto {
     /// Sets [`special_ad_categories`](Self::special_ad_categories).
     pub fn special_ad_categories(
         mut self,
-        special_ad_categories: impl Into<Vec<UpsertCampaignDtoSpecialAdCategoriesItem>>,
+        special_ad_categories: impl IntoIterator<
+            Item = impl Into<UpsertCampaignDtoSpecialAdCategoriesItem>,
+        >,
     ) -> Self {
-        self.special_ad_categories = Some(special_ad_categories.into());
+        self.special_ad_categories = Some(
+            special_ad_categories.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -5712,8 +5856,11 @@ impl UpsertSegmentDto {
     }
 
     /// Sets [`members`](Self::members).
-    pub fn members(mut self, members: impl Into<Vec<MemberDto>>) -> Self {
-        self.members = Some(members.into());
+    pub fn members(
+        mut self,
+        members: impl IntoIterator<Item = impl Into<MemberDto>>,
+    ) -> Self {
+        self.members = Some(members.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5759,15 +5906,20 @@ impl UpsertSegmentDto {
     /// Sets [`seed_user_list_ids`](Self::seed_user_list_ids).
     pub fn seed_user_list_ids(
         mut self,
-        seed_user_list_ids: impl Into<Vec<String>>,
+        seed_user_list_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.seed_user_list_ids = Some(seed_user_list_ids.into());
+        self.seed_user_list_ids = Some(
+            seed_user_list_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`country_codes`](Self::country_codes).
-    pub fn country_codes(mut self, country_codes: impl Into<Vec<String>>) -> Self {
-        self.country_codes = Some(country_codes.into());
+    pub fn country_codes(
+        mut self,
+        country_codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.country_codes = Some(country_codes.into_iter().map(Into::into).collect());
         self
     }
 

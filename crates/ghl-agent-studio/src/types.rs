@@ -96,14 +96,14 @@ impl CreatePublicAgentDto {
     }
 
     /// Sets [`nodes`](Self::nodes).
-    pub fn nodes(mut self, nodes: impl Into<Vec<String>>) -> Self {
-        self.nodes = Some(nodes.into());
+    pub fn nodes(mut self, nodes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.nodes = Some(nodes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`edges`](Self::edges).
-    pub fn edges(mut self, edges: impl Into<Vec<String>>) -> Self {
-        self.edges = Some(edges.into());
+    pub fn edges(mut self, edges: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.edges = Some(edges.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -202,9 +202,9 @@ impl ExecutePublicAgentDto {
     /// Sets [`attachments`](Self::attachments).
     pub fn attachments(
         mut self,
-        attachments: impl Into<Vec<PublicAttachmentSchema>>,
+        attachments: impl IntoIterator<Item = impl Into<PublicAttachmentSchema>>,
     ) -> Self {
-        self.attachments = Some(attachments.into());
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -539,41 +539,53 @@ impl UpdatePublicAgentVersionDto {
     }
 
     /// Sets [`nodes`](Self::nodes).
-    pub fn nodes(mut self, nodes: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.nodes = Some(nodes.into());
+    pub fn nodes(
+        mut self,
+        nodes: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.nodes = Some(nodes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`edges`](Self::edges).
-    pub fn edges(mut self, edges: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.edges = Some(edges.into());
+    pub fn edges(
+        mut self,
+        edges: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.edges = Some(edges.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`global_variables`](Self::global_variables).
     pub fn global_variables(
         mut self,
-        global_variables: impl Into<Vec<serde_json::Value>>,
+        global_variables: impl IntoIterator<Item = impl Into<serde_json::Value>>,
     ) -> Self {
-        self.global_variables = Some(global_variables.into());
+        self.global_variables = Some(
+            global_variables.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`input_variables`](Self::input_variables).
     pub fn input_variables(
         mut self,
-        input_variables: impl Into<Vec<serde_json::Value>>,
+        input_variables: impl IntoIterator<Item = impl Into<serde_json::Value>>,
     ) -> Self {
-        self.input_variables = Some(input_variables.into());
+        self.input_variables = Some(
+            input_variables.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`runtime_variables`](Self::runtime_variables).
     pub fn runtime_variables(
         mut self,
-        runtime_variables: impl Into<Vec<serde_json::Value>>,
+        runtime_variables: impl IntoIterator<Item = impl Into<serde_json::Value>>,
     ) -> Self {
-        self.runtime_variables = Some(runtime_variables.into());
+        self.runtime_variables = Some(
+            runtime_variables.into_iter().map(Into::into).collect(),
+        );
         self
     }
 

@@ -427,8 +427,13 @@ pub struct GetRelationsByRecordId {
 
 impl GetRelationsByRecordId {
     /// Association Ids (`associationIds`, query)
-    pub fn association_ids(mut self, association_ids: impl Into<Vec<String>>) -> Self {
-        self.association_ids = Some(association_ids.into());
+    pub fn association_ids(
+        mut self,
+        association_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.association_ids = Some(
+            association_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 

@@ -243,8 +243,8 @@ impl CreateBlogPostParams {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
@@ -333,8 +333,8 @@ impl UpdateBlogPostParams {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 

@@ -478,20 +478,20 @@ impl CreateBrandBoardParam {
     }
 
     /// Sets [`logos`](Self::logos).
-    pub fn logos(mut self, logos: impl Into<Vec<Logo>>) -> Self {
-        self.logos = Some(logos.into());
+    pub fn logos(mut self, logos: impl IntoIterator<Item = impl Into<Logo>>) -> Self {
+        self.logos = Some(logos.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`colors`](Self::colors).
-    pub fn colors(mut self, colors: impl Into<Vec<Color>>) -> Self {
-        self.colors = Some(colors.into());
+    pub fn colors(mut self, colors: impl IntoIterator<Item = impl Into<Color>>) -> Self {
+        self.colors = Some(colors.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`fonts`](Self::fonts).
-    pub fn fonts(mut self, fonts: impl Into<Vec<Font>>) -> Self {
-        self.fonts = Some(fonts.into());
+    pub fn fonts(mut self, fonts: impl IntoIterator<Item = impl Into<Font>>) -> Self {
+        self.fonts = Some(fonts.into_iter().map(Into::into).collect());
         self
     }
 
@@ -921,20 +921,20 @@ impl UpdateBrandBoardBody {
     }
 
     /// Sets [`logos`](Self::logos).
-    pub fn logos(mut self, logos: impl Into<Vec<Logo>>) -> Self {
-        self.logos = Some(logos.into());
+    pub fn logos(mut self, logos: impl IntoIterator<Item = impl Into<Logo>>) -> Self {
+        self.logos = Some(logos.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`colors`](Self::colors).
-    pub fn colors(mut self, colors: impl Into<Vec<Color>>) -> Self {
-        self.colors = Some(colors.into());
+    pub fn colors(mut self, colors: impl IntoIterator<Item = impl Into<Color>>) -> Self {
+        self.colors = Some(colors.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`fonts`](Self::fonts).
-    pub fn fonts(mut self, fonts: impl Into<Vec<Font>>) -> Self {
-        self.fonts = Some(fonts.into());
+    pub fn fonts(mut self, fonts: impl IntoIterator<Item = impl Into<Font>>) -> Self {
+        self.fonts = Some(fonts.into_iter().map(Into::into).collect());
         self
     }
 

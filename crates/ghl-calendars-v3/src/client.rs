@@ -3591,8 +3591,11 @@ impl GetSlots {
     }
 
     /// The users for whom the free slots are returned (`userIds`, query)
-    pub fn user_ids(mut self, user_ids: impl Into<Vec<String>>) -> Self {
-        self.user_ids = Some(user_ids.into());
+    pub fn user_ids(
+        mut self,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.user_ids = Some(user_ids.into_iter().map(Into::into).collect());
         self
     }
 

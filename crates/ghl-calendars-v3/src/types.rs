@@ -747,9 +747,9 @@ impl CalendarCreateDto {
     /// Sets [`notifications`](Self::notifications).
     pub fn notifications(
         mut self,
-        notifications: impl Into<Vec<CalendarNotification>>,
+        notifications: impl IntoIterator<Item = impl Into<CalendarNotification>>,
     ) -> Self {
-        self.notifications = Some(notifications.into());
+        self.notifications = Some(notifications.into_iter().map(Into::into).collect());
         self
     }
 
@@ -760,8 +760,11 @@ impl CalendarCreateDto {
     }
 
     /// Sets [`team_members`](Self::team_members).
-    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
-        self.team_members = Some(team_members.into());
+    pub fn team_members(
+        mut self,
+        team_members: impl IntoIterator<Item = impl Into<TeamMember>>,
+    ) -> Self {
+        self.team_members = Some(team_members.into_iter().map(Into::into).collect());
         self
     }
 
@@ -822,9 +825,13 @@ impl CalendarCreateDto {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -928,8 +935,11 @@ impl CalendarCreateDto {
     }
 
     /// Sets [`open_hours`](Self::open_hours).
-    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
-        self.open_hours = Some(open_hours.into());
+    pub fn open_hours(
+        mut self,
+        open_hours: impl IntoIterator<Item = impl Into<OpenHour>>,
+    ) -> Self {
+        self.open_hours = Some(open_hours.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1074,9 +1084,9 @@ impl CalendarCreateDto {
     /// Sets [`availabilities`](Self::availabilities).
     pub fn availabilities(
         mut self,
-        availabilities: impl Into<Vec<Availability>>,
+        availabilities: impl IntoIterator<Item = impl Into<Availability>>,
     ) -> Self {
-        self.availabilities = Some(availabilities.into());
+        self.availabilities = Some(availabilities.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1632,9 +1642,9 @@ impl CalendarUpdateDto {
     /// Sets [`notifications`](Self::notifications).
     pub fn notifications(
         mut self,
-        notifications: impl Into<Vec<CalendarNotification>>,
+        notifications: impl IntoIterator<Item = impl Into<CalendarNotification>>,
     ) -> Self {
-        self.notifications = Some(notifications.into());
+        self.notifications = Some(notifications.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1645,8 +1655,11 @@ impl CalendarUpdateDto {
     }
 
     /// Sets [`team_members`](Self::team_members).
-    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
-        self.team_members = Some(team_members.into());
+    pub fn team_members(
+        mut self,
+        team_members: impl IntoIterator<Item = impl Into<TeamMember>>,
+    ) -> Self {
+        self.team_members = Some(team_members.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1701,9 +1714,13 @@ impl CalendarUpdateDto {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1804,8 +1821,11 @@ impl CalendarUpdateDto {
     }
 
     /// Sets [`open_hours`](Self::open_hours).
-    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
-        self.open_hours = Some(open_hours.into());
+    pub fn open_hours(
+        mut self,
+        open_hours: impl IntoIterator<Item = impl Into<OpenHour>>,
+    ) -> Self {
+        self.open_hours = Some(open_hours.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1950,9 +1970,9 @@ impl CalendarUpdateDto {
     /// Sets [`availabilities`](Self::availabilities).
     pub fn availabilities(
         mut self,
-        availabilities: impl Into<Vec<UpdateAvailability>>,
+        availabilities: impl IntoIterator<Item = impl Into<UpdateAvailability>>,
     ) -> Self {
-        self.availabilities = Some(availabilities.into());
+        self.availabilities = Some(availabilities.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2048,8 +2068,11 @@ impl CreateBookingServiceDto {
     }
 
     /// Sets [`add_ons`](Self::add_ons).
-    pub fn add_ons(mut self, add_ons: impl Into<Vec<ServiceAddOnDto>>) -> Self {
-        self.add_ons = Some(add_ons.into());
+    pub fn add_ons(
+        mut self,
+        add_ons: impl IntoIterator<Item = impl Into<ServiceAddOnDto>>,
+    ) -> Self {
+        self.add_ons = Some(add_ons.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2145,38 +2168,51 @@ impl CreateCalendarNotificationDto {
     }
 
     /// Sets [`after_time`](Self::after_time).
-    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.after_time = Some(after_time.into());
+    pub fn after_time(
+        mut self,
+        after_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.after_time = Some(after_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`before_time`](Self::before_time).
-    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.before_time = Some(before_time.into());
+    pub fn before_time(
+        mut self,
+        before_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.before_time = Some(before_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`additional_email_ids`](Self::additional_email_ids).
     pub fn additional_email_ids(
         mut self,
-        additional_email_ids: impl Into<Vec<String>>,
+        additional_email_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_email_ids = Some(additional_email_ids.into());
+        self.additional_email_ids = Some(
+            additional_email_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
     pub fn additional_phone_numbers(
         mut self,
-        additional_phone_numbers: impl Into<Vec<String>>,
+        additional_phone_numbers: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self.additional_phone_numbers = Some(
+            additional_phone_numbers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`selected_users`](Self::selected_users).
-    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
-        self.selected_users = Some(selected_users.into());
+    pub fn selected_users(
+        mut self,
+        selected_users: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.selected_users = Some(selected_users.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2438,14 +2474,20 @@ impl CreateScheduleDto {
     }
 
     /// Sets [`rules`](Self::rules).
-    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
-        self.rules = Some(rules.into());
+    pub fn rules(
+        mut self,
+        rules: impl IntoIterator<Item = impl Into<ScheduleRuleDto>>,
+    ) -> Self {
+        self.rules = Some(rules.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`calendar_ids`](Self::calendar_ids).
-    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
-        self.calendar_ids = Some(calendar_ids.into());
+    pub fn calendar_ids(
+        mut self,
+        calendar_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.calendar_ids = Some(calendar_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2616,9 +2658,9 @@ impl CreateServiceDto {
     /// Sets [`variations`](Self::variations).
     pub fn variations(
         mut self,
-        variations: impl Into<Vec<CreateServiceVariationDto>>,
+        variations: impl IntoIterator<Item = impl Into<CreateServiceVariationDto>>,
     ) -> Self {
-        self.variations = Some(variations.into());
+        self.variations = Some(variations.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3934,9 +3976,13 @@ impl TeamMember {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -4080,24 +4126,31 @@ impl UpdateCalendarNotificationsDto {
     /// Sets [`additional_email_ids`](Self::additional_email_ids).
     pub fn additional_email_ids(
         mut self,
-        additional_email_ids: impl Into<Vec<String>>,
+        additional_email_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_email_ids = Some(additional_email_ids.into());
+        self.additional_email_ids = Some(
+            additional_email_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
     pub fn additional_phone_numbers(
         mut self,
-        additional_phone_numbers: impl Into<Vec<String>>,
+        additional_phone_numbers: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self.additional_phone_numbers = Some(
+            additional_phone_numbers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`selected_users`](Self::selected_users).
-    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
-        self.selected_users = Some(selected_users.into());
+    pub fn selected_users(
+        mut self,
+        selected_users: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.selected_users = Some(selected_users.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4147,14 +4200,20 @@ impl UpdateCalendarNotificationsDto {
     }
 
     /// Sets [`after_time`](Self::after_time).
-    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.after_time = Some(after_time.into());
+    pub fn after_time(
+        mut self,
+        after_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.after_time = Some(after_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`before_time`](Self::before_time).
-    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.before_time = Some(before_time.into());
+    pub fn before_time(
+        mut self,
+        before_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.before_time = Some(before_time.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4261,8 +4320,11 @@ impl UpdateCalendarResourceDto {
     }
 
     /// Sets [`calendar_ids`](Self::calendar_ids).
-    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
-        self.calendar_ids = Some(calendar_ids.into());
+    pub fn calendar_ids(
+        mut self,
+        calendar_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.calendar_ids = Some(calendar_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4296,8 +4358,11 @@ impl UpdateEventCalendarScheduleDto {
     }
 
     /// Sets [`rules`](Self::rules).
-    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
-        self.rules = Some(rules.into());
+    pub fn rules(
+        mut self,
+        rules: impl IntoIterator<Item = impl Into<ScheduleRuleDto>>,
+    ) -> Self {
+        self.rules = Some(rules.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4340,8 +4405,11 @@ impl UpdateScheduleDto {
     }
 
     /// Sets [`rules`](Self::rules).
-    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
-        self.rules = Some(rules.into());
+    pub fn rules(
+        mut self,
+        rules: impl IntoIterator<Item = impl Into<ScheduleRuleDto>>,
+    ) -> Self {
+        self.rules = Some(rules.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4441,9 +4509,9 @@ impl UpdateServiceBookingDto {
     /// Sets [`services`](Self::services).
     pub fn services(
         mut self,
-        services: impl Into<Vec<CreateBookingServiceDto>>,
+        services: impl IntoIterator<Item = impl Into<CreateBookingServiceDto>>,
     ) -> Self {
-        self.services = Some(services.into());
+        self.services = Some(services.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4630,17 +4698,20 @@ impl UpdateServiceDto {
     }
 
     /// Sets [`staff`](Self::staff).
-    pub fn staff(mut self, staff: impl Into<Vec<StaffDto>>) -> Self {
-        self.staff = Some(staff.into());
+    pub fn staff(
+        mut self,
+        staff: impl IntoIterator<Item = impl Into<StaffDto>>,
+    ) -> Self {
+        self.staff = Some(staff.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`variations`](Self::variations).
     pub fn variations(
         mut self,
-        variations: impl Into<Vec<UpdateServiceVariationDto>>,
+        variations: impl IntoIterator<Item = impl Into<UpdateServiceVariationDto>>,
     ) -> Self {
-        self.variations = Some(variations.into());
+        self.variations = Some(variations.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -757,9 +757,9 @@ impl CalendarCreateDto {
     /// Sets [`notifications`](Self::notifications).
     pub fn notifications(
         mut self,
-        notifications: impl Into<Vec<CalendarNotification>>,
+        notifications: impl IntoIterator<Item = impl Into<CalendarNotification>>,
     ) -> Self {
-        self.notifications = Some(notifications.into());
+        self.notifications = Some(notifications.into_iter().map(Into::into).collect());
         self
     }
 
@@ -770,8 +770,11 @@ impl CalendarCreateDto {
     }
 
     /// Sets [`team_members`](Self::team_members).
-    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
-        self.team_members = Some(team_members.into());
+    pub fn team_members(
+        mut self,
+        team_members: impl IntoIterator<Item = impl Into<TeamMember>>,
+    ) -> Self {
+        self.team_members = Some(team_members.into_iter().map(Into::into).collect());
         self
     }
 
@@ -832,9 +835,13 @@ impl CalendarCreateDto {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -938,8 +945,11 @@ impl CalendarCreateDto {
     }
 
     /// Sets [`open_hours`](Self::open_hours).
-    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
-        self.open_hours = Some(open_hours.into());
+    pub fn open_hours(
+        mut self,
+        open_hours: impl IntoIterator<Item = impl Into<OpenHour>>,
+    ) -> Self {
+        self.open_hours = Some(open_hours.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1084,9 +1094,9 @@ impl CalendarCreateDto {
     /// Sets [`availabilities`](Self::availabilities).
     pub fn availabilities(
         mut self,
-        availabilities: impl Into<Vec<Availability>>,
+        availabilities: impl IntoIterator<Item = impl Into<Availability>>,
     ) -> Self {
-        self.availabilities = Some(availabilities.into());
+        self.availabilities = Some(availabilities.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1646,9 +1656,9 @@ impl CalendarUpdateDto {
     /// Sets [`notifications`](Self::notifications).
     pub fn notifications(
         mut self,
-        notifications: impl Into<Vec<CalendarNotification>>,
+        notifications: impl IntoIterator<Item = impl Into<CalendarNotification>>,
     ) -> Self {
-        self.notifications = Some(notifications.into());
+        self.notifications = Some(notifications.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1659,8 +1669,11 @@ impl CalendarUpdateDto {
     }
 
     /// Sets [`team_members`](Self::team_members).
-    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
-        self.team_members = Some(team_members.into());
+    pub fn team_members(
+        mut self,
+        team_members: impl IntoIterator<Item = impl Into<TeamMember>>,
+    ) -> Self {
+        self.team_members = Some(team_members.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1715,9 +1728,13 @@ impl CalendarUpdateDto {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1818,8 +1835,11 @@ impl CalendarUpdateDto {
     }
 
     /// Sets [`open_hours`](Self::open_hours).
-    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
-        self.open_hours = Some(open_hours.into());
+    pub fn open_hours(
+        mut self,
+        open_hours: impl IntoIterator<Item = impl Into<OpenHour>>,
+    ) -> Self {
+        self.open_hours = Some(open_hours.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1964,9 +1984,9 @@ impl CalendarUpdateDto {
     /// Sets [`availabilities`](Self::availabilities).
     pub fn availabilities(
         mut self,
-        availabilities: impl Into<Vec<UpdateAvailability>>,
+        availabilities: impl IntoIterator<Item = impl Into<UpdateAvailability>>,
     ) -> Self {
-        self.availabilities = Some(availabilities.into());
+        self.availabilities = Some(availabilities.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2111,38 +2131,51 @@ impl CreateCalendarNotificationDto {
     }
 
     /// Sets [`after_time`](Self::after_time).
-    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.after_time = Some(after_time.into());
+    pub fn after_time(
+        mut self,
+        after_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.after_time = Some(after_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`before_time`](Self::before_time).
-    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.before_time = Some(before_time.into());
+    pub fn before_time(
+        mut self,
+        before_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.before_time = Some(before_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`additional_email_ids`](Self::additional_email_ids).
     pub fn additional_email_ids(
         mut self,
-        additional_email_ids: impl Into<Vec<String>>,
+        additional_email_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_email_ids = Some(additional_email_ids.into());
+        self.additional_email_ids = Some(
+            additional_email_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
     pub fn additional_phone_numbers(
         mut self,
-        additional_phone_numbers: impl Into<Vec<String>>,
+        additional_phone_numbers: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self.additional_phone_numbers = Some(
+            additional_phone_numbers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`selected_users`](Self::selected_users).
-    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
-        self.selected_users = Some(selected_users.into());
+    pub fn selected_users(
+        mut self,
+        selected_users: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.selected_users = Some(selected_users.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2258,14 +2291,20 @@ impl CreateScheduleDto {
     }
 
     /// Sets [`rules`](Self::rules).
-    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
-        self.rules = Some(rules.into());
+    pub fn rules(
+        mut self,
+        rules: impl IntoIterator<Item = impl Into<ScheduleRuleDto>>,
+    ) -> Self {
+        self.rules = Some(rules.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`calendar_ids`](Self::calendar_ids).
-    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
-        self.calendar_ids = Some(calendar_ids.into());
+    pub fn calendar_ids(
+        mut self,
+        calendar_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.calendar_ids = Some(calendar_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3008,9 +3047,13 @@ impl TeamMember {
     /// Sets [`location_configurations`](Self::location_configurations).
     pub fn location_configurations(
         mut self,
-        location_configurations: impl Into<Vec<LocationConfiguration>>,
+        location_configurations: impl IntoIterator<
+            Item = impl Into<LocationConfiguration>,
+        >,
     ) -> Self {
-        self.location_configurations = Some(location_configurations.into());
+        self.location_configurations = Some(
+            location_configurations.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -3154,24 +3197,31 @@ impl UpdateCalendarNotificationsDto {
     /// Sets [`additional_email_ids`](Self::additional_email_ids).
     pub fn additional_email_ids(
         mut self,
-        additional_email_ids: impl Into<Vec<String>>,
+        additional_email_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_email_ids = Some(additional_email_ids.into());
+        self.additional_email_ids = Some(
+            additional_email_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
     pub fn additional_phone_numbers(
         mut self,
-        additional_phone_numbers: impl Into<Vec<String>>,
+        additional_phone_numbers: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self.additional_phone_numbers = Some(
+            additional_phone_numbers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`selected_users`](Self::selected_users).
-    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
-        self.selected_users = Some(selected_users.into());
+    pub fn selected_users(
+        mut self,
+        selected_users: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.selected_users = Some(selected_users.into_iter().map(Into::into).collect());
         self
     }
 
@@ -3221,14 +3271,20 @@ impl UpdateCalendarNotificationsDto {
     }
 
     /// Sets [`after_time`](Self::after_time).
-    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.after_time = Some(after_time.into());
+    pub fn after_time(
+        mut self,
+        after_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.after_time = Some(after_time.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`before_time`](Self::before_time).
-    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
-        self.before_time = Some(before_time.into());
+    pub fn before_time(
+        mut self,
+        before_time: impl IntoIterator<Item = impl Into<SchedulesDto>>,
+    ) -> Self {
+        self.before_time = Some(before_time.into_iter().map(Into::into).collect());
         self
     }
 
@@ -3335,8 +3391,11 @@ impl UpdateCalendarResourceDto {
     }
 
     /// Sets [`calendar_ids`](Self::calendar_ids).
-    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
-        self.calendar_ids = Some(calendar_ids.into());
+    pub fn calendar_ids(
+        mut self,
+        calendar_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.calendar_ids = Some(calendar_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -3379,8 +3438,11 @@ impl UpdateScheduleDto {
     }
 
     /// Sets [`rules`](Self::rules).
-    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
-        self.rules = Some(rules.into());
+    pub fn rules(
+        mut self,
+        rules: impl IntoIterator<Item = impl Into<ScheduleRuleDto>>,
+    ) -> Self {
+        self.rules = Some(rules.into_iter().map(Into::into).collect());
         self
     }
 

@@ -313,18 +313,22 @@ impl AdvanceSettingsDto {
     /// Sets [`contact_form_options`](Self::contact_form_options).
     pub fn contact_form_options(
         mut self,
-        contact_form_options: impl Into<Vec<String>>,
+        contact_form_options: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.contact_form_options = Some(contact_form_options.into());
+        self.contact_form_options = Some(
+            contact_form_options.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`all_in_one_chat_types`](Self::all_in_one_chat_types).
     pub fn all_in_one_chat_types(
         mut self,
-        all_in_one_chat_types: impl Into<Vec<AllInOneChatTypesItem>>,
+        all_in_one_chat_types: impl IntoIterator<Item = impl Into<AllInOneChatTypesItem>>,
     ) -> Self {
-        self.all_in_one_chat_types = Some(all_in_one_chat_types.into());
+        self.all_in_one_chat_types = Some(
+            all_in_one_chat_types.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -465,8 +469,11 @@ impl BusinessOfficeHoursDto {
     }
 
     /// Sets [`open_hours`](Self::open_hours).
-    pub fn open_hours(mut self, open_hours: impl Into<Vec<String>>) -> Self {
-        self.open_hours = Some(open_hours.into());
+    pub fn open_hours(
+        mut self,
+        open_hours: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.open_hours = Some(open_hours.into_iter().map(Into::into).collect());
         self
     }
 

@@ -860,8 +860,11 @@ impl GetContactsByBusinessId {
     }
 
     /// Cursor for pagination (comma-separated name,id pair) (`startAfter`, query)
-    pub fn start_after(mut self, start_after: impl Into<Vec<String>>) -> Self {
-        self.start_after = Some(start_after.into());
+    pub fn start_after(
+        mut self,
+        start_after: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.start_after = Some(start_after.into_iter().map(Into::into).collect());
         self
     }
 

@@ -88,8 +88,11 @@ impl CheckboxField {
     }
 
     /// Sets [`field_value`](Self::field_value).
-    pub fn field_value(mut self, field_value: impl Into<Vec<String>>) -> Self {
-        self.field_value = Some(field_value.into());
+    pub fn field_value(
+        mut self,
+        field_value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.field_value = Some(field_value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -141,21 +144,27 @@ impl ContactSearchBody {
     /// Sets [`search_after`](Self::search_after).
     pub fn search_after(
         mut self,
-        search_after: impl Into<Vec<serde_json::Value>>,
+        search_after: impl IntoIterator<Item = impl Into<serde_json::Value>>,
     ) -> Self {
-        self.search_after = Some(search_after.into());
+        self.search_after = Some(search_after.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`filters`](Self::filters).
-    pub fn filters(mut self, filters: impl Into<Vec<ContactSearchFilter>>) -> Self {
-        self.filters = Some(filters.into());
+    pub fn filters(
+        mut self,
+        filters: impl IntoIterator<Item = impl Into<ContactSearchFilter>>,
+    ) -> Self {
+        self.filters = Some(filters.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`sort`](Self::sort).
-    pub fn sort(mut self, sort: impl Into<Vec<ContactSearchSort>>) -> Self {
-        self.sort = Some(sort.into());
+    pub fn sort(
+        mut self,
+        sort: impl IntoIterator<Item = impl Into<ContactSearchSort>>,
+    ) -> Self {
+        self.sort = Some(sort.into_iter().map(Into::into).collect());
         self
     }
 
@@ -684,17 +693,17 @@ impl CreateContactDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`custom_fields`](Self::custom_fields).
     pub fn custom_fields(
         mut self,
-        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+        custom_fields: impl IntoIterator<Item = impl Into<CustomFieldsItem>>,
     ) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1868,17 +1877,17 @@ impl UpdateContactDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`custom_fields`](Self::custom_fields).
     pub fn custom_fields(
         mut self,
-        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+        custom_fields: impl IntoIterator<Item = impl Into<CustomFieldsItem>>,
     ) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2301,17 +2310,17 @@ impl UpsertContactDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`custom_fields`](Self::custom_fields).
     pub fn custom_fields(
         mut self,
-        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+        custom_fields: impl IntoIterator<Item = impl Into<CustomFieldsItem>>,
     ) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 

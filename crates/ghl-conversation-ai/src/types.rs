@@ -151,8 +151,11 @@ impl AppointmentBookingDto {
     }
 
     /// Sets [`workflow_ids`](Self::workflow_ids).
-    pub fn workflow_ids(mut self, workflow_ids: impl Into<Vec<String>>) -> Self {
-        self.workflow_ids = Some(workflow_ids.into());
+    pub fn workflow_ids(
+        mut self,
+        workflow_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.workflow_ids = Some(workflow_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -307,8 +310,11 @@ impl CreateEmployeeDto {
     }
 
     /// Sets [`channels`](Self::channels).
-    pub fn channels(mut self, channels: impl Into<Vec<ChannelsItem>>) -> Self {
-        self.channels = Some(channels.into());
+    pub fn channels(
+        mut self,
+        channels: impl IntoIterator<Item = impl Into<ChannelsItem>>,
+    ) -> Self {
+        self.channels = Some(channels.into_iter().map(Into::into).collect());
         self
     }
 
@@ -360,9 +366,11 @@ impl CreateEmployeeDto {
     /// Sets [`knowledge_base_ids`](Self::knowledge_base_ids).
     pub fn knowledge_base_ids(
         mut self,
-        knowledge_base_ids: impl Into<Vec<String>>,
+        knowledge_base_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.knowledge_base_ids = Some(knowledge_base_ids.into());
+        self.knowledge_base_ids = Some(
+            knowledge_base_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -850,8 +858,11 @@ impl FollowupSettings {
     }
 
     /// Sets [`working_hours`](Self::working_hours).
-    pub fn working_hours(mut self, working_hours: impl Into<Vec<WorkingHours>>) -> Self {
-        self.working_hours = Some(working_hours.into());
+    pub fn working_hours(
+        mut self,
+        working_hours: impl IntoIterator<Item = impl Into<WorkingHours>>,
+    ) -> Self {
+        self.working_hours = Some(working_hours.into_iter().map(Into::into).collect());
         self
     }
 
@@ -929,8 +940,11 @@ impl HumanHandOverDto {
     }
 
     /// Sets [`examples`](Self::examples).
-    pub fn examples(mut self, examples: impl Into<Vec<String>>) -> Self {
-        self.examples = Some(examples.into());
+    pub fn examples(
+        mut self,
+        examples: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.examples = Some(examples.into_iter().map(Into::into).collect());
         self
     }
 
@@ -965,8 +979,8 @@ impl HumanHandOverDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1090,8 +1104,8 @@ impl StopBotDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1148,9 +1162,11 @@ impl TransferBotDto {
     /// Sets [`transfer_bot_examples`](Self::transfer_bot_examples).
     pub fn transfer_bot_examples(
         mut self,
-        transfer_bot_examples: impl Into<Vec<String>>,
+        transfer_bot_examples: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.transfer_bot_examples = Some(transfer_bot_examples.into());
+        self.transfer_bot_examples = Some(
+            transfer_bot_examples.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -1229,9 +1245,11 @@ impl UpdateContactFieldDto {
     /// Sets [`contact_update_examples`](Self::contact_update_examples).
     pub fn contact_update_examples(
         mut self,
-        contact_update_examples: impl Into<Vec<String>>,
+        contact_update_examples: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.contact_update_examples = Some(contact_update_examples.into());
+        self.contact_update_examples = Some(
+            contact_update_examples.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -1329,8 +1347,11 @@ impl UpdateEmployeeDto {
     }
 
     /// Sets [`channels`](Self::channels).
-    pub fn channels(mut self, channels: impl Into<Vec<ChannelsItem>>) -> Self {
-        self.channels = Some(channels.into());
+    pub fn channels(
+        mut self,
+        channels: impl IntoIterator<Item = impl Into<ChannelsItem>>,
+    ) -> Self {
+        self.channels = Some(channels.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1394,9 +1415,11 @@ impl UpdateEmployeeDto {
     /// Sets [`knowledge_base_ids`](Self::knowledge_base_ids).
     pub fn knowledge_base_ids(
         mut self,
-        knowledge_base_ids: impl Into<Vec<String>>,
+        knowledge_base_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.knowledge_base_ids = Some(knowledge_base_ids.into());
+        self.knowledge_base_ids = Some(
+            knowledge_base_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1474,8 +1497,11 @@ impl WorkingHours {
     }
 
     /// Sets [`intervals`](Self::intervals).
-    pub fn intervals(mut self, intervals: impl Into<Vec<Interval>>) -> Self {
-        self.intervals = Some(intervals.into());
+    pub fn intervals(
+        mut self,
+        intervals: impl IntoIterator<Item = impl Into<Interval>>,
+    ) -> Self {
+        self.intervals = Some(intervals.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -918,8 +918,11 @@ impl ProcessMessageBodyDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -954,14 +957,20 @@ impl ProcessMessageBodyDto {
     }
 
     /// Sets [`email_cc`](Self::email_cc).
-    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
-        self.email_cc = Some(email_cc.into());
+    pub fn email_cc(
+        mut self,
+        email_cc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_cc = Some(email_cc.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`email_bcc`](Self::email_bcc).
-    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
-        self.email_bcc = Some(email_bcc.into());
+    pub fn email_bcc(
+        mut self,
+        email_bcc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_bcc = Some(email_bcc.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1065,8 +1074,11 @@ impl ProcessOutboundMessageBodyDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1214,8 +1226,11 @@ impl SendMessageBodyDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1226,14 +1241,20 @@ impl SendMessageBodyDto {
     }
 
     /// Sets [`email_cc`](Self::email_cc).
-    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
-        self.email_cc = Some(email_cc.into());
+    pub fn email_cc(
+        mut self,
+        email_cc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_cc = Some(email_cc.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`email_bcc`](Self::email_bcc).
-    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
-        self.email_bcc = Some(email_bcc.into());
+    pub fn email_bcc(
+        mut self,
+        email_bcc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_bcc = Some(email_bcc.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1538,9 +1559,9 @@ impl UpdateEmailMessageStatusDto {
     /// Sets [`recipients`](Self::recipients).
     pub fn recipients(
         mut self,
-        recipients: impl Into<Vec<UpdateRecipientMessageStatusDto>>,
+        recipients: impl IntoIterator<Item = impl Into<UpdateRecipientMessageStatusDto>>,
     ) -> Self {
-        self.recipients = Some(recipients.into());
+        self.recipients = Some(recipients.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1617,8 +1638,11 @@ impl UpdateMessageStatusDto {
     }
 
     /// Sets [`recipients`](Self::recipients).
-    pub fn recipients(mut self, recipients: impl Into<Vec<String>>) -> Self {
-        self.recipients = Some(recipients.into());
+    pub fn recipients(
+        mut self,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.recipients = Some(recipients.into_iter().map(Into::into).collect());
         self
     }
 }

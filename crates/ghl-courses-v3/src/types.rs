@@ -44,17 +44,20 @@ impl CategoryInterface {
     }
 
     /// Sets [`posts`](Self::posts).
-    pub fn posts(mut self, posts: impl Into<Vec<PostInterface>>) -> Self {
-        self.posts = Some(posts.into());
+    pub fn posts(
+        mut self,
+        posts: impl IntoIterator<Item = impl Into<PostInterface>>,
+    ) -> Self {
+        self.posts = Some(posts.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`sub_categories`](Self::sub_categories).
     pub fn sub_categories(
         mut self,
-        sub_categories: impl Into<Vec<SubCategoryInterface>>,
+        sub_categories: impl IntoIterator<Item = impl Into<SubCategoryInterface>>,
     ) -> Self {
-        self.sub_categories = Some(sub_categories.into());
+        self.sub_categories = Some(sub_categories.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -141,9 +144,9 @@ impl PostInterface {
     /// Sets [`post_materials`](Self::post_materials).
     pub fn post_materials(
         mut self,
-        post_materials: impl Into<Vec<PostMaterialInterface>>,
+        post_materials: impl IntoIterator<Item = impl Into<PostMaterialInterface>>,
     ) -> Self {
-        self.post_materials = Some(post_materials.into());
+        self.post_materials = Some(post_materials.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -295,8 +298,11 @@ impl SubCategoryInterface {
     }
 
     /// Sets [`posts`](Self::posts).
-    pub fn posts(mut self, posts: impl Into<Vec<PostInterface>>) -> Self {
-        self.posts = Some(posts.into());
+    pub fn posts(
+        mut self,
+        posts: impl IntoIterator<Item = impl Into<PostInterface>>,
+    ) -> Self {
+        self.posts = Some(posts.into_iter().map(Into::into).collect());
         self
     }
 }

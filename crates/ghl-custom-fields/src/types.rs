@@ -89,8 +89,11 @@ impl CreateCustomFieldsDto {
     }
 
     /// Sets [`options`](Self::options).
-    pub fn options(mut self, options: impl Into<Vec<OptionDto>>) -> Self {
-        self.options = Some(options.into());
+    pub fn options(
+        mut self,
+        options: impl IntoIterator<Item = impl Into<OptionDto>>,
+    ) -> Self {
+        self.options = Some(options.into_iter().map(Into::into).collect());
         self
     }
 
@@ -339,8 +342,11 @@ impl UpdateCustomFieldsDto {
     }
 
     /// Sets [`options`](Self::options).
-    pub fn options(mut self, options: impl Into<Vec<OptionDto>>) -> Self {
-        self.options = Some(options.into());
+    pub fn options(
+        mut self,
+        options: impl IntoIterator<Item = impl Into<OptionDto>>,
+    ) -> Self {
+        self.options = Some(options.into_iter().map(Into::into).collect());
         self
     }
 

@@ -314,8 +314,11 @@ impl UpdateCustomMenuDto {
     }
 
     /// Sets [`locations`](Self::locations).
-    pub fn locations(mut self, locations: impl Into<Vec<String>>) -> Self {
-        self.locations = Some(locations.into());
+    pub fn locations(
+        mut self,
+        locations: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.locations = Some(locations.into_iter().map(Into::into).collect());
         self
     }
 

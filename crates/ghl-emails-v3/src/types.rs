@@ -1368,8 +1368,11 @@ impl ScheduleCampaignBatchConfigPublicV2Dto {
     }
 
     /// Sets [`skip_days`](Self::skip_days).
-    pub fn skip_days(mut self, skip_days: impl Into<Vec<SendDaysItem>>) -> Self {
-        self.skip_days = Some(skip_days.into());
+    pub fn skip_days(
+        mut self,
+        skip_days: impl IntoIterator<Item = impl Into<SendDaysItem>>,
+    ) -> Self {
+        self.skip_days = Some(skip_days.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1438,8 +1441,11 @@ impl ScheduleCampaignEmailMetaPublicV2Dto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1504,8 +1510,11 @@ impl ScheduleCampaignPublicV2BodyDto {
     }
 
     /// Sets [`send_days`](Self::send_days).
-    pub fn send_days(mut self, send_days: impl Into<Vec<SendDaysItem>>) -> Self {
-        self.send_days = Some(send_days.into());
+    pub fn send_days(
+        mut self,
+        send_days: impl IntoIterator<Item = impl Into<SendDaysItem>>,
+    ) -> Self {
+        self.send_days = Some(send_days.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1600,14 +1609,20 @@ impl ScheduleCampaignRecipientsPublicV2Dto {
     }
 
     /// Sets [`contact_ids`](Self::contact_ids).
-    pub fn contact_ids(mut self, contact_ids: impl Into<Vec<String>>) -> Self {
-        self.contact_ids = Some(contact_ids.into());
+    pub fn contact_ids(
+        mut self,
+        contact_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.contact_ids = Some(contact_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`tag_ids`](Self::tag_ids).
-    pub fn tag_ids(mut self, tag_ids: impl Into<Vec<String>>) -> Self {
-        self.tag_ids = Some(tag_ids.into());
+    pub fn tag_ids(
+        mut self,
+        tag_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.tag_ids = Some(tag_ids.into_iter().map(Into::into).collect());
         self
     }
 

@@ -539,8 +539,11 @@ impl BusinessDetailsDto {
     }
 
     /// Sets [`custom_values`](Self::custom_values).
-    pub fn custom_values(mut self, custom_values: impl Into<Vec<String>>) -> Self {
-        self.custom_values = Some(custom_values.into());
+    pub fn custom_values(
+        mut self,
+        custom_values: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.custom_values = Some(custom_values.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -648,9 +651,11 @@ impl ContactDetailsDto {
     /// Sets [`additional_emails`](Self::additional_emails).
     pub fn additional_emails(
         mut self,
-        additional_emails: impl Into<Vec<AdditionalEmailsDto>>,
+        additional_emails: impl IntoIterator<Item = impl Into<AdditionalEmailsDto>>,
     ) -> Self {
-        self.additional_emails = Some(additional_emails.into());
+        self.additional_emails = Some(
+            additional_emails.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -667,8 +672,11 @@ impl ContactDetailsDto {
     }
 
     /// Sets [`custom_fields`](Self::custom_fields).
-    pub fn custom_fields(mut self, custom_fields: impl Into<Vec<String>>) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -854,8 +862,11 @@ impl CreateEstimatesDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1058,8 +1069,11 @@ impl CreateInvoiceDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1327,8 +1341,11 @@ impl CreateInvoiceScheduleDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1489,8 +1506,11 @@ impl CreateInvoiceTemplateDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1809,9 +1829,11 @@ impl DiscountDto {
     /// Sets [`valid_on_product_ids`](Self::valid_on_product_ids).
     pub fn valid_on_product_ids(
         mut self,
-        valid_on_product_ids: impl Into<Vec<String>>,
+        valid_on_product_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.valid_on_product_ids = Some(valid_on_product_ids.into());
+        self.valid_on_product_ids = Some(
+            valid_on_product_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -1916,8 +1938,11 @@ impl EstimateLineItemDto {
     }
 
     /// Sets [`taxes`](Self::taxes).
-    pub fn taxes(mut self, taxes: impl Into<Vec<ItemTaxDto>>) -> Self {
-        self.taxes = Some(taxes.into());
+    pub fn taxes(
+        mut self,
+        taxes: impl IntoIterator<Item = impl Into<ItemTaxDto>>,
+    ) -> Self {
+        self.taxes = Some(taxes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1949,8 +1974,11 @@ impl EstimateLineItemDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2214,8 +2242,11 @@ impl EstimateTemplatesDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2473,8 +2504,11 @@ impl InvoiceItemDto {
     }
 
     /// Sets [`taxes`](Self::taxes).
-    pub fn taxes(mut self, taxes: impl Into<Vec<ItemTaxDto>>) -> Self {
-        self.taxes = Some(taxes.into());
+    pub fn taxes(
+        mut self,
+        taxes: impl IntoIterator<Item = impl Into<ItemTaxDto>>,
+    ) -> Self {
+        self.taxes = Some(taxes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2990,9 +3024,9 @@ impl ProcessingFeeDto {
     /// Sets [`paid_charges`](Self::paid_charges).
     pub fn paid_charges(
         mut self,
-        paid_charges: impl Into<Vec<ProcessingFeePaidChargeDto>>,
+        paid_charges: impl IntoIterator<Item = impl Into<ProcessingFeePaidChargeDto>>,
     ) -> Self {
-        self.paid_charges = Some(paid_charges.into());
+        self.paid_charges = Some(paid_charges.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3110,9 +3144,11 @@ impl RecordPaymentDto {
     /// Sets [`payment_schedule_ids`](Self::payment_schedule_ids).
     pub fn payment_schedule_ids(
         mut self,
-        payment_schedule_ids: impl Into<Vec<String>>,
+        payment_schedule_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.payment_schedule_ids = Some(payment_schedule_ids.into());
+        self.payment_schedule_ids = Some(
+            payment_schedule_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -3463,20 +3499,29 @@ impl SentToDto {
     }
 
     /// Sets [`email_cc`](Self::email_cc).
-    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
-        self.email_cc = Some(email_cc.into());
+    pub fn email_cc(
+        mut self,
+        email_cc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_cc = Some(email_cc.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`email_bcc`](Self::email_bcc).
-    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
-        self.email_bcc = Some(email_bcc.into());
+    pub fn email_bcc(
+        mut self,
+        email_bcc: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.email_bcc = Some(email_bcc.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`phone_no`](Self::phone_no).
-    pub fn phone_no(mut self, phone_no: impl Into<Vec<String>>) -> Self {
-        self.phone_no = Some(phone_no.into());
+    pub fn phone_no(
+        mut self,
+        phone_no: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.phone_no = Some(phone_no.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3716,8 +3761,11 @@ impl Text2PayDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4002,8 +4050,11 @@ impl UpdateEstimateDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4247,8 +4298,11 @@ impl UpdateInvoiceDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
@@ -4380,8 +4434,11 @@ impl UpdateInvoiceScheduleDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentsDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 

@@ -86,8 +86,13 @@ impl CreateCustomFieldsDto {
     }
 
     /// Sets [`accepted_format`](Self::accepted_format).
-    pub fn accepted_format(mut self, accepted_format: impl Into<Vec<String>>) -> Self {
-        self.accepted_format = Some(accepted_format.into());
+    pub fn accepted_format(
+        mut self,
+        accepted_format: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.accepted_format = Some(
+            accepted_format.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -106,9 +111,13 @@ impl CreateCustomFieldsDto {
     /// Sets [`text_box_list_options`](Self::text_box_list_options).
     pub fn text_box_list_options(
         mut self,
-        text_box_list_options: impl Into<Vec<TextBoxListOptionsItem>>,
+        text_box_list_options: impl IntoIterator<
+            Item = impl Into<TextBoxListOptionsItem>,
+        >,
     ) -> Self {
-        self.text_box_list_options = Some(text_box_list_options.into());
+        self.text_box_list_options = Some(
+            text_box_list_options.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1040,14 +1049,20 @@ impl RecurringTaskCreateDto {
     }
 
     /// Sets [`contact_ids`](Self::contact_ids).
-    pub fn contact_ids(mut self, contact_ids: impl Into<Vec<String>>) -> Self {
-        self.contact_ids = Some(contact_ids.into());
+    pub fn contact_ids(
+        mut self,
+        contact_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.contact_ids = Some(contact_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`owners`](Self::owners).
-    pub fn owners(mut self, owners: impl Into<Vec<String>>) -> Self {
-        self.owners = Some(owners.into());
+    pub fn owners(
+        mut self,
+        owners: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.owners = Some(owners.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1149,14 +1164,20 @@ impl RecurringTaskUpdateDto {
     }
 
     /// Sets [`contact_ids`](Self::contact_ids).
-    pub fn contact_ids(mut self, contact_ids: impl Into<Vec<String>>) -> Self {
-        self.contact_ids = Some(contact_ids.into());
+    pub fn contact_ids(
+        mut self,
+        contact_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.contact_ids = Some(contact_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`owners`](Self::owners).
-    pub fn owners(mut self, owners: impl Into<Vec<String>>) -> Self {
-        self.owners = Some(owners.into());
+    pub fn owners(
+        mut self,
+        owners: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.owners = Some(owners.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1460,8 +1481,11 @@ impl TaskSearchParamsDto {
     }
 
     /// Sets [`contact_id`](Self::contact_id).
-    pub fn contact_id(mut self, contact_id: impl Into<Vec<String>>) -> Self {
-        self.contact_id = Some(contact_id.into());
+    pub fn contact_id(
+        mut self,
+        contact_id: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.contact_id = Some(contact_id.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1472,8 +1496,11 @@ impl TaskSearchParamsDto {
     }
 
     /// Sets [`assigned_to`](Self::assigned_to).
-    pub fn assigned_to(mut self, assigned_to: impl Into<Vec<String>>) -> Self {
-        self.assigned_to = Some(assigned_to.into());
+    pub fn assigned_to(
+        mut self,
+        assigned_to: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.assigned_to = Some(assigned_to.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1674,8 +1701,13 @@ impl UpdateCustomFieldsDto {
     }
 
     /// Sets [`accepted_format`](Self::accepted_format).
-    pub fn accepted_format(mut self, accepted_format: impl Into<Vec<String>>) -> Self {
-        self.accepted_format = Some(accepted_format.into());
+    pub fn accepted_format(
+        mut self,
+        accepted_format: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.accepted_format = Some(
+            accepted_format.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1694,9 +1726,13 @@ impl UpdateCustomFieldsDto {
     /// Sets [`text_box_list_options`](Self::text_box_list_options).
     pub fn text_box_list_options(
         mut self,
-        text_box_list_options: impl Into<Vec<TextBoxListOptionsItem>>,
+        text_box_list_options: impl IntoIterator<
+            Item = impl Into<TextBoxListOptionsItem>,
+        >,
     ) -> Self {
-        self.text_box_list_options = Some(text_box_list_options.into());
+        self.text_box_list_options = Some(
+            text_box_list_options.into_iter().map(Into::into).collect(),
+        );
         self
     }
 

@@ -339,8 +339,11 @@ impl MigrateConnectionDto {
     }
 
     /// Sets [`scopes`](Self::scopes).
-    pub fn scopes(mut self, scopes: impl Into<Vec<String>>) -> Self {
-        self.scopes = Some(scopes.into());
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 

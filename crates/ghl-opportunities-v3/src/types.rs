@@ -145,9 +145,9 @@ impl CreateDtoV3 {
     /// Sets [`custom_fields`](Self::custom_fields).
     pub fn custom_fields(
         mut self,
-        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+        custom_fields: impl IntoIterator<Item = impl Into<CustomFieldsItem>>,
     ) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -243,8 +243,11 @@ impl CustomFieldsInputArraySchemaV3 {
     }
 
     /// Sets [`field_value`](Self::field_value).
-    pub fn field_value(mut self, field_value: impl Into<Vec<String>>) -> Self {
-        self.field_value = Some(field_value.into());
+    pub fn field_value(
+        mut self,
+        field_value: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.field_value = Some(field_value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -866,9 +869,9 @@ impl UpdateOpportunityDtoV3 {
     /// Sets [`custom_fields`](Self::custom_fields).
     pub fn custom_fields(
         mut self,
-        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+        custom_fields: impl IntoIterator<Item = impl Into<CustomFieldsItem>>,
     ) -> Self {
-        self.custom_fields = Some(custom_fields.into());
+        self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
     }
 }

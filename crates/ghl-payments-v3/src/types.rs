@@ -297,20 +297,29 @@ impl CreateCouponParams {
     }
 
     /// Sets [`product_ids`](Self::product_ids).
-    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
-        self.product_ids = Some(product_ids.into());
+    pub fn product_ids(
+        mut self,
+        product_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.product_ids = Some(product_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`price_ids`](Self::price_ids).
-    pub fn price_ids(mut self, price_ids: impl Into<Vec<String>>) -> Self {
-        self.price_ids = Some(price_ids.into());
+    pub fn price_ids(
+        mut self,
+        price_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.price_ids = Some(price_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`variant_ids`](Self::variant_ids).
-    pub fn variant_ids(mut self, variant_ids: impl Into<Vec<String>>) -> Self {
-        self.variant_ids = Some(variant_ids.into());
+    pub fn variant_ids(
+        mut self,
+        variant_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.variant_ids = Some(variant_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1673,20 +1682,29 @@ impl UpdateCouponParams {
     }
 
     /// Sets [`product_ids`](Self::product_ids).
-    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
-        self.product_ids = Some(product_ids.into());
+    pub fn product_ids(
+        mut self,
+        product_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.product_ids = Some(product_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`price_ids`](Self::price_ids).
-    pub fn price_ids(mut self, price_ids: impl Into<Vec<String>>) -> Self {
-        self.price_ids = Some(price_ids.into());
+    pub fn price_ids(
+        mut self,
+        price_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.price_ids = Some(price_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`variant_ids`](Self::variant_ids).
-    pub fn variant_ids(mut self, variant_ids: impl Into<Vec<String>>) -> Self {
-        self.variant_ids = Some(variant_ids.into());
+    pub fn variant_ids(
+        mut self,
+        variant_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.variant_ids = Some(variant_ids.into_iter().map(Into::into).collect());
         self
     }
 

@@ -285,8 +285,11 @@ impl CreateCouponParams {
     }
 
     /// Sets [`product_ids`](Self::product_ids).
-    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
-        self.product_ids = Some(product_ids.into());
+    pub fn product_ids(
+        mut self,
+        product_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.product_ids = Some(product_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1643,8 +1646,11 @@ impl UpdateCouponParams {
     }
 
     /// Sets [`product_ids`](Self::product_ids).
-    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
-        self.product_ids = Some(product_ids.into());
+    pub fn product_ids(
+        mut self,
+        product_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.product_ids = Some(product_ids.into_iter().map(Into::into).collect());
         self
     }
 

@@ -767,14 +767,20 @@ impl ListInvoices {
     }
 
     /// Name of an entity whose data has to be fetched along with product. Possible entities are tax, stripe and paypal. If not mentioned, only ID will be returned in case of taxes (`expand`, query)
-    pub fn expand(mut self, expand: impl Into<Vec<String>>) -> Self {
-        self.expand = Some(expand.into());
+    pub fn expand(
+        mut self,
+        expand: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.expand = Some(expand.into_iter().map(Into::into).collect());
         self
     }
 
     /// List of product ids to be fetched. (`productIds`, query)
-    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
-        self.product_ids = Some(product_ids.into());
+    pub fn product_ids(
+        mut self,
+        product_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.product_ids = Some(product_ids.into_iter().map(Into::into).collect());
         self
     }
 

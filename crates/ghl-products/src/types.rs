@@ -243,14 +243,20 @@ impl BulkEditProductDto {
     }
 
     /// Sets [`prices`](Self::prices).
-    pub fn prices(mut self, prices: impl Into<Vec<BulkEditPriceDto>>) -> Self {
-        self.prices = Some(prices.into());
+    pub fn prices(
+        mut self,
+        prices: impl IntoIterator<Item = impl Into<BulkEditPriceDto>>,
+    ) -> Self {
+        self.prices = Some(prices.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`collection_ids`](Self::collection_ids).
-    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
-        self.collection_ids = Some(collection_ids.into());
+    pub fn collection_ids(
+        mut self,
+        collection_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.collection_ids = Some(collection_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -294,14 +300,20 @@ impl BulkEditProductDto {
     }
 
     /// Sets [`taxes`](Self::taxes).
-    pub fn taxes(mut self, taxes: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.taxes = Some(taxes.into());
+    pub fn taxes(
+        mut self,
+        taxes: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.taxes = Some(taxes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`medias`](Self::medias).
-    pub fn medias(mut self, medias: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.medias = Some(medias.into());
+    pub fn medias(
+        mut self,
+        medias: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.medias = Some(medias.into_iter().map(Into::into).collect());
         self
     }
 
@@ -437,8 +449,11 @@ impl BulkUpdateDto {
     }
 
     /// Sets [`collection_ids`](Self::collection_ids).
-    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
-        self.collection_ids = Some(collection_ids.into());
+    pub fn collection_ids(
+        mut self,
+        collection_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.collection_ids = Some(collection_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -481,8 +496,11 @@ impl BulkUpdateFilters {
     }
 
     /// Sets [`collection_ids`](Self::collection_ids).
-    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
-        self.collection_ids = Some(collection_ids.into());
+    pub fn collection_ids(
+        mut self,
+        collection_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.collection_ids = Some(collection_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -701,9 +719,11 @@ impl CreatePriceDto {
     /// Sets [`membership_offers`](Self::membership_offers).
     pub fn membership_offers(
         mut self,
-        membership_offers: impl Into<Vec<MembershipOfferDto>>,
+        membership_offers: impl IntoIterator<Item = impl Into<MembershipOfferDto>>,
     ) -> Self {
-        self.membership_offers = Some(membership_offers.into());
+        self.membership_offers = Some(
+            membership_offers.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -728,9 +748,11 @@ impl CreatePriceDto {
     /// Sets [`variant_option_ids`](Self::variant_option_ids).
     pub fn variant_option_ids(
         mut self,
-        variant_option_ids: impl Into<Vec<String>>,
+        variant_option_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.variant_option_ids = Some(variant_option_ids.into());
+        self.variant_option_ids = Some(
+            variant_option_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -795,8 +817,13 @@ impl CreatePriceDto {
     }
 
     /// Sets [`digital_delivery`](Self::digital_delivery).
-    pub fn digital_delivery(mut self, digital_delivery: impl Into<Vec<String>>) -> Self {
-        self.digital_delivery = Some(digital_delivery.into());
+    pub fn digital_delivery(
+        mut self,
+        digital_delivery: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.digital_delivery = Some(
+            digital_delivery.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -1011,20 +1038,29 @@ impl CreateProductDto {
     }
 
     /// Sets [`medias`](Self::medias).
-    pub fn medias(mut self, medias: impl Into<Vec<ProductMediaDto>>) -> Self {
-        self.medias = Some(medias.into());
+    pub fn medias(
+        mut self,
+        medias: impl IntoIterator<Item = impl Into<ProductMediaDto>>,
+    ) -> Self {
+        self.medias = Some(medias.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`variants`](Self::variants).
-    pub fn variants(mut self, variants: impl Into<Vec<ProductVariantDto>>) -> Self {
-        self.variants = Some(variants.into());
+    pub fn variants(
+        mut self,
+        variants: impl IntoIterator<Item = impl Into<ProductVariantDto>>,
+    ) -> Self {
+        self.variants = Some(variants.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`collection_ids`](Self::collection_ids).
-    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
-        self.collection_ids = Some(collection_ids.into());
+    pub fn collection_ids(
+        mut self,
+        collection_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.collection_ids = Some(collection_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1035,8 +1071,8 @@ impl CreateProductDto {
     }
 
     /// Sets [`taxes`](Self::taxes).
-    pub fn taxes(mut self, taxes: impl Into<Vec<String>>) -> Self {
-        self.taxes = Some(taxes.into());
+    pub fn taxes(mut self, taxes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.taxes = Some(taxes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1535,9 +1571,9 @@ impl ProductMediaDto {
     /// Sets [`price_ids`](Self::price_ids).
     pub fn price_ids(
         mut self,
-        price_ids: impl Into<Vec<Vec<serde_json::Value>>>,
+        price_ids: impl IntoIterator<Item = impl Into<Vec<serde_json::Value>>>,
     ) -> Self {
-        self.price_ids = Some(price_ids.into());
+        self.price_ids = Some(price_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1978,20 +2014,29 @@ impl UpdateProductDto {
     }
 
     /// Sets [`medias`](Self::medias).
-    pub fn medias(mut self, medias: impl Into<Vec<ProductMediaDto>>) -> Self {
-        self.medias = Some(medias.into());
+    pub fn medias(
+        mut self,
+        medias: impl IntoIterator<Item = impl Into<ProductMediaDto>>,
+    ) -> Self {
+        self.medias = Some(medias.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`variants`](Self::variants).
-    pub fn variants(mut self, variants: impl Into<Vec<ProductVariantDto>>) -> Self {
-        self.variants = Some(variants.into());
+    pub fn variants(
+        mut self,
+        variants: impl IntoIterator<Item = impl Into<ProductVariantDto>>,
+    ) -> Self {
+        self.variants = Some(variants.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`collection_ids`](Self::collection_ids).
-    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
-        self.collection_ids = Some(collection_ids.into());
+    pub fn collection_ids(
+        mut self,
+        collection_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.collection_ids = Some(collection_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2002,8 +2047,8 @@ impl UpdateProductDto {
     }
 
     /// Sets [`taxes`](Self::taxes).
-    pub fn taxes(mut self, taxes: impl Into<Vec<String>>) -> Self {
-        self.taxes = Some(taxes.into());
+    pub fn taxes(mut self, taxes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.taxes = Some(taxes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2047,8 +2092,11 @@ impl UpdateProductDto {
     }
 
     /// Sets [`prices`](Self::prices).
-    pub fn prices(mut self, prices: impl Into<Vec<String>>) -> Self {
-        self.prices = Some(prices.into());
+    pub fn prices(
+        mut self,
+        prices: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.prices = Some(prices.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2105,8 +2153,11 @@ impl UpdateProductReviewDto {
     }
 
     /// Sets [`reply`](Self::reply).
-    pub fn reply(mut self, reply: impl Into<Vec<ProductReviewDto>>) -> Self {
-        self.reply = Some(reply.into());
+    pub fn reply(
+        mut self,
+        reply: impl IntoIterator<Item = impl Into<ProductReviewDto>>,
+    ) -> Self {
+        self.reply = Some(reply.into_iter().map(Into::into).collect());
         self
     }
 

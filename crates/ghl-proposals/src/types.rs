@@ -392,9 +392,9 @@ impl SendDocumentDto {
     /// Sets [`cc_recipients`](Self::cc_recipients).
     pub fn cc_recipients(
         mut self,
-        cc_recipients: impl Into<Vec<CcRecipientItem>>,
+        cc_recipients: impl IntoIterator<Item = impl Into<CcRecipientItem>>,
     ) -> Self {
-        self.cc_recipients = Some(cc_recipients.into());
+        self.cc_recipients = Some(cc_recipients.into_iter().map(Into::into).collect());
         self
     }
 

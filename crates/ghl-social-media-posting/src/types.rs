@@ -611,8 +611,8 @@ impl CreatePostDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1016,8 +1016,11 @@ impl DeletePostsDto {
     }
 
     /// Sets [`post_ids`](Self::post_ids).
-    pub fn post_ids(mut self, post_ids: impl Into<Vec<String>>) -> Self {
-        self.post_ids = Some(post_ids.into());
+    pub fn post_ids(
+        mut self,
+        post_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.post_ids = Some(post_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1553,9 +1556,11 @@ impl GetSocialMediaStatisticsBody {
     /// Sets [`platforms`](Self::platforms).
     pub fn platforms(
         mut self,
-        platforms: impl Into<Vec<GetSocialMediaStatisticsBodyPlatformsItem>>,
+        platforms: impl IntoIterator<
+            Item = impl Into<GetSocialMediaStatisticsBodyPlatformsItem>,
+        >,
     ) -> Self {
-        self.platforms = Some(platforms.into());
+        self.platforms = Some(platforms.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2475,8 +2480,11 @@ impl SearchPostDto {
     }
 
     /// Sets [`account_ids`](Self::account_ids).
-    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
-        self.account_ids = Some(account_ids.into());
+    pub fn account_ids(
+        mut self,
+        account_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2636,8 +2644,11 @@ impl SocialInstagramPostDetails {
     }
 
     /// Sets [`user_tags`](Self::user_tags).
-    pub fn user_tags(mut self, user_tags: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.user_tags = Some(user_tags.into());
+    pub fn user_tags(
+        mut self,
+        user_tags: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.user_tags = Some(user_tags.into_iter().map(Into::into).collect());
         self
     }
 

@@ -1113,14 +1113,20 @@ impl CalendarListDto {
     }
 
     /// Sets [`category_ids`](Self::category_ids).
-    pub fn category_ids(mut self, category_ids: impl Into<Vec<String>>) -> Self {
-        self.category_ids = Some(category_ids.into());
+    pub fn category_ids(
+        mut self,
+        category_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.category_ids = Some(category_ids.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`account_ids`](Self::account_ids).
-    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
-        self.account_ids = Some(account_ids.into());
+    pub fn account_ids(
+        mut self,
+        account_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1460,14 +1466,20 @@ impl CommentsCreateBodyDto {
     }
 
     /// Sets [`attachments`](Self::attachments).
-    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentDto>>) -> Self {
-        self.attachments = Some(attachments.into());
+    pub fn attachments(
+        mut self,
+        attachments: impl IntoIterator<Item = impl Into<AttachmentDto>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`mentions`](Self::mentions).
-    pub fn mentions(mut self, mentions: impl Into<Vec<MentionsDto>>) -> Self {
-        self.mentions = Some(mentions.into());
+    pub fn mentions(
+        mut self,
+        mentions: impl IntoIterator<Item = impl Into<MentionsDto>>,
+    ) -> Self {
+        self.mentions = Some(mentions.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1989,8 +2001,8 @@ impl CreatePostDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2168,8 +2180,11 @@ impl CreateQueueItemDto {
     }
 
     /// Sets [`variations`](Self::variations).
-    pub fn variations(mut self, variations: impl Into<Vec<VariationInputDto>>) -> Self {
-        self.variations = Some(variations.into());
+    pub fn variations(
+        mut self,
+        variations: impl IntoIterator<Item = impl Into<VariationInputDto>>,
+    ) -> Self {
+        self.variations = Some(variations.into_iter().map(Into::into).collect());
         self
     }
 
@@ -2804,8 +2819,11 @@ impl DeletePostsDto {
     }
 
     /// Sets [`post_ids`](Self::post_ids).
-    pub fn post_ids(mut self, post_ids: impl Into<Vec<String>>) -> Self {
-        self.post_ids = Some(post_ids.into());
+    pub fn post_ids(
+        mut self,
+        post_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.post_ids = Some(post_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2886,8 +2904,11 @@ impl EditSessionCalendarDto {
     }
 
     /// Sets [`account_ids`](Self::account_ids).
-    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
-        self.account_ids = Some(account_ids.into());
+    pub fn account_ids(
+        mut self,
+        account_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4136,9 +4157,9 @@ impl GetStatisticsBody {
     /// Sets [`platforms`](Self::platforms).
     pub fn platforms(
         mut self,
-        platforms: impl Into<Vec<GetStatisticsBodyPlatformsItem>>,
+        platforms: impl IntoIterator<Item = impl Into<GetStatisticsBodyPlatformsItem>>,
     ) -> Self {
-        self.platforms = Some(platforms.into());
+        self.platforms = Some(platforms.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5463,15 +5484,22 @@ impl PinterestPostSchema {
     /// Sets [`pinterest_boards`](Self::pinterest_boards).
     pub fn pinterest_boards(
         mut self,
-        pinterest_boards: impl Into<Vec<PinterestBoardSelection>>,
+        pinterest_boards: impl IntoIterator<Item = impl Into<PinterestBoardSelection>>,
     ) -> Self {
-        self.pinterest_boards = Some(pinterest_boards.into());
+        self.pinterest_boards = Some(
+            pinterest_boards.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// Sets [`shortened_links`](Self::shortened_links).
-    pub fn shortened_links(mut self, shortened_links: impl Into<Vec<String>>) -> Self {
-        self.shortened_links = Some(shortened_links.into());
+    pub fn shortened_links(
+        mut self,
+        shortened_links: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.shortened_links = Some(
+            shortened_links.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -5980,8 +6008,11 @@ impl QueueModifiedPostDto {
     }
 
     /// Sets [`account_ids`](Self::account_ids).
-    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
-        self.account_ids = Some(account_ids.into());
+    pub fn account_ids(
+        mut self,
+        account_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -5992,8 +6023,11 @@ impl QueueModifiedPostDto {
     }
 
     /// Sets [`media`](Self::media).
-    pub fn media(mut self, media: impl Into<Vec<PostMediaSchema>>) -> Self {
-        self.media = Some(media.into());
+    pub fn media(
+        mut self,
+        media: impl IntoIterator<Item = impl Into<PostMediaSchema>>,
+    ) -> Self {
+        self.media = Some(media.into_iter().map(Into::into).collect());
         self
     }
 
@@ -6055,8 +6089,8 @@ impl QueueModifiedPostDto {
     }
 
     /// Sets [`tags`](Self::tags).
-    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
-        self.tags = Some(tags.into());
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
     }
 
@@ -6294,8 +6328,11 @@ impl SearchPostDto {
     }
 
     /// Sets [`account_ids`](Self::account_ids).
-    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
-        self.account_ids = Some(account_ids.into());
+    pub fn account_ids(
+        mut self,
+        account_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -6507,8 +6544,11 @@ impl SocialInstagramPostDetails {
     }
 
     /// Sets [`user_tags`](Self::user_tags).
-    pub fn user_tags(mut self, user_tags: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.user_tags = Some(user_tags.into());
+    pub fn user_tags(
+        mut self,
+        user_tags: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.user_tags = Some(user_tags.into_iter().map(Into::into).collect());
         self
     }
 
@@ -7306,8 +7346,11 @@ impl UpdateCategoryQueueDto {
     }
 
     /// Sets [`time_slots`](Self::time_slots).
-    pub fn time_slots(mut self, time_slots: impl Into<Vec<TimeSlotDto>>) -> Self {
-        self.time_slots = Some(time_slots.into());
+    pub fn time_slots(
+        mut self,
+        time_slots: impl IntoIterator<Item = impl Into<TimeSlotDto>>,
+    ) -> Self {
+        self.time_slots = Some(time_slots.into_iter().map(Into::into).collect());
         self
     }
 
@@ -7406,8 +7449,11 @@ impl UpdateQueueItemDto {
     }
 
     /// Sets [`variations`](Self::variations).
-    pub fn variations(mut self, variations: impl Into<Vec<VariationInputDto>>) -> Self {
-        self.variations = Some(variations.into());
+    pub fn variations(
+        mut self,
+        variations: impl IntoIterator<Item = impl Into<VariationInputDto>>,
+    ) -> Self {
+        self.variations = Some(variations.into_iter().map(Into::into).collect());
         self
     }
 
@@ -7588,8 +7634,11 @@ impl VariationInputDto {
     }
 
     /// Sets [`mentions`](Self::mentions).
-    pub fn mentions(mut self, mentions: impl Into<Vec<serde_json::Value>>) -> Self {
-        self.mentions = Some(mentions.into());
+    pub fn mentions(
+        mut self,
+        mentions: impl IntoIterator<Item = impl Into<serde_json::Value>>,
+    ) -> Self {
+        self.mentions = Some(mentions.into_iter().map(Into::into).collect());
         self
     }
 

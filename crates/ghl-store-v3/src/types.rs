@@ -178,9 +178,9 @@ impl CreateShippingCarrierDto {
     /// Sets [`services`](Self::services).
     pub fn services(
         mut self,
-        services: impl Into<Vec<ShippingCarrierServiceDto>>,
+        services: impl IntoIterator<Item = impl Into<ShippingCarrierServiceDto>>,
     ) -> Self {
-        self.services = Some(services.into());
+        self.services = Some(services.into_iter().map(Into::into).collect());
         self
     }
 
@@ -296,9 +296,13 @@ impl CreateShippingRateDto {
     /// Sets [`shipping_carrier_services`](Self::shipping_carrier_services).
     pub fn shipping_carrier_services(
         mut self,
-        shipping_carrier_services: impl Into<Vec<ShippingCarrierServiceDto>>,
+        shipping_carrier_services: impl IntoIterator<
+            Item = impl Into<ShippingCarrierServiceDto>,
+        >,
     ) -> Self {
-        self.shipping_carrier_services = Some(shipping_carrier_services.into());
+        self.shipping_carrier_services = Some(
+            shipping_carrier_services.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -793,9 +797,9 @@ impl ShippingZoneCountryDto {
     /// Sets [`states`](Self::states).
     pub fn states(
         mut self,
-        states: impl Into<Vec<ShippingZoneCountryStateDto>>,
+        states: impl IntoIterator<Item = impl Into<ShippingZoneCountryStateDto>>,
     ) -> Self {
-        self.states = Some(states.into());
+        self.states = Some(states.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1050,9 +1054,9 @@ impl UpdateShippingCarrierDto {
     /// Sets [`services`](Self::services).
     pub fn services(
         mut self,
-        services: impl Into<Vec<ShippingCarrierServiceDto>>,
+        services: impl IntoIterator<Item = impl Into<ShippingCarrierServiceDto>>,
     ) -> Self {
-        self.services = Some(services.into());
+        self.services = Some(services.into_iter().map(Into::into).collect());
         self
     }
 
@@ -1205,9 +1209,13 @@ impl UpdateShippingRateDto {
     /// Sets [`shipping_carrier_services`](Self::shipping_carrier_services).
     pub fn shipping_carrier_services(
         mut self,
-        shipping_carrier_services: impl Into<Vec<ShippingCarrierServiceDto>>,
+        shipping_carrier_services: impl IntoIterator<
+            Item = impl Into<ShippingCarrierServiceDto>,
+        >,
     ) -> Self {
-        self.shipping_carrier_services = Some(shipping_carrier_services.into());
+        self.shipping_carrier_services = Some(
+            shipping_carrier_services.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -1267,9 +1275,9 @@ impl UpdateShippingZoneDto {
     /// Sets [`countries`](Self::countries).
     pub fn countries(
         mut self,
-        countries: impl Into<Vec<ShippingZoneCountryDto>>,
+        countries: impl IntoIterator<Item = impl Into<ShippingZoneCountryDto>>,
     ) -> Self {
-        self.countries = Some(countries.into());
+        self.countries = Some(countries.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -89,17 +89,22 @@ impl CreateUserDto {
     }
 
     /// Sets [`scopes`](Self::scopes).
-    pub fn scopes(mut self, scopes: impl Into<Vec<Scopes>>) -> Self {
-        self.scopes = Some(scopes.into());
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<Scopes>>,
+    ) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`scopes_assigned_to_only`](Self::scopes_assigned_to_only).
     pub fn scopes_assigned_to_only(
         mut self,
-        scopes_assigned_to_only: impl Into<Vec<Scopes>>,
+        scopes_assigned_to_only: impl IntoIterator<Item = impl Into<Scopes>>,
     ) -> Self {
-        self.scopes_assigned_to_only = Some(scopes_assigned_to_only.into());
+        self.scopes_assigned_to_only = Some(
+            scopes_assigned_to_only.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -922,8 +927,11 @@ impl UpdateUserDto {
     }
 
     /// Sets [`location_ids`](Self::location_ids).
-    pub fn location_ids(mut self, location_ids: impl Into<Vec<String>>) -> Self {
-        self.location_ids = Some(location_ids.into());
+    pub fn location_ids(
+        mut self,
+        location_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.location_ids = Some(location_ids.into_iter().map(Into::into).collect());
         self
     }
 
@@ -934,17 +942,22 @@ impl UpdateUserDto {
     }
 
     /// Sets [`scopes`](Self::scopes).
-    pub fn scopes(mut self, scopes: impl Into<Vec<Scopes>>) -> Self {
-        self.scopes = Some(scopes.into());
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<Scopes>>,
+    ) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`scopes_assigned_to_only`](Self::scopes_assigned_to_only).
     pub fn scopes_assigned_to_only(
         mut self,
-        scopes_assigned_to_only: impl Into<Vec<Scopes>>,
+        scopes_assigned_to_only: impl IntoIterator<Item = impl Into<Scopes>>,
     ) -> Self {
-        self.scopes_assigned_to_only = Some(scopes_assigned_to_only.into());
+        self.scopes_assigned_to_only = Some(
+            scopes_assigned_to_only.into_iter().map(Into::into).collect(),
+        );
         self
     }
 

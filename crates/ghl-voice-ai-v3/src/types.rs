@@ -324,9 +324,11 @@ impl AgentCreationRequestDto {
     /// Sets [`call_end_workflow_ids`](Self::call_end_workflow_ids).
     pub fn call_end_workflow_ids(
         mut self,
-        call_end_workflow_ids: impl Into<Vec<String>>,
+        call_end_workflow_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.call_end_workflow_ids = Some(call_end_workflow_ids.into());
+        self.call_end_workflow_ids = Some(
+            call_end_workflow_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -344,9 +346,11 @@ impl AgentCreationRequestDto {
     /// Sets [`agent_working_hours`](Self::agent_working_hours).
     pub fn agent_working_hours(
         mut self,
-        agent_working_hours: impl Into<Vec<AgentWorkingHoursDto>>,
+        agent_working_hours: impl IntoIterator<Item = impl Into<AgentWorkingHoursDto>>,
     ) -> Self {
-        self.agent_working_hours = Some(agent_working_hours.into());
+        self.agent_working_hours = Some(
+            agent_working_hours.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -693,17 +697,20 @@ impl CustomActionApiDetailsDto {
     }
 
     /// Sets [`headers`](Self::headers).
-    pub fn headers(mut self, headers: impl Into<Vec<CustomActionHeaderDto>>) -> Self {
-        self.headers = Some(headers.into());
+    pub fn headers(
+        mut self,
+        headers: impl IntoIterator<Item = impl Into<CustomActionHeaderDto>>,
+    ) -> Self {
+        self.headers = Some(headers.into_iter().map(Into::into).collect());
         self
     }
 
     /// Sets [`parameters`](Self::parameters).
     pub fn parameters(
         mut self,
-        parameters: impl Into<Vec<CustomActionParameterDto>>,
+        parameters: impl IntoIterator<Item = impl Into<CustomActionParameterDto>>,
     ) -> Self {
-        self.parameters = Some(parameters.into());
+        self.parameters = Some(parameters.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -814,8 +821,11 @@ impl CustomActionParameters {
     }
 
     /// Sets [`selected_paths`](Self::selected_paths).
-    pub fn selected_paths(mut self, selected_paths: impl Into<Vec<String>>) -> Self {
-        self.selected_paths = Some(selected_paths.into());
+    pub fn selected_paths(
+        mut self,
+        selected_paths: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.selected_paths = Some(selected_paths.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1159,9 +1169,11 @@ impl PatchAgentDto {
     /// Sets [`call_end_workflow_ids`](Self::call_end_workflow_ids).
     pub fn call_end_workflow_ids(
         mut self,
-        call_end_workflow_ids: impl Into<Vec<String>>,
+        call_end_workflow_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.call_end_workflow_ids = Some(call_end_workflow_ids.into());
+        self.call_end_workflow_ids = Some(
+            call_end_workflow_ids.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
@@ -1179,9 +1191,11 @@ impl PatchAgentDto {
     /// Sets [`agent_working_hours`](Self::agent_working_hours).
     pub fn agent_working_hours(
         mut self,
-        agent_working_hours: impl Into<Vec<AgentWorkingHoursDto>>,
+        agent_working_hours: impl IntoIterator<Item = impl Into<AgentWorkingHoursDto>>,
     ) -> Self {
-        self.agent_working_hours = Some(agent_working_hours.into());
+        self.agent_working_hours = Some(
+            agent_working_hours.into_iter().map(Into::into).collect(),
+        );
         self
     }
 

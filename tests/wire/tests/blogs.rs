@@ -456,7 +456,7 @@ async fn create_sends_the_exact_body_with_upper_case_status() {
 async fn create_sends_tags_and_canonical_link_when_set() {
     let server = server_answering(201, json!({ "data": post_json("SCHEDULED") })).await;
     let params = create_params(BlogPostStatus::Scheduled)
-        .tags(vec!["fruit".to_owned(), "health".to_owned()])
+        .tags(vec!["fruit", "health"])
         .canonical_link("https://blog.example.com/post/banana");
     api(&server).create_blog_post(params).send().await.unwrap();
     let mut expected = create_body("SCHEDULED");

@@ -27,7 +27,7 @@ async fn free_slots_is_a_map_of_days_beside_a_trace_id() {
     let slots = CalendarsClient::new(client(&server))
         .get_slots(CALENDAR, 1_730_073_600_000.0, 1_730_678_400_000.0)
         .timezone("America/New_York")
-        .user_ids(["u1".to_owned(), "u2".to_owned()])
+        .user_ids(["u1", "u2"])
         .send()
         .await
         .unwrap();

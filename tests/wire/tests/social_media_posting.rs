@@ -456,7 +456,7 @@ async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
                 true,
             )
             .type_("all")
-            .account_ids(vec![ACCOUNT.to_owned()])
+            .account_ids([ACCOUNT])
             .post_type(SocialPostType::Post),
         )
         .send()

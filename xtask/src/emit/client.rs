@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 
 use super::docs::{english_list, spec_markdown};
 use super::request::into_request;
-use super::{Code, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
+use super::{Code, Conversion, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
 use crate::ir::{
     Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, ParamLocation, Response, Slot,
     Source, Ty,
@@ -172,8 +172,11 @@ fn input_arg(
     if required && *ty != Ty::String {
         return (ty_tokens(ty, false), None);
     }
-    let (arg, into) = setter_arg(ty, false);
-    (arg, into.then(|| quote! { #ident.into() }))
+    let (arg, conversion) = setter_arg(ty, false);
+    (
+        arg,
+        (conversion != Conversion::AsIs).then(|| conversion.apply(ident)),
+    )
 }
 
 fn inputs(op: &Operation) -> Vec<Input> {

@@ -310,14 +310,51 @@ fn ty_tokens(ty: &Ty, in_types_module: bool) -> TokenStream {
     ty.render(&Code { in_types_module })
 }
 
+/// How a setter's argument becomes the value it stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conversion {
+    AsIs,
+    Into,
+    /// A list from any iterable of its items.
+    Collect,
+    /// A list from any iterable of values that convert into its items.
+    CollectInto,
+}
+
+impl Conversion {
+    /// The stored value, from the argument `ident`.
+    fn apply(self, ident: &proc_macro2::Ident) -> TokenStream {
+        match self {
+            Conversion::AsIs => quote! { #ident },
+            Conversion::Into => quote! { #ident.into() },
+            Conversion::Collect => quote! { #ident.into_iter().collect() },
+            Conversion::CollectInto => quote! { #ident.into_iter().map(Into::into).collect() },
+        }
+    }
+}
+
 /// How a setter takes a value of `ty`: numbers and booleans as they are (with `impl Into<i64>` an
-/// integer literal would be an `i32`, and epoch milliseconds overflow it), anything else as
-/// `impl Into<_>`. The argument's type, and whether the value needs `.into()`.
-fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, bool) {
+/// integer literal would be an `i32`, and epoch milliseconds overflow it), a list as any
+/// iterable of its items (or of what converts into them: `.tags(["lead", "website"])`),
+/// anything else as `impl Into<_>`. The argument's type, and how it becomes the stored value.
+fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
     let inner = ty_tokens(ty, in_types_module);
     match ty {
-        Ty::Integer | Ty::Number | Ty::Boolean => (inner, false),
-        _ => (quote! { impl Into<#inner> }, true),
+        Ty::Integer | Ty::Number | Ty::Boolean => (inner, Conversion::AsIs),
+        Ty::Array(item) => {
+            let item_tokens = ty_tokens(item, in_types_module);
+            match **item {
+                Ty::Integer | Ty::Number | Ty::Boolean => (
+                    quote! { impl IntoIterator<Item = #item_tokens> },
+                    Conversion::Collect,
+                ),
+                _ => (
+                    quote! { impl IntoIterator<Item = impl Into<#item_tokens>> },
+                    Conversion::CollectInto,
+                ),
+            }
+        }
+        _ => (quote! { impl Into<#inner> }, Conversion::Into),
     }
 }
 

@@ -361,12 +361,8 @@ fn constructor(
     let extra = extra.map(|ident| quote! { #ident: std::collections::BTreeMap::new(), });
     let setters = fields.iter().filter(|field| field.optional()).map(|field| {
         let ident = format_ident!("{}", field.name);
-        let (arg, into) = setter_arg(&field.ty, true);
-        let value = if into {
-            quote! { #ident.into() }
-        } else {
-            quote! { #ident }
-        };
+        let (arg, conversion) = setter_arg(&field.ty, true);
+        let value = conversion.apply(&ident);
         let value = if field.boxed {
             quote! { Box::new(#value) }
         } else {
