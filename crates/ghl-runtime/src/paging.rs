@@ -85,8 +85,19 @@ pub struct Paging {
 ///
 /// ```no_run
 /// # async fn example(posts: ghl_runtime::Paginator<serde_json::Value, serde_json::Value>) -> ghl_runtime::Result<()> {
+/// let all: Vec<serde_json::Value> = posts.page_size(50).max_items(500).collect_items().await?;
+/// # Ok(()) }
+/// ```
+///
+/// As a stream, for items one at a time (with `futures-util`'s adapters):
+///
+/// ```no_run
+/// # async fn example(posts: ghl_runtime::Paginator<serde_json::Value, serde_json::Value>) -> ghl_runtime::Result<()> {
 /// use futures_util::TryStreamExt as _;
-/// let all: Vec<serde_json::Value> = posts.page_size(50).max_items(500).items().try_collect().await?;
+/// let mut items = std::pin::pin!(posts.items());
+/// while let Some(post) = items.try_next().await? {
+///     println!("{post}");
+/// }
 /// # Ok(()) }
 /// ```
 ///
@@ -145,6 +156,30 @@ where
     pub fn max_items(mut self, count: u64) -> Self {
         self.max_items = Some(count);
         self
+    }
+
+    /// Every item of every page, in order, at most `max_items`, in one `Vec`: [`Paginator::items`]
+    /// collected, with no stream adapter to import and nothing to pin. The first error ends the
+    /// walk and is returned. Without [`Paginator::max_items`] this reads the whole list into
+    /// memory (a location's contacts can be tens of thousands): bound it, or take the stream.
+    pub async fn collect_items(self) -> Result<Vec<I>> {
+        let mut items = std::pin::pin!(self.items());
+        let mut collected = Vec::new();
+        while let Some(item) = items.next().await {
+            collected.push(item?);
+        }
+        Ok(collected)
+    }
+
+    /// Every page, in order, in one `Vec`: [`Paginator::pages`] collected (see
+    /// [`Paginator::collect_items`]).
+    pub async fn collect_pages(self) -> Result<Vec<P>> {
+        let mut pages = std::pin::pin!(self.pages());
+        let mut collected = Vec::new();
+        while let Some(page) = pages.next().await {
+            collected.push(page?);
+        }
+        Ok(collected)
     }
 
     /// Every page as the operation returns it, from the call's position on. A first page

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use futures_util::TryStreamExt as _;
 use ghl_blogs::{BlogsClient, Client};
 use ghl_runtime::auth::{OAuthConfig, UserType};
 use ghl_runtime::store::FileTokenStore;
@@ -18,8 +17,7 @@ async fn all_posts(
         .get_blog_post(location_id, blog_id, 50, 0)
         .paginate()
         .max_items(500)
-        .items()
-        .try_collect()
+        .collect_items()
         .await?;
     Ok(posts.len())
 }

@@ -101,6 +101,15 @@ async fn blog_posts_page_by_offset_until_a_partial_page() {
         assert_eq!(header(request, "user-agent").as_deref(), Some(CHROME_UA));
         assert_eq!(header(request, "version").as_deref(), Some("2021-07-28"));
     }
+    // The same walk collected by page, with no stream adapter: 3 + 3 + 1 posts.
+    let pages = BlogsClient::new(client(&server))
+        .get_blog_post(LOCATION, "blog1", 3, 0)
+        .paginate()
+        .collect_pages()
+        .await
+        .unwrap();
+    let sizes: Vec<usize> = pages.iter().map(|page| page.blogs.len()).collect();
+    assert_eq!(sizes, [3, 3, 1]);
 }
 
 /// A bound the server enforces still holds when paging: the stream's only item is the error,
@@ -271,11 +280,12 @@ async fn a_contact_search_walk_crosses_ten_thousand_records_by_search_after() {
     let ids: Vec<String> = ContactsClient::new(client(&server))
         .search_contacts_advanced(search)
         .paginate()
-        .items()
-        .map_ok(|contact| contact.id.unwrap_or_default())
-        .try_collect()
+        .collect_items()
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|contact| contact.id.unwrap_or_default())
+        .collect();
     let expected: Vec<String> = (0..SEARCHABLE)
         .map(|index| format!("c{index:05}"))
         .collect();
