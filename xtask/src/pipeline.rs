@@ -192,40 +192,33 @@ fn common_of_both_surfaces(
     let extra = crate::validate::parse(&v3.path, &v3.bytes)?;
     let pointer = "/components/schemas";
     let mut added = serde_json::Map::new();
-    let names = |document: &serde_json::Value| -> Vec<String> {
+    let schemas = |document: &serde_json::Value| {
         document
             .pointer(pointer)
             .and_then(serde_json::Value::as_object)
-            .map(|schemas| schemas.keys().cloned().collect())
+            .cloned()
             .unwrap_or_default()
     };
-    let v3_names = names(&extra);
-    let mut only_in: BTreeMap<String, &'static str> = names(&merged)
-        .into_iter()
-        .filter(|name| !v3_names.contains(name))
-        .map(|name| (name, COMMON_SPEC))
+    let (known, extra) = (schemas(&merged), schemas(&extra));
+    // Names only the v2 file defines; the loop below adds those only the v3 file does.
+    let mut only_in: BTreeMap<String, &'static str> = known
+        .keys()
+        .filter(|name| !extra.contains_key(*name))
+        .map(|name| (name.clone(), COMMON_SPEC))
         .collect();
-    if let Some(extra) = extra
-        .pointer(pointer)
-        .and_then(serde_json::Value::as_object)
-    {
-        let known = merged
-            .pointer(pointer)
-            .and_then(serde_json::Value::as_object);
-        for (name, schema) in extra {
-            match known.and_then(|known| known.get(name)) {
-                Some(same) if same == schema => {}
-                Some(_) => bail!(
-                    "{V3_COMMON_SPEC}#{} differs from the schema of that name in {COMMON_SPEC}: the \
-                     shared schemas of both surfaces are generated once, into {COMMON_CRATE}, and one \
-                     name cannot be two types there. Stay on the pinned release until the two files \
-                     agree again (`cargo xtask specs update` re-pins)",
-                    crate::diagnostics::pointer_push(pointer, name)
-                ),
-                None => {
-                    only_in.insert(name.clone(), V3_COMMON_SPEC);
-                    added.insert(name.clone(), schema.clone());
-                }
+    for (name, schema) in &extra {
+        match known.get(name) {
+            Some(same) if same == schema => {}
+            Some(_) => bail!(
+                "{V3_COMMON_SPEC}#{} differs from the schema of that name in {COMMON_SPEC}: the \
+                 shared schemas of both surfaces are generated once, into {COMMON_CRATE}, and one \
+                 name cannot be two types there. Stay on the pinned release until the two files \
+                 agree again (`cargo xtask specs update` re-pins)",
+                crate::diagnostics::pointer_push(pointer, name)
+            ),
+            None => {
+                only_in.insert(name.clone(), V3_COMMON_SPEC);
+                added.insert(name.clone(), schema.clone());
             }
         }
     }

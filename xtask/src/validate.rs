@@ -260,7 +260,7 @@ pub fn check(path: &str, raw: &Value) -> Result<(), SpecError> {
 }
 
 /// The types a schema may declare (OpenAPI 3.0.3, 4.7.24: JSON Schema's, without `null`).
-pub const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
+const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
 
 /// The one schema type outside OpenAPI's the published specs use (`conversations.json`, twice):
 /// any JSON value, with one obvious reading. `load` drops it and counts the repair.

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::marker::PhantomData;
 
 use futures_util::Stream;
-use futures_util::stream::{self, StreamExt as _};
+use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -163,23 +163,13 @@ where
     /// walk and is returned. Without [`Paginator::max_items`] this reads the whole list into
     /// memory (a location's contacts can be tens of thousands): bound it, or take the stream.
     pub async fn collect_items(self) -> Result<Vec<I>> {
-        let mut items = std::pin::pin!(self.items());
-        let mut collected = Vec::new();
-        while let Some(item) = items.next().await {
-            collected.push(item?);
-        }
-        Ok(collected)
+        self.items().try_collect().await
     }
 
     /// Every page, in order, in one `Vec`: [`Paginator::pages`] collected (see
     /// [`Paginator::collect_items`]).
     pub async fn collect_pages(self) -> Result<Vec<P>> {
-        let mut pages = std::pin::pin!(self.pages());
-        let mut collected = Vec::new();
-        while let Some(page) = pages.next().await {
-            collected.push(page?);
-        }
-        Ok(collected)
+        self.pages().try_collect().await
     }
 
     /// Every page as the operation returns it, from the call's position on. A first page

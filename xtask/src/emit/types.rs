@@ -197,14 +197,11 @@ fn variant_conversions(
     // Through aliases (identical schemas merged into one type): `TextField` may be
     // `LargeTextField`, and one type cannot convert into two variants.
     let resolved: Vec<Ty> = variants.iter().map(|(_, ty)| unaliased(api, ty)).collect();
-    let held = |ty: &Ty| {
-        let ty = unaliased(api, ty);
-        resolved.iter().filter(|other| **other == ty).count()
-    };
     let impls = variants
         .iter()
-        .filter(|(_, ty)| held(ty) == 1)
-        .map(|(variant, ty)| {
+        .zip(&resolved)
+        .filter(|(_, ty)| resolved.iter().filter(|other| other == ty).count() == 1)
+        .map(|((variant, ty), _)| {
             let ident = format_ident!("{}", variant);
             let ty_tokens = ty_tokens(ty, true);
             let doc = doc_attrs(&format!("The [`{name}::{variant}`] variant."));
