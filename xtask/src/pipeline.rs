@@ -3,6 +3,7 @@
 //! `bench`, `update`) sit on top of it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
 
@@ -124,12 +125,16 @@ pub fn build_apis(
     }
     let mut apis = vec![common_api];
     let mut failures: Vec<anyhow::Error> = Vec::new();
-    let built = parallel_map(&resources, |file| {
-        let spec = load::load(file, overrides_for(&file.path))?;
-        let locked = names.places(&crate::naming::crate_name(&spec.resource));
-        let api = ir::build(&spec, Some(&common_types), &locked)?;
-        Ok((spec.resource, spec.overrides_applied, api))
-    });
+    let built = parallel_map(
+        &resources,
+        |file| file.bytes.len(),
+        |file| {
+            let spec = load::load(file, overrides_for(&file.path))?;
+            let locked = names.places(&crate::naming::crate_name(&spec.resource));
+            let api = ir::build(&spec, Some(&common_types), &locked)?;
+            Ok((spec.resource, spec.overrides_applied, api))
+        },
+    );
     for result in built {
         match result {
             Ok((resource, applied, api)) => {
@@ -247,35 +252,41 @@ pub const STACK_SIZE: usize = 256 << 20;
 
 /// `f` over `items` on every available core, results in the order of `items` (so output does not
 /// depend on scheduling). Each call builds and consumes its own token streams: they are not `Send`.
+///
+/// The heaviest items (by `weight`) start first and each worker takes the next item when it is
+/// done with one, so no core idles while the other still has a queue.
 fn parallel_map<T: Sync, R: Send>(
     items: &[T],
+    weight: impl Fn(&T) -> usize,
     f: impl Fn(&T) -> anyhow::Result<R> + Sync,
 ) -> Vec<anyhow::Result<R>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(items.len())
         .max(1);
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: equal weights keep the order of `items`.
+    order.sort_by_key(|&index| std::cmp::Reverse(weight(&items[index])));
+    let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<anyhow::Result<R>>> = (0..items.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|worker| {
-                let f = &f;
-                // Every `threads`-th item, so big and small specs spread evenly.
+            .map(|_| {
+                let (f, order, next) = (&f, &order, &next);
                 std::thread::Builder::new()
                     .stack_size(STACK_SIZE)
                     .spawn_scoped(scope, move || {
-                        items
-                            .iter()
-                            .enumerate()
-                            .skip(worker)
-                            .step_by(threads)
-                            .map(|(index, item)| (index, f(item)))
-                            .collect::<Vec<_>>()
+                        let mut done = Vec::new();
+                        while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            done.push((index, f(&items[index])));
+                        }
+                        done
                     })
             })
             .collect();
         for worker in workers {
-            // A thread that could not start leaves its slots empty: reported below.
+            // A thread that could not start leaves its items to the others; one that no thread
+            // took is reported below.
             let Ok(worker) = worker else { continue };
             match worker.join() {
                 Ok(results) => {
@@ -295,6 +306,12 @@ fn parallel_map<T: Sync, R: Send>(
         .collect()
 }
 
+/// One piece of [`generate`]'s work: a crate, or one file of the test crate.
+enum Job<'a> {
+    Crate(&'a Api),
+    Tests(spec_tests::Part),
+}
+
 /// Specs in, files out, all in memory: nothing here touches the output directory.
 pub fn generate(
     set: &SpecSet,
@@ -310,20 +327,45 @@ pub fn generate(
         contents: TypeNames::of(&apis).to_json(),
     }];
     let mut stats = Stats::default();
-    for (api, emitted) in apis
-        .iter()
-        .zip(parallel_map(&apis, |api| emit::emit_crate(api, options)))
-    {
-        files.extend(emitted?);
+    for api in &apis {
         stats.add(&api.stats);
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     let (cases, example_stats) = examples::collect(&apis);
-    let test_files = if options.test_crate {
-        spec_tests::emit(&apis, &cases, &example_stats, &options.metadata)?
+    // The crates and the test crate's files, in one pool: the test crate's two big files
+    // format while the last crates do.
+    let test_parts: &[spec_tests::Part] = if options.test_crate {
+        &spec_tests::Part::ALL
     } else {
-        Vec::new()
+        &[]
     };
+    let jobs: Vec<Job> = apis
+        .iter()
+        .map(Job::Crate)
+        .chain(test_parts.iter().copied().map(Job::Tests))
+        .collect();
+    let weight = |job: &Job| match job {
+        Job::Crate(api) => emit::emit_weight(api),
+        Job::Tests(part) => part.weight(&apis, &cases),
+    };
+    let emitted = parallel_map(&jobs, weight, |job| match job {
+        Job::Crate(api) => emit::emit_crate(api, options),
+        Job::Tests(part) => Ok(vec![spec_tests::emit_part(
+            *part,
+            &apis,
+            &cases,
+            &example_stats,
+            &options.metadata,
+        )?]),
+    });
+    let mut test_files = Vec::new();
+    for (job, result) in jobs.iter().zip(emitted) {
+        match job {
+            Job::Crate(_) => files.extend(result?),
+            Job::Tests(_) => test_files.extend(result?),
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    test_files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Generation {
         files,
         test_files,
@@ -332,4 +374,34 @@ pub fn generate(
         example_stats,
         overrides_applied,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parallel_map;
+
+    #[test]
+    fn parallel_map_returns_results_in_the_order_of_the_items_whatever_their_weight() {
+        let items: Vec<usize> = (0..40).collect();
+        // The lightest items first in `items`, so scheduling order is the reverse of it.
+        let results = parallel_map(
+            &items,
+            |&item| item,
+            |&item| {
+                anyhow::ensure!(item != 7, "item 7 fails");
+                Ok(item * 10)
+            },
+        );
+        assert_eq!(results.len(), 40);
+        for (item, result) in items.iter().zip(&results) {
+            match result {
+                Ok(value) => assert_eq!(*value, item * 10),
+                Err(error) => {
+                    assert_eq!(*item, 7);
+                    assert_eq!(error.to_string(), "item 7 fails");
+                }
+            }
+        }
+        assert!(parallel_map(&[] as &[usize], |_| 0, |_| Ok(())).is_empty());
+    }
 }

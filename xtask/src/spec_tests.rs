@@ -26,25 +26,56 @@ fn test_ident(krate: &str) -> proc_macro2::Ident {
     format_ident!("{}", naming::crate_ident(krate).trim_start_matches("ghl_"))
 }
 
-/// The files of the test crate, relative to [`TEST_CRATE_PARENT`].
-pub fn emit(
+/// One file of the test crate: each is generated on its own, so the big ones format in parallel
+/// with the crates (see [`crate::pipeline::generate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Manifest,
+    Lib,
+    Examples,
+    Operations,
+}
+
+impl Part {
+    /// Every file of the test crate.
+    pub const ALL: [Part; 4] = [Part::Manifest, Part::Lib, Part::Examples, Part::Operations];
+
+    /// About how much work the part is, in the units of [`crate::emit::emit_weight`].
+    pub fn weight(self, apis: &[Api], cases: &[ExampleCase]) -> usize {
+        match self {
+            Part::Manifest | Part::Lib => 1,
+            Part::Examples => cases.len() / 4,
+            Part::Operations => apis.iter().map(|api| api.operations.len()).sum::<usize>() / 2,
+        }
+    }
+}
+
+/// The file `part` of the test crate, relative to [`TEST_CRATE_PARENT`].
+pub fn emit_part(
+    part: Part,
     apis: &[Api],
     cases: &[ExampleCase],
     stats: &ExampleStats,
     metadata: &CrateMetadata,
-) -> anyhow::Result<Vec<GeneratedFile>> {
-    let lib = format_tokens(
-        lib_rs(),
-        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/lib.rs"),
-    )?;
-    let examples = format_tokens(
-        examples_rs(cases, stats),
-        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/examples.rs"),
-    )?;
-    let operations = format_tokens(
-        operations_rs(apis)?,
-        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/operations.rs"),
-    )?;
+) -> anyhow::Result<GeneratedFile> {
+    let dir = TEST_CRATE_DIR;
+    let source = |name: &str, tokens: TokenStream| -> anyhow::Result<GeneratedFile> {
+        let path = format!("{dir}/src/{name}");
+        let contents = format_tokens(tokens, &format!("{TEST_CRATE_PARENT}/{path}"))?;
+        Ok(GeneratedFile { path, contents })
+    };
+    match part {
+        Part::Manifest => Ok(GeneratedFile {
+            path: format!("{dir}/Cargo.toml"),
+            contents: manifest(apis, metadata),
+        }),
+        Part::Lib => source("lib.rs", lib_rs()),
+        Part::Examples => source("examples.rs", examples_rs(cases, stats)),
+        Part::Operations => source("operations.rs", operations_rs(apis)?),
+    }
+}
+
+fn manifest(apis: &[Api], metadata: &CrateMetadata) -> String {
     let mut dependencies: Vec<String> = apis
         .iter()
         .map(|api| {
@@ -66,7 +97,7 @@ pub fn emit(
         .map(str::to_owned),
     );
     dependencies.sort();
-    let manifest = format!(
+    format!(
         "{marker} from the specs. Do not edit by hand.\n\
          [package]\n\
          name = \"ghl-{TEST_CRATE_DIR}\"\n\
@@ -85,26 +116,7 @@ pub fn emit(
         version = metadata.version,
         edition = metadata.edition,
         dependencies = dependencies.join("\n"),
-    );
-    let dir = TEST_CRATE_DIR;
-    Ok(vec![
-        GeneratedFile {
-            path: format!("{dir}/Cargo.toml"),
-            contents: manifest,
-        },
-        GeneratedFile {
-            path: format!("{dir}/src/examples.rs"),
-            contents: examples,
-        },
-        GeneratedFile {
-            path: format!("{dir}/src/lib.rs"),
-            contents: lib,
-        },
-        GeneratedFile {
-            path: format!("{dir}/src/operations.rs"),
-            contents: operations,
-        },
-    ])
+    )
 }
 
 fn lib_rs() -> TokenStream {

@@ -63,6 +63,12 @@ impl EmitOptions {
     }
 }
 
+/// About how much work [`emit_crate`] is for `api`, in tenths of a millisecond on this project's
+/// machine: [`crate::pipeline`] starts the heaviest first.
+pub fn emit_weight(api: &Api) -> usize {
+    api.operations.len() * 3 + api.types.len()
+}
+
 /// All files of one generated crate.
 pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<GeneratedFile>> {
     let header = format!(
