@@ -34,16 +34,24 @@ pub enum Part {
     Lib,
     Examples,
     Operations,
+    FirstCalls,
 }
 
 impl Part {
     /// Every file of the test crate.
-    pub const ALL: [Part; 4] = [Part::Manifest, Part::Lib, Part::Examples, Part::Operations];
+    pub const ALL: [Part; 5] = [
+        Part::Manifest,
+        Part::Lib,
+        Part::Examples,
+        Part::Operations,
+        Part::FirstCalls,
+    ];
 
     /// About how much work the part is, in the units of [`crate::emit::emit_weight`].
     pub fn weight(self, apis: &[Api], cases: &[ExampleCase]) -> usize {
         match self {
             Part::Manifest | Part::Lib => 1,
+            Part::FirstCalls => apis.len(),
             Part::Examples => cases.len() / 4,
             Part::Operations => apis.iter().map(|api| api.operations.len()).sum::<usize>() / 2,
         }
@@ -72,6 +80,7 @@ pub fn emit_part(
         Part::Lib => source("lib.rs", lib_rs()),
         Part::Examples => source("examples.rs", examples_rs(cases, stats)),
         Part::Operations => source("operations.rs", operations_rs(apis)?),
+        Part::FirstCalls => source("first_calls.rs", first_calls_rs(apis)?),
     }
 }
 
@@ -129,8 +138,33 @@ fn lib_rs() -> TokenStream {
         #![cfg(test)]
 
         mod examples;
+        mod first_calls;
         mod operations;
     }
+}
+
+/// Each crate's first example ([`crate::emit::first_program`], the program its front page and
+/// README show), in a module of its own: it compiles, or the test build fails.
+fn first_calls_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
+    let doc = inner_doc(
+        "The first example of every crate's front page and README, as written there: compiled, not run.",
+    );
+    let mut modules = Vec::new();
+    for api in apis.iter().filter(|api| !api.operations.is_empty()) {
+        let program: TokenStream = crate::emit::first_program(api).parse().map_err(|error| {
+            anyhow::anyhow!(
+                "the first example of {} is not valid Rust (generator bug): {error}",
+                api.crate_name
+            )
+        })?;
+        let module = test_ident(&api.crate_name);
+        modules.push(quote! { mod #module { #program } });
+    }
+    Ok(quote! {
+        #doc
+        #![allow(dead_code)]
+        #(#modules)*
+    })
 }
 
 fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {

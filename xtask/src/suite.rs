@@ -52,20 +52,20 @@ fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo {command} --quiet --message-format short --manifest-path {manifest}`, its
+/// `cargo {command...} --quiet --message-format short --manifest-path {manifest}`, its
 /// diagnostics captured: whether it succeeded, and what it printed on stderr.
-fn cargo_quiet(root: &Path, command: &str, manifest: &str) -> anyhow::Result<(bool, String)> {
-    let args = [
-        command,
+fn cargo_quiet(root: &Path, command: &[&str], manifest: &str) -> anyhow::Result<(bool, String)> {
+    let mut args = command.to_vec();
+    args.extend([
         "--quiet",
         "--message-format",
         "short",
         "--manifest-path",
         manifest,
-    ];
+    ]);
     let output = cargo_command(root, &args)
         .output()
-        .with_context(|| format!("running cargo {command}"))?;
+        .with_context(|| format!("running cargo {}", command.join(" ")))?;
     Ok((
         output.status.success(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -235,7 +235,7 @@ fn downstream_build(root: &Path) -> anyhow::Result<()> {
     .context(
         "resolving tests/downstream's dependencies afresh needs the crates.io index (network access to the registry)",
     )?;
-    let (success, stderr) = cargo_quiet(root, "build", &manifest)?;
+    let (success, stderr) = cargo_quiet(root, &["build"], &manifest)?;
     eprint!("{stderr}");
     if !success {
         bail!("tests/downstream does not build with freshly resolved dependencies");
@@ -249,6 +249,15 @@ fn downstream_build(root: &Path) -> anyhow::Result<()> {
             "a new user's build of tests/downstream (dependencies resolved afresh) prints {} warning line(s), first: {}",
             warnings.len(),
             warnings[0]
+        );
+    }
+    // The README's examples, as its doctests (tests/downstream/src/lib.rs): compiled with the
+    // same fresh dependencies, not run (they are `no_run`: they need a token and the network).
+    let (success, stderr) = cargo_quiet(root, &["test", "--doc"], &manifest)?;
+    if !success {
+        eprint!("{stderr}");
+        bail!(
+            "the README's examples do not compile with its [dependencies] block (tests/downstream's doctests)"
         );
     }
     Ok(())
@@ -344,7 +353,7 @@ fn semver_probes(root: &Path, older: &Path, old_out: &Path) -> anyhow::Result<()
     let report = crate::diff::diff_sets(OLDER_RELEASE, &old_set, "pinned", &new_set, &names)?;
     let old_apis = crate::diff::build(&old_set, &names)?;
     let check = |dir: &Path| -> anyhow::Result<(bool, String)> {
-        cargo_quiet(root, "check", &dir.join("Cargo.toml").to_string_lossy())
+        cargo_quiet(root, &["check"], &dir.join("Cargo.toml").to_string_lossy())
     };
     let outcome = crate::semver::run(
         &report,

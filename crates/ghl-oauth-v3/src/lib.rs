@@ -11,14 +11,20 @@
 //!
 //! All APIs available via `/v3` route prefix with AIP-compliant responses.
 //!
-//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.
+//! Start from [`OauthV3Client`]: one method per operation, each taking the operation's required inputs and returning a builder; set optional inputs on it, then `.send().await`. Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. The request and response types are in [`types`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).
 //!
 //! ```no_run
-//! # async fn example() -> Result<(), ghl_runtime::Error> {
-//! let client = ghl_runtime::Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
-//! let api = ghl_oauth_v3::OauthV3Client::new(client);
-//! // api.get_installed_location(/* required inputs */).send().await?;
-//! # Ok(()) }
+//! use ghl_oauth_v3::{Client, OauthV3Client};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), ghl_oauth_v3::Error> {
+//!     // A Private Integration Token or an OAuth access token, sent as `Bearer`.
+//!     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
+//!     let api = OauthV3Client::new(client);
+//!     let answer = api.get_installed_location("your-company-id", "your-app-id").send().await?;
+//!     println!("{answer:?}");
+//!     Ok(())
+//! }
 //! ```
 
 #![warn(missing_docs)]
@@ -34,6 +40,11 @@ mod client;
 pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
+
+/// The runtime these calls run on, so that one dependency reaches it all: auth and
+/// OAuth, [`App`](ghl_runtime::App), paging, errors, and with this crate's
+/// features, webhooks and Redis stores.
+pub use ghl_runtime as runtime;
 
 /// The shared schemas (error bodies and the like) this API refers to.
 pub use ghl_common as common;

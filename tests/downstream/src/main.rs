@@ -1,18 +1,19 @@
-//! Lists a location's blog authors with the Blogs crate alone, and type-checks the README's
-//! other snippets against the dependencies its `[dependencies]` block names.
+//! Lists a location's blog authors with the Blogs crate alone (the runtime reached through its
+//! `runtime` re-export), and type-checks the README's paging and OAuth calls against the
+//! dependencies its `[dependencies]` block names.
 
 use std::sync::Arc;
 
+use ghl_blogs::runtime::auth::{OAuthConfig, UserType};
+use ghl_blogs::runtime::store::FileTokenStore;
 use ghl_blogs::{BlogsClient, Client};
-use ghl_runtime::auth::{OAuthConfig, UserType};
-use ghl_runtime::store::FileTokenStore;
 
 /// The README's paging snippet: every post of a blog, at most 500.
 async fn all_posts(
     blogs: &BlogsClient,
     location_id: &str,
     blog_id: &str,
-) -> ghl_runtime::Result<usize> {
+) -> ghl_blogs::Result<usize> {
     let posts: Vec<_> = blogs
         .get_blog_post(location_id, blog_id, 50, 0)
         .paginate()
@@ -23,14 +24,12 @@ async fn all_posts(
 }
 
 /// The README's OAuth snippet: one installation, its tokens in a file.
-async fn oauth(code_from_redirect: &str) -> ghl_runtime::Result<BlogsClient> {
+async fn oauth(code_from_redirect: &str) -> ghl_blogs::Result<BlogsClient> {
     let config = OAuthConfig::new("client-id", "client-secret")
         .redirect_uri("https://example.com/oauth/callback")
         .user_type(UserType::Location);
     let store = Arc::new(FileTokenStore::new("ghl-tokens.json"));
-    let client = ghl_runtime::Client::builder()
-        .oauth(config, store)
-        .build()?;
+    let client = Client::builder().oauth(config, store).build()?;
     if client.load_tokens().await?.is_none() {
         client.exchange_code(code_from_redirect).await?;
     }

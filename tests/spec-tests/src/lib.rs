@@ -5,4 +5,6 @@
 #![cfg(test)]
 mod examples;
 
+mod first_calls;
+
 mod operations;

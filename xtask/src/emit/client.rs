@@ -14,11 +14,6 @@ use crate::ir::{
 };
 
 pub fn lib_rs(api: &Api) -> TokenStream {
-    let first_op = api
-        .operations
-        .first()
-        .map(|op| op.fn_name.as_str())
-        .unwrap_or("…");
     let description = api
         .description
         .as_deref()
@@ -34,22 +29,17 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     } else {
         format!(
             "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API {surface}), generated from `{spec}`.{sibling}\n\n{description}\n\n\
-             Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. \
-             A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.\n\n\
-             ```no_run\n\
-             # async fn example() -> Result<(), ghl_runtime::Error> {{\n\
-             let client = ghl_runtime::Client::with_token(std::env::var(\"GHL_TOKEN\").unwrap_or_default())?;\n\
-             let api = {ident}::{client_name}::new(client);\n\
-             // api.{first_op}(/* required inputs */).send().await?;\n\
-             # Ok(()) }}\n\
-             ```",
+             Start from [`{client_name}`]: one method per operation, each taking the operation's required inputs and returning a builder; \
+             set optional inputs on it, then `.send().await`. Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. \
+             The request and response types are in [`types`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).\n\n\
+             ```no_run\n{program}```",
             crate_name = api.crate_name,
             title = api.title,
             surface = api.surface(),
             sibling = sibling_sentence(api, |name| format!("[`{name}`](https://docs.rs/{name})")),
             spec = api.spec_path,
-            ident = crate::naming::crate_ident(&api.crate_name),
             client_name = api.client_name,
+            program = super::first_call::program(api),
         )
     };
     let docs = inner_doc(&text);
@@ -64,6 +54,10 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             mod client;
             pub use client::*;
             pub use ghl_runtime::{Client, Error, Result};
+            /// The runtime these calls run on, so that one dependency reaches it all: auth and
+            /// OAuth, [`App`](ghl_runtime::App), paging, errors, and with this crate's
+            /// features, webhooks and Redis stores.
+            pub use ghl_runtime as runtime;
         }
     });
     let common = api.uses_common.then(|| {

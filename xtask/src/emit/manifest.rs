@@ -181,17 +181,16 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
     format!(
         "# {name}\n\n\
          Typed async client for the GoHighLevel (LeadConnector) **{title}** API {surface}, generated from HighLevel's `{spec}`.\n\
-         It depends only on `ghl-runtime` (client, auth, retries, errors){common}.{sibling}\n\n\
-         ```toml\n[dependencies]\n{name} = \"{version}\"\n```\n\n\
-         ```rust,no_run\n\
-         # async fn example() -> Result<(), ghl_runtime::Error> {{\n\
-         let client = ghl_runtime::Client::with_token(\"pit-...\")?;\n\
-         let api = {ident}::{client}::new(client);\n\
-         # Ok(()) }}\n\
+         It depends only on `ghl-runtime` (client, auth, retries, errors; re-exported as `{ident}::runtime`){common}.{sibling}\n\n\
+         ```toml\n[dependencies]\n\
+         # Not on crates.io yet: from the repository ({name} = \"{version}\" once published).\n\
+         {name} = {{ git = \"{repository}\" }}\n\
+         tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n\
          ```\n\n\
+         ```rust,no_run\n{program}```\n\n\
          Each function below takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await` \
          (or `.send_with_response().await` for the status and headers too). Operations with a *pages by* entry also have `.paginate()`, \
-         whose `.items()` and `.pages()` are streams across every page.\n\n\
+         whose `.collect_items()` gathers every page (`.items()` and `.pages()` stream them).\n\n\
          ## Operations\n\n{table}",
         name = api.crate_name,
         title = api.title,
@@ -204,7 +203,8 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
             ""
         },
         version = requirement(options.crate_version(&api.crate_name)),
-        client = api.client_name,
+        repository = options.metadata.repository,
+        program = super::first_call::program(api),
     )
 }
 

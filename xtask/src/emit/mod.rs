@@ -4,6 +4,7 @@
 
 mod client;
 mod docs;
+mod first_call;
 mod manifest;
 mod releases;
 mod request;
@@ -17,6 +18,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
 
+pub use first_call::program as first_program;
 pub use manifest::{CrateMetadata, workspace_metadata};
 pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
 
